@@ -1,0 +1,91 @@
+"""Compose the RFC 5322 bytes of every mail we send, with our loop-safe headers."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Sequence
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from datetime import datetime, timezone
+from email.utils import format_datetime, getaddresses
+
+from casedesk.settings import Settings
+from casedesk.signing import make_message_id
+
+# Headers on every mail we send. RFC 3834 Auto-Submitted plus what Exchange and older MTAs honour,
+# so vacation responders do not answer us and start a loop.
+LOOP_HEADERS = (
+    ("Auto-Submitted", "auto-replied"),
+    ("X-Auto-Response-Suppress", "All"),
+    ("Precedence", "auto_reply"),
+)
+_SAFE_ID = re.compile(r"^[!#-;=?-~]+@[!#-;=?-~]+$")
+_LINE_BREAKS = re.compile(r"[\r\n\x00\v\f\x1c-\x1e\x85\u2028\u2029]+")
+
+
+class BadRecipient(ValueError):
+    """The recipient is not exactly one plain address."""
+
+
+def one_line(value: str) -> str:
+    """Header text from customers (subjects, names) with every line break turned into a space.
+
+    The email package folds and encodes what remains, so no text can start a header of its own.
+    """
+    return " ".join(_LINE_BREAKS.sub(" ", value).split())
+
+
+def recipient(to: str) -> Address:
+    """Exactly one address: no list, no group, no line breaks; raises BadRecipient otherwise."""
+    found = getaddresses([to])
+    name, addr = found[0] if len(found) == 1 else ("", "")
+    if not addr or one_line(to) != to.strip() or "," in addr or ";" in addr or addr.count("@") != 1:
+        raise BadRecipient(f"not one plain address: {to!r}")
+    try:
+        return Address(display_name=one_line(name), addr_spec=addr)
+    except (ValueError, IndexError) as exc:
+        raise BadRecipient(f"not one plain address: {to!r}") from exc
+
+
+def bare_id(message_id: str) -> str | None:
+    """A Message-ID without <>, or None when it has characters that do not belong in one."""
+    value = message_id.strip().strip("<>").strip()
+    return value if _SAFE_ID.match(value) else None
+
+
+def compose(settings: Settings, *, to: str, subject: str, text: str, html: str | None = None,
+            ref: str | None = None, in_reply_to: str | None = None,
+            references: Sequence[str] = ()) -> tuple[str, bytes]:
+    """(Message-ID without <>, the mail's bytes) for one mail from the support address to `to`.
+
+    With `ref` the subject is tagged `[REF]` and the Message-ID is signed so a reply finds the case
+    even when a client drops In-Reply-To; without it the Message-ID is random at the support domain.
+    """
+    domain = settings.support_address.rpartition("@")[2] or "localhost"
+    message_id = (make_message_id(settings.web.secret, ref, domain) if ref
+                  else f"casedesk.{secrets.token_hex(12)}@{domain}")
+    subject = one_line(subject)
+    if ref and f"[{ref}]".lower() not in subject.lower():
+        subject = f"[{ref}] {subject}".rstrip()
+    message = EmailMessage(policy=SMTP)
+    message["From"] = settings.outbound.from_
+    message["To"] = recipient(to)
+    message["Reply-To"] = settings.support_address
+    message["Subject"] = subject
+    message["Date"] = format_datetime(datetime.now(timezone.utc))
+    message["Message-ID"] = f"<{message_id}>"
+    thread = [i for i in (bare_id(r) for r in references) if i]
+    parent = bare_id(in_reply_to) if in_reply_to else None
+    if parent:
+        message["In-Reply-To"] = f"<{parent}>"
+        thread = [*[i for i in thread if i != parent], parent]
+    if thread:
+        message["References"] = " ".join(f"<{i}>" for i in thread)
+    for name, value in LOOP_HEADERS:
+        message[name] = value
+    message.set_content(text)
+    if html is not None:
+        message.add_alternative(html, subtype="html")
+    return message_id, message.as_bytes(policy=SMTP)

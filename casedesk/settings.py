@@ -1,0 +1,403 @@
+"""Read config.toml into typed, validated settings; a bad key or value is one clear line."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from email.utils import parseaddr
+from pathlib import Path
+from typing import Any, Callable
+
+from casedesk.casetypes import CaseType, parse_case_types
+
+DEFAULT_CONFIG = "config.toml"
+
+
+class ConfigError(Exception):
+    """A config problem, worded for the operator: file, table, key and what is wrong."""
+
+
+@dataclass(frozen=True)
+class Address:
+    """A host and port to listen on."""
+
+    host: str
+    port: int
+
+    def __str__(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    listen: Address = Address("127.0.0.1", 2525)
+    domains: tuple[str, ...] = ("support.example.com",)
+    max_message_size: int = 25 * 1000 * 1000
+    max_connections_per_client: int = 20
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    require_tls: bool = False
+    auth_users: tuple[tuple[str, str], ...] = ()
+    auth_required: bool = False
+
+
+@dataclass(frozen=True)
+class OutboundSettings:
+    transport: str = "maildir"
+    maildir: Path = Path("var/outbox")
+    host: str = "127.0.0.1"
+    port: int = 25
+    from_: str = "Support <support@support.example.com>"
+
+    @property
+    def from_address(self) -> str:
+        """The bare address of `from`, used as envelope sender and Reply-To."""
+        return parseaddr(self.from_)[1]
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    url: str = "sqlite:///var/casedesk.db"
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    listen: Address = Address("127.0.0.1", 8080)
+    base_url: str = "http://127.0.0.1:8080"
+    secret: str = "change-me"
+    staff: tuple[str, ...] = ("staff@support.example.com",)
+    link_ttl: timedelta = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class FollowupSettings:
+    first_request_after: timedelta = timedelta(minutes=5)
+    reminder_every: timedelta = timedelta(days=2)
+    max_reminders: int = 2
+    tick: timedelta = timedelta(seconds=30)
+
+
+@dataclass(frozen=True)
+class ImapSettings:
+    """One mailbox casedesk fetches from ([[imap]]); `name` identifies it in logs and /healthz."""
+
+    host: str = ""
+    port: int = 993
+    tls: bool = True
+    username: str = ""
+    password: str = field(default="", repr=False)
+    password_env: str = ""
+    folder: str = "INBOX"
+    processed_folder: str = "casedesk/processed"
+    poll: timedelta = timedelta(seconds=60)
+
+    @property
+    def name(self) -> str:
+        return f"{self.username}@{self.host}/{self.folder}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything casedesk reads from config.toml; relative paths resolve against the file's folder."""
+
+    path: Path
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    outbound: OutboundSettings = field(default_factory=OutboundSettings)
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    web: WebSettings = field(default_factory=WebSettings)
+    followup: FollowupSettings = field(default_factory=FollowupSettings)
+    case_types: tuple[CaseType, ...] = ()
+    imap: tuple[ImapSettings, ...] = ()
+
+    @property
+    def support_address(self) -> str:
+        return self.outbound.from_address
+
+
+# -- value parsers: each takes the TOML value and returns the typed value or raises ValueError --
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$")
+_DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB)?\s*$", re.IGNORECASE)
+_SIZE_UNITS = {"B": 1, "KB": 1000, "MB": 1000**2, "GB": 1000**3}
+
+
+def duration(value: Any) -> timedelta:
+    """'90s', '5m', '2h', '2d' (also '250ms') -> timedelta."""
+    match = _DURATION.match(value) if isinstance(value, str) else None
+    if not match:
+        raise ValueError(f"expected a duration like \"90s\", \"5m\", \"2h\" or \"2d\", got {value!r}")
+    return timedelta(seconds=float(match[1]) * _DURATION_UNITS[match[2]])
+
+
+def size(value: Any) -> int:
+    """'512KB', '25MB' -> bytes (decimal units, as MTAs count)."""
+    match = _SIZE.match(value) if isinstance(value, str) else None
+    if not match:
+        raise ValueError(f"expected a size like \"512KB\" or \"25MB\", got {value!r}")
+    return int(float(match[1]) * _SIZE_UNITS[(match[2] or "B").upper()])
+
+
+def address(value: Any) -> Address:
+    """'host:port' -> Address."""
+    host, sep, port = value.rpartition(":") if isinstance(value, str) else ("", "", "")
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) < 65536:
+        raise ValueError(f"expected \"host:port\", got {value!r}")
+    return Address(host.strip("[]"), int(port))
+
+
+def text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"expected a string, got {value!r}")
+    return value
+
+
+def nonempty_text(value: Any) -> str:
+    if not text(value).strip():
+        raise ValueError("must not be empty")
+    return value
+
+
+def count(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"expected a whole number >= 0, got {value!r}")
+    return value
+
+
+def port(value: Any) -> int:
+    if count(value) > 65535:
+        raise ValueError(f"expected a port number, got {value!r}")
+    return value
+
+
+def lower_list(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise ValueError(f"expected a list of strings, got {value!r}")
+    return tuple(v.strip().lower() for v in value)
+
+
+def boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"expected true or false, got {value!r}")
+    return value
+
+
+def one_of(*choices: str) -> Callable[[Any], str]:
+    def check(value: Any) -> str:
+        if value not in choices:
+            raise ValueError(f"expected one of {', '.join(map(repr, choices))}, got {value!r}")
+        return value
+
+    return check
+
+
+def mailbox(value: Any) -> str:
+    if "@" not in parseaddr(text(value))[1]:
+        raise ValueError(f"expected an address like \"Support <support@example.com>\", got {value!r}")
+    return value
+
+
+def optional_path(value: Any) -> Path | None:
+    """A file path; "" means not set."""
+    return Path(text(value)) if text(value) else None
+
+
+def env_table(value: Any) -> tuple[tuple[str, str], ...]:
+    """{user = "ENV_VAR"}: secrets stay in the environment, not in config.toml."""
+    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) and v
+                                              for k, v in value.items()):
+        raise ValueError(f"expected a table of user = \"ENVIRONMENT_VARIABLE\", got {value!r}")
+    return tuple(sorted(value.items()))
+
+
+def db_url(value: Any) -> str:
+    if not text(value).startswith(("sqlite:", "postgresql")):
+        raise ValueError(f"expected sqlite:///PATH or postgresql+psycopg://..., got {value!r}")
+    return value
+
+
+# Table -> key -> (attribute name, parser). This table is the whole config contract.
+SCHEMA: dict[str, tuple[type, dict[str, tuple[str, Callable[[Any], Any]]]]] = {
+    "smtp": (SmtpSettings, {
+        "listen": ("listen", address),
+        "domains": ("domains", lower_list),
+        "max_message_size": ("max_message_size", size),
+        "max_connections_per_client": ("max_connections_per_client", count),
+        "tls_cert": ("tls_cert", optional_path),
+        "tls_key": ("tls_key", optional_path),
+        "require_tls": ("require_tls", boolean),
+        "auth_users": ("auth_users", env_table),
+        "auth_required": ("auth_required", boolean),
+    }),
+    "outbound": (OutboundSettings, {
+        "transport": ("transport", one_of("maildir", "smtp")),
+        "maildir": ("maildir", lambda v: Path(nonempty_text(v))),
+        "host": ("host", nonempty_text),
+        "port": ("port", port),
+        "from": ("from_", mailbox),
+    }),
+    "database": (DatabaseSettings, {
+        "url": ("url", db_url),
+    }),
+    "web": (WebSettings, {
+        "listen": ("listen", address),
+        "base_url": ("base_url", lambda v: nonempty_text(v).rstrip("/")),
+        "secret": ("secret", nonempty_text),
+        "staff": ("staff", lower_list),
+        "link_ttl": ("link_ttl", duration),
+    }),
+    "followup": (FollowupSettings, {
+        "first_request_after": ("first_request_after", duration),
+        "reminder_every": ("reminder_every", duration),
+        "max_reminders": ("max_reminders", count),
+        "tick": ("tick", duration),
+    }),
+    # [[imap]]: an array of tables, one per mailbox; see imap_tables().
+    "imap": (ImapSettings, {
+        "host": ("host", nonempty_text),
+        "port": ("port", port),
+        "tls": ("tls", boolean),
+        "username": ("username", nonempty_text),
+        "password": ("password", nonempty_text),
+        "password_env": ("password_env", nonempty_text),
+        "folder": ("folder", nonempty_text),
+        # "" means: delete fetched mail (flag \Deleted, expunge) instead of moving it.
+        "processed_folder": ("processed_folder", text),
+        "poll": ("poll", duration),
+    }),
+}
+
+
+def load(path: str | os.PathLike[str] | None = None) -> Settings:
+    """Load settings from PATH, else $CASEDESK_CONFIG, else ./config.toml (defaults if absent)."""
+    chosen = Path(path or os.environ.get("CASEDESK_CONFIG") or DEFAULT_CONFIG)
+    if not chosen.exists():
+        if path or os.environ.get("CASEDESK_CONFIG"):
+            raise ConfigError(f"{chosen}: no such config file")
+        return resolve_paths(Settings(path=chosen.absolute(), case_types=parse_case_types(None, "")))
+    try:
+        data = tomllib.loads(chosen.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{chosen}: not valid TOML: {exc}") from None
+    return from_dict(data, chosen)
+
+
+def from_dict(data: dict[str, Any], path: Path) -> Settings:
+    """Build settings from parsed TOML; every unknown table or key is an error."""
+    sections: dict[str, Any] = {}
+    for table, value in data.items():
+        if table == "case_types":
+            continue
+        if table == "imap":
+            sections[table] = imap_tables(path, value)
+            continue
+        if table not in SCHEMA:
+            raise ConfigError(f"{path} [{table}]: unknown table (known: {', '.join(SCHEMA)}, case_types)")
+        if not isinstance(value, dict):
+            raise ConfigError(f"{path} [{table}]: expected a table")
+        sections[table] = section(path, table, value)
+    try:
+        case_types = parse_case_types(data.get("case_types"), str(path))
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    if "smtp" in sections:
+        check_smtp(path, sections["smtp"])
+    return resolve_paths(Settings(path=path.absolute(), case_types=case_types, **sections))
+
+
+def check_smtp(path: Path, smtp: SmtpSettings) -> None:
+    """Keys that only make sense together."""
+    if (smtp.tls_cert is None) != (smtp.tls_key is None):
+        missing = "tls_key" if smtp.tls_key is None else "tls_cert"
+        raise ConfigError(f"{path} [smtp] {missing}: tls_cert and tls_key go together")
+    if smtp.require_tls and smtp.tls_cert is None:
+        raise ConfigError(f"{path} [smtp] require_tls: needs tls_cert and tls_key")
+    if smtp.auth_required and not smtp.auth_users:
+        raise ConfigError(f"{path} [smtp] auth_required: needs auth_users")
+    for user, variable in smtp.auth_users:
+        if not os.environ.get(variable):
+            raise ConfigError(f"{path} [smtp] auth_users: {user}'s password variable ${variable} is not set")
+
+
+def section(path: Path, table: str, values: dict[str, Any], label: str | None = None) -> Any:
+    cls, keys = SCHEMA[table]
+    label = label or table
+    kwargs = {}
+    for key, value in values.items():
+        if key not in keys:
+            raise ConfigError(f"{path} [{label}] {key}: unknown key (known: {', '.join(keys)})")
+        attribute, parse = keys[key]
+        try:
+            kwargs[attribute] = parse(value)
+        except ValueError as exc:
+            raise ConfigError(f"{path} [{label}] {key}: {exc}") from None
+    return cls(**kwargs)
+
+
+def imap_tables(path: Path, value: Any) -> tuple[ImapSettings, ...]:
+    """[[imap]] tables -> ImapSettings; errors name the table as [imap] (or [imap #2], ...)."""
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ConfigError(f"{path} [imap]: expected [[imap]] tables (an array of tables)")
+    boxes = []
+    for n, table in enumerate(value, 1):
+        label = "imap" if n == 1 else f"imap #{n}"
+        box = section(path, "imap", table, label)
+        for key in ("host", "username"):
+            if key not in table:
+                raise ConfigError(f"{path} [{label}] {key}: required")
+        if ("password" in table) == ("password_env" in table):
+            raise ConfigError(f"{path} [{label}] password: set exactly one of password, password_env")
+        if box.processed_folder == box.folder:
+            # Moved mail would land where we fetch from and be fetched again forever.
+            raise ConfigError(f"{path} [{label}] processed_folder: must differ from folder")
+        if "port" not in table:
+            # The IANA ports: 993 is IMAP over TLS, 143 plain IMAP.
+            box = replace(box, port=993 if box.tls else 143)
+        boxes.append(box)
+    return tuple(boxes)
+
+
+def resolve_paths(settings: Settings) -> Settings:
+    """Relative maildir and sqlite paths are relative to the config file, not the cwd."""
+    base = settings.path.parent
+    smtp = settings.smtp
+    for key in ("tls_cert", "tls_key"):
+        path = getattr(smtp, key)
+        if path is not None and not path.is_absolute():
+            smtp = replace(smtp, **{key: base / path})
+    outbound = settings.outbound
+    if not outbound.maildir.is_absolute():
+        outbound = replace(outbound, maildir=base / outbound.maildir)
+    database = settings.database
+    prefix, sep, rest = database.url.partition(":///")
+    if prefix.startswith("sqlite") and sep and rest and not rest.startswith("/") and rest != ":memory:":
+        database = replace(database, url=f"{prefix}:///{base / rest}")
+    return replace(settings, smtp=smtp, outbound=outbound, database=database)
+
+
+def config_text(tables: dict[str, Any]) -> str:
+    """A config.toml for these tables ({table: {key: value}}, or {table: [{...}]} for [[table]]
+    arrays): how tests, benchmarks and tooling write a config this module will read."""
+    lines: list[str] = []
+    for table, values in sorted(tables.items(), key=lambda item: isinstance(item[1], list)):
+        for entry in values if isinstance(values, list) else [values]:
+            lines.append(f"[[{table}]]" if isinstance(values, list) else f"[{table}]")
+            lines += [f"{key} = {toml_value(value)}" for key, value in entry.items()]
+            lines.append("")
+    return "\n".join(lines)
+
+
+def toml_value(value: Any) -> str:
+    """One TOML value: booleans, numbers, strings, lists and inline tables."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k} = {toml_value(v)}" for k, v in value.items()) + "}"
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'

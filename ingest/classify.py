@@ -1,0 +1,233 @@
+"""Read a mail: which case type it is, why, in which language, and the checklist facts it gives."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from casedesk.casetypes import CaseType, FieldSpec
+from ingest.checklist import Source, extract, form_answers, tables_in
+from ingest.language import detect_language
+from ingest.parse import ParsedMail, html_to_text
+from ingest.quoting import new_text, split_reply
+
+# A type name in the body counts like a strong keyword; a subject naming one type decides outright.
+NAME_WEIGHT = 6
+# Subject words weigh double: customers sum up their problem there.
+SUBJECT_FACTOR = 2
+# Below this score the mail does not tell its type; we ask the customer instead of guessing.
+MIN_SCORE = 3
+# One word repeated many times is still one piece of evidence.
+MAX_REPEATS = 3
+_SUBJECT_PREFIX = re.compile(r"^(?:\s*(?:(?:re|sv|vs|aw|fw|fwd|vb|vl)\s*:|\[[^\]]*\]))+\s*",
+                             re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What one mail tells about its case."""
+
+    case_type: str | None      # the detected type key, or None when it cannot be told
+    reason: str                # which rule/keywords decided, for staff
+    language: str              # "en" or "sv"
+    fields: dict[str, str]     # values extracted from THIS mail (keys are field keys), strings
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """One type word or name and the types it points at."""
+
+    text: str
+    regex: re.Pattern[str]
+    owners: tuple[tuple[str, int, bool], ...]  # (type key, weight, is a name)
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Every type's names and keywords, indexed by the first letters of their first word."""
+
+    by_start: dict[str, tuple[Phrase, ...]]
+    # word -> its candidate phrases, longest first; words repeat, so each is worked out once.
+    by_word: dict[str, tuple[Phrase, ...]] = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One type word found in a text."""
+
+    phrase: str
+    type_key: str
+    weight: int
+    is_name: bool
+    at: int
+
+
+def read_mail(mail: ParsedMail, case_types: Sequence[CaseType],
+              known_type: str | None = None) -> Reading:
+    """Detect the type (unless the case already has one) and extract its fields from the new text."""
+    types = tuple(case_types)
+    body = body_text(mail)
+    reply = split_reply(body)
+    answers, used = form_answers(reply, all_fields(types))
+    new = new_text(reply, used)
+    subject = _SUBJECT_PREFIX.sub("", mail.subject or "")
+    language = detect_language(f"{subject}\n{new}" if new.strip() else f"{subject}\n{body}")
+    by_key = {t.key: t for t in types}
+    if known_type in by_key:
+        case_type, reason = known_type, "known: the case already has this type"
+    else:
+        case_type, reason = detect(subject, new, types, answers.get("case_type", ""))
+    specs = by_key[case_type].fields if case_type else all_fields(types)
+    source = Source(new=new, subject=subject, answers=answers, tables=tables_in(new),
+                    attachments=mail.attachments)
+    return Reading(case_type, reason, language, extract(specs, source))
+
+
+def body_text(mail: ParsedMail) -> str:
+    """The plain text, or the HTML as text when only the HTML shows a table (coding rows)."""
+    if mail.html and "<table" in mail.html.lower() and "\t" not in mail.text:
+        return html_to_text(mail.html)
+    return mail.text or (html_to_text(mail.html) if mail.html else "")
+
+
+@lru_cache(maxsize=16)
+def all_fields(types: tuple[CaseType, ...]) -> tuple[FieldSpec, ...]:
+    """Every type's fields, first definition of each key: what an untyped mail may give."""
+    seen: dict[str, FieldSpec] = {}
+    for case_type in types:
+        for spec in case_type.fields:
+            seen.setdefault(spec.key, spec)
+    return tuple(seen.values())
+
+
+def detect(subject: str, text: str, types: tuple[CaseType, ...], answer: str = "") -> tuple[str | None, str]:
+    """The case type and why: a form answer, then a type name in the subject, then keywords."""
+    vocabulary = vocabulary_of(types)
+    if answer:
+        named = named_type(hits(vocabulary, answer), {})
+        if named:
+            return named[0], f"answer: {answer.strip()!r}"
+    body_hits = hits(vocabulary, text)
+    subject_hits = hits(vocabulary, subject)
+    scores = score(subject_hits, body_hits)
+    named = named_type(subject_hits, scores)
+    if named:
+        return named[0], f"subject: {named[1]!r}"
+    return by_keywords(subject_hits + body_hits, scores)
+
+
+def named_type(found: list[Hit], scores: dict[str, int]) -> tuple[str, str] | None:
+    """The type a text names explicitly; two named types are told apart by their keyword scores."""
+    names = [h for h in found if h.is_name]
+    if not names:
+        return None
+    best = max(names, key=lambda h: (scores.get(h.type_key, 0), len(h.phrase), -h.at))
+    return best.type_key, best.phrase
+
+
+def score(subject_hits: list[Hit], body_hits: list[Hit]) -> dict[str, int]:
+    """Weighted keyword score per type; each phrase counts at most MAX_REPEATS times."""
+    scores: dict[str, int] = {}
+    seen: dict[tuple[str, str], int] = {}
+    for factor, found in ((SUBJECT_FACTOR, subject_hits), (1, body_hits)):
+        for hit in found:
+            count = seen.get((hit.type_key, hit.phrase), 0)
+            if count < MAX_REPEATS:
+                seen[(hit.type_key, hit.phrase)] = count + 1
+                scores[hit.type_key] = scores.get(hit.type_key, 0) + hit.weight * factor
+    return scores
+
+
+def by_keywords(found: list[Hit], scores: dict[str, int]) -> tuple[str | None, str]:
+    """The best-scoring type if it scores enough; ties go to the strongest single word."""
+    if not scores or max(scores.values()) < MIN_SCORE:
+        return None, "no case type words found" if not found else "too few case type words"
+
+    def rank(key: str) -> tuple[int, int, int]:
+        own = [h for h in found if h.type_key == key]
+        return scores[key], max(h.weight for h in own), -min(h.at for h in own)
+
+    best = max(scores, key=rank)
+    counts: dict[str, int] = {}
+    for hit in found:
+        if hit.type_key == best:
+            counts[hit.phrase] = counts.get(hit.phrase, 0) + 1
+    words = ", ".join(f"{p} x{n}" if n > 1 else p for p, n in counts.items())
+    return best, f"keywords: {words} (score {scores[best]})"
+
+
+_TOKEN = re.compile(r"\w+")
+
+
+def hits(vocabulary: Vocabulary, text: str) -> list[Hit]:
+    """Type words in a text, longest phrase first at each word (so "verification number" is an
+    ERP word, not the Verification step). Words are looked up by their first letters: one big
+    alternation of all phrases would cost a millisecond per mail."""
+    out: list[Hit] = []
+    end = 0
+    for token in _TOKEN.finditer(text):
+        if token.start() < end:
+            continue
+        word = token.group().lower()
+        for phrase in candidates(vocabulary, word):
+            match = phrase.regex.match(text, token.start())
+            if match:
+                out += [Hit(match.group().lower(), key, weight, name, match.start())
+                        for key, weight, name in phrase.owners]
+                end = match.end()
+                break
+    return out
+
+
+def candidates(vocabulary: Vocabulary, word: str) -> tuple[Phrase, ...]:
+    """Phrases whose first word could start this word, longest first (cached per word)."""
+    cached = vocabulary.by_word.get(word)
+    if cached is None:
+        found = [p for n in (3, 2, 1) if len(word) >= n for p in vocabulary.by_start.get(word[:n], ())]
+        cached = tuple(sorted(found, key=lambda p: len(p.text), reverse=True))
+        if len(vocabulary.by_word) < 50_000:  # bounded: mail can be full of unique junk words
+            vocabulary.by_word[word] = cached
+    return cached
+
+
+@lru_cache(maxsize=16)
+def vocabulary_of(types: tuple[CaseType, ...]) -> Vocabulary:
+    """Compile every type's names and keywords once per configuration."""
+    owners: dict[str, dict[str, tuple[int, bool]]] = {}
+    for case_type in types:
+        names = case_type.all_names()
+        for phrase, weight in (*((n, NAME_WEIGHT) for n in names), *case_type.keywords):
+            named = phrase in names or contains_name(phrase, names)
+            old = owners.setdefault(phrase, {}).get(case_type.key, (0, False))
+            owners[phrase][case_type.key] = (max(old[0], weight), old[1] or named)
+    by_start: dict[str, list[Phrase]] = {}
+    for text, who in owners.items():
+        first = re.split(r"[\W_]+", text.lower())[0] or text.lower()
+        phrase = Phrase(text.rstrip("*"), re.compile(phrase_regex(text), re.IGNORECASE),
+                        tuple((k, w, n) for k, (w, n) in who.items()))
+        by_start.setdefault(first[:3], []).append(phrase)
+    return Vocabulary({k: tuple(v) for k, v in by_start.items()})
+
+
+def phrase_regex(phrase: str) -> str:
+    """A phrase as a regex: whole words, flexible spacing, a trailing * for any ending."""
+    stem = phrase.rstrip("*")
+    words = [re.escape(w) for w in re.split(r"[\s\-]+", stem.strip()) if w]
+    body = r"[\s\-]+".join(words)
+    end = r"\w*" if phrase.endswith("*") else r"(?!\w)"
+    return rf"(?<!\w){body}{end}"
+
+
+def contains_name(phrase: str, names: tuple[str, ...]) -> bool:
+    """A keyword like "coding row*" or "konteringsrad*" that spells out one of the type's names."""
+    words = phrase.rstrip("*").split()
+    for name in names:
+        stem = name.rstrip("*")
+        if " " in stem:
+            continue
+        for word in words:
+            if word == stem or (name.endswith("*") and word.startswith(stem)):
+                return True
+    return False

@@ -1,0 +1,131 @@
+"""Find the customer's new text in a mail: quoted history, reply headers and sign-offs cut away."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from mailparser_reply.parser import EmailMessage
+
+# mail-parser-reply knows the reply headers of many clients in both our languages ("On ... wrote:",
+# "Den ... skrev:", Outlook's "From:/Sent:" and "Från:/Skickat:" blocks); we use its header regex
+# only, because its signature rules cut real content (a line "/var/log/app.log" reads as a Swedish
+# "/Name" signature, a "- item" list as a signature).
+LANGUAGES = ("en", "sv")
+# Separators it misses (pitfalls.md): Swedish Outlook's and forwarded-message rules.
+_SEPARATOR = re.compile(
+    r"^[ \t>]*(?:-{3,}[ \t]*(?:ursprungligt meddelande|originalmeddelande|original message|"
+    r"vidarebefordrat meddelande|forwarded message|begin forwarded message)[ \t]*-{3,}|_{20,}|"
+    r"(?:begin forwarded message|vidarebefordrat meddelande):)[ \t]*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+# Cheap test before the library's big regex: most first mails have no history at all.
+_MAYBE_HISTORY = re.compile(
+    r"wrote|skrev|^[ \t>*]*(?:from|från|sent|skickat|date|datum)[ \t*]*:|-{3,}|_{20,}",
+    re.IGNORECASE | re.MULTILINE,
+)
+_QUOTED = re.compile(r"^[ \t]*>")
+# A line that only closes the mail: everything from it on is signature.
+_SIGNOFF = re.compile(
+    r"^[ \t]*(?:--[ \t]*|(?:(?:best|kind|warm|many|with)[ \t]+)?(?:regards|wishes)|br|best|cheers|"
+    r"thanks(?:[ \t]+(?:again|in advance|a lot))?|thank[ \t]+you(?:[ \t]+in advance)?|thx|sincerely|"
+    r"(?:yours[ \t]+)?(?:sincerely|truly)|tack(?:[ \t]+(?:på förhand|så mycket|på förhand för hjälpen))?|"
+    r"mvh|m\.v\.h\.?|med[ \t]+vänlig(?:a)?[ \t]+hälsning(?:ar)?|vänlig(?:a)?[ \t]+hälsning(?:ar)?|"
+    r"bästa[ \t]+hälsning(?:ar)?|hälsning(?:ar)?|ha en (?:bra|fin) dag)"
+    r"[ \t]*[,.!]?(?:[ \t]+[A-ZÅÄÖ][\w.-]*(?:[ \t]+[A-ZÅÄÖ][\w.-]*)?)?[ \t]*$"
+    r"|^[ \t]*(?:sent from my|skickat från min|get outlook for|hämta outlook för)\b.*$",
+    re.IGNORECASE,
+)
+# A name alone on the last line: the customer signing off.
+_SIGNED_NAME = re.compile(r"^[ \t]*(?:/|-{1,2})?[ \t]*[A-ZÅÄÖ][\w.-]*(?:[ \t]+[A-ZÅÄÖ][\w.-]*){0,2}[ \t]*$")
+# A greeting at the very start of the mail, with the name it addresses.
+_GREETING = re.compile(
+    r"^\s*(?:hi|hello|hey|dear|good (?:morning|afternoon|day)|greetings|hej|hejsan|hallå|tjena|"
+    r"god (?:morgon|dag|eftermiddag))\b(?:[ \t]+[^\n,!.:]{0,40}?)?(?:[,!.:]+|[ \t]*$)[ \t]*\n?",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A body split into lines; lines from `cut` on are quoted history (an earlier mail)."""
+
+    lines: tuple[str, ...]
+    cut: int
+
+    def is_history(self, index: int) -> bool:
+        """A line of someone else's text: below the reply header, or marked with '>'."""
+        return index >= self.cut or is_quoted(self.lines[index])
+
+
+@lru_cache(maxsize=1)
+def reply_header() -> re.Pattern[str]:
+    """mail-parser-reply's reply-header regex for our languages, built once."""
+    return EmailMessage(text="", languages=list(LANGUAGES)).HEADER_REGEX
+
+
+def is_quoted(line: str) -> bool:
+    """A '>'-quoted line."""
+    return _QUOTED.match(line) is not None
+
+
+def split_reply(text: str) -> Reply:
+    """Lines of the body and where the quoted history starts (the first reply header)."""
+    lines = tuple(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+    if not _MAYBE_HISTORY.search(text):
+        return Reply(lines, len(lines))
+    normal = "\n".join(line.strip() for line in lines)
+    starts = [m.start() for m in (reply_header().search(normal), _SEPARATOR.search(normal)) if m]
+    if not starts:
+        return Reply(lines, len(lines))
+    start = min(starts)
+    # The library's Outlook pattern starts its match at the newline before "From:".
+    if normal[start : start + 1] == "\n":
+        start += 1
+    return Reply(lines, normal.count("\n", 0, start))
+
+
+def new_text(reply: Reply, skip: frozenset[int] = frozenset()) -> str:
+    """What the customer wrote now: lines above the history, not quoted, sign-off cut away."""
+    kept = [line for i, line in enumerate(reply.lines[: reply.cut])
+            if i not in skip and not is_quoted(line)]
+    kept += bottom_posted(reply, skip)
+    return strip_signoff("\n".join(kept).strip()).strip()
+
+
+def bottom_posted(reply: Reply, skip: frozenset[int]) -> list[str]:
+    """Lines typed below or between '>'-quoted history (Thunderbird, inline answers).
+
+    Only when the history is '>'-quoted can the customer's lines be told from it; an Outlook
+    history has no marks, so everything below its header is old text.
+    """
+    out: list[str] = []
+    seen_quote = False
+    for i in range(reply.cut + 1, len(reply.lines)):
+        line = reply.lines[i]
+        if is_quoted(line):
+            seen_quote = True
+        elif seen_quote and i not in skip and line.strip():
+            if _MAYBE_HISTORY.search(line) and reply_header().search(line.strip()):
+                break
+            out.append(line)
+    return out
+
+
+def strip_signoff(text: str) -> str:
+    """Cut at the first closing line ("Best regards", "Mvh", "-- ") that is not the first line,
+    and drop a lone name signed after a blank line ("\n\nPetra")."""
+    lines = text.rstrip().split("\n")
+    for index, line in enumerate(lines):
+        if index and line.strip() and _SIGNOFF.match(line):
+            lines = lines[:index]
+            break
+    if len(lines) > 2 and not lines[-2].strip() and _SIGNED_NAME.match(lines[-1]):
+        lines = lines[:-2]
+    return "\n".join(lines).rstrip()
+
+
+def strip_greeting(text: str) -> str:
+    """The text without its opening "Hi Anna," / "Hej!": a greeting describes nothing."""
+    return _GREETING.sub("", text, count=1).lstrip()

@@ -1,0 +1,212 @@
+"""The SMTP edge: accept mail for the support domains, answer 250 only once it is committed."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import os
+import ssl
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, Session
+
+from casedesk.settings import Settings, SmtpSettings
+from ingest.parse import message_id_of
+from store.db import Database
+from store.inbound import Incoming, accept
+
+log = logging.getLogger("casedesk.smtp")
+
+OK = "250 2.0.0 OK: stored"
+DUPLICATE = "250 2.0.0 OK: already stored"
+TRY_LATER = "451 4.3.0 Temporary failure, please try again later"
+NOT_OURS = "550 5.7.1 Relay denied: we accept mail for our support domains only"
+TOO_BIG = "552 5.3.4 Message too big"
+TOO_MANY = "421 4.7.0 Too many connections from your address, try again later"
+# Real mail from broken clients has lines far over RFC 5321's 1000 (or no CRLF at all); we
+# would rather keep it. The effective limit is this or the message size limit, if larger.
+LINE_LIMIT = 1 << 20
+# How many concurrent accepts one transaction may carry (group commit).
+GROUP_COMMIT = 64
+
+
+class Committer:
+    """Commits raw mail for concurrent SMTP sessions in shared transactions (group commit).
+
+    Every session awaits its own mail's commit; a batch that fails is retried one by one so
+    one bad mail cannot make the others wait.
+    """
+
+    def __init__(self, db: Database, owner: str, on_commit: Callable[[], None]) -> None:
+        self.db, self.owner, self.on_commit = db, owner, on_commit
+        self.queue: asyncio.Queue[tuple[Incoming, asyncio.Future[int | None]]] = asyncio.Queue()
+        self.executor = ThreadPoolExecutor(1, thread_name_prefix="casedesk-commit")
+        self.task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self.task = asyncio.get_running_loop().create_task(self.run())
+
+    async def commit(self, mail: Incoming) -> int | None:
+        """Return the raw row id once committed (None: the Message-ID was known); raises on failure."""
+        future: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
+        self.queue.put_nowait((mail, future))
+        return await future
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            batch = [await self.queue.get()]
+            while not self.queue.empty() and len(batch) < GROUP_COMMIT:
+                batch.append(self.queue.get_nowait())
+            await loop.run_in_executor(self.executor, self.commit_batch, batch)
+            self.on_commit()
+
+    def commit_batch(self, batch: list[tuple[Incoming, asyncio.Future[int | None]]]) -> None:
+        """Runs in the commit thread; resolves each future on the event loop."""
+        try:
+            ids = accept(self.db, [mail for mail, _ in batch], self.owner)
+            results: list[tuple[asyncio.Future[int | None], Any]] = list(zip([f for _, f in batch], ids))
+        except Exception:
+            if len(batch) > 1:
+                for item in batch:
+                    self.commit_batch([item])
+                return
+            log.exception("could not store %s", batch[0][0].message_id)
+            results = [(batch[0][1], StoreError())]
+        for future, result in results:
+            future.get_loop().call_soon_threadsafe(resolve, future, result)
+
+    async def close(self) -> None:
+        """Finish what is queued (no half-handled mail), then stop."""
+        while not self.queue.empty():
+            await asyncio.sleep(0.01)
+        if self.task:
+            self.task.cancel()
+            await asyncio.gather(self.task, return_exceptions=True)
+        self.executor.shutdown(wait=True)
+
+
+class StoreError(Exception):
+    """The store could not commit a mail; the client is told to try again."""
+
+
+def resolve(future: asyncio.Future[int | None], result: Any) -> None:
+    if future.done():
+        return
+    if isinstance(result, BaseException):
+        future.set_exception(result)
+    else:
+        future.set_result(result)
+
+
+class Handler:
+    """aiosmtpd handler: recipient policy, size, durable accept. Never 5xx for our own faults."""
+
+    def __init__(self, settings: Settings, committer: Committer) -> None:
+        self.domains = frozenset(settings.smtp.domains)
+        self.max_size = settings.smtp.max_message_size
+        self.committer = committer
+
+    async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope,
+                          address: str, rcpt_options: list[str]) -> str:
+        if address.rpartition("@")[2].lower().rstrip(".") not in self.domains:
+            return NOT_OURS
+        envelope.rcpt_tos.append(address)
+        return "250 2.1.5 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        data = envelope.original_content or b""
+        if len(data) > self.max_size:
+            return TOO_BIG
+        try:
+            mail = Incoming(message_id=message_id_of(data), data=data,
+                            mail_from=envelope.mail_from or "<>", rcpt_to=tuple(envelope.rcpt_tos))
+            raw_id = await self.committer.commit(mail)
+        except Exception:
+            log.exception("accept failed, answered 451")
+            return TRY_LATER
+        log.info("accepted %s from %s (%s)", mail.message_id, envelope.mail_from,
+                 "new" if raw_id else "duplicate")
+        return OK if raw_id else DUPLICATE
+
+    async def handle_exception(self, error: Exception) -> str:
+        # aiosmtpd's default answers "500 Error: (Exc) text": permanent, and it leaks internals.
+        log.exception("SMTP session error", exc_info=error)
+        return TRY_LATER
+
+
+class LimitedSMTP(SMTP):
+    """aiosmtpd's SMTP with a cap on concurrent sessions per client address."""
+
+    def __init__(self, *args: Any, per_client: int, sessions: Counter[str], **kwargs: Any) -> None:
+        # A client that sends bare LF delivers the whole mail as one "line": accept any line
+        # the size limit allows (aiosmtpd sizes its reader from this before we could change it).
+        self.line_length_limit = max(LINE_LIMIT, kwargs.get("data_size_limit") or 0)
+        super().__init__(*args, **kwargs)
+        self.per_client, self.sessions, self.client_ip = per_client, sessions, ""
+        self.refused = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        peer = transport.get_extra_info("peername")
+        self.client_ip = str(peer[0]) if peer else ""
+        self.sessions[self.client_ip] += 1
+        if self.per_client and self.sessions[self.client_ip] > self.per_client:
+            self.refused = True
+            transport.write(f"{TOO_MANY}\r\n".encode())  # type: ignore[attr-defined]
+            transport.close()
+            return
+        super().connection_made(transport)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.sessions[self.client_ip] -= 1
+        if self.sessions[self.client_ip] <= 0:
+            del self.sessions[self.client_ip]
+        if not self.refused:
+            super().connection_lost(exc)
+
+
+class Authenticator:
+    """AUTH PLAIN/LOGIN against [smtp] auth_users; passwords come from the environment."""
+
+    def __init__(self, users: tuple[tuple[str, str], ...]) -> None:
+        self.passwords = {user: os.environ.get(variable, "") for user, variable in users}
+
+    def __call__(self, server: SMTP, session: Session, envelope: Envelope, mechanism: str,
+                 auth_data: Any) -> AuthResult:
+        login = getattr(auth_data, "login", b"").decode("utf-8", "replace")
+        password = getattr(auth_data, "password", b"").decode("utf-8", "replace")
+        expected = self.passwords.get(login)
+        ok = expected is not None and hmac.compare_digest(expected.encode(), password.encode())
+        return AuthResult(success=ok, handled=False)
+
+
+def smtp_options(smtp: SmtpSettings) -> dict[str, Any]:
+    """aiosmtpd options for the optional STARTTLS and AUTH of [smtp]."""
+    options: dict[str, Any] = {}
+    if smtp.tls_cert and smtp.tls_key:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(smtp.tls_cert, smtp.tls_key)
+        options.update(tls_context=context, require_starttls=smtp.require_tls)
+    if smtp.auth_users:
+        options.update(authenticator=Authenticator(smtp.auth_users), auth_required=smtp.auth_required,
+                       auth_require_tls=bool(smtp.tls_cert))
+    return options
+
+
+async def start_listener(settings: Settings, committer: Committer) -> asyncio.AbstractServer:
+    """Bind the SMTP listener on the running loop (aiosmtpd's Controller would start its own)."""
+    handler = Handler(settings, committer)
+    sessions: Counter[str] = Counter()
+    options = smtp_options(settings.smtp)
+    loop = asyncio.get_running_loop()
+    return await loop.create_server(
+        lambda: LimitedSMTP(handler, data_size_limit=settings.smtp.max_message_size,
+                            enable_SMTPUTF8=True, decode_data=False,
+                            ident="casedesk ESMTP", per_client=settings.smtp.max_connections_per_client,
+                            sessions=sessions, **options),
+        host=settings.smtp.listen.host, port=settings.smtp.listen.port,
+    )

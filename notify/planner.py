@@ -1,0 +1,129 @@
+"""Plan due follow-up mail: read the facts, ask the policy, write outbox rows in that transaction."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from email.utils import parseaddr
+
+from sqlmodel import Session
+
+from casedesk.links import login_link
+from casedesk.outmail import compose
+from casedesk.settings import Settings
+from notify.policy import Plan, Sent, due_mail, next_step, stale, utc
+from notify.render import render
+from store.db import Database
+from store.models import CLOSED, INBOUND, Outbox, Ticket
+from store.outbox import PENDING, cancel, cases_to_follow_up, history_of, lock_tickets, plan, record_decisions
+from store.tickets import messages_of
+
+log = logging.getLogger("casedesk.notify")
+
+# Cases decided per write transaction: short enough not to hold the SQLite write lock for long.
+BATCH = 50
+# References carries at most this many earlier Message-IDs (the newest), as mail clients do.
+MAX_REFERENCES = 10
+
+
+def history(rows: list[Outbox]) -> list[Sent]:
+    """Outbox rows as the policy reads them: settled ones with the moment they left the queue."""
+    return [Sent(r.key, r.kind, None if r.status == PENDING else (r.sent_at or r.next_attempt_at)) for r in rows]
+
+
+def plan_due(db: Database, settings: Settings, now: datetime) -> int:
+    """Plan every mail due at `now`; returns how many rows were inserted.
+
+    Only cases whose next step fell due, or that changed since their last decision, are read
+    (`cases_to_follow_up`); each decision stores when the case next needs a look.
+    """
+    with db.read() as session:
+        ids = cases_to_follow_up(session, now)
+    planned = 0
+    for start in range(0, len(ids), BATCH):
+        with db.write() as session:
+            planned += plan_batch(session, settings, ids[start:start + BATCH], now)
+    return planned
+
+
+def plan_batch(session: Session, settings: Settings, ids: list[int], now: datetime) -> int:
+    """Decide and plan for these cases inside one transaction (the decision and its rows commit together)."""
+    tickets = lock_tickets(session, ids)
+    by_ticket: dict[int, list[Outbox]] = {}
+    for row in history_of(session, ids):
+        by_ticket.setdefault(row.ticket_id or 0, []).append(row)
+    planned = 0
+    decided: list[tuple[int, datetime | None]] = []
+    for ticket in tickets:
+        rows = by_ticket.get(ticket.id or 0, [])
+        try:
+            # A case whose mail cannot be built (say, an address the email package refuses) is
+            # logged and skipped; it must not stop every other case's mail. It stays out of date,
+            # so the next tick tries again.
+            with session.begin_nested():
+                count = plan_case(session, settings, ticket, history(rows), now)
+        except Exception:
+            log.exception("planning mail for %s failed", ticket.ref)
+            continue
+        planned += count
+        decided.append((ticket.id or 0, look_again_at(ticket, rows, settings, now, count)))
+    record_decisions(session, decided)
+    return planned
+
+
+def look_again_at(ticket: Ticket, rows: list[Outbox], settings: Settings, now: datetime,
+                  planned: int) -> datetime | None:
+    """When this case next needs a decision, if it does not change meanwhile: its next step's due
+    time, or, while one of its mails is still in the outbox, when that mail is to be sent.
+
+    The outbox settling a mail is what lets the next step fall due, and a mail that fails for good
+    or is suppressed does not touch the case, so the case is looked at again once its mail should
+    have left. A mail planned just now is sent in this very tick: look again at the next.
+    """
+    if planned:
+        return now
+    sent = history(rows)
+    dropped = set(stale(ticket, sent, settings))
+    waiting = [r.next_attempt_at for r in rows if r.status == PENDING and r.key not in dropped]
+    step = next_step(ticket, sent, settings)
+    times = [utc(t) for t in waiting] + ([step.due] if step is not None else [])
+    return min(times, default=None)
+
+
+def plan_case(session: Session, settings: Settings, ticket: Ticket, sent: list[Sent], now: datetime) -> int:
+    """Cancel what the case no longer needs, then plan what it needs now."""
+    dropped = stale(ticket, sent, settings)
+    if cancel(session, dropped, now):
+        log.info("%s: cancelled %s (no longer needed)", ticket.ref, ", ".join(dropped))
+    planned = 0
+    for item in due_mail(ticket, sent, settings, now):
+        if plan_mail(session, settings, ticket, item, now):
+            planned += 1
+            if item.closes:
+                ticket.status = CLOSED
+                ticket.updated_at = now
+            log.info("%s: planned %s (%s) to %s%s", ticket.ref, item.key, item.kind, ticket.customer,
+                     ", case closed" if item.closes else "")
+    return planned
+
+
+def plan_mail(session: Session, settings: Settings, ticket: Ticket, item: Plan, now: datetime) -> bool:
+    """Render, compose and insert one planned mail; False when another process planned it first."""
+    rendered = render(item.kind, ticket, case_types=settings.case_types,
+                      link=login_link(settings, ticket.customer),
+                      reminder_every=settings.followup.reminder_every, number=item.number,
+                      support=parseaddr(settings.outbound.from_)[0] or settings.support_address)
+    parent, references = thread_of(session, ticket)
+    message_id, data = compose(settings, to=ticket.customer, subject=ticket.subject, text=rendered.text,
+                               html=rendered.html, ref=ticket.ref, in_reply_to=parent,
+                               references=references)
+    return plan(session, key=item.key, kind=item.kind, recipient=ticket.customer, message_id=message_id,
+                data=data, ticket_id=ticket.id, due=now)
+
+
+def thread_of(session: Session, ticket: Ticket) -> tuple[str | None, list[str]]:
+    """(the customer's latest human mail, the case's Message-IDs newest last) for threading headers."""
+    messages = messages_of(session, ticket)
+    human = [m for m in messages if m.direction == INBOUND and not m.automatic]
+    parent = human[-1].message_id if human else None
+    return parent, [m.message_id for m in messages][-MAX_REFERENCES:]

@@ -1,0 +1,118 @@
+"""What mail a case needs now, decided from stored facts alone (pure: no database, no clock).
+
+The timeline (docs/notify.md has it with an example):
+
+- `first`: once per case, `first_request_after` after the customer's last message, so a quick
+  second mail is merged before we ask. It acknowledges the case and asks for what is missing.
+- Then, while the case misses something, a *round* of follow-ups counted from the customer's last
+  message: reminders every `reminder_every`, the last of which is the `warning` (the case will be
+  closed after another `reminder_every` without an answer), then `closed`, which closes the case.
+- A human reply moves `last_customer_at` and so starts a new round with new keys; the old round's
+  unsent reminders are cancelled. A complete case gets nothing after the first mail.
+
+Each step waits for the previous one to have left (sent, or settled otherwise), so after downtime
+we catch up one step per `reminder_every` instead of firing the whole round at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from casedesk.settings import Settings
+from store.models import AWAITING_CUSTOMER, CLOSED, HELD, Ticket
+
+FIRST, REMINDER, WARNING, CLOSING = "first", "reminder", "warning", "closed"
+# Kinds that only make sense while the case still waits for the same customer message.
+FOLLOW_UPS = (REMINDER, WARNING)
+
+
+@dataclass(frozen=True)
+class Sent:
+    """One outbox row of the case as the policy sees it; `at` is None while it is still pending."""
+
+    key: str
+    kind: str
+    at: datetime | None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One mail due now: its unique outbox key, its kind and reminder number, and when it fell due."""
+
+    key: str
+    kind: str
+    number: int
+    due: datetime
+
+    @property
+    def closes(self) -> bool:
+        """Planning this mail closes the case, in the same transaction."""
+        return self.kind == CLOSING
+
+
+def utc(when: datetime) -> datetime:
+    """SQLite hands back naive datetimes; everything we store is UTC."""
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
+def round_of(ticket: Ticket) -> str:
+    """The follow-up round: the customer's last message, to the microsecond, as key text."""
+    return utc(ticket.last_customer_at).astimezone(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+
+
+def first_key(ticket: Ticket) -> str:
+    return f"{ticket.ref}:{FIRST}"
+
+
+def follow_ups(ticket: Ticket, max_reminders: int) -> list[tuple[str, str, int]]:
+    """(key, kind, number) of this round's steps: reminders, the warning (the last reminder), closing.
+
+    With max_reminders = 0 the warning is still sent: a case is never closed without one.
+    """
+    stamp = f"{ticket.ref}:{round_of(ticket)}"
+    reminders = [(f"{stamp}:{REMINDER}:{n}", REMINDER, n) for n in range(1, max_reminders)]
+    last = max(max_reminders, 1)
+    return [*reminders, (f"{stamp}:{WARNING}", WARNING, last), (f"{stamp}:{CLOSING}", CLOSING, last)]
+
+
+def next_step(ticket: Ticket, sent_history: Sequence[Sent], settings: Settings) -> Plan | None:
+    """The next mail this case will need, with the moment it falls due, if its facts stay as they
+    are; None when it needs none, or until the previous mail has left the outbox.
+
+    The planner stores `due` on the case, so a tick looks only at cases whose next step fell due.
+    """
+    if ticket.automatic or ticket.status in (HELD, CLOSED):
+        return None
+    followup = settings.followup
+    by_key = {row.key: row for row in sent_history}
+    spoken = utc(ticket.last_customer_at)
+    first = by_key.get(first_key(ticket))
+    if first is None:
+        return Plan(first_key(ticket), FIRST, 0, spoken + followup.first_request_after)
+    if ticket.status != AWAITING_CUSTOMER or not ticket.missing or first.at is None:
+        return None
+    previous = max(utc(first.at), spoken)
+    for key, kind, number in follow_ups(ticket, followup.max_reminders):
+        row = by_key.get(key)
+        if row is None:
+            return Plan(key, kind, number, previous + followup.reminder_every)
+        if row.at is None:
+            return None
+        previous = utc(row.at)
+    return None
+
+
+def due_mail(ticket: Ticket, sent_history: Sequence[Sent], settings: Settings, now: datetime) -> list[Plan]:
+    """The mail this case needs now (at most one); [] when nothing is due yet or ever."""
+    step = next_step(ticket, sent_history, settings)
+    return [step] if step is not None and now >= step.due else []
+
+
+def stale(ticket: Ticket, pending: Sequence[Sent], settings: Settings) -> list[str]:
+    """Keys of unsent reminders the case no longer needs: an earlier round's, or any once complete."""
+    current = {key for key, _, _ in follow_ups(ticket, settings.followup.max_reminders)}
+    waiting = ticket.status == AWAITING_CUSTOMER and bool(ticket.missing)
+    return [row.key for row in pending
+            if row.at is None and row.kind in FOLLOW_UPS and (not waiting or row.key not in current)]

@@ -1,0 +1,63 @@
+"""Who may see what: revoked sign-ins, known addresses, case visibility and a message's bytes."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import select, update
+from sqlmodel import Session
+
+from store.inbound import raw_of
+from store.models import Message, Participant, Revocation, Ticket
+from store.tickets import is_participant, outbound_bytes
+
+
+def aware(when: datetime) -> datetime:
+    """SQLite may hand back naive datetimes; everything we store is UTC."""
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
+def revoked_at(session: Session, address: str) -> datetime | None:
+    """Links and sessions of this address issued before this moment are void."""
+    when = session.scalar(select(Revocation.revoked_at).where(Revocation.address == address.lower()))
+    return aware(when) if when else None
+
+
+def revoke(session: Session, address: str, at: datetime) -> None:
+    """Void every link and session of `address` issued before `at` (a later revoke moves it on)."""
+    address = address.lower()
+    updated = session.execute(
+        update(Revocation).where(Revocation.address == address).values(revoked_at=at)  # type: ignore[arg-type]
+    )
+    if updated.rowcount == 0:
+        session.add(Revocation(address=address, revoked_at=at))
+
+
+def is_known(session: Session, address: str) -> bool:
+    """True when the address is the customer or a participant of some case."""
+    address = address.lower()
+    return (
+        session.scalar(select(Ticket.id).where(Ticket.customer == address).limit(1)) is not None
+        or session.scalar(select(Participant.id).where(Participant.address == address).limit(1)) is not None
+    )
+
+
+def language_of(session: Session, address: str, default: str = "en") -> str:
+    """The language of the address's most recent case, for mail we send it outside a case."""
+    language = session.scalar(
+        select(Ticket.language).where(Ticket.customer == address.lower())
+        .order_by(Ticket.updated_at.desc()).limit(1)  # type: ignore[attr-defined]
+    )
+    return language or default
+
+
+def may_see(session: Session, ticket: Ticket, address: str, staff: bool) -> bool:
+    """Staff see every case; anyone else only cases they are customer or participant of."""
+    return staff or is_participant(session, ticket, address.lower())
+
+
+def message_bytes(session: Session, message: Message) -> bytes | None:
+    """Inbound: the bytes as received; outbound: the bytes as the outbox sent them."""
+    if message.raw_id is not None:
+        return raw_of(session, message.raw_id)
+    return outbound_bytes(session, message.message_id)

@@ -1,0 +1,113 @@
+"""Raw mail in: durable accept with dedupe, and the queue the ingest worker drains."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session
+
+from store.db import Database
+from store.models import RawMail, utcnow
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A mail as it arrived: envelope, bytes, and its (possibly synthetic) Message-ID."""
+
+    message_id: str
+    data: bytes
+    mail_from: str = ""
+    rcpt_to: tuple[str, ...] = ()
+    source: str = "smtp"
+
+
+def accept(db: Database, mails: list[Incoming], accepted_by: str) -> list[int | None]:
+    """Commit raw mails in one transaction; returns each row id, or None for a known Message-ID.
+
+    A duplicate (same Message-ID, also within the batch) is not an error: the sender gets 250
+    and the mail is stored once. One executemany for the batch keeps a group commit cheap.
+    """
+    insert = sqlite_insert if db.is_sqlite else pg_insert
+    now = utcnow()
+    wanted = list(dict.fromkeys(mail.message_id for mail in mails))
+    with db.write() as session:
+        known = set(session.scalars(select(RawMail.message_id).where(RawMail.message_id.in_(wanted))))  # type: ignore[attr-defined]
+        fresh: dict[str, Incoming] = {}
+        for mail in mails:
+            if mail.message_id not in known:
+                fresh.setdefault(mail.message_id, mail)
+        if fresh:
+            session.execute(insert(RawMail).on_conflict_do_nothing(index_elements=["message_id"]), [
+                {"message_id": m.message_id, "mail_from": m.mail_from, "rcpt_to": list(m.rcpt_to),
+                 "data": m.data, "size": len(m.data), "source": m.source, "accepted_by": accepted_by,
+                 "received_at": now}
+                for m in fresh.values()
+            ])
+            ids = dict(session.execute(
+                select(RawMail.message_id, RawMail.id).where(RawMail.message_id.in_(list(fresh)))  # type: ignore[attr-defined]
+            ).all())
+        else:
+            ids = {}
+    first = set()
+    result: list[int | None] = []
+    for mail in mails:
+        # Only the first copy of a Message-ID in this batch counts as new.
+        is_first = mail.message_id in fresh and mail.message_id not in first
+        first.add(mail.message_id)
+        result.append(ids.get(mail.message_id) if is_first else None)
+    return result
+
+
+def pending(session: Session, owner: str, orphan_after: timedelta, limit: int) -> list[RawMail]:
+    """Unprocessed mail this instance accepted, and any other instance's that waited too long.
+
+    Each `casedesk serve` drains what its own listener took, so instances on one PostgreSQL
+    do not parse the same mail; a crashed instance's leftovers are picked up by whoever is up.
+    """
+    stale = utcnow() - orphan_after
+    statement = (
+        select(RawMail)
+        .where(RawMail.processed_at.is_(None))  # type: ignore[union-attr]
+        .where(or_(RawMail.accepted_by == owner, RawMail.received_at < stale))
+        .order_by(RawMail.id)  # type: ignore[arg-type]
+        .limit(limit)
+    )
+    return list(session.scalars(statement))
+
+
+def claim(session: Session, raw_ids: list[int]) -> set[int]:
+    """Mark raw mails processed inside the filing transaction; returns the ids this worker won
+    (another instance may have filed some meanwhile). One statement for the whole batch."""
+    if not raw_ids:
+        return set()
+    result = session.execute(
+        update(RawMail)
+        .where(RawMail.id.in_(raw_ids), RawMail.processed_at.is_(None))  # type: ignore[union-attr]
+        .values(processed_at=utcnow())
+        .returning(RawMail.id)
+        .execution_options(synchronize_session=False)
+    )
+    return set(result.scalars())
+
+
+def record_error(session: Session, raw_id: int, error: str) -> None:
+    """Shunt a mail that failed processing aside: processed, with its error kept for reprocess."""
+    session.execute(
+        update(RawMail).where(RawMail.id == raw_id).values(processed_at=utcnow(), error=error[:2000])  # type: ignore[arg-type]
+    )
+
+
+def oldest_pending(session: Session) -> tuple[int, datetime | None]:
+    """How many raw mails wait to be filed, and when the oldest arrived (uses the pending index)."""
+    waiting = session.scalar(select(func.count()).select_from(RawMail).where(RawMail.processed_at.is_(None)))  # type: ignore[union-attr]
+    oldest = session.scalar(select(func.min(RawMail.received_at)).where(RawMail.processed_at.is_(None)))  # type: ignore[union-attr]
+    return waiting or 0, oldest
+
+
+def raw_of(session: Session, raw_id: int) -> bytes | None:
+    row = session.get(RawMail, raw_id)
+    return row.data if row else None

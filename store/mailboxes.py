@@ -1,0 +1,40 @@
+"""IMAP mailboxes' health: one row per mailbox, upserted by its fetcher, read by /healthz."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session
+
+from store.db import Database
+from store.models import MailboxStatus
+
+
+def record_status(db: Database, name: str, *, error: str | None, now: datetime) -> None:
+    """Upsert the mailbox's row after a pass (error None) or a failure.
+
+    `failures` counts consecutive failures in the database, so it also adds up across
+    `casedesk fetch --once` runs from cron; a success resets it and keeps the last error text.
+    """
+    insert = sqlite_insert if db.is_sqlite else pg_insert
+    table = MailboxStatus.__table__  # type: ignore[attr-defined]
+    if error is None:
+        values: dict[str, Any] = {"last_ok_at": now, "failures": 0, "updated_at": now}
+        update = values
+    else:
+        values = {"last_error": error[:2000], "failures": 1, "updated_at": now}
+        update = {**values, "failures": table.c.failures + 1}
+    statement = insert(MailboxStatus).values(name=name, **values).on_conflict_do_update(
+        index_elements=["name"], set_=update)
+    with db.write() as session:
+        session.execute(statement)
+
+
+def mailbox_statuses(session: Session) -> list[MailboxStatus]:
+    """Every mailbox any fetcher has reported on, by name."""
+    statement = select(MailboxStatus).order_by(MailboxStatus.name)  # type: ignore[arg-type]
+    return list(session.scalars(statement))

@@ -1,0 +1,214 @@
+"""The outbox: plan a mail once per key, claim due rows without double-sending, settle them."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Sequence
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import bindparam, func, or_, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import load_only
+from sqlmodel import Session
+
+from store.models import Message, Outbox, Ticket
+from store.tickets import add_message
+
+PENDING = "pending"
+SENT = "sent"
+# The mail server refused the mail for good (5xx): retrying would only repeat the refusal.
+FAILED = "failed"
+# Over the per-address cap: dropped, never sent, kept visible for staff.
+SUPPRESSED = "suppressed"
+# A reminder the case no longer needs (the customer answered or the case completed first).
+CANCELLED = "cancelled"
+
+
+def aware(when: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; everything we store is UTC."""
+    if when is None or when.tzinfo is not None:
+        return when
+    return when.replace(tzinfo=timezone.utc)
+
+
+def plan(session: Session, *, key: str, kind: str, recipient: str, message_id: str, data: bytes,
+         ticket_id: int | None = None, due: datetime | None = None) -> bool:
+    """Insert one planned mail in the caller's transaction; False when `key` is already planned.
+
+    ON CONFLICT DO NOTHING rather than check-then-insert: two processes deciding the same mail
+    at the same moment both try, the unique key lets exactly one row in, and neither fails.
+    """
+    values = {"key": key, "kind": kind, "recipient": recipient.lower(), "message_id": message_id,
+              "data": data, "ticket_id": ticket_id, "status": PENDING, "attempts": 0,
+              "next_attempt_at": due or datetime.now(timezone.utc), "created_at": datetime.now(timezone.utc)}
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (dialect.insert(Outbox).values(**values)
+                 .on_conflict_do_nothing(index_elements=["key"]).returning(Outbox.id))
+    return session.execute(statement).scalar() is not None
+
+
+def rows_of(session: Session, ticket_ids: Sequence[int]) -> list[Outbox]:
+    """Every outbox row of these cases, oldest first: the sent history the policy decides from."""
+    if not ticket_ids:
+        return []
+    return list(session.scalars(
+        select(Outbox).where(Outbox.ticket_id.in_(ticket_ids)).order_by(Outbox.id)  # type: ignore[union-attr,arg-type]
+    ))
+
+
+def cancel(session: Session, keys: Sequence[str], now: datetime) -> int:
+    """Cancel planned mails that are not yet claimed; a claimed one is already on its way."""
+    if not keys:
+        return 0
+    result = session.execute(
+        update(Outbox)
+        .where(Outbox.key.in_(keys), Outbox.status == PENDING, Outbox.claimed_at.is_(None))  # type: ignore[attr-defined,union-attr]
+        .values(status=CANCELLED, next_attempt_at=now)
+    )
+    return result.rowcount or 0
+
+
+def claim(session: Session, now: datetime, *, limit: int, lease: timedelta,
+          cap: int, window: timedelta) -> tuple[list[Outbox], list[Outbox]]:
+    """Claim due rows, stamping `claimed_at = now`; returns (claimed, suppressed by the cap).
+
+    `claimed_at` is both the lease and the claim's token: whoever settles the row must name it, so
+    a process whose lease ran out (and whose row another process took over) cannot settle it.
+
+    Due: pending, next attempt reached, and unclaimed or claimed by a process whose lease ran out
+    (it crashed mid-send). PostgreSQL: FOR UPDATE SKIP LOCKED, so concurrent processes take
+    disjoint rows; SQLite: the caller's BEGIN IMMEDIATE already makes this the only writer.
+
+    The cap counts mails sent to the address within `window` plus mails claimed and in flight, so
+    two processes cannot both send the tenth: on PostgreSQL each recipient's count is taken under
+    a transaction-scoped advisory lock, in address order so two claimers never deadlock.
+    """
+    statement = (
+        select(Outbox)
+        .where(Outbox.status == PENDING, Outbox.next_attempt_at <= now,
+               or_(Outbox.claimed_at.is_(None), Outbox.claimed_at < now - lease))  # type: ignore[union-attr,operator]
+        .order_by(Outbox.next_attempt_at, Outbox.id)  # type: ignore[arg-type]
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    rows = sorted(session.scalars(statement), key=lambda r: (r.recipient, r.id))
+    postgres = session.get_bind().dialect.name == "postgresql"
+    claimed: list[Outbox] = []
+    suppressed: list[Outbox] = []
+    for row in rows:
+        if postgres:
+            session.execute(text("SELECT pg_advisory_xact_lock(:k)"),
+                            {"k": zlib.crc32(row.recipient.encode())})
+        if recent_count(session, row, now, lease, window) >= cap:
+            row.status, row.next_attempt_at, row.claimed_at = SUPPRESSED, now, None
+            row.last_error = f"over the cap of {cap} mails per {window} to {row.recipient}"
+            suppressed.append(row)
+        else:
+            row.claimed_at = now
+            claimed.append(row)
+        session.flush()
+    return claimed, suppressed
+
+
+def recent_count(session: Session, row: Outbox, now: datetime, lease: timedelta, window: timedelta) -> int:
+    """Mails to this row's address sent within `window`, or claimed by someone and in flight."""
+    return session.scalar(
+        select(func.count()).select_from(Outbox).where(
+            Outbox.recipient == row.recipient, Outbox.id != row.id,
+            or_(Outbox.sent_at >= now - window,  # type: ignore[operator]
+                (Outbox.status == PENDING) & (Outbox.claimed_at >= now - lease)),  # type: ignore[operator]
+        )
+    ) or 0
+
+
+def mark_sent(session: Session, row_id: int, claimed_at: datetime, now: datetime, message: Message | None) -> bool:
+    """Settle a row as sent and put the outbound message on its case, in one transaction.
+
+    False when the claim is no longer ours (our lease ran out and another process took the row):
+    then the other process records it, not us.
+    """
+    result = session.execute(
+        update(Outbox)
+        .where(Outbox.id == row_id, Outbox.claimed_at == claimed_at, Outbox.status == PENDING)  # type: ignore[arg-type]
+        .values(status=SENT, sent_at=now, attempts=Outbox.attempts + 1, last_error=None)
+    )
+    if not result.rowcount:
+        return False
+    ticket = session.get(Ticket, message.ticket_id) if message is not None else None
+    if message is not None and ticket is not None:
+        add_message(session, ticket, message, now)
+    return True
+
+
+def mark_failed(session: Session, row_id: int, claimed_at: datetime, now: datetime, error: str,
+                retry_at: datetime | None) -> bool:
+    """Count a failed attempt: release the claim until `retry_at`, or fail for good when None."""
+    values: dict[str, object] = {"attempts": Outbox.attempts + 1, "last_error": error[:1000],
+                                 "claimed_at": None}
+    if retry_at is None:
+        values.update(status=FAILED, next_attempt_at=now)
+    else:
+        values["next_attempt_at"] = retry_at
+    result = session.execute(
+        update(Outbox)
+        .where(Outbox.id == row_id, Outbox.claimed_at == claimed_at, Outbox.status == PENDING)  # type: ignore[arg-type]
+        .values(**values)
+    )
+    return bool(result.rowcount)
+
+
+def history_of(session: Session, ticket_ids: Sequence[int]) -> list[Outbox]:
+    """Like `rows_of`, without the mail bytes: what the policy decides from, cheap to load."""
+    if not ticket_ids:
+        return []
+    return list(session.scalars(
+        select(Outbox).options(load_only(Outbox.ticket_id, Outbox.key, Outbox.kind, Outbox.status,  # type: ignore[arg-type]
+                                         Outbox.sent_at, Outbox.next_attempt_at, Outbox.claimed_at))  # type: ignore[arg-type]
+        .where(Outbox.ticket_id.in_(ticket_ids)).order_by(Outbox.id)  # type: ignore[union-attr,arg-type]
+    ))
+
+
+def outbox_of(session: Session, ticket_id: int) -> list[Outbox]:
+    """A case's planned and sent mail, oldest first."""
+    return rows_of(session, [ticket_id])
+
+
+def cases_to_follow_up(session: Session, now: datetime) -> list[int]:
+    """Ids of the cases the follow-up policy must look at now: those whose next step fell due by
+    `now`, and those whose last decision is out of date (never made, or the case's `updated_at` or
+    `status` moved since). Each half is one index lookup (ix_ticket_followup_due and the partial
+    ix_ticket_followup_stale), so a tick reads what changed or fell due, not every open case.
+    """
+    due = select(Ticket.id).where(Ticket.followup_due_at <= now)  # type: ignore[operator]
+    # The same condition as the partial index's, so both SQLite and PostgreSQL can use it.
+    stale = select(Ticket.id).where(or_(
+        Ticket.followup_seen_at.is_(None),  # type: ignore[union-attr]
+        Ticket.followup_seen_at != Ticket.updated_at,
+        Ticket.followup_seen_status != Ticket.status,
+    ))
+    return sorted(set(session.scalars(due)) | set(session.scalars(stale)))
+
+
+def record_decisions(session: Session, decided: Sequence[tuple[int, datetime | None]]) -> None:
+    """Store (case id, next due time) for cases just decided on, with the `updated_at` and `status`
+    the decision read. Copied inside the database, after the caller's own changes are flushed, so
+    "the case changed since" compares a value with itself rather than two clocks.
+    """
+    if not decided:
+        return
+    session.flush()
+    table = Ticket.__table__  # type: ignore[attr-defined]
+    session.connection().execute(
+        update(table).where(table.c.id == bindparam("case_id")).values(
+            followup_due_at=bindparam("due"), followup_seen_at=table.c.updated_at,
+            followup_seen_status=table.c.status),
+        [{"case_id": case_id, "due": due} for case_id, due in decided],
+    )
+
+
+def lock_tickets(session: Session, ticket_ids: Sequence[int]) -> list[Ticket]:
+    """Load cases for a decision; on PostgreSQL the rows stay locked until commit, so a reply
+    being filed at the same moment waits for (or is seen by) the decision."""
+    return list(session.scalars(
+        select(Ticket).where(Ticket.id.in_(ticket_ids)).order_by(Ticket.id).with_for_update()  # type: ignore[union-attr,arg-type]
+    ))

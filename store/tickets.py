@@ -1,0 +1,133 @@
+"""Ticket queries: find a case for a mail, open one, record messages, list and read cases."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from store.models import Message, Outbox, Participant, Ticket, utcnow
+
+REF_PREFIX = "CASE-"
+# Refs start at CASE-1001 so they are never confused with small counts in prose.
+REF_OFFSET = 1000
+
+
+def ref_for(ticket_id: int) -> str:
+    return f"{REF_PREFIX}{REF_OFFSET + ticket_id}"
+
+
+def known_message(session: Session, message_id: str) -> bool:
+    """True when a message (in or out) with this Message-ID is already on a case."""
+    return session.scalar(select(Message.id).where(Message.message_id == message_id)) is not None
+
+
+def ticket_for_message_ids(session: Session, message_ids: Sequence[str]) -> Ticket | None:
+    """The case holding the first of these Message-IDs (callers pass them in priority order)."""
+    if not message_ids:
+        return None
+    rows = session.execute(
+        select(Message.message_id, Message.ticket_id).where(Message.message_id.in_(message_ids))  # type: ignore[attr-defined]
+    ).all()
+    by_id = {message_id: ticket_id for message_id, ticket_id in rows}
+    for message_id in message_ids:
+        if message_id in by_id:
+            return session.get(Ticket, by_id[message_id])
+    return None
+
+
+def ticket_by_ref(session: Session, ref: str) -> Ticket | None:
+    return session.scalar(select(Ticket).where(Ticket.ref == ref.upper()))
+
+
+def is_participant(session: Session, ticket: Ticket, address: str) -> bool:
+    return address == ticket.customer or session.scalar(
+        select(Participant.id).where(Participant.ticket_id == ticket.id, Participant.address == address)
+    ) is not None
+
+
+def open_ticket(session: Session, participants: Iterable[str] = (), **values: Any) -> Ticket:
+    """Insert a ticket and give it its reference (derived from the row id, so unique everywhere).
+
+    A new case has no participants yet, so they are added without asking the database.
+    """
+    ticket = Ticket(**values)
+    session.add(ticket)
+    session.flush()
+    assert ticket.id is not None
+    ticket.ref = ref_for(ticket.id)
+    session.add_all(Participant(ticket_id=ticket.id, address=a) for a in sorted({a for a in participants if a}))
+    return ticket
+
+
+def add_participants(session: Session, ticket: Ticket, addresses: Iterable[str]) -> None:
+    """Remember who may write to this case; already known addresses are skipped."""
+    wanted = {a for a in addresses if a}
+    if not wanted:
+        return
+    known = set(session.scalars(
+        select(Participant.address).where(Participant.ticket_id == ticket.id,
+                                          Participant.address.in_(wanted))  # type: ignore[attr-defined]
+    ))
+    for address in sorted(wanted - known):
+        session.add(Participant(ticket_id=ticket.id, address=address))  # type: ignore[arg-type]
+
+
+def participants(session: Session, ticket: Ticket) -> list[str]:
+    return list(session.scalars(select(Participant.address).where(Participant.ticket_id == ticket.id)))
+
+
+def add_message(session: Session, ticket: Ticket, message: Message, at: datetime | None = None) -> None:
+    """Append a message to a case and touch the case."""
+    message.ticket_id = ticket.id  # type: ignore[assignment]
+    session.add(message)
+    ticket.message_count += 1
+    ticket.updated_at = at or utcnow()
+
+
+def messages_of(session: Session, ticket: Ticket) -> list[Message]:
+    """A case's messages, oldest first."""
+    return list(session.scalars(
+        select(Message).where(Message.ticket_id == ticket.id).order_by(Message.id)  # type: ignore[arg-type]
+    ))
+
+
+def list_tickets(
+    session: Session,
+    *,
+    status: str | None = None,
+    case_type: str | None = None,
+    customer: str | None = None,
+    visible_to: str | None = None,
+    missing_any: bool | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[Ticket]:
+    """Cases newest activity first; `visible_to` limits to cases that address takes part in."""
+    statement = select(Ticket)
+    if status:
+        statement = statement.where(Ticket.status == status)
+    if case_type:
+        statement = statement.where(Ticket.case_type == case_type)
+    if customer:
+        statement = statement.where(Ticket.customer == customer.lower())
+    if missing_any is not None:
+        statement = statement.where(Ticket.has_missing == missing_any)
+    if visible_to:
+        address = visible_to.lower()
+        statement = statement.where(
+            (Ticket.customer == address)
+            | Ticket.id.in_(select(Participant.ticket_id).where(Participant.address == address))  # type: ignore[union-attr]
+        )
+    statement = statement.order_by(Ticket.updated_at.desc(), Ticket.id.desc())  # type: ignore[attr-defined]
+    if limit is not None:
+        statement = statement.limit(limit).offset(offset)
+    return list(session.scalars(statement))
+
+
+def outbound_bytes(session: Session, message_id: str) -> bytes | None:
+    """The bytes of a mail we sent, as the outbox holds them."""
+    return session.scalar(select(Outbox.data).where(Outbox.message_id == message_id))

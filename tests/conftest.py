@@ -1,0 +1,241 @@
+"""Test harness: real casedesk processes, real SMTP over loopback, real databases."""
+
+from __future__ import annotations
+
+import os
+import signal
+import smtplib
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from casedesk.settings import config_text
+from store.db import scratch_database
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+SAMPLES = SHARED / "samples"
+CORPUS = SHARED / "corpus"
+PG_URL = os.environ.get("CASEDESK_TEST_PG_URL")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until(check: Callable[[], Any], timeout: float = 15.0, every: float = 0.05) -> Any:
+    """Poll `check` until it returns something truthy; fail the test on timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {check}")
+        time.sleep(every)
+
+
+# -- databases -------------------------------------------------------------------------------
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Each store test runs on SQLite and, when CASEDESK_TEST_PG_URL is set, on PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'casedesk.db'}"
+        return
+    if not PG_URL:
+        pytest.skip("CASEDESK_TEST_PG_URL not set")
+    url, drop = scratch_database(PG_URL, "casedesk_test")
+    yield url
+    drop()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'casedesk.db'}"
+
+
+# -- config ------------------------------------------------------------------------------------
+
+def write_config(folder: Path, db_url: str, **tables: Any) -> Path:
+    """A config.toml on free ports with `tables` merged over test defaults."""
+    smtp_port, web_port = free_port(), free_port()
+    base: dict[str, dict[str, Any]] = {
+        "smtp": {"listen": f"127.0.0.1:{smtp_port}", "domains": ["support.example.com"]},
+        "outbound": {"transport": "maildir", "maildir": str(folder / "outbox")},
+        "database": {"url": db_url},
+        "web": {"listen": f"127.0.0.1:{web_port}", "base_url": f"http://127.0.0.1:{web_port}",
+                "secret": "test-secret", "staff": ["staff@support.example.com"]},
+        "followup": {"tick": "200ms"},
+    }
+    for table, values in tables.items():
+        if isinstance(values, list):  # [[table]] arrays, e.g. imap
+            base[table] = values  # type: ignore[assignment]
+        else:
+            base.setdefault(table, {}).update(values)
+    path = folder / "config.toml"
+    path.write_text(config_text(base), encoding="utf-8")
+    return path
+
+
+# -- a running casedesk ------------------------------------------------------------------------
+
+def run_cli(config: Path, *args: str, input: bytes | None = None, timeout: float = 60) -> subprocess.CompletedProcess[bytes]:
+    """Run the real `casedesk` command line."""
+    return subprocess.run([sys.executable, "-m", "casedesk.cli", "--config", str(config), *args],
+                          input=input, capture_output=True, timeout=timeout, cwd=ROOT)
+
+
+class Serve:
+    """A `casedesk serve` subprocess on free ports, with helpers to talk to it."""
+
+    def __init__(self, config: Path) -> None:
+        from casedesk.settings import load
+
+        self.config = config
+        self.settings = load(config)
+        self.smtp_port = self.settings.smtp.listen.port
+        self.web_port = self.settings.web.listen.port
+        self.base_url = f"http://127.0.0.1:{self.web_port}"
+        self.log = config.parent / f"serve-{uuid.uuid4().hex[:6]}.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 20) -> "Serve":
+        with self.log.open("ab") as handle:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "casedesk.cli", "--config", str(self.config), "serve"],
+                stdout=handle, stderr=subprocess.STDOUT, cwd=ROOT)
+        wait_until(self.ready, timeout)
+        return self
+
+    def ready(self) -> bool:
+        assert self.proc is not None
+        if self.proc.poll() is not None:
+            raise AssertionError(f"casedesk serve exited {self.proc.returncode}:\n{self.log.read_text()}")
+        for port in (self.smtp_port, self.web_port):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            except OSError:
+                return False
+        return True
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 20) -> int:
+        if self.proc is None or self.proc.poll() is not None:
+            return self.proc.returncode if self.proc else 0
+        self.proc.send_signal(sig)
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            raise AssertionError(f"casedesk serve ignored signal {sig}:\n{self.log.read_text()}")
+
+    def smtp(self) -> smtplib.SMTP:
+        return smtplib.SMTP("127.0.0.1", self.smtp_port, timeout=30)
+
+    def send(self, raw: bytes, rcpt: str = "support@support.example.com", sender: str = "customer@example.com") -> Any:
+        with self.smtp() as client:
+            return client.sendmail(sender, [rcpt], raw)
+
+    def accepts(self, raw: bytes) -> bool:
+        """True when the listener answers 250 now; False on a 4xx/5xx to DATA (try again later)."""
+        try:
+            return self.send(raw) == {}
+        except smtplib.SMTPDataError:
+            return False
+
+    def wait_all_filed(self, timeout: float = 30) -> list[Any]:
+        """Every raw mail stored so far, once each one has been filed (or set aside)."""
+        from sqlmodel import select
+
+        from store.db import Database
+        from store.models import RawMail
+
+        db = Database(self.settings.database.url)
+
+        def filed() -> list[RawMail] | None:
+            with db.read() as session:
+                rows = list(session.scalars(select(RawMail)))
+            return rows if rows and all(r.processed_at for r in rows) else None
+
+        try:
+            return wait_until(filed, timeout)
+        finally:
+            db.dispose()
+
+    def cli(self, *args: str, input: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+        return run_cli(self.config, *args, input=input)
+
+    def tickets(self, *args: str) -> list[dict[str, Any]]:
+        import json
+
+        result = self.cli("tickets", "--json", *args)
+        assert result.returncode == 0, result.stderr.decode()
+        return json.loads(result.stdout)
+
+    def show(self, ref: str) -> dict[str, Any]:
+        import json
+
+        result = self.cli("show", ref, "--json")
+        assert result.returncode == 0, result.stderr.decode()
+        return json.loads(result.stdout)
+
+    def wait_tickets(self, count: int, timeout: float = 15, *args: str) -> list[dict[str, Any]]:
+        """Wait until at least `count` tickets are filed (filing follows the 250 within ms)."""
+        return wait_until(lambda: (rows := self.tickets(*args)) and len(rows) >= count and rows, timeout)
+
+
+@pytest.fixture
+def make_serve(tmp_path: Path, db_url: str) -> Iterator[Callable[..., Serve]]:
+    """Start casedesk serve processes (config tables as keyword arguments); stopped after the test."""
+    started: list[Serve] = []
+
+    def start(folder: Path | None = None, **tables: dict[str, Any]) -> Serve:
+        target = folder or tmp_path / f"serve{len(started)}"
+        target.mkdir(parents=True, exist_ok=True)
+        serve = Serve(write_config(target, db_url, **tables)).start()
+        started.append(serve)
+        return serve
+
+    yield start
+    for serve in started:
+        serve.stop()
+
+
+@pytest.fixture
+def serve(make_serve: Callable[..., Serve]) -> Serve:
+    """One running casedesk on SQLite (and again on PostgreSQL when configured)."""
+    return make_serve()
+
+
+def sample(name: str) -> bytes:
+    path = SAMPLES / name
+    if not path.exists():
+        pytest.skip(f"{path} not present")
+    return path.read_bytes()
+
+
+def mail(subject: str = "Hello", body: str = "Hi there", sender: str = "Ann <ann@example.com>",
+         message_id: str | bool | None = None, headers: dict[str, str] | None = None) -> bytes:
+    """A small plain-text mail as bytes; message_id=False leaves the Message-ID out."""
+    from email.message import EmailMessage
+
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = "support@support.example.com"
+    message["Subject"] = subject
+    message["Date"] = "Mon, 05 Oct 2026 07:00:00 +0000"
+    if message_id is not False:
+        message["Message-ID"] = str(message_id or f"<{uuid.uuid4().hex}@example.com>")
+    for name, value in (headers or {}).items():
+        message[name] = value
+    message.set_content(body)
+    return message.as_bytes()

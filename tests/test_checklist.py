@@ -1,0 +1,289 @@
+"""Field extraction, per field and in both languages, and the checklist rules (missing, ERP)."""
+
+from __future__ import annotations
+
+import pytest
+
+from casedesk.casetypes import FieldSpec, parse_case_types
+from ingest.checklist import Source, extract, form_answers, tables_in
+from ingest.parse import Attachment
+from ingest.quoting import split_reply
+
+TYPES = {t.key: t for t in parse_case_types(None, "")}
+
+
+def fields(type_key: str, text: str, **source: object) -> dict[str, str]:
+    return extract(TYPES[type_key].fields, Source(new=text, **source))  # type: ignore[arg-type]
+
+
+# --- invoice ids -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "Invoice ID: 88213", "Invoice ID 88213 is wrong", "invoice-ID #88213", "Invoice-ID: #88213",
+    "Faktura-ID 88213", "Faktura-ID: 88213", "fakturanummer 88213", "Fakturanr. 88213",
+    "faktura nr 88213 går inte", "faktura 88213", "fakturan 88213 har fastnat",
+    "the invoice ID is 88213", "invoice no. 88213", "invoice number: 88213", "Invoice 88213",
+    "- Invoice ID: 88213", "*Invoice ID:* 88213", "Invoice ID:\n88213", "fakturan med id 88213",
+])
+def test_invoice_id_phrasings(text: str) -> None:
+    assert fields("coding", text).get("invoice_id") == "88213"
+
+
+@pytest.mark.parametrize("text", [
+    "Call me on +46 70 123 45 67", "the invoice from 2026-10-05", "invoice dated 05/10/2026",
+    "invoice of 12500 SEK", "invoice 12 500 kr", "Hi, the invoice is wrong", "phone 070-1234567",
+    "Invoice ID: ____", "Invoice ID: I do not know", "the invoice 2026 total",
+    "invoices 3001130, 3001131",
+])
+def test_invoice_id_false_positives(text: str) -> None:
+    assert "invoice_id" not in fields("coding", text)
+
+
+def test_labelled_line_beats_prose_and_subject_comes_last() -> None:
+    got = fields("coding", "The old invoice 11111 was fine.\nInvoice ID: 22222", subject="Invoice 33333")
+    assert got["invoice_id"] == "22222"
+    assert fields("coding", "Please help", subject="Invoice 33333 stuck")["invoice_id"] == "33333"
+
+
+def test_capture_invoice_number_in_both_languages() -> None:
+    assert fields("capture_verification", "Invoice No 3001122 is stuck")["invoice_number"] == "3001122"
+    assert fields("capture_verification", "Fakturanummer: 3001122")["invoice_number"] == "3001122"
+
+
+# --- coding rows -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "rows"), [
+    ("Coding rows: 1, 2", "1, 2"), ("coding row 2", "2"), ("konteringsrader 1 och 3", "1, 3"),
+    ("Konteringsrad: 2", "2"), ("on rows 1 and 4.", "1, 4"), ("rad 3 är fel", "3"),
+    ("it concerns both rows", "both rows"), ("alla rader", "alla rader"),
+    ("Coding row(s): rows 2 and 3", "2, 3"),
+])
+def test_coding_rows(text: str, rows: str) -> None:
+    assert fields("coding", text).get("coding_rows") == rows
+
+
+def test_coding_row_without_number_is_not_a_value() -> None:
+    assert "coding_rows" not in fields("coding", "I cannot split the amount on the coding row, it says no.")
+
+
+def test_coding_rows_table() -> None:
+    text = "See:\nRow\tAccount\tCost center\tAmount\n\n1\t5410\t200\t100\n2\t5420\t300\t50\n\nThanks"
+    got = fields("coding", text, tables=tables_in(text))
+    assert got["coding_rows"] == "1 | 5410 | 200 | 100; 2 | 5420 | 300 | 50"
+
+
+def test_a_table_without_coding_headers_is_not_coding_rows() -> None:
+    text = "Name\tPhone\nAnna\t0701234567\nBo\t0707654321"
+    assert "coding_rows" not in fields("coding", text, tables=tables_in(text))
+
+
+# --- free text ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "What I want: change project to P-88", "We want to change the project on row 1.",
+    "Vi vill byta projekt på raden.", "Jag vill ändra kostnadsställe.", "How do I split a row?",
+    "Hur gör jag för att dela en rad?", "Could you change the VAT code?", "Önskad åtgärd: byt konto",
+    "I cannot change the cost center on row 2.",
+])
+def test_desired_action(text: str) -> None:
+    assert fields("coding", text).get("desired_action")
+
+
+@pytest.mark.parametrize("text", ["Hi", "help", "Hej!", "Thanks", "See attached.", "Vi vill."])
+def test_one_liners_are_not_descriptions(text: str) -> None:
+    got = fields("capture_verification", text) | fields("coding", text)
+    assert "problem_description" not in got and "desired_action" not in got
+
+
+def test_problem_description_is_the_new_text_without_greeting() -> None:
+    got = fields("capture_verification", "Hej,\nPå fakturorna från Elbolaget tolkas OCR-numret fel.")
+    assert got["problem_description"] == "På fakturorna från Elbolaget tolkas OCR-numret fel"
+
+
+@pytest.mark.parametrize(("text", "error"), [
+    ("Error message: Project P-88 is not valid", "Project P-88 is not valid"),
+    ("Felmeddelande: Kontot är spärrat", "Kontot är spärrat"),
+    ('the error says "Sum does not match"', "Sum does not match"),
+    ("it says Sum does not match invoice total.", "Sum does not match invoice total"),
+    ('vi får felmeddelandet "Kostnadsställe stängt"', "Kostnadsställe stängt"),
+    ("Error message:\nAccount 5410 is blocked", "Account 5410 is blocked"),
+])
+def test_error_message(text: str, error: str) -> None:
+    assert fields("coding", text).get("error_message") == error
+
+
+# --- users, company, concerns ------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "users"), [
+    ("Users: Anna Lund", "Anna Lund"), ("the approver Anna Lund cannot see it", "Anna Lund"),
+    ("Attestant: Eva Holm", "Eva Holm"), ("Anna Lund should approve, not me", "Anna Lund"),
+    ("fakturan hamnar hos Karl Berg", "Karl Berg"), ("attestanten Eva Holm", "Eva Holm"),
+    ("user anna.lund@example.com gets no invoices", "anna.lund@example.com"),
+])
+def test_users(text: str, users: str) -> None:
+    assert fields("review_approval", text).get("users") == users
+
+
+def test_a_wrong_approver_without_a_name_is_no_user() -> None:
+    assert "users" not in fields("review_approval", "Hi, the invoice goes to the wrong approver every time.")
+
+
+@pytest.mark.parametrize(("text", "company"), [
+    ("for company Example School Org in the tool", "Example School Org"), ("Company: Acme", "Acme"),
+    ("för bolaget Nordbygg AB", "Nordbygg AB"), ("Företag: Hotell Norr", "Hotell Norr"),
+    ("we at Freight Co AB need a role", "Freight Co AB"), ("for all companies", "all companies"),
+])
+def test_company(text: str, company: str) -> None:
+    assert fields("administration", text).get("company") == company
+
+
+def test_concerns() -> None:
+    assert fields("administration", "create the role Budget Owner")["concerns"] == "Budget Owner"
+    assert fields("administration", "Roll: Attestant")["concerns"] == "Attestant"
+    assert fields("administration", "remove lisa@example.se please")["concerns"] == "lisa@example.se"
+    assert "concerns" not in fields("administration", "How do I remove a user?")
+
+
+# --- automatic steps: transferred and the ERP rule --------------------------------------------
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("The Transferred column shows: Error", "Error"), ("Transferred: Yes", "Yes"),
+    ('In the Transferred column it says "Pending".', "Pending"), ("Överförd: Nej", "Nej"),
+    ("Kolumnen Överförd visar Fel.", "Fel"), ("i kolumnen Överförd står det Väntar", "Väntar"),
+    ("the transferred column is empty", "empty"), ("it has not been transferred", "not been transferred"),
+    ("Fakturan har inte överförts", "inte överförts"), ("It was transferred today", "transferred"),
+])
+def test_transferred(text: str, value: str) -> None:
+    assert fields("automatic_steps", text).get("transferred") == value
+
+
+def test_erp_fields_in_both_languages() -> None:
+    got = fields("automatic_steps", "Verification no: 8812\nVerification series: B\nERP transaction no: 55-1200")
+    assert got | {} == {"verification_number": "8812", "verification_series": "B",
+                        "erp_transaction_number": "55-1200"}
+    sv = fields("automatic_steps", "Verifikationsnummer 4411, ver.serie A, transaktionsnummer 998877")
+    assert sv == {"verification_number": "4411", "verification_series": "A",
+                  "erp_transaction_number": "998877"}
+    assert fields("automatic_steps", "ver.nr 4411")["verification_number"] == "4411"
+
+
+@pytest.mark.parametrize(("values", "missing"), [
+    ({"invoice_id": "1", "transferred": "Error"}, []),
+    ({"invoice_id": "1", "transferred": "No"}, []),
+    ({"invoice_id": "1", "transferred": "Yes"},
+     ["verification_number", "verification_series", "erp_transaction_number"]),
+    ({"invoice_id": "1", "transferred": "Ja, 2026-10-01"},
+     ["verification_number", "verification_series", "erp_transaction_number"]),
+    ({"invoice_id": "1", "transferred": "Error", "in_financial_system": "yes"},
+     ["verification_number", "verification_series", "erp_transaction_number"]),
+    ({"invoice_id": "1", "transferred": "Yes", "verification_number": "8"},
+     ["verification_series", "erp_transaction_number"]),
+    ({}, ["invoice_id", "transferred"]),
+])
+def test_erp_rule(values: dict[str, str], missing: list[str]) -> None:
+    assert TYPES["automatic_steps"].missing(values) == missing
+
+
+def test_in_financial_system_phrases() -> None:
+    assert fields("automatic_steps", "The invoice is already in the ERP.")["in_financial_system"] == "yes"
+    assert fields("automatic_steps", "Fakturan finns i ekonomisystemet.")["in_financial_system"] == "yes"
+    assert "in_financial_system" not in fields("automatic_steps", "Invoice missing in ERP, not in the ERP")
+
+
+# --- invoice examples -------------------------------------------------------------------------
+
+def test_examples_from_a_list_line_and_from_bullets() -> None:
+    got = fields("capture_verification", "Examples: 3001122, 3001130, 3001131, 3001140, 3001152")
+    assert got["invoice_examples"] == "3001122, 3001130, 3001131, 3001140, 3001152"
+    bullets = fields("capture_verification", "Exempel:\n- 11111\n- 22222\n- 33333")
+    assert bullets["invoice_examples"] == "11111, 22222, 33333"
+    prose = fields("capture_verification", "Same on invoices 11111, 22222 and 33333.")
+    assert prose["invoice_examples"] == "11111, 22222, 33333"
+
+
+def test_attachments_count_as_examples_but_logos_do_not() -> None:
+    files = tuple(Attachment(f"f{i}.pdf", "application/pdf", 10, i) for i in range(5))
+    logo = (Attachment("image001.png", "image/png", 10, 9), Attachment("notes.docx", "application/x", 1, 8))
+    got = fields("capture_verification", "See files.", attachments=files + logo)
+    assert got["invoice_examples"] == "f0.pdf, f1.pdf, f2.pdf, f3.pdf, f4.pdf"
+
+
+def test_examples_need_five_and_the_invoice_number_counts() -> None:
+    capture = TYPES["capture_verification"]
+    base = {"problem_description": "x" * 20}
+    assert "invoice_examples" in capture.missing(base | {"invoice_number": "1", "invoice_examples": "2, 3, 4"})
+    assert capture.missing(base | {"invoice_number": "1", "invoice_examples": "2, 3, 4, 5"}) == []
+    assert capture.missing(base | {"invoice_number": "1", "invoice_examples": "1, 2, 3, 4, 5"}) == []
+
+
+# --- the fill-in form -------------------------------------------------------------------------
+
+def answers(text: str, type_key: str = "coding") -> dict[str, str]:
+    return form_answers(split_reply(text), TYPES[type_key].fields)[0]
+
+
+def test_blank_form_lines_quoted_back_are_no_values() -> None:
+    text = "Hi\n\nOn Mon, 5 Oct 2026, Support <s@x> wrote:\n> Invoice ID: ____\n> Coding row(s): ____\n"
+    assert answers(text) == {}
+
+
+def test_filled_and_below_answers() -> None:
+    text = "> Invoice ID: 88213\n> Coding row(s): ____\n2 and 3\n> What do you want to do?: ____\n>\n"
+    assert answers(text) == {"invoice_id": "88213", "coding_rows": "2 and 3"}
+
+
+def test_swedish_form_in_an_outlook_quote() -> None:
+    text = ("Se nedan\n\nFrån: Support <s@x>\nSkickat: den 5 oktober 2026\nTill: Per\nÄmne: Kontering\n\n"
+            "Faktura-ID: 90122\nKonteringsrad(er): ____\nVad vill du göra?: byta konto på rad 2\n")
+    assert answers(text) == {"invoice_id": "90122", "desired_action": "byta konto på rad 2"}
+
+
+def test_outlook_quote_text_below_a_blank_line_is_not_an_answer() -> None:
+    text = "Ok\n\nFrom: Support <s@x>\nSent: Monday\nTo: Dana\nSubject: x\n\nInvoice ID: ____\nPlease answer soon."
+    assert answers(text) == {}
+
+
+# --- config validation ------------------------------------------------------------------------
+
+def test_defaults_have_the_five_types_and_fixed_keys() -> None:
+    assert list(TYPES) == ["capture_verification", "coding", "review_approval", "automatic_steps",
+                           "administration"]
+    assert [f.key for f in TYPES["coding"].fields] == ["invoice_id", "coding_rows", "desired_action",
+                                                        "error_message"]
+    assert TYPES["coding"].missing({"invoice_id": "1", "coding_rows": "2", "desired_action": "x"}) == []
+
+
+def test_old_style_spec_still_works() -> None:
+    spec = FieldSpec("invoice_id", "Invoice ID", "Faktura-ID", True)
+    assert spec.kind == "text" and spec.all_labels() == ("invoice id", "faktura-id")
+
+
+@pytest.mark.parametrize(("table", "message"), [
+    ({"key": "x", "label": "X", "fields": [{"key": "a", "label": "A", "patterns": ["(unclosed"]}]},
+     "config.toml [case_types] x.fields.a.patterns: not a valid regex"),
+    ({"key": "x", "label": "X", "fields": [{"key": "a", "label": "A", "kind": "blob"}]},
+     "config.toml [case_types] x.fields.a.kind:"),
+    ({"key": "x", "label": "X", "keywords": {"foo": 0}}, "config.toml [case_types] x.keywords.foo:"),
+    ({"key": "x", "label": "X", "fields": [{"key": "a", "label": "A", "colour": 1}]},
+     "config.toml [case_types] x.fields.a.colour: unknown key"),
+    ({"key": "x", "label": "X", "fields": [{"key": "a", "label": "A",
+                                            "required_when": [{"field": "nope"}]}]},
+     "config.toml [case_types] x.fields.a.required_when: no field 'nope'"),
+    ({"key": "X Y", "label": "X"}, "config.toml [case_types] X Y.key:"),
+    ({"label": "X"}, "config.toml [case_types] #1.key:"),
+])
+def test_config_errors_name_the_key(table: dict, message: str) -> None:
+    with pytest.raises(ValueError) as err:
+        parse_case_types([table], "config.toml")
+    assert str(err.value).startswith(message)
+    assert "\n" not in str(err.value)
+
+
+def test_a_new_case_type_from_config() -> None:
+    raw = [{"key": "payments", "label": "Payments", "label_sv": "Betalningar",
+            "names": ["payment*", "betalning*"], "keywords": {"paid": 3, "betal*": 3},
+            "fields": [{"key": "payment_id", "label": "Payment ID", "label_sv": "Betalnings-ID",
+                        "kind": "id", "labels": ["payment ref"]}]}]
+    (payments,) = parse_case_types(raw, "config.toml")
+    got = extract(payments.fields, Source(new="Payment ref 77881 bounced"))
+    assert got == {"payment_id": "77881"} and payments.missing(got) == []

@@ -1,0 +1,154 @@
+"""notify/policy.py: which mail a case needs now, from values alone (no database, no clock)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from casedesk.settings import FollowupSettings, Settings
+from notify.policy import Plan, Sent, due_mail, first_key, follow_ups, next_step, stale
+from store.models import AWAITING_CUSTOMER, CLOSED, HELD, READY, Ticket
+
+T0 = datetime(2026, 10, 5, 7, 0, tzinfo=timezone.utc)
+F, R = timedelta(minutes=5), timedelta(days=2)
+
+
+def settings(max_reminders: int = 2) -> Settings:
+    return Settings(path=Path("config.toml"), followup=FollowupSettings(
+        first_request_after=F, reminder_every=R, max_reminders=max_reminders))
+
+
+def ticket(status: str = AWAITING_CUSTOMER, missing: tuple[str, ...] = ("invoice_id",),
+           last: datetime = T0, automatic: bool = False) -> Ticket:
+    return Ticket(id=1, ref="CASE-1001", customer="ann@example.com", status=status, automatic=automatic,
+                  missing=list(missing), last_customer_at=last)
+
+
+def run(case: Ticket, until: datetime, max_reminders: int = 2, step: timedelta = timedelta(minutes=1),
+        history: list[Sent] | None = None) -> list[tuple[Plan, datetime]]:
+    """Tick the policy every `step` until `until`, sending each planned mail at once."""
+    sent = list(history or [])
+    out = []
+    now = case.last_customer_at
+    while now <= until:
+        for plan in due_mail(case, sent, settings(max_reminders), now):
+            out.append((plan, now))
+            sent.append(Sent(plan.key, plan.kind, now))
+            if plan.closes:
+                case.status = CLOSED
+        now += step
+    return out
+
+
+def test_nothing_before_first_request_after() -> None:
+    assert due_mail(ticket(), [], settings(), T0 + F - timedelta(seconds=1)) == []
+
+
+def test_first_mail_after_the_delay_counted_from_the_last_customer_message() -> None:
+    [plan] = due_mail(ticket(), [], settings(), T0 + F)
+    assert (plan.key, plan.kind, plan.due) == ("CASE-1001:first", "first", T0 + F)
+    # A second quick mail moved last_customer_at: the first mail waits for it.
+    assert due_mail(ticket(last=T0 + timedelta(minutes=3)), [], settings(), T0 + F) == []
+
+
+def test_complete_case_gets_the_acknowledgement_and_nothing_more() -> None:
+    complete = ticket(status=READY, missing=())
+    assert [p.kind for p in due_mail(complete, [], settings(), T0 + F)] == ["first"]
+    assert [p.kind for p, _ in run(complete, T0 + 30 * R)] == ["first"]
+
+
+def test_the_whole_timeline_reminders_warning_closing() -> None:
+    timeline = run(ticket(), T0 + 10 * R)
+    assert [(p.kind, p.number, at - T0) for p, at in timeline] == [
+        ("first", 0, F), ("reminder", 1, F + R), ("warning", 2, F + 2 * R), ("closed", 2, F + 3 * R)]
+    assert timeline[-1][0].closes
+
+
+@pytest.mark.parametrize("max_reminders, kinds", [
+    (0, ["first", "warning", "closed"]),
+    (1, ["first", "warning", "closed"]),
+    (3, ["first", "reminder", "reminder", "warning", "closed"]),
+])
+def test_max_reminders_counts_the_warning_as_the_last_reminder(max_reminders: int, kinds: list[str]) -> None:
+    assert [p.kind for p, _ in run(ticket(), T0 + 20 * R, max_reminders)] == kinds
+
+
+def test_a_step_waits_until_the_previous_one_has_left() -> None:
+    pending_first = [Sent("CASE-1001:first", "first", None)]
+    assert due_mail(ticket(), pending_first, settings(), T0 + 10 * R) == []
+
+
+def test_after_downtime_it_catches_up_one_step_at_a_time() -> None:
+    # Down for a week: the first mail goes now, the reminder one reminder_every later, not at once.
+    late = T0 + 7 * R
+    sent = [Sent("CASE-1001:first", "first", late)]
+    assert due_mail(ticket(), sent, settings(), late) == []
+    [plan] = due_mail(ticket(), sent, settings(), late + R)
+    assert plan.kind == "reminder"
+
+
+def test_a_reply_starts_a_new_round_with_new_keys() -> None:
+    case = ticket()
+    first_round = run(case, T0 + F + R)
+    assert [p.kind for p, _ in first_round] == ["first", "reminder"]
+    history = [Sent(p.key, p.kind, at) for p, at in first_round]
+    reply = T0 + F + R + timedelta(hours=1)
+    case.last_customer_at = reply
+    assert due_mail(case, history, settings(), reply + R - timedelta(seconds=1)) == []
+    [plan] = due_mail(case, history, settings(), reply + R)
+    assert plan.kind == "reminder" and plan.number == 1
+    assert plan.key not in {s.key for s in history}
+    assert plan.key.startswith("CASE-1001:20261") and plan.key.endswith(":reminder:1")
+
+
+def test_complete_case_gets_no_reminder() -> None:
+    sent = [Sent(first_key(ticket()), "first", T0 + F)]
+    assert due_mail(ticket(status=READY, missing=()), sent, settings(), T0 + 5 * R) == []
+
+
+@pytest.mark.parametrize("case", [ticket(status=HELD), ticket(automatic=True), ticket(status=CLOSED)])
+def test_held_automatic_and_closed_cases_get_nothing(case: Ticket) -> None:
+    assert due_mail(case, [], settings(), T0 + 10 * R) == []
+
+
+def test_a_closed_case_reopened_by_a_reply_is_followed_up_again_without_a_second_first_mail() -> None:
+    case = ticket()
+    history = [Sent(p.key, p.kind, at) for p, at in run(case, T0 + 10 * R)]
+    assert case.status == CLOSED
+    case.status, case.last_customer_at = AWAITING_CUSTOMER, T0 + 11 * R
+    kinds = [p.kind for p, _ in run(case, T0 + 30 * R, history=history)]
+    assert kinds == ["reminder", "warning", "closed"]
+
+
+def test_stale_cancels_unsent_reminders_of_an_old_round_or_a_complete_case() -> None:
+    case = ticket()
+    key, kind, _ = follow_ups(case, 2)[0]
+    pending = [Sent(key, kind, None), Sent("CASE-1001:first", "first", None)]
+    assert stale(case, pending, settings()) == []
+    case.last_customer_at = T0 + R
+    assert stale(case, pending, settings()) == [key]
+    assert stale(ticket(status=READY, missing=()), pending, settings()) == [key]
+    # Sent rows and the first mail are never cancelled.
+    assert stale(ticket(status=READY, missing=()), [Sent(key, kind, T0)], settings()) == []
+
+
+def test_next_step_names_the_mail_and_when_it_falls_due_whatever_the_clock() -> None:
+    # The planner stores this on the case, so a tick reads only the cases whose step fell due.
+    step = next_step(ticket(), [], settings())
+    assert step is not None and (step.kind, step.due) == ("first", T0 + F)
+    sent = [Sent("CASE-1001:first", "first", T0 + F + timedelta(hours=1))]
+    step = next_step(ticket(), sent, settings())
+    assert step is not None and (step.kind, step.due) == ("reminder", T0 + F + timedelta(hours=1) + R)
+
+
+@pytest.mark.parametrize("case, history", [
+    (ticket(status=READY, missing=()), [Sent("CASE-1001:first", "first", T0 + F)]),
+    (ticket(), [Sent("CASE-1001:first", "first", None)]),
+    (ticket(status=HELD), []),
+    (ticket(status=CLOSED), []),
+])
+def test_next_step_is_none_when_nothing_will_fall_due_until_a_fact_changes(case: Ticket,
+                                                                         history: list[Sent]) -> None:
+    assert next_step(case, history, settings()) is None

@@ -1,0 +1,98 @@
+"""Quoted-reply and sign-off stripping: Outlook, Gmail, Apple, Swedish headers, the talon corpus."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ingest.parse import parse
+from ingest.quoting import new_text, split_reply, strip_greeting, strip_signoff
+
+CORPUS = Path(__file__).parents[2] / "shared" / "corpus"
+
+
+def newest(text: str) -> str:
+    return new_text(split_reply(text))
+
+
+@pytest.mark.parametrize("history", [
+    "On Mon, 5 Oct 2026 at 09:00, Support <support@support.example.com> wrote:\n> Invoice ID: ____",
+    "On Mon, 5 Oct 2026 at 09:00, Support <support@support.example.com>\nwrote:\n\n> old text",
+    "Den mån 5 okt. 2026 kl 09:00 skrev Support <support@support.example.com>:\n> gammal text",
+    "mån 5 okt. 2026 kl. 09:00 skrev Support <support@support.example.com>:\n> gammal text",
+    "5 okt. 2026 kl. 09:00 skrev Support <support@support.example.com>:\n> gammal text",
+    "From: Support <support@support.example.com>\nSent: Monday, October 5, 2026 9:00 AM\n"
+    "To: Dana\nSubject: [CASE-1] Coding\n\nold text",
+    "Från: Support <support@support.example.com>\nSkickat: den 5 oktober 2026 09:00\nTill: Per\n"
+    "Ämne: [CASE-1] Kontering\n\ngammal text",
+    "-----Ursprungligt meddelande-----\nFrån: Support\nÄmne: x\n\ngammal text",
+    "-----Original Message-----\nFrom: Support\n\nold text",
+    "________________________________\nFrom: Support\nSent: Monday\n\nold text",
+])
+def test_history_is_cut(history: str) -> None:
+    text = f"Invoice ID is 88213, rows 1 and 2.\n\n{history}\n"
+    assert newest(text) == "Invoice ID is 88213, rows 1 and 2."
+
+
+def test_quoted_lines_between_answers_are_dropped() -> None:
+    assert newest("> Invoice ID: ____\n88213\n> rows?\n1 and 3") == "88213\n1 and 3"
+
+
+def test_no_history_keeps_everything_and_lists() -> None:
+    text = "Hi,\n- Invoice ID: 88213\n- see /var/log/app.log\nThe error is bad."
+    assert newest(text) == text
+
+
+@pytest.mark.parametrize(("text", "kept"), [
+    ("Invoice 1 is wrong.\n\nBest regards,\nDana Frost\nACME AB", "Invoice 1 is wrong."),
+    ("Fakturan är fel.\n\nMed vänliga hälsningar\nPer", "Fakturan är fel."),
+    ("Fakturan är fel.\nMvh Per", "Fakturan är fel."),
+    ("Invoice is wrong.\n\nThanks,\nDana", "Invoice is wrong."),
+    ("Invoice is wrong.\n\nPetra", "Invoice is wrong."),
+    ("Invoice is wrong.\n--\nDana Frost | ACME", "Invoice is wrong."),
+    ("Invoice is wrong.\n\nSent from my iPhone", "Invoice is wrong."),
+    ("Thanks for the quick answer, invoice 1 is fine now.", "Thanks for the quick answer, invoice 1 is fine now."),
+])
+def test_signoff(text: str, kept: str) -> None:
+    assert strip_signoff(text) == kept
+
+
+def test_greeting() -> None:
+    assert strip_greeting("Hi Dana,\nthe invoice") == "the invoice"
+    assert strip_greeting("Hej! Vi vill") == "Vi vill"
+    assert strip_greeting("Hi, the invoice goes") == "the invoice goes"
+    assert strip_greeting("Highway invoice") == "Highway invoice"
+
+
+def talon_replies() -> list[tuple[str, str]]:
+    path = CORPUS / "expectations.jsonl"
+    if not path.exists():
+        return []
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        item = json.loads(line)
+        if item["source"] == "talon" and "standard_replies" in item["file"]:
+            out.append((item["file"], item["expect"]["reply_text"]))
+    return out
+
+
+@pytest.mark.skipif(not CORPUS.exists(), reason="../shared/corpus not present")
+@pytest.mark.parametrize(("file", "reply"), talon_replies())
+def test_talon_standard_replies(file: str, reply: str) -> None:
+    mail = parse((CORPUS / file).read_bytes())
+    # talon keeps signatures; we cut them, so compare the first line (the reply itself).
+    assert newest(mail.text).split("\n")[0].strip() == reply.split("\n")[0].strip()
+
+
+@pytest.mark.skipif(not CORPUS.exists(), reason="../shared/corpus not present")
+@pytest.mark.parametrize(("file", "kept", "gone"), [
+    ("email_swedish_1.txt", "Ursäkta mitt sena svar!", "Jag har försökt"),
+    ("email_swedish_2.txt", "contract till end of the year", "Project X"),
+    ("email_sv_anon_1.txt", "Berättar gärna.", "Kan inte se att det står"),
+])
+def test_mail_parser_reply_swedish_fixtures(file: str, kept: str, gone: str) -> None:
+    text = (CORPUS / "mail-parser-reply" / "test" / "emails" / file).read_text(encoding="utf-8")
+    got = newest(text)
+    assert kept in got and gone not in got

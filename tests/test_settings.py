@@ -1,0 +1,74 @@
+"""config.toml: defaults, units, and one clear line naming file, table and key on any mistake."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from casedesk import settings
+from casedesk.settings import ConfigError, load
+from conftest import ROOT, run_cli
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_repo_config_equals_the_built_in_defaults() -> None:
+    shipped = load(ROOT / "config.toml")
+    built_in = settings.Settings(path=shipped.path, case_types=shipped.case_types)
+    assert shipped == settings.resolve_paths(built_in)
+
+
+def test_units() -> None:
+    assert settings.duration("90s") == timedelta(seconds=90)
+    assert settings.duration("5m") == timedelta(minutes=5)
+    assert settings.duration("2h") == timedelta(hours=2)
+    assert settings.duration("2d") == timedelta(days=2)
+    assert settings.duration("250ms") == timedelta(milliseconds=250)
+    assert settings.size("512KB") == 512_000
+    assert settings.size("25MB") == 25_000_000
+
+
+def test_relative_paths_resolve_against_the_config_folder(tmp_path: Path) -> None:
+    loaded = load(write(tmp_path, '[database]\nurl = "sqlite:///var/x.db"\n[outbound]\nmaildir = "out"\n'))
+    assert loaded.database.url == f"sqlite:///{tmp_path}/var/x.db"
+    assert loaded.outbound.maildir == tmp_path / "out"
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('[followup]\nreminder_every = "soon"\n', "[followup] reminder_every: expected a duration"),
+    ('[smtp]\nmax_message_size = "big"\n', "[smtp] max_message_size: expected a size"),
+    ('[smtp]\nlisten = "nowhere"\n', "[smtp] listen: expected \"host:port\""),
+    ('[smtp]\ndomains = "one.example"\n', "[smtp] domains: expected a list of strings"),
+    ('[smtp]\nlisten_on = "x"\n', "[smtp] listen_on: unknown key"),
+    ('[outbound]\ntransport = "pigeon"\n', "[outbound] transport: expected one of"),
+    ('[outbound]\nfrom = "nobody"\n', "[outbound] from: expected an address"),
+    ('[database]\nurl = "mysql://x"\n', "[database] url: expected sqlite"),
+    ('[followup]\nmax_reminders = -1\n', "[followup] max_reminders: expected a whole number"),
+    ('[mystery]\nx = 1\n', "[mystery]: unknown table"),
+    ('[smtp\n', "not valid TOML"),
+])
+def test_a_wrong_key_or_value_is_one_clear_line(tmp_path: Path, text: str, message: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as error:
+        load(path)
+    assert message in str(error.value)
+    assert str(path) in str(error.value)
+    result = run_cli(path, "tickets")
+    assert result.returncode == 78
+    [line] = result.stderr.decode().strip().splitlines()
+    assert message in line and "Traceback" not in line
+
+
+def test_config_file_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write(tmp_path, '[followup]\nmax_reminders = 5\n')
+    monkeypatch.setenv("CASEDESK_CONFIG", str(path))
+    assert load().followup.max_reminders == 5
+    monkeypatch.setenv("CASEDESK_CONFIG", str(tmp_path / "missing.toml"))
+    with pytest.raises(ConfigError, match="no such config file"):
+        load()

@@ -1,0 +1,41 @@
+"""The thread page's pure parts: HTML cleaning, the checklist's sources, the mailto: link."""
+
+from __future__ import annotations
+
+from urllib.parse import unquote
+
+from store.models import Message, Ticket
+from web.thread import checklist, mailto, missing, sanitise
+
+
+def test_sanitise_keeps_text_and_harmless_markup_only() -> None:
+    cleaned = str(sanitise(
+        '<p onclick="x()">Hi <b>you</b></p><script>steal()</script><style>p{}</style>'
+        '<img src="https://t.example/p.gif"><a href="javascript:alert(1)">a</a>'
+        '<a href="https://example.com/">b</a><iframe src="https://evil.example/"></iframe>'
+        '<div style="background:url(https://t.example/x)">c</div>'))
+    assert "<b>you</b>" in cleaned and ">c</div>" in cleaned
+    for gone in ("onclick", "<script", "steal", "<style", "<img", "javascript:", "<iframe", "style=", "t.example"):
+        assert gone not in cleaned, gone
+    assert 'href="https://example.com/" rel="noopener noreferrer nofollow"' in cleaned
+
+
+def test_each_checklist_value_names_the_message_that_gave_it() -> None:
+    ticket = Ticket(ref="CASE-1001", fields={"order_id": "42", "description": "broken"},
+                    missing=["case_type", "invoice"])
+    messages = [Message(message_id="a", fields={"order_id": "41", "description": "broken"}),
+                Message(message_id="b", fields={}),
+                Message(message_id="c", fields={"order_id": "42"})]
+    lines = {line.key: line for line in checklist(ticket, messages, None)}
+    assert lines["order_id"].source == 3 and lines["order_id"].value == "42"
+    assert lines["description"].source == 1
+    assert lines["order_id"].label == "Order id"
+    assert missing(ticket, None) == ["Case type", "Invoice"]
+
+
+def test_the_mailto_subject_carries_the_reference_once() -> None:
+    link = mailto("support@support.example.com", "CASE-1001", "Printer\r\non fire & more")
+    assert link.startswith("mailto:support@support.example.com?subject=")
+    assert unquote(link.split("subject=")[1]) == "[CASE-1001] Printer on fire & more"
+    again = mailto("support@support.example.com", "CASE-1001", "Re: [CASE-1001] Printer")
+    assert unquote(again.split("subject=")[1]) == "Re: [CASE-1001] Printer"

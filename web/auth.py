@@ -1,0 +1,144 @@
+"""Who is asking: signed sign-in links, the session cookie, revocation and the CSRF pair.
+
+There are no passwords. A sign-in link carries the address, signed with `web.secret` and stamped
+with its issue time; it expires after `web.link_ttl`. Following it sets a session cookie signed
+the same way (another salt). `casedesk revoke` stores a moment per address; links and sessions
+issued before it sign nobody in. itsdangerous stamps whole seconds, so a revocation is rounded up
+to the next second and the revoke command waits until then (see `revoke_moment`).
+"""
+
+from __future__ import annotations
+
+import hmac
+import math
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from itsdangerous import BadData, URLSafeTimedSerializer
+from starlette.requests import Request
+from starlette.responses import Response
+
+from casedesk.links import LOGIN_SALT
+from casedesk.settings import Settings
+from store import access
+from store.db import Database
+
+SESSION_SALT = "casedesk-session"
+CSRF_SALT = "casedesk-csrf"
+SESSION_COOKIE = "casedesk_session"
+CSRF_COOKIE = "casedesk_csrf"
+# A session outlives the link that started it; `casedesk revoke` ends it early.
+SESSION_TTL = timedelta(days=30)
+# A login form may be left open this long before its CSRF token is refused.
+CSRF_TTL = timedelta(hours=12)
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """A signed-in address; staff (listed in web.staff) see every case."""
+
+    address: str
+    staff: bool
+
+
+def serializer(settings: Settings, salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(settings.web.secret, salt=salt)
+
+
+def signed_address(settings: Settings, value: str, salt: str, ttl: timedelta) -> tuple[str, datetime] | None:
+    """The address a signed value names and when it was issued; None if tampered or expired."""
+    try:
+        address, issued = serializer(settings, salt).loads(
+            value, max_age=ttl.total_seconds(), return_timestamp=True)
+    except BadData:
+        return None
+    if not isinstance(address, str) or "@" not in address:
+        return None
+    return address.lower(), issued
+
+
+def still_valid(db: Database, address: str, issued: datetime) -> bool:
+    """False when `casedesk revoke` voided what this address held at `issued`."""
+    with db.read() as session:
+        revoked = access.revoked_at(session, address)
+    return revoked is None or issued >= revoked
+
+
+def link_signs_in(settings: Settings, db: Database, token: str) -> str | None:
+    """The address a sign-in link token signs in, or None (tampered, expired or revoked)."""
+    found = signed_address(settings, token, LOGIN_SALT, settings.web.link_ttl)
+    if found is None or not still_valid(db, *found):
+        return None
+    return found[0]
+
+
+def viewer_of(request: Request) -> Viewer | None:
+    """The signed-in viewer of this request, from its session cookie."""
+    settings: Settings = request.app.state.settings
+    cookie = request.cookies.get(SESSION_COOKIE)
+    found = signed_address(settings, cookie, SESSION_SALT, SESSION_TTL) if cookie else None
+    if found is None or not still_valid(request.app.state.db, *found):
+        return None
+    return Viewer(found[0], found[0] in settings.web.staff)
+
+
+def cookie_options(settings: Settings) -> dict[str, Any]:
+    """HttpOnly, SameSite=Lax, and Secure whenever the site is served over https."""
+    return {"httponly": True, "samesite": "lax", "path": "/",
+            "secure": settings.web.base_url.startswith("https://")}
+
+
+def start_session(response: Response, settings: Settings, address: str) -> None:
+    value = serializer(settings, SESSION_SALT).dumps(address)
+    response.set_cookie(SESSION_COOKIE, value, max_age=int(SESSION_TTL.total_seconds()),
+                        **cookie_options(settings))
+
+
+def end_session(response: Response, settings: Settings) -> None:
+    response.delete_cookie(SESSION_COOKIE, **cookie_options(settings))
+
+
+def revoke_moment(now: datetime | None = None) -> datetime:
+    """The next whole second: link stamps are whole seconds, so this voids every earlier one."""
+    now = now or datetime.now(timezone.utc)
+    return datetime.fromtimestamp(math.floor(now.timestamp()) + 1, timezone.utc)
+
+
+# -- CSRF: double submit. The form carries a signed copy of a random value held in a cookie. ----
+
+def csrf_cookie(request: Request) -> str:
+    """The request's CSRF cookie value, or a fresh one to set."""
+    return request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
+
+
+def csrf_field(settings: Settings, cookie: str) -> str:
+    return serializer(settings, CSRF_SALT).dumps(cookie)
+
+
+def set_csrf_cookie(response: Response, settings: Settings, cookie: str) -> None:
+    response.set_cookie(CSRF_COOKIE, cookie, max_age=int(CSRF_TTL.total_seconds()),
+                        **cookie_options(settings))
+
+
+def csrf_ok(request: Request, field: str) -> bool:
+    """The form's signed token matches this browser's cookie, and a stated Origin is ours."""
+    settings: Settings = request.app.state.settings
+    origin = request.headers.get("origin")
+    if origin and origin.rstrip("/") != site_origin(settings):
+        return False
+    cookie = request.cookies.get(CSRF_COOKIE)
+    if not cookie or not field:
+        return False
+    try:
+        signed = serializer(settings, CSRF_SALT).loads(field, max_age=CSRF_TTL.total_seconds())
+    except BadData:
+        return False
+    return isinstance(signed, str) and hmac.compare_digest(signed, cookie)
+
+
+def site_origin(settings: Settings) -> str:
+    """scheme://host[:port] of web.base_url, as browsers send it in Origin."""
+    scheme, _, rest = settings.web.base_url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}"

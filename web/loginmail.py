@@ -1,0 +1,67 @@
+"""The sign-in mail: rendered from templates/mail/login.<lang>.txt and planned in the outbox."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound
+from sqlmodel import Session
+
+from casedesk.links import login_link
+from casedesk.outmail import compose
+from casedesk.settings import Settings
+from store import access
+from store.outbox import plan
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates" / "mail"
+LANGUAGES = ("en", "sv")
+# Two requests within this many seconds share one outbox key: a double click sends one mail.
+DEDUPE_SECONDS = 60
+# Singular and plural of each unit, per language, for "the link works for 7 days".
+UNITS = {
+    "en": ((86400, "day", "days"), (3600, "hour", "hours"), (60, "minute", "minutes"), (1, "second", "seconds")),
+    "sv": ((86400, "dag", "dagar"), (3600, "timme", "timmar"), (60, "minut", "minuter"), (1, "sekund", "sekunder")),
+}
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    # Plain text mail: nothing to escape, but a typo in a template must fail loudly.
+    return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=False, undefined=StrictUndefined,
+                       keep_trailing_newline=True)
+
+
+def ttl_words(ttl: timedelta, language: str) -> str:
+    """7 days -> "7 days" / "7 dagar"; the largest unit that divides the TTL evenly."""
+    seconds = int(ttl.total_seconds())
+    for size, one, many in UNITS.get(language, UNITS["en"]):
+        if seconds >= size and seconds % size == 0:
+            count = seconds // size
+            return f"{count} {one if count == 1 else many}"
+    return f"{seconds} {UNITS['en'][-1][2]}"
+
+
+def render(language: str, link: str, ttl: timedelta, support: str) -> tuple[str, str]:
+    """(subject, text) of the sign-in mail; the template's first line is `Subject: ...`."""
+    language = language if language in LANGUAGES else "en"
+    try:
+        template = environment().get_template(f"login.{language}.txt")
+    except TemplateNotFound:
+        template = environment().get_template("login.en.txt")
+    first, _, body = template.render(link=link, ttl=ttl_words(ttl, language), support=support).partition("\n")
+    return first.removeprefix("Subject:").strip(), body.lstrip("\n")
+
+
+def outbox_key(address: str, now: datetime) -> str:
+    return f"login:{address}:{int(now.timestamp()) // DEDUPE_SECONDS}"
+
+
+def plan_login_mail(session: Session, settings: Settings, address: str, now: datetime) -> bool:
+    """Plan a sign-in mail to `address` in the caller's transaction; False if one is already planned."""
+    subject, text = render(access.language_of(session, address), login_link(settings, address),
+                           settings.web.link_ttl, settings.outbound.from_)
+    message_id, data = compose(settings, to=address, subject=subject, text=text)
+    return plan(session, key=outbox_key(address, now), kind="login", recipient=address,
+                message_id=message_id, data=data)
