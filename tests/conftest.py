@@ -26,10 +26,37 @@ CORPUS = SHARED / "corpus"
 PG_URL = os.environ.get("CASEDESK_TEST_PG_URL")
 
 
+def _port_block() -> range:
+    """This test process's own ports: below the kernel's ephemeral range, one block per xdist worker.
+
+    Ports from bind(0) come out of the ephemeral range, where any outgoing connection (to
+    PostgreSQL, an SMTP client, another worker's test) may take the port before serve binds it.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    index = int(worker) if worker.isdigit() else 0
+    start = 20000 + (index % 6) * 2000
+    return range(start, start + 2000)
+
+
+_next_port = iter(_port_block())
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A loopback port nobody else in the test run will be handed."""
+    global _next_port
+    for _ in range(4000):
+        try:
+            port = next(_next_port)
+        except StopIteration:  # a long run wraps around; earlier servers are long gone
+            _next_port = iter(_port_block())
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise AssertionError("no free loopback port in this worker's block")
 
 
 def wait_until(check: Callable[[], Any], timeout: float = 15.0, every: float = 0.05) -> Any:
