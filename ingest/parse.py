@@ -179,8 +179,11 @@ def html_to_text(html: str) -> str:
     return "\n".join(line.rstrip("\t ") for line in lines).strip()
 
 
-def parse(raw: bytes) -> ParsedMail:
-    """Parse a raw mail; never raises. mail-parser first, the stdlib parser where it gives up."""
+def parse(raw: bytes, message_id: str | None = None) -> ParsedMail:
+    """Parse a raw mail; never raises. mail-parser first, the stdlib parser where it gives up.
+
+    `message_id` is `message_id_of(raw)` when the caller has it already (the raw mail row does).
+    """
     defects: list[str] = []
     try:
         parsed = mailparser.parse_from_bytes(raw)
@@ -191,13 +194,13 @@ def parse(raw: bytes) -> ParsedMail:
         defects.append(f"mail-parser: {type(exc).__name__}")
         message = email.message_from_bytes(raw)
     try:
-        return from_message(raw, message, defects)
+        return from_message(raw, message, defects, message_id)
     except Exception as exc:  # last resort: keep what we can say for sure
         log.warning("could not read mail structure (%s); filing headers only", type(exc).__name__)
-        return ParsedMail(message_id=message_id_of(raw), defects=(*defects, f"structure: {exc!r}"[:200]))
+        return ParsedMail(message_id=message_id or message_id_of(raw), defects=(*defects, f"structure: {exc!r}"[:200]))
 
 
-def from_message(raw: bytes, message: Message, defects: list[str]) -> ParsedMail:
+def from_message(raw: bytes, message: Message, defects: list[str], message_id: str | None = None) -> ParsedMail:
     """Read headers, bodies and attachments from a stdlib Message."""
     get = lambda name: decode_header(message.get(name))  # noqa: E731
     from_name, from_addr = sender(message)
@@ -220,7 +223,7 @@ def from_message(raw: bytes, message: Message, defects: list[str]) -> ParsedMail
     if not text.strip() and html:
         text = html_to_text(html)
     return ParsedMail(
-        message_id=message_id_of(raw),
+        message_id=message_id or message_id_of(raw),
         from_addr=from_addr,
         from_name=clean(from_name),
         to=addresses(message.get_all("to", [])),

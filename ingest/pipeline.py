@@ -15,7 +15,7 @@ from ingest.classify import Reading, read_mail
 from ingest.parse import ParsedMail, parse
 from ingest.threading import find_case
 from store.inbound import raw_of
-from store.models import AWAITING_CUSTOMER, CLOSED, HELD, INBOUND, READY, Message, RawMail, Ticket
+from store.models import AWAITING_CUSTOMER, CLOSED, HELD, INBOUND, READY, RawMail, Ticket
 from store.tickets import add_message, add_participants, is_participant, known_message, messages_of, open_ticket
 
 log = logging.getLogger("casedesk.ingest")
@@ -48,7 +48,7 @@ class Prepared:
 
 def prepare(session: Session, raw: RawMail, settings: Settings) -> Prepared:
     """Parse and read a raw mail in a read-only session (no write lock held)."""
-    mail = parse(raw.data)
+    mail = parse(raw.data, raw.message_id)
     automatic = automatic_reason(mail, raw.mail_from, own_domains(settings))
     if automatic:
         return Prepared(mail, automatic, None, None)
@@ -68,39 +68,43 @@ def file_mail(session: Session, raw: RawMail, prepared: Prepared, settings: Sett
     if reading is not None and known_type != prepared.known_type:
         reading = read_mail(mail, settings.case_types, known_type)
     when = raw.received_at
-    outcome = "reply"
-    if ticket is None:
-        ticket = open_case(session, mail, reading, thread.claimed_ref, when, settings)
-        outcome = "held" if automatic else "new"
-    elif reading is not None and is_participant(session, ticket, mail.from_addr):
-        add_participants(session, ticket, copied(mail, settings))
-    add_message(session, ticket, Message(
+    message = dict(
         raw_id=raw.id, direction=INBOUND, message_id=mail.message_id, from_addr=mail.from_addr,
         from_name=mail.from_name, to_addrs=list(mail.to), cc_addrs=list(mail.cc), subject=mail.subject,
         date=mail.date, body=mail.text, html=mail.html, automatic=automatic,
         fields=dict(reading.fields) if reading else {}, defects=list(mail.defects),
         attachments=[vars(a) for a in mail.attachments],
-    ), when)
-    if reading is not None:
-        apply_reading(ticket, reading, settings.case_types, when)
+    )
+    if ticket is None:
+        ticket = new_case(mail, reading, thread.claimed_ref, when, settings)
+        participants = copied(mail, settings) if reading is not None else [mail.from_addr]
+        open_ticket(session, ticket, participants, message)
+        outcome = "held" if automatic else "new"
+    else:
+        if reading is not None and is_participant(session, ticket, mail.from_addr):
+            add_participants(session, ticket, copied(mail, settings))
+        add_message(session, ticket, message, when)
+        if reading is not None:
+            apply_reading(ticket, reading, settings.case_types, when)
+        outcome = "reply"
     log.info("%s %s -> %s %s (%s%s)", mail.message_id, mail.from_addr or "?", outcome, ticket.ref,
              thread.rule, f", automatic: {automatic}" if automatic else "")
     return Filed(outcome, ticket.ref, mail.message_id)
 
 
-def open_case(session: Session, mail: ParsedMail, reading: Reading | None, claimed_ref: str | None,
-              when: datetime, settings: Settings) -> Ticket:
-    """A new case for this mail; automatic mail (no reading) is held, never answered.
-
-    Its participants are the sender and, for a person's mail, the people they copied.
-    """
-    return open_ticket(
-        session, participants=copied(mail, settings) if reading is not None else [mail.from_addr],
+def new_case(mail: ParsedMail, reading: Reading | None, claimed_ref: str | None, when: datetime,
+             settings: Settings) -> Ticket:
+    """The case a mail opens, reading applied, not yet stored; automatic mail (no reading) is held,
+    never answered."""
+    ticket = Ticket(
         customer=mail.from_addr, subject=mail.subject or "(no subject)",
         status=HELD if reading is None else AWAITING_CUSTOMER, automatic=reading is None,
         language=reading.language if reading else "en", claimed_ref=claimed_ref,
         created_at=when, updated_at=when, last_customer_at=when,
     )
+    if reading is not None:
+        apply_reading(ticket, reading, settings.case_types, when)
+    return ticket
 
 
 def apply_reading(ticket: Ticket, reading: Reading, case_types: tuple[CaseType, ...], when: datetime) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import email
 import logging
 from dataclasses import dataclass
+from typing import Any
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.policy import default
@@ -17,7 +18,7 @@ from email.policy import default
 from casedesk.settings import Settings
 from notify import transport
 from store.db import Database
-from store.models import OUTBOUND, Message, utcnow
+from store.models import OUTBOUND, utcnow
 from store.outbox import claim, mark_failed, mark_sent
 
 log = logging.getLogger("casedesk.notify")
@@ -106,7 +107,7 @@ def send_one(db: Database, settings: Settings, owner: str, item: Outgoing, now: 
     return True
 
 
-def outbound_message(settings: Settings, item: Outgoing, at: datetime) -> Message | None:
+def outbound_message(settings: Settings, item: Outgoing, at: datetime) -> dict[str, Any] | None:
     """The sent mail as a message on its case, so `casedesk show` lists it and replies thread to it."""
     if item.ticket_id is None:
         return None
@@ -114,7 +115,7 @@ def outbound_message(settings: Settings, item: Outgoing, at: datetime) -> Messag
     assert isinstance(mail, EmailMessage)
     body = mail.get_body(("plain",))
     html = mail.get_body(("html",))
-    return Message(
+    return dict(
         ticket_id=item.ticket_id, direction=OUTBOUND, message_id=item.message_id,
         from_addr=settings.support_address, to_addrs=[item.recipient], subject=str(mail["subject"] or ""),
         date=at, created_at=at, body=lines(body.get_content()) if body is not None else "",  # type: ignore[attr-defined]

@@ -5,13 +5,14 @@ from __future__ import annotations
 import zlib
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from sqlalchemy import bindparam, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import load_only
 from sqlmodel import Session
 
-from store.models import Message, Outbox, Ticket
+from store.models import Outbox, Ticket
 from store.tickets import add_message
 
 PENDING = "pending"
@@ -121,7 +122,8 @@ def recent_count(session: Session, row: Outbox, now: datetime, lease: timedelta,
     ) or 0
 
 
-def mark_sent(session: Session, row_id: int, claimed_at: datetime, now: datetime, message: Message | None) -> bool:
+def mark_sent(session: Session, row_id: int, claimed_at: datetime, now: datetime,
+              message: dict[str, Any] | None) -> bool:
     """Settle a row as sent and put the outbound message on its case, in one transaction.
 
     False when the claim is no longer ours (our lease ran out and another process took the row):
@@ -134,7 +136,7 @@ def mark_sent(session: Session, row_id: int, claimed_at: datetime, now: datetime
     )
     if not result.rowcount:
         return False
-    ticket = session.get(Ticket, message.ticket_id) if message is not None else None
+    ticket = session.get(Ticket, message["ticket_id"]) if message is not None else None
     if message is not None and ticket is not None:
         add_message(session, ticket, message, now)
     return True

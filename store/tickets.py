@@ -6,10 +6,11 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
-from store.models import Message, Outbox, Participant, Ticket, utcnow
+from store.models import Message, Outbox, Participant, Ticket, row, utcnow
 
 REF_PREFIX = "CASE-"
 # Refs start at CASE-1001 so they are never confused with small counts in prose.
@@ -49,43 +50,57 @@ def is_participant(session: Session, ticket: Ticket, address: str) -> bool:
     ) is not None
 
 
-def open_ticket(session: Session, participants: Iterable[str] = (), **values: Any) -> Ticket:
-    """Insert a ticket and give it its reference (derived from the row id, so unique everywhere).
+def open_ticket(session: Session, ticket: Ticket, participants: Iterable[str] = (),
+                first_message: dict[str, Any] | None = None) -> Ticket:
+    """Insert a new case, give it its reference (derived from the row id, so unique everywhere)
+    and record its participants and first message.
 
-    A new case has no participants yet, so they are added without asking the database.
+    Filing opens a case per new mail, so this is four plain statements: the case arrives with
+    its final values, and nothing is left for the ORM to update afterwards.
     """
-    ticket = Ticket(**values)
+    if first_message is not None:
+        ticket.message_count += 1
     session.add(ticket)
     session.flush()
     assert ticket.id is not None
-    ticket.ref = ref_for(ticket.id)
-    session.add_all(Participant(ticket_id=ticket.id, address=a) for a in sorted({a for a in participants if a}))
+    ref = ref_for(ticket.id)
+    table = Ticket.__table__  # type: ignore[attr-defined]
+    session.execute(update(table).where(table.c.id == ticket.id).values(ref=ref))
+    set_committed_value(ticket, "ref", ref)
+    add_participants(session, ticket, participants, new=True)
+    if first_message is not None:
+        insert_message(session, ticket, first_message)
     return ticket
 
 
-def add_participants(session: Session, ticket: Ticket, addresses: Iterable[str]) -> None:
-    """Remember who may write to this case; already known addresses are skipped."""
+def add_participants(session: Session, ticket: Ticket, addresses: Iterable[str], new: bool = False) -> None:
+    """Remember who may write to this case; already known addresses are skipped (a `new` case
+    has none yet, so nobody is asked)."""
     wanted = {a for a in addresses if a}
-    if not wanted:
-        return
-    known = set(session.scalars(
-        select(Participant.address).where(Participant.ticket_id == ticket.id,
-                                          Participant.address.in_(wanted))  # type: ignore[attr-defined]
-    ))
-    for address in sorted(wanted - known):
-        session.add(Participant(ticket_id=ticket.id, address=address))  # type: ignore[arg-type]
+    if wanted and not new:
+        wanted -= set(session.scalars(
+            select(Participant.address).where(Participant.ticket_id == ticket.id,
+                                              Participant.address.in_(wanted))  # type: ignore[attr-defined]
+        ))
+    if wanted:
+        session.execute(insert(Participant.__table__), [  # type: ignore[attr-defined]
+            {"ticket_id": ticket.id, "address": a} for a in sorted(wanted)])
 
 
 def participants(session: Session, ticket: Ticket) -> list[str]:
     return list(session.scalars(select(Participant.address).where(Participant.ticket_id == ticket.id)))
 
 
-def add_message(session: Session, ticket: Ticket, message: Message, at: datetime | None = None) -> None:
-    """Append a message to a case and touch the case."""
-    message.ticket_id = ticket.id  # type: ignore[assignment]
-    session.add(message)
+def add_message(session: Session, ticket: Ticket, values: dict[str, Any], at: datetime | None = None) -> None:
+    """Append a message (column values of `Message`) to a case and touch the case."""
+    insert_message(session, ticket, values)
     ticket.message_count += 1
     ticket.updated_at = at or utcnow()
+
+
+def insert_message(session: Session, ticket: Ticket, values: dict[str, Any]) -> None:
+    """One Core INSERT: visible to the next query at once, no ORM object to build or flush."""
+    session.execute(insert(Message.__table__), [row(Message, **{**values, "ticket_id": ticket.id})])  # type: ignore[attr-defined]
 
 
 def messages_of(session: Session, ticket: Ticket) -> list[Message]:

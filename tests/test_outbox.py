@@ -153,9 +153,9 @@ def test_concurrent_claimers_take_disjoint_rows(db: Database) -> None:
 
 def open_case(db: Database, missing: list[str], **values: object) -> Ticket:
     with db.write() as session:
-        ticket = open_ticket(session, customer="ann@example.com", subject="Help", missing=missing,
+        ticket = open_ticket(session, Ticket(customer="ann@example.com", subject="Help", missing=missing,
                              has_missing=bool(missing), status="awaiting_customer" if missing else "ready",
-                             last_customer_at=NOW, created_at=NOW, updated_at=NOW, **values)
+                             last_customer_at=NOW, created_at=NOW, updated_at=NOW, **values))
         session.add(Message(ticket_id=ticket.id, message_id=f"{uuid.uuid4().hex}@example.com", from_addr="ann@example.com",  # type: ignore[arg-type]
                             subject="Help", body="hi"))
         return ticket
@@ -208,7 +208,7 @@ def test_the_hard_cap_suppresses_the_eleventh_mail_to_one_address(db: Database, 
 def test_held_cases_get_nothing(db: Database, settings: Settings) -> None:
     open_case(db, [], automatic=True)
     with db.write() as session:
-        open_ticket(session, customer="bot@example.com", subject="Auto", status="held", last_customer_at=NOW)
+        open_ticket(session, Ticket(customer="bot@example.com", subject="Auto", status="held", last_customer_at=NOW))
     run_tick(settings, db, "me", NOW + timedelta(hours=1))
     assert rows(db) == []
 
@@ -230,8 +230,8 @@ def reply(db: Database, ticket: Ticket, received: datetime, missing: list[str]) 
     with db.write() as session:
         case = session.get(Ticket, ticket.id)
         assert case is not None
-        add_message(session, case, Message(message_id=f"{uuid.uuid4().hex}@example.com", from_addr=case.customer,
-                                           subject="Re: Help", body="answer"), received)
+        add_message(session, case, dict(message_id=f"{uuid.uuid4().hex}@example.com", from_addr=case.customer,
+                                        subject="Re: Help", body="answer"), received)
         case.missing, case.has_missing = missing, bool(missing)
         case.status, case.last_customer_at = "awaiting_customer" if missing else "ready", received
 
@@ -240,8 +240,8 @@ def test_a_case_with_nothing_due_is_not_read_by_a_tick(db: Database, settings: S
     ready = open_case(db, [])
     waiting = open_case(db, ["case_type"])
     with db.write() as session:
-        held = open_ticket(session, customer="bot@example.com", subject="Auto", status="held", automatic=True,
-                           last_customer_at=NOW)
+        held = open_ticket(session, Ticket(customer="bot@example.com", subject="Auto", status="held",
+                                           automatic=True, last_customer_at=NOW))
     # Never decided on yet: every case is read once.
     assert to_follow_up(db, NOW) == [ready.id, waiting.id, held.id]
     run_tick(settings, db, "me", NOW + timedelta(seconds=1))
