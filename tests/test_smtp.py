@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import smtplib
+import socket
 import sqlite3
 import threading
 import time
@@ -72,6 +73,35 @@ def test_message_larger_than_the_limit_is_refused_before_storing(make_serve) -> 
         code, _ = client.data(big)
     assert code == 552
     assert raw_rows(serve) == []
+
+
+def transaction(content: bytes) -> bytes:
+    """One mail transaction as a client puts it on the wire: lines starting with a dot doubled."""
+    stuffed = (b"\r\n" + content).replace(b"\r\n.", b"\r\n..")[2:]
+    return (b"MAIL FROM:<bo@example.com>\r\nRCPT TO:<support@support.example.com>\r\nDATA\r\n"
+            + stuffed + b".\r\n")
+
+
+def test_data_ends_at_the_lone_dot_whatever_the_segments(make_serve) -> None:
+    """DATA is read in blocks: lines ending in a dot, dot-stuffed lines, a message over the limit
+    and pipelined commands, all in 7-byte segments, and each mail stored byte for byte."""
+    serve = make_serve(smtp={"max_message_size": "1KB"})
+    first = (b"Message-ID: <seg-1@example.com>\r\nSubject: dots\r\n\r\n.Leading dot.\r\nEnds with a dot.\r\n"
+             b".\r\n..\r\nlast line\r\n")
+    big = b"Message-ID: <seg-big@example.com>\r\n\r\n" + b"x" * 1100 + b".\r\n"
+    second = b"Message-ID: <seg-2@example.com>\r\nSubject: next\r\n\r\nx\r\n"
+    wire = b"EHLO client\r\n" + transaction(first) + transaction(big) + transaction(second) + b"QUIT\r\n"
+    with socket.create_connection(("127.0.0.1", serve.smtp_port), timeout=10) as sock:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for start in range(0, len(wire), 7):
+            sock.sendall(wire[start:start + 7])
+        replies = b""
+        while chunk := sock.recv(65536):
+            replies += chunk
+    codes = [line[:3] for line in replies.split(b"\r\n") if line[3:4] == b" "]
+    assert codes.count(b"354") == 3
+    assert b"552" in codes and codes.count(b"250") == 2 + 2 * 3 + 1  # EHLO last line, MAIL/RCPT, DATAs
+    assert [row.data for row in raw_rows(serve)] == [first, second]
 
 
 def test_same_message_id_twice_is_stored_once(serve: Serve) -> None:
