@@ -39,6 +39,8 @@ def main(argv: list[str] | None = None) -> int:
             ("naive", targets.naive(folder), None),
             ("casedesk-sqlite", None, f"sqlite:///{folder / 'casedesk.db'}"),
         ]
+        if args.preparers:
+            plan.append((f"casedesk-sqlite-{args.preparers}-prep", None, f"sqlite:///{folder / 'prep.db'}"))
         if not args.no_accept_only:
             sub = folder / "accept-only"
             sub.mkdir()
@@ -52,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
                 if db_url is not None:
                     sub = folder / name
                     sub.mkdir()
-                    target = targets.casedesk(sub, db_url, name)
+                    target = targets.casedesk(sub, db_url, name, args.preparers if "-prep" in name else None)
                 say(f"{name}: {args.mails} mails over {args.clients} connections")
                 rows.append(measure(name, target, db_url, mails, warmup, args))
                 say("  " + ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}"
@@ -92,6 +94,8 @@ def arguments() -> argparse.ArgumentParser:
     parser.add_argument("--no-accept-only", action="store_true",
                         help="skip the diagnostic row: casedesk's SMTP edge without the ingest worker")
     parser.add_argument("--no-pg", action="store_true", help="ignore CASEDESK_TEST_PG_URL")
+    parser.add_argument("--preparers", type=int, default=0, metavar="N",
+                        help="also a SQLite row with [filing] preparers = N (default: only the \"auto\" row)")
     return parser
 
 

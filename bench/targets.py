@@ -25,7 +25,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def write_config(folder: Path, db_url: str) -> tuple[Path, int]:
+def write_config(folder: Path, db_url: str, preparers: int | None = None) -> tuple[Path, int]:
     """A casedesk config.toml on free ports (as tests/conftest.py writes one); returns it and the SMTP port."""
     smtp_port, web_port = free_port(), free_port()
     tables: dict[str, dict[str, Any]] = {
@@ -35,6 +35,8 @@ def write_config(folder: Path, db_url: str) -> tuple[Path, int]:
         "web": {"listen": f"127.0.0.1:{web_port}", "base_url": f"http://127.0.0.1:{web_port}",
                 "secret": "bench-secret", "staff": [f"staff@{DOMAIN}"]},
     }
+    if preparers is not None:
+        tables["filing"] = {"preparers": preparers}
     path = folder / "config.toml"
     path.write_text(config_text(tables), encoding="utf-8")
     return path, smtp_port
@@ -95,8 +97,8 @@ def naive(folder: Path) -> Target:
                             "--db", str(folder / "naive.db")], port, folder)
 
 
-def casedesk(folder: Path, db_url: str, name: str = "casedesk") -> Target:
-    config, port = write_config(folder, db_url)
+def casedesk(folder: Path, db_url: str, name: str = "casedesk", preparers: int | None = None) -> Target:
+    config, port = write_config(folder, db_url, preparers)
     return Target(name, [sys.executable, "-m", "casedesk.cli", "--config", str(config), "serve"], port, folder)
 
 

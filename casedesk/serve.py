@@ -11,6 +11,7 @@ import signal
 import threading
 import time
 import uuid
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 import uvicorn
@@ -18,7 +19,7 @@ import uvicorn
 from casedesk.settings import Settings
 from ingest.imap import Fetchers
 from ingest.server import Committer, start_listener
-from ingest.worker import Worker
+from ingest.worker import Worker, start_preparing
 from notify import scheduler as notify
 from store.db import Database
 from store.migrate import ensure_current
@@ -45,6 +46,10 @@ def instance_name() -> str:
     return f"serve-{uuid.uuid4().hex[:12]}"
 
 
+# How much filing yields to the SMTP listener when both want a core (nice(2)).
+FILING_NICENESS = 10
+
+
 class FilingProcess:
     """The ingest worker in a process of its own: parsing and classifying use the second core
     instead of competing with the SMTP loop for the interpreter lock."""
@@ -53,7 +58,7 @@ class FilingProcess:
         context = multiprocessing.get_context("spawn")
         self.wake, self.stopping = context.Event(), context.Event()
         self.process = context.Process(
-            target=run_filing, name="casedesk-filing", daemon=True,
+            target=run_filing, name="casedesk-filing",  # not a daemon: it has a pool
             args=(settings, owner, self.wake, self.stopping, os.getpid(), logging.getLogger().level),
         )
         self.process.start()
@@ -71,14 +76,31 @@ class FilingProcess:
 def run_filing(settings: Settings, owner: str, wake: Any, stopping: Any, parent: int, level: int) -> None:
     """Entry point of the filing process: file committed mail until told to stop or orphaned."""
     die_with(parent)
+    # Filing can lag (the mail is committed and safe), answering SMTP cannot: when the cores are
+    # busy, the listener goes first and filing catches up after the burst (preparers inherit it).
+    os.nice(FILING_NICENESS)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the parent, which stops us in order
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     logging.basicConfig(level=level, format=LOG_FORMAT)
     db = Database(settings.database.url)
+    # Parsing and reading a burst of mail may use further cores; processes start on first use.
+    count = settings.filing.preparer_count()
+    pool = ProcessPoolExecutor(count, multiprocessing.get_context("spawn"), start_preparer,
+                               (settings, os.getpid(), level)) if count else None
     try:
-        Worker(db, settings, owner, wake).run(stopping)
+        Worker(db, settings, owner, wake, pool).run(stopping)
     finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
         db.dispose()
+
+
+def start_preparer(settings: Settings, parent: int, level: int) -> None:
+    """Initializer of a preparing process: dies with the filing process, logs like it."""
+    die_with(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    logging.basicConfig(level=level, format=LOG_FORMAT)
+    start_preparing(settings)
 
 
 def die_with(parent: int) -> None:

@@ -81,6 +81,19 @@ class FollowupSettings:
 
 
 @dataclass(frozen=True)
+class FilingSettings:
+    # Processes that parse and read a burst of mail beside the filing process; None: "auto".
+    preparers: int | None = None
+
+    def preparer_count(self) -> int:
+        """"auto": one per core beyond the two the listener and the filing writer keep busy (0 on
+        a 2-core machine, where a preparer would only compete with them), at most four."""
+        if self.preparers is not None:
+            return self.preparers
+        return max(0, min(4, (os.cpu_count() or 2) - 2))
+
+
+@dataclass(frozen=True)
 class ImapSettings:
     """One mailbox casedesk fetches from ([[imap]]); `name` identifies it in logs and /healthz."""
 
@@ -109,6 +122,7 @@ class Settings:
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     web: WebSettings = field(default_factory=WebSettings)
     followup: FollowupSettings = field(default_factory=FollowupSettings)
+    filing: FilingSettings = field(default_factory=FilingSettings)
     case_types: tuple[CaseType, ...] = ()
     imap: tuple[ImapSettings, ...] = ()
 
@@ -164,6 +178,15 @@ def nonempty_text(value: Any) -> str:
 def count(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ValueError(f"expected a whole number >= 0, got {value!r}")
+    return value
+
+
+def auto_or_count(value: Any) -> int | None:
+    """"auto" (None: decided at start from the core count) or a whole number."""
+    if value == "auto":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f'expected "auto" or a whole number >= 0, got {value!r}')
     return value
 
 
@@ -254,6 +277,9 @@ SCHEMA: dict[str, tuple[type, dict[str, tuple[str, Callable[[Any], Any]]]]] = {
         "reminder_every": ("reminder_every", duration),
         "max_reminders": ("max_reminders", count),
         "tick": ("tick", duration),
+    }),
+    "filing": (FilingSettings, {
+        "preparers": ("preparers", auto_or_count),
     }),
     # [[imap]]: an array of tables, one per mailbox; see imap_tables().
     "imap": (ImapSettings, {

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import logging
 import threading
+from concurrent.futures import Executor, Future
+from concurrent.futures.process import BrokenProcessPool
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
@@ -21,27 +24,72 @@ log = logging.getLogger("casedesk.ingest")
 # Another instance's unprocessed mail is taken over after this long (it may have crashed).
 ORPHAN_AFTER = timedelta(seconds=5)
 BATCH = 16
+# A mail's preparation, or why it could not be read ("TypeError: ..."), which sets it aside.
+Ready = Prepared | str
 
 
 class Worker:
-    """Files raw mail this instance accepted (and orphans); safe to run beside other instances."""
+    """Files raw mail this instance accepted (and orphans); safe to run beside other instances.
 
-    def __init__(self, db: Database, settings: Settings, owner: str, wake: Any = None) -> None:
-        self.db, self.settings, self.owner = db, settings, owner
+    With a `pool` of preparing processes, a full batch is parsed and read there while the batch
+    before it is being filed here: one writer, in order, and the slow pure part on other cores.
+    A trickle of mail is prepared in-line, at once.
+    """
+
+    def __init__(self, db: Database, settings: Settings, owner: str, wake: Any = None,
+                 pool: Executor | None = None) -> None:
+        self.db, self.settings, self.owner, self.pool = db, settings, owner, pool
         # Set after each commit so filing starts at once; a multiprocessing.Event across processes.
         self.wake = wake if wake is not None else threading.Event()
         # SQLite has one serve per file: whatever is pending after a restart is ours at once.
         self.orphan_after = timedelta(0) if db.is_sqlite else ORPHAN_AFTER
 
-    def drain_once(self, limit: int = BATCH) -> list[Filed]:
-        """File up to `limit` pending mails; returns what became of them.
+    def drain(self) -> int:
+        """File everything pending now; returns how many mails were handled."""
+        total, batch = 0, self.take()
+        while batch is not None:
+            rows, ready = batch
+            # Read ahead: the next batch is prepared while this one is filed.
+            batch = self.take(skip={row.id for row in rows}) if self.pool else None
+            total += len(self.file_all(rows, self.result(ready, rows)))
+            if batch is None:
+                batch = self.take()
+        return total
 
-        Parsing and reading (the slow, pure part) happen in a read session, so the write lock
-        is held only for the threading lookups and inserts.
-        """
+    def take(self, skip: frozenset[int] | set[int] = frozenset()) -> tuple[list[RawMail], Future[list[Ready]]] | None:
+        """The next batch of pending mail (minus `skip`, a batch in flight), being prepared."""
         with self.db.read() as session:
-            rows = pending(session, self.owner, self.orphan_after, limit)
-            prepared = [(row, self.prepare(session, row)) for row in rows]
+            rows = pending(session, self.owner, self.orphan_after, BATCH + len(skip))
+            rows = [row for row in rows if row.id not in skip][:BATCH]
+            if not rows:
+                return None
+            if self.pool is not None and len(rows) == BATCH:
+                try:
+                    return rows, self.pool.submit(prepare_ids, [row.id for row in rows])  # type: ignore[misc]
+                except Exception as exc:
+                    self.lose_pool(exc)
+            done: Future[list[Ready]] = Future()
+            done.set_result([prepare_safely(session, row, self.settings) for row in rows])
+            return rows, done
+
+    def result(self, ready: Future[list[Ready]], rows: list[RawMail]) -> list[Ready]:
+        """A batch's preparation; if the pool broke (a process killed), prepare here from now on."""
+        try:
+            return ready.result()
+        except BrokenProcessPool as exc:
+            self.lose_pool(exc)
+            with self.db.read() as session:
+                return [prepare_safely(session, row, self.settings) for row in rows]
+
+    def lose_pool(self, exc: Exception) -> None:
+        log.error("preparing processes unavailable (%s: %s); filing goes on in this process",
+                  type(exc).__name__, exc)
+        self.pool = None
+
+    def file_all(self, rows: list[RawMail], ready: list[Ready]) -> list[Filed]:
+        """File a prepared batch in one transaction; if a mail in it fails, mail by mail, so
+        only the culprit is set aside."""
+        prepared = list(zip(rows, ready))
         try:
             return self.file_batch(prepared)
         except OperationalError:
@@ -49,21 +97,20 @@ class Worker:
         except Exception:
             if len(prepared) == 1:
                 raise
-            # A mail in the batch failed: file mail by mail, so only the culprit is set aside.
             return [filed for item in prepared for filed in self.file_batch([item])]
 
-    def file_batch(self, prepared: list[tuple[RawMail, Prepared | Exception]]) -> list[Filed]:
+    def file_batch(self, prepared: list[tuple[RawMail, Ready]]) -> list[Filed]:
         """File prepared mails in one transaction: one flush of many rows is far cheaper than a
         savepoint per mail. Alone, a mail that fails is set aside with its error; in a batch its
-        failure rolls the batch back, and drain_once retries mail by mail."""
+        failure rolls the batch back, and file_all retries mail by mail."""
         filed: list[Filed] = []
         with self.db.write() as session:
             won = claim(session, [row.id for row, _ in prepared if row.id is not None])
             for row, ready in prepared:
                 if row.id not in won:
                     continue
-                if isinstance(ready, Exception):
-                    self.set_aside(session, row, ready)
+                if isinstance(ready, str):
+                    set_aside(session, row, ready)
                 elif len(prepared) > 1:
                     filed.append(file_mail(session, row, ready, self.settings))
                 else:
@@ -73,35 +120,8 @@ class Worker:
                     except OperationalError:
                         raise  # the store is in trouble, not the mail: retry later
                     except Exception as exc:
-                        self.set_aside(session, row, exc)
+                        set_aside(session, row, f"{type(exc).__name__}: {exc}")
         return filed
-
-    @staticmethod
-    def set_aside(session: Session, row: RawMail, exc: Exception) -> None:
-        """Keep a mail that cannot be filed visible and reprocessable instead of blocking the queue."""
-        log.error("filing %s failed: %s: %s", row.message_id, type(exc).__name__, exc)
-        record_error(session, row.id, f"{type(exc).__name__}: {exc}")  # type: ignore[arg-type]
-
-    def prepare(self, session: Session, row: RawMail) -> Prepared | Exception:
-        """Parse and read one mail; a mail that breaks the reader becomes its error, not a stall."""
-        try:
-            return prepare(session, row, self.settings)
-        except Exception as exc:
-            log.exception("reading %s failed", row.message_id)
-            return exc
-
-    def drain(self) -> int:
-        """File everything pending now; returns how many mails were handled."""
-        total = 0
-        while True:
-            batch = self.drain_once()
-            total += len(batch)
-            if len(batch) < BATCH and not self.more_pending():
-                return total
-
-    def more_pending(self) -> bool:
-        with self.db.read() as session:
-            return bool(pending(session, self.owner, self.orphan_after, 1))
 
     def run(self, stop: Any, idle: float = 0.5) -> None:
         """Loop until `stop`: drain, then sleep until woken by a commit or `idle` passes."""
@@ -117,3 +137,38 @@ class Worker:
             if not handled:
                 self.wake.wait(idle)
                 self.wake.clear()
+
+
+def prepare_safely(session: Session, row: RawMail, settings: Settings) -> Ready:
+    """Parse and read one mail; a mail that breaks the reader becomes its error, not a stall."""
+    try:
+        return prepare(session, row, settings)
+    except Exception as exc:
+        log.exception("reading %s failed", row.message_id)
+        return f"{type(exc).__name__}: {exc}"
+
+
+def set_aside(session: Session, row: RawMail, error: str) -> None:
+    """Keep a mail that cannot be filed visible and reprocessable instead of blocking the queue."""
+    log.error("filing %s failed: %s", row.message_id, error)
+    record_error(session, row.id, error)  # type: ignore[arg-type]
+
+
+# -- in a preparing process ---------------------------------------------------------------------
+
+_store: tuple[Database, Settings] | None = None
+
+
+def start_preparing(settings: Settings) -> None:
+    """Pool initializer: a preparing process reads the store through its own connection."""
+    global _store
+    _store = (Database(settings.database.url), settings)
+
+
+def prepare_ids(ids: list[int]) -> list[Ready]:
+    """Prepare raw mails by id (the bytes are read here rather than shipped between processes)."""
+    assert _store is not None, "start_preparing was not called"
+    db, settings = _store
+    with db.read() as session:
+        rows = {row.id: row for row in session.scalars(select(RawMail).where(RawMail.id.in_(ids)))}  # type: ignore[union-attr]
+        return [prepare_safely(session, rows[raw_id], settings) for raw_id in ids]

@@ -1,0 +1,92 @@
+"""Filing with preparing processes ([filing] preparers): one writer, in order, nothing filed twice.
+
+The pool is a real ProcessPoolExecutor running casedesk's own preparing code, as serve starts it.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import pytest
+from sqlmodel import func, select
+
+from casedesk.settings import Settings, load
+from conftest import mail, write_config
+from ingest.parse import message_id_of
+from ingest.worker import BATCH, Worker, start_preparing
+from store.db import Database
+from store.inbound import Incoming, accept
+from store.models import Message, RawMail, Ticket
+
+CHAINS, LENGTH = 12, 6  # 72 mails: each chain a first mail and replies to the one before
+
+
+@pytest.fixture
+def settings(tmp_path: Path, db_url: str) -> Settings:
+    return load(write_config(tmp_path, db_url))
+
+
+@pytest.fixture
+def db(settings: Settings) -> Iterator[Database]:
+    database = Database(settings.database.url)
+    database.create_schema()
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def pool(settings: Settings) -> Iterator[ProcessPoolExecutor]:
+    executor = ProcessPoolExecutor(1, multiprocessing.get_context("spawn"), start_preparing, (settings,))
+    yield executor
+    executor.shutdown(wait=True, cancel_futures=True)
+
+
+def chains(db: Database) -> list[str]:
+    """Commit chains of replies, interleaved so that a reply and its parent share or straddle a
+    batch; returns the first mail's Message-ID of each chain."""
+    previous: dict[int, str] = {}
+    firsts = []
+    for step in range(LENGTH):
+        for chain in range(CHAINS):
+            message_id = f"<chain{chain}-{step}@example.com>"
+            headers = {"In-Reply-To": previous[chain]} if chain in previous else {}
+            raw = mail(subject=f"Invoice 4100{chain} stuck in coding", sender=f"c{chain}@example.com",
+                       body="Invoice ID: 41001\nCoding row 2 is wrong.", message_id=message_id, headers=headers)
+            accept(db, [Incoming(message_id_of(raw), raw)], "me")
+            previous[chain] = message_id
+            firsts += [message_id] if step == 0 else []
+    return firsts
+
+
+def assert_filed_once_and_threaded(db: Database) -> None:
+    with db.read() as session:
+        assert session.scalar(select(func.count()).select_from(RawMail).where(RawMail.processed_at.is_(None))) == 0
+        assert session.scalar(select(func.count()).select_from(Message)) == CHAINS * LENGTH
+        counts = sorted(session.scalars(select(Ticket.message_count)))
+    assert counts == [LENGTH] * CHAINS  # every reply found its case, none opened a case of its own
+
+
+def test_a_pool_prepares_ahead_and_the_writer_files_in_order(db: Database, settings: Settings,
+                                                             pool: ProcessPoolExecutor) -> None:
+    chains(db)
+    assert CHAINS * LENGTH > 2 * BATCH  # full batches go to the pool, read ahead of the writer
+    assert Worker(db, settings, "me", pool=pool).drain() == CHAINS * LENGTH
+    assert_filed_once_and_threaded(db)
+
+
+def test_a_dead_pool_leaves_filing_to_the_writer(db: Database, settings: Settings,
+                                                 pool: ProcessPoolExecutor) -> None:
+    pool.submit(os.getpid).result()  # start the preparing process, then kill it
+    for process in list(pool._processes.values()):  # noqa: SLF001 - the pool's own children
+        os.kill(process.pid, signal.SIGKILL)
+        process.join()
+    chains(db)
+    worker = Worker(db, settings, "me", pool=pool)
+    assert worker.drain() == CHAINS * LENGTH
+    assert worker.pool is None
+    assert_filed_once_and_threaded(db)
