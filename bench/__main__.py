@@ -39,8 +39,9 @@ def main(argv: list[str] | None = None) -> int:
             ("naive", targets.naive(folder), None),
             ("casedesk-sqlite", None, f"sqlite:///{folder / 'casedesk.db'}"),
         ]
+        prep_row = f"casedesk-sqlite-{args.preparers}-prep"
         if args.preparers:
-            plan.append((f"casedesk-sqlite-{args.preparers}-prep", None, f"sqlite:///{folder / 'prep.db'}"))
+            plan.append((prep_row, None, f"sqlite:///{folder / 'prep.db'}"))
         if not args.no_accept_only:
             sub = folder / "accept-only"
             sub.mkdir()
@@ -54,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
                 if db_url is not None:
                     sub = folder / name
                     sub.mkdir()
-                    target = targets.casedesk(sub, db_url, name, args.preparers if "-prep" in name else None)
+                    target = targets.casedesk(sub, db_url, name, args.preparers if name == prep_row else None)
                 say(f"{name}: {args.mails} mails over {args.clients} connections")
                 rows.append(measure(name, target, db_url, mails, warmup, args))
                 say("  " + ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}"

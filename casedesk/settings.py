@@ -185,9 +185,10 @@ def auto_or_count(value: Any) -> int | None:
     """"auto" (None: decided at start from the core count) or a whole number."""
     if value == "auto":
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f'expected "auto" or a whole number >= 0, got {value!r}')
-    return value
+    try:
+        return count(value)
+    except ValueError:
+        raise ValueError(f'expected "auto" or a whole number >= 0, got {value!r}') from None
 
 
 def port(value: Any) -> int:

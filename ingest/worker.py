@@ -69,7 +69,7 @@ class Worker:
                 except Exception as exc:
                     self.lose_pool(exc)
             done: Future[list[Ready]] = Future()
-            done.set_result([prepare_safely(session, row, self.settings) for row in rows])
+            done.set_result(self.prepare_here(session, rows))
             return rows, done
 
     def result(self, ready: Future[list[Ready]], rows: list[RawMail]) -> list[Ready]:
@@ -79,7 +79,10 @@ class Worker:
         except BrokenProcessPool as exc:
             self.lose_pool(exc)
             with self.db.read() as session:
-                return [prepare_safely(session, row, self.settings) for row in rows]
+                return self.prepare_here(session, rows)
+
+    def prepare_here(self, session: Session, rows: list[RawMail]) -> list[Ready]:
+        return [prepare_safely(session, row, self.settings) for row in rows]
 
     def lose_pool(self, exc: Exception) -> None:
         log.error("preparing processes unavailable (%s: %s); filing goes on in this process",

@@ -10,10 +10,10 @@ from __future__ import annotations
 import email
 import logging
 from dataclasses import dataclass
-from typing import Any
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.policy import default
+from typing import Any
 
 from casedesk.settings import Settings
 from notify import transport

@@ -50,6 +50,8 @@ def test_relative_paths_resolve_against_the_config_folder(tmp_path: Path) -> Non
     ('[outbound]\nfrom = "nobody"\n', "[outbound] from: expected an address"),
     ('[database]\nurl = "mysql://x"\n', "[database] url: expected sqlite"),
     ('[followup]\nmax_reminders = -1\n', "[followup] max_reminders: expected a whole number"),
+    ('[filing]\npreparers = "many"\n', '[filing] preparers: expected "auto" or a whole number'),
+    ('[filing]\npreparers = -2\n', '[filing] preparers: expected "auto" or a whole number'),
     ('[mystery]\nx = 1\n', "[mystery]: unknown table"),
     ('[smtp\n', "not valid TOML"),
 ])

@@ -11,6 +11,7 @@ import signal
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlmodel import func, select
@@ -90,3 +91,29 @@ def test_a_dead_pool_leaves_filing_to_the_writer(db: Database, settings: Setting
     assert worker.drain() == CHAINS * LENGTH
     assert worker.pool is None
     assert_filed_once_and_threaded(db)
+
+
+def spawned_children(pid: int) -> list[int]:
+    """Child processes of `pid` started by multiprocessing's spawn (not its resource tracker)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            command = (entry / "cmdline").read_bytes()
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == pid and b"spawn_main" in command:
+            found.append(int(entry.name))
+    return found
+
+
+def test_serve_files_a_backlog_through_its_preparer(db: Database, make_serve: Any) -> None:
+    """[filing] preparers = 1 in config.toml: serve's filing process starts a preparing process
+    for the backlog it finds, and every mail is filed once, on its case."""
+    chains(db)
+    serve = make_serve(filing={"preparers": 1})
+    serve.wait_all_filed(timeout=60)
+    [filing] = spawned_children(serve.proc.pid)
+    assert len(spawned_children(filing)) == 1  # the preparer
+    assert_filed_once_and_threaded(db)
+    assert "preparing processes unavailable" not in serve.log.read_text()
