@@ -14,6 +14,7 @@ from ingest.automatic import automatic_reason
 from ingest.classify import Reading, read_mail
 from ingest.parse import ParsedMail, parse
 from ingest.threading import find_case
+from store.db import Database
 from store.inbound import raw_of
 from store.models import AWAITING_CUSTOMER, CLOSED, HELD, INBOUND, READY, RawMail, Ticket
 from store.tickets import add_message, add_participants, is_participant, known_message, messages_of, open_ticket
@@ -46,14 +47,20 @@ class Prepared:
     reading: Reading | None
 
 
-def prepare(session: Session, raw: RawMail, settings: Settings) -> Prepared:
-    """Parse and read a raw mail in a read-only session (no write lock held)."""
+def prepare(db: Database, raw: RawMail, settings: Settings) -> Prepared:
+    """Parse and read a raw mail, before the write lock.
+
+    The store is read only for the threading lookup, in a snapshot of its own: a read held
+    open across the parsing would pin SQLite's WAL, which then grows with every mail accepted
+    meanwhile and makes every read slower.
+    """
     mail = parse(raw.data, raw.message_id)
     automatic = automatic_reason(mail, raw.mail_from, own_domains(settings))
     if automatic:
         return Prepared(mail, automatic, None, None)
-    ticket = find_case(session, mail, tuple(raw.rcpt_to or ()), settings.web.secret).ticket
-    known_type = ticket.case_type if ticket else None
+    with db.read() as session:
+        ticket = find_case(session, mail, tuple(raw.rcpt_to or ()), settings.web.secret).ticket
+        known_type = ticket.case_type if ticket else None
     return Prepared(mail, automatic, known_type, read_mail(mail, settings.case_types, known_type))
 
 

@@ -60,17 +60,17 @@ class Worker:
         """The next batch of pending mail (minus `skip`, a batch in flight), being prepared."""
         with self.db.read() as session:
             rows = pending(session, self.owner, self.orphan_after, BATCH + len(skip))
-            rows = [row for row in rows if row.id not in skip][:BATCH]
-            if not rows:
-                return None
-            if self.pool is not None and len(rows) == BATCH:
-                try:
-                    return rows, self.pool.submit(prepare_ids, [row.id for row in rows])  # type: ignore[misc]
-                except Exception as exc:
-                    self.lose_pool(exc)
-            done: Future[list[Ready]] = Future()
-            done.set_result(self.prepare_here(session, rows))
-            return rows, done
+        rows = [row for row in rows if row.id not in skip][:BATCH]
+        if not rows:
+            return None
+        if self.pool is not None and len(rows) == BATCH:
+            try:
+                return rows, self.pool.submit(prepare_ids, [row.id for row in rows])  # type: ignore[misc]
+            except Exception as exc:
+                self.lose_pool(exc)
+        done: Future[list[Ready]] = Future()
+        done.set_result(self.prepare_here(rows))
+        return rows, done
 
     def result(self, ready: Future[list[Ready]], rows: list[RawMail]) -> list[Ready]:
         """A batch's preparation; if the pool broke (a process killed), prepare here from now on."""
@@ -78,11 +78,10 @@ class Worker:
             return ready.result()
         except BrokenProcessPool as exc:
             self.lose_pool(exc)
-            with self.db.read() as session:
-                return self.prepare_here(session, rows)
+            return self.prepare_here(rows)
 
-    def prepare_here(self, session: Session, rows: list[RawMail]) -> list[Ready]:
-        return [prepare_safely(session, row, self.settings) for row in rows]
+    def prepare_here(self, rows: list[RawMail]) -> list[Ready]:
+        return prepare_rows(self.db, self.settings, [row.id for row in rows])  # type: ignore[misc]
 
     def lose_pool(self, exc: Exception) -> None:
         log.error("preparing processes unavailable (%s: %s); filing goes on in this process",
@@ -142,10 +141,19 @@ class Worker:
                 self.wake.clear()
 
 
-def prepare_safely(session: Session, row: RawMail, settings: Settings) -> Ready:
+def prepare_rows(db: Database, settings: Settings, ids: list[int]) -> list[Ready]:
+    """Prepare raw mails by id, in order. Their bytes are read here, in one short snapshot (the
+    writer's queue holds none), and no read stays open while they are parsed."""
+    with db.read() as session:
+        rows = {row.id: row for row in session.scalars(select(RawMail).where(RawMail.id.in_(ids)))}  # type: ignore[union-attr]
+    return [prepare_safely(db, rows[raw_id], settings) if raw_id in rows else "LookupError: raw mail gone"
+            for raw_id in ids]
+
+
+def prepare_safely(db: Database, row: RawMail, settings: Settings) -> Ready:
     """Parse and read one mail; a mail that breaks the reader becomes its error, not a stall."""
     try:
-        return prepare(session, row, settings)
+        return prepare(db, row, settings)
     except Exception as exc:
         log.exception("reading %s failed", row.message_id)
         return f"{type(exc).__name__}: {exc}"
@@ -169,9 +177,6 @@ def start_preparing(settings: Settings) -> None:
 
 
 def prepare_ids(ids: list[int]) -> list[Ready]:
-    """Prepare raw mails by id (the bytes are read here rather than shipped between processes)."""
+    """Pool entry: prepare raw mails by id (the bytes are read here, not shipped between processes)."""
     assert _store is not None, "start_preparing was not called"
-    db, settings = _store
-    with db.read() as session:
-        rows = {row.id: row for row in session.scalars(select(RawMail).where(RawMail.id.in_(ids)))}  # type: ignore[union-attr]
-        return [prepare_safely(session, rows[raw_id], settings) for raw_id in ids]
+    return prepare_rows(*_store, ids)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import defer
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
@@ -67,10 +68,12 @@ def pending(session: Session, owner: str, orphan_after: timedelta, limit: int) -
 
     Each `casedesk serve` drains what its own listener took, so instances on one PostgreSQL
     do not parse the same mail; a crashed instance's leftovers are picked up by whoever is up.
+    The bytes are left out: they are read where the mail is parsed.
     """
     stale = utcnow() - orphan_after
     statement = (
         select(RawMail)
+        .options(defer(RawMail.data))  # type: ignore[arg-type]  # read where the mail is parsed
         .where(RawMail.processed_at.is_(None))  # type: ignore[union-attr]
         .where(or_(RawMail.accepted_by == owner, RawMail.received_at < stale))
         .order_by(RawMail.id)  # type: ignore[arg-type]
