@@ -104,13 +104,14 @@ def measure(name: str, target: targets.Target, db_url: str | None, mails: list[c
             warmup: list[corpus.Mail], args: argparse.Namespace) -> dict[str, Any]:
     """One row: start the server, warm it up, send the corpus, wait for filing, read memory."""
     target.start()
-    watch = Watch(target.pid)
+    watch = Watch(target.pid, wal_of(db_url))
     try:
         if warmup:
             load.run("127.0.0.1", target.port, warmup, min(args.clients, len(warmup)))
         if db_url:
             wait_filed(db_url, len(warmup), args.filed_timeout)
         watch.start()
+        cpu_before = cpu_by_role(target.pid)
         result = load.run("127.0.0.1", target.port, mails, args.clients)
         row: dict[str, Any] = {
             "name": name, "accepted": result.accepted, "refused": sum(result.refused.values()),
@@ -125,7 +126,12 @@ def measure(name: str, target: targets.Target, db_url: str | None, mails: list[c
         watch.stop()
         row["rss_peak_mb"] = targets.rss_mb(target.pid, "VmHWM")
         row["rss_sampled_max_mb"] = watch.peak
-        row["server_cpu_s"] = cpu_of(target.pid)
+        if watch.wal is not None:
+            row["wal_peak_mb"] = watch.wal_peak
+        cpu = {name: seconds - cpu_before.get(name, 0.0) for name, seconds in cpu_by_role(target.pid).items()}
+        row["server_cpu_s"] = sum(cpu.values())
+        row["cpu_ms_per_mail"] = {name: 1000 * seconds / len(mails) for name, seconds in cpu.items()
+                                  if name != "helper"}
     finally:
         watch.stop()
         target.stop()
@@ -133,31 +139,42 @@ def measure(name: str, target: targets.Target, db_url: str | None, mails: list[c
 
 
 class Watch(threading.Thread):
-    """Samples the server family's RSS while the load runs."""
+    """Samples the server family's RSS, and the size of SQLite's WAL, while the load runs."""
 
-    def __init__(self, pid: int) -> None:
+    def __init__(self, pid: int, wal: Path | None = None) -> None:
         super().__init__(daemon=True)
-        self.pid, self.peak, self.done = pid, 0.0, threading.Event()
+        self.pid, self.wal, self.done = pid, wal, threading.Event()
+        self.peak = self.wal_peak = 0.0
 
     def run(self) -> None:
         while not self.done.wait(POLL):
             self.peak = max(self.peak, targets.rss_mb(self.pid))
+            if self.wal is not None and self.wal.exists():
+                self.wal_peak = max(self.wal_peak, self.wal.stat().st_size / 2**20)
 
     def stop(self) -> None:
         self.done.set()
 
 
-def cpu_of(pid: int) -> float:
-    """User + system CPU seconds the process family used so far."""
+def cpu_by_role(pid: int) -> dict[str, float]:
+    """User + system CPU seconds the process family used so far, per role (serve, filing, ...)."""
     ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for member in targets.family(pid):
+    total: dict[str, float] = {}
+    for member, depth in targets.tree(pid):
         try:
             fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])
         except OSError:
-            pass
-    return total / ticks
+            continue
+        name = targets.role(member, depth)
+        total[name] = total.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+def wal_of(db_url: str | None) -> Path | None:
+    """Where SQLite keeps the write-ahead log of this database (None for PostgreSQL)."""
+    if not db_url or not db_url.startswith("sqlite:///"):
+        return None
+    return Path(db_url.removeprefix("sqlite:///") + "-wal")
 
 
 def engine(db_url: str) -> Any:
@@ -243,18 +260,24 @@ def say(text: str) -> None:
 def table(results: dict[str, Any]) -> str:
     rows = results["rows"]
     sink = next((r["accept_per_s"] for r in rows if r["name"] == "sink"), 0.0) or 1.0
-    head = (f"{'row':<20} {'accept/s':>9} {'x sink':>7} {'filed/s':>8} {'x sink':>7} {'p50 ms':>8} "
+    head = (f"{'row':<24} {'accept/s':>9} {'x sink':>7} {'filed/s':>8} {'x sink':>7} {'p50 ms':>8} "
             f"{'p99 ms':>8} {'RSS MB':>7} {'to-filed p50/p99 s':>19} {'refused':>7}")
     lines = [f"corpus: {results['corpus']}  clients: {results['options']['clients']}  "
              f"casedesk: {results['version']['head']}", head, "-" * len(head)]
     for r in rows:
         filed_rate = r.get("filed_per_s")
         lines.append(
-            f"{r['name']:<20} {r['accept_per_s']:>9.1f} {r['accept_per_s'] / sink:>6.2f}x "
+            f"{r['name']:<24} {r['accept_per_s']:>9.1f} {r['accept_per_s'] / sink:>6.2f}x "
             f"{filed_rate or 0:>8.1f} {(filed_rate or 0) / sink:>6.2f}x "
             f"{r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f} {r['rss_peak_mb']:>7.0f} "
             + (f"{r['to_filed_p50_s']:>9.1f}/{r['to_filed_p99_s']:<9.1f}" if filed_rate else f"{'-':>19}")
             + f" {r['refused']:>7}")
+    lines.append("\nServer CPU per timed mail (ms, by process), and the peak size of SQLite's WAL:")
+    for r in rows:
+        if "filed_per_s" in r:
+            cpu = ", ".join(f"{name} {ms:.2f}" for name, ms in r["cpu_ms_per_mail"].items())
+            wal = f"; WAL peak {r['wal_peak_mb']:.0f} MB" if "wal_peak_mb" in r else ""
+            lines.append(f"  {r['name']:<24} {cpu}{wal}")
     if "scale" in results:
         sizes = results["scale"]["sizes"]
         small, large = list(sizes)

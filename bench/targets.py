@@ -111,17 +111,33 @@ def accept_only(folder: Path, db_url: str) -> Target:
 # -- memory ------------------------------------------------------------------------------------
 
 def family(pid: int) -> list[int]:
-    """The process and all its descendants (a serve may one day fork workers)."""
-    found, todo = [], [pid]
+    """The process and all its descendants (serve, its filing process, the preparers)."""
+    return [member for member, _ in tree(pid)]
+
+
+def tree(pid: int) -> list[tuple[int, int]]:
+    """The process and its descendants, each with its depth below `pid`."""
+    found, todo = [], [(pid, 0)]
     while todo:
-        current = todo.pop()
-        found.append(current)
+        current, depth = todo.pop()
+        found.append((current, depth))
         for task in Path(f"/proc/{current}/task").glob("*"):
             try:
-                todo += [int(child) for child in (task / "children").read_text().split()]
+                todo += [(int(child), depth + 1) for child in (task / "children").read_text().split()]
             except OSError:
                 pass
     return found
+
+
+def role(pid: int, depth: int) -> str:
+    """What a member of a casedesk serve's family does: serve, filing, preparer (or helper)."""
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_text()
+    except OSError:
+        return "gone"
+    if "resource_tracker" in command:
+        return "helper"
+    return ("serve", "filing", "preparers")[min(depth, 2)]
 
 
 def status_kb(pid: int, key: str) -> int:

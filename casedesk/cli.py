@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from casedesk import settings as config
-from casedesk.settings import ConfigError, Settings
+from casedesk.settings import LOG_FORMAT, ConfigError, Settings
 from store.migrate import SchemaOutOfDate
 
 EX_USAGE = 64
@@ -29,7 +29,7 @@ EX_CONFIG = 78
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(processName)s %(name)s: %(message)s")
+                        format=LOG_FORMAT)
     try:
         settings = config.load(args.config)
         return int(args.run(settings, args) or 0)

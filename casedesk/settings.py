@@ -14,6 +14,8 @@ from typing import Any, Callable
 from casedesk.casetypes import CaseType, parse_case_types
 
 DEFAULT_CONFIG = "config.toml"
+# One log line format for serve, its filing process and its preparers (the process name tells them apart).
+LOG_FORMAT = "%(asctime)s %(levelname)s %(processName)s %(name)s: %(message)s"
 
 
 class ConfigError(Exception):
