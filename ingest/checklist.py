@@ -13,9 +13,12 @@ from ingest.quoting import Reply, is_quoted, strip_greeting
 
 _FLAGS = re.IGNORECASE | re.MULTILINE
 _ID = r"(?:[A-Za-z]{1,4}[-/]?)?\d{3,}(?:[-/]\d+)*"
-# A capitalised name, an e-mail address or something in quotes: a person, role or company.
-_NAME = (r"(?:[\w.+-]+@[\w-]+(?:\.[\w-]+)+|[\"“'][^\"”'\n]{2,60}[\"”']"
-         r"|[A-ZÅÄÖÉ][\w&'.-]*(?:[ \t]+(?:[A-ZÅÄÖÉ0-9][\w&'.-]*|&))*)")
+# A capitalised name (up to 7 words), an e-mail address or something in quotes: a person, role
+# or company. Each starts where a word starts and is bounded: otherwise a pasted 40 KB token, or
+# thousands of capitalised words in a row, is read to its end again from every position in it
+# (seconds to minutes of filing time for one mail).
+_NAME = (r"(?:(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+|[\"“'][^\"”'\n]{2,60}[\"”']"
+         r"|(?<![\w&'.-])[A-ZÅÄÖÉ][\w&'.-]*(?:[ \t]+(?:[A-ZÅÄÖÉ0-9][\w&'.-]*|&)){0,6})")
 # What a value of each kind looks like; every shape is one (?P<value>...) group.
 SHAPES = {
     "id": rf"(?P<value>(?<![\w+/.,]){_ID})(?![\w/]|[.,:]\d)"
@@ -28,7 +31,7 @@ SHAPES = {
             r"(?!\d|[.:/,]\d)",
     "status": r"[\"“'«]?(?P<value>[^\W_][\w/-]*(?:[ \t][\w/-]+){0,3}?)[\"”'»]?(?=[ \t]*(?:[.,;!?)\"”'»]"
               r"|$|[ \t](?:and|but|och|men|since|sedan|for|för|when|när|after|efter|on|på)\b))",
-    "name": rf"(?P<value>(?-i:{_NAME}(?:[ \t]*(?:,|and|och|&|/)[ \t]*{_NAME})*))",
+    "name": rf"(?P<value>(?-i:{_NAME}(?:[ \t]*(?:,|and|och|&|/)[ \t]*{_NAME}){{0,9}}))",
     "text": r"(?P<value>[^\n]+)",
     "flag": r"(?P<value>\S+)",
 }
