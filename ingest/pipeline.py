@@ -17,7 +17,7 @@ from ingest.threading import find_case
 from store.db import Database
 from store.inbound import raw_of
 from store.models import AWAITING_CUSTOMER, CLOSED, HELD, INBOUND, READY, RawMail, Ticket
-from store.tickets import add_message, add_participants, is_participant, known_message, messages_of, open_ticket
+from store.tickets import add_message, add_participants, is_participant, messages_of, open_ticket
 
 log = logging.getLogger("casedesk.ingest")
 
@@ -64,11 +64,16 @@ def prepare(db: Database, raw: RawMail, settings: Settings) -> Prepared:
     return Prepared(mail, automatic, known_type, read_mail(mail, settings.case_types, known_type))
 
 
-def file_mail(session: Session, raw: RawMail, prepared: Prepared, settings: Settings) -> Filed:
-    """Record one prepared mail on its case (opening one if needed) inside the caller's transaction."""
+def file_mail(session: Session, raw: RawMail, prepared: Prepared, settings: Settings, known: set[str]) -> Filed:
+    """Record one prepared mail on its case (opening one if needed) inside the caller's transaction.
+
+    `known` holds the Message-IDs already on a case (`known_messages`, read once per batch);
+    the mail's own is added, so a second copy later in the batch is a duplicate too.
+    """
     mail, automatic, reading = prepared.mail, prepared.automatic, prepared.reading
-    if known_message(session, mail.message_id):
+    if mail.message_id in known:
         return Filed("duplicate", None, mail.message_id)
+    known.add(mail.message_id)
     thread = find_case(session, mail, tuple(raw.rcpt_to or ()), settings.web.secret)
     ticket = thread.ticket
     known_type = ticket.case_type if ticket else None

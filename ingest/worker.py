@@ -18,6 +18,7 @@ from ingest.pipeline import Filed, Prepared, file_mail, prepare
 from store.db import Database
 from store.inbound import claim, pending, record_error
 from store.models import RawMail
+from store.tickets import known_messages
 
 log = logging.getLogger("casedesk.ingest")
 
@@ -108,17 +109,19 @@ class Worker:
         filed: list[Filed] = []
         with self.db.write() as session:
             won = claim(session, [row.id for row, _ in prepared if row.id is not None])
+            known = known_messages(session, [ready.mail.message_id for _, ready in prepared
+                                             if not isinstance(ready, str)])
             for row, ready in prepared:
                 if row.id not in won:
                     continue
                 if isinstance(ready, str):
                     set_aside(session, row, ready)
                 elif len(prepared) > 1:
-                    filed.append(file_mail(session, row, ready, self.settings))
+                    filed.append(file_mail(session, row, ready, self.settings, known))
                 else:
                     try:
                         with session.begin_nested():
-                            filed.append(file_mail(session, row, ready, self.settings))
+                            filed.append(file_mail(session, row, ready, self.settings, known))
                     except OperationalError:
                         raise  # the store is in trouble, not the mail: retry later
                     except Exception as exc:

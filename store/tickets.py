@@ -21,9 +21,12 @@ def ref_for(ticket_id: int) -> str:
     return f"{REF_PREFIX}{REF_OFFSET + ticket_id}"
 
 
-def known_message(session: Session, message_id: str) -> bool:
-    """True when a message (in or out) with this Message-ID is already on a case."""
-    return session.scalar(select(Message.id).where(Message.message_id == message_id)) is not None
+def known_messages(session: Session, message_ids: Iterable[str]) -> set[str]:
+    """Those of these Message-IDs already on a case (in or out): one query for a filing batch."""
+    wanted = list(dict.fromkeys(message_ids))
+    if not wanted:
+        return set()
+    return set(session.scalars(select(Message.message_id).where(Message.message_id.in_(wanted))))  # type: ignore[attr-defined]
 
 
 def ticket_for_message_ids(session: Session, message_ids: Sequence[str]) -> Ticket | None:
