@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import deque
 from concurrent.futures import Executor, Future
 from concurrent.futures.process import BrokenProcessPool
 from datetime import timedelta
@@ -25,8 +26,13 @@ log = logging.getLogger("casedesk.ingest")
 # Another instance's unprocessed mail is taken over after this long (it may have crashed).
 ORPHAN_AFTER = timedelta(seconds=5)
 BATCH = 16
+# Batches queued in the pool at once, so it never waits for the writer to hand it more.
+POOL_DEPTH = 2
+# Batches taken and not yet filed, at most, counting those the writer prepared itself.
+AHEAD = 4
 # A mail's preparation, or why it could not be read ("TypeError: ..."), which sets it aside.
 Ready = Prepared | str
+Batch = tuple[list[RawMail], Future[list[Ready]]]
 
 
 class Worker:
@@ -34,7 +40,8 @@ class Worker:
 
     With a `pool` of preparing processes, a full batch is parsed and read there while the batch
     before it is being filed here: one writer, in order, and the slow pure part on other cores.
-    A trickle of mail is prepared in-line, at once.
+    Writing is the cheaper half, so while the writer would wait for the pool it prepares a
+    further batch itself. A trickle of mail is prepared in-line, at once.
     """
 
     def __init__(self, db: Database, settings: Settings, owner: str, wake: Any = None,
@@ -46,32 +53,43 @@ class Worker:
         self.orphan_after = timedelta(0) if db.is_sqlite else ORPHAN_AFTER
 
     def drain(self) -> int:
-        """File everything pending now; returns how many mails were handled."""
-        total, batch = 0, self.take()
-        while batch is not None:
-            rows, ready = batch
-            # Read ahead: the next batch is prepared while this one is filed.
-            batch = self.take(skip={row.id for row in rows}) if self.pool else None
+        """File everything pending now, batch by batch in the order taken; returns how many
+        mails were handled."""
+        total = 0
+        queue: deque[Batch] = deque()
+        while True:
+            while self.pool is not None and in_pool(queue) < POOL_DEPTH and self.take(queue, pooled=True):
+                pass
+            waiting = bool(queue) and not queue[0][1].done()
+            if (not queue or waiting and len(queue) < AHEAD) and self.take(queue, pooled=False):
+                continue  # the writer prepared a batch itself rather than wait for the pool
+            if not queue:
+                return total
+            rows, ready = queue.popleft()
             total += len(self.file_all(rows, self.result(ready, rows)))
-            if batch is None:
-                batch = self.take()
-        return total
 
-    def take(self, skip: frozenset[int] | set[int] = frozenset()) -> tuple[list[RawMail], Future[list[Ready]]] | None:
-        """The next batch of pending mail (minus `skip`, a batch in flight), being prepared."""
+    def take(self, queue: deque[Batch], pooled: bool) -> bool:
+        """Add the next batch of pending mail (not yet in `queue`) to it, being prepared in the
+        pool if `pooled` and it is full, else prepared here. False when nothing is pending."""
+        skip = {row.id for rows, _ in queue for row in rows}
         with self.db.read() as session:
             rows = pending(session, self.owner, self.orphan_after, BATCH + len(skip))
         rows = [row for row in rows if row.id not in skip][:BATCH]
         if not rows:
-            return None
-        if self.pool is not None and len(rows) == BATCH:
+            return False
+        queue.append((rows, self.prepared(rows, pooled)))
+        return True
+
+    def prepared(self, rows: list[RawMail], pooled: bool) -> Future[list[Ready]]:
+        """The batch's preparation: submitted to the pool, or done here and now."""
+        if pooled and self.pool is not None and len(rows) == BATCH:
             try:
-                return rows, self.pool.submit(prepare_ids, [row.id for row in rows])  # type: ignore[misc]
+                return self.pool.submit(prepare_ids, [row.id for row in rows])  # type: ignore[misc]
             except Exception as exc:
                 self.lose_pool(exc)
         done: Future[list[Ready]] = Future()
         done.set_result(self.prepare_here(rows))
-        return rows, done
+        return done
 
     def result(self, ready: Future[list[Ready]], rows: list[RawMail]) -> list[Ready]:
         """A batch's preparation; if the pool broke (a process killed), prepare here from now on."""
@@ -142,6 +160,11 @@ class Worker:
             if not handled:
                 self.wake.wait(idle)
                 self.wake.clear()
+
+
+def in_pool(queue: deque[Batch]) -> int:
+    """Batches of the queue the pool is still preparing (the writer's own are done at once)."""
+    return sum(1 for _, ready in queue if not ready.done())
 
 
 def prepare_rows(db: Database, settings: Settings, ids: list[int]) -> list[Ready]:
