@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
             ("casedesk-sqlite", None, f"sqlite:///{folder / 'casedesk.db'}"),
         ]
         prep_row = f"casedesk-sqlite-{args.preparers}-prep"
-        if args.preparers:
+        if args.preparers is not None:
             plan.append((prep_row, None, f"sqlite:///{folder / 'prep.db'}"))
         if not args.no_accept_only:
             sub = folder / "accept-only"
@@ -95,8 +95,9 @@ def arguments() -> argparse.ArgumentParser:
     parser.add_argument("--no-accept-only", action="store_true",
                         help="skip the diagnostic row: casedesk's SMTP edge without the ingest worker")
     parser.add_argument("--no-pg", action="store_true", help="ignore CASEDESK_TEST_PG_URL")
-    parser.add_argument("--preparers", type=int, default=0, metavar="N",
-                        help="also a SQLite row with [filing] preparers = N (default: only the \"auto\" row)")
+    parser.add_argument("--preparers", type=int, default=None, metavar="N",
+                        help="also a SQLite row with [filing] preparers = N, e.g. 0 to see filing in one "
+                             "process (default: only the \"auto\" row)")
     return parser
 
 
