@@ -22,6 +22,9 @@ from store.db import Database
 
 # How much filing yields to the SMTP listener when both want a core (nice(2)).
 FILING_NICENESS = 10
+# Preparers yield further, to the writer too: it holds the write lock the listener waits for,
+# and it prepares batches itself when they fall behind.
+PREPARER_NICENESS = 19
 
 
 class FilingProcess:
@@ -72,6 +75,7 @@ def run_filing(settings: Settings, owner: str, wake: Any, stopping: Any, parent:
 def start_preparer(settings: Settings, parent: int, level: int) -> None:
     """Initializer of a preparing process: dies with the filing process, logs like it."""
     die_with(parent)
+    os.nice(PREPARER_NICENESS - os.nice(0))
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     logging.basicConfig(level=level, format=LOG_FORMAT)
     start_preparing(settings)
