@@ -58,7 +58,8 @@ class Worker:
         total = 0
         queue: deque[Batch] = deque()
         while True:
-            while self.pool is not None and in_pool(queue) < POOL_DEPTH and self.take(queue, pooled=True):
+            while (self.pool is not None and in_pool(queue) < POOL_DEPTH and len(queue) < AHEAD
+                   and self.take(queue, pooled=True)):
                 pass
             waiting = bool(queue) and not queue[0][1].done()
             if (not queue or waiting and len(queue) < AHEAD) and self.take(queue, pooled=False):
