@@ -34,8 +34,10 @@ def _port_block() -> range:
     """
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
     index = int(worker) if worker.isdigit() else 0
-    start = 20000 + (index % 6) * 2000
-    return range(start, start + 2000)
+    # CASEDESK_TEST_PORT_BASE lets two suites run side by side on one machine (1,000 ports a worker).
+    base = int(os.environ.get("CASEDESK_TEST_PORT_BASE", "20000"))
+    start = base + (index % 6) * 1000
+    return range(start, start + 1000)
 
 
 _next_port = iter(_port_block())
