@@ -33,7 +33,7 @@ def write_config(folder: Path, db_url: str, preparers: int | None = None) -> tup
         "outbound": {"transport": "maildir", "maildir": str(folder / "outbox")},
         "database": {"url": db_url},
         "web": {"listen": f"127.0.0.1:{web_port}", "base_url": f"http://127.0.0.1:{web_port}",
-                "secret": "bench-secret", "staff": [f"staff@{DOMAIN}"]},
+                "secret": "bench-secret-0123456789abcdef-0123456789", "staff": [f"staff@{DOMAIN}"]},
     }
     if preparers is not None:
         tables["filing"] = {"preparers": preparers}

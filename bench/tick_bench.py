@@ -65,7 +65,7 @@ def settings_for(folder: Path, url: str) -> Settings:
     return from_dict({
         "database": {"url": url},
         "outbound": {"transport": "maildir", "maildir": str(folder / "outbox")},
-        "web": {"base_url": "http://desk.example.com", "secret": "bench-secret"},
+        "web": {"base_url": "http://desk.example.com", "secret": "bench-secret-0123456789abcdef-0123456789"},
     }, folder / "config.toml")
 
 

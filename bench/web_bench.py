@@ -46,7 +46,7 @@ def settings_for(folder: Path, port: int) -> Settings:
     return from_dict({
         "database": {"url": f"sqlite:///{folder / 'bench.db'}"},
         "web": {"listen": f"127.0.0.1:{port}", "base_url": f"http://127.0.0.1:{port}",
-                "secret": "bench-secret", "staff": [STAFF]},
+                "secret": "bench-secret-0123456789abcdef-0123456789", "staff": [STAFF]},
     }, folder / "config.toml")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import tomllib
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -39,6 +40,8 @@ class SmtpSettings:
     domains: tuple[str, ...] = ("support.example.com",)
     max_message_size: int = 25 * 1000 * 1000
     max_connections_per_client: int = 20
+    # All sessions together, whoever opens them (issue 12): a flood from many addresses stops here.
+    max_connections: int = 200
     tls_cert: Path | None = None
     tls_key: Path | None = None
     require_tls: bool = False
@@ -69,9 +72,22 @@ class DatabaseSettings:
 class WebSettings:
     listen: Address = Address("127.0.0.1", 8080)
     base_url: str = "http://127.0.0.1:8080"
-    secret: str = "change-me"
+    # "" (the default): generated on first start into var/secret beside the config file (0600).
+    secret: str = ""
     staff: tuple[str, ...] = ("staff@support.example.com",)
-    link_ttl: timedelta = timedelta(days=7)
+    link_ttl: timedelta = timedelta(hours=24)
+    # Proxies whose X-Forwarded-For is believed (rate limits count the client they name); none by default.
+    trusted_proxies: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AutomaticSettings:
+    """Auto-replies some systems send without any header marking them (Outlook "Automatic reply")."""
+
+    subjects: tuple[str, ...] = (
+        "out of office", "automatic reply", "auto reply", "autoreply", "auto-reply", "autosvar",
+        "frånvaromeddelande", "automatiskt svar", "på semester", "vacation reply", "away from the office",
+    )
 
 
 @dataclass(frozen=True)
@@ -126,6 +142,7 @@ class Settings:
     web: WebSettings = field(default_factory=WebSettings)
     followup: FollowupSettings = field(default_factory=FollowupSettings)
     filing: FilingSettings = field(default_factory=FilingSettings)
+    automatic: AutomaticSettings = field(default_factory=AutomaticSettings)
     case_types: tuple[CaseType, ...] = ()
     imap: tuple[ImapSettings, ...] = ()
 
@@ -240,6 +257,38 @@ def env_table(value: Any) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(value.items()))
 
 
+# The sample value every copy of config.toml carried until issue 12: as good as no secret at all.
+SAMPLE_SECRET = "change-me"
+MIN_SECRET = 32
+# Where a generated secret lives, relative to the config file's folder.
+SECRET_FILE = Path("var/secret")
+MAX_LINK_TTL = timedelta(hours=24)
+
+
+def secret(value: Any) -> str:
+    """A configured secret must be long and not the old sample; "" means: generate one."""
+    value = text(value)
+    if value == SAMPLE_SECRET or 0 < len(value) < MIN_SECRET:
+        raise ValueError(f"must be at least {MIN_SECRET} characters and not the sample value "
+                         f"(or \"\" to have casedesk generate one into {SECRET_FILE})")
+    return value
+
+
+def link_ttl(value: Any) -> timedelta:
+    """How long a sign-in link works: more than 0, at most 24 hours."""
+    ttl = duration(value)
+    if not timedelta(0) < ttl <= MAX_LINK_TTL:
+        raise ValueError(f"must be more than 0 and at most \"24h\", got {value!r}")
+    return ttl
+
+
+def phrases(value: Any) -> tuple[str, ...]:
+    """A list of phrases, compared case-folded."""
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ValueError(f"expected a list of strings, got {value!r}")
+    return tuple(" ".join(v.casefold().split()) for v in value)
+
+
 def db_url(value: Any) -> str:
     if not text(value).startswith(("sqlite:", "postgresql")):
         raise ValueError(f"expected sqlite:///PATH or postgresql+psycopg://..., got {value!r}")
@@ -253,6 +302,7 @@ SCHEMA: dict[str, tuple[type, dict[str, tuple[str, Callable[[Any], Any]]]]] = {
         "domains": ("domains", lower_list),
         "max_message_size": ("max_message_size", size),
         "max_connections_per_client": ("max_connections_per_client", count),
+        "max_connections": ("max_connections", count),
         "tls_cert": ("tls_cert", optional_path),
         "tls_key": ("tls_key", optional_path),
         "require_tls": ("require_tls", boolean),
@@ -272,9 +322,13 @@ SCHEMA: dict[str, tuple[type, dict[str, tuple[str, Callable[[Any], Any]]]]] = {
     "web": (WebSettings, {
         "listen": ("listen", address),
         "base_url": ("base_url", lambda v: nonempty_text(v).rstrip("/")),
-        "secret": ("secret", nonempty_text),
+        "secret": ("secret", secret),
         "staff": ("staff", lower_list),
-        "link_ttl": ("link_ttl", duration),
+        "link_ttl": ("link_ttl", link_ttl),
+        "trusted_proxies": ("trusted_proxies", lower_list),
+    }),
+    "automatic": (AutomaticSettings, {
+        "subjects": ("subjects", phrases),
     }),
     "followup": (FollowupSettings, {
         "first_request_after": ("first_request_after", duration),
@@ -307,7 +361,7 @@ def load(path: str | os.PathLike[str] | None = None) -> Settings:
     if not chosen.exists():
         if path or os.environ.get("CASEDESK_CONFIG"):
             raise ConfigError(f"{chosen}: no such config file")
-        return resolve_paths(Settings(path=chosen.absolute(), case_types=parse_case_types(None, "")))
+        return with_secret(resolve_paths(Settings(path=chosen.absolute(), case_types=parse_case_types(None, ""))))
     try:
         data = tomllib.loads(chosen.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -335,7 +389,44 @@ def from_dict(data: dict[str, Any], path: Path) -> Settings:
         raise ConfigError(str(exc)) from None
     if "smtp" in sections:
         check_smtp(path, sections["smtp"])
-    return resolve_paths(Settings(path=path.absolute(), case_types=case_types, **sections))
+    return with_secret(resolve_paths(Settings(path=path.absolute(), case_types=case_types, **sections)))
+
+
+def with_secret(settings: Settings) -> Settings:
+    """The settings with a secret: the configured one, else the one in var/secret (made on first use)."""
+    if settings.web.secret:
+        return settings
+    return replace(settings, web=replace(settings.web, secret=generated_secret(settings.path.parent / SECRET_FILE)))
+
+
+def generated_secret(path: Path) -> str:
+    """Read the generated secret at `path`, creating it (mode 0600) the first time.
+
+    Written to a private temporary file and linked into place, so two processes starting at once
+    agree on one secret and neither ever reads a half-written file.
+    """
+    try:
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+            descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+                handle.write(secrets.token_urlsafe(48) + "\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+            try:
+                os.link(temporary, path)
+            except FileExistsError:
+                pass  # another process won the race: use its secret
+            finally:
+                temporary.unlink()
+        value = path.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read or create the generated [web] secret: {exc}") from None
+    if len(value) < MIN_SECRET:
+        raise ConfigError(f"{path}: the generated [web] secret is shorter than {MIN_SECRET} characters; "
+                          "delete the file to generate a new one")
+    return value
 
 
 def check_smtp(path: Path, smtp: SmtpSettings) -> None:

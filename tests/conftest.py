@@ -103,7 +103,7 @@ def write_config(folder: Path, db_url: str, **tables: Any) -> Path:
         "outbound": {"transport": "maildir", "maildir": str(folder / "outbox")},
         "database": {"url": db_url},
         "web": {"listen": f"127.0.0.1:{web_port}", "base_url": f"http://127.0.0.1:{web_port}",
-                "secret": "test-secret", "staff": ["staff@support.example.com"]},
+                "secret": "test-secret-0123456789abcdef-0123456789", "staff": ["staff@support.example.com"]},
         "followup": {"tick": "200ms"},
     }
     for table, values in tables.items():

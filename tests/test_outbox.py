@@ -30,6 +30,7 @@ from store.outbox import SENT, SUPPRESSED, cases_to_follow_up, claim, mark_faile
 from store.tickets import add_message, messages_of, open_ticket
 
 NOW = datetime(2026, 10, 5, 7, 0, tzinfo=timezone.utc)
+SECRET = "s3cret-0123456789abcdef-0123456789abcdef"
 
 
 @pytest.fixture
@@ -45,7 +46,7 @@ def settings(tmp_path: Path) -> Settings:
     return Settings(
         path=tmp_path / "config.toml",
         outbound=OutboundSettings(transport="maildir", maildir=tmp_path / "outbox"),
-        web=WebSettings(base_url="http://desk.example.com", secret="s3cret"),
+        web=WebSettings(base_url="http://desk.example.com", secret=SECRET),
         followup=FollowupSettings(first_request_after=timedelta(seconds=1), reminder_every=timedelta(seconds=2),
                                   max_reminders=2, tick=timedelta(milliseconds=200)),
     )
@@ -347,7 +348,7 @@ def test_compose_sets_every_header(settings: Settings) -> None:
                                ref="CASE-1001", in_reply_to="<m2@example.com>", references=["<m1@example.com>"])
     h = headers_of(data)
     assert h["subject"] == ["[CASE-1001] Help"]
-    assert h["message-id"] == [f"<{message_id}>"] and verify_message_id("s3cret", message_id) == "CASE-1001"
+    assert h["message-id"] == [f"<{message_id}>"] and verify_message_id(SECRET, message_id) == "CASE-1001"
     assert h["in-reply-to"] == ["<m2@example.com>"]
     assert h["references"] == ["<m1@example.com> <m2@example.com>"]
     assert h["auto-submitted"] == ["auto-replied"]
@@ -360,7 +361,7 @@ def test_compose_sets_every_header(settings: Settings) -> None:
 
 def test_compose_without_ref_has_a_random_id_at_the_support_domain(settings: Settings) -> None:
     message_id, data = compose(settings, to="ann@example.com", subject="Your sign-in link", text="t")
-    assert message_id.endswith("@support.example.com") and verify_message_id("s3cret", message_id) is None
+    assert message_id.endswith("@support.example.com") and verify_message_id(SECRET, message_id) is None
     assert headers_of(data)["subject"] == ["Your sign-in link"]
 
 

@@ -21,7 +21,7 @@ def write(tmp_path: Path, text: str) -> Path:
 def test_repo_config_equals_the_built_in_defaults() -> None:
     shipped = load(ROOT / "config.toml")
     built_in = settings.Settings(path=shipped.path, case_types=shipped.case_types)
-    assert shipped == settings.resolve_paths(built_in)
+    assert shipped == settings.with_secret(settings.resolve_paths(built_in))
 
 
 def test_units() -> None:
@@ -53,6 +53,12 @@ def test_relative_paths_resolve_against_the_config_folder(tmp_path: Path) -> Non
     ('[filing]\npreparers = "many"\n', '[filing] preparers: expected "auto" or a whole number'),
     ('[filing]\npreparers = -2\n', '[filing] preparers: expected "auto" or a whole number'),
     ('[mystery]\nx = 1\n', "[mystery]: unknown table"),
+    # Issue 12: the old sample secret and short ones sign nothing; links live at most a day.
+    ('[web]\nsecret = "change-me"\n', "[web] secret: must be at least 32 characters"),
+    ('[web]\nsecret = "0123456789abcdef0123456789abcde"\n', "[web] secret: must be at least 32 characters"),
+    ('[web]\nlink_ttl = "7d"\n', '[web] link_ttl: must be more than 0 and at most "24h"'),
+    ('[web]\nlink_ttl = "0s"\n', '[web] link_ttl: must be more than 0 and at most "24h"'),
+    ('[automatic]\nsubjects = "away"\n', "[automatic] subjects: expected a list of strings"),
     ('[smtp\n', "not valid TOML"),
 ])
 def test_a_wrong_key_or_value_is_one_clear_line(tmp_path: Path, text: str, message: str) -> None:
@@ -74,3 +80,24 @@ def test_config_file_from_the_environment(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setenv("CASEDESK_CONFIG", str(tmp_path / "missing.toml"))
     with pytest.raises(ConfigError, match="no such config file"):
         load()
+
+
+def test_without_a_secret_one_is_generated_once_into_the_data_folder(tmp_path: Path) -> None:
+    """Issue 12: no guessable default; the first start writes var/secret (0600) and every later
+    start, and every other process on this config, reads the same one."""
+    path = write(tmp_path, '[followup]\nmax_reminders = 3\n')
+    first = load(path).web.secret
+    file = tmp_path / "var" / "secret"
+    assert file.stat().st_mode & 0o777 == 0o600
+    assert len(first) >= 32 and first != "change-me" and file.read_text().strip() == first
+    assert load(path).web.secret == first
+    assert load(write(tmp_path / "other" if (tmp_path / "other").mkdir() is None else tmp_path, "")).web.secret != first
+    # The command line works with no set-up (what `make run` relies on).
+    result = run_cli(path, "tickets")
+    assert result.returncode == 0, result.stderr.decode()
+
+
+def test_a_configured_long_secret_is_used_and_nothing_is_generated(tmp_path: Path) -> None:
+    value = "x" * 32
+    assert load(write(tmp_path, f'[web]\nsecret = "{value}"\n')).web.secret == value
+    assert not (tmp_path / "var" / "secret").exists()

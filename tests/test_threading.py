@@ -32,7 +32,7 @@ def test_in_reply_to_and_references_thread(serve: Serve) -> None:
 
 def test_our_signed_message_id_threads_even_before_it_is_stored(serve: Serve) -> None:
     ticket = open_case(serve)
-    ours = make_message_id("test-secret", ticket["ref"], "support.example.com")
+    ours = make_message_id(serve.settings.web.secret, ticket["ref"], "support.example.com")
     serve.send(mail(subject="Re: hello", sender="ann@example.com", headers={"In-Reply-To": f"<{ours}>"}))
     assert len(messages(serve, ticket["ref"], 2)) == 2
     forged = make_message_id("wrong-secret", ticket["ref"], "support.example.com")
