@@ -14,11 +14,13 @@ _SYSTEM_SENDER = re.compile(r"^(mailer-daemon|postmaster|no-?reply|do-?not-?repl
                             re.IGNORECASE)
 
 
-def automatic_reason(mail: ParsedMail, mail_from: str | None, own_domains: tuple[str, ...]) -> str | None:
+def automatic_reason(mail: ParsedMail, mail_from: str | None, own_domains: tuple[str, ...],
+                     subjects: tuple[str, ...] = ()) -> str | None:
     """Why this mail is automatic (a short reason for staff), or None when a person wrote it.
 
     `mail_from` is the SMTP envelope sender: "<>" is the null sender of a bounce, "" or None
-    means unknown (a file given to `casedesk ingest`).
+    means unknown (a file given to `casedesk ingest`). `subjects` are `[automatic] subjects`:
+    auto-reply phrases some systems mark only by the subject or the first line.
     """
     headers = mail.headers
     auto_submitted = headers.get("auto-submitted", "").strip().lower()
@@ -43,4 +45,40 @@ def automatic_reason(mail: ParsedMail, mail_from: str | None, own_domains: tuple
     domain = mail.message_id.rpartition("@")[2].lower()
     if domain in own_domains:
         return "our own Message-ID"
+    return auto_reply_phrase(mail, subjects)
+
+
+# Reply and forward prefixes a mail client may put before "Automatic reply:".
+_PREFIX = re.compile(r"^(?:(?:re|sv|aw|vs|fw|fwd|wg|tr)\s*:\s*)+", re.IGNORECASE)
+# Only so much of the body is looked at for its first line.
+FIRST_LINE_SCAN = 2000
+
+
+def auto_reply_phrase(mail: ParsedMail, subjects: tuple[str, ...]) -> str | None:
+    """The auto-reply phrase the subject starts with, or the body's first line is or opens with
+    ("Out of office", "Autosvar: ..."), as a reason; None otherwise."""
+    subject = _PREFIX.sub("", " ".join(mail.subject.casefold().split()))
+    first = next((line for line in mail.text[:FIRST_LINE_SCAN].splitlines() if line.strip()), "")
+    first = " ".join(first.casefold().split())
+    for phrase in subjects:
+        if subject.startswith(phrase):
+            return f"auto-reply subject ({phrase})"
+        if first == phrase or first.startswith((f"{phrase}:", f"{phrase} -", f"{phrase}.")):
+            return f"auto-reply first line ({phrase})"
+    return None
+
+
+def internal_sender(from_addr: str, staff: tuple[str, ...], own_domains: tuple[str, ...]) -> str | None:
+    """Why mail from this address is held, when it is a staff address or one at our own domains.
+
+    Such mail never opens a customer case and is never answered (issue 12): a forged From of a
+    staff address would otherwise make a stranger a participant next to "staff", and our own
+    domains' mail is our own mail. A staff-answer step (mail from staff to a case's signed reply
+    address) must run before this one.
+    """
+    address = from_addr.lower()
+    if address in staff:
+        return f"From is a staff address ({address})"
+    if address.rpartition("@")[2] in own_domains:
+        return f"From is at our own domain ({address})"
     return None

@@ -10,14 +10,14 @@ from sqlmodel import Session
 
 from casedesk.casetypes import CaseType, case_type_of
 from casedesk.settings import Settings
-from ingest.automatic import automatic_reason
+from ingest.automatic import automatic_reason, internal_sender
 from ingest.classify import Reading, read_mail
 from ingest.parse import ParsedMail, parse
 from ingest.threading import find_case
 from store.db import Database
 from store.inbound import raw_of
 from store.models import AWAITING_CUSTOMER, CLOSED, HELD, INBOUND, READY, RawMail, Ticket
-from store.tickets import add_message, add_participants, is_participant, messages_of, open_ticket
+from store.tickets import add_message, messages_of, open_ticket
 
 log = logging.getLogger("casedesk.ingest")
 
@@ -55,13 +55,20 @@ def prepare(db: Database, raw: RawMail, settings: Settings) -> Prepared:
     meanwhile and makes every read slower.
     """
     mail = parse(raw.data, raw.message_id)
-    automatic = automatic_reason(mail, raw.mail_from, own_domains(settings))
+    automatic = held_reason(mail, raw, settings)
     if automatic:
         return Prepared(mail, automatic, None, None)
     with db.read() as session:
         ticket = find_case(session, mail, tuple(raw.rcpt_to or ()), settings.web.secret).ticket
         known_type = ticket.case_type if ticket else None
     return Prepared(mail, automatic, known_type, read_mail(mail, settings.case_types, known_type))
+
+
+def held_reason(mail: ParsedMail, raw: RawMail, settings: Settings) -> str | None:
+    """Why this mail is filed held and never answered, or None: automatic mail, then mail from
+    staff or our own domains (`internal_sender`). Steps that must see staff mail go before this."""
+    return (automatic_reason(mail, raw.mail_from, own_domains(settings), settings.automatic.subjects)
+            or internal_sender(mail.from_addr, settings.web.staff, own_domains(settings)))
 
 
 def file_mail(session: Session, raw: RawMail, prepared: Prepared, settings: Settings, known: set[str]) -> Filed:
@@ -93,8 +100,7 @@ def file_mail(session: Session, raw: RawMail, prepared: Prepared, settings: Sett
         open_ticket(session, ticket, participants, message)
         outcome = "held" if automatic else "new"
     else:
-        if reading is not None and is_participant(session, ticket, mail.from_addr):
-            add_participants(session, ticket, copied(mail, settings))
+        # Participants come from the first mail only (issue 12): a later mail cannot add readers.
         add_message(session, ticket, message, when)
         if reading is not None:
             apply_reading(ticket, reading, settings.case_types, when)

@@ -10,12 +10,14 @@ from sqlmodel import Session
 from casedesk.signing import verify_message_id
 from ingest.parse import ParsedMail
 from store.models import Ticket
-from store.tickets import REF_PREFIX, is_participant, ticket_by_ref, ticket_for_message_ids
+from store.tickets import REF_PREFIX, is_participant, sent_to, ticket_by_ref, ticket_for_message_ids
 
 _REF = re.escape(REF_PREFIX) + r"\d+"
 # "[CASE-1042]" anywhere in the subject, so also after Re:/SV:/VS:/Fwd: prefixes.
 SUBJECT_TAG = re.compile(rf"\[({_REF})\]", re.IGNORECASE)
 PLUS_ADDRESS = re.compile(rf"^[^@+]+\+({_REF})@", re.IGNORECASE)
+# In-Reply-To and References ids looked at (newest first): a hostile mail can list thousands.
+MAX_HEADER_IDS = 100
 
 
 @dataclass(frozen=True)
@@ -28,27 +30,40 @@ class Thread:
 
 
 def find_case(session: Session, mail: ParsedMail, recipients: tuple[str, ...], secret: str) -> Thread:
-    """Threading in the documented order; a reference alone never lets a stranger in."""
-    by_header = ticket_for_message_ids(session, header_ids(mail))
+    """Threading in the documented order; a reference alone never lets a stranger in.
+
+    Headers, the subject tag and the plus-address all thread only a participant's mail, or a reply
+    to one of our signed Message-IDs from the address that mail went to (issue 12). A stranger's
+    mail opens a case of its own that records the case it referred to.
+    """
+    sender, ids = mail.from_addr, header_ids(mail)
+    referred: list[str] = []
+    by_header = ticket_for_message_ids(session, ids)
     if by_header is not None:
-        return Thread(by_header, "in-reply-to/references")
-    for message_id in header_ids(mail):
+        if is_participant(session, by_header, sender):
+            return Thread(by_header, "in-reply-to/references")
+        referred.append(by_header.ref)
+    for message_id in ids:
         ref = verify_message_id(secret, message_id)
         ticket = ticket_by_ref(session, ref) if ref else None
-        if ticket is not None:
+        if ticket is None:
+            continue
+        if is_participant(session, ticket, sender) or sent_to(session, message_id, sender):
             return Thread(ticket, "signed message-id")
+        referred.append(ticket.ref)
     claimed = claimed_ref(mail, recipients)
-    if claimed is None:
-        return Thread(None, "new")
-    ticket = ticket_by_ref(session, claimed)
-    if ticket is not None and is_participant(session, ticket, mail.from_addr):
+    ticket = ticket_by_ref(session, claimed) if claimed else None
+    if ticket is not None and is_participant(session, ticket, sender):
         return Thread(ticket, "reference from a participant")
-    return Thread(None, "new: reference claimed by a non-participant", claimed.upper())
+    referred += [claimed] if claimed else []
+    if referred:
+        return Thread(None, "new: reference from a non-participant", referred[0].upper())
+    return Thread(None, "new")
 
 
 def header_ids(mail: ParsedMail) -> list[str]:
     """In-Reply-To first, then References newest first, without repeats."""
-    return list(dict.fromkeys([*mail.in_reply_to, *reversed(mail.references)]))
+    return list(dict.fromkeys([*mail.in_reply_to, *reversed(mail.references)]))[:MAX_HEADER_IDS]
 
 
 def claimed_ref(mail: ParsedMail, recipients: tuple[str, ...]) -> str | None:

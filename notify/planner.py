@@ -8,7 +8,7 @@ from email.utils import parseaddr
 
 from sqlmodel import Session
 
-from casedesk.links import login_link
+from casedesk.links import my_tickets_link
 from casedesk.outmail import compose
 from casedesk.settings import Settings
 from notify.policy import Plan, Sent, due_mail, next_step, stale, utc
@@ -110,7 +110,7 @@ def plan_case(session: Session, settings: Settings, ticket: Ticket, sent: list[S
 def plan_mail(session: Session, settings: Settings, ticket: Ticket, item: Plan, now: datetime) -> bool:
     """Render, compose and insert one planned mail; False when another process planned it first."""
     rendered = render(item.kind, ticket, case_types=settings.case_types,
-                      link=login_link(settings, ticket.customer),
+                      link=my_tickets_link(settings),
                       reminder_every=settings.followup.reminder_every, number=item.number,
                       support=parseaddr(settings.outbound.from_)[0] or settings.support_address)
     parent, references = thread_of(session, ticket)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from store.inbound import raw_of
-from store.models import Message, Participant, Revocation, Ticket
+from store.models import Message, Participant, Revocation, Ticket, UsedLink
+
+# A used link's row must outlive the link itself; no link lives longer than a day.
+USED_LINK_KEPT = timedelta(hours=25)
 from store.tickets import is_participant, outbound_bytes
 
 
@@ -31,6 +35,23 @@ def revoke(session: Session, address: str, at: datetime) -> None:
     )
     if updated.rowcount == 0:
         session.add(Revocation(address=address, revoked_at=at))
+
+
+def use_link(session: Session, nonce: str, address: str, now: datetime) -> bool:
+    """Record that the link with this nonce was used; False when it already was.
+
+    ON CONFLICT DO NOTHING: two browsers confirming the same link at once both try, exactly one
+    row gets in, and only that one starts a session.
+    """
+    session.execute(delete(UsedLink).where(UsedLink.used_at < now - USED_LINK_KEPT))  # type: ignore[arg-type]
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (dialect.insert(UsedLink).values(nonce=nonce, address=address.lower(), used_at=now)
+                 .on_conflict_do_nothing(index_elements=["nonce"]).returning(UsedLink.id))
+    return session.execute(statement).scalar() is not None
+
+
+def link_used(session: Session, nonce: str) -> bool:
+    return session.scalar(select(UsedLink.id).where(UsedLink.nonce == nonce)) is not None
 
 
 def is_known(session: Session, address: str) -> bool:

@@ -200,6 +200,21 @@ class Revocation(SQLModel, table=True):
     revoked_at: datetime = Field(default_factory=utcnow)
 
 
+class UsedLink(SQLModel, table=True):
+    """A sign-in link that was followed: its nonce, so the same link never signs anyone in twice.
+
+    Rows older than the longest link lifetime (24 h) are deleted as new ones are written.
+    """
+
+    __tablename__ = "used_link"
+    __table_args__ = (Index("ix_used_link_used_at", "used_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    nonce: str = Field(sa_column=Column(Text, unique=True, nullable=False))
+    address: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    used_at: datetime = Field(default_factory=utcnow)
+
+
 class MailboxStatus(SQLModel, table=True):
     """The health of one fetched IMAP mailbox, so /healthz and staff can see a fetcher in trouble.
 

@@ -53,6 +53,13 @@ def is_participant(session: Session, ticket: Ticket, address: str) -> bool:
     ) is not None
 
 
+def sent_to(session: Session, message_id: str, address: str) -> bool:
+    """True when the mail we sent with this Message-ID went to `address`."""
+    return session.scalar(
+        select(Outbox.id).where(Outbox.message_id == message_id, Outbox.recipient == address.lower()).limit(1)
+    ) is not None
+
+
 def open_ticket(session: Session, ticket: Ticket, participants: Iterable[str] = (),
                 first_message: dict[str, Any] | None = None) -> Ticket:
     """Insert a new case, give it its reference (derived from the row id, so unique everywhere)

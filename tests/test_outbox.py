@@ -386,4 +386,6 @@ def test_login_link_carries_the_lowercased_address(settings: Settings) -> None:
     link = login_link(settings, "Ann@Example.COM")
     assert link.startswith("http://desk.example.com/auth/")
     token = link.rpartition("/")[2]
-    assert URLSafeTimedSerializer("s3cret", salt="casedesk-login").loads(token, max_age=60) == "ann@example.com"
+    address, nonce = URLSafeTimedSerializer(SECRET, salt="casedesk-login").loads(token, max_age=60)
+    assert address == "ann@example.com" and len(nonce) >= 16
+    assert login_link(settings, "ann@example.com") != link  # every link its own nonce: single use

@@ -94,10 +94,18 @@ def cli_link(serve: Serve, address: str) -> str:
     return result.stdout.decode().split()[-1]
 
 
+def follow(client: httpx.Client, link: str) -> httpx.Response:
+    """What a person does with a sign-in link: open it (a confirm page), then press Sign in."""
+    page = client.get(link)
+    if page.status_code != 200:
+        return page
+    return client.post(link, data={"csrf": csrf_of(page.text)})
+
+
 def sign_in(serve: Serve, address: str) -> httpx.Client:
     """A client holding a session for `address`, signed in the way support staff hand out links."""
     client = browser_for(serve)
-    response = client.get(cli_link(serve, address))
+    response = follow(client, cli_link(serve, address))
     assert response.status_code == 303 and response.headers["location"] == "/tickets", response.text
     return client
 
@@ -137,7 +145,10 @@ def test_a_customer_signs_in_with_a_mailed_link(make_serve: Callable[..., Serve]
     link = link_in(capture.wait_for(ANN)[0])
     assert link.startswith(serve.base_url + "/auth/")
 
-    arrived = browser.get(link)
+    confirm = browser.get(link)
+    assert confirm.status_code == 200 and ANN in confirm.text and 'method="post"' in confirm.text
+    assert "casedesk_session=" not in confirm.headers.get("set-cookie", "")  # a GET starts nothing
+    arrived = browser.post(link, data={"csrf": csrf_of(confirm.text)})
     assert arrived.status_code == 303 and arrived.headers["location"] == "/tickets"
     cookie = arrived.headers["set-cookie"]
     assert "casedesk_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
@@ -169,7 +180,7 @@ def test_staff_sign_in_by_link_too(make_serve: Callable[..., Serve], capture: Ca
     browser = browser_for(serve)
     ask_for_link(browser, "Staff@Support.example.com")
     link = link_in(capture.wait_for("staff@support.example.com")[0])
-    assert browser.get(link).status_code == 303
+    assert follow(browser, link).status_code == 303
     assert "(staff)" in browser.get("/tickets").text
 
 
@@ -220,12 +231,14 @@ def test_tampered_links_and_links_signed_with_another_secret_sign_nobody_in(serv
     link = cli_link(serve, ANN)
     head, _, token = link.rpartition("/")
     tampered = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
-    swapped = URLSafeTimedSerializer(serve.settings.web.secret, salt="casedesk-login").dumps("bob@example.com")
+    swapped = URLSafeTimedSerializer(serve.settings.web.secret, salt="casedesk-login").dumps(["bob@example.com", "n"])
     forged = URLSafeTimedSerializer("guessed-secret", salt="casedesk-login").dumps(ANN)
     session = URLSafeTimedSerializer(serve.settings.web.secret, salt="casedesk-session").dumps(ANN)
-    for bad in (tampered, forged, session, "", "x.y.z", swapped[:10] + token[10:]):
+    # A link of the old, reusable kind (the address alone, no nonce) is refused too.
+    old_kind = URLSafeTimedSerializer(serve.settings.web.secret, salt="casedesk-login").dumps(ANN)
+    for bad in (tampered, forged, session, "", "x.y.z", swapped[:10] + token[10:], old_kind):
         client = browser_for(serve)
-        answer = client.get(f"{head}/{bad}")
+        answer = follow(client, f"{head}/{bad}")
         assert answer.status_code in (403, 404), bad
         assert not any(re.match(r'casedesk_session=[^";]', c) for c in answer.headers.get_list("set-cookie"))
         assert not signed_in(client)
@@ -238,7 +251,7 @@ def test_expired_links_sign_nobody_in(make_serve: Callable[..., Serve]) -> None:
     link = cli_link(serve, ANN)
     time.sleep(2.2)
     client = browser_for(serve)
-    answer = client.get(link)
+    answer = follow(client, link)
     assert answer.status_code == 403 and "expired" in answer.text
     assert not signed_in(client)
     # A fresh one still works: the TTL bounds links, not sessions.
@@ -255,7 +268,7 @@ def test_revoke_ends_every_link_and_session_of_an_address(serve: Serve) -> None:
     assert result.returncode == 0, result.stderr.decode()
     assert not signed_in(ann)
     assert ann.get("/tickets").headers["location"] == "/login"
-    assert httpx.get(old_link).status_code == 403
+    assert follow(browser_for(serve), old_link).status_code == 403
     assert signed_in(bob)
     assert signed_in(sign_in(serve, ANN))
 

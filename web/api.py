@@ -7,6 +7,7 @@ from starlette.responses import JSONResponse, Response
 
 from store.views import ticket_detail, ticket_summary
 from web import auth
+from web.redact import redact_json
 from web.pages import filters_of, visible_case, visible_tickets
 
 DEFAULT_LIMIT = 50
@@ -41,7 +42,7 @@ def api_tickets(request: Request) -> Response:
     if len(rows) == limit:
         query = filters.query(page=1, limit=limit, offset=offset + limit)
         headers["Link"] = f'</api/tickets?{query}>; rel="next"'
-    return JSONResponse(rows, headers=headers)
+    return JSONResponse(redact_json(rows), headers=headers)
 
 
 def api_ticket(request: Request) -> Response:
@@ -53,4 +54,4 @@ def api_ticket(request: Request) -> Response:
         ticket = visible_case(request, session, viewer)
         if ticket is None:
             return problem(404, "no such case")
-        return JSONResponse(ticket_detail(session, ticket))
+        return JSONResponse(redact_json(ticket_detail(session, ticket)))

@@ -1,6 +1,7 @@
 """The read-only web view (ASGI): My Tickets for customers, threaded cases for staff.
 
-No route changes a case: every route is GET except POST /login, which only plans a sign-in mail.
+No route changes a case: every route is GET except POST /login, which only plans a sign-in mail,
+and POST /auth/<token>, which spends a sign-in link and starts a session.
 Endpoints that touch the database are plain functions, so Starlette runs them in its thread pool
 and the SMTP listener sharing this event loop is never blocked by a query.
 """
@@ -66,7 +67,8 @@ def create_app(settings: Settings, db: Database) -> ASGIApp:
         Route("/", pages.home),
         Route("/login", login.login_form, methods=["GET"]),
         Route("/login", login.login_submit, methods=["POST"]),
-        Route("/auth/{token}", login.follow_link),
+        Route("/auth/{token}", login.follow_link, methods=["GET"]),
+        Route("/auth/{token}", login.confirm_link, methods=["POST"]),
         Route("/logout", login.logout),
         Route("/tickets", pages.tickets_page),
         Route("/tickets/{ref}", pages.ticket_page),

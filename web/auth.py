@@ -66,12 +66,37 @@ def still_valid(db: Database, address: str, issued: datetime) -> bool:
     return revoked is None or issued >= revoked
 
 
-def link_signs_in(settings: Settings, db: Database, token: str) -> str | None:
-    """The address a sign-in link token signs in, or None (tampered, expired or revoked)."""
-    found = signed_address(settings, token, LOGIN_SALT, settings.web.link_ttl)
-    if found is None or not still_valid(db, *found):
+@dataclass(frozen=True)
+class LinkGrant:
+    """What a valid, unused sign-in link offers: a session for `address`, once (by `nonce`)."""
+
+    address: str
+    nonce: str
+
+
+def link_grant(settings: Settings, db: Database, token: str) -> LinkGrant | None:
+    """What a sign-in link token offers, or None (tampered, expired, revoked, used, or an old
+    reusable link from before links carried a nonce)."""
+    try:
+        payload, issued = serializer(settings, LOGIN_SALT).loads(
+            token, max_age=settings.web.link_ttl.total_seconds(), return_timestamp=True)
+    except BadData:
         return None
-    return found[0]
+    if not (isinstance(payload, list) and len(payload) == 2 and all(isinstance(p, str) for p in payload)):
+        return None
+    address, nonce = payload[0].lower(), payload[1]
+    if "@" not in address or not nonce or not still_valid(db, address, issued):
+        return None
+    with db.read() as session:
+        if access.link_used(session, nonce):
+            return None
+    return LinkGrant(address, nonce)
+
+
+def use_link(db: Database, grant: LinkGrant) -> bool:
+    """Spend the link: True for exactly one caller, however many confirm it at once."""
+    with db.write() as session:
+        return access.use_link(session, grant.nonce, grant.address, datetime.now(timezone.utc))
 
 
 def viewer_of(request: Request) -> Viewer | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from email.utils import parseaddr
 
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -54,11 +55,14 @@ async def login_submit(request: Request) -> Response:
         return form_page(request, "login.html", {"error": "The form had expired. Please try again."}, 403)
     if address is None:
         return form_page(request, "login.html", {"error": "Please enter an e-mail address."}, 400)
+    response = form_page(request, "login_sent.html", {"address": address})
     if limits.address.allow(address):
-        await run_in_threadpool(send_link, request.app.state.db, request.app.state.settings, address)
+        # After the response: looking the address up and planning its mail takes time only for a
+        # known address, and the answer must not tell a known address from an unknown one.
+        response.background = BackgroundTask(send_link, request.app.state.db, request.app.state.settings, address)
     else:
         log.info("login: %s over its rate limit, no mail", address)
-    return form_page(request, "login_sent.html", {"address": address})
+    return response
 
 
 def clean_address(value: str) -> str | None:
@@ -78,18 +82,43 @@ def send_link(db: Database, settings: Settings, address: str) -> None:
     log.info("login: %s %s", address, "link planned" if planned else "unknown or already planned, no mail")
 
 
+BAD_LINK = "This sign-in link is invalid, has expired, was already used or was revoked. Ask for a new one."
+
+
 def follow_link(request: Request) -> Response:
-    """GET /auth/<token>: a valid link starts a session and opens My Tickets."""
+    """GET /auth/<token>: a valid link shows a confirm page; only its POST starts a session.
+
+    A GET changes nothing, so a link prefetched by a mail scanner is not spent, and another site
+    cannot sign a visitor into someone else's session with an <img> or a redirect (login CSRF).
+    """
+    grant = auth.link_grant(request.app.state.settings, request.app.state.db, request.path_params["token"])
+    if grant is None:
+        return refused(request)
+    return form_page(request, "confirm.html", {"address": grant.address})
+
+
+async def confirm_link(request: Request) -> Response:
+    """POST /auth/<token>: spend the link (once) and start a session for its address only."""
+    form = await request.form()
+    csrf = str(form.get("csrf") or "")
+    await form.close()
     settings: Settings = request.app.state.settings
-    address = auth.link_signs_in(settings, request.app.state.db, request.path_params["token"])
-    if address is None:
-        context = {"error": "This sign-in link is invalid, has expired or was revoked. Ask for a new one."}
-        response = form_page(request, "login.html", context, 403)
-        auth.end_session(response, settings)
-        return response
-    log.info("login: %s signed in by link", address)
+    db: Database = request.app.state.db
+    if not auth.csrf_ok(request, csrf):
+        return form_page(request, "login.html", {"error": "The form had expired. Please try again."}, 403)
+    grant = await run_in_threadpool(auth.link_grant, settings, db, request.path_params["token"])
+    if grant is None or not await run_in_threadpool(auth.use_link, db, grant):
+        return refused(request)
+    log.info("login: %s signed in by link", grant.address)
     response = RedirectResponse("/tickets", status_code=303)
-    auth.start_session(response, settings, address)
+    auth.start_session(response, settings, grant.address)
+    return response
+
+
+def refused(request: Request) -> Response:
+    """The answer to a link that signs nobody in; it also ends any session this browser had."""
+    response = form_page(request, "login.html", {"error": BAD_LINK}, 403)
+    auth.end_session(response, request.app.state.settings)
     return response
 
 

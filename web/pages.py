@@ -19,6 +19,7 @@ from store import access
 from store.models import STATUSES, Message, Ticket
 from store.tickets import list_tickets, messages_of, participants, ticket_by_ref
 from web import auth, thread
+from web.redact import redacted_mail
 
 PAGE_SIZE = 50
 # Attachment types a browser may be told as they are; anything else downloads as octet-stream.
@@ -186,7 +187,7 @@ def raw_mail(request: Request) -> Response:
         raw = access.message_bytes(session, message) if message else None
     if ticket is None or raw is None:
         return not_found(request, viewer)
-    return download(raw, f"{ticket.ref}-{request.path_params['n']}.eml", "message/rfc822")
+    return download(redacted_mail(raw), f"{ticket.ref}-{request.path_params['n']}.eml", "message/rfc822")
 
 
 def safe_filename(name: str, fallback: str = "attachment") -> str:

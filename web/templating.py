@@ -8,6 +8,8 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.templating import Jinja2Templates
 
+from web.redact import shown
+
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates" / "web"
 
 STATUS_LABELS = {
@@ -38,7 +40,9 @@ def size(value: int) -> str:
 
 def templates() -> Jinja2Templates:
     # Autoescape everything: subjects, names and bodies come from strangers' mail.
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined)
+    # `finalize` redacts sign-in URLs from every printed value, whatever page prints it (issue 12).
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
+                      finalize=shown)
     env.filters["when"] = when
     env.filters["size"] = size
     env.globals["status_label"] = lambda status: STATUS_LABELS.get(status, status)
