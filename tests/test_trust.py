@@ -1,0 +1,158 @@
+"""Issue 12 over real HTTP and SMTP: nobody reads or joins a case they do not belong to.
+
+The takeover as an attacker tried it: copied on a victim's mail, signed in with a link of their
+own, reading the thread for the victim's sign-in link. Two real sign-ins, each by a mailed link.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from email.message import EmailMessage
+
+import httpx
+
+from casedesk.signing import make_message_id
+from conftest import Serve, mail, wait_until
+from test_web_auth import close_clients  # noqa: F401  (closes the clients a test opened)
+from test_web_auth import (ANN, Capture, ask_for_link, browser_for, capture, cli_link, csrf_of,  # noqa: F401
+                           filed, follow, link_in, outbound_to, sign_in)
+
+VICTIM = "vera@example.com"
+ATTACKER = "mallory@example.net"
+STAFF = "staff@support.example.com"
+
+
+def sign_in_by_mail(serve: Serve, capture: Capture, address: str) -> tuple[httpx.Client, str]:
+    """A real sign-in: the form, the mailed link, the confirm page and its POST."""
+    client = browser_for(serve)
+    assert ask_for_link(client, address).status_code == 200
+    letters = wait_until(lambda: [m for m in capture.to(address) if "sign-in" in str(m["Subject"]).lower()])
+    link = link_in(letters[-1])
+    answer = follow(client, link)
+    assert answer.status_code == 303 and answer.headers["location"] == "/tickets", answer.text
+    return client, link
+
+
+def test_a_copied_attacker_cannot_take_over_the_customers_account(
+        make_serve: Callable[..., Serve], capture: Capture) -> None:  # noqa: F811
+    serve = make_serve(outbound=outbound_to(capture), followup={"first_request_after": "1s"})
+    serve.send(mail(subject="Coding: cannot change project", sender=f"Vera <{VICTIM}>",
+                    headers={"Cc": ATTACKER}))
+    [shared] = serve.wait_tickets(1)
+    ref = shared["ref"]
+    capture.wait_for(VICTIM)  # the follow-up mail to the victim, now a message on the case
+    serve.send(mail(subject="Private: our bank details", sender=VICTIM))
+    private = next(t for t in serve.wait_tickets(2) if t["ref"] != ref)["ref"]
+
+    victim, victims_link = sign_in_by_mail(serve, capture, VICTIM)
+    assert victim.get(f"/tickets/{private}").status_code == 200
+    # The victim pastes an unused sign-in link into a reply, quoted and in an HTML link.
+    pasted = cli_link(serve, VICTIM)
+    reply = EmailMessage()
+    reply["From"], reply["To"] = VICTIM, "support@support.example.com"
+    reply["Subject"] = f"Re: [{ref}] Coding: cannot change project"
+    reply.set_content(f"Thanks!\n\n> Follow this link to see your support cases:\n> {pasted}\n")
+    encoded = pasted.replace("/auth/", "/%61uth/")
+    reply.add_alternative(f'<p>Thanks! <a href="{encoded}">my cases</a></p>', subtype="html")
+    serve.send(reply.as_bytes())
+    wait_until(lambda: len(serve.show(ref)["messages"]) >= 3)
+
+    attacker, _ = sign_in_by_mail(serve, capture, ATTACKER)
+    page = attacker.get(f"/tickets/{ref}")
+    api = attacker.get(f"/api/tickets/{ref}")
+    listing = attacker.get("/api/tickets").json()
+    assert page.status_code == 200 and api.status_code == 200
+    for shown in (page.text, api.text):
+        assert "/auth/" not in shown and "%61uth" not in shown and pasted.rpartition("/")[2] not in shown
+    assert "[sign-in link removed]" in page.text
+    # The raw mail is staff's only; staff's copy is redacted too.
+    assert attacker.get(f"/tickets/{ref}/messages/3/raw").status_code == 404
+    staff = sign_in(serve, STAFF)
+    raw = staff.get(f"/tickets/{ref}/messages/3/raw")
+    assert raw.status_code == 200 and pasted.rpartition("/")[2].encode() not in raw.content
+    # The attacker's session reads the attacker's cases only.
+    assert [row["ref"] for row in listing] == [ref]
+    assert attacker.get(f"/tickets/{private}").status_code == 404
+    assert attacker.get(f"/api/tickets/{private}").status_code == 404
+    # A link that was used signs nobody in again, not even with a fresh browser.
+    thief = browser_for(serve)
+    assert follow(thief, victims_link).status_code == 403
+    assert thief.get("/api/tickets").status_code == 401
+
+
+def test_a_link_signs_in_once_even_when_two_browsers_confirm_it(serve: Serve) -> None:
+    filed(serve, mail(sender=f"Ann <{ANN}>"))
+    link = cli_link(serve, ANN)
+    first, second = browser_for(serve), browser_for(serve)
+    forms = [first.get(link), second.get(link)]
+    assert [f.status_code for f in forms] == [200, 200]
+    answers = [client.post(link, data={"csrf": csrf_of(form.text)}) for client, form in zip((first, second), forms)]
+    assert sorted(a.status_code for a in answers) == [303, 403]
+    assert sorted(c.get("/api/tickets").status_code for c in (first, second)) == [200, 401]
+    assert browser_for(serve).get(link).status_code == 403
+
+
+def test_following_a_link_is_not_a_sign_in_and_a_cross_site_post_is_refused(serve: Serve) -> None:
+    """Login CSRF: another site cannot sign a visitor in as someone else by GET or by POST."""
+    filed(serve, mail(sender=f"Ann <{ANN}>"))
+    link = cli_link(serve, ANN)
+    client = browser_for(serve)
+    assert client.get(link).status_code == 200 and client.get("/api/tickets").status_code == 401
+    visitor = browser_for(serve)  # never loaded our page: no CSRF cookie
+    assert visitor.post(link, data={"csrf": "x"}).status_code == 403
+    form = client.get(link)
+    foreign = client.post(link, data={"csrf": csrf_of(form.text)}, headers={"Origin": "https://evil.example"})
+    assert foreign.status_code == 403 and client.get("/api/tickets").status_code == 401
+    # Refused attempts do not spend the link.
+    assert follow(browser_for(serve), link).status_code == 303
+
+
+def test_mail_from_staff_or_our_domain_is_held_and_lets_nobody_in(
+        make_serve: Callable[..., Serve], capture: Capture) -> None:  # noqa: F811
+    serve = make_serve(outbound=outbound_to(capture), followup={"first_request_after": "1s"})
+    for sender in (STAFF, "boss@support.example.com"):
+        serve.send(mail(subject="Coding: please change project", sender=sender, headers={"Cc": ATTACKER}))
+    rows = serve.wait_tickets(2)
+    assert {r["status"] for r in rows} == {"held"}
+    reasons = {serve.show(r["ref"])["messages"][0]["automatic"] for r in rows}
+    assert reasons == {f"From is a staff address ({STAFF})", "From is at our own domain (boss@support.example.com)"}
+    attacker = sign_in(serve, ATTACKER)
+    assert attacker.get("/api/tickets").json() == []
+    assert any(r["ref"] in sign_in(serve, STAFF).get("/tickets").text for r in rows)  # visible to staff
+    time.sleep(2)  # ten scheduler ticks past first_request_after
+    assert capture.messages == []
+
+
+def test_participants_come_from_the_first_mail_only(serve: Serve) -> None:
+    serve.send(mail(subject="Coding problem", sender=f"Ann <{ANN}>", headers={"Cc": "bo@example.com"}))
+    [ticket] = serve.wait_tickets(1)
+    ref = ticket["ref"]
+    serve.send(mail(subject=f"Re: [{ref}] Coding problem", sender=ANN, headers={"Cc": "zed@example.com"}))
+    wait_until(lambda: len(serve.show(ref)["messages"]) == 2)
+    serve.send(mail(subject=f"Re: [{ref}] Coding problem", sender="bo@example.com"))
+    wait_until(lambda: len(serve.show(ref)["messages"]) == 3)
+    serve.send(mail(subject=f"Re: [{ref}] Coding problem", sender="zed@example.com"))
+    stranger = next(t for t in serve.wait_tickets(2) if t["ref"] != ref)
+    assert stranger["customer"] == "zed@example.com"
+    assert sign_in(serve, "zed@example.com").get(f"/tickets/{ref}").status_code == 404
+
+
+def test_a_stranger_cannot_join_a_case_by_header(serve: Serve) -> None:
+    serve.send(mail(subject="Coding problem", sender=f"Ann <{ANN}>", message_id="<first@example.com>",
+                    body="Invoice ID: 41220\nCoding rows: 1, 2"))
+    [ticket] = serve.wait_tickets(1)
+    ref, fields = ticket["ref"], serve.show(ticket["ref"])["fields"]
+    ours = make_message_id(serve.settings.web.secret, ref, "support.example.com")
+    for header in ({"In-Reply-To": "<first@example.com>"}, {"References": f"<x@y> <{ours}>"}):
+        serve.send(mail(subject="Re: Coding problem", sender="eve@evil.example", headers=header,
+                        body="Invoice ID: 66666\nCoding rows: 9"))
+    rows = serve.wait_tickets(3)
+    strangers = [serve.show(r["ref"]) for r in rows if r["ref"] != ref]
+    assert [s["claimed_ref"] for s in strangers] == [ref, ref]
+    assert serve.show(ref)["fields"] == fields and len(serve.show(ref)["messages"]) == 1
+    page = sign_in(serve, STAFF).get(f"/tickets/{strangers[0]['ref']}")
+    assert f"refers to {ref}" in page.text
+    # The customer's own reply by header still threads.
+    serve.send(mail(subject="Re: Coding problem", sender=ANN, headers={"In-Reply-To": f"<{ours}>"}))
+    wait_until(lambda: len(serve.show(ref)["messages"]) == 2)
