@@ -23,6 +23,13 @@ LOOP_HEADERS = (
 )
 _SAFE_ID = re.compile(r"^[!#-;=?-~]+@[!#-;=?-~]+$")
 _LINE_BREAKS = re.compile(r"[\r\n\x00\v\f\x1c-\x1e\x85\u2028\u2029]+")
+# Every control character (C0, DEL, C1), line and paragraph separators, and the bidi overrides
+# that make a subject read differently from what it is.
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]+")
+# The start of an RFC 2047 encoded-word. The email package decodes encoded-words in any header
+# value it is given, and before Python 3.11.10/3.12.5 (CVE-2024-6923) writes a CR LF they decode to
+# as a raw line break: text we decoded once must never reach it looking like an encoded-word.
+_ENCODED_WORD = re.compile(r"=\?")
 
 
 class BadRecipient(ValueError):
@@ -37,6 +44,18 @@ def one_line(value: str) -> str:
     return " ".join(_LINE_BREAKS.sub(" ", value).split())
 
 
+def header_text(value: str) -> str:
+    """The one way text becomes a header value we write: control characters turned into spaces,
+    runs of space collapsed, and `=?` written `= ?` so no encoded-word survives to be decoded again
+    (issue 12). Applied to every header, ours and customers' alike, on every Python version."""
+    return " ".join(_ENCODED_WORD.sub("= ?", _CONTROLS.sub(" ", value)).split())
+
+
+def set_header(message: EmailMessage, name: str, value: str | Address) -> None:
+    """Add a header whose value went through `header_text` (an Address: its display name did)."""
+    message[name] = value if isinstance(value, Address) else header_text(value)
+
+
 def recipient(to: str) -> Address:
     """Exactly one address: no list, no group, no line breaks; raises BadRecipient otherwise."""
     found = getaddresses([to])
@@ -44,7 +63,7 @@ def recipient(to: str) -> Address:
     if not addr or one_line(to) != to.strip() or "," in addr or ";" in addr or addr.count("@") != 1:
         raise BadRecipient(f"not one plain address: {to!r}")
     try:
-        return Address(display_name=one_line(name), addr_spec=addr)
+        return Address(display_name=header_text(name), addr_spec=addr)
     except (ValueError, IndexError) as exc:
         raise BadRecipient(f"not one plain address: {to!r}") from exc
 
@@ -52,7 +71,7 @@ def recipient(to: str) -> Address:
 def bare_id(message_id: str) -> str | None:
     """A Message-ID without <>, or None when it has characters that do not belong in one."""
     value = message_id.strip().strip("<>").strip()
-    return value if _SAFE_ID.match(value) else None
+    return value if _SAFE_ID.match(value) and "=?" not in value else None
 
 
 def compose(settings: Settings, *, to: str, subject: str, text: str, html: str | None = None,
@@ -70,21 +89,21 @@ def compose(settings: Settings, *, to: str, subject: str, text: str, html: str |
     if ref and f"[{ref}]".lower() not in subject.lower():
         subject = f"[{ref}] {subject}".rstrip()
     message = EmailMessage(policy=SMTP)
-    message["From"] = settings.outbound.from_
-    message["To"] = recipient(to)
-    message["Reply-To"] = settings.support_address
-    message["Subject"] = subject
-    message["Date"] = format_datetime(datetime.now(timezone.utc))
-    message["Message-ID"] = f"<{message_id}>"
+    set_header(message, "From", settings.outbound.from_)
+    set_header(message, "To", recipient(to))
+    set_header(message, "Reply-To", settings.support_address)
+    set_header(message, "Subject", subject)
+    set_header(message, "Date", format_datetime(datetime.now(timezone.utc)))
+    set_header(message, "Message-ID", f"<{message_id}>")
     thread = [i for i in (bare_id(r) for r in references) if i]
     parent = bare_id(in_reply_to) if in_reply_to else None
     if parent:
-        message["In-Reply-To"] = f"<{parent}>"
+        set_header(message, "In-Reply-To", f"<{parent}>")
         thread = [*[i for i in thread if i != parent], parent]
     if thread:
-        message["References"] = " ".join(f"<{i}>" for i in thread)
+        set_header(message, "References", " ".join(f"<{i}>" for i in thread))
     for name, value in LOOP_HEADERS:
-        message[name] = value
+        set_header(message, name, value)
     message.set_content(text)
     if html is not None:
         message.add_alternative(html, subtype="html")

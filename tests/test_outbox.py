@@ -19,7 +19,7 @@ from sqlalchemy import event
 from sqlmodel import select
 
 from casedesk.links import login_link
-from casedesk.outmail import BadRecipient, compose
+from casedesk.outmail import BadRecipient, compose, header_text
 from casedesk.settings import FollowupSettings, OutboundSettings, Settings, WebSettings
 from casedesk.signing import verify_message_id
 from notify import sender
@@ -389,3 +389,20 @@ def test_login_link_carries_the_lowercased_address(settings: Settings) -> None:
     address, nonce = URLSafeTimedSerializer(SECRET, salt="casedesk-login").loads(token, max_age=60)
     assert address == "ann@example.com" and len(nonce) >= 16
     assert login_link(settings, "ann@example.com") != link  # every link its own nonce: single use
+
+
+@pytest.mark.parametrize("hostile", [
+    "=?utf-8?q?Hi=0D=0ABcc:_victim@evil.example=0D=0AX-Injected:_yes?=",
+    "=?utf-8?b?SGkNCkJjYzogdmljdGltQGV2aWwuZXhhbXBsZQ0KWC1JbmplY3RlZDogeWVz?=",
+    "a\x00b\x1b[31m\u2028c\u202ed\x85",
+])
+def test_encoded_words_and_controls_never_reach_a_header(settings: Settings, hostile: str) -> None:
+    """Issue 12 / CVE-2024-6923: text that still looks like an encoded-word after our one decode
+    is written as plain text; the email package cannot decode it into a line break."""
+    _, data = compose(settings, to="ann@example.com", subject=hostile, text="t", ref="CASE-1001",
+                      in_reply_to=f"<{hostile}@x>", references=[f"<{hostile}@y>"])
+    head = data.split(b"\r\n\r\n", 1)[0]
+    names = [line.split(b":", 1)[0].lower() for line in head.split(b"\r\n") if line[:1] not in b" \t"]
+    assert b"bcc" not in names and b"x-injected" not in names and b"auto-submitted" in names
+    assert b"\x00" not in data and b"\x1b" not in data
+    assert header_text(hostile) == " ".join(header_text(hostile).split()) and "=?" not in header_text(hostile)

@@ -156,3 +156,52 @@ def test_a_stranger_cannot_join_a_case_by_header(serve: Serve) -> None:
     # The customer's own reply by header still threads.
     serve.send(mail(subject="Re: Coding problem", sender=ANN, headers={"In-Reply-To": f"<{ours}>"}))
     wait_until(lambda: len(serve.show(ref)["messages"]) == 2)
+
+
+# -- 3. header injection: double-encoded words --------------------------------------------------
+
+def double(inner: str, encoding: str = "b") -> str:
+    """An encoded-word whose decoded text is itself an encoded-word (what survives one decode)."""
+    import base64
+    import quopri
+
+    if encoding == "b":
+        return f"=?utf-8?b?{base64.b64encode(inner.encode()).decode()}?="
+    return f"=?utf-8?q?{quopri.encodestring(inner.encode(), header=True).decode()}?="
+
+
+INJECTIONS = [
+    double("=?utf-8?q?Hi=0D=0ABcc:_victim@evil.example=0D=0AX-Injected:_yes?="),
+    double("=?utf-8?b?" + "SGkNCkJjYzogdmljdGltQGV2aWwuZXhhbXBsZQ0KWC1JbmplY3RlZDogeWVz" + "?=", "q"),
+    double("=?utf-8?q?x=0D=0AContent-Type:_text/html=0D=0A=0D=0A<h1>Pay_here</h1>?="),
+    double("=?utf-8?q?x=0D=0A=0D=0A--evil=0D=0AContent-Type:_text/html=0D=0A=0D=0A<h1>Pay</h1>?="),
+]
+
+
+def test_double_encoded_subjects_write_no_header_and_no_part(make_serve: Callable[..., Serve]) -> None:
+    """The bytes casedesk writes to the outbox: no injected header, no extra MIME part, and
+    Auto-Submitted still a header (so loop protection holds)."""
+    from email import message_from_bytes, policy
+
+    serve = make_serve(followup={"first_request_after": "1s"})
+    for n, subject in enumerate(INJECTIONS):
+        # Written by hand: the email package itself would decode these while building the mail.
+        serve.send((f"From: Customer {n} <c{n}@example.com>\r\nTo: support@support.example.com\r\n"
+                    f"Subject: {subject}\r\nDate: Mon, 05 Oct 2026 07:00:00 +0000\r\n"
+                    f"Message-ID: <=?utf-8?q?m{n}=0D=0ABcc:_x@evil.example?=@example.com>\r\n"
+                    "Content-Type: text/plain; charset=utf-8\r\n\r\nPlease help.\r\n").encode())
+    outbox = serve.config.parent / "outbox" / "new"
+    files = wait_until(lambda: (found := sorted(outbox.glob("*"))) and len(found) >= len(INJECTIONS) and found,
+                       timeout=30)
+    for path in files:
+        data = path.read_bytes()
+        head = data.split(b"\r\n\r\n", 1)[0].lower()
+        names = [line.split(b":", 1)[0] for line in head.split(b"\r\n") if line and line[:1] not in b" \t"]
+        assert b"bcc" not in names and b"x-injected" not in names, head
+        assert names.count(b"content-type") == 1 and b"auto-submitted" in names, head
+        parsed = message_from_bytes(data, policy=policy.default)
+        assert parsed["Auto-Submitted"] == "auto-replied" and parsed["Bcc"] is None
+        leaves = [p.get_content_type() for p in parsed.walk() if not p.is_multipart()]
+        assert leaves == ["text/plain", "text/html"], leaves
+        html = parsed.get_body(("html",))
+        assert html is not None and "<h1>Pay" not in html.get_content()
