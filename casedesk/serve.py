@@ -17,6 +17,7 @@ from notify import scheduler as notify
 from store.db import Database
 from store.migrate import ensure_current
 from web.app import create_app
+from web.timeouts import HeaderTimeoutProtocol
 
 log = logging.getLogger("casedesk")
 
@@ -31,6 +32,16 @@ class WebServer(uvicorn.Server):
         import contextlib
 
         return contextlib.nullcontext()
+
+
+def web_config(settings: Settings, db: Database) -> uvicorn.Config:
+    """uvicorn for the web view. X-Forwarded-For is believed only from `[web] trusted_proxies`:
+    uvicorn's default trusts any loopback client's claim, and the sign-in rate limit counts
+    the client address (issue 12)."""
+    proxies = list(settings.web.trusted_proxies)
+    return uvicorn.Config(create_app(settings, db), host=settings.web.listen.host, port=settings.web.listen.port,
+                          log_level="warning", lifespan="off", http=HeaderTimeoutProtocol,
+                          proxy_headers=bool(proxies), forwarded_allow_ips=proxies or None)
 
 
 def instance_name() -> str:
@@ -55,8 +66,7 @@ async def serve(settings: Settings) -> None:
     ticker = notify.start(settings, db, owner)
     fetchers = Fetchers(settings.imap, db, owner, filing.wake.set)
     fetchers.start()
-    web = WebServer(uvicorn.Config(create_app(settings, db), host=settings.web.listen.host,
-                                   port=settings.web.listen.port, log_level="warning", lifespan="off"))
+    web = WebServer(web_config(settings, db))
     web_task = asyncio.create_task(web.serve())
     log.info("casedesk %s: SMTP on %s, web on %s, database %s", owner, settings.smtp.listen,
              settings.web.listen, db.engine.url.render_as_string(hide_password=True))

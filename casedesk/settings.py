@@ -42,6 +42,8 @@ class SmtpSettings:
     max_connections_per_client: int = 20
     # All sessions together, whoever opens them (issue 12): a flood from many addresses stops here.
     max_connections: int = 200
+    # A session that sends nothing for this long is closed (also in the middle of DATA).
+    idle_timeout: timedelta = timedelta(minutes=5)
     tls_cert: Path | None = None
     tls_key: Path | None = None
     require_tls: bool = False
@@ -303,6 +305,7 @@ SCHEMA: dict[str, tuple[type, dict[str, tuple[str, Callable[[Any], Any]]]]] = {
         "max_message_size": ("max_message_size", size),
         "max_connections_per_client": ("max_connections_per_client", count),
         "max_connections": ("max_connections", count),
+        "idle_timeout": ("idle_timeout", duration),
         "tls_cert": ("tls_cert", optional_path),
         "tls_key": ("tls_key", optional_path),
         "require_tls": ("require_tls", boolean),
@@ -441,6 +444,9 @@ def check_smtp(path: Path, smtp: SmtpSettings) -> None:
     for user, variable in smtp.auth_users:
         if not os.environ.get(variable):
             raise ConfigError(f"{path} [smtp] auth_users: {user}'s password variable ${variable} is not set")
+    if smtp.auth_users and smtp.tls_cert is None:
+        # AUTH is offered only after STARTTLS: a password is never sent in the clear (issue 12).
+        raise ConfigError(f"{path} [smtp] auth_users: needs tls_cert and tls_key (AUTH is offered only after STARTTLS)")
 
 
 def section(path: Path, table: str, values: dict[str, Any], label: str | None = None) -> Any:

@@ -154,11 +154,16 @@ def raw_8bit(value: object) -> str:
     return decode_bytes(text.encode("utf-8", "surrogateescape"), None)
 
 
+_ADDRESS_CONTROLS = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def mailboxes(values: list[object]) -> list[tuple[str, str]]:
     """(display name, lowercased address) pairs; parsed before encoded words are decoded, so an
     encoded comma in a name ("Müller, Bernd") cannot split the address."""
     pairs = getaddresses([raw_8bit(v) for v in values if v])
-    return [(decode_header(name), address.strip().lower()) for name, address in pairs if "@" in address]
+    # NUL and other control characters never belong in an address (and PostgreSQL refuses NUL).
+    return [(decode_header(name), _ADDRESS_CONTROLS.sub("", address).strip().lower())
+            for name, address in pairs if "@" in address]
 
 
 def addresses(values: list[object]) -> tuple[str, ...]:

@@ -27,9 +27,14 @@ TRY_LATER = "451 4.3.0 Temporary failure, please try again later"
 NOT_OURS = "550 5.7.1 Relay denied: we accept mail for our support domains only"
 TOO_BIG = "552 5.3.4 Message too big"
 TOO_MANY = "421 4.7.0 Too many connections from your address, try again later"
+BUSY = "421 4.3.2 Too many connections, try again later"
+BAD_SYNTAX = "501 5.5.4 Syntax error in parameters"
 # Real mail from broken clients has lines far over RFC 5321's 1000 (or no CRLF at all); we
 # would rather keep it. The effective limit is this or the message size limit, if larger.
 LINE_LIMIT = 1 << 20
+# Command lines (EHLO, MAIL, RCPT, ...) are read with this limit; anything longer is refused
+# without being buffered (the DATA limit alone would let one command line take 25 MB).
+COMMAND_LINE_LIMIT = 2048
 # How many concurrent accepts one transaction may carry (group commit).
 GROUP_COMMIT = 64
 
@@ -140,27 +145,53 @@ class Handler:
 
 
 class LimitedSMTP(SMTP):
-    """aiosmtpd's SMTP with a cap on concurrent sessions per client address, reading DATA in
-    blocks (see `smtp_DATA`)."""
+    """aiosmtpd's SMTP with caps on concurrent sessions (per client address and in all), short
+    command lines, strict MAIL/RCPT syntax, and DATA read in blocks (see `smtp_DATA`)."""
 
-    def __init__(self, *args: Any, per_client: int, sessions: Counter[str], **kwargs: Any) -> None:
-        # A client that sends bare LF delivers the whole mail as one "line": accept any line
-        # the size limit allows (aiosmtpd sizes its reader from this before we could change it).
-        self.line_length_limit = max(LINE_LIMIT, kwargs.get("data_size_limit") or 0)
+    def __init__(self, *args: Any, per_client: int, sessions: Counter[str], max_sessions: int = 0,
+                 **kwargs: Any) -> None:
+        # aiosmtpd sizes its reader from this before we could change it: command lines are
+        # short; DATA raises the reader's limit while it reads (see `smtp_DATA`).
+        self.line_length_limit = COMMAND_LINE_LIMIT
+        self.data_line_limit = max(LINE_LIMIT, kwargs.get("data_size_limit") or 0)
         super().__init__(*args, **kwargs)
-        self.per_client, self.sessions, self.client_ip = per_client, sessions, ""
+        self.per_client, self.max_sessions, self.sessions, self.client_ip = per_client, max_sessions, sessions, ""
         self.refused = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         peer = transport.get_extra_info("peername")
         self.client_ip = str(peer[0]) if peer else ""
         self.sessions[self.client_ip] += 1
+        refusal = None
         if self.per_client and self.sessions[self.client_ip] > self.per_client:
+            refusal = TOO_MANY
+        elif self.max_sessions and sum(self.sessions.values()) > self.max_sessions:
+            refusal = BUSY
+        if refusal:
             self.refused = True
-            transport.write(f"{TOO_MANY}\r\n".encode())  # type: ignore[attr-defined]
+            transport.write(f"{refusal}\r\n".encode())  # type: ignore[attr-defined]
             transport.close()
             return
         super().connection_made(transport)
+
+    async def smtp_MAIL(self, arg: str | None) -> None:
+        if arg is not None and not plausible_path(arg, "FROM:"):
+            await self.push(BAD_SYNTAX)
+            return
+        await super().smtp_MAIL(arg)
+
+    async def smtp_RCPT(self, arg: str | None) -> None:
+        if arg is not None and not plausible_path(arg, "TO:"):
+            await self.push(BAD_SYNTAX)
+            return
+        await super().smtp_RCPT(arg)
+
+    def _getaddr(self, arg: str) -> tuple[str | None, str | None]:
+        # aiosmtpd's parser raises more than HeaderParseError on some junk; junk is a syntax error.
+        try:
+            return super()._getaddr(arg)
+        except Exception:
+            return None, None
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.sessions[self.client_ip] -= 1
@@ -185,12 +216,16 @@ class LimitedSMTP(SMTP):
             await self.push("501 Syntax: DATA")
             return
         await self.push("354 End data with <CR><LF>.<CR><LF>")
+        # The reader's limit is private to asyncio; raising it for DATA keeps block reads large.
+        self._reader._limit = self.data_line_limit  # type: ignore[attr-defined]
         try:
-            content = await read_data(self._reader, self.data_size_limit)
+            content = await read_data(self._reader, self.data_size_limit, self._reset_timeout)
         except (asyncio.CancelledError, asyncio.IncompleteReadError):
             log.info("connection lost during DATA")
             self._writer.close()
             raise asyncio.CancelledError from None
+        finally:
+            self._reader._limit = COMMAND_LINE_LIMIT  # type: ignore[attr-defined]
         if content is None:
             await self.push("552 Error: Too much mail data")
             self._set_post_data_state()
@@ -201,7 +236,17 @@ class LimitedSMTP(SMTP):
         await self.push("250 OK" if status is MISSING else status)
 
 
-async def read_data(reader: asyncio.StreamReader, limit: int | None) -> bytes | None:
+def plausible_path(arg: str, keyword: str) -> bool:
+    """MAIL FROM:/RCPT TO: arguments worth parsing: no NUL or other control character, and an
+    opened angle bracket is closed ("MAIL FROM:<" is a syntax error, 501, not a fault of ours)."""
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in arg):
+        return False
+    path = arg[len(keyword):].lstrip() if arg[:len(keyword)].upper() == keyword else arg
+    return not path.startswith("<") or ">" in path
+
+
+async def read_data(reader: asyncio.StreamReader, limit: int | None,
+                    progress: Callable[[], None] | None = None) -> bytes | None:
     """An SMTP DATA section up to the lone dot (RFC 5321 4.1.1.4), dot-unstuffed; None when it
     is larger than `limit` (it is still read to the end, so the session can go on).
 
@@ -214,6 +259,8 @@ async def read_data(reader: asyncio.StreamReader, limit: int | None) -> bytes | 
             chunk = await reader.readuntil(b".\r\n")
         except asyncio.LimitOverrunError as error:  # a long stretch without ".CRLF"
             chunk = await reader.readexactly(error.consumed)
+        if progress is not None:
+            progress()  # data is arriving: the session is not idle
         size += len(chunk)
         kept += chunk
         if kept.endswith(b"\r\n.\r\n") or size == 3 and kept == b".\r\n":
@@ -250,8 +297,9 @@ def smtp_options(smtp: SmtpSettings) -> dict[str, Any]:
         context.load_cert_chain(smtp.tls_cert, smtp.tls_key)
         options.update(tls_context=context, require_starttls=smtp.require_tls)
     if smtp.auth_users:
+        # Never before STARTTLS (settings refuse auth_users without TLS).
         options.update(authenticator=Authenticator(smtp.auth_users), auth_required=smtp.auth_required,
-                       auth_require_tls=bool(smtp.tls_cert))
+                       auth_require_tls=True)
     return options
 
 
@@ -265,6 +313,7 @@ async def start_listener(settings: Settings, committer: Committer) -> asyncio.Ab
         lambda: LimitedSMTP(handler, data_size_limit=settings.smtp.max_message_size,
                             enable_SMTPUTF8=True, decode_data=False,
                             ident="casedesk ESMTP", per_client=settings.smtp.max_connections_per_client,
-                            sessions=sessions, **options),
+                            max_sessions=settings.smtp.max_connections, sessions=sessions,
+                            timeout=settings.smtp.idle_timeout.total_seconds(), **options),
         host=settings.smtp.listen.host, port=settings.smtp.listen.port,
     )

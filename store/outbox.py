@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zlib
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
@@ -25,6 +26,19 @@ SUPPRESSED = "suppressed"
 CANCELLED = "cancelled"
 
 
+# A local part that needs no quotes (RFC 5322 dot-atom): `"ann"@d` is the mailbox `ann@d`.
+_DOT_ATOM = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
+
+
+def mailbox(address: str) -> str:
+    """One spelling per mailbox, so the per-address cap counts it once (issue 12): needless quotes
+    around the local part dropped, everything lowercased, the domain case-folded without a final dot."""
+    local, _, domain = address.strip().rpartition("@")
+    if len(local) > 2 and local[0] == local[-1] == '"' and _DOT_ATOM.match(local[1:-1]):
+        local = local[1:-1]
+    return f"{local.lower()}@{domain.casefold().rstrip('.')}" if local else address.strip().lower()
+
+
 def aware(when: datetime | None) -> datetime | None:
     """SQLite hands back naive datetimes; everything we store is UTC."""
     if when is None or when.tzinfo is not None:
@@ -39,7 +53,7 @@ def plan(session: Session, *, key: str, kind: str, recipient: str, message_id: s
     ON CONFLICT DO NOTHING rather than check-then-insert: two processes deciding the same mail
     at the same moment both try, the unique key lets exactly one row in, and neither fails.
     """
-    values = {"key": key, "kind": kind, "recipient": recipient.lower(), "message_id": message_id,
+    values = {"key": key, "kind": kind, "recipient": mailbox(recipient), "message_id": message_id,
               "data": data, "ticket_id": ticket_id, "status": PENDING, "attempts": 0,
               "next_attempt_at": due or datetime.now(timezone.utc), "created_at": datetime.now(timezone.utc)}
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite

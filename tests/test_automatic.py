@@ -53,3 +53,29 @@ def test_our_own_message_id_coming_back_is_automatic() -> None:
 @pytest.mark.parametrize("headers", [{}, {"Auto-Submitted": "no"}, {"Precedence": "normal"}])
 def test_a_person_is_not_automatic(headers: dict[str, str]) -> None:
     assert automatic_reason(parse(mail(headers=headers)), "ann@example.com", OURS) is None
+
+
+# Issue 12: auto-replies marked only by their subject or first line ([automatic] subjects).
+SUBJECTS = __import__("casedesk.settings", fromlist=["AutomaticSettings"]).AutomaticSettings().subjects
+
+
+@pytest.mark.parametrize(("subject", "body"), [
+    ("Out of Office: Coding problem", "I am away until Monday."),
+    ("Automatic reply: [CASE-1001] Coding problem", "Thanks for your mail."),
+    ("Autosvar: [CASE-1001] Kontering", "Jag är ledig."),
+    ("SV: Frånvaromeddelande", "Jag är på semester."),
+    ("Automatiskt svar: Fakturan", "Hej"),
+    ("Re: [CASE-1001] Coding problem", "Out of office\n\nI am away until Monday."),
+    ("Fakturan", "Frånvaromeddelande: jag är tillbaka den 3 augusti."),
+])
+def test_auto_replies_marked_by_subject_or_first_line_are_automatic(subject: str, body: str) -> None:
+    reason = automatic_reason(parse(mail(subject=subject, body=body)), "ann@example.com", OURS, SUBJECTS)
+    assert reason is not None and reason.startswith("auto-reply")
+
+
+@pytest.mark.parametrize(("subject", "body"), [
+    ("Coding problem", "Our out of office rules route invoices to the wrong approver."),
+    ("Re: [CASE-1001] Coding problem", "Invoice ID: 41220\nAutomatic replies are off."),
+])
+def test_a_person_mentioning_an_auto_reply_is_not_one(subject: str, body: str) -> None:
+    assert automatic_reason(parse(mail(subject=subject, body=body)), "ann@example.com", OURS, SUBJECTS) is None

@@ -406,3 +406,14 @@ def test_encoded_words_and_controls_never_reach_a_header(settings: Settings, hos
     assert b"bcc" not in names and b"x-injected" not in names and b"auto-submitted" in names
     assert b"\x00" not in data and b"\x1b" not in data
     assert header_text(hostile) == " ".join(header_text(hostile).split()) and "=?" not in header_text(hostile)
+
+
+def test_the_cap_counts_a_mailbox_however_it_is_spelled(db: Database) -> None:
+    """Issue 12: `"ann"@d`, a capitalised domain or a final dot is the same mailbox for the cap."""
+    spellings = ['"ann"@Example.COM', "ann@example.com", "ANN@EXAMPLE.COM", "ann@example.com."]
+    for n in range(sender.CAP + 1):
+        assert planned(db, f"k{n}", recipient=spellings[n % len(spellings)])
+    with db.write() as session:
+        claimed, suppressed = claim(session, NOW, limit=50, lease=sender.LEASE, cap=sender.CAP, window=sender.WINDOW)
+    assert len(claimed) == sender.CAP and len(suppressed) == 1
+    assert {r.recipient for r in rows(db)} == {"ann@example.com"}

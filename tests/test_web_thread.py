@@ -39,3 +39,12 @@ def test_the_mailto_subject_carries_the_reference_once() -> None:
     assert unquote(link.split("subject=")[1]) == "[CASE-1001] Printer on fire & more"
     again = mailto("support@support.example.com", "CASE-1001", "Re: [CASE-1001] Printer")
     assert unquote(again.split("subject=")[1]) == "Re: [CASE-1001] Printer"
+
+
+def test_sanitise_keeps_no_relative_or_protocol_relative_url() -> None:
+    """Issue 12: "/auth/..." would resolve against our own origin, "//evil.example" against any scheme."""
+    cleaned = str(sanitise('<a href="/auth/abc">a</a><a href="//evil.example/x">b</a><a href="x.html">c</a>'
+                           '<a href="https://example.com/ok">d</a><a href="\\\\evil.example/y">e</a>'))
+    assert 'href="https://example.com/ok"' in cleaned
+    for gone in ("/auth/abc", "evil.example", "x.html"):
+        assert gone not in cleaned, cleaned

@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from casedesk.settings import Settings
 from store.db import Database
-from web import api, health, login, pages
+from web import api, auth, health, login, pages
 from web.limits import SignInLimits
 from web.templating import templates
 
@@ -60,7 +60,7 @@ def create_app(settings: Settings, db: Database) -> ASGIApp:
 
     def healthz(request: Request) -> PlainTextResponse:
         status, body = health.report(settings, db)
-        return PlainTextResponse(body, status_code=status)
+        return PlainTextResponse(health.shown_to(body, auth.viewer_of(request)), status_code=status)
 
     app = Starlette(routes=[
         Route("/healthz", healthz),

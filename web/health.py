@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from casedesk.settings import ImapSettings, Settings
 from store.db import Database
@@ -29,6 +30,14 @@ def report(settings: Settings, db: Database, now: datetime | None = None) -> tup
     checks = [filing(waiting, oldest, now), *(mailbox(b, statuses.get(b.name), now) for b in settings.imap)]
     healthy = all(ok for ok, _ in checks)
     return 200, "\n".join(["ok" if healthy else "degraded", *(line for _, line in checks)]) + "\n"
+
+
+def shown_to(body: str, viewer: Any) -> str:
+    """Everyone gets the bare status line; the details (IMAP user and host, last errors, the
+    filing backlog) are for signed-in staff only."""
+    if viewer is not None and viewer.staff:
+        return body
+    return body.split("\n", 1)[0] + "\n"
 
 
 def filing(waiting: int, oldest: datetime | None, now: datetime) -> tuple[bool, str]:

@@ -60,8 +60,10 @@ class MessageView:
 
 def sanitise(html: str) -> Markup:
     """Mail HTML made safe to embed: allowed tags only, no images, links that leave no referrer."""
+    # url_relative="deny": a relative or protocol-relative link ("/auth/...", "//evil.example")
+    # in a customer's mail would resolve against our own origin or a scheme we did not choose.
     cleaned = nh3.clean(html, tags=set(HTML_TAGS), url_schemes=set(URL_SCHEMES),
-                        link_rel="noopener noreferrer nofollow")
+                        link_rel="noopener noreferrer nofollow", url_relative="deny")
     return Markup(cleaned)  # noqa: S704 - this is ammonia's output
 
 
