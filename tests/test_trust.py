@@ -205,3 +205,49 @@ def test_double_encoded_subjects_write_no_header_and_no_part(make_serve: Callabl
         assert leaves == ["text/plain", "text/html"], leaves
         html = parsed.get_body(("html",))
         assert html is not None and "<h1>Pay" not in html.get_content()
+
+
+# -- 5. the web edge ---------------------------------------------------------------------------
+
+def test_login_answers_before_it_looks_the_address_up(serve: Serve) -> None:
+    """With the store's write lock held elsewhere, /login still answers at once, for a known and
+    an unknown address alike: the lookup and the mail are planned after the response."""
+    import sqlite3
+
+    import pytest
+
+    if not serve.settings.database.url.startswith("sqlite"):
+        pytest.skip("holds SQLite's write lock")
+    filed(serve, mail(sender=f"Ann <{ANN}>"))
+    lock = sqlite3.connect(serve.settings.database.url.removeprefix("sqlite:///"), isolation_level=None)
+    lock.execute("BEGIN IMMEDIATE")
+    try:
+        client = browser_for(serve)
+        for address in (ANN, "nobody@example.com"):
+            started = time.monotonic()
+            assert ask_for_link(client, address).status_code == 200
+            assert time.monotonic() - started < 2.5, address
+    finally:
+        lock.execute("ROLLBACK")
+        lock.close()
+
+
+def test_the_login_rate_limit_counts_the_peer_not_x_forwarded_for(serve: Serve) -> None:
+    client = browser_for(serve)
+    statuses = []
+    for n in range(21):
+        form = client.get("/login")
+        statuses.append(client.post("/login", data={"email": f"x{n}@example.com", "csrf": csrf_of(form.text)},
+                                    headers={"X-Forwarded-For": f"203.0.113.{n}"}).status_code)
+    assert statuses == [200] * 20 + [429]
+
+
+def test_a_connection_without_a_complete_request_header_is_closed(serve: Serve) -> None:
+    import socket
+
+    with socket.create_connection(("127.0.0.1", serve.web_port), timeout=30) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # and never the blank line
+        started = time.monotonic()
+        assert sock.recv(4096) == b""
+        assert 8 < time.monotonic() - started < 20
+    assert httpx.get(f"{serve.base_url}/healthz").status_code == 200

@@ -75,10 +75,16 @@ def clean_address(value: str) -> str | None:
 
 
 def send_link(db: Database, settings: Settings, address: str) -> None:
-    """Plan the sign-in mail for staff and for addresses that take part in a case; nobody else."""
-    with db.write() as session:
-        known = address in settings.web.staff or access.is_known(session, address)
-        planned = known and plan_login_mail(session, settings, address, utcnow())
+    """Plan the sign-in mail for staff and for addresses that take part in a case; nobody else.
+
+    Runs after the response was sent, so a failure here is logged; the person asks again."""
+    try:
+        with db.write() as session:
+            known = address in settings.web.staff or access.is_known(session, address)
+            planned = known and plan_login_mail(session, settings, address, utcnow())
+    except Exception:
+        log.exception("login: could not plan a sign-in mail for %s", address)
+        return
     log.info("login: %s %s", address, "link planned" if planned else "unknown or already planned, no mail")
 
 
