@@ -10,10 +10,10 @@ from sqlmodel import Session
 
 from store.inbound import raw_of
 from store.models import Message, Participant, Revocation, Ticket, UsedLink
+from store.tickets import is_participant, outbound_bytes
 
 # A used link's row must outlive the link itself; no link lives longer than a day.
 USED_LINK_KEPT = timedelta(hours=25)
-from store.tickets import is_participant, outbound_bytes
 
 
 def aware(when: datetime) -> datetime:

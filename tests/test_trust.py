@@ -23,11 +23,11 @@ ATTACKER = "mallory@example.net"
 STAFF = "staff@support.example.com"
 
 
-def sign_in_by_mail(serve: Serve, capture: Capture, address: str) -> tuple[httpx.Client, str]:
+def sign_in_by_mail(serve: Serve, relay: Capture, address: str) -> tuple[httpx.Client, str]:
     """A real sign-in: the form, the mailed link, the confirm page and its POST."""
     client = browser_for(serve)
     assert ask_for_link(client, address).status_code == 200
-    letters = wait_until(lambda: [m for m in capture.to(address) if "sign-in" in str(m["Subject"]).lower()])
+    letters = wait_until(lambda: [m for m in relay.to(address) if "sign-in" in str(m["Subject"]).lower()])
     link = link_in(letters[-1])
     answer = follow(client, link)
     assert answer.status_code == 303 and answer.headers["location"] == "/tickets", answer.text
