@@ -240,3 +240,13 @@ def test_tickets_columns_stay_aligned_with_long_addresses_and_wide_subjects(conf
     # The table cuts a long subject; the store and the JSON keep it whole.
     assert all(len(line) < 400 for line in lines)
     assert long_subject.strip() in {t["subject"] for t in tickets(config)}
+
+
+def test_pipe_exits_75_when_postgresql_is_unreachable(tmp_path: Path) -> None:
+    """Nothing listens on that port: the quick path cannot commit, and the MTA must retry."""
+    from conftest import free_port
+
+    config = write_config(tmp_path, f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/nowhere")
+    result = run_cli(config, "ingest", "-", input=mail(subject="Nobody home"))
+    assert result.returncode == 75, result.stderr.decode()
+    assert b"store is unavailable" in result.stderr and b"Traceback" not in result.stderr
