@@ -72,8 +72,9 @@ def commit_sqlite(path: Path, row: tuple[Any, ...]) -> bool:
         raise NeedsFullPath(str(path))
     received = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
     try:
-        connection = sqlite3.connect(f"file:{path}?mode=rw", uri=True, timeout=BUSY_TIMEOUT_S,
-                                     isolation_level=None)
+        # mode=rw: never create a database here (a missing file was sent the full path above).
+        connection = sqlite3.connect(f"{path.absolute().as_uri()}?mode=rw", uri=True,
+                                     timeout=BUSY_TIMEOUT_S, isolation_level=None)
     except sqlite3.Error as exc:
         raise StoreUnavailable(str(exc)) from exc
     try:
