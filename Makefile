@@ -1,7 +1,10 @@
 # The one entry for humans and CI: make run, make test, make test-all, make bench.
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
+# Two stamps: `make run` and `make bench` install the runtime dependencies only; the test
+# tools (pytest, hypothesis, playwright, ruff) come with `make test`, `make test-all` and `make lint`.
 STAMP  := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
 # The suite mostly waits on real servers (SMTP, HTTP, IMAP, PostgreSQL): three at a time.
 TEST_WORKERS ?= 3
 
@@ -10,20 +13,24 @@ TEST_WORKERS ?= 3
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -e .
 	touch $(STAMP)
+
+$(TEST_STAMP): $(STAMP)
+	$(PY) -m pip install -q -e '.[test]'
+	touch $(TEST_STAMP)
 
 run: $(STAMP)
 	$(VENV)/bin/casedesk --config config.toml serve
 
-test: $(STAMP)
+test: $(TEST_STAMP)
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium) || true
 	$(PY) -m pytest -n $(TEST_WORKERS)
 
-test-all: $(STAMP)
+test-all: $(TEST_STAMP)
 	$(PY) -m pytest -n $(TEST_WORKERS) -m ''
 
-lint: $(STAMP)
+lint: $(TEST_STAMP)
 	$(PY) -m ruff check .
 
 bench: $(STAMP)

@@ -14,7 +14,7 @@ from datetime import timezone
 from pathlib import Path
 from typing import Any
 
-from bench import corpus, load, scale, targets
+from bench import corpus, load, pipe, scale, targets
 
 OUT = Path(__file__).resolve().parent / "out"
 # How often the filed poller and the memory sampler look.
@@ -64,6 +64,9 @@ def main(argv: list[str] | None = None) -> int:
             if dropper:
                 dropper()
     results["rows"] = rows
+    if args.pipe_runs:
+        say(f"casedesk ingest - of one small mail, {args.pipe_runs} runs per path")
+        results["pipe"] = measure_pipe(args)
     if not args.skip_100k:
         say(f"per-mail filing cost at {args.scale_sizes[0]} vs {args.scale_sizes[-1]} stored tickets")
         results["scale"] = scale.per_mail_cost(tuple(args.scale_sizes), args.scale_mails, args.rounds,
@@ -76,6 +79,20 @@ def main(argv: list[str] | None = None) -> int:
     print(table(results))
     print(f"\n(written to {OUT / 'results.json'})")
     return 0
+
+
+def measure_pipe(args: argparse.Namespace) -> dict[str, Any]:
+    """`ingest -` start-up on SQLite, and on PostgreSQL when configured."""
+    rows: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="casedesk-pipe-") as tmp:
+        rows["sqlite"] = pipe.measure(Path(tmp) / "sqlite", f"sqlite:///{Path(tmp) / 'pipe.db'}", args.pipe_runs)
+        if os.environ.get("CASEDESK_TEST_PG_URL") and not args.no_pg:
+            url, dropper = targets.pg_database(os.environ["CASEDESK_TEST_PG_URL"])
+            try:
+                rows["postgresql"] = pipe.measure(Path(tmp) / "pg", url, args.pipe_runs)
+            finally:
+                dropper()
+    return rows
 
 
 def arguments() -> argparse.ArgumentParser:
@@ -95,6 +112,8 @@ def arguments() -> argparse.ArgumentParser:
     parser.add_argument("--no-accept-only", action="store_true",
                         help="skip the diagnostic row: casedesk's SMTP edge without the ingest worker")
     parser.add_argument("--no-pg", action="store_true", help="ignore CASEDESK_TEST_PG_URL")
+    parser.add_argument("--pipe-runs", type=int, default=10, metavar="N",
+                        help="runs of `casedesk ingest -` per path for the start-up row (0: skip)")
     parser.add_argument("--preparers", type=int, default=None, metavar="N",
                         help="also a SQLite row with [filing] preparers = N, e.g. 0 to see filing in one "
                              "process (default: only the \"auto\" row)")
@@ -287,6 +306,8 @@ def table(results: dict[str, Any]) -> str:
                      f"(full table scans seen: {len(sizes[large]['full_scans'])})")
         for scan in sizes[large]["full_scans"]:
             lines.append(f"  {scan}")
+    if "pipe" in results:
+        lines.extend(pipe.lines(results["pipe"]))
     if "profile" in results:
         lines.append(f"\ningest worker profile ({results['profile']['mails']} mails, "
                      f"{results['profile']['profiled_seconds']:.1f}s profiled):")

@@ -3,27 +3,49 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import logging
-import mailbox
+import os
 import sys
+import unicodedata
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy.exc import SQLAlchemyError
+from typing import Any, NoReturn
 
 from casedesk import settings as config
 from casedesk.settings import LOG_FORMAT, ConfigError, Settings
-from store.migrate import SchemaOutOfDate
+
+# SQLAlchemy, SQLModel, alembic and the parser are imported inside the commands that need them:
+# `casedesk ingest -` (an MTA's pipe) must start in well under a second, and importing
+# SQLAlchemy and SQLModel alone takes about one (casedesk/mailgate.py).
 
 EX_USAGE = 64
 EX_DATAERR = 65
 EX_NOINPUT = 66
 EX_TEMPFAIL = 75
 EX_CONFIG = 78
+# What a shell reports for a process ended by SIGPIPE (128 + 13), as `cat` does under `| head`.
+EX_CLOSED_PIPE = 141
+# `tickets --status` values (store/models.py; tests/test_cli.py checks they agree). Not imported
+# from there: that would load SQLModel before the arguments are even read.
+STATUSES = ("awaiting_customer", "ready", "held", "closed")
+
+
+class UsageError(Exception):
+    """A wrong command line: exit 64 (EX_USAGE), never a traceback."""
+
+
+class NoInput(Exception):
+    """An input file that is not there or cannot be read: exit 66 (EX_NOINPUT)."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse exits 2 on a usage error; sysexits.h says 64, which MTAs and scripts expect."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EX_USAGE, f"{self.prog}: error: {message}\n")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,23 +53,64 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format=LOG_FORMAT)
     try:
-        settings = config.load(args.config)
-        return int(args.run(settings, args) or 0)
-    except (ConfigError, SchemaOutOfDate) as exc:
-        print(f"casedesk: {exc}", file=sys.stderr)
-        return EX_CONFIG
-    except SQLAlchemyError as exc:
-        print(f"casedesk: the store is unavailable ({type(exc).__name__}); try again later", file=sys.stderr)
-        return EX_TEMPFAIL
-    except OSError as exc:
-        print(f"casedesk: {exc}", file=sys.stderr)
-        return EX_TEMPFAIL if args.run is cmd_ingest else 1
+        settings = config.load(args.config, case_types=not quick_pipe(args))
+        status = int(args.run(settings, args) or 0)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
+        return status
+    except BrokenPipeError:
+        return closed_pipe()
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        status = failure_status(exc, args)
+        if status is None:
+            raise
+        return status
+
+
+def quick_pipe(args: argparse.Namespace) -> bool:
+    """`casedesk ingest -` alone: the MTA's pipe, which takes casedesk/mailgate.py's quick path."""
+    return args.run is cmd_ingest and args.paths == ["-"] and not args.json
+
+
+def closed_pipe() -> int:
+    """The reader went away (`casedesk tickets | head`): stop quietly, as `cat` does."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's last flush does not complain
+    return EX_CLOSED_PIPE
+
+
+def failure_status(exc: Exception, args: argparse.Namespace) -> int | None:
+    """One line and an exit status for the failures an operator or an MTA must tell apart.
+
+    The SQLAlchemy and schema exception types are looked up only if their modules were
+    loaded: an exception cannot be of a type from a module that was never imported.
+    """
+    sa_errors = sys.modules.get("sqlalchemy.exc")
+    migrate = sys.modules.get("store.migrate")
+    from casedesk.mailgate import StoreUnavailable
+
+    if isinstance(exc, UsageError):
+        print(f"casedesk: {exc}", file=sys.stderr)
+        return EX_USAGE
+    if isinstance(exc, NoInput):
+        print(f"casedesk: {exc}", file=sys.stderr)
+        return EX_NOINPUT
+    if isinstance(exc, ConfigError) or (migrate and isinstance(exc, migrate.SchemaOutOfDate)):
+        print(f"casedesk: {exc}", file=sys.stderr)
+        return EX_CONFIG
+    if isinstance(exc, StoreUnavailable) or (sa_errors and isinstance(exc, sa_errors.SQLAlchemyError)):
+        cause = exc.args[0] if isinstance(exc, StoreUnavailable) and exc.args else type(exc).__name__
+        print(f"casedesk: the store is unavailable ({cause}); try again later", file=sys.stderr)
+        return EX_TEMPFAIL
+    if isinstance(exc, OSError):
+        print(f"casedesk: {exc}", file=sys.stderr)
+        return EX_TEMPFAIL if args.run is cmd_ingest else 1
+    return None
 
 
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="casedesk", description="Support mail in, complete cases out.")
+    top = Parser(prog="casedesk", description="Support mail in, complete cases out.")
     top.add_argument("--config", help="config file (default: $CASEDESK_CONFIG or ./config.toml)")
     top.add_argument("-v", "--verbose", action="store_true", help="log every decision")
     commands = top.add_subparsers(required=True, metavar="COMMAND")
@@ -65,8 +128,8 @@ def parser() -> argparse.ArgumentParser:
     fetch.add_argument("--once", action="store_true", required=True,
                        help="one pass over every mailbox, then exit (for cron; serve fetches continuously)")
     tickets = command("tickets", cmd_tickets, "list cases, newest activity first")
-    tickets.add_argument("--status", help="awaiting_customer, ready, held or closed")
-    tickets.add_argument("--type", dest="case_type", help="a case type key")
+    tickets.add_argument("--status", choices=STATUSES, help="awaiting_customer, ready, held or closed")
+    tickets.add_argument("--type", dest="case_type", help="a case type key ([[case_types]] key)")
     tickets.add_argument("--json", action="store_true")
     show = command("show", cmd_show, "one case with its checklist and messages")
     show.add_argument("ref")
@@ -95,6 +158,8 @@ def open_store(settings: Settings) -> Any:
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import asyncio
+
     from casedesk.serve import serve
 
     if not args.verbose:
@@ -108,7 +173,38 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
-    """Same path as SMTP: commit raw bytes (dedupe by Message-ID), then file them."""
+    """Same path as SMTP: commit raw bytes (dedupe by Message-ID), then file them.
+
+    A lone `-` (an MTA's pipe) takes the quick path of casedesk/mailgate.py: the raw bytes are
+    committed and the running serve files them. Files and folders (a backlog) are filed here.
+    """
+    check_inputs(args.paths)
+    piped = sys.stdin.buffer.read(settings.smtp.max_message_size + 1) if "-" in args.paths else b""
+    if len(piped) > settings.smtp.max_message_size:
+        print(f"casedesk: the mail is larger than [smtp] max_message_size "
+              f"({settings.smtp.max_message_size} bytes); not stored", file=sys.stderr)
+        return EX_DATAERR
+    if quick_pipe(args):
+        if pipe_commit(settings, piped):
+            return 0
+        settings = config.load(settings.path)  # the full path files in-process: it needs the case types
+    return ingest_here(settings, args, piped)
+
+
+def pipe_commit(settings: Settings, data: bytes) -> bool:
+    """Commit a piped mail the quick way; False when this store needs the in-process path."""
+    from casedesk.mailgate import NeedsFullPath, commit
+
+    try:
+        committed = commit(settings.database.url, data)
+    except NeedsFullPath:
+        return False
+    print(f"casedesk: {int(committed.new)} new, {int(not committed.new)} already stored", file=sys.stderr)
+    return True
+
+
+def ingest_here(settings: Settings, args: argparse.Namespace, piped: bytes) -> int:
+    """Commit every mail and file it in this process, with a progress bar on a terminal."""
     from ingest.parse import message_id_of
     from ingest.worker import Worker
     from store.inbound import Incoming, accept
@@ -118,7 +214,7 @@ def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
     worker = Worker(db, settings, owner)
     results: list[dict[str, Any]] = []
     new = duplicates = 0
-    for source, data in with_progress(read_mails(args.paths)):
+    for source, data in with_progress(read_mails(args.paths, piped)):
         raw_id = accept(db, [Incoming(message_id_of(data), data, source="ingest")], owner)[0]
         filed = worker.drain() if raw_id else 0
         new += bool(raw_id)
@@ -128,6 +224,23 @@ def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
         print(json.dumps(results, indent=2))
     print(f"casedesk: {new} new, {duplicates} already stored", file=sys.stderr)
     return 0
+
+
+def check_inputs(paths: list[str]) -> None:
+    """Every path exists and can be read, before anything is stored: a typo ingests nothing.
+
+    66 (EX_NOINPUT), not 75: retrying will not make a missing file appear.
+    """
+    for path in paths:
+        if path == "-":
+            continue
+        target = Path(path)
+        if not target.exists():
+            raise NoInput(f"{path}: no such file")
+        if not os.access(target, os.R_OK):
+            raise NoInput(f"{path}: cannot read it (permission denied)")
+        if not (target.is_file() or (target.is_dir() and (target / "cur").is_dir())):
+            raise NoInput(f"{path}: not a mail file, mbox or Maildir")
 
 
 def cmd_fetch(settings: Settings, args: argparse.Namespace) -> int:
@@ -158,11 +271,14 @@ def cmd_fetch(settings: Settings, args: argparse.Namespace) -> int:
     return status
 
 
-def read_mails(paths: list[str]) -> Iterator[tuple[str, bytes]]:
-    """(source, bytes) for every mail in the given files, mboxes and Maildirs; '-' is stdin."""
+def read_mails(paths: list[str], piped: bytes = b"") -> Iterator[tuple[str, bytes]]:
+    """(source, bytes) for every mail in the given files, mboxes and Maildirs; '-' is `piped`
+    (stdin, read once by the caller)."""
+    import mailbox
+
     for path in paths:
         if path == "-":
-            yield "-", sys.stdin.buffer.read()
+            yield "-", piped
             continue
         target = Path(path)
         if target.is_dir() and (target / "cur").is_dir():
@@ -175,7 +291,7 @@ def read_mails(paths: list[str]) -> Iterator[tuple[str, bytes]]:
         elif target.is_file():
             yield path, target.read_bytes()
         else:
-            raise FileNotFoundError(f"{path}: not a mail file, mbox or Maildir")
+            raise NoInput(f"{path}: not a mail file, mbox or Maildir")
 
 
 def is_mbox(path: Path) -> bool:
@@ -198,17 +314,62 @@ def cmd_tickets(settings: Settings, args: argparse.Namespace) -> int:
     from store.tickets import list_tickets
     from store.views import ticket_summary
 
+    known_types = [case_type.key for case_type in settings.case_types]
+    if args.case_type is not None and args.case_type not in known_types:
+        raise UsageError(f"tickets --type: unknown case type {args.case_type!r}; "
+                         f"choose from {', '.join(known_types)}")
     db = open_store(settings)
     with db.read() as session:
         rows = [ticket_summary(t) for t in list_tickets(session, status=args.status, case_type=args.case_type)]
     if args.json:
         print(json.dumps(rows, indent=2, ensure_ascii=False))
         return 0
-    for row in rows:
-        missing = ", ".join(row["missing"]) or "-"
-        print(f"{row['ref']:<11} {row['status']:<18} {row['case_type'] or '?':<22} "
-              f"{row['customer']:<30} {row['subject'][:40]}  missing: {missing}")
+    for line in table([[row["ref"], row["status"], row["case_type"] or "?", row["customer"],
+                        row["subject"], "missing: " + (", ".join(row["missing"]) or "-")] for row in rows]):
+        print(line)
     return 0
+
+
+# Display widths: an address or subject longer than this is cut (with "…") in the table only.
+COLUMN_LIMITS = (12, 18, 24, 48, 48, 0)
+
+
+def table(rows: list[list[str]]) -> list[str]:
+    """Rows as aligned text columns, each as wide as its widest cell (up to COLUMN_LIMITS).
+
+    Cells are shown safely: control characters (a mail's subject may carry terminal escapes)
+    become spaces, and East Asian wide characters count two columns.
+    """
+    cells = [[cut(shown(cell), limit) for cell, limit in zip(row, COLUMN_LIMITS)] for row in rows]
+    widths = [max((width(row[i]) for row in cells), default=0) for i in range(len(COLUMN_LIMITS))]
+    lines = []
+    for row in cells:
+        padded = [cell + " " * (widths[i] - width(cell)) for i, cell in enumerate(row[:-1])]
+        lines.append("  ".join([*padded, row[-1]]).rstrip())
+    return lines
+
+
+def shown(text: str) -> str:
+    return "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text)
+
+
+def width(text: str) -> int:
+    """Terminal columns: wide and full-width characters take two, combining marks none."""
+    return sum(0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+               for ch in text)
+
+
+def cut(text: str, limit: int) -> str:
+    """`text` cut to `limit` columns with a trailing "…" (0: no limit)."""
+    if not limit or width(text) <= limit:
+        return text
+    out, used = [], 0
+    for ch in text:
+        if used + width(ch) > limit - 1:
+            break
+        out.append(ch)
+        used += width(ch)
+    return "".join(out) + "…"
 
 
 def cmd_show(settings: Settings, args: argparse.Namespace) -> int:
@@ -243,9 +404,12 @@ def cmd_raw(settings: Settings, args: argparse.Namespace) -> int:
     db = open_store(settings)
     with db.read() as session:
         ticket = ticket_by_ref(session, args.ref)
-        messages = messages_of(session, ticket) if ticket else []
+        if ticket is None:
+            print(f"casedesk: no case {args.ref}", file=sys.stderr)
+            return EX_NOINPUT
+        messages = messages_of(session, ticket)
         if not 1 <= args.n <= len(messages):
-            print(f"casedesk: {args.ref} has no message {args.n}", file=sys.stderr)
+            print(f"casedesk: {args.ref} has no message {args.n} (it has {len(messages)})", file=sys.stderr)
             return EX_NOINPUT
         data = message_bytes(session, messages[args.n - 1]) or b""
     sys.stdout.buffer.write(data)

@@ -40,6 +40,8 @@ def automatic_reason(mail: ParsedMail, mail_from: str | None, own_domains: tuple
         return "delivery or read report"
     if not mail.from_addr:
         return "no sender address"
+    if "@" not in mail.from_addr:  # "MAILER-DAEMON" with no domain: a system, never a customer
+        return f"sender without a domain: {mail.from_addr}"
     if _SYSTEM_SENDER.match(mail.from_addr):
         return f"system sender {mail.from_addr}"
     domain = mail.message_id.rpartition("@")[2].lower()

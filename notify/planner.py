@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from casedesk.links import my_tickets_link
 from casedesk.outmail import compose
-from casedesk.settings import Settings
+from casedesk.settings import FollowupSettings, Settings
 from notify.policy import Plan, Sent, due_mail, next_step, stale, utc
 from notify.render import render
 from store.db import Database
@@ -31,18 +31,30 @@ def history(rows: list[Outbox]) -> list[Sent]:
     return [Sent(r.key, r.kind, None if r.status == PENDING else (r.sent_at or r.next_attempt_at)) for r in rows]
 
 
+# The [followup] timings each store's stored due times were last worked out with, in this
+# process (by database URL). Only the first tick after a start, or after the timings changed,
+# finds a difference.
+_timings_used: dict[str, FollowupSettings] = {}
+
+
 def plan_due(db: Database, settings: Settings, now: datetime) -> int:
     """Plan every mail due at `now`; returns how many rows were inserted.
 
     Only cases whose next step fell due, or that changed since their last decision, are read
-    (`cases_to_follow_up`); each decision stores when the case next needs a look.
+    (`cases_to_follow_up`); each decision stores when the case next needs a look. That stored
+    time is only an index: every decision works the due times out again from the stored event
+    times (the customer's last message, when each mail left) and the current [followup]
+    timings. So that changed timings reach the cases already waiting, the first tick with
+    timings other than those the stored times came from reads every waiting case once.
     """
+    recheck = _timings_used.get(db.url) != settings.followup
     with db.read() as session:
-        ids = cases_to_follow_up(session, now)
+        ids = cases_to_follow_up(session, now, every_waiting_case=recheck)
     planned = 0
     for start in range(0, len(ids), BATCH):
         with db.write() as session:
             planned += plan_batch(session, settings, ids[start:start + BATCH], now)
+    _timings_used[db.url] = settings.followup
     return planned
 
 

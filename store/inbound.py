@@ -15,6 +15,11 @@ from store.db import Database
 from store.models import RawMail, utcnow
 
 
+# The `accepted_by` of mail that `casedesk ingest -` committed without filing it
+# (casedesk/mailgate.py PIPE_OWNER): any instance files it at once, as if its own listener took it.
+PIPE_OWNER = "ingest-pipe"
+
+
 @dataclass(frozen=True)
 class Incoming:
     """A mail as it arrived: envelope, bytes, and its (possibly synthetic) Message-ID."""
@@ -67,7 +72,8 @@ def pending(session: Session, owner: str, orphan_after: timedelta, limit: int) -
     """Unprocessed mail this instance accepted, and any other instance's that waited too long.
 
     Each `casedesk serve` drains what its own listener took, so instances on one PostgreSQL
-    do not parse the same mail; a crashed instance's leftovers are picked up by whoever is up.
+    do not parse the same mail; a crashed instance's leftovers are picked up by whoever is up,
+    and piped mail (PIPE_OWNER) by every instance at once (the claim files it once).
     The bytes are left out: they are read where the mail is parsed.
     """
     stale = utcnow() - orphan_after
@@ -75,7 +81,7 @@ def pending(session: Session, owner: str, orphan_after: timedelta, limit: int) -
         select(RawMail)
         .options(defer(RawMail.data))  # type: ignore[arg-type]  # read where the mail is parsed
         .where(RawMail.processed_at.is_(None))  # type: ignore[union-attr]
-        .where(or_(RawMail.accepted_by == owner, RawMail.received_at < stale))
+        .where(or_(RawMail.accepted_by.in_([owner, PIPE_OWNER]), RawMail.received_at < stale))  # type: ignore[attr-defined]
         .order_by(RawMail.id)  # type: ignore[arg-type]
         .limit(limit)
     )

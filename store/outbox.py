@@ -189,13 +189,17 @@ def outbox_of(session: Session, ticket_id: int) -> list[Outbox]:
     return rows_of(session, [ticket_id])
 
 
-def cases_to_follow_up(session: Session, now: datetime) -> list[int]:
+def cases_to_follow_up(session: Session, now: datetime, every_waiting_case: bool = False) -> list[int]:
     """Ids of the cases the follow-up policy must look at now: those whose next step fell due by
     `now`, and those whose last decision is out of date (never made, or the case's `updated_at` or
     `status` moved since). Each half is one index lookup (ix_ticket_followup_due and the partial
     ix_ticket_followup_stale), so a tick reads what changed or fell due, not every open case.
+
+    `every_waiting_case` takes every case with a next step at all, due or not: after the
+    [followup] timings changed, the stored due times are those of the old timings.
     """
-    due = select(Ticket.id).where(Ticket.followup_due_at <= now)  # type: ignore[operator]
+    due = select(Ticket.id).where(
+        Ticket.followup_due_at.is_not(None) if every_waiting_case else Ticket.followup_due_at <= now)  # type: ignore[union-attr,operator]
     # The same condition as the partial index's, so both SQLite and PostgreSQL can use it.
     stale = select(Ticket.id).where(or_(
         Ticket.followup_seen_at.is_(None),  # type: ignore[union-attr]

@@ -43,3 +43,18 @@ def test_every_cli_command_is_in_the_readme() -> None:
     commands = parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
     for name in commands:
         assert f"`casedesk {name}" in README, f"README does not document casedesk {name}"
+
+
+def test_make_run_installs_the_runtime_dependencies_only(tmp_path) -> None:
+    """`make run` on a fresh machine: no test tools; `make test` adds them (dry runs of make)."""
+    import subprocess
+
+    def installs(target: str) -> list[str]:
+        dry = subprocess.run(["make", "-n", f"VENV={tmp_path / 'venv'}", target], cwd=ROOT,
+                             capture_output=True, text=True, check=True)
+        return [line for line in dry.stdout.splitlines() if "pip install" in line and "--upgrade pip" not in line]
+
+    assert installs("run") == [f"{tmp_path / 'venv'}/bin/python -m pip install -q -e ."]
+    assert installs("bench") == installs("run")
+    assert any("'.[test]'" in line for line in installs("test"))
+    assert any("'.[test]'" in line for line in installs("lint"))

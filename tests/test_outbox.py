@@ -417,3 +417,24 @@ def test_the_cap_counts_a_mailbox_however_it_is_spelled(db: Database) -> None:
         claimed, suppressed = claim(session, NOW, limit=50, lease=sender.LEASE, cap=sender.CAP, window=sender.WINDOW)
     assert len(claimed) == sender.CAP and len(suppressed) == 1
     assert {r.recipient for r in rows(db)} == {"ann@example.com"}
+
+
+
+
+def test_changed_followup_timings_apply_to_cases_already_waiting(db: Database, settings: Settings) -> None:
+    """Due times are worked out at each decision from the stored event times, never frozen:
+    a shorter [followup] first_request_after (after a restart) reaches a case decided on before."""
+    slow = replace(settings, followup=replace(settings.followup, first_request_after=timedelta(hours=1)))
+    ticket = open_case(db, ["case_type"])
+    assert run_tick(slow, db, "me", NOW + timedelta(seconds=1)).planned == 0
+    with db.read() as session:
+        assert session.get(Ticket, ticket.id).followup_due_at == NOW + timedelta(hours=1)  # type: ignore[union-attr]
+    assert to_follow_up(db, NOW + timedelta(seconds=2)) == []  # by the stored time, not yet
+    # The operator shortens the wait to 1 s and restarts: the case is due at once.
+    assert run_tick(settings, db, "me", NOW + timedelta(seconds=2)).planned == 1
+    assert kinds_of(db, ticket) == ["first"]
+    # A longer reminder_every after that holds the reminder back past its old due time (3 s).
+    patient = replace(settings, followup=replace(settings.followup, reminder_every=timedelta(hours=2)))
+    assert run_tick(patient, db, "me", NOW + timedelta(seconds=4)).planned == 0
+    assert run_tick(patient, db, "me", NOW + timedelta(hours=2, seconds=3)).planned == 1
+    assert kinds_of(db, ticket) == ["first", "reminder"]

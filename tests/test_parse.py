@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import json
+from email.header import Header
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -12,13 +14,13 @@ from conftest import CORPUS, run_cli, write_config
 from ingest.parse import message_id_of, parse
 
 # Zammad fixtures whose sender/subject we knowingly read differently from Zammad's 2023 result:
-# spam whose 8-bit headers lie about their charset, headers destroyed by bad folding, and
-# encoded words inside an addr-spec, which RFC 2047 forbids and we keep literally (mail117/118:
-# decoding them is how an attacker spoofs an address).
-ZAMMAD_KNOWN_DIFFERENT = {
-    "mail017", "mail018", "mail035", "mail046", "mail053", "mail054", "mail068", "mail076",
-    "mail093", "mail117", "mail118",
-}
+# mail018 is a UTF-7 encoded word folded across lines, which we decode ("Übermittlungsstatus")
+# and Zammad left as "+ANw-bermittlungsstatus"; mail035 and mail076 are spam whose broken From
+# Zammad keeps with quotes and a stray ">"; mail117/118 hide encoded words inside an addr-spec,
+# which RFC 2047 forbids and we keep literally (decoding them is how an attacker spoofs an address).
+ZAMMAD_KNOWN_DIFFERENT = {"mail018", "mail035", "mail076", "mail117", "mail118"}
+# Issue 15: at least this many of Zammad's 118 mails with the sender and subject it expects.
+ZAMMAD_AT_LEAST = 112
 
 
 def test_plain_mail() -> None:
@@ -131,9 +133,147 @@ def test_corpus_senders_and_subjects_match_zammad() -> None:
         name = Path(row["file"]).stem
         same = (mail.from_addr == expect.get("from_email", "").lower()
                 and mail.subject.strip() == (expect.get("subject") or "").strip())
-        if not same and name not in ZAMMAD_KNOWN_DIFFERENT:
+        if not same:
             wrong.append((name, mail.from_addr, mail.subject[:60]))
-    assert wrong == []
+    assert [w for w in wrong if w[0] not in ZAMMAD_KNOWN_DIFFERENT] == []
+    assert len(expectations_of("zammad")) - len(wrong) >= ZAMMAD_AT_LEAST
+
+
+def expectations_of(source: str) -> list[dict]:
+    rows = [json.loads(line) for line in (CORPUS / "expectations.jsonl").read_text().splitlines()]
+    return [row for row in rows if row["source"] == source]
+
+
+def test_zammad_mails_each_filed_on_its_own_keep_sender_and_subject(tmp_path: Path) -> None:
+    """Every Zammad mail through accept and the filing worker under its own id (many share a
+    Message-ID, and dedupe is right to merge those): the stored message has the sender and the
+    subject Zammad expects for at least ZAMMAD_AT_LEAST of them."""
+    corpus_rows()
+    from sqlmodel import select
+
+    from casedesk import settings as config
+    from ingest.worker import Worker
+    from store.db import Database
+    from store.inbound import Incoming, accept
+    from store.models import Message, RawMail
+
+    url = f"sqlite:///{tmp_path / 'zammad.db'}"
+    settings = config.load(str(write_config(tmp_path, url)))
+    db = Database(url)
+    db.create_schema()
+    rows = expectations_of("zammad")
+    mails = [Incoming(f"zammad-{n}@corpus.test", corpus_bytes(row["file"]), source="ingest") for n, row in enumerate(rows)]
+    assert all(accept(db, mails, "zammad-test"))
+    Worker(db, settings, "zammad-test").drain()
+    with db.read() as session:
+        stored = {raw_id: (sender, subject) for raw_id, sender, subject in session.execute(
+            select(RawMail.message_id, Message.from_addr, Message.subject).join(Message, Message.raw_id == RawMail.id))}
+    db.dispose()
+    assert len(stored) == len(rows)
+    same = [n for n, row in enumerate(rows)
+            if stored[f"zammad-{n}@corpus.test"] == (row["expect"].get("from_email", "").lower(),
+                                                      (row["expect"].get("subject") or "").strip())]
+    assert len(same) >= ZAMMAD_AT_LEAST, len(same)
+
+
+def test_rfc2047_keeps_the_spaces_rfc2047_keeps() -> None:
+    subject = "Fel förfallodatum tolkas på fakturor från Telia"
+    message = EmailMessage()
+    message["From"] = "a@example.com"
+    message["Subject"] = subject
+    assert b"=?utf-8?" in message.as_bytes()  # encoded and folded, as Python's own mail writes it
+    assert parse(message.as_bytes()).subject == subject
+    folded = Header(subject, "utf-8", maxlinelen=40).encode()
+    assert "\n" in folded
+    assert parse(f"Subject: {folded}\r\n\r\n".encode()).subject == subject
+    cases = {
+        "=?utf-8?q?a?= b": "a b", "a =?utf-8?q?b?=": "a b", "=?utf-8?q?a?= =?utf-8?q?b?=": "ab",
+        "=?utf-8?q?a?=\r\n =?utf-8?q?b?=": "ab", "=?utf-8?q?a_?= =?utf-8?q?b?=": "a b",
+        "Re: =?iso-8859-1?q?R=E4kning?= 41220 (=?utf-8?b?w6XDpMO2?=)": "Re: Räkning 41220 (åäö)",
+        "=?utf-8?q?broken": "=?utf-8?q?broken", "=?utf-8?x?a?=": "=?utf-8?x?a?=",
+    }
+    for header, text in cases.items():
+        assert parse(f"Subject: {header}\r\n\r\n".encode()).subject == text, header
+
+
+def test_a_character_split_over_two_encoded_words_survives() -> None:
+    data = "整体提升".encode("utf-8")
+    words = [base64.b64encode(data[:5]).decode(), base64.b64encode(data[5:]).decode()]
+    raw = f"Subject: =?utf-8?B?{words[0]}?=\r\n =?utf-8?B?{words[1]}?=\r\n\r\n".encode()
+    assert parse(raw).subject == "整体提升"
+
+
+def encoded(text: str, charset: str, label: str | None = None) -> str:
+    return f"=?{label or charset}?B?{base64.b64encode(text.encode(charset)).decode()}?="
+
+
+@pytest.mark.parametrize(("header", "expected"), [
+    # UTF-7, under its IANA label and the old Microsoft one, in B and in Q.
+    (encoded("Übermittlungsstatus", "utf-7"), "Übermittlungsstatus"),
+    ("=?unicode-1-1-utf-7?Q?+ANw-bermittlungsstatus?=", "Übermittlungsstatus"),
+    # GB2312 on the label, GB18030 in the bytes (the euro sign and 4-byte characters are not in GB2312).
+    (encoded("价格 €12 𠀀", "gb18030", "gb2312"), "价格 €12 𠀀"),
+    (encoded("价格", "gb2312"), "价格"),
+    # ISO-2022-JP, plain and with the NEC circled digits Windows writes (CP50220).
+    (encoded("請求書の確認", "iso2022_jp", "ISO-2022-JP"), "請求書の確認"),
+    ("=?ISO-2022-JP?B?" + base64.b64encode(b"\x1b$B-!-\"\x1b(B").decode() + "?=", "①②"),
+    # Big5 on the label, with the euro sign and the ETEN 碁 that strict Big5 lacks.
+    (encoded("發票 €5 碁", "cp950", "big5"), "發票 €5 碁"),
+    (encoded("發票號碼", "big5"), "發票號碼"),
+])
+def test_cjk_and_utf7_headers_decode(header: str, expected: str) -> None:
+    assert parse(f"From: a@example.com\r\nSubject: {header}\r\n\r\nx".encode()).subject == expected
+
+
+def test_raw_8bit_headers_use_the_charset_the_mail_declares() -> None:
+    """No label at all on the header: the body's charset is the best guess (Zammad does the same)."""
+    for text, charset in (("转发：整体提升", "gb2312"), ("ツール", "shift_jis"), ("請求書", "iso-2022-jp")):
+        data = text.encode("cp932" if charset == "iso-2022-jp" else charset)
+        raw = (b"From: a@example.com\r\nSubject: " + data + b"\r\nContent-Type: text/plain; charset="
+               + charset.encode() + b"\r\n\r\nx")
+        assert parse(raw).subject == text, charset
+    # Valid UTF-8 stays UTF-8 whatever the body says.
+    raw = "Subject: Fråga\r\nContent-Type: text/plain; charset=gb2312\r\n\r\nx".encode()
+    assert parse(raw).subject == "Fråga"
+
+
+def test_long_subjects_are_kept_whole() -> None:
+    subject = "Fakturan " + " ".join(f"rad{n}" for n in range(2000))
+    message = EmailMessage()
+    message["From"] = "a@example.com"
+    message["Subject"] = subject
+    assert len(subject) > 10_000
+    assert parse(message.as_bytes()).subject == subject
+
+
+def test_mailer_daemon_without_a_domain_is_kept_as_the_sender() -> None:
+    from ingest.automatic import automatic_reason
+
+    raw = b"From: MAILER-DAEMON (Mail Delivery System)\r\nSubject: Undelivered Mail\r\n\r\nsorry"
+    mail = parse(raw)
+    assert (mail.from_addr, mail.from_name) == ("mailer-daemon", "Mail Delivery System")
+    assert automatic_reason(mail, "", ()) is not None  # never answered
+    # Junk without an address is still no sender.
+    assert parse(b"From: two words\r\n\r\nx").from_addr == ""
+
+
+def test_synthetic_message_id_is_the_same_whatever_the_line_endings() -> None:
+    lf = b"From: a@example.com\nSubject: no id\n folded\n\nline one\nline two"
+    crlf = lf.replace(b"\n", b"\r\n") + b"\r\n"  # as an SMTP client sends it
+    assert message_id_of(lf) == message_id_of(crlf) == message_id_of(lf + b"\n")
+    assert message_id_of(lf) != message_id_of(lf.replace(b"two", b"three"))
+
+
+def test_a_broken_header_block_is_repaired_for_the_header_fields() -> None:
+    junk_first = b"\n---- Original email message ----\nFrom: Ann <ann@example.com>\nSubject: Hello\n\nbody"
+    assert (parse(junk_first).from_addr, parse(junk_first).subject) == ("ann@example.com", "Hello")
+    lost_fold = (b"Received: by mx\nX-Tracker: AAAA\nBBBB+CCCC/DDDD\nFrom: Bo <bo@example.com>\n"
+                 b"Subject: Lost folding\n\nbody")
+    mail = parse(lost_fold)
+    assert (mail.from_addr, mail.subject) == ("bo@example.com", "Lost folding")
+    assert "header block repaired" in mail.defects
+    # A mail that has no headers at all stays without a sender.
+    assert parse(b"just some text\nInvoice ID: 41220\n\nmore").from_addr == ""
 
 
 def test_whole_corpus_through_the_pipeline(tmp_path: Path, sqlite_url: str) -> None:
