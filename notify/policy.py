@@ -29,6 +29,8 @@ from store.models import AWAITING_CUSTOMER, CLOSED, HELD, READY, Ticket
 FIRST, REMINDER, WARNING, CLOSING, COMPLETE = "first", "reminder", "warning", "closed", "complete"
 # Kinds that only make sense while the case still waits for the same customer message.
 FOLLOW_UPS = (REMINDER, WARNING)
+# Kinds that ask the customer for something; a case completed after one of them is confirmed.
+ASKING = (FIRST, REMINDER, WARNING)
 
 
 @dataclass(frozen=True)
@@ -121,17 +123,19 @@ def next_step(ticket: Ticket, sent_history: Sequence[Sent], settings: Settings) 
 
 
 def confirmation(ticket: Ticket, first: Sent, by_key: dict[str, Sent], settings: Settings) -> Plan | None:
-    """The `complete` mail for a case our first mail asked for something, once that mail has left.
+    """The `complete` mail for a case we asked for something, once the customer's answer made it
+    complete.
 
     It waits `first_request_after` after the customer's last message, as the first mail does, so a
-    burst of replies gets one confirmation; a case whose first mail already said "complete", or
-    that was confirmed before, gets nothing.
+    burst of replies gets one confirmation. Nothing when no mail of ours has asked yet (the first
+    mail already said "complete"), when the customer has not written since we first asked (a case
+    completed by `casedesk reprocess`, or planned before this mail existed), or when the case was
+    confirmed before.
     """
-    if first.kind != FIRST or first.at is None or complete_key(ticket) in by_key:
+    asked = [utc(row.at) for row in by_key.values() if row.kind in ASKING and row.at is not None]
+    if first.at is None or not asked or complete_key(ticket) in by_key:
         return None
-    # A case becomes complete by the customer's answer; without one since our first mail (a case
-    # planned before this mail existed, or completed by `casedesk reprocess`) nothing is said.
-    if utc(ticket.last_customer_at) <= utc(first.at):
+    if utc(ticket.last_customer_at) <= min(asked):
         return None
     due = max(utc(first.at), utc(ticket.last_customer_at) + settings.followup.first_request_after)
     return Plan(complete_key(ticket), COMPLETE, 0, due)

@@ -63,6 +63,12 @@ def test_complete_case_gets_the_acknowledgement_and_nothing_more() -> None:
     # A later "thanks" from the customer changes nothing: the first mail already said so.
     complete.last_customer_at = T0 + 31 * R
     assert run(complete, T0 + 60 * R, history=history) == []
+    # Incomplete again (a reprocess), asked by a reminder, then completed by an answer: confirmed once.
+    complete.status, complete.missing, complete.last_customer_at = AWAITING_CUSTOMER, ["invoice_id"], T0 + 61 * R
+    history += [Sent(p.key, p.kind, at) for p, at in run(complete, T0 + 62 * R, history=history)]
+    assert [s.kind for s in history] == ["complete", "reminder"]
+    complete.status, complete.missing, complete.last_customer_at = READY, [], T0 + 62 * R + timedelta(hours=1)
+    assert [p.key for p, _ in run(complete, T0 + 90 * R, history=history)] == ["CASE-1001:complete"]
 
 
 def test_a_case_that_becomes_complete_gets_one_confirmation_then_nothing_more() -> None:
