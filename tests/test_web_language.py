@@ -115,6 +115,8 @@ def test_error_pages_are_styled_and_in_the_browsers_language(desk: tuple[Serve, 
     assert lang_of(missing.text) == "sv"
     wrong = httpx.post(f"{serve.base_url}/tickets")
     assert wrong.status_code == 405 and "<h1>Not allowed</h1>" in wrong.text and "GET" in wrong.headers["allow"]
+    api = httpx.get(f"{serve.base_url}/api/no/such/thing")
+    assert api.status_code == 404 and api.json() == {"error": "no such route"}
     asa = sign_in(serve, ASA)
     unknown = asa.get("/tickets/CASE-999999")
     assert unknown.status_code == 404 and "<h1>Not found</h1>" in unknown.text and ASA in unknown.text
@@ -151,7 +153,7 @@ def test_no_english_left_on_a_swedish_page(desk: tuple[Serve, dict[str, str]]) -
         assert not re.search(rf"\b{word}\b", visible), word
 
 
-def test_config_path_is_not_needed_for_templates(tmp_path: Path) -> None:
+def test_shipped_templates_are_found_from_any_directory(tmp_path: Path) -> None:
     """The shipped templates are found from the code's own location, whatever the directory."""
     import subprocess
     import sys

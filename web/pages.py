@@ -11,7 +11,7 @@ from urllib.parse import quote, urlencode
 
 from sqlmodel import Session
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from casedesk.casetypes import CaseType
 from casedesk.settings import Settings
@@ -80,6 +80,10 @@ def forbidden(request: Request, viewer: auth.Viewer | None,
 def error_page(request: Request, exc: Exception) -> Response:
     """Starlette's own 404 (no such route), 405 and any 403 as our styled page, never plain text."""
     code = getattr(exc, "status_code", 500)
+    if request.url.path.startswith("/api/"):
+        # The API answers in JSON, as its own 404s do.
+        reason = "no such route" if code == 404 else "not allowed"
+        return JSONResponse({"error": reason}, status_code=code, headers=getattr(exc, "headers", None))
     viewer = auth.viewer_of(request)
     if code == 404:
         return not_found(request, viewer, "There is no such page.")
