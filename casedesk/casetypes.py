@@ -63,6 +63,14 @@ class FieldSpec:
     body: bool = False
     # Required also when any of these holds: "ask if it applies" made explicit.
     required_when: tuple[Condition, ...] = ()
+    # Where the customer finds the value ("in the General section of the invoice"): our request
+    # mails print it under the field's fill-in line, so the ask says where to look, not only what.
+    hint: str = ""
+    hint_sv: str = ""
+    # For a list with min_items: how to say what remains, as (one, many) with {n} for the count
+    # ("1 more invoice example", "{n} more invoice examples").
+    more: tuple[str, ...] = ()
+    more_sv: tuple[str, ...] = ()
 
     def all_labels(self) -> tuple[str, ...]:
         """The English and Swedish labels plus their variants, without duplicates."""
@@ -208,7 +216,17 @@ def field_spec(table: Any, at: str, index: int) -> FieldSpec:
         attachments=strings(table, "attachments", where),
         table_headers=strings(table, "table_headers", where), body=flag(table, "body", where, False),
         required_when=conditions(table.get("required_when", []), f"{where}.required_when"),
+        hint=text(table, "hint", where, ""), hint_sv=text(table, "hint_sv", where, ""),
+        more=one_and_many(table, "more", where), more_sv=one_and_many(table, "more_sv", where),
     )
+
+
+def one_and_many(table: dict[str, Any], name: str, where: str) -> tuple[str, ...]:
+    """["1 more invoice example", "{n} more invoice examples"]: the singular and plural wording."""
+    value = strings(table, name, where)
+    if value and (len(value) != 2 or "{n}" not in value[1]):
+        raise ValueError(f'{where}.{name}: expected ["one ...", "{{n}} ..."] (singular, then plural with {{n}})')
+    return value
 
 
 def check_regex(pattern: str, where: str) -> None:

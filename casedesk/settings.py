@@ -51,6 +51,12 @@ class SmtpSettings:
     auth_required: bool = False
 
 
+DEFAULT_SIGNATURE = "Invoice Automation Support"
+DEFAULT_TIMEZONE = "Europe/Stockholm"
+# A signature is a sign-off, not a letter: bounded so a typo cannot put a novel under every mail.
+MAX_SIGNATURE = 500
+
+
 @dataclass(frozen=True)
 class OutboundSettings:
     transport: str = "maildir"
@@ -58,6 +64,10 @@ class OutboundSettings:
     host: str = "127.0.0.1"
     port: int = 25
     from_: str = "Support <support@support.example.com>"
+    # The sign-off under every mail we send; a mature desk signs as the product's support team.
+    signature: str = DEFAULT_SIGNATURE
+    # A folder of mail templates that replace the shipped ones file by file (None: shipped only).
+    templates: Path | None = None
 
     @property
     def from_address(self) -> str:
@@ -80,6 +90,8 @@ class WebSettings:
     link_ttl: timedelta = timedelta(hours=24)
     # Proxies whose X-Forwarded-For is believed (rate limits count the client they name); none by default.
     trusted_proxies: tuple[str, ...] = ()
+    # Times on the pages are shown in this zone (IANA name); the UTC time is in a title attribute.
+    timezone: str = DEFAULT_TIMEZONE
 
 
 @dataclass(frozen=True)
@@ -291,6 +303,29 @@ def phrases(value: Any) -> tuple[str, ...]:
     return tuple(" ".join(v.casefold().split()) for v in value)
 
 
+def signature(value: Any) -> str:
+    """The sign-off: plain text, a few lines, no control characters other than line breaks."""
+    value = text(value).replace("\r\n", "\n").strip("\n")
+    if not value.strip():
+        raise ValueError("must not be empty")
+    if len(value) > MAX_SIGNATURE or value.count("\n") > 5:
+        raise ValueError(f"at most {MAX_SIGNATURE} characters on at most 6 lines")
+    if any(not c.isprintable() and c != "\n" for c in value):
+        raise ValueError("control characters are not allowed")
+    return value
+
+
+def time_zone(value: Any) -> str:
+    """An IANA zone name that this machine's zone database knows ("Europe/Stockholm", "UTC")."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(nonempty_text(value))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f'expected a time zone name like "Europe/Stockholm" or "UTC", got {value!r}') from None
+    return value
+
+
 def db_url(value: Any) -> str:
     if not text(value).startswith(("sqlite:", "postgresql")):
         raise ValueError(f"expected sqlite:///PATH or postgresql+psycopg://..., got {value!r}")
@@ -318,6 +353,8 @@ SCHEMA: dict[str, tuple[type, dict[str, tuple[str, Callable[[Any], Any]]]]] = {
         "host": ("host", nonempty_text),
         "port": ("port", port),
         "from": ("from_", mailbox),
+        "signature": ("signature", signature),
+        "templates": ("templates", optional_path),
     }),
     "database": (DatabaseSettings, {
         "url": ("url", db_url),
@@ -329,6 +366,7 @@ SCHEMA: dict[str, tuple[type, dict[str, tuple[str, Callable[[Any], Any]]]]] = {
         "staff": ("staff", lower_list),
         "link_ttl": ("link_ttl", link_ttl),
         "trusted_proxies": ("trusted_proxies", lower_list),
+        "timezone": ("timezone", time_zone),
     }),
     "automatic": (AutomaticSettings, {
         "subjects": ("subjects", phrases),
@@ -397,7 +435,9 @@ def from_dict(data: dict[str, Any], path: Path, *, case_types: bool = True) -> S
         raise ConfigError(str(exc)) from None
     if "smtp" in sections:
         check_smtp(path, sections["smtp"])
-    return with_secret(resolve_paths(Settings(path=path.absolute(), case_types=types, **sections)))
+    settings = with_secret(resolve_paths(Settings(path=path.absolute(), case_types=types, **sections)))
+    check_templates(path, settings.outbound.templates)
+    return settings
 
 
 def with_secret(settings: Settings) -> Settings:
@@ -435,6 +475,19 @@ def generated_secret(path: Path) -> str:
         raise ConfigError(f"{path}: the generated [web] secret is shorter than {MIN_SECRET} characters; "
                           "delete the file to generate a new one")
     return value
+
+
+def check_templates(path: Path, folder: Path | None) -> None:
+    """An override folder must exist, and every template in it must compile: a typo shows at
+    start-up, not as a mail that silently fails to be planned days later."""
+    if folder is None:
+        return
+    if not folder.is_dir():
+        raise ConfigError(f"{path} [outbound] templates: no such folder: {folder}")
+    from casedesk.mailtemplates import broken_templates
+
+    for name, error in broken_templates(folder)[:1]:
+        raise ConfigError(f"{path} [outbound] templates: {name}: {error}")
 
 
 def check_smtp(path: Path, smtp: SmtpSettings) -> None:
@@ -503,6 +556,8 @@ def resolve_paths(settings: Settings) -> Settings:
     outbound = settings.outbound
     if not outbound.maildir.is_absolute():
         outbound = replace(outbound, maildir=base / outbound.maildir)
+    if outbound.templates is not None and not outbound.templates.is_absolute():
+        outbound = replace(outbound, templates=base / outbound.templates)
     database = settings.database
     prefix, sep, rest = database.url.partition(":///")
     if prefix.startswith("sqlite") and sep and rest and not rest.startswith("/") and rest != ":memory:":

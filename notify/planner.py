@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from email.utils import parseaddr
 
 from sqlmodel import Session
 
 from casedesk.links import my_tickets_link
 from casedesk.outmail import compose
 from casedesk.settings import FollowupSettings, Settings
-from notify.policy import Plan, Sent, due_mail, next_step, stale, utc
+from notify.policy import Plan, Sent, due_mail, first_key, next_step, stale, utc
 from notify.render import render
 from store.db import Database
-from store.models import CLOSED, INBOUND, Outbox, Ticket
+from store.models import CLOSED, INBOUND, Message, Outbox, Ticket
 from store.outbox import PENDING, cancel, cases_to_follow_up, history_of, lock_tickets, plan, record_decisions
 from store.tickets import messages_of
 
@@ -121,11 +120,13 @@ def plan_case(session: Session, settings: Settings, ticket: Ticket, sent: list[S
 
 def plan_mail(session: Session, settings: Settings, ticket: Ticket, item: Plan, now: datetime) -> bool:
     """Render, compose and insert one planned mail; False when another process planned it first."""
+    messages = messages_of(session, ticket)
     rendered = render(item.kind, ticket, case_types=settings.case_types,
                       link=my_tickets_link(settings),
                       reminder_every=settings.followup.reminder_every, number=item.number,
-                      support=parseaddr(settings.outbound.from_)[0] or settings.support_address)
-    parent, references = thread_of(session, ticket)
+                      signature=settings.outbound.signature, name=customer_name(ticket, messages),
+                      templates=settings.outbound.templates, first=item.key == first_key(ticket))
+    parent, references = thread_of(messages)
     message_id, data = compose(settings, to=ticket.customer, subject=ticket.subject, text=rendered.text,
                                html=rendered.html, ref=ticket.ref, in_reply_to=parent,
                                references=references)
@@ -133,9 +134,16 @@ def plan_mail(session: Session, settings: Settings, ticket: Ticket, item: Plan, 
                 data=data, ticket_id=ticket.id, due=now)
 
 
-def thread_of(session: Session, ticket: Ticket) -> tuple[str | None, list[str]]:
+def customer_name(ticket: Ticket, messages: list[Message]) -> str | None:
+    """The display name on the customer's latest human mail to this case (None when they gave none)."""
+    for message in reversed(messages):
+        if message.direction == INBOUND and not message.automatic and message.from_addr.lower() == ticket.customer.lower():
+            return message.from_name or None
+    return None
+
+
+def thread_of(messages: list[Message]) -> tuple[str | None, list[str]]:
     """(the customer's latest human mail, the case's Message-IDs newest last) for threading headers."""
-    messages = messages_of(session, ticket)
     human = [m for m in messages if m.direction == INBOUND and not m.automatic]
     parent = human[-1].message_id if human else None
     return parent, [m.message_id for m in messages][-MAX_REFERENCES:]

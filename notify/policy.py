@@ -8,7 +8,10 @@ The timeline (docs/notify.md has it with an example):
   message: reminders every `reminder_every`, the last of which is the `warning` (the case will be
   closed after another `reminder_every` without an answer), then `closed`, which closes the case.
 - A human reply moves `last_customer_at` and so starts a new round with new keys; the old round's
-  unsent reminders are cancelled. A complete case gets nothing after the first mail.
+  unsent reminders are cancelled.
+- `complete`: once, when a case that our first mail asked for something becomes complete: a
+  short confirmation that support takes it from here. Nothing follows it. A case complete from
+  its first mail gets that first mail as a `complete` mail instead (same key as `first`).
 
 Each step waits for the previous one to have left (sent, or settled otherwise), so after downtime
 we catch up one step per `reminder_every` instead of firing the whole round at once.
@@ -21,11 +24,13 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from casedesk.settings import Settings
-from store.models import AWAITING_CUSTOMER, CLOSED, HELD, Ticket
+from store.models import AWAITING_CUSTOMER, CLOSED, HELD, READY, Ticket
 
-FIRST, REMINDER, WARNING, CLOSING = "first", "reminder", "warning", "closed"
+FIRST, REMINDER, WARNING, CLOSING, COMPLETE = "first", "reminder", "warning", "closed", "complete"
 # Kinds that only make sense while the case still waits for the same customer message.
 FOLLOW_UPS = (REMINDER, WARNING)
+# Kinds that ask the customer for something; a case completed after one of them is confirmed.
+ASKING = (FIRST, REMINDER, WARNING)
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,16 @@ def first_key(ticket: Ticket) -> str:
     return f"{ticket.ref}:{FIRST}"
 
 
+def complete_key(ticket: Ticket) -> str:
+    """One confirmation per case, ever: the unique outbox key makes "exactly once" hold."""
+    return f"{ticket.ref}:{COMPLETE}"
+
+
+def is_complete(ticket: Ticket) -> bool:
+    """Ready for support: the type is known and nothing required is missing."""
+    return ticket.status == READY and not ticket.missing
+
+
 def follow_ups(ticket: Ticket, max_reminders: int) -> list[tuple[str, str, int]]:
     """(key, kind, number) of this round's steps: reminders, the warning (the last reminder), closing.
 
@@ -90,7 +105,10 @@ def next_step(ticket: Ticket, sent_history: Sequence[Sent], settings: Settings) 
     spoken = utc(ticket.last_customer_at)
     first = by_key.get(first_key(ticket))
     if first is None:
-        return Plan(first_key(ticket), FIRST, 0, spoken + followup.first_request_after)
+        kind = COMPLETE if is_complete(ticket) else FIRST
+        return Plan(first_key(ticket), kind, 0, spoken + followup.first_request_after)
+    if is_complete(ticket):
+        return confirmation(ticket, first, by_key, settings)
     if ticket.status != AWAITING_CUSTOMER or not ticket.missing or first.at is None:
         return None
     previous = max(utc(first.at), spoken)
@@ -102,6 +120,25 @@ def next_step(ticket: Ticket, sent_history: Sequence[Sent], settings: Settings) 
             return None
         previous = utc(row.at)
     return None
+
+
+def confirmation(ticket: Ticket, first: Sent, by_key: dict[str, Sent], settings: Settings) -> Plan | None:
+    """The `complete` mail for a case we asked for something, once the customer's answer made it
+    complete.
+
+    It waits `first_request_after` after the customer's last message, as the first mail does, so a
+    burst of replies gets one confirmation. Nothing when no mail of ours has asked yet (the first
+    mail already said "complete"), when the customer has not written since we first asked (a case
+    completed by `casedesk reprocess`, or planned before this mail existed), or when the case was
+    confirmed before.
+    """
+    asked = [utc(row.at) for row in by_key.values() if row.kind in ASKING and row.at is not None]
+    if first.at is None or not asked or complete_key(ticket) in by_key:
+        return None
+    if utc(ticket.last_customer_at) <= min(asked):
+        return None
+    due = max(utc(first.at), utc(ticket.last_customer_at) + settings.followup.first_request_after)
+    return Plan(complete_key(ticket), COMPLETE, 0, due)
 
 
 def due_mail(ticket: Ticket, sent_history: Sequence[Sent], settings: Settings, now: datetime) -> list[Plan]:

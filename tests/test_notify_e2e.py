@@ -197,7 +197,8 @@ def test_reminders_up_to_the_cap_then_warning_then_closing(desk: Callable[..., S
     assert len(held) == 1 and capture.to(held[0]["customer"]) == []
 
 
-def test_silence_once_the_customer_completes_the_form(desk: Callable[..., Serve], capture: Capture) -> None:
+def test_one_confirmation_then_silence_once_the_customer_completes_the_form(desk: Callable[..., Serve],
+                                                                           capture: Capture) -> None:
     serve = desk(reminder_every="3s")
     capture.start()
     serve.send(sample("approval-en-missing.eml"))
@@ -209,10 +210,14 @@ def test_silence_once_the_customer_completes_the_form(desk: Callable[..., Serve]
     [ticket] = wait_until(lambda: (rows_ := serve.tickets("--status", "ready")) and rows_)
     assert ticket["missing"] == []
     # The reply threaded onto the case through In-Reply-To to our mail.
-    assert [m["direction"] for m in serve.show(ticket["ref"])["messages"]] == ["in", "out", "in"]
+    assert [m["direction"] for m in serve.show(ticket["ref"])["messages"]][:3] == ["in", "out", "in"]
+    # Exactly one short confirmation, then nothing more: no reminder, no second confirmation.
+    [_, confirmed] = capture.wait(customer, 2)
+    assert "we now have everything we need for your case" in confirmed.text and "____" not in confirmed.text
+    assert confirmed.text.startswith("Hi Rita,") and confirmed.mail["In-Reply-To"]
     quiet(7)
-    assert len(capture.to(customer)) == 1
-    assert [r.kind for r in outbox(serve)] == ["first"]
+    assert len(capture.to(customer)) == 2
+    assert [r.kind for r in outbox(serve)] == ["first", "complete"]
 
 
 def test_swedish_ticket_gets_swedish_mail(desk: Callable[..., Serve], capture: Capture) -> None:
@@ -220,7 +225,7 @@ def test_swedish_ticket_gets_swedish_mail(desk: Callable[..., Serve], capture: C
     capture.start()
     serve.send(sample("capture-sv-missing.eml"))
     [first] = capture.wait("olof.rask@example-kommun.se", 1)
-    assert first.text.startswith("Hej,")
+    assert first.text.startswith("Hej Olof,")  # "Olof Rask <olof.rask@...>": his first name
     for label in labels(serve, "capture_verification", ["invoice_number", "invoice_examples"], "sv"):
         assert f"{label}: ____" in first.text
     assert "Mina ärenden" in first.mail.get_body(("html",)).get_content()  # type: ignore[union-attr]

@@ -55,8 +55,49 @@ def test_first_mail_after_the_delay_counted_from_the_last_customer_message() -> 
 
 def test_complete_case_gets_the_acknowledgement_and_nothing_more() -> None:
     complete = ticket(status=READY, missing=())
-    assert [p.kind for p in due_mail(complete, [], settings(), T0 + F)] == ["first"]
-    assert [p.kind for p, _ in run(complete, T0 + 30 * R)] == ["first"]
+    [plan] = due_mail(complete, [], settings(), T0 + F)
+    # The first mail of a case complete from the start is the confirmation itself.
+    assert (plan.key, plan.kind) == ("CASE-1001:first", "complete")
+    history = [Sent(p.key, p.kind, at) for p, at in run(complete, T0 + 30 * R)]
+    assert [s.kind for s in history] == ["complete"]
+    # A later "thanks" from the customer changes nothing: the first mail already said so.
+    complete.last_customer_at = T0 + 31 * R
+    assert run(complete, T0 + 60 * R, history=history) == []
+    # Incomplete again (a reprocess), asked by a reminder, then completed by an answer: confirmed once.
+    complete.status, complete.missing, complete.last_customer_at = AWAITING_CUSTOMER, ["invoice_id"], T0 + 61 * R
+    history += [Sent(p.key, p.kind, at) for p, at in run(complete, T0 + 62 * R, history=history)]
+    assert [s.kind for s in history] == ["complete", "reminder"]
+    complete.status, complete.missing, complete.last_customer_at = READY, [], T0 + 62 * R + timedelta(hours=1)
+    assert [p.key for p, _ in run(complete, T0 + 90 * R, history=history)] == ["CASE-1001:complete"]
+
+
+def test_a_case_that_becomes_complete_gets_one_confirmation_then_nothing_more() -> None:
+    case = ticket()
+    history = [Sent(p.key, p.kind, at) for p, at in run(case, T0 + F + R)]
+    assert [s.kind for s in history] == ["first", "reminder"]
+    reply = T0 + F + R + timedelta(hours=3)
+    case.status, case.missing, case.last_customer_at = READY, [], reply
+    # Not before first_request_after has passed since the answer (a quick second reply merges).
+    assert due_mail(case, history, settings(), reply + F - timedelta(seconds=1)) == []
+    [plan] = due_mail(case, history, settings(), reply + F)
+    assert (plan.key, plan.kind, plan.due) == ("CASE-1001:complete", "complete", reply + F)
+    later = run(case, T0 + 30 * R, history=history)
+    assert [(p.kind, at) for p, at in later] == [("complete", reply + F)]
+    history += [Sent(p.key, p.kind, at) for p, at in later]
+    # Incomplete again, then complete again: reminders may follow, but never a second confirmation.
+    case.status, case.missing, case.last_customer_at = AWAITING_CUSTOMER, ["invoice_id"], T0 + 31 * R
+    history += [Sent(p.key, p.kind, at) for p, at in run(case, T0 + 32 * R, history=history)]
+    case.status, case.missing, case.last_customer_at = READY, [], T0 + 33 * R
+    assert [p.kind for p, _ in run(case, T0 + 60 * R, history=history)] == []
+    assert next_step(case, history, settings()) is None
+
+
+def test_no_confirmation_before_the_first_mail_has_left_or_without_an_answer() -> None:
+    case = ticket(status=READY, missing=(), last=T0 + timedelta(hours=1))
+    assert due_mail(case, [Sent("CASE-1001:first", "first", None)], settings(), T0 + 10 * R) == []
+    # Completed without a word from the customer since our first mail (a reprocess): nothing.
+    case.last_customer_at = T0
+    assert due_mail(case, [Sent("CASE-1001:first", "first", T0 + F)], settings(), T0 + 10 * R) == []
 
 
 def test_the_whole_timeline_reminders_warning_closing() -> None:

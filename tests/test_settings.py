@@ -59,6 +59,12 @@ def test_relative_paths_resolve_against_the_config_folder(tmp_path: Path) -> Non
     ('[web]\nlink_ttl = "7d"\n', '[web] link_ttl: must be more than 0 and at most "24h"'),
     ('[web]\nlink_ttl = "0s"\n', '[web] link_ttl: must be more than 0 and at most "24h"'),
     ('[automatic]\nsubjects = "away"\n', "[automatic] subjects: expected a list of strings"),
+    ('[web]\ntimezone = "Mars/Olympus"\n', '[web] timezone: expected a time zone name like "Europe/Stockholm"'),
+    ('[web]\ntimezone = "../../etc/passwd"\n', "[web] timezone: expected a time zone name"),
+    ('[outbound]\nsignature = ""\n', "[outbound] signature: must not be empty"),
+    ('[outbound]\nsignature = "a\\nb\\nc\\nd\\ne\\nf\\ng"\n', "[outbound] signature: at most 500 characters on at most 6 lines"),
+    ('[outbound]\nsignature = "Support\\u0007"\n', "[outbound] signature: control characters are not allowed"),
+    ('[outbound]\ntemplates = "no-such-folder"\n', "[outbound] templates: no such folder"),
     ('[smtp\n', "not valid TOML"),
 ])
 def test_a_wrong_key_or_value_is_one_clear_line(tmp_path: Path, text: str, message: str) -> None:
@@ -71,6 +77,21 @@ def test_a_wrong_key_or_value_is_one_clear_line(tmp_path: Path, text: str, messa
     assert result.returncode == 78
     [line] = result.stderr.decode().strip().splitlines()
     assert message in line and "Traceback" not in line
+
+
+def test_outbound_templates_resolve_against_the_config_folder_and_must_compile(tmp_path: Path) -> None:
+    (tmp_path / "mail").mkdir()
+    (tmp_path / "mail" / "first.en.txt").write_text("Hello {{ ref }}\n", encoding="utf-8")
+    loaded = load(write(tmp_path, '[outbound]\ntemplates = "mail"\nsignature = "Acme Support\\n08-123"\n'))
+    assert loaded.outbound.templates == tmp_path / "mail" and loaded.outbound.signature == "Acme Support\n08-123"
+    (tmp_path / "mail" / "_ask.sv.html").write_text("{% if %}", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"\[outbound\] templates: _ask.sv.html: .*line 1"):
+        load(tmp_path / "config.toml")
+
+
+def test_web_timezone_default_and_value(tmp_path: Path) -> None:
+    assert load(write(tmp_path, "")).web.timezone == "Europe/Stockholm"
+    assert load(write(tmp_path, '[web]\ntimezone = "America/New_York"\n')).web.timezone == "America/New_York"
 
 
 def test_config_file_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

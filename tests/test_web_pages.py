@@ -99,8 +99,10 @@ def test_customers_see_only_their_own_cases_and_those_they_are_copied_on(serve: 
     assert bob.get("/tickets/CASE-999999").status_code == 404
     assert carol.get(f"/tickets/{ann_ref}").status_code == 200
     assert carol.get(f"/tickets/{bob_ref}").status_code == 404
-    # Raw mail is for staff only, even on one's own case.
-    assert ann.get(f"/tickets/{ann_ref}/messages/1/raw").status_code == 404
+    # Raw mail is for staff only, even on one's own case: a styled 403 (another's case stays 404).
+    refused = ann.get(f"/tickets/{ann_ref}/messages/1/raw")
+    assert refused.status_code == 403 and "Only support staff" in refused.text and "<h1>Not allowed</h1>" in refused.text
+    assert bob.get(f"/tickets/{ann_ref}/messages/1/raw").status_code == 404
 
 
 def test_the_thread_shows_checklist_missing_attachments_and_a_mailto_link(serve: Serve) -> None:

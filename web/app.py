@@ -62,7 +62,8 @@ def create_app(settings: Settings, db: Database) -> ASGIApp:
         status, body = health.report(settings, db)
         return PlainTextResponse(health.shown_to(body, auth.viewer_of(request)), status_code=status)
 
-    app = Starlette(routes=[
+    handlers = {code: pages.error_page for code in (403, 404, 405)}
+    app = Starlette(exception_handlers=handlers, routes=[
         Route("/healthz", healthz),
         Route("/", pages.home),
         Route("/login", login.login_form, methods=["GET"]),
@@ -79,6 +80,6 @@ def create_app(settings: Settings, db: Database) -> ASGIApp:
     ])
     app.state.settings = settings
     app.state.db = db
-    app.state.templates = templates()
+    app.state.templates = templates(settings.web.timezone)
     app.state.limits = SignInLimits()
     return SecurityHeaders(app)

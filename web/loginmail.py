@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from functools import lru_cache
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound
+from jinja2 import Environment, TemplateNotFound
 from sqlmodel import Session
 
 from casedesk.links import login_link
+from casedesk.mailtemplates import SHIPPED
+from casedesk.mailtemplates import environment as mail_environment
 from casedesk.outmail import compose
 from casedesk.settings import Settings
 from store import access
 from store.outbox import plan
 
-TEMPLATES = Path(__file__).resolve().parents[1] / "templates" / "mail"
+TEMPLATES = SHIPPED
 LANGUAGES = ("en", "sv")
 # Two requests within this many seconds share one outbox key: a double click sends one mail.
 DEDUPE_SECONDS = 60
@@ -26,11 +27,9 @@ UNITS = {
 }
 
 
-@lru_cache(maxsize=1)
-def environment() -> Environment:
-    # Plain text mail: nothing to escape, but a typo in a template must fail loudly.
-    return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=False, undefined=StrictUndefined,
-                       keep_trailing_newline=True)
+def environment(templates: Path | None = None) -> Environment:
+    """The mail templates, `[outbound] templates` first (plain text: nothing is escaped)."""
+    return mail_environment(templates)
 
 
 def ttl_words(ttl: timedelta, language: str) -> str:
@@ -43,13 +42,14 @@ def ttl_words(ttl: timedelta, language: str) -> str:
     return f"{seconds} {UNITS['en'][-1][2]}"
 
 
-def render(language: str, link: str, ttl: timedelta, support: str) -> tuple[str, str]:
+def render(language: str, link: str, ttl: timedelta, support: str,
+           templates: Path | None = None) -> tuple[str, str]:
     """(subject, text) of the sign-in mail; the template's first line is `Subject: ...`."""
     language = language if language in LANGUAGES else "en"
     try:
-        template = environment().get_template(f"login.{language}.txt")
+        template = environment(templates).get_template(f"login.{language}.txt")
     except TemplateNotFound:
-        template = environment().get_template("login.en.txt")
+        template = environment(templates).get_template("login.en.txt")
     first, _, body = template.render(link=link, ttl=ttl_words(ttl, language), support=support).partition("\n")
     return first.removeprefix("Subject:").strip(), body.lstrip("\n")
 
@@ -61,7 +61,7 @@ def outbox_key(address: str, now: datetime) -> str:
 def plan_login_mail(session: Session, settings: Settings, address: str, now: datetime) -> bool:
     """Plan a sign-in mail to `address` in the caller's transaction; False if one is already planned."""
     subject, text = render(access.language_of(session, address), login_link(settings, address),
-                           settings.web.link_ttl, settings.outbound.from_)
+                           settings.web.link_ttl, settings.outbound.signature, settings.outbound.templates)
     message_id, data = compose(settings, to=address, subject=subject, text=text)
     return plan(session, key=outbox_key(address, now), kind="login", recipient=address,
                 message_id=message_id, data=data)

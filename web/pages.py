@@ -11,14 +11,14 @@ from urllib.parse import quote, urlencode
 
 from sqlmodel import Session
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from casedesk.casetypes import CaseType
 from casedesk.settings import Settings
 from store import access
 from store.models import STATUSES, Message, Ticket
 from store.tickets import list_tickets, messages_of, participants, ticket_by_ref
-from web import auth, thread
+from web import auth, thread, words
 from web.redact import redacted_mail
 
 PAGE_SIZE = 50
@@ -62,13 +62,37 @@ def case_types(settings: Settings) -> dict[str, CaseType]:
     return {t.key: t for t in settings.case_types}
 
 
-def page(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
-    return request.app.state.templates.TemplateResponse(request, name, context, status_code=status_code)
+def page(request: Request, name: str, context: dict[str, Any], status_code: int = 200,
+         headers: dict[str, str] | None = None) -> Response:
+    return request.app.state.templates.TemplateResponse(request, name, context, status_code=status_code,
+                                                        headers=headers)
 
 
-def not_found(request: Request, viewer: auth.Viewer) -> Response:
-    return page(request, "error.html", {"viewer": viewer, "title": "Not found",
-                                        "message": "There is no such case, or it is not yours to see."}, 404)
+def not_found(request: Request, viewer: auth.Viewer | None,
+              message: str = "There is no such case, or it is not yours to see.") -> Response:
+    return page(request, "error.html", {"viewer": viewer, "title": "Not found", "message": message}, 404)
+
+
+def forbidden(request: Request, viewer: auth.Viewer | None,
+              message: str = "Only support staff may open this.") -> Response:
+    return page(request, "error.html", {"viewer": viewer, "title": "Not allowed", "message": message}, 403)
+
+
+def error_page(request: Request, exc: Exception) -> Response:
+    """Starlette's own 404 (no such route), 405 and any 403 as our styled page, never plain text."""
+    code = getattr(exc, "status_code", 500)
+    if request.url.path.startswith("/api/"):
+        # The API answers in JSON, as its own 404s do.
+        reason = "no such route" if code == 404 else "not allowed"
+        return JSONResponse({"error": reason}, status_code=code, headers=getattr(exc, "headers", None))
+    viewer = auth.viewer_of(request)
+    if code == 404:
+        return not_found(request, viewer, "There is no such page.")
+    if code == 403:
+        return forbidden(request, viewer)
+    return page(request, "error.html", {"viewer": viewer, "title": "Not allowed",
+                                        "message": "This page cannot be used that way."}, code,
+                getattr(exc, "headers", None))
 
 
 def sign_in_first(request: Request) -> Response:
@@ -91,9 +115,10 @@ def tickets_page(request: Request) -> Response:
     with request.app.state.db.read() as session:
         rows = visible_tickets(session, viewer, filters, PAGE_SIZE + 1, (filters.page - 1) * PAGE_SIZE)
     types = case_types(settings)
+    language = words.language_of(request)
     context = {
         "viewer": viewer, "filters": filters, "statuses": STATUSES, "case_types": settings.case_types,
-        "tickets": [(t, types.get(t.case_type or ""), thread.missing(t, types.get(t.case_type or "")))
+        "tickets": [(t, types.get(t.case_type or ""), thread.missing(t, types.get(t.case_type or ""), language))
                     for t in rows[:PAGE_SIZE]],
         "next_page": filters.query(page=filters.page + 1) if len(rows) > PAGE_SIZE else None,
         "prev_page": filters.query(page=filters.page - 1) if filters.page > 1 else None,
@@ -130,11 +155,15 @@ def ticket_page(request: Request) -> Response:
         messages = messages_of(session, ticket)
         people = participants(session, ticket) if viewer.staff else []
     case_type = case_types(settings).get(ticket.case_type or "")
+    if not viewer.staff:
+        # A customer reads their case in its language, the one our mails to them use.
+        request.state.language = ticket.language
+    language = words.language_of(request)
     context = {
         "viewer": viewer, "ticket": ticket, "case_type": case_type, "participants": people,
         "messages": [thread.message_view(n, m) for n, m in enumerate(messages, 1)],
-        "checklist": thread.checklist(ticket, messages, case_type),
-        "missing": thread.missing(ticket, case_type),
+        "checklist": thread.checklist(ticket, messages, case_type, language),
+        "missing": thread.missing(ticket, case_type, language),
         "mailto": thread.mailto(settings.support_address, ticket.ref, ticket.subject),
         "support": settings.support_address,
     }
@@ -179,13 +208,16 @@ def raw_mail(request: Request) -> Response:
     viewer = auth.viewer_of(request)
     if viewer is None:
         return sign_in_first(request)
-    if not viewer.staff:
-        return not_found(request, viewer)
     with request.app.state.db.read() as session:
         ticket = visible_case(request, session, viewer)
-        message = nth_message(session, ticket, request.path_params["n"]) if ticket else None
+        message = nth_message(session, ticket, request.path_params["n"]) if ticket and viewer.staff else None
         raw = access.message_bytes(session, message) if message else None
-    if ticket is None or raw is None:
+    if ticket is None:
+        return not_found(request, viewer)
+    if not viewer.staff:
+        # Their own case: saying "staff only" reveals nothing a 404 would hide.
+        return forbidden(request, viewer, "Only support staff can download a message's raw mail.")
+    if raw is None:
         return not_found(request, viewer)
     return download(redacted_mail(raw), f"{ticket.ref}-{request.path_params['n']}.eml", "message/rfc822")
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup, escape
 from starlette.templating import Jinja2Templates
 
 from web.redact import shown
+from web.words import page_words
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates" / "web"
 
@@ -20,13 +23,26 @@ STATUS_LABELS = {
 }
 
 
-def when(value: datetime | None) -> str:
-    """A timestamp as `2026-10-05 07:00 UTC`."""
+def aware(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes; everything we store is UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def when(value: datetime | None, zone: ZoneInfo | None = None) -> str:
+    """A timestamp in the view's zone as `2026-10-05 09:00 CEST` (UTC when no zone is given)."""
     if value is None:
         return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    local = aware(value).astimezone(zone or timezone.utc)
+    return local.strftime("%Y-%m-%d %H:%M ") + (local.tzname() or "UTC")
+
+
+def moment(value: datetime | None, zone: ZoneInfo) -> Markup:
+    """<time> in the view's zone, with the machine-readable UTC instant and UTC in its title."""
+    if value is None:
+        return Markup("")
+    instant = aware(value).astimezone(timezone.utc)
+    return Markup('<time datetime="{}" title="{}">{}</time>').format(
+        instant.isoformat(), when(instant), escape(when(instant, zone)))
 
 
 def size(value: int) -> str:
@@ -38,12 +54,15 @@ def size(value: int) -> str:
     return f"{value / 1000**2:.1f} MB"
 
 
-def templates() -> Jinja2Templates:
+def templates(zone: str = "UTC") -> Jinja2Templates:
+    """The page templates; times are shown in `zone` (`[web] timezone`)."""
+    tz = ZoneInfo(zone)
     # Autoescape everything: subjects, names and bodies come from strangers' mail.
     # `finalize` redacts sign-in URLs from every printed value, whatever page prints it (issue 12).
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
                       finalize=shown)
-    env.filters["when"] = when
+    env.filters["when"] = lambda value: when(value, tz)
     env.filters["size"] = size
+    env.globals["moment"] = lambda value: moment(value, tz)
     env.globals["status_label"] = lambda status: STATUS_LABELS.get(status, status)
-    return Jinja2Templates(env=env)
+    return Jinja2Templates(env=env, context_processors=[page_words])

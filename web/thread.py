@@ -7,6 +7,7 @@ remote image load ever reaches the browser; the plain text body is always shown 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -22,6 +23,19 @@ from store.models import Message, Ticket
 HTML_TAGS = frozenset(nh3.ALLOWED_TAGS) - {"img", "map", "area"}
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
 UNKNOWN_TYPE = "case_type"
+# Where the quoted history of a reply starts, in the clients our customers use (English and
+# Swedish): "On ... wrote:" (maybe wrapped over two lines), "Den ... skrev:", Outlook's separator
+# and its "From:/Sent:" block, forwarded-message markers, and '>'-quoted lines.
+_HEADER_LINE = re.compile(
+    r"(?=.*\d)(?:on\s.{1,300}\swrote|den\s.{1,300}\sskrev|.{1,200}\sskrev\s.{1,200})\s*:"
+    r"|-{2,}\s*(?:original message|ursprungligt meddelande|originalmeddelande|forwarded message|"
+    r"vidarebefordrat meddelande)\s*-{2,}|_{20,}",
+    re.IGNORECASE)
+_OUTLOOK_BLOCK = re.compile(r"(?:from|från):\s.{1,300}\n(?:.{0,300}\n){0,3}(?:sent|skickat|date|datum):\s",
+                            re.IGNORECASE)
+_QUOTED_LINE = re.compile(r"^[ \t]*>")
+# Only this much of a body is searched for the start of its history (a body can be megabytes).
+MAX_SCAN_LINES = 2000
 
 
 @dataclass(frozen=True)
@@ -52,6 +66,7 @@ class MessageView:
     subject: str
     date: Any
     body: str
+    quoted: str
     html: Markup | None
     automatic: str | None
     attachments: list[AttachmentView]
@@ -67,12 +82,42 @@ def sanitise(html: str) -> Markup:
     return Markup(cleaned)  # noqa: S704 - this is ammonia's output
 
 
+def history_starts(lines: list[str]) -> int | None:
+    """The index of the line where quoted history starts, or None when the body has none."""
+    for index, line in enumerate(lines[:MAX_SCAN_LINES]):
+        if _QUOTED_LINE.match(line):
+            return index
+        stripped = line.strip()
+        if not stripped or len(stripped) > 400:
+            continue
+        wrapped = " ".join(x.strip() for x in lines[index:index + 2])
+        if _HEADER_LINE.fullmatch(stripped) or _HEADER_LINE.fullmatch(wrapped):
+            return index
+        if _OUTLOOK_BLOCK.match("\n".join(x.strip() for x in lines[index:index + 5])):
+            return index
+    return None
+
+
+def split_history(body: str) -> tuple[str, str]:
+    """(what this mail says, the quoted history below it); the history is shown collapsed.
+
+    A body that is all history (nothing above the first quote) is shown whole: hiding all of
+    it would hide the message.
+    """
+    lines = body.split("\n")
+    cut = history_starts(lines)
+    if cut is None or not "\n".join(lines[:cut]).strip():
+        return body, ""
+    return "\n".join(lines[:cut]).rstrip(), "\n".join(lines[cut:]).strip("\n")
+
+
 def message_view(number: int, message: Message) -> MessageView:
     sender = f"{message.from_name} <{message.from_addr}>" if message.from_name else message.from_addr
+    body, quoted = split_history(message.body)
     return MessageView(
         number=number, direction=message.direction, sender=sender, to=list(message.to_addrs or []),
         cc=list(message.cc_addrs or []), subject=message.subject, date=message.date or message.created_at,
-        body=message.body, html=sanitise(message.html) if message.html else None,
+        body=body, quoted=quoted, html=sanitise(message.html) if message.html else None,
         automatic=message.automatic, fields=sorted(message.fields or {}),
         attachments=[AttachmentView(i, a.get("filename") or f"attachment-{i}",
                                     a.get("content_type") or "application/octet-stream", int(a.get("size") or 0))
@@ -80,11 +125,13 @@ def message_view(number: int, message: Message) -> MessageView:
     )
 
 
-def field_label(case_type: CaseType | None, key: str) -> str:
+def field_label(case_type: CaseType | None, key: str, language: str = "en") -> str:
     if key == UNKNOWN_TYPE:
-        return "Case type"
+        return "Ärendetyp" if language == "sv" else "Case type"
     spec = case_type.field(key) if case_type else None
-    return spec.label if spec else key.replace("_", " ").capitalize()
+    if spec is None:
+        return key.replace("_", " ").capitalize()
+    return spec.label_sv if language == "sv" else spec.label
 
 
 def source_of(key: str, value: Any, messages: list[Message]) -> int | None:
@@ -99,17 +146,18 @@ def source_of(key: str, value: Any, messages: list[Message]) -> int | None:
     return fallback
 
 
-def checklist(ticket: Ticket, messages: list[Message], case_type: CaseType | None) -> list[ChecklistLine]:
+def checklist(ticket: Ticket, messages: list[Message], case_type: CaseType | None,
+              language: str = "en") -> list[ChecklistLine]:
     """The case's fields in checklist order, then any the type no longer lists."""
     values = dict(ticket.fields or {})
     order = [f.key for f in case_type.fields] if case_type else []
     keys = [k for k in order if k in values] + sorted(k for k in values if k not in order)
-    return [ChecklistLine(k, field_label(case_type, k), str(values[k]), source_of(k, values[k], messages))
+    return [ChecklistLine(k, field_label(case_type, k, language), str(values[k]), source_of(k, values[k], messages))
             for k in keys]
 
 
-def missing(ticket: Ticket, case_type: CaseType | None) -> list[str]:
-    return [field_label(case_type, key) for key in ticket.missing or []]
+def missing(ticket: Ticket, case_type: CaseType | None, language: str = "en") -> list[str]:
+    return [field_label(case_type, key, language) for key in ticket.missing or []]
 
 
 def mailto(support: str, ref: str, subject: str) -> str:
