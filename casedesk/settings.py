@@ -72,6 +72,8 @@ class WebSettings:
     secret: str = "change-me"
     staff: tuple[str, ...] = ("staff@support.example.com",)
     link_ttl: timedelta = timedelta(days=7)
+    # Who may scrape /metrics without signing in as staff: addresses or networks (CIDR).
+    metrics_allow: tuple[str, ...] = ("127.0.0.1", "::1")
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,8 @@ class FollowupSettings:
 class FilingSettings:
     # Processes that parse and read a burst of mail beside the filing process; None: "auto".
     preparers: int | None = None
+    # Time to parse and read one mail; a mail over it is filed as held (docs/filing.md).
+    mail_budget: timedelta = timedelta(seconds=10)
 
     def preparer_count(self) -> int:
         """"auto": one per core beyond the first, at most four; none on a single core. The filing
@@ -150,6 +154,13 @@ def duration(value: Any) -> timedelta:
     return timedelta(seconds=float(match[1]) * _DURATION_UNITS[match[2]])
 
 
+def positive_duration(value: Any) -> timedelta:
+    """A duration above zero."""
+    if not duration(value):
+        raise ValueError(f"expected a duration above zero, got {value!r}")
+    return duration(value)
+
+
 def size(value: Any) -> int:
     """'512KB', '25MB' -> bytes (decimal units, as MTAs count)."""
     match = _SIZE.match(value) if isinstance(value, str) else None
@@ -204,6 +215,20 @@ def lower_list(value: Any) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
         raise ValueError(f"expected a list of strings, got {value!r}")
     return tuple(v.strip().lower() for v in value)
+
+
+def networks(value: Any) -> tuple[str, ...]:
+    """A list of IP addresses or networks ("10.0.0.0/8"); [] allows nobody."""
+    import ipaddress
+
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"expected a list of addresses or networks, got {value!r}")
+    for item in value:
+        try:
+            ipaddress.ip_network(item.strip(), strict=False)
+        except ValueError:
+            raise ValueError(f"expected an address or network like \"10.0.0.0/8\", got {item!r}") from None
+    return tuple(v.strip() for v in value)
 
 
 def boolean(value: Any) -> bool:
@@ -275,6 +300,7 @@ SCHEMA: dict[str, tuple[type, dict[str, tuple[str, Callable[[Any], Any]]]]] = {
         "secret": ("secret", nonempty_text),
         "staff": ("staff", lower_list),
         "link_ttl": ("link_ttl", duration),
+        "metrics_allow": ("metrics_allow", networks),
     }),
     "followup": (FollowupSettings, {
         "first_request_after": ("first_request_after", duration),
@@ -284,6 +310,7 @@ SCHEMA: dict[str, tuple[type, dict[str, tuple[str, Callable[[Any], Any]]]]] = {
     }),
     "filing": (FilingSettings, {
         "preparers": ("preparers", auto_or_count),
+        "mail_budget": ("mail_budget", positive_duration),
     }),
     # [[imap]]: an array of tables, one per mailbox; see imap_tables().
     "imap": (ImapSettings, {

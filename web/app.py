@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from casedesk.settings import Settings
 from store.db import Database
-from web import api, health, login, pages
+from web import api, health, login, metrics, pages
 from web.limits import SignInLimits
 from web.templating import templates
 
@@ -63,6 +63,7 @@ def create_app(settings: Settings, db: Database) -> ASGIApp:
 
     app = Starlette(routes=[
         Route("/healthz", healthz),
+        Route("/metrics", metrics.metrics_page),
         Route("/", pages.home),
         Route("/login", login.login_form, methods=["GET"]),
         Route("/login", login.login_submit, methods=["POST"]),
