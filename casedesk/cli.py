@@ -78,7 +78,7 @@ def parser() -> argparse.ArgumentParser:
     reprocess = command("reprocess", cmd_reprocess, "re-run detection and extraction (all cases if no REF)")
     reprocess.add_argument("refs", nargs="*", metavar="REF")
     reprocess.add_argument("--failed", action="store_true",
-                           help="file the mails set aside after failing 3 times again (their held cases go)")
+                           help="file the mails set aside after failing 3 times again (their held cases are closed)")
     link = command("link", cmd_link, "print a fresh sign-in URL for an address (for support staff)")
     link.add_argument("email")
     revoke = command("revoke", cmd_revoke, "void every sign-in link and web session of an address")
@@ -290,7 +290,7 @@ def reprocess_failed(db: Any, settings: Settings, args: argparse.Namespace) -> i
     again is set aside again, with a new held case."""
     from ingest.worker import Worker
     from store.inbound import release, set_aside_ids
-    from store.tickets import drop_set_aside_cases
+    from store.tickets import retire_set_aside_cases
 
     if args.refs:
         print("casedesk: reprocess --failed takes no REF", file=sys.stderr)
@@ -298,7 +298,7 @@ def reprocess_failed(db: Any, settings: Settings, args: argparse.Namespace) -> i
     owner = f"reprocess-{uuid.uuid4().hex[:12]}"
     with db.write() as session:
         ids = set_aside_ids(session)
-        drop_set_aside_cases(session, ids)
+        retire_set_aside_cases(session, ids)
         release(session, ids, owner)
     Worker(db, settings, owner).drain()
     with db.read() as session:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -12,7 +11,7 @@ from sqlmodel import Session
 from casedesk.casetypes import CaseType, case_type_of
 from casedesk.settings import Settings
 from ingest.automatic import automatic_reason
-from ingest.budget import OverBudget, budget
+from ingest.budget import OverBudget, budget, clock
 from ingest.classify import Reading, read_mail
 from ingest.parse import ParsedMail, headers_only, parse
 from ingest.threading import Thread, find_case
@@ -59,11 +58,12 @@ def prepare(db: Database, raw: RawMail, settings: Settings) -> Prepared:
 
     The store is read only for the threading lookup, in a snapshot of its own: a read held
     open across the parsing would pin SQLite's WAL, which then grows with every mail accepted
-    meanwhile and makes every read slower. The budget covers the parse and the reading, not
-    that lookup (an interrupted query could leave its connection in an unknown state).
+    meanwhile and makes every read slower. The budget (CPU time, ingest/budget.py) covers the
+    parse and the reading, not that lookup (an interrupted query could leave its connection in
+    an unknown state).
     """
     limit = settings.filing.mail_budget.total_seconds()
-    deadline = time.monotonic() + limit
+    deadline = clock() + limit
     mail = parse_within(raw, deadline, limit)
     automatic = automatic_reason(mail, raw.mail_from, own_domains(settings))
     if automatic or mail.unread:
@@ -76,8 +76,8 @@ def prepare(db: Database, raw: RawMail, settings: Settings) -> Prepared:
             reading = read_mail(mail, settings.case_types, known_type)
     except OverBudget:
         reading = None
-    if reading is None or time.monotonic() > deadline:
-        return Prepared(replace(mail, unread=f"reading took longer than {limit:g}s"), None, None, None)
+    if reading is None or clock() > deadline:
+        return Prepared(replace(mail, unread=f"reading took over {limit:g}s of CPU"), None, None, None)
     return Prepared(mail, automatic, known_type, reading)
 
 
@@ -87,10 +87,10 @@ def parse_within(raw: RawMail, deadline: float, limit: float) -> ParsedMail:
         with budget(deadline):
             mail = parse(raw.data, raw.message_id)
     except OverBudget:
-        log.warning("%s: parsing took longer than %gs; filing its headers as held", raw.message_id, limit)
-        return headers_only(raw.data, raw.message_id, f"parsing took longer than {limit:g}s")
-    if time.monotonic() > deadline and not mail.unread:  # no alarm off the main thread
-        return replace(mail, text="", html=None, unread=f"parsing took longer than {limit:g}s")
+        log.warning("%s: parsing took over %gs of CPU; filing its headers as held", raw.message_id, limit)
+        return headers_only(raw.data, raw.message_id, f"parsing took over {limit:g}s of CPU")
+    if clock() > deadline and not mail.unread:  # no timer signal off the main thread
+        return replace(mail, text="", html=None, unread=f"parsing took over {limit:g}s of CPU")
     return mail
 
 

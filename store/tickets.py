@@ -10,7 +10,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
-from store.models import SET_ASIDE, Message, Outbox, Participant, Ticket, row, utcnow
+from store.models import CLOSED, HELD, SET_ASIDE, Message, Outbox, Participant, Ticket, row, utcnow
 
 T = TypeVar("T")
 # Bind parameters per statement for lists that come from a mail: SQLite here allows 250,000,
@@ -161,18 +161,21 @@ def outbound_bytes(session: Session, message_id: str) -> bytes | None:
     return session.scalar(select(Outbox.data).where(Outbox.message_id == message_id))
 
 
-def drop_set_aside_cases(session: Session, raw_ids: list[int]) -> int:
-    """Delete the held cases that stood for these set-aside mails (they hold nothing else), so
-    filing them again does not find their Message-IDs on a case already; returns how many."""
+def retire_set_aside_cases(session: Session, raw_ids: list[int]) -> int:
+    """Close the held cases that stood for these set-aside mails, before the mails are filed
+    again: their message rows go (so the Message-IDs are new again to dedupe), the case stays,
+    closed and saying so, so its reference is never handed to another case (SQLite would reuse
+    a deleted row id). Returns how many."""
     found: set[int] = set()
     for part in chunks(raw_ids):
         found |= set(session.scalars(
             select(Ticket.id).join(Message, Message.ticket_id == Ticket.id)  # type: ignore[arg-type]
             .where(Message.raw_id.in_(part), Ticket.held_reason.like(f"{SET_ASIDE}%"),  # type: ignore[union-attr]
-                   Ticket.message_count <= 1)))
+                   Ticket.status == HELD)))
     cases = sorted(found)
     for part in chunks(cases):
-        for table in (Outbox, Message, Participant):
-            session.execute(delete(table).where(table.ticket_id.in_(part)))  # type: ignore[attr-defined]
-        session.execute(delete(Ticket).where(Ticket.id.in_(part)))  # type: ignore[union-attr]
+        session.execute(delete(Message).where(Message.ticket_id.in_(part)))  # type: ignore[attr-defined]
+        session.execute(update(Ticket).where(Ticket.id.in_(part)).values(  # type: ignore[union-attr]
+            status=CLOSED, message_count=0, updated_at=utcnow(),
+            held_reason="filed again by casedesk reprocess --failed (" + Ticket.held_reason + ")"))
     return len(cases)
