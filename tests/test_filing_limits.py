@@ -198,3 +198,108 @@ def test_sigterm_with_a_2000_mail_backlog_exits_promptly_and_a_restart_files_eac
     db.dispose()
     assert (messages, distinct, cases, aside) == (2000, 2000, 2000, 0)
     assert json.loads(run_cli(config, "tickets", "--json").stdout)  # readable afterwards
+
+
+# -- in-process: the pure limits and the worker's decisions ------------------------------------
+
+WELL_FORMED = """<html><head><title>t</title><style>p {color: red}</style></head><body>
+<h1>Coding rows</h1><p>Hello <b>there</b>,</p><div>Invoice ID: 41220</div>
+<table><tr><th>Row</th><th>Project</th></tr><tr><td>1</td><td>P-88</td></tr></table>
+<ul><li>one</li><li>two</li></ul><script>alert(1)</script><p>Thanks&nbsp;&amp; regards</p></body></html>"""
+
+
+def test_the_linear_html_pass_reads_like_the_tree_and_in_linear_time() -> None:
+    from ingest.budget import clock
+    from ingest.parse import LinearText, html_to_text, tidy_lines, tree_text
+
+    assert tidy_lines(LinearText.read(WELL_FORMED)) == tree_text(WELL_FORMED)
+    deep = "<div>x" * 20_000 + "</div>" * 20_000
+    started = clock()
+    assert html_to_text(deep).count("x") == 20_000
+    assert clock() - started < 5  # BeautifulSoup: over 100 s of CPU for this
+
+
+def test_address_headers_are_bounded_and_the_rest_counted() -> None:
+    from ingest.parse import MAX_ADDRESSES, parse
+
+    raw = huge_cc_reply("<parent@example.com>", 50_000)
+    parsed = parse(raw)
+    assert len(parsed.cc) == MAX_ADDRESSES and parsed.cc[0] == "person0@example.org"
+    [note] = [d for d in parsed.defects if d.startswith("cc:")]
+    assert int(note.split()[1]) > 40_000  # "cc: N more addresses not read"
+
+
+@pytest.fixture
+def worker_parts(tmp_path: Path, db_url: str):
+    from casedesk.settings import load
+
+    def make(**filing: str):
+        settings = load(write_config(tmp_path, db_url, filing=filing))
+        db = Database(settings.database.url)
+        db.create_schema()
+        made.append(db)
+        return settings, db
+
+    made: list[Database] = []
+    yield make
+    for db in made:
+        db.dispose()
+
+
+def many_parts(count: int = 10_000) -> bytes:
+    parts = "".join(f"--b\r\nContent-Type: text/plain\r\n\r\npart {i}\r\n" for i in range(count))
+    return (f"From: {ANN}\r\nTo: support@support.example.com\r\nSubject: many parts\r\n"
+            f"Message-ID: <{uuid.uuid4().hex}@example.com>\r\nMIME-Version: 1.0\r\n"
+            f'Content-Type: multipart/mixed; boundary="b"\r\n\r\n{parts}--b--\r\n').encode()
+
+
+def test_a_mail_over_its_budget_is_filed_held_with_its_headers(worker_parts) -> None:
+    from ingest.worker import Worker
+
+    settings, db = worker_parts(mail_budget="100ms")
+    slow, ordinary = many_parts(), mail(subject="Coding: help", sender="bob@example.com")
+    accept(db, [Incoming(message_id_of(raw), raw) for raw in (slow, ordinary)], "me")
+    assert Worker(db, settings, "me").drain() == 2
+    with db.read() as session:
+        cases = {t.subject: t for t in session.scalars(select(Ticket))}
+    assert cases["many parts"].status == "held" and cases["many parts"].customer == ANN
+    assert cases["many parts"].held_reason == "could not be read fully: parsing took over 0.1s of CPU"
+    assert cases["Coding: help"].status != "held"
+
+
+def test_a_store_outage_is_retried_and_never_counted_against_the_mail(worker_parts) -> None:
+    from ingest.worker import Worker
+
+    settings, db = worker_parts()
+    if not db.is_sqlite:
+        pytest.skip("a held SQLite write lock is the outage here")
+    raw = mail(subject="Coding: help")
+    accept(db, [Incoming(message_id_of(raw), raw)], "me")
+    blocker = db.engine.raw_connection()
+    blocker.execute("BEGIN IMMEDIATE")  # another writer holds the lock past the busy timeout
+    try:
+        with pytest.raises(Exception) as outage:
+            Worker(db, settings, "me").drain()
+        assert db.is_outage(outage.value)
+    finally:
+        blocker.rollback()
+        blocker.close()
+    with db.read() as session:
+        [row] = session.scalars(select(RawMail)).all()
+    assert (row.attempts, row.processed_at, row.set_aside_at) == (0, None, None)
+    assert Worker(db, settings, "me").drain() == 1
+
+
+def test_lists_from_a_mail_go_in_chunks(worker_parts) -> None:
+    """Longer than SQLite's 250,000 and PostgreSQL's 65,535 bind parameters."""
+    from store.tickets import add_participants, known_messages, open_ticket, participants, ticket_for_message_ids
+
+    _, db = worker_parts()
+    ids = [f"{i}@example.org" for i in range(260_000)]
+    with db.write() as session:
+        assert known_messages(session, ids) == set()
+        assert ticket_for_message_ids(session, ids) is None
+        ticket = open_ticket(session, Ticket(customer=ANN, subject="s"), [ANN])
+        add_participants(session, ticket, ids[:1_200])
+        add_participants(session, ticket, ids[:1_300])
+        assert len(participants(session, ticket)) == 1_301
