@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
-from html.parser import HTMLParser
+from html import unescape
 
 import mailparser
 from bs4 import BeautifulSoup
@@ -53,12 +53,15 @@ HTML_TREE_MAX_CHARS = 300_000
 HTML_TREE_MAX_DEPTH = 100
 # The linear pass reads at most this much HTML (the rest is noted on the mail as a defect).
 HTML_MAX_CHARS = 5_000_000
-_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)[^>]*?(/?)>")
+# No "<" inside a tag: each character is scanned from one "<" at most, so the scan stays linear
+# on hostile input such as "<a<a<a..." with no ">".
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)[^<>]*?(/?)>")
 # Elements with no end tag: they never add to the depth.
 _VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
                    "param", "source", "track", "wbr"})
 _BLOCKS = frozenset({"br", "p", "div", "tr", "li", "h1", "h2", "h3", "h4", "table"})
 _HIDDEN = frozenset({"script", "style", "head", "title"})
+_HIDDEN_END = {name: re.compile(rf"</{name}", re.IGNORECASE) for name in _HIDDEN}
 _MSGID = re.compile(r"<([^<>\s]+)>")
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
 # Headers a relay adds in transit; left out of the synthetic Message-ID so a redelivery matches.
@@ -214,59 +217,75 @@ def addresses(values: list[object], defects: list[str] | None = None, name: str 
 def html_to_text(html: str) -> str:
     """Visible text of an HTML body: blocks and table cells become lines and tab-separated cells.
 
-    Ordinary HTML goes through BeautifulSoup; HTML over a size or depth limit through a linear
-    pass over html.parser events that builds no tree (same text, bounded cost).
+    Ordinary HTML goes through BeautifulSoup. HTML over a size or depth limit, or with many
+    "<" that start no tag, goes through a linear scan that builds no tree: the same text for
+    well-formed HTML, at a cost that grows with the length only.
     """
-    if len(html) > HTML_TREE_MAX_CHARS or html_depth(html, HTML_TREE_MAX_DEPTH) > HTML_TREE_MAX_DEPTH:
-        return tidy_lines(LinearText.read(html[:HTML_MAX_CHARS]))
+    if len(html) > HTML_TREE_MAX_CHARS or not tree_safe(html):
+        return tidy_lines(linear_text(html[:HTML_MAX_CHARS]))
     return tree_text(html)
 
 
-def html_depth(html: str, limit: int) -> int:
-    """How deep the elements of `html` nest, counted up to `limit + 1`: one linear scan of its tags."""
-    depth = 0
+def tree_safe(html: str) -> bool:
+    """True when BeautifulSoup reads `html` in about linear time: nesting at most
+    HTML_TREE_MAX_DEPTH deep (its cost grows with the square of the depth), and nearly every
+    "<" starting a tag (html.parser, under it, rescans unterminated tags: 10,000 "<div " took
+    11 s). One linear scan of the tags."""
+    depth = tags = 0
     for match in _TAG.finditer(html):
+        tags += 1
         closing, tag, self_closing = match.groups()
         if tag.lower() in _VOID or self_closing:
             continue
         depth = max(0, depth - 1) if closing else depth + 1
-        if depth > limit:
-            return depth
-    return depth
+        if depth > HTML_TREE_MAX_DEPTH:
+            return False
+    return html.count("<") <= 2 * tags + 100
 
 
-class LinearText(HTMLParser):
-    """Visible text from html.parser events, in one pass: no tree, so no cost that grows with depth."""
+def linear_text(html: str) -> str:
+    """The visible text of `html` in one pass over its tags, with no tree and no backtracking.
 
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.out: list[str] = []
-        self.hidden = 0
+    Each step finds the next "<" with str.find and matches one tag there (a tag holds no "<"),
+    so every character is looked at a bounded number of times, however broken the HTML is.
+    html.parser was the first choice, but in Python 3.11 it rescans unterminated tags
+    (quadratic: "<div " 10,000 times took 11 s). Comments, doctypes and the content of
+    script/style/head/title are skipped; block ends become line breaks, cell ends tabs.
+    """
+    out: list[str] = []
+    pos, size = 0, len(html)
+    while pos < size:
+        lt = html.find("<", pos)
+        if lt < 0:
+            out.append(unescape(html[pos:]))
+            break
+        out.append(unescape(html[pos:lt]))
+        pos = skip_markup(html, lt, out)
+    return "".join(out)
 
-    @classmethod
-    def read(cls, html: str) -> str:
-        reader = cls()
-        reader.feed(html)
-        reader.close()
-        return "".join(reader.out)
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _HIDDEN:
-            self.hidden += 1
-        elif tag == "br":
-            self.out.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _HIDDEN:
-            self.hidden = max(0, self.hidden - 1)
-        elif tag in ("td", "th"):
-            self.out.append("\t")
-        elif tag in _BLOCKS:
-            self.out.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self.hidden:
-            self.out.append(data)
+def skip_markup(html: str, lt: int, out: list[str]) -> int:
+    """Read the markup at `lt` (html[lt] is "<"), append its text effect, return where text goes on."""
+    if html.startswith("<!--", lt):
+        end = html.find("-->", lt + 4)
+        return len(html) if end < 0 else end + 3
+    if html.startswith(("<!", "<?"), lt):
+        end = html.find(">", lt)
+        return len(html) if end < 0 else end + 1
+    tag = _TAG.match(html, lt)
+    if tag is None:
+        out.append("<")
+        return lt + 1
+    closing, name, _ = tag.groups()
+    name = name.lower()
+    if name in _HIDDEN and not closing:
+        end = _HIDDEN_END[name].search(html, tag.end())
+        return len(html) if end is None else end.start()
+    if name == "br" or (closing and name in _BLOCKS):
+        out.append("\n")
+    elif closing and name in ("td", "th"):
+        out.append("\t")
+    return tag.end()
 
 
 def tidy_lines(text: str) -> str:
