@@ -16,6 +16,8 @@ from sqlalchemy import text
 from sqlmodel import func, select
 
 from conftest import Serve, mail, run_cli, wait_until, write_config
+from test_web_auth import close_clients  # noqa: F401  (closes the clients a test opened)
+from test_web_auth import sign_in
 from ingest.parse import message_id_of
 from store.db import Database
 from store.inbound import Incoming, accept
@@ -141,6 +143,10 @@ def test_a_mail_that_fails_3_times_is_set_aside_visibly_and_filed_again(make_ser
     assert held["held_reason"].startswith("set aside after 3 failed attempts: ")
     assert "poison mail refused" in held["held_reason"]
     assert any(r["subject"] == "after the poison" for r in serve.tickets())
+    staff = sign_in(serve, "staff@support.example.com")  # staff find it in the web view too
+    listing = staff.get("/tickets", params={"status": "held"}).text
+    assert held["ref"] in listing and "set aside after 3 failed attempts" in listing
+    assert "poison mail refused" in staff.get(f"/tickets/{held['ref']}").text
     body = wait_until(lambda: (b := healthz(serve)) and "1 set aside" in b and b)
     assert body.startswith("degraded\n") and "degraded: 1 set aside" in body
     with db.read() as session:
