@@ -140,6 +140,8 @@ def parser() -> argparse.ArgumentParser:
     command("migrate", cmd_migrate, "bring the database schema up to date (keeps all data)")
     reprocess = command("reprocess", cmd_reprocess, "re-run detection and extraction (all cases if no REF)")
     reprocess.add_argument("refs", nargs="*", metavar="REF")
+    reprocess.add_argument("--failed", action="store_true",
+                           help="file the mails set aside after failing 3 times again (their held cases are closed)")
     link = command("link", cmd_link, "print a fresh sign-in URL for an address (for support staff)")
     link.add_argument("email")
     revoke = command("revoke", cmd_revoke, "void every sign-in link and web session of an address")
@@ -433,6 +435,8 @@ def cmd_reprocess(settings: Settings, args: argparse.Namespace) -> int:
     from store.tickets import list_tickets, ticket_by_ref
 
     db = open_store(settings)
+    if args.failed:
+        return reprocess_failed(db, settings, args)
     with db.write() as session:
         tickets = [ticket_by_ref(session, r) for r in args.refs] if args.refs else list_tickets(session)
         unknown = [r for r, t in zip(args.refs, tickets) if t is None]
@@ -442,6 +446,28 @@ def cmd_reprocess(settings: Settings, args: argparse.Namespace) -> int:
         for ticket in tickets:
             reprocess(session, ticket, settings)
     print(f"casedesk: reprocessed {len(tickets)} case(s)", file=sys.stderr)
+    return 0
+
+
+def reprocess_failed(db: Any, settings: Settings, args: argparse.Namespace) -> int:
+    """Put the set-aside mails back in the queue and file them now; each that fails 3 times
+    again is set aside again, with a new held case."""
+    from ingest.worker import Worker
+    from store.inbound import release, set_aside_ids
+    from store.tickets import retire_set_aside_cases
+
+    if args.refs:
+        print("casedesk: reprocess --failed takes no REF", file=sys.stderr)
+        return EX_USAGE
+    owner = f"reprocess-{uuid.uuid4().hex[:12]}"
+    with db.write() as session:
+        ids = set_aside_ids(session)
+        retire_set_aside_cases(session, ids)
+        release(session, ids, owner)
+    Worker(db, settings, owner).drain()
+    with db.read() as session:
+        still = len(set(set_aside_ids(session)) & set(ids))
+    print(f"casedesk: {len(ids)} set-aside mail(s) filed again, {still} set aside again", file=sys.stderr)
     return 0
 
 

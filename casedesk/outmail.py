@@ -63,9 +63,13 @@ def recipient(to: str) -> Address:
     if not addr or one_line(to) != to.strip() or "," in addr or ";" in addr or addr.count("@") != 1:
         raise BadRecipient(f"not one plain address: {to!r}")
     try:
-        return Address(display_name=header_text(name), addr_spec=addr)
-    except (ValueError, IndexError) as exc:
+        address = Address(display_name=header_text(name), addr_spec=addr)
+        # The To header as compose will build it: the email package refuses some addresses only
+        # here ("ann@example.com." raises HeaderParseError), so ask it once, in the same way.
+        EmailMessage(policy=SMTP)["To"] = address
+    except Exception as exc:  # ValueError, IndexError, email.errors.HeaderParseError
         raise BadRecipient(f"not one plain address: {to!r}") from exc
+    return address
 
 
 def bare_id(message_id: str) -> str | None:

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
+import threading
+import time
 import uuid
+from collections import Counter
 
 import uvicorn
 
+from casedesk import metrics
 from casedesk.filing import FilingProcess
 from casedesk.settings import Settings
 from ingest.imap import Fetchers
@@ -20,6 +25,12 @@ from web.app import create_app
 from web.timeouts import HeaderTimeoutProtocol
 
 log = logging.getLogger("casedesk")
+
+# On SIGTERM: SMTP transactions in flight get this long to finish, the web view's requests this
+# long, and the whole process exits within SHUTDOWN_WITHIN whatever the backlog (README).
+SMTP_DRAIN = 3.0
+WEB_DRAIN = 2
+SHUTDOWN_WITHIN = 9.0
 
 
 class WebServer(uvicorn.Server):
@@ -41,7 +52,8 @@ def web_config(settings: Settings, db: Database) -> uvicorn.Config:
     proxies = list(settings.web.trusted_proxies)
     return uvicorn.Config(create_app(settings, db), host=settings.web.listen.host, port=settings.web.listen.port,
                           log_level="warning", lifespan="off", http=HeaderTimeoutProtocol,
-                          proxy_headers=bool(proxies), forwarded_allow_ips=proxies or None)
+                          proxy_headers=bool(proxies), forwarded_allow_ips=proxies or None,
+                          timeout_graceful_shutdown=WEB_DRAIN)
 
 
 def instance_name() -> str:
@@ -59,10 +71,11 @@ async def serve(settings: Settings) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
 
-    filing = FilingProcess(settings, owner)
+    filing = FilingProcess(settings, owner, metrics.filing_report)
     committer = Committer(db, owner, filing.wake.set)
     committer.start()
-    smtp = await start_listener(settings, committer)
+    sessions: Counter[str] = Counter()
+    smtp = await start_listener(settings, committer, sessions)
     ticker = notify.start(settings, db, owner)
     fetchers = Fetchers(settings.imap, db, owner, filing.wake.set)
     fetchers.start()
@@ -75,12 +88,36 @@ async def serve(settings: Settings) -> None:
         await stop.wait()
     finally:
         log.info("shutting down")
+        exit_by(SHUTDOWN_WITHIN)
         smtp.close()
+        filing.begin_stop()  # filing stops after its current mail, while the rest shuts down
+        await until_idle(sessions, SMTP_DRAIN)
         await committer.close()
-        await asyncio.to_thread(fetchers.stop)
         web.should_exit = True
-        await asyncio.gather(web_task, return_exceptions=True)
-        await asyncio.to_thread(filing.stop)
+        await asyncio.gather(asyncio.to_thread(fetchers.stop), web_task, asyncio.to_thread(filing.stop),
+                             return_exceptions=True)
         await asyncio.to_thread(ticker.shutdown)
         db.dispose()
         log.info("stopped")
+
+
+async def until_idle(sessions: Counter[str], within: float) -> None:
+    """Wait for the open SMTP sessions to end (a transaction in flight gets its 250 or 451),
+    at most `within` seconds: an idle client keeping its connection open is not waited for."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while sum(sessions.values()) > 0 and loop.time() < deadline:
+        await asyncio.sleep(0.05)
+
+
+def exit_by(seconds: float) -> None:
+    """The backstop of the shutdown promise: whatever still runs after `seconds` (an IMAP server
+    that does not answer, a notify tick sending through a slow relay) is cut off. Every mail
+    is in raw_mail or the outbox by then, and each is idempotent on the next start."""
+    def watch() -> None:
+        time.sleep(seconds)
+        log.warning("shutdown took over %ss; exiting now", seconds)
+        logging.shutdown()
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="casedesk-exit-by").start()

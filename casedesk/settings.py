@@ -92,6 +92,8 @@ class WebSettings:
     trusted_proxies: tuple[str, ...] = ()
     # Times on the pages are shown in this zone (IANA name); the UTC time is in a title attribute.
     timezone: str = DEFAULT_TIMEZONE
+    # Who may scrape /metrics without signing in as staff: addresses or networks (CIDR).
+    metrics_allow: tuple[str, ...] = ("127.0.0.1", "::1")
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,8 @@ class FollowupSettings:
 class FilingSettings:
     # Processes that parse and read a burst of mail beside the filing process; None: "auto".
     preparers: int | None = None
+    # Time to parse and read one mail; a mail over it is filed as held (docs/filing.md).
+    mail_budget: timedelta = timedelta(seconds=10)
 
     def preparer_count(self) -> int:
         """"auto": one per core beyond the first, at most four; none on a single core. The filing
@@ -181,6 +185,13 @@ def duration(value: Any) -> timedelta:
     return timedelta(seconds=float(match[1]) * _DURATION_UNITS[match[2]])
 
 
+def positive_duration(value: Any) -> timedelta:
+    """A duration above zero."""
+    if not duration(value):
+        raise ValueError(f"expected a duration above zero, got {value!r}")
+    return duration(value)
+
+
 def size(value: Any) -> int:
     """'512KB', '25MB' -> bytes (decimal units, as MTAs count)."""
     match = _SIZE.match(value) if isinstance(value, str) else None
@@ -235,6 +246,20 @@ def lower_list(value: Any) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
         raise ValueError(f"expected a list of strings, got {value!r}")
     return tuple(v.strip().lower() for v in value)
+
+
+def networks(value: Any) -> tuple[str, ...]:
+    """A list of IP addresses or networks ("10.0.0.0/8"); [] allows nobody."""
+    import ipaddress
+
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"expected a list of addresses or networks, got {value!r}")
+    for item in value:
+        try:
+            ipaddress.ip_network(item.strip(), strict=False)
+        except ValueError:
+            raise ValueError(f"expected an address or network like \"10.0.0.0/8\", got {item!r}") from None
+    return tuple(v.strip() for v in value)
 
 
 def boolean(value: Any) -> bool:
@@ -367,6 +392,7 @@ SCHEMA: dict[str, tuple[type, dict[str, tuple[str, Callable[[Any], Any]]]]] = {
         "link_ttl": ("link_ttl", link_ttl),
         "trusted_proxies": ("trusted_proxies", lower_list),
         "timezone": ("timezone", time_zone),
+        "metrics_allow": ("metrics_allow", networks),
     }),
     "automatic": (AutomaticSettings, {
         "subjects": ("subjects", phrases),
@@ -379,6 +405,7 @@ SCHEMA: dict[str, tuple[type, dict[str, tuple[str, Callable[[Any], Any]]]]] = {
     }),
     "filing": (FilingSettings, {
         "preparers": ("preparers", auto_or_count),
+        "mail_budget": ("mail_budget", positive_duration),
     }),
     # [[imap]]: an array of tables, one per mailbox; see imap_tables().
     "imap": (ImapSettings, {

@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 from typing import Callable
+from html import unescape
 
 import mailparser
 from bs4 import BeautifulSoup
@@ -51,6 +52,43 @@ REPAIR_SKIP = 5
 REPAIR_LINES = 2000
 # Charsets declared in a mail that may be tried for its raw 8-bit headers (bounded).
 MAX_HINTS = 8
+# Bounds on what one mail may make us do (issue 13): an address header is read up to this many
+# characters (a reply with 250,000 Cc addresses is 4.5 MB), and at most this many of its addresses
+# are kept; the rest is recorded as a defect with a count.
+MAX_ADDRESS_CHARS = 64_000
+MAX_ADDRESSES = 500
+# mail-parser reads every address of every address header at once (250,000 Cc addresses took it
+# 37 s): a header block larger than this goes straight to the stdlib parser, which reads lazily.
+MAILPARSER_MAX_HEADER_BYTES = 256_000
+# A header block longer than this is not read further when only the headers are read.
+MAX_HEADER_BYTES = 1_000_000
+# Threading looks at the In-Reply-To and the newest References only.
+MAX_REFERENCES = 100
+# HTML longer than this, or nested deeper, is turned into text by a linear pass that builds no
+# tree: BeautifulSoup's cost grows with the square of the depth (16k nested <div> took 70 s).
+HTML_TREE_MAX_CHARS = 300_000
+HTML_TREE_MAX_DEPTH = 100
+# The linear pass reads at most this much HTML (the rest is noted on the mail as a defect).
+HTML_MAX_CHARS = 5_000_000
+# No "<" inside a tag: each character is scanned from one "<" at most, so the scan stays linear
+# on hostile input such as "<a<a<a..." with no ">".
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)[^<>]*?(/?)>")
+# Elements with no end tag: they never add to the depth.
+_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+                   "param", "source", "track", "wbr"})
+_BLOCKS = frozenset({"br", "p", "div", "tr", "li", "h1", "h2", "h3", "h4", "table"})
+_HIDDEN = frozenset({"script", "style", "head", "title"})
+_HIDDEN_END = {name: re.compile(rf"</{name}", re.IGNORECASE) for name in _HIDDEN}
+_MSGID = re.compile(r"<([^<>\s]+)>")
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+# Headers a relay adds in transit; left out of the synthetic Message-ID so a redelivery matches.
+_TRANSIT = frozenset({"received", "return-path", "delivered-to", "x-original-to", "dkim-signature",
+                      "arc-seal", "arc-message-signature", "arc-authentication-results",
+                      "authentication-results", "x-spam-status", "x-spam-score"})
+
+
+class OverLimit(Exception):
+    """A mail beyond what one parser is given to read."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +121,9 @@ class ParsedMail:
     content_type: str = "text/plain"
     attachments: tuple[Attachment, ...] = ()
     defects: tuple[str, ...] = ()
+    # Set when the mail could not be read fully (too deep, over its time budget): why. Such a
+    # mail is filed as a held case with what could be read (docs/filing.md).
+    unread: str | None = None
 
 
 def decode_bytes(data: bytes, declared: str | None) -> str:
@@ -260,31 +301,124 @@ def charset_hints(message: Message) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))[:MAX_HINTS]
 
 
-def mailboxes(values: list[object], hints: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+def mailboxes(values: list[object], hints: tuple[str, ...] = (), defects: list[str] | None = None,
+              name: str = "") -> list[tuple[str, str]]:
     """(display name, lowercased address) pairs; parsed before encoded words are decoded, so an
-    encoded comma in a name ("Müller, Bernd") cannot split the address."""
-    pairs = getaddresses([raw_8bit(v, hints) for v in values if v])
+    encoded comma in a name ("Müller, Bernd") cannot split the address.
+
+    Bounded: at most MAX_ADDRESS_CHARS of the header text are read and MAX_ADDRESSES kept;
+    what is left out is counted in `defects`.
+    """
+    text = ",".join(raw_8bit(v, hints) for v in values if v)
+    left = 0
+    if len(text) > MAX_ADDRESS_CHARS:
+        cut = text.rfind(",", 0, MAX_ADDRESS_CHARS)
+        cut = cut if cut > 0 else MAX_ADDRESS_CHARS
+        left, text = text.count("@", cut), text[:cut]
     # NUL and other control characters never belong in an address (and PostgreSQL refuses NUL).
-    return [(decode_header(name, hints), _ADDRESS_CONTROLS.sub("", address).strip().lower())
-            for name, address in pairs if "@" in address]
+    pairs = [(decode_header(n, hints), _ADDRESS_CONTROLS.sub("", a).strip().lower())
+             for n, a in getaddresses([text]) if "@" in a]
+    left += max(0, len(pairs) - MAX_ADDRESSES)
+    if left and defects is not None:
+        defects.append(f"{name or 'addresses'}: {left} more addresses not read")
+    return pairs[:MAX_ADDRESSES]
 
 
-def addresses(values: list[object]) -> tuple[str, ...]:
+def addresses(values: list[object], defects: list[str] | None = None, name: str = "") -> tuple[str, ...]:
     """Bare lowercased addresses from address headers; junk without an @ is dropped."""
-    return tuple(address for _, address in mailboxes(values))
+    return tuple(address for _, address in mailboxes(values, defects=defects, name=name))
 
 
 def html_to_text(html: str) -> str:
-    """Visible text of an HTML body: blocks and table cells become lines and tab-separated cells."""
+    """Visible text of an HTML body: blocks and table cells become lines and tab-separated cells.
+
+    Ordinary HTML goes through BeautifulSoup. HTML over a size or depth limit, or with many
+    "<" that start no tag, goes through a linear scan that builds no tree: the same text for
+    well-formed HTML, at a cost that grows with the length only.
+    """
+    if len(html) > HTML_TREE_MAX_CHARS or not tree_safe(html):
+        return tidy_lines(linear_text(html[:HTML_MAX_CHARS]))
+    return tree_text(html)
+
+
+def tree_safe(html: str) -> bool:
+    """True when BeautifulSoup reads `html` in about linear time: nesting at most
+    HTML_TREE_MAX_DEPTH deep (its cost grows with the square of the depth), and nearly every
+    "<" starting a tag (html.parser, under it, rescans unterminated tags: 10,000 "<div " took
+    11 s). One linear scan of the tags."""
+    depth = tags = 0
+    for match in _TAG.finditer(html):
+        tags += 1
+        closing, tag, self_closing = match.groups()
+        if tag.lower() in _VOID or self_closing:
+            continue
+        depth = max(0, depth - 1) if closing else depth + 1
+        if depth > HTML_TREE_MAX_DEPTH:
+            return False
+    return html.count("<") <= 2 * tags + 100
+
+
+def linear_text(html: str) -> str:
+    """The visible text of `html` in one pass over its tags, with no tree and no backtracking.
+
+    Each step finds the next "<" with str.find and matches one tag there (a tag holds no "<"),
+    so every character is looked at a bounded number of times, however broken the HTML is.
+    html.parser was the first choice, but in Python 3.11 it rescans unterminated tags
+    (quadratic: "<div " 10,000 times took 11 s). Comments, doctypes and the content of
+    script/style/head/title are skipped; block ends become line breaks, cell ends tabs.
+    """
+    out: list[str] = []
+    pos, size = 0, len(html)
+    while pos < size:
+        lt = html.find("<", pos)
+        if lt < 0:
+            out.append(unescape(html[pos:]))
+            break
+        out.append(unescape(html[pos:lt]))
+        pos = skip_markup(html, lt, out)
+    return "".join(out)
+
+
+def skip_markup(html: str, lt: int, out: list[str]) -> int:
+    """Read the markup at `lt` (html[lt] is "<"), append its text effect, return where text goes on."""
+    if html.startswith("<!--", lt):
+        end = html.find("-->", lt + 4)
+        return len(html) if end < 0 else end + 3
+    if html.startswith(("<!", "<?"), lt):
+        end = html.find(">", lt)
+        return len(html) if end < 0 else end + 1
+    tag = _TAG.match(html, lt)
+    if tag is None:
+        out.append("<")
+        return lt + 1
+    closing, name, _ = tag.groups()
+    name = name.lower()
+    if name in _HIDDEN and not closing:
+        end = _HIDDEN_END[name].search(html, tag.end())
+        return len(html) if end is None else end.start()
+    if name == "br" or (closing and name in _BLOCKS):
+        out.append("\n")
+    elif closing and name in ("td", "th"):
+        out.append("\t")
+    return tag.end()
+
+
+def tidy_lines(text: str) -> str:
+    """Runs of spaces folded, lines trimmed, trailing cell separators dropped."""
+    lines = (re.sub(r"[ \xa0]+", " ", line).strip(" ") for line in text.splitlines())
+    return "\n".join(line.rstrip("\t ") for line in lines).strip()
+
+
+def tree_text(html: str) -> str:
+    """html_to_text through BeautifulSoup, for HTML within the limits."""
     soup = BeautifulSoup(html, "html.parser")
     for tag in soup(["script", "style", "head", "title"]):
         tag.decompose()
     for cell in soup.find_all(["td", "th"]):
         cell.append("\t")
-    for block in soup.find_all(["br", "p", "div", "tr", "li", "h1", "h2", "h3", "h4", "table"]):
+    for block in soup.find_all(list(_BLOCKS)):
         block.append("\n")
-    lines = (re.sub(r"[ \xa0]+", " ", line).strip(" ") for line in soup.get_text().splitlines())
-    return "\n".join(line.rstrip("\t ") for line in lines).strip()
+    return tidy_lines(soup.get_text())
 
 
 def parse(raw: bytes, message_id: str | None = None) -> ParsedMail:
@@ -294,15 +428,24 @@ def parse(raw: bytes, message_id: str | None = None) -> ParsedMail:
     """
     defects: list[str] = []
     try:
+        if len(header_block(raw)) > MAILPARSER_MAX_HEADER_BYTES:
+            raise OverLimit(f"header block over {MAILPARSER_MAX_HEADER_BYTES} bytes")
         parsed = mailparser.parse_from_bytes(raw)
         message = parsed.message
         defects.extend(str(d) for d in (parsed.defects_categories or ()))
     except Exception as exc:  # mail-parser is not crash-proof on malformed MIME
         log.info("mail-parser failed (%s: %s); using the stdlib parser", type(exc).__name__, exc)
         defects.append(f"mail-parser: {type(exc).__name__}")
-        message = email.message_from_bytes(raw)
+        try:
+            message = email.message_from_bytes(raw)
+        except RecursionError:  # MIME nested ~1,000 deep breaks the stdlib parser too
+            return headers_only(raw, message_id, "MIME parts nested too deep", defects)
+        except Exception as exc2:
+            return headers_only(raw, message_id, f"{type(exc2).__name__}: {exc2}"[:200], defects)
     try:
         return with_repaired_headers(raw, from_message(raw, message, defects, message_id))
+    except RecursionError:
+        return headers_only(raw, message_id, "MIME parts nested too deep", defects)
     except Exception as exc:  # last resort: keep what we can say for sure
         log.warning("could not read mail structure (%s); filing headers only", type(exc).__name__)
         return ParsedMail(message_id=message_id or message_id_of(raw), defects=(*defects, f"structure: {exc!r}"[:200]))
@@ -348,6 +491,19 @@ def repaired_header_block(raw: bytes) -> bytes | None:
     return b"\r\n".join(out) + b"\r\n\r\n"
 
 
+def headers_only(raw: bytes, message_id: str | None, reason: str, defects: list[str] | tuple[str, ...] = ()) -> ParsedMail:
+    """The mail as far as its header block can be read, marked `unread` with the reason; never
+    raises. Used when the body cannot be read (nesting too deep, over the time budget)."""
+    defects = [*defects, f"unread: {reason}"]
+    try:
+        block = header_block(raw)[:MAX_HEADER_BYTES]
+        mail = from_message(raw, email.message_from_bytes(block + b"\n\n"), defects, message_id)
+    except Exception as exc:
+        mail = ParsedMail(message_id=message_id or message_id_of(raw),
+                          defects=(*defects, f"headers: {type(exc).__name__}"))
+    return replace(mail, text="", html=None, attachments=(), unread=reason)
+
+
 def from_message(raw: bytes, message: Message, defects: list[str], message_id: str | None = None) -> ParsedMail:
     """Read headers, bodies and attachments from a stdlib Message."""
     hints = charset_hints(message)
@@ -375,20 +531,26 @@ def from_message(raw: bytes, message: Message, defects: list[str], message_id: s
         message_id=message_id or message_id_of(raw),
         from_addr=from_addr,
         from_name=clean(from_name),
-        to=addresses(message.get_all("to", [])),
-        cc=addresses(message.get_all("cc", [])),
-        reply_to=addresses(message.get_all("reply-to", [])),
+        to=addresses(message.get_all("to", []), defects, "to"),
+        cc=addresses(message.get_all("cc", []), defects, "cc"),
+        reply_to=addresses(message.get_all("reply-to", []), defects, "reply-to"),
         subject=get("subject"),  # whole: cut only where it is shown
         date=mail_date(message.get("date")),
         text=text,
         html=html,
         in_reply_to=message_ids(get("in-reply-to")),
-        references=message_ids(" ".join(decode_header(v, hints) for v in message.get_all("references", []))),
+        references=references(message, hints),
         headers={h: get(h) for h in KEPT_HEADERS if message.get(h) is not None},
         content_type=message.get_content_type(),
         attachments=tuple(attachments),
         defects=tuple(dict.fromkeys(defects)),
     )
+
+
+def references(message: Message, hints: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The newest MAX_REFERENCES ids of the References header (its tail, so the text read is bounded)."""
+    text = " ".join(str(v) for v in message.get_all("references", []))[-MAX_REFERENCES * 200:]
+    return message_ids(decode_header(text, hints))[-MAX_REFERENCES:]
 
 
 def sender(message: Message, hints: tuple[str, ...] = ()) -> tuple[str, str]:

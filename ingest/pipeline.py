@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlmodel import Session
@@ -11,17 +11,21 @@ from sqlmodel import Session
 from casedesk.casetypes import CaseType, case_type_of
 from casedesk.settings import Settings
 from ingest.automatic import automatic_reason, internal_sender
+from ingest.budget import OverBudget, budget, clock
 from ingest.classify import Reading, read_mail
-from ingest.parse import ParsedMail, parse
-from ingest.threading import find_case
+from ingest.parse import ParsedMail, headers_only, parse
+from ingest.threading import Thread, find_case
 from store.db import Database
 from store.inbound import raw_of
-from store.models import AWAITING_CUSTOMER, CLOSED, HELD, INBOUND, READY, RawMail, Ticket
+from store.models import AWAITING_CUSTOMER, CLOSED, HELD, INBOUND, READY, SET_ASIDE, RawMail, Ticket
 from store.tickets import add_message, messages_of, open_ticket
 
 log = logging.getLogger("casedesk.ingest")
 
 UNKNOWN_TYPE = "case_type"
+# Participants one mail may add to a case; the rest are counted on the message (issue 13).
+MAX_PARTICIPANTS = 100
+UNREAD = "could not be read fully"
 
 
 @dataclass(frozen=True)
@@ -45,23 +49,49 @@ class Prepared:
     automatic: str | None
     known_type: str | None
     reading: Reading | None
+    # Time the preparation took (for the filing-time histogram of /metrics).
+    seconds: float = 0.0
 
 
 def prepare(db: Database, raw: RawMail, settings: Settings) -> Prepared:
-    """Parse and read a raw mail, before the write lock.
+    """Parse and read a raw mail, before the write lock, within `[filing] mail_budget`.
 
     The store is read only for the threading lookup, in a snapshot of its own: a read held
     open across the parsing would pin SQLite's WAL, which then grows with every mail accepted
-    meanwhile and makes every read slower.
+    meanwhile and makes every read slower. The budget (CPU time, ingest/budget.py) covers the
+    parse and the reading, not that lookup (an interrupted query could leave its connection in
+    an unknown state).
     """
-    mail = parse(raw.data, raw.message_id)
+    limit = settings.filing.mail_budget.total_seconds()
+    deadline = clock() + limit
+    mail = parse_within(raw, deadline, limit)
     automatic = held_reason(mail, raw, settings)
-    if automatic:
+    if automatic or mail.unread:
         return Prepared(mail, automatic, None, None)
     with db.read() as session:
         ticket = find_case(session, mail, tuple(raw.rcpt_to or ()), settings.web.secret).ticket
         known_type = ticket.case_type if ticket else None
-    return Prepared(mail, automatic, known_type, read_mail(mail, settings.case_types, known_type))
+    try:
+        with budget(deadline):
+            reading = read_mail(mail, settings.case_types, known_type)
+    except OverBudget:
+        reading = None
+    if reading is None or clock() > deadline:
+        return Prepared(replace(mail, unread=f"reading took over {limit:g}s of CPU"), None, None, None)
+    return Prepared(mail, automatic, known_type, reading)
+
+
+def parse_within(raw: RawMail, deadline: float, limit: float) -> ParsedMail:
+    """The parsed mail, or its headers alone when parsing runs over the budget."""
+    try:
+        with budget(deadline):
+            mail = parse(raw.data, raw.message_id)
+    except OverBudget:
+        log.warning("%s: parsing took over %gs of CPU; filing its headers as held", raw.message_id, limit)
+        return headers_only(raw.data, raw.message_id, f"parsing took over {limit:g}s of CPU")
+    if clock() > deadline and not mail.unread:  # no timer signal off the main thread
+        return replace(mail, text="", html=None, unread=f"parsing took over {limit:g}s of CPU")
+    return mail
 
 
 def held_reason(mail: ParsedMail, raw: RawMail, settings: Settings) -> str | None:
@@ -81,33 +111,59 @@ def file_mail(session: Session, raw: RawMail, prepared: Prepared, settings: Sett
     if mail.message_id in known:
         return Filed("duplicate", None, mail.message_id)
     known.add(mail.message_id)
-    thread = find_case(session, mail, tuple(raw.rcpt_to or ()), settings.web.secret)
+    # A mail that could not be read fully is a held case of its own: added to an existing case
+    # unread, it would go unnoticed there.
+    thread = (Thread(None, "new: held, " + UNREAD) if mail.unread
+              else find_case(session, mail, tuple(raw.rcpt_to or ()), settings.web.secret))
     ticket = thread.ticket
     known_type = ticket.case_type if ticket else None
     if reading is not None and known_type != prepared.known_type:
         reading = read_mail(mail, settings.case_types, known_type)
     when = raw.received_at
+    participants, left_out = capped(copied(mail, settings) if reading is not None else [mail.from_addr])
+    defects = [*mail.defects, *([f"participants: {left_out} more addresses not added"] if left_out else [])]
     message = dict(
         raw_id=raw.id, direction=INBOUND, message_id=mail.message_id, from_addr=mail.from_addr,
         from_name=mail.from_name, to_addrs=list(mail.to), cc_addrs=list(mail.cc), subject=mail.subject,
         date=mail.date, body=mail.text, html=mail.html, automatic=automatic,
-        fields=dict(reading.fields) if reading else {}, defects=list(mail.defects),
+        fields=dict(reading.fields) if reading else {}, defects=defects,
         attachments=[vars(a) for a in mail.attachments],
     )
     if ticket is None:
         ticket = new_case(mail, reading, thread.claimed_ref, when, settings)
-        participants = copied(mail, settings) if reading is not None else [mail.from_addr]
         open_ticket(session, ticket, participants, message)
-        outcome = "held" if automatic else "new"
+        outcome = "held" if automatic or mail.unread else "new"
     else:
         # Participants come from the first mail only (issue 12): a later mail cannot add readers.
         add_message(session, ticket, message, when)
         if reading is not None:
             apply_reading(ticket, reading, settings.case_types, when)
         outcome = "reply"
-    log.info("%s %s -> %s %s (%s%s)", mail.message_id, mail.from_addr or "?", outcome, ticket.ref,
-             thread.rule, f", automatic: {automatic}" if automatic else "")
+    log.info("%s %s -> %s %s (%s%s%s)", mail.message_id, mail.from_addr or "?", outcome, ticket.ref,
+             thread.rule, f", automatic: {automatic}" if automatic else "",
+             f": {mail.unread}" if mail.unread else "")
     return Filed(outcome, ticket.ref, mail.message_id)
+
+
+def set_aside_case(session: Session, raw: RawMail, attempts: int, error: str) -> Ticket:
+    """A held case that makes a set-aside mail visible to staff (web view, `casedesk tickets
+    --status held`), with what its headers say; `casedesk reprocess --failed` replaces it."""
+    mail = headers_only(raw_of(session, raw.id) or b"", raw.message_id, "set aside")  # type: ignore[arg-type]
+    when = raw.received_at
+    ticket = Ticket(customer=mail.from_addr or raw.mail_from.lower(), subject=mail.subject or "(no subject)",
+                    status=HELD, held_reason=f"{SET_ASIDE} {attempts} failed attempts: {error}"[:1000],
+                    created_at=when, updated_at=when, last_customer_at=when)
+    message = dict(raw_id=raw.id, direction=INBOUND, message_id=mail.message_id, from_addr=mail.from_addr,
+                   from_name=mail.from_name, to_addrs=list(mail.to), cc_addrs=list(mail.cc),
+                   subject=mail.subject, date=mail.date, body="", defects=list(mail.defects))
+    try:
+        with session.begin_nested():
+            open_ticket(session, ticket, capped([mail.from_addr])[0], message)
+    except Exception:  # the Message-ID is the trouble, say: the case alone still shows the mail
+        ticket = Ticket(**{k: getattr(ticket, k) for k in ("customer", "subject", "status", "held_reason",
+                                                           "created_at", "updated_at", "last_customer_at")})
+        open_ticket(session, ticket)
+    return ticket
 
 
 def new_case(mail: ParsedMail, reading: Reading | None, claimed_ref: str | None, when: datetime,
@@ -116,9 +172,10 @@ def new_case(mail: ParsedMail, reading: Reading | None, claimed_ref: str | None,
     never answered."""
     ticket = Ticket(
         customer=mail.from_addr, subject=mail.subject or "(no subject)",
-        status=HELD if reading is None else AWAITING_CUSTOMER, automatic=reading is None,
+        status=HELD if reading is None else AWAITING_CUSTOMER, automatic=reading is None and not mail.unread,
         language=reading.language if reading else "en", claimed_ref=claimed_ref,
         created_at=when, updated_at=when, last_customer_at=when,
+        held_reason=f"{UNREAD}: {mail.unread}" if mail.unread else None,
     )
     if reading is not None:
         apply_reading(ticket, reading, settings.case_types, when)
@@ -148,8 +205,9 @@ def reprocess(session: Session, ticket: Ticket, settings: Settings) -> None:
     """Re-run detection and extraction over a case's stored raw mail (after a config change).
 
     Held and closed cases keep their status; the checklist is rebuilt from the first mail on.
+    A case held for a reason (unread, set aside, cannot be mailed) is left for staff.
     """
-    if ticket.automatic:
+    if ticket.automatic or ticket.held_reason:
         return
     status = ticket.status
     ticket.case_type, ticket.case_type_reason, ticket.fields = None, "", {}
@@ -169,6 +227,12 @@ def reprocess(session: Session, ticket: Ticket, settings: Settings) -> None:
 def own_domains(settings: Settings) -> tuple[str, ...]:
     """Domains whose Message-IDs mean the mail is our own coming back."""
     return tuple({*settings.smtp.domains, settings.support_address.rpartition("@")[2].lower()})
+
+
+def capped(addresses: list[str]) -> tuple[list[str], int]:
+    """The first MAX_PARTICIPANTS distinct addresses, and how many more there were."""
+    unique = list(dict.fromkeys(a for a in addresses if a))
+    return unique[:MAX_PARTICIPANTS], max(0, len(unique) - MAX_PARTICIPANTS)
 
 
 def copied(mail: ParsedMail, settings: Settings) -> list[str]:

@@ -14,6 +14,7 @@ from typing import Any
 
 from aiosmtpd.smtp import MISSING, SMTP, AuthResult, Envelope, Session
 
+from casedesk import metrics
 from casedesk.settings import Settings, SmtpSettings
 from ingest.parse import message_id_of
 from store.db import Database
@@ -136,6 +137,7 @@ class Handler:
             return TRY_LATER
         log.info("accepted %s from %s (%s)", mail.message_id, envelope.mail_from,
                  "new" if raw_id else "duplicate")
+        metrics.ACCEPTED.labels("stored" if raw_id else "duplicate").inc()
         return OK if raw_id else DUPLICATE
 
     async def handle_exception(self, error: Exception) -> str:
@@ -169,6 +171,7 @@ class LimitedSMTP(SMTP):
             refusal = BUSY
         if refusal:
             self.refused = True
+            metrics.refused(refusal)
             transport.write(f"{refusal}\r\n".encode())  # type: ignore[attr-defined]
             transport.close()
             return
@@ -199,6 +202,11 @@ class LimitedSMTP(SMTP):
             del self.sessions[self.client_ip]
         if not self.refused:
             super().connection_lost(exc)
+
+    async def push(self, status: Any) -> None:
+        """Every reply goes out here: refusals are counted by code for /metrics."""
+        metrics.refused(status)
+        await super().push(status)
 
     async def smtp_DATA(self, arg: str) -> None:
         """aiosmtpd's DATA command with the message read in blocks rather than line by line.
@@ -303,10 +311,12 @@ def smtp_options(smtp: SmtpSettings) -> dict[str, Any]:
     return options
 
 
-async def start_listener(settings: Settings, committer: Committer) -> asyncio.AbstractServer:
-    """Bind the SMTP listener on the running loop (aiosmtpd's Controller would start its own)."""
+async def start_listener(settings: Settings, committer: Committer,
+                         sessions: Counter[str] | None = None) -> asyncio.AbstractServer:
+    """Bind the SMTP listener on the running loop (aiosmtpd's Controller would start its own).
+    `sessions` counts the open sessions per client address (serve waits for them on SIGTERM)."""
     handler = Handler(settings, committer)
-    sessions: Counter[str] = Counter()
+    sessions = sessions if sessions is not None else Counter()
     options = smtp_options(settings.smtp)
     loop = asyncio.get_running_loop()
     return await loop.create_server(

@@ -8,12 +8,12 @@ from datetime import datetime
 from sqlmodel import Session
 
 from casedesk.links import my_tickets_link
-from casedesk.outmail import compose
+from casedesk.outmail import BadRecipient, compose, recipient
 from casedesk.settings import FollowupSettings, Settings
 from notify.policy import Plan, Sent, due_mail, first_key, next_step, stale, utc
 from notify.render import render
 from store.db import Database
-from store.models import CLOSED, INBOUND, Message, Outbox, Ticket
+from store.models import CLOSED, HELD, INBOUND, Message, Outbox, Ticket
 from store.outbox import PENDING, cancel, cases_to_follow_up, history_of, lock_tickets, plan, record_decisions
 from store.tickets import messages_of
 
@@ -67,10 +67,12 @@ def plan_batch(session: Session, settings: Settings, ids: list[int], now: dateti
     decided: list[tuple[int, datetime | None]] = []
     for ticket in tickets:
         rows = by_ticket.get(ticket.id or 0, [])
+        if unmailable(ticket, now):
+            decided.append((ticket.id or 0, None))
+            continue
         try:
-            # A case whose mail cannot be built (say, an address the email package refuses) is
-            # logged and skipped; it must not stop every other case's mail. It stays out of date,
-            # so the next tick tries again.
+            # A case whose mail cannot be built for another reason is logged and skipped; it must
+            # not stop every other case's mail. It stays out of date, so the next tick tries again.
             with session.begin_nested():
                 count = plan_case(session, settings, ticket, history(rows), now)
         except Exception:
@@ -80,6 +82,23 @@ def plan_batch(session: Session, settings: Settings, ids: list[int], now: dateti
         decided.append((ticket.id or 0, look_again_at(ticket, rows, settings, now, count)))
     record_decisions(session, decided)
     return planned
+
+
+def unmailable(ticket: Ticket, now: datetime) -> bool:
+    """Decide once about a customer address the email package refuses (a trailing dot, NUL, a line
+    break): the case is held for staff with the reason, logged once, and never planned again.
+    True when the case was held just now."""
+    if ticket.status in (HELD, CLOSED) or ticket.automatic:
+        return False
+    try:
+        recipient(ticket.customer)
+        return False
+    except BadRecipient:
+        pass
+    shown = ticket.customer.encode("unicode_escape").decode("ascii")[:200]
+    ticket.status, ticket.held_reason, ticket.updated_at = HELD, f"cannot mail {shown}", now
+    log.warning("%s: cannot mail %s; case held for staff", ticket.ref, shown)
+    return True
 
 
 def look_again_at(ticket: Ticket, rows: list[Outbox], settings: Settings, now: datetime,

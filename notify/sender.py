@@ -15,6 +15,7 @@ from email.message import EmailMessage
 from email.policy import default
 from typing import Any
 
+from casedesk import metrics
 from casedesk.settings import Settings
 from notify import transport
 from store.db import Database
@@ -79,8 +80,10 @@ def send_due(db: Database, settings: Settings, owner: str, now: datetime | None 
         for item in batch:
             if send_one(db, settings, owner, item, now):
                 report.sent += 1
+                metrics.OUTBOUND.labels("sent").inc()
             else:
                 report.failed += 1
+                metrics.OUTBOUND.labels("failed").inc()
         if len(batch) + len(dropped) < BATCH:
             return report
 

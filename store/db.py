@@ -9,11 +9,20 @@ from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlmodel import Session, create_engine
 
 from store import models  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 BUSY_TIMEOUT_MS = 5000
+# What a store outage says (SQLite, psycopg), as opposed to a statement this one mail broke
+# ("too many SQL variables", a constraint): the first is retried without limit, the second is not.
+OUTAGE_SIGNS = (
+    "database is locked", "database table is locked", "disk i/o error", "database or disk is full",
+    "unable to open database", "readonly database", "no space left", "disk full", "connection",
+    "could not connect", "server closed", "terminating", "the database system is", "timeout",
+    "timed out", "shutdown", "recovery mode", "too many clients",
+)
 
 
 class Database:
@@ -55,6 +64,19 @@ class Database:
             return True
         except Exception:
             return False
+
+    def is_outage(self, exc: BaseException) -> bool:
+        """True when `exc` means the store is unavailable (connection refused, disk full, locked
+        past the busy timeout), so the work should wait and be retried, not blamed on its input."""
+        if isinstance(exc, (DisconnectionError, ConnectionError, TimeoutError)):
+            return True
+        if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+            return True
+        if isinstance(exc, (OperationalError, InterfaceError)):
+            message = str(exc.orig if isinstance(exc, DBAPIError) else exc).lower()
+            if any(sign in message for sign in OUTAGE_SIGNS):
+                return True
+        return isinstance(exc, DBAPIError) and not self.ping()
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -14,6 +14,9 @@ from sqlmodel import Session
 from store.db import Database
 from store.models import RawMail, utcnow
 
+# A mail that fails to file this many times is set aside (a store outage does not count).
+MAX_ATTEMPTS = 3
+
 
 # The `accepted_by` of mail that `casedesk ingest -` committed without filing it
 # (casedesk/mailgate.py PIPE_OWNER): any instance files it at once, as if its own listener took it.
@@ -120,3 +123,47 @@ def oldest_pending(session: Session) -> tuple[int, datetime | None]:
 def raw_of(session: Session, raw_id: int) -> bytes | None:
     row = session.get(RawMail, raw_id)
     return row.data if row else None
+
+
+def record_attempt(session: Session, raw_id: int, error: str) -> int:
+    """Count a failed filing attempt of a pending mail and keep its error; returns the attempts
+    so far (0 when the mail is no longer pending: another instance filed it)."""
+    result = session.execute(
+        update(RawMail).where(RawMail.id == raw_id, RawMail.processed_at.is_(None))  # type: ignore[arg-type,union-attr]
+        .values(attempts=RawMail.attempts + 1, error=error[:2000])
+        .returning(RawMail.attempts)
+        .execution_options(synchronize_session=False)
+    )
+    return result.scalar() or 0
+
+
+def mark_set_aside(session: Session, raw_id: int, error: str) -> None:
+    """Take a mail out of the queue for good: processed, set aside now, its error kept."""
+    now = utcnow()
+    session.execute(
+        update(RawMail).where(RawMail.id == raw_id)  # type: ignore[arg-type]
+        .values(processed_at=now, set_aside_at=now, error=error[:2000])
+        .execution_options(synchronize_session=False)
+    )
+
+
+def set_aside_count(session: Session) -> int:
+    """How many mails are set aside and not yet retried (/healthz, /metrics)."""
+    return session.scalar(select(func.count()).select_from(RawMail)
+                          .where(RawMail.set_aside_at.is_not(None))) or 0  # type: ignore[union-attr]
+
+
+def set_aside_ids(session: Session, limit: int = 10_000) -> list[int]:
+    """The set-aside mails, oldest first."""
+    return list(session.scalars(select(RawMail.id).where(RawMail.set_aside_at.is_not(None))  # type: ignore[union-attr]
+                                .order_by(RawMail.id).limit(limit)))  # type: ignore[arg-type]
+
+
+def release(session: Session, raw_ids: list[int], owner: str) -> None:
+    """Put set-aside mails back in the queue of `owner`, with a fresh count of attempts."""
+    for start in range(0, len(raw_ids), 500):
+        session.execute(
+            update(RawMail).where(RawMail.id.in_(raw_ids[start:start + 500]))  # type: ignore[union-attr]
+            .values(processed_at=None, set_aside_at=None, attempts=0, error=None, accepted_by=owner)
+            .execution_options(synchronize_session=False)
+        )

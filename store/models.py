@@ -24,6 +24,9 @@ HELD = "held"
 CLOSED = "closed"
 STATUSES = (AWAITING_CUSTOMER, READY, HELD, CLOSED)
 
+# The held reason of the case that stands for a mail set aside after failing to file.
+SET_ASIDE = "set aside after"
+
 INBOUND = "in"
 OUTBOUND = "out"
 
@@ -61,6 +64,8 @@ class RawMail(SQLModel, table=True):
     __tablename__ = "raw_mail"
     __table_args__ = (
         Index("ix_raw_mail_pending", "processed_at", "id"),
+        # /healthz and /metrics count the set-aside mails on every call.
+        Index("ix_raw_mail_set_aside", "set_aside_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -74,6 +79,11 @@ class RawMail(SQLModel, table=True):
     received_at: datetime = Field(default_factory=utcnow)
     processed_at: datetime | None = None
     error: str | None = Field(default=None, sa_column=Column(Text))
+    # Failed filing attempts so far; at MAX_ATTEMPTS the mail is set aside (docs/filing.md).
+    attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # When the mail was set aside after failing to file: a fact a notifier and /healthz read.
+    # Cleared by `casedesk reprocess --failed`.
+    set_aside_at: datetime | None = None
 
 
 class Ticket(SQLModel, table=True):
@@ -111,6 +121,9 @@ class Ticket(SQLModel, table=True):
     has_missing: bool = False
     # The [REF] a stranger's mail claimed; kept so staff see why it became a case of its own.
     claimed_ref: str | None = None
+    # Why a case is held for staff rather than answered, when it is not automatic mail:
+    # "could not be read fully: ...", "set aside after 3 failed attempts: ...", "cannot mail ...".
+    held_reason: str | None = Field(default=None, sa_column=Column(Text))
     message_count: int = 0
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)

@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
-from store.models import Message, Outbox, Participant, Ticket, row, utcnow
+from store.models import CLOSED, HELD, SET_ASIDE, Message, Outbox, Participant, Ticket, row, utcnow
+
+T = TypeVar("T")
+# Bind parameters per statement for lists that come from a mail: SQLite here allows 250,000,
+# PostgreSQL 65,535; a mail's list can be longer, so every such query goes in chunks of this.
+MAX_PARAMETERS = 500
 
 REF_PREFIX = "CASE-"
 # Refs start at CASE-1001 so they are never confused with small counts in prose.
 REF_OFFSET = 1000
+
+
+def chunks(items: Sequence[T], size: int = MAX_PARAMETERS) -> Iterator[Sequence[T]]:
+    """`items` in slices of at most `size`: one statement each."""
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
 
 
 def ref_for(ticket_id: int) -> str:
@@ -24,19 +35,17 @@ def ref_for(ticket_id: int) -> str:
 def known_messages(session: Session, message_ids: Iterable[str]) -> set[str]:
     """Those of these Message-IDs already on a case (in or out): one query for a filing batch."""
     wanted = list(dict.fromkeys(message_ids))
-    if not wanted:
-        return set()
-    return set(session.scalars(select(Message.message_id).where(Message.message_id.in_(wanted))))  # type: ignore[attr-defined]
+    return {found for part in chunks(wanted) for found in session.scalars(
+        select(Message.message_id).where(Message.message_id.in_(part)))}  # type: ignore[attr-defined]
 
 
 def ticket_for_message_ids(session: Session, message_ids: Sequence[str]) -> Ticket | None:
     """The case holding the first of these Message-IDs (callers pass them in priority order)."""
     if not message_ids:
         return None
-    rows = session.execute(
-        select(Message.message_id, Message.ticket_id).where(Message.message_id.in_(message_ids))  # type: ignore[attr-defined]
-    ).all()
-    by_id = {message_id: ticket_id for message_id, ticket_id in rows}
+    by_id = {message_id: ticket_id for part in chunks(list(dict.fromkeys(message_ids))) for message_id, ticket_id
+             in session.execute(select(Message.message_id, Message.ticket_id)
+                                .where(Message.message_id.in_(part))).all()}  # type: ignore[attr-defined]
     for message_id in message_ids:
         if message_id in by_id:
             return session.get(Ticket, by_id[message_id])
@@ -86,15 +95,16 @@ def open_ticket(session: Session, ticket: Ticket, participants: Iterable[str] = 
 def add_participants(session: Session, ticket: Ticket, addresses: Iterable[str], new: bool = False) -> None:
     """Remember who may write to this case; already known addresses are skipped (a `new` case
     has none yet, so nobody is asked)."""
-    wanted = {a for a in addresses if a}
+    wanted = sorted({a for a in addresses if a})
     if wanted and not new:
-        wanted -= set(session.scalars(
+        known = {found for part in chunks(wanted) for found in session.scalars(
             select(Participant.address).where(Participant.ticket_id == ticket.id,
-                                              Participant.address.in_(wanted))  # type: ignore[attr-defined]
-        ))
-    if wanted:
+                                              Participant.address.in_(part)))}  # type: ignore[attr-defined]
+        wanted = [a for a in wanted if a not in known]
+    # Two parameters a row: a multi-row insert stays within MAX_PARAMETERS too.
+    for part in chunks(wanted, MAX_PARAMETERS // 2):
         session.execute(insert(Participant.__table__), [  # type: ignore[attr-defined]
-            {"ticket_id": ticket.id, "address": a} for a in sorted(wanted)])
+            {"ticket_id": ticket.id, "address": a} for a in part])
 
 
 def participants(session: Session, ticket: Ticket) -> list[str]:
@@ -156,3 +166,23 @@ def list_tickets(
 def outbound_bytes(session: Session, message_id: str) -> bytes | None:
     """The bytes of a mail we sent, as the outbox holds them."""
     return session.scalar(select(Outbox.data).where(Outbox.message_id == message_id))
+
+
+def retire_set_aside_cases(session: Session, raw_ids: list[int]) -> int:
+    """Close the held cases that stood for these set-aside mails, before the mails are filed
+    again: their message rows go (so the Message-IDs are new again to dedupe), the case stays,
+    closed and saying so, so its reference is never handed to another case (SQLite would reuse
+    a deleted row id). Returns how many."""
+    found: set[int] = set()
+    for part in chunks(raw_ids):
+        found |= set(session.scalars(
+            select(Ticket.id).join(Message, Message.ticket_id == Ticket.id)  # type: ignore[arg-type]
+            .where(Message.raw_id.in_(part), Ticket.held_reason.like(f"{SET_ASIDE}%"),  # type: ignore[union-attr]
+                   Ticket.status == HELD)))
+    cases = sorted(found)
+    for part in chunks(cases):
+        session.execute(delete(Message).where(Message.ticket_id.in_(part)))  # type: ignore[attr-defined]
+        session.execute(update(Ticket).where(Ticket.id.in_(part)).values(  # type: ignore[union-attr]
+            status=CLOSED, message_count=0, updated_at=utcnow(),
+            held_reason="filed again by casedesk reprocess --failed (" + Ticket.held_reason + ")"))
+    return len(cases)

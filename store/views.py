@@ -39,6 +39,8 @@ def ticket_summary(ticket: Ticket) -> dict[str, Any]:
         "message_count": ticket.message_count,
         "created_at": iso(ticket.created_at),
         "updated_at": iso(ticket.updated_at),
+        # Extension beyond the documented shape (additive only): why a case is held, if it says.
+        "held_reason": ticket.held_reason,
     }
 
 
@@ -72,6 +74,7 @@ def ticket_detail(session: Session, ticket: Ticket) -> dict[str, Any]:
         "language": ticket.language,
         "case_type_reason": ticket.case_type_reason,
         "claimed_ref": ticket.claimed_ref,
+        "held_reason": ticket.held_reason,
         "created_at": iso(ticket.created_at),
         "updated_at": iso(ticket.updated_at),
     }

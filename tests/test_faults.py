@@ -104,7 +104,7 @@ def kill_rounds(tmp_path: Path, db_url: str, rounds: int, total: int) -> None:
     try:
         while sender.todo:
             sender.run_until_refused(serve.smtp_port)
-        wait_until(lambda: counts(db_url)[1] == total, timeout=60)
+        wait_until(lambda: counts(db_url)[1] == total, timeout=180)
         raw, filed, messages = counts(db_url)
         assert (raw, filed, messages) == (total, total, total)  # each filed exactly once
         assert sorted(stored_ids(db_url)) == sorted(f"kill-{n}@example.com" for n in range(total))
@@ -160,7 +160,7 @@ def test_disk_full_answers_451_and_never_half_stores(tmp_path: Path, small_disk:
                     break
         assert accepted and refused, "the disk never filled up"
         subprocess.run(["mount", "-o", "remount,size=64m", str(small_disk)], check=True)
-        wait_until(lambda: serve.accepts(refused[0]), timeout=20, every=0.5)
+        wait_until(lambda: serve.accepts(refused[0]), timeout=60, every=0.5)
         db = Database(url)
         with db.read() as session:
             rows = {r.message_id: r.data for r in session.scalars(select(RawMail))}
@@ -233,4 +233,4 @@ def test_per_client_connection_limit(make_serve) -> None:
     finally:
         for client in held:
             client.close()
-    wait_until(lambda: serve.accepts(mail(subject="after the limit")), timeout=10)
+    wait_until(lambda: serve.accepts(mail(subject="after the limit")), timeout=60)

@@ -152,7 +152,7 @@ def dovecot() -> Iterator[Dovecot]:
         if started.returncode != 0:
             pytest.skip(f"dovecot did not start: {reason}")
         try:
-            wait_until(lambda: reachable(server), timeout=10)
+            wait_until(lambda: reachable(server), timeout=30)
         except AssertionError:
             log = root / "dovecot.log"
             pytest.skip(f"dovecot did not listen: {log.read_text()[-500:] if log.exists() else ''}")
@@ -161,7 +161,7 @@ def dovecot() -> Iterator[Dovecot]:
         pid_file = root / "run" / "master.pid"
         if pid_file.exists():
             os.kill(int(pid_file.read_text().split()[0]), signal.SIGTERM)
-            wait_until(lambda: not pid_file.exists(), timeout=10)
+            wait_until(lambda: not pid_file.exists(), timeout=30)
         shutil.rmtree(root, ignore_errors=True)
 
 
@@ -333,7 +333,7 @@ def test_idle_delivers_while_serve_runs(dovecot: Dovecot, user: str, imap_serve:
     serve = imap_serve(dovecot.box(user, poll="1h"))
     wait_until(lambda: "connected (IDLE)" in serve.log.read_text())
     dovecot.append(user, mail(subject="Printer on fire", sender="ann@example.com"))
-    [ticket] = serve.wait_tickets(1, timeout=10)
+    [ticket] = serve.wait_tickets(1, timeout=60)
     assert ticket["subject"] == "Printer on fire"
     wait_until(lambda: dovecot.count(user) == 0 and dovecot.count(user, PROCESSED) == 1)
     assert counts(db_url) == (1, 1)
@@ -357,7 +357,7 @@ def test_polling_path_without_idle(dovecot: Dovecot, user: str, db_url: str,
     try:
         wait_until(lambda: "polling every 0.3s" in caplog.text)
         dovecot.append(user, *mails(3))
-        wait_until(lambda: dovecot.count(user) == 0 and dovecot.count(user, PROCESSED) == 3, timeout=10)
+        wait_until(lambda: dovecot.count(user) == 0 and dovecot.count(user, PROCESSED) == 3, timeout=60)
         assert woken.is_set()
     finally:
         stop.set()
@@ -402,7 +402,7 @@ def test_uidvalidity_reset_is_absorbed_by_dedupe(dovecot: Dovecot, user: str, db
     client.logout()
     assert after != before
     dovecot.append(user, *old, *mails(1, "new"), folder="support")
-    wait_until(lambda: dovecot.count(user, "support") == 0, timeout=20)
+    wait_until(lambda: dovecot.count(user, "support") == 0, timeout=60)
     wait_until(lambda: "UIDVALIDITY changed" in serve.log.read_text())
     wait_until(lambda: counts(db_url) == (3, 3))  # filing follows the commit asynchronously
     assert dovecot.count(user, PROCESSED) == 5
@@ -419,7 +419,7 @@ def test_wrong_password_is_clear_and_serve_keeps_running(dovecot: Dovecot, user:
          "[AUTHENTICATIONFAILED] Authentication failed.")]
 
     serve = imap_serve(box)
-    wait_until(lambda: (rows := statuses(db_url)) and rows[0].failures >= 2, timeout=20)
+    wait_until(lambda: (rows := statuses(db_url)) and rows[0].failures >= 2, timeout=60)
     log = serve.log.read_text()
     assert log.count("refused: [AUTHENTICATIONFAILED]") == 1, log  # once per state change
     assert "Traceback" not in log

@@ -39,7 +39,7 @@ def test_two_instances_receiving_in_parallel_file_every_mail_once(make_serve, db
                 messages = session.scalar(select(func.count()).select_from(Message))
             return raw or 0, filed or 0, messages or 0
 
-        wait_until(lambda: counts()[1] == 120, timeout=60)
+        wait_until(lambda: counts()[1] == 120, timeout=180)
         assert counts() == (120, 120, 120)
         with db.read() as session:
             takers = set(session.scalars(select(RawMail.accepted_by)))

@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from casedesk.settings import Settings
 from store.db import Database
-from web import api, auth, health, login, pages
+from web import api, auth, health, login, metrics, pages
 from web.limits import SignInLimits
 from web.templating import templates
 
@@ -65,6 +65,7 @@ def create_app(settings: Settings, db: Database) -> ASGIApp:
     handlers = {code: pages.error_page for code in (403, 404, 405)}
     app = Starlette(exception_handlers=handlers, routes=[
         Route("/healthz", healthz),
+        Route("/metrics", metrics.metrics_page),
         Route("/", pages.home),
         Route("/login", login.login_form, methods=["GET"]),
         Route("/login", login.login_submit, methods=["POST"]),
