@@ -255,9 +255,11 @@ def make_serve(tmp_path: Path, db_url: str) -> Iterator[Callable[..., Serve]]:
     def start(folder: Path | None = None, **tables: dict[str, Any]) -> Serve:
         target = folder or tmp_path / f"serve{len(started)}"
         target.mkdir(parents=True, exist_ok=True)
-        serve = Serve(write_config(target, db_url, **tables)).start()
+        serve = Serve(write_config(target, db_url, **tables))
+        # Listed before it starts: a serve too slow to become ready is still stopped afterwards
+        # (on a loaded machine such leftovers kept ticking and slowed every later test).
         started.append(serve)
-        return serve
+        return serve.start()
 
     yield start
     for serve in started:
