@@ -1,0 +1,62 @@
+"""How words are compared: without accents (Swedish typed without å/ä/ö), with one typo allowed
+in a label word. The words themselves are data in case_types.toml."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+_PLAIN = "aaaaaaaAAAAAAAooooooOOOOOOeeeeEEEEuuuuUUUUiiiiIIIIcCnNyY"
+_ACCENTED = "åäàáâãæÅÄÀÁÂÃÆöòóôõøÖÒÓÔÕØéèêëÉÈÊËüúùûÜÚÙÛíìîïÍÌÎÏçÇñÑýÝ"
+# One letter for one letter, so positions in the folded text are positions in the original.
+_FOLD = str.maketrans(_ACCENTED, _PLAIN)
+# Label words shorter than this must be spelled right: "rad" and "fel" are too short to guess.
+MIN_TYPO_LENGTH = 5
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def fold(text: str) -> str:
+    """The text without accents, same length: "Överförd" -> "Overford", "kö" -> "ko"."""
+    return text.translate(_FOLD)
+
+
+def fold_pattern(pattern: str) -> str:
+    """A regex from config with its accented letters folded (regex syntax is plain ASCII)."""
+    return fold(pattern)
+
+
+def one_typo(word: str, known: str) -> bool:
+    """True when `word` is `known` with at most one letter wrong, missing, extra or swapped."""
+    if word == known:
+        return True
+    if len(known) < MIN_TYPO_LENGTH or abs(len(word) - len(known)) > 1:
+        return False
+    if len(word) == len(known):
+        diff = [i for i, (a, b) in enumerate(zip(word, known)) if a != b]
+        if len(diff) == 1:
+            return True
+        return len(diff) == 2 and diff[1] == diff[0] + 1 and word[diff[0]] == known[diff[1]] \
+            and word[diff[1]] == known[diff[0]]
+    short, long = (word, known) if len(word) < len(known) else (known, word)
+    for i in range(len(long)):
+        if long[:i] + long[i + 1 :] == short:
+            return True
+    return False
+
+
+@lru_cache(maxsize=4096)
+def label_words(label: str) -> tuple[str, ...]:
+    """A label's words, folded and lowercased."""
+    return tuple(_WORD.findall(fold(label.lower())))
+
+
+def near_label(text: str, labels: tuple[str, ...]) -> str | None:
+    """The label that `text` spells with at most one typo per word, or None."""
+    words = label_words(text)
+    if not words:
+        return None
+    for label in labels:
+        known = label_words(label)
+        if len(known) == len(words) and all(one_typo(w, k) for w, k in zip(words, known)):
+            return label
+    return None
