@@ -8,10 +8,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from casedesk.casetypes import CaseType, FieldSpec
-from ingest.checklist import Source, extract, form_answers, tables_in
+from ingest.blocks import split_blocks
+from ingest.checklist import Candidate, Source, extract_candidates, form_answers, tables_in
+from ingest.htmltext import html_text
 from ingest.language import detect_language
-from ingest.parse import ParsedMail, html_to_text
-from ingest.quoting import new_text, split_reply
+from ingest.parse import ParsedMail
+from ingest.quoting import split_reply
+from ingest.vocabulary import fold
 
 # A type name in the body counts like a strong keyword; a subject naming one type decides outright.
 NAME_WEIGHT = 6
@@ -33,6 +36,11 @@ class Reading:
     reason: str                # which rule/keywords decided, for staff
     language: str              # "en" or "sv"
     fields: dict[str, str]     # values extracted from THIS mail (keys are field keys), strings
+    # Fields still missing for which the mail holds a value below the threshold: the request mail
+    # may ask "Is 4471-22 the Invoice ID?" instead of asking with a blank.
+    unsure: dict[str, Candidate] = field(default_factory=dict)
+    # True when the customer set the type explicitly ("Type: Coding"): it overrides the case's type.
+    corrected: bool = False
 
 
 @dataclass(frozen=True)
@@ -65,31 +73,57 @@ class Hit:
 
 
 def read_mail(mail: ParsedMail, case_types: Sequence[CaseType],
-              known_type: str | None = None) -> Reading:
-    """Detect the type (unless the case already has one) and extract its fields from the new text."""
+              known_type: str | None = None, own_domains: tuple[str, ...] = ()) -> Reading:
+    """Read a mail as blocks (docs/checklist.md), tell its type unless the case has one (or the
+    customer corrects it), and extract its fields from the content blocks.
+
+    `own_domains` are our own mail domains: a quoted mail from them is history, not content.
+    """
     types = tuple(case_types)
     body = body_text(mail)
     reply = split_reply(body)
     answers, used = form_answers(reply, all_fields(types))
-    new = new_text(reply, used)
+    blocks = split_blocks(body, own_domains, used)
+    content = blocks.content
     subject = _SUBJECT_PREFIX.sub("", mail.subject or "")
-    language = detect_language(f"{subject}\n{new}" if new.strip() else f"{subject}\n{body}")
+    language = detect_language(f"{subject}\n{content}" if content.strip() else f"{subject}\n{body}")
     by_key = {t.key: t for t in types}
-    if known_type in by_key:
+    stated = answers.get("case_type", "") or stated_type(blocks.new + "\n" + blocks.answers)
+    corrected = False
+    if stated and named_type(hits(vocabulary_of(types), stated), {}):
+        case_type, reason = detect(subject, content, types, stated)
+        corrected = known_type is not None and case_type != known_type
+    elif known_type in by_key:
         case_type, reason = known_type, "known: the case already has this type"
     else:
-        case_type, reason = detect(subject, new, types, answers.get("case_type", ""))
+        case_type, reason = detect(subject, content, types)
     specs = by_key[case_type].fields if case_type else all_fields(types)
-    source = Source(new=new, subject=subject, answers=answers, tables=tables_in(new),
+    source = Source(new=content, subject=subject, answers=answers, tables=tables_in(content),
                     attachments=mail.attachments)
-    return Reading(case_type, reason, language, extract(specs, source))
+    values, unsure = extract_candidates(specs, source)
+    return Reading(case_type, reason, language, values, unsure, corrected)
+
+
+# "Type: Coding", "Ärendetyp: Kontering", "Case type - Review": the customer names the type.
+_STATED_TYPE = re.compile(
+    r"^[ \t>*-]*(?:case[ \t]+type|type[ \t]+of[ \t]+case|type|arendetyp|typ[ \t]+av[ \t]+arende|arendetypen|typ)"
+    r"[ \t*]*[:=][ \t*]*(?P<value>[^\n]{3,60})$", re.IGNORECASE | re.MULTILINE)
+
+
+def stated_type(text: str) -> str:
+    """The value of a "Type: ..." line the customer wrote, or ""."""
+    match = _STATED_TYPE.search(fold(text))
+    return text[match.start("value") : match.end("value")] if match else ""
 
 
 def body_text(mail: ParsedMail) -> str:
-    """The plain text, or the HTML as text when only the HTML shows a table (coding rows)."""
+    """The plain text, or the HTML as text when only the HTML shows a table (coding rows).
+
+    HTML is read in one pass (ingest/htmltext.py): Word's cell paragraphs become table rows.
+    """
     if mail.html and "<table" in mail.html.lower() and "\t" not in mail.text:
-        return html_to_text(mail.html)
-    return mail.text or (html_to_text(mail.html) if mail.html else "")
+        return html_text(mail.html)
+    return mail.text or (html_text(mail.html) if mail.html else "")
 
 
 @lru_cache(maxsize=16)

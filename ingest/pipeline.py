@@ -22,6 +22,9 @@ from store.tickets import add_message, add_participants, is_participant, message
 log = logging.getLogger("casedesk.ingest")
 
 UNKNOWN_TYPE = "case_type"
+# Reserved key in a case's fields: values read below the threshold, by field key, for the fields
+# still missing; the request mail can ask "Is 4471-22 the Invoice ID?" (docs/checklist.md).
+UNSURE = "_unsure"
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,8 @@ def prepare(db: Database, raw: RawMail, settings: Settings) -> Prepared:
     with db.read() as session:
         ticket = find_case(session, mail, tuple(raw.rcpt_to or ()), settings.web.secret).ticket
         known_type = ticket.case_type if ticket else None
-    return Prepared(mail, automatic, known_type, read_mail(mail, settings.case_types, known_type))
+    return Prepared(mail, automatic, known_type,
+                    read_mail(mail, settings.case_types, known_type, own_domains(settings)))
 
 
 def file_mail(session: Session, raw: RawMail, prepared: Prepared, settings: Settings, known: set[str]) -> Filed:
@@ -78,7 +82,7 @@ def file_mail(session: Session, raw: RawMail, prepared: Prepared, settings: Sett
     ticket = thread.ticket
     known_type = ticket.case_type if ticket else None
     if reading is not None and known_type != prepared.known_type:
-        reading = read_mail(mail, settings.case_types, known_type)
+        reading = read_mail(mail, settings.case_types, known_type, own_domains(settings))
     when = raw.received_at
     message = dict(
         raw_id=raw.id, direction=INBOUND, message_id=mail.message_id, from_addr=mail.from_addr,
@@ -120,13 +124,22 @@ def new_case(mail: ParsedMail, reading: Reading | None, claimed_ref: str | None,
 
 
 def apply_reading(ticket: Ticket, reading: Reading, case_types: tuple[CaseType, ...], when: datetime) -> None:
-    """Merge a mail's reading into its case: later values win; status follows what is missing."""
-    if ticket.case_type is None and reading.case_type is not None:
+    """Merge a mail's reading into its case: later values win; status follows what is missing.
+
+    A type the customer states ("Type: Coding", "Ärendetyp: Kontering") overrides the case's.
+    Each message keeps the values it gave (Message.fields): the thread says who said what.
+    """
+    if reading.case_type is not None and (ticket.case_type is None or reading.corrected):
         ticket.case_type, ticket.case_type_reason = reading.case_type, reading.reason
     case_type = case_type_of(case_types, ticket.case_type)
-    old = ticket.fields or {}
+    old = {k: v for k, v in (ticket.fields or {}).items() if k != UNSURE}
+    unsure = {**dict((ticket.fields or {}).get(UNSURE) or {}),
+              **{k: c.value for k, c in reading.unsure.items()}}
     ticket.fields = case_type.merge(old, reading.fields) if case_type else {**old, **reading.fields}
     ticket.missing = missing_of(ticket, case_types)
+    unsure = {k: v for k, v in unsure.items() if k in ticket.missing}
+    if unsure:
+        ticket.fields = {**ticket.fields, UNSURE: unsure}
     ticket.has_missing = bool(ticket.missing)
     ticket.status = AWAITING_CUSTOMER if ticket.missing else READY
     ticket.last_customer_at = when
@@ -151,7 +164,7 @@ def reprocess(session: Session, ticket: Ticket, settings: Settings) -> None:
         if message.direction != INBOUND or message.automatic or message.raw_id is None:
             continue
         mail = parse(raw_of(session, message.raw_id) or b"")
-        reading = read_mail(mail, settings.case_types, ticket.case_type)
+        reading = read_mail(mail, settings.case_types, ticket.case_type, own_domains(settings))
         message.fields = dict(reading.fields)
         apply_reading(ticket, reading, settings.case_types, ticket.last_customer_at)
     ticket.missing = missing_of(ticket, settings.case_types)
