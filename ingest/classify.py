@@ -14,7 +14,7 @@ from ingest.htmltext import html_text
 from ingest.language import detect_language
 from ingest.parse import ParsedMail
 from ingest.quoting import split_reply
-from ingest.vocabulary import fold
+from ingest.vocabulary import MIN_TYPO_LENGTH, fold, one_typo
 
 # A type name in the body counts like a strong keyword; a subject naming one type decides outright.
 NAME_WEIGHT = 6
@@ -22,6 +22,11 @@ NAME_WEIGHT = 6
 SUBJECT_FACTOR = 2
 # Below this score the mail does not tell its type; we ask the customer instead of guessing.
 MIN_SCORE = 3
+# A mail whose subject says nothing needs more than one weak word in its body.
+MIN_BODY_SCORE = 4
+# The runner-up scoring above this share (in tenths) of the best makes the type unsure.
+UNSURE_RATIO = 11
+SUBJECT_OFFSET = 1_000_000
 # One word repeated many times is still one piece of evidence.
 MAX_REPEATS = 3
 _SUBJECT_PREFIX = re.compile(r"^(?:\s*(?:(?:re|sv|vs|aw|fw|fwd|vb|vl)\s*:|\[[^\]]*\]))+\s*",
@@ -50,6 +55,7 @@ class Phrase:
     text: str
     regex: re.Pattern[str]
     owners: tuple[tuple[str, int, bool], ...]  # (type key, weight, is a name)
+    star: bool = False                          # "approv*": any ending
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,8 @@ class Vocabulary:
     """Every type's names and keywords, indexed by the first letters of their first word."""
 
     by_start: dict[str, tuple[Phrase, ...]]
+    # one-word phrases of MIN_TYPO_LENGTH letters and more, by first letter: typo tolerance
+    single: dict[str, tuple[Phrase, ...]] = field(default_factory=dict)
     # word -> its candidate phrases, longest first; words repeat, so each is worked out once.
     by_word: dict[str, tuple[Phrase, ...]] = field(default_factory=dict, compare=False, hash=False)
 
@@ -137,19 +145,58 @@ def all_fields(types: tuple[CaseType, ...]) -> tuple[FieldSpec, ...]:
 
 
 def detect(subject: str, text: str, types: tuple[CaseType, ...], answer: str = "") -> tuple[str | None, str]:
-    """The case type and why: a form answer, then a type name in the subject, then keywords."""
+    """The case type and why: a stated type (form answer, "Type: ..."), else weighed evidence.
+
+    Subject and body are weighed together: a type named in the subject weighs most, but the body
+    can outweigh it, and "not X but Y" / "inte X utan Y" takes X out and counts Y double.
+    """
     vocabulary = vocabulary_of(types)
     if answer:
         named = named_type(hits(vocabulary, answer), {})
         if named:
             return named[0], f"answer: {answer.strip()!r}"
     body_hits = hits(vocabulary, text)
-    subject_hits = hits(vocabulary, subject)
+    # Subject hits sit before the body (negative positions): the reason can tell them apart.
+    subject_hits = [Hit(h.phrase, h.type_key, h.weight, h.is_name, h.at - SUBJECT_OFFSET)
+                    for h in hits(vocabulary, subject)]
+    denied, body_hits = weigh_negation(text, body_hits)
     scores = score(subject_hits, body_hits)
-    named = named_type(subject_hits, scores)
-    if named:
-        return named[0], f"subject: {named[1]!r}"
-    return by_keywords(subject_hits + body_hits, scores)
+    for key in denied:
+        scores.pop(key, None)
+    found = [h for h in subject_hits if h.type_key not in denied] + body_hits
+    return by_keywords(found, scores, any(h.type_key not in denied for h in subject_hits), denied)
+
+
+# "not the coding ... but the interpretation", "inte konteringen som är fel utan tolkningen".
+_NOT_BUT = re.compile(r"\b(?:not|isn'?t|aren'?t|wasn'?t|inte|ej|icke)\b(?P<no>[^.!?\n]{0,80}?)"
+                      r"\b(?:but|utan|rather|snarare)\b(?P<yes>[^.!?\n,:;()]{0,60})", re.IGNORECASE)
+
+
+# "it's not really an approval problem", "det är inget attestproblem", "inte ett konteringsfel".
+_NOT_A = re.compile(r"\b(?:not|isn'?t|inte|ej|inget|ingen)\s+(?:really\s+|egentligen\s+|an?\s+|the\s+|ett\s+|en\s+|nagot\s+)"
+                    r"{0,3}(?P<no>\w+(?:[ -]\w+)?)[ -]*(?:problem|issue|question|error|fel|fraga|arende)",
+                    re.IGNORECASE)
+
+
+def weigh_negation(text: str, found: list[Hit]) -> tuple[set[str], list[Hit]]:
+    """Types the body denies ("not X but Y"), and the hits with Y's words counted double."""
+    if not found:
+        return set(), found
+    denied: set[str] = set()
+    boosted: list[tuple[int, int]] = []
+    folded = fold(text)
+    for match in _NOT_BUT.finditer(folded):
+        no, yes = match.span("no"), match.span("yes")
+        denied |= {h.type_key for h in found if no[0] <= h.at < no[1]}
+        boosted.append(yes)
+    for match in _NOT_A.finditer(folded):
+        no = match.span("no")
+        denied |= {h.type_key for h in found if no[0] <= h.at < no[1]}
+    confirmed = {h.type_key for h in found if any(a <= h.at < b for a, b in boosted)}
+    denied -= confirmed
+    out = [Hit(h.phrase, h.type_key, h.weight * 2, h.is_name, h.at)
+           if any(a <= h.at < b for a, b in boosted) else h for h in found if h.type_key not in denied]
+    return denied, out
 
 
 def named_type(found: list[Hit], scores: dict[str, int]) -> tuple[str, str] | None:
@@ -174,22 +221,34 @@ def score(subject_hits: list[Hit], body_hits: list[Hit]) -> dict[str, int]:
     return scores
 
 
-def by_keywords(found: list[Hit], scores: dict[str, int]) -> tuple[str | None, str]:
-    """The best-scoring type if it scores enough; ties go to the strongest single word."""
-    if not scores or max(scores.values()) < MIN_SCORE:
+def by_keywords(found: list[Hit], scores: dict[str, int], has_subject: bool = True,
+                denied: set[str] | frozenset[str] = frozenset()) -> tuple[str | None, str]:
+    """The best-scoring type if it scores enough; ties go to the strongest single word.
+
+    Without evidence in the subject one weak word is not enough (MIN_BODY_SCORE), and two types
+    scoring nearly alike are a question for the customer, not a guess.
+    """
+    least = MIN_SCORE if has_subject else MIN_BODY_SCORE
+    if not scores or max(scores.values()) < least:
         return None, "no case type words found" if not found else "too few case type words"
 
     def rank(key: str) -> tuple[int, int, int]:
         own = [h for h in found if h.type_key == key]
-        return scores[key], max(h.weight for h in own), -min(h.at for h in own)
+        return scores[key], max((h.weight for h in own), default=0), -min((h.at for h in own), default=0)
 
-    best = max(scores, key=rank)
+    ordered = sorted(scores, key=rank, reverse=True)
+    best = ordered[0]
+    if len(ordered) > 1 and scores[ordered[1]] * UNSURE_RATIO > scores[best] * 10:
+        return None, f"unsure: {best} {scores[best]} or {ordered[1]} {scores[ordered[1]]}"
     counts: dict[str, int] = {}
     for hit in found:
         if hit.type_key == best:
             counts[hit.phrase] = counts.get(hit.phrase, 0) + 1
     words = ", ".join(f"{p} x{n}" if n > 1 else p for p, n in counts.items())
-    return best, f"keywords: {words} (score {scores[best]})"
+    named = [h.phrase for h in found if h.type_key == best and h.is_name and h.at < 0]
+    head = f"subject: {named[0]!r}; " if named else "keywords: "
+    tail = f"; not {', '.join(sorted(denied))}" if denied else ""
+    return best, f"{head}{words} (score {scores[best]}){tail}"
 
 
 _TOKEN = re.compile(r"\w+")
@@ -201,6 +260,7 @@ def hits(vocabulary: Vocabulary, text: str) -> list[Hit]:
     alternation of all phrases would cost a millisecond per mail."""
     out: list[Hit] = []
     end = 0
+    original, text = text, fold(text)
     for token in _TOKEN.finditer(text):
         if token.start() < end:
             continue
@@ -208,11 +268,40 @@ def hits(vocabulary: Vocabulary, text: str) -> list[Hit]:
         for phrase in candidates(vocabulary, word):
             match = phrase.regex.match(text, token.start())
             if match:
-                out += [Hit(match.group().lower(), key, weight, name, match.start())
+                out += [Hit(original[match.start() : match.end()].lower(), key, weight, name, match.start())
                         for key, weight, name in phrase.owners]
                 end = match.end()
                 break
+        else:
+            near = misspelt(vocabulary, word)
+            if near is not None:
+                out += [Hit(token.group().lower(), key, weight, name, token.start())
+                        for key, weight, name in near.owners]
     return out
+
+
+def misspelt(vocabulary: Vocabulary, word: str) -> Phrase | None:
+    """A one-word type phrase this word spells with one typo ("aproval", "konteringen" ok),
+    for words of MIN_TYPO_LENGTH letters and more; cached per word like `candidates`."""
+    if len(word) < MIN_TYPO_LENGTH + 1:
+        return None
+    key = "~" + word
+    if key in vocabulary.by_word:
+        found = vocabulary.by_word[key]
+        return found[0] if found else None
+    hit: Phrase | None = None
+    for phrase in vocabulary.single.get(word[0], ()):
+        stem = phrase.text
+        if phrase.star:
+            if any(one_typo(word[:n], stem) for n in (len(stem) - 1, len(stem), len(stem) + 1)):
+                hit = phrase
+                break
+        elif one_typo(word, stem):
+            hit = phrase
+            break
+    if len(vocabulary.by_word) < 50_000:
+        vocabulary.by_word[key] = (hit,) if hit else ()
+    return hit
 
 
 def candidates(vocabulary: Vocabulary, word: str) -> tuple[Phrase, ...]:
@@ -237,12 +326,16 @@ def vocabulary_of(types: tuple[CaseType, ...]) -> Vocabulary:
             old = owners.setdefault(phrase, {}).get(case_type.key, (0, False))
             owners[phrase][case_type.key] = (max(old[0], weight), old[1] or named)
     by_start: dict[str, list[Phrase]] = {}
+    single: dict[str, list[Phrase]] = {}
     for text, who in owners.items():
+        text = fold(text)
         first = re.split(r"[\W_]+", text.lower())[0] or text.lower()
         phrase = Phrase(text.rstrip("*"), re.compile(phrase_regex(text), re.IGNORECASE),
-                        tuple((k, w, n) for k, (w, n) in who.items()))
+                        tuple((k, w, n) for k, (w, n) in who.items()), text.endswith("*"))
         by_start.setdefault(first[:3], []).append(phrase)
-    return Vocabulary({k: tuple(v) for k, v in by_start.items()})
+        if re.fullmatch(r"[a-z]+", phrase.text) and len(phrase.text) >= MIN_TYPO_LENGTH:
+            single.setdefault(phrase.text[0], []).append(phrase)
+    return Vocabulary({k: tuple(v) for k, v in by_start.items()}, {k: tuple(v) for k, v in single.items()})
 
 
 def phrase_regex(phrase: str) -> str:
