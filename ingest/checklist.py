@@ -79,6 +79,7 @@ class Source:
     answers: dict[str, str] = field(default_factory=dict)   # filled form lines, by field key
     tables: tuple[tuple[tuple[str, ...], ...], ...] = ()    # tables: rows of cells
     attachments: tuple[Attachment, ...] = ()
+    asked: frozenset[str] = frozenset()        # fields our quoted mail asked for
     text: str = field(init=False, default="")      # content, then the subject (searched last)
     folded: str = field(init=False, default="")    # `text` without accents, same length
 
@@ -101,6 +102,7 @@ class Candidate:
 # is still missing, but the mail may ask "Is 4471-22 the Invoice ID?" (Reading.unsure).
 EVIDENCE = {"label": 1.0, "form": 0.95, "label with a typo": 0.9, "table": 0.9, "column": 0.85,
             "prose": 0.8, "pattern": 0.75, "weak prose": 0.6, "file name": 0.6, "body": 0.55,
+            "answer": 0.55,
             "shape": 0.3, "unnamed file": 0.3}
 THRESHOLD = 0.5
 
@@ -254,6 +256,7 @@ def best_candidate(spec: FieldSpec, source: Source) -> Candidate | None:
         ("weak prose", lambda: prose_value(spec, m.weak, source)),
         ("file name", lambda: file_value(spec, source.attachments, named=True)),
         ("body", lambda: body_value(spec, source.new)),
+        ("answer", lambda: shape_value(spec, source) if spec.key in source.asked else None),
         ("shape", lambda: shape_value(spec, source)),
         ("unnamed file", lambda: file_value(spec, source.attachments, named=False)),
     )

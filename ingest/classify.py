@@ -14,7 +14,7 @@ from ingest.htmltext import html_text
 from ingest.language import detect_language
 from ingest.parse import ParsedMail
 from ingest.quoting import split_reply
-from ingest.vocabulary import MIN_TYPO_LENGTH, fold, one_typo
+from ingest.vocabulary import Speller, fold
 
 # A type name in the body counts like a strong keyword; a subject naming one type decides outright.
 NAME_WEIGHT = 6
@@ -22,7 +22,7 @@ NAME_WEIGHT = 6
 SUBJECT_FACTOR = 2
 # Below this score the mail does not tell its type; we ask the customer instead of guessing.
 MIN_SCORE = 3
-# A mail whose subject says nothing needs more than one weak word in its body.
+# A mail without a subject needs more than one weak word in its body.
 MIN_BODY_SCORE = 4
 # The runner-up scoring above this share (in tenths) of the best makes the type unsure.
 UNSURE_RATIO = 11
@@ -55,7 +55,6 @@ class Phrase:
     text: str
     regex: re.Pattern[str]
     owners: tuple[tuple[str, int, bool], ...]  # (type key, weight, is a name)
-    star: bool = False                          # "approv*": any ending
 
 
 @dataclass(frozen=True)
@@ -63,8 +62,6 @@ class Vocabulary:
     """Every type's names and keywords, indexed by the first letters of their first word."""
 
     by_start: dict[str, tuple[Phrase, ...]]
-    # one-word phrases of MIN_TYPO_LENGTH letters and more, by first letter: typo tolerance
-    single: dict[str, tuple[Phrase, ...]] = field(default_factory=dict)
     # word -> its candidate phrases, longest first; words repeat, so each is worked out once.
     by_word: dict[str, tuple[Phrase, ...]] = field(default_factory=dict, compare=False, hash=False)
 
@@ -92,8 +89,9 @@ def read_mail(mail: ParsedMail, case_types: Sequence[CaseType],
     reply = split_reply(body)
     answers, used = form_answers(reply, all_fields(types))
     blocks = split_blocks(body, own_domains, used)
-    content = blocks.content
-    subject = _SUBJECT_PREFIX.sub("", mail.subject or "")
+    speller = speller_of(types)
+    content = speller.text(blocks.content)
+    subject = speller.text(_SUBJECT_PREFIX.sub("", mail.subject or ""))
     language = detect_language(f"{subject}\n{content}" if content.strip() else f"{subject}\n{body}")
     by_key = {t.key: t for t in types}
     stated = answers.get("case_type", "") or stated_type(blocks.new + "\n" + blocks.answers)
@@ -105,11 +103,60 @@ def read_mail(mail: ParsedMail, case_types: Sequence[CaseType],
         case_type, reason = known_type, "known: the case already has this type"
     else:
         case_type, reason = detect(subject, content, types)
+        if case_type is None and blocks.quoted:
+            case_type, reason = asked_type(blocks.quoted, types) or (case_type, reason)
     specs = by_key[case_type].fields if case_type else all_fields(types)
     source = Source(new=content, subject=subject, answers=answers, tables=tables_in(content),
-                    attachments=mail.attachments)
+                    attachments=mail.attachments, asked=asked_fields(blocks.quoted, specs))
     values, unsure = extract_candidates(specs, source)
     return Reading(case_type, reason, language, values, unsure, corrected)
+
+
+@lru_cache(maxsize=16)
+def speller_of(types: tuple[CaseType, ...]) -> Speller:
+    """The words of every label, name and keyword: what a one-letter typo is put right to."""
+    words: set[str] = set()
+    for case_type in types:
+        phrases = [*case_type.all_names(), *(k for k, _ in case_type.keywords)]
+        for spec in case_type.fields:
+            phrases += [*spec.all_labels(), *spec.prose, *spec.table_headers]
+        for phrase in phrases:
+            words.update(re.findall(r"[^\W\d_]+", fold(phrase.lower().rstrip("*"))))
+    return Speller(words | set(COMMON_WORDS))
+
+
+# Ordinary words one letter away from a label word: never "corrected" into it.
+COMMON_WORDS = """account accounts amounts approve approved approves approving column columns invoiced
+export exported exports process processes project projects series serie transfer transfers review
+reviewed rows error errors users roles kontot konton raden rader fakturan fakturor attestera
+attesterat attesterad granska granskat""".split()
+
+
+def asked_fields(quoted: str, specs: Sequence[FieldSpec]) -> frozenset[str]:
+    """Fields our quoted mail asked for with a blank form line ("Invoice ID: ____")."""
+    if "__" not in quoted:
+        return frozenset()
+    blanks = {norm(m[1]) for m in _BLANK_LINE.finditer(fold(quoted))}
+    return frozenset(s.key for s in specs if {norm(s.label), norm(s.label_sv)} & blanks)
+
+
+def asked_type(quoted: str, types: tuple[CaseType, ...]) -> tuple[str, str] | None:
+    """The type whose form our quoted mail carries, when only one type asks for those fields."""
+    if "__" not in quoted:
+        return None
+    blanks = {norm(m[1]) for m in _BLANK_LINE.finditer(fold(quoted))}
+    fits = [t for t in types if blanks and blanks <= {norm(x) for f in t.fields for x in (f.label, f.label_sv)}]
+    if len(fits) != 1:
+        return None
+    return fits[0].key, "our quoted form: " + ", ".join(sorted(blanks))[:120]
+
+
+_BLANK_LINE = re.compile(r"^[ \t>]*(.{3,80}?)[ \t]*:[ \t]*_{3,}[ \t]*$", re.MULTILINE)
+
+
+def norm(label: str) -> str:
+    """A label as compared with a quoted form line: folded, lowercase, single spaces."""
+    return " ".join(re.findall(r"\w+", fold(label.lower())))
 
 
 # "Type: Coding", "Ärendetyp: Kontering", "Case type - Review": the customer names the type.
@@ -164,7 +211,7 @@ def detect(subject: str, text: str, types: tuple[CaseType, ...], answer: str = "
     for key in denied:
         scores.pop(key, None)
     found = [h for h in subject_hits if h.type_key not in denied] + body_hits
-    return by_keywords(found, scores, any(h.type_key not in denied for h in subject_hits), denied)
+    return by_keywords(found, scores, bool(subject.strip()), denied)
 
 
 # "not the coding ... but the interpretation", "inte konteringen som är fel utan tolkningen".
@@ -192,10 +239,11 @@ def weigh_negation(text: str, found: list[Hit]) -> tuple[set[str], list[Hit]]:
     for match in _NOT_A.finditer(folded):
         no = match.span("no")
         denied |= {h.type_key for h in found if no[0] <= h.at < no[1]}
-    confirmed = {h.type_key for h in found if any(a <= h.at < b for a, b in boosted)}
-    denied -= confirmed
-    out = [Hit(h.phrase, h.type_key, h.weight * 2, h.is_name, h.at)
-           if any(a <= h.at < b for a, b in boosted) else h for h in found if h.type_key not in denied]
+    # Only the first type word after "but"/"utan" is what the customer means instead.
+    firsts = {min((h.at for h in found if a <= h.at < b), default=-1) for a, b in boosted} - {-1}
+    denied -= {h.type_key for h in found if h.at in firsts}
+    out = [Hit(h.phrase, h.type_key, h.weight * 2, h.is_name, h.at) if h.at in firsts else h
+           for h in found if h.type_key not in denied]
     return denied, out
 
 
@@ -225,7 +273,7 @@ def by_keywords(found: list[Hit], scores: dict[str, int], has_subject: bool = Tr
                 denied: set[str] | frozenset[str] = frozenset()) -> tuple[str | None, str]:
     """The best-scoring type if it scores enough; ties go to the strongest single word.
 
-    Without evidence in the subject one weak word is not enough (MIN_BODY_SCORE), and two types
+    Without a subject one weak word is not enough (MIN_BODY_SCORE), and two types
     scoring nearly alike are a question for the customer, not a guess.
     """
     least = MIN_SCORE if has_subject else MIN_BODY_SCORE
@@ -272,36 +320,7 @@ def hits(vocabulary: Vocabulary, text: str) -> list[Hit]:
                         for key, weight, name in phrase.owners]
                 end = match.end()
                 break
-        else:
-            near = misspelt(vocabulary, word)
-            if near is not None:
-                out += [Hit(token.group().lower(), key, weight, name, token.start())
-                        for key, weight, name in near.owners]
     return out
-
-
-def misspelt(vocabulary: Vocabulary, word: str) -> Phrase | None:
-    """A one-word type phrase this word spells with one typo ("aproval", "konteringen" ok),
-    for words of MIN_TYPO_LENGTH letters and more; cached per word like `candidates`."""
-    if len(word) < MIN_TYPO_LENGTH + 1:
-        return None
-    key = "~" + word
-    if key in vocabulary.by_word:
-        found = vocabulary.by_word[key]
-        return found[0] if found else None
-    hit: Phrase | None = None
-    for phrase in vocabulary.single.get(word[0], ()):
-        stem = phrase.text
-        if phrase.star:
-            if any(one_typo(word[:n], stem) for n in (len(stem) - 1, len(stem), len(stem) + 1)):
-                hit = phrase
-                break
-        elif one_typo(word, stem):
-            hit = phrase
-            break
-    if len(vocabulary.by_word) < 50_000:
-        vocabulary.by_word[key] = (hit,) if hit else ()
-    return hit
 
 
 def candidates(vocabulary: Vocabulary, word: str) -> tuple[Phrase, ...]:
@@ -326,16 +345,13 @@ def vocabulary_of(types: tuple[CaseType, ...]) -> Vocabulary:
             old = owners.setdefault(phrase, {}).get(case_type.key, (0, False))
             owners[phrase][case_type.key] = (max(old[0], weight), old[1] or named)
     by_start: dict[str, list[Phrase]] = {}
-    single: dict[str, list[Phrase]] = {}
     for text, who in owners.items():
         text = fold(text)
         first = re.split(r"[\W_]+", text.lower())[0] or text.lower()
         phrase = Phrase(text.rstrip("*"), re.compile(phrase_regex(text), re.IGNORECASE),
-                        tuple((k, w, n) for k, (w, n) in who.items()), text.endswith("*"))
+                        tuple((k, w, n) for k, (w, n) in who.items()))
         by_start.setdefault(first[:3], []).append(phrase)
-        if re.fullmatch(r"[a-z]+", phrase.text) and len(phrase.text) >= MIN_TYPO_LENGTH:
-            single.setdefault(phrase.text[0], []).append(phrase)
-    return Vocabulary({k: tuple(v) for k, v in by_start.items()}, {k: tuple(v) for k, v in single.items()})
+    return Vocabulary({k: tuple(v) for k, v in by_start.items()})
 
 
 def phrase_regex(phrase: str) -> str:

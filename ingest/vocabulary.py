@@ -4,6 +4,7 @@ in a label word. The words themselves are data in case_types.toml."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 
 _PLAIN = "aaaaaaaAAAAAAAooooooOOOOOOeeeeEEEEuuuuUUUUiiiiIIIIcCnNyY"
@@ -60,3 +61,40 @@ def near_label(text: str, labels: tuple[str, ...]) -> str | None:
         if len(known) == len(words) and all(one_typo(w, k) for w, k in zip(words, known)):
             return label
     return None
+
+
+class Speller:
+    """Puts right the label and type words a customer misspelt by one letter ("Invocie ID",
+    "Transfered", "erorr"), so every later rule reads the word it knows.
+
+    Only words of MIN_TYPO_LENGTH letters and more that are not themselves known are changed,
+    and never into a word they merely extend or shorten ("approve" stays, it is not "approver").
+    """
+
+    def __init__(self, known: Iterable[str]) -> None:
+        self.known = frozenset(w for w in known if w)
+        by_first: dict[str, list[str]] = {}
+        for word in sorted(self.known):
+            if len(word) >= MIN_TYPO_LENGTH:
+                by_first.setdefault(word[0], []).append(word)
+        self.by_first = {k: tuple(v) for k, v in by_first.items()}
+        self.cache: dict[str, str] = {}
+
+    def word(self, word: str) -> str:
+        """The known word this one misspells, or the word itself."""
+        low = fold(word.lower())
+        if len(low) < MIN_TYPO_LENGTH or low in self.known:
+            return word
+        fixed = self.cache.get(low)
+        if fixed is None:
+            fixed = next((k for k in self.by_first.get(low[0], ())
+                          if one_typo(low, k) and not (k.startswith(low) or low.startswith(k))), low)
+            if len(self.cache) < 50_000:  # bounded: mail can be full of unique junk words
+                self.cache[low] = fixed
+        if fixed == low:
+            return word
+        return fixed.capitalize() if word[:1].isupper() else fixed
+
+    def text(self, text: str) -> str:
+        """The text with misspelt known words put right."""
+        return _WORD.sub(lambda m: self.word(m.group()), text)

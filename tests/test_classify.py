@@ -102,7 +102,7 @@ def test_reason_names_the_keywords() -> None:
 
 
 def test_detect_is_pure_on_strings() -> None:
-    assert detect("Coding", "", TYPES) == ("coding", "subject: 'coding'")
+    assert detect("Coding", "", TYPES) == ("coding", "subject: 'coding'; coding (score 12)")
 
 
 @pytest.mark.parametrize(("text", "language"), [
@@ -158,3 +158,46 @@ def test_read_mail_is_fast() -> None:
             read_mail(m, TYPES)
     per_mail = (time.perf_counter() - start) / (20 * len(mails))
     assert per_mail < 0.005  # ~0.2 ms measured; generous for slow CI machines
+
+
+# --- weighed evidence (issue 14) ----------------------------------------------------------------
+
+@pytest.mark.parametrize(("subject", "body", "key"), [
+    ("Coding wrong on invoice", "It's not the coding that is wrong but the interpretation: the amount is read wrong.",
+     "capture_verification"),
+    ("Tolkningen fel", "Det är inte tolkningen som är fel utan konteringen – beloppen är rätt inlästa.", "coding"),
+    ("Approval issue", "It's not really an approval problem. I need to change the account on the coding row.",
+     "coding"),
+])
+def test_the_body_can_overrule_the_subject(subject: str, body: str, key: str) -> None:
+    got = read(subject, body)
+    assert got.case_type == key, got.reason
+    assert "not " in got.reason and "\n" not in got.reason
+
+
+def test_a_mail_without_subject_needs_more_than_one_weak_word() -> None:
+    assert read("", "The project is wrong.").case_type is None
+    assert read("Question", "The project is wrong, the cost center too.").case_type == "coding"
+
+
+@pytest.mark.parametrize(("subject", "body", "key"), [
+    ("behorighet", "hej, anvandaren kommer inte at nagot, kan ni kolla hennes behorighet?", "administration"),
+    ("Invoice not transfered", "Invocie ID 1190233 - the Transfered colum says No.", "automatic_steps"),
+    ("", "Kolumnen Overford ar tom for fakturan, den har fastnat i kon.", "automatic_steps"),
+])
+def test_types_without_accents_and_with_typos(subject: str, body: str, key: str) -> None:
+    assert read(subject, body).case_type == key
+
+
+def test_two_types_scoring_alike_are_asked_for() -> None:
+    got = read("Question", "About approval and coding.")
+    assert got.case_type is None and got.reason.startswith("unsure:")
+
+
+@pytest.mark.parametrize("line", ["Type: Coding", "Ärendetyp: Kontering", "Case type - Coding", "arendetyp: kontering"])
+def test_a_stated_type_corrects_the_case(line: str) -> None:
+    got = read("Re: [CASE-4] Approval", f"{line}\n\nIt is about the rows.", known="review_approval")
+    if "-" in line:  # "Case type - Coding" is no "Label: value" line
+        assert got.case_type == "review_approval" and not got.corrected
+        return
+    assert got.case_type == "coding" and got.corrected and got.reason.startswith("answer:")
