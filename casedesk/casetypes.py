@@ -126,6 +126,13 @@ class CaseType:
         return next((f for f in self.fields if f.key == key), None)
 
 
+@lru_cache(maxsize=1)
+def auto_reply_markers() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The packaged [auto_reply] subject and first-line patterns (English and Swedish)."""
+    table = tomllib.loads(DEFAULTS.read_text(encoding="utf-8")).get("auto_reply", {})
+    return tuple(table.get("subjects", ())), tuple(table.get("first_lines", ()))
+
+
 def case_type_of(case_types: tuple[CaseType, ...], key: str | None) -> CaseType | None:
     """The configured case type with this key (None for no type, or one no longer configured)."""
     return next((t for t in case_types if t.key == key), None)

@@ -53,3 +53,30 @@ def test_our_own_message_id_coming_back_is_automatic() -> None:
 @pytest.mark.parametrize("headers", [{}, {"Auto-Submitted": "no"}, {"Precedence": "normal"}])
 def test_a_person_is_not_automatic(headers: dict[str, str]) -> None:
     assert automatic_reason(parse(mail(headers=headers)), "ann@example.com", OURS) is None
+
+
+# --- auto-replies marked only in words (issue 14) -------------------------------------------------
+
+@pytest.mark.parametrize(("subject", "body"), [
+    ("Frånvaromeddelande: Fel i tolkningen", "Hej, jag är borta."),
+    ("Franvaro", "Hej"), ("Autosvar: [CASE-1] Kontering", "x"), ("Automatiskt svar: Faktura", "x"),
+    ("Out of Office: Invoice 88213", "x"), ("Automatic reply: [CASE-7] Coding", "x"),
+    ("SV: [CASE-1083] Tolkning", "Automatiskt svar: Jag är tjänstledig och åter den 6 april 2026.\n\nRing växeln."),
+    ("SV: [CASE-1187] Visma", "Jag är på semester till och med 4 augusti och läser inte mejl.\n/Johan"),
+    ("Re: [CASE-9] Approval", "Hi,\nI am out of the office until Monday 12 October with no access to e-mail."),
+    ("Re: x", "This mailbox is not monitored. Please write to ap@example.com."),
+    ("SV: x", "Jag ar pa semester till och med v. 32."),
+])
+def test_auto_replies_marked_only_in_words_are_automatic(subject: str, body: str) -> None:
+    found = automatic_reason(parse(mail(subject=subject, body=body)), "ann@example.com", OURS)
+    assert found is not None and found.startswith("auto-reply")
+
+
+@pytest.mark.parametrize(("subject", "body"), [
+    ("Fråga", "Jag ska vara på semester v. 28–31 och vill lägga in Ulrika Falk som ersättare."),
+    ("Semesterersättning konteras fel", "Hej, raden med semesterersättning får fel konto."),
+    ("Invoice stuck", "Hi, our approver is out of office until Monday, can someone else approve invoice 88213?"),
+    ("Re: [CASE-3] Coding", "Thanks for the automatic reply, but the invoice ID is 88213."),
+])
+def test_a_person_mentioning_absence_is_not_automatic(subject: str, body: str) -> None:
+    assert automatic_reason(parse(mail(subject=subject, body=body)), "ann@example.com", OURS) is None
