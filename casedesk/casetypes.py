@@ -63,6 +63,9 @@ class FieldSpec:
     body: bool = False
     # Required also when any of these holds: "ask if it applies" made explicit.
     required_when: tuple[Condition, ...] = ()
+    # A list of names: every value the labels and patterns find counts ("went to Anna Berg but
+    # should go to Lars Ek" gives both users), not only the first.
+    many: bool = False
 
     def all_labels(self) -> tuple[str, ...]:
         """The English and Swedish labels plus their variants, without duplicates."""
@@ -215,6 +218,7 @@ def field_spec(table: Any, at: str, index: int) -> FieldSpec:
         attachments=strings(table, "attachments", where),
         table_headers=strings(table, "table_headers", where), body=flag(table, "body", where, False),
         required_when=conditions(table.get("required_when", []), f"{where}.required_when"),
+        many=flag(table, "many", where, False),
     )
 
 

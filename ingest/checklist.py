@@ -20,7 +20,7 @@ _ID = r"(?:[A-Za-z]{1,4}[-/]?)?(?:\d{3,}|\d{2}(?=-\d{3,}))(?:[-/]\d+)*"
 # thousands of capitalised words in a row, is read to its end again from every position in it
 # (seconds to minutes of filing time for one mail).
 _NAME = (r"(?:(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+|[\"“'][^\"”'\n]{2,60}[\"”']"
-         r"|(?<![\w&'.-])[A-ZÅÄÖÉ][\w&'.-]*(?:[ \t]+(?:[A-ZÅÄÖÉ0-9][\w&'.-]*|&)){0,6})")
+         r"|(?<![\w&'.-])[A-ZÅÄÖÉ][\w&'.-]*(?:[ ]+(?:[A-ZÅÄÖÉ0-9][\w&'.-]*|&)){0,6})")
 # What a value of each kind looks like; every shape is one (?P<value>...) group.
 SHAPES = {
     "id": rf"(?P<value>(?<![\w+/.,-]){_ID})(?![\w/]|[.,:]\d|-\d)"
@@ -40,7 +40,7 @@ SHAPES = {
 # Kinds whose label in prose is followed by the value ("invoice ID 77120", "company Acme AB").
 _PROSE_KINDS = frozenset({"id", "ids", "number", "code", "rows", "name"})
 # A name follows its label closely ("approver Anna Lund"); never across a sentence end.
-_NAME_CONNECT = r"[ \t]*[:=\-–]?[ \t]*"
+_NAME_CONNECT = r"[ \t]*(?:[:=\-–]|\bis\b|\bär\b|\bar\b)?[ \t]*"
 # Words between a label and its value in prose: "invoice ID is 88213", "fakturan med nummer 12345".
 _CONNECT = (r"(?:[ \t]*\(\w{1,3}\))?[\s:#=.\-–]*"
             r"(?:(?:is|are|är|was|var|with|med|number|nummer|nr|no|id|#)(?![\w])[\s:#=.\-–]*){0,3}")
@@ -245,6 +245,10 @@ def best_candidate(spec: FieldSpec, source: Source) -> Candidate | None:
         value = item_list(spec, source)
         return Candidate(value, "list", 1.0) if value else None
     m = matchers(spec)
+    if spec.many and spec.kind == "name":
+        names = many_names(spec, m, source)
+        if names:
+            return Candidate(names, "names", EVIDENCE["pattern"])
     steps = (
         ("label", lambda: labelled_value(spec, m, source)),
         ("form", lambda: accept(spec, m, source.answers.get(spec.key, ""))),
@@ -265,6 +269,37 @@ def best_candidate(spec: FieldSpec, source: Source) -> Candidate | None:
         if value:
             return Candidate(value, evidence, EVIDENCE[evidence])
     return None
+
+
+def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
+    """Every name the labels, prose labels and patterns find, in the order they are written."""
+    found: list[tuple[int, str]] = []
+    new_len = len(source.new)
+    for match in m.labelled.finditer(source.folded[:new_len]):
+        value = accept(spec, m, original(match, source.text))
+        if value:
+            found.append((match.start(), value))
+    for regex in (m.prose, *m.patterns):
+        if regex is None or "value" not in regex.groupindex:
+            continue
+        for match in regex.finditer(source.folded):
+            if match["value"] is not None:
+                value = clean(spec, original(match, source.text))
+                if value:
+                    found.append((match.start("value"), value))
+    names: dict[str, str] = {}
+    for _, value in sorted(found):
+        # "myself (Raj Patel)": the name in brackets is the person.
+        value = _SELF_NAMED.sub(lambda x: x["name"], value)
+        for name in re.split(r"\s*(?:,|;|\band\b|\boch\b|&|\(|\))\s*", value):
+            name = name_value(name) or ""
+            if name and fold(name.lower()) not in names and len(names) < 20:
+                names[fold(name.lower())] = name
+    return ", ".join(names.values()) or None
+
+
+_SELF = re.compile(r"(?i)^(?:jag själv|mig själv|myself|jag sjalv|mig sjalv)$")
+_SELF_NAMED = re.compile(r"(?i)\b(?:myself|jag själv|mig själv)\s*\((?P<name>[^()\n]{2,60})\)")
 
 
 def original(match: re.Match[str], text: str, group: str = "value") -> str:
@@ -407,6 +442,10 @@ def rows_numbers(value: str) -> list[str]:
 
 def name_value(value: str) -> str | None:
     """A capitalised name without the sentence opener it may have caught ("The", "Jag")."""
+    # "Tom Reilly. Rows 2": a sentence ends after a word of two letters and more.
+    value = re.split(r"(?<=\w\w)\.\s", value)[0].strip()
+    if _SELF.match(value):
+        return value
     parts = value.split()
     while parts and parts[0].lower().strip(",.") in NOT_NAMES:
         parts.pop(0)
