@@ -288,6 +288,8 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
                 if value:
                     found.append((match.start("value"), value))
     names: dict[str, str] = {}
+    if _SELF_NAMED.search(source.text):
+        found = [(at, v) for at, v in found if not _SELF.match(v.strip())]
     for _, value in sorted(found):
         # "myself (Raj Patel)": the name in brackets is the person.
         value = _SELF_NAMED.sub(lambda x: x["name"], value)
@@ -405,7 +407,9 @@ def pattern_value(spec: FieldSpec, patterns: Sequence[re.Pattern[str]], source: 
     text = source.text
     for regex in patterns:
         for match in regex.finditer(source.folded):
-            if "value" in regex.groupindex and match["value"] is not None:
+            if "value" in regex.groupindex and match["value"] is None:
+                continue  # an alternative that only consumes a decoy ("leverantören X AB")
+            if "value" in regex.groupindex:
                 value = clean(spec, original(match, text))
             elif spec.kind != "text":
                 value = clean(spec, text[match.start() : match.end()])
@@ -415,6 +419,10 @@ def pattern_value(spec: FieldSpec, patterns: Sequence[re.Pattern[str]], source: 
                 if best is None or match.start() < best[0]:
                     best = (match.start(), value)
                 break
+        # Text patterns are listed strongest first ("we want to" before "we tried to"); other
+        # kinds take the hit written first.
+        if best and spec.kind == "text":
+            return best[1]
     return best[1] if best else None
 
 
@@ -430,9 +438,19 @@ def clean(spec: FieldSpec, value: str) -> str | None:
     if spec.kind == "text":
         value = strip_greeting(value)
         return value[:1000] if words(value) >= max(spec.min_words, 1) else None
+    if spec.kind == "rows" and _ORDINALS.search(fold(value)) and not re.search(r"\d", value):
+        numbers = [str(_ORDINAL_NUMBER[w]) for w in _ORDINALS.findall(fold(value.lower()))]
+        if len(numbers) > 1 or not re.search(r"(?i)\b(?:last|sista|all|alla|both|båda|every|each|samtliga)\b", value):
+            return ", ".join(dict.fromkeys(numbers))
     if spec.kind == "rows" and re.search(r"\d", value):
         return ", ".join(rows_numbers(value)) if "-" not in value else value
     return value or None
+
+
+# "the second and third lines", "andra och tredje raden": row numbers in words.
+_ORDINAL_NUMBER = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5,
+                   "forsta": 1, "andra": 2, "tredje": 3, "fjarde": 4, "femte": 5}
+_ORDINALS = re.compile(r"(?i)\b(" + "|".join(_ORDINAL_NUMBER) + r")\b")
 
 
 def rows_numbers(value: str) -> list[str]:
