@@ -63,6 +63,14 @@ def near_label(text: str, labels: tuple[str, ...]) -> str | None:
     return None
 
 
+def inflected(word: str, known: str) -> bool:
+    """Two forms of one word rather than a typo: one extends the other ("approve"/"approver"),
+    or only the last two letters differ in a swap ("konteras"/"konterat", "raden"/"rader")."""
+    if word.startswith(known) or known.startswith(word):
+        return True
+    return len(word) == len(known) and word[:-2] == known[:-2]
+
+
 class Speller:
     """Puts right the label and type words a customer misspelt by one letter ("Invocie ID",
     "Transfered", "erorr"), so every later rule reads the word it knows.
@@ -87,8 +95,7 @@ class Speller:
             return word
         fixed = self.cache.get(low)
         if fixed is None:
-            fixed = next((k for k in self.by_first.get(low[0], ())
-                          if one_typo(low, k) and not (k.startswith(low) or low.startswith(k))), low)
+            fixed = next((k for k in self.by_first.get(low[0], ()) if one_typo(low, k) and not inflected(low, k)), low)
             if len(self.cache) < 50_000:  # bounded: mail can be full of unique junk words
                 self.cache[low] = fixed
         if fixed == low:
