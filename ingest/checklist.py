@@ -288,6 +288,7 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
                 if value:
                     found.append((match.start("value"), value))
     names: dict[str, str] = {}
+    found = [(at, v) for at, v in found if not same_person_address(v, found)]
     if _SELF_NAMED.search(source.text):
         found = [(at, v) for at, v in found if not _SELF.match(v.strip())]
     for _, value in sorted(found):
@@ -298,6 +299,14 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
             if name and fold(name.lower()) not in names and len(names) < 20:
                 names[fold(name.lower())] = name
     return ", ".join(names.values()) or None
+
+
+def same_person_address(value: str, found: list[tuple[int, str]]) -> bool:
+    """An address whose local part spells a name also found ("priya.shah@..." and "Priya Shah")."""
+    if "@" not in value:
+        return False
+    local = " ".join(re.split(r"[._-]+", fold(value.split("@")[0].lower())))
+    return any(fold(v.lower()) == local for _, v in found if "@" not in v)
 
 
 _SELF = re.compile(r"(?i)^(?:jag själv|mig själv|myself|jag sjalv|mig sjalv)$")
