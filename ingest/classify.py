@@ -27,6 +27,10 @@ MIN_BODY_SCORE = 4
 # The runner-up scoring above this share (in tenths) of the best makes the type unsure.
 UNSURE_RATIO = 11
 SUBJECT_OFFSET = 1_000_000
+# The administration tool: evidence for it counts more when the mail names no invoice at all.
+SETUP_TYPE = "administration"
+SETUP_BONUS = 3
+_INVOICE_REF = re.compile(r"(?i)\b(?:invoice|faktura|fakturan|fakturor|inv)\w*\D{0,25}\d{3,}|\bid[\s:#]*\d{3,}")
 # One word repeated many times is still one piece of evidence.
 MAX_REPEATS = 3
 _SUBJECT_PREFIX = re.compile(r"^(?:\s*(?:(?:re|sv|vs|aw|fw|fwd|vb|vl)\s*:|\[[^\]]*\]))+\s*",
@@ -210,6 +214,9 @@ def detect(subject: str, text: str, types: tuple[CaseType, ...], answer: str = "
     scores = score(subject_hits, body_hits)
     for key in denied:
         scores.pop(key, None)
+    if scores.get(SETUP_TYPE) and not _INVOICE_REF.search(fold(f"{subject}\n{text}")):
+        # A mail about users and roles that names no invoice is about the setup, not one flow.
+        scores[SETUP_TYPE] += SETUP_BONUS
     found = [h for h in subject_hits if h.type_key not in denied] + body_hits
     return by_keywords(found, scores, bool(subject.strip()), denied)
 

@@ -71,6 +71,7 @@ class Score:
     types: dict[str, Counter[str]] = field(default_factory=dict)   # language -> right/total
     complete: Counter[str] = field(default_factory=Counter)
     automatic: Counter[str] = field(default_factory=Counter)
+    confusion: Counter[tuple[str, str]] = field(default_factory=Counter)   # (expected, read) types
     slowest: tuple[float, str] = (0.0, "")
     mails: int = 0
 
@@ -286,6 +287,8 @@ def score_mail(total: Score, expect: dict[str, Any], result: Result, types: tupl
     counter = total.types.setdefault(language, Counter())
     counter["total"] += 1
     want_type = expect.get("case_type")
+    if reading.case_type != want_type:
+        total.confusion[(str(want_type), str(reading.case_type))] += 1
     if reading.case_type == want_type:
         counter["right"] += 1
     else:
@@ -337,6 +340,8 @@ def report(score: Score) -> str:
     for language in sorted(score.types):
         c = score.types[language]
         out.append(f"case type right, {language}: {c['right']}/{c['total']} = {c['right'] / max(c['total'], 1):.1%}")
+    for (want, got), n in sorted(score.confusion.items()):
+        out.append(f"  type {want} read as {got}: {n}")
     c = score.complete
     out.append(f"complete cases recognised as complete: {c['recognised']}/{c['complete']} = "
                f"{c['recognised'] / max(c['complete'], 1):.1%}")
