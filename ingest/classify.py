@@ -121,7 +121,9 @@ def speller_of(types: tuple[CaseType, ...]) -> Speller:
     """The words of every label, name and keyword: what a one-letter typo is put right to."""
     words: set[str] = set()
     for case_type in types:
-        phrases = [*case_type.all_names(), *(k for k, _ in case_type.keywords)]
+        # Words of labels, names and one-word keywords; words of longer keyword phrases are
+        # ordinary words ("höja gränsen") that would turn names ("Granen") into them.
+        phrases = [*case_type.all_names(), *(k for k, _ in case_type.keywords if " " not in k.strip())]
         for spec in case_type.fields:
             phrases += [*spec.all_labels(), *spec.prose, *spec.table_headers]
         for phrase in phrases:
