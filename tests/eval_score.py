@@ -27,7 +27,8 @@ if str(ROOT) not in sys.path:  # `python tests/eval_score.py` as well as `python
 
 from casedesk.casetypes import CaseType, parse_case_types  # noqa: E402
 from ingest.automatic import automatic_reason  # noqa: E402
-from ingest.classify import Reading, read_mail  # noqa: E402
+from ingest.blocks import split_blocks  # noqa: E402
+from ingest.classify import Reading, body_text, read_mail  # noqa: E402
 from ingest.parse import parse  # noqa: E402
 
 OWN_DOMAINS = ("support.example.com",)
@@ -72,6 +73,8 @@ class Score:
     complete: Counter[str] = field(default_factory=Counter)
     automatic: Counter[str] = field(default_factory=Counter)
     confusion: Counter[tuple[str, str]] = field(default_factory=Counter)   # (expected, read) types
+    # Where missed values were: in the content the reader kept, only in the whole body, nowhere.
+    misses: Counter[str] = field(default_factory=Counter)
     slowest: tuple[float, str] = (0.0, "")
     mails: int = 0
 
@@ -220,6 +223,19 @@ class Result:
     reading: Reading | None
     missing: list[str]
     seconds: float
+    body: str = ""
+    content: str = ""
+
+
+def where_missed(value: object, raw_text: str, content: str) -> str:
+    """Was a missed value in the content the reader kept, only elsewhere in the mail, or nowhere?"""
+    items = as_list(value) if isinstance(value, list) else [str(value)]
+    def holds(text: str) -> bool:
+        have = set(words_of(text))
+        return all(all(w in have for w in words_of(i)) for i in items if words_of(i))
+    if holds(content):
+        return "in kept content"
+    return "elsewhere in the mail" if holds(raw_text) else "not in the text"
 
 
 def read_one(raw: bytes, types: tuple[CaseType, ...], known_type: str | None = None) -> Result:
@@ -229,11 +245,15 @@ def read_one(raw: bytes, types: tuple[CaseType, ...], known_type: str | None = N
     held = automatic_reason(mail, None, OWN_DOMAINS)
     if held:
         return Result(held, None, [], time.perf_counter() - start)
-    reading = read_mail(mail, types, known_type)
+    reading = read_mail(mail, types, known_type, OWN_DOMAINS)
     seconds = time.perf_counter() - start
     case_type = {t.key: t for t in types}.get(reading.case_type or "")
     missing = case_type.missing(reading.fields) if case_type else ["case_type"]
-    return Result(None, reading, missing, seconds)
+    body = body_text(mail)
+    content = split_blocks(body, OWN_DOMAINS).content
+    names = " ".join(a.filename for a in mail.attachments)
+    return Result(None, reading, missing, seconds, f"{mail.subject}\n{body}\n{names}",
+                  f"{mail.subject}\n{content}\n{names}")
 
 
 def load_expectations(folder: Path) -> list[dict[str, Any]]:
@@ -293,7 +313,11 @@ def score_mail(total: Score, expect: dict[str, Any], result: Result, types: tupl
         counter["right"] += 1
     else:
         lines.append(f"type: expected {want_type}, read {reading.case_type} ({reading.reason})")
+    content = result.content
     for verdict in judge(expect, reading, types):
+        if verdict.outcome == "missed" and not isinstance(verdict.expected, bool):
+            where = where_missed(verdict.expected, result.body, content)
+            total.misses[where + (" (type wrong)" if reading.case_type != want_type else "")] += 1
         tally = total.tally(verdict.key)
         tally.expected += verdict.outcome != "unexpected"
         tally.right += verdict.outcome == "right"
@@ -347,6 +371,7 @@ def report(score: Score) -> str:
                f"{c['recognised'] / max(c['complete'], 1):.1%}")
     out.append(f"called complete while a required field is absent (or the type is wrong): "
                f"{c['called complete wrongly']}")
+    out.append("missed values: " + ", ".join(f"{k} {n}" for k, n in sorted(score.misses.items())))
     a = score.automatic
     out.append(f"auto-replies held: {a['held']}/{a['expected']} = {a['held'] / max(a['expected'], 1):.1%}; "
                f"person mail held as automatic: {a['wrongly held']}")
