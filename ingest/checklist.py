@@ -40,7 +40,7 @@ SHAPES = {
 # Kinds whose label in prose is followed by the value ("invoice ID 77120", "company Acme AB").
 _PROSE_KINDS = frozenset({"id", "ids", "number", "code", "rows", "name"})
 # A name follows its label closely ("approver Anna Lund"); never across a sentence end.
-_NAME_CONNECT = r"[ \t]*(?:[:=\-–,]|\bis\b|\bär\b|\bar\b)?[ \t]*"
+_NAME_CONNECT = r"[ \t]*(?:[:=\-–]|\bis\b|\bär\b|\bar\b)?[ \t]*"
 # Words between a label and its value in prose: "invoice ID is 88213", "fakturan med nummer 12345".
 _CONNECT = (r"(?:[ \t]*\(\w{1,3}\))?[\s:#=.\-–]*"
             r"(?:(?:is|are|är|was|var|with|med|number|nummer|nr|no|id|#)(?![\w])[\s:#=.\-–]*){0,3}")
