@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from casedesk.casetypes import CaseType, FieldSpec
 from ingest.blocks import split_blocks
-from ingest.checklist import Candidate, Source, extract_candidates, form_answers, tables_in
+from ingest.checklist import Candidate, Source, extract_candidates, form_answers, prose_of, tables_in
 from ingest.htmltext import html_text
 from ingest.language import detect_language
 from ingest.parse import ParsedMail
@@ -94,7 +94,8 @@ def read_mail(mail: ParsedMail, case_types: Sequence[CaseType],
     answers, used = form_answers(reply, all_fields(types))
     blocks = split_blocks(body, own_domains, used)
     speller = speller_of(types)
-    content = speller.text(blocks.content)
+    tables = tables_in(blocks.content)
+    content = speller.text(prose_of(blocks.content) if tables else blocks.content)
     subject = speller.text(_SUBJECT_PREFIX.sub("", mail.subject or ""))
     language = detect_language(f"{subject}\n{content}" if content.strip() else f"{subject}\n{body}")
     by_key = {t.key: t for t in types}
@@ -110,7 +111,7 @@ def read_mail(mail: ParsedMail, case_types: Sequence[CaseType],
         if case_type is None and blocks.quoted:
             case_type, reason = asked_type(blocks.quoted, types) or (case_type, reason)
     specs = by_key[case_type].fields if case_type else all_fields(types)
-    source = Source(new=content, subject=subject, answers=answers, tables=tables_in(content),
+    source = Source(new=content, subject=subject, answers=answers, tables=tables,
                     attachments=mail.attachments, asked=asked_fields(blocks.quoted, specs))
     values, unsure = extract_candidates(specs, source)
     return Reading(case_type, reason, language, values, unsure, corrected)

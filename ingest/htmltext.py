@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 # A tag, a comment, a doctype or processing instruction. Attribute values may hold ">" in quotes.
 # No part of a tag may cross a "<": an unclosed tag then costs a scan to the next "<", never to
 # the end of the mail from every start (quadratic on "<a<a<a...").
-_TAG = re.compile(r"<!--.*?(?:-->|\Z)|<(/?)([a-zA-Z][a-zA-Z0-9:-]*)((?:[^<>\"']|\"[^\"<]*\"|'[^'<]*')*)>"
+_TAG = re.compile(r"<!--.*?(?:-->|\Z)|<(/?)([a-zA-Z][a-zA-Z0-9:-]*)((?:[^<>\"']++|\"[^\"<]*+\"|'[^'<]*+')*+)>"
                   r"|<![^<>]*>|<\?[^<>]*>", re.DOTALL)
 _SKIP = frozenset({"script", "style", "head", "title", "xml", "template"})
 _BLOCK = frozenset({"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
@@ -56,7 +56,9 @@ class _Reader:
         return self.out
 
     def text(self, raw: str) -> None:
-        chunk = _SPACES.sub(" ", html.unescape(raw))
+        if not raw:
+            return
+        chunk = _SPACES.sub(" ", html.unescape(raw) if "&" in raw else raw)
         if chunk:
             self.sink().append(chunk)
 

@@ -13,7 +13,8 @@ from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 
 import mailparser
-from bs4 import BeautifulSoup
+
+from ingest.htmltext import html_text
 
 log = logging.getLogger(__name__)
 # mail-parser logs a warning for every content type it does not render; we read parts ourselves.
@@ -167,16 +168,12 @@ def addresses(values: list[object]) -> tuple[str, ...]:
 
 
 def html_to_text(html: str) -> str:
-    """Visible text of an HTML body: blocks and table cells become lines and tab-separated cells."""
-    soup = BeautifulSoup(html, "html.parser")
-    for tag in soup(["script", "style", "head", "title"]):
-        tag.decompose()
-    for cell in soup.find_all(["td", "th"]):
-        cell.append("\t")
-    for block in soup.find_all(["br", "p", "div", "tr", "li", "h1", "h2", "h3", "h4", "table"]):
-        block.append("\n")
-    lines = (re.sub(r"[ \xa0]+", " ", line).strip(" ") for line in soup.get_text().splitlines())
-    return "\n".join(line.rstrip("\t ") for line in lines).strip()
+    """Visible text of an HTML body: blocks and table cells become lines and tab-separated cells.
+
+    One linear pass over the tags (ingest/htmltext.py), no tree: BeautifulSoup took ~140 ms for
+    a 25 KB Outlook mail with a 400-row table, and Word's cell paragraphs broke its rows apart.
+    """
+    return html_text(html)
 
 
 def parse(raw: bytes, message_id: str | None = None) -> ParsedMail:
