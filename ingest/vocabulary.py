@@ -13,6 +13,8 @@ _ACCENTED = "åäàáâãæÅÄÀÁÂÃÆöòóôõøÖÒÓÔÕØéèêëÉÈÊ�
 # Label words shorter than this must be spelled right: "rad" and "fel" are too short to guess.
 MIN_TYPO_LENGTH = 5
 _WORD = re.compile(r"[^\W\d_]+")
+# Words a typo is looked for in: shorter ones are never put right.
+_LONG_WORD = re.compile(rf"(?<![^\W\d_])[^\W\d_]{{{MIN_TYPO_LENGTH},}}")
 
 
 _ACCENT = re.compile(f"[{_ACCENTED}]")
@@ -97,19 +99,23 @@ class Speller:
         self.cache: dict[str, str] = {}
 
     def word(self, word: str) -> str:
-        """The known word this one misspells, or the word itself."""
-        low = fold(word.lower())
-        if len(low) < MIN_TYPO_LENGTH or low in self.known:
-            return word
-        fixed = self.cache.get(low)
+        """The known word this one misspells, or the word itself (cached per word as written)."""
+        fixed = self.cache.get(word)
         if fixed is None:
-            fixed = next((k for k in self.by_first.get(low[0], ()) if one_typo(low, k) and not inflected(low, k)), low)
+            fixed = self.fix(word)
             if len(self.cache) < 50_000:  # bounded: mail can be full of unique junk words
-                self.cache[low] = fixed
-        if fixed == low:
+                self.cache[word] = fixed
+        return fixed
+
+    def fix(self, word: str) -> str:
+        low = fold(word.lower())
+        if low in self.known:
             return word
-        return fixed.capitalize() if word[:1].isupper() else fixed
+        near = next((k for k in self.by_first.get(low[0], ()) if one_typo(low, k) and not inflected(low, k)), None)
+        if near is None:
+            return word
+        return near.capitalize() if word[:1].isupper() else near
 
     def text(self, text: str) -> str:
         """The text with misspelt known words put right."""
-        return _WORD.sub(lambda m: self.word(m.group()), text)
+        return _LONG_WORD.sub(lambda m: self.word(m.group()), text)
