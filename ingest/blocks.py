@@ -54,10 +54,17 @@ class Blocks:
         return "\n\n".join(p for p in parts if p.strip())
 
 
-def split_blocks(text: str, own_domains: tuple[str, ...] = (), skip: frozenset[int] = frozenset()) -> Blocks:
-    """The blocks of a plain-text body. `skip` are line numbers already used as form answers."""
+def history_starts(text: str) -> tuple[list[str], list[int]]:
+    """The lines of a body and where each earlier mail starts (empty: no history)."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    starts = section_starts(lines) if _MAYBE_HISTORY.search(text) else []
+    return lines, section_starts(lines) if _MAYBE_HISTORY.search(text) else []
+
+
+def split_blocks(text: str, own_domains: tuple[str, ...] = (), skip: frozenset[int] = frozenset(),
+                 found: tuple[list[str], list[int]] | None = None) -> Blocks:
+    """The blocks of a plain-text body. `skip` are line numbers already used as form answers;
+    `found` is `history_starts(text)` when the caller has it."""
+    lines, starts = found or history_starts(text)
     top = [line for i, line in enumerate(lines[: starts[0] if starts else len(lines)])
            if i not in skip and not is_quoted(line)]
     new, signature = split_signature("\n".join(top).strip())

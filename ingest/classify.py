@@ -5,16 +5,15 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from casedesk.casetypes import CaseType, FieldSpec
-from ingest.blocks import split_blocks
+from ingest.blocks import history_starts, split_blocks
 from ingest.checklist import Candidate, Source, extract_candidates, form_answers, prose_of, tables_in
 from ingest.htmltext import html_text
 from ingest.language import detect_language
 from ingest.parse import ParsedMail
-from ingest.quoting import split_reply
-from ingest.vocabulary import Speller, fold
+from ingest.quoting import Reply
+from ingest.vocabulary import Speller, by_identity, fold
 
 # A type name in the body counts like a strong keyword; a subject naming one type decides outright.
 NAME_WEIGHT = 6
@@ -27,9 +26,9 @@ MIN_BODY_SCORE = 4
 # The runner-up scoring above this share (in tenths) of the best makes the type unsure.
 UNSURE_RATIO = 11
 SUBJECT_OFFSET = 1_000_000
-# The type is told from the subject and the first characters of the content: what a mail is
+# The type is told from the subject and the first 3,000 characters of the content: what a mail is
 # about is said early, and counting words in a 30 KB chain cost more than the rest of reading.
-TYPE_TEXT = 6_000
+TYPE_TEXT = 3_000
 # The administration tool: evidence for it counts more when the mail names no invoice at all.
 SETUP_TYPE = "administration"
 SETUP_BONUS = 3
@@ -93,9 +92,10 @@ def read_mail(mail: ParsedMail, case_types: Sequence[CaseType],
     """
     types = tuple(case_types)
     body = body_text(mail)
-    reply = split_reply(body)
+    lines, starts = history_starts(body)
+    reply = Reply(tuple(lines), starts[0] if starts else len(lines))
     answers, used = form_answers(reply, all_fields(types))
-    blocks = split_blocks(body, own_domains, used)
+    blocks = split_blocks(body, own_domains, used, (lines, starts))
     speller = speller_of(types)
     tables = tables_in(blocks.content)
     content = speller.text(prose_of(blocks.content) if tables else blocks.content)
@@ -120,7 +120,7 @@ def read_mail(mail: ParsedMail, case_types: Sequence[CaseType],
     return Reading(case_type, reason, language, values, unsure, corrected)
 
 
-@lru_cache(maxsize=16)
+@by_identity(16)
 def speller_of(types: tuple[CaseType, ...]) -> Speller:
     """The words of every label, name and keyword: what a one-letter typo is put right to."""
     words: set[str] = set()
@@ -191,7 +191,7 @@ def body_text(mail: ParsedMail) -> str:
     return mail.text or (html_text(mail.html) if mail.html else "")
 
 
-@lru_cache(maxsize=16)
+@by_identity(16)
 def all_fields(types: tuple[CaseType, ...]) -> tuple[FieldSpec, ...]:
     """Every type's fields, first definition of each key: what an untyped mail may give."""
     seen: dict[str, FieldSpec] = {}
@@ -369,7 +369,7 @@ def starts(phrase: Phrase, word: str) -> bool:
     return word == head or not head.isalpha()
 
 
-@lru_cache(maxsize=16)
+@by_identity(16)
 def vocabulary_of(types: tuple[CaseType, ...]) -> Vocabulary:
     """Compile every type's names and keywords once per configuration."""
     owners: dict[str, dict[str, tuple[int, bool]]] = {}

@@ -4,8 +4,12 @@ in a label word. The words themselves are data in case_types.toml."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
+from typing import TypeVar
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 _PLAIN = "aaaaaaaAAAAAAAooooooOOOOOOeeeeEEEEuuuuUUUUiiiiIIIIcCnNyY"
 _ACCENTED = "åäàáâãæÅÄÀÁÂÃÆöòóôõøÖÒÓÔÕØéèêëÉÈÊËüúùûÜÚÙÛíìîïÍÌÎÏçÇñÑýÝ"
@@ -119,3 +123,27 @@ class Speller:
     def text(self, text: str) -> str:
         """The text with misspelt known words put right."""
         return _LONG_WORD.sub(lambda m: self.word(m.group()), text)
+
+
+def by_identity(size: int) -> Callable[[Callable[[K], V]], Callable[[K], V]]:
+    """Cache a function of one immutable config object by the object's identity.
+
+    functools.lru_cache hashes its argument on every call, and a frozen dataclass such as a
+    FieldSpec or the tuple of CaseTypes hashes all its fields each time: ~0.3 ms per mail spent
+    hashing. The object is kept in the cache, so its id cannot be reused while cached."""
+    def wrap(function: Callable[[K], V]) -> Callable[[K], V]:
+        cache: dict[int, tuple[K, V]] = {}
+
+        def cached(key: K) -> V:
+            hit = cache.get(id(key))
+            if hit is not None and hit[0] is key:
+                return hit[1]
+            value = function(key)
+            if len(cache) >= size:
+                cache.clear()
+            cache[id(key)] = (key, value)
+            return value
+        cached.__doc__ = function.__doc__
+        cached.__wrapped__ = function  # type: ignore[attr-defined]
+        return cached
+    return wrap
