@@ -82,20 +82,19 @@ class Source:
     asked: frozenset[str] = frozenset()        # fields our quoted mail asked for
     text: str = field(init=False, default="")      # content, then the subject (searched last)
     folded: str = field(init=False, default="")    # `text` without accents, same length
-    words: str = field(init=False, default="")     # its distinct lowercase words, "\n"-led
+    words: str = field(init=False, default="")     # `folded` in lowercase, for cheap word tests
 
     def __post_init__(self) -> None:
         new = self.new if len(self.new) <= MAX_PROSE else self.new[:MAX_PROSE]
         text = f"{new}\n\n{self.subject}" if self.subject else new
         object.__setattr__(self, "text", text)
         object.__setattr__(self, "folded", fold(text))
-        object.__setattr__(self, "words", "\n" + "\n".join(set(_ALL_WORDS.findall(self.folded.lower()))))
+        object.__setattr__(self, "words", self.folded.lower())
 
 
 # Prose read by the prose rules: the first 20,000 characters of content (new text first). Beyond
 # that a mail is pasted logs or a long chain; labelled lines are still read in all of it.
 MAX_PROSE = 20_000
-_ALL_WORDS = re.compile(r"[^\W\d_]+")
 
 
 @dataclass(frozen=True)
@@ -403,7 +402,7 @@ def may_match(triggers: tuple[str, ...], source: Source) -> bool:
     "@" stands for an e-mail address: an "@" in the text)."""
     if triggers == ("@",):
         return "@" in source.text
-    return not triggers or any(f"\n{w}" in source.words for w in triggers)
+    return not triggers or any(w in source.words for w in triggers)
 
 
 def hits_of(regex: re.Pattern[str], guard: re.Pattern[str] | None, text: str) -> Iterator[re.Match[str]]:
