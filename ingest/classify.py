@@ -32,7 +32,7 @@ TYPE_TEXT = 3_000
 # The administration tool: evidence for it counts more when the mail names no invoice at all.
 SETUP_TYPE = "administration"
 SETUP_BONUS = 3
-_INVOICE_REF = re.compile(r"(?i)\b(?:invoice|faktura|fakturan|fakturor|inv)\w*\D{0,25}\d{3,}|\bid[\s:#]*\d{3,}")
+_INVOICE_REF = re.compile(r"(?i)\b(?:invoice|faktura|fakturan|fakturor|inv)\w*\D{0,12}\d{3,}|\bid[\s:#]*\d{3,}")
 # One word repeated many times is still one piece of evidence.
 MAX_REPEATS = 3
 _SUBJECT_PREFIX = re.compile(r"^(?:\s*(?:(?:re|sv|vs|aw|fw|fwd|vb|vl)\s*:|\[[^\]]*\]))+\s*",

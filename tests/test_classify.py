@@ -260,3 +260,25 @@ def test_the_outlook_table_mail_is_read_right() -> None:
     assert reading.fields["error_message"] == "Kostnadsställe stängt"
     assert reading.fields["coding_rows"].startswith("1 | 5401 | 201; 2 | 5402 | 202")
     assert "070" not in " ".join(reading.fields.values())
+
+
+@pytest.mark.parametrize(("subject", "body", "key"), [
+    ("Access for new starter", "We have a new starter, Ellen Park, who needs to approve invoices for the Leeds "
+     "office. Can you give her the approver role for Parkside Care Ltd?", "administration"),
+    ("Change approver", "From next month all invoices for cost centre 310 should be approved by Rob King "
+     "instead of Amy Lee. Please update the approval workflow for Greenway Ltd.", "administration"),
+    ("Invoice 55120 approval", "Invoice 55120 went to Amy Lee for approval but she left. Row 1. Can it be sent "
+     "to Rob King?", "review_approval"),
+    ("Remove access", "Please deactivate the account of john.doe@acme.co.uk, he no longer works for Acme Ltd.",
+     "administration"),
+    ("Not in ERP", "Invoice 88120 is approved but I cannot find it in Dynamics. The Transferred column says No.",
+     "automatic_steps"),
+    ("Wrong account", "On invoice 44120 row 2 the account should be 6540 not 6550, can you help me change it?",
+     "coding"),
+    ("Scanning problem", "Invoice 99812 was scanned with the wrong due date. Still in Verification.",
+     "capture_verification"),
+    ("Approver can't approve", "Lisa Berg gets 'You are not allowed to approve' on invoice 33001, row 3.",
+     "review_approval"),
+])
+def test_natural_english_mails_are_typed(subject: str, body: str, key: str) -> None:
+    assert read(subject, body).case_type == key
