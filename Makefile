@@ -8,7 +8,7 @@ TEST_STAMP := $(VENV)/.installed-test
 # The suite mostly waits on real servers (SMTP, HTTP, IMAP, PostgreSQL): three at a time.
 TEST_WORKERS ?= 3
 
-.PHONY: run test test-all bench lint clean
+.PHONY: run test test-all bench lint clean eval eval-dev
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -35,6 +35,14 @@ lint: $(TEST_STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench
+
+# The blind evaluation of case intelligence (docs/checklist.md): aggregates only for tests/eval,
+# per-mail differences for the development half tests/realmail.
+eval: $(STAMP)
+	$(PY) -m tests.eval_score tests/eval
+
+eval-dev: $(STAMP)
+	$(PY) -m tests.eval_score --dev tests/realmail
 
 clean:
 	rm -rf $(VENV) var *.egg-info

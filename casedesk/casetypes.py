@@ -71,6 +71,9 @@ class FieldSpec:
     # ("1 more invoice example", "{n} more invoice examples").
     more: tuple[str, ...] = ()
     more_sv: tuple[str, ...] = ()
+    # A list of names: every value the labels and patterns find counts ("went to Anna Berg but
+    # should go to Lars Ek" gives both users), not only the first.
+    many: bool = False
 
     def all_labels(self) -> tuple[str, ...]:
         """The English and Swedish labels plus their variants, without duplicates."""
@@ -132,6 +135,13 @@ class CaseType:
     def field(self, key: str) -> FieldSpec | None:
         """The field with this key, if the type has one."""
         return next((f for f in self.fields if f.key == key), None)
+
+
+@lru_cache(maxsize=1)
+def auto_reply_markers() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The packaged [auto_reply] subject and first-line patterns (English and Swedish)."""
+    table = tomllib.loads(DEFAULTS.read_text(encoding="utf-8")).get("auto_reply", {})
+    return tuple(table.get("subjects", ())), tuple(table.get("first_lines", ()))
 
 
 def case_type_of(case_types: tuple[CaseType, ...], key: str | None) -> CaseType | None:
@@ -218,6 +228,7 @@ def field_spec(table: Any, at: str, index: int) -> FieldSpec:
         required_when=conditions(table.get("required_when", []), f"{where}.required_when"),
         hint=text(table, "hint", where, ""), hint_sv=text(table, "hint_sv", where, ""),
         more=one_and_many(table, "more", where), more_sv=one_and_many(table, "more_sv", where),
+        many=flag(table, "many", where, False),
     )
 
 

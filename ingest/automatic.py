@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
+from casedesk.casetypes import auto_reply_markers
 from ingest.parse import ParsedMail
+from ingest.vocabulary import fold
 
 BULK_PRECEDENCE = frozenset({"bulk", "junk", "list", "auto_reply", "auto-reply"})
 # Present at all -> automatic (RFC 3834 and the headers Exchange, Zendesk & co. set).
@@ -47,7 +50,7 @@ def automatic_reason(mail: ParsedMail, mail_from: str | None, own_domains: tuple
     domain = mail.message_id.rpartition("@")[2].lower()
     if domain in own_domains:
         return "our own Message-ID"
-    return auto_reply_phrase(mail, subjects)
+    return auto_reply_phrase(mail, subjects) or auto_reply_words(mail)
 
 
 # Reply and forward prefixes a mail client may put before "Automatic reply:".
@@ -83,4 +86,26 @@ def internal_sender(from_addr: str, staff: tuple[str, ...], own_domains: tuple[s
         return f"From is a staff address ({address})"
     if address.rpartition("@")[2] in own_domains:
         return f"From is at our own domain ({address})"
+
+
+@lru_cache(maxsize=1)
+def _markers() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    subjects, first_lines = auto_reply_markers()
+    either = lambda xs: re.compile("|".join(f"(?:{fold(x)})" for x in xs) or "(?!)", re.IGNORECASE)  # noqa: E731
+    return either(subjects), either(first_lines)
+
+
+def auto_reply_words(mail: ParsedMail) -> str | None:
+    """An auto-reply marked only in words: "Frånvaromeddelande" in the subject, "Automatiskt
+    svar: Jag är tjänstledig ..." or "I am out of the office until ..." opening the body.
+    The phrases are data ([auto_reply] in case_types.toml)."""
+    subject_words, first_words = _markers()
+    found = subject_words.search(fold(mail.subject or ""))
+    if found:
+        return f"auto-reply subject: {found.group()!r}"
+    lines = [line.strip(" \t>*") for line in (mail.text or "")[:2000].split("\n") if line.strip()][:3]
+    for line in lines:
+        found = first_words.match(fold(line))
+        if found:
+            return f"auto-reply text: {line[:60]!r}"
     return None

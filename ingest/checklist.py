@@ -3,27 +3,29 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from casedesk.casetypes import FieldSpec
 from ingest.parse import Attachment
 from ingest.quoting import Reply, is_quoted, strip_greeting
+from ingest.vocabulary import by_identity, fold, fold_pattern, near_label
 
 _FLAGS = re.IGNORECASE | re.MULTILINE
-_ID = r"(?:[A-Za-z]{1,4}[-/]?)?\d{3,}(?:[-/]\d+)*"
+# "41220", "INV-41220", "4471-22", "88-1204", "30-88214"; never a part of a longer token.
+_ID = r"(?:[A-Za-z]{1,4}[-/]?)?(?:\d{3,}|\d{2}(?=-\d{3,}))(?:[-/]\d+)*"
 # A capitalised name (up to 7 words), an e-mail address or something in quotes: a person, role
 # or company. Each starts where a word starts and is bounded: otherwise a pasted 40 KB token, or
 # thousands of capitalised words in a row, is read to its end again from every position in it
 # (seconds to minutes of filing time for one mail).
 _NAME = (r"(?:(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+|[\"“'][^\"”'\n]{2,60}[\"”']"
-         r"|(?<![\w&'.-])[A-ZÅÄÖÉ][\w&'.-]*(?:[ \t]+(?:[A-ZÅÄÖÉ0-9][\w&'.-]*|&)){0,6})")
+         r"|(?<![\w&'.-])[A-ZÅÄÖÉ][\w&'.-]*(?:[ ]+(?:[A-ZÅÄÖÉ0-9][\w&'.-]*|&)){0,6})")
 # What a value of each kind looks like; every shape is one (?P<value>...) group.
 SHAPES = {
-    "id": rf"(?P<value>(?<![\w+/.,]){_ID})(?![\w/]|[.,:]\d)"
+    "id": rf"(?P<value>(?<![\w+/.,-]){_ID})(?![\w/]|[.,:]\d|-\d)"
           r"(?![ \t]*(?:kr|sek|eur|usd|nok|dkk|€|\$|:-|%|st|pcs|pieces|stycken)\b)",
-    "ids": rf"(?P<value>(?<![\w+/.,]){_ID}(?:[ \t]*(?:,|;|and|och|&|/|\n)[ \t]*(?:[-*•][ \t]*)?{_ID})+)"
+    "ids": rf"(?P<value>(?<![\w+/.,-]){_ID}(?:[ \t]*(?:,|;|and|och|&|/|\n)[ \t]*(?:[-*•][ \t]*)?{_ID})+)"
            r"(?![\w/]|[.,:]\d)",
     "number": r"(?P<value>(?<![\w+/.,])(?:[A-Za-z]{1,4}[-/]?)?\d+(?:[-/.]\d+)*)(?![\w/])",
     "code": r"(?P<value>(?-i:[A-Z]{1,3}\d{0,3})|\d{1,3})(?![\w-])",
@@ -38,7 +40,7 @@ SHAPES = {
 # Kinds whose label in prose is followed by the value ("invoice ID 77120", "company Acme AB").
 _PROSE_KINDS = frozenset({"id", "ids", "number", "code", "rows", "name"})
 # A name follows its label closely ("approver Anna Lund"); never across a sentence end.
-_NAME_CONNECT = r"[ \t]*[:=\-–]?[ \t]*"
+_NAME_CONNECT = r"[ \t]*(?:[:=\-–]|\bis\b|\bär\b|\bar\b)?[ \t]*"
 # Words between a label and its value in prose: "invoice ID is 88213", "fakturan med nummer 12345".
 _CONNECT = (r"(?:[ \t]*\(\w{1,3}\))?[\s:#=.\-–]*"
             r"(?:(?:is|are|är|was|var|with|med|number|nummer|nr|no|id|#)(?![\w])[\s:#=.\-–]*){0,3}")
@@ -65,13 +67,54 @@ CASE_TYPE_LABELS = ("case type", "type of case", "ärendetyp", "typ av ärende")
 
 @dataclass(frozen=True)
 class Source:
-    """What the extractor reads from one mail."""
+    """What the extractor reads from one mail.
 
-    new: str                                   # the customer's new text
+    `new` is the mail's content (the reading model's new text, inline answers and forwarded mails;
+    never our quoted words or a signature). Regexes run on the accent-folded copy (`folded`, the
+    same length), and values are cut from the original text at the same place.
+    """
+
+    new: str                                   # the customer's content
     subject: str = ""                          # the subject, without Re:/SV: and [CASE-n]
     answers: dict[str, str] = field(default_factory=dict)   # filled form lines, by field key
     tables: tuple[tuple[tuple[str, ...], ...], ...] = ()    # tables: rows of cells
     attachments: tuple[Attachment, ...] = ()
+    asked: frozenset[str] = frozenset()        # fields our quoted mail asked for
+    text: str = field(init=False, default="")      # content, then the subject (searched last)
+    folded: str = field(init=False, default="")    # `text` without accents, same length
+    words: str = field(init=False, default="")     # `folded` in lowercase, for cheap word tests
+
+    def __post_init__(self) -> None:
+        new = self.new if len(self.new) <= MAX_PROSE else self.new[:MAX_PROSE]
+        text = f"{new}\n\n{self.subject}" if self.subject else new
+        object.__setattr__(self, "text", text)
+        object.__setattr__(self, "folded", fold(text))
+        object.__setattr__(self, "words", self.folded.lower())
+
+
+# Prose read by the prose rules: the first 20,000 characters of content (new text first). Beyond
+# that a mail is pasted logs or a long chain; labelled lines are still read in all of it.
+MAX_PROSE = 20_000
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A value for a field with the evidence that found it and its score (docs/checklist.md)."""
+
+    value: str
+    evidence: str
+    score: float
+
+
+# How much each kind of evidence is worth. A value needs THRESHOLD to count; below it the field
+# is still missing, but the mail may ask "Is 4471-22 the Invoice ID?" (Reading.unsure).
+EVIDENCE = {"label": 1.0, "form": 0.95, "label with a typo": 0.9, "table": 0.9, "column": 0.85,
+            "prose": 0.8, "pattern": 0.75, "weak prose": 0.6, "file name": 0.6, "body": 0.55,
+            "answer": 0.55,
+            "shape": 0.3, "unnamed file": 0.3}
+THRESHOLD = 0.5
+# Rows of a table where its header row is looked for.
+HEADER_ROWS = 5
 
 
 @dataclass(frozen=True)
@@ -83,6 +126,13 @@ class Matchers:
     weak: re.Pattern[str] | None
     patterns: tuple[re.Pattern[str], ...]
     shape: re.Pattern[str]
+    # Per pattern: the part after a leading {name}, searched first (see `hits_of`).
+    guards: tuple[re.Pattern[str] | None, ...] = ()
+    # Per pattern: the words one of which must start a word of the text, or () (see `may_match`).
+    triggers: tuple[tuple[str, ...], ...] = ()
+    # The first words of the labels and of the prose words: without one, no prose step can match.
+    prose_triggers: tuple[str, ...] = ()
+    weak_triggers: tuple[str, ...] = ()
 
 
 def label_regex(labels: Iterable[str]) -> str:
@@ -95,11 +145,11 @@ def label_regex(labels: Iterable[str]) -> str:
 
 
 def labelled_regex(labels: Iterable[str]) -> re.Pattern[str]:
-    """A "Label: value" line, maybe quoted, bulleted, numbered or *bold*."""
-    return re.compile(
+    """A "Label: value" line, maybe quoted, bulleted, numbered or *bold* (matched on folded text)."""
+    return re.compile(fold_pattern(
         r"^(?P<quote>(?:[ \t]*>)*)[ \t]*(?:[-*•·][ \t]+)?(?:\d{1,2}[.)][ \t]+)?\**"
         rf"(?P<label>{label_regex(labels)})(?:[ \t]*\(\w{{1,3}}\))?[ \t]*\??\**[ \t]*"
-        r"(?:[:=]|[ \t][-–][ \t])\**[ \t]*(?P<value>.*?)[ \t]*$",
+        r"(?:[:=]|[ \t][-–][ \t])\**[ \t]*(?P<value>.*?)[ \t]*$"),
         _FLAGS,
     )
 
@@ -111,25 +161,30 @@ def expand(pattern: str) -> str:
     return pattern
 
 
-@lru_cache(maxsize=256)
+@by_identity(512)
 def matchers(spec: FieldSpec) -> Matchers:
     """Compile a field's regexes once; FieldSpec is frozen, so it is its own cache key."""
     shape = SHAPES[spec.kind]
     prose = weak = None
     if spec.kind in _PROSE_KINDS:
         connect = _NAME_CONNECT if spec.kind == "name" else _CONNECT
-        prose = re.compile(rf"(?<![\w-])(?:{label_regex(spec.all_labels())}){connect}{shape}", _FLAGS)
+        prose = re.compile(fold_pattern(rf"(?<![\w-])(?:{label_regex(spec.all_labels())}){connect}{shape}"),
+                           _FLAGS)
         if spec.prose:
-            weak = re.compile(rf"(?<![\w-])(?:{label_regex(spec.prose)}){connect}{shape}", _FLAGS)
+            weak = re.compile(fold_pattern(rf"(?<![\w-])(?:{label_regex(spec.prose)}){connect}{shape}"), _FLAGS)
     return Matchers(
         labelled=labelled_regex((*spec.all_labels(), *spec.prose)),
         prose=prose, weak=weak,
-        patterns=tuple(re.compile(expand(p), _FLAGS) for p in spec.patterns),
-        shape=re.compile(shape, _FLAGS),
+        patterns=tuple(re.compile(fold_pattern(expand(p)), _FLAGS) for p in spec.patterns),
+        guards=tuple(re.compile(fold_pattern(expand(p[len("{name}"):])), _FLAGS) if p.startswith("{name}") else None
+                     for p in spec.patterns),
+        triggers=tuple(triggers_of(fold_pattern(p)) for p in spec.patterns),
+        prose_triggers=first_words(spec.all_labels()), weak_triggers=first_words(spec.prose),
+        shape=re.compile(fold_pattern(shape), _FLAGS),
     )
 
 
-@lru_cache(maxsize=64)
+@by_identity(64)
 def form_of(specs: tuple[FieldSpec, ...]) -> tuple[dict[str, str], re.Pattern[str]]:
     """Form labels (both languages) -> field key, and the regex for form lines, built once."""
     by_label = {norm_label(x): s.key for s in specs for x in (s.label, s.label_sv)}
@@ -139,7 +194,7 @@ def form_of(specs: tuple[FieldSpec, ...]) -> tuple[dict[str, str], re.Pattern[st
 
 def norm_label(label: str) -> str:
     """A label as compared between the form and a customer's line."""
-    return re.sub(r"[\s.\-_]+", " ", re.sub(r"\(\w{1,3}\)|\?|\*", "", label.lower())).strip()
+    return re.sub(r"[\s.\-_]+", " ", re.sub(r"\(\w{1,3}\)|\?|\*", "", fold(label.lower()))).strip()
 
 
 def form_answers(reply: Reply, specs: Sequence[FieldSpec]) -> tuple[dict[str, str], frozenset[int]]:
@@ -153,14 +208,15 @@ def form_answers(reply: Reply, specs: Sequence[FieldSpec]) -> tuple[dict[str, st
     answers: dict[str, str] = {}
     used: set[int] = set()
     lines = reply.lines
+    folded = fold("\n".join(lines)).split("\n")
     for index, line in enumerate(lines):
-        if not reply.is_history(index):
+        if not reply.is_history(index) or ":" not in line and "=" not in line and "-" not in line:
             continue
-        match = regex.match(line)
+        match = regex.match(folded[index])
         key = by_label.get(norm_label(match["label"])) if match else None
         if not match or key is None or key in answers:
             continue
-        value = match["value"]
+        value = original(match, line)
         if _BLANK.match(value):
             below = answer_below(lines, index) if is_quoted(line) else []
             used.update(below)
@@ -182,46 +238,201 @@ def answer_below(lines: Sequence[str], index: int) -> list[int]:
 
 def extract(specs: Sequence[FieldSpec], source: Source) -> dict[str, str]:
     """Values of these fields found in the mail, as strings, keyed by field key."""
+    return extract_candidates(specs, source)[0]
+
+
+def extract_candidates(specs: Sequence[FieldSpec], source: Source) -> tuple[dict[str, str], dict[str, Candidate]]:
+    """The values that count (best candidate at or above THRESHOLD) and, for fields without one,
+    the best candidate below it: a value the customer can be asked to confirm."""
     out: dict[str, str] = {}
+    unsure: dict[str, Candidate] = {}
     for spec in specs:
-        if spec.key in out:
+        if spec.key in out or spec.key in unsure:
             continue
-        value = extract_one(spec, source)
-        if value:
-            out[spec.key] = value
-    return out
+        found = best_candidate(spec, source)
+        if found and found.score >= THRESHOLD:
+            out[spec.key] = found.value
+        elif found:
+            unsure[spec.key] = found
+    return out, unsure
 
 
-def extract_one(spec: FieldSpec, source: Source) -> str | None:
-    """One field: the first source that gives a plausible value, most explicit first."""
+def best_candidate(spec: FieldSpec, source: Source) -> Candidate | None:
+    """One field: its kinds of evidence tried strongest first; the first that gives a value wins.
+
+    The steps are in falling order of EVIDENCE, so the first candidate is the best one; reading
+    on would only cost time (a 30 KB mail has 20 fields to read).
+    """
     if spec.kind == "ids":
-        return item_list(spec, source)
+        value = item_list(spec, source)
+        return Candidate(value, "list", 1.0) if value else None
     m = matchers(spec)
-    # The subject goes last: "Invoice 88213 stuck" counts, but the body's own words come first.
-    text = f"{source.new}\n\n{source.subject}" if source.subject else source.new
+    if spec.many and spec.kind == "name":
+        names = many_names(spec, m, source)
+        if names:
+            return Candidate(names, "names", EVIDENCE["pattern"])
     steps = (
-        lambda: labelled_value(spec, m, source.new),
-        lambda: accept(spec, m, source.answers.get(spec.key, "")),
-        lambda: table_value(spec, source.tables),
-        lambda: prose_value(spec, m.prose, text),
-        lambda: pattern_value(spec, m.patterns, text),
-        lambda: prose_value(spec, m.weak, text),
-        lambda: body_value(spec, source.new),
+        ("label", lambda: labelled_value(spec, m, source)),
+        ("form", lambda: accept(spec, m, source.answers.get(spec.key, ""))),
+        ("label with a typo", lambda: typo_labelled_value(spec, m, source)),
+        ("table", lambda: table_value(spec, source.tables)),
+        ("column", lambda: column_value(spec, m, source.tables)),
+        ("prose", lambda: prose_value(spec, m.prose, source) if may_match(m.prose_triggers, source) else None),
+        ("pattern", lambda: pattern_value(spec, m.patterns, source)),
+        ("weak prose", lambda: prose_value(spec, m.weak, source) if may_match(m.weak_triggers, source) else None),
+        ("file name", lambda: file_value(spec, source.attachments, named=True)),
+        ("body", lambda: body_value(spec, source.new)),
+        ("answer", lambda: shape_value(spec, source) if spec.key in source.asked else None),
+        ("shape", lambda: shape_value(spec, source)),
+        ("unnamed file", lambda: file_value(spec, source.attachments, named=False)),
     )
-    for step in steps:
+    for evidence, step in steps:
         value = step()
         if value:
-            return value
+            return Candidate(value, evidence, EVIDENCE[evidence])
     return None
 
 
-def labelled_value(spec: FieldSpec, m: Matchers, text: str) -> str | None:
+def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
+    """Every name the labels, prose labels and patterns find, in the order they are written."""
+    found: list[tuple[int, str]] = []
+    new_len = len(source.new)
+    for match in m.labelled.finditer(source.folded[:new_len]):
+        value = accept(spec, m, original(match, source.text))
+        if value:
+            found.append((match.start(), value))
+    # Names the customer listed under a label are the answer; prose is read only without one.
+    for regex, guard, trigger in () if found else ((m.prose, None, ()), *zip(m.patterns, m.guards, m.triggers)):
+        if regex is None or "value" not in regex.groupindex or not may_match(trigger, source):
+            continue
+        for match in hits_of(regex, guard, source.folded):
+            if match["value"] is not None:
+                value = clean(spec, original(match, source.text))
+                if value:
+                    found.append((match.start("value"), value))
+    names: dict[str, str] = {}
+    found = [(at, v) for at, v in found if not same_person_address(v, found)]
+    if _SELF_NAMED.search(source.text):
+        found = [(at, v) for at, v in found if not _SELF.match(v.strip())]
+    for _, value in sorted(found):
+        # "myself (Raj Patel)": the name in brackets is the person.
+        value = _SELF_NAMED.sub(lambda x: x["name"], value)
+        for name in re.split(r"\s*(?:,|;|\band\b|\boch\b|&|\(|\))\s*", value):
+            name = name_value(name) or ""
+            if name and fold(name.lower()) not in names and len(names) < 20:
+                names[fold(name.lower())] = name
+    return ", ".join(names.values()) or None
+
+
+def same_person_address(value: str, found: list[tuple[int, str]]) -> bool:
+    """An address whose local part spells a name also found ("priya.shah@..." and "Priya Shah")."""
+    if "@" not in value:
+        return False
+    local = " ".join(re.split(r"[._-]+", fold(value.split("@")[0].lower())))
+    return any(fold(v.lower()) == local for _, v in found if "@" not in v)
+
+
+_SELF = re.compile(r"(?i)^(?:jag själv|mig själv|myself|jag sjalv|mig sjalv)$")
+_SELF_NAMED = re.compile(r"(?i)\b(?:myself|jag själv|mig själv)\s*\((?P<name>[^()\n]{2,60})\)")
+
+
+# A name is at most this long: a pattern "{name} should approve" is tried only this far before
+# each "should approve" (a mail of 13,000 capitalised words took a second per such pattern).
+NAME_REACH = 400
+
+
+_LEADING = re.compile(r"^(?:\(\?[a-z-]+\))?\\b\(\?:")
+
+
+def triggers_of(pattern: str) -> tuple[str, ...]:
+    """The first words a pattern can start with, when it starts with "\\b(?:word...|word...)":
+    a text without a word starting so cannot match, and the pattern is not run at all.
+    Python's re tries such an alternation at every position (~15 ms per 40 KB per pattern)."""
+    if pattern.startswith("(?P<value>(?<![\\w.+-])[\\w.+-]+@"):
+        return ("@",)
+    # "\\b(?P<value>(?i:jag...", "(?P<value>\\b(?:kodnings...": the group wrappers start nothing.
+    unwrapped = re.sub(r"^(\\b)?(?:\(\?P<value>|\(\?i:|\(\?-i:)+(\\b)?", r"\\b", pattern)
+    if unwrapped != pattern and (pattern.startswith("\\b") or unwrapped.startswith("\\b")):
+        pattern = unwrapped
+    lead = _LEADING.match(pattern)
+    if not lead:
+        single = re.match(r"^\\b([a-z]+)([?*{]?)", pattern)
+        if not single:
+            return ()
+        word = single[1][:-1] if single[2] else single[1]
+        return (word,) if word else ()
+    depth, at, parts, start = 1, lead.end(), [], lead.end()
+    while at < len(pattern) and depth:
+        ch = pattern[at]
+        if ch == "\\":
+            at += 2
+            continue
+        depth += ch == "("
+        depth -= ch == ")"
+        if depth == 1 and ch == "|" or depth == 0:
+            parts.append(pattern[start:at])
+            start = at + 1
+        at += 1
+    words = []
+    for part in parts:
+        word = re.match(r"[a-z]+", part.lower())
+        if not word:
+            return ()  # an alternative that does not start with a plain word
+        optional = len(part) > word.end() and part[word.end()] in "?*{"
+        text = word.group()[:-1] if optional else word.group()
+        if not text:
+            return ()
+        words.append(text)
+    return tuple(dict.fromkeys(words))
+
+
+def first_words(labels: Iterable[str]) -> tuple[str, ...]:
+    """The first word of each label, folded, lowercased, without the letters a label may drop."""
+    words = []
+    for label in labels:
+        word = re.match(r"[a-z]+", fold(label.lower()))
+        if not word:
+            return ()  # a label that starts with a sign: no cheap test
+        words.append(word.group())
+    return tuple(dict.fromkeys(words))
+
+
+def may_match(triggers: tuple[str, ...], source: Source) -> bool:
+    """False when no word of the text starts with one of the pattern's first words (a trigger
+    "@" stands for an e-mail address: an "@" in the text)."""
+    if triggers == ("@",):
+        return "@" in source.text
+    return not triggers or any(w in source.words for w in triggers)
+
+
+def hits_of(regex: re.Pattern[str], guard: re.Pattern[str] | None, text: str) -> Iterator[re.Match[str]]:
+    """Matches of a pattern; one that starts with {name} is tried only before its cue words."""
+    if guard is None:
+        yield from regex.finditer(text)
+        return
+    done = 0
+    for cue in guard.finditer(text):
+        start = max(done, cue.start() - NAME_REACH)
+        for match in regex.finditer(text, start, cue.end()):
+            if match.end() == cue.end():
+                done = match.end()
+                yield match
+                break
+
+
+def original(match: re.Match[str], text: str, group: str = "value") -> str:
+    """A group of a match on folded text, cut from the original text (same positions)."""
+    return text[match.start(group) : match.end(group)]
+
+
+def labelled_value(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     """The first "Label: value" line with a usable value; a blank one may continue below."""
+    text, folded = source.new, source.folded[: len(source.new)]
     if "\n" not in text and ":" not in text and "=" not in text and "-" not in text:
         return None
     lines = text.split("\n")
-    for match in m.labelled.finditer(text):
-        value = match["value"]
+    for match in m.labelled.finditer(folded):
+        value = original(match, text)
         if _BLANK.match(value):
             index = text.count("\n", 0, match.start())
             value = " ".join(continuation(lines, index, m.labelled, many=spec.kind == "text"))
@@ -231,11 +442,29 @@ def labelled_value(spec: FieldSpec, m: Matchers, text: str) -> str | None:
     return None
 
 
+# "Label: value" with any label: the label is compared word by word allowing one typo.
+_ANY_LABEL = re.compile(r"^[ \t>]*(?:[-*•·][ \t]+)?\**(?P<label>[^\W\d_][\w .'/-]{2,40}?)[ \t]*\??\**[ \t]*[:=]"
+                        r"[ \t]*(?P<value>\S.*?)[ \t]*$", re.MULTILINE)
+
+
+def typo_labelled_value(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
+    """ "Invocie ID: 88213", "Fakturanumer: 4410": a label with one letter wrong, missing or extra."""
+    if ":" not in source.new and "=" not in source.new:
+        return None
+    labels = tuple(x for x in (*spec.all_labels(), *spec.prose) if len(x) >= 5)
+    for match in _ANY_LABEL.finditer(source.new):
+        if near_label(match["label"], labels):
+            found = accept(spec, m, match["value"])
+            if found:
+                return found
+    return None
+
+
 def continuation(lines: list[str], index: int, labelled: re.Pattern[str], many: bool) -> list[str]:
     """The value written on the line(s) after an empty "Label:" line."""
     out = []
     for line in lines[index + 1 : index + (6 if many else 2)]:
-        if not line.strip() or labelled.match(line):
+        if not line.strip() or labelled.match(fold(line)):
             break
         out.append(line.strip())
     return out
@@ -247,18 +476,27 @@ def accept(spec: FieldSpec, m: Matchers, value: str) -> str | None:
     if not value or _BLANK.match(value):
         return None
     if spec.kind in ("id", "number", "code"):
-        for found in m.shape.finditer(value):
+        folded = fold(value)
+        for found in m.shape.finditer(folded):
             if plausible(spec.kind, found["value"]):
-                return found["value"]
+                return original(found, value)
         return None
     if spec.kind == "flag":
         return "yes" if not re.match(r"(?i)(?:no|nej|not|inte|false)\b", value) else None
     value = re.sub(r"\s+", " ", value).strip(" .;,")
     if spec.kind == "text" and words(value) < min(2, spec.min_words):
         return None
+    if spec.kind == "text":
+        value = unquote_text(value)
     if spec.kind == "rows" and _ROW_LIST.fullmatch(value) and re.search(r"\d", value):
         return ", ".join(rows_numbers(value))
     return value[:1000] or None
+
+
+def unquote_text(value: str) -> str:
+    """An error text without the quotes around it: "'Approval limit exceeded'" -> the words."""
+    pair = re.fullmatch(r"[\"“”'‘’«»„]+(.+?)[\"“”'‘’«»]+[.!]?", value)
+    return pair[1].strip() if pair else value
 
 
 def plausible(kind: str, value: str) -> bool:
@@ -268,38 +506,50 @@ def plausible(kind: str, value: str) -> bool:
     return not (kind == "id" and re.fullmatch(r"(?:19|20)\d\d", value))
 
 
-def prose_value(spec: FieldSpec, regex: re.Pattern[str] | None, text: str) -> str | None:
+def prose_value(spec: FieldSpec, regex: re.Pattern[str] | None, source: Source) -> str | None:
     """The first "label value" in running text ("invoice ID 77120", "company Acme AB")."""
     if regex is None:
         return None
-    for match in regex.finditer(text):
-        value = clean(spec, match["value"])
+    for match in regex.finditer(source.folded):
+        value = clean(spec, original(match, source.text))
         if value:
             return value
     return None
 
 
-def pattern_value(spec: FieldSpec, patterns: Sequence[re.Pattern[str]], text: str) -> str | None:
+def pattern_value(spec: FieldSpec, patterns: Sequence[re.Pattern[str]], source: Source) -> str | None:
     """The earliest hit of the field's own patterns; text fields take the whole sentence."""
     best: tuple[int, str] | None = None
-    for regex in patterns:
-        for match in regex.finditer(text):
-            if "value" in regex.groupindex and match["value"] is not None:
-                value = clean(spec, match["value"])
+    text = source.text
+    m = matchers(spec)
+    guards = m.guards or (None,) * len(patterns)
+    triggers = m.triggers or ((),) * len(patterns)
+    for regex, guard, trigger in zip(patterns, guards, triggers):
+        if not may_match(trigger, source):
+            continue
+        for match in hits_of(regex, guard, source.folded):
+            if "value" in regex.groupindex and match["value"] is None:
+                continue  # an alternative that only consumes a decoy ("leverantören X AB")
+            if "value" in regex.groupindex:
+                value = clean(spec, original(match, text))
             elif spec.kind != "text":
-                value = clean(spec, match.group())
+                value = clean(spec, text[match.start() : match.end()])
             else:
                 value = clean(spec, sentence(text, match.start(), match.end()))
             if value:
                 if best is None or match.start() < best[0]:
                     best = (match.start(), value)
                 break
+        # Text patterns are listed strongest first ("we want to" before "we tried to"); other
+        # kinds take the hit written first.
+        if best and spec.kind == "text":
+            return best[1]
     return best[1] if best else None
 
 
 def clean(spec: FieldSpec, value: str) -> str | None:
     """A value found in prose, trimmed and checked against its kind."""
-    value = re.sub(r"\s+", " ", value).strip(" .,;:\"“”'«»")
+    value = re.sub(r"\s+", " ", value).strip(" .,;:\"“”'«»‘’")
     if spec.kind in ("id", "number", "code"):
         return value if plausible(spec.kind, value) else None
     if spec.kind == "flag":
@@ -309,9 +559,19 @@ def clean(spec: FieldSpec, value: str) -> str | None:
     if spec.kind == "text":
         value = strip_greeting(value)
         return value[:1000] if words(value) >= max(spec.min_words, 1) else None
+    if spec.kind == "rows" and _ORDINALS.search(fold(value)) and not re.search(r"\d", value):
+        numbers = [str(_ORDINAL_NUMBER[w]) for w in _ORDINALS.findall(fold(value.lower()))]
+        if len(numbers) > 1 or not re.search(r"(?i)\b(?:last|sista|all|alla|both|båda|every|each|samtliga)\b", value):
+            return ", ".join(dict.fromkeys(numbers))
     if spec.kind == "rows" and re.search(r"\d", value):
         return ", ".join(rows_numbers(value)) if "-" not in value else value
     return value or None
+
+
+# "the second and third lines", "andra och tredje raden": row numbers in words.
+_ORDINAL_NUMBER = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5,
+                   "forsta": 1, "andra": 2, "tredje": 3, "fjarde": 4, "femte": 5}
+_ORDINALS = re.compile(r"(?i)\b(" + "|".join(_ORDINAL_NUMBER) + r")\b")
 
 
 def rows_numbers(value: str) -> list[str]:
@@ -321,6 +581,10 @@ def rows_numbers(value: str) -> list[str]:
 
 def name_value(value: str) -> str | None:
     """A capitalised name without the sentence opener it may have caught ("The", "Jag")."""
+    # "Tom Reilly. Rows 2": a sentence ends after a word of two letters and more.
+    value = re.split(r"(?<=\w\w)\.\s", value)[0].strip()
+    if _SELF.match(value):
+        return value
     parts = value.split()
     while parts and parts[0].lower().strip(",.") in NOT_NAMES:
         parts.pop(0)
@@ -351,14 +615,83 @@ def table_value(spec: FieldSpec, tables: Sequence[tuple[tuple[str, ...], ...]]) 
     """A table whose header row names the field's columns (a coding-rows table) as "a | b; c | d"."""
     if not spec.table_headers:
         return None
-    heads = re.compile(rf"(?<!\w)(?:{label_regex(spec.table_headers)})", re.IGNORECASE)
+    heads = header_regex(spec.table_headers)
     for table in tables:
-        for at, row in enumerate(table[:-1]):
-            if sum(1 for cell in row if heads.search(cell)) >= 2:
+        # The header is one of the first rows; the body may be hundreds of rows long.
+        for at, row in enumerate(table[:HEADER_ROWS]):
+            if at + 1 < len(table) and sum(1 for cell in row if heads.search(fold(cell))) >= 2:
                 body = [r for r in table[at + 1 :] if any(c.strip() for c in r)]
                 if body:
                     return "; ".join(" | ".join(c.strip() for c in r) for r in body)[:1000]
     return None
+
+
+@lru_cache(maxsize=64)
+def header_regex(headers: tuple[str, ...]) -> re.Pattern[str]:
+    """Column names of a field's table, compiled once."""
+    return re.compile(fold_pattern(rf"(?<!\w)(?:{label_regex(headers)})"), re.IGNORECASE)
+
+
+def column_value(spec: FieldSpec, m: Matchers, tables: Sequence[tuple[tuple[str, ...], ...]]) -> str | None:
+    """A pasted grid row: the cell under a column named like the field ("Invoice ID", "Överförd")."""
+    if spec.kind in ("text", "flag") or not tables:
+        return None
+    labels = {norm_label(x) for x in spec.all_labels()}
+    for table in tables:
+        for at, row in enumerate(table[: min(HEADER_ROWS, len(table) - 1)]):
+            for col, cell in enumerate(row):
+                if norm_label(cell) not in labels:
+                    continue
+                below = table[at + 1]
+                if col < len(below):
+                    found = accept(spec, m, below[col])
+                    if found:
+                        return found
+    return None
+
+
+# An id in a file name: "Faktura_778812.pdf", "invoice-4471-22.pdf", "INV 903311 scan.png".
+_FILE_ID = re.compile(r"(?<![A-Za-z0-9])(\d{2,}(?:-\d+)*)(?![A-Za-z0-9])")
+_INVOICE_WORD = re.compile(r"(?i)faktur|invoice|inv(?![a-z])|fakt(?![a-z])")
+
+
+def file_value(spec: FieldSpec, attachments: Sequence[Attachment], named: bool) -> str | None:
+    """An invoice id only given as an attachment's file name. With the word invoice/faktura in
+    the name it counts; a bare number is only a value to confirm."""
+    if spec.kind != "id" or not attachments:
+        return None
+    found = []
+    for attachment in attachments[:50]:
+        name = attachment.filename
+        if _SIGNATURE_IMAGE.match(name) or bool(_INVOICE_WORD.search(name)) != named:
+            continue
+        found += [x for x in _FILE_ID.findall(name.rsplit(".", 1)[0])
+                  if len(x.replace("-", "")) >= 4 and plausible("id", x)]
+    unique = list(dict.fromkeys(found))
+    return unique[0] if len(unique) == 1 else None
+
+
+# A bare id in running text: hyphenated, or five digits and more; not a phone or an org number.
+_BARE_ID = re.compile(r"(?<![\w+/.,:-])(\d{2,}-\d{2,}|\d{5,})(?![\w/-]|[.,:]\d)")
+_NOT_ID_BEFORE = re.compile(r"(?i)(?:tel|phone|mobil\w*|fax|ring|call|org|orgnr|org\.nr|nr|bg|pg|bankgiro|plusgiro|"
+                            r"ocr|konto|account|kr|sek|eur|ver|ver\.?nr)[\s.:#-]*$")
+
+
+def shape_value(spec: FieldSpec, source: Source) -> str | None:
+    """One id-shaped number in the content and nothing said about it: a value to confirm only."""
+    if spec.kind != "id":
+        return None
+    found = []
+    for match in _BARE_ID.finditer(source.new):
+        value = match[1]
+        before = source.new[max(0, match.start() - 12) : match.start()]
+        after = source.new[match.end() : match.end() + 6]
+        if not plausible("id", value) or _NOT_ID_BEFORE.search(before) or re.match(r"[ \t]*(?:kr|sek|:-|%)", after):
+            continue
+        found.append(value)
+        if len(set(found)) > 1:
+            return None
+    return found[0] if found else None
 
 
 def item_list(spec: FieldSpec, source: Source) -> str | None:
@@ -366,15 +699,17 @@ def item_list(spec: FieldSpec, source: Source) -> str | None:
     m = matchers(spec)
     items: list[str] = []
     id_token = re.compile(SHAPES["id"], _FLAGS)
-    for match in m.labelled.finditer(source.new):
-        lines = source.new.split("\n")
-        index = source.new.count("\n", 0, match.start())
-        text = " ".join([match["value"], *continuation(lines, index, m.labelled, many=True)])
-        items += [t["value"] for t in id_token.finditer(text) if plausible("id", t["value"])]
+    text, folded = source.new, source.folded[: len(source.new)]
+    lines = text.split("\n")
+    for match in m.labelled.finditer(folded):
+        index = text.count("\n", 0, match.start())
+        joined = " ".join([original(match, text), *continuation(lines, index, m.labelled, many=True)])
+        items += [t["value"] for t in id_token.finditer(joined) if plausible("id", t["value"])]
     if m.prose is not None:
-        for match in m.prose.finditer(source.new):
-            items += [t["value"] for t in id_token.finditer(match["value"])]
-    items += listed_ids(source.new)
+        for match in m.prose.finditer(folded):
+            items += [t["value"] for t in id_token.finditer(original(match, text))]
+    items += listed_ids(text)
+    items += id_runs(text)
     if spec.key in source.answers:
         items += [t["value"] for t in id_token.finditer(source.answers[spec.key])]
     items += [a.filename.replace(",", " ") for a in source.attachments if counts(spec, a)]
@@ -382,12 +717,29 @@ def item_list(spec: FieldSpec, source: Source) -> str | None:
     return ", ".join(unique) or None
 
 
+# Three or more ids in a row in prose: "8812731, 8812764, 8812790 och 8813250", "a few: 1, 2, 3".
+_ID_RUN = re.compile(rf"(?<![\w+/.,-]){_ID}(?:[ \t]*(?:\([^()\n]{{0,30}}\))?[ \t]*(?:,|;|and|och|&|\n)[ \t]*"
+                     rf"(?:[-*•][ \t]*)?{_ID}){{2,}}", re.IGNORECASE)
+
+
+def id_runs(text: str) -> list[str]:
+    """Ids listed three or more in a row, anywhere in the content."""
+    id_token = re.compile(SHAPES["id"], _FLAGS)
+    out: list[str] = []
+    for run in _ID_RUN.finditer(text):
+        out += [t["value"] for t in id_token.finditer(run.group()) if plausible("id", t["value"])]
+    return out
+
+
+_LISTED_ID = re.compile(rf"[ \t]*(?:[-*•][ \t]*|\d{{1,2}}[.)][ \t]+)?({_ID})[ \t]*[,;.]?[ \t]*")
+
+
 def listed_ids(text: str) -> list[str]:
     """Ids written one per line (a bullet list), when at least two lines in a row are ids."""
     found: list[str] = []
     run: list[str] = []
     for line in text.split("\n") + [""]:
-        hit = re.fullmatch(rf"[ \t]*(?:[-*•][ \t]*|\d{{1,2}}[.)][ \t]+)?({_ID})[ \t]*[,;.]?[ \t]*", line)
+        hit = _LISTED_ID.fullmatch(line) if len(line) < 60 else None
         if hit and plausible("id", hit[1]):
             run.append(hit[1])
             continue
@@ -412,7 +764,7 @@ def tables_in(text: str) -> tuple[tuple[tuple[str, ...], ...], ...]:
     for line in text.split("\n") + ["end"]:
         if not line.strip():
             continue  # HTML rows often render with blank lines between them
-        cells = tuple(c.strip() for c in re.split(r"\t|\|| {3,}", line.strip().strip("|")))
+        cells = _cells(line) if "\t" in line or "|" in line or "   " in line else ()
         if len([c for c in cells if c]) >= 2:
             run.append(cells)
             continue
@@ -420,3 +772,37 @@ def tables_in(text: str) -> tuple[tuple[tuple[str, ...], ...], ...]:
             tables.append(tuple(run))
         run = []
     return tuple(tables)
+
+
+# Rows of a wide table kept in the prose text: the header and a row or two tell the type and
+# hold a pasted grid row; the rest is read as a table only (a 400-row table would otherwise be
+# searched by every prose pattern of every field).
+PROSE_TABLE_ROWS = 3
+
+
+_CELL_SPLIT = re.compile(r"\t|\|| {3,}")
+
+
+def _cells(line: str) -> tuple[str, ...]:
+    return tuple(c.strip() for c in _CELL_SPLIT.split(line.strip().strip("|")))
+
+
+def prose_of(text: str) -> str:
+    """The text the prose rules read: long tables cut to their first rows, and two-cell rows
+    ("Faktura-ID | 4471-22", a Word key-value table) written as "Faktura-ID: 4471-22" lines."""
+    if "\t" not in text and "|" not in text and "   " not in text:
+        return text
+    out: list[str] = []
+    run = 0
+    for line in text.split("\n"):
+        cells = [c for c in _cells(line) if c] if line.strip() else []
+        if len(cells) < 2:
+            run = 0 if line.strip() else run
+            out.append(line)
+            continue
+        run += 1
+        if len(cells) == 2 and not re.search(r"[:=]\s*$", cells[0]):
+            out.append(f"{cells[0]}: {cells[1]}")
+        elif run <= PROSE_TABLE_ROWS:
+            out.append(line)
+    return "\n".join(out)

@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from casedesk.casetypes import CaseType, FieldSpec
-from ingest.checklist import Source, extract, form_answers, tables_in
+from ingest.blocks import history_starts, split_blocks
+from ingest.checklist import Candidate, Source, extract_candidates, form_answers, prose_of, tables_in
+from ingest.htmltext import html_text
 from ingest.language import detect_language
-from ingest.parse import ParsedMail, html_to_text
-from ingest.quoting import new_text, split_reply
+from ingest.parse import ParsedMail
+from ingest.quoting import Reply
+from ingest.vocabulary import Speller, by_identity, fold
 
 # A type name in the body counts like a strong keyword; a subject naming one type decides outright.
 NAME_WEIGHT = 6
@@ -19,6 +21,18 @@ NAME_WEIGHT = 6
 SUBJECT_FACTOR = 2
 # Below this score the mail does not tell its type; we ask the customer instead of guessing.
 MIN_SCORE = 3
+# A mail without a subject needs more than one weak word in its body.
+MIN_BODY_SCORE = 4
+# The runner-up scoring above this share (in tenths) of the best makes the type unsure.
+UNSURE_RATIO = 11
+SUBJECT_OFFSET = 1_000_000
+# The type is told from the subject and the first 3,000 characters of the content: what a mail is
+# about is said early, and counting words in a 30 KB chain cost more than the rest of reading.
+TYPE_TEXT = 3_000
+# The administration tool: evidence for it counts more when the mail names no invoice at all.
+SETUP_TYPE = "administration"
+SETUP_BONUS = 3
+_INVOICE_REF = re.compile(r"(?i)\b(?:invoice|faktura|fakturan|fakturor|inv)\w*\D{0,12}\d{3,}|\bid[\s:#]*\d{3,}")
 # One word repeated many times is still one piece of evidence.
 MAX_REPEATS = 3
 _SUBJECT_PREFIX = re.compile(r"^(?:\s*(?:(?:re|sv|vs|aw|fw|fwd|vb|vl)\s*:|\[[^\]]*\]))+\s*",
@@ -33,6 +47,11 @@ class Reading:
     reason: str                # which rule/keywords decided, for staff
     language: str              # "en" or "sv"
     fields: dict[str, str]     # values extracted from THIS mail (keys are field keys), strings
+    # Fields still missing for which the mail holds a value below the threshold: the request mail
+    # may ask "Is 4471-22 the Invoice ID?" instead of asking with a blank.
+    unsure: dict[str, Candidate] = field(default_factory=dict)
+    # True when the customer set the type explicitly ("Type: Coding"): it overrides the case's type.
+    corrected: bool = False
 
 
 @dataclass(frozen=True)
@@ -65,34 +84,114 @@ class Hit:
 
 
 def read_mail(mail: ParsedMail, case_types: Sequence[CaseType],
-              known_type: str | None = None) -> Reading:
-    """Detect the type (unless the case already has one) and extract its fields from the new text."""
+              known_type: str | None = None, own_domains: tuple[str, ...] = ()) -> Reading:
+    """Read a mail as blocks (docs/checklist.md), tell its type unless the case has one (or the
+    customer corrects it), and extract its fields from the content blocks.
+
+    `own_domains` are our own mail domains: a quoted mail from them is history, not content.
+    """
     types = tuple(case_types)
     body = body_text(mail)
-    reply = split_reply(body)
+    lines, starts = history_starts(body)
+    reply = Reply(tuple(lines), starts[0] if starts else len(lines))
     answers, used = form_answers(reply, all_fields(types))
-    new = new_text(reply, used)
-    subject = _SUBJECT_PREFIX.sub("", mail.subject or "")
-    language = detect_language(f"{subject}\n{new}" if new.strip() else f"{subject}\n{body}")
+    blocks = split_blocks(body, own_domains, used, (lines, starts))
+    speller = speller_of(types)
+    tables = tables_in(blocks.content)
+    content = speller.text(prose_of(blocks.content) if tables else blocks.content)
+    subject = speller.text(_SUBJECT_PREFIX.sub("", mail.subject or ""))
+    language = detect_language(f"{subject}\n{content}" if content.strip() else f"{subject}\n{body}")
     by_key = {t.key: t for t in types}
-    if known_type in by_key:
+    stated = answers.get("case_type", "") or stated_type(blocks.new + "\n" + blocks.answers)
+    corrected = False
+    if stated and named_type(hits(vocabulary_of(types), stated), {}):
+        case_type, reason = detect(subject, content[:TYPE_TEXT], types, stated)
+        corrected = known_type is not None and case_type != known_type
+    elif known_type in by_key:
         case_type, reason = known_type, "known: the case already has this type"
     else:
-        case_type, reason = detect(subject, new, types, answers.get("case_type", ""))
+        case_type, reason = detect(subject, content[:TYPE_TEXT], types)
+        if case_type is None and blocks.quoted:
+            case_type, reason = asked_type(blocks.quoted, types) or (case_type, reason)
     specs = by_key[case_type].fields if case_type else all_fields(types)
-    source = Source(new=new, subject=subject, answers=answers, tables=tables_in(new),
-                    attachments=mail.attachments)
-    return Reading(case_type, reason, language, extract(specs, source))
+    source = Source(new=content, subject=subject, answers=answers, tables=tables,
+                    attachments=mail.attachments, asked=asked_fields(blocks.quoted, specs))
+    values, unsure = extract_candidates(specs, source)
+    return Reading(case_type, reason, language, values, unsure, corrected)
+
+
+@by_identity(16)
+def speller_of(types: tuple[CaseType, ...]) -> Speller:
+    """The words of every label, name and keyword: what a one-letter typo is put right to."""
+    words: set[str] = set()
+    for case_type in types:
+        # Words of labels, names and one-word keywords; words of longer keyword phrases are
+        # ordinary words ("höja gränsen") that would turn names ("Granen") into them.
+        phrases = [*case_type.all_names(), *(k for k, _ in case_type.keywords if " " not in k.strip())]
+        for spec in case_type.fields:
+            phrases += [*spec.all_labels(), *spec.prose, *spec.table_headers]
+        for phrase in phrases:
+            words.update(re.findall(r"[^\W\d_]+", fold(phrase.lower().rstrip("*"))))
+    return Speller(words | set(COMMON_WORDS))
+
+
+# Ordinary words one letter away from a label word: never "corrected" into it.
+COMMON_WORDS = """account accounts amounts approve approved approves approving column columns invoiced
+export exported exports process processes project projects series serie transfer transfers review
+reviewed rows error errors users roles kontot konton raden rader fakturan fakturor attestera
+attesterat attesterad granska granskat""".split()
+
+
+def asked_fields(quoted: str, specs: Sequence[FieldSpec]) -> frozenset[str]:
+    """Fields our quoted mail asked for with a blank form line ("Invoice ID: ____")."""
+    if "__" not in quoted:
+        return frozenset()
+    blanks = {norm(m[1]) for m in _BLANK_LINE.finditer(fold(quoted))}
+    return frozenset(s.key for s in specs if {norm(s.label), norm(s.label_sv)} & blanks)
+
+
+def asked_type(quoted: str, types: tuple[CaseType, ...]) -> tuple[str, str] | None:
+    """The type whose form our quoted mail carries, when only one type asks for those fields."""
+    if "__" not in quoted:
+        return None
+    blanks = {norm(m[1]) for m in _BLANK_LINE.finditer(fold(quoted))}
+    fits = [t for t in types if blanks and blanks <= {norm(x) for f in t.fields for x in (f.label, f.label_sv)}]
+    if len(fits) != 1:
+        return None
+    return fits[0].key, "our quoted form: " + ", ".join(sorted(blanks))[:120]
+
+
+_BLANK_LINE = re.compile(r"^[ \t>]*(.{3,80}?)[ \t]*:[ \t]*_{3,}[ \t]*$", re.MULTILINE)
+
+
+def norm(label: str) -> str:
+    """A label as compared with a quoted form line: folded, lowercase, single spaces."""
+    return " ".join(re.findall(r"\w+", fold(label.lower())))
+
+
+# "Type: Coding", "Ärendetyp: Kontering", "Case type - Review": the customer names the type.
+_STATED_TYPE = re.compile(
+    r"^[ \t>*-]*(?:case[ \t]+type|type[ \t]+of[ \t]+case|type|arendetyp|typ[ \t]+av[ \t]+arende|arendetypen|typ)"
+    r"[ \t*]*[:=][ \t*]*(?P<value>[^\n]{3,60})$", re.IGNORECASE | re.MULTILINE)
+
+
+def stated_type(text: str) -> str:
+    """The value of a "Type: ..." line the customer wrote, or ""."""
+    match = _STATED_TYPE.search(fold(text))
+    return text[match.start("value") : match.end("value")] if match else ""
 
 
 def body_text(mail: ParsedMail) -> str:
-    """The plain text, or the HTML as text when only the HTML shows a table (coding rows)."""
+    """The plain text, or the HTML as text when only the HTML shows a table (coding rows).
+
+    HTML is read in one pass (ingest/htmltext.py): Word's cell paragraphs become table rows.
+    """
     if mail.html and "<table" in mail.html.lower() and "\t" not in mail.text:
-        return html_to_text(mail.html)
-    return mail.text or (html_to_text(mail.html) if mail.html else "")
+        return html_text(mail.html)
+    return mail.text or (html_text(mail.html) if mail.html else "")
 
 
-@lru_cache(maxsize=16)
+@by_identity(16)
 def all_fields(types: tuple[CaseType, ...]) -> tuple[FieldSpec, ...]:
     """Every type's fields, first definition of each key: what an untyped mail may give."""
     seen: dict[str, FieldSpec] = {}
@@ -103,19 +202,69 @@ def all_fields(types: tuple[CaseType, ...]) -> tuple[FieldSpec, ...]:
 
 
 def detect(subject: str, text: str, types: tuple[CaseType, ...], answer: str = "") -> tuple[str | None, str]:
-    """The case type and why: a form answer, then a type name in the subject, then keywords."""
+    """The case type and why: a stated type (form answer, "Type: ..."), else weighed evidence.
+
+    Subject and body are weighed together: a type named in the subject weighs most, but the body
+    can outweigh it, and "not X but Y" / "inte X utan Y" takes X out and counts Y double.
+    """
     vocabulary = vocabulary_of(types)
     if answer:
         named = named_type(hits(vocabulary, answer), {})
         if named:
             return named[0], f"answer: {answer.strip()!r}"
     body_hits = hits(vocabulary, text)
-    subject_hits = hits(vocabulary, subject)
+    # Subject hits sit before the body (negative positions): the reason can tell them apart.
+    subject_hits = [Hit(h.phrase, h.type_key, h.weight, h.is_name, h.at - SUBJECT_OFFSET)
+                    for h in hits(vocabulary, subject)]
+    denied, body_hits = weigh_negation(text, body_hits)
     scores = score(subject_hits, body_hits)
-    named = named_type(subject_hits, scores)
-    if named:
-        return named[0], f"subject: {named[1]!r}"
-    return by_keywords(subject_hits + body_hits, scores)
+    for key in denied:
+        scores.pop(key, None)
+    if scores.get(SETUP_TYPE) and not _INVOICE_REF.search(fold(f"{subject}\n{text}")):
+        # A mail about users and roles that names no invoice is about the setup, not one flow.
+        scores[SETUP_TYPE] += SETUP_BONUS
+    found = [h for h in subject_hits if h.type_key not in denied] + body_hits
+    return by_keywords(found, scores, bool(subject.strip()), denied)
+
+
+# "not the coding ... but the interpretation", "inte konteringen som är fel utan tolkningen".
+_NOT_BUT = re.compile(r"\b(?:not|isn'?t|aren'?t|wasn'?t|inte|ej|icke)\b(?P<no>[^.!?\n]{0,80}?)"
+                      r"\b(?:but|utan|rather|snarare)\b(?P<yes>[^.!?\n,:;()]{0,60})", re.IGNORECASE)
+
+
+# "it's not really an approval problem", "det är inget attestproblem", "inte ett konteringsfel".
+_NOT_A = re.compile(r"\b(?:not|isn'?t|inte|ej|inget|ingen)\s+(?:really\s+|egentligen\s+|an?\s+|the\s+|ett\s+|en\s+|nagot\s+)"
+                    r"{0,3}(?P<no>\w+(?:[ -]\w+)?)[ -]*(?:problem|issue|question|error|fel|fraga|arende)",
+                    re.IGNORECASE)
+
+
+# Words that must be in a text for a negation rule to apply (a cheap test before the regexes).
+_NEGATIONS = ("not", "n't", "inte", "ej", "icke", "inget", "ingen")
+
+
+def weigh_negation(text: str, found: list[Hit]) -> tuple[set[str], list[Hit]]:
+    """Types the body denies ("not X but Y"), and the hits with Y's words counted double."""
+    if not found:
+        return set(), found
+    denied: set[str] = set()
+    boosted: list[tuple[int, int]] = []
+    folded = fold(text)
+    low = folded.lower()
+    if not any(w in low for w in _NEGATIONS):
+        return set(), found
+    for match in _NOT_BUT.finditer(folded):
+        no, yes = match.span("no"), match.span("yes")
+        denied |= {h.type_key for h in found if no[0] <= h.at < no[1]}
+        boosted.append(yes)
+    for match in _NOT_A.finditer(folded):
+        no = match.span("no")
+        denied |= {h.type_key for h in found if no[0] <= h.at < no[1]}
+    # Only the first type word after "but"/"utan" is what the customer means instead.
+    firsts = {min((h.at for h in found if a <= h.at < b), default=-1) for a, b in boosted} - {-1}
+    denied -= {h.type_key for h in found if h.at in firsts}
+    out = [Hit(h.phrase, h.type_key, h.weight * 2, h.is_name, h.at) if h.at in firsts else h
+           for h in found if h.type_key not in denied]
+    return denied, out
 
 
 def named_type(found: list[Hit], scores: dict[str, int]) -> tuple[str, str] | None:
@@ -140,22 +289,34 @@ def score(subject_hits: list[Hit], body_hits: list[Hit]) -> dict[str, int]:
     return scores
 
 
-def by_keywords(found: list[Hit], scores: dict[str, int]) -> tuple[str | None, str]:
-    """The best-scoring type if it scores enough; ties go to the strongest single word."""
-    if not scores or max(scores.values()) < MIN_SCORE:
+def by_keywords(found: list[Hit], scores: dict[str, int], has_subject: bool = True,
+                denied: set[str] | frozenset[str] = frozenset()) -> tuple[str | None, str]:
+    """The best-scoring type if it scores enough; ties go to the strongest single word.
+
+    Without a subject one weak word is not enough (MIN_BODY_SCORE), and two types
+    scoring nearly alike are a question for the customer, not a guess.
+    """
+    least = MIN_SCORE if has_subject else MIN_BODY_SCORE
+    if not scores or max(scores.values()) < least:
         return None, "no case type words found" if not found else "too few case type words"
 
     def rank(key: str) -> tuple[int, int, int]:
         own = [h for h in found if h.type_key == key]
-        return scores[key], max(h.weight for h in own), -min(h.at for h in own)
+        return scores[key], max((h.weight for h in own), default=0), -min((h.at for h in own), default=0)
 
-    best = max(scores, key=rank)
+    ordered = sorted(scores, key=rank, reverse=True)
+    best = ordered[0]
+    if len(ordered) > 1 and scores[ordered[1]] * UNSURE_RATIO > scores[best] * 10:
+        return None, f"unsure: {best} {scores[best]} or {ordered[1]} {scores[ordered[1]]}"
     counts: dict[str, int] = {}
     for hit in found:
         if hit.type_key == best:
             counts[hit.phrase] = counts.get(hit.phrase, 0) + 1
     words = ", ".join(f"{p} x{n}" if n > 1 else p for p, n in counts.items())
-    return best, f"keywords: {words} (score {scores[best]})"
+    named = [h.phrase for h in found if h.type_key == best and h.is_name and h.at < 0]
+    head = f"subject: {named[0]!r}; " if named else "keywords: "
+    tail = f"; not {', '.join(sorted(denied))}" if denied else ""
+    return best, f"{head}{words} (score {scores[best]}){tail}"
 
 
 _TOKEN = re.compile(r"\w+")
@@ -167,14 +328,19 @@ def hits(vocabulary: Vocabulary, text: str) -> list[Hit]:
     alternation of all phrases would cost a millisecond per mail."""
     out: list[Hit] = []
     end = 0
+    original, text = text, fold(text).lower()
+    cache = vocabulary.by_word
     for token in _TOKEN.finditer(text):
         if token.start() < end:
             continue
-        word = token.group().lower()
-        for phrase in candidates(vocabulary, word):
+        word = token.group()
+        found = cache.get(word)
+        if found is None:
+            found = candidates(vocabulary, word)
+        for phrase in found:
             match = phrase.regex.match(text, token.start())
             if match:
-                out += [Hit(match.group().lower(), key, weight, name, match.start())
+                out += [Hit(original[match.start() : match.end()].lower(), key, weight, name, match.start())
                         for key, weight, name in phrase.owners]
                 end = match.end()
                 break
@@ -185,14 +351,25 @@ def candidates(vocabulary: Vocabulary, word: str) -> tuple[Phrase, ...]:
     """Phrases whose first word could start this word, longest first (cached per word)."""
     cached = vocabulary.by_word.get(word)
     if cached is None:
-        found = [p for n in (3, 2, 1) if len(word) >= n for p in vocabulary.by_start.get(word[:n], ())]
+        found = [p for n in (3, 2, 1) if len(word) >= n for p in vocabulary.by_start.get(word[:n], ())
+                 if starts(p, word)]
         cached = tuple(sorted(found, key=lambda p: len(p.text), reverse=True))
         if len(vocabulary.by_word) < 50_000:  # bounded: mail can be full of unique junk words
             vocabulary.by_word[word] = cached
     return cached
 
 
-@lru_cache(maxsize=16)
+def starts(phrase: Phrase, word: str) -> bool:
+    """Whether a phrase can start at this word: its first word is the word (or, written with a
+    trailing "*" and alone, a prefix of it). Saves a regex attempt for almost every word."""
+    first = re.split(r"[\s\-]+", phrase.text.strip(), maxsplit=1)
+    head = first[0].lower()
+    if len(first) == 1 and phrase.regex.pattern.endswith(r"\w*"):
+        return word.startswith(head)
+    return word == head or not head.isalpha()
+
+
+@by_identity(16)
 def vocabulary_of(types: tuple[CaseType, ...]) -> Vocabulary:
     """Compile every type's names and keywords once per configuration."""
     owners: dict[str, dict[str, tuple[int, bool]]] = {}
@@ -204,6 +381,7 @@ def vocabulary_of(types: tuple[CaseType, ...]) -> Vocabulary:
             owners[phrase][case_type.key] = (max(old[0], weight), old[1] or named)
     by_start: dict[str, list[Phrase]] = {}
     for text, who in owners.items():
+        text = fold(text)
         first = re.split(r"[\W_]+", text.lower())[0] or text.lower()
         phrase = Phrase(text.rstrip("*"), re.compile(phrase_regex(text), re.IGNORECASE),
                         tuple((k, w, n) for k, (w, n) in who.items()))

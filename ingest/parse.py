@@ -15,7 +15,8 @@ from typing import Callable
 from html import unescape
 
 import mailparser
-from bs4 import BeautifulSoup
+
+from ingest.htmltext import html_text
 
 from ingest.msgid import clean, header_block, message_id_of, message_ids, synthetic_message_id  # noqa: F401  (re-exported)
 
@@ -64,21 +65,8 @@ MAILPARSER_MAX_HEADER_BYTES = 256_000
 MAX_HEADER_BYTES = 1_000_000
 # Threading looks at the In-Reply-To and the newest References only.
 MAX_REFERENCES = 100
-# HTML longer than this, or nested deeper, is turned into text by a linear pass that builds no
-# tree: BeautifulSoup's cost grows with the square of the depth (16k nested <div> took 70 s).
-HTML_TREE_MAX_CHARS = 300_000
-HTML_TREE_MAX_DEPTH = 100
 # The linear pass reads at most this much HTML (the rest is noted on the mail as a defect).
 HTML_MAX_CHARS = 5_000_000
-# No "<" inside a tag: each character is scanned from one "<" at most, so the scan stays linear
-# on hostile input such as "<a<a<a..." with no ">".
-_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)[^<>]*?(/?)>")
-# Elements with no end tag: they never add to the depth.
-_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
-                   "param", "source", "track", "wbr"})
-_BLOCKS = frozenset({"br", "p", "div", "tr", "li", "h1", "h2", "h3", "h4", "table"})
-_HIDDEN = frozenset({"script", "style", "head", "title"})
-_HIDDEN_END = {name: re.compile(rf"</{name}", re.IGNORECASE) for name in _HIDDEN}
 _MSGID = re.compile(r"<([^<>\s]+)>")
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
 # Headers a relay adds in transit; left out of the synthetic Message-ID so a redelivery matches.
@@ -332,93 +320,10 @@ def addresses(values: list[object], defects: list[str] | None = None, name: str 
 def html_to_text(html: str) -> str:
     """Visible text of an HTML body: blocks and table cells become lines and tab-separated cells.
 
-    Ordinary HTML goes through BeautifulSoup. HTML over a size or depth limit, or with many
-    "<" that start no tag, goes through a linear scan that builds no tree: the same text for
-    well-formed HTML, at a cost that grows with the length only.
+    One linear pass over the tags (ingest/htmltext.py), no tree: BeautifulSoup took ~140 ms for
+    a 25 KB Outlook mail with a 400-row table, and Word's cell paragraphs broke its rows apart.
     """
-    if len(html) > HTML_TREE_MAX_CHARS or not tree_safe(html):
-        return tidy_lines(linear_text(html[:HTML_MAX_CHARS]))
-    return tree_text(html)
-
-
-def tree_safe(html: str) -> bool:
-    """True when BeautifulSoup reads `html` in about linear time: nesting at most
-    HTML_TREE_MAX_DEPTH deep (its cost grows with the square of the depth), and nearly every
-    "<" starting a tag (html.parser, under it, rescans unterminated tags: 10,000 "<div " took
-    11 s). One linear scan of the tags."""
-    depth = tags = 0
-    for match in _TAG.finditer(html):
-        tags += 1
-        closing, tag, self_closing = match.groups()
-        if tag.lower() in _VOID or self_closing:
-            continue
-        depth = max(0, depth - 1) if closing else depth + 1
-        if depth > HTML_TREE_MAX_DEPTH:
-            return False
-    return html.count("<") <= 2 * tags + 100
-
-
-def linear_text(html: str) -> str:
-    """The visible text of `html` in one pass over its tags, with no tree and no backtracking.
-
-    Each step finds the next "<" with str.find and matches one tag there (a tag holds no "<"),
-    so every character is looked at a bounded number of times, however broken the HTML is.
-    html.parser was the first choice, but in Python 3.11 it rescans unterminated tags
-    (quadratic: "<div " 10,000 times took 11 s). Comments, doctypes and the content of
-    script/style/head/title are skipped; block ends become line breaks, cell ends tabs.
-    """
-    out: list[str] = []
-    pos, size = 0, len(html)
-    while pos < size:
-        lt = html.find("<", pos)
-        if lt < 0:
-            out.append(unescape(html[pos:]))
-            break
-        out.append(unescape(html[pos:lt]))
-        pos = skip_markup(html, lt, out)
-    return "".join(out)
-
-
-def skip_markup(html: str, lt: int, out: list[str]) -> int:
-    """Read the markup at `lt` (html[lt] is "<"), append its text effect, return where text goes on."""
-    if html.startswith("<!--", lt):
-        end = html.find("-->", lt + 4)
-        return len(html) if end < 0 else end + 3
-    if html.startswith(("<!", "<?"), lt):
-        end = html.find(">", lt)
-        return len(html) if end < 0 else end + 1
-    tag = _TAG.match(html, lt)
-    if tag is None:
-        out.append("<")
-        return lt + 1
-    closing, name, _ = tag.groups()
-    name = name.lower()
-    if name in _HIDDEN and not closing:
-        end = _HIDDEN_END[name].search(html, tag.end())
-        return len(html) if end is None else end.start()
-    if name == "br" or (closing and name in _BLOCKS):
-        out.append("\n")
-    elif closing and name in ("td", "th"):
-        out.append("\t")
-    return tag.end()
-
-
-def tidy_lines(text: str) -> str:
-    """Runs of spaces folded, lines trimmed, trailing cell separators dropped."""
-    lines = (re.sub(r"[ \xa0]+", " ", line).strip(" ") for line in text.splitlines())
-    return "\n".join(line.rstrip("\t ") for line in lines).strip()
-
-
-def tree_text(html: str) -> str:
-    """html_to_text through BeautifulSoup, for HTML within the limits."""
-    soup = BeautifulSoup(html, "html.parser")
-    for tag in soup(["script", "style", "head", "title"]):
-        tag.decompose()
-    for cell in soup.find_all(["td", "th"]):
-        cell.append("\t")
-    for block in soup.find_all(list(_BLOCKS)):
-        block.append("\n")
-    return tidy_lines(soup.get_text())
+    return html_text(html[:HTML_MAX_CHARS])
 
 
 def parse(raw: bytes, message_id: str | None = None) -> ParsedMail:

@@ -26,6 +26,9 @@ UNKNOWN_TYPE = "case_type"
 # Participants one mail may add to a case; the rest are counted on the message (issue 13).
 MAX_PARTICIPANTS = 100
 UNREAD = "could not be read fully"
+# Reserved key in a case's fields: values read below the threshold, by field key, for the fields
+# still missing; the request mail can ask "Is 4471-22 the Invoice ID?" (docs/checklist.md).
+UNSURE = "_unsure"
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,7 @@ def prepare(db: Database, raw: RawMail, settings: Settings) -> Prepared:
         known_type = ticket.case_type if ticket else None
     try:
         with budget(deadline):
-            reading = read_mail(mail, settings.case_types, known_type)
+            reading = read_mail(mail, settings.case_types, known_type, own_domains(settings))
     except OverBudget:
         reading = None
     if reading is None or clock() > deadline:
@@ -118,7 +121,7 @@ def file_mail(session: Session, raw: RawMail, prepared: Prepared, settings: Sett
     ticket = thread.ticket
     known_type = ticket.case_type if ticket else None
     if reading is not None and known_type != prepared.known_type:
-        reading = read_mail(mail, settings.case_types, known_type)
+        reading = read_mail(mail, settings.case_types, known_type, own_domains(settings))
     when = raw.received_at
     participants, left_out = capped(copied(mail, settings) if reading is not None else [mail.from_addr])
     defects = [*mail.defects, *([f"participants: {left_out} more addresses not added"] if left_out else [])]
@@ -183,13 +186,22 @@ def new_case(mail: ParsedMail, reading: Reading | None, claimed_ref: str | None,
 
 
 def apply_reading(ticket: Ticket, reading: Reading, case_types: tuple[CaseType, ...], when: datetime) -> None:
-    """Merge a mail's reading into its case: later values win; status follows what is missing."""
-    if ticket.case_type is None and reading.case_type is not None:
+    """Merge a mail's reading into its case: later values win; status follows what is missing.
+
+    A type the customer states ("Type: Coding", "Ärendetyp: Kontering") overrides the case's.
+    Each message keeps the values it gave (Message.fields): the thread says who said what.
+    """
+    if reading.case_type is not None and (ticket.case_type is None or reading.corrected):
         ticket.case_type, ticket.case_type_reason = reading.case_type, reading.reason
     case_type = case_type_of(case_types, ticket.case_type)
-    old = ticket.fields or {}
+    old = {k: v for k, v in (ticket.fields or {}).items() if k != UNSURE}
+    unsure = {**dict((ticket.fields or {}).get(UNSURE) or {}),
+              **{k: c.value for k, c in reading.unsure.items()}}
     ticket.fields = case_type.merge(old, reading.fields) if case_type else {**old, **reading.fields}
     ticket.missing = missing_of(ticket, case_types)
+    unsure = {k: v for k, v in unsure.items() if k in ticket.missing}
+    if unsure:
+        ticket.fields = {**ticket.fields, UNSURE: unsure}
     ticket.has_missing = bool(ticket.missing)
     ticket.status = AWAITING_CUSTOMER if ticket.missing else READY
     ticket.last_customer_at = when
@@ -215,7 +227,7 @@ def reprocess(session: Session, ticket: Ticket, settings: Settings) -> None:
         if message.direction != INBOUND or message.automatic or message.raw_id is None:
             continue
         mail = parse(raw_of(session, message.raw_id) or b"")
-        reading = read_mail(mail, settings.case_types, ticket.case_type)
+        reading = read_mail(mail, settings.case_types, ticket.case_type, own_domains(settings))
         message.fields = dict(reading.fields)
         apply_reading(ticket, reading, settings.case_types, ticket.last_customer_at)
     ticket.missing = missing_of(ticket, settings.case_types)

@@ -1,0 +1,152 @@
+"""Split a mail's body into the blocks a reader sees: new text, forwarded mails, our quoted mails
+with the customer's inline answers, signatures, tables and attachments (docs/checklist.md).
+
+Only our own earlier mails are history. A forwarded mail, or a colleague's mail quoted below, is
+content: the customer sends it to show us the problem. The customer's lines typed between the
+lines of our quoted mail are answers. Signatures and our own words never give a value.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ingest.quoting import _MAYBE_HISTORY, _SEPARATOR, is_quoted, reply_header, strip_signoff
+
+# Header lines of a quoted or forwarded mail ("From: ...", "Skickat: ...").
+_HEADER_LINE = re.compile(
+    r"^[ \t>*]*(?:from|sent|to|cc|bcc|subject|date|reply-to|importance|från|skickat|till|kopia|ämne|"
+    r"datum|svara till|von|gesendet|an|betreff)[ \t*]*:", re.IGNORECASE)
+# Words in a quoted header that say the quoted mail is ours (besides our own domains).
+_OURS = re.compile(r"\[case-\d+\]|\bcasedesk\b|\bsupport\b|\bkundtjänst\b|\bhelpdesk\b|\bservicedesk\b",
+                   re.IGNORECASE)
+# Lines of our fill-in form: a quoted mail holding them is ours.
+_FORM_LINE = re.compile(r":[ \t]*_{3,}[ \t]*$", re.MULTILINE)
+# A forwarded mail seen from its subject: "Fwd:", "FW:", "VB:" (Swedish Outlook), "Vidarebefordrat".
+FORWARD_SUBJECT = re.compile(r"^\s*(?:(?:re|sv|aw)\s*:\s*)*(?:fwd?|vb|vs|wg|tr|vl)\s*:", re.IGNORECASE)
+# Sections read at most: a 30 KB chain of 200 replies is still read in bounded time.
+MAX_SECTIONS = 40
+
+
+@dataclass(frozen=True)
+class Section:
+    """One earlier mail below the new text: its header lines and its body lines."""
+
+    header: str
+    body: tuple[str, ...]
+    ours: bool
+
+
+@dataclass(frozen=True)
+class Blocks:
+    """A mail as blocks. `content` is what fields are read from: new text, answers, forwarded."""
+
+    new: str
+    forwarded: tuple[str, ...] = ()
+    answers: str = ""
+    quoted: str = ""
+    signature: str = ""
+
+    @property
+    def content(self) -> str:
+        """New text first, so a value the customer typed now wins over one in a forwarded mail."""
+        parts = [self.new, self.answers, *self.forwarded]
+        return "\n\n".join(p for p in parts if p.strip())
+
+
+def history_starts(text: str) -> tuple[list[str], list[int]]:
+    """The lines of a body and where each earlier mail starts (empty: no history)."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return lines, section_starts(lines) if _MAYBE_HISTORY.search(text) else []
+
+
+def split_blocks(text: str, own_domains: tuple[str, ...] = (), skip: frozenset[int] = frozenset(),
+                 found: tuple[list[str], list[int]] | None = None) -> Blocks:
+    """The blocks of a plain-text body. `skip` are line numbers already used as form answers;
+    `found` is `history_starts(text)` when the caller has it."""
+    lines, starts = found or history_starts(text)
+    top = [line for i, line in enumerate(lines[: starts[0] if starts else len(lines)])
+           if i not in skip and not is_quoted(line)]
+    new, signature = split_signature("\n".join(top).strip())
+    forwarded: list[str] = []
+    answers: list[str] = []
+    quoted: list[str] = []
+    bounds = [*starts, len(lines)]
+    for at, end in zip(bounds, bounds[1:]):
+        section = read_section(lines, at, end, own_domains)
+        if section.ours:
+            answers += [lines[i] for i in inline_answers(lines, at + len(section.header.split("\n")), end, skip)]
+            quoted.append(section.header + "\n" + "\n".join(section.body))
+        else:
+            body, _ = split_signature("\n".join(unquote(x) for x in section.body).strip())
+            if body:
+                forwarded.append(body)
+    return Blocks(new, tuple(forwarded), "\n".join(answers).strip(), "\n".join(quoted), signature)
+
+
+def split_signature(text: str) -> tuple[str, str]:
+    """Text and its signature (from the sign-off on); the signature never gives a value."""
+    kept = strip_signoff(text).strip()
+    return kept, text[len(kept):].strip() if text.startswith(kept) else ""
+
+
+def section_starts(lines: list[str]) -> list[int]:
+    """Line numbers where an earlier mail starts: reply headers and forward separators."""
+    normal = "\n".join(line.strip() for line in lines)
+    found: set[int] = set()
+    for regex in (reply_header(), _SEPARATOR):
+        for match in regex.finditer(normal):
+            start = match.start() + (normal[match.start() : match.start() + 1] == "\n")
+            found.add(normal.count("\n", 0, start))
+            if len(found) > MAX_SECTIONS:
+                break
+    merged: list[int] = []
+    for line in sorted(found):
+        # A separator right above its From:/Date: block is one header, not two mails.
+        if merged and line - merged[-1] <= 2 and all(
+                _HEADER_LINE.match(x) or not x.strip() or _SEPARATOR.match(x) for x in lines[merged[-1] : line]):
+            continue
+        merged.append(line)
+    return merged[:MAX_SECTIONS]
+
+
+def read_section(lines: list[str], start: int, end: int, own_domains: tuple[str, ...]) -> Section:
+    """An earlier mail: the header lines from `start`, then its body; ours or someone else's."""
+    at = start + 1
+    while at < end and at - start < 12 and (_HEADER_LINE.match(lines[at]) or _SEPARATOR.match(lines[at])
+                                             or (not lines[at].strip() and at + 1 < end and _HEADER_LINE.match(lines[at + 1]))):
+        at += 1
+    header = "\n".join(lines[start:at])
+    body = tuple(lines[at:end])
+    return Section(header, body, is_ours(header, body, own_domains))
+
+
+def is_ours(header: str, body: tuple[str, ...], own_domains: tuple[str, ...]) -> bool:
+    """Our own mail quoted back: our domain or the case tag in its header, or our form in it."""
+    low = header.lower()
+    if any(domain and domain.lower() in low for domain in own_domains):
+        return True
+    from_line = next((x for x in header.split("\n") if re.match(r"^[ \t>*]*(?:from|från)\b", x, re.I)), header)
+    if _OURS.search(from_line) or "[case-" in low:
+        return True
+    return _FORM_LINE.search("\n".join(body[:80])) is not None
+
+
+def inline_answers(lines: list[str], start: int, end: int, skip: frozenset[int]) -> list[int]:
+    """The customer's own lines typed between the '>'-quoted lines of our mail.
+
+    Only a '>'-quoted mail lets them be told apart: in an Outlook quote every line is ours.
+    """
+    out: list[int] = []
+    seen_quote = False
+    for i in range(start, end):
+        if is_quoted(lines[i]):
+            seen_quote = True
+        elif seen_quote and i not in skip and lines[i].strip():
+            out.append(i)
+    return out
+
+
+def unquote(line: str) -> str:
+    """A line of a forwarded or quoted mail without its '>' marks."""
+    return re.sub(r"^(?:[ \t]*>)+[ \t]?", "", line)

@@ -1,0 +1,111 @@
+"""The reading model: a body split into blocks, HTML read in one pass, words compared leniently."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from ingest.blocks import split_blocks
+from ingest.htmltext import html_text
+from ingest.vocabulary import fold, near_label, one_typo
+
+OURS = ("support.example.com",)
+
+FORWARD_SV = """Hej, se nedan från min kollega.
+
+Mvh
+Anna Berg
+070-1234567
+
+---------- Vidarebefordrat meddelande ---------
+Från: Bo Ek <bo@kund.se>
+Datum: mån 3 nov. 2026 kl 10:12
+Ämne: Faktura 4471-22
+Till: Anna Berg <anna@kund.se>
+
+Hej Anna, fakturan 4471-22 har fastnat i kön, kolumnen Overford ar tom.
+
+Hälsningar
+Bo
+"""
+
+
+def test_a_forwarded_mail_is_content_and_signatures_are_not() -> None:
+    blocks = split_blocks(FORWARD_SV, OURS)
+    assert blocks.new == "Hej, se nedan från min kollega."
+    assert blocks.forwarded == ("Hej Anna, fakturan 4471-22 har fastnat i kön, kolumnen Overford ar tom.",)
+    assert "070-1234567" in blocks.signature and "070-1234567" not in blocks.content
+    assert "Hälsningar" not in blocks.content
+
+
+def test_our_quoted_mail_is_history_but_inline_answers_count() -> None:
+    text = ("Here you go.\n\nOn Mon, 5 Oct 2026, Support <support@support.example.com> wrote:\n"
+            "> Please send the invoice ID and the coding rows.\nIt is 4471-22\n> Coding rows?\n"
+            "rows 2 and 4\n>\n> Best regards, Support\n")
+    blocks = split_blocks(text, OURS)
+    assert blocks.answers == "It is 4471-22\nrows 2 and 4"
+    assert blocks.forwarded == ()
+    assert "Please send" in blocks.quoted and "Please send" not in blocks.content
+
+
+def test_a_colleagues_mail_below_counts_our_older_mail_below_it_does_not() -> None:
+    text = ("FYI\n\nFrom: Karl <karl@x.se>\nSent: Monday\nTo: Anna\nSubject: invoice\n\n"
+            "Invoice 8812731 went to Eva but should go to Per.\n\n-----Original Message-----\n"
+            "From: Support [mailto:support@vendor.com]\nSent: Friday\nSubject: [CASE-1002] Coding\n\n"
+            "Please tell us the invoice ID 99999.\n")
+    blocks = split_blocks(text, OURS)
+    assert blocks.forwarded == ("Invoice 8812731 went to Eva but should go to Per.",)
+    assert "99999" not in blocks.content and "99999" in blocks.quoted
+
+
+def test_our_form_quoted_in_outlook_style_is_ours_even_from_another_domain() -> None:
+    text = ("See below\n\nFrom: Help <help@vendor.example>\nSent: Monday\nTo: Per\nSubject: x\n\n"
+            "Invoice ID: ____\nCoding row(s): ____\n")
+    assert split_blocks(text, OURS).forwarded == ()
+
+
+def test_word_cell_paragraphs_become_rows() -> None:
+    html = ("<div class=WordSection1><p class=MsoNormal>Hej,<o:p></o:p></p><table class=MsoTableGrid>"
+            "<tr><td valign=top><p class=MsoNormal>Rad<o:p></o:p></p></td><td><p class=MsoNormal>Konto</p></td></tr>"
+            "<tr><td><p class=MsoNormal>1</p></td><td><p class=MsoNormal><span>5410</span></p></td></tr>"
+            "</table><p>Mvh<br>Anna</p><script>alert(1)</script><!-- c --></div>")
+    assert html_text(html) == "Hej,\n\nRad\tKonto\n1\t5410\n\nMvh\nAnna"
+
+
+def test_a_layout_table_stays_lines() -> None:
+    long = " ".join(["word"] * 60)
+    html = f"<table><tr><td><p>First paragraph {long}</p><p>Second</p></td></tr></table>"
+    assert html_text(html).split("\n")[-1] == "Second"
+
+
+def test_entities_and_nbsp() -> None:
+    assert html_text("<p>A&nbsp;&amp;&nbsp;B &lt;x&gt;</p>") == "A & B <x>"
+
+
+@pytest.mark.parametrize("blob", ["<a" * 50_000, "<!" * 50_000, '<a "' * 30_000, "<table>" * 30_000,
+                                  "<td>x" * 30_000, "<div>" * 30_000, "<!--" + "x" * 100_000])
+def test_hostile_html_is_read_in_linear_time(blob: str) -> None:
+    start = time.perf_counter()
+    html_text(blob)
+    assert time.perf_counter() - start < 2.0  # ~0.1 s here; quadratic would take minutes
+
+
+def test_fold_keeps_length_and_positions() -> None:
+    assert fold("Överförd står som Nej, kön") == "Overford star som Nej, kon"
+    assert len(fold("åäöÅÄÖé")) == 7
+
+
+@pytest.mark.parametrize(("word", "known", "ok"), [
+    ("fakturanumer", "fakturanummer", True), ("invocie", "invoice", True), ("invoicee", "invoice", True),
+    ("invioce", "invoice", True), ("invoice", "invoice", True), ("rad", "rid", False),
+    ("invxxce", "invoice", False), ("felmedelande", "felmeddelande", True),
+])
+def test_one_typo(word: str, known: str, ok: bool) -> None:
+    assert one_typo(word, known) is ok
+
+
+def test_near_label() -> None:
+    assert near_label("Invocie ID", ("invoice id", "coding rows")) == "invoice id"
+    assert near_label("Överford", ("överförd",)) == "överförd"
+    assert near_label("Invoice", ("invoice id",)) is None

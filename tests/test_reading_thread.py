@@ -1,0 +1,70 @@
+"""A case read over its thread: corrections by reply, who said what, values to confirm."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from casedesk.casetypes import parse_case_types
+from ingest.classify import read_mail
+from ingest.parse import parse
+from ingest.pipeline import UNSURE, apply_reading
+from store.models import Ticket
+
+TYPES = parse_case_types(None, "")
+OURS = ("support.example.com",)
+NOW = datetime(2026, 10, 5, tzinfo=timezone.utc)
+
+
+def mail(subject: str, body: str) -> bytes:
+    return (f"From: Per <per@kund.se>\nTo: support@support.example.com\nSubject: {subject}\n"
+            f"Message-ID: <m{abs(hash(body))}@kund.se>\nContent-Type: text/plain; charset=utf-8\n\n{body}").encode()
+
+
+def file(ticket: Ticket, subject: str, body: str) -> dict[str, str]:
+    reading = read_mail(parse(mail(subject, body)), TYPES, ticket.case_type, OURS)
+    apply_reading(ticket, reading, TYPES, NOW)
+    return dict(reading.fields)
+
+
+def test_a_stated_type_in_a_reply_overrides_the_read_type() -> None:
+    ticket = Ticket(customer="per@kund.se", subject="Attest")
+    file(ticket, "Attest", "Fakturan hamnar hos fel attestant, faktura 88213.")
+    assert ticket.case_type == "review_approval"
+    file(ticket, "SV: [CASE-1] Attest", "Ärendetyp: Kontering\n\nDet gäller konteringsrad 2.")
+    assert ticket.case_type == "coding" and ticket.case_type_reason.startswith("answer:")
+    assert ticket.fields["invoice_id"] == "88213" and ticket.fields["coding_rows"] == "2"
+
+
+def test_a_field_given_again_overrides_and_each_mail_keeps_its_own() -> None:
+    ticket = Ticket(customer="per@kund.se", subject="Coding")
+    first = file(ticket, "Coding", "Invoice ID: 11111\nCoding rows: 1\nWe want to change the project.")
+    second = file(ticket, "Re: [CASE-2] Coding", "Sorry, wrong one. Invoice ID: 22222")
+    assert first["invoice_id"] == "11111" and second["invoice_id"] == "22222"
+    assert ticket.fields["invoice_id"] == "22222" and ticket.fields["coding_rows"] == "1"
+
+
+def test_a_bare_number_is_asked_to_be_confirmed_not_taken() -> None:
+    ticket = Ticket(customer="per@kund.se", subject="Kontering")
+    file(ticket, "Kontering", "Hej, 4471-22 har fel kostnadsställe på konteringsrad 2, vi vill byta till 210.")
+    assert "invoice_id" in ticket.missing
+    assert ticket.fields[UNSURE] == {"invoice_id": "4471-22"}
+    file(ticket, "SV: [CASE-3] Kontering", "Faktura-ID: 4471-22")
+    assert UNSURE not in ticket.fields and ticket.missing == []
+
+
+def test_our_quoted_question_answered_above_it() -> None:
+    ticket = Ticket(customer="per@kund.se", subject="Invoice not in Dynamics")
+    body = ("It's 9081172 and the column is empty.\n\nSarah\n\nFrom: Support <support@support.example.com>\n"
+            "Sent: Thursday\nTo: Sarah\nSubject: [CASE-3087] Invoice not in Dynamics\n\n"
+            "Invoice ID: ____\nWhat the Transferred column shows: ____\n")
+    got = file(ticket, "RE: [CASE-3087] Invoice not in Dynamics", body)
+    assert ticket.case_type == "automatic_steps"
+    assert got == {"invoice_id": "9081172", "transferred": "empty"}
+
+
+def test_signatures_and_our_own_words_give_no_value() -> None:
+    body = ("Hej, fakturan har fastnat i kön.\n\nMvh\nAnna Berg\nTel 070-123 45 67\nOrg.nr 556677-8899\n\n"
+            "Den 5 okt. 2026 skrev Support <support@support.example.com>:\n> Gäller det faktura 99999?\n> Vi behöver ert Faktura-ID.\n")
+    reading = read_mail(parse(mail("SV: [CASE-9] Kö", body)), TYPES, None, OURS)
+    assert "invoice_id" not in reading.fields
+    assert all("070" not in v and "556677" not in v for v in reading.fields.values())
