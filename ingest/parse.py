@@ -12,7 +12,6 @@ from datetime import datetime, timezone
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 from typing import Callable
-from html import unescape
 
 import mailparser
 
