@@ -24,6 +24,8 @@ EX_DATAERR = 65
 EX_NOINPUT = 66
 EX_TEMPFAIL = 75
 EX_CONFIG = 78
+# `tickets --search` lists at most this many cases, newest activity first.
+SEARCH_LIMIT = 200
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -67,6 +69,8 @@ def parser() -> argparse.ArgumentParser:
     tickets = command("tickets", cmd_tickets, "list cases, newest activity first")
     tickets.add_argument("--status", help="awaiting_customer, ready, held or closed")
     tickets.add_argument("--type", dest="case_type", help="a case type key")
+    tickets.add_argument("--search", metavar="TEXT",
+                         help="cases whose ref, checklist values, customer, subjects or bodies hold every word")
     tickets.add_argument("--json", action="store_true")
     show = command("show", cmd_show, "one case with its checklist and messages")
     show.add_argument("ref")
@@ -195,12 +199,18 @@ def with_progress(items: Iterator[tuple[str, bytes]]) -> Iterator[tuple[str, byt
 
 
 def cmd_tickets(settings: Settings, args: argparse.Namespace) -> int:
+    from store.search import search_tickets
     from store.tickets import list_tickets
     from store.views import ticket_summary
 
     db = open_store(settings)
     with db.read() as session:
-        rows = [ticket_summary(t) for t in list_tickets(session, status=args.status, case_type=args.case_type)]
+        if args.search is not None:
+            found = [t for t in search_tickets(session, args.search, limit=SEARCH_LIMIT)
+                     if (args.status in (None, t.status)) and (args.case_type in (None, t.case_type))]
+        else:
+            found = list_tickets(session, status=args.status, case_type=args.case_type)
+        rows = [ticket_summary(t) for t in found]
     if args.json:
         print(json.dumps(rows, indent=2, ensure_ascii=False))
         return 0

@@ -82,6 +82,17 @@ class FollowupSettings:
     tick: timedelta = timedelta(seconds=30)
 
 
+# Staff notification events ([staff] notify_on): see docs/staff.md.
+STAFF_EVENTS = ("ready", "customer_wrote", "set_aside")
+
+
+@dataclass(frozen=True)
+class StaffSettings:
+    # Addresses told about cases (usually a team list); empty: no staff notifications.
+    notify: tuple[str, ...] = ()
+    notify_on: tuple[str, ...] = STAFF_EVENTS
+
+
 @dataclass(frozen=True)
 class FilingSettings:
     # Processes that parse and read a burst of mail beside the filing process; None: "auto".
@@ -126,6 +137,7 @@ class Settings:
     web: WebSettings = field(default_factory=WebSettings)
     followup: FollowupSettings = field(default_factory=FollowupSettings)
     filing: FilingSettings = field(default_factory=FilingSettings)
+    staff: StaffSettings = field(default_factory=StaffSettings)
     case_types: tuple[CaseType, ...] = ()
     imap: tuple[ImapSettings, ...] = ()
 
@@ -206,6 +218,25 @@ def lower_list(value: Any) -> tuple[str, ...]:
     return tuple(v.strip().lower() for v in value)
 
 
+def address_list(value: Any) -> tuple[str, ...]:
+    """A list of plain mail addresses, lowercased; [] is allowed (the feature is off)."""
+    if not isinstance(value, list):
+        raise ValueError(f"expected a list of addresses, got {value!r}")
+    found = []
+    for item in value:
+        plain = parseaddr(item)[1] if isinstance(item, str) else ""
+        if not plain or plain != item.strip() or plain.count("@") != 1:
+            raise ValueError(f"expected plain addresses like \"team@example.com\", got {item!r}")
+        found.append(plain.lower())
+    return tuple(found)
+
+
+def events(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(v in STAFF_EVENTS for v in value):
+        raise ValueError(f"expected a list of {', '.join(map(repr, STAFF_EVENTS))}, got {value!r}")
+    return tuple(dict.fromkeys(value))
+
+
 def boolean(value: Any) -> bool:
     if not isinstance(value, bool):
         raise ValueError(f"expected true or false, got {value!r}")
@@ -284,6 +315,10 @@ SCHEMA: dict[str, tuple[type, dict[str, tuple[str, Callable[[Any], Any]]]]] = {
     }),
     "filing": (FilingSettings, {
         "preparers": ("preparers", auto_or_count),
+    }),
+    "staff": (StaffSettings, {
+        "notify": ("notify", address_list),
+        "notify_on": ("notify_on", events),
     }),
     # [[imap]]: an array of tables, one per mailbox; see imap_tables().
     "imap": (ImapSettings, {

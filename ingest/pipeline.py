@@ -13,6 +13,7 @@ from casedesk.settings import Settings
 from ingest.automatic import automatic_reason
 from ingest.classify import Reading, read_mail
 from ingest.parse import ParsedMail, parse
+from ingest.staffmail import file_staff_mail, staff_address_of
 from ingest.threading import find_case
 from store.db import Database
 from store.inbound import raw_of
@@ -45,6 +46,8 @@ class Prepared:
     automatic: str | None
     known_type: str | None
     reading: Reading | None
+    # The signed staff address the mail was sent to: it is filed by ingest/staffmail.py.
+    staff_address: str | None = None
 
 
 def prepare(db: Database, raw: RawMail, settings: Settings) -> Prepared:
@@ -55,6 +58,10 @@ def prepare(db: Database, raw: RawMail, settings: Settings) -> Prepared:
     meanwhile and makes every read slower.
     """
     mail = parse(raw.data, raw.message_id)
+    staff_address = staff_address_of(raw, mail, settings)
+    if staff_address is not None:
+        # Staff mail clients may put our own domain in their Message-IDs: only the headers count.
+        return Prepared(mail, automatic_reason(mail, raw.mail_from, ()), None, None, staff_address)
     automatic = automatic_reason(mail, raw.mail_from, own_domains(settings))
     if automatic:
         return Prepared(mail, automatic, None, None)
@@ -74,6 +81,10 @@ def file_mail(session: Session, raw: RawMail, prepared: Prepared, settings: Sett
     if mail.message_id in known:
         return Filed("duplicate", None, mail.message_id)
     known.add(mail.message_id)
+    # First of all rules: a reply to a staff address is a staff answer (or held), never customer mail.
+    if prepared.staff_address is not None:
+        staff = file_staff_mail(session, raw, mail, prepared.staff_address, automatic, settings)
+        return Filed(staff.outcome, staff.ref, mail.message_id)
     thread = find_case(session, mail, tuple(raw.rcpt_to or ()), settings.web.secret)
     ticket = thread.ticket
     known_type = ticket.case_type if ticket else None
@@ -128,6 +139,8 @@ def apply_reading(ticket: Ticket, reading: Reading, case_types: tuple[CaseType, 
     ticket.fields = case_type.merge(old, reading.fields) if case_type else {**old, **reading.fields}
     ticket.missing = missing_of(ticket, case_types)
     ticket.has_missing = bool(ticket.missing)
+    if not ticket.missing and ticket.status != READY:
+        ticket.ready_at = when  # the "ready" staff notification is keyed by this moment
     ticket.status = AWAITING_CUSTOMER if ticket.missing else READY
     ticket.last_customer_at = when
 

@@ -13,6 +13,7 @@ from casedesk.outmail import compose
 from casedesk.settings import Settings
 from notify.policy import Plan, Sent, due_mail, next_step, stale, utc
 from notify.render import render
+from notify.staff import plan_notices, plan_set_aside
 from store.db import Database
 from store.models import CLOSED, INBOUND, Outbox, Ticket
 from store.outbox import PENDING, cancel, cases_to_follow_up, history_of, lock_tickets, plan, record_decisions
@@ -39,7 +40,8 @@ def plan_due(db: Database, settings: Settings, now: datetime) -> int:
     """
     with db.read() as session:
         ids = cases_to_follow_up(session, now)
-    planned = 0
+    with db.write() as session:
+        planned = plan_set_aside(session, settings, now)
     for start in range(0, len(ids), BATCH):
         with db.write() as session:
             planned += plan_batch(session, settings, ids[start:start + BATCH], now)
@@ -104,7 +106,7 @@ def plan_case(session: Session, settings: Settings, ticket: Ticket, sent: list[S
                 ticket.updated_at = now
             log.info("%s: planned %s (%s) to %s%s", ticket.ref, item.key, item.kind, ticket.customer,
                      ", case closed" if item.closes else "")
-    return planned
+    return planned + plan_notices(session, settings, ticket, {row.key for row in sent}, now)
 
 
 def plan_mail(session: Session, settings: Settings, ticket: Ticket, item: Plan, now: datetime) -> bool:

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
 from store import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from store import search  # noqa: F401  (adds the search index to every fresh database)
 
 BUSY_TIMEOUT_MS = 5000
 

@@ -26,6 +26,10 @@ STATUSES = (AWAITING_CUSTOMER, READY, HELD, CLOSED)
 
 INBOUND = "in"
 OUTBOUND = "out"
+# A staff member's answer, relayed to the customer from the support address (ingest/staffmail.py).
+STAFF_ANSWER = "outbound"
+# An internal note from a staff member (`#note`): never sent, never shown to the customer.
+NOTE = "note"
 
 
 def utcnow() -> datetime:
@@ -61,6 +65,9 @@ class RawMail(SQLModel, table=True):
     __tablename__ = "raw_mail"
     __table_args__ = (
         Index("ix_raw_mail_pending", "processed_at", "id"),
+        # Mail set aside with an error: the staff "set_aside" notification reads just these.
+        Index("ix_raw_mail_error", "id", sqlite_where=text("error IS NOT NULL"),
+              postgresql_where=text("error IS NOT NULL")),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -122,6 +129,12 @@ class Ticket(SQLModel, table=True):
     followup_due_at: datetime | None = None
     followup_seen_at: datetime | None = None
     followup_seen_status: str | None = None
+    # When the case last became ready: the "ready" staff notification is keyed by it.
+    ready_at: datetime | None = None
+    # The last staff answer relayed to the customer, and who wrote it (docs/staff.md). While it is
+    # newer than `last_customer_at`, no automatic request or reminder goes to the customer.
+    last_staff_reply_at: datetime | None = None
+    last_staff_reply_by: str | None = None
 
 
 class Participant(SQLModel, table=True):
