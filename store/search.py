@@ -117,40 +117,36 @@ def fts5_query(query: str) -> str:
 
 
 def search_tickets(session: Session, query: str, limit: int = 50) -> list[Ticket]:
-    """Cases matching every word of `query` in their facts or in one message, newest activity first."""
+    """Cases matching every word of `query` in their facts or in one message, newest activity first.
+
+    One statement: the newest MAX_CANDIDATES matching cases and messages, their cases ordered by
+    activity; only the page's cases are then loaded.
+    """
     if not words(query):
         return []
     if session.get_bind().dialect.name == "postgresql":
-        ids = _postgres_candidates(session, " ".join(words(query)))
+        candidates, value = _POSTGRES_CANDIDATES, " ".join(words(query))
     else:
-        ids = _sqlite_candidates(session, fts5_query(query))
+        candidates, value = _SQLITE_CANDIDATES, fts5_query(query)
+    ids = list(session.execute(text(
+        f"SELECT id FROM ticket WHERE id IN ({candidates}) ORDER BY updated_at DESC, id DESC LIMIT :limit"),
+        {"q": value, "n": MAX_CANDIDATES, "limit": limit}).scalars())
     if not ids:
         return []
-    return list(session.scalars(
-        select(Ticket).where(Ticket.id.in_(ids))  # type: ignore[union-attr]
-        .order_by(Ticket.updated_at.desc(), Ticket.id.desc()).limit(limit)))  # type: ignore[attr-defined]
+    found = {t.id: t for t in session.scalars(select(Ticket).where(Ticket.id.in_(ids)))}  # type: ignore[union-attr]
+    return [found[i] for i in ids if i in found]
 
 
-def _sqlite_candidates(session: Session, match: str) -> list[int]:
-    # FTS5 walks its rowids in descending order and stops at the LIMIT: the newest matches first.
-    found = session.execute(text(
-        "SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH :q ORDER BY rowid DESC LIMIT :n"),
-        {"q": match, "n": MAX_CANDIDATES}).scalars().all()
-    by_message = session.execute(text(
-        "SELECT ticket_id FROM message_fts WHERE message_fts MATCH :q ORDER BY rowid DESC LIMIT :n"),
-        {"q": match, "n": MAX_CANDIDATES}).scalars().all()
-    return list(dict.fromkeys([*found, *(int(t) for t in by_message)]))
-
-
-_PG_QUERY = ("(websearch_to_tsquery('english', :q) || websearch_to_tsquery('swedish', :q)"
-             " || websearch_to_tsquery('simple', :q))")
-
-
-def _postgres_candidates(session: Session, query: str) -> list[int]:
-    found = session.execute(text(
-        f"SELECT id FROM ticket WHERE search @@ {_PG_QUERY} ORDER BY id DESC LIMIT :n"),
-        {"q": query, "n": MAX_CANDIDATES}).scalars().all()
-    by_message = session.execute(text(
-        f"SELECT ticket_id FROM message WHERE search @@ {_PG_QUERY} ORDER BY id DESC LIMIT :n"),
-        {"q": query, "n": MAX_CANDIDATES}).scalars().all()
-    return list(dict.fromkeys([*found, *by_message]))
+# FTS5 walks its rowids in descending order and stops at the LIMIT: the newest matches first.
+# Only rowids are read from the index (a stored column costs a lookup per row); a message's case
+# comes from the message table's primary key.
+_SQLITE_CANDIDATES = (
+    "SELECT rowid FROM (SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH :q ORDER BY rowid DESC LIMIT :n)"
+    " UNION SELECT ticket_id FROM message WHERE id IN"
+    " (SELECT rowid FROM message_fts WHERE message_fts MATCH :q ORDER BY rowid DESC LIMIT :n)")
+_PG_QUERY = ("(plainto_tsquery('english', :q) || plainto_tsquery('swedish', :q)"
+             " || plainto_tsquery('simple', :q))")
+_POSTGRES_CANDIDATES = (
+    f"SELECT id FROM (SELECT id FROM ticket WHERE search @@ {_PG_QUERY} ORDER BY id DESC LIMIT :n) AS t"
+    f" UNION SELECT ticket_id FROM (SELECT ticket_id FROM message WHERE search @@ {_PG_QUERY}"
+    " ORDER BY id DESC LIMIT :n) AS m")

@@ -191,3 +191,52 @@ def test_an_unknown_command_is_told_once_and_nothing_is_done(desk: Callable[...,
     send_staff(serve, to, staff_reply(to, "#reopen\n#type administration"))
     wait_until(lambda: serve.tickets()[0]["status"] != "closed")
     assert serve.tickets()[0]["case_type"] == "administration"
+
+
+# -- the pure parts, in-process ------------------------------------------------------------------
+
+def test_commands_are_the_top_lines_and_a_note_keeps_the_whole_reply_internal() -> None:
+    from ingest.staffmail import read_reply
+
+    reply = read_reply(["", "#close", "#TYPE coding", "", "Dear Dana,", "#not a command here", "done."])
+    assert [(c.name, c.argument) for c in reply.commands] == [("close", ""), ("type", "coding")]
+    assert reply.text == "Dear Dana,\n#not a command here\ndone." and reply.note is None
+    note = read_reply(["#note called her", "She will send the invoice id.", "", "Anna"])
+    assert note.text == "" and note.note == "called her\n\nShe will send the invoice id.\n\nAnna"
+    assert read_reply(["#close"]).text == "" and read_reply([]).commands == ()
+    many = read_reply(["#close"] * 500 + ["text"])
+    assert len(many.commands) == 20  # bounded: the rest is not read as commands
+
+
+def test_problems_refuse_the_whole_reply() -> None:
+    from casedesk.settings import load
+    from ingest.staffmail import problems, read_reply
+    from store.models import CLOSED, Ticket
+
+    types = load(None).case_types
+    case = Ticket(ref="CASE-1001", status="ready")
+    assert problems(read_reply(["#close", "thanks"]), case, types) == []
+    assert "unknown command '#clsoe'" in problems(read_reply(["#clsoe", "text"]), case, types)[0]
+    assert "unknown case type 'nonsense'" in problems(read_reply(["#type nonsense"]), case, types)[0]
+    assert problems(read_reply([]), case, types) == ["the reply has no text and no command"]
+    case.status = CLOSED
+    assert "is closed" in problems(read_reply(["Hello again"]), case, types)[0]
+    assert problems(read_reply(["#reopen", "Hello again"]), case, types) == []
+
+
+def test_staff_addresses_are_signed_per_case_and_expire() -> None:
+    from casedesk.signing import STAFF_ADDRESS_TTL_DAYS, is_staff_address
+
+    now = time.time()
+    address = make_staff_address("s3cret", "support@support.example.com", "case-1001", now)
+    assert address.startswith("support+CASE-1001.s.") and address.endswith("@support.example.com")
+    assert len(address.partition("@")[0]) <= 64  # RFC 5321's local-part limit
+    assert verify_staff_address("s3cret", address, now) == ("CASE-1001", "")
+    assert verify_staff_address("s3cret", address.upper(), now) == ("CASE-1001", "")  # MTAs may change case
+    assert verify_staff_address("other", address, now)[1] == "signature does not verify"
+    moved = address.replace("CASE-1001", "CASE-1002")
+    assert verify_staff_address("s3cret", moved, now) == ("CASE-1002", "signature does not verify")
+    later = now + (STAFF_ADDRESS_TTL_DAYS + 2) * 86400
+    assert "expired" in verify_staff_address("s3cret", address, later)[1]
+    assert verify_staff_address("s3cret", "support+CASE-1001@support.example.com", now) == (None, "not a staff address")
+    assert is_staff_address(address) and not is_staff_address("support@support.example.com")

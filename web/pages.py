@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import email
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from starlette.responses import RedirectResponse, Response
 
 from casedesk.casetypes import CaseType
 from casedesk.settings import Settings
+from casedesk.signing import make_staff_address
 from store import access
 from store.models import NOTE, STATUSES, Message, Ticket
 from store.search import MAX_WORD, MAX_WORDS, search_tickets
@@ -150,6 +152,9 @@ def ticket_page(request: Request) -> Response:
         "missing": thread.missing(ticket, case_type),
         "mailto": thread.mailto(settings.support_address, ticket.ref, ticket.subject),
         "support": settings.support_address,
+        # Staff answer the customer by mailing this signed address (docs/staff.md).
+        "staff_address": make_staff_address(settings.web.secret, settings.support_address, ticket.ref,
+                                            time.time()) if viewer.staff else None,
     }
     return page(request, "ticket.html", context)
 
