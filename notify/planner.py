@@ -13,7 +13,7 @@ from casedesk.outmail import compose
 from casedesk.settings import Settings
 from notify.policy import Plan, Sent, due_mail, next_step, stale, utc
 from notify.render import render
-from notify.staff import plan_notices, plan_set_aside
+from notify.staff import plan_notices, plan_set_aside, set_aside_unsent
 from store.db import Database
 from store.models import CLOSED, INBOUND, Outbox, Ticket
 from store.outbox import PENDING, cancel, cases_to_follow_up, history_of, lock_tickets, plan, record_decisions
@@ -40,8 +40,13 @@ def plan_due(db: Database, settings: Settings, now: datetime) -> int:
     """
     with db.read() as session:
         ids = cases_to_follow_up(session, now)
-    with db.write() as session:
-        planned = plan_set_aside(session, settings, now)
+    planned = 0
+    # Set-aside mail is read first without the write lock: almost every tick finds nothing new.
+    with db.read() as session:
+        unsent = set_aside_unsent(session, settings, now)
+    if unsent:
+        with db.write() as session:
+            planned += plan_set_aside(session, settings, now)
     for start in range(0, len(ids), BATCH):
         with db.write() as session:
             planned += plan_batch(session, settings, ids[start:start + BATCH], now)

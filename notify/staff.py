@@ -115,14 +115,15 @@ def quote(body: str) -> list[str]:
     return lines
 
 
-def plan_set_aside(session: Session, settings: Settings, now: datetime) -> int:
-    """Tell staff about mail set aside with an error (today: `raw_mail.error` is set), once each.
+def set_aside_unsent(session: Session, settings: Settings, now: datetime) -> dict[str, tuple[Any, str]]:
+    """{outbox key: (raw mail row, address)} of set-aside notices not planned yet.
 
+    Today a mail is set aside when filing it failed: `raw_mail.error` is set (ingest/worker.py).
     Reads only errored rows (the partial index ix_raw_mail_error) of the last NOTICE_WINDOW.
     """
     staff = settings.staff
     if not staff.notify or "set_aside" not in staff.notify_on:
-        return 0
+        return {}
     rows = session.execute(
         select(RawMail.id, RawMail.message_id, RawMail.mail_from, RawMail.error, RawMail.received_at)
         .where(RawMail.error.is_not(None), RawMail.received_at >= now - NOTICE_WINDOW)  # type: ignore[union-attr]
@@ -130,11 +131,16 @@ def plan_set_aside(session: Session, settings: Settings, now: datetime) -> int:
     ).all()
     keys = {f"set_aside:{row.id}:{a}": (row, a) for row in rows for a in staff.notify}
     if not keys:
-        return 0
+        return {}
     known = set(session.scalars(select(Outbox.key).where(Outbox.key.in_(list(keys)))))  # type: ignore[attr-defined]
+    return {key: value for key, value in keys.items() if key not in known}
+
+
+def plan_set_aside(session: Session, settings: Settings, now: datetime) -> int:
+    """Tell staff about mail set aside, once per mail and address (inside a write transaction)."""
     planned = 0
-    for key, (row, address) in keys.items():
-        if key not in known and plan_one_set_aside(session, settings, key, row, address, now):
+    for key, (row, address) in set_aside_unsent(session, settings, now).items():
+        if plan_one_set_aside(session, settings, key, row, address, now):
             planned += 1
     return planned
 
