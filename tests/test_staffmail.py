@@ -13,6 +13,8 @@ import pytest
 from casedesk.signing import make_staff_address, verify_staff_address
 from conftest import Serve, mail, wait_until
 from test_notify_e2e import Capture, quiet
+from test_web_auth import close_clients  # noqa: F401  (closes the clients a test opened)
+from test_web_auth import sign_in
 
 CUSTOMER = "dana@example-foods.com"
 STAFF = "staff@support.example.com"
@@ -139,6 +141,16 @@ def test_a_note_is_not_relayed_and_close_closes(desk: Callable[..., Serve], capt
     wait_until(lambda: [m for m in serve.show(ref)["messages"] if m["direction"] == "note"])
     [note] = [m for m in serve.show(ref)["messages"] if m["direction"] == "note"]
     assert note["staff"] == STAFF and "called Dana" in note["body"] and "internal only" in note["body"]
+    # Staff see the note on the web; the customer never does (page and JSON), nor its number's files.
+    staff = sign_in(serve, STAFF)
+    assert "internal only" in staff.get(f"/tickets/{ref}").text
+    assert [t["ref"] for t in staff.get("/api/tickets", params={"q": "invoice wrong"}).json()] == [ref]
+    assert ref in staff.get("/tickets", params={"q": "invoice"}).text
+    customer = sign_in(serve, CUSTOMER)
+    assert "internal only" not in customer.get(f"/tickets/{ref}").text
+    assert [m["direction"] for m in customer.get(f"/api/tickets/{ref}").json()["messages"]] == ["in"]
+    assert customer.get(f"/tickets/{ref}/messages/2/attachments/0").status_code == 404
+    assert [t["ref"] for t in customer.get("/api/tickets", params={"q": "nothing-matches"}).json()] == [ref]
     send_staff(serve, to, staff_reply(to, "#close\n"))
     wait_until(lambda: serve.tickets()[0]["status"] == "closed")
     quiet(1.5)
