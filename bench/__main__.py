@@ -14,7 +14,7 @@ from datetime import timezone
 from pathlib import Path
 from typing import Any
 
-from bench import corpus, load, pipe, scale, targets
+from bench import corpus, load, pipe, scale, search_bench, targets
 
 OUT = Path(__file__).resolve().parent / "out"
 # How often the filed poller and the memory sampler look.
@@ -25,6 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     args = arguments().parse_args(argv)
     if args.quick:
         args.mails, args.scale_sizes, args.scale_mails = min(args.mails, 300), (200, 5000), 200
+        args.search_tickets = min(args.search_tickets, 2000)
     results: dict[str, Any] = {"machine": machine(), "version": version(), "options": vars(args) | {
         "scale_sizes": list(args.scale_sizes)}}
     say(f"generating {args.mails} mails (seed {args.seed})")
@@ -71,6 +72,9 @@ def main(argv: list[str] | None = None) -> int:
         say(f"per-mail filing cost at {args.scale_sizes[0]} vs {args.scale_sizes[-1]} stored tickets")
         results["scale"] = scale.per_mail_cost(tuple(args.scale_sizes), args.scale_mails, args.rounds,
                                                args.seed, log=say)
+    if not args.skip_search:
+        say(f"staff search at {args.search_tickets} cases (docs/staff.md)")
+        results["search"] = search_bench.run_all(args.search_tickets, args.search_rounds, log=say)
     if args.profile:
         say(f"profiling the ingest worker on {args.profile} mails")
         results["profile"] = scale.profile_worker(args.profile, args.seed, OUT / "worker.prof")
@@ -106,6 +110,9 @@ def arguments() -> argparse.ArgumentParser:
     parser.add_argument("--scale-sizes", type=int, nargs=2, default=(1000, 100_000), metavar=("SMALL", "LARGE"))
     parser.add_argument("--scale-mails", type=int, default=1000, help="mails filed per store size (default 1000)")
     parser.add_argument("--rounds", type=int, default=1, help="rounds of the scale test; best is kept")
+    parser.add_argument("--skip-search", action="store_true", help="skip the staff search round")
+    parser.add_argument("--search-tickets", type=int, default=100_000, help="cases for the search round")
+    parser.add_argument("--search-rounds", type=int, default=20, help="runs of each search query")
     parser.add_argument("--profile", type=int, default=0, metavar="N",
                         help="also cProfile the ingest worker filing N mails (bench/out/worker.prof)")
     parser.add_argument("--filed-timeout", type=float, default=1800, help="seconds to wait for filing")
@@ -308,6 +315,8 @@ def table(results: dict[str, Any]) -> str:
             lines.append(f"  {scan}")
     if "pipe" in results:
         lines.extend(pipe.lines(results["pipe"]))
+    if "search" in results:
+        lines.append("\n" + search_bench.table(results["search"]))
     if "profile" in results:
         lines.append(f"\ningest worker profile ({results['profile']['mails']} mails, "
                      f"{results['profile']['profiled_seconds']:.1f}s profiled):")

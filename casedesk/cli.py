@@ -48,6 +48,10 @@ class Parser(argparse.ArgumentParser):
         self.exit(EX_USAGE, f"{self.prog}: error: {message}\n")
 
 
+# `tickets --search` lists at most this many cases, newest activity first.
+SEARCH_LIMIT = 200
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
@@ -130,6 +134,8 @@ def parser() -> argparse.ArgumentParser:
     tickets = command("tickets", cmd_tickets, "list cases, newest activity first")
     tickets.add_argument("--status", choices=STATUSES, help="awaiting_customer, ready, held or closed")
     tickets.add_argument("--type", dest="case_type", help="a case type key ([[case_types]] key)")
+    tickets.add_argument("--search", metavar="TEXT",
+                         help="cases whose ref, checklist values, customer, subjects or bodies hold every word")
     tickets.add_argument("--json", action="store_true")
     show = command("show", cmd_show, "one case with its checklist and messages")
     show.add_argument("ref")
@@ -313,6 +319,7 @@ def with_progress(items: Iterator[tuple[str, bytes]]) -> Iterator[tuple[str, byt
 
 
 def cmd_tickets(settings: Settings, args: argparse.Namespace) -> int:
+    from store.search import search_tickets
     from store.tickets import list_tickets
     from store.views import ticket_summary
 
@@ -322,7 +329,12 @@ def cmd_tickets(settings: Settings, args: argparse.Namespace) -> int:
                          f"choose from {', '.join(known_types)}")
     db = open_store(settings)
     with db.read() as session:
-        rows = [ticket_summary(t) for t in list_tickets(session, status=args.status, case_type=args.case_type)]
+        if args.search is not None:
+            found = [t for t in search_tickets(session, args.search, limit=SEARCH_LIMIT)
+                     if (args.status in (None, t.status)) and (args.case_type in (None, t.case_type))]
+        else:
+            found = list_tickets(session, status=args.status, case_type=args.case_type)
+        rows = [ticket_summary(t) for t in found]
     if args.json:
         print(json.dumps(rows, indent=2, ensure_ascii=False))
         return 0

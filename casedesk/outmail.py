@@ -80,11 +80,16 @@ def bare_id(message_id: str) -> str | None:
 
 def compose(settings: Settings, *, to: str, subject: str, text: str, html: str | None = None,
             ref: str | None = None, in_reply_to: str | None = None,
-            references: Sequence[str] = ()) -> tuple[str, bytes]:
+            references: Sequence[str] = (), reply_to: str | None = None, automatic: bool = True,
+            attachments: Sequence[tuple[str, str, bytes]] = ()) -> tuple[str, bytes]:
     """(Message-ID without <>, the mail's bytes) for one mail from the support address to `to`.
 
     With `ref` the subject is tagged `[REF]` and the Message-ID is signed so a reply finds the case
     even when a client drops In-Reply-To; without it the Message-ID is random at the support domain.
+    `reply_to` replaces the support address as Reply-To (a staff notification's signed address).
+    A person's answer (`automatic=False`, a relayed staff answer) carries no Auto-Submitted and
+    no loop headers: RFC 3834 reserves them for mail no person wrote. `attachments` are
+    (filename, content type, bytes).
     """
     domain = settings.support_address.rpartition("@")[2] or "localhost"
     message_id = (make_message_id(settings.web.secret, ref, domain) if ref
@@ -95,7 +100,7 @@ def compose(settings: Settings, *, to: str, subject: str, text: str, html: str |
     message = EmailMessage(policy=SMTP)
     set_header(message, "From", settings.outbound.from_)
     set_header(message, "To", recipient(to))
-    set_header(message, "Reply-To", settings.support_address)
+    set_header(message, "Reply-To", recipient(reply_to) if reply_to else settings.support_address)
     set_header(message, "Subject", subject)
     set_header(message, "Date", format_datetime(datetime.now(timezone.utc)))
     set_header(message, "Message-ID", f"<{message_id}>")
@@ -106,9 +111,15 @@ def compose(settings: Settings, *, to: str, subject: str, text: str, html: str |
         thread = [*[i for i in thread if i != parent], parent]
     if thread:
         set_header(message, "References", " ".join(f"<{i}>" for i in thread))
-    for name, value in LOOP_HEADERS:
+    for name, value in LOOP_HEADERS if automatic else ():
         set_header(message, name, value)
     message.set_content(text)
     if html is not None:
         message.add_alternative(html, subtype="html")
+    for filename, content_type, payload in attachments:
+        maintype, _, subtype = content_type.partition("/")
+        # message/* and multipart/* may not be base64-encoded (RFC 2046): send those as bytes.
+        if not subtype or not content_type.isascii() or maintype in ("message", "multipart"):
+            maintype, subtype = "application", "octet-stream"
+        message.add_attachment(payload, maintype=maintype, subtype=subtype, filename=one_line(filename) or "attachment")
     return message_id, message.as_bytes(policy=SMTP)

@@ -114,6 +114,17 @@ class FollowupSettings:
     tick: timedelta = timedelta(seconds=30)
 
 
+# Staff notification events ([staff] notify_on): see docs/staff.md.
+STAFF_EVENTS = ("ready", "customer_wrote", "set_aside")
+
+
+@dataclass(frozen=True)
+class StaffSettings:
+    # Addresses told about cases (usually a team list); empty: no staff notifications.
+    notify: tuple[str, ...] = ()
+    notify_on: tuple[str, ...] = STAFF_EVENTS
+
+
 @dataclass(frozen=True)
 class FilingSettings:
     # Processes that parse and read a burst of mail beside the filing process; None: "auto".
@@ -161,6 +172,7 @@ class Settings:
     followup: FollowupSettings = field(default_factory=FollowupSettings)
     filing: FilingSettings = field(default_factory=FilingSettings)
     automatic: AutomaticSettings = field(default_factory=AutomaticSettings)
+    staff: StaffSettings = field(default_factory=StaffSettings)
     case_types: tuple[CaseType, ...] = ()
     imap: tuple[ImapSettings, ...] = ()
 
@@ -260,6 +272,23 @@ def networks(value: Any) -> tuple[str, ...]:
         except ValueError:
             raise ValueError(f"expected an address or network like \"10.0.0.0/8\", got {item!r}") from None
     return tuple(v.strip() for v in value)
+def address_list(value: Any) -> tuple[str, ...]:
+    """A list of plain mail addresses, lowercased; [] is allowed (the feature is off)."""
+    if not isinstance(value, list):
+        raise ValueError(f"expected a list of addresses, got {value!r}")
+    found = []
+    for item in value:
+        plain = parseaddr(item)[1] if isinstance(item, str) else ""
+        if not plain or plain != item.strip() or plain.count("@") != 1:
+            raise ValueError(f"expected plain addresses like \"team@example.com\", got {item!r}")
+        found.append(plain.lower())
+    return tuple(found)
+
+
+def events(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(v in STAFF_EVENTS for v in value):
+        raise ValueError(f"expected a list of {', '.join(map(repr, STAFF_EVENTS))}, got {value!r}")
+    return tuple(dict.fromkeys(value))
 
 
 def boolean(value: Any) -> bool:
@@ -406,6 +435,10 @@ SCHEMA: dict[str, tuple[type, dict[str, tuple[str, Callable[[Any], Any]]]]] = {
     "filing": (FilingSettings, {
         "preparers": ("preparers", auto_or_count),
         "mail_budget": ("mail_budget", positive_duration),
+    }),
+    "staff": (StaffSettings, {
+        "notify": ("notify", address_list),
+        "notify_on": ("notify_on", events),
     }),
     # [[imap]]: an array of tables, one per mailbox; see imap_tables().
     "imap": (ImapSettings, {

@@ -14,6 +14,7 @@ from ingest.automatic import automatic_reason, internal_sender
 from ingest.budget import OverBudget, budget, clock
 from ingest.classify import Reading, read_mail
 from ingest.parse import ParsedMail, headers_only, parse
+from ingest.staffmail import file_staff_mail, staff_address_of
 from ingest.threading import Thread, find_case
 from store.db import Database
 from store.inbound import raw_of
@@ -52,6 +53,8 @@ class Prepared:
     automatic: str | None
     known_type: str | None
     reading: Reading | None
+    # The signed staff address the mail was sent to: it is filed by ingest/staffmail.py.
+    staff_address: str | None = None
     # Time the preparation took (for the filing-time histogram of /metrics).
     seconds: float = 0.0
 
@@ -68,6 +71,10 @@ def prepare(db: Database, raw: RawMail, settings: Settings) -> Prepared:
     limit = settings.filing.mail_budget.total_seconds()
     deadline = clock() + limit
     mail = parse_within(raw, deadline, limit)
+    staff_address = staff_address_of(raw, mail, settings)
+    if staff_address is not None and not mail.unread:
+        # Staff mail clients may put our own domain in their Message-IDs: only the headers count.
+        return Prepared(mail, automatic_reason(mail, raw.mail_from, ()), None, None, staff_address)
     automatic = held_reason(mail, raw, settings)
     if automatic or mail.unread:
         return Prepared(mail, automatic, None, None)
@@ -114,6 +121,10 @@ def file_mail(session: Session, raw: RawMail, prepared: Prepared, settings: Sett
     if mail.message_id in known:
         return Filed("duplicate", None, mail.message_id)
     known.add(mail.message_id)
+    # First of all rules: a reply to a staff address is a staff answer (or held), never customer mail.
+    if prepared.staff_address is not None:
+        staff = file_staff_mail(session, raw, mail, prepared.staff_address, automatic, settings)
+        return Filed(staff.outcome, staff.ref, mail.message_id)
     # A mail that could not be read fully is a held case of its own: added to an existing case
     # unread, it would go unnoticed there.
     thread = (Thread(None, "new: held, " + UNREAD) if mail.unread
@@ -203,6 +214,8 @@ def apply_reading(ticket: Ticket, reading: Reading, case_types: tuple[CaseType, 
     if unsure:
         ticket.fields = {**ticket.fields, UNSURE: unsure}
     ticket.has_missing = bool(ticket.missing)
+    if not ticket.missing and ticket.status != READY:
+        ticket.ready_at = when  # the "ready" staff notification is keyed by this moment
     ticket.status = AWAITING_CUSTOMER if ticket.missing else READY
     ticket.last_customer_at = when
 

@@ -12,6 +12,7 @@ from casedesk.outmail import BadRecipient, compose, recipient
 from casedesk.settings import FollowupSettings, Settings
 from notify.policy import Plan, Sent, due_mail, first_key, next_step, stale, utc
 from notify.render import render
+from notify.staff import plan_notices, plan_set_aside, set_aside_unsent
 from store.db import Database
 from store.models import CLOSED, HELD, INBOUND, Message, Outbox, Ticket
 from store.outbox import PENDING, cancel, cases_to_follow_up, history_of, lock_tickets, plan, record_decisions
@@ -50,6 +51,12 @@ def plan_due(db: Database, settings: Settings, now: datetime) -> int:
     with db.read() as session:
         ids = cases_to_follow_up(session, now, every_waiting_case=recheck)
     planned = 0
+    # Set-aside mail is read first without the write lock: almost every tick finds nothing new.
+    with db.read() as session:
+        unsent = set_aside_unsent(session, settings, now)
+    if unsent:
+        with db.write() as session:
+            planned += plan_set_aside(session, settings, now)
     for start in range(0, len(ids), BATCH):
         with db.write() as session:
             planned += plan_batch(session, settings, ids[start:start + BATCH], now)
@@ -134,7 +141,7 @@ def plan_case(session: Session, settings: Settings, ticket: Ticket, sent: list[S
                 ticket.updated_at = now
             log.info("%s: planned %s (%s) to %s%s", ticket.ref, item.key, item.kind, ticket.customer,
                      ", case closed" if item.closes else "")
-    return planned
+    return planned + plan_notices(session, settings, ticket, {row.key for row in sent}, now)
 
 
 def plan_mail(session: Session, settings: Settings, ticket: Ticket, item: Plan, now: datetime) -> bool:

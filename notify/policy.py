@@ -21,12 +21,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from casedesk.settings import Settings
 from store.models import AWAITING_CUSTOMER, CLOSED, HELD, READY, Ticket
 
 FIRST, REMINDER, WARNING, CLOSING, COMPLETE = "first", "reminder", "warning", "closed", "complete"
+# Staff notification kinds (docs/staff.md), one per [staff] notify_on event.
+STAFF_READY, STAFF_WROTE, STAFF_SET_ASIDE = "staff_ready", "staff_customer_wrote", "staff_set_aside"
+STAFF_KINDS = {"ready": STAFF_READY, "customer_wrote": STAFF_WROTE, "set_aside": STAFF_SET_ASIDE}
+# Events older than this are not notified: after an upgrade (every ready case is "ready since its
+# customer's last mail") or a long outage, a team list is not flooded with old news.
+NOTICE_WINDOW = timedelta(days=7)
 # Kinds that only make sense while the case still waits for the same customer message.
 FOLLOW_UPS = (REMINDER, WARNING)
 # Kinds that ask the customer for something; a case completed after one of them is confirmed.
@@ -98,7 +104,7 @@ def next_step(ticket: Ticket, sent_history: Sequence[Sent], settings: Settings) 
 
     The planner stores `due` on the case, so a tick looks only at cases whose next step fell due.
     """
-    if ticket.automatic or ticket.status in (HELD, CLOSED):
+    if ticket.automatic or ticket.status in (HELD, CLOSED) or staff_answered(ticket):
         return None
     followup = settings.followup
     by_key = {row.key: row for row in sent_history}
@@ -150,6 +156,47 @@ def due_mail(ticket: Ticket, sent_history: Sequence[Sent], settings: Settings, n
 def stale(ticket: Ticket, pending: Sequence[Sent], settings: Settings) -> list[str]:
     """Keys of unsent reminders the case no longer needs: an earlier round's, or any once complete."""
     current = {key for key, _, _ in follow_ups(ticket, settings.followup.max_reminders)}
-    waiting = ticket.status == AWAITING_CUSTOMER and bool(ticket.missing)
+    waiting = ticket.status == AWAITING_CUSTOMER and bool(ticket.missing) and not staff_answered(ticket)
     return [row.key for row in pending
             if row.at is None and row.kind in FOLLOW_UPS and (not waiting or row.key not in current)]
+
+
+def staff_answered(ticket: Ticket) -> bool:
+    """A staff member answered after the customer's last message: no automatic request or reminder
+    goes out until the customer writes again (which moves `last_customer_at` past the answer)."""
+    answered = ticket.last_staff_reply_at
+    return answered is not None and utc(answered) >= utc(ticket.last_customer_at)
+
+
+def stamp(when: datetime) -> str:
+    return utc(when).astimezone(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+
+
+def staff_events(ticket: Ticket, settings: Settings, now: datetime) -> list[tuple[str, str]]:
+    """(key without recipient, kind) of the staff notifications this case's facts call for.
+
+    - ready: the case became ready (keyed by `ready_at`, so it becoming ready again is news again);
+    - customer_wrote: the customer wrote after that on a ready case, or after a staff answer
+      (keyed by the customer's message, so each new mail is told once).
+    Only events within NOTICE_WINDOW of `now`; nothing when `[staff] notify` is empty.
+    """
+    staff = settings.staff
+    if not staff.notify or ticket.automatic or ticket.status in (HELD, CLOSED):
+        return []
+    found = []
+    spoken = utc(ticket.last_customer_at)
+    ready_at = utc(ticket.ready_at) if ticket.ready_at else None
+    if "ready" in staff.notify_on and ticket.status == READY and ready_at and now - ready_at <= NOTICE_WINDOW:
+        found.append((f"{ticket.ref}:staff:ready:{stamp(ready_at)}", STAFF_READY))
+    answered = utc(ticket.last_staff_reply_at) if ticket.last_staff_reply_at else None
+    wrote_again = ((ticket.status == READY and ready_at is not None and spoken > ready_at)
+                   or (answered is not None and spoken > answered))
+    # The mail that made the case ready is told as "ready" alone.
+    if "customer_wrote" in staff.notify_on and wrote_again and ready_at != spoken and now - spoken <= NOTICE_WINDOW:
+        found.append((f"{ticket.ref}:staff:wrote:{stamp(spoken)}", STAFF_WROTE))
+    return found
+
+
+def notice_key(event_key: str, recipient: str) -> str:
+    """One outbox row per notified address."""
+    return f"{event_key}:{recipient.lower()}"

@@ -32,6 +32,9 @@ LEASE = timedelta(minutes=10)
 # Loop protection that holds whatever else goes wrong: at most CAP mails per address per WINDOW.
 CAP = 10
 WINDOW = timedelta(hours=3)
+# Kinds not recorded on the case when sent (see outbound_message).
+NOT_ON_THE_CASE = frozenset({"staff_answer", "staff_refused", "staff_ready", "staff_customer_wrote",
+                             "staff_set_aside"})
 # Retries wait tick x 2^(attempts-1), at most this long.
 BACKOFF_CAP = timedelta(minutes=15)
 
@@ -42,6 +45,7 @@ class Outgoing:
 
     id: int
     key: str
+    kind: str
     recipient: str
     message_id: str
     ticket_id: int | None
@@ -71,7 +75,7 @@ def send_due(db: Database, settings: Settings, owner: str, now: datetime | None 
     while True:
         with db.write() as session:
             rows, dropped = claim(session, now or utcnow(), limit=BATCH, lease=LEASE, cap=CAP, window=WINDOW)
-            batch = [Outgoing(r.id or 0, r.key, r.recipient, r.message_id, r.ticket_id, r.attempts, r.data,
+            batch = [Outgoing(r.id or 0, r.key, r.kind, r.recipient, r.message_id, r.ticket_id, r.attempts, r.data,
                               r.claimed_at)  # type: ignore[arg-type]
                      for r in rows]
             for row in dropped:
@@ -112,7 +116,9 @@ def send_one(db: Database, settings: Settings, owner: str, item: Outgoing, now: 
 
 def outbound_message(settings: Settings, item: Outgoing, at: datetime) -> dict[str, Any] | None:
     """The sent mail as a message on its case, so `casedesk show` lists it and replies thread to it."""
-    if item.ticket_id is None:
+    # Staff notices and refusals are not part of the customer's thread; a relayed staff answer
+    # was put on the case, by its staff member, when it was filed (ingest/staffmail.py).
+    if item.ticket_id is None or item.kind in NOT_ON_THE_CASE:
         return None
     mail = email.message_from_bytes(item.data, _class=EmailMessage, policy=default)
     assert isinstance(mail, EmailMessage)

@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, Opera
 from sqlmodel import Session, create_engine
 
 from store import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from store import search  # noqa: F401  (adds the search index to every fresh database)
 
 BUSY_TIMEOUT_MS = 5000
 # What a store outage says (SQLite, psycopg), as opposed to a statement this one mail broke

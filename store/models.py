@@ -29,6 +29,10 @@ SET_ASIDE = "set aside after"
 
 INBOUND = "in"
 OUTBOUND = "out"
+# A staff member's answer, relayed to the customer from the support address (ingest/staffmail.py).
+STAFF_ANSWER = "outbound"
+# An internal note from a staff member (`#note`): never sent, never shown to the customer.
+NOTE = "note"
 
 
 def utcnow() -> datetime:
@@ -66,6 +70,9 @@ class RawMail(SQLModel, table=True):
         Index("ix_raw_mail_pending", "processed_at", "id"),
         # /healthz and /metrics count the set-aside mails on every call.
         Index("ix_raw_mail_set_aside", "set_aside_at"),
+        # Mail set aside with an error: the staff "set_aside" notification reads just these.
+        Index("ix_raw_mail_error", "id", sqlite_where=text("error IS NOT NULL"),
+              postgresql_where=text("error IS NOT NULL")),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -135,6 +142,12 @@ class Ticket(SQLModel, table=True):
     followup_due_at: datetime | None = None
     followup_seen_at: datetime | None = None
     followup_seen_status: str | None = None
+    # When the case last became ready: the "ready" staff notification is keyed by it.
+    ready_at: datetime | None = None
+    # The last staff answer relayed to the customer, and who wrote it (docs/staff.md). While it is
+    # newer than `last_customer_at`, no automatic request or reminder goes to the customer.
+    last_staff_reply_at: datetime | None = None
+    last_staff_reply_by: str | None = None
 
 
 class Participant(SQLModel, table=True):

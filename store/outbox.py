@@ -24,6 +24,10 @@ FAILED = "failed"
 SUPPRESSED = "suppressed"
 # A reminder the case no longer needs (the customer answered or the case completed first).
 CANCELLED = "cancelled"
+# Mail a person caused and another person reads: a staff answer to its customer, notices to the
+# staff list. The per-address cap is loop protection against machines; a team list gets more than
+# ten notices on a busy afternoon, and a staff answer is never dropped. They still count towards it.
+UNCAPPED = frozenset({"staff_answer", "staff_ready", "staff_customer_wrote", "staff_set_aside"})
 
 
 # A local part that needs no quotes (RFC 5322 dot-atom): `"ann"@d` is the mailbox `ann@d`.
@@ -114,7 +118,7 @@ def claim(session: Session, now: datetime, *, limit: int, lease: timedelta,
         if postgres:
             session.execute(text("SELECT pg_advisory_xact_lock(:k)"),
                             {"k": zlib.crc32(row.recipient.encode())})
-        if recent_count(session, row, now, lease, window) >= cap:
+        if row.kind not in UNCAPPED and recent_count(session, row, now, lease, window) >= cap:
             row.status, row.next_attempt_at, row.claimed_at = SUPPRESSED, now, None
             row.last_error = f"over the cap of {cap} mails per {window} to {row.recipient}"
             suppressed.append(row)

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from store.models import Message, Ticket
+from store.models import NOTE, STAFF_ANSWER, Message, Ticket
 from store.tickets import messages_of
 
 
@@ -41,6 +41,9 @@ def ticket_summary(ticket: Ticket) -> dict[str, Any]:
         "updated_at": iso(ticket.updated_at),
         # Extension beyond the documented shape (additive only): why a case is held, if it says.
         "held_reason": ticket.held_reason,
+        # Additive (docs/staff.md): the last staff answer relayed to the customer, and by whom.
+        "last_staff_reply_at": iso(ticket.last_staff_reply_at),
+        "last_staff_reply_by": ticket.last_staff_reply_by,
     }
 
 
@@ -60,16 +63,24 @@ def message_view(message: Message) -> dict[str, Any]:
         "message_id": message.message_id,
         "automatic": message.automatic,
         "fields": dict(message.fields or {}),
+        # The staff member who wrote a relayed answer ("outbound") or a note ("note"); else None.
+        "staff": message.from_addr if message.direction in (STAFF_ANSWER, NOTE) else None,
     }
 
 
-def ticket_detail(session: Session, ticket: Ticket) -> dict[str, Any]:
-    """`casedesk show REF --json`: the case, its checklist and every message oldest first."""
+def visible_messages(messages: list[Message], staff: bool) -> list[Message]:
+    """Notes are internal: staff see them in the thread, a customer never does."""
+    return messages if staff else [m for m in messages if m.direction != NOTE]
+
+
+def ticket_detail(session: Session, ticket: Ticket, staff: bool = True) -> dict[str, Any]:
+    """`casedesk show REF --json`: the case, its checklist and every message oldest first
+    (for a customer's view, `staff=False`, without the internal notes)."""
     return {
         **case_view(ticket),
         "fields": dict(ticket.fields or {}),
         "missing": list(ticket.missing or []),
-        "messages": [message_view(m) for m in messages_of(session, ticket)],
+        "messages": [message_view(m) for m in visible_messages(messages_of(session, ticket), staff)],
         # Extensions beyond the documented shape (additive only).
         "language": ticket.language,
         "case_type_reason": ticket.case_type_reason,
@@ -77,4 +88,6 @@ def ticket_detail(session: Session, ticket: Ticket) -> dict[str, Any]:
         "held_reason": ticket.held_reason,
         "created_at": iso(ticket.created_at),
         "updated_at": iso(ticket.updated_at),
+        "last_staff_reply_at": iso(ticket.last_staff_reply_at),
+        "last_staff_reply_by": ticket.last_staff_reply_by,
     }

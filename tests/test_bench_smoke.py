@@ -42,3 +42,13 @@ def test_load_client_gets_every_mail_accepted_by_the_sink(tmp_path: Path) -> Non
         sink.stop()
     assert (result.sent, result.accepted, result.refused) == (40, 40, {})
     assert len(result.latencies) == 40
+
+
+def test_search_bench_fills_and_finds_what_it_asks_for(tmp_path: Path) -> None:
+    from bench import search_bench
+
+    result = search_bench.measure(f"sqlite:///{tmp_path / 's.db'}", 1000, rounds=2)
+    found = {name: count for name, (_, _, count) in result["queries"].items()}
+    assert found["ref"] == 1 and found["invoice id"] == 1 and found["customer"] == 5
+    assert found["rare word"] == 1 and found["common word"] == 50  # one page, newest first
+    assert "search at 1000 cases, sqlite" in search_bench.table({"sqlite": result})

@@ -70,8 +70,10 @@ def test_tickets_and_show_json_shapes(config: Path, tmp_path: Path) -> None:
     eml.write_bytes(message.as_bytes())
     assert run_cli(config, "ingest", str(eml)).returncode == 0
     [row] = tickets(config)
+    # The documented shape, plus the additive staff fields (docs/staff.md).
     assert set(row) == {"ref", "subject", "customer", "case_type", "status", "missing",
-                        "message_count", "created_at", "updated_at"}
+                        "message_count", "created_at", "updated_at", "last_staff_reply_at", "last_staff_reply_by"}
+    assert row["last_staff_reply_at"] is None
     assert row["ref"].startswith("CASE-") and row["message_count"] == 1
     shown = json.loads(run_cli(config, "show", row["ref"], "--json").stdout)
     assert {"ref", "subject", "customer", "case_type", "status", "fields", "missing", "messages"} <= set(shown)

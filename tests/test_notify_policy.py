@@ -193,3 +193,51 @@ def test_next_step_names_the_mail_and_when_it_falls_due_whatever_the_clock() -> 
 def test_next_step_is_none_when_nothing_will_fall_due_until_a_fact_changes(case: Ticket,
                                                                          history: list[Sent]) -> None:
     assert next_step(case, history, settings()) is None
+
+
+# -- staff in the loop (docs/staff.md) -----------------------------------------------------------
+
+def staff_settings(*events: str) -> Settings:
+    from casedesk.settings import StaffSettings
+
+    return Settings(path=Path("config.toml"), followup=settings().followup,
+                    staff=StaffSettings(notify=("team@example.net",), notify_on=events or ("ready", "customer_wrote")))
+
+
+def test_a_staff_answer_stops_requests_and_reminders_until_the_customer_writes_again() -> None:
+    case = ticket()
+    first = Sent(first_key(case), "first", T0 + F)
+    assert run(ticket(), T0 + 5 * R, history=[first])  # without an answer: reminders, warning, closing
+    case.last_staff_reply_at = T0 + F + timedelta(minutes=1)
+    assert run(case, T0 + 5 * R, history=[first]) == []
+    pending = Sent(f"CASE-1001:{T0:%Y%m%dT%H%M%S%fZ}:reminder:1", "reminder", None)
+    assert stale(case, [pending], settings()) == [pending.key]
+    case.last_customer_at = T0 + R  # the customer writes again: a new round of follow-ups
+    assert [p.kind for p, _ in run(case, T0 + 3 * R, history=[first])][:1] == ["reminder"]
+
+
+def test_ready_is_told_once_per_time_the_case_becomes_ready() -> None:
+    from notify.policy import staff_events
+
+    case = ticket(status=READY, missing=())
+    case.ready_at = T0
+    assert staff_events(case, staff_settings(), T0) == [(f"CASE-1001:staff:ready:{T0:%Y%m%dT%H%M%S%fZ}", "staff_ready")]
+    assert staff_events(case, settings(), T0) == []  # [staff] notify empty: off
+    assert staff_events(case, staff_settings("customer_wrote"), T0) == []
+    assert staff_events(case, staff_settings(), T0 + timedelta(days=8)) == []  # old news after an upgrade
+    case.last_customer_at = T0 + timedelta(hours=1)  # the customer writes again on the ready case
+    kinds = [kind for _, kind in staff_events(case, staff_settings(), T0 + timedelta(hours=1))]
+    assert kinds == ["staff_ready", "staff_customer_wrote"]
+    for status in (HELD, CLOSED):
+        case.status = status
+        assert staff_events(case, staff_settings(), T0) == []
+
+
+def test_the_customer_writing_after_a_staff_answer_is_told_also_on_an_incomplete_case() -> None:
+    from notify.policy import staff_events
+
+    case = ticket()
+    case.last_staff_reply_at = T0
+    assert staff_events(case, staff_settings(), T0) == []
+    case.last_customer_at = T0 + timedelta(minutes=3)
+    assert [k for _, k in staff_events(case, staff_settings(), T0 + timedelta(minutes=3))] == ["staff_customer_wrote"]

@@ -54,4 +54,4 @@ def api_ticket(request: Request) -> Response:
         ticket = visible_case(request, session, viewer)
         if ticket is None:
             return problem(404, "no such case")
-        return JSONResponse(redact_json(ticket_detail(session, ticket)))
+        return JSONResponse(redact_json(ticket_detail(session, ticket, viewer.staff)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import email
 from dataclasses import dataclass
@@ -15,8 +16,10 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from casedesk.casetypes import CaseType
 from casedesk.settings import Settings
+from casedesk.signing import make_staff_address
 from store import access
-from store.models import STATUSES, Message, Ticket
+from store.models import NOTE, STATUSES, Message, Ticket
+from store.search import MAX_WORD, MAX_WORDS, search_tickets
 from store.tickets import list_tickets, messages_of, participants, ticket_by_ref
 from web import auth, thread, words
 from web.redact import redacted_mail
@@ -35,11 +38,13 @@ class Filters:
     missing: bool = False
     customer: str = ""
     page: int = 1
+    # Staff search (docs/staff.md): ref, checklist values, customer, subjects and bodies.
+    q: str = ""
 
     def query(self, **changes: Any) -> str:
         """The query string for these filters with `changes` applied (for paging links)."""
         values = {"status": self.status, "type": self.case_type, "missing": "1" if self.missing else "",
-                  "customer": self.customer, "page": self.page, **changes}
+                  "customer": self.customer, "q": self.q, "page": self.page, **changes}
         return urlencode({k: v for k, v in values.items() if v and not (k == "page" and v == 1)})
 
 
@@ -55,6 +60,7 @@ def filters_of(request: Request, settings: Settings) -> Filters:
         missing=params.get("missing") in ("1", "true", "on"),
         customer=params.get("customer", "").strip().lower()[:254],
         page=max(1, min(int(page), 100_000)) if page.isdigit() else 1,
+        q=" ".join(params.get("q", "").split())[:MAX_WORDS * (MAX_WORD + 1)],
     )
 
 
@@ -127,7 +133,15 @@ def tickets_page(request: Request) -> Response:
 
 
 def visible_tickets(session: Session, viewer: auth.Viewer, filters: Filters, limit: int, offset: int) -> list[Ticket]:
-    """One query for a page of cases: no per-row lookups."""
+    """One query for a page of cases: no per-row lookups. A staff search is newest first too, and
+    the other filters apply to its results."""
+    if filters.q and viewer.staff:
+        found = [t for t in search_tickets(session, filters.q, limit=offset + limit + 1000)
+                 if (not filters.status or t.status == filters.status)
+                 and (not filters.case_type or t.case_type == filters.case_type)
+                 and (not filters.customer or t.customer == filters.customer)
+                 and (not filters.missing or t.has_missing)]
+        return found[offset:offset + limit]
     return list_tickets(
         session, status=filters.status or None, case_type=filters.case_type or None,
         customer=filters.customer or None, missing_any=True if filters.missing else None,
@@ -161,18 +175,25 @@ def ticket_page(request: Request) -> Response:
     language = words.language_of(request)
     context = {
         "viewer": viewer, "ticket": ticket, "case_type": case_type, "participants": people,
-        "messages": [thread.message_view(n, m) for n, m in enumerate(messages, 1)],
+        # Numbered over every message, so links stay the same for staff and customer.
+        "messages": [thread.message_view(n, m) for n, m in enumerate(messages, 1)
+                     if viewer.staff or m.direction != NOTE],
         "checklist": thread.checklist(ticket, messages, case_type, language),
         "missing": thread.missing(ticket, case_type, language),
         "mailto": thread.mailto(settings.support_address, ticket.ref, ticket.subject),
         "support": settings.support_address,
+        # Staff answer the customer by mailing this signed address (docs/staff.md).
+        "staff_address": make_staff_address(settings.web.secret, settings.support_address, ticket.ref,
+                                            time.time()) if viewer.staff else None,
     }
     return page(request, "ticket.html", context)
 
 
-def nth_message(session: Session, ticket: Ticket, number: int) -> Message | None:
+def nth_message(session: Session, ticket: Ticket, number: int, staff: bool = True) -> Message | None:
+    """The Nth message (1 = first); a note only for staff."""
     messages = messages_of(session, ticket)
-    return messages[number - 1] if 1 <= number <= len(messages) else None
+    found = messages[number - 1] if 1 <= number <= len(messages) else None
+    return found if found is not None and (staff or found.direction != NOTE) else None
 
 
 def attachment(request: Request) -> Response:
@@ -183,7 +204,7 @@ def attachment(request: Request) -> Response:
     number, index = request.path_params["n"], request.path_params["i"]
     with request.app.state.db.read() as session:
         ticket = visible_case(request, session, viewer)
-        message = nth_message(session, ticket, number) if ticket else None
+        message = nth_message(session, ticket, number, viewer.staff) if ticket else None
         found = (message.attachments or [])[index] if message and index < len(message.attachments or []) else None
         raw = access.message_bytes(session, message) if message and found else None
     payload = part_bytes(raw, int(found["part"])) if raw and found else None

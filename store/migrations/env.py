@@ -5,6 +5,7 @@ from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
 
 from store import models  # noqa: F401  (registers every table)
+from store.search import is_search_object
 
 config = context.config
 target = SQLModel.metadata
@@ -21,8 +22,13 @@ def run() -> None:
         migrate(connection)
 
 
+def include_object(_object, name, _type, _reflected, _compare_to) -> bool:  # type: ignore[no-untyped-def]
+    """The search index is DDL of its own (store/search.py), not in the models."""
+    return not is_search_object(name)
+
+
 def migrate(connection) -> None:  # type: ignore[no-untyped-def]
-    context.configure(connection=connection, target_metadata=target,
+    context.configure(connection=connection, target_metadata=target, include_object=include_object,
                       render_as_batch=connection.dialect.name == "sqlite", compare_type=True)
     with context.begin_transaction():
         context.run_migrations()
