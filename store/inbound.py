@@ -106,13 +106,6 @@ def claim(session: Session, raw_ids: list[int]) -> set[int]:
     return set(result.scalars())
 
 
-def record_error(session: Session, raw_id: int, error: str) -> None:
-    """Shunt a mail that failed processing aside: processed, with its error kept for reprocess."""
-    session.execute(
-        update(RawMail).where(RawMail.id == raw_id).values(processed_at=utcnow(), error=error[:2000])  # type: ignore[arg-type]
-    )
-
-
 def oldest_pending(session: Session) -> tuple[int, datetime | None]:
     """How many raw mails wait to be filed, and when the oldest arrived (uses the pending index)."""
     waiting = session.scalar(select(func.count()).select_from(RawMail).where(RawMail.processed_at.is_(None)))  # type: ignore[union-attr]
