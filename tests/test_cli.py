@@ -72,7 +72,8 @@ def test_tickets_and_show_json_shapes(config: Path, tmp_path: Path) -> None:
     [row] = tickets(config)
     # The documented shape, plus the additive staff fields (docs/staff.md).
     assert set(row) == {"ref", "subject", "customer", "case_type", "status", "missing",
-                        "message_count", "created_at", "updated_at", "last_staff_reply_at", "last_staff_reply_by"}
+                        "message_count", "created_at", "updated_at", "last_staff_reply_at", "last_staff_reply_by",
+                        "held_reason"}
     assert row["last_staff_reply_at"] is None
     assert row["ref"].startswith("CASE-") and row["message_count"] == 1
     shown = json.loads(run_cli(config, "show", row["ref"], "--json").stdout)

@@ -263,6 +263,11 @@ def many_parts(count: int = 10_000) -> bytes:
             f'Content-Type: multipart/mixed; boundary="b"\r\n\r\n{parts}--b--\r\n').encode()
 
 
+# The budget's CPU timer can fire while the garbage collector runs a driver's weakref callback
+# (psycopg's _collection_gced): Python then reports the OverBudget raised there as "ignored" and
+# the parse goes on until the next tick, which raises where it counts. Seen once, on PostgreSQL
+# under heavy load; the mail is still held. Known limit, docs/filing.md.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_a_mail_over_its_budget_is_filed_held_with_its_headers(worker_parts) -> None:
     from ingest.worker import Worker
 

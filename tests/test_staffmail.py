@@ -103,7 +103,7 @@ def test_a_staff_answer_reaches_the_customer_in_their_thread_and_stops_reminders
     body = ("Hi Dana,\n\nwe moved both rows to P-88 for you.\n\nAnna, Support\n\n"
             "On Mon, 5 Oct 2026, casedesk wrote:\n> Reply to this mail to answer the customer\n")
     send_staff(serve, address_for(serve, ref), staff_reply(address_for(serve, ref), body, attachment=b"%PDF-1.4 x"))
-    answer = wait_until(lambda: [m for m in capture.to(CUSTOMER) if "P-88" in m.text], 30)[0]
+    answer = wait_until(lambda: [m for m in capture.to(CUSTOMER) if "we moved both rows" in m.text], 30)[0]
     before = len(capture.to(CUSTOMER))
     assert answer.mail_from == "support@support.example.com"
     assert answer.mail["In-Reply-To"] == "<dana-2@example-foods.com>"

@@ -66,8 +66,8 @@ def test_a_copied_attacker_cannot_take_over_the_customers_account(
     for shown in (page.text, api.text):
         assert "/auth/" not in shown and "%61uth" not in shown and pasted.rpartition("/")[2] not in shown
     assert "[sign-in link removed]" in page.text
-    # The raw mail is staff's only; staff's copy is redacted too.
-    assert attacker.get(f"/tickets/{ref}/messages/3/raw").status_code == 404
+    # The raw mail is staff's only (a participant is told so: 403); staff's copy is redacted too.
+    assert attacker.get(f"/tickets/{ref}/messages/3/raw").status_code == 403
     staff = sign_in(serve, STAFF)
     raw = staff.get(f"/tickets/{ref}/messages/3/raw")
     assert raw.status_code == 200 and pasted.rpartition("/")[2].encode() not in raw.content
