@@ -39,6 +39,10 @@ def can_interrupt() -> bool:
     return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
 
 
+# After the budget is spent, the timer fires again this often until the block is left.
+RETRY_TICK = 0.05
+
+
 @contextmanager
 def budget(deadline: float) -> Iterator[None]:
     """Raise OverBudget in the block once `clock()` passes `deadline`.
@@ -63,7 +67,9 @@ def budget(deadline: float) -> Iterator[None]:
         yield
         return
     previous = signal.signal(signal.SIGPROF, on_timer)
-    signal.setitimer(signal.ITIMER_PROF, left)
+    # Then every RETRY_TICK again: an OverBudget raised inside a garbage-collector callback is
+    # reported as "ignored" by Python, and the next tick raises it where it counts.
+    signal.setitimer(signal.ITIMER_PROF, left, RETRY_TICK)
     try:
         yield
     finally:
