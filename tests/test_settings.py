@@ -122,3 +122,14 @@ def test_a_configured_long_secret_is_used_and_nothing_is_generated(tmp_path: Pat
     value = "x" * 32
     assert load(write(tmp_path, f'[web]\nsecret = "{value}"\n')).web.secret == value
     assert not (tmp_path / "var" / "secret").exists()
+
+
+def test_the_sample_config_carries_the_shipped_checklist() -> None:
+    """config.toml's [[case_types]] is what `make run` reads: it must be the shipped checklist,
+    or a vocabulary change in casedesk/case_types.toml never reaches a running casedesk."""
+    import tomllib
+
+    root = Path(__file__).resolve().parents[1]
+    sample = tomllib.loads((root / "config.toml").read_text(encoding="utf-8"))["case_types"]
+    shipped = tomllib.loads((root / "casedesk" / "case_types.toml").read_text(encoding="utf-8"))["case_types"]
+    assert sample == shipped
