@@ -13,7 +13,7 @@ import signal
 
 
 async def serve(config: str) -> None:
-    from casedesk.settings import load
+    from core.settings import load
     from ingest.server import Committer, start_listener
     from store.db import Database
 

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from casedesk.settings import config_text
+from core.settings import config_text
 
 MAIL = ("From: Dana <dana@example-foods.com>\nTo: support@support.example.com\nSubject: Pipe {n}\n"
         "Message-ID: <pipe-{tag}-{n}@bench.example>\n\nInvoice ID: 41220\nCoding rows: 1, 2\n")

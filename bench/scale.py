@@ -30,7 +30,7 @@ PLANNED = ("SELECT", "UPDATE", "DELETE")
 
 
 def settings_for(folder: Path, url: str) -> Any:
-    from casedesk.settings import load
+    from core.settings import load
 
     config, _ = write_config(folder, url)
     return load(config)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from casedesk.settings import config_text
+from core.settings import config_text
 from store.db import scratch_database
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -38,7 +38,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, event, insert, make_url, text
 
-from casedesk.settings import Settings, from_dict
+from core.settings import Settings, from_dict
 from notify.policy import FIRST, first_key, follow_ups
 from notify.scheduler import run_tick
 from store.db import Database

@@ -26,7 +26,7 @@ import uvicorn
 from sqlalchemy import insert
 
 from casedesk.serve import WebServer
-from casedesk.settings import Settings, from_dict
+from core.settings import Settings, from_dict
 from store.db import Database
 from store.models import STATUSES, Message, Participant, Ticket
 from web.app import create_app

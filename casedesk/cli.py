@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
-from casedesk import settings as config
-from casedesk.settings import LOG_FORMAT, ConfigError, Settings
+from core import settings as config
+from core.settings import LOG_FORMAT, ConfigError, Settings
 
 # SQLAlchemy, SQLModel, alembic and the parser are imported inside the commands that need them:
 # `casedesk ingest -` (an MTA's pipe) must start in well under a second, and importing
@@ -485,7 +485,7 @@ def reprocess_failed(db: Any, settings: Settings, args: argparse.Namespace) -> i
 
 def cmd_link(settings: Settings, args: argparse.Namespace) -> int:
     """The URL is the last word on stdout, so scripts can take it with `awk '{print $NF}'`."""
-    from casedesk.links import login_link
+    from core.links import login_link
 
     if "@" not in args.email:
         print(f"casedesk: {args.email!r} is not an e-mail address", file=sys.stderr)

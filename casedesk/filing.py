@@ -17,7 +17,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
-from casedesk.settings import LOG_FORMAT, Settings
+from core.settings import LOG_FORMAT, Settings
 from ingest.worker import Report, Worker, start_preparing
 from store.db import Database
 

@@ -13,9 +13,9 @@ from collections import Counter
 
 import uvicorn
 
-from casedesk import metrics
+from core import metrics
 from casedesk.filing import FilingProcess
-from casedesk.settings import Settings
+from core.settings import Settings
 from ingest.imap import Fetchers
 from ingest.server import Committer, start_listener
 from notify import scheduler as notify

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from casedesk.casetypes import auto_reply_markers
+from core.casetypes import auto_reply_markers
 from ingest.parse import ParsedMail
 from ingest.vocabulary import fold
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from casedesk.casetypes import FieldSpec
+from core.casetypes import FieldSpec
 from ingest.parse import Attachment
 from ingest.quoting import Reply, is_quoted, strip_greeting
 from ingest.vocabulary import by_identity, fold, fold_pattern, near_label

@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from casedesk.casetypes import CaseType, FieldSpec
+from core.casetypes import CaseType, FieldSpec
 from ingest.blocks import history_starts, split_blocks
 from ingest.checklist import Candidate, Source, extract_candidates, form_answers, prose_of, tables_in
 from ingest.htmltext import html_text

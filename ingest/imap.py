@@ -26,7 +26,7 @@ from imapclient import IMAPClient
 from imapclient.exceptions import LoginError
 from sqlalchemy.exc import SQLAlchemyError
 
-from casedesk.settings import ImapSettings
+from core.settings import ImapSettings
 from ingest.parse import message_id_of
 from store.db import Database
 from store.inbound import Incoming, accept

@@ -8,8 +8,8 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from casedesk.casetypes import CaseType, case_type_of
-from casedesk.settings import Settings
+from core.casetypes import CaseType, case_type_of
+from core.settings import Settings
 from ingest.automatic import automatic_reason, internal_sender
 from ingest.budget import OverBudget, budget, clock
 from ingest.classify import Reading, read_mail

@@ -14,8 +14,8 @@ from typing import Any
 
 from aiosmtpd.smtp import MISSING, SMTP, AuthResult, Envelope, Session
 
-from casedesk import metrics
-from casedesk.settings import Settings, SmtpSettings
+from core import metrics
+from core.settings import Settings, SmtpSettings
 from ingest.parse import message_id_of
 from store.db import Database
 from store.inbound import Incoming, accept

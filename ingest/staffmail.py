@@ -2,7 +2,7 @@
 
 The step runs before every other filing rule: mail to a staff address never opens or joins a
 customer case as the customer's mail. It counts as a staff answer when the address's signature
-verifies (casedesk/signing.py) and the sender is in `[web] staff`; anything else is held on a
+verifies (core/signing.py) and the sender is in `[web] staff`; anything else is held on a
 case of its own, with the reason, and never relayed (docs/staff.md).
 
 Lines at the top of the new text that start with `#` are commands: `#close`, `#reopen`,
@@ -21,10 +21,10 @@ from email.message import Message as MimeMessage
 
 from sqlmodel import Session
 
-from casedesk.casetypes import CaseType
-from casedesk.outmail import BadRecipient, compose
-from casedesk.settings import Settings
-from casedesk.signing import is_staff_address, verify_staff_address
+from core.casetypes import CaseType
+from core.outmail import BadRecipient, compose
+from core.settings import Settings
+from core.signing import is_staff_address, verify_staff_address
 from ingest.classify import body_text
 from ingest.parse import ParsedMail, parse
 from ingest.quoting import is_quoted, split_reply

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from casedesk.signing import verify_message_id
+from core.signing import verify_message_id
 from ingest.parse import ParsedMail
 from store.models import Ticket
 from store.tickets import REF_PREFIX, is_participant, sent_to, ticket_by_ref, ticket_for_message_ids

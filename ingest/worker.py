@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
-from casedesk.settings import Settings
+from core.settings import Settings
 from ingest.pipeline import Filed, Prepared, file_mail, prepare, set_aside_case
 from store.db import Database
 from store.inbound import MAX_ATTEMPTS, claim, mark_set_aside, pending, record_attempt

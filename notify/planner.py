@@ -7,9 +7,9 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from casedesk.links import my_tickets_link
-from casedesk.outmail import BadRecipient, compose, recipient
-from casedesk.settings import FollowupSettings, Settings
+from core.links import my_tickets_link
+from core.outmail import BadRecipient, compose, recipient
+from core.settings import FollowupSettings, Settings
 from notify.policy import Plan, Sent, due_mail, first_key, next_step, stale, utc
 from notify.render import render
 from notify.staff import plan_notices, plan_set_aside, set_aside_unsent

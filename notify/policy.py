@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from casedesk.settings import Settings
+from core.settings import Settings
 from store.models import AWAITING_CUSTOMER, CLOSED, HELD, READY, Ticket
 
 FIRST, REMINDER, WARNING, CLOSING, COMPLETE = "first", "reminder", "warning", "closed", "complete"

@@ -1,6 +1,6 @@
 """Render a customer mail from templates/mail/<kind>.<language>.{txt,html} (pure: values in, text out).
 
-Operators override templates file by file with `[outbound] templates` (casedesk/mailtemplates.py).
+Operators override templates file by file with `[outbound] templates` (core/mailtemplates.py).
 What a mail says is decided here as values: the greeting's first name, what casedesk understood
 (the case type and each fact with its value), and each missing field with where to find it and,
 for a list, how many items remain. The templates only lay those values out.
@@ -14,9 +14,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from casedesk.casetypes import CaseType, FieldSpec, case_type_of, split_items
-from casedesk.mailtemplates import SHIPPED, environment
-from casedesk.settings import DEFAULT_SIGNATURE
+from core.casetypes import CaseType, FieldSpec, case_type_of, split_items
+from core.mailtemplates import SHIPPED, environment
+from core.settings import DEFAULT_SIGNATURE
 from notify.greeting import first_name
 from store.models import Ticket
 

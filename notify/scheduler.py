@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from casedesk.settings import Settings
+from core.settings import Settings
 from notify.planner import plan_due
 from notify.sender import Report, send_due
 from store.db import Database

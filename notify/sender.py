@@ -15,8 +15,8 @@ from email.message import EmailMessage
 from email.policy import default
 from typing import Any
 
-from casedesk import metrics
-from casedesk.settings import Settings
+from core import metrics
+from core.settings import Settings
 from notify import transport
 from store.db import Database
 from store.models import OUTBOUND, utcnow

@@ -20,10 +20,10 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy import select
 from sqlmodel import Session
 
-from casedesk.casetypes import case_type_of
-from casedesk.outmail import bare_id, compose, one_line
-from casedesk.settings import Settings
-from casedesk.signing import make_staff_address
+from core.casetypes import case_type_of
+from core.outmail import bare_id, compose, one_line
+from core.settings import Settings
+from core.signing import make_staff_address
 from notify.policy import (NOTICE_WINDOW, STAFF_READY, STAFF_SET_ASIDE, STAFF_WROTE, notice_key,
                            staff_events)
 from notify.render import TEMPLATES

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import aiosmtplib
 
-from casedesk.settings import Settings
+from core.settings import Settings
 
 # Per mail. sender.py keeps (batch size x this) well inside the claim lease.
 SMTP_TIMEOUT = 30.0

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from casedesk.settings import config_text
+from core.settings import config_text
 from store.db import scratch_database
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -133,7 +133,7 @@ class Serve:
     """A `casedesk serve` subprocess on free ports, with helpers to talk to it."""
 
     def __init__(self, config: Path) -> None:
-        from casedesk.settings import load
+        from core.settings import load
 
         self.config = config
         self.settings = load(config)

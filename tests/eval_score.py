@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `python tests/eval_score.py` as well as `python -m tests.eval_score`
     sys.path.insert(0, str(ROOT))
 
-from casedesk.casetypes import CaseType, parse_case_types  # noqa: E402
+from core.casetypes import CaseType, parse_case_types  # noqa: E402
 from ingest.automatic import automatic_reason  # noqa: E402
 from ingest.blocks import split_blocks  # noqa: E402
 from ingest.classify import Reading, body_text, read_mail  # noqa: E402

@@ -56,7 +56,7 @@ def test_a_person_is_not_automatic(headers: dict[str, str]) -> None:
 
 
 # Issue 12: auto-replies marked only by their subject or first line ([automatic] subjects).
-SUBJECTS = __import__("casedesk.settings", fromlist=["AutomaticSettings"]).AutomaticSettings().subjects
+SUBJECTS = __import__("core.settings", fromlist=["AutomaticSettings"]).AutomaticSettings().subjects
 
 
 @pytest.mark.parametrize(("subject", "body"), [

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from casedesk.casetypes import FieldSpec, parse_case_types
+from core.casetypes import FieldSpec, parse_case_types
 from ingest.checklist import Source, extract, form_answers, tables_in
 from ingest.parse import Attachment
 from ingest.quoting import split_reply

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from casedesk.casetypes import parse_case_types
+from core.casetypes import parse_case_types
 from ingest.classify import Reading, detect, read_mail
 from ingest.language import detect_language
 from ingest.parse import parse

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from casedesk.cli import parser
-from casedesk.settings import SCHEMA
+from core.settings import SCHEMA
 from conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -241,7 +241,7 @@ def test_address_headers_are_bounded_and_the_rest_counted() -> None:
 
 @pytest.fixture
 def worker_parts(tmp_path: Path, db_url: str):
-    from casedesk.settings import load
+    from core.settings import load
 
     def make(**filing: str):
         settings = load(write_config(tmp_path, db_url, filing=filing))

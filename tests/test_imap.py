@@ -27,8 +27,8 @@ from conftest import ROOT, Serve, free_port, mail, run_cli, wait_until, write_co
 from imapclient import IMAPClient
 from sqlalchemy import func, select
 
-from casedesk import settings as config
-from casedesk.settings import ConfigError, ImapSettings
+from core import settings as config
+from core.settings import ConfigError, ImapSettings
 from ingest import imap
 from store.db import Database
 from store.mailboxes import mailbox_statuses
@@ -195,7 +195,7 @@ def imap_serve(tmp_path: Path, db_url: str) -> Iterator[Callable[..., Serve]]:
 
 def imap_config(folder: Path, db_url: str, *boxes: dict[str, Any]) -> Path:
     """conftest's config plus [[imap]] tables (write_config writes plain tables only)."""
-    from casedesk.settings import toml_value
+    from core.settings import toml_value
 
     folder.mkdir(parents=True, exist_ok=True)
     path = write_config(folder, db_url)

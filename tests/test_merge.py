@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from casedesk.settings import load
+from core.settings import load
 from conftest import ROOT, mail, run_cli, write_config
 
 

@@ -15,7 +15,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlmodel import select
 
-from casedesk.signing import verify_message_id
+from core.signing import verify_message_id
 from conftest import Serve, free_port, mail, sample, wait_until
 from store.db import Database
 from store.models import Outbox, Ticket

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from casedesk.settings import FollowupSettings, Settings
+from core.settings import FollowupSettings, Settings
 from notify.policy import Plan, Sent, due_mail, first_key, follow_ups, next_step, stale
 from store.models import AWAITING_CUSTOMER, CLOSED, HELD, READY, Ticket
 
@@ -198,7 +198,7 @@ def test_next_step_is_none_when_nothing_will_fall_due_until_a_fact_changes(case:
 # -- staff in the loop (docs/staff.md) -----------------------------------------------------------
 
 def staff_settings(*events: str) -> Settings:
-    from casedesk.settings import StaffSettings
+    from core.settings import StaffSettings
 
     return Settings(path=Path("config.toml"), followup=settings().followup,
                     staff=StaffSettings(notify=("team@example.net",), notify_on=events or ("ready", "customer_wrote")))

@@ -9,8 +9,8 @@ import pytest
 import re
 from pathlib import Path
 
-from casedesk.casetypes import CaseType, FieldSpec, parse_case_types
-from casedesk.mailtemplates import environment
+from core.casetypes import CaseType, FieldSpec, parse_case_types
+from core.mailtemplates import environment
 from ingest.checklist import form_answers
 from ingest.quoting import split_reply
 from notify.render import KINDS, LANGUAGES, TEMPLATES, duration_words, render, single_invoice

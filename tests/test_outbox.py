@@ -1,4 +1,4 @@
-"""store/outbox.py, notify/sender.py and casedesk/outmail.py against a real database (SQLite and PostgreSQL)."""
+"""store/outbox.py, notify/sender.py and core/outmail.py against a real database (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -18,10 +18,10 @@ from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import event
 from sqlmodel import select
 
-from casedesk.links import login_link
-from casedesk.outmail import BadRecipient, compose, header_text
-from casedesk.settings import FollowupSettings, OutboundSettings, Settings, WebSettings
-from casedesk.signing import verify_message_id
+from core.links import login_link
+from core.outmail import BadRecipient, compose, header_text
+from core.settings import FollowupSettings, OutboundSettings, Settings, WebSettings
+from core.signing import verify_message_id
 from notify import sender
 from notify.scheduler import run_tick
 from store.db import Database
@@ -334,7 +334,7 @@ def test_the_follow_up_lookups_use_their_indexes(db: Database) -> None:
     assert "ix_ticket_followup_due" in plans[0] and "ix_ticket_followup_stale" in plans[1], plans
 
 
-# -- casedesk/outmail.py and casedesk/links.py ----------------------------------------------------
+# -- core/outmail.py and core/links.py ----------------------------------------------------
 
 def headers_of(data: bytes) -> dict[str, list[str]]:
     mail = message_from_bytes(data, policy=default)

@@ -151,7 +151,7 @@ def test_zammad_mails_each_filed_on_its_own_keep_sender_and_subject(tmp_path: Pa
     corpus_rows()
     from sqlmodel import select
 
-    from casedesk import settings as config
+    from core import settings as config
     from ingest.worker import Worker
     from store.db import Database
     from store.inbound import Incoming, accept

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from casedesk.casetypes import parse_case_types
+from core.casetypes import parse_case_types
 from ingest.classify import read_mail
 from ingest.parse import parse
 from ingest.pipeline import UNSURE, apply_reading

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from casedesk.casetypes import parse_case_types
+from core.casetypes import parse_case_types
 from ingest.classify import read_mail
 from ingest.parse import parse
 

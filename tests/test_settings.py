@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from casedesk import settings
-from casedesk.settings import ConfigError, load
+from core import settings
+from core.settings import ConfigError, load
 from conftest import ROOT, run_cli
 
 
@@ -126,10 +126,10 @@ def test_a_configured_long_secret_is_used_and_nothing_is_generated(tmp_path: Pat
 
 def test_the_sample_config_carries_the_shipped_checklist() -> None:
     """config.toml's [[case_types]] is what `make run` reads: it must be the shipped checklist,
-    or a vocabulary change in casedesk/case_types.toml never reaches a running casedesk."""
+    or a vocabulary change in core/case_types.toml never reaches a running casedesk."""
     import tomllib
 
     root = Path(__file__).resolve().parents[1]
     sample = tomllib.loads((root / "config.toml").read_text(encoding="utf-8"))["case_types"]
-    shipped = tomllib.loads((root / "casedesk" / "case_types.toml").read_text(encoding="utf-8"))["case_types"]
+    shipped = tomllib.loads((root / "core" / "case_types.toml").read_text(encoding="utf-8"))["case_types"]
     assert sample == shipped

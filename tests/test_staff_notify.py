@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from casedesk.settings import load
+from core.settings import load
 from conftest import write_config
 from notify.planner import plan_due
 from store.db import Database

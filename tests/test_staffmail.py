@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from casedesk.signing import make_staff_address, verify_staff_address
+from core.signing import make_staff_address, verify_staff_address
 from conftest import Serve, mail, wait_until
 from test_notify_e2e import Capture, quiet
 from test_web_auth import close_clients  # noqa: F401  (closes the clients a test opened)
@@ -221,7 +221,7 @@ def test_commands_are_the_top_lines_and_a_note_keeps_the_whole_reply_internal() 
 
 
 def test_problems_refuse_the_whole_reply() -> None:
-    from casedesk.settings import load
+    from core.settings import load
     from ingest.staffmail import problems, read_reply
     from store.models import CLOSED, Ticket
 
@@ -237,7 +237,7 @@ def test_problems_refuse_the_whole_reply() -> None:
 
 
 def test_staff_addresses_are_signed_per_case_and_expire() -> None:
-    from casedesk.signing import STAFF_ADDRESS_TTL_DAYS, is_staff_address
+    from core.signing import STAFF_ADDRESS_TTL_DAYS, is_staff_address
 
     now = time.time()
     address = make_staff_address("s3cret", "support@support.example.com", "case-1001", now)

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from casedesk.signing import make_message_id
+from core.signing import make_message_id
 from conftest import Serve, mail, wait_until
 
 

@@ -12,7 +12,7 @@ from email.message import EmailMessage
 
 import httpx
 
-from casedesk.signing import make_message_id
+from core.signing import make_message_id
 from conftest import Serve, mail, wait_until
 from test_web_auth import close_clients  # noqa: F401  (closes the clients a test opened)
 from test_web_auth import (ANN, Capture, ask_for_link, browser_for, capture, cli_link, csrf_of,  # noqa: F401

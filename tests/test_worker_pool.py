@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from sqlmodel import func, select
 
-from casedesk.settings import Settings, load
+from core.settings import Settings, load
 from conftest import mail, write_config
 from ingest.parse import message_id_of
 from ingest.worker import BATCH, Worker, start_preparing

@@ -14,7 +14,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from casedesk.settings import Settings
+from core.settings import Settings
 from store.db import Database
 from web import api, auth, health, login, metrics, pages
 from web.limits import SignInLimits

@@ -20,8 +20,8 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 from starlette.requests import Request
 from starlette.responses import Response
 
-from casedesk.links import LOGIN_SALT
-from casedesk.settings import Settings
+from core.links import LOGIN_SALT
+from core.settings import Settings
 from store import access
 from store.db import Database
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from casedesk.settings import ImapSettings, Settings
+from core.settings import ImapSettings, Settings
 from store.db import Database
 from store.inbound import oldest_pending, set_aside_count
 from store.mailboxes import mailbox_statuses

@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from casedesk.settings import Settings
+from core.settings import Settings
 from store import access
 from store.db import Database
 from store.models import utcnow

@@ -8,11 +8,11 @@ from pathlib import Path
 from jinja2 import Environment, TemplateNotFound
 from sqlmodel import Session
 
-from casedesk.links import login_link
-from casedesk.mailtemplates import SHIPPED
-from casedesk.mailtemplates import environment as mail_environment
-from casedesk.outmail import compose
-from casedesk.settings import Settings
+from core.links import login_link
+from core.mailtemplates import SHIPPED
+from core.mailtemplates import environment as mail_environment
+from core.outmail import compose
+from core.settings import Settings
 from store import access
 from store.outbox import plan
 

@@ -8,8 +8,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from casedesk import metrics
-from casedesk.settings import Settings
+from core import metrics
+from core.settings import Settings
 from store.db import Database
 from store.inbound import oldest_pending, set_aside_count
 from store.models import utcnow

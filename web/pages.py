@@ -14,9 +14,9 @@ from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from casedesk.casetypes import CaseType
-from casedesk.settings import Settings
-from casedesk.signing import make_staff_address
+from core.casetypes import CaseType
+from core.settings import Settings
+from core.signing import make_staff_address
 from store import access
 from store.models import NOTE, STATUSES, Message, Ticket
 from store.search import MAX_WORD, MAX_WORDS, search_tickets

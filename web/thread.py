@@ -15,7 +15,7 @@ from urllib.parse import quote
 import nh3
 from markupsafe import Markup
 
-from casedesk.casetypes import CaseType
+from core.casetypes import CaseType
 from store.models import Message, Ticket
 
 # Images would load from the sender's server (tracking pixels); ammonia drops every event handler

@@ -12,7 +12,7 @@ from email.utils import parseaddr
 from pathlib import Path
 from typing import Any, Callable
 
-from casedesk.casetypes import CaseType, parse_case_types
+from core.casetypes import CaseType, parse_case_types
 
 DEFAULT_CONFIG = "config.toml"
 # One log line format for serve, its filing process and its preparers (the process name tells them apart).
@@ -544,7 +544,7 @@ def check_templates(path: Path, folder: Path | None) -> None:
         return
     if not folder.is_dir():
         raise ConfigError(f"{path} [outbound] templates: no such folder: {folder}")
-    from casedesk.mailtemplates import broken_templates
+    from core.mailtemplates import broken_templates
 
     for name, error in broken_templates(folder)[:1]:
         raise ConfigError(f"{path} [outbound] templates: {name}: {error}")

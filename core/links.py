@@ -6,7 +6,7 @@ import secrets
 
 from itsdangerous import URLSafeTimedSerializer
 
-from casedesk.settings import Settings
+from core.settings import Settings
 
 # The web view verifies with the same salt and `web.link_ttl` as max_age.
 LOGIN_SALT = "casedesk-login"

@@ -11,8 +11,8 @@ from email.policy import SMTP
 from datetime import datetime, timezone
 from email.utils import format_datetime, getaddresses
 
-from casedesk.settings import Settings
-from casedesk.signing import make_message_id
+from core.settings import Settings
+from core.signing import make_message_id
 
 # Headers on every mail we send. RFC 3834 Auto-Submitted plus what Exchange and older MTAs honour,
 # so vacation responders do not answer us and start a loop.
