@@ -30,8 +30,11 @@ test: $(TEST_STAMP)
 test-all: $(TEST_STAMP)
 	$(PY) -m pytest -n $(TEST_WORKERS) -m ''
 
+# ruff, the import contract (pyproject.toml [tool.importlinter]) and the type checker.
 lint: $(TEST_STAMP)
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 bench: $(STAMP)
 	$(PY) -m bench

@@ -16,10 +16,11 @@ async def serve(config: str) -> None:
     from core.settings import load
     from ingest.server import Committer, start_listener
     from store.db import Database
+    from store.migrate import upgrade
 
     settings = load(config)
     db = Database(settings.database.url)
-    db.create_schema()
+    upgrade(db)
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -42,12 +42,13 @@ def prefill(url: str, count: int, seed: int = 61) -> list[corpus.Parent]:
     Returns the first thousand as reply targets, so the timed mails thread onto stored cases.
     """
     from store.db import Database
+    from store.migrate import upgrade
     from store.models import Message, Participant, RawMail, Ticket, utcnow
     from store.tickets import ref_for
 
     rng = random.Random(seed)
     db = Database(url)
-    db.create_schema()
+    upgrade(db)
     now = utcnow()
     customers = [f"customer{n}@{rng.choice(corpus.COMPANIES)}.example" for n in range(max(1, count // 5))]
     parents: list[corpus.Parent] = []
@@ -88,13 +89,14 @@ def file_mails(url: str, folder: Path, mails: list[corpus.Mail], profile: Path |
                watch_plans: bool = False) -> dict[str, Any]:
     """Commit `mails` as raw mail (untimed), then time casedesk's Worker filing all of them."""
     from ingest.parse import message_id_of
-    from ingest.worker import Worker
+    from ingest.filing import Worker
     from store.db import Database
+    from store.migrate import upgrade
     from store.inbound import Incoming, accept
 
     settings = settings_for(folder, url)
     db = Database(url)
-    db.create_schema()
+    upgrade(db)
     owner = f"bench-{uuid.uuid4().hex[:8]}"
     for start in range(0, len(mails), 200):
         accept(db, [Incoming(message_id_of(m.data), m.data, m.sender, (corpus.SUPPORT,))
@@ -176,7 +178,7 @@ def per_mail_cost(sizes: tuple[int, ...] = (1000, 100_000), new: int = 1000, rou
 STAGES = (
     ("parse (mail-parser + decode)", "ingest/parse.py", "parse"),
     ("file_mail (all of it)", "ingest/pipeline.py", "file_mail"),
-    ("  find_case (threading lookups)", "ingest/threading.py", "find_case"),
+    ("  find_case (threading lookups)", "ingest/case_finder.py", "find_case"),
     ("  read_mail (classify + checklist)", "ingest/classify.py", "read_mail"),
     ("  automatic_reason (loop guard)", "ingest/automatic.py", "automatic_reason"),
     ("known_messages (dedupe, one query a batch)", "store/tickets.py", "known_messages"),

@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import insert
 
 from store.db import Database, scratch_database
+from store.migrate import upgrade
 from store.models import Message, Ticket
 from store.search import search_tickets
 
@@ -118,7 +119,7 @@ def timed(db: Database, query: str, rounds: int) -> tuple[float, float, int]:
 def measure(db_url: str, tickets: int, rounds: int, log: Any = None) -> dict[str, Any]:
     """Fill a fresh database at `db_url` and time every query; p95 over all queries' samples."""
     db = Database(db_url)
-    db.create_schema()
+    upgrade(db)
     began = time.perf_counter()
     fill(db, tickets, log=log)
     settle(db)

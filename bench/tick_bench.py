@@ -42,6 +42,7 @@ from core.settings import Settings, from_dict
 from notify.policy import FIRST, first_key, follow_ups
 from notify.scheduler import run_tick
 from store.db import Database
+from store.migrate import upgrade
 from store.models import AWAITING_CUSTOMER, CLOSED, HELD, INBOUND, READY, Message, Outbox, Ticket
 from store.outbox import SENT
 from store.tickets import ref_for
@@ -208,7 +209,7 @@ def run(kind: str, count: int, busy: int, ticks: int, mail_bytes: int) -> None:
     with tempfile.TemporaryDirectory(prefix="casedesk-tick-") as tmp, database(kind, Path(tmp)) as url:
         settings = settings_for(Path(tmp), url)
         db = Database(url)
-        db.create_schema()
+        upgrade(db)
         now = datetime.now(timezone.utc).replace(microsecond=0)
         busy = min(busy, count * 3 // 10 // ticks)
         began = time.perf_counter()

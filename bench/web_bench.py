@@ -28,6 +28,7 @@ from sqlalchemy import insert
 from casedesk.serve import WebServer
 from core.settings import Settings, from_dict
 from store.db import Database
+from store.migrate import upgrade
 from store.models import STATUSES, Message, Participant, Ticket
 from web.app import create_app
 from web.auth import SESSION_COOKIE, SESSION_SALT, serializer
@@ -132,7 +133,7 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as folder:
         settings = settings_for(Path(folder), free_port())
         db = Database(settings.database.url)
-        db.create_schema()
+        upgrade(db)
         began = time.perf_counter()
         fill(db, settings, args.tickets)
         print(f"filled {args.tickets:,} cases in {time.perf_counter() - began:.1f}s")

@@ -214,7 +214,7 @@ def pipe_commit(settings: Settings, data: bytes) -> bool:
 def ingest_here(settings: Settings, args: argparse.Namespace, piped: bytes) -> int:
     """Commit every mail and file it in this process, with a progress bar on a terminal."""
     from ingest.parse import message_id_of
-    from ingest.worker import Worker
+    from ingest.filing import Worker
     from store.inbound import Incoming, accept
 
     db = open_store(settings)
@@ -258,7 +258,7 @@ def cmd_fetch(settings: Settings, args: argparse.Namespace) -> int:
     not help), else 75 (EX_TEMPFAIL) when a mailbox or the store could not be reached.
     """
     from ingest.imap import AuthFailed, describe, fetch_once
-    from ingest.worker import Worker
+    from ingest.filing import Worker
 
     if not settings.imap:
         raise ConfigError(f"{settings.path}: no [[imap]] tables to fetch from")
@@ -464,7 +464,7 @@ def cmd_reprocess(settings: Settings, args: argparse.Namespace) -> int:
 def reprocess_failed(db: Any, settings: Settings, args: argparse.Namespace) -> int:
     """Put the set-aside mails back in the queue and file them now; each that fails 3 times
     again is set aside again, with a new held case."""
-    from ingest.worker import Worker
+    from ingest.filing import Worker
     from store.inbound import release, set_aside_ids
     from store.tickets import retire_set_aside_cases
 

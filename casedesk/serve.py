@@ -14,7 +14,7 @@ from collections import Counter
 import uvicorn
 
 from core import metrics
-from casedesk.filing import FilingProcess
+from ingest.filing import FilingProcess
 from core.settings import Settings
 from ingest.imap import Fetchers
 from ingest.server import Committer, start_listener

@@ -1,13 +1,20 @@
-"""The case types and their checklists, as data read from config.toml [[case_types]]."""
+"""The case types and their checklists, as data read from config.toml [[case_types]].
+
+Pydantic models like the settings (core/schema.py validates both and words the errors); the
+value functions below keep this table's own wording ("x.fields.a.kind: 'blob' is not one of ...").
+"""
 
 from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, ClassVar
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, RootModel, model_validator
+
+from core.schema import FROZEN, ConfigError, Invalid, typed, validate
 
 DEFAULTS = Path(__file__).with_name("case_types.toml")
 
@@ -16,14 +23,137 @@ KINDS = ("id", "ids", "number", "code", "rows", "status", "name", "text", "flag"
 # Placeholders a field pattern may use for "a value of this kind" (each is a (?P<value>...) group).
 PLACEHOLDERS = tuple("{" + kind + "}" for kind in KINDS)
 _KEY = re.compile(r"^[a-z][a-z0-9_]*$")
+# The checklist entry of a case whose type is not known yet: asked for like a missing field.
+UNKNOWN_TYPE = "case_type"
 
 
-@dataclass(frozen=True)
-class Condition:
+# -- value functions: the TOML value (or the typed value) -> typed value, or ValueError -------------
+
+def label(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("expected a non-empty string")
+    return value
+
+
+def optional_text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("expected a non-empty string")
+    return value
+
+
+def type_key(value: Any) -> str:
+    if not _KEY.match(label(value)):
+        raise ValueError("use lowercase letters, digits and _")
+    return str(value)
+
+
+def strings(value: Any) -> tuple[str, ...]:
+    """A list of strings (absent = empty)."""
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) and v for v in value):
+        raise ValueError("expected a list of strings")
+    return tuple(value)
+
+
+def flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("expected true or false")
+    return value
+
+
+def number(value: Any) -> int:
+    """A non-negative integer (absent = 0)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError("expected a whole number >= 0")
+    return int(value)
+
+
+def kind(value: Any) -> str:
+    if value not in KINDS:
+        raise ValueError(f"{value!r} is not one of {', '.join(KINDS)}")
+    return str(value)
+
+
+def check_regex(pattern: str) -> str:
+    """Compile a pattern with its placeholders filled in, to refuse a broken one at start-up."""
+    probe = pattern
+    for placeholder in PLACEHOLDERS:
+        probe = probe.replace(placeholder, "(?P<value>x)")
+    try:
+        re.compile(probe)
+    except re.error as exc:
+        raise ValueError(f"not a valid regex: {exc}: {pattern!r}") from None
+    return pattern
+
+
+def patterns(value: Any) -> tuple[str, ...]:
+    return tuple(check_regex(p) for p in strings(value))
+
+
+def pattern(value: Any) -> str:
+    return check_regex(optional_text(value)) if value else optional_text(value)
+
+
+def one_and_many(value: Any) -> tuple[str, ...]:
+    """["1 more invoice example", "{n} more invoice examples"]: the singular and plural wording."""
+    found = strings(value)
+    if found and (len(found) != 2 or "{n}" not in found[1]):
+        raise ValueError('expected ["one ...", "{n} ..."] (singular, then plural with {n})')
+    return found
+
+
+def keyword_weights(value: Any) -> tuple[tuple[str, int], ...]:
+    """keywords = { "coding row" = 4, ... }: phrase -> positive integer weight."""
+    if isinstance(value, tuple):
+        return value
+    if not isinstance(value, dict):
+        raise ValueError('expected a table of "phrase" = weight')
+    for phrase, weight in value.items():
+        if isinstance(weight, bool) or not isinstance(weight, int) or weight < 1:
+            raise Invalid(phrase, "weight must be a positive integer")
+    return tuple((phrase.lower(), weight) for phrase, weight in value.items())
+
+
+def conditions(value: Any) -> Any:
+    """required_when: one {field, matches?} table or a list of them."""
+    value = [value] if isinstance(value, dict) else value
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, (dict, Condition)) for v in value):
+        raise ValueError("expected a list of { field = ..., matches = ... } tables")
+    return value
+
+
+def field_tables(value: Any) -> Any:
+    if not isinstance(value, (list, tuple)):
+        raise ValueError("expected a list of tables")
+    return value
+
+
+def swedish_label(data: Any) -> Any:
+    """Without label_sv, the Swedish label is the English one."""
+    if isinstance(data, dict) and "label_sv" not in data and isinstance(data.get("label"), str):
+        return {**data, "label_sv": data["label"]}
+    return data
+
+
+Label = Annotated[str, typed(label)]
+Text = Annotated[str, typed(optional_text)]
+Strings = Annotated[tuple[str, ...], typed(strings)]
+Flag = Annotated[bool, typed(flag)]
+Number = Annotated[int, typed(number)]
+Kind = Annotated[str, typed(kind)]
+Patterns = Annotated[tuple[str, ...], typed(patterns)]
+Pattern = Annotated[str, typed(pattern)]
+OneAndMany = Annotated[tuple[str, ...], typed(one_and_many)]
+
+
+
+class Condition(BaseModel):
     """`field` has a value (matching `matches`, a case-insensitive regex, when given)."""
 
-    field: str
-    matches: str = ""
+    model_config = FROZEN
+    TOML_KEYS: ClassVar[tuple[str, ...]] = ("field", "matches")
+
+    field: Label = Field("", validate_default=True)
+    matches: Pattern = ""
 
     def holds(self, values: dict[str, str]) -> bool:
         """True when the merged values satisfy this condition."""
@@ -33,8 +163,7 @@ class Condition:
         return not self.matches or compiled(self.matches).search(value) is not None
 
 
-@dataclass(frozen=True)
-class FieldSpec:
+class FieldSpec(BaseModel):
     """One checklist field: a fixed key, labels in both languages, whether it must be given.
 
     The rest says how to find it in a mail (see docs/checklist.md): `labels` are label variants for
@@ -42,38 +171,45 @@ class FieldSpec:
     ("invoice 12345"); `patterns` are regexes with a `value` group or a `{kind}` placeholder.
     """
 
-    key: str
-    label: str
-    label_sv: str
-    required: bool = True
-    kind: str = "text"
-    labels: tuple[str, ...] = ()
-    prose: tuple[str, ...] = ()
-    patterns: tuple[str, ...] = ()
+    model_config = FROZEN
+
+    key: Label = Field("", validate_default=True)
+    label: Label = Field("", validate_default=True)
+    label_sv: Text = ""
+    required: Flag = True
+    kind: Kind = "text"
+    labels: Strings = ()
+    prose: Strings = ()
+    patterns: Patterns = ()
     # Free text only counts with at least this many words: "Hi" or "help" is not a description.
-    min_words: int = 0
+    min_words: Number = 0
     # Lists ("ids") only count with this many distinct items, optionally counting other fields too.
-    min_items: int = 0
-    count_with: tuple[str, ...] = ()
+    min_items: Number = 0
+    count_with: Strings = ()
     # Attachments whose content type starts with one of these count as items of an "ids" field.
-    attachments: tuple[str, ...] = ()
+    attachments: Strings = ()
     # Column headers that make a table (HTML or tab-separated) a value of this field.
-    table_headers: tuple[str, ...] = ()
+    table_headers: Strings = ()
     # Without a pattern hit, the mail's description itself is the value (problem descriptions).
-    body: bool = False
+    body: Flag = False
     # Required also when any of these holds: "ask if it applies" made explicit.
-    required_when: tuple[Condition, ...] = ()
+    required_when: Annotated[tuple[Condition, ...], BeforeValidator(conditions)] = ()
     # Where the customer finds the value ("in the General section of the invoice"): our request
     # mails print it under the field's fill-in line, so the ask says where to look, not only what.
-    hint: str = ""
-    hint_sv: str = ""
+    hint: Text = ""
+    hint_sv: Text = ""
     # For a list with min_items: how to say what remains, as (one, many) with {n} for the count
     # ("1 more invoice example", "{n} more invoice examples").
-    more: tuple[str, ...] = ()
-    more_sv: tuple[str, ...] = ()
+    more: OneAndMany = ()
+    more_sv: OneAndMany = ()
     # A list of names: every value the labels and patterns find counts ("went to Anna Berg but
     # should go to Lars Ek" gives both users), not only the first.
-    many: bool = False
+    many: Flag = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _swedish_label(cls, data: Any) -> Any:
+        return swedish_label(data)
 
     def all_labels(self) -> tuple[str, ...]:
         """The English and Swedish labels plus their variants, without duplicates."""
@@ -96,20 +232,38 @@ class FieldSpec:
         return len(items) >= self.min_items
 
 
-@dataclass(frozen=True)
-class CaseType:
+class CaseType(BaseModel):
     """One of the vendor's case types with the fields support needs for it.
 
     `names` are explicit type names (a subject naming one wins); `keywords` are weighted words
     that point at the type in a body. A trailing `*` in either matches any word ending.
     """
 
-    key: str
-    label: str
-    label_sv: str
-    fields: tuple[FieldSpec, ...] = ()
-    names: tuple[str, ...] = ()
-    keywords: tuple[tuple[str, int], ...] = ()
+    model_config = FROZEN
+
+    key: Annotated[str, typed(type_key)] = Field("", validate_default=True)
+    label: Label = Field("", validate_default=True)
+    label_sv: Text = ""
+    fields: Annotated[tuple[FieldSpec, ...], BeforeValidator(field_tables)] = ()
+    names: Strings = ()
+    keywords: Annotated[tuple[tuple[str, int], ...], typed(keyword_weights)] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _swedish_label(cls, data: Any) -> Any:
+        return swedish_label(data)
+
+    @model_validator(mode="after")
+    def fields_agree(self) -> CaseType:
+        """Each field key once; a condition names a field of this type."""
+        seen = [spec.key for spec in self.fields]
+        for spec in self.fields:
+            if seen.count(spec.key) > 1:
+                raise Invalid(f"fields.{spec.key}", "defined twice")
+            for cond in spec.required_when:
+                if cond.field not in seen:
+                    raise Invalid(f"fields.{spec.key}.required_when", f"no field {cond.field!r}")
+        return self
 
     def missing(self, values: dict[str, str]) -> list[str]:
         """Required fields that have no value yet, in checklist order."""
@@ -161,158 +315,42 @@ def compiled(pattern: str) -> re.Pattern[str]:
 
 
 def parse_case_types(raw: Any, where: str) -> tuple[CaseType, ...]:
-    """Validate [[case_types]]; None means the packaged defaults. Raises ValueError naming the key."""
+    """Validate [[case_types]]; None means the packaged defaults. Raises ConfigError naming the key."""
     if raw is None:
         raw = tomllib.loads(DEFAULTS.read_text(encoding="utf-8"))["case_types"]
         where = str(DEFAULTS)
     if not isinstance(raw, list) or not raw:
-        raise ValueError(f"{where} [case_types]: expected one or more [[case_types]] tables")
-    types = tuple(case_type(t, f"{where} [case_types]", i) for i, t in enumerate(raw))
+        raise ConfigError(f"{where} [case_types]: expected one or more [[case_types]] tables")
+    types = validate(CaseTypes, raw, f"{where} [case_types]", locate).root
     keys = [t.key for t in types]
     for key in keys:
         if keys.count(key) > 1:
-            raise ValueError(f"{where} [case_types] {key}.key: defined twice")
+            raise ConfigError(f"{where} [case_types] {key}.key: defined twice")
     return types
 
 
-def case_type(table: Any, where: str, index: int) -> CaseType:
-    """One [[case_types]] table -> CaseType."""
-    if not isinstance(table, dict):
-        raise ValueError(f"{where} #{index + 1}: expected a table")
-    key = text(table, "key", f"{where} #{index + 1}")
-    if not _KEY.match(key):
-        raise ValueError(f"{where} {key}.key: use lowercase letters, digits and _")
-    at = f"{where} {key}"
-    known = {"key", "label", "label_sv", "names", "keywords", "fields"}
-    unknown_keys(table, known, at)
-    fields = table.get("fields", [])
-    if not isinstance(fields, list):
-        raise ValueError(f"{at}.fields: expected a list of tables")
-    specs = tuple(field_spec(f, at, i) for i, f in enumerate(fields))
-    seen = [s.key for s in specs]
-    for spec in specs:
-        if seen.count(spec.key) > 1:
-            raise ValueError(f"{at}.fields.{spec.key}: defined twice")
-        for cond in spec.required_when:
-            if cond.field not in seen:
-                raise ValueError(f"{at}.fields.{spec.key}.required_when: no field {cond.field!r}")
-    label = text(table, "label", at)
-    return CaseType(
-        key=key, label=label, label_sv=text(table, "label_sv", at, label), fields=specs,
-        names=strings(table, "names", at), keywords=keywords(table.get("keywords", {}), at),
-    )
+class CaseTypes(RootModel[tuple[CaseType, ...]]):
+    """[[case_types]] as a whole: what `validate` runs."""
+
+    model_config = ConfigDict(frozen=True)
 
 
-def field_spec(table: Any, at: str, index: int) -> FieldSpec:
-    """One field table of a case type -> FieldSpec, every regex compiled once to check it."""
-    if not isinstance(table, dict):
-        raise ValueError(f"{at}.fields #{index + 1}: expected a table")
-    key = text(table, "key", f"{at}.fields #{index + 1}")
-    where = f"{at}.fields.{key}"
-    unknown_keys(table, set(FieldSpec.__dataclass_fields__), where)
-    kind = text(table, "kind", where, "text")
-    if kind not in KINDS:
-        raise ValueError(f"{where}.kind: {kind!r} is not one of {', '.join(KINDS)}")
-    patterns = strings(table, "patterns", where)
-    for pattern in patterns:
-        check_regex(pattern, f"{where}.patterns")
-    label = text(table, "label", where)
-    return FieldSpec(
-        key=key, label=label, label_sv=text(table, "label_sv", where, label),
-        required=flag(table, "required", where, True), kind=kind,
-        labels=strings(table, "labels", where), prose=strings(table, "prose", where),
-        patterns=patterns, min_words=number(table, "min_words", where),
-        min_items=number(table, "min_items", where), count_with=strings(table, "count_with", where),
-        attachments=strings(table, "attachments", where),
-        table_headers=strings(table, "table_headers", where), body=flag(table, "body", where, False),
-        required_when=conditions(table.get("required_when", []), f"{where}.required_when"),
-        hint=text(table, "hint", where, ""), hint_sv=text(table, "hint_sv", where, ""),
-        more=one_and_many(table, "more", where), more_sv=one_and_many(table, "more_sv", where),
-        many=flag(table, "many", where, False),
-    )
-
-
-def one_and_many(table: dict[str, Any], name: str, where: str) -> tuple[str, ...]:
-    """["1 more invoice example", "{n} more invoice examples"]: the singular and plural wording."""
-    value = strings(table, name, where)
-    if value and (len(value) != 2 or "{n}" not in value[1]):
-        raise ValueError(f'{where}.{name}: expected ["one ...", "{{n}} ..."] (singular, then plural with {{n}})')
-    return value
-
-
-def check_regex(pattern: str, where: str) -> None:
-    """Compile a pattern with its placeholders filled in; a one-line error names the key."""
-    probe = pattern
-    for placeholder in PLACEHOLDERS:
-        probe = probe.replace(placeholder, "(?P<value>x)")
-    try:
-        re.compile(probe)
-    except re.error as exc:
-        raise ValueError(f"{where}: not a valid regex: {exc}: {pattern!r}") from None
-
-
-def conditions(raw: Any, where: str) -> tuple[Condition, ...]:
-    """required_when: a list of {field, matches?} tables; any one holding makes the field required."""
-    if isinstance(raw, dict):
-        raw = [raw]
-    if not isinstance(raw, list):
-        raise ValueError(f"{where}: expected a list of {{ field = ..., matches = ... }} tables")
-    out = []
-    for item in raw:
-        if not isinstance(item, dict):
-            raise ValueError(f"{where}: expected a list of {{ field = ..., matches = ... }} tables")
-        unknown_keys(item, {"field", "matches"}, where)
-        cond = Condition(text(item, "field", where), text(item, "matches", where, ""))
-        if cond.matches:
-            check_regex(cond.matches, f"{where}.matches")
-        out.append(cond)
-    return tuple(out)
-
-
-def keywords(raw: Any, where: str) -> tuple[tuple[str, int], ...]:
-    """keywords = { "coding row" = 4, ... }: phrase -> positive integer weight."""
-    if not isinstance(raw, dict):
-        raise ValueError(f"{where}.keywords: expected a table of \"phrase\" = weight")
-    for phrase, weight in raw.items():
-        if isinstance(weight, bool) or not isinstance(weight, int) or weight < 1:
-            raise ValueError(f"{where}.keywords.{phrase}: weight must be a positive integer")
-    return tuple((phrase.lower(), weight) for phrase, weight in raw.items())
-
-
-def unknown_keys(table: dict[str, Any], known: set[str], where: str) -> None:
-    """Typos in config must not pass silently."""
-    for name in table:
-        if name not in known:
-            raise ValueError(f"{where}.{name}: unknown key (known: {', '.join(sorted(known))})")
-
-
-def text(table: dict[str, Any], name: str, where: str, default: str | None = None) -> str:
-    """A required (or defaulted) string value."""
-    value = table.get(name, default)
-    if not isinstance(value, str) or (default is None and not value.strip()):
-        raise ValueError(f"{where}.{name}: expected a non-empty string")
-    return value
-
-
-def strings(table: dict[str, Any], name: str, where: str) -> tuple[str, ...]:
-    """A list of strings (absent = empty)."""
-    value = table.get(name, [])
-    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-        raise ValueError(f"{where}.{name}: expected a list of strings")
-    return tuple(value)
-
-
-def flag(table: dict[str, Any], name: str, where: str, default: bool) -> bool:
-    """A boolean value."""
-    value = table.get(name, default)
-    if not isinstance(value, bool):
-        raise ValueError(f"{where}.{name}: expected true or false")
-    return value
-
-
-def number(table: dict[str, Any], name: str, where: str) -> int:
-    """A non-negative integer (absent = 0)."""
-    value = table.get(name, 0)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"{where}.{name}: expected a whole number >= 0")
-    return value
+def locate(loc: tuple[int | str, ...], raw: Any) -> str:
+    """(2, "fields", 0, "kind") -> "coding.fields.invoice_id.kind": a type or a field by its key
+    ("#n" while the key is missing), other list positions left out."""
+    parts: list[str] = []
+    node, previous = raw, None
+    for step in loc:
+        if isinstance(step, int):
+            node = node[step] if isinstance(node, (list, tuple)) and step < len(node) else None
+            key = node.get("key") if isinstance(node, dict) else None
+            name = key if isinstance(key, str) and key.strip() else None
+            if previous is None:
+                parts.append(name or f"#{step + 1}")
+            elif previous == "fields":
+                parts[-1] = f"fields.{name}" if name else f"fields #{step + 1}"
+        else:
+            parts.append(step)
+            node = node.get(step) if isinstance(node, dict) else None
+        previous = step
+    return ".".join(parts)

@@ -1,7 +1,7 @@
 """What `casedesk serve` counts for GET /metrics (Prometheus text format, prometheus-client).
 
 The counters live in serve's process. The filing process reports each batch's outcomes over a
-queue (casedesk/filing.py), so a scrape sees filing as it happens without a shared directory;
+queue (ingest/filing.py), so a scrape sees filing as it happens without a shared directory;
 the backlog and the set-aside count are read from the store at scrape time (web/metrics.py).
 """
 

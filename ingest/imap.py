@@ -26,6 +26,7 @@ from imapclient import IMAPClient
 from imapclient.exceptions import LoginError
 from sqlalchemy.exc import SQLAlchemyError
 
+from core.batching import whole_or_each
 from core.settings import ImapSettings
 from ingest.parse import message_id_of
 from store.db import Database
@@ -267,20 +268,16 @@ class Mailbox:
         """
         if not mails:
             return {}
-        try:
-            return dict(zip(mails, accept(self.db, list(mails.values()), self.owner)))
-        except Exception:
-            if len(mails) == 1:
-                raise
+        results = whole_or_each(list(mails.values()), lambda batch: accept(self.db, list(batch), self.owner))
         committed: dict[int, int | None] = {}
         error: Exception | None = None
-        for uid, mail in mails.items():
-            try:
-                committed[uid] = accept(self.db, [mail], self.owner)[0]
-            except Exception as exc:
-                error = exc
-                log.exception("imap %s: could not store %s; it stays in the mailbox",
-                              self.box.name, mail.message_id)
+        for (uid, mail), result in zip(mails.items(), results):
+            if isinstance(result, Exception):
+                error = result
+                log.error("imap %s: could not store %s; it stays in the mailbox",
+                          self.box.name, mail.message_id, exc_info=result)
+            else:
+                committed[uid] = result
         if not committed and error is not None:
             raise error
         return committed

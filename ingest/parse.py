@@ -15,6 +15,7 @@ from typing import Callable
 
 import mailparser
 
+from core.times import utc
 from ingest.htmltext import html_text
 
 from ingest.msgid import clean, header_block, message_id_of, message_ids, synthetic_message_id  # noqa: F401  (re-exported)
@@ -506,6 +507,4 @@ def mail_date(value: object) -> datetime | None:
         when = parsedate_to_datetime(str(value))
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return when.astimezone(timezone.utc)
+    return utc(when).astimezone(timezone.utc)

@@ -8,14 +8,14 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from core.casetypes import CaseType, case_type_of
+from core.casetypes import CaseType, UNKNOWN_TYPE, case_type_of
 from core.settings import Settings
 from ingest.automatic import automatic_reason, internal_sender
 from ingest.budget import OverBudget, budget, clock
 from ingest.classify import Reading, read_mail
 from ingest.parse import ParsedMail, headers_only, parse
 from ingest.staffmail import file_staff_mail, staff_address_of
-from ingest.threading import Thread, find_case
+from ingest.case_finder import Thread, find_case
 from store.db import Database
 from store.inbound import raw_of
 from store.models import AWAITING_CUSTOMER, CLOSED, HELD, INBOUND, READY, SET_ASIDE, RawMail, Ticket
@@ -23,7 +23,6 @@ from store.tickets import add_message, messages_of, open_ticket
 
 log = logging.getLogger("casedesk.ingest")
 
-UNKNOWN_TYPE = "case_type"
 # Participants one mail may add to a case; the rest are counted on the message (issue 13).
 MAX_PARTICIPANTS = 100
 UNREAD = "could not be read fully"

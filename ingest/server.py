@@ -15,6 +15,7 @@ from typing import Any
 from aiosmtpd.smtp import MISSING, SMTP, AuthResult, Envelope, Session
 
 from core import metrics
+from core.batching import whole_or_each
 from core.settings import Settings, SmtpSettings
 from ingest.parse import message_id_of
 from store.db import Database
@@ -73,17 +74,11 @@ class Committer:
 
     def commit_batch(self, batch: list[tuple[Incoming, asyncio.Future[int | None]]]) -> None:
         """Runs in the commit thread; resolves each future on the event loop."""
-        try:
-            ids = accept(self.db, [mail for mail, _ in batch], self.owner)
-            results: list[tuple[asyncio.Future[int | None], Any]] = list(zip([f for _, f in batch], ids))
-        except Exception:
-            if len(batch) > 1:
-                for item in batch:
-                    self.commit_batch([item])
-                return
-            log.exception("could not store %s", batch[0][0].message_id)
-            results = [(batch[0][1], StoreError())]
-        for future, result in results:
+        ids = whole_or_each([mail for mail, _ in batch], lambda mails: accept(self.db, list(mails), self.owner))
+        for (mail, future), result in zip(batch, ids):
+            if isinstance(result, Exception):
+                log.error("could not store %s", mail.message_id, exc_info=result)
+                result = StoreError()
             future.get_loop().call_soon_threadsafe(resolve, future, result)
 
     async def close(self) -> None:

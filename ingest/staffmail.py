@@ -28,7 +28,7 @@ from core.signing import is_staff_address, verify_staff_address
 from ingest.classify import body_text
 from ingest.parse import ParsedMail, parse
 from ingest.quoting import is_quoted, split_reply
-from ingest.threading import SUBJECT_TAG
+from ingest.case_finder import SUBJECT_TAG
 from store.models import (AWAITING_CUSTOMER, CLOSED, HELD, INBOUND, NOTE, READY, STAFF_ANSWER, RawMail,
                           Ticket)
 from store.inbound import raw_of

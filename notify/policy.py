@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+from core.times import utc
 from core.settings import Settings
 from store.models import AWAITING_CUSTOMER, CLOSED, HELD, READY, Ticket
 
@@ -61,11 +62,6 @@ class Plan:
     def closes(self) -> bool:
         """Planning this mail closes the case, in the same transaction."""
         return self.kind == CLOSING
-
-
-def utc(when: datetime) -> datetime:
-    """SQLite hands back naive datetimes; everything we store is UTC."""
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
 
 def round_of(ticket: Ticket) -> str:

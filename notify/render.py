@@ -14,7 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from core.casetypes import CaseType, FieldSpec, case_type_of, split_items
+from core.casetypes import CaseType, FieldSpec, UNKNOWN_TYPE, case_type_of, split_items
 from core.mailtemplates import SHIPPED, environment
 from core.settings import DEFAULT_SIGNATURE
 from notify.greeting import first_name
@@ -25,7 +25,6 @@ LANGUAGES = ("en", "sv")
 # "complete": the one short confirmation once a case that was asked for something is complete
 # (also the first mail of a case that was complete from its first mail).
 KINDS = ("first", "reminder", "warning", "closed", "complete")
-UNKNOWN_TYPE = "case_type"
 # Case types that are always about one invoice, handled in that invoice's window.
 SINGLE_INVOICE_TYPES = frozenset({"coding", "review_approval", "automatic_steps"})
 # Fields whose values name the invoices a case is about (one, a list, or examples).

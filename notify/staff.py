@@ -119,7 +119,7 @@ def set_aside_unsent(session: Session, settings: Settings, now: datetime) -> dic
     """{outbox key: (raw mail row, address)} of set-aside notices not planned yet.
 
     A mail is set aside when filing it failed 3 times: `raw_mail.set_aside_at` is set
-    (ingest/worker.py, issue 13). Reads only those rows of the last NOTICE_WINDOW (indexed).
+    (ingest/filing.py, issue 13). Reads only those rows of the last NOTICE_WINDOW (indexed).
     """
     staff = settings.staff
     if not staff.notify or "set_aside" not in staff.notify_on:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
+from core.times import utc
+from store.db import insert
 from store.inbound import raw_of
 from store.models import Message, Participant, Revocation, Ticket, UsedLink
 from store.tickets import is_participant, outbound_bytes
@@ -16,15 +17,10 @@ from store.tickets import is_participant, outbound_bytes
 USED_LINK_KEPT = timedelta(hours=25)
 
 
-def aware(when: datetime) -> datetime:
-    """SQLite may hand back naive datetimes; everything we store is UTC."""
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
-
-
 def revoked_at(session: Session, address: str) -> datetime | None:
     """Links and sessions of this address issued before this moment are void."""
     when = session.scalar(select(Revocation.revoked_at).where(Revocation.address == address.lower()))
-    return aware(when) if when else None
+    return utc(when) if when else None
 
 
 def revoke(session: Session, address: str, at: datetime) -> None:
@@ -44,8 +40,7 @@ def use_link(session: Session, nonce: str, address: str, now: datetime) -> bool:
     row gets in, and only that one starts a session.
     """
     session.execute(delete(UsedLink).where(UsedLink.used_at < now - USED_LINK_KEPT))  # type: ignore[arg-type]
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = (dialect.insert(UsedLink).values(nonce=nonce, address=address.lower(), used_at=now)
+    statement = (insert(session, UsedLink).values(nonce=nonce, address=address.lower(), used_at=now)
                  .on_conflict_do_nothing(index_elements=["nonce"]).returning(UsedLink.id))
     return session.execute(statement).scalar() is not None
 

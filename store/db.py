@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlmodel import Session, create_engine
@@ -38,12 +39,6 @@ class Database:
             self.engine = create_engine(url, pool_size=pool_size, max_overflow=10,
                                         pool_pre_ping=True, pool_recycle=1800)
         self._writer = self.engine.execution_options(immediate=True)
-
-    def create_schema(self) -> None:
-        """Create a fresh database at the newest schema version (or upgrade an older one)."""
-        from store.migrate import upgrade
-
-        upgrade(self)
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -128,3 +123,10 @@ def scratch_database(server_url: str, prefix: str) -> tuple[str, Callable[[], No
         admin.dispose()
 
     return url, drop
+
+
+def insert(session: Session, model: Any) -> Any:
+    """INSERT with ON CONFLICT for this session's database: both dialects spell it alike in
+    SQLAlchemy, but it lives in each dialect's own module."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(model)

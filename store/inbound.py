@@ -7,11 +7,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import defer
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
-from store.db import Database
+from store.db import Database, insert
 from store.models import RawMail, utcnow
 
 # A mail that fails to file this many times is set aside (a store outage does not count).
@@ -40,7 +38,6 @@ def accept(db: Database, mails: list[Incoming], accepted_by: str) -> list[int | 
     A duplicate (same Message-ID, also within the batch) is not an error: the sender gets 250
     and the mail is stored once. One executemany for the batch keeps a group commit cheap.
     """
-    insert = sqlite_insert if db.is_sqlite else pg_insert
     now = utcnow()
     wanted = list(dict.fromkeys(mail.message_id for mail in mails))
     with db.write() as session:
@@ -50,7 +47,7 @@ def accept(db: Database, mails: list[Incoming], accepted_by: str) -> list[int | 
             if mail.message_id not in known:
                 fresh.setdefault(mail.message_id, mail)
         if fresh:
-            session.execute(insert(RawMail).on_conflict_do_nothing(index_elements=["message_id"]), [
+            session.execute(insert(session, RawMail).on_conflict_do_nothing(index_elements=["message_id"]), [
                 {"message_id": m.message_id, "mail_from": m.mail_from, "rcpt_to": list(m.rcpt_to),
                  "data": m.data, "size": len(m.data), "source": m.source, "accepted_by": accepted_by,
                  "received_at": now}

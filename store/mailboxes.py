@@ -6,11 +6,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
-from store.db import Database
+from store.db import Database, insert
 from store.models import MailboxStatus
 
 
@@ -20,7 +18,6 @@ def record_status(db: Database, name: str, *, error: str | None, now: datetime) 
     `failures` counts consecutive failures in the database, so it also adds up across
     `casedesk fetch --once` runs from cron; a success resets it and keeps the last error text.
     """
-    insert = sqlite_insert if db.is_sqlite else pg_insert
     table = MailboxStatus.__table__  # type: ignore[attr-defined]
     if error is None:
         values: dict[str, Any] = {"last_ok_at": now, "failures": 0, "updated_at": now}
@@ -28,10 +25,9 @@ def record_status(db: Database, name: str, *, error: str | None, now: datetime) 
     else:
         values = {"last_error": error[:2000], "failures": 1, "updated_at": now}
         update = {**values, "failures": table.c.failures + 1}
-    statement = insert(MailboxStatus).values(name=name, **values).on_conflict_do_update(
-        index_elements=["name"], set_=update)
     with db.write() as session:
-        session.execute(statement)
+        session.execute(insert(session, MailboxStatus).values(name=name, **values).on_conflict_do_update(
+            index_elements=["name"], set_=update))
 
 
 def mailbox_statuses(session: Session) -> list[MailboxStatus]:

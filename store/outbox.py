@@ -9,10 +9,10 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import bindparam, func, or_, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import load_only
 from sqlmodel import Session
 
+from store.db import insert
 from store.models import Outbox, Ticket
 from store.tickets import add_message
 
@@ -43,13 +43,6 @@ def mailbox(address: str) -> str:
     return f"{local.lower()}@{domain.casefold().rstrip('.')}" if local else address.strip().lower()
 
 
-def aware(when: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; everything we store is UTC."""
-    if when is None or when.tzinfo is not None:
-        return when
-    return when.replace(tzinfo=timezone.utc)
-
-
 def plan(session: Session, *, key: str, kind: str, recipient: str, message_id: str, data: bytes,
          ticket_id: int | None = None, due: datetime | None = None) -> bool:
     """Insert one planned mail in the caller's transaction; False when `key` is already planned.
@@ -60,8 +53,7 @@ def plan(session: Session, *, key: str, kind: str, recipient: str, message_id: s
     values = {"key": key, "kind": kind, "recipient": mailbox(recipient), "message_id": message_id,
               "data": data, "ticket_id": ticket_id, "status": PENDING, "attempts": 0,
               "next_attempt_at": due or datetime.now(timezone.utc), "created_at": datetime.now(timezone.utc)}
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = (dialect.insert(Outbox).values(**values)
+    statement = (insert(session, Outbox).values(**values)
                  .on_conflict_do_nothing(index_elements=["key"]).returning(Outbox.id))
     return session.execute(statement).scalar() is not None
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from core.times import utc
 from store.models import NOTE, STAFF_ANSWER, Message, Ticket
 from store.tickets import messages_of
 
@@ -15,9 +16,7 @@ def iso(when: datetime | None) -> str | None:
     """UTC timestamp as ISO 8601 with a Z."""
     if when is None:
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return when.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    return utc(when).astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 def case_view(ticket: Ticket) -> dict[str, Any]:

@@ -255,8 +255,8 @@ def test_defaults_have_the_five_types_and_fixed_keys() -> None:
     assert TYPES["coding"].missing({"invoice_id": "1", "coding_rows": "2", "desired_action": "x"}) == []
 
 
-def test_old_style_spec_still_works() -> None:
-    spec = FieldSpec("invoice_id", "Invoice ID", "Faktura-ID", True)
+def test_a_spec_with_labels_only_reads_text() -> None:
+    spec = FieldSpec(key="invoice_id", label="Invoice ID", label_sv="Faktura-ID", required=True)
     assert spec.kind == "text" and spec.all_labels() == ("invoice id", "faktura-id")
 
 

@@ -20,6 +20,7 @@ from test_web_auth import close_clients  # noqa: F401  (closes the clients a tes
 from test_web_auth import sign_in
 from ingest.parse import message_id_of
 from store.db import Database
+from store.migrate import upgrade
 from store.inbound import Incoming, accept
 from store.models import Message, RawMail, Ticket
 
@@ -172,7 +173,7 @@ def test_sigterm_with_a_2000_mail_backlog_exits_promptly_and_a_restart_files_eac
     config = write_config(tmp_path, db_url)
     serve = Serve(config)
     db = Database(serve.settings.database.url)
-    db.create_schema()
+    upgrade(db)
     mails = [mail(subject=f"backlog {i}", sender=f"c{i % 50}@example.com") for i in range(2000)]
     for start in range(0, len(mails), 64):
         accept(db, [Incoming(message_id_of(raw), raw) for raw in mails[start:start + 64]], "an-earlier-serve")
@@ -246,7 +247,7 @@ def worker_parts(tmp_path: Path, db_url: str):
     def make(**filing: str):
         settings = load(write_config(tmp_path, db_url, filing=filing))
         db = Database(settings.database.url)
-        db.create_schema()
+        upgrade(db)
         made.append(db)
         return settings, db
 
@@ -269,7 +270,7 @@ def many_parts(count: int = 10_000) -> bytes:
 # under heavy load; the mail is still held. Known limit, docs/filing.md.
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_a_mail_over_its_budget_is_filed_held_with_its_headers(worker_parts) -> None:
-    from ingest.worker import Worker
+    from ingest.filing import Worker
 
     settings, db = worker_parts(mail_budget="100ms")
     slow, ordinary = many_parts(), mail(subject="Coding: help", sender="bob@example.com")
@@ -283,7 +284,7 @@ def test_a_mail_over_its_budget_is_filed_held_with_its_headers(worker_parts) -> 
 
 
 def test_a_store_outage_is_retried_and_never_counted_against_the_mail(worker_parts) -> None:
-    from ingest.worker import Worker
+    from ingest.filing import Worker
 
     settings, db = worker_parts()
     if not db.is_sqlite:

@@ -13,7 +13,7 @@ from sqlmodel import SQLModel
 
 from conftest import run_cli, write_config
 from store.db import Database
-from store.migrate import alembic_config, current, head
+from store.migrate import alembic_config, current, head, upgrade
 from store.search import is_search_object
 
 
@@ -54,6 +54,6 @@ def test_an_old_database_is_refused_then_migrated_with_its_data(tmp_path: Path, 
 
 def test_a_fresh_database_starts_at_head(db_url: str) -> None:
     db = Database(db_url)
-    db.create_schema()
+    upgrade(db)
     assert current(db) == head()
     db.dispose()

@@ -6,7 +6,6 @@ import mailbox
 import threading
 import uuid
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from email import message_from_bytes
 from email.policy import default
@@ -25,6 +24,7 @@ from core.signing import verify_message_id
 from notify import sender
 from notify.scheduler import run_tick
 from store.db import Database
+from store.migrate import upgrade
 from store.models import CLOSED, OUTBOUND, Message, Outbox, Ticket
 from store.outbox import SENT, SUPPRESSED, cases_to_follow_up, claim, mark_failed, mark_sent, plan
 from store.tickets import add_message, messages_of, open_ticket
@@ -36,7 +36,7 @@ SECRET = "s3cret-0123456789abcdef-0123456789abcdef"
 @pytest.fixture
 def db(db_url: str) -> Iterator[Database]:
     database = Database(db_url)
-    database.create_schema()
+    upgrade(database)
     yield database
     database.dispose()
 
@@ -185,7 +185,7 @@ def test_transport_down_then_back_sends_each_mail_once(db: Database, settings: S
     open_case(db, [])
     blocker = tmp_path / "blocked"
     blocker.write_text("a file where the Maildir should be")
-    down = replace(settings, outbound=replace(settings.outbound, maildir=blocker))
+    down = settings.but(outbound=settings.outbound.model_copy(update={"maildir": blocker}))
     run_tick(down, db, "me", NOW + timedelta(seconds=2))
     run_tick(down, db, "me", NOW + timedelta(seconds=3))
     [row] = rows(db)
@@ -281,7 +281,7 @@ def test_a_reply_cancels_the_waiting_reminder_at_the_next_tick(db: Database, set
     run_tick(settings, db, "me", NOW + timedelta(seconds=1))
     blocker = tmp_path / "blocked"
     blocker.write_text("a file where the Maildir should be")
-    down = replace(settings, outbound=replace(settings.outbound, maildir=blocker))
+    down = settings.but(outbound=settings.outbound.model_copy(update={"maildir": blocker}))
     run_tick(down, db, "me", NOW + timedelta(seconds=3))
     assert [(r.kind, r.status) for r in rows(db)] == [("first", SENT), ("reminder", "pending")]
     reply(db, ticket, NOW + timedelta(seconds=3, milliseconds=1), [])
@@ -425,7 +425,7 @@ def test_the_cap_counts_a_mailbox_however_it_is_spelled(db: Database) -> None:
 def test_changed_followup_timings_apply_to_cases_already_waiting(db: Database, settings: Settings) -> None:
     """Due times are worked out at each decision from the stored event times, never frozen:
     a shorter [followup] first_request_after (after a restart) reaches a case decided on before."""
-    slow = replace(settings, followup=replace(settings.followup, first_request_after=timedelta(hours=1)))
+    slow = settings.but(followup=settings.followup.model_copy(update={"first_request_after": timedelta(hours=1)}))
     ticket = open_case(db, ["case_type"])
     assert run_tick(slow, db, "me", NOW + timedelta(seconds=1)).planned == 0
     with db.read() as session:
@@ -435,7 +435,7 @@ def test_changed_followup_timings_apply_to_cases_already_waiting(db: Database, s
     assert run_tick(settings, db, "me", NOW + timedelta(seconds=2)).planned == 1
     assert kinds_of(db, ticket) == ["first"]
     # A longer reminder_every after that holds the reminder back past its old due time (3 s).
-    patient = replace(settings, followup=replace(settings.followup, reminder_every=timedelta(hours=2)))
+    patient = settings.but(followup=settings.followup.model_copy(update={"reminder_every": timedelta(hours=2)}))
     assert run_tick(patient, db, "me", NOW + timedelta(seconds=4)).planned == 0
     assert run_tick(patient, db, "me", NOW + timedelta(hours=2, seconds=3)).planned == 1
     assert kinds_of(db, ticket) == ["first", "reminder"]

@@ -152,15 +152,16 @@ def test_zammad_mails_each_filed_on_its_own_keep_sender_and_subject(tmp_path: Pa
     from sqlmodel import select
 
     from core import settings as config
-    from ingest.worker import Worker
+    from ingest.filing import Worker
     from store.db import Database
+    from store.migrate import upgrade
     from store.inbound import Incoming, accept
     from store.models import Message, RawMail
 
     url = f"sqlite:///{tmp_path / 'zammad.db'}"
     settings = config.load(str(write_config(tmp_path, url)))
     db = Database(url)
-    db.create_schema()
+    upgrade(db)
     rows = expectations_of("zammad")
     mails = [Incoming(f"zammad-{n}@corpus.test", corpus_bytes(row["file"]), source="ingest") for n, row in enumerate(rows)]
     assert all(accept(db, mails, "zammad-test"))

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from conftest import run_cli, write_config
 from store.db import Database
+from store.migrate import upgrade
 from store.models import Message, Ticket
 from store.search import fts5_query, search_tickets, words
 from store.tickets import add_message, open_ticket
@@ -44,7 +45,7 @@ def refs(db: Database, query: str) -> list[str]:
 
 def test_search_matches_ref_facts_customer_and_text_newest_first(db_url: str) -> None:
     db = Database(db_url)
-    db.create_schema()
+    upgrade(db)
     found = fill(db)
     a, b, c = found["a"], found["b"], found["c"]
     assert refs(db, a) == [a] and refs(db, a.lower()) == [a]
@@ -61,7 +62,7 @@ def test_search_matches_ref_facts_customer_and_text_newest_first(db_url: str) ->
 
 def test_hostile_queries_are_words_not_syntax(db_url: str) -> None:
     db = Database(db_url)
-    db.create_schema()
+    upgrade(db)
     fill(db)
     for query in ('"', 'NEAR(a b)', "* OR 1=1 --", "col:val", "a\x00b", "'; DROP TABLE ticket; --",
                   "-", "!!", "x" * 5000, " ".join(["word"] * 500), "ä ö å ü"):
@@ -74,7 +75,7 @@ def test_hostile_queries_are_words_not_syntax(db_url: str) -> None:
 
 def test_stemming_where_the_database_offers_it(db_url: str) -> None:
     db = Database(db_url)
-    db.create_schema()
+    upgrade(db)
     found = fill(db)
     if db.is_sqlite:
         # FTS5 with unicode61 has no stemmer for Swedish: whole words, diacritics folded.
@@ -87,7 +88,7 @@ def test_stemming_where_the_database_offers_it(db_url: str) -> None:
 
 def test_a_huge_body_is_indexed_up_to_a_bound_and_filed(db_url: str) -> None:
     db = Database(db_url)
-    db.create_schema()
+    upgrade(db)
     with db.write() as session:
         ticket = case(session, "big@example.com", "Big", "needle " + "lorem ipsum " * 300_000 + " tailword", {}, 1)
     assert refs(db, "needle") == [ticket.ref] and refs(db, "tailword") == []
@@ -98,7 +99,7 @@ def test_a_huge_body_is_indexed_up_to_a_bound_and_filed(db_url: str) -> None:
 
 def test_cli_tickets_search(tmp_path: Path, db_url: str) -> None:
     db = Database(db_url)
-    db.create_schema()
+    upgrade(db)
     found = fill(db)
     db.dispose()
     config = write_config(tmp_path, db_url)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from core import settings
+from core.schema import size
 from core.settings import ConfigError, load
 from conftest import ROOT, run_cli
 
@@ -30,8 +31,8 @@ def test_units() -> None:
     assert settings.duration("2h") == timedelta(hours=2)
     assert settings.duration("2d") == timedelta(days=2)
     assert settings.duration("250ms") == timedelta(milliseconds=250)
-    assert settings.size("512KB") == 512_000
-    assert settings.size("25MB") == 25_000_000
+    assert size("512KB") == 512_000
+    assert size("25MB") == 25_000_000
 
 
 def test_relative_paths_resolve_against_the_config_folder(tmp_path: Path) -> None:

@@ -11,15 +11,16 @@ from core.settings import load
 from conftest import write_config
 from notify.planner import plan_due
 from store.db import Database
+from store.migrate import upgrade
 from store.inbound import Incoming, accept, mark_set_aside
 from store.models import Outbox, utcnow
 
 
 def test_a_mail_set_aside_is_told_to_staff_once(tmp_path: Path, db_url: str) -> None:
-    # A mail is set aside after 3 failed attempts: raw_mail.set_aside_at is set (ingest/worker.py).
+    # A mail is set aside after 3 failed attempts: raw_mail.set_aside_at is set (ingest/filing.py).
     settings = load(write_config(tmp_path, db_url, staff={"notify": ["team@example.net", "lead@example.net"]}))
     db = Database(db_url)
-    db.create_schema()
+    upgrade(db)
     raw = (b"From: Ann <ann@example.com>\r\nSubject: =?utf-8?q?Broken=0D=0ABcc:_x@evil.example?=\r\n"
            b"Message-ID: <broken@example.com>\r\n\r\nbody\r\n")
     ok = b"From: b@example.com\r\nSubject: fine\r\nMessage-ID: <fine@example.com>\r\n\r\nbody\r\n"

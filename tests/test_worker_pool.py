@@ -19,8 +19,9 @@ from sqlmodel import func, select
 from core.settings import Settings, load
 from conftest import mail, write_config
 from ingest.parse import message_id_of
-from ingest.worker import BATCH, Worker, start_preparing
+from ingest.filing import BATCH, Worker, start_preparing
 from store.db import Database
+from store.migrate import upgrade
 from store.inbound import Incoming, accept
 from store.models import Message, RawMail, Ticket
 
@@ -35,7 +36,7 @@ def settings(tmp_path: Path, db_url: str) -> Settings:
 @pytest.fixture
 def db(settings: Settings) -> Iterator[Database]:
     database = Database(settings.database.url)
-    database.create_schema()
+    upgrade(database)
     yield database
     database.dispose()
 

@@ -18,18 +18,20 @@ def problem(status: int, error: str) -> JSONResponse:
     return JSONResponse({"error": error}, status_code=status)
 
 
+def sign_in_first(request: Request) -> Response:
+    return problem(401, "sign in first: GET /login")
+
+
 def number(value: str | None, default: int, highest: int) -> int:
     return max(0, min(int(value), highest)) if value and value.isdigit() else default
 
 
-def api_tickets(request: Request) -> Response:
+@auth.signed_in(sign_in_first)
+def api_tickets(request: Request, viewer: auth.Viewer) -> Response:
     """GET /api/tickets: a page of case summaries (?limit=, ?offset=; staff also filter).
 
     A full page carries `Link: <...>; rel="next"`; no total is counted (it would scan every case).
     """
-    viewer = auth.viewer_of(request)
-    if viewer is None:
-        return problem(401, "sign in first: GET /login")
     settings = request.app.state.settings
     filters = filters_of(request, settings)
     limit = number(request.query_params.get("limit"), DEFAULT_LIMIT, MAX_LIMIT) or DEFAULT_LIMIT
@@ -45,11 +47,9 @@ def api_tickets(request: Request) -> Response:
     return JSONResponse(redact_json(rows), headers=headers)
 
 
-def api_ticket(request: Request) -> Response:
+@auth.signed_in(sign_in_first)
+def api_ticket(request: Request, viewer: auth.Viewer) -> Response:
     """GET /api/tickets/<ref>: one case with its checklist and messages, oldest first."""
-    viewer = auth.viewer_of(request)
-    if viewer is None:
-        return problem(401, "sign in first: GET /login")
     with request.app.state.db.read() as session:
         ticket = visible_case(request, session, viewer)
         if ticket is None:

@@ -9,11 +9,13 @@ to the next second and the revoke command waits until then (see `revoke_moment`)
 
 from __future__ import annotations
 
+import functools
 import hmac
 import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from collections.abc import Callable
 from typing import Any
 
 from itsdangerous import BadData, URLSafeTimedSerializer
@@ -51,7 +53,7 @@ def signed_address(settings: Settings, value: str, salt: str, ttl: timedelta) ->
     """The address a signed value names and when it was issued; None if tampered or expired."""
     try:
         address, issued = serializer(settings, salt).loads(
-            value, max_age=ttl.total_seconds(), return_timestamp=True)
+            value, max_age=int(ttl.total_seconds()), return_timestamp=True)
     except BadData:
         return None
     if not isinstance(address, str) or "@" not in address:
@@ -79,7 +81,7 @@ def link_grant(settings: Settings, db: Database, token: str) -> LinkGrant | None
     reusable link from before links carried a nonce)."""
     try:
         payload, issued = serializer(settings, LOGIN_SALT).loads(
-            token, max_age=settings.web.link_ttl.total_seconds(), return_timestamp=True)
+            token, max_age=int(settings.web.link_ttl.total_seconds()), return_timestamp=True)
     except BadData:
         return None
     if not (isinstance(payload, list) and len(payload) == 2 and all(isinstance(p, str) for p in payload)):
@@ -107,6 +109,26 @@ def viewer_of(request: Request) -> Viewer | None:
     if found is None or not still_valid(request.app.state.db, *found):
         return None
     return Viewer(found[0], found[0] in settings.web.staff)
+
+
+# A page that needs a signed-in viewer: called with the request and that viewer.
+Page = Callable[[Request, Viewer], Response]
+
+
+def signed_in(otherwise: Callable[[Request], Response]) -> Callable[[Page], Callable[[Request], Response]]:
+    """Route decorator: the sign-in check, once for every page that needs it. Without a valid
+    session the route answers `otherwise(request)` (a redirect to /login, or the API's 401);
+    with one, the page gets its viewer. Stays a plain function, so Starlette still runs it in
+    its thread pool, off the event loop the SMTP listener shares."""
+    def decorate(page: Page) -> Callable[[Request], Response]:
+        @functools.wraps(page)
+        def endpoint(request: Request) -> Response:
+            viewer = viewer_of(request)
+            return otherwise(request) if viewer is None else page(request, viewer)
+
+        return endpoint
+
+    return decorate
 
 
 def cookie_options(settings: Settings) -> dict[str, Any]:
@@ -157,7 +179,7 @@ def csrf_ok(request: Request, field: str) -> bool:
     if not cookie or not field:
         return False
     try:
-        signed = serializer(settings, CSRF_SALT).loads(field, max_age=CSRF_TTL.total_seconds())
+        signed = serializer(settings, CSRF_SALT).loads(field, max_age=int(CSRF_TTL.total_seconds()))
     except BadData:
         return False
     return isinstance(signed, str) and hmac.compare_digest(signed, cookie)

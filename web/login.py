@@ -35,7 +35,7 @@ def form_page(request: Request, name: str, context: dict[str, object], status_co
     settings: Settings = request.app.state.settings
     cookie = auth.csrf_cookie(request)
     context = {"csrf": auth.csrf_field(settings, cookie), "viewer": None, **context}
-    response = request.app.state.templates.TemplateResponse(request, name, context, status_code=status_code)
+    response: Response = request.app.state.templates.TemplateResponse(request, name, context, status_code=status_code)
     auth.set_csrf_cookie(response, settings, cookie)
     return response
 

@@ -70,8 +70,9 @@ def case_types(settings: Settings) -> dict[str, CaseType]:
 
 def page(request: Request, name: str, context: dict[str, Any], status_code: int = 200,
          headers: dict[str, str] | None = None) -> Response:
-    return request.app.state.templates.TemplateResponse(request, name, context, status_code=status_code,
-                                                        headers=headers)
+    response: Response = request.app.state.templates.TemplateResponse(request, name, context,
+                                                                      status_code=status_code, headers=headers)
+    return response
 
 
 def not_found(request: Request, viewer: auth.Viewer | None,
@@ -109,11 +110,9 @@ def home(request: Request) -> Response:
     return RedirectResponse("/tickets", status_code=303)
 
 
-def tickets_page(request: Request) -> Response:
+@auth.signed_in(sign_in_first)
+def tickets_page(request: Request, viewer: auth.Viewer) -> Response:
     """GET /tickets: My Tickets, newest activity first, 50 a page; staff filter every case."""
-    viewer = auth.viewer_of(request)
-    if viewer is None:
-        return sign_in_first(request)
     settings: Settings = request.app.state.settings
     filters = filters_of(request, settings)
     if not viewer.staff:
@@ -156,11 +155,9 @@ def visible_case(request: Request, session: Session, viewer: auth.Viewer) -> Tic
     return ticket
 
 
-def ticket_page(request: Request) -> Response:
+@auth.signed_in(sign_in_first)
+def ticket_page(request: Request, viewer: auth.Viewer) -> Response:
     """GET /tickets/<ref>: the thread oldest first, the checklist and what is still missing."""
-    viewer = auth.viewer_of(request)
-    if viewer is None:
-        return sign_in_first(request)
     settings: Settings = request.app.state.settings
     with request.app.state.db.read() as session:
         ticket = visible_case(request, session, viewer)
@@ -196,11 +193,9 @@ def nth_message(session: Session, ticket: Ticket, number: int, staff: bool = Tru
     return found if found is not None and (staff or found.direction != NOTE) else None
 
 
-def attachment(request: Request) -> Response:
+@auth.signed_in(sign_in_first)
+def attachment(request: Request, viewer: auth.Viewer) -> Response:
     """GET /tickets/<ref>/messages/<n>/attachments/<i>: the bytes, cut from the stored raw mail."""
-    viewer = auth.viewer_of(request)
-    if viewer is None:
-        return sign_in_first(request)
     number, index = request.path_params["n"], request.path_params["i"]
     with request.app.state.db.read() as session:
         ticket = visible_case(request, session, viewer)
@@ -224,11 +219,9 @@ def part_bytes(raw: bytes, part: int) -> bytes | None:
     return None
 
 
-def raw_mail(request: Request) -> Response:
+@auth.signed_in(sign_in_first)
+def raw_mail(request: Request, viewer: auth.Viewer) -> Response:
     """GET /tickets/<ref>/messages/<n>/raw: the message as an .eml file, for staff only."""
-    viewer = auth.viewer_of(request)
-    if viewer is None:
-        return sign_in_first(request)
     with request.app.state.db.read() as session:
         ticket = visible_case(request, session, viewer)
         message = nth_message(session, ticket, request.path_params["n"]) if ticket and viewer.staff else None

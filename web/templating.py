@@ -10,6 +10,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 from starlette.templating import Jinja2Templates
 
+from core.times import utc
 from web.redact import shown
 from web.words import page_words
 
@@ -23,16 +24,11 @@ STATUS_LABELS = {
 }
 
 
-def aware(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes; everything we store is UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-
-
 def when(value: datetime | None, zone: ZoneInfo | None = None) -> str:
     """A timestamp in the view's zone as `2026-10-05 09:00 CEST` (UTC when no zone is given)."""
     if value is None:
         return ""
-    local = aware(value).astimezone(zone or timezone.utc)
+    local = utc(value).astimezone(zone or timezone.utc)
     return local.strftime("%Y-%m-%d %H:%M ") + (local.tzname() or "UTC")
 
 
@@ -40,7 +36,7 @@ def moment(value: datetime | None, zone: ZoneInfo) -> Markup:
     """<time> in the view's zone, with the machine-readable UTC instant and UTC in its title."""
     if value is None:
         return Markup("")
-    instant = aware(value).astimezone(timezone.utc)
+    instant = utc(value).astimezone(timezone.utc)
     return Markup('<time datetime="{}" title="{}">{}</time>').format(
         instant.isoformat(), when(instant), escape(when(instant, zone)))
 

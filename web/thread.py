@@ -15,14 +15,13 @@ from urllib.parse import quote
 import nh3
 from markupsafe import Markup
 
-from core.casetypes import CaseType
+from core.casetypes import CaseType, UNKNOWN_TYPE
 from store.models import Message, Ticket
 
 # Images would load from the sender's server (tracking pixels); ammonia drops every event handler
 # and style attribute by default, and its content-cleaning removes <script> and <style> bodies.
 HTML_TAGS = frozenset(nh3.ALLOWED_TAGS) - {"img", "map", "area"}
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
-UNKNOWN_TYPE = "case_type"
 # Where the quoted history of a reply starts, in the clients our customers use (English and
 # Swedish): "On ... wrote:" (maybe wrapped over two lines), "Den ... skrev:", Outlook's separator
 # and its "From:/Sent:" block, forwarded-message markers, and '>'-quoted lines.
