@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from store.db import Database
-from store.models import MailboxStatus
+from store.models import MailboxStatus, table_of
 
 
 def record_status(db: Database, name: str, *, error: str | None, now: datetime) -> None:
@@ -21,7 +21,7 @@ def record_status(db: Database, name: str, *, error: str | None, now: datetime) 
     `casedesk fetch --once` runs from cron; a success resets it and keeps the last error text.
     """
     insert = sqlite_insert if db.is_sqlite else pg_insert
-    table = MailboxStatus.__table__  # type: ignore[attr-defined]
+    table = table_of(MailboxStatus)
     if error is None:
         values: dict[str, Any] = {"last_ok_at": now, "failures": 0, "updated_at": now}
         update = values
@@ -36,5 +36,5 @@ def record_status(db: Database, name: str, *, error: str | None, now: datetime) 
 
 def mailbox_statuses(session: Session) -> list[MailboxStatus]:
     """Every mailbox any fetcher has reported on, by name."""
-    statement = select(MailboxStatus).order_by(MailboxStatus.name)  # type: ignore[arg-type]
+    statement = select(MailboxStatus).order_by(col(MailboxStatus.name))
     return list(session.scalars(statement))
