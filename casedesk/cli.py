@@ -66,10 +66,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:
-        status = failure_status(exc, args)
-        if status is None:
+        failed = failure_status(exc, args)
+        if failed is None:
             raise
-        return status
+        return failed
 
 
 def quick_pipe(args: argparse.Namespace) -> bool:
@@ -456,6 +456,7 @@ def cmd_reprocess(settings: Settings, args: argparse.Namespace) -> int:
             print(f"casedesk: no case {', '.join(unknown)}", file=sys.stderr)
             return EX_NOINPUT
         for ticket in tickets:
+            assert ticket is not None  # unknown refs returned above
             reprocess(session, ticket, settings)
     print(f"casedesk: reprocessed {len(tickets)} case(s)", file=sys.stderr)
     return 0
