@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -23,7 +22,7 @@ def record_status(db: Database, name: str, *, error: str | None, now: datetime) 
     insert = sqlite_insert if db.is_sqlite else pg_insert
     table = table_of(MailboxStatus)
     if error is None:
-        values: dict[str, Any] = {"last_ok_at": now, "failures": 0, "updated_at": now}
+        values: dict[str, object] = {"last_ok_at": now, "failures": 0, "updated_at": now}
         update = values
     else:
         values = {"last_error": error[:2000], "failures": 1, "updated_at": now}

@@ -52,7 +52,7 @@ def _defaults(model: type[SQLModel]) -> tuple[tuple[str, Any, Any], ...]:
                  if name != "id" and not field.is_required())
 
 
-def row(model: type[SQLModel], **values: Any) -> dict[str, Any]:
+def row(model: type[SQLModel], **values: object) -> dict[str, object]:
     """A complete row for a Core insert: the model's own defaults, then `values`.
 
     The hot paths insert rows without building ORM objects (a SQLModel instance costs more

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, timezone
-from typing import Any, cast
+from typing import cast
 
 from sqlalchemy import bindparam, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -141,7 +141,7 @@ def recent_count(session: Session, row: Outbox, now: datetime, lease: timedelta,
 
 
 def mark_sent(session: Session, row_id: int, claimed_at: datetime, now: datetime,
-              message: dict[str, Any] | None) -> bool:
+              message: Mapping[str, object] | None) -> bool:
     """Settle a row as sent and put the outbound message on its case, in one transaction.
 
     False when the claim is no longer ours (our lease ran out and another process took the row):

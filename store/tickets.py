@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm.attributes import set_committed_value
@@ -70,7 +70,7 @@ def sent_to(session: Session, message_id: str, address: str) -> bool:
 
 
 def open_ticket(session: Session, ticket: Ticket, participants: Iterable[str] = (),
-                first_message: dict[str, Any] | None = None) -> Ticket:
+                first_message: Mapping[str, object] | None = None) -> Ticket:
     """Insert a new case, give it its reference (derived from the row id, so unique everywhere)
     and record its participants and first message.
 
@@ -111,14 +111,14 @@ def participants(session: Session, ticket: Ticket) -> list[str]:
     return list(session.scalars(select(col(Participant.address)).where(col(Participant.ticket_id) == ticket.id)))
 
 
-def add_message(session: Session, ticket: Ticket, values: dict[str, Any], at: datetime | None = None) -> None:
+def add_message(session: Session, ticket: Ticket, values: Mapping[str, object], at: datetime | None = None) -> None:
     """Append a message (column values of `Message`) to a case and touch the case."""
     insert_message(session, ticket, values)
     ticket.message_count += 1
     ticket.updated_at = at or utcnow()
 
 
-def insert_message(session: Session, ticket: Ticket, values: dict[str, Any]) -> None:
+def insert_message(session: Session, ticket: Ticket, values: Mapping[str, object]) -> None:
     """One Core INSERT: visible to the next query at once, no ORM object to build or flush."""
     session.execute(insert(table_of(Message)), [row(Message, **{**values, "ticket_id": ticket.id})])
 
