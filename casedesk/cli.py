@@ -9,12 +9,15 @@ import os
 import sys
 import unicodedata
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from core import settings as config
 from core.settings import LOG_FORMAT, ConfigError, Settings
+
+if TYPE_CHECKING:
+    from store.db import Database
 
 # SQLAlchemy, SQLModel, alembic and the parser are imported inside the commands that need them:
 # `casedesk ingest -` (an MTA's pipe) must start in well under a second, and importing
@@ -66,10 +69,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:
-        status = failure_status(exc, args)
-        if status is None:
+        failed = failure_status(exc, args)
+        if failed is None:
             raise
-        return status
+        return failed
 
 
 def quick_pipe(args: argparse.Namespace) -> bool:
@@ -119,7 +122,7 @@ def parser() -> argparse.ArgumentParser:
     top.add_argument("-v", "--verbose", action="store_true", help="log every decision")
     commands = top.add_subparsers(required=True, metavar="COMMAND")
 
-    def command(name: str, run: Any, text: str) -> argparse.ArgumentParser:
+    def command(name: str, run: Callable[[Settings, argparse.Namespace], int], text: str) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=text, description=text)
         sub.set_defaults(run=run)
         return sub
@@ -155,7 +158,7 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
-def open_store(settings: Settings) -> Any:
+def open_store(settings: Settings) -> Database:
     """The database, created if new; an out-of-date schema stops with a pointer to `migrate`."""
     from store.db import Database
     from store.migrate import ensure_current
@@ -456,12 +459,13 @@ def cmd_reprocess(settings: Settings, args: argparse.Namespace) -> int:
             print(f"casedesk: no case {', '.join(unknown)}", file=sys.stderr)
             return EX_NOINPUT
         for ticket in tickets:
+            assert ticket is not None  # unknown refs returned above
             reprocess(session, ticket, settings)
     print(f"casedesk: reprocessed {len(tickets)} case(s)", file=sys.stderr)
     return 0
 
 
-def reprocess_failed(db: Any, settings: Settings, args: argparse.Namespace) -> int:
+def reprocess_failed(db: Database, settings: Settings, args: argparse.Namespace) -> int:
     """Put the set-aside mails back in the queue and file them now; each that fails 3 times
     again is set aside again, with a new held case."""
     from ingest.filing import Worker

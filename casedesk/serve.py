@@ -39,7 +39,7 @@ class WebServer(uvicorn.Server):
     def install_signal_handlers(self) -> None:  # uvicorn < 0.29
         pass
 
-    def capture_signals(self):  # type: ignore[no-untyped-def]
+    def capture_signals(self):  # uvicorn's is a @contextmanager; this one does nothing
         import contextlib
 
         return contextlib.nullcontext()

@@ -86,6 +86,7 @@ def internal_sender(from_addr: str, staff: tuple[str, ...], own_domains: tuple[s
         return f"From is a staff address ({address})"
     if address.rpartition("@")[2] in own_domains:
         return f"From is at our own domain ({address})"
+    return None
 
 
 @lru_cache(maxsize=1)

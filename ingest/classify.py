@@ -373,6 +373,7 @@ def starts(phrase: Phrase, word: str) -> bool:
 def vocabulary_of(types: tuple[CaseType, ...]) -> Vocabulary:
     """Compile every type's names and keywords once per configuration."""
     owners: dict[str, dict[str, tuple[int, bool]]] = {}
+    phrase: str | Phrase  # a keyword's text first, then the compiled phrase
     for case_type in types:
         names = case_type.all_names()
         for phrase, weight in (*((n, NAME_WEIGHT) for n in names), *case_type.keywords):

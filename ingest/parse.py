@@ -7,6 +7,7 @@ import email.header
 import binascii
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from email.message import Message
@@ -289,7 +290,7 @@ def charset_hints(message: Message) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))[:MAX_HINTS]
 
 
-def mailboxes(values: list[object], hints: tuple[str, ...] = (), defects: list[str] | None = None,
+def mailboxes(values: Sequence[object], hints: tuple[str, ...] = (), defects: list[str] | None = None,
               name: str = "") -> list[tuple[str, str]]:
     """(display name, lowercased address) pairs; parsed before encoded words are decoded, so an
     encoded comma in a name ("Müller, Bernd") cannot split the address.
@@ -312,7 +313,7 @@ def mailboxes(values: list[object], hints: tuple[str, ...] = (), defects: list[s
     return pairs[:MAX_ADDRESSES]
 
 
-def addresses(values: list[object], defects: list[str] | None = None, name: str = "") -> tuple[str, ...]:
+def addresses(values: Sequence[object], defects: list[str] | None = None, name: str = "") -> tuple[str, ...]:
     """Bare lowercased addresses from address headers; junk without an @ is dropped."""
     return tuple(address for _, address in mailboxes(values, defects=defects, name=name))
 
@@ -414,6 +415,8 @@ def from_message(raw: bytes, message: Message, defects: list[str], message_id: s
     hints = charset_hints(message)
     get = lambda name: decode_header(message.get(name), hints)  # noqa: E731
     from_name, from_addr = sender(message, hints)
+    texts: list[str]
+    htmls: list[str]
     texts, htmls, attachments = [], [], []
     for index, part in enumerate(message.walk()):
         defects.extend(type(d).__name__ for d in getattr(part, "defects", ()))

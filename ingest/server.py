@@ -10,7 +10,7 @@ import ssl
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, AnyStr
 
 from aiosmtpd.smtp import MISSING, SMTP, AuthResult, Envelope, Session
 
@@ -95,7 +95,7 @@ class StoreError(Exception):
     """The store could not commit a mail; the client is told to try again."""
 
 
-def resolve(future: asyncio.Future[int | None], result: Any) -> None:
+def resolve(future: asyncio.Future[int | None], result: int | None | BaseException) -> None:
     if future.done():
         return
     if isinstance(result, BaseException):
@@ -198,7 +198,7 @@ class LimitedSMTP(SMTP):
         if not self.refused:
             super().connection_lost(exc)
 
-    async def push(self, status: Any) -> None:
+    async def push(self, status: AnyStr) -> None:
         """Every reply goes out here: refusals are counted by code for /metrics."""
         metrics.refused(status)
         await super().push(status)

@@ -91,7 +91,7 @@ def form_line(label: str) -> str:
     return f"{label}: {BLANK}"
 
 
-def one_line(value: Any) -> str:
+def one_line(value: object) -> str:
     """A stored value as one short line of a mail."""
     text = " ".join(str(value).split())
     return text if len(text) <= MAX_VALUE else text[: MAX_VALUE - 1].rstrip() + "…"

@@ -127,8 +127,8 @@ def outbound_message(settings: Settings, item: Outgoing, at: datetime) -> dict[s
     return dict(
         ticket_id=item.ticket_id, direction=OUTBOUND, message_id=item.message_id,
         from_addr=settings.support_address, to_addrs=[item.recipient], subject=str(mail["subject"] or ""),
-        date=at, created_at=at, body=lines(body.get_content()) if body is not None else "",  # type: ignore[attr-defined]
-        html=lines(html.get_content()) if html is not None else None,  # type: ignore[attr-defined]
+        date=at, created_at=at, body=lines(body.get_content()) if body is not None else "",
+        html=lines(html.get_content()) if html is not None else None,
     )
 
 

@@ -14,11 +14,11 @@ import logging
 import re
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import TypeAlias
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from sqlalchemy import select
-from sqlmodel import Session
+from sqlalchemy import Row, select
+from sqlmodel import Session, col
 
 from core.casetypes import case_type_of
 from core.outmail import bare_id, compose, one_line
@@ -115,7 +115,11 @@ def quote(body: str) -> list[str]:
     return lines
 
 
-def set_aside_unsent(session: Session, settings: Settings, now: datetime) -> dict[str, tuple[Any, str]]:
+# A set-aside raw mail as a notice reads it: (id, message_id, mail_from, error, received_at).
+SetAside: TypeAlias = "Row[int | None, str, str, str | None, datetime]"
+
+
+def set_aside_unsent(session: Session, settings: Settings, now: datetime) -> dict[str, tuple[SetAside, str]]:
     """{outbox key: (raw mail row, address)} of set-aside notices not planned yet.
 
     A mail is set aside when filing it failed 3 times: `raw_mail.set_aside_at` is set
@@ -125,14 +129,15 @@ def set_aside_unsent(session: Session, settings: Settings, now: datetime) -> dic
     if not staff.notify or "set_aside" not in staff.notify_on:
         return {}
     rows = session.execute(
-        select(RawMail.id, RawMail.message_id, RawMail.mail_from, RawMail.error, RawMail.received_at)
-        .where(RawMail.set_aside_at >= now - NOTICE_WINDOW)  # type: ignore[operator]
-        .order_by(RawMail.id.desc()).limit(SET_ASIDE_BATCH)  # type: ignore[union-attr]
+        select(col(RawMail.id), col(RawMail.message_id), col(RawMail.mail_from), col(RawMail.error),
+               col(RawMail.received_at))
+        .where(col(RawMail.set_aside_at) >= now - NOTICE_WINDOW)
+        .order_by(col(RawMail.id).desc()).limit(SET_ASIDE_BATCH)
     ).all()
     keys = {f"set_aside:{row.id}:{a}": (row, a) for row in rows for a in staff.notify}
     if not keys:
         return {}
-    known = set(session.scalars(select(Outbox.key).where(Outbox.key.in_(list(keys)))))  # type: ignore[attr-defined]
+    known = set(session.scalars(select(col(Outbox.key)).where(col(Outbox.key).in_(list(keys)))))
     return {key: value for key, value in keys.items() if key not in known}
 
 
@@ -145,8 +150,8 @@ def plan_set_aside(session: Session, settings: Settings, now: datetime) -> int:
     return planned
 
 
-def plan_one_set_aside(session: Session, settings: Settings, key: str, row: Any, address: str, now: datetime) -> bool:
-    data = session.scalar(select(RawMail.data).where(RawMail.id == row.id)) or b""
+def plan_one_set_aside(session: Session, settings: Settings, key: str, row: SetAside, address: str, now: datetime) -> bool:
+    data = session.scalar(select(col(RawMail.data)).where(col(RawMail.id) == row.id)) or b""
     headers = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(data[:65536])
     text = environment().get_template("staff_set_aside.en.txt").render(
         message_id=bare_id(row.message_id) or "(unusual)", sender=one_line(str(headers.get("From") or row.mail_from))[:300],

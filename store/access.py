@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from core.times import utc
 from store.db import insert
@@ -19,15 +19,15 @@ USED_LINK_KEPT = timedelta(hours=25)
 
 def revoked_at(session: Session, address: str) -> datetime | None:
     """Links and sessions of this address issued before this moment are void."""
-    when = session.scalar(select(Revocation.revoked_at).where(Revocation.address == address.lower()))
+    when = session.scalar(select(col(Revocation.revoked_at)).where(col(Revocation.address) == address.lower()))
     return utc(when) if when else None
 
 
 def revoke(session: Session, address: str, at: datetime) -> None:
     """Void every link and session of `address` issued before `at` (a later revoke moves it on)."""
     address = address.lower()
-    updated = session.execute(
-        update(Revocation).where(Revocation.address == address).values(revoked_at=at)  # type: ignore[arg-type]
+    updated = session.exec(
+        update(Revocation).where(col(Revocation.address) == address).values(revoked_at=at)
     )
     if updated.rowcount == 0:
         session.add(Revocation(address=address, revoked_at=at))
@@ -39,30 +39,30 @@ def use_link(session: Session, nonce: str, address: str, now: datetime) -> bool:
     ON CONFLICT DO NOTHING: two browsers confirming the same link at once both try, exactly one
     row gets in, and only that one starts a session.
     """
-    session.execute(delete(UsedLink).where(UsedLink.used_at < now - USED_LINK_KEPT))  # type: ignore[arg-type]
+    session.execute(delete(UsedLink).where(col(UsedLink.used_at) < now - USED_LINK_KEPT))
     statement = (insert(session, UsedLink).values(nonce=nonce, address=address.lower(), used_at=now)
-                 .on_conflict_do_nothing(index_elements=["nonce"]).returning(UsedLink.id))
+                 .on_conflict_do_nothing(index_elements=["nonce"]).returning(col(UsedLink.id)))
     return session.execute(statement).scalar() is not None
 
 
 def link_used(session: Session, nonce: str) -> bool:
-    return session.scalar(select(UsedLink.id).where(UsedLink.nonce == nonce)) is not None
+    return session.scalar(select(col(UsedLink.id)).where(col(UsedLink.nonce) == nonce)) is not None
 
 
 def is_known(session: Session, address: str) -> bool:
     """True when the address is the customer or a participant of some case."""
     address = address.lower()
     return (
-        session.scalar(select(Ticket.id).where(Ticket.customer == address).limit(1)) is not None
-        or session.scalar(select(Participant.id).where(Participant.address == address).limit(1)) is not None
+        session.scalar(select(col(Ticket.id)).where(col(Ticket.customer) == address).limit(1)) is not None
+        or session.scalar(select(col(Participant.id)).where(col(Participant.address) == address).limit(1)) is not None
     )
 
 
 def language_of(session: Session, address: str, default: str = "en") -> str:
     """The language of the address's most recent case, for mail we send it outside a case."""
     language = session.scalar(
-        select(Ticket.language).where(Ticket.customer == address.lower())
-        .order_by(Ticket.updated_at.desc()).limit(1)  # type: ignore[attr-defined]
+        select(col(Ticket.language)).where(col(Ticket.customer) == address.lower())
+        .order_by(col(Ticket.updated_at).desc()).limit(1)
     )
     return language or default
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import defer
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from store.db import Database, insert
 from store.models import RawMail, utcnow
@@ -41,7 +41,7 @@ def accept(db: Database, mails: list[Incoming], accepted_by: str) -> list[int | 
     now = utcnow()
     wanted = list(dict.fromkeys(mail.message_id for mail in mails))
     with db.write() as session:
-        known = set(session.scalars(select(RawMail.message_id).where(RawMail.message_id.in_(wanted))))  # type: ignore[attr-defined]
+        known = set(session.scalars(select(col(RawMail.message_id)).where(col(RawMail.message_id).in_(wanted))))
         fresh: dict[str, Incoming] = {}
         for mail in mails:
             if mail.message_id not in known:
@@ -53,8 +53,8 @@ def accept(db: Database, mails: list[Incoming], accepted_by: str) -> list[int | 
                  "received_at": now}
                 for m in fresh.values()
             ])
-            ids = dict(session.execute(
-                select(RawMail.message_id, RawMail.id).where(RawMail.message_id.in_(list(fresh)))  # type: ignore[attr-defined]
+            ids: dict[str, int | None] = dict(session.execute(
+                select(col(RawMail.message_id), col(RawMail.id)).where(col(RawMail.message_id).in_(list(fresh)))
             ).all())
         else:
             ids = {}
@@ -80,9 +80,9 @@ def pending(session: Session, owner: str, orphan_after: timedelta, limit: int) -
     statement = (
         select(RawMail)
         .options(defer(RawMail.data))  # type: ignore[arg-type]  # read where the mail is parsed
-        .where(RawMail.processed_at.is_(None))  # type: ignore[union-attr]
-        .where(or_(RawMail.accepted_by.in_([owner, PIPE_OWNER]), RawMail.received_at < stale))  # type: ignore[attr-defined]
-        .order_by(RawMail.id)  # type: ignore[arg-type]
+        .where(col(RawMail.processed_at).is_(None))
+        .where(or_(col(RawMail.accepted_by).in_([owner, PIPE_OWNER]), col(RawMail.received_at) < stale))
+        .order_by(col(RawMail.id))
         .limit(limit)
     )
     return list(session.scalars(statement))
@@ -95,9 +95,9 @@ def claim(session: Session, raw_ids: list[int]) -> set[int]:
         return set()
     result = session.execute(
         update(RawMail)
-        .where(RawMail.id.in_(raw_ids), RawMail.processed_at.is_(None))  # type: ignore[union-attr]
+        .where(col(RawMail.id).in_(raw_ids), col(RawMail.processed_at).is_(None))
         .values(processed_at=utcnow())
-        .returning(RawMail.id)
+        .returning(col(RawMail.id))
         .execution_options(synchronize_session=False)
     )
     return set(result.scalars())
@@ -105,8 +105,8 @@ def claim(session: Session, raw_ids: list[int]) -> set[int]:
 
 def oldest_pending(session: Session) -> tuple[int, datetime | None]:
     """How many raw mails wait to be filed, and when the oldest arrived (uses the pending index)."""
-    waiting = session.scalar(select(func.count()).select_from(RawMail).where(RawMail.processed_at.is_(None)))  # type: ignore[union-attr]
-    oldest = session.scalar(select(func.min(RawMail.received_at)).where(RawMail.processed_at.is_(None)))  # type: ignore[union-attr]
+    waiting = session.scalar(select(func.count()).select_from(RawMail).where(col(RawMail.processed_at).is_(None)))
+    oldest = session.scalar(select(func.min(col(RawMail.received_at))).where(col(RawMail.processed_at).is_(None)))
     return waiting or 0, oldest
 
 
@@ -119,9 +119,9 @@ def record_attempt(session: Session, raw_id: int, error: str) -> int:
     """Count a failed filing attempt of a pending mail and keep its error; returns the attempts
     so far (0 when the mail is no longer pending: another instance filed it)."""
     result = session.execute(
-        update(RawMail).where(RawMail.id == raw_id, RawMail.processed_at.is_(None))  # type: ignore[arg-type,union-attr]
-        .values(attempts=RawMail.attempts + 1, error=error[:2000])
-        .returning(RawMail.attempts)
+        update(RawMail).where(col(RawMail.id) == raw_id, col(RawMail.processed_at).is_(None))
+        .values(attempts=col(RawMail.attempts) + 1, error=error[:2000])
+        .returning(col(RawMail.attempts))
         .execution_options(synchronize_session=False)
     )
     return result.scalar() or 0
@@ -131,7 +131,7 @@ def mark_set_aside(session: Session, raw_id: int, error: str) -> None:
     """Take a mail out of the queue for good: processed, set aside now, its error kept."""
     now = utcnow()
     session.execute(
-        update(RawMail).where(RawMail.id == raw_id)  # type: ignore[arg-type]
+        update(RawMail).where(col(RawMail.id) == raw_id)
         .values(processed_at=now, set_aside_at=now, error=error[:2000])
         .execution_options(synchronize_session=False)
     )
@@ -140,20 +140,20 @@ def mark_set_aside(session: Session, raw_id: int, error: str) -> None:
 def set_aside_count(session: Session) -> int:
     """How many mails are set aside and not yet retried (/healthz, /metrics)."""
     return session.scalar(select(func.count()).select_from(RawMail)
-                          .where(RawMail.set_aside_at.is_not(None))) or 0  # type: ignore[union-attr]
+                          .where(col(RawMail.set_aside_at).is_not(None))) or 0
 
 
 def set_aside_ids(session: Session, limit: int = 10_000) -> list[int]:
     """The set-aside mails, oldest first."""
-    return list(session.scalars(select(RawMail.id).where(RawMail.set_aside_at.is_not(None))  # type: ignore[union-attr]
-                                .order_by(RawMail.id).limit(limit)))  # type: ignore[arg-type]
+    return list(session.scalars(select(col(RawMail.id)).where(col(RawMail.set_aside_at).is_not(None))
+                                .order_by(col(RawMail.id)).limit(limit)))
 
 
 def release(session: Session, raw_ids: list[int], owner: str) -> None:
     """Put set-aside mails back in the queue of `owner`, with a fresh count of attempts."""
     for start in range(0, len(raw_ids), 500):
         session.execute(
-            update(RawMail).where(RawMail.id.in_(raw_ids[start:start + 500]))  # type: ignore[union-attr]
+            update(RawMail).where(col(RawMail.id).in_(raw_ids[start:start + 500]))
             .values(processed_at=None, set_aside_at=None, attempts=0, error=None, accepted_by=owner)
             .execution_options(synchronize_session=False)
         )

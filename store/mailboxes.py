@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from store.db import Database, insert
-from store.models import MailboxStatus
+from store.models import MailboxStatus, table_of
 
 
 def record_status(db: Database, name: str, *, error: str | None, now: datetime) -> None:
@@ -18,9 +17,9 @@ def record_status(db: Database, name: str, *, error: str | None, now: datetime) 
     `failures` counts consecutive failures in the database, so it also adds up across
     `casedesk fetch --once` runs from cron; a success resets it and keeps the last error text.
     """
-    table = MailboxStatus.__table__  # type: ignore[attr-defined]
+    table = table_of(MailboxStatus)
     if error is None:
-        values: dict[str, Any] = {"last_ok_at": now, "failures": 0, "updated_at": now}
+        values: dict[str, object] = {"last_ok_at": now, "failures": 0, "updated_at": now}
         update = values
     else:
         values = {"last_error": error[:2000], "failures": 1, "updated_at": now}
@@ -32,5 +31,5 @@ def record_status(db: Database, name: str, *, error: str | None, now: datetime) 
 
 def mailbox_statuses(session: Session) -> list[MailboxStatus]:
     """Every mailbox any fetcher has reported on, by name."""
-    statement = select(MailboxStatus).order_by(MailboxStatus.name)  # type: ignore[arg-type]
+    statement = select(MailboxStatus).order_by(col(MailboxStatus.name))
     return list(session.scalars(statement))

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from functools import cache
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, LargeBinary, MetaData, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Column, Index, LargeBinary, MetaData, Table, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 # Constraint names that alembic can diff and SQLite batch mode can rebuild.
@@ -52,7 +52,7 @@ def _defaults(model: type[SQLModel]) -> tuple[tuple[str, Any, Any], ...]:
                  if name != "id" and not field.is_required())
 
 
-def row(model: type[SQLModel], **values: Any) -> dict[str, Any]:
+def row(model: type[SQLModel], **values: object) -> dict[str, object]:
     """A complete row for a Core insert: the model's own defaults, then `values`.
 
     The hot paths insert rows without building ORM objects (a SQLModel instance costs more
@@ -60,6 +60,13 @@ def row(model: type[SQLModel], **values: Any) -> dict[str, Any]:
     """
     defaults = {name: factory() if factory else default for name, default, factory in _defaults(model)}
     return defaults | values
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """A table model's Core table, for Core statements: SQLModel sets `__table__` but does not
+    declare it to type checkers."""
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table
 
 
 class RawMail(SQLModel, table=True):

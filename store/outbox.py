@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import cast
 
 from sqlalchemy import bindparam, func, or_, select, text, update
 from sqlalchemy.orm import load_only
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from store.db import insert
-from store.models import Outbox, Ticket
+from store.models import Outbox, Ticket, table_of
 from store.tickets import add_message
 
 PENDING = "pending"
@@ -63,7 +63,7 @@ def rows_of(session: Session, ticket_ids: Sequence[int]) -> list[Outbox]:
     if not ticket_ids:
         return []
     return list(session.scalars(
-        select(Outbox).where(Outbox.ticket_id.in_(ticket_ids)).order_by(Outbox.id)  # type: ignore[union-attr,arg-type]
+        select(Outbox).where(col(Outbox.ticket_id).in_(ticket_ids)).order_by(col(Outbox.id))
     ))
 
 
@@ -71,9 +71,9 @@ def cancel(session: Session, keys: Sequence[str], now: datetime) -> int:
     """Cancel planned mails that are not yet claimed; a claimed one is already on its way."""
     if not keys:
         return 0
-    result = session.execute(
+    result = session.exec(
         update(Outbox)
-        .where(Outbox.key.in_(keys), Outbox.status == PENDING, Outbox.claimed_at.is_(None))  # type: ignore[attr-defined,union-attr]
+        .where(col(Outbox.key).in_(keys), col(Outbox.status) == PENDING, col(Outbox.claimed_at).is_(None))
         .values(status=CANCELLED, next_attempt_at=now)
     )
     return result.rowcount or 0
@@ -96,9 +96,9 @@ def claim(session: Session, now: datetime, *, limit: int, lease: timedelta,
     """
     statement = (
         select(Outbox)
-        .where(Outbox.status == PENDING, Outbox.next_attempt_at <= now,
-               or_(Outbox.claimed_at.is_(None), Outbox.claimed_at < now - lease))  # type: ignore[union-attr,operator]
-        .order_by(Outbox.next_attempt_at, Outbox.id)  # type: ignore[arg-type]
+        .where(col(Outbox.status) == PENDING, col(Outbox.next_attempt_at) <= now,
+               or_(col(Outbox.claimed_at).is_(None), col(Outbox.claimed_at) < now - lease))
+        .order_by(col(Outbox.next_attempt_at), col(Outbox.id))
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
@@ -125,24 +125,24 @@ def recent_count(session: Session, row: Outbox, now: datetime, lease: timedelta,
     """Mails to this row's address sent within `window`, or claimed by someone and in flight."""
     return session.scalar(
         select(func.count()).select_from(Outbox).where(
-            Outbox.recipient == row.recipient, Outbox.id != row.id,
-            or_(Outbox.sent_at >= now - window,  # type: ignore[operator]
-                (Outbox.status == PENDING) & (Outbox.claimed_at >= now - lease)),  # type: ignore[operator]
+            col(Outbox.recipient) == row.recipient, col(Outbox.id) != row.id,
+            or_(col(Outbox.sent_at) >= now - window,
+                (col(Outbox.status) == PENDING) & (col(Outbox.claimed_at) >= now - lease)),
         )
     ) or 0
 
 
 def mark_sent(session: Session, row_id: int, claimed_at: datetime, now: datetime,
-              message: dict[str, Any] | None) -> bool:
+              message: Mapping[str, object] | None) -> bool:
     """Settle a row as sent and put the outbound message on its case, in one transaction.
 
     False when the claim is no longer ours (our lease ran out and another process took the row):
     then the other process records it, not us.
     """
-    result = session.execute(
+    result = session.exec(
         update(Outbox)
-        .where(Outbox.id == row_id, Outbox.claimed_at == claimed_at, Outbox.status == PENDING)  # type: ignore[arg-type]
-        .values(status=SENT, sent_at=now, attempts=Outbox.attempts + 1, last_error=None)
+        .where(col(Outbox.id) == row_id, col(Outbox.claimed_at) == claimed_at, col(Outbox.status) == PENDING)
+        .values(status=SENT, sent_at=now, attempts=col(Outbox.attempts) + 1, last_error=None)
     )
     if not result.rowcount:
         return False
@@ -155,15 +155,15 @@ def mark_sent(session: Session, row_id: int, claimed_at: datetime, now: datetime
 def mark_failed(session: Session, row_id: int, claimed_at: datetime, now: datetime, error: str,
                 retry_at: datetime | None) -> bool:
     """Count a failed attempt: release the claim until `retry_at`, or fail for good when None."""
-    values: dict[str, object] = {"attempts": Outbox.attempts + 1, "last_error": error[:1000],
+    values: dict[str, object] = {"attempts": col(Outbox.attempts) + 1, "last_error": error[:1000],
                                  "claimed_at": None}
     if retry_at is None:
         values.update(status=FAILED, next_attempt_at=now)
     else:
         values["next_attempt_at"] = retry_at
-    result = session.execute(
+    result = session.exec(
         update(Outbox)
-        .where(Outbox.id == row_id, Outbox.claimed_at == claimed_at, Outbox.status == PENDING)  # type: ignore[arg-type]
+        .where(col(Outbox.id) == row_id, col(Outbox.claimed_at) == claimed_at, col(Outbox.status) == PENDING)
         .values(**values)
     )
     return bool(result.rowcount)
@@ -173,10 +173,12 @@ def history_of(session: Session, ticket_ids: Sequence[int]) -> list[Outbox]:
     """Like `rows_of`, without the mail bytes: what the policy decides from, cheap to load."""
     if not ticket_ids:
         return []
+    # load_only takes ORM attributes, which SQLModel declares as the fields' value types.
+    loaded = (Outbox.ticket_id, Outbox.key, Outbox.kind, Outbox.status, Outbox.sent_at, Outbox.next_attempt_at,
+              Outbox.claimed_at)
     return list(session.scalars(
-        select(Outbox).options(load_only(Outbox.ticket_id, Outbox.key, Outbox.kind, Outbox.status,  # type: ignore[arg-type]
-                                         Outbox.sent_at, Outbox.next_attempt_at, Outbox.claimed_at))  # type: ignore[arg-type]
-        .where(Outbox.ticket_id.in_(ticket_ids)).order_by(Outbox.id)  # type: ignore[union-attr,arg-type]
+        select(Outbox).options(load_only(*loaded))  # type: ignore[arg-type]
+        .where(col(Outbox.ticket_id).in_(ticket_ids)).order_by(col(Outbox.id))
     ))
 
 
@@ -194,15 +196,16 @@ def cases_to_follow_up(session: Session, now: datetime, every_waiting_case: bool
     `every_waiting_case` takes every case with a next step at all, due or not: after the
     [followup] timings changed, the stored due times are those of the old timings.
     """
-    due = select(Ticket.id).where(
-        Ticket.followup_due_at.is_not(None) if every_waiting_case else Ticket.followup_due_at <= now)  # type: ignore[union-attr,operator]
+    due = select(col(Ticket.id)).where(
+        col(Ticket.followup_due_at).is_not(None) if every_waiting_case else col(Ticket.followup_due_at) <= now)
     # The same condition as the partial index's, so both SQLite and PostgreSQL can use it.
-    stale = select(Ticket.id).where(or_(
-        Ticket.followup_seen_at.is_(None),  # type: ignore[union-attr]
-        Ticket.followup_seen_at != Ticket.updated_at,
-        Ticket.followup_seen_status != Ticket.status,
+    stale = select(col(Ticket.id)).where(or_(
+        col(Ticket.followup_seen_at).is_(None),
+        col(Ticket.followup_seen_at) != Ticket.updated_at,
+        col(Ticket.followup_seen_status) != Ticket.status,
     ))
-    return sorted(set(session.scalars(due)) | set(session.scalars(stale)))
+    found = set(session.scalars(due)) | set(session.scalars(stale))
+    return sorted(cast("set[int]", found))  # ids read back from the table are never None
 
 
 def record_decisions(session: Session, decided: Sequence[tuple[int, datetime | None]]) -> None:
@@ -213,7 +216,7 @@ def record_decisions(session: Session, decided: Sequence[tuple[int, datetime | N
     if not decided:
         return
     session.flush()
-    table = Ticket.__table__  # type: ignore[attr-defined]
+    table = table_of(Ticket)
     session.connection().execute(
         update(table).where(table.c.id == bindparam("case_id")).values(
             followup_due_at=bindparam("due"), followup_seen_at=table.c.updated_at,
@@ -226,5 +229,5 @@ def lock_tickets(session: Session, ticket_ids: Sequence[int]) -> list[Ticket]:
     """Load cases for a decision; on PostgreSQL the rows stay locked until commit, so a reply
     being filed at the same moment waits for (or is seen by) the decision."""
     return list(session.scalars(
-        select(Ticket).where(Ticket.id.in_(ticket_ids)).order_by(Ticket.id).with_for_update()  # type: ignore[union-attr,arg-type]
+        select(Ticket).where(col(Ticket.id).in_(ticket_ids)).order_by(col(Ticket.id)).with_for_update()
     ))

@@ -128,7 +128,7 @@ def search_tickets(session: Session, query: str, limit: int = 50) -> list[Ticket
         candidates, value = _POSTGRES_CANDIDATES, " ".join(words(query))
     else:
         candidates, value = _SQLITE_CANDIDATES, fts5_query(query)
-    ids = list(session.execute(text(
+    ids: list[int] = list(session.execute(text(
         f"SELECT id FROM ticket WHERE id IN ({candidates}) ORDER BY updated_at DESC, id DESC LIMIT :limit"),
         {"q": value, "n": MAX_CANDIDATES, "limit": limit}).scalars())
     if not ids:

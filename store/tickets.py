@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import Session
+from sqlmodel import Session, col
 
-from store.models import CLOSED, HELD, SET_ASIDE, Message, Outbox, Participant, Ticket, row, utcnow
+from store.models import CLOSED, HELD, SET_ASIDE, Message, Outbox, Participant, Ticket, row, table_of, utcnow
 
 T = TypeVar("T")
 # Bind parameters per statement for lists that come from a mail: SQLite here allows 250,000,
@@ -36,7 +36,7 @@ def known_messages(session: Session, message_ids: Iterable[str]) -> set[str]:
     """Those of these Message-IDs already on a case (in or out): one query for a filing batch."""
     wanted = list(dict.fromkeys(message_ids))
     return {found for part in chunks(wanted) for found in session.scalars(
-        select(Message.message_id).where(Message.message_id.in_(part)))}  # type: ignore[attr-defined]
+        select(col(Message.message_id)).where(col(Message.message_id).in_(part)))}
 
 
 def ticket_for_message_ids(session: Session, message_ids: Sequence[str]) -> Ticket | None:
@@ -44,8 +44,8 @@ def ticket_for_message_ids(session: Session, message_ids: Sequence[str]) -> Tick
     if not message_ids:
         return None
     by_id = {message_id: ticket_id for part in chunks(list(dict.fromkeys(message_ids))) for message_id, ticket_id
-             in session.execute(select(Message.message_id, Message.ticket_id)
-                                .where(Message.message_id.in_(part))).all()}  # type: ignore[attr-defined]
+             in session.execute(select(col(Message.message_id), col(Message.ticket_id))
+                                .where(col(Message.message_id).in_(part))).all()}
     for message_id in message_ids:
         if message_id in by_id:
             return session.get(Ticket, by_id[message_id])
@@ -53,24 +53,24 @@ def ticket_for_message_ids(session: Session, message_ids: Sequence[str]) -> Tick
 
 
 def ticket_by_ref(session: Session, ref: str) -> Ticket | None:
-    return session.scalar(select(Ticket).where(Ticket.ref == ref.upper()))
+    return session.scalar(select(Ticket).where(col(Ticket.ref) == ref.upper()))
 
 
 def is_participant(session: Session, ticket: Ticket, address: str) -> bool:
     return address == ticket.customer or session.scalar(
-        select(Participant.id).where(Participant.ticket_id == ticket.id, Participant.address == address)
+        select(col(Participant.id)).where(col(Participant.ticket_id) == ticket.id, col(Participant.address) == address)
     ) is not None
 
 
 def sent_to(session: Session, message_id: str, address: str) -> bool:
     """True when the mail we sent with this Message-ID went to `address`."""
     return session.scalar(
-        select(Outbox.id).where(Outbox.message_id == message_id, Outbox.recipient == address.lower()).limit(1)
+        select(col(Outbox.id)).where(col(Outbox.message_id) == message_id, col(Outbox.recipient) == address.lower()).limit(1)
     ) is not None
 
 
 def open_ticket(session: Session, ticket: Ticket, participants: Iterable[str] = (),
-                first_message: dict[str, Any] | None = None) -> Ticket:
+                first_message: Mapping[str, object] | None = None) -> Ticket:
     """Insert a new case, give it its reference (derived from the row id, so unique everywhere)
     and record its participants and first message.
 
@@ -83,7 +83,7 @@ def open_ticket(session: Session, ticket: Ticket, participants: Iterable[str] = 
     session.flush()
     assert ticket.id is not None
     ref = ref_for(ticket.id)
-    table = Ticket.__table__  # type: ignore[attr-defined]
+    table = table_of(Ticket)
     session.execute(update(table).where(table.c.id == ticket.id).values(ref=ref))
     set_committed_value(ticket, "ref", ref)
     add_participants(session, ticket, participants, new=True)
@@ -98,35 +98,35 @@ def add_participants(session: Session, ticket: Ticket, addresses: Iterable[str],
     wanted = sorted({a for a in addresses if a})
     if wanted and not new:
         known = {found for part in chunks(wanted) for found in session.scalars(
-            select(Participant.address).where(Participant.ticket_id == ticket.id,
-                                              Participant.address.in_(part)))}  # type: ignore[attr-defined]
+            select(col(Participant.address)).where(col(Participant.ticket_id) == ticket.id,
+                                                   col(Participant.address).in_(part)))}
         wanted = [a for a in wanted if a not in known]
     # Two parameters a row: a multi-row insert stays within MAX_PARAMETERS too.
     for part in chunks(wanted, MAX_PARAMETERS // 2):
-        session.execute(insert(Participant.__table__), [  # type: ignore[attr-defined]
+        session.execute(insert(table_of(Participant)), [
             {"ticket_id": ticket.id, "address": a} for a in part])
 
 
 def participants(session: Session, ticket: Ticket) -> list[str]:
-    return list(session.scalars(select(Participant.address).where(Participant.ticket_id == ticket.id)))
+    return list(session.scalars(select(col(Participant.address)).where(col(Participant.ticket_id) == ticket.id)))
 
 
-def add_message(session: Session, ticket: Ticket, values: dict[str, Any], at: datetime | None = None) -> None:
+def add_message(session: Session, ticket: Ticket, values: Mapping[str, object], at: datetime | None = None) -> None:
     """Append a message (column values of `Message`) to a case and touch the case."""
     insert_message(session, ticket, values)
     ticket.message_count += 1
     ticket.updated_at = at or utcnow()
 
 
-def insert_message(session: Session, ticket: Ticket, values: dict[str, Any]) -> None:
+def insert_message(session: Session, ticket: Ticket, values: Mapping[str, object]) -> None:
     """One Core INSERT: visible to the next query at once, no ORM object to build or flush."""
-    session.execute(insert(Message.__table__), [row(Message, **{**values, "ticket_id": ticket.id})])  # type: ignore[attr-defined]
+    session.execute(insert(table_of(Message)), [row(Message, **{**values, "ticket_id": ticket.id})])
 
 
 def messages_of(session: Session, ticket: Ticket) -> list[Message]:
     """A case's messages, oldest first."""
     return list(session.scalars(
-        select(Message).where(Message.ticket_id == ticket.id).order_by(Message.id)  # type: ignore[arg-type]
+        select(Message).where(col(Message.ticket_id) == ticket.id).order_by(col(Message.id))
     ))
 
 
@@ -144,20 +144,20 @@ def list_tickets(
     """Cases newest activity first; `visible_to` limits to cases that address takes part in."""
     statement = select(Ticket)
     if status:
-        statement = statement.where(Ticket.status == status)
+        statement = statement.where(col(Ticket.status) == status)
     if case_type:
-        statement = statement.where(Ticket.case_type == case_type)
+        statement = statement.where(col(Ticket.case_type) == case_type)
     if customer:
-        statement = statement.where(Ticket.customer == customer.lower())
+        statement = statement.where(col(Ticket.customer) == customer.lower())
     if missing_any is not None:
-        statement = statement.where(Ticket.has_missing == missing_any)
+        statement = statement.where(col(Ticket.has_missing) == missing_any)
     if visible_to:
         address = visible_to.lower()
         statement = statement.where(
-            (Ticket.customer == address)
-            | Ticket.id.in_(select(Participant.ticket_id).where(Participant.address == address))  # type: ignore[union-attr]
+            (col(Ticket.customer) == address)
+            | col(Ticket.id).in_(select(col(Participant.ticket_id)).where(col(Participant.address) == address))
         )
-    statement = statement.order_by(Ticket.updated_at.desc(), Ticket.id.desc())  # type: ignore[attr-defined]
+    statement = statement.order_by(col(Ticket.updated_at).desc(), col(Ticket.id).desc())
     if limit is not None:
         statement = statement.limit(limit).offset(offset)
     return list(session.scalars(statement))
@@ -165,7 +165,7 @@ def list_tickets(
 
 def outbound_bytes(session: Session, message_id: str) -> bytes | None:
     """The bytes of a mail we sent, as the outbox holds them."""
-    return session.scalar(select(Outbox.data).where(Outbox.message_id == message_id))
+    return session.scalar(select(col(Outbox.data)).where(col(Outbox.message_id) == message_id))
 
 
 def retire_set_aside_cases(session: Session, raw_ids: list[int]) -> int:
@@ -176,13 +176,13 @@ def retire_set_aside_cases(session: Session, raw_ids: list[int]) -> int:
     found: set[int] = set()
     for part in chunks(raw_ids):
         found |= set(session.scalars(
-            select(Ticket.id).join(Message, Message.ticket_id == Ticket.id)  # type: ignore[arg-type]
-            .where(Message.raw_id.in_(part), Ticket.held_reason.like(f"{SET_ASIDE}%"),  # type: ignore[union-attr]
-                   Ticket.status == HELD)))
+            select(col(Ticket.id)).join(Message, col(Message.ticket_id) == Ticket.id)
+            .where(col(Message.raw_id).in_(part), col(Ticket.held_reason).like(f"{SET_ASIDE}%"),
+                   col(Ticket.status) == HELD)))
     cases = sorted(found)
     for part in chunks(cases):
-        session.execute(delete(Message).where(Message.ticket_id.in_(part)))  # type: ignore[attr-defined]
-        session.execute(update(Ticket).where(Ticket.id.in_(part)).values(  # type: ignore[union-attr]
+        session.execute(delete(Message).where(col(Message.ticket_id).in_(part)))
+        session.execute(update(Ticket).where(col(Ticket.id).in_(part)).values(
             status=CLOSED, message_count=0, updated_at=utcnow(),
-            held_reason="filed again by casedesk reprocess --failed (" + Ticket.held_reason + ")"))
+            held_reason="filed again by casedesk reprocess --failed (" + col(Ticket.held_reason) + ")"))
     return len(cases)

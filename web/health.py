@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from core.settings import ImapSettings, Settings
 from store.db import Database
@@ -11,6 +11,9 @@ from store.inbound import oldest_pending, set_aside_count
 from store.mailboxes import mailbox_statuses
 from store.models import MailboxStatus, utcnow
 from store.views import iso
+
+if TYPE_CHECKING:
+    from web.auth import Viewer
 
 # Unfiled mail older than this means the filing process is stuck or far behind.
 FILING_LAG = timedelta(minutes=5)
@@ -34,7 +37,7 @@ def report(settings: Settings, db: Database, now: datetime | None = None) -> tup
     return 200, "\n".join(["ok" if healthy else "degraded", *(line for _, line in checks)]) + "\n"
 
 
-def shown_to(body: str, viewer: Any) -> str:
+def shown_to(body: str, viewer: Viewer | None) -> str:
     """Everyone gets the bare status line; the details (IMAP user and host, last errors, the
     filing backlog) are for signed-in staff only. The count of set-aside mail tells nobody
     anything about a mailbox or a customer, so monitoring sees it too ("degraded: N set aside")."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
 from urllib.parse import quote
 
 import nh3
@@ -63,7 +63,7 @@ class MessageView:
     to: list[str]
     cc: list[str]
     subject: str
-    date: Any
+    date: datetime
     body: str
     quoted: str
     html: Markup | None
@@ -133,7 +133,7 @@ def field_label(case_type: CaseType | None, key: str, language: str = "en") -> s
     return spec.label_sv if language == "sv" else spec.label
 
 
-def source_of(key: str, value: Any, messages: list[Message]) -> int | None:
+def source_of(key: str, value: object, messages: list[Message]) -> int | None:
     """The latest message that gave this value (or, failing that, any value) for the field."""
     fallback = None
     for number in range(len(messages), 0, -1):
