@@ -8,6 +8,7 @@ every other file, and every `{% include %}` of one, still comes from the shipped
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,6 +20,13 @@ SHIPPED = Path(__file__).resolve().parents[1] / "templates" / "mail"
 SUFFIXES = (".txt", ".html")
 # A folder of templates is small; a mistaken path to a huge tree must not stall start-up.
 MAX_FILES = 200
+# The languages every mail template comes in; anything else is written to in English.
+LANGUAGES = ("en", "sv")
+# Singular and plural of each unit, per language ("the link works for 24 hours").
+UNITS = {
+    "en": ((86400, "day", "days"), (3600, "hour", "hours"), (60, "minute", "minutes"), (1, "second", "seconds")),
+    "sv": ((86400, "dag", "dagar"), (3600, "timme", "timmar"), (60, "minut", "minuter"), (1, "sekund", "sekunder")),
+}
 
 
 @lru_cache(maxsize=8)
@@ -29,6 +37,17 @@ def environment(override: Path | None = None) -> Environment:
     return Environment(loader=ChoiceLoader(folders), autoescape=select_autoescape(["html"]),
                        undefined=StrictUndefined, keep_trailing_newline=True, trim_blocks=True,
                        lstrip_blocks=True)
+
+
+def duration_words(span: timedelta, language: str) -> str:
+    """2 days -> "2 days" / "2 dagar": the largest unit that divides the span evenly."""
+    units = UNITS.get(language, UNITS["en"])
+    seconds = max(int(span.total_seconds()), 1)
+    for size, one, many in units:
+        if seconds >= size and seconds % size == 0:
+            count = seconds // size
+            return f"{count} {one if count == 1 else many}"
+    return f"{seconds} {units[-1][2]}"
 
 
 def override_files(folder: Path) -> list[Path]:

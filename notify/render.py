@@ -15,13 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from core.casetypes import CaseType, FieldSpec, UNKNOWN_TYPE, case_type_of, split_items
-from core.mailtemplates import SHIPPED, environment
+from core.mailtemplates import LANGUAGES, SHIPPED, duration_words, environment
 from core.settings import DEFAULT_SIGNATURE
 from notify.greeting import first_name
 from store.models import Ticket
 
 TEMPLATES = SHIPPED
-LANGUAGES = ("en", "sv")
 # "complete": the one short confirmation once a case that was asked for something is complete
 # (also the first mail of a case that was complete from its first mail).
 KINDS = ("first", "reminder", "warning", "closed", "complete")
@@ -35,10 +34,6 @@ _INVOICE_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9./_-]*")
 BLANK = "____"
 # A fact's value as the mail repeats it: one line, at most this long.
 MAX_VALUE = 160
-UNITS = {
-    "en": ((86400, "day", "days"), (3600, "hour", "hours"), (60, "minute", "minutes"), (1, "second", "seconds")),
-    "sv": ((86400, "dag", "dagar"), (3600, "timme", "timmar"), (60, "minut", "minuter"), (1, "sekund", "sekunder")),
-}
 
 
 @dataclass(frozen=True)
@@ -67,16 +62,6 @@ class Ask:
 
 def language_of(ticket: Ticket) -> str:
     return ticket.language if ticket.language in LANGUAGES else "en"
-
-
-def duration_words(span: timedelta, language: str) -> str:
-    """2 days -> "2 days" / "2 dagar": the largest unit that divides the span evenly."""
-    seconds = max(int(span.total_seconds()), 1)
-    for size, one, many in UNITS[language]:
-        if seconds >= size and seconds % size == 0:
-            count = seconds // size
-            return f"{count} {one if count == 1 else many}"
-    return f"{seconds} {UNITS[language][-1][2]}"
 
 
 def in_language(spec: FieldSpec | CaseType, language: str) -> str:

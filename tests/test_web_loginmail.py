@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from web.loginmail import outbox_key, render, ttl_words
+from core.mailtemplates import duration_words as ttl_words
+from web.loginmail import outbox_key, render
 
 
 def test_english_and_swedish_sign_in_mails_carry_the_link_and_its_lifetime() -> None:
