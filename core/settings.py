@@ -232,6 +232,9 @@ class StaffSettings(BaseModel):
     # Addresses told about cases (usually a team list); empty: no staff notifications.
     notify: Addresses = ()
     notify_on: Annotated[tuple[str, ...], typed(subset_of(STAFF_EVENTS))] = STAFF_EVENTS
+    # The authserv-id of the relay whose Authentication-Results a staff answer must pass
+    # (DMARC or DKIM for the From domain); "": the From header alone (ingest/authresults.py).
+    authserv_id: Text = ""
 
 
 def auto_or_count(value: Any) -> int | None:

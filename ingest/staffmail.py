@@ -25,6 +25,7 @@ from core.casetypes import CaseType
 from core.outmail import BadRecipient, compose
 from core.settings import Settings
 from core.signing import is_staff_address, verify_staff_address
+from ingest.authresults import unauthenticated
 from ingest.classify import body_text
 from ingest.parse import ParsedMail, parse
 from ingest.quoting import is_quoted, split_reply
@@ -136,6 +137,7 @@ def file_staff_mail(session: Session, raw: RawMail, mail: ParsedMail, address: s
     sender = mail.from_addr.strip().lower()
     reason = (why or (f"automatic mail ({automatic})" if automatic else "")
               or ("" if sender in settings.web.staff else f"sender {sender or '(none)'} is not in [web] staff")
+              or authenticity(session, raw, sender, settings.staff.authserv_id)
               or ("" if ticket is not None else f"no case {ref}")
               or foreign(mail, ref))
     if reason:
@@ -155,6 +157,14 @@ def file_staff_mail(session: Session, raw: RawMail, mail: ParsedMail, address: s
                  ", ".join(c.line for c in reply.commands) or "-")
         return Outcome(outcome, ticket.ref)
     return relay(session, raw, mail, ticket, reply, settings)
+
+
+def authenticity(session: Session, raw: RawMail, sender: str, authserv_id: str) -> str:
+    """With `[staff] authserv_id` set, why our relay did not vouch for the sender ("" if it did)."""
+    if not authserv_id:
+        return ""
+    data = raw_of(session, raw.id) if raw.id is not None else None
+    return unauthenticated(data or b"", sender, authserv_id)
 
 
 def foreign(mail: ParsedMail, ref: str | None) -> str:
