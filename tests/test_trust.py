@@ -190,9 +190,9 @@ def test_double_encoded_subjects_write_no_header_and_no_part(make_desk: Callable
     for n, subject in enumerate(INJECTIONS):
         # Written by hand: the email package itself would decode these while building the mail.
         desk.file((f"From: Customer {n} <c{n}@example.com>\r\nTo: support@support.example.com\r\n"
-                    f"Subject: {subject}\r\nDate: Mon, 05 Oct 2026 07:00:00 +0000\r\n"
-                    f"Message-ID: <=?utf-8?q?m{n}=0D=0ABcc:_x@evil.example?=@example.com>\r\n"
-                    "Content-Type: text/plain; charset=utf-8\r\n\r\nPlease help.\r\n").encode())
+                   f"Subject: {subject}\r\nDate: Mon, 05 Oct 2026 07:00:00 +0000\r\n"
+                   f"Message-ID: <=?utf-8?q?m{n}=0D=0ABcc:_x@evil.example?=@example.com>\r\n"
+                   "Content-Type: text/plain; charset=utf-8\r\n\r\nPlease help.\r\n").encode())
     desk.tick(utcnow() + timedelta(seconds=2))  # past first_request_after: each case is asked back
     files = sorted((desk.outbox / "new").glob("*"))
     assert len(files) >= len(INJECTIONS)
