@@ -295,3 +295,55 @@ def mail(subject: str = "Hello", body: str = "Hi there", sender: str = "Ann <ann
         message[name] = value
     message.set_content(body)
     return message.as_bytes()
+
+
+# -- casedesk in this process (tests/helpers.py) ------------------------------------------------
+
+@pytest.fixture
+def make_desk(tmp_path: Path, db_url: str) -> Iterator[Callable[..., Any]]:
+    """casedesk in this process (helpers.Desk: store, ingest worker, notify tick, web app over
+    ASGI) on SQLite and, when configured, PostgreSQL; config tables as keyword arguments."""
+    from helpers import Desk
+
+    made: list[Desk] = []
+
+    def make(**tables: Any) -> Desk:
+        folder = tmp_path / f"desk{len(made)}"
+        folder.mkdir(parents=True, exist_ok=True)
+        made.append(Desk(write_config(folder, db_url, **tables)))
+        return made[-1]
+
+    yield make
+    for desk in made:
+        desk.close()
+
+
+@pytest.fixture
+def desk(make_desk: Callable[..., Any]) -> Any:
+    """One in-process casedesk on the default test config."""
+    return make_desk()
+
+
+@pytest.fixture(autouse=True)
+def close_clients() -> Iterator[None]:
+    """Close the HTTP clients a test opened to a serve process (unclosed ones warn, and warnings are errors)."""
+    yield
+    helpers = sys.modules.get("helpers")  # only a test that used it can have opened one
+    if helpers is not None:
+        helpers.close_clients()
+
+
+@pytest.fixture
+def capture() -> Iterator[Any]:
+    """The outside mail relay (helpers.Capture), not yet started: the test starts it when it wants."""
+    from helpers import Capture
+
+    server = Capture()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def relay(capture: Any) -> Any:
+    """The outside mail relay, already taking mail."""
+    return capture.start()

@@ -6,29 +6,23 @@ here: we hand it the executable). `make test` installs chromium when it is missi
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from conftest import Serve
-from test_web_auth import ANN, Capture, capture, filed, link_in, outbound_to  # noqa: F401  (capture: fixture)
-from test_web_pages import PDF, rich_mail
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+from helpers import ANN, CHROMIUM, CHROMIUM_FLAGS, PDF, Capture, filed, link_in, rich_mail
 
 pytestmark = [
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is not installed (make test installs it)"),
 ]
 
 
-def test_sign_in_then_my_tickets_then_a_thread(make_serve: Callable[..., Serve], capture: Capture,  # noqa: F811
+def test_sign_in_then_my_tickets_then_a_thread(make_serve: Callable[..., Serve], relay: Capture,
                                                tmp_path: Path) -> None:
     playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    serve = make_serve(outbound=outbound_to(capture))
+    serve = make_serve(outbound=relay.outbound())
     [row] = filed(serve, rich_mail("Printer on fire <b>now</b>", html="<p>It <b>burns</b></p>", attachment=PDF))
 
     with playwright.sync_playwright() as driver:
@@ -44,7 +38,7 @@ def test_sign_in_then_my_tickets_then_a_thread(make_serve: Callable[..., Serve],
         page.click("button[type=submit]")
         page.wait_for_selector("h1:has-text(\"Check your mail\")", timeout=10_000)
 
-        page.goto(link_in(capture.wait_for(ANN)[0]))
+        page.goto(link_in(relay.wait_for(ANN)[0]))
         page.click("button[type=submit]")  # the confirm page: only its POST starts a session
         page.wait_for_url(f"{serve.base_url}/tickets")
         assert page.locator("h1").inner_text() == "My Tickets"

@@ -20,8 +20,7 @@ from typing import Any
 import pytest
 
 from conftest import ROOT, Serve, mail, wait_until, write_config
-from test_browser import CHROMIUM, CHROMIUM_FLAGS
-from test_web_auth import cli_link, filed
+from helpers import CHROMIUM, CHROMIUM_FLAGS, cli_link, filed
 
 DANA = "dana.frost@example-foods.com"
 BOB = "bob@example.com"

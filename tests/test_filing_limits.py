@@ -16,8 +16,7 @@ from sqlalchemy import text
 from sqlmodel import func, select
 
 from conftest import Serve, mail, run_cli, wait_until, write_config
-from test_web_auth import close_clients  # noqa: F401  (closes the clients a test opened)
-from test_web_auth import sign_in
+from helpers import sign_in
 from ingest.parse import message_id_of
 from store.db import Database
 from store.migrate import upgrade

@@ -1,4 +1,5 @@
-"""GET /metrics over real HTTP: scraped while a burst of mail comes in over SMTP."""
+"""GET /metrics: scraped from a real serve while a burst of mail comes in over SMTP; who may
+scrape it, in this process (create_app over ASGI)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,7 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from conftest import Serve, mail, wait_until
-from test_web_auth import close_clients  # noqa: F401  (closes the clients a test opened)
-from test_web_auth import sign_in
+from helpers import Desk, sign_in
 
 BURST, CLIENTS = 60, 4
 STAFF = "staff@support.example.com"
@@ -75,11 +75,11 @@ def test_metrics_scraped_during_a_burst(make_serve: Callable[..., Serve]) -> Non
     assert value(final, "casedesk_outbound_mails_total", result="failed") == 0
 
 
-def test_metrics_are_for_staff_and_allowed_addresses_only(make_serve: Callable[..., Serve]) -> None:
-    serve = make_serve(web={"metrics_allow": ["10.0.0.0/8"]})  # loopback is not allowed here
-    assert httpx.get(f"{serve.base_url}/metrics", timeout=30).status_code == 403
-    customer = sign_in(serve, f"ann-{uuid.uuid4().hex[:6]}@example.com")
+def test_metrics_are_for_staff_and_allowed_addresses_only(make_desk: Callable[..., Desk]) -> None:
+    desk = make_desk(web={"metrics_allow": ["10.0.0.0/8"]})  # loopback (the browsers' peer) is not allowed here
+    assert desk.browser().get("/metrics").status_code == 403
+    customer = sign_in(desk, f"ann-{uuid.uuid4().hex[:6]}@example.com")
     assert customer.get("/metrics").status_code == 403
-    staff = sign_in(serve, STAFF)
+    staff = sign_in(desk, STAFF)
     answer = staff.get("/metrics")
     assert answer.status_code == 200 and "casedesk_filing_backlog" in answer.text

@@ -2,74 +2,20 @@
 
 from __future__ import annotations
 
-import time
 import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from email import message_from_bytes
-from email.message import EmailMessage
-from email.policy import default
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlmodel import select
 
 from core.signing import verify_message_id
-from conftest import Serve, free_port, mail, sample, wait_until
+from conftest import Serve, mail, sample, wait_until
+from helpers import Capture, Received, quiet
 from store.db import Database
 from store.models import Outbox, Ticket
 
 FAST = {"first_request_after": "1s", "reminder_every": "2s", "max_reminders": 2, "tick": "200ms"}
-
-
-@dataclass(frozen=True)
-class Received:
-    mail_from: str
-    rcpt_tos: list[str]
-    mail: EmailMessage
-
-    @property
-    def text(self) -> str:
-        return self.mail.get_body(("plain",)).get_content().replace("\r\n", "\n")  # type: ignore[union-attr]
-
-
-class Capture:
-    """The customer's mail server: a fake at a boundary we do not own, but a real SMTP server on
-    loopback (aiosmtpd), so aiosmtplib, the envelope and the bytes are the real thing."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.received: list[Received] = []
-        self.controller: Controller | None = None
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        parsed = message_from_bytes(envelope.original_content or envelope.content, policy=default)
-        self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), parsed))  # type: ignore[arg-type]
-        return "250 OK"
-
-    def start(self) -> "Capture":
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-        return self
-
-    def stop(self) -> None:
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
-
-    def to(self, address: str) -> list[Received]:
-        return [r for r in self.received if r.rcpt_tos == [address]]
-
-    def wait(self, address: str, count: int, timeout: float = 30) -> list[Received]:
-        return wait_until(lambda: len(self.to(address)) >= count and self.to(address), timeout)
-
-
-@pytest.fixture
-def capture() -> Iterator[Capture]:
-    server = Capture()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
@@ -81,11 +27,6 @@ def desk(make_serve: Callable[..., Serve], capture: Capture) -> Callable[..., Se
                           followup={**FAST, **followup})
 
     return start
-
-
-def quiet(seconds: float) -> None:
-    """Let ticks pass to show that nothing more is sent (a negative can only be shown by waiting)."""
-    time.sleep(seconds)
 
 
 def outbox(serve: Serve) -> list[Outbox]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from email.message import EmailMessage
 from typing import Any
 
@@ -12,22 +12,12 @@ import pytest
 
 from core.signing import make_staff_address, verify_staff_address
 from conftest import Serve, mail, wait_until
-from test_notify_e2e import Capture, quiet
-from test_web_auth import close_clients  # noqa: F401  (closes the clients a test opened)
-from test_web_auth import sign_in
+from helpers import Capture, quiet, sign_in
 
 CUSTOMER = "dana@example-foods.com"
 STAFF = "staff@support.example.com"
 TEAM = "team@example.net"
 READY_BODY = "Invoice ID: 41220\nCoding rows: 1, 2\nWhat I want: change project to P-88 on both rows\n"
-
-
-@pytest.fixture
-def capture() -> Iterator[Capture]:
-    """The customer's and the staff's mail server (a real SMTP server on loopback)."""
-    server = Capture()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

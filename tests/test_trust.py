@@ -1,22 +1,25 @@
-"""Issue 12 over real HTTP and SMTP: nobody reads or joins a case they do not belong to.
+"""Issue 12: nobody reads or joins a case they do not belong to.
 
-The takeover as an attacker tried it: copied on a victim's mail, signed in with a link of their
-own, reading the thread for the victim's sign-in link. Two real sign-ins, each by a mailed link.
+The takeover as an attacker tried it, end to end over real HTTP and SMTP: copied on a victim's
+mail, signed in with a link of their own, reading the thread for the victim's sign-in link. Two
+real sign-ins, each by a mailed link. The rest runs in this process (helpers.Desk: the real ingest
+path, notify tick and web app over ASGI), except what only a real server shows (the web edge).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from email.message import EmailMessage
 
 import httpx
 
-from core.signing import make_message_id
 from conftest import Serve, mail, wait_until
-from test_web_auth import close_clients  # noqa: F401  (closes the clients a test opened)
-from test_web_auth import (ANN, Capture, ask_for_link, browser_for, capture, cli_link, csrf_of,  # noqa: F401
-                           filed, follow, link_in, outbound_to, sign_in)
+from core.signing import make_message_id
+from helpers import (ANN, Capture, Desk, ask_for_link, browser_for, cli_link, csrf_of, filed, follow, link_in,
+                     sign_in)
+from store.models import utcnow
 
 VICTIM = "vera@example.com"
 ATTACKER = "mallory@example.net"
@@ -27,7 +30,7 @@ def sign_in_by_mail(serve: Serve, relay: Capture, address: str) -> tuple[httpx.C
     """A real sign-in: the form, the mailed link, the confirm page and its POST."""
     client = browser_for(serve)
     assert ask_for_link(client, address).status_code == 200
-    letters = wait_until(lambda: [m for m in relay.to(address) if "sign-in" in str(m["Subject"]).lower()])
+    letters = wait_until(lambda: [m for m in relay.letters(address) if "sign-in" in str(m["Subject"]).lower()])
     link = link_in(letters[-1])
     answer = follow(client, link)
     assert answer.status_code == 303 and answer.headers["location"] == "/tickets", answer.text
@@ -35,17 +38,17 @@ def sign_in_by_mail(serve: Serve, relay: Capture, address: str) -> tuple[httpx.C
 
 
 def test_a_copied_attacker_cannot_take_over_the_customers_account(
-        make_serve: Callable[..., Serve], capture: Capture) -> None:  # noqa: F811
-    serve = make_serve(outbound=outbound_to(capture), followup={"first_request_after": "1s"})
+        make_serve: Callable[..., Serve], relay: Capture) -> None:
+    serve = make_serve(outbound=relay.outbound(), followup={"first_request_after": "1s"})
     serve.send(mail(subject="Coding: cannot change project", sender=f"Vera <{VICTIM}>",
                     headers={"Cc": ATTACKER}))
     [shared] = serve.wait_tickets(1)
     ref = shared["ref"]
-    capture.wait_for(VICTIM)  # the follow-up mail to the victim, now a message on the case
+    relay.wait_for(VICTIM)  # the follow-up mail to the victim, now a message on the case
     serve.send(mail(subject="Private: our bank details", sender=VICTIM))
     private = next(t for t in serve.wait_tickets(2) if t["ref"] != ref)["ref"]
 
-    victim, victims_link = sign_in_by_mail(serve, capture, VICTIM)
+    victim, victims_link = sign_in_by_mail(serve, relay, VICTIM)
     assert victim.get(f"/tickets/{private}").status_code == 200
     # The victim pastes an unused sign-in link into a reply, quoted and in an HTML link.
     pasted = cli_link(serve, VICTIM)
@@ -58,7 +61,7 @@ def test_a_copied_attacker_cannot_take_over_the_customers_account(
     serve.send(reply.as_bytes())
     wait_until(lambda: len(serve.show(ref)["messages"]) >= 3)
 
-    attacker, _ = sign_in_by_mail(serve, capture, ATTACKER)
+    attacker, _ = sign_in_by_mail(serve, relay, ATTACKER)
     page = attacker.get(f"/tickets/{ref}")
     api = attacker.get(f"/api/tickets/{ref}")
     listing = attacker.get("/api/tickets").json()
@@ -81,81 +84,81 @@ def test_a_copied_attacker_cannot_take_over_the_customers_account(
     assert thief.get("/api/tickets").status_code == 401
 
 
-def test_a_link_signs_in_once_even_when_two_browsers_confirm_it(serve: Serve) -> None:
-    filed(serve, mail(sender=f"Ann <{ANN}>"))
-    link = cli_link(serve, ANN)
-    first, second = browser_for(serve), browser_for(serve)
+def test_a_link_signs_in_once_even_when_two_browsers_confirm_it(desk: Desk) -> None:
+    desk.file(mail(sender=f"Ann <{ANN}>"))
+    link = desk.link(ANN)
+    first, second = desk.browser(), desk.browser()
     forms = [first.get(link), second.get(link)]
     assert [f.status_code for f in forms] == [200, 200]
     answers = [client.post(link, data={"csrf": csrf_of(form.text)}) for client, form in zip((first, second), forms)]
     assert sorted(a.status_code for a in answers) == [303, 403]
     assert sorted(c.get("/api/tickets").status_code for c in (first, second)) == [200, 401]
-    assert browser_for(serve).get(link).status_code == 403
+    assert desk.browser().get(link).status_code == 403
 
 
-def test_following_a_link_is_not_a_sign_in_and_a_cross_site_post_is_refused(serve: Serve) -> None:
+def test_following_a_link_is_not_a_sign_in_and_a_cross_site_post_is_refused(desk: Desk) -> None:
     """Login CSRF: another site cannot sign a visitor in as someone else by GET or by POST."""
-    filed(serve, mail(sender=f"Ann <{ANN}>"))
-    link = cli_link(serve, ANN)
-    client = browser_for(serve)
+    desk.file(mail(sender=f"Ann <{ANN}>"))
+    link = desk.link(ANN)
+    client = desk.browser()
     assert client.get(link).status_code == 200 and client.get("/api/tickets").status_code == 401
-    visitor = browser_for(serve)  # never loaded our page: no CSRF cookie
+    visitor = desk.browser()  # never loaded our page: no CSRF cookie
     assert visitor.post(link, data={"csrf": "x"}).status_code == 403
     form = client.get(link)
     foreign = client.post(link, data={"csrf": csrf_of(form.text)}, headers={"Origin": "https://evil.example"})
     assert foreign.status_code == 403 and client.get("/api/tickets").status_code == 401
     # Refused attempts do not spend the link.
-    assert follow(browser_for(serve), link).status_code == 303
+    assert follow(desk.browser(), link).status_code == 303
 
 
-def test_mail_from_staff_or_our_domain_is_held_and_lets_nobody_in(
-        make_serve: Callable[..., Serve], capture: Capture) -> None:  # noqa: F811
-    serve = make_serve(outbound=outbound_to(capture), followup={"first_request_after": "1s"})
-    for sender in (STAFF, "boss@support.example.com"):
-        serve.send(mail(subject="Coding: please change project", sender=sender, headers={"Cc": ATTACKER}))
-    rows = serve.wait_tickets(2)
+def test_mail_from_staff_or_our_domain_is_held_and_lets_nobody_in(make_desk: Callable[..., Desk]) -> None:
+    desk = make_desk(followup={"first_request_after": "1s"})
+    rows = desk.file(*(mail(subject="Coding: please change project", sender=sender, headers={"Cc": ATTACKER})
+                       for sender in (STAFF, "boss@support.example.com")))
+    assert len(rows) == 2
     assert {r["status"] for r in rows} == {"held"}
-    reasons = {serve.show(r["ref"])["messages"][0]["automatic"] for r in rows}
+    reasons = {desk.show(r["ref"])["messages"][0]["automatic"] for r in rows}
     assert reasons == {f"From is a staff address ({STAFF})", "From is at our own domain (boss@support.example.com)"}
-    attacker = sign_in(serve, ATTACKER)
+    attacker = sign_in(desk, ATTACKER)
     assert attacker.get("/api/tickets").json() == []
-    assert any(r["ref"] in sign_in(serve, STAFF).get("/tickets").text for r in rows)  # visible to staff
-    time.sleep(2)  # ten scheduler ticks past first_request_after
-    assert capture.messages == []
+    assert any(r["ref"] in sign_in(desk, STAFF).get("/tickets").text for r in rows)  # visible to staff
+    for seconds in (0, 2, 10, 3600):  # ticks well past first_request_after
+        desk.tick(utcnow() + timedelta(seconds=seconds))
+    assert desk.sent() == []
 
 
-def test_participants_come_from_the_first_mail_only(serve: Serve) -> None:
-    serve.send(mail(subject="Coding problem", sender=f"Ann <{ANN}>", headers={"Cc": "bo@example.com"}))
-    [ticket] = serve.wait_tickets(1)
+def test_participants_come_from_the_first_mail_only(desk: Desk) -> None:
+    [ticket] = desk.file(mail(subject="Coding problem", sender=f"Ann <{ANN}>", headers={"Cc": "bo@example.com"}))
     ref = ticket["ref"]
-    serve.send(mail(subject=f"Re: [{ref}] Coding problem", sender=ANN, headers={"Cc": "zed@example.com"}))
-    wait_until(lambda: len(serve.show(ref)["messages"]) == 2)
-    serve.send(mail(subject=f"Re: [{ref}] Coding problem", sender="bo@example.com"))
-    wait_until(lambda: len(serve.show(ref)["messages"]) == 3)
-    serve.send(mail(subject=f"Re: [{ref}] Coding problem", sender="zed@example.com"))
-    stranger = next(t for t in serve.wait_tickets(2) if t["ref"] != ref)
+    desk.file(mail(subject=f"Re: [{ref}] Coding problem", sender=ANN, headers={"Cc": "zed@example.com"}))
+    assert len(desk.show(ref)["messages"]) == 2
+    desk.file(mail(subject=f"Re: [{ref}] Coding problem", sender="bo@example.com"))
+    assert len(desk.show(ref)["messages"]) == 3
+    rows = desk.file(mail(subject=f"Re: [{ref}] Coding problem", sender="zed@example.com"))
+    assert len(rows) == 2
+    stranger = next(t for t in rows if t["ref"] != ref)
     assert stranger["customer"] == "zed@example.com"
-    assert sign_in(serve, "zed@example.com").get(f"/tickets/{ref}").status_code == 404
+    assert sign_in(desk, "zed@example.com").get(f"/tickets/{ref}").status_code == 404
 
 
-def test_a_stranger_cannot_join_a_case_by_header(serve: Serve) -> None:
-    serve.send(mail(subject="Coding problem", sender=f"Ann <{ANN}>", message_id="<first@example.com>",
-                    body="Invoice ID: 41220\nCoding rows: 1, 2"))
-    [ticket] = serve.wait_tickets(1)
-    ref, fields = ticket["ref"], serve.show(ticket["ref"])["fields"]
-    ours = make_message_id(serve.settings.web.secret, ref, "support.example.com")
+def test_a_stranger_cannot_join_a_case_by_header(desk: Desk) -> None:
+    [ticket] = desk.file(mail(subject="Coding problem", sender=f"Ann <{ANN}>", message_id="<first@example.com>",
+                              body="Invoice ID: 41220\nCoding rows: 1, 2"))
+    ref, fields = ticket["ref"], desk.show(ticket["ref"])["fields"]
+    ours = make_message_id(desk.settings.web.secret, ref, "support.example.com")
     for header in ({"In-Reply-To": "<first@example.com>"}, {"References": f"<x@y> <{ours}>"}):
-        serve.send(mail(subject="Re: Coding problem", sender="eve@evil.example", headers=header,
-                        body="Invoice ID: 66666\nCoding rows: 9"))
-    rows = serve.wait_tickets(3)
-    strangers = [serve.show(r["ref"]) for r in rows if r["ref"] != ref]
+        desk.file(mail(subject="Re: Coding problem", sender="eve@evil.example", headers=header,
+                       body="Invoice ID: 66666\nCoding rows: 9"))
+    rows = desk.tickets()
+    assert len(rows) == 3
+    strangers = [desk.show(r["ref"]) for r in rows if r["ref"] != ref]
     assert [s["claimed_ref"] for s in strangers] == [ref, ref]
-    assert serve.show(ref)["fields"] == fields and len(serve.show(ref)["messages"]) == 1
-    page = sign_in(serve, STAFF).get(f"/tickets/{strangers[0]['ref']}")
+    assert desk.show(ref)["fields"] == fields and len(desk.show(ref)["messages"]) == 1
+    page = sign_in(desk, STAFF).get(f"/tickets/{strangers[0]['ref']}")
     assert f"refers to {ref}" in page.text
     # The customer's own reply by header still threads.
-    serve.send(mail(subject="Re: Coding problem", sender=ANN, headers={"In-Reply-To": f"<{ours}>"}))
-    wait_until(lambda: len(serve.show(ref)["messages"]) == 2)
+    desk.file(mail(subject="Re: Coding problem", sender=ANN, headers={"In-Reply-To": f"<{ours}>"}))
+    assert len(desk.show(ref)["messages"]) == 2
 
 
 # -- 3. header injection: double-encoded words --------------------------------------------------
@@ -178,21 +181,21 @@ INJECTIONS = [
 ]
 
 
-def test_double_encoded_subjects_write_no_header_and_no_part(make_serve: Callable[..., Serve]) -> None:
+def test_double_encoded_subjects_write_no_header_and_no_part(make_desk: Callable[..., Desk]) -> None:
     """The bytes casedesk writes to the outbox: no injected header, no extra MIME part, and
     Auto-Submitted still a header (so loop protection holds)."""
     from email import message_from_bytes, policy
 
-    serve = make_serve(followup={"first_request_after": "1s"})
+    desk = make_desk(followup={"first_request_after": "1s"})
     for n, subject in enumerate(INJECTIONS):
         # Written by hand: the email package itself would decode these while building the mail.
-        serve.send((f"From: Customer {n} <c{n}@example.com>\r\nTo: support@support.example.com\r\n"
-                    f"Subject: {subject}\r\nDate: Mon, 05 Oct 2026 07:00:00 +0000\r\n"
-                    f"Message-ID: <=?utf-8?q?m{n}=0D=0ABcc:_x@evil.example?=@example.com>\r\n"
-                    "Content-Type: text/plain; charset=utf-8\r\n\r\nPlease help.\r\n").encode())
-    outbox = serve.config.parent / "outbox" / "new"
-    files = wait_until(lambda: (found := sorted(outbox.glob("*"))) and len(found) >= len(INJECTIONS) and found,
-                       timeout=30)
+        desk.file((f"From: Customer {n} <c{n}@example.com>\r\nTo: support@support.example.com\r\n"
+                   f"Subject: {subject}\r\nDate: Mon, 05 Oct 2026 07:00:00 +0000\r\n"
+                   f"Message-ID: <=?utf-8?q?m{n}=0D=0ABcc:_x@evil.example?=@example.com>\r\n"
+                   "Content-Type: text/plain; charset=utf-8\r\n\r\nPlease help.\r\n").encode())
+    desk.tick(utcnow() + timedelta(seconds=2))  # past first_request_after: each case is asked back
+    files = sorted((desk.outbox / "new").glob("*"))
+    assert len(files) >= len(INJECTIONS)
     for path in files:
         data = path.read_bytes()
         head = data.split(b"\r\n\r\n", 1)[0].lower()
@@ -209,15 +212,17 @@ def test_double_encoded_subjects_write_no_header_and_no_part(make_serve: Callabl
 
 # -- 5. the web edge ---------------------------------------------------------------------------
 
-def test_login_answers_before_it_looks_the_address_up(serve: Serve) -> None:
+def test_login_answers_before_it_looks_the_address_up(make_serve: Callable[..., Serve], db_url: str) -> None:
     """With the store's write lock held elsewhere, /login still answers at once, for a known and
-    an unknown address alike: the lookup and the mail are planned after the response."""
+    an unknown address alike: the lookup and the mail are planned after the response (a real
+    server: in process, the ASGI transport waits for the background task too)."""
     import sqlite3
 
     import pytest
 
-    if not serve.settings.database.url.startswith("sqlite"):
+    if not db_url.startswith("sqlite"):
         pytest.skip("holds SQLite's write lock")
+    serve = make_serve()
     filed(serve, mail(sender=f"Ann <{ANN}>"))
     lock = sqlite3.connect(serve.settings.database.url.removeprefix("sqlite:///"), isolation_level=None)
     lock.execute("BEGIN IMMEDIATE")

@@ -1,5 +1,5 @@
 """The web view in the customer's language, times in [web] timezone, staff labels, quoted history
-collapsed, and styled error pages: over real HTTP against one running casedesk."""
+collapsed, and styled error pages: one casedesk in this process (create_app over ASGI)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,10 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
-from conftest import ROOT, Serve, mail, write_config
-from test_web_auth import close_clients  # noqa: F401  (closes the clients a test opened)
-from test_web_auth import ANN, filed, sign_in
+from conftest import ROOT, mail, write_config
+from helpers import ANN, Desk, sign_in
 from web.words import SWEDISH, accepted
 
 ASA = "asa.lind@example.se"
@@ -28,15 +26,15 @@ REPLY = mail(
 
 
 @pytest.fixture(scope="module")
-def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Serve, dict[str, str]]]:
+def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Desk, dict[str, str]]]:
     """One casedesk on SQLite with a Swedish and an English case, shared by this module's tests."""
     folder = tmp_path_factory.mktemp("language")
-    serve = Serve(write_config(folder, f"sqlite:///{folder / 'casedesk.db'}")).start()
+    desk = Desk(write_config(folder, f"sqlite:///{folder / 'casedesk.db'}"))
     try:
-        rows = filed(serve, SWEDISH_MAIL, REPLY)
-        yield serve, {str(r["customer"]): str(r["ref"]) for r in rows}
+        rows = desk.file(SWEDISH_MAIL, REPLY)
+        yield desk, {str(r["customer"]): str(r["ref"]) for r in rows}
     finally:
-        serve.stop()
+        desk.close()
 
 
 def lang_of(page: str) -> str:
@@ -45,9 +43,9 @@ def lang_of(page: str) -> str:
     return found[1]
 
 
-def test_a_customer_reads_their_case_in_its_language(desk: tuple[Serve, dict[str, str]]) -> None:
-    serve, refs = desk
-    asa = sign_in(serve, ASA)
+def test_a_customer_reads_their_case_in_its_language(desk: tuple[Desk, dict[str, str]]) -> None:
+    here, refs = desk
+    asa = sign_in(here, ASA)
     page = asa.get(f"/tickets/{refs[ASA]}", headers={"Accept-Language": "en-GB,en;q=0.9"}).text
     assert lang_of(page) == "sv"
     assert "Mina ärenden" in page and "Checklista" in page and "Meddelanden" in page and "My Tickets" not in page
@@ -64,19 +62,19 @@ def test_a_customer_reads_their_case_in_its_language(desk: tuple[Serve, dict[str
     ("sv;q=0, en;q=0.1", "en"),
     ("x" * 5000 + ",sv", "en"),
 ])
-def test_other_pages_follow_accept_language(desk: tuple[Serve, dict[str, str]], header: str, expected: str) -> None:
-    serve, _ = desk
-    asa = sign_in(serve, ASA)
+def test_other_pages_follow_accept_language(desk: tuple[Desk, dict[str, str]], header: str, expected: str) -> None:
+    here, _ = desk
+    asa = sign_in(here, ASA)
     page = asa.get("/tickets", headers={"Accept-Language": header}).text
     assert lang_of(page) == expected
     assert ("<h1>Mina ärenden</h1>" if expected == "sv" else "<h1>My Tickets</h1>") in page
-    login = httpx.get(f"{serve.base_url}/login", headers={"Accept-Language": header}).text
+    login = here.browser().get("/login", headers={"Accept-Language": header}).text
     assert lang_of(login) == expected and ("Logga in" in login) == (expected == "sv")
 
 
-def test_staff_pages_are_all_cases_in_title_navigation_and_breadcrumb(desk: tuple[Serve, dict[str, str]]) -> None:
-    serve, refs = desk
-    staff = sign_in(serve, STAFF)
+def test_staff_pages_are_all_cases_in_title_navigation_and_breadcrumb(desk: tuple[Desk, dict[str, str]]) -> None:
+    here, refs = desk
+    staff = sign_in(here, STAFF)
     listing = staff.get("/tickets").text
     assert "<title>All cases · casedesk</title>" in listing and "<h1>All cases</h1>" in listing
     assert '<a href="/tickets">All cases</a>' in listing and "My Tickets" not in listing
@@ -85,22 +83,22 @@ def test_staff_pages_are_all_cases_in_title_navigation_and_breadcrumb(desk: tupl
     assert lang_of(case) == "en"
     assert re.search(r'<p class="muted crumbs"><a href="/tickets">All cases</a> › <span class="ref">CASE-\d+</span></p>', case)
     assert "My Tickets" not in case
-    customer = sign_in(serve, ANN).get(f"/tickets/{refs[ANN]}").text
+    customer = sign_in(here, ANN).get(f"/tickets/{refs[ANN]}").text
     assert '<a href="/tickets">My Tickets</a> ›' in customer and "All cases" not in customer
 
 
-def test_times_are_in_the_configured_zone_with_utc_in_the_title(desk: tuple[Serve, dict[str, str]]) -> None:
-    serve, refs = desk
-    page = sign_in(serve, ANN).get(f"/tickets/{refs[ANN]}").text
+def test_times_are_in_the_configured_zone_with_utc_in_the_title(desk: tuple[Desk, dict[str, str]]) -> None:
+    here, refs = desk
+    page = sign_in(here, ANN).get(f"/tickets/{refs[ANN]}").text
     # The mail's Date is 07:00 UTC; Stockholm is on summer time (CEST) on 5 October.
     assert ('<time datetime="2026-10-05T07:00:00+00:00" title="2026-10-05 07:00 UTC">2026-10-05 09:00 CEST</time>'
             in page)
     assert not re.search(r">[^<]*UTC</time>", page)
 
 
-def test_quoted_history_is_collapsed(desk: tuple[Serve, dict[str, str]]) -> None:
-    serve, refs = desk
-    page = sign_in(serve, ANN).get(f"/tickets/{refs[ANN]}").text
+def test_quoted_history_is_collapsed(desk: tuple[Desk, dict[str, str]]) -> None:
+    here, refs = desk
+    page = sign_in(here, ANN).get(f"/tickets/{refs[ANN]}").text
     found = re.search(r'<div class="body">(.*?)</div>\s*<details class="history">(.*?)</details>', page, re.S)
     assert found, page
     assert found[1] == "I want to change the project on row 2."
@@ -108,16 +106,16 @@ def test_quoted_history_is_collapsed(desk: tuple[Serve, dict[str, str]]) -> None
     assert "<details class=\"history\" open" not in page
 
 
-def test_error_pages_are_styled_and_in_the_browsers_language(desk: tuple[Serve, dict[str, str]]) -> None:
-    serve, _ = desk
-    missing = httpx.get(f"{serve.base_url}/no/such/page", headers={"Accept-Language": "sv"})
+def test_error_pages_are_styled_and_in_the_browsers_language(desk: tuple[Desk, dict[str, str]]) -> None:
+    here, _ = desk
+    missing = here.browser().get("/no/such/page", headers={"Accept-Language": "sv"})
     assert missing.status_code == 404 and "<h1>Hittades inte</h1>" in missing.text and "<style>" in missing.text
     assert lang_of(missing.text) == "sv"
-    wrong = httpx.post(f"{serve.base_url}/tickets")
+    wrong = here.browser().post("/tickets")
     assert wrong.status_code == 405 and "<h1>Not allowed</h1>" in wrong.text and "GET" in wrong.headers["allow"]
-    api = httpx.get(f"{serve.base_url}/api/no/such/thing")
+    api = here.browser().get("/api/no/such/thing")
     assert api.status_code == 404 and api.json() == {"error": "no such route"}
-    asa = sign_in(serve, ASA)
+    asa = sign_in(here, ASA)
     unknown = asa.get("/tickets/CASE-999999")
     assert unknown.status_code == 404 and "<h1>Not found</h1>" in unknown.text and ASA in unknown.text
 
@@ -145,9 +143,9 @@ def test_every_page_string_has_a_swedish_translation() -> None:
     assert len(strings) > 50 and missing == [], missing
 
 
-def test_no_english_left_on_a_swedish_page(desk: tuple[Serve, dict[str, str]]) -> None:
-    serve, refs = desk
-    page = sign_in(serve, ASA).get(f"/tickets/{refs[ASA]}").text
+def test_no_english_left_on_a_swedish_page(desk: tuple[Desk, dict[str, str]]) -> None:
+    here, refs = desk
+    page = sign_in(here, ASA).get(f"/tickets/{refs[ASA]}").text
     visible = re.sub(r"<[^>]+>", " ", re.sub(r"<(style|head)>.*?</\1>", " ", page, flags=re.S))
     for word in ("Checklist", "Still missing", "Messages", "Sign out", "last activity", "from", "Value"):
         assert not re.search(rf"\b{word}\b", visible), word

@@ -1,22 +1,14 @@
-"""The pages over real HTTP: isolation between customers, the staff view, the thread, escaping."""
+"""The pages, in this process (create_app over ASGI, on a database filled by the real ingest
+path): isolation between customers, the staff view, the thread, escaping."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from email.message import EmailMessage
 from html.parser import HTMLParser
 
-import httpx
-
-from conftest import ROOT, Serve, mail
-from test_web_auth import close_clients  # noqa: F401  (closes the clients a test opened)
-from test_web_auth import ANN, filed, sign_in
-
-BOB = "bob@example.com"
-CAROL = "carol@example.com"
-STAFF = "staff@support.example.com"
-PDF = b"%PDF-1.4\n% not really a pdf, but bytes we can compare\n" + bytes(range(256))
+from conftest import ROOT, mail
+from helpers import ANN, BOB, CAROL, PDF, STAFF, Desk, ref_of, rich_mail, sign_in
 HOSTILE_SUBJECT = '<script>alert("subject")</script><img src=x onerror=alert(1)> Help'
 HOSTILE_HTML = """<html><body>
 <p onclick="alert(1)">Hello <b>there</b></p>
@@ -29,29 +21,6 @@ HOSTILE_HTML = """<html><body>
 <form action="https://evil.example/"><input name="pw"></form>
 <div style="background:url(https://tracker.example/bg.png)">styled</div>
 </body></html>"""
-
-
-def rich_mail(subject: str, sender: str = f"Ann <{ANN}>", cc: str | None = None, html: str | None = None,
-              attachment: bytes | None = None) -> bytes:
-    """A mail with a text part, optionally an HTML alternative and a PDF attachment."""
-    message = EmailMessage()
-    message["From"] = sender
-    message["To"] = "support@support.example.com"
-    if cc:
-        message["Cc"] = cc
-    message["Subject"] = subject
-    message["Date"] = "Mon, 05 Oct 2026 07:00:00 +0000"
-    message["Message-ID"] = f"<{uuid.uuid4().hex}@example.com>"
-    message.set_content("Hello, the printer is on fire.\nInvoice number: 4711\n")
-    if html:
-        message.add_alternative(html, subtype="html")
-    if attachment:
-        message.add_attachment(attachment, maintype="application", subtype="pdf", filename="invoice.pdf")
-    return message.as_bytes()
-
-
-def ref_of(rows: list[dict[str, object]], customer: str) -> str:
-    return str(next(r["ref"] for r in rows if r["customer"] == customer))
 
 
 class Markup(HTMLParser):
@@ -79,11 +48,11 @@ def assert_harmless(page: str) -> None:
                 assert (value or "").startswith("/"), (tag, value)
 
 
-def test_customers_see_only_their_own_cases_and_those_they_are_copied_on(serve: Serve) -> None:
-    rows = filed(serve, rich_mail("Ann's printer", cc=f"Carol <{CAROL}>", attachment=PDF),
+def test_customers_see_only_their_own_cases_and_those_they_are_copied_on(desk: Desk) -> None:
+    rows = desk.file(rich_mail("Ann's printer", cc=f"Carol <{CAROL}>", attachment=PDF),
                  mail(subject="Bob's invoice", sender=f"Bob <{BOB}>"))
     ann_ref, bob_ref = ref_of(rows, ANN), ref_of(rows, BOB)
-    ann, bob, carol = sign_in(serve, ANN), sign_in(serve, BOB), sign_in(serve, CAROL)
+    ann, bob, carol = sign_in(desk, ANN), sign_in(desk, BOB), sign_in(desk, CAROL)
 
     assert [r["ref"] for r in ann.get("/api/tickets").json()] == [ann_ref]
     assert [r["ref"] for r in bob.get("/api/tickets").json()] == [bob_ref]
@@ -105,10 +74,10 @@ def test_customers_see_only_their_own_cases_and_those_they_are_copied_on(serve: 
     assert bob.get(f"/tickets/{ann_ref}/messages/1/raw").status_code == 404
 
 
-def test_the_thread_shows_checklist_missing_attachments_and_a_mailto_link(serve: Serve) -> None:
-    [row] = filed(serve, rich_mail("Printer on fire", html="<p>Hello <b>there</b></p>", attachment=PDF))
+def test_the_thread_shows_checklist_missing_attachments_and_a_mailto_link(desk: Desk) -> None:
+    [row] = desk.file(rich_mail("Printer on fire", html="<p>Hello <b>there</b></p>", attachment=PDF))
     ref = row["ref"]
-    ann = sign_in(serve, ANN)
+    ann = sign_in(desk, ANN)
     page = ann.get(f"/tickets/{ref}")
     assert page.status_code == 200
     text = page.text
@@ -127,9 +96,9 @@ def test_the_thread_shows_checklist_missing_attachments_and_a_mailto_link(serve:
     assert ann.get(f"/tickets/{ref}/messages/9/attachments/0").status_code == 404
 
 
-def test_staff_read_every_case_with_raw_mail(serve: Serve) -> None:
-    rows = filed(serve, rich_mail("Ann's printer", attachment=PDF), mail(subject="Bob's case", sender=f"Bob <{BOB}>"))
-    staff = sign_in(serve, STAFF)
+def test_staff_read_every_case_with_raw_mail(desk: Desk) -> None:
+    rows = desk.file(rich_mail("Ann's printer", attachment=PDF), mail(subject="Bob's case", sender=f"Bob <{BOB}>"))
+    staff = sign_in(desk, STAFF)
     listing = staff.get("/tickets").text
     assert all(r["ref"] in listing for r in rows) and "All cases" in listing
     ref = ref_of(rows, ANN)
@@ -141,14 +110,10 @@ def test_staff_read_every_case_with_raw_mail(serve: Serve) -> None:
     assert staff.get(f"/tickets/{ref}/messages/2/raw").status_code == 404
 
 
-def test_staff_filter_and_page_through_cases(serve: Serve) -> None:
+def test_staff_filter_and_page_through_cases(desk: Desk) -> None:
     senders = [f"customer{i}@example.com" for i in range(52)] + [BOB]
-    with serve.smtp() as client:
-        for address in senders:
-            client.sendmail(address, ["support@support.example.com"], mail(subject=f"Case of {address}",
-                                                                            sender=address))
-    serve.wait_tickets(len(senders))
-    staff = sign_in(serve, STAFF)
+    desk.file(*(mail(subject=f"Case of {address}", sender=address) for address in senders), together=True)
+    staff = sign_in(desk, STAFF)
 
     first = staff.get("/tickets").text
     assert first.count('<tr>') == 50 + 1  # header row + one page
@@ -163,13 +128,13 @@ def test_staff_filter_and_page_through_cases(serve: Serve) -> None:
     assert missing.count("<tr>") == 51
     # Unknown filter values are ignored, not errors; customers cannot filter into others' cases.
     assert staff.get("/tickets", params={"status": "nonsense", "page": "x"}).status_code == 200
-    bob = sign_in(serve, BOB)
+    bob = sign_in(desk, BOB)
     assert bob.get("/tickets", params={"customer": "customer1@example.com"}).text.count("<tr>") == 2
 
 
-def test_hostile_subjects_and_html_bodies_are_escaped_or_cleaned(serve: Serve) -> None:
-    [row] = filed(serve, rich_mail(HOSTILE_SUBJECT, html=HOSTILE_HTML))
-    for client in (sign_in(serve, ANN), sign_in(serve, STAFF)):
+def test_hostile_subjects_and_html_bodies_are_escaped_or_cleaned(desk: Desk) -> None:
+    [row] = desk.file(rich_mail(HOSTILE_SUBJECT, html=HOSTILE_HTML))
+    for client in (sign_in(desk, ANN), sign_in(desk, STAFF)):
         listing = client.get("/tickets")
         thread = client.get(f"/tickets/{row['ref']}")
         for page in (listing, thread):
@@ -182,17 +147,17 @@ def test_hostile_subjects_and_html_bodies_are_escaped_or_cleaned(serve: Serve) -
         assert 'href="https://example.com/manual"' in thread.text and "<b>there</b>" in thread.text
 
 
-def test_the_view_is_read_only(serve: Serve) -> None:
-    [row] = filed(serve, mail(sender=f"Ann <{ANN}>"))
-    staff = sign_in(serve, STAFF)
+def test_the_view_is_read_only(desk: Desk) -> None:
+    [row] = desk.file(mail(sender=f"Ann <{ANN}>"))
+    staff = sign_in(desk, STAFF)
     for method in ("POST", "PUT", "PATCH", "DELETE"):
         for path in ("/tickets", f"/tickets/{row['ref']}", "/api/tickets", f"/api/tickets/{row['ref']}", "/logout"):
             assert staff.request(method, path).status_code == 405, (method, path)
-    assert serve.show(row["ref"])["status"] == row["status"]
+    assert desk.show(row["ref"])["status"] == row["status"]
 
 
-def test_healthz_answers_when_the_database_does(serve: Serve) -> None:
-    answer = httpx.get(f"{serve.base_url}/healthz")
+def test_healthz_answers_when_the_database_does(desk: Desk) -> None:
+    answer = desk.browser().get("/healthz")
     assert answer.status_code == 200 and answer.text.splitlines()[0] == "ok"
 
 
@@ -205,15 +170,14 @@ def test_the_docs_describe_routes_access_and_commands() -> None:
         assert needle in docs, needle
 
 
-def test_sign_out_forgets_the_session_in_this_browser(make_serve: Callable[..., Serve]) -> None:
-    serve = make_serve()
-    filed(serve, mail(sender=f"Ann <{ANN}>"))
-    ann = sign_in(serve, ANN)
+def test_sign_out_forgets_the_session_in_this_browser(desk: Desk) -> None:
+    desk.file(mail(sender=f"Ann <{ANN}>"))
+    ann = sign_in(desk, ANN)
     assert ann.get("/logout").headers["location"] == "/login"
     assert ann.get("/tickets").headers["location"] == "/login"
 
 
-def test_hostile_attachment_names_are_stored_and_served_as_plain_names(serve: Serve) -> None:
+def test_hostile_attachment_names_are_stored_and_served_as_plain_names(desk: Desk) -> None:
     message = EmailMessage()
     message["From"] = ANN
     message["To"] = "support@support.example.com"
@@ -223,10 +187,10 @@ def test_hostile_attachment_names_are_stored_and_served_as_plain_names(serve: Se
     names = ["../../etc/passwd", "..\\..\\boot.ini", "evil\x07name\x1b.pdf", "...", "/abs/x.pdf"]
     for n, name in enumerate(names):
         message.add_attachment(b"payload %d" % n, maintype="application", subtype="octet-stream", filename=name)
-    [row] = filed(serve, message.as_bytes())
-    stored = [a["filename"] for a in serve.show(row["ref"])["messages"][0]["attachments"]]
+    [row] = desk.file(message.as_bytes())
+    stored = [a["filename"] for a in desk.show(row["ref"])["messages"][0]["attachments"]]
     assert len(stored) == len(names)  # every attachment is kept, whatever its name
-    staff = sign_in(serve, STAFF)
+    staff = sign_in(desk, STAFF)
     served = []
     for n in range(len(names)):
         download = staff.get(f"/tickets/{row['ref']}/messages/1/attachments/{n}")
