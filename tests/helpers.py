@@ -34,8 +34,8 @@ from conftest import Serve, free_port, run_cli, wait_until
 from core.links import login_link
 from core.settings import Settings, load
 # The modules issue 16 moves or renames are imported here only: a rename is a one-line change.
-from ingest.threading import Thread, find_case  # noqa: F401  (re-exported for the threading tests)
-from ingest.worker import Worker
+from ingest.case_finder import Thread, find_case  # noqa: F401  (re-exported for the threading tests)
+from ingest.filing import Worker
 from ingest.parse import message_id_of
 from notify.scheduler import Tick, run_tick
 from store.db import Database

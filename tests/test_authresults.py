@@ -26,7 +26,7 @@ def test_our_relays_pass_for_the_from_domain_counts(header: str) -> None:
 
 @pytest.mark.parametrize(("headers", "reason"), [
     ((), "no Authentication-Results from"),
-    ((f"other.example; dmarc=pass header.from=support.example.com",), "no Authentication-Results from"),
+    (("other.example; dmarc=pass header.from=support.example.com",), "no Authentication-Results from"),
     ((f"{RELAY}; dmarc=fail header.from=support.example.com",), "did not pass DMARC or DKIM"),
     ((f"{RELAY}; dkim=pass header.d=attacker.example",), "did not pass DMARC or DKIM"),
     ((f"{RELAY}; dmarc=pass header.from=support.example.com.attacker.example",), "did not pass"),
