@@ -29,45 +29,45 @@ UNKNOWN_TYPE = "case_type"
 
 # -- value functions: the TOML value (or the typed value) -> typed value, or ValueError -------------
 
-def label(value: Any) -> str:
+def label(value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError("expected a non-empty string")
     return value
 
 
-def optional_text(value: Any) -> str:
+def optional_text(value: object) -> str:
     if not isinstance(value, str):
         raise ValueError("expected a non-empty string")
     return value
 
 
-def type_key(value: Any) -> str:
+def type_key(value: object) -> str:
     if not _KEY.match(label(value)):
         raise ValueError("use lowercase letters, digits and _")
     return str(value)
 
 
-def strings(value: Any) -> tuple[str, ...]:
+def strings(value: object) -> tuple[str, ...]:
     """A list of strings (absent = empty)."""
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) and v for v in value):
         raise ValueError("expected a list of strings")
     return tuple(value)
 
 
-def flag(value: Any) -> bool:
+def flag(value: object) -> bool:
     if not isinstance(value, bool):
         raise ValueError("expected true or false")
     return value
 
 
-def number(value: Any) -> int:
+def number(value: object) -> int:
     """A non-negative integer (absent = 0)."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ValueError("expected a whole number >= 0")
     return int(value)
 
 
-def kind(value: Any) -> str:
+def kind(value: object) -> str:
     if value not in KINDS:
         raise ValueError(f"{value!r} is not one of {', '.join(KINDS)}")
     return str(value)
@@ -85,15 +85,15 @@ def check_regex(pattern: str) -> str:
     return pattern
 
 
-def patterns(value: Any) -> tuple[str, ...]:
+def patterns(value: object) -> tuple[str, ...]:
     return tuple(check_regex(p) for p in strings(value))
 
 
-def pattern(value: Any) -> str:
+def pattern(value: object) -> str:
     return check_regex(optional_text(value)) if value else optional_text(value)
 
 
-def one_and_many(value: Any) -> tuple[str, ...]:
+def one_and_many(value: object) -> tuple[str, ...]:
     """["1 more invoice example", "{n} more invoice examples"]: the singular and plural wording."""
     found = strings(value)
     if found and (len(found) != 2 or "{n}" not in found[1]):
@@ -101,7 +101,7 @@ def one_and_many(value: Any) -> tuple[str, ...]:
     return found
 
 
-def keyword_weights(value: Any) -> tuple[tuple[str, int], ...]:
+def keyword_weights(value: object) -> tuple[tuple[str, int], ...]:
     """keywords = { "coding row" = 4, ... }: phrase -> positive integer weight."""
     if isinstance(value, tuple):
         return value
@@ -113,7 +113,7 @@ def keyword_weights(value: Any) -> tuple[tuple[str, int], ...]:
     return tuple((phrase.lower(), weight) for phrase, weight in value.items())
 
 
-def conditions(value: Any) -> Any:
+def conditions(value: object) -> Any:
     """required_when: one {field, matches?} table or a list of them."""
     value = [value] if isinstance(value, dict) else value
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, (dict, Condition)) for v in value):
@@ -121,13 +121,13 @@ def conditions(value: Any) -> Any:
     return value
 
 
-def field_tables(value: Any) -> Any:
+def field_tables(value: object) -> Any:
     if not isinstance(value, (list, tuple)):
         raise ValueError("expected a list of tables")
     return value
 
 
-def swedish_label(data: Any) -> Any:
+def swedish_label(data: object) -> object:
     """Without label_sv, the Swedish label is the English one."""
     if isinstance(data, dict) and "label_sv" not in data and isinstance(data.get("label"), str):
         return {**data, "label_sv": data["label"]}
@@ -208,7 +208,7 @@ class FieldSpec(BaseModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _swedish_label(cls, data: Any) -> Any:
+    def _swedish_label(cls, data: object) -> object:
         return swedish_label(data)
 
     def all_labels(self) -> tuple[str, ...]:
@@ -250,7 +250,7 @@ class CaseType(BaseModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _swedish_label(cls, data: Any) -> Any:
+    def _swedish_label(cls, data: object) -> object:
         return swedish_label(data)
 
     @model_validator(mode="after")
@@ -314,7 +314,7 @@ def compiled(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE | re.MULTILINE)
 
 
-def parse_case_types(raw: Any, where: str) -> tuple[CaseType, ...]:
+def parse_case_types(raw: object, where: str) -> tuple[CaseType, ...]:
     """Validate [[case_types]]; None means the packaged defaults. Raises ConfigError naming the key."""
     if raw is None:
         raw = tomllib.loads(DEFAULTS.read_text(encoding="utf-8"))["case_types"]
@@ -335,7 +335,7 @@ class CaseTypes(RootModel[tuple[CaseType, ...]]):
     model_config = ConfigDict(frozen=True)
 
 
-def locate(loc: tuple[int | str, ...], raw: Any) -> str:
+def locate(loc: tuple[int | str, ...], raw: object) -> str:
     """(2, "fields", 0, "kind") -> "coding.fields.invoice_id.kind": a type or a field by its key
     ("#n" while the key is missing), other list positions left out."""
     parts: list[str] = []

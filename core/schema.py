@@ -110,7 +110,7 @@ _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB)?\s*$", re.IGNORECASE)
 _SIZE_UNITS = {"B": 1, "KB": 1000, "MB": 1000**2, "GB": 1000**3}
 
 
-def duration(value: Any) -> timedelta:
+def duration(value: object) -> timedelta:
     """'90s', '5m', '2h', '2d' (also '250ms') -> timedelta."""
     if isinstance(value, timedelta):
         return value
@@ -120,14 +120,14 @@ def duration(value: Any) -> timedelta:
     return timedelta(seconds=float(match[1]) * _DURATION_UNITS[match[2]])
 
 
-def positive_duration(value: Any) -> timedelta:
+def positive_duration(value: object) -> timedelta:
     """A duration above zero."""
     if not duration(value):
         raise ValueError(f"expected a duration above zero, got {value!r}")
     return duration(value)
 
 
-def size(value: Any) -> int:
+def size(value: object) -> int:
     """'512KB', '25MB' -> bytes (decimal units, as MTAs count)."""
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         return value
@@ -137,55 +137,56 @@ def size(value: Any) -> int:
     return int(float(match[1]) * _SIZE_UNITS[(match[2] or "B").upper()])
 
 
-def text(value: Any) -> str:
+def text(value: object) -> str:
     if not isinstance(value, str):
         raise ValueError(f"expected a string, got {value!r}")
     return value
 
 
-def nonempty_text(value: Any) -> str:
+def nonempty_text(value: object) -> str:
     if not text(value).strip():
         raise ValueError("must not be empty")
     return str(value)
 
 
-def count(value: Any) -> int:
+def count(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ValueError(f"expected a whole number >= 0, got {value!r}")
     return int(value)
 
 
-def port(value: Any) -> int:
-    if count(value) > 65535:
+def port(value: object) -> int:
+    number = count(value)
+    if number > 65535:
         raise ValueError(f"expected a port number, got {value!r}")
-    return int(value)
+    return number
 
 
-def boolean(value: Any) -> bool:
+def boolean(value: object) -> bool:
     if not isinstance(value, bool):
         raise ValueError(f"expected true or false, got {value!r}")
     return value
 
 
-def strings(value: Any) -> tuple[str, ...]:
+def strings(value: object) -> tuple[str, ...]:
     """A list of non-empty strings, as written."""
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) and v for v in value):
         raise ValueError(f"expected a list of strings, got {value!r}")
     return tuple(value)
 
 
-def lower_list(value: Any) -> tuple[str, ...]:
+def lower_list(value: object) -> tuple[str, ...]:
     return tuple(v.strip().lower() for v in strings(value))
 
 
-def phrases(value: Any) -> tuple[str, ...]:
+def phrases(value: object) -> tuple[str, ...]:
     """A list of phrases, compared case-folded."""
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) and v.strip() for v in value):
         raise ValueError(f"expected a list of strings, got {value!r}")
     return tuple(" ".join(v.casefold().split()) for v in value)
 
 
-def networks(value: Any) -> tuple[str, ...]:
+def networks(value: object) -> tuple[str, ...]:
     """A list of IP addresses or networks ("10.0.0.0/8"); [] allows nobody."""
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
         raise ValueError(f"expected a list of addresses or networks, got {value!r}")
@@ -197,7 +198,7 @@ def networks(value: Any) -> tuple[str, ...]:
     return tuple(v.strip() for v in value)
 
 
-def address_list(value: Any) -> tuple[str, ...]:
+def address_list(value: object) -> tuple[str, ...]:
     """A list of plain mail addresses, lowercased; [] is allowed (the feature is off)."""
     if not isinstance(value, (list, tuple)):
         raise ValueError(f"expected a list of addresses, got {value!r}")
@@ -211,7 +212,7 @@ def address_list(value: Any) -> tuple[str, ...]:
 
 
 def one_of(*choices: str) -> Callable[[Any], str]:
-    def check(value: Any) -> str:
+    def check(value: object) -> str:
         if value not in choices:
             raise ValueError(f"expected one of {', '.join(map(repr, choices))}, got {value!r}")
         return str(value)
@@ -221,7 +222,7 @@ def one_of(*choices: str) -> Callable[[Any], str]:
 
 def subset_of(choices: Sequence[str]) -> Callable[[Any], tuple[str, ...]]:
     """A list whose items are each one of `choices` (duplicates dropped, order kept)."""
-    def check(value: Any) -> tuple[str, ...]:
+    def check(value: object) -> tuple[str, ...]:
         if not isinstance(value, (list, tuple)) or not all(v in choices for v in value):
             raise ValueError(f"expected a list of {', '.join(map(repr, choices))}, got {value!r}")
         return tuple(dict.fromkeys(value))
@@ -229,25 +230,25 @@ def subset_of(choices: Sequence[str]) -> Callable[[Any], tuple[str, ...]]:
     return check
 
 
-def mailbox(value: Any) -> str:
+def mailbox(value: object) -> str:
     if "@" not in parseaddr(text(value))[1]:
         raise ValueError(f"expected an address like \"Support <support@example.com>\", got {value!r}")
     return str(value)
 
 
-def path(value: Any) -> Path:
+def path(value: object) -> Path:
     """A non-empty file path."""
     return value if isinstance(value, Path) else Path(nonempty_text(value))
 
 
-def optional_path(value: Any) -> Path | None:
+def optional_path(value: object) -> Path | None:
     """A file path; "" means not set."""
     if value is None or isinstance(value, Path):
         return value
     return Path(text(value)) if text(value) else None
 
 
-def env_table(value: Any) -> tuple[tuple[str, str], ...]:
+def env_table(value: object) -> tuple[tuple[str, str], ...]:
     """{user = "ENV_VAR"}: secrets stay in the environment, not in config.toml."""
     if isinstance(value, tuple):
         return value

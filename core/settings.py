@@ -41,7 +41,7 @@ class Address:
         return f"{self.host}:{self.port}"
 
 
-def address(value: Any) -> Address:
+def address(value: object) -> Address:
     """'host:port' -> Address."""
     if isinstance(value, Address):
         return value
@@ -93,7 +93,7 @@ DEFAULT_TIMEZONE = "Europe/Stockholm"
 MAX_SIGNATURE = 500
 
 
-def signature(value: Any) -> str:
+def signature(value: object) -> str:
     """The sign-off: plain text, a few lines, no control characters other than line breaks."""
     sign_off = text(value).replace("\r\n", "\n").strip("\n")
     if not sign_off.strip():
@@ -127,7 +127,7 @@ class OutboundSettings(BaseModel):
         return parseaddr(self.from_)[1]
 
 
-def db_url(value: Any) -> str:
+def db_url(value: object) -> str:
     if not text(value).startswith(("sqlite:", "postgresql")):
         raise ValueError(f"expected sqlite:///PATH or postgresql+psycopg://..., got {value!r}")
     return str(value)
@@ -147,7 +147,7 @@ SECRET_FILE = Path("var/secret")
 MAX_LINK_TTL = timedelta(hours=24)
 
 
-def secret(value: Any) -> str:
+def secret(value: object) -> str:
     """A configured secret must be long and not the old sample; "" means: generate one."""
     configured = text(value)
     if configured == SAMPLE_SECRET or 0 < len(configured) < MIN_SECRET:
@@ -156,7 +156,7 @@ def secret(value: Any) -> str:
     return configured
 
 
-def link_ttl(value: Any) -> timedelta:
+def link_ttl(value: object) -> timedelta:
     """How long a sign-in link works: more than 0, at most 24 hours."""
     ttl = duration(value)
     if not timedelta(0) < ttl <= MAX_LINK_TTL:
@@ -164,7 +164,7 @@ def link_ttl(value: Any) -> timedelta:
     return ttl
 
 
-def time_zone(value: Any) -> str:
+def time_zone(value: object) -> str:
     """An IANA zone name that this machine's zone database knows ("Europe/Stockholm", "UTC")."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -175,7 +175,7 @@ def time_zone(value: Any) -> str:
     return str(value)
 
 
-def base_url(value: Any) -> str:
+def base_url(value: object) -> str:
     return nonempty_text(value).rstrip("/")
 
 
@@ -237,7 +237,7 @@ class StaffSettings(BaseModel):
     authserv_id: Text = ""
 
 
-def auto_or_count(value: Any) -> int | None:
+def auto_or_count(value: object) -> int | None:
     """"auto" (None: decided at start from the core count) or a whole number."""
     if value == "auto" or value is None:
         return None
@@ -282,7 +282,7 @@ class ImapSettings(BaseModel):
 
     @model_validator(mode="before")
     @classmethod
-    def port_by_tls(cls, data: Any) -> Any:
+    def port_by_tls(cls, data: object) -> object:
         """Without a port, the IANA one: 993 is IMAP over TLS, 143 plain IMAP."""
         if isinstance(data, dict) and "port" not in data:
             return {**data, "port": 143 if data.get("tls", True) is False else 993}
@@ -302,7 +302,7 @@ class ImapSettings(BaseModel):
         return f"{self.username}@{self.host}/{self.folder}"
 
 
-def imap_tables(value: Any) -> Any:
+def imap_tables(value: object) -> Any:
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, (dict, ImapSettings)) for v in value):
         raise ValueError("expected [[imap]] tables (an array of tables)")
     return value
@@ -351,7 +351,7 @@ class Settings(ConfigFile):
         return self.model_copy(update=tables)
 
 
-def locate(loc: tuple[int | str, ...], data: Any) -> str:
+def locate(loc: tuple[int | str, ...], data: object) -> str:
     """("web", "secret") -> "[web] secret"; ("imap", 1, "port") -> "[imap #2] port"."""
     table, rest = str(loc[0]), loc[1:]
     if table == "imap" and rest and isinstance(rest[0], int):
@@ -476,7 +476,7 @@ def config_text(tables: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def toml_value(value: Any) -> str:
+def toml_value(value: object) -> str:
     """One TOML value: booleans, numbers, strings, lists and inline tables."""
     if isinstance(value, bool):
         return "true" if value else "false"
