@@ -27,9 +27,17 @@ from store.models import Ticket
 # Text indexed per message at most: a 25 MB body must not make filing fail (PostgreSQL refuses a
 # tsvector over 1 MB) or cost seconds; what matters in support mail is near the top.
 MAX_INDEXED = 100_000
-# Matching messages and cases read per search, newest first: a word in every case costs the same
-# as a rare one. Results are the newest cases among these.
-MAX_CANDIDATES = 1000
+# Matching messages and cases read per search (on each side: case facts, messages), newest first:
+# a word in every case costs the same as a rare one. Results are the newest cases among these. A
+# search asks for twice the cases it shows (offset + limit), never fewer than MIN_CANDIDATES nor
+# more than MAX_CANDIDATES.
+MIN_CANDIDATES = 200
+MAX_CANDIDATES = 2000
+# PostgreSQL: the newest RECENT_ROWS rows of `ticket` and of `message` are tested one by one,
+# walking the primary key backwards (a few microseconds a row); only when they hold too few matches
+# is the GIN index asked for the older ones. A common word is found in the first, a rare one by the
+# second, and neither reads every match of a word that is in most mail.
+RECENT_ROWS = 5000
 # Words of a query that are used, and their length: a query is input from a person (or a script).
 MAX_WORDS = 12
 MAX_WORD = 100
@@ -116,25 +124,61 @@ def fts5_query(query: str) -> str:
     return " ".join('"' + w.replace('"', '""') + '"' for w in words(query))
 
 
-def search_tickets(session: Session, query: str, limit: int = 50) -> list[Ticket]:
+def candidates(offset: int, limit: int) -> int:
+    """Matching rows read on each side for a page of `limit` cases after `offset`."""
+    return min(MAX_CANDIDATES, max(MIN_CANDIDATES, 2 * (offset + limit)))
+
+
+def search_tickets(session: Session, query: str, limit: int = 50, offset: int = 0, *,
+                   status: str | None = None, case_type: str | None = None, customer: str | None = None,
+                   missing: bool | None = None) -> list[Ticket]:
     """Cases matching every word of `query` in their facts or in one message, newest activity first.
 
-    One statement: the newest MAX_CANDIDATES matching cases and messages, their cases ordered by
-    activity; only the page's cases are then loaded.
+    The newest matching cases and messages (`candidates()` of each), their cases filtered by
+    `status`, `case_type`, `customer` and `missing` (something still missing) and ordered by
+    activity; only the page's cases (`limit` after `offset`) are loaded.
     """
     if not words(query):
         return []
+    n = candidates(offset, limit)
     if session.get_bind().dialect.name == "postgresql":
-        candidates, value = _POSTGRES_CANDIDATES, " ".join(words(query))
+        value = " ".join(words(query))
+        ids = {*_postgres_newest(session, "ticket", "id", value, n),
+               *_postgres_newest(session, "message", "ticket_id", value, n)}
     else:
-        candidates, value = _SQLITE_CANDIDATES, fts5_query(query)
-    ids = list(session.execute(text(
-        f"SELECT id FROM ticket WHERE id IN ({candidates}) ORDER BY updated_at DESC, id DESC LIMIT :limit"),
-        {"q": value, "n": MAX_CANDIDATES, "limit": limit}).scalars())
+        ids = set(session.execute(text(_SQLITE_CANDIDATES), {"q": fts5_query(query), "n": n}).scalars())
     if not ids:
         return []
-    found = {t.id: t for t in session.scalars(select(Ticket).where(Ticket.id.in_(ids)))}  # type: ignore[union-attr]
-    return [found[i] for i in ids if i in found]
+    statement = select(Ticket).where(Ticket.id.in_(ids))  # type: ignore[union-attr]
+    if status is not None:
+        statement = statement.where(Ticket.status == status)
+    if case_type is not None:
+        statement = statement.where(Ticket.case_type == case_type)
+    if customer is not None:
+        statement = statement.where(Ticket.customer == customer)
+    if missing is not None:
+        statement = statement.where(Ticket.has_missing == missing)
+    statement = statement.order_by(Ticket.updated_at.desc(), Ticket.id.desc())  # type: ignore[attr-defined,union-attr]
+    return list(session.scalars(statement.limit(limit).offset(offset)))
+
+
+def _postgres_newest(session: Session, table: str, column: str, value: str, n: int) -> list[int]:
+    """`column` of the newest `n` rows of `table` whose `search` matches: the newest RECENT_ROWS
+    rows one by one, then, if they hold fewer than `n`, the older ones through the GIN index."""
+    top = session.execute(text(f"SELECT max(id) FROM {table}")).scalar() or 0
+    floor = top - RECENT_ROWS
+    # ts_match_vq is the function behind @@, which no index serves: the planner walks the primary key.
+    found = list(session.execute(text(
+        f"SELECT {column} FROM {table} WHERE id > :floor AND ts_match_vq(search, {_PG_QUERY})"
+        " ORDER BY id DESC LIMIT :n"), {"q": value, "floor": floor, "n": n}).scalars())
+    if len(found) < n and floor > 0:
+        # `id + 0`: ordered by an expression, the planner cannot walk the primary key backwards
+        # testing every row (all of them for a rare word); it takes the GIN index's matches and
+        # sorts just those.
+        found += session.execute(text(
+            f"SELECT {column} FROM {table} WHERE id <= :floor AND search @@ {_PG_QUERY}"
+            " ORDER BY id + 0 DESC LIMIT :n"), {"q": value, "floor": floor, "n": n - len(found)}).scalars()
+    return found
 
 
 # FTS5 walks its rowids in descending order and stops at the LIMIT: the newest matches first.
@@ -146,10 +190,3 @@ _SQLITE_CANDIDATES = (
     " (SELECT rowid FROM message_fts WHERE message_fts MATCH :q ORDER BY rowid DESC LIMIT :n)")
 _PG_QUERY = ("(plainto_tsquery('english', :q) || plainto_tsquery('swedish', :q)"
              " || plainto_tsquery('simple', :q))")
-# `id + 0`: ordered by an expression, the planner cannot walk the primary key backwards and test
-# every row's tsvector until it has enough (700 ms for a rare word at 100k cases); it takes the
-# GIN index's matches and sorts just those.
-_POSTGRES_CANDIDATES = (
-    f"SELECT id FROM (SELECT id FROM ticket WHERE search @@ {_PG_QUERY} ORDER BY id + 0 DESC LIMIT :n) AS t"
-    f" UNION SELECT ticket_id FROM (SELECT ticket_id FROM message WHERE search @@ {_PG_QUERY}"
-    " ORDER BY id + 0 DESC LIMIT :n) AS m")
