@@ -34,10 +34,15 @@ MAX_INDEXED = 100_000
 MIN_CANDIDATES = 200
 MAX_CANDIDATES = 2000
 # PostgreSQL: the newest RECENT_ROWS rows of `ticket` and of `message` are tested one by one,
-# walking the primary key backwards (a few microseconds a row); only when they hold too few matches
-# is the GIN index asked for the older ones. A common word is found in the first, a rare one by the
-# second, and neither reads every match of a word that is in most mail.
-RECENT_ROWS = 5000
+# walking the primary key backwards (2-5 microseconds a row). When they hold too few matches, what
+# they held tells how common the query is. The walk goes on (at most twice the rows the rest should
+# take) when that is fewer rows than WALK_ROWS and than the older matches the GIN index would give,
+# each of which costs a heap row (about as much as a row walked); otherwise, or if the walk still
+# falls short, the index gives the older matches, which are then few. So a word in most mail is
+# found in the first rows, a rare one through the index, and no search reads every match of a
+# common word (the heap rows of 160,000 matches take most of a second).
+RECENT_ROWS = 1000
+WALK_ROWS = 10_000
 # Words of a query that are used, and their length: a query is input from a person (or a script).
 MAX_WORDS = 12
 MAX_WORD = 100
@@ -142,9 +147,7 @@ def search_tickets(session: Session, query: str, limit: int = 50, offset: int = 
         return []
     n = candidates(offset, limit)
     if session.get_bind().dialect.name == "postgresql":
-        value = " ".join(words(query))
-        ids = {*_postgres_newest(session, "ticket", "id", value, n),
-               *_postgres_newest(session, "message", "ticket_id", value, n)}
+        ids = _postgres_candidates(session, " ".join(words(query)), n)
     else:
         ids = set(session.execute(text(_SQLITE_CANDIDATES), {"q": fts5_query(query), "n": n}).scalars())
     if not ids:
@@ -162,23 +165,50 @@ def search_tickets(session: Session, query: str, limit: int = 50, offset: int = 
     return list(session.scalars(statement.limit(limit).offset(offset)))
 
 
-def _postgres_newest(session: Session, table: str, column: str, value: str, n: int) -> list[int]:
-    """`column` of the newest `n` rows of `table` whose `search` matches: the newest RECENT_ROWS
-    rows one by one, then, if they hold fewer than `n`, the older ones through the GIN index."""
-    top = session.execute(text(f"SELECT max(id) FROM {table}")).scalar() or 0
-    floor = top - RECENT_ROWS
-    # ts_match_vq is the function behind @@, which no index serves: the planner walks the primary key.
-    found = list(session.execute(text(
-        f"SELECT {column} FROM {table} WHERE id > :floor AND ts_match_vq(search, {_PG_QUERY})"
-        " ORDER BY id DESC LIMIT :n"), {"q": value, "floor": floor, "n": n}).scalars())
-    if len(found) < n and floor > 0:
-        # `id + 0`: ordered by an expression, the planner cannot walk the primary key backwards
-        # testing every row (all of them for a rare word); it takes the GIN index's matches and
-        # sorts just those.
-        found += session.execute(text(
-            f"SELECT {column} FROM {table} WHERE id <= :floor AND search @@ {_PG_QUERY}"
-            " ORDER BY id + 0 DESC LIMIT :n"), {"q": value, "floor": floor, "n": n - len(found)}).scalars()
-    return found
+# Where PostgreSQL looks: the table, and the case a matching row names.
+_SIDES = (("ticket", "id"), ("message", "ticket_id"))
+
+
+def _postgres_candidates(session: Session, value: str, n: int) -> set[int]:
+    """The cases of the newest `n` matching rows of each side (see RECENT_ROWS): one statement for
+    the newest rows of both, then one for each further step both sides still need."""
+    first = " UNION ALL ".join(
+        f"SELECT {side} AS side, top.id AS top, hit.c FROM (SELECT max(id) AS id FROM {table}) AS top"
+        f" LEFT JOIN LATERAL (SELECT {column} AS c FROM {table} WHERE id > top.id - :recent"
+        f" AND ts_match_vq(search, {_PG_QUERY}) ORDER BY id DESC LIMIT :n) AS hit ON true"
+        for side, (table, column) in enumerate(_SIDES))
+    found: dict[int, list[int]] = {side: [] for side in range(len(_SIDES))}
+    floor: dict[int, int] = {}
+    for side, top, case_id in session.execute(text(first), {"q": value, "recent": RECENT_ROWS, "n": n}):
+        floor[side] = (top or 0) - RECENT_ROWS
+        if case_id is not None:
+            found[side].append(case_id)
+    walked: set[int] = set()
+    while True:
+        parts, params = [], {"q": value}
+        for side, (table, column) in enumerate(_SIDES):
+            got = len(found[side])
+            if got >= n or floor[side] <= 0:
+                continue
+            params |= {f"upto{side}": floor[side], f"n{side}": n - got}
+            rows = (n - got) * RECENT_ROWS // max(got, 1)  # at the density of the newest rows
+            if got and side not in walked and rows <= min(WALK_ROWS, got * floor[side] // RECENT_ROWS):
+                walked.add(side)
+                floor[side] = params[f"above{side}"] = max(0, floor[side] - 2 * rows)
+                parts.append(f"SELECT {side} AS side, c FROM (SELECT {column} AS c FROM {table}"
+                             f" WHERE id > :above{side} AND id <= :upto{side} AND ts_match_vq(search, {_PG_QUERY})"
+                             f" ORDER BY id DESC LIMIT :n{side}) AS part{side}")
+            else:
+                # Few matches: the GIN index's, sorted. `id + 0`: ordered by an expression, the
+                # planner cannot walk the primary key backwards testing every row (all, for a rare word).
+                floor[side] = 0
+                parts.append(f"SELECT {side} AS side, c FROM (SELECT {column} AS c FROM {table}"
+                             f" WHERE id <= :upto{side} AND search @@ {_PG_QUERY}"
+                             f" ORDER BY id + 0 DESC LIMIT :n{side}) AS part{side}")
+        if not parts:
+            return {case_id for side_found in found.values() for case_id in side_found}
+        for side, case_id in session.execute(text(" UNION ALL ".join(parts)), params):
+            found[side].append(case_id)
 
 
 # FTS5 walks its rowids in descending order and stops at the LIMIT: the newest matches first.

@@ -142,11 +142,15 @@ def test_newest_rows_first_then_older_matches_from_the_index(db_url: str, monkey
     db = Database(db_url)
     db.create_schema()
     with db.write() as session:
-        made = [case(session, f"c{i}@example.com", "Question", "common words" + (" rareword" if i in (2, 5) else ""),
-                     {}, i) for i in range(1, 11)]
+        made = [case(session, f"c{i}@example.com", "Question", "common words" + (" rareword" if i in (2, 5) else "")
+                     + (" fading" if i in (1, 9, 10) else ""), {}, i) for i in range(1, 11)]
     with db.read() as session:
         assert [t.ref for t in search_tickets(session, "rareword")] == [made[4].ref, made[1].ref]
         # a common word: the newest cases, enough of them found among the newest rows
         assert [t.ref for t in search_tickets(session, "common", limit=2)] == [made[9].ref, made[8].ref]
         assert [t.ref for t in search_tickets(session, "common words", limit=20)] == [t.ref for t in reversed(made)]
+        # common among the newest rows, then not: the bounded walk falls short, the index finds the rest
+        if not db.is_sqlite:  # 2 of the newest 3 rows: walk 3 rows more (none), then the index
+            assert search._postgres_candidates(session, "fading", 4) == {made[9].id, made[8].id, made[0].id}
+        assert [t.ref for t in search_tickets(session, "fading", limit=5)] == [made[9].ref, made[8].ref, made[0].ref]
     db.dispose()
