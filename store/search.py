@@ -152,7 +152,9 @@ def search_tickets(session: Session, query: str, limit: int = 50, offset: int = 
         ids = set(session.execute(text(_SQLITE_CANDIDATES), {"q": fts5_query(query), "n": n}).scalars())
     if not ids:
         return []
-    statement = select(Ticket).where(Ticket.id.in_(ids))  # type: ignore[union-attr]
+    # No ORDER BY here: ordered by activity, the planner may walk a (status, updated_at) index
+    # through every case of that status looking for these few; they are sorted here instead.
+    statement = select(Ticket.id, Ticket.updated_at).where(Ticket.id.in_(ids))  # type: ignore[union-attr,call-overload]
     if status is not None:
         statement = statement.where(Ticket.status == status)
     if case_type is not None:
@@ -161,8 +163,12 @@ def search_tickets(session: Session, query: str, limit: int = 50, offset: int = 
         statement = statement.where(Ticket.customer == customer)
     if missing is not None:
         statement = statement.where(Ticket.has_missing == missing)
-    statement = statement.order_by(Ticket.updated_at.desc(), Ticket.id.desc())  # type: ignore[attr-defined,union-attr]
-    return list(session.scalars(statement.limit(limit).offset(offset)))
+    newest = sorted(session.execute(statement), key=lambda row: (row[1], row[0]), reverse=True)
+    page = [row[0] for row in newest[offset:offset + limit]]
+    if not page:
+        return []
+    found = {t.id: t for t in session.scalars(select(Ticket).where(Ticket.id.in_(page)))}  # type: ignore[union-attr]
+    return [found[i] for i in page if i in found]
 
 
 # Where PostgreSQL looks: the table, and the case a matching row names.
