@@ -234,12 +234,15 @@ def wait_filed(db_url: str, expected: int, timeout: float) -> None:
 
 def filed(db_url: str, expected: int, started: float, timeout: float) -> dict[str, Any]:
     """When the last timed mail was filed (the worker's own processed_at), and accept-to-filed latency."""
+    import sqlalchemy
+
     wait_filed(db_url, expected, timeout)
     db = engine(db_url)
     try:
         with db.connect() as conn:
-            rows = conn.exec_driver_sql(
-                "SELECT received_at, processed_at FROM raw_mail WHERE message_id NOT LIKE '%warmup-%'").all()
+            # text() binds the pattern: a literal % in exec_driver_sql is a placeholder to psycopg.
+            rows = conn.execute(sqlalchemy.text("SELECT received_at, processed_at FROM raw_mail WHERE message_id NOT LIKE :warmup"),
+                                {"warmup": "%warmup-%"}).all()
             errors = conn.exec_driver_sql("SELECT count(*) FROM raw_mail WHERE error IS NOT NULL").scalar()
             tickets = conn.exec_driver_sql("SELECT count(*) FROM ticket").scalar()
             typed = conn.exec_driver_sql("SELECT count(*) FROM ticket WHERE case_type IS NOT NULL").scalar()

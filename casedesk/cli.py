@@ -333,8 +333,8 @@ def cmd_tickets(settings: Settings, args: argparse.Namespace) -> int:
     db = open_store(settings)
     with db.read() as session:
         if args.search is not None:
-            found = [t for t in search_tickets(session, args.search, limit=SEARCH_LIMIT)
-                     if (args.status in (None, t.status)) and (args.case_type in (None, t.case_type))]
+            found = search_tickets(session, args.search, limit=SEARCH_LIMIT, status=args.status,
+                                   case_type=args.case_type)
         else:
             found = list_tickets(session, status=args.status, case_type=args.case_type)
         rows = [ticket_summary(t) for t in found]

@@ -16,7 +16,7 @@ Neither object is in the models: they are created by `install` (from the migrati
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import event, select, text
 from sqlalchemy.engine import Connection
@@ -27,9 +27,22 @@ from store.models import Ticket
 # Text indexed per message at most: a 25 MB body must not make filing fail (PostgreSQL refuses a
 # tsvector over 1 MB) or cost seconds; what matters in support mail is near the top.
 MAX_INDEXED = 100_000
-# Matching messages and cases read per search, newest first: a word in every case costs the same
-# as a rare one. Results are the newest cases among these.
-MAX_CANDIDATES = 1000
+# Matching messages and cases read per search (on each side: case facts, messages), newest first:
+# a word in every case costs the same as a rare one. Results are the newest cases among these. A
+# search asks for twice the cases it shows (offset + limit), never fewer than MIN_CANDIDATES nor
+# more than MAX_CANDIDATES.
+MIN_CANDIDATES = 200
+MAX_CANDIDATES = 2000
+# PostgreSQL: the newest RECENT_ROWS rows of `ticket` and of `message` are tested one by one,
+# walking the primary key backwards (2-5 microseconds a row). When they hold too few matches, what
+# they held tells how common the query is. The walk goes on (at most twice the rows the rest should
+# take) when that is fewer rows than WALK_ROWS and than the older matches the GIN index would give,
+# each of which costs a heap row (about as much as a row walked); otherwise, or if the walk still
+# falls short, the index gives the older matches, which are then few. So a word in most mail is
+# found in the first rows, a rare one through the index, and no search reads every match of a
+# common word (the heap rows of 160,000 matches take most of a second).
+RECENT_ROWS = 1000
+WALK_ROWS = 10_000
 # Words of a query that are used, and their length: a query is input from a person (or a script).
 MAX_WORDS = 12
 MAX_WORD = 100
@@ -116,25 +129,97 @@ def fts5_query(query: str) -> str:
     return " ".join('"' + w.replace('"', '""') + '"' for w in words(query))
 
 
-def search_tickets(session: Session, query: str, limit: int = 50) -> list[Ticket]:
+def candidates(offset: int, limit: int) -> int:
+    """Matching rows read on each side for a page of `limit` cases after `offset`."""
+    return min(MAX_CANDIDATES, max(MIN_CANDIDATES, 2 * (offset + limit)))
+
+
+def search_tickets(session: Session, query: str, limit: int = 50, offset: int = 0, *,
+                   status: str | None = None, case_type: str | None = None, customer: str | None = None,
+                   missing: bool | None = None) -> list[Ticket]:
     """Cases matching every word of `query` in their facts or in one message, newest activity first.
 
-    One statement: the newest MAX_CANDIDATES matching cases and messages, their cases ordered by
-    activity; only the page's cases are then loaded.
+    The newest matching cases and messages (`candidates()` of each), their cases filtered by
+    `status`, `case_type`, `customer` and `missing` (something still missing) and ordered by
+    activity; only the page's cases (`limit` after `offset`) are loaded.
     """
     if not words(query):
         return []
+    n = candidates(offset, limit)
     if session.get_bind().dialect.name == "postgresql":
-        candidates, value = _POSTGRES_CANDIDATES, " ".join(words(query))
+        ids = _postgres_candidates(session, " ".join(words(query)), n)
     else:
-        candidates, value = _SQLITE_CANDIDATES, fts5_query(query)
-    ids: list[int] = list(session.execute(text(
-        f"SELECT id FROM ticket WHERE id IN ({candidates}) ORDER BY updated_at DESC, id DESC LIMIT :limit"),
-        {"q": value, "n": MAX_CANDIDATES, "limit": limit}).scalars())
+        ids = set(session.execute(text(_SQLITE_CANDIDATES), {"q": fts5_query(query), "n": n}).scalars())
     if not ids:
         return []
-    found = {t.id: t for t in session.scalars(select(Ticket).where(Ticket.id.in_(ids)))}  # type: ignore[union-attr]
-    return [found[i] for i in ids if i in found]
+    # No ORDER BY here: ordered by activity, the planner may walk a (status, updated_at) index
+    # through every case of that status looking for these few; they are sorted here instead.
+    statement = select(Ticket.id, Ticket.updated_at).where(Ticket.id.in_(ids))  # type: ignore[union-attr,call-overload]
+    if status is not None:
+        statement = statement.where(Ticket.status == status)
+    if case_type is not None:
+        statement = statement.where(Ticket.case_type == case_type)
+    if customer is not None:
+        statement = statement.where(Ticket.customer == customer)
+    if missing is not None:
+        statement = statement.where(Ticket.has_missing == missing)
+    newest = sorted(session.execute(statement), key=lambda row: (row[1], row[0]), reverse=True)
+    page = [row[0] for row in newest[offset:offset + limit]]
+    if not page:
+        return []
+    found = {t.id: t for t in session.scalars(select(Ticket).where(Ticket.id.in_(page)))}  # type: ignore[union-attr]
+    return [found[i] for i in page if i in found]
+
+
+# Where PostgreSQL looks: the table, and the case a matching row names.
+_SIDES = (("ticket", "id"), ("message", "ticket_id"))
+
+
+def _postgres_candidates(session: Session, value: str, n: int) -> set[int]:
+    """The cases of the newest `n` matching rows of each side (see RECENT_ROWS): one statement for
+    the newest rows of both, then one for each further step both sides still need."""
+    first = " UNION ALL ".join(
+        f"SELECT {side} AS side, top.id AS top, hit.c FROM (SELECT max(id) AS id FROM {table}) AS top"
+        f" LEFT JOIN LATERAL (SELECT {column} AS c FROM {table} WHERE id > top.id - :recent"
+        f" AND ts_match_vq(search, {_PG_QUERY}) ORDER BY id DESC LIMIT :n) AS hit ON true"
+        for side, (table, column) in enumerate(_SIDES))
+    found: dict[int, list[int]] = {side: [] for side in range(len(_SIDES))}
+    floor: dict[int, int] = {}
+    # The SQL hands back integers (or NULL for a side with no match); text() rows are untyped.
+    newest = cast("list[tuple[int, int | None, int | None]]", session.execute(text(first), {
+        "q": value, "recent": RECENT_ROWS, "n": n}).all())
+    for side, top, case_id in newest:
+        floor[side] = (top or 0) - RECENT_ROWS
+        if case_id is not None:
+            found[side].append(case_id)
+    walked: set[int] = set()
+    while True:
+        parts: list[str] = []
+        params: dict[str, str | int] = {"q": value}
+        for side, (table, column) in enumerate(_SIDES):
+            got = len(found[side])
+            if got >= n or floor[side] <= 0:
+                continue
+            params |= {f"upto{side}": floor[side], f"n{side}": n - got}
+            rows = (n - got) * RECENT_ROWS // max(got, 1)  # at the density of the newest rows
+            if got and side not in walked and rows <= min(WALK_ROWS, got * floor[side] // RECENT_ROWS):
+                walked.add(side)
+                floor[side] = params[f"above{side}"] = max(0, floor[side] - 2 * rows)
+                parts.append(f"SELECT {side} AS side, c FROM (SELECT {column} AS c FROM {table}"
+                             f" WHERE id > :above{side} AND id <= :upto{side} AND ts_match_vq(search, {_PG_QUERY})"
+                             f" ORDER BY id DESC LIMIT :n{side}) AS part{side}")
+            else:
+                # Few matches: the GIN index's, sorted. `id + 0`: ordered by an expression, the
+                # planner cannot walk the primary key backwards testing every row (all, for a rare word).
+                floor[side] = 0
+                parts.append(f"SELECT {side} AS side, c FROM (SELECT {column} AS c FROM {table}"
+                             f" WHERE id <= :upto{side} AND search @@ {_PG_QUERY}"
+                             f" ORDER BY id + 0 DESC LIMIT :n{side}) AS part{side}")
+        if not parts:
+            return {case_id for side_found in found.values() for case_id in side_found}
+        more = cast("list[tuple[int, int]]", session.execute(text(" UNION ALL ".join(parts)), params).all())
+        for side, case_id in more:
+            found[side].append(case_id)
 
 
 # FTS5 walks its rowids in descending order and stops at the LIMIT: the newest matches first.
@@ -146,10 +231,3 @@ _SQLITE_CANDIDATES = (
     " (SELECT rowid FROM message_fts WHERE message_fts MATCH :q ORDER BY rowid DESC LIMIT :n)")
 _PG_QUERY = ("(plainto_tsquery('english', :q) || plainto_tsquery('swedish', :q)"
              " || plainto_tsquery('simple', :q))")
-# `id + 0`: ordered by an expression, the planner cannot walk the primary key backwards and test
-# every row's tsvector until it has enough (700 ms for a rare word at 100k cases); it takes the
-# GIN index's matches and sorts just those.
-_POSTGRES_CANDIDATES = (
-    f"SELECT id FROM (SELECT id FROM ticket WHERE search @@ {_PG_QUERY} ORDER BY id + 0 DESC LIMIT :n) AS t"
-    f" UNION SELECT ticket_id FROM (SELECT ticket_id FROM message WHERE search @@ {_PG_QUERY}"
-    " ORDER BY id + 0 DESC LIMIT :n) AS m")

@@ -10,6 +10,7 @@ from conftest import run_cli, write_config
 from store.db import Database
 from store.migrate import upgrade
 from store.models import Message, Ticket
+from store import search
 from store.search import fts5_query, search_tickets, words
 from store.tickets import add_message, open_ticket
 
@@ -109,3 +110,48 @@ def test_cli_tickets_search(tmp_path: Path, db_url: str) -> None:
     assert [r["ref"] for r in rows] == [found["a"], found["c"]]
     assert "last_staff_reply_at" in rows[0] and rows[0]["last_staff_reply_at"] is None
     assert run_cli(config, "tickets", "--search", "41220", "--status", "closed", "--json").stdout.strip() == b"[]"
+
+
+def test_filters_and_pages_are_applied_in_the_query(db_url: str) -> None:
+    db = Database(db_url)
+    upgrade(db)
+    with db.write() as session:
+        made = [case(session, f"c{i % 3}@example.com", f"Row question {i}", "the coding row is wrong",
+                     {"invoice_id": f"I-{i}"}, i) for i in range(1, 13)]
+        made[0].status, made[4].status = "closed", "closed"
+        made[1].case_type = made[2].case_type = "coding"
+        made[5].has_missing = True
+    newest_first = [t.ref for t in reversed(made)]
+    with db.read() as session:
+        def found(**kwargs):  # type: ignore[no-untyped-def]
+            return [t.ref for t in search_tickets(session, "coding row", **kwargs)]
+        assert found() == newest_first
+        assert found(limit=4, offset=4) == newest_first[4:8] and found(limit=5, offset=10) == newest_first[10:]
+        assert found(status="closed") == [made[4].ref, made[0].ref]
+        assert found(case_type="coding") == [made[2].ref, made[1].ref]
+        assert found(customer="c1@example.com") == [t.ref for t in reversed(made) if t.customer == "c1@example.com"]
+        assert found(missing=True) == [made[5].ref]
+        assert found(status="closed", customer="c0@example.com") == []
+    db.dispose()
+
+
+def test_newest_rows_first_then_older_matches_from_the_index(db_url: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL tests the newest RECENT_ROWS rows one by one and asks the GIN index for older
+    matches only when those hold too few; either way the same cases are found, newest first."""
+    monkeypatch.setattr(search, "RECENT_ROWS", 3)
+    monkeypatch.setattr(search, "MIN_CANDIDATES", 4)
+    db = Database(db_url)
+    upgrade(db)
+    with db.write() as session:
+        made = [case(session, f"c{i}@example.com", "Question", "common words" + (" rareword" if i in (2, 5) else "")
+                     + (" fading" if i in (1, 9, 10) else ""), {}, i) for i in range(1, 11)]
+    with db.read() as session:
+        assert [t.ref for t in search_tickets(session, "rareword")] == [made[4].ref, made[1].ref]
+        # a common word: the newest cases, enough of them found among the newest rows
+        assert [t.ref for t in search_tickets(session, "common", limit=2)] == [made[9].ref, made[8].ref]
+        assert [t.ref for t in search_tickets(session, "common words", limit=20)] == [t.ref for t in reversed(made)]
+        # common among the newest rows, then not: the bounded walk falls short, the index finds the rest
+        if not db.is_sqlite:  # 2 of the newest 3 rows: walk 3 rows more (none), then the index
+            assert search._postgres_candidates(session, "fading", 4) == {made[9].id, made[8].id, made[0].id}
+        assert [t.ref for t in search_tickets(session, "fading", limit=5)] == [made[9].ref, made[8].ref, made[0].ref]
+    db.dispose()

@@ -135,12 +135,10 @@ def visible_tickets(session: Session, viewer: auth.Viewer, filters: Filters, lim
     """One query for a page of cases: no per-row lookups. A staff search is newest first too, and
     the other filters apply to its results."""
     if filters.q and viewer.staff:
-        found = [t for t in search_tickets(session, filters.q, limit=offset + limit + 1000)
-                 if (not filters.status or t.status == filters.status)
-                 and (not filters.case_type or t.case_type == filters.case_type)
-                 and (not filters.customer or t.customer == filters.customer)
-                 and (not filters.missing or t.has_missing)]
-        return found[offset:offset + limit]
+        return search_tickets(
+            session, filters.q, limit=limit, offset=offset, status=filters.status or None,
+            case_type=filters.case_type or None, customer=filters.customer or None,
+            missing=True if filters.missing else None)
     return list_tickets(
         session, status=filters.status or None, case_type=filters.case_type or None,
         customer=filters.customer or None, missing_any=True if filters.missing else None,
