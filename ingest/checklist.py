@@ -21,6 +21,11 @@ _ID = r"(?:[A-Za-z]{1,4}[-/]?)?(?:\d{3,}|\d{2}(?=-\d{3,}))(?:[-/]\d+)*"
 # (seconds to minutes of filing time for one mail).
 _NAME = (r"(?:(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+|[\"“'][^\"”'\n]{2,60}[\"”']"
          r"|(?<![\w&'.-])[A-ZÅÄÖÉ][\w&'.-]*(?:[ ]+(?:[A-ZÅÄÖÉ0-9][\w&'.-]*|&)){0,6})")
+# A person: an e-mail address, or two or three capitalised words ("Tom Barker", "Anna-Karin af
+# Ek") that are not a company ("Harbour Marine Ltd"). Case-sensitive; run on folded text (å -> a).
+_PERSON = (r"(?-i:(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?<![\w&'.-])[A-Z][a-z]+(?:-[A-Z][a-z]+)?"
+           r"(?:[ ]+(?:(?:van|von|de|der|af|da)[ ]+)?[A-Z][a-z]+(?:-[A-Z][a-z]+)?){1,2}"
+           r"(?![\w&-]|[ ]+(?:AB|Ltd|Oy|Oyj|AS|ASA|ApS|Inc|GmbH|AG|BV|LLC|HB|KB|plc|Group|Trust|Ltd\.)\b))")
 # What a value of each kind looks like; every shape is one (?P<value>...) group.
 SHAPES = {
     "id": rf"(?P<value>(?<![\w+/.,-]){_ID})(?![\w/]|[.,:]\d|-\d)"
@@ -34,6 +39,8 @@ SHAPES = {
     "status": r"[\"“'«]?(?P<value>[^\W_][\w/-]*(?:[ \t][\w/-]+){0,3}?)[\"”'»]?(?=[ \t]*(?:[.,;!?)\"”'»]"
               r"|$|[ \t](?:and|but|och|men|since|sedan|for|för|when|när|after|efter|on|på)\b))",
     "name": rf"(?P<value>(?-i:{_NAME}(?:[ \t]*(?:,|and|och|&|/)[ \t]*{_NAME}){{0,9}}))",
+    # One person or several ("Ann Reid, Bob Marsh and Carl Dean"): never a role or a company.
+    "person": rf"(?P<value>{_PERSON}(?:[ \t]*(?:,|and|och|&)[ \t]*{_PERSON}){{0,9}})",
     "text": r"(?P<value>[^\n]+)",
     "flag": r"(?P<value>\S+)",
 }
@@ -58,6 +65,8 @@ NOT_NAMES = frozenset("""
 the this that it we i he she they our my your hi hello hey dear please can could would should
 when if so but and also then thanks invoice invoices det den detta jag vi han hon de vår vårt
 min mitt din hej kan om när så men och också sedan tack fakturan faktura fakturor
+approver approvers reviewer reviewers attestant attestanten granskare granskaren user users
+admin role roles roll rollen användare användaren
 """.split())
 # Inline images of a signature (Outlook's image001.png) are not invoices.
 _SIGNATURE_IMAGE = re.compile(r"^image\d{3}\.\w+$", re.IGNORECASE)
@@ -176,8 +185,8 @@ def matchers(spec: FieldSpec) -> Matchers:
         labelled=labelled_regex((*spec.all_labels(), *spec.prose)),
         prose=prose, weak=weak,
         patterns=tuple(re.compile(fold_pattern(expand(p)), _FLAGS) for p in spec.patterns),
-        guards=tuple(re.compile(fold_pattern(expand(p[len("{name}"):])), _FLAGS) if p.startswith("{name}") else None
-                     for p in spec.patterns),
+        guards=tuple(re.compile(fold_pattern(expand(p[p.index("}") + 1 :])), _FLAGS)
+                     if p.startswith(("{name}", "{person}")) else None for p in spec.patterns),
         triggers=tuple(triggers_of(fold_pattern(p)) for p in spec.patterns),
         prose_triggers=first_words(spec.all_labels()), weak_triggers=first_words(spec.prose),
         shape=re.compile(fold_pattern(shape), _FLAGS),

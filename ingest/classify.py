@@ -33,6 +33,8 @@ TYPE_TEXT = 3_000
 SETUP_TYPE = "administration"
 SETUP_BONUS = 3
 _INVOICE_REF = re.compile(r"(?i)\b(?:invoice|faktura|fakturan|fakturor|inv)\w*\D{0,12}\d{3,}|\bid[\s:#]*\d{3,}")
+# The type whose words (approver, reviewer, limit) a setup mail uses for what it sets up.
+FLOW_TYPE = "review_approval"
 # One word repeated many times is still one piece of evidence.
 MAX_REPEATS = 3
 _SUBJECT_PREFIX = re.compile(r"^(?:\s*(?:(?:re|sv|vs|aw|fw|fwd|vb|vl)\s*:|\[[^\]]*\]))+\s*",
@@ -98,7 +100,7 @@ def read_mail(mail: ParsedMail, case_types: Sequence[CaseType],
     blocks = split_blocks(body, own_domains, used, (lines, starts))
     speller = speller_of(types)
     tables = tables_in(blocks.content)
-    content = speller.text(prose_of(blocks.content) if tables else blocks.content)
+    content = speller.text(prose_of(blocks.content) if tables else blocks.content, names=True)
     subject = speller.text(_SUBJECT_PREFIX.sub("", mail.subject or ""))
     language = detect_language(f"{subject}\n{content}" if content.strip() else f"{subject}\n{body}")
     by_key = {t.key: t for t in types}
@@ -214,17 +216,34 @@ def detect(subject: str, text: str, types: tuple[CaseType, ...], answer: str = "
             return named[0], f"answer: {answer.strip()!r}"
     body_hits = hits(vocabulary, text)
     # Subject hits sit before the body (negative positions): the reason can tell them apart.
-    subject_hits = [Hit(h.phrase, h.type_key, h.weight, h.is_name, h.at - SUBJECT_OFFSET)
-                    for h in hits(vocabulary, subject)]
+    subject_hits = in_body_sense([Hit(h.phrase, h.type_key, h.weight, h.is_name, h.at - SUBJECT_OFFSET)
+                                  for h in hits(vocabulary, subject)], body_hits)
     denied, body_hits = weigh_negation(text, body_hits)
     scores = score(subject_hits, body_hits)
     for key in denied:
         scores.pop(key, None)
     if scores.get(SETUP_TYPE) and not _INVOICE_REF.search(fold(f"{subject}\n{text}")):
-        # A mail about users and roles that names no invoice is about the setup, not one flow.
-        scores[SETUP_TYPE] += SETUP_BONUS
+        # A mail about users and roles that names no invoice is about the setup, not one flow:
+        # its approval words ("raise the approval limit", "set up as reviewer") are setup words.
+        scores[SETUP_TYPE] += SETUP_BONUS + scores.get(FLOW_TYPE, 0) // 2
     found = [h for h in subject_hits if h.type_key not in denied] + body_hits
     return by_keywords(found, scores, bool(subject.strip()), denied)
+
+
+def in_body_sense(subject_hits: list[Hit], body_hits: list[Hit]) -> list[Hit]:
+    """A subject word counts for the type of the longer phrase the body only uses it in: a subject
+    "Staples coding" over a body about the "coding suggestion" for Staples is the setup's word."""
+    if not subject_hits or not body_hits:
+        return subject_hits
+    alone = {h.phrase for h in body_hits}
+    out = []
+    for hit in subject_hits:
+        longer = {b.type_key for b in body_hits if hit.phrase in b.phrase.split() and b.phrase != hit.phrase}
+        if hit.phrase in alone or not longer or hit.type_key in longer:
+            out.append(hit)
+            continue
+        out += [Hit(hit.phrase, key, hit.weight, False, hit.at) for key in sorted(longer)]
+    return out
 
 
 # "not the coding ... but the interpretation", "inte konteringen som är fel utan tolkningen".
