@@ -14,7 +14,7 @@ from ingest.vocabulary import by_identity, fold, fold_pattern, near_label
 
 _FLAGS = re.IGNORECASE | re.MULTILINE
 # "41220", "INV-41220", "4471-22", "88-1204", "30-88214"; never a part of a longer token.
-_ID = r"(?:[A-Za-z]{1,4}[-/]?)?(?:\d{3,}|\d{2}(?=-\d{3,}))(?:[-/]\d+)*"
+_ID = r"(?:[A-Za-z]{1,4}[-/]?)?(?:\d{3,}|\d{2}(?=-\d{3,}))(?:[-/]\d+)*(?:-[A-Za-z](?![\w-]))?"
 # A capitalised name (up to 7 words), an e-mail address or something in quotes: a person, role
 # or company. Each starts where a word starts and is bounded: otherwise a pasted 40 KB token, or
 # thousands of capitalised words in a row, is read to its end again from every position in it
@@ -25,7 +25,7 @@ _NAME = (r"(?:(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+|[\"“'][^\"”'\n]{2,60}
 # Ek") that are not a company ("Harbour Marine Ltd"). Case-sensitive; run on folded text (å -> a).
 _PERSON = (r"(?-i:(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?<![\w&'.-])[A-Z][a-z]+(?:-[A-Z][a-z]+)?"
            r"(?:[ ]+(?:(?:van|von|de|der|af|da)[ ]+)?[A-Z][a-z]+(?:-[A-Z][a-z]+)?){1,2}"
-           r"(?![\w&-]|[ ]+(?:AB|Ltd|Oy|Oyj|AS|ASA|ApS|Inc|GmbH|AG|BV|LLC|HB|KB|plc|Group|Trust|Ltd\.)\b))")
+           r"(?![\w&-]|[ ]+(?:AB|Ltd|Limited|Oy|Oyj|AS|ASA|ApS|Inc|Corp|GmbH|AG|BV|LLC|LLP|HB|KB|plc|Group|Trust)\b))")
 # What a value of each kind looks like; every shape is one (?P<value>...) group.
 SHAPES = {
     "id": rf"(?P<value>(?<![\w+/.,-]){_ID})(?![\w/]|[.,:]\d|-\d)"
@@ -320,6 +320,7 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
                 if value:
                     found.append((match.start("value"), value))
     names: dict[str, str] = {}
+    heads: set[str] = set()
     found = [(at, v) for at, v in found if not same_person_address(v, found)]
     if _SELF_NAMED.search(source.text):
         found = [(at, v) for at, v in found if not _SELF.match(v.strip())]
@@ -328,8 +329,13 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
         value = _SELF_NAMED.sub(lambda x: x["name"], value)
         for name in re.split(r"\s*(?:,|;|\band\b|\boch\b|&|\(|\))\s*", value):
             name = name_value(name) or ""
-            if name and fold(name.lower()) not in names and len(names) < 20:
-                names[fold(name.lower())] = name
+            # "coding suggestion for BT" after "coding suggestion for British Telecom": one thing
+            # named twice; a value of three words and more is known by its first two.
+            key = fold(name.lower())
+            head = " ".join(key.split()[:2]) if len(key.split()) > 2 else key
+            if name and key not in names and head not in heads and len(names) < 20:
+                names[key] = name
+                heads.add(head)
     return ", ".join(names.values()) or None
 
 
@@ -544,7 +550,7 @@ def pattern_value(spec: FieldSpec, patterns: Sequence[re.Pattern[str]], source: 
             elif spec.kind != "text":
                 value = clean(spec, text[match.start() : match.end()])
             else:
-                value = clean(spec, sentence(text, match.start(), match.end()))
+                value = clean(spec, with_antecedent(text, match.start(), match.end()))
             if value:
                 if best is None or match.start() < best[0]:
                     best = (match.start(), value)
@@ -606,6 +612,27 @@ def sentence(text: str, start: int, end: int) -> str:
     before = [m.end() for m in _SENTENCE_END.finditer(text, 0, start)]
     after = _SENTENCE_END.search(text, end)
     return text[before[-1] if before else 0 : after.end() if after else len(text)]
+
+
+# A sentence that points back ("Can you change this?", "Jag vill byta till 450.") is read with the
+# sentence before it in its paragraph: that one says what "this" is.
+_REFERS_BACK = re.compile(r"(?i)\b(?:this|that|these|those|it|them|det|detta|dessa|den|dem)\b")
+SHORT_SENTENCE = 6
+
+
+def with_antecedent(text: str, start: int, end: int) -> str:
+    """The sentence around a match, and the one before it (same paragraph) when this one is short
+    or its verb is followed by "this"/"it"/"det"."""
+    own = sentence(text, start, end)
+    if words(own) >= SHORT_SENTENCE and not _REFERS_BACK.match(text[end : end + 40].lstrip()):
+        return own
+    ends = list(_SENTENCE_END.finditer(text, max(0, start - 600), start))
+    if not ends or "\n" in ends[-1].group() or "\t" in ends[-1].group():
+        return own  # the first sentence of its paragraph, or after a table cell
+    earlier = text[ends[-2].end() if len(ends) > 1 else max(0, start - 600) : ends[-1].end()]
+    if "\n\n" in earlier or words(earlier) < 3:
+        return own
+    return f"{earlier.strip()} {own.strip()}"
 
 
 def body_value(spec: FieldSpec, text: str) -> str | None:

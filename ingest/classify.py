@@ -257,6 +257,11 @@ _NOT_A = re.compile(r"\b(?:not|isn'?t|inte|ej|inget|ingen)\s+(?:really\s+|egentl
                     re.IGNORECASE)
 
 
+# "the coding itself is correct", "konteringen är rätt": the type named there is not the problem.
+_IS_FINE = re.compile(r"\b(?P<no>\w+)\s+(?:itself\s+|i\s+sig\s+|sjalv\s+)?(?:is|are|ar)\s+(?:all\s+|helt\s+)?"
+                      r"(?:correct|right|fine|ok|okay|ratt|korrekt|riktig)\b", re.IGNORECASE)
+
+
 # Words that must be in a text for a negation rule to apply (a cheap test before the regexes).
 _NEGATIONS = ("not", "n't", "inte", "ej", "icke", "inget", "ingen")
 
@@ -269,8 +274,11 @@ def weigh_negation(text: str, found: list[Hit]) -> tuple[set[str], list[Hit]]:
     boosted: list[tuple[int, int]] = []
     folded = fold(text)
     low = folded.lower()
+    for match in _IS_FINE.finditer(folded) if any(h.is_name for h in found) else ():
+        no = match.span("no")
+        denied |= {h.type_key for h in found if h.is_name and no[0] <= h.at < no[1]}
     if not any(w in low for w in _NEGATIONS):
-        return set(), found
+        return denied, [h for h in found if h.type_key not in denied] if denied else found
     for match in _NOT_BUT.finditer(folded):
         no, yes = match.span("no"), match.span("yes")
         denied |= {h.type_key for h in found if no[0] <= h.at < no[1]}
