@@ -24,7 +24,8 @@ _NAME = (r"(?:(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+|[\"“'][^\"”'\n]{2,60}
 # A person: an e-mail address, or two or three capitalised words ("Tom Barker", "Anna-Karin af
 # Ek") that are not a company ("Harbour Marine Ltd"). Case-sensitive; run on folded text (å -> a).
 _PERSON = (r"(?-i:(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?<![\w&'.-])[A-Z][a-z]+(?:-[A-Z][a-z]+)?"
-           r"(?:[ ]+(?:(?:van|von|de|der|af|da)[ ]+)?[A-Z][a-z]+(?:-[A-Z][a-z]+)?){1,2}"
+           r"(?:[ ]+(?:(?:van|von|de|der|af|da)[ ]+)?(?!(?:Ltd|Limited|Inc|Corp|Oy|Oyj|Group|Trust|Plc)\b)"
+           r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?){1,2}"
            r"(?![\w&-]|[ ]+(?:AB|Ltd|Limited|Oy|Oyj|AS|ASA|ApS|Inc|Corp|GmbH|AG|BV|LLC|LLP|HB|KB|plc|Group|Trust)\b))")
 # What a value of each kind looks like; every shape is one (?P<value>...) group.
 SHAPES = {
@@ -142,6 +143,8 @@ class Matchers:
     # The first words of the labels and of the prose words: without one, no prose step can match.
     prose_triggers: tuple[str, ...] = ()
     weak_triggers: tuple[str, ...] = ()
+    # For a `many` name field: its prose words as whole words; a sentence with one names persons.
+    cues: re.Pattern[str] | None = None
 
 
 def label_regex(labels: Iterable[str]) -> str:
@@ -190,6 +193,8 @@ def matchers(spec: FieldSpec) -> Matchers:
         triggers=tuple(triggers_of(fold_pattern(p)) for p in spec.patterns),
         prose_triggers=first_words(spec.all_labels()), weak_triggers=first_words(spec.prose),
         shape=re.compile(fold_pattern(shape), _FLAGS),
+        cues=re.compile(fold_pattern(rf"(?<![\w-])(?:{label_regex(spec.prose)})(?![\w-])"), re.IGNORECASE)
+        if spec.many and spec.kind == "name" and spec.prose else None,
     )
 
 
@@ -319,6 +324,10 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
                 value = clean(spec, original(match, source.text))
                 if value:
                     found.append((match.start("value"), value))
+    if not found:
+        found += cue_persons(m, source)
+    if source.tables and m.cues is not None:
+        found += column_persons(spec, m, source.tables)
     names: dict[str, str] = {}
     heads: set[str] = set()
     found = [(at, v) for at, v in found if not same_person_address(v, found)]
@@ -337,6 +346,56 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
                 names[key] = name
                 heads.add(head)
     return ", ".join(names.values()) or None
+
+
+_PERSON_RE = re.compile(_PERSON)
+# A capitalised pair after these is a supplier or a company, not a person.
+_NOT_PERSON_BEFORE = re.compile(r"(?i)\b(?:from|supplier|vendor|leverantoren|leverantor|fran|company|foretaget|"
+                                r"bolaget|mr\.?|ms\.?|to)\s+$")
+_NOT_PERSON_WORDS = frozenset("""monday tuesday wednesday thursday friday saturday sunday january february march april
+june july august september october november december mandag tisdag onsdag torsdag fredag lordag sondag
+best kind many regards thanks cost centre center general section invoice id services service department
+team office finance accounts payable receivable ledger purchasing procurement support manager director head
+ekonomi avdelning avdelningen inkop support""".split())
+
+
+def cue_persons(m: Matchers, source: Source) -> list[tuple[int, str]]:
+    """Persons named in a sentence that holds one of the field's prose words (cues): "rows 2 and 4
+    need to be approved by Maria Lind", "granskas av Eva Sund, sedan Johan Ek"."""
+    if m.cues is None or not may_match(m.weak_triggers, source):
+        return []
+    text = source.folded
+    out: list[tuple[int, str]] = []
+    done = -1
+    for cue in m.cues.finditer(text):
+        if cue.start() < done:
+            continue
+        start = max(text.rfind(c, 0, cue.start()) for c in ".!?\n") + 1
+        ends = [i for i in (text.find(c, cue.end()) for c in ".!?\n") if i >= 0]
+        done = min(ends) if ends else len(text)
+        for person in _PERSON_RE.finditer(text, start, done):
+            words = person.group().lower().split()
+            if _NOT_PERSON_BEFORE.search(text, max(0, person.start() - 25), person.start()) or \
+                    words[0] in NOT_NAMES or any(w in _NOT_PERSON_WORDS for w in words):
+                continue
+            out.append((person.start(), source.text[person.start() : person.end()]))
+    return out
+
+
+def column_persons(spec: FieldSpec, m: Matchers,
+                   tables: Sequence[tuple[tuple[str, ...], ...]]) -> list[tuple[int, str]]:
+    """Persons in a table column headed by one of the field's words ("Should be approved by")."""
+    heads = header_regex((*spec.all_labels(), *spec.prose))
+    out: list[tuple[int, str]] = []
+    for table in tables:
+        for at, row in enumerate(table[:HEADER_ROWS]):
+            cols = [i for i, cell in enumerate(row) if len(cell) < 40 and heads.search(fold(cell))]
+            for body in table[at + 1 : at + 101] if cols else ():
+                out += [(10**9, body[i].strip()) for i in cols
+                        if i < len(body) and _PERSON_RE.fullmatch(fold(body[i].strip()))]
+            if cols:
+                break
+    return out
 
 
 def same_person_address(value: str, found: list[tuple[int, str]]) -> bool:
