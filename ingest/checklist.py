@@ -637,11 +637,15 @@ def clean(spec: FieldSpec, value: str) -> str | None:
         numbers = [str(_ORDINAL_NUMBER[w]) for w in _ORDINALS.findall(fold(value.lower()))]
         if len(numbers) > 1 or not re.search(r"(?i)\b(?:last|sista|all|alla|both|båda|every|each|samtliga)\b", value):
             return ", ".join(dict.fromkeys(numbers))
+    if spec.kind == "rows" and _ONLY_ROW.search(fold(value)) and not re.search(r"\d", value):
+        return "1"
     if spec.kind == "rows" and re.search(r"\d", value):
         return ", ".join(rows_numbers(value)) if "-" not in value else value
     return value or None
 
 
+# "the single line", "den enda raden": an invoice with one coding row.
+_ONLY_ROW = re.compile(r"(?i)\b(?:single|only|one|enda)\b")
 # "the second and third lines", "andra och tredje raden": row numbers in words.
 _ORDINAL_NUMBER = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5,
                    "forsta": 1, "andra": 2, "tredje": 3, "fjarde": 4, "femte": 5}
@@ -675,7 +679,7 @@ def sentence(text: str, start: int, end: int) -> str:
 
 # A sentence that points back ("Can you change this?", "Jag vill byta till 450.") is read with the
 # sentence before it in its paragraph: that one says what "this" is.
-_REFERS_BACK = re.compile(r"(?i)\b(?:this|that|these|those|it|them|det|detta|dessa|den|dem)\b")
+_REFERS_BACK = re.compile(r"(?i)(?:\w+\s+){0,2}?(?:this|that|these|those|it|them|det|detta|dessa|den|dem)\b")
 SHORT_SENTENCE = 6
 
 

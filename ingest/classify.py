@@ -145,11 +145,18 @@ attesterat attesterad granska granskat""".split()
 
 
 def asked_fields(quoted: str, specs: Sequence[FieldSpec]) -> frozenset[str]:
-    """Fields our quoted mail asked for with a blank form line ("Invoice ID: ____")."""
-    if "__" not in quoted:
+    """Fields our quoted mail asked for: a blank form line ("Invoice ID: ____") or a question
+    that names the field ("Which invoice is it (Invoice ID)?")."""
+    if "__" not in quoted and "?" not in quoted:
         return frozenset()
-    blanks = {norm(m[1]) for m in _BLANK_LINE.finditer(fold(quoted))}
-    return frozenset(s.key for s in specs if {norm(s.label), norm(s.label_sv)} & blanks)
+    folded = fold(quoted)
+    blanks = {norm(m[1]) for m in _BLANK_LINE.finditer(folded)} if "__" in quoted else set()
+    questions = " | ".join(norm(m[0]) for m in _QUESTION_LINE.finditer(folded)) if "?" in quoted else ""
+    return frozenset(s.key for s in specs if {norm(s.label), norm(s.label_sv)} & blanks
+                     or questions and any(f" {norm(x)} " in f" {questions} " for x in (s.label, s.label_sv)))
+
+
+_QUESTION_LINE = re.compile(r"^[ \t>]*[^\n]{3,120}\?[ \t]*$", re.MULTILINE)
 
 
 def asked_type(quoted: str, types: tuple[CaseType, ...]) -> tuple[str, str] | None:
@@ -216,8 +223,10 @@ def detect(subject: str, text: str, types: tuple[CaseType, ...], answer: str = "
             return named[0], f"answer: {answer.strip()!r}"
     body_hits = hits(vocabulary, text)
     # Subject hits sit before the body (negative positions): the reason can tell them apart.
-    subject_hits = in_body_sense([Hit(h.phrase, h.type_key, h.weight, h.is_name, h.at - SUBJECT_OFFSET)
-                                  for h in hits(vocabulary, subject)], body_hits)
+    body_hits = not_yet(text, body_hits)
+    subject_hits = not_yet(subject, [Hit(h.phrase, h.type_key, h.weight, h.is_name, h.at - SUBJECT_OFFSET)
+                                     for h in hits(vocabulary, subject)], -SUBJECT_OFFSET)
+    subject_hits = in_body_sense(subject_hits, body_hits)
     denied, body_hits = weigh_negation(text, body_hits)
     scores = score(subject_hits, body_hits)
     for key in denied:
@@ -228,6 +237,19 @@ def detect(subject: str, text: str, types: tuple[CaseType, ...], answer: str = "
         scores[SETUP_TYPE] += SETUP_BONUS + scores.get(FLOW_TYPE, 0) // 2
     found = [h for h in subject_hits if h.type_key not in denied] + body_hits
     return by_keywords(found, scores, bool(subject.strip()), denied)
+
+
+# "recoding before approval", "innan attesten": a step still to come is not what the mail is about.
+_BEFORE = re.compile(r"\b(?:before|prior\s+to|innan|fore)\s+(?:the\s+|our\s+|its\s+|any\s+|final\s+|it\s+goes\s+to\s+|"
+                     r"den\s+gar\s+till\s+|var\s+)?(?P<no>\w+)", re.IGNORECASE)
+
+
+def not_yet(text: str, found: list[Hit], offset: int = 0) -> list[Hit]:
+    """The hits without the type words right after "before"/"innan"."""
+    if not found or not _BEFORE.search(fold(text)):
+        return found
+    later = {m.start("no") - offset for m in _BEFORE.finditer(fold(text))}
+    return [h for h in found if h.at not in later]
 
 
 def in_body_sense(subject_hits: list[Hit], body_hits: list[Hit]) -> list[Hit]:
