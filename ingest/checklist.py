@@ -93,6 +93,7 @@ class Source:
     text: str = field(init=False, default="")      # content, then the subject (searched last)
     folded: str = field(init=False, default="")    # `text` without accents, same length
     words: str = field(init=False, default="")     # `folded` in lowercase, for cheap word tests
+    seen: dict[tuple[str, ...], bool] = field(init=False, default_factory=dict, compare=False)  # may_match
 
     def __post_init__(self) -> None:
         new = self.new if len(self.new) <= MAX_PROSE else self.new[:MAX_PROSE]
@@ -138,6 +139,8 @@ class Matchers:
     shape: re.Pattern[str]
     # Per pattern: the part after a leading {name}, searched first (see `hits_of`).
     guards: tuple[re.Pattern[str] | None, ...] = ()
+    # Per pattern: how far before its cue a leading {name} / {person} may start.
+    reaches: tuple[int, ...] = ()
     # Per pattern: the words one of which must start a word of the text, or () (see `may_match`).
     triggers: tuple[tuple[str, ...], ...] = ()
     # The first words of the labels and of the prose words: without one, no prose step can match.
@@ -190,6 +193,7 @@ def matchers(spec: FieldSpec) -> Matchers:
         patterns=tuple(re.compile(fold_pattern(expand(p)), _FLAGS) for p in spec.patterns),
         guards=tuple(re.compile(fold_pattern(expand(p[p.index("}") + 1 :])), _FLAGS)
                      if p.startswith(("{name}", "{person}")) else None for p in spec.patterns),
+        reaches=tuple(PERSON_REACH if p.startswith("{person}") else NAME_REACH for p in spec.patterns),
         triggers=tuple(triggers_of(fold_pattern(p)) for p in spec.patterns),
         prose_triggers=first_words(spec.all_labels()), weak_triggers=first_words(spec.prose),
         shape=re.compile(fold_pattern(shape), _FLAGS),
@@ -316,10 +320,11 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
         if value:
             found.append((match.start(), value))
     # Names the customer listed under a label are the answer; prose is read only without one.
-    for regex, guard, trigger in () if found else ((m.prose, None, ()), *zip(m.patterns, m.guards, m.triggers)):
+    steps = ((m.prose, None, (), NAME_REACH), *zip(m.patterns, m.guards, m.triggers, m.reaches))
+    for regex, guard, trigger, reach in () if found else steps:
         if regex is None or "value" not in regex.groupindex or not may_match(trigger, source):
             continue
-        for match in hits_of(regex, guard, source.folded):
+        for match in hits_of(regex, guard, source.folded, reach):
             if match["value"] is not None:
                 value = clean(spec, original(match, source.text))
                 if value:
@@ -413,6 +418,8 @@ _SELF_NAMED = re.compile(r"(?i)\b(?:myself|jag själv|mig själv)\s*\((?P<name>[
 # A name is at most this long: a pattern "{name} should approve" is tried only this far before
 # each "should approve" (a mail of 13,000 capitalised words took a second per such pattern).
 NAME_REACH = 400
+# A person is two or three words or an address (a short list at most).
+PERSON_REACH = 160
 
 
 _LEADING = re.compile(r"^(?:\(\?[a-z-]+\))?\\b\(\?:")
@@ -447,6 +454,8 @@ def triggers_of(pattern: str) -> tuple[str, ...]:
             parts.append(pattern[start:at])
             start = at + 1
         at += 1
+    if pattern[at : at + 1] in ("?", "*"):
+        return ()  # "\\b(?:the\\s+)?first": the group may be absent, so it starts nothing
     words = []
     for part in parts:
         word = re.match(r"[a-z]+", part.lower())
@@ -474,19 +483,32 @@ def first_words(labels: Iterable[str]) -> tuple[str, ...]:
 def may_match(triggers: tuple[str, ...], source: Source) -> bool:
     """False when no word of the text starts with one of the pattern's first words (a trigger
     "@" stands for an e-mail address: an "@" in the text)."""
-    if triggers == ("@",):
-        return "@" in source.text
-    return not triggers or any(w in source.words for w in triggers)
+    if not triggers:
+        return True
+    hit = source.seen.get(triggers)
+    if hit is None:  # the same trigger words recur across fields and types: test them once a mail
+        if triggers == ("@",):
+            hit = "@" in source.text
+        else:
+            words = source.words
+            hit = False
+            for word in triggers:
+                if word in words:
+                    hit = True
+                    break
+        source.seen[triggers] = hit
+    return hit
 
 
-def hits_of(regex: re.Pattern[str], guard: re.Pattern[str] | None, text: str) -> Iterator[re.Match[str]]:
+def hits_of(regex: re.Pattern[str], guard: re.Pattern[str] | None, text: str,
+            reach: int = NAME_REACH) -> Iterator[re.Match[str]]:
     """Matches of a pattern; one that starts with {name} is tried only before its cue words."""
     if guard is None:
         yield from regex.finditer(text)
         return
     done = 0
     for cue in guard.finditer(text):
-        start = max(done, cue.start() - NAME_REACH)
+        start = max(done, cue.start() - reach)
         for match in regex.finditer(text, start, cue.end()):
             if match.end() == cue.end():
                 done = match.end()
@@ -598,10 +620,11 @@ def pattern_value(spec: FieldSpec, patterns: Sequence[re.Pattern[str]], source: 
     m = matchers(spec)
     guards = m.guards or (None,) * len(patterns)
     triggers = m.triggers or ((),) * len(patterns)
-    for regex, guard, trigger in zip(patterns, guards, triggers):
+    reaches = m.reaches or (NAME_REACH,) * len(patterns)
+    for regex, guard, trigger, reach in zip(patterns, guards, triggers, reaches):
         if not may_match(trigger, source):
             continue
-        for match in hits_of(regex, guard, source.folded):
+        for match in hits_of(regex, guard, source.folded, reach):
             if "value" in regex.groupindex and match["value"] is None:
                 continue  # an alternative that only consumes a decoy ("leverantören X AB")
             if "value" in regex.groupindex:
