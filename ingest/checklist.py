@@ -194,7 +194,7 @@ def matchers(spec: FieldSpec) -> Matchers:
         guards=tuple(re.compile(fold_pattern(expand(p[p.index("}") + 1 :])), _FLAGS)
                      if p.startswith(("{name}", "{person}")) else None for p in spec.patterns),
         reaches=tuple(PERSON_REACH if p.startswith("{person}") else NAME_REACH for p in spec.patterns),
-        triggers=tuple(triggers_of(fold_pattern(p)) for p in spec.patterns),
+        triggers=tuple(triggers_of(fold_pattern(p)) or guard_triggers(fold_pattern(p)) for p in spec.patterns),
         prose_triggers=first_words(spec.all_labels()), weak_triggers=first_words(spec.prose),
         shape=re.compile(fold_pattern(shape), _FLAGS),
         cues=re.compile(fold_pattern(rf"(?<![\w-])(?:{label_regex(spec.prose)})(?![\w-])"), re.IGNORECASE)
@@ -467,6 +467,16 @@ def triggers_of(pattern: str) -> tuple[str, ...]:
             return ()
         words.append(text)
     return tuple(dict.fromkeys(words))
+
+
+def guard_triggers(pattern: str) -> tuple[str, ...]:
+    """For "{person}\\s+(?:has left|...)": the cue words after the leading name, which must be in
+    the text for the pattern to match (its guard scans the whole text otherwise)."""
+    for lead in ("{person}", "{name}"):
+        if pattern.startswith(lead):
+            rest = re.sub(r"^(?:,\?)?\\s[+*]", "", pattern[len(lead) :])
+            return triggers_of("\\b" + rest) if rest.startswith("(?:") else ()
+    return ()
 
 
 def first_words(labels: Iterable[str]) -> tuple[str, ...]:

@@ -244,9 +244,12 @@ _BEFORE = re.compile(r"\b(?:before|prior\s+to|innan|fore)\s+(?:the\s+|our\s+|its
                      r"den\s+gar\s+till\s+|var\s+)?(?P<no>\w+)", re.IGNORECASE)
 
 
+_BEFORE_WORDS = ("fore", "Fore", "FORE", "innan", "Innan", "före", "Före", "prior", "Prior")
+
+
 def not_yet(text: str, found: list[Hit], offset: int = 0) -> list[Hit]:
     """The hits without the type words right after "before"/"innan"."""
-    if not found or not _BEFORE.search(fold(text)):
+    if not found or not any(w in text for w in _BEFORE_WORDS):
         return found
     later = {m.start("no") - offset for m in _BEFORE.finditer(fold(text))}
     return [h for h in found if h.at not in later]
@@ -284,6 +287,9 @@ _IS_FINE = re.compile(r"\b(?P<no>\w+)\s+(?:itself\s+|i\s+sig\s+|sjalv\s+)?(?:is|
                       r"(?:correct|right|fine|ok|okay|ratt|korrekt|riktig)\b", re.IGNORECASE)
 
 
+_FINE_WORDS = ("correct", "right", "fine", "ok", "ratt", "korrekt", "riktig")
+
+
 # Words that must be in a text for a negation rule to apply (a cheap test before the regexes).
 _NEGATIONS = ("not", "n't", "inte", "ej", "icke", "inget", "ingen")
 
@@ -296,7 +302,8 @@ def weigh_negation(text: str, found: list[Hit]) -> tuple[set[str], list[Hit]]:
     boosted: list[tuple[int, int]] = []
     folded = fold(text)
     low = folded.lower()
-    for match in _IS_FINE.finditer(folded) if any(h.is_name for h in found) else ():
+    fine = any(h.is_name for h in found) and any(w in low for w in _FINE_WORDS)
+    for match in _IS_FINE.finditer(folded) if fine else ():
         no = match.span("no")
         denied |= {h.type_key for h in found if h.is_name and no[0] <= h.at < no[1]}
     if not any(w in low for w in _NEGATIONS):

@@ -124,14 +124,16 @@ class Speller:
         """The text with misspelt known words put right. With `names` (running text, not a
         subject in Title Case) a capitalised word after another is a name and stays as written:
         "Anna Persson" is not "Anna Person"."""
-        if not names:
-            return _LONG_WORD.sub(lambda m: self.word(m.group()), text)
+        plain = _LONG_WORD.sub(lambda m: self.word(m.group()), text)
+        if not names or plain == text:
+            return plain  # most mails have no typo: one pass
 
         def put_right(m: re.Match[str]) -> str:
             word = m.group()
-            if word[0].isupper() and _NAME_BEFORE.search(text, max(0, m.start() - 30), m.start()):
-                return word
-            return self.word(word)
+            fixed = self.word(word)
+            if fixed is word or not word[0].isupper():
+                return fixed
+            return word if _NAME_BEFORE.search(text, max(0, m.start() - 30), m.start()) else fixed
         return _LONG_WORD.sub(put_right, text)
 
 
