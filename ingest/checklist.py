@@ -589,7 +589,7 @@ def accept(spec: FieldSpec, m: Matchers, value: str) -> str | None:
         return None
     if spec.kind == "flag":
         return "yes" if not re.match(r"(?i)(?:no|nej|not|inte|false)\b", value) else None
-    value = re.sub(r"\s+", " ", value).strip(" .;,")
+    value = _SPACES.sub(" ", value).strip(" .;,")
     if spec.kind == "text" and words(value) < min(2, spec.min_words):
         return None
     if spec.kind == "text":
@@ -654,9 +654,14 @@ def pattern_value(spec: FieldSpec, patterns: Sequence[re.Pattern[str]], source: 
     return best[1] if best else None
 
 
+_SPACES = re.compile(r"\s+")
+# "Tom Reilly. Rows 2": a sentence ends after a word of two letters and more.
+_NAME_END = re.compile(r"(?<=\w\w)\.\s")
+
+
 def clean(spec: FieldSpec, value: str) -> str | None:
     """A value found in prose, trimmed and checked against its kind."""
-    value = re.sub(r"\s+", " ", value).strip(" .,;:\"“”'«»‘’")
+    value = _SPACES.sub(" ", value).strip(" .,;:\"“”'«»‘’")
     if spec.kind in ("id", "number", "code"):
         return value if plausible(spec.kind, value) else None
     if spec.kind == "flag":
@@ -693,7 +698,7 @@ def rows_numbers(value: str) -> list[str]:
 def name_value(value: str) -> str | None:
     """A capitalised name without the sentence opener it may have caught ("The", "Jag")."""
     # "Tom Reilly. Rows 2": a sentence ends after a word of two letters and more.
-    value = re.split(r"(?<=\w\w)\.\s", value)[0].strip()
+    value = _NAME_END.split(value, 1)[0].strip()
     if _SELF.match(value):
         return value
     parts = value.split()
