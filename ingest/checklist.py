@@ -14,13 +14,19 @@ from ingest.vocabulary import by_identity, fold, fold_pattern, near_label
 
 _FLAGS = re.IGNORECASE | re.MULTILINE
 # "41220", "INV-41220", "4471-22", "88-1204", "30-88214"; never a part of a longer token.
-_ID = r"(?:[A-Za-z]{1,4}[-/]?)?(?:\d{3,}|\d{2}(?=-\d{3,}))(?:[-/]\d+)*"
+_ID = r"(?:[A-Za-z]{1,4}[-/]?)?(?:\d{3,}|\d{2}(?=-\d{3,}))(?:[-/]\d+)*(?:-[A-Za-z](?![\w-]))?"
 # A capitalised name (up to 7 words), an e-mail address or something in quotes: a person, role
 # or company. Each starts where a word starts and is bounded: otherwise a pasted 40 KB token, or
 # thousands of capitalised words in a row, is read to its end again from every position in it
 # (seconds to minutes of filing time for one mail).
 _NAME = (r"(?:(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+|[\"“'][^\"”'\n]{2,60}[\"”']"
          r"|(?<![\w&'.-])[A-ZÅÄÖÉ][\w&'.-]*(?:[ ]+(?:[A-ZÅÄÖÉ0-9][\w&'.-]*|&)){0,6})")
+# A person: an e-mail address, or two or three capitalised words ("Tom Barker", "Anna-Karin af
+# Ek") that are not a company ("Harbour Marine Ltd"). Case-sensitive; run on folded text (å -> a).
+_PERSON = (r"(?-i:(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?<![\w&'.-])[A-Z][a-z]+(?:-[A-Z][a-z]+)?"
+           r"(?:[ ]+(?:(?:van|von|de|der|af|da)[ ]+)?(?!(?:Ltd|Limited|Inc|Corp|Oy|Oyj|Group|Trust|Plc)\b)"
+           r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?){1,2}"
+           r"(?![\w&-]|[ ]+(?:AB|Ltd|Limited|Oy|Oyj|AS|ASA|ApS|Inc|Corp|GmbH|AG|BV|LLC|LLP|HB|KB|plc|Group|Trust)\b))")
 # What a value of each kind looks like; every shape is one (?P<value>...) group.
 SHAPES = {
     "id": rf"(?P<value>(?<![\w+/.,-]){_ID})(?![\w/]|[.,:]\d|-\d)"
@@ -34,6 +40,8 @@ SHAPES = {
     "status": r"[\"“'«]?(?P<value>[^\W_][\w/-]*(?:[ \t][\w/-]+){0,3}?)[\"”'»]?(?=[ \t]*(?:[.,;!?)\"”'»]"
               r"|$|[ \t](?:and|but|och|men|since|sedan|for|för|when|när|after|efter|on|på)\b))",
     "name": rf"(?P<value>(?-i:{_NAME}(?:[ \t]*(?:,|and|och|&|/)[ \t]*{_NAME}){{0,9}}))",
+    # One person or several ("Ann Reid, Bob Marsh and Carl Dean"): never a role or a company.
+    "person": rf"(?P<value>{_PERSON}(?:[ \t]*(?:,|and|och|&)[ \t]*{_PERSON}){{0,9}})",
     "text": r"(?P<value>[^\n]+)",
     "flag": r"(?P<value>\S+)",
 }
@@ -58,6 +66,8 @@ NOT_NAMES = frozenset("""
 the this that it we i he she they our my your hi hello hey dear please can could would should
 when if so but and also then thanks invoice invoices det den detta jag vi han hon de vår vårt
 min mitt din hej kan om när så men och också sedan tack fakturan faktura fakturor
+approver approvers reviewer reviewers attestant attestanten granskare granskaren user users
+admin role roles roll rollen användare användaren
 """.split())
 # Inline images of a signature (Outlook's image001.png) are not invoices.
 _SIGNATURE_IMAGE = re.compile(r"^image\d{3}\.\w+$", re.IGNORECASE)
@@ -83,6 +93,7 @@ class Source:
     text: str = field(init=False, default="")      # content, then the subject (searched last)
     folded: str = field(init=False, default="")    # `text` without accents, same length
     words: str = field(init=False, default="")     # `folded` in lowercase, for cheap word tests
+    seen: dict[tuple[str, ...], bool] = field(init=False, default_factory=dict, compare=False)  # may_match
 
     def __post_init__(self) -> None:
         new = self.new if len(self.new) <= MAX_PROSE else self.new[:MAX_PROSE]
@@ -128,11 +139,15 @@ class Matchers:
     shape: re.Pattern[str]
     # Per pattern: the part after a leading {name}, searched first (see `hits_of`).
     guards: tuple[re.Pattern[str] | None, ...] = ()
+    # Per pattern: how far before its cue a leading {name} / {person} may start.
+    reaches: tuple[int, ...] = ()
     # Per pattern: the words one of which must start a word of the text, or () (see `may_match`).
     triggers: tuple[tuple[str, ...], ...] = ()
     # The first words of the labels and of the prose words: without one, no prose step can match.
     prose_triggers: tuple[str, ...] = ()
     weak_triggers: tuple[str, ...] = ()
+    # For a `many` name field: its prose words as whole words; a sentence with one names persons.
+    cues: re.Pattern[str] | None = None
 
 
 def label_regex(labels: Iterable[str]) -> str:
@@ -176,11 +191,14 @@ def matchers(spec: FieldSpec) -> Matchers:
         labelled=labelled_regex((*spec.all_labels(), *spec.prose)),
         prose=prose, weak=weak,
         patterns=tuple(re.compile(fold_pattern(expand(p)), _FLAGS) for p in spec.patterns),
-        guards=tuple(re.compile(fold_pattern(expand(p[len("{name}"):])), _FLAGS) if p.startswith("{name}") else None
-                     for p in spec.patterns),
-        triggers=tuple(triggers_of(fold_pattern(p)) for p in spec.patterns),
+        guards=tuple(re.compile(fold_pattern(expand(p[p.index("}") + 1 :])), _FLAGS)
+                     if p.startswith(("{name}", "{person}")) else None for p in spec.patterns),
+        reaches=tuple(PERSON_REACH if p.startswith("{person}") else NAME_REACH for p in spec.patterns),
+        triggers=tuple(triggers_of(fold_pattern(p)) or guard_triggers(fold_pattern(p)) for p in spec.patterns),
         prose_triggers=first_words(spec.all_labels()), weak_triggers=first_words(spec.prose),
         shape=re.compile(fold_pattern(shape), _FLAGS),
+        cues=re.compile(fold_pattern(rf"(?<![\w-])(?:{label_regex(spec.prose)})(?![\w-])"), re.IGNORECASE)
+        if spec.many and spec.kind == "name" and spec.prose else None,
     )
 
 
@@ -302,15 +320,21 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
         if value:
             found.append((match.start(), value))
     # Names the customer listed under a label are the answer; prose is read only without one.
-    for regex, guard, trigger in () if found else ((m.prose, None, ()), *zip(m.patterns, m.guards, m.triggers)):
+    steps = ((m.prose, None, (), NAME_REACH), *zip(m.patterns, m.guards, m.triggers, m.reaches))
+    for regex, guard, trigger, reach in () if found else steps:
         if regex is None or "value" not in regex.groupindex or not may_match(trigger, source):
             continue
-        for match in hits_of(regex, guard, source.folded):
+        for match in hits_of(regex, guard, source.folded, reach):
             if match["value"] is not None:
                 value = clean(spec, original(match, source.text))
                 if value:
                     found.append((match.start("value"), value))
+    if not found:
+        found += cue_persons(m, source)
+    if source.tables and m.cues is not None:
+        found += column_persons(spec, m, source.tables)
     names: dict[str, str] = {}
+    heads: set[str] = set()
     found = [(at, v) for at, v in found if not same_person_address(v, found)]
     if _SELF_NAMED.search(source.text):
         found = [(at, v) for at, v in found if not _SELF.match(v.strip())]
@@ -319,9 +343,64 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
         value = _SELF_NAMED.sub(lambda x: x["name"], value)
         for name in re.split(r"\s*(?:,|;|\band\b|\boch\b|&|\(|\))\s*", value):
             name = name_value(name) or ""
-            if name and fold(name.lower()) not in names and len(names) < 20:
-                names[fold(name.lower())] = name
+            # "coding suggestion for BT" after "coding suggestion for British Telecom": one thing
+            # named twice; a value of three words and more is known by its first two.
+            key = fold(name.lower())
+            head = " ".join(key.split()[:2]) if len(key.split()) > 2 else key
+            if name and key not in names and head not in heads and len(names) < 20:
+                names[key] = name
+                heads.add(head)
     return ", ".join(names.values()) or None
+
+
+_PERSON_RE = re.compile(_PERSON)
+# A capitalised pair after these is a supplier or a company, not a person.
+_NOT_PERSON_BEFORE = re.compile(r"(?i)\b(?:from|supplier|vendor|leverantoren|leverantor|fran|company|foretaget|"
+                                r"bolaget|mr\.?|ms\.?|to)\s+$")
+_NOT_PERSON_WORDS = frozenset("""monday tuesday wednesday thursday friday saturday sunday january february march april
+june july august september october november december mandag tisdag onsdag torsdag fredag lordag sondag
+best kind many regards thanks cost centre center general section invoice id services service department
+team office finance accounts payable receivable ledger purchasing procurement support manager director head
+ekonomi avdelning avdelningen inkop support""".split())
+
+
+def cue_persons(m: Matchers, source: Source) -> list[tuple[int, str]]:
+    """Persons named in a sentence that holds one of the field's prose words (cues): "rows 2 and 4
+    need to be approved by Maria Lind", "granskas av Eva Sund, sedan Johan Ek"."""
+    if m.cues is None or not may_match(m.weak_triggers, source):
+        return []
+    text = source.folded
+    out: list[tuple[int, str]] = []
+    done = -1
+    for cue in m.cues.finditer(text):
+        if cue.start() < done:
+            continue
+        start = max(text.rfind(c, 0, cue.start()) for c in ".!?\n") + 1
+        ends = [i for i in (text.find(c, cue.end()) for c in ".!?\n") if i >= 0]
+        done = min(ends) if ends else len(text)
+        for person in _PERSON_RE.finditer(text, start, done):
+            words = person.group().lower().split()
+            if _NOT_PERSON_BEFORE.search(text, max(0, person.start() - 25), person.start()) or \
+                    words[0] in NOT_NAMES or any(w in _NOT_PERSON_WORDS for w in words):
+                continue
+            out.append((person.start(), source.text[person.start() : person.end()]))
+    return out
+
+
+def column_persons(spec: FieldSpec, m: Matchers,
+                   tables: Sequence[tuple[tuple[str, ...], ...]]) -> list[tuple[int, str]]:
+    """Persons in a table column headed by one of the field's words ("Should be approved by")."""
+    heads = header_regex((*spec.all_labels(), *spec.prose))
+    out: list[tuple[int, str]] = []
+    for table in tables:
+        for at, row in enumerate(table[:HEADER_ROWS]):
+            cols = [i for i, cell in enumerate(row) if len(cell) < 40 and heads.search(fold(cell))]
+            for body in table[at + 1 : at + 101] if cols else ():
+                out += [(10**9, body[i].strip()) for i in cols
+                        if i < len(body) and _PERSON_RE.fullmatch(fold(body[i].strip()))]
+            if cols:
+                break
+    return out
 
 
 def same_person_address(value: str, found: list[tuple[int, str]]) -> bool:
@@ -339,6 +418,8 @@ _SELF_NAMED = re.compile(r"(?i)\b(?:myself|jag själv|mig själv)\s*\((?P<name>[
 # A name is at most this long: a pattern "{name} should approve" is tried only this far before
 # each "should approve" (a mail of 13,000 capitalised words took a second per such pattern).
 NAME_REACH = 400
+# A person is two or three words or an address (a short list at most).
+PERSON_REACH = 160
 
 
 _LEADING = re.compile(r"^(?:\(\?[a-z-]+\))?\\b\(\?:")
@@ -373,6 +454,8 @@ def triggers_of(pattern: str) -> tuple[str, ...]:
             parts.append(pattern[start:at])
             start = at + 1
         at += 1
+    if pattern[at : at + 1] in ("?", "*"):
+        return ()  # "\\b(?:the\\s+)?first": the group may be absent, so it starts nothing
     words = []
     for part in parts:
         word = re.match(r"[a-z]+", part.lower())
@@ -384,6 +467,16 @@ def triggers_of(pattern: str) -> tuple[str, ...]:
             return ()
         words.append(text)
     return tuple(dict.fromkeys(words))
+
+
+def guard_triggers(pattern: str) -> tuple[str, ...]:
+    """For "{person}\\s+(?:has left|...)": the cue words after the leading name, which must be in
+    the text for the pattern to match (its guard scans the whole text otherwise)."""
+    for lead in ("{person}", "{name}"):
+        if pattern.startswith(lead):
+            rest = re.sub(r"^(?:,\?)?\\s[+*]", "", pattern[len(lead) :])
+            return triggers_of("\\b" + rest) if rest.startswith("(?:") else ()
+    return ()
 
 
 def first_words(labels: Iterable[str]) -> tuple[str, ...]:
@@ -400,19 +493,32 @@ def first_words(labels: Iterable[str]) -> tuple[str, ...]:
 def may_match(triggers: tuple[str, ...], source: Source) -> bool:
     """False when no word of the text starts with one of the pattern's first words (a trigger
     "@" stands for an e-mail address: an "@" in the text)."""
-    if triggers == ("@",):
-        return "@" in source.text
-    return not triggers or any(w in source.words for w in triggers)
+    if not triggers:
+        return True
+    hit = source.seen.get(triggers)
+    if hit is None:  # the same trigger words recur across fields and types: test them once a mail
+        if triggers == ("@",):
+            hit = "@" in source.text
+        else:
+            words = source.words
+            hit = False
+            for word in triggers:
+                if word in words:
+                    hit = True
+                    break
+        source.seen[triggers] = hit
+    return hit
 
 
-def hits_of(regex: re.Pattern[str], guard: re.Pattern[str] | None, text: str) -> Iterator[re.Match[str]]:
+def hits_of(regex: re.Pattern[str], guard: re.Pattern[str] | None, text: str,
+            reach: int = NAME_REACH) -> Iterator[re.Match[str]]:
     """Matches of a pattern; one that starts with {name} is tried only before its cue words."""
     if guard is None:
         yield from regex.finditer(text)
         return
     done = 0
     for cue in guard.finditer(text):
-        start = max(done, cue.start() - NAME_REACH)
+        start = max(done, cue.start() - reach)
         for match in regex.finditer(text, start, cue.end()):
             if match.end() == cue.end():
                 done = match.end()
@@ -483,7 +589,7 @@ def accept(spec: FieldSpec, m: Matchers, value: str) -> str | None:
         return None
     if spec.kind == "flag":
         return "yes" if not re.match(r"(?i)(?:no|nej|not|inte|false)\b", value) else None
-    value = re.sub(r"\s+", " ", value).strip(" .;,")
+    value = _SPACES.sub(" ", value).strip(" .;,")
     if spec.kind == "text" and words(value) < min(2, spec.min_words):
         return None
     if spec.kind == "text":
@@ -524,10 +630,11 @@ def pattern_value(spec: FieldSpec, patterns: Sequence[re.Pattern[str]], source: 
     m = matchers(spec)
     guards = m.guards or (None,) * len(patterns)
     triggers = m.triggers or ((),) * len(patterns)
-    for regex, guard, trigger in zip(patterns, guards, triggers):
+    reaches = m.reaches or (NAME_REACH,) * len(patterns)
+    for regex, guard, trigger, reach in zip(patterns, guards, triggers, reaches):
         if not may_match(trigger, source):
             continue
-        for match in hits_of(regex, guard, source.folded):
+        for match in hits_of(regex, guard, source.folded, reach):
             if "value" in regex.groupindex and match["value"] is None:
                 continue  # an alternative that only consumes a decoy ("leverantören X AB")
             if "value" in regex.groupindex:
@@ -535,7 +642,7 @@ def pattern_value(spec: FieldSpec, patterns: Sequence[re.Pattern[str]], source: 
             elif spec.kind != "text":
                 value = clean(spec, text[match.start() : match.end()])
             else:
-                value = clean(spec, sentence(text, match.start(), match.end()))
+                value = clean(spec, with_antecedent(text, match.start(), match.end()))
             if value:
                 if best is None or match.start() < best[0]:
                     best = (match.start(), value)
@@ -547,9 +654,14 @@ def pattern_value(spec: FieldSpec, patterns: Sequence[re.Pattern[str]], source: 
     return best[1] if best else None
 
 
+_SPACES = re.compile(r"\s+")
+# "Tom Reilly. Rows 2": a sentence ends after a word of two letters and more.
+_NAME_END = re.compile(r"(?<=\w\w)\.\s")
+
+
 def clean(spec: FieldSpec, value: str) -> str | None:
     """A value found in prose, trimmed and checked against its kind."""
-    value = re.sub(r"\s+", " ", value).strip(" .,;:\"“”'«»‘’")
+    value = _SPACES.sub(" ", value).strip(" .,;:\"“”'«»‘’")
     if spec.kind in ("id", "number", "code"):
         return value if plausible(spec.kind, value) else None
     if spec.kind == "flag":
@@ -563,11 +675,15 @@ def clean(spec: FieldSpec, value: str) -> str | None:
         numbers = [str(_ORDINAL_NUMBER[w]) for w in _ORDINALS.findall(fold(value.lower()))]
         if len(numbers) > 1 or not re.search(r"(?i)\b(?:last|sista|all|alla|both|båda|every|each|samtliga)\b", value):
             return ", ".join(dict.fromkeys(numbers))
+    if spec.kind == "rows" and _ONLY_ROW.search(fold(value)) and not re.search(r"\d", value):
+        return "1"
     if spec.kind == "rows" and re.search(r"\d", value):
         return ", ".join(rows_numbers(value)) if "-" not in value else value
     return value or None
 
 
+# "the single line", "den enda raden": an invoice with one coding row.
+_ONLY_ROW = re.compile(r"(?i)\b(?:single|only|one|enda)\b")
 # "the second and third lines", "andra och tredje raden": row numbers in words.
 _ORDINAL_NUMBER = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5,
                    "forsta": 1, "andra": 2, "tredje": 3, "fjarde": 4, "femte": 5}
@@ -582,7 +698,7 @@ def rows_numbers(value: str) -> list[str]:
 def name_value(value: str) -> str | None:
     """A capitalised name without the sentence opener it may have caught ("The", "Jag")."""
     # "Tom Reilly. Rows 2": a sentence ends after a word of two letters and more.
-    value = re.split(r"(?<=\w\w)\.\s", value)[0].strip()
+    value = _NAME_END.split(value, 1)[0].strip()
     if _SELF.match(value):
         return value
     parts = value.split()
@@ -597,6 +713,27 @@ def sentence(text: str, start: int, end: int) -> str:
     before = [m.end() for m in _SENTENCE_END.finditer(text, 0, start)]
     after = _SENTENCE_END.search(text, end)
     return text[before[-1] if before else 0 : after.end() if after else len(text)]
+
+
+# A sentence that points back ("Can you change this?", "Jag vill byta till 450.") is read with the
+# sentence before it in its paragraph: that one says what "this" is.
+_REFERS_BACK = re.compile(r"(?i)(?:\w+\s+){0,2}?(?:this|that|these|those|it|them|det|detta|dessa|den|dem)\b")
+SHORT_SENTENCE = 6
+
+
+def with_antecedent(text: str, start: int, end: int) -> str:
+    """The sentence around a match, and the one before it (same paragraph) when this one is short
+    or its verb is followed by "this"/"it"/"det"."""
+    own = sentence(text, start, end)
+    if words(own) >= SHORT_SENTENCE and not _REFERS_BACK.match(text[end : end + 40].lstrip()):
+        return own
+    ends = list(_SENTENCE_END.finditer(text, max(0, start - 600), start))
+    if not ends or "\n" in ends[-1].group() or "\t" in ends[-1].group():
+        return own  # the first sentence of its paragraph, or after a table cell
+    earlier = text[ends[-2].end() if len(ends) > 1 else max(0, start - 600) : ends[-1].end()]
+    if "\n\n" in earlier or words(earlier) < 3:
+        return own
+    return f"{earlier.strip()} {own.strip()}"
 
 
 def body_value(spec: FieldSpec, text: str) -> str | None:

@@ -33,6 +33,8 @@ TYPE_TEXT = 3_000
 SETUP_TYPE = "administration"
 SETUP_BONUS = 3
 _INVOICE_REF = re.compile(r"(?i)\b(?:invoice|faktura|fakturan|fakturor|inv)\w*\D{0,12}\d{3,}|\bid[\s:#]*\d{3,}")
+# The type whose words (approver, reviewer, limit) a setup mail uses for what it sets up.
+FLOW_TYPE = "review_approval"
 # One word repeated many times is still one piece of evidence.
 MAX_REPEATS = 3
 _SUBJECT_PREFIX = re.compile(r"^(?:\s*(?:(?:re|sv|vs|aw|fw|fwd|vb|vl)\s*:|\[[^\]]*\]))+\s*",
@@ -98,7 +100,7 @@ def read_mail(mail: ParsedMail, case_types: Sequence[CaseType],
     blocks = split_blocks(body, own_domains, used, (lines, starts))
     speller = speller_of(types)
     tables = tables_in(blocks.content)
-    content = speller.text(prose_of(blocks.content) if tables else blocks.content)
+    content = speller.text(prose_of(blocks.content) if tables else blocks.content, names=True)
     subject = speller.text(_SUBJECT_PREFIX.sub("", mail.subject or ""))
     language = detect_language(f"{subject}\n{content}" if content.strip() else f"{subject}\n{body}")
     by_key = {t.key: t for t in types}
@@ -143,11 +145,18 @@ attesterat attesterad granska granskat""".split()
 
 
 def asked_fields(quoted: str, specs: Sequence[FieldSpec]) -> frozenset[str]:
-    """Fields our quoted mail asked for with a blank form line ("Invoice ID: ____")."""
-    if "__" not in quoted:
+    """Fields our quoted mail asked for: a blank form line ("Invoice ID: ____") or a question
+    that names the field ("Which invoice is it (Invoice ID)?")."""
+    if "__" not in quoted and "?" not in quoted:
         return frozenset()
-    blanks = {norm(m[1]) for m in _BLANK_LINE.finditer(fold(quoted))}
-    return frozenset(s.key for s in specs if {norm(s.label), norm(s.label_sv)} & blanks)
+    folded = fold(quoted)
+    blanks = {norm(m[1]) for m in _BLANK_LINE.finditer(folded)} if "__" in quoted else set()
+    questions = " | ".join(norm(m[0]) for m in _QUESTION_LINE.finditer(folded)) if "?" in quoted else ""
+    return frozenset(s.key for s in specs if {norm(s.label), norm(s.label_sv)} & blanks
+                     or questions and any(f" {norm(x)} " in f" {questions} " for x in (s.label, s.label_sv)))
+
+
+_QUESTION_LINE = re.compile(r"^[ \t>]*[^\n]{3,120}\?[ \t]*$", re.MULTILINE)
 
 
 def asked_type(quoted: str, types: tuple[CaseType, ...]) -> tuple[str, str] | None:
@@ -214,17 +223,52 @@ def detect(subject: str, text: str, types: tuple[CaseType, ...], answer: str = "
             return named[0], f"answer: {answer.strip()!r}"
     body_hits = hits(vocabulary, text)
     # Subject hits sit before the body (negative positions): the reason can tell them apart.
-    subject_hits = [Hit(h.phrase, h.type_key, h.weight, h.is_name, h.at - SUBJECT_OFFSET)
-                    for h in hits(vocabulary, subject)]
+    body_hits = not_yet(text, body_hits)
+    subject_hits = not_yet(subject, [Hit(h.phrase, h.type_key, h.weight, h.is_name, h.at - SUBJECT_OFFSET)
+                                     for h in hits(vocabulary, subject)], -SUBJECT_OFFSET)
+    subject_hits = in_body_sense(subject_hits, body_hits)
     denied, body_hits = weigh_negation(text, body_hits)
     scores = score(subject_hits, body_hits)
     for key in denied:
         scores.pop(key, None)
     if scores.get(SETUP_TYPE) and not _INVOICE_REF.search(fold(f"{subject}\n{text}")):
-        # A mail about users and roles that names no invoice is about the setup, not one flow.
-        scores[SETUP_TYPE] += SETUP_BONUS
+        # A mail about users and roles that names no invoice is about the setup, not one flow:
+        # its approval words ("raise the approval limit", "set up as reviewer") are setup words.
+        scores[SETUP_TYPE] += SETUP_BONUS + scores.get(FLOW_TYPE, 0) // 2
     found = [h for h in subject_hits if h.type_key not in denied] + body_hits
     return by_keywords(found, scores, bool(subject.strip()), denied)
+
+
+# "recoding before approval", "innan attesten": a step still to come is not what the mail is about.
+_BEFORE = re.compile(r"\b(?:before|prior\s+to|innan|fore)\s+(?:the\s+|our\s+|its\s+|any\s+|final\s+|it\s+goes\s+to\s+|"
+                     r"den\s+gar\s+till\s+|var\s+)?(?P<no>\w+)", re.IGNORECASE)
+
+
+_BEFORE_WORDS = ("fore", "Fore", "FORE", "innan", "Innan", "före", "Före", "prior", "Prior")
+
+
+def not_yet(text: str, found: list[Hit], offset: int = 0) -> list[Hit]:
+    """The hits without the type words right after "before"/"innan"."""
+    if not found or not any(w in text for w in _BEFORE_WORDS):
+        return found
+    later = {m.start("no") - offset for m in _BEFORE.finditer(fold(text))}
+    return [h for h in found if h.at not in later]
+
+
+def in_body_sense(subject_hits: list[Hit], body_hits: list[Hit]) -> list[Hit]:
+    """A subject word counts for the type of the longer phrase the body only uses it in: a subject
+    "Staples coding" over a body about the "coding suggestion" for Staples is the setup's word."""
+    if not subject_hits or not body_hits:
+        return subject_hits
+    alone = {h.phrase for h in body_hits}
+    out = []
+    for hit in subject_hits:
+        longer = {b.type_key for b in body_hits if hit.phrase in b.phrase.split() and b.phrase != hit.phrase}
+        if hit.phrase in alone or not longer or hit.type_key in longer:
+            out.append(hit)
+            continue
+        out += [Hit(hit.phrase, key, hit.weight, False, hit.at) for key in sorted(longer)]
+    return out
 
 
 # "not the coding ... but the interpretation", "inte konteringen som är fel utan tolkningen".
@@ -236,6 +280,14 @@ _NOT_BUT = re.compile(r"\b(?:not|isn'?t|aren'?t|wasn'?t|inte|ej|icke)\b(?P<no>[^
 _NOT_A = re.compile(r"\b(?:not|isn'?t|inte|ej|inget|ingen)\s+(?:really\s+|egentligen\s+|an?\s+|the\s+|ett\s+|en\s+|nagot\s+)"
                     r"{0,3}(?P<no>\w+(?:[ -]\w+)?)[ -]*(?:problem|issue|question|error|fel|fraga|arende)",
                     re.IGNORECASE)
+
+
+# "the coding itself is correct", "konteringen är rätt": the type named there is not the problem.
+_IS_FINE = re.compile(r"\b(?P<no>\w+)\s+(?:itself\s+|i\s+sig\s+|sjalv\s+)?(?:is|are|ar)\s+(?:all\s+|helt\s+)?"
+                      r"(?:correct|right|fine|ok|okay|ratt|korrekt|riktig)\b", re.IGNORECASE)
+
+
+_FINE_WORDS = ("correct", "right", "fine", "ok", "ratt", "korrekt", "riktig")
 
 
 # Words that must be in a text for a negation rule to apply (a cheap test before the regexes).
@@ -250,8 +302,12 @@ def weigh_negation(text: str, found: list[Hit]) -> tuple[set[str], list[Hit]]:
     boosted: list[tuple[int, int]] = []
     folded = fold(text)
     low = folded.lower()
+    fine = any(h.is_name for h in found) and any(w in low for w in _FINE_WORDS)
+    for match in _IS_FINE.finditer(folded) if fine else ():
+        no = match.span("no")
+        denied |= {h.type_key for h in found if h.is_name and no[0] <= h.at < no[1]}
     if not any(w in low for w in _NEGATIONS):
-        return set(), found
+        return denied, [h for h in found if h.type_key not in denied] if denied else found
     for match in _NOT_BUT.finditer(folded):
         no, yes = match.span("no"), match.span("yes")
         denied |= {h.type_key for h in found if no[0] <= h.at < no[1]}

@@ -120,9 +120,25 @@ class Speller:
             return word
         return near.capitalize() if word[:1].isupper() else near
 
-    def text(self, text: str) -> str:
-        """The text with misspelt known words put right."""
-        return _LONG_WORD.sub(lambda m: self.word(m.group()), text)
+    def text(self, text: str, names: bool = False) -> str:
+        """The text with misspelt known words put right. With `names` (running text, not a
+        subject in Title Case) a capitalised word after another is a name and stays as written:
+        "Anna Persson" is not "Anna Person"."""
+        plain = _LONG_WORD.sub(lambda m: self.word(m.group()), text)
+        if not names or plain == text:
+            return plain  # most mails have no typo: one pass
+
+        def put_right(m: re.Match[str]) -> str:
+            word = m.group()
+            fixed = self.word(word)
+            if fixed is word or not word[0].isupper():
+                return fixed
+            return word if _NAME_BEFORE.search(text, max(0, m.start() - 30), m.start()) else fixed
+        return _LONG_WORD.sub(put_right, text)
+
+
+# A capitalised word right before a word: the word is the second part of a name.
+_NAME_BEFORE = re.compile(r"(?<![^\W\d_])[A-ZÅÄÖÉ][^\W\d_]+[ ]+$")
 
 
 def by_identity(size: int) -> Callable[[Callable[[K], V]], Callable[[K], V]]:
