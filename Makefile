@@ -40,9 +40,10 @@ bench: $(STAMP)
 	$(PY) -m bench
 
 # The blind evaluation of case intelligence (docs/checklist.md): aggregates only for tests/eval,
-# per-mail differences for the development half tests/realmail.
+# per-mail differences for the development half tests/realmail. tests/holdout is a second blind half.
 eval: $(STAMP)
 	$(PY) -m tests.eval_score tests/eval
+	$(PY) -m tests.eval_score tests/holdout
 
 eval-dev: $(STAMP)
 	$(PY) -m tests.eval_score --dev tests/realmail
