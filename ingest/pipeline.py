@@ -249,8 +249,22 @@ def reprocess(session: Session, ticket: Ticket, settings: Settings) -> None:
 
 
 def own_domains(settings: Settings) -> tuple[str, ...]:
-    """Domains whose Message-IDs mean the mail is our own coming back."""
-    return tuple({*settings.smtp.domains, settings.support_address.rpartition("@")[2].lower()})
+    """Domains whose Message-IDs mean the mail is our own coming back.
+
+    Asked several times a mail, and `support_address` parses the From setting each time: kept
+    per settings object (frozen), by identity.
+    """
+    cached = _own_domains.get(id(settings))
+    if cached is not None and cached[0] is settings:
+        return cached[1]
+    domains = tuple({*settings.smtp.domains, settings.support_address.rpartition("@")[2].lower()})
+    if len(_own_domains) >= 8:
+        _own_domains.clear()
+    _own_domains[id(settings)] = (settings, domains)
+    return domains
+
+
+_own_domains: dict[int, tuple[Settings, tuple[str, ...]]] = {}
 
 
 def capped(addresses: list[str]) -> tuple[list[str], int]:

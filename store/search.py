@@ -59,10 +59,16 @@ SQLITE_DDL = (
     " tokenize=\"unicode61 remove_diacritics 2\")",
     "CREATE VIRTUAL TABLE IF NOT EXISTS message_fts USING fts5(subject, body, ticket_id UNINDEXED,"
     " tokenize=\"unicode61 remove_diacritics 2\")",
-    "CREATE TRIGGER IF NOT EXISTS ticket_fts_insert AFTER INSERT ON ticket BEGIN"
+    # A case is inserted without its ref (it is derived from the row id) and given it by an
+    # UPDATE in the same transaction (store/tickets.py open_ticket): indexing it at the INSERT
+    # too tokenized its text three times (insert, delete, insert) instead of once.
+    "CREATE TRIGGER IF NOT EXISTS ticket_fts_insert AFTER INSERT ON ticket WHEN new.ref != '' BEGIN"
     " INSERT INTO ticket_fts(rowid, ref, customer, subject, facts)"
     " VALUES (new.id, new.ref, new.customer, new.subject, new.fields); END",
+    # Only when an indexed value changed: filing writes `fields` back on every reply.
     "CREATE TRIGGER IF NOT EXISTS ticket_fts_update AFTER UPDATE OF ref, customer, subject, fields ON ticket"
+    " WHEN old.ref IS NOT new.ref OR old.customer IS NOT new.customer OR old.subject IS NOT new.subject"
+    " OR old.fields IS NOT new.fields"
     " BEGIN DELETE FROM ticket_fts WHERE rowid = old.id;"
     " INSERT INTO ticket_fts(rowid, ref, customer, subject, facts)"
     " VALUES (new.id, new.ref, new.customer, new.subject, new.fields); END",
@@ -99,9 +105,17 @@ POSTGRES_DDL = (
 )
 
 
-def install(connection: Connection) -> None:
-    """Create the search index (idempotent); on SQLite also index what is already stored."""
+# Triggers whose text changed since they were first installed (0008): dropped so install() makes
+# them again.
+SQLITE_REPLACED = ("ticket_fts_insert", "ticket_fts_update")
+
+
+def install(connection: Connection, replace: bool = False) -> None:
+    """Create the search index (idempotent); on SQLite also index what is already stored.
+    `replace` makes the triggers of SQLITE_REPLACED again (an upgrade)."""
     if connection.dialect.name == "sqlite":
+        for name in SQLITE_REPLACED if replace else ():
+            connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
         for statement in (*SQLITE_DDL, *SQLITE_BACKFILL):
             connection.exec_driver_sql(statement)
     elif connection.dialect.name == "postgresql":
