@@ -81,9 +81,6 @@ class SmtpSettings(BaseModel):
             raise Invalid("require_tls", "needs tls_cert and tls_key")
         if self.auth_required and not self.auth_users:
             raise Invalid("auth_required", "needs auth_users")
-        if self.auth_users and self.tls_cert is None:
-            # AUTH is offered only after STARTTLS: a password is never sent in the clear (issue 12).
-            raise Invalid("auth_users", "needs tls_cert and tls_key (AUTH is offered only after STARTTLS)")
         return self
 
 
@@ -381,7 +378,7 @@ def from_dict(data: dict[str, Any], path: Path, *, case_types: bool = True) -> S
     """Build settings from parsed TOML; every unknown table or key is an error."""
     tables = validate(ConfigFile, data, str(path), locate)
     types = parse_case_types(data.get("case_types"), str(path)) if case_types else ()
-    check_environment(path, tables.smtp)
+    check_auth(path, tables.smtp)
     settings = Settings(path=path.absolute(), **{**dict(tables), "case_types": types})
     settings = with_secret(resolve_paths(settings))
     check_templates(path, settings.outbound.templates)
@@ -439,11 +436,14 @@ def check_templates(path: Path, folder: Path | None) -> None:
         raise ConfigError(f"{path} [outbound] templates: {name}: {error}")
 
 
-def check_environment(path: Path, smtp: SmtpSettings) -> None:
-    """SMTP AUTH passwords live in the environment: a variable that is not set is a config error."""
+def check_auth(path: Path, smtp: SmtpSettings) -> None:
+    """SMTP AUTH: each password is in the environment, and AUTH is offered only after STARTTLS,
+    so a password is never sent in the clear (issue 12)."""
     for user, variable in smtp.auth_users:
         if not os.environ.get(variable):
             raise ConfigError(f"{path} [smtp] auth_users: {user}'s password variable ${variable} is not set")
+    if smtp.auth_users and smtp.tls_cert is None:
+        raise ConfigError(f"{path} [smtp] auth_users: needs tls_cert and tls_key (AUTH is offered only after STARTTLS)")
 
 
 def resolve_paths(settings: Settings) -> Settings:

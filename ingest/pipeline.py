@@ -12,7 +12,7 @@ from core.casetypes import CaseType, UNKNOWN_TYPE, case_type_of
 from core.settings import Settings
 from ingest.automatic import automatic_reason, internal_sender
 from ingest.budget import OverBudget, budget, clock
-from ingest.classify import Reading, read_mail
+from ingest.classify import Reading, read_mail, ready_to_read
 from ingest.parse import ParsedMail, headers_only, parse
 from ingest.staffmail import file_staff_mail, staff_address_of
 from ingest.case_finder import Thread, find_case
@@ -80,6 +80,9 @@ def prepare(db: Database, raw: RawMail, settings: Settings) -> Prepared:
     with db.read() as session:
         ticket = find_case(session, mail, tuple(raw.rcpt_to or ()), settings.web.secret).ticket
         known_type = ticket.case_type if ticket else None
+    warming = clock()
+    ready_to_read(settings.case_types)  # compiles once per process: not this mail's cost
+    deadline += clock() - warming
     try:
         with budget(deadline):
             reading = read_mail(mail, settings.case_types, known_type, own_domains(settings))
