@@ -94,10 +94,9 @@ class Stopped(Exception):
 class Worker:
     """Files raw mail this instance accepted (and orphans); safe to run beside other instances.
 
-    With a `pool` of preparing processes, a full batch is parsed and read there while the batch
-    before it is being filed here: one writer, in order, and the slow pure part on other cores.
-    Writing is the cheaper half, so while the writer would wait for the pool it prepares a
-    further batch itself. A trickle of mail is prepared in-line, at once.
+    With a `pool` of preparing processes, batches are parsed and read there while the batch
+    before is filed here: one writer, in order, the slow pure part on other cores, shared as
+    its `DrainPolicy` says.
     """
 
     def __init__(self, db: Database, settings: Settings, owner: str, wake: Any = None,
