@@ -27,9 +27,8 @@ _WORD = re.compile(r"[^\W\d_]+")
 
 def detect_language(text: str) -> str:
     """"sv" when Swedish words (and letters) outweigh English ones, else "en" (our default)."""
-    sv = en = 0
-    for word in _WORD.findall(text.lower()):
-        sv += word in SWEDISH
-        en += word in ENGLISH
+    words = _WORD.findall(text.lower())
+    sv = sum(map(SWEDISH.__contains__, words))
+    en = sum(map(ENGLISH.__contains__, words))
     sv += min(len(_SWEDISH_LETTERS.findall(text)), 10) // 2
     return "sv" if sv > en else "en"
