@@ -96,6 +96,7 @@ class Source:
     folded: str = field(init=False, default="")    # `text` without accents, same length
     words: str = field(init=False, default="")     # `folded` in lowercase, for cheap word tests
     low: str | None = field(init=False, default=None)  # `scan_text(folded)`
+    seen_at: dict[object, list[int] | None] = field(init=False, default_factory=dict, compare=False)  # scan
     seen: dict[tuple[str, ...], bool] = field(init=False, default_factory=dict, compare=False)  # may_match
 
     def __post_init__(self) -> None:
@@ -329,7 +330,7 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     for regex, guard, trigger, reach in () if found else steps:
         if regex is None or "value" not in regex.groupindex or not may_match(trigger, source):
             continue
-        for match in hits_of(regex, guard, source.folded, reach, source.low):
+        for match in hits_of(regex, guard, source.folded, reach, source.low, source.seen_at):
             if match["value"] is not None:
                 value = clean(spec, original(match, source.text))
                 if value:
@@ -516,14 +517,15 @@ def may_match(triggers: tuple[str, ...], source: Source) -> bool:
 
 
 def hits_of(regex: re.Pattern[str], guard: re.Pattern[str] | None, text: str,
-            reach: int = NAME_REACH, low: str | None = None) -> Iterator[re.Match[str]]:
+            reach: int = NAME_REACH, low: str | None = None,
+            seen: dict[object, list[int] | None] | None = None) -> Iterator[re.Match[str]]:
     """Matches of a pattern; one that starts with {name} is tried only before its cue words.
-    `low` is `scan_text(text)`, when the caller has it."""
+    `low` is `scan_text(text)` and `seen` its positions found so far (see `scan`)."""
     if guard is None:
-        yield from scan(regex, text, low)
+        yield from scan(regex, text, low, seen)
         return
     done = 0
-    for cue in scan(guard, text, low):
+    for cue in scan(guard, text, low, seen):
         start = max(done, cue.start() - reach)
         for match in regex.finditer(text, start, cue.end()):
             if match.end() == cue.end():
@@ -611,11 +613,13 @@ def _heads(items: Sequence[tuple[object, object]]) -> set[str]:
 MAX_LEAD = 200
 
 
-def scan(regex: re.Pattern[str], text: str, low: str | None) -> Iterator[re.Match[str]]:
+def scan(regex: re.Pattern[str], text: str, low: str | None,
+         seen: dict[object, list[int] | None] | None = None) -> Iterator[re.Match[str]]:
     """`regex.finditer(text)`, match for match, tried only where one of its literal heads is
-    written (`low` is `scan_text(text)`; None scans with the regex alone)."""
+    written (`low` is `scan_text(text)`; None scans with the regex alone). `seen` keeps the
+    positions found in this `low` for the next pattern (Source.seen_at)."""
     heads = literal_heads(regex) if low is not None else None
-    starts = None if heads is None or low is None else head_starts(heads, low)
+    starts = None if heads is None or low is None else head_starts(heads, low, {} if seen is None else seen)
     if starts is None:
         yield from regex.finditer(text)
         return
@@ -632,22 +636,33 @@ def scan(regex: re.Pattern[str], text: str, low: str | None) -> Iterator[re.Matc
             return
 
 
-def head_starts(heads: Heads, low: str) -> list[int] | None:
-    """Sorted positions where a match can start, or None when a lead run is too long."""
+def head_starts(heads: Heads, low: str, seen: dict[object, list[int] | None]) -> list[int] | None:
+    """Sorted positions where a match can start, or None when a lead run is too long. `seen`
+    holds what earlier patterns found in `low`: by Heads, and each word's positions."""
+    if heads in seen:
+        return seen[heads]
     starts: set[int] = set()
     lead = heads.spaces or heads.signs
     for word in heads.words:
-        at = low.find(word)
-        while at >= 0:
-            starts.add(at)
+        where = seen.get(word)
+        if where is None:
+            where = []
+            at = low.find(word)
+            while at >= 0:
+                where.append(at)
+                at = low.find(word, at + 1)
+            seen[word] = where
+        starts.update(where)
+        for at in where if lead else ():
             back = at
-            while lead and back > 0 and (low[back - 1] in heads.signs or heads.spaces and low[back - 1].isspace()):
+            while back > 0 and (low[back - 1] in heads.signs or heads.spaces and low[back - 1].isspace()):
                 back -= 1
                 if at - back > MAX_LEAD:
+                    seen[heads] = None
                     return None
                 starts.add(back)
-            at = low.find(word, at + 1)
-    return sorted(starts)
+    found = seen[heads] = sorted(starts)
+    return found
 
 
 def original(match: re.Match[str], text: str, group: str = "value") -> str:
@@ -740,7 +755,7 @@ def prose_value(spec: FieldSpec, regex: re.Pattern[str] | None, source: Source) 
     """The first "label value" in running text ("invoice ID 77120", "company Acme AB")."""
     if regex is None:
         return None
-    for match in scan(regex, source.folded, source.low):
+    for match in scan(regex, source.folded, source.low, source.seen_at):
         value = clean(spec, original(match, source.text))
         if value:
             return value
@@ -758,7 +773,7 @@ def pattern_value(spec: FieldSpec, patterns: Sequence[re.Pattern[str]], source: 
     for regex, guard, trigger, reach in zip(patterns, guards, triggers, reaches):
         if not may_match(trigger, source):
             continue
-        for match in hits_of(regex, guard, source.folded, reach, source.low):
+        for match in hits_of(regex, guard, source.folded, reach, source.low, source.seen_at):
             if "value" in regex.groupindex and match["value"] is None:
                 continue  # an alternative that only consumes a decoy ("leverantören X AB")
             if "value" in regex.groupindex:

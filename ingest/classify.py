@@ -420,22 +420,9 @@ def live_tokens(vocabulary: Vocabulary, text: str) -> list[tuple[int, str]]:
                 vocabulary.live.add(word)
         elif len(vocabulary.dead) < 50_000:  # bounded: mail can be full of unique junk words
             vocabulary.dead.add(word)
-    found = []
-    for word in live:
-        at = text.find(word)
-        while at >= 0:
-            after = at + len(word)
-            # A whole token: no word character (\w: alphanumeric or "_") on either side.
-            if (at == 0 or not _is_word(text[at - 1])) and (after == len(text) or not _is_word(text[after])):
-                found.append((at, word))
-            at = text.find(word, at + 1)
-    found.sort()
-    return found
-
-
-def _is_word(char: str) -> bool:
-    """Whether `\\w` matches this character."""
-    return char.isalnum() or char == "_"
+    if not live:
+        return []
+    return [(token.start(), word) for token in _TOKEN.finditer(text) if (word := token.group()) in live]
 
 
 def first(regex: re.Pattern[str], folded: str) -> re.Match[str] | None:
