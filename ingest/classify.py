@@ -382,6 +382,7 @@ def by_keywords(found: list[Hit], scores: dict[str, int], has_subject: bool = Tr
 
 
 _TOKEN = re.compile(r"\w+")
+_ASCII_TOKEN = re.compile(r"[A-Za-z0-9_]+")  # the same tokens in an ASCII text, scanned faster
 
 
 def hits(vocabulary: Vocabulary, text: str) -> list[Hit]:
@@ -411,7 +412,8 @@ def hits(vocabulary: Vocabulary, text: str) -> list[Hit]:
 def live_tokens(vocabulary: Vocabulary, text: str) -> list[tuple[int, str]]:
     """The tokens (`_TOKEN` matches) of a text that some phrase could start at, with their
     positions, in order: every other token has no candidates and is passed over by `hits`."""
-    words = set(_TOKEN.findall(text))
+    token = _ASCII_TOKEN if text.isascii() else _TOKEN
+    words = set(token.findall(text))
     live = words & vocabulary.live
     for word in words - live - vocabulary.dead:
         if candidates(vocabulary, word):
@@ -422,7 +424,7 @@ def live_tokens(vocabulary: Vocabulary, text: str) -> list[tuple[int, str]]:
             vocabulary.dead.add(word)
     if not live:
         return []
-    return [(token.start(), word) for token in _TOKEN.finditer(text) if (word := token.group()) in live]
+    return [(m.start(), word) for m in token.finditer(text) if (word := m.group()) in live]
 
 
 def first(regex: re.Pattern[str], folded: str) -> re.Match[str] | None:

@@ -19,6 +19,9 @@ MIN_TYPO_LENGTH = 5
 _WORD = re.compile(r"[^\W\d_]+")
 # Words a typo is looked for in: shorter ones are never put right.
 _LONG_WORD = re.compile(rf"(?<![^\W\d_])[^\W\d_]{{{MIN_TYPO_LENGTH},}}")
+# The same words in an ASCII text, where a letter is [A-Za-z]: a character class re scans several
+# times faster than Unicode categories.
+_LONG_ASCII = re.compile(rf"(?<![A-Za-z])[A-Za-z]{{{MIN_TYPO_LENGTH},}}")
 
 
 _ONE = {a: p for a, p in zip(_ACCENTED, _PLAIN)}
@@ -128,7 +131,7 @@ class Speller:
         subject in Title Case) a capitalised word after another is a name and stays as written:
         "Anna Persson" is not "Anna Person"."""
         word = self.word
-        if all(word(w) == w for w in set(_LONG_WORD.findall(text))):
+        if all(word(w) == w for w in set((_LONG_ASCII if text.isascii() else _LONG_WORD).findall(text))):
             return text  # most mails have no typo: each long word looked up once, no substitution
         plain = _LONG_WORD.sub(lambda m: self.word(m.group()), text)
         if not names or plain == text:
