@@ -97,6 +97,8 @@ class Source:
     words: str = field(init=False, default="")     # `folded` in lowercase, for cheap word tests
     low: str | None = field(init=False, default=None)  # `scan_text(folded)`
     seen_at: dict[object, list[int] | None] = field(init=False, default_factory=dict, compare=False)  # scan
+    # "Label: value" lines with any label (typo_labelled_value), found at the first field's need.
+    any_labels: tuple[tuple[str, str], ...] | None = field(init=False, default=None, compare=False)
     seen: dict[tuple[str, ...], bool] = field(init=False, default_factory=dict, compare=False)  # may_match
 
     def __post_init__(self) -> None:
@@ -193,7 +195,7 @@ def matchers(spec: FieldSpec) -> Matchers:
                            _FLAGS)
         if spec.prose:
             weak = re.compile(fold_pattern(rf"(?<![\w-])(?:{label_regex(spec.prose)}){connect}{shape}"), _FLAGS)
-    return Matchers(
+    found = Matchers(
         labelled=labelled_regex((*spec.all_labels(), *spec.prose)),
         prose=prose, weak=weak,
         patterns=tuple(re.compile(fold_pattern(expand(p)), _FLAGS) for p in spec.patterns),
@@ -206,6 +208,10 @@ def matchers(spec: FieldSpec) -> Matchers:
         cues=re.compile(fold_pattern(rf"(?<![\w-])(?:{label_regex(spec.prose)})(?![\w-])"), re.IGNORECASE)
         if spec.many and spec.kind == "name" and spec.prose else None,
     )
+    for regex in (*found.patterns, *found.guards, prose, weak):
+        if regex is not None:
+            literal_heads(regex)  # read from the pattern now, with the compiling (see `scan`)
+    return found
 
 
 @by_identity(64)
@@ -697,9 +703,12 @@ def typo_labelled_value(spec: FieldSpec, m: Matchers, source: Source) -> str | N
     if ":" not in source.new and "=" not in source.new:
         return None
     labels = tuple(x for x in (*spec.all_labels(), *spec.prose) if len(x) >= 5)
-    for match in _ANY_LABEL.finditer(source.new):
-        if near_label(match["label"], labels):
-            found = accept(spec, m, match["value"])
+    if source.any_labels is None:  # the same lines for every field: found once a mail
+        object.__setattr__(source, "any_labels",
+                           tuple((x["label"], x["value"]) for x in _ANY_LABEL.finditer(source.new)))
+    for label, value in source.any_labels or ():
+        if near_label(label, labels):
+            found = accept(spec, m, value)
             if found:
                 return found
     return None
