@@ -550,10 +550,11 @@ def scan_text(text: str) -> str | None:
     return None if _CASE_ODD.search(text) else text.lower()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Heads:
     """Where a match of a pattern can start: at one of `words` (lowercase), or before one of them
-    behind a run of the pattern's leading optional characters (whitespace when `spaces`, `signs`)."""
+    behind a run of the pattern's leading optional characters (whitespace when `spaces`, `signs`).
+    Compared and hashed by identity: one per pattern (literal_heads), a cheap key for `seen`."""
 
     words: tuple[str, ...]
     spaces: bool = False
@@ -658,6 +659,8 @@ def head_starts(heads: Heads, low: str, seen: dict[object, list[int] | None]) ->
                 where.append(at)
                 at = low.find(word, at + 1)
             seen[word] = where
+        if not where:
+            continue
         starts.update(where)
         for at in where if lead else ():
             back = at
