@@ -559,6 +559,7 @@ class Heads:
     words: tuple[str, ...]
     spaces: bool = False
     signs: str = ""
+    bare: bool = True  # False when the lead is required ("\\s+"): never a start at a word itself
 
 
 @lru_cache(maxsize=1024)
@@ -569,7 +570,7 @@ def literal_heads(regex: re.Pattern[str]) -> Heads | None:
     words; a cue "\\s+(?:has\\s+left|left|...)" with one after whitespace. Python's re tries such
     an alternation at every position of the text; `scan` tries it only where a word is written."""
     items = list(_parser.parse(regex.pattern, regex.flags).data)
-    spaces, signs, at = False, "", 0
+    spaces, signs, at, bare = False, "", 0, True
     while at < len(items) and items[at][0] in (_constants.MAX_REPEAT, _constants.MIN_REPEAT):
         body = list(items[at][1][2])
         op, arg = body[0] if len(body) == 1 else (None, ())
@@ -579,9 +580,10 @@ def literal_heads(regex: re.Pattern[str]) -> Heads | None:
             signs += chr(arg)
         else:
             break  # "(?:also\\s+)?": a group, read by `_heads`
+        bare = bare and items[at][1][0] == 0
         at += 1
     words = _heads(items[at:])
-    return Heads(tuple(sorted(words)), spaces, signs) if words and all(words) else None
+    return Heads(tuple(sorted(words)), spaces, signs, bare or not at) if words and all(words) else None
 
 
 def _caseless(code: object) -> bool:
@@ -661,7 +663,8 @@ def head_starts(heads: Heads, low: str, seen: dict[object, list[int] | None]) ->
             seen[word] = where
         if not where:
             continue
-        starts.update(where)
+        if heads.bare:
+            starts.update(where)
         for at in where if lead else ():
             back = at
             while back > 0 and (low[back - 1] in heads.signs or heads.spaces and low[back - 1].isspace()):
