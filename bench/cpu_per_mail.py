@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import importlib
+import importlib.util
 import logging
 import sys
 import tempfile
@@ -47,6 +48,18 @@ STAGES = (
 )
 
 
+# Modules renamed since 779058a (issue 16): the old name, then where a newer tree has it.
+RENAMED = {"ingest.worker": "ingest.filing"}
+
+
+def _module(name: str) -> str:
+    """`name`, or its newer name when this tree has that one."""
+    newer = RENAMED.get(name)
+    if newer and importlib.util.find_spec(newer) is not None:
+        return newer
+    return name
+
+
 class Stages:
     """Exclusive CPU time per stage: a stage's time excludes the stages it calls."""
 
@@ -57,7 +70,7 @@ class Stages:
         self.undo: list[Callable[[], None]] = []
 
     def wrap(self, stage: str, module_name: str, attribute: str) -> bool:
-        module = importlib.import_module(module_name)
+        module = importlib.import_module(_module(module_name))
         owner_name, _, name = attribute.rpartition(".")
         owner = getattr(module, owner_name) if owner_name else module
         original = getattr(owner, name, None)
@@ -88,9 +101,15 @@ class Stages:
 
 def run(mails: int, warmup: int, seed: int, profile: Path | None, no_fts: bool,
         marked: bool = False) -> dict[str, Any]:
-    from casedesk.settings import load
-    from ingest.parse import message_id_of
-    from ingest.worker import Worker
+    try:
+        from core.settings import load
+    except ImportError:  # older trees (779058a) kept the settings in casedesk/
+        from casedesk.settings import load  # type: ignore[no-redef]
+    try:
+        from ingest.msgid import message_id_of
+    except ImportError:  # older trees
+        from ingest.parse import message_id_of  # type: ignore[no-redef,attr-defined]
+    Worker = importlib.import_module(_module("ingest.worker")).Worker  # noqa: N806
     from store.db import Database
     from store.inbound import Incoming, accept
 
@@ -103,7 +122,10 @@ def run(mails: int, warmup: int, seed: int, profile: Path | None, no_fts: bool,
         config, _ = write_config(folder, url)
         settings = load(config)
         db = Database(url)
-        db.create_schema()
+        if hasattr(db, "create_schema"):
+            db.create_schema()
+        else:  # issue 16: the schema is built by the migrations
+            importlib.import_module("store.migrate").upgrade(db)
         if no_fts:  # what filing costs without the search index (diagnostic only)
             with db.write() as session:
                 for trigger in ("ticket_fts_insert", "ticket_fts_update", "message_fts_insert"):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from re import _constants, _parser  # type: ignore[attr-defined]
 
 from core.casetypes import FieldSpec
 from ingest.parse import Attachment
@@ -93,6 +95,10 @@ class Source:
     text: str = field(init=False, default="")      # content, then the subject (searched last)
     folded: str = field(init=False, default="")    # `text` without accents, same length
     words: str = field(init=False, default="")     # `folded` in lowercase, for cheap word tests
+    low: str | None = field(init=False, default=None)  # `scan_text(folded)`
+    seen_at: dict[object, list[int] | None] = field(init=False, default_factory=dict, compare=False)  # scan
+    # "Label: value" lines with any label (typo_labelled_value), found at the first field's need.
+    any_labels: tuple[tuple[str, str], ...] | None = field(init=False, default=None, compare=False)
     seen: dict[tuple[str, ...], bool] = field(init=False, default_factory=dict, compare=False)  # may_match
 
     def __post_init__(self) -> None:
@@ -101,6 +107,8 @@ class Source:
         object.__setattr__(self, "text", text)
         object.__setattr__(self, "folded", fold(text))
         object.__setattr__(self, "words", self.folded.lower())
+        if not _CASE_ODD.search(self.folded):
+            object.__setattr__(self, "low", self.words)
 
 
 # Prose read by the prose rules: the first 20,000 characters of content (new text first). Beyond
@@ -187,7 +195,7 @@ def matchers(spec: FieldSpec) -> Matchers:
                            _FLAGS)
         if spec.prose:
             weak = re.compile(fold_pattern(rf"(?<![\w-])(?:{label_regex(spec.prose)}){connect}{shape}"), _FLAGS)
-    return Matchers(
+    found = Matchers(
         labelled=labelled_regex((*spec.all_labels(), *spec.prose)),
         prose=prose, weak=weak,
         patterns=tuple(re.compile(fold_pattern(expand(p)), _FLAGS) for p in spec.patterns),
@@ -200,6 +208,10 @@ def matchers(spec: FieldSpec) -> Matchers:
         cues=re.compile(fold_pattern(rf"(?<![\w-])(?:{label_regex(spec.prose)})(?![\w-])"), re.IGNORECASE)
         if spec.many and spec.kind == "name" and spec.prose else None,
     )
+    for regex in (*found.patterns, *found.guards, prose, weak):
+        if regex is not None:
+            literal_heads(regex)  # read from the pattern now, with the compiling (see `scan`)
+    return found
 
 
 @by_identity(64)
@@ -324,7 +336,7 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     for regex, guard, trigger, reach in () if found else steps:
         if regex is None or "value" not in regex.groupindex or not may_match(trigger, source):
             continue
-        for match in hits_of(regex, guard, source.folded, reach):
+        for match in hits_of(regex, guard, source.folded, reach, source.low, source.seen_at):
             if match["value"] is not None:
                 value = clean(spec, original(match, source.text))
                 if value:
@@ -511,19 +523,158 @@ def may_match(triggers: tuple[str, ...], source: Source) -> bool:
 
 
 def hits_of(regex: re.Pattern[str], guard: re.Pattern[str] | None, text: str,
-            reach: int = NAME_REACH) -> Iterator[re.Match[str]]:
-    """Matches of a pattern; one that starts with {name} is tried only before its cue words."""
+            reach: int = NAME_REACH, low: str | None = None,
+            seen: dict[object, list[int] | None] | None = None) -> Iterator[re.Match[str]]:
+    """Matches of a pattern; one that starts with {name} is tried only before its cue words.
+    `low` is `scan_text(text)` and `seen` its positions found so far (see `scan`)."""
     if guard is None:
-        yield from regex.finditer(text)
+        yield from scan(regex, text, low, seen)
         return
     done = 0
-    for cue in guard.finditer(text):
+    for cue in scan(guard, text, low, seen):
         start = max(done, cue.start() - reach)
         for match in regex.finditer(text, start, cue.end()):
             if match.end() == cue.end():
                 done = match.end()
                 yield match
                 break
+
+
+# Characters that an ASCII letter matches case-insensitively besides its own two cases (İ ı ſ K):
+# a text holding one is scanned by the regex alone (see `scan`).
+_CASE_ODD = re.compile("[\u0130\u0131\u017f\u212a]")
+
+
+def scan_text(text: str) -> str | None:
+    """`text` in lowercase for `scan`, or None when lowercase positions are not the text's."""
+    return None if _CASE_ODD.search(text) else text.lower()
+
+
+@dataclass(frozen=True, eq=False)
+class Heads:
+    """Where a match of a pattern can start: at one of `words` (lowercase), or before one of them
+    behind a run of the pattern's leading optional characters (whitespace when `spaces`, `signs`).
+    Compared and hashed by identity: one per pattern (literal_heads), a cheap key for `seen`."""
+
+    words: tuple[str, ...]
+    spaces: bool = False
+    signs: str = ""
+    bare: bool = True  # False when the lead is required ("\\s+"): never a start at a word itself
+
+
+@lru_cache(maxsize=1024)
+def literal_heads(regex: re.Pattern[str]) -> Heads | None:
+    """The literal strings one of which every match of `regex` starts with, or None.
+
+    Read from the parsed pattern: "\\b(?:controller|colleague|...)\\s+..." starts with one of its
+    words; a cue "\\s+(?:has\\s+left|left|...)" with one after whitespace. Python's re tries such
+    an alternation at every position of the text; `scan` tries it only where a word is written."""
+    items = list(_parser.parse(regex.pattern, regex.flags).data)
+    spaces, signs, at, bare = False, "", 0, True
+    while at < len(items) and items[at][0] in (_constants.MAX_REPEAT, _constants.MIN_REPEAT):
+        body = list(items[at][1][2])
+        op, arg = body[0] if len(body) == 1 else (None, ())
+        if op is _constants.IN and list(arg) == [(_constants.CATEGORY, _constants.CATEGORY_SPACE)]:
+            spaces = True
+        elif op is _constants.LITERAL and isinstance(arg, int) and _caseless(arg) and not chr(arg).isspace():
+            signs += chr(arg)
+        else:
+            break  # "(?:also\\s+)?": a group, read by `_heads`
+        bare = bare and items[at][1][0] == 0
+        at += 1
+    words = _heads(items[at:])
+    return Heads(tuple(sorted(words)), spaces, signs, bare or not at) if words and all(words) else None
+
+
+def _caseless(code: object) -> bool:
+    """A character that matches only itself with re.IGNORECASE: not a letter (nor a digit)."""
+    return isinstance(code, int) and not chr(code).isalnum() and unicodedata.category(chr(code))[0] in "PSZ"
+
+
+def _heads(items: Sequence[tuple[object, object]]) -> set[str]:
+    """The literal prefixes a sequence of parsed regex items must start with ("" when none)."""
+    head = ""
+    for at, (op, arg) in enumerate(items):
+        if op in (_constants.AT, _constants.ASSERT, _constants.ASSERT_NOT):
+            continue  # zero-width: consumes nothing
+        if op is _constants.LITERAL and isinstance(arg, int) and (arg < 128 or _caseless(arg)):
+            head += chr(arg).lower()
+            continue
+        if op is _constants.IN and all(o is _constants.LITERAL and (a < 128 or _caseless(a))
+                                       for o, a in arg):  # type: ignore[attr-defined]
+            inner = {chr(a).lower() for _, a in arg}  # type: ignore[attr-defined]
+        elif op is _constants.SUBPATTERN:
+            inner = _heads(arg[-1].data)  # type: ignore[index]
+        elif op is _constants.BRANCH:
+            inner = set().union(*(_heads(branch) for branch in arg[1]))  # type: ignore[index]
+        elif op in (_constants.MAX_REPEAT, _constants.MIN_REPEAT):
+            inner = _heads(list(arg[2]))  # type: ignore[index]
+            if arg[0] == 0:  # type: ignore[index]  # "(?:the\s+)?first": the rest may start
+                inner |= _heads(items[at + 1 :])
+        else:
+            break
+        return {head + x for x in inner} if inner and all(inner) else {head}
+    return {head}
+
+
+# Longest run of leading optional characters walked back over from a head; beyond it `scan`
+# leaves the text to the regex alone.
+MAX_LEAD = 200
+
+
+def scan(regex: re.Pattern[str], text: str, low: str | None,
+         seen: dict[object, list[int] | None] | None = None) -> Iterator[re.Match[str]]:
+    """`regex.finditer(text)`, match for match, tried only where one of its literal heads is
+    written (`low` is `scan_text(text)`; None scans with the regex alone). `seen` keeps the
+    positions found in this `low` for the next pattern (Source.seen_at)."""
+    heads = literal_heads(regex) if low is not None else None
+    starts = None if heads is None or low is None else head_starts(heads, low, {} if seen is None else seen)
+    if starts is None:
+        yield from regex.finditer(text)
+        return
+    end = 0
+    for at in starts:
+        if at < end:
+            continue
+        match = regex.match(text, at)
+        if match and match.end() > at:
+            end = match.end()
+            yield match
+        elif match:  # an empty match (a pattern of optional parts only): let the regex scan
+            yield from regex.finditer(text, at)
+            return
+
+
+def head_starts(heads: Heads, low: str, seen: dict[object, list[int] | None]) -> list[int] | None:
+    """Sorted positions where a match can start, or None when a lead run is too long. `seen`
+    holds what earlier patterns found in `low`: by Heads, and each word's positions."""
+    if heads in seen:
+        return seen[heads]
+    starts: set[int] = set()
+    lead = heads.spaces or heads.signs
+    for word in heads.words:
+        where = seen.get(word)
+        if where is None:
+            where = []
+            at = low.find(word)
+            while at >= 0:
+                where.append(at)
+                at = low.find(word, at + 1)
+            seen[word] = where
+        if not where:
+            continue
+        if heads.bare:
+            starts.update(where)
+        for at in where if lead else ():
+            back = at
+            while back > 0 and (low[back - 1] in heads.signs or heads.spaces and low[back - 1].isspace()):
+                back -= 1
+                if at - back > MAX_LEAD:
+                    seen[heads] = None
+                    return None
+                starts.add(back)
+    found = seen[heads] = sorted(starts)
+    return found
 
 
 def original(match: re.Match[str], text: str, group: str = "value") -> str:
@@ -558,9 +709,12 @@ def typo_labelled_value(spec: FieldSpec, m: Matchers, source: Source) -> str | N
     if ":" not in source.new and "=" not in source.new:
         return None
     labels = tuple(x for x in (*spec.all_labels(), *spec.prose) if len(x) >= 5)
-    for match in _ANY_LABEL.finditer(source.new):
-        if near_label(match["label"], labels):
-            found = accept(spec, m, match["value"])
+    if source.any_labels is None:  # the same lines for every field: found once a mail
+        object.__setattr__(source, "any_labels",
+                           tuple((x["label"], x["value"]) for x in _ANY_LABEL.finditer(source.new)))
+    for label, value in source.any_labels or ():
+        if near_label(label, labels):
+            found = accept(spec, m, value)
             if found:
                 return found
     return None
@@ -616,7 +770,7 @@ def prose_value(spec: FieldSpec, regex: re.Pattern[str] | None, source: Source) 
     """The first "label value" in running text ("invoice ID 77120", "company Acme AB")."""
     if regex is None:
         return None
-    for match in regex.finditer(source.folded):
+    for match in scan(regex, source.folded, source.low, source.seen_at):
         value = clean(spec, original(match, source.text))
         if value:
             return value
@@ -634,7 +788,7 @@ def pattern_value(spec: FieldSpec, patterns: Sequence[re.Pattern[str]], source: 
     for regex, guard, trigger, reach in zip(patterns, guards, triggers, reaches):
         if not may_match(trigger, source):
             continue
-        for match in hits_of(regex, guard, source.folded, reach):
+        for match in hits_of(regex, guard, source.folded, reach, source.low, source.seen_at):
             if "value" in regex.groupindex and match["value"] is None:
                 continue  # an alternative that only consumes a decoy ("leverantören X AB")
             if "value" in regex.groupindex:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from core.casetypes import CaseType, FieldSpec
 from ingest.blocks import history_starts, split_blocks
 from ingest.checklist import (Candidate, Source, extract_candidates, form_answers, form_of, matchers, prose_of,
-                              tables_in)
+                              scan, scan_text, tables_in)
 from ingest.htmltext import html_text
 from ingest.language import detect_language
 from ingest.parse import ParsedMail
@@ -73,6 +73,10 @@ class Vocabulary:
     by_start: dict[str, tuple[Phrase, ...]]
     # word -> its candidate phrases, longest first; words repeat, so each is worked out once.
     by_word: dict[str, tuple[Phrase, ...]] = field(default_factory=dict, compare=False, hash=False)
+    # The words of `by_word` with candidates and without: a mail's words are sorted by two set
+    # operations, and only the few with candidates are looked for in the text.
+    live: set[str] = field(default_factory=set, compare=False, hash=False)
+    dead: set[str] = field(default_factory=set, compare=False, hash=False)
 
 
 @dataclass(frozen=True)
@@ -248,7 +252,7 @@ def detect(subject: str, text: str, types: tuple[CaseType, ...], answer: str = "
     scores = score(subject_hits, body_hits)
     for key in denied:
         scores.pop(key, None)
-    if scores.get(SETUP_TYPE) and not _INVOICE_REF.search(fold(f"{subject}\n{text}")):
+    if scores.get(SETUP_TYPE) and not first(_INVOICE_REF, fold(f"{subject}\n{text}")):
         # A mail about users and roles that names no invoice is about the setup, not one flow:
         # its approval words ("raise the approval limit", "set up as reviewer") are setup words.
         scores[SETUP_TYPE] += SETUP_BONUS + scores.get(FLOW_TYPE, 0) // 2
@@ -268,7 +272,8 @@ def not_yet(text: str, found: list[Hit], offset: int = 0) -> list[Hit]:
     """The hits without the type words right after "before"/"innan"."""
     if not found or not any(w in text for w in _BEFORE_WORDS):
         return found
-    later = {m.start("no") - offset for m in _BEFORE.finditer(fold(text))}
+    folded = fold(text)
+    later = {m.start("no") - offset for m in scan(_BEFORE, folded, scan_text(folded))}
     return [h for h in found if h.at not in later]
 
 
@@ -318,18 +323,19 @@ def weigh_negation(text: str, found: list[Hit]) -> tuple[set[str], list[Hit]]:
     denied: set[str] = set()
     boosted: list[tuple[int, int]] = []
     folded = fold(text)
-    low = folded.lower()
+    scanned = scan_text(folded)
+    low = folded.lower() if scanned is None else scanned
     fine = any(h.is_name for h in found) and any(w in low for w in _FINE_WORDS)
     for match in _IS_FINE.finditer(folded) if fine else ():
         no = match.span("no")
         denied |= {h.type_key for h in found if h.is_name and no[0] <= h.at < no[1]}
     if not any(w in low for w in _NEGATIONS):
         return denied, [h for h in found if h.type_key not in denied] if denied else found
-    for match in _NOT_BUT.finditer(folded):
+    for match in scan(_NOT_BUT, folded, scanned):
         no, yes = match.span("no"), match.span("yes")
         denied |= {h.type_key for h in found if no[0] <= h.at < no[1]}
         boosted.append(yes)
-    for match in _NOT_A.finditer(folded):
+    for match in scan(_NOT_A, folded, scanned):
         no = match.span("no")
         denied |= {h.type_key for h in found if no[0] <= h.at < no[1]}
     # Only the first type word after "but"/"utan" is what the customer means instead.
@@ -393,6 +399,7 @@ def by_keywords(found: list[Hit], scores: dict[str, int], has_subject: bool = Tr
 
 
 _TOKEN = re.compile(r"\w+")
+_ASCII_TOKEN = re.compile(r"[A-Za-z0-9_]+")  # the same tokens in an ASCII text, scanned faster
 
 
 def hits(vocabulary: Vocabulary, text: str) -> list[Hit]:
@@ -403,21 +410,43 @@ def hits(vocabulary: Vocabulary, text: str) -> list[Hit]:
     end = 0
     original, text = text, fold(text).lower()
     cache = vocabulary.by_word
-    for token in _TOKEN.finditer(text):
-        if token.start() < end:
+    for at, word in live_tokens(vocabulary, text):
+        if at < end:
             continue
-        word = token.group()
         found = cache.get(word)
         if found is None:
             found = candidates(vocabulary, word)
         for phrase in found:
-            match = phrase.regex.match(text, token.start())
+            match = phrase.regex.match(text, at)
             if match:
                 out += [Hit(original[match.start() : match.end()].lower(), key, weight, name, match.start())
                         for key, weight, name in phrase.owners]
                 end = match.end()
                 break
     return out
+
+
+def live_tokens(vocabulary: Vocabulary, text: str) -> list[tuple[int, str]]:
+    """The tokens (`_TOKEN` matches) of a text that some phrase could start at, with their
+    positions, in order: every other token has no candidates and is passed over by `hits`."""
+    token = _ASCII_TOKEN if text.isascii() else _TOKEN
+    words = set(token.findall(text))
+    live = words & vocabulary.live
+    for word in words - live - vocabulary.dead:
+        if candidates(vocabulary, word):
+            live.add(word)
+            if len(vocabulary.live) < 50_000:
+                vocabulary.live.add(word)
+        elif len(vocabulary.dead) < 50_000:  # bounded: mail can be full of unique junk words
+            vocabulary.dead.add(word)
+    if not live:
+        return []
+    return [(m.start(), word) for m in token.finditer(text) if (word := m.group()) in live]
+
+
+def first(regex: re.Pattern[str], folded: str) -> re.Match[str] | None:
+    """`regex.search(folded)` by `scan`."""
+    return next(scan(regex, folded, scan_text(folded)), None)
 
 
 def candidates(vocabulary: Vocabulary, word: str) -> tuple[Phrase, ...]:

@@ -19,20 +19,26 @@ MIN_TYPO_LENGTH = 5
 _WORD = re.compile(r"[^\W\d_]+")
 # Words a typo is looked for in: shorter ones are never put right.
 _LONG_WORD = re.compile(rf"(?<![^\W\d_])[^\W\d_]{{{MIN_TYPO_LENGTH},}}")
+# The same words in an ASCII text, where a letter is [A-Za-z]: a character class re scans several
+# times faster than Unicode categories.
+_LONG_ASCII = re.compile(rf"(?<![A-Za-z])[A-Za-z]{{{MIN_TYPO_LENGTH},}}")
 
 
-_ACCENT = re.compile(f"[{_ACCENTED}]")
 _ONE = {a: p for a, p in zip(_ACCENTED, _PLAIN)}
 
 
 def fold(text: str) -> str:
     """The text without accents, same length: "Överförd" -> "Overford", "kö" -> "ko".
 
-    A regex over the accented letters only: str.translate looks every character up (~3 ms for
-    30 KB), while a Swedish mail has an accented letter in about one character of thirty."""
+    One str.replace per accented letter the text holds: str.translate looks every character up
+    (~3 ms for 30 KB), and a regex with a Python callback per letter costs a call for about one
+    character in thirty of a Swedish mail. A Swedish mail holds six or so of the 56 letters."""
     if text.isascii():
         return text
-    return _ACCENT.sub(lambda m: _ONE[m.group()], text)
+    for accented, plain in _ONE.items():
+        if accented in text:
+            text = text.replace(accented, plain)
+    return text
 
 
 def fold_pattern(pattern: str) -> str:
@@ -124,9 +130,12 @@ class Speller:
         """The text with misspelt known words put right. With `names` (running text, not a
         subject in Title Case) a capitalised word after another is a name and stays as written:
         "Anna Persson" is not "Anna Person"."""
+        word = self.word
+        if all(word(w) == w for w in set((_LONG_ASCII if text.isascii() else _LONG_WORD).findall(text))):
+            return text  # most mails have no typo: each long word looked up once, no substitution
         plain = _LONG_WORD.sub(lambda m: self.word(m.group()), text)
         if not names or plain == text:
-            return plain  # most mails have no typo: one pass
+            return plain
 
         def put_right(m: re.Match[str]) -> str:
             word = m.group()
