@@ -58,6 +58,21 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-back
 PEER = ("127.0.0.1", 50123)
 
 
+# -- mail staff write -----------------------------------------------------------------------------
+
+def staff_reply(to: str, body: str, subject: str = "Re: your case", sender: str = f"Anna <{STAFF}>",
+                attachment: bytes | None = None, headers: dict[str, str] | None = None) -> bytes:
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = sender, to, subject
+    message["Message-ID"] = f"<{uuid.uuid4().hex}@support.example.com>"  # staff clients use our domain
+    for name, value in (headers or {}).items():
+        message[name] = value
+    message.set_content(body)
+    if attachment is not None:
+        message.add_attachment(attachment, maintype="application", subtype="pdf", filename="credit-note.pdf")
+    return message.as_bytes()
+
+
 # -- casedesk in this process ------------------------------------------------------------------
 
 class Desk:

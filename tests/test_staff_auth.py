@@ -8,51 +8,39 @@ for that address's domain. Unit cases of the header reading are in test_authresu
 from __future__ import annotations
 
 import time
-import uuid
-from email.message import EmailMessage
 from typing import Any, Callable
 
+from conftest import mail
 from core.signing import make_staff_address
-from helpers import STAFF, SUPPORT
+from helpers import STAFF, staff_reply
 
 RELAY = "mx.support.example.com"
 CUSTOMER = "dana@example-foods.com"
 
 
-def staff_reply(to: str, text: str, *results: str) -> bytes:
-    message = EmailMessage()
-    for result in results:
-        message["Authentication-Results"] = result
-    message["From"] = f"Sam Staff <{STAFF}>"
-    message["To"] = to
-    message["Subject"] = "Re: your case"
-    message["Message-ID"] = f"<{uuid.uuid4().hex}@support.example.com>"
-    message.set_content(text)
-    return message.as_bytes()
-
+def verdict(to: str, text: str, result: str) -> bytes:
+    """A staff reply that carries one Authentication-Results header."""
+    return staff_reply(to, text, headers={"Authentication-Results": result})
 
 
 def test_a_forged_staff_from_is_held_and_a_vouched_one_is_relayed(make_desk: Callable[..., Any]) -> None:
     desk = make_desk(staff={"authserv_id": RELAY}, followup={"first_request_after": "1h"})
-    customer = EmailMessage()
-    customer["From"], customer["To"], customer["Subject"] = CUSTOMER, SUPPORT, "Coding question"
-    customer["Message-ID"] = f"<{uuid.uuid4().hex}@example-foods.com>"
-    customer.set_content("The project on my invoice is wrong.")
-    [ticket] = desk.file(customer.as_bytes(), sender=CUSTOMER)
+    [ticket] = desk.file(mail(subject="Coding question", body="The project on my invoice is wrong.",
+                              sender=CUSTOMER), sender=CUSTOMER)
     ref = ticket["ref"]
     to = make_staff_address(desk.settings.web.secret, desk.settings.support_address, ref, time.time())
 
     forged = [
         staff_reply(to, "Pay to IBAN XX00 0000, please."),  # no verdict at all
-        staff_reply(to, "Pay to IBAN XX00 0001.", f"{RELAY}; dmarc=fail header.from=support.example.com"),
-        staff_reply(to, "Pay to IBAN XX00 0002.", "evil.example; dmarc=pass header.from=support.example.com"),
+        verdict(to, "Pay to IBAN XX00 0001.", f"{RELAY}; dmarc=fail header.from=support.example.com"),
+        verdict(to, "Pay to IBAN XX00 0002.", "evil.example; dmarc=pass header.from=support.example.com"),
     ]
     desk.file(*forged, rcpt=to, sender=STAFF)
     held = [t for t in desk.tickets() if t["status"] == "held"]
     assert len(held) == 3 and {t["customer"] for t in held} == {STAFF}
     assert all(m["direction"] == "in" for m in desk.show(ref)["messages"])
 
-    vouched = staff_reply(to, "We have corrected the project; the invoice is on its way.",
+    vouched = verdict(to, "We have corrected the project; the invoice is on its way.",
                           f"{RELAY}; spf=pass smtp.mailfrom=support.example.com; dmarc=pass header.from=support.example.com")
     desk.file(vouched, rcpt=to, sender=STAFF)
     answers = [m for m in desk.show(ref)["messages"] if m["direction"] == "outbound"]

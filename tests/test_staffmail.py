@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Callable
-from email.message import EmailMessage
 from typing import Any
 
 import pytest
 
 from core.signing import make_staff_address, verify_staff_address
 from conftest import Serve, mail, wait_until
-from helpers import Capture, quiet, sign_in
+from helpers import Capture, quiet, sign_in, staff_reply
 
 CUSTOMER = "dana@example-foods.com"
 STAFF = "staff@support.example.com"
@@ -33,21 +31,15 @@ def desk(make_serve: Callable[..., Serve], capture: Capture) -> Callable[..., Se
     return start
 
 
-def staff_reply(to: str, body: str, subject: str = "Re: your case", sender: str = f"Anna <{STAFF}>",
-                attachment: bytes | None = None, headers: dict[str, str] | None = None) -> bytes:
-    message = EmailMessage()
-    message["From"], message["To"], message["Subject"] = sender, to, subject
-    message["Message-ID"] = f"<{uuid.uuid4().hex}@support.example.com>"  # staff clients use our domain
-    for name, value in (headers or {}).items():
-        message[name] = value
-    message.set_content(body)
-    if attachment is not None:
-        message.add_attachment(attachment, maintype="application", subtype="pdf", filename="credit-note.pdf")
-    return message.as_bytes()
-
-
 def send_staff(serve: Serve, to: str, raw: bytes, sender: str = STAFF) -> None:
     serve.send(raw, rcpt=to, sender=sender)
+
+
+def open_case(serve: Serve) -> str:
+    """A customer's coding case with something missing; its ref."""
+    serve.send(mail(subject="Coding question", body="The project on my invoice is wrong.", sender=CUSTOMER))
+    [ticket] = serve.wait_tickets(1)
+    return str(ticket["ref"])
 
 
 def address_for(serve: Serve, ref: str) -> str:
@@ -123,9 +115,7 @@ def test_a_staff_answer_reaches_the_customer_in_their_thread_and_stops_reminders
 
 def test_a_note_is_not_relayed_and_close_closes(desk: Callable[..., Serve], capture: Capture) -> None:
     serve = desk(first_request_after="1h")
-    serve.send(mail(subject="Coding question", body="The project on my invoice is wrong.", sender=CUSTOMER))
-    [ticket] = serve.wait_tickets(1)
-    ref = ticket["ref"]
+    ref = open_case(serve)
     to = address_for(serve, ref)
     send_staff(serve, to, staff_reply(to, "#note called Dana, she sends the invoice id\nsecret: internal only"))
     wait_until(lambda: [m for m in serve.show(ref)["messages"] if m["direction"] == "note"])
@@ -150,9 +140,7 @@ def test_a_note_is_not_relayed_and_close_closes(desk: Callable[..., Serve], capt
 
 def test_a_forged_signature_is_held_and_never_relayed(desk: Callable[..., Serve], capture: Capture) -> None:
     serve = desk(first_request_after="1h")
-    serve.send(mail(subject="Coding question", body="The project on my invoice is wrong.", sender=CUSTOMER))
-    [ticket] = serve.wait_tickets(1)
-    ref = ticket["ref"]
+    ref = open_case(serve)
     real = address_for(serve, ref)
     forged = real.replace(".s.", ".s.").rsplit("@", 1)[0][:-4] + "beef@support.example.com"
     other = make_staff_address("another-secret", serve.settings.support_address, ref, time.time())
@@ -172,9 +160,7 @@ def test_a_forged_signature_is_held_and_never_relayed(desk: Callable[..., Serve]
 
 def test_an_unknown_command_is_told_once_and_nothing_is_done(desk: Callable[..., Serve], capture: Capture) -> None:
     serve = desk(first_request_after="1h")
-    serve.send(mail(subject="Coding question", body="The project on my invoice is wrong.", sender=CUSTOMER))
-    [ticket] = serve.wait_tickets(1)
-    ref = ticket["ref"]
+    ref = open_case(serve)
     to = address_for(serve, ref)
     raw = staff_reply(to, "#clsoe\nDear Dana, all done.")
     send_staff(serve, to, raw)
