@@ -43,6 +43,10 @@ _WORD = re.compile(r"[^\W_]+")
 EMPTY = frozenset({"empty", "blank", "tom", "tomt", "nothing", "ingenting", "inget", "none"})
 # Row words that stand for "every row" of a list of at least two.
 ALL_ROWS = re.compile(r"(?i)\b(?:all|both|every|each|alla|båda|bada|samtliga)\b")
+# Writers name rows as words too: "the second line", "andra raden", "rows 1 to 3", "rad 2-4".
+ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "forsta": 1, "andra": 2,
+            "tredje": 3, "fjarde": 4, "femte": 5}
+_ROW_RANGE = re.compile(r"(\d+)\s*(?:-|–|to|till)\s*(\d+)")
 
 
 @dataclass
@@ -132,9 +136,25 @@ def rows_of(value: str) -> set[str] | str:
     return numbers or value
 
 
+def expected_rows(value: object) -> set[str] | str:
+    """Row numbers of an expected coding_rows value as the writer wrote it: "rad 3 och 4",
+    "rows 1 to 3", "the second line", [2, 4]; "both rows" / "alla rader" stays "all"."""
+    text = fold(", ".join(str(v) for v in value) if isinstance(value, list) else str(value))
+    rows: set[int] = set()
+    for low, high in _ROW_RANGE.findall(text):
+        rows.update(range(int(low), int(high) + 1))
+    rows.update(int(n) for n in re.findall(r"\d+", _ROW_RANGE.sub(" ", text)))
+    rows.update(n for word, n in ORDINALS.items() if re.search(rf"\b{word}\b", text))
+    if rows:
+        return {str(n) for n in rows}
+    return "all" if ALL_ROWS.search(text) else text
+
+
 def same_rows(expected: object, got: str) -> bool:
-    want = {str(int(x)) if str(x).strip().isdigit() else fold(str(x)) for x in as_list(expected)}
-    have = rows_of(got)
+    """The same set of row numbers; "both"/"all" rows match any read list of two or more."""
+    want, have = expected_rows(expected), rows_of(got)
+    if isinstance(want, str):
+        return want == "all" and (len(have) >= 2 if isinstance(have, set) else bool(ALL_ROWS.search(fold(have))))
     if isinstance(have, str):
         return bool(ALL_ROWS.search(fold(have))) and len(want) >= 2
     return {str(int(x)) for x in have} == want
