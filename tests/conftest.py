@@ -142,6 +142,7 @@ class Serve:
         self.base_url = f"http://127.0.0.1:{self.web_port}"
         self.log = config.parent / f"serve-{uuid.uuid4().hex[:6]}.log"
         self.proc: subprocess.Popen[bytes] | None = None
+        self._store: Any = None
 
     def start(self, timeout: float = 60) -> "Serve":
         with self.log.open("ab") as handle:
@@ -163,6 +164,9 @@ class Serve:
         return True
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
+        if self._store is not None:
+            self._store.dispose()
+            self._store = None
         if self.proc is None or self.proc.poll() is not None:
             return self.proc.returncode if self.proc else 0
         self.proc.send_signal(sig)
@@ -187,23 +191,55 @@ class Serve:
             return False
 
     def wait_all_filed(self, timeout: float = 120) -> list[Any]:
-        """Every raw mail stored so far, once each one has been filed (or set aside)."""
-        from sqlmodel import select
+        """Every raw mail stored so far, once each one has been filed (or set aside).
 
-        from store.db import Database
+        Polled with one count; the rows (with their bytes) are read once, at the end: reading
+        them all on every poll took the CPU that filing needed (2,000 mails of backlog)."""
+        from sqlmodel import func, select
+
         from store.models import RawMail
 
-        db = Database(self.settings.database.url)
+        def filed() -> bool:
+            with self.store().read() as session:
+                stored = session.scalar(select(func.count()).select_from(RawMail)) or 0
+                waiting = session.scalar(select(func.count()).select_from(RawMail)
+                                         .where(RawMail.processed_at.is_(None)))  # type: ignore[union-attr]
+            return stored > 0 and waiting == 0
 
-        def filed() -> list[RawMail] | None:
-            with db.read() as session:
-                rows = list(session.scalars(select(RawMail)))
-            return rows if rows and all(r.processed_at for r in rows) else None
+        wait_until(filed, timeout, every=0.2)
+        with self.store().read() as session:
+            return list(session.scalars(select(RawMail)))
 
-        try:
-            return wait_until(filed, timeout)
-        finally:
-            db.dispose()
+    def store(self) -> Any:
+        """This test's own connection to serve's database, for polling (disposed at stop)."""
+        from store.db import Database
+
+        if self._store is None:
+            self._store = Database(self.settings.database.url)
+        return self._store
+
+    def tickets_now(self, status: str | None = None) -> list[dict[str, Any]]:
+        """What `tickets --json` prints, read in this process: for waits. A CLI process per poll
+        takes the CPU that filing needs; the CLI itself is asked once the wait is over."""
+        import json
+
+        from store.tickets import list_tickets
+        from store.views import ticket_summary
+
+        with self.store().read() as session:
+            return json.loads(json.dumps([ticket_summary(t) for t in list_tickets(session, status=status)]))
+
+    def show_now(self, ref: str) -> dict[str, Any]:
+        """What `show REF --json` prints, read in this process: for waits (see tickets_now)."""
+        import json
+
+        from store.tickets import ticket_by_ref
+        from store.views import ticket_detail
+
+        with self.store().read() as session:
+            ticket = ticket_by_ref(session, ref)
+            assert ticket is not None, f"no case {ref}"
+            return json.loads(json.dumps(ticket_detail(session, ticket)))
 
     def cli(self, *args: str, input: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
         return run_cli(self.config, *args, input=input)
@@ -236,15 +272,10 @@ class Serve:
     def ticket_count(self) -> int:
         from sqlmodel import func, select
 
-        from store.db import Database
         from store.models import Ticket
 
-        db = Database(self.settings.database.url)
-        try:
-            with db.read() as session:
-                return session.scalar(select(func.count()).select_from(Ticket)) or 0
-        finally:
-            db.dispose()
+        with self.store().read() as session:
+            return session.scalar(select(func.count()).select_from(Ticket)) or 0
 
 
 @pytest.fixture

@@ -137,7 +137,7 @@ def test_piped_mail_is_filed_by_serve_and_dedupes_whatever_its_line_endings(make
     assert serve.send(no_id.replace(b"\n", b"\r\n")) == {}
     piped = serve.cli("ingest", "-", input=no_id)
     assert b"0 new, 1 already stored" in piped.stderr, piped.stderr.decode()
-    wait_until(lambda: len(serve.tickets()) == 2)
+    wait_until(lambda: len(serve.tickets_now()) == 2)
     assert len(serve.wait_all_filed()) == 2
 
 

@@ -63,7 +63,7 @@ def ordinary_is_filed_after(serve: Serve, hostile: bytes, within: float = 60) ->
     subject = f"ordinary {uuid.uuid4().hex[:8]}"
     assert serve.send(mail(subject=subject, sender="Bob <bob@example.com>")) == {}
     started = time.monotonic()
-    wait_until(lambda: any(r["subject"] == subject for r in serve.tickets()), timeout=within, every=0.5)
+    wait_until(lambda: any(r["subject"] == subject for r in serve.tickets_now()), timeout=within, every=0.2)
     assert time.monotonic() - started < within
     return {r["subject"]: r for r in serve.tickets()}
 
@@ -138,7 +138,8 @@ def test_a_mail_that_fails_3_times_is_set_aside_visibly_and_filed_again(make_ser
     assert serve.send(mail(subject="poison", sender=f"Ann <{ANN}>", body="this mail is poison")) == {}
     assert serve.send(mail(subject="after the poison", sender="bob@example.com")) == {}
     serve.wait_tickets(2)
-    [held] = wait_until(lambda: serve.tickets("--status", "held"), every=0.5)
+    wait_until(lambda: serve.tickets_now("held"), every=0.2)
+    [held] = serve.tickets("--status", "held")
     assert held["subject"] == "poison" and held["customer"] == ANN
     assert held["held_reason"].startswith("set aside after 3 failed attempts: ")
     assert "poison mail refused" in held["held_reason"]

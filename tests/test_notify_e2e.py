@@ -150,7 +150,8 @@ def test_one_confirmation_then_silence_once_the_customer_completes_the_form(desk
     invoice, rows, users = labels(serve, "review_approval", ["invoice_id", "coding_rows", "users"])
     serve.send(reply_to(first, f"Here you are.\n\n{invoice}: 50999\n{rows}: 2\n{users}: Anna Lund\n",
                         "Rita Moss <rita.moss@example-energy.com>"))
-    [ticket] = wait_until(lambda: (rows_ := serve.tickets("--status", "ready")) and rows_)
+    wait_until(lambda: serve.tickets_now("ready"))
+    [ticket] = serve.tickets("--status", "ready")
     assert ticket["missing"] == []
     # The reply threaded onto the case through In-Reply-To to our mail.
     assert [m["direction"] for m in serve.show(ticket["ref"])["messages"]][:3] == ["in", "out", "in"]

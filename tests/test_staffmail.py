@@ -118,7 +118,7 @@ def test_a_note_is_not_relayed_and_close_closes(desk: Callable[..., Serve], capt
     ref = open_case(serve)
     to = address_for(serve, ref)
     send_staff(serve, to, staff_reply(to, "#note called Dana, she sends the invoice id\nsecret: internal only"))
-    wait_until(lambda: [m for m in serve.show(ref)["messages"] if m["direction"] == "note"])
+    wait_until(lambda: [m for m in serve.show_now(ref)["messages"] if m["direction"] == "note"])
     [note] = [m for m in serve.show(ref)["messages"] if m["direction"] == "note"]
     assert note["staff"] == STAFF and "called Dana" in note["body"] and "internal only" in note["body"]
     # Staff see the note on the web; the customer never does (page and JSON), nor its number's files.
@@ -132,7 +132,7 @@ def test_a_note_is_not_relayed_and_close_closes(desk: Callable[..., Serve], capt
     assert customer.get(f"/tickets/{ref}/messages/2/attachments/0").status_code == 404
     assert [t["ref"] for t in customer.get("/api/tickets", params={"q": "nothing-matches"}).json()] == [ref]
     send_staff(serve, to, staff_reply(to, "#close\n"))
-    wait_until(lambda: serve.tickets()[0]["status"] == "closed")
+    wait_until(lambda: serve.tickets_now()[0]["status"] == "closed")
     quiet(1.5)
     assert capture.to(CUSTOMER) == []
     assert capture.to(STAFF) == []  # nothing refused
@@ -149,7 +149,8 @@ def test_a_forged_signature_is_held_and_never_relayed(desk: Callable[..., Serve]
     # A valid address, but not from staff.
     send_staff(serve, real, staff_reply(real, "Send me the money.", sender="Mallory <mallory@example.org>"),
                sender="mallory@example.org")
-    held = wait_until(lambda: [t for t in serve.tickets() if t["status"] == "held"] if len(serve.tickets()) == 4 else None)
+    wait_until(lambda: len(serve.tickets_now()) == 4 and serve.tickets_now("held"))
+    held = [t for t in serve.tickets() if t["status"] == "held"]
     assert len(held) == 3 and {t["customer"] for t in held} == {STAFF, "mallory@example.org"}
     assert serve.show(ref)["messages"][-1]["direction"] == "in"  # the case itself is untouched
     log = wait_until(lambda: (text := serve.log.read_text()).count("never relayed") >= 3 and text)
@@ -172,12 +173,12 @@ def test_an_unknown_command_is_told_once_and_nothing_is_done(desk: Callable[...,
     assert serve.tickets()[0]["status"] == "awaiting_customer"
     # On a closed case a command other than #reopen is refused; #reopen first works.
     send_staff(serve, to, staff_reply(to, "#close"))
-    wait_until(lambda: serve.tickets()[0]["status"] == "closed")
+    wait_until(lambda: serve.tickets_now()[0]["status"] == "closed")
     send_staff(serve, to, staff_reply(to, "#type coding"))
     capture.wait(STAFF, 2)
     assert "is closed" in capture.to(STAFF)[1].text and serve.tickets()[0]["status"] == "closed"
     send_staff(serve, to, staff_reply(to, "#reopen\n#type administration"))
-    wait_until(lambda: serve.tickets()[0]["status"] != "closed")
+    wait_until(lambda: serve.tickets_now()[0]["status"] != "closed")
     assert serve.tickets()[0]["case_type"] == "administration"
 
 

@@ -59,7 +59,7 @@ def test_a_copied_attacker_cannot_take_over_the_customers_account(
     encoded = pasted.replace("/auth/", "/%61uth/")
     reply.add_alternative(f'<p>Thanks! <a href="{encoded}">my cases</a></p>', subtype="html")
     serve.send(reply.as_bytes())
-    wait_until(lambda: len(serve.show(ref)["messages"]) >= 3)
+    wait_until(lambda: len(serve.show_now(ref)["messages"]) >= 3)
 
     attacker, _ = sign_in_by_mail(serve, relay, ATTACKER)
     page = attacker.get(f"/tickets/{ref}")
