@@ -61,6 +61,12 @@ def find_case(session: Session, mail: ParsedMail, recipients: tuple[str, ...], s
     return Thread(None, "new")
 
 
+def may_have_a_case(mail: ParsedMail, recipients: tuple[str, ...]) -> bool:
+    """False when `find_case` can only answer "new" without asking the store: no header ids
+    and no claimed reference."""
+    return bool(mail.in_reply_to or mail.references) or claimed_ref(mail, recipients) is not None
+
+
 def header_ids(mail: ParsedMail) -> list[str]:
     """In-Reply-To first, then References newest first, without repeats."""
     return list(dict.fromkeys([*mail.in_reply_to, *reversed(mail.references)]))[:MAX_HEADER_IDS]

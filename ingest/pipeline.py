@@ -15,7 +15,7 @@ from ingest.budget import OverBudget, budget, clock
 from ingest.classify import Reading, read_mail, ready_to_read
 from ingest.parse import ParsedMail, headers_only, parse
 from ingest.staffmail import file_staff_mail, staff_address_of
-from ingest.case_finder import Thread, find_case
+from ingest.case_finder import Thread, find_case, may_have_a_case
 from store.db import Database
 from store.inbound import raw_of
 from store.models import AWAITING_CUSTOMER, CLOSED, HELD, INBOUND, READY, SET_ASIDE, RawMail, Ticket
@@ -77,9 +77,12 @@ def prepare(db: Database, raw: RawMail, settings: Settings) -> Prepared:
     automatic = held_reason(mail, raw, settings)
     if automatic or mail.unread:
         return Prepared(mail, automatic, None, None)
-    with db.read() as session:
-        ticket = find_case(session, mail, tuple(raw.rcpt_to or ()), settings.web.secret).ticket
-        known_type = ticket.case_type if ticket else None
+    known_type = None
+    recipients = tuple(raw.rcpt_to or ())
+    if may_have_a_case(mail, recipients):  # most first mails do not: no snapshot to open
+        with db.read() as session:
+            ticket = find_case(session, mail, recipients, settings.web.secret).ticket
+            known_type = ticket.case_type if ticket else None
     warming = clock()
     ready_to_read(settings.case_types)  # compiles once per process: not this mail's cost
     deadline += clock() - warming
