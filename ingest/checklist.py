@@ -37,8 +37,9 @@ SHAPES = {
            r"(?![\w/]|[.,:]\d)",
     "number": r"(?P<value>(?<![\w+/.,])(?:[A-Za-z]{1,4}[-/]?)?\d+(?:[-/.]\d+)*)(?![\w/])",
     "code": r"(?P<value>(?-i:[A-Z]{1,3}\d{0,3})|\d{1,3})(?![\w-])",
-    "rows": r"(?P<value>(?<![\w.,])\d{1,3}(?:[ \t]*(?:,|&|\+|/|and|och|to|till|-|–)[ \t]*\d{1,3})*)"
-            r"(?!\d|[.:/,]\d)",
+    # "1, 3", "1 to 3", "row 1 and row 2": the row word may be repeated before each number.
+    "rows": r"(?P<value>(?<![\w.,])\d{1,3}(?:[ \t]*(?:,|&|\+|/|and|och|to|till|-|–)[ \t]*"
+            r"(?:(?:rows?|lines?|rad|raden|rader)[ \t]+)?\d{1,3})*)(?!\d|[.:/,]\d)",
     "status": r"[\"“'«]?(?P<value>[^\W_][\w/-]*(?:[ \t][\w/-]+){0,3}?)[\"”'»]?(?=[ \t]*(?:[.,;!?)\"”'»]"
               r"|$|[ \t](?:and|but|och|men|since|sedan|for|för|when|när|after|efter|on|på)\b))",
     "name": rf"(?P<value>(?-i:{_NAME}(?:[ \t]*(?:,|and|och|&|/)[ \t]*{_NAME}){{0,9}}))",
@@ -56,11 +57,12 @@ _CONNECT = (r"(?:[ \t]*\(\w{1,3}\))?[\s:#=.\-–]*"
             r"(?:(?:is|are|är|was|var|with|med|number|nummer|nr|no|id|#)(?![\w])[\s:#=.\-–]*){0,3}")
 # A form answer left blank: "Invoice ID: ____", "Faktura-ID: ...".
 _BLANK = re.compile(r"^[\s_.\-–…?]*$")
+# Eight digits are a date only when they read as one (20240314); 31190442 is an invoice number.
 _DATE = re.compile(r"^(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}|\d{4}[/.]\d{1,2}[/.]\d{1,2}"
-                   r"|\d{8})$")
+                   r"|(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))$")
 # "rows 1 and 3", "rad 2 och 4", "1, 2": plain row numbers, stored as "1, 3".
 _ROW_LIST = re.compile(r"(?i)(?:(?:coding|konterings)?\s*(?:rows?|lines?|rad|rader|raderna|raden)\s*)?"
-                       r"\d{1,3}(?:\s*(?:,|&|\+|/|and|och)\s*\d{1,3})*")
+                       r"\d{1,3}(?:\s*(?:,|&|\+|/|and|och|to|till|-|–)\s*(?:(?:rows?|lines?|rad|raden|rader)\s+)?\d{1,3})*")
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _SENTENCE_END = re.compile(r"[.!?](?=\s)|:(?=[ \t]*\n)|\n[ \t]*\n|\n(?=[^\n]*[\t|])|\t")
 # Sentence openers that a capitalised-name pattern must not take for a name.
@@ -316,6 +318,10 @@ def best_candidate(spec: FieldSpec, source: Source) -> Candidate | None:
         ("shape", lambda: shape_value(spec, source)),
         ("unnamed file", lambda: file_value(spec, source.attachments, named=False)),
     )
+    if spec.kind == "rows" and source.tables:
+        # A pasted coding table shows every row; the rows the customer names in words ("andra
+        # raden", "row 3") are the ones the case is about, so prose is read before the table.
+        steps = (*steps[:3], *steps[5:8], *steps[3:5], *steps[8:])
     for evidence, step in steps:
         value = step()
         if value:
@@ -832,7 +838,7 @@ def clean(spec: FieldSpec, value: str) -> str | None:
     if spec.kind == "rows" and _ONLY_ROW.search(fold(value)) and not re.search(r"\d", value):
         return "1"
     if spec.kind == "rows" and re.search(r"\d", value):
-        return ", ".join(rows_numbers(value)) if "-" not in value else value
+        return ", ".join(rows_numbers(value))
     return value or None
 
 
@@ -844,9 +850,22 @@ _ORDINAL_NUMBER = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5,
 _ORDINALS = re.compile(r"(?i)\b(" + "|".join(_ORDINAL_NUMBER) + r")\b")
 
 
+# "1-3", "1 to 3", "rad 2 till 4": every row from the first to the last (a short range only).
+_ROW_RANGE = re.compile(r"(\d{1,3})[ \t]*(?:-|–|to|till)[ \t]*(?:(?:rows?|lines?|rad|raden|rader)[ \t]+)?(\d{1,3})")
+MAX_ROW_RANGE = 30
+
+
 def rows_numbers(value: str) -> list[str]:
-    """Row numbers of "1 och 3" / "1, 2 and 4" / "2+3" as a list."""
-    return re.findall(r"\d+", value)
+    """Row numbers of "1 och 3" / "1, 2 and 4" / "2+3" / "1 to 3" as a list."""
+    out: list[str] = []
+    at = 0
+    for span in _ROW_RANGE.finditer(value):
+        out += re.findall(r"\d+", value[at : span.start()])
+        low, high = int(span[1]), int(span[2])
+        out += [str(n) for n in range(low, high + 1)] if 0 < high - low <= MAX_ROW_RANGE else [span[1], span[2]]
+        at = span.end()
+    out += re.findall(r"\d+", value[at:])
+    return list(dict.fromkeys(out))
 
 
 def name_value(value: str) -> str | None:

@@ -35,10 +35,14 @@ def test_invoice_id_phrasings(text: str) -> None:
     "Call me on +46 70 123 45 67", "the invoice from 2026-10-05", "invoice dated 05/10/2026",
     "invoice of 12500 SEK", "invoice 12 500 kr", "Hi, the invoice is wrong", "phone 070-1234567",
     "Invoice ID: ____", "Invoice ID: I do not know", "the invoice 2026 total",
-    "invoices 3001130, 3001131",
+    "invoices 3001130, 3001131", "invoice 20240314",
 ])
 def test_invoice_id_false_positives(text: str) -> None:
     assert "invoice_id" not in fields("coding", text)
+
+
+def test_eight_digits_are_an_id_unless_they_read_as_a_date() -> None:
+    assert fields("coding", "Invoice ID: 30417788")["invoice_id"] == "30417788"
 
 
 def test_labelled_line_beats_prose_and_subject_comes_last() -> None:
@@ -59,6 +63,10 @@ def test_capture_invoice_number_in_both_languages() -> None:
     ("Konteringsrad: 2", "2"), ("on rows 1 and 4.", "1, 4"), ("rad 3 är fel", "3"),
     ("it concerns both rows", "both rows"), ("alla rader", "alla rader"),
     ("Coding row(s): rows 2 and 3", "2, 3"),
+    # ranges, a repeated row word, numbers of rows in words, "de andra raderna" = the other rows
+    ("Please change rows 1 to 3.", "1, 2, 3"), ("rad 2-4 ska ändras", "2, 3, 4"),
+    ("it's her budget (row 1 and row 2)", "1, 2"), ("it's all four rows", "all four rows"),
+    ("Det gäller rad 3, de andra raderna är redan klara.", "3"), ("på andra raden", "2"),
 ])
 def test_coding_rows(text: str, rows: str) -> None:
     assert fields("coding", text).get("coding_rows") == rows
@@ -72,6 +80,11 @@ def test_coding_rows_table() -> None:
     text = "See:\nRow\tAccount\tCost center\tAmount\n\n1\t5410\t200\t100\n2\t5420\t300\t50\n\nThanks"
     got = fields("coding", text, tables=tables_in(text))
     assert got["coding_rows"] == "1 | 5410 | 200 | 100; 2 | 5420 | 300 | 50"
+
+
+def test_rows_named_in_words_win_over_the_pasted_table() -> None:
+    text = "Rad\tKonto\tMomskod\n1\t4010\tMP1\n2\t4010\tMP3\nJag vill ändra momskoden på andra raden."
+    assert fields("coding", text, tables=tables_in(text))["coding_rows"] == "2"
 
 
 def test_a_table_without_coding_headers_is_not_coding_rows() -> None:
