@@ -94,6 +94,7 @@ class Source:
     tables: tuple[tuple[tuple[str, ...], ...], ...] = ()    # tables: rows of cells
     attachments: tuple[Attachment, ...] = ()
     asked: frozenset[str] = frozenset()        # fields our quoted mail asked for
+    sender: str = ""                           # the sender's name: who "me"/"jag själv" is
     text: str = field(init=False, default="")      # content, then the subject (searched last)
     folded: str = field(init=False, default="")    # `text` without accents, same length
     words: str = field(init=False, default="")     # `folded` in lowercase, for cheap word tests
@@ -343,7 +344,7 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
         if regex is None or "value" not in regex.groupindex or not may_match(trigger, source):
             continue
         for match in hits_of(regex, guard, source.folded, reach, source.low, source.seen_at):
-            if match["value"] is not None:
+            if match["value"] is not None and not across_cells(source.text, match):
                 value = clean(spec, original(match, source.text))
                 if value:
                     found.append((match.start("value"), value))
@@ -360,7 +361,8 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
         # "myself (Raj Patel)": the name in brackets is the person.
         value = _SELF_NAMED.sub(lambda x: x["name"], value)
         for name in re.split(r"\s*(?:,|;|\band\b|\boch\b|&|\(|\))\s*", value):
-            name = name_value(name) or ""
+            name = self_named(name_value(name) or "", source.sender)
+            name = full_name(name, source.folded, source.text)
             # "coding suggestion for BT" after "coding suggestion for British Telecom": one thing
             # named twice; a value of three words and more is known by its first two.
             key = fold(name.lower())
@@ -369,6 +371,44 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
                 names[key] = name
                 heads.add(head)
     return ", ".join(names.values()) or None
+
+
+def across_cells(text: str, match: re.Match[str]) -> bool:
+    """A match that runs from one table cell or paragraph into the next ("Attestant<tab>Status",
+    a signature's "CFO" over a blank line): its cue and its name are not one phrase."""
+    gap = text[match.start() : match.start("value")] + text[match.end("value") : match.end()]
+    return "\t" in gap or _BLANK_LINE.search(gap) is not None
+
+
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+
+
+def self_named(name: str, sender: str) -> str:
+    """ "jag själv", "myself", "me" as the sender's name (kept with the words the customer used);
+    a bare "me"/"mig" without a known sender is no name."""
+    if not name or not _SELF.match(name):
+        return name
+    if sender:
+        return f"{sender} ({name})"
+    return "" if name.lower() in ("me", "mig") else name
+
+
+def sender_name(display: str) -> str:
+    """The sender's display name when it is a person's ("Lena Holm"), else "" ("Support")."""
+    name = display.strip().strip("\"'")
+    return name if _PERSON_RE.fullmatch(fold(name)) and "@" not in name else ""
+
+
+def full_name(name: str, folded: str, text: str) -> str:
+    """A first name alone ("went to Amy") as the full name the mail writes elsewhere ("Amy
+    Turner"), when it writes exactly one; else the first name as it is."""
+    if not name or " " in name or "@" in name or not name[:1].isupper():
+        return name
+    key = fold(name)
+    fulls = {text[m.start() : m.end()] for m in re.finditer(rf"(?<![\w-]){re.escape(key)}[ ]+[A-Z][a-z]+(?:-[A-Z][a-z]+)?(?![\w-])", folded)
+             if _PERSON_RE.fullmatch(m.group()) and m.group().split()[1].lower() not in NOT_NAMES
+             and m.group().split()[1].lower() not in _NOT_PERSON_WORDS}
+    return fulls.pop() if len(fulls) == 1 else name
 
 
 _PERSON_RE = re.compile(_PERSON)
@@ -429,7 +469,7 @@ def same_person_address(value: str, found: list[tuple[int, str]]) -> bool:
     return any(fold(v.lower()) == local for _, v in found if "@" not in v)
 
 
-_SELF = re.compile(r"(?i)^(?:jag själv|mig själv|myself|jag sjalv|mig sjalv)$")
+_SELF = re.compile(r"(?i)^(?:jag själv|mig själv|myself|jag sjalv|mig sjalv|me|mig)$")
 _SELF_NAMED = re.compile(r"(?i)\b(?:myself|jag själv|mig själv)\s*\((?P<name>[^()\n]{2,60})\)")
 
 
@@ -452,7 +492,9 @@ def triggers_of(pattern: str) -> tuple[str, ...]:
     # "\\b(?P<value>(?i:jag...", "(?P<value>\\b(?:kodnings...": the group wrappers start nothing.
     unwrapped = re.sub(r"^(\\b)?(?:\(\?P<value>|\(\?i:|\(\?-i:)+(\\b)?", r"\\b", pattern)
     if unwrapped != pattern and (pattern.startswith("\\b") or unwrapped.startswith("\\b")):
-        pattern = unwrapped
+        # The wrappers are groups: what follows them up to their end is an alternation, like
+        # "(?:...)" ("(?i:jag\\s+själv|mig\\s+själv|myself)" starts with jag, mig or myself).
+        pattern = "\\b(?:" + unwrapped[2:]
     lead = _LEADING.match(pattern)
     if not lead:
         single = re.match(r"^\\b([a-z]+)([?*{]?)", pattern)
@@ -474,8 +516,14 @@ def triggers_of(pattern: str) -> tuple[str, ...]:
         at += 1
     if pattern[at : at + 1] in ("?", "*"):
         return ()  # "\\b(?:the\\s+)?first": the group may be absent, so it starts nothing
-    words = []
+    words: list[str] = []
     for part in parts:
+        if part.startswith("(?:") and depth_of(part) >= 0:
+            inner = triggers_of("\\b" + part)  # "(?:single|only)\\s+row": its own first words
+            if not inner:
+                return ()
+            words += inner
+            continue
         word = re.match(r"[a-z]+", part.lower())
         if not word:
             return ()  # an alternative that does not start with a plain word
@@ -485,6 +533,12 @@ def triggers_of(pattern: str) -> tuple[str, ...]:
             return ()
         words.append(text)
     return tuple(dict.fromkeys(words))
+
+
+def depth_of(part: str) -> int:
+    """Unclosed groups at the end of a regex part (escaped brackets not counted)."""
+    plain = re.sub(r"\\.", "", part)
+    return plain.count("(") - plain.count(")")
 
 
 def guard_triggers(pattern: str) -> tuple[str, ...]:
@@ -821,7 +875,12 @@ _NAME_END = re.compile(r"(?<=\w\w)\.\s")
 
 def clean(spec: FieldSpec, value: str) -> str | None:
     """A value found in prose, trimmed and checked against its kind."""
+    quoted = spec.kind == "name" and _QUOTED.fullmatch(value.strip())
     value = _SPACES.sub(" ", value).strip(" .,;:\"“”'«»‘’")
+    if quoted:
+        return value or None  # "the role 'Invoice Reviewer'": a quoted name is taken as written
+    if spec.kind == "name" and spec.many and _COMPANY.fullmatch(value):
+        return None  # a company has its own field: it is not the user or role the case concerns
     if spec.kind in ("id", "number", "code"):
         return value if plausible(spec.kind, value) else None
     if spec.kind == "flag":
@@ -840,6 +899,12 @@ def clean(spec: FieldSpec, value: str) -> str | None:
     if spec.kind == "rows" and re.search(r"\d", value):
         return ", ".join(rows_numbers(value))
     return value or None
+
+
+_QUOTED = re.compile(r"[\"“'‘«][^\"“”'‘’«»\n]{2,60}[\"”'’»]")
+# A company name: capitalised words ending in a company form ("Oakridge Estates Ltd").
+_COMPANY = re.compile(r"(?:[A-ZÅÄÖ][\w&.-]*[ ]+){1,6}(?:AB|Ltd|Limited|Oy|Oyj|AS|ASA|ApS|Inc|Corp|GmbH|AG|BV|LLC|"
+                      r"LLP|HB|KB|plc|Plc|Group|Trust)")
 
 
 # "the single line", "den enda raden": an invoice with one coding row.

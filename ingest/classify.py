@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from core.casetypes import CaseType, FieldSpec
 from ingest.blocks import history_starts, split_blocks
 from ingest.checklist import (Candidate, Source, extract_candidates, form_answers, form_of, matchers, prose_of,
-                              scan, scan_text, tables_in)
+                              scan, scan_text, sender_name, tables_in)
 from ingest.htmltext import html_text
 from ingest.language import detect_language
 from ingest.parse import ParsedMail
@@ -122,7 +122,8 @@ def read_mail(mail: ParsedMail, case_types: Sequence[CaseType],
             case_type, reason = asked_type(blocks.quoted, types) or (case_type, reason)
     specs = by_key[case_type].fields if case_type else all_fields(types)
     source = Source(new=content, subject=subject, answers=answers, tables=tables,
-                    attachments=mail.attachments, asked=asked_fields(blocks.quoted, specs))
+                    attachments=mail.attachments, asked=asked_fields(blocks.quoted, specs),
+                    sender=sender_name(mail.from_name))
     values, unsure = extract_candidates(specs, source)
     return Reading(case_type, reason, language, values, unsure, corrected)
 

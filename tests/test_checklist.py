@@ -134,9 +134,37 @@ def test_error_message(text: str, error: str) -> None:
     ("Attestant: Eva Holm", "Eva Holm"), ("Anna Lund should approve, not me", "Anna Lund"),
     ("fakturan hamnar hos Karl Berg", "Karl Berg"), ("attestanten Eva Holm", "Eva Holm"),
     ("user anna.lund@example.com gets no invoices", "anna.lund@example.com"),
+    ("Fakturan ligger hos mig, men den ska till Johan Strand på fastighet.", "Johan Strand"),
+    ("den borde da ga vidare till Sara Lund som har hogre grans", "Sara Lund"),
+    ("Faktura 3345120 har hamnat hos Anna Berg för attest.", "Anna Berg"),
+    ("Row 3 was routed to Mark Evans, but the approver for department 55 is Susan Clarke.",
+     "Mark Evans, Susan Clarke"),
+    # a first name alone is the full name written elsewhere, and the same person once
+    ("It is waiting for Karen Wu, but Karen is on parental leave until May.", "Karen Wu"),
+    ("It has gone to Amy Turner as well. Could you check why it went to Amy?", "Amy Turner"),
 ])
 def test_users(text: str, users: str) -> None:
     assert fields("review_approval", text).get("users") == users
+
+
+@pytest.mark.parametrize("text", [
+    "It should have gone to Rachel Moore. I've copied in our Finance Manager, David Price, for info.",
+    "Den ska till Rachel Moore. Min chef David Price vet om det.",
+    "It should go to Rachel Moore.\n\nBest regards, Approver\n\nDavid Price",
+])
+def test_a_manager_named_in_passing_is_no_user(text: str) -> None:
+    assert fields("review_approval", text)["users"] == "Rachel Moore"
+
+
+def test_a_table_cell_is_no_name_for_the_column_before_it() -> None:
+    text = "Ligger hos Lars Berg.\nRad\tKonto\tAttestant\tStatus\n1\t5410\tLars Berg\tVäntar"
+    assert fields("review_approval", text, tables=tables_in(text))["users"] == "Lars Berg"
+
+
+def test_myself_is_the_sender_by_name() -> None:
+    text = "Fakturan ligger hos mig själv för granskning, men den ska till Johan Strand."
+    assert fields("review_approval", text, sender="Lena Holm")["users"] == "Lena Holm (mig själv), Johan Strand"
+    assert fields("review_approval", text)["users"] == "mig själv, Johan Strand"
 
 
 def test_a_wrong_approver_without_a_name_is_no_user() -> None:
@@ -157,6 +185,14 @@ def test_concerns() -> None:
     assert fields("administration", "Roll: Attestant")["concerns"] == "Attestant"
     assert fields("administration", "remove lisa@example.se please")["concerns"] == "lisa@example.se"
     assert "concerns" not in fields("administration", "How do I remove a user?")
+    # a quoted role keeps its words; a company is not what the case concerns
+    assert fields("administration", "Something is wrong with the role 'Invoice Reviewer'.")["concerns"] \
+        == "Invoice Reviewer"
+    assert "concerns" not in fields("administration", "Hi", subject="Reviewer role - Oakridge Estates Ltd")
+    assert fields("administration", "Please set up approval limits for our new Head of Operations, "
+                  "Daniel Okafor, in Acme Ltd?")["concerns"] == "Daniel Okafor"
+    assert fields("administration", "Please change the approval rule for cost centre 300 so that invoices "
+                  "go to Laura Kim.")["concerns"] == "approval rule for cost centre 300"
 
 
 # --- automatic steps: transferred and the ERP rule --------------------------------------------
