@@ -35,7 +35,7 @@ SHAPES = {
           r"(?![ \t]*(?:kr|sek|eur|usd|nok|dkk|€|\$|:-|%|st|pcs|pieces|stycken)\b)",
     "ids": rf"(?P<value>(?<![\w+/.,-]){_ID}(?:[ \t]*(?:,|;|and|och|&|/|\n)[ \t]*(?:[-*•][ \t]*)?{_ID})+)"
            r"(?![\w/]|[.,:]\d)",
-    "number": r"(?P<value>(?<![\w+/.,])(?:[A-Za-z]{1,4}[-/]?)?\d+(?:[-/.]\d+)*)(?![\w/])",
+    "number": r"(?P<value>(?<![\w+/.,])(?:[A-Za-z]{1,4}[-/]?)?\d+(?:[-/.]\d+)*(?:-[A-Za-z](?![\w-]))?)(?![\w/])",
     "code": r"(?P<value>(?-i:[A-Z]{1,3}\d{0,3})|\d{1,3})(?![\w-])",
     # "1, 3", "1 to 3", "row 1 and row 2": the row word may be repeated before each number.
     "rows": r"(?P<value>(?<![\w.,])\d{1,3}(?:[ \t]*(?:,|&|\+|/|and|och|to|till|-|–)[ \t]*"
@@ -390,7 +390,7 @@ def self_named(name: str, sender: str) -> str:
         return name
     if sender:
         return f"{sender} ({name})"
-    return "" if name.lower() in ("me", "mig") else name
+    return "" if name.lower() in ("me", "mig", "i", "jag") else name
 
 
 def sender_name(display: str) -> str:
@@ -469,7 +469,7 @@ def same_person_address(value: str, found: list[tuple[int, str]]) -> bool:
     return any(fold(v.lower()) == local for _, v in found if "@" not in v)
 
 
-_SELF = re.compile(r"(?i)^(?:jag själv|mig själv|myself|jag sjalv|mig sjalv|me|mig)$")
+_SELF = re.compile(r"(?i)^(?:jag själv|mig själv|myself|jag sjalv|mig sjalv|me|mig|i|jag)$")
 _SELF_NAMED = re.compile(r"(?i)\b(?:myself|jag själv|mig själv)\s*\((?P<name>[^()\n]{2,60})\)")
 
 
@@ -831,6 +831,8 @@ def prose_value(spec: FieldSpec, regex: re.Pattern[str] | None, source: Source) 
     if regex is None:
         return None
     for match in scan(regex, source.folded, source.low, source.seen_at):
+        if spec.kind == "name" and across_cells(source.text, match):
+            continue
         value = clean(spec, original(match, source.text))
         if value:
             return value
@@ -851,6 +853,8 @@ def pattern_value(spec: FieldSpec, patterns: Sequence[re.Pattern[str]], source: 
         for match in hits_of(regex, guard, source.folded, reach, source.low, source.seen_at):
             if "value" in regex.groupindex and match["value"] is None:
                 continue  # an alternative that only consumes a decoy ("leverantören X AB")
+            if spec.kind == "name" and "value" in regex.groupindex and across_cells(text, match):
+                continue
             if "value" in regex.groupindex:
                 value = clean(spec, original(match, text))
             elif spec.kind != "text":
@@ -861,9 +865,9 @@ def pattern_value(spec: FieldSpec, patterns: Sequence[re.Pattern[str]], source: 
                 if best is None or match.start() < best[0]:
                     best = (match.start(), value)
                 break
-        # Text patterns are listed strongest first ("we want to" before "we tried to"); other
-        # kinds take the hit written first.
-        if best and spec.kind == "text":
+        # Text and status patterns are listed strongest first ("we want to" before "we tried
+        # to"; "Överförd = Ja" before "är överförd"); other kinds take the hit written first.
+        if best and spec.kind in ("text", "status"):
             return best[1]
     return best[1] if best else None
 

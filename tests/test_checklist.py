@@ -193,6 +193,10 @@ def test_concerns() -> None:
                   "Daniel Okafor, in Acme Ltd?")["concerns"] == "Daniel Okafor"
     assert fields("administration", "Please change the approval rule for cost centre 300 so that invoices "
                   "go to Laura Kim.")["concerns"] == "approval rule for cost centre 300"
+    # the sender needing access is the user it concerns; without a known sender, nobody
+    text = "Se nedan. Jag behöver alltså kunna se fakturorna i Malmöbolaget också."
+    assert fields("administration", text, sender="Elin Ström")["concerns"] == "Elin Ström (Jag)"
+    assert "concerns" not in fields("administration", text)
 
 
 # --- automatic steps: transferred and the ERP rule --------------------------------------------
@@ -203,6 +207,13 @@ def test_concerns() -> None:
     ("Kolumnen Överförd visar Fel.", "Fel"), ("i kolumnen Överförd står det Väntar", "Väntar"),
     ("the transferred column is empty", "empty"), ("it has not been transferred", "not been transferred"),
     ("Fakturan har inte överförts", "inte överförts"), ("It was transferred today", "transferred"),
+    # the value before the column, the column named before its value, a phrase in between
+    ("Invoice 881-2046 shows Yes under Transferred and it's booked", "Yes"),
+    ("Fakturan har Ja i Överförd-kolumnen men syns inte", "Ja"), ("står som Ja i kolumnen Överförd", "Ja"),
+    ("I kön står Överförd som Nej och", "Nej"),
+    ("In the Transferred column for invoice 6630042 it shows 2024-03-14, so", "2024-03-14"),
+    # a stated column value wins over "is transferred" written before it
+    ("Fakturan är överförd (Överförd = Ja) men", "Ja"),
 ])
 def test_transferred(text: str, value: str) -> None:
     assert fields("automatic_steps", text).get("transferred") == value
@@ -216,6 +227,7 @@ def test_erp_fields_in_both_languages() -> None:
     assert sv == {"verification_number": "4411", "verification_series": "A",
                   "erp_transaction_number": "998877"}
     assert fields("automatic_steps", "ver.nr 4411")["verification_number"] == "4411"
+    assert fields("automatic_steps", "ERP transaction no: 5500331-A")["erp_transaction_number"] == "5500331-A"
 
 
 @pytest.mark.parametrize(("values", "missing"), [
@@ -238,6 +250,7 @@ def test_erp_rule(values: dict[str, str], missing: list[str]) -> None:
 def test_in_financial_system_phrases() -> None:
     assert fields("automatic_steps", "The invoice is already in the ERP.")["in_financial_system"] == "yes"
     assert fields("automatic_steps", "Fakturan finns i ekonomisystemet.")["in_financial_system"] == "yes"
+    assert fields("automatic_steps", "The invoice is booked in Dynamics but")["in_financial_system"] == "yes"
     assert "in_financial_system" not in fields("automatic_steps", "Invoice missing in ERP, not in the ERP")
 
 
