@@ -857,6 +857,7 @@ def pattern_value(spec: FieldSpec, patterns: Sequence[re.Pattern[str]], source: 
                 continue
             if "value" in regex.groupindex:
                 value = clean(spec, original(match, text))
+                value = self_named(value, source.sender) if value and spec.kind == "name" else value
             elif spec.kind != "text":
                 value = clean(spec, text[match.start() : match.end()])
             else:
