@@ -75,6 +75,8 @@ admin role roles roll rollen användare användaren
 """.split())
 # Inline images of a signature (Outlook's image001.png) are not invoices.
 _SIGNATURE_IMAGE = re.compile(r"^image\d{3}\.\w+$", re.IGNORECASE)
+# A screenshot shows the problem; it is not an invoice example.
+_SCREENSHOT = re.compile(r"(?i)sk[aä]rm(?:dump|bild|klipp|avbild)|screen[ _-]?(?:shot|capture|grab|clip)|snip(?:ping)?[ _-]|utklipp")
 # Labels our request mail uses for the case type question, answered like any form line.
 CASE_TYPE_LABELS = ("case type", "type of case", "ärendetyp", "typ av ärende")
 
@@ -980,10 +982,27 @@ def with_antecedent(text: str, start: int, end: int) -> str:
 
 
 def body_value(spec: FieldSpec, text: str) -> str | None:
-    """The whole new text as the description, for fields that take it (problem_description)."""
+    """The whole new text as the description, for fields that take it (problem_description).
+
+    Sentences that only point elsewhere ("Se bifogade skärmdumpar.", "Five examples: 1, 2, 3",
+    "Gäller faktura 66120") describe nothing: the rest must still make a description."""
     if not spec.body:
         return None
-    return clean(spec, text)
+    value = clean(spec, text)
+    if value is None:
+        return None
+    rest = _POINTER.sub(" ", _SENTENCE_SPLIT.sub("\n", fold(strip_greeting(text))))
+    return value if words(_ID_WORDS.sub(" ", rest)) >= max(spec.min_words, 1) else None
+
+
+# A sentence that points to attachments, to examples or to the invoice it is about.
+_POINTER = re.compile(r"(?im)^[ \t]*(?:(?:please\s+)?see\s+(?:the\s+)?(?:attached|attachment|below|enclosed)|"
+                      r"se\s+(?:bifogad|bilaga|nedan)|(?:i\s+)?(?:attach|bifogar|bifogat|bifogade)|"
+                      r"(?:\w+\s+)?(?:examples?|exempel)\b[^\n]*:|"
+                      r"(?:it\s+)?(?:concerns|gäller|galler|regarding|re)\s+(?:the\s+)?(?:invoice|faktura|fakturan)\s+\S+"
+                      r"(?:\s+(?:som|which|that)\s+(?:ligger|is|sits)\s+(?:i|in)\s+\w+)?)[^\n]*$")
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+")
+_ID_WORDS = re.compile(r"\b(?:invoice|faktura|fakturan|id|nr|no)?\W*\d[\w-]*")
 
 
 def words(text: str) -> int:
@@ -1131,7 +1150,7 @@ def listed_ids(text: str) -> list[str]:
 
 def counts(spec: FieldSpec, attachment: Attachment) -> bool:
     """An attachment that is an invoice: a listed content type or file ending, not a logo."""
-    if not spec.attachments or _SIGNATURE_IMAGE.match(attachment.filename):
+    if not spec.attachments or _SIGNATURE_IMAGE.match(attachment.filename) or _SCREENSHOT.search(attachment.filename):
         return False
     name, kind = attachment.filename.lower(), attachment.content_type.lower()
     return any(name.endswith(t) if t.startswith(".") else kind.startswith(t) for t in spec.attachments)

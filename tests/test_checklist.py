@@ -110,6 +110,23 @@ def test_one_liners_are_not_descriptions(text: str) -> None:
     assert "problem_description" not in got and "desired_action" not in got
 
 
+def test_pointers_alone_are_no_problem_description() -> None:
+    text = "Hej!\nGäller faktura 66120 som ligger i verifieringen. Se bifogade skärmdumpar.\nFem exempel: 1, 2, 3."
+    assert "problem_description" not in fields("capture_verification", text)
+    text = "Gäller faktura 66120. Fakturadatum läses som förfallodatum på alla fakturor från Telia."
+    assert fields("capture_verification", text)["problem_description"] == text.rstrip(".")
+
+
+@pytest.mark.parametrize(("text", "action"), [
+    ("We'd like the role to be able to edit coding rows, not just view them. At the moment we have to "
+     "change it.", "We'd like the role to be able to edit coding rows, not just view them"),
+    ("The ID is 7712093 and it's row 4. I just want row 4 deleted - it was added by mistake.",
+     "I just want row 4 deleted - it was added by mistake"),
+])
+def test_desired_action_sentence(text: str, action: str) -> None:
+    assert fields("coding", text)["desired_action"] == action
+
+
 def test_problem_description_is_the_new_text_without_greeting() -> None:
     got = fields("capture_verification", "Hej,\nPå fakturorna från Elbolaget tolkas OCR-numret fel.")
     assert got["problem_description"] == "På fakturorna från Elbolaget tolkas OCR-numret fel"
@@ -267,7 +284,8 @@ def test_examples_from_a_list_line_and_from_bullets() -> None:
 
 def test_attachments_count_as_examples_but_logos_do_not() -> None:
     files = tuple(Attachment(f"f{i}.pdf", "application/pdf", 10, i) for i in range(5))
-    logo = (Attachment("image001.png", "image/png", 10, 9), Attachment("notes.docx", "application/x", 1, 8))
+    logo = (Attachment("image001.png", "image/png", 10, 9), Attachment("notes.docx", "application/x", 1, 8),
+            Attachment("skarmdump1.png", "image/png", 10, 7), Attachment("Screenshot 2024-05-01.png", "image/png", 1, 6))
     got = fields("capture_verification", "See files.", attachments=files + logo)
     assert got["invoice_examples"] == "f0.pdf, f1.pdf, f2.pdf, f3.pdf, f4.pdf"
 
