@@ -836,9 +836,31 @@ def prose_value(spec: FieldSpec, regex: re.Pattern[str] | None, source: Source) 
         if spec.kind == "name" and across_cells(source.text, match):
             continue
         value = clean(spec, original(match, source.text))
+        if value and spec.kind == "id":
+            value = instead_of(value, source, match)
         if value:
             return value
     return None
+
+
+# "fakturanumret blev 7700112233445 i stället för 31190442": the number read instead of the real one.
+_INSTEAD_OF = re.compile(r"[ \t]+(?:i[ \t]+stallet[ \t]+for|istallet[ \t]+for|instead[ \t]+of|rather[ \t]+than)[ \t]+"
+                         r"(?:the[ \t]+|det[ \t]+)?(?:(?:correct|real|actual|right|ratta|riktiga)[ \t]+)?"
+                         rf"(?P<value>{_ID})(?![\w/-])", re.IGNORECASE)
+_SHOULD = re.compile(r"(?i)\b(?:should|must|needs?\s+to|ought|ska|skall|borde|maste|behover)\b")
+
+
+def instead_of(value: str, source: Source, match: re.Match[str]) -> str | None:
+    """An id followed by "instead of <id>": what was read in place of the real one, unless the
+    sentence says it should be so ("should be 4471 instead of 4470")."""
+    other = _INSTEAD_OF.match(source.folded, match.end())
+    if other is None:
+        return value
+    start = max(source.folded.rfind(c, 0, match.start()) for c in ".!?\n") + 1
+    if _SHOULD.search(source.folded, start, match.end()):
+        return value
+    real = original(other, source.text)
+    return real if plausible("id", real) else None
 
 
 def pattern_value(spec: FieldSpec, patterns: Sequence[re.Pattern[str]], source: Source) -> str | None:
