@@ -48,7 +48,7 @@ def test_eight_digits_are_an_id_unless_they_read_as_a_date() -> None:
 def test_an_id_read_instead_of_another_is_the_other() -> None:
     text = "T.ex. blev fakturanumret 7700112233445 i stället för 31190442 på den i verifieringen."
     assert fields("capture_verification", text)["invoice_number"] == "31190442"
-    assert fields("coding", "The invoice number should be 44710 instead of 44701.")["invoice_id"] == "44710"
+    assert fields("coding", "It should be invoice 44710 instead of 44701.")["invoice_id"] == "44710"
 
 
 def test_labelled_line_beats_prose_and_subject_comes_last() -> None:
