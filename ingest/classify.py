@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from core.casetypes import CaseType, FieldSpec
+from core.casetypes import CaseType, FieldSpec, closing_phrases
 from ingest.blocks import history_starts, split_blocks
 from ingest.checklist import (Candidate, Source, extract_candidates, form_answers, form_of, matchers, prose_of,
                               scan, scan_text, sender_name, tables_in)
@@ -33,9 +34,13 @@ TYPE_TEXT = 3_000
 # The administration tool: evidence for it counts more when the mail names no invoice at all.
 SETUP_TYPE = "administration"
 SETUP_BONUS = 3
-_INVOICE_REF = re.compile(r"(?i)\b(?:invoice|faktura|fakturan|fakturor|inv)\w*\D{0,12}\d{3,}|\bid[\s:#]*\d{3,}")
+# One invoice named: by its number, or as "the invoice", "fakturan", "en faktura från X".
+_INVOICE_REF = re.compile(r"(?i)\b(?:invoice|faktura|fakturan|fakturor|inv)\w*\D{0,12}\d{3,}|\bid[\s:#]*\d{3,}"
+                          r"|\b(?:fakturan|(?:the|this|that)\s+invoice|(?:en|den\s+har)\s+faktura|an\s+invoice)\b(?!s)")
 # The type whose words (approver, reviewer, limit) a setup mail uses for what it sets up.
 FLOW_TYPE = "review_approval"
+# A type told by one word alone needs a word of at least this weight.
+WEAK_WORD = 2
 # One word repeated many times is still one piece of evidence.
 MAX_REPEATS = 3
 _SUBJECT_PREFIX = re.compile(r"^(?:\s*(?:(?:re|sv|vs|aw|fw|fwd|vb|vl)\s*:|\[[^\]]*\]))+\s*",
@@ -116,6 +121,10 @@ def read_mail(mail: ParsedMail, case_types: Sequence[CaseType],
         corrected = known_type is not None and case_type != known_type
     elif known_type in by_key:
         case_type, reason = known_type, "known: the case already has this type"
+    elif blocks.quoted and is_closing(content) and not hits(vocabulary_of(types), content[:TYPE_TEXT]):
+        # A reply to our own mail that only says the case is solved ("Thanks, that sorted it"):
+        # its subject is our subject, and says what the case was, not what this mail is.
+        case_type, reason = None, "a reply to our mail saying the case is solved"
     else:
         case_type, reason = detect(subject, content[:TYPE_TEXT], types)
         if case_type is None and blocks.quoted:
@@ -126,6 +135,23 @@ def read_mail(mail: ParsedMail, case_types: Sequence[CaseType],
                     sender=sender_name(mail.from_name))
     values, unsure = extract_candidates(specs, source)
     return Reading(case_type, reason, language, values, unsure, corrected)
+
+
+def is_closing(content: str) -> bool:
+    """Short words of thanks or "it works now", with no number in them: no facts, no type."""
+    if len(content) > CLOSING_TEXT or any(c.isdigit() for c in content):
+        return False
+    folded = fold(content)
+    return any(regex.search(folded) for regex in closing_regexes())
+
+
+# A reply longer than this says more than thanks.
+CLOSING_TEXT = 400
+
+
+@lru_cache(maxsize=1)
+def closing_regexes() -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(p, re.IGNORECASE) for p in closing_phrases())
 
 
 @by_identity(16)
@@ -160,7 +186,7 @@ def speller_of(types: tuple[CaseType, ...]) -> Speller:
 
 
 # Ordinary words one letter away from a label word: never "corrected" into it.
-COMMON_WORDS = """account accounts amounts approve approved approves approving column columns invoiced
+COMMON_WORDS = """account accounts amounts approve approved approves approving column columns invoiced later
 export exported exports process processes project projects series serie transfer transfers review
 reviewed rows error errors users roles kontot konton raden rader fakturan fakturor attestera
 attesterat attesterad granska granskat""".split()
@@ -295,8 +321,10 @@ def in_body_sense(subject_hits: list[Hit], body_hits: list[Hit]) -> list[Hit]:
 
 
 # "not the coding ... but the interpretation", "inte konteringen som är fel utan tolkningen".
+# "it's not actually the coding, it's the interpretation": a comma and "it's" say "but" too.
 _NOT_BUT = re.compile(r"\b(?:not|isn'?t|aren'?t|wasn'?t|inte|ej|icke)\b(?P<no>[^.!?\n]{0,80}?)"
-                      r"\b(?:but|utan|rather|snarare)\b(?P<yes>[^.!?\n,:;()]{0,60})", re.IGNORECASE)
+                      r"(?:\b(?:but|utan|rather|snarare)\b|[,;–-][ \t]*(?:it'?s|it[ \t]+is|that'?s|det[ \t]+ar)\b)"
+                      r"(?P<yes>[^.!?\n,:;()]{0,60})", re.IGNORECASE)
 
 
 # "it's not really an approval problem", "det är inget attestproblem", "inte ett konteringsfel".
@@ -386,6 +414,10 @@ def by_keywords(found: list[Hit], scores: dict[str, int], has_subject: bool = Tr
 
     ordered = sorted(scores, key=rank, reverse=True)
     best = ordered[0]
+    own = {h.phrase for h in found if h.type_key == best}
+    if len(own) == 1 and max(h.weight for h in found if h.type_key == best) < WEAK_WORD:
+        # "user licences" in the subject and once more in the body: one weak word, however often.
+        return None, "too few case type words"
     if len(ordered) > 1 and scores[ordered[1]] * UNSURE_RATIO > scores[best] * 10:
         return None, f"unsure: {best} {scores[best]} or {ordered[1]} {scores[ordered[1]]}"
     counts: dict[str, int] = {}
@@ -479,7 +511,9 @@ def vocabulary_of(types: tuple[CaseType, ...]) -> Vocabulary:
     phrase: str | Phrase  # a keyword's text first, then the compiled phrase
     for case_type in types:
         names = case_type.all_names()
-        for phrase, weight in (*((n, NAME_WEIGHT) for n in names), *case_type.keywords):
+        # A name of several words ("queue for automatic steps") is said on purpose: it weighs double.
+        named_weights = ((n, NAME_WEIGHT * (2 if " " in n.strip() else 1)) for n in names)
+        for phrase, weight in (*named_weights, *case_type.keywords):
             named = phrase in names or contains_name(phrase, names)
             old = owners.setdefault(phrase, {}).get(case_type.key, (0, False))
             owners[phrase][case_type.key] = (max(old[0], weight), old[1] or named)

@@ -156,6 +156,8 @@ def test_html_only_mail_with_a_quote_and_no_table() -> None:
     ("Tolkningen fel", "Det är inte tolkningen som är fel utan konteringen – beloppen är rätt inlästa.", "coding"),
     ("Approval issue", "It's not really an approval problem. I need to change the account on the coding row.",
      "coding"),
+    ("Coding problem", "I logged this as a coding problem but it's not actually the coding, it's the "
+     "interpretation. The invoice date is read as 2023.", "capture_verification"),
 ])
 def test_the_body_can_overrule_the_subject(subject: str, body: str, key: str) -> None:
     got = read(subject, body)
@@ -175,6 +177,51 @@ def test_a_mail_without_subject_needs_more_than_one_weak_word() -> None:
 ])
 def test_types_without_accents_and_with_typos(subject: str, body: str, key: str) -> None:
     assert read(subject, body).case_type == key
+
+
+def test_one_weak_word_however_often_is_no_type() -> None:
+    got = read("Additional user licences", "We will need about 15 more user licences later this year. "
+               "Could someone from sales send me pricing?")
+    assert got.case_type is None, got.reason
+
+
+def test_a_type_name_of_several_words_in_the_body_weighs_double() -> None:
+    got = read("Approved invoice not moving", "Invoice ID 2240917 was fully approved by Mark last week but it "
+               "never left your system. It's just sitting in the queue for automatic steps.")
+    assert got.case_type == "automatic_steps", got.reason
+
+
+def test_one_named_invoice_is_no_setup_mail() -> None:
+    got = read("Attestant har slutat", "Vi har en faktura från Ramirent där båda raderna ligger hos Lars Berg "
+               "för attest, men Lars har slutat hos oss. Båda raderna ska attesteras av Mikael Sund i stället.")
+    assert got.case_type == "review_approval", got.reason
+
+
+@pytest.mark.parametrize(("subject", "body", "key"), [
+    ("FW: New dimension value needed", "We need a new dimension value added in Northgate Retail Ltd so we can "
+     "start coding to it from April.", "administration"),
+    ("VB: Faktura som inte är min", "Jag har fått faktura-ID 4410-77 för attest men den gäller inte min avdelning. "
+     "Rad 2 är konterad på kostnadsställe 300 som tillhör Karin Olsson. Kan du be supporten flytta raden till henne?",
+     "review_approval"),
+])
+def test_master_data_and_wrong_department_words(subject: str, body: str, key: str) -> None:
+    assert read(subject, body).case_type == key
+
+
+@pytest.mark.parametrize("body", [
+    "Tack för snabb hjälp, nu fungerar det som det ska. Ni kan stänga ärendet.\nKarin",
+    "Brilliant, that's sorted it - thanks so much for the quick turnaround!\nSarah",
+])
+def test_a_thank_you_reply_to_our_mail_has_no_type(body: str) -> None:
+    quoted = ("\n\nFrom: Support <support@support.example.com>\nSent: 20 February 2024 16:40\n"
+              "Subject: [Case 10431] Can't change cost centre\n\nHi, we changed row 2 on invoice 60228-3.\n")
+    got = read_mail(parse(mail("RE: [Case 10431] Can't change cost centre", body + quoted)), TYPES, None,
+                    ("support.example.com",))
+    assert got.case_type is None, got.reason
+    # the same words with a fact in them are no closing: the subject still tells the type
+    got = read_mail(parse(mail("RE: [Case 10431] Can't change cost centre", "Thanks! It is row 2.\n" + quoted)),
+                    TYPES, None, ("support.example.com",))
+    assert got.case_type == "coding", got.reason
 
 
 def test_two_types_scoring_alike_are_asked_for() -> None:
