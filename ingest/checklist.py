@@ -245,10 +245,15 @@ def form_answers(reply: Reply, specs: Sequence[FieldSpec]) -> tuple[dict[str, st
     lines = reply.lines
     folded = fold("\n".join(lines)).split("\n")
     for index, line in enumerate(lines):
-        if not reply.is_history(index) or ":" not in line and "=" not in line and "-" not in line:
+        if not reply.is_history(index) or ":" not in line and "=" not in line and "-" not in line \
+                and "?" not in line:
             continue
         match = regex.match(folded[index])
         key = by_label.get(norm_label(match["label"])) if match else None
+        if (not match or key is None) and is_quoted(line):
+            for asked, value in question_answer(lines, index, folded[index], specs):
+                answers.setdefault(asked, value)
+            continue
         if not match or key is None or key in answers:
             continue
         value = original(match, line)
@@ -259,6 +264,48 @@ def form_answers(reply: Reply, specs: Sequence[FieldSpec]) -> tuple[dict[str, st
         if value and not _BLANK.match(value):
             answers[key] = value.strip()
     return answers, frozenset(used)
+
+
+def question_answer(lines: Sequence[str], index: int, folded: str,
+                    specs: Sequence[FieldSpec]) -> list[tuple[str, str]]:
+    """The customer's answer typed below a quoted question or label of ours that names a field
+    ("> What is in the column Transferred?" / "OK", "> - Faktura-ID (finns under Allmänt):" /
+    "7703311"). A "don't know" or "no error" answer is none, and a name must look like one."""
+    line = folded.rstrip()
+    if not line.endswith(("?", ":")) or len(line) > 160:
+        return []
+    low = " " + norm_label(_SIGNS.sub(" ", line)) + " "
+    keys = next((k for label, k in question_labels(tuple(specs)) if f" {label} " in low), ())
+    below = answer_below(lines, index) if keys else []
+    value = " ".join(lines[i].strip() for i in below).strip()
+    if not value or _BLANK.match(value):
+        return []
+    out = []
+    for spec in (x for x in specs if x.key in keys):
+        if spec.kind != "status" and _NO_ANSWER.match(fold(value)):
+            continue
+        if spec.kind == "name" and not (_SELF.match(value) or re.fullmatch(SHAPES["name"], value.strip(" ."))):
+            continue
+        out.append((spec.key, value))
+    return out
+
+
+_SIGNS = re.compile(r"[^\w\s-]")
+# "Vet inte", "I don't know", "Inget felmeddelande", "No error": an answer that gives no value.
+_NO_ANSWER = re.compile(r"(?i)[ \t*(-]*(?:no|none|nothing|n/?a|nej|inget|ingen|ingenting|inga|vet\s+inte|"
+                        r"(?:i\s+)?don\W?t\s+know|not\s+sure|unknown|oklart|osaker)\b(?:[ \t]+\w+){0,2}[ \t]*(?:[,.;!?]|$)")
+
+
+@by_identity(64)
+def question_labels(specs: tuple[FieldSpec, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Every label (five letters and more) as compared with a question, longest first, with the
+    fields that have it ("faktura-id": invoice_id and invoice_number)."""
+    found: dict[str, list[str]] = {}
+    for spec in specs:
+        for label in spec.all_labels():
+            if len(norm_label(label)) >= 5 and spec.key not in found.setdefault(norm_label(label), []):
+                found[norm_label(label)].append(spec.key)
+    return tuple(sorted(((k, tuple(v)) for k, v in found.items()), key=lambda item: -len(item[0])))
 
 
 def answer_below(lines: Sequence[str], index: int) -> list[int]:

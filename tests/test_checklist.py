@@ -320,6 +320,18 @@ def test_filled_and_below_answers() -> None:
     assert answers(text) == {"invoice_id": "88213", "coding_rows": "2 and 3"}
 
 
+def test_answers_below_our_quoted_questions() -> None:
+    text = ("Answers inline below.\n> Hi Isabel,\n> What is in the column Transferred?\nOK\n"
+            "> - Faktura-ID (finns under Allmänt på fakturan):\n7703311\n"
+            "> Vilken/vilka användare gäller det?\nVet inte riktigt, kan ni se det?\n"
+            "> Eventuellt felmeddelande:\n\"Ingen attestant hittades för konteringsraden\"\n"
+            "> Vad står det i eventuellt felmeddelande?\nInget felmeddelande, det går inte att spara.\n")
+    got = answers(text, "automatic_steps") | answers(text, "review_approval")
+    assert got["transferred"] == "OK" and got["invoice_id"] == "7703311"
+    assert got["error_message"] == '"Ingen attestant hittades för konteringsraden"'
+    assert "users" not in got  # "don't know" is no name
+
+
 def test_swedish_form_in_an_outlook_quote() -> None:
     text = ("Se nedan\n\nFrån: Support <s@x>\nSkickat: den 5 oktober 2026\nTill: Per\nÄmne: Kontering\n\n"
             "Faktura-ID: 90122\nKonteringsrad(er): ____\nVad vill du göra?: byta konto på rad 2\n")
