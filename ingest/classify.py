@@ -174,15 +174,17 @@ def ready_to_read(types: tuple[CaseType, ...]) -> bool:
 def speller_of(types: tuple[CaseType, ...]) -> Speller:
     """The words of every label, name and keyword: what a one-letter typo is put right to."""
     words: set[str] = set()
+    labels: set[str] = set()
     for case_type in types:
         # Words of labels, names and one-word keywords; words of longer keyword phrases are
         # ordinary words ("höja gränsen") that would turn names ("Granen") into them.
         phrases = [*case_type.all_names(), *(k for k, _ in case_type.keywords if " " not in k.strip())]
         for spec in case_type.fields:
             phrases += [*spec.all_labels(), *spec.prose, *spec.table_headers]
+            labels.update(w for x in spec.all_labels() for w in re.findall(r"[^\W\d_]+", fold(x.lower())))
         for phrase in phrases:
             words.update(re.findall(r"[^\W\d_]+", fold(phrase.lower().rstrip("*"))))
-    return Speller(words | set(COMMON_WORDS))
+    return Speller(words | set(COMMON_WORDS), labels)
 
 
 # Ordinary words one letter away from a label word: never "corrected" into it.

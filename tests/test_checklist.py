@@ -145,6 +145,11 @@ def test_problem_description_is_the_new_text_without_greeting() -> None:
     ("it says Sum does not match invoice total.", "Sum does not match invoice total"),
     ('vi får felmeddelandet "Kostnadsställe stängt"', "Kostnadsställe stängt"),
     ("Error message:\nAccount 5410 is blocked", "Account 5410 is blocked"),
+    ("det står 'Kontot är spärrat för den här leverantören' när jag väljer det",
+     "Kontot är spärrat för den här leverantören"),
+    ("Får det här när jag ska lägga till en rad:\n\nBeloppet stämmer inte med nettobeloppet\n\nVill lägga till",
+     "Beloppet stämmer inte med nettobeloppet"),
+    ("I get this when I save:\nVAT code missing for account 4010", "VAT code missing for account 4010"),
 ])
 def test_error_message(text: str, error: str) -> None:
     assert fields("coding", text).get("error_message") == error

@@ -170,6 +170,12 @@ def test_a_mail_without_subject_needs_more_than_one_weak_word() -> None:
     assert read("Question", "The project is wrong, the cost center too.").case_type == "coding"
 
 
+def test_a_doubled_letter_written_once_is_put_right() -> None:
+    got = read("eror on invoice", "Invoice 30551, line 1 and 3 give an eror: VAT code not alowed for this account")
+    assert got.case_type == "coding"
+    assert got.fields["error_message"] == "VAT code not alowed for this account"
+
+
 @pytest.mark.parametrize(("subject", "body", "key"), [
     ("behorighet", "hej, anvandaren kommer inte at nagot, kan ni kolla hennes behorighet?", "administration"),
     ("Invoice not transfered", "Invocie ID 1190233 - the Transfered colum says No.", "automatic_steps"),
