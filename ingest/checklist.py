@@ -1180,9 +1180,32 @@ def item_list(spec: FieldSpec, source: Source) -> str | None:
     items += id_runs(text)
     if spec.key in source.answers:
         items += [t["value"] for t in id_token.finditer(source.answers[spec.key])]
+    items += column_ids(spec, source.tables)
     items += [a.filename.replace(",", " ") for a in source.attachments if counts(spec, a)]
     unique = list(dict.fromkeys(x.strip() for x in items if x.strip()))
     return ", ".join(unique) or None
+
+
+def column_ids(spec: FieldSpec, tables: Sequence[tuple[tuple[str, ...], ...]]) -> list[str]:
+    """Ids in a table column headed like an invoice number ("Invoice No", "Faktura-ID"): a list
+    of examples pasted as a table (the field's `table_headers`)."""
+    if not spec.table_headers or not tables:
+        return []
+    heads = header_regex(spec.table_headers)
+    out: list[str] = []
+    for table in tables:
+        for at, row in enumerate(table[:HEADER_ROWS]):
+            cols = [i for i, cell in enumerate(row) if len(cell) < 30 and heads.fullmatch(fold(cell.strip()))]
+            if not cols:
+                continue
+            for body in table[at + 1 : at + 201]:
+                cells = [body[i].strip() for i in cols if i < len(body)]
+                out += [c for c in cells if _ID_CELL.fullmatch(c) and plausible("id", c)]
+            break
+    return out
+
+
+_ID_CELL = re.compile(_ID)
 
 
 # Three or more ids in a row in prose: "8812731, 8812764, 8812790 och 8813250", "a few: 1, 2, 3".

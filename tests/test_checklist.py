@@ -293,6 +293,14 @@ def test_examples_from_a_list_line_and_from_bullets() -> None:
     assert prose["invoice_examples"] == "11111, 22222, 33333"
 
 
+def test_examples_from_a_table_column_of_invoice_numbers() -> None:
+    text = ("Five examples below:\nInvoice No\tSupplier on invoice\tSupplier chosen\n"
+            "41877\tAcme Supplies\tAcme Solutions\n41802\tAcme Supplies\tAcme Solutions\n"
+            "41815\tAcme Supplies\tAcme Solutions\n2026-01-06\tAcme\tAcme\n")
+    got = fields("capture_verification", text, tables=tables_in(text))
+    assert got["invoice_examples"] == "41877, 41802, 41815"
+
+
 def test_attachments_count_as_examples_but_logos_do_not() -> None:
     files = tuple(Attachment(f"f{i}.pdf", "application/pdf", 10, i) for i in range(5))
     logo = (Attachment("image001.png", "image/png", 10, 9), Attachment("notes.docx", "application/x", 1, 8),
