@@ -54,7 +54,8 @@ _PROSE_KINDS = frozenset({"id", "ids", "number", "code", "rows", "name"})
 _NAME_CONNECT = r"[ \t]*(?:[:=\-–]|\bis\b|\bär\b|\bar\b)?[ \t]*"
 # Words between a label and its value in prose: "invoice ID is 88213", "fakturan med nummer 12345".
 _CONNECT = (r"(?:[ \t]*\(\w{1,3}\))?[\s:#=.\-–]*"
-            r"(?:(?:is|are|är|was|var|with|med|number|nummer|nr|no|id|#)(?![\w])[\s:#=.\-–]*){0,3}")
+            r"(?:(?:is|are|är|was|var|with|med|number|nummer|nr|no|id|#)(?![\w])[\s:#=.\-–]*){0,3}"
+            r"(?:[\[(][ \t]*)?")  # "Faktura [884120]", "invoice (778812)"
 # A form answer left blank: "Invoice ID: ____", "Faktura-ID: ...".
 _BLANK = re.compile(r"^[\s_.\-–…?]*$")
 # Eight digits are a date only when they read as one (20240314); 31190442 is an invoice number.

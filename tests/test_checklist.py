@@ -23,7 +23,8 @@ def fields(type_key: str, text: str, **source: object) -> dict[str, str]:
 @pytest.mark.parametrize("text", [
     "Invoice ID: 88213", "Invoice ID 88213 is wrong", "invoice-ID #88213", "Invoice-ID: #88213",
     "Faktura-ID 88213", "Faktura-ID: 88213", "fakturanummer 88213", "Fakturanr. 88213",
-    "faktura nr 88213 går inte", "faktura 88213", "fakturan 88213 har fastnat",
+    "faktura nr 88213 går inte", "faktura 88213", "fakturan 88213 har fastnat", "Faktura [88213] fastnar",
+    "the invoice (88213) is stuck",
     "the invoice ID is 88213", "invoice no. 88213", "invoice number: 88213", "Invoice 88213",
     "- Invoice ID: 88213", "*Invoice ID:* 88213", "Invoice ID:\n88213", "fakturan med id 88213",
 ])
@@ -203,6 +204,7 @@ def test_a_wrong_approver_without_a_name_is_no_user() -> None:
     ("for company Example School Org in the tool", "Example School Org"), ("Company: Acme", "Acme"),
     ("för bolaget Nordbygg AB", "Nordbygg AB"), ("Företag: Hotell Norr", "Hotell Norr"),
     ("we at Freight Co AB need a role", "Freight Co AB"), ("for all companies", "all companies"),
+    ("kan ni ta bort förslaget i bolag 120 Vastkust Fastigheter?", "120 Vastkust Fastigheter"),
 ])
 def test_company(text: str, company: str) -> None:
     assert fields("administration", text).get("company") == company
