@@ -171,6 +171,7 @@ def test_error_message(text: str, error: str) -> None:
     # a first name alone is the full name written elsewhere, and the same person once
     ("It is waiting for Karen Wu, but Karen is on parental leave until May.", "Karen Wu"),
     ("It has gone to Amy Turner as well. Could you check why it went to Amy?", "Amy Turner"),
+    ("Rad 2 är konterad på kostnadsställe 300 som tillhör Karin Olsson, inte mig.", "Karin Olsson"),
 ])
 def test_users(text: str, users: str) -> None:
     assert fields("review_approval", text).get("users") == users
@@ -223,6 +224,8 @@ def test_concerns() -> None:
                   "Daniel Okafor, in Acme Ltd?")["concerns"] == "Daniel Okafor"
     assert fields("administration", "Please change the approval rule for cost centre 300 so that invoices "
                   "go to Laura Kim.")["concerns"] == "approval rule for cost centre 300"
+    assert fields("administration", "Vi vill lägga upp ett nytt kostnadsställe 4410 Elnät Nord i "
+                  "verktyget.")["concerns"] == "kostnadsställe 4410 Elnät Nord"
     # the sender needing access is the user it concerns; without a known sender, nobody
     text = "Se nedan. Jag behöver alltså kunna se fakturorna i Malmöbolaget också."
     assert fields("administration", text, sender="Elin Ström")["concerns"] == "Elin Ström (Jag)"
