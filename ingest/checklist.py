@@ -988,7 +988,9 @@ _COMPANY = re.compile(r"(?:[A-ZÅÄÖ][\w&.-]*[ ]+){1,6}(?:AB|Ltd|Limited|Oy|Oyj
 _ONLY_ROW = re.compile(r"(?i)\b(?:single|only|one|enda)\b")
 # "the second and third lines", "andra och tredje raden": row numbers in words.
 _ORDINAL_NUMBER = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5,
-                   "forsta": 1, "andra": 2, "tredje": 3, "fjarde": 4, "femte": 5}
+                   "forsta": 1, "andra": 2, "tredje": 3, "fjarde": 4, "femte": 5,
+                   # "row two", "rad tre": a number in words after the row word
+                   "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "tva": 2, "tre": 3, "fyra": 4, "fem": 5}
 _ORDINALS = re.compile(r"(?i)\b(" + "|".join(_ORDINAL_NUMBER) + r")\b")
 
 

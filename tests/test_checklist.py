@@ -74,6 +74,8 @@ def test_capture_invoice_number_in_both_languages() -> None:
     ("Please change rows 1 to 3.", "1, 2, 3"), ("rad 2-4 ska ändras", "2, 3, 4"),
     ("it's her budget (row 1 and row 2)", "1, 2"), ("it's all four rows", "all four rows"),
     ("Det gäller rad 3, de andra raderna är redan klara.", "3"), ("på andra raden", "2"),
+    ("The fourth row has the wrong account.", "4"), ("It's row two that is wrong.", "2"),
+    ("Det är fjärde raden som är fel.", "4"),
 ])
 def test_coding_rows(text: str, rows: str) -> None:
     assert fields("coding", text).get("coding_rows") == rows
@@ -172,6 +174,8 @@ def test_error_message(text: str, error: str) -> None:
     ("It is waiting for Karen Wu, but Karen is on parental leave until May.", "Karen Wu"),
     ("It has gone to Amy Turner as well. Could you check why it went to Amy?", "Amy Turner"),
     ("Rad 2 är konterad på kostnadsställe 300 som tillhör Karin Olsson, inte mig.", "Karin Olsson"),
+    ("Invoice 55120 is waiting for approval from Tom Hale.", "Tom Hale"),
+    ("Fakturan väntar på attest från Tom Hale.", "Tom Hale"),
 ])
 def test_users(text: str, users: str) -> None:
     assert fields("review_approval", text).get("users") == users
