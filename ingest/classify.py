@@ -289,20 +289,22 @@ def detect(subject: str, text: str, types: tuple[CaseType, ...], answer: str = "
     return by_keywords(found, scores, bool(subject.strip()), denied)
 
 
-# "recoding before approval", "innan attesten": a step still to come is not what the mail is about.
-_BEFORE = re.compile(r"\b(?:before|prior\s+to|innan|fore)\s+(?:the\s+|our\s+|its\s+|any\s+|final\s+|it\s+goes\s+to\s+|"
+# "recoding before approval", "innan attesten": a step still to come is not what the mail is about;
+# "stuck after approval", "efter attesten": nor is a step already passed.
+_BEFORE = re.compile(r"\b(?:before|prior\s+to|innan|fore|after|efter)\s+(?:the\s+|our\s+|its\s+|any\s+|final\s+|it\s+goes\s+to\s+|"
                      r"den\s+gar\s+till\s+|var\s+)?(?P<no>\w+)", re.IGNORECASE)
 
 
-_BEFORE_WORDS = ("fore", "Fore", "FORE", "innan", "Innan", "före", "Före", "prior", "Prior")
+_BEFORE_WORDS = ("fore", "Fore", "FORE", "innan", "Innan", "före", "Före", "prior", "Prior", "after", "After",
+                 "efter", "Efter")
 
 
 def not_yet(text: str, found: list[Hit], offset: int = 0) -> list[Hit]:
-    """The hits without the type words right after "before"/"innan"."""
+    """The hits without the type words right after "before"/"innan" or "after"/"efter"."""
     if not found or not any(w in text for w in _BEFORE_WORDS):
         return found
     folded = fold(text)
-    later = {m.start("no") - offset for m in scan(_BEFORE, folded, scan_text(folded))}
+    later = {m.start("no") + offset for m in scan(_BEFORE, folded, scan_text(folded))}
     return [h for h in found if h.at not in later]
 
 

@@ -185,6 +185,16 @@ def test_types_without_accents_and_with_typos(subject: str, body: str, key: str)
     assert read(subject, body).case_type == key
 
 
+@pytest.mark.parametrize(("subject", "body", "key"), [
+    ("Stuck after approval", "Invoice 55123 is stuck after approval and never reached our ledger.", "automatic_steps"),
+    ("Supplier wrong", "The supplier name is read wrong on all invoices from Acme, e.g. 55123.", "capture_verification"),
+    ("Invoice on hold", "Invoice 55123 is on hold with Tom Hale who is on holiday. Can it be moved to Sara Lind?",
+     "review_approval"),
+])
+def test_a_step_passed_a_misreading_and_an_absent_approver(subject: str, body: str, key: str) -> None:
+    assert read(subject, body).case_type == key
+
+
 def test_one_weak_word_however_often_is_no_type() -> None:
     got = read("Additional user licences", "We will need about 15 more user licences later this year. "
                "Could someone from sales send me pricing?")
