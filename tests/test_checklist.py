@@ -108,6 +108,10 @@ def test_a_table_without_coding_headers_is_not_coding_rows() -> None:
     "Vi vill byta projekt på raden.", "Jag vill ändra kostnadsställe.", "How do I split a row?",
     "Hur gör jag för att dela en rad?", "Could you change the VAT code?", "Önskad åtgärd: byt konto",
     "I cannot change the cost center on row 2.",
+    "the project on row 2 must be P-88, not P-80.", "Row 2 should be on cost centre 410 instead of 400.",
+    "Rad 2 ska ligga på kostnadsställe 410, inte 400.", "Is it possible to periodise the invoice over 12 months?",
+    "Går det att periodisera fakturan över 12 månader?", "Anna Berg needs to be able to approve invoices.",
+    "Kan Sara Lind få se alla fakturor i Acme AB?",
 ])
 def test_desired_action(text: str) -> None:
     assert fields("coding", text).get("desired_action")
@@ -230,6 +234,10 @@ def test_concerns() -> None:
                   "go to Laura Kim.")["concerns"] == "approval rule for cost centre 300"
     assert fields("administration", "Vi vill lägga upp ett nytt kostnadsställe 4410 Elnät Nord i "
                   "verktyget.")["concerns"] == "kostnadsställe 4410 Elnät Nord"
+    assert fields("administration", "Kan Sara Lind få se alla fakturor i Acme AB?")["concerns"] == "Sara Lind"
+    # a request beats a wanted state written after it
+    text = "Could you set her up with the same access as Tom? She should be able to code invoices."
+    assert fields("administration", text)["desired_action"] == "Could you set her up with the same access as Tom?"
     # the sender needing access is the user it concerns; without a known sender, nobody
     text = "Se nedan. Jag behöver alltså kunna se fakturorna i Malmöbolaget också."
     assert fields("administration", text, sender="Elin Ström")["concerns"] == "Elin Ström (Jag)"
