@@ -1070,9 +1070,10 @@ def body_value(spec: FieldSpec, text: str) -> str | None:
 # A sentence that points to attachments, to examples or to the invoice it is about.
 _POINTER = re.compile(r"(?im)^[ \t]*(?:(?:please\s+)?see\s+(?:the\s+)?(?:attached|attachment|below|enclosed)|"
                       r"se\s+(?:bifogad|bilaga|nedan)|(?:i\s+)?(?:attach|bifogar|bifogat|bifogade)|"
-                      r"(?:\w+\s+)?(?:examples?|exempel)\b[^\n]*:|"
-                      r"(?:it\s+)?(?:concerns|gäller|galler|regarding|re)\s+(?:the\s+)?(?:invoice|faktura|fakturan)\s+\S+"
-                      r"(?:\s+(?:som|which|that)\s+(?:ligger|is|sits)\s+(?:i|in)\s+\w+)?)[^\n]*$")
+                      r"(?:\w+\s+)?(?:examples?|exempel)\b[^\n]*:)[^\n]*$"
+                      # "Gäller faktura 66120 som ligger i verifieringen": only the pointing words go
+                      r"|^[ \t]*(?:it\s+)?(?:concerns|galler|regarding|re)\s+(?:the\s+)?(?:invoice|faktura|fakturan)\s+\S+"
+                      r"(?:\s+(?:som|which|that)\s+(?:ligger|is|sits)\s+(?:i|in)\s+\w+)?")
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+")
 _ID_WORDS = re.compile(r"\b(?:invoice|faktura|fakturan|id|nr|no)?\W*\d[\w-]*")
 

@@ -128,6 +128,8 @@ def test_pointers_alone_are_no_problem_description() -> None:
     assert "problem_description" not in fields("capture_verification", text)
     text = "Gäller faktura 66120. Fakturadatum läses som förfallodatum på alla fakturor från Telia."
     assert fields("capture_verification", text)["problem_description"] == text.rstrip(".")
+    text = "Gäller faktura 12345 där leverantören blir fel på alla fakturor."
+    assert fields("capture_verification", text)["problem_description"] == text.rstrip(".")
 
 
 @pytest.mark.parametrize(("text", "action"), [
