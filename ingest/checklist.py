@@ -293,8 +293,10 @@ def question_answer(lines: Sequence[str], index: int, folded: str,
 
 _SIGNS = re.compile(r"[^\w\s-]")
 # "Vet inte", "I don't know", "Inget felmeddelande", "No error": an answer that gives no value.
-_NO_ANSWER = re.compile(r"(?i)[ \t*(-]*(?:no|none|nothing|n/?a|nej|inget|ingen|ingenting|inga|vet\s+inte|"
-                        r"(?:i\s+)?don\W?t\s+know|not\s+sure|unknown|oklart|osaker)\b(?:[ \t]+\w+){0,2}[ \t]*(?:[,.;!?]|$)")
+_NO_ANSWER = re.compile(r"(?i)[ \t*(-]*(?:there\s+(?:is|was)\s+|det\s+(?:finns|kommer|blir|star)\s+|"
+                        r"(?:i|we|jag|vi)\s+(?:get|got|see|far|fick)\s+)?"
+                        r"(?:no|none|nothing|n/?a|nej|inget|ingen|ingenting|inga|vet\s+inte|"
+                        r"(?:i\s+)?don\W?t\s+know|not\s+sure|unknown|oklart|osaker)\b(?:[ \t]+\w+){0,3}[ \t]*(?:[,.;!?]|$)")
 
 
 @by_identity(64)

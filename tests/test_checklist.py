@@ -362,6 +362,7 @@ def test_answers_below_our_quoted_questions() -> None:
     assert got["transferred"] == "OK" and got["invoice_id"] == "7703311"
     assert got["error_message"] == '"Ingen attestant hittades för konteringsraden"'
     assert "users" not in got  # "don't know" is no name
+    assert "error_message" not in answers("> Any error message?\nThere is no error message.\n")
 
 
 def test_swedish_form_in_an_outlook_quote() -> None:
