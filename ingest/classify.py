@@ -121,7 +121,8 @@ def read_mail(mail: ParsedMail, case_types: Sequence[CaseType],
         corrected = known_type is not None and case_type != known_type
     elif known_type in by_key:
         case_type, reason = known_type, "known: the case already has this type"
-    elif blocks.quoted and is_closing(content) and not hits(vocabulary_of(types), content[:TYPE_TEXT]):
+    elif (blocks.quoted or _OUR_CASE.search(mail.subject or "")) and is_closing(content) \
+            and not hits(vocabulary_of(types), content[:TYPE_TEXT]):
         # A reply to our own mail that only says the case is solved ("Thanks, that sorted it"):
         # its subject is our subject, and says what the case was, not what this mail is.
         case_type, reason = None, "a reply to our mail saying the case is solved"
@@ -145,6 +146,9 @@ def is_closing(content: str) -> bool:
     return any(regex.search(folded) for regex in closing_regexes())
 
 
+# A reply to one of our cases, seen from its subject: "Re: [CASE-12] ...", "SV: Ärende #48077 - ...".
+_OUR_CASE = re.compile(r"^\s*(?:(?:re|sv|aw|vs)\s*:\s*)+.*?(?:\[[^\]\n]*\d{2,}[^\]\n]*\]|\b(?:case|ärende|arende)\s*#?\s*\d{2,})",
+                       re.IGNORECASE)
 # A reply longer than this says more than thanks.
 CLOSING_TEXT = 400
 
@@ -281,7 +285,8 @@ def detect(subject: str, text: str, types: tuple[CaseType, ...], answer: str = "
     scores = score(subject_hits, body_hits)
     for key in denied:
         scores.pop(key, None)
-    if scores.get(SETUP_TYPE) and not first(_INVOICE_REF, fold(f"{subject}\n{text}")):
+    # The bonus weighs evidence, it is none itself: one "set up" ("set up a meeting") stays too little.
+    if scores.get(SETUP_TYPE, 0) >= MIN_SCORE and not first(_INVOICE_REF, fold(f"{subject}\n{text}")):
         # A mail about users and roles that names no invoice is about the setup, not one flow:
         # its approval words ("raise the approval limit", "set up as reviewer") are setup words.
         scores[SETUP_TYPE] += SETUP_BONUS + scores.get(FLOW_TYPE, 0) // 2

@@ -195,6 +195,11 @@ def test_a_step_passed_a_misreading_and_an_absent_approver(subject: str, body: s
     assert read(subject, body).case_type == key
 
 
+def test_setup_words_need_evidence_of_their_own() -> None:
+    assert read("Meeting", "Can we set up a meeting next week to discuss the roadmap?").case_type is None
+    assert read("Re: [CASE-12] Coding", "Thank you!").case_type is None
+
+
 def test_one_weak_word_however_often_is_no_type() -> None:
     got = read("Additional user licences", "We will need about 15 more user licences later this year. "
                "Could someone from sales send me pricing?")
