@@ -672,6 +672,8 @@ class Heads:
     spaces: bool = False
     signs: str = ""
     bare: bool = True  # False when the lead is required ("\\s+"): never a start at a word itself
+    # True when the pattern opens with "\\b": a head inside a word ("i" in "invoice") is no start.
+    bounded: bool = False
 
 
 @lru_cache(maxsize=1024)
@@ -695,7 +697,9 @@ def literal_heads(regex: re.Pattern[str]) -> Heads | None:
         bare = bare and items[at][1][0] == 0
         at += 1
     words = _heads(items[at:])
-    return Heads(tuple(sorted(words)), spaces, signs, bare or not at) if words and all(words) else None
+    bounded = at == 0 and bool(items) and items[0] == (_constants.AT, _constants.AT_BOUNDARY) \
+        and all(w[:1].isalnum() for w in words)
+    return Heads(tuple(sorted(words)), spaces, signs, bare or not at, bounded) if words and all(words) else None
 
 
 def _caseless(code: object) -> bool:
@@ -757,6 +761,11 @@ def scan(regex: re.Pattern[str], text: str, low: str | None,
             return
 
 
+def _WORD_CHAR(ch: str) -> bool:
+    """A character "\\b" counts as part of a word."""
+    return ch.isalnum() or ch == "_"
+
+
 def head_starts(heads: Heads, low: str, seen: dict[object, list[int] | None]) -> list[int] | None:
     """Sorted positions where a match can start, or None when a lead run is too long. `seen`
     holds what earlier patterns found in `low`: by Heads, and each word's positions."""
@@ -775,6 +784,13 @@ def head_starts(heads: Heads, low: str, seen: dict[object, list[int] | None]) ->
             seen[word] = where
         if not where:
             continue
+        if heads.bounded:
+            # "\\b(?:i|we)...": only the heads that start a word; "i" stands in most words.
+            key = ("\\b", word)
+            bounded = seen.get(key)
+            if bounded is None:
+                bounded = seen[key] = [at for at in where if at == 0 or not _WORD_CHAR(low[at - 1])]
+            where = bounded
         if heads.bare:
             starts.update(where)
         for at in where if lead else ():
@@ -1063,12 +1079,14 @@ def body_value(spec: FieldSpec, text: str) -> str | None:
     if not spec.body:
         return None
     value = clean(spec, text)
-    if value is None:
-        return None
+    if value is None or words(value) >= POINTER_WORDS:
+        return value  # a long text says more than where to look: not worth the three passes
     rest = _POINTER.sub(" ", _SENTENCE_SPLIT.sub("\n", fold(strip_greeting(text))))
     return value if words(_ID_WORDS.sub(" ", rest)) >= max(spec.min_words, 1) else None
 
 
+# A text of this many words is a description whatever pointers it holds.
+POINTER_WORDS = 40
 # A sentence that points to attachments, to examples or to the invoice it is about.
 _POINTER = re.compile(r"(?im)^[ \t]*(?:(?:please\s+)?see\s+(?:the\s+)?(?:attached|attachment|below|enclosed)|"
                       r"se\s+(?:bifogad|bilaga|nedan)|(?:i\s+)?(?:attach|bifogar|bifogat|bifogade)|"

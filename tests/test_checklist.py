@@ -446,3 +446,29 @@ def test_every_type_reads_a_pathological_mail_without_hanging(blob: str) -> None
     reader.join(30)
     assert done, "extraction did not finish within 30 s"
     assert done["coding"]["invoice_id"] == "88213"
+
+
+# --- scanning by literal heads ------------------------------------------------------------------
+
+SCAN_TEXTS = [
+    "Hi, I'd like to change row 2. We want it moved; invoice 4471-22 is stuck. I'm trying to fix it.",
+    "Hej! Jag behöver alltså kunna se fakturorna, vi vill ändra konto. Fakturan har Ja i Överförd-kolumnen.",
+    "iiii i-i _i i_ I think i.e. we'd we're weird we-we 'i' (i) \ni\n\ti",
+]
+
+
+def test_scan_finds_what_the_regex_finds() -> None:
+    """`scan` tries a pattern only where one of its literal heads stands (and, after "\\b", only
+    where that head starts a word); it must find every match `finditer` finds, in order."""
+    from ingest.checklist import matchers, scan, scan_text
+    from ingest.vocabulary import fold
+    for text in SCAN_TEXTS:
+        folded = fold(text)
+        for case_type in TYPES.values():
+            for spec in case_type.fields:
+                m = matchers(spec)
+                for regex in (*m.patterns, m.prose, m.weak):
+                    if regex is None:
+                        continue
+                    want = [x.span() for x in regex.finditer(folded)]
+                    assert [x.span() for x in scan(regex, folded, scan_text(folded))] == want, regex.pattern
