@@ -504,7 +504,27 @@ def live_tokens(vocabulary: Vocabulary, text: str) -> list[tuple[int, str]]:
             vocabulary.dead.add(word)
     if not live:
         return []
-    return [(m.start(), word) for m in token.finditer(text) if (word := m.group()) in live]
+    # Each live word looked for with str.find, its ends checked as `\w+` would: a loop over the
+    # few places these words stand, not over every token of the text.
+    out: list[tuple[int, str]] = []
+    end_of_text = len(text)
+    for word in live:
+        size = len(word)
+        at = text.find(word)
+        while at >= 0:
+            end = at + size
+            if (at == 0 or not _word_char(text[at - 1])) and (end == end_of_text or not _word_char(text[end])):
+                out.append((at, word))
+                at = text.find(word, end)
+            else:
+                at = text.find(word, at + 1)
+    out.sort()
+    return out
+
+
+def _word_char(ch: str) -> bool:
+    """What `\w` matches (the regex engine's own test: alphanumeric or "_")."""
+    return ch.isalnum() or ch == "_"
 
 
 def first(regex: re.Pattern[str], folded: str) -> re.Match[str] | None:
