@@ -523,7 +523,7 @@ def live_tokens(vocabulary: Vocabulary, text: str) -> list[tuple[int, str]]:
 
 
 def _word_char(ch: str) -> bool:
-    """What `\w` matches (the regex engine's own test: alphanumeric or "_")."""
+    """What a regex word character is (the regex engine's own test: alphanumeric or "_")."""
     return ch.isalnum() or ch == "_"
 
 
