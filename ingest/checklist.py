@@ -287,6 +287,8 @@ def question_answer(lines: Sequence[str], index: int, folded: str,
             continue
         if spec.kind == "name" and not (_SELF.match(value) or re.fullmatch(SHAPES["name"], value.strip(" ."))):
             continue
+        if spec.kind == "text" and words(value) < max(spec.min_words, 1):
+            continue  # "Yes, very" below "> Is this issue urgent?" describes nothing
         out.append((spec.key, value))
     return out
 

@@ -363,6 +363,7 @@ def test_answers_below_our_quoted_questions() -> None:
     assert got["error_message"] == '"Ingen attestant hittades för konteringsraden"'
     assert "users" not in got  # "don't know" is no name
     assert "error_message" not in answers("> Any error message?\nThere is no error message.\n")
+    assert "problem_description" not in answers("> Is this issue urgent?\nYes, very\n", "capture_verification")
 
 
 def test_swedish_form_in_an_outlook_quote() -> None:
