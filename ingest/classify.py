@@ -143,7 +143,12 @@ def is_closing(content: str) -> bool:
     if len(content) > CLOSING_TEXT or any(c.isdigit() for c in content):
         return False
     folded = fold(content)
+    if _STILL_WRONG.search(folded):
+        return False  # "Thanks, but it still doesn't work": the case goes on
     return any(regex.search(folded) for regex in closing_regexes())
+
+
+_STILL_WRONG = re.compile(r"(?i)\b(?:not|still|again|but|inte|ej|fortfarande|igen|men|tyvarr|unfortunately)\b|n[\x27’]t\b")
 
 
 # A reply to one of our cases, seen from its subject: "Re: [CASE-12] ...", "SV: Ärende #48077 - ...".

@@ -239,6 +239,10 @@ def test_a_thank_you_reply_to_our_mail_has_no_type(body: str) -> None:
     got = read_mail(parse(mail("RE: [Case 10431] Can't change cost centre", body + quoted)), TYPES, None,
                     ("support.example.com",))
     assert got.case_type is None, got.reason
+    # thanks for a problem that goes on are no closing either
+    got = read_mail(parse(mail("RE: [Case 10431] Can't change cost centre", "Thanks, but it still doesn't work.\n"
+                                + quoted)), TYPES, None, ("support.example.com",))
+    assert got.case_type == "coding", got.reason
     # the same words with a fact in them are no closing: the subject still tells the type
     got = read_mail(parse(mail("RE: [Case 10431] Can't change cost centre", "Thanks! It is row 2.\n" + quoted)),
                     TYPES, None, ("support.example.com",))
