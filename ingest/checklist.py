@@ -72,7 +72,7 @@ the this that it we i he she they our my your hi hello hey dear please can could
 when if so but and also then thanks invoice invoices det den detta jag vi han hon de vår vårt
 min mitt din hej kan om när så men och också sedan tack fakturan faktura fakturor
 approver approvers reviewer reviewers attestant attestanten granskare granskaren user users
-admin role roles roll rollen användare användaren
+admin role roles roll rollen användare användaren both båda bägge either neither
 """.split())
 # Inline images of a signature (Outlook's image001.png) are not invoices.
 _SIGNATURE_IMAGE = re.compile(r"^image\d{3}\.\w+$", re.IGNORECASE)
@@ -492,10 +492,15 @@ def cue_persons(m: Matchers, source: Source) -> list[tuple[int, str]]:
         done = min(ends) if ends else len(text)
         for person in _PERSON_RE.finditer(text, start, done):
             words = person.group().lower().split()
-            if _NOT_PERSON_BEFORE.search(text, max(0, person.start() - 25), person.start()) or \
+            begin = person.start()
+            if words[0] in NOT_NAMES and len(words) == 3:
+                # "Both Anna Berg and ...": a sentence opener before a two-word name
+                begin += len(words[0]) + 1
+                words = words[1:]
+            if _NOT_PERSON_BEFORE.search(text, max(0, begin - 25), begin) or \
                     words[0] in NOT_NAMES or any(w in _NOT_PERSON_WORDS for w in words):
                 continue
-            out.append((person.start(), source.text[person.start() : person.end()]))
+            out.append((begin, source.text[begin : person.end()]))
     return out
 
 

@@ -182,6 +182,12 @@ def test_error_message(text: str, error: str) -> None:
     ("Rad 2 är konterad på kostnadsställe 300 som tillhör Karin Olsson, inte mig.", "Karin Olsson"),
     ("Invoice 55120 is waiting for approval from Tom Hale.", "Tom Hale"),
     ("Fakturan väntar på attest från Tom Hale.", "Tom Hale"),
+    ("Maria Lind approved row 1 but row 2 is still with Per Holm.", "Maria Lind, Per Holm"),
+    ("Invoice 1234 needs Lena Ek's approval but it went to Tom Nilsson.", "Lena Ek, Tom Nilsson"),
+    ("Fakturan skulle till Lena Ek men hamnade hos Tom Nilsson.", "Lena Ek, Tom Nilsson"),
+    ("It was rejected by Tom Nilsson by mistake.", "Tom Nilsson"),
+    ("Please reassign invoice 1234 to Sara Lind.", "Sara Lind"),
+    ("Both Anna Berg and Tom Hale need to approve row 2.", "Anna Berg, Tom Hale"),
 ])
 def test_users(text: str, users: str) -> None:
     assert fields("review_approval", text).get("users") == users
