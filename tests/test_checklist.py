@@ -59,6 +59,9 @@ def test_labelled_line_beats_prose_and_subject_comes_last() -> None:
 
 
 def test_capture_invoice_number_in_both_languages() -> None:
+    text = "The supplier's VAT number is read as the invoice number. The one stuck in verification now is 7774."
+    assert fields("capture_verification", text)["invoice_number"] == "7774"
+    assert fields("capture_verification", "Fel på alla. Den som ligger nu är 88123.")["invoice_number"] == "88123"
     assert fields("capture_verification", "Invoice No 3001122 is stuck")["invoice_number"] == "3001122"
     assert fields("capture_verification", "Fakturanummer: 3001122")["invoice_number"] == "3001122"
 
@@ -111,7 +114,7 @@ def test_a_table_without_coding_headers_is_not_coding_rows() -> None:
     "the project on row 2 must be P-88, not P-80.", "Row 2 should be on cost centre 410 instead of 400.",
     "Rad 2 ska ligga på kostnadsställe 410, inte 400.", "Is it possible to periodise the invoice over 12 months?",
     "Går det att periodisera fakturan över 12 månader?", "Anna Berg needs to be able to approve invoices.",
-    "Kan Sara Lind få se alla fakturor i Acme AB?",
+    "Kan Sara Lind få se alla fakturor i Acme AB?", "Kontot på rad 1 borde vara 5410.",
 ])
 def test_desired_action(text: str) -> None:
     assert fields("coding", text).get("desired_action")
@@ -159,6 +162,7 @@ def test_problem_description_is_the_new_text_without_greeting() -> None:
     ("Får det här när jag ska lägga till en rad:\n\nBeloppet stämmer inte med nettobeloppet\n\nVill lägga till",
      "Beloppet stämmer inte med nettobeloppet"),
     ("I get this when I save:\nVAT code missing for account 4010", "VAT code missing for account 4010"),
+    ("I get an error saying the cost centre is closed.", "the cost centre is closed"),
 ])
 def test_error_message(text: str, error: str) -> None:
     assert fields("coding", text).get("error_message") == error
@@ -243,6 +247,8 @@ def test_concerns() -> None:
     assert fields("administration", "Vi vill lägga upp ett nytt kostnadsställe 4410 Elnät Nord i "
                   "verktyget.")["concerns"] == "kostnadsställe 4410 Elnät Nord"
     assert fields("administration", "Kan Sara Lind få se alla fakturor i Acme AB?")["concerns"] == "Sara Lind"
+    assert fields("administration", "Vi vill att Sara Lind får attesträtt i Acme AB.")["concerns"] == "Sara Lind"
+    assert fields("administration", "Lägg upp Eva Sund som ny användare i Acme AB.")["concerns"] == "Eva Sund"
     # a request beats a wanted state written after it
     text = "Could you set her up with the same access as Tom? She should be able to code invoices."
     assert fields("administration", text)["desired_action"] == "Could you set her up with the same access as Tom?"
