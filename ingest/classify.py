@@ -282,7 +282,7 @@ def detect(subject: str, text: str, types: tuple[CaseType, ...], answer: str = "
             return named[0], f"answer: {answer.strip()!r}"
     body_hits = hits(vocabulary, text)
     # Subject hits sit before the body (negative positions): the reason can tell them apart.
-    body_hits = not_yet(text, body_hits)
+    body_hits = where_it_sits(text, background(text, not_yet(text, body_hits)))
     subject_hits = not_yet(subject, [Hit(h.phrase, h.type_key, h.weight, h.is_name, h.at - SUBJECT_OFFSET)
                                      for h in hits(vocabulary, subject)], -SUBJECT_OFFSET)
     subject_hits = in_body_sense(subject_hits, body_hits)
@@ -339,6 +339,39 @@ def not_yet(text: str, found: list[Hit], offset: int = 0) -> list[Hit]:
     return [h for h in found if h.at not in later]
 
 
+# "It's just sitting in the queue for automatic steps", "ligger kvar i verifieringen": the step
+# the invoice is in names the case's type.
+_SITS_IN = re.compile(r"(?i)\b(?:sitting|sits|sat|stuck|lying|lies|waiting|ligger|legat|fastnat|hanger|star|vantar)"
+                      r"\s+(?:still\s+|kvar\s+|just\s+|now\s+|nu\s+|fortfarande\s+)?(?:in|i)\s+(?:the\s+|our\s+)?$")
+_SITS_WORDS = ("sitting", "sits", "sat", "stuck", "lying", "lies", "waiting", "ligger", "legat", "fastnat", "hanger",
+               "star", "vantar", "Sitting", "Stuck", "Ligger")
+
+
+# "... went to Tom although I set Sara as approver in the administration tool": what the customer
+# already did is the background, not what the case is about.
+_ALTHOUGH = re.compile(r"(?i)\b(?:although|even\s+though|despite|trots\s+att|aven\s+om|"
+                       r"fast\s+(?:vi|jag|det|hon|han|de|man)\b)(?P<no>[^.!?;\n]{0,120})")
+_ALTHOUGH_WORDS = ("though", "despite", "trots", "aven om", "fast ", "Though", "Despite", "Trots", "Although")
+
+
+def background(text: str, found: list[Hit]) -> list[Hit]:
+    """The hits without the type words of an "although" / "trots att" clause."""
+    if not found or not any(w in text for w in _ALTHOUGH_WORDS):
+        return found
+    folded = fold(text)
+    spans = [m.span("no") for m in _ALTHOUGH.finditer(folded)]
+    return [h for h in found if not any(a <= h.at < b for a, b in spans)] if spans else found
+
+
+def where_it_sits(text: str, found: list[Hit]) -> list[Hit]:
+    """A type name right after "sitting in" / "ligger i" weighs double: it says where the invoice is."""
+    if not any(h.is_name for h in found) or not any(w in text for w in _SITS_WORDS):
+        return found
+    folded = fold(text)
+    return [Hit(h.phrase, h.type_key, h.weight * 2, h.is_name, h.at)
+            if h.is_name and _SITS_IN.search(folded, max(0, h.at - 40), h.at) else h for h in found]
+
+
 def in_body_sense(subject_hits: list[Hit], body_hits: list[Hit]) -> list[Hit]:
     """A subject word counts for the type of the longer phrase the body only uses it in: a subject
     "Staples coding" over a body about the "coding suggestion" for Staples is the setup's word."""
@@ -392,7 +425,8 @@ def weigh_negation(text: str, found: list[Hit]) -> tuple[set[str], list[Hit]]:
     fine = any(h.is_name for h in found) and any(w in low for w in _FINE_WORDS)
     for match in _IS_FINE.finditer(folded) if fine else ():
         no = match.span("no")
-        denied |= {h.type_key for h in found if h.is_name and no[0] <= h.at < no[1]}
+        # "the administration tool is right": the name's last word stands before "is right"
+        denied |= {h.type_key for h in found if h.is_name and h.at < no[1] and no[0] < h.at + len(h.phrase)}
     if not any(w in low for w in _NEGATIONS):
         return denied, [h for h in found if h.type_key not in denied] if denied else found
     for match in scan(_NOT_BUT, folded, scanned):
@@ -566,9 +600,7 @@ def vocabulary_of(types: tuple[CaseType, ...]) -> Vocabulary:
     phrase: str | Phrase  # a keyword's text first, then the compiled phrase
     for case_type in types:
         names = case_type.all_names()
-        # A name of several words ("queue for automatic steps") is said on purpose: it weighs double.
-        named_weights = ((n, NAME_WEIGHT * (2 if " " in n.strip() else 1)) for n in names)
-        for phrase, weight in (*named_weights, *case_type.keywords):
+        for phrase, weight in (*((n, NAME_WEIGHT) for n in names), *case_type.keywords):
             named = phrase in names or contains_name(phrase, names)
             old = owners.setdefault(phrase, {}).get(case_type.key, (0, False))
             owners[phrase][case_type.key] = (max(old[0], weight), old[1] or named)

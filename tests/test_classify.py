@@ -206,10 +206,26 @@ def test_one_weak_word_however_often_is_no_type() -> None:
     assert got.case_type is None, got.reason
 
 
-def test_a_type_name_of_several_words_in_the_body_weighs_double() -> None:
+def test_the_step_an_invoice_sits_in_weighs_double() -> None:
     got = read("Approved invoice not moving", "Invoice ID 2240917 was fully approved by Mark last week but it "
                "never left your system. It's just sitting in the queue for automatic steps.")
     assert got.case_type == "automatic_steps", got.reason
+
+
+@pytest.mark.parametrize(("body", "key"), [
+    ("Invoice 55123 went to Tom Hale although I set Sara Lind as approver for cost centre 300 in the "
+     "administration tool.", "review_approval"),
+    ("Faktura 55123 gick till Tom Hale fast vi har satt Sara Lind som attestant i administrationsverktyget.",
+     "review_approval"),
+])
+def test_what_the_customer_already_did_is_background(body: str, key: str) -> None:
+    assert read("Wrong approver", body).case_type == key
+
+
+def test_a_type_named_as_right_is_not_the_problem() -> None:
+    got = read("Question", "The administration tool is right, but row 2 of invoice 55123 got account 4010 "
+               "instead of 5410; the cost centre is wrong too.")
+    assert got.case_type == "coding", got.reason
 
 
 def test_one_named_invoice_is_no_setup_mail() -> None:
