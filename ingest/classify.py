@@ -112,7 +112,8 @@ def read_mail(mail: ParsedMail, case_types: Sequence[CaseType],
     tables = tables_in(blocks.content)
     content = speller.text(prose_of(blocks.content) if tables else blocks.content, names=True)
     subject = speller.text(_SUBJECT_PREFIX.sub("", mail.subject or ""))
-    language = detect_language(f"{subject}\n{content}" if content.strip() else f"{subject}\n{body}")
+    # The language is told from what the type is told from: the first TYPE_TEXT characters.
+    language = detect_language(f"{subject}\n{content[:TYPE_TEXT]}" if content.strip() else f"{subject}\n{body[:TYPE_TEXT]}")
     by_key = {t.key: t for t in types}
     stated = answers.get("case_type", "") or stated_type(blocks.new + "\n" + blocks.answers)
     corrected = False
@@ -343,8 +344,6 @@ def not_yet(text: str, found: list[Hit], offset: int = 0) -> list[Hit]:
 # the invoice is in names the case's type.
 _SITS_IN = re.compile(r"(?i)\b(?:sitting|sits|sat|stuck|lying|lies|waiting|ligger|legat|fastnat|hanger|star|vantar)"
                       r"\s+(?:still\s+|kvar\s+|just\s+|now\s+|nu\s+|fortfarande\s+)?(?:in|i)\s+(?:the\s+|our\s+)?$")
-_SITS_WORDS = ("sitting", "sits", "sat", "stuck", "lying", "lies", "waiting", "ligger", "legat", "fastnat", "hanger",
-               "star", "vantar", "Sitting", "Stuck", "Ligger")
 
 
 # "... went to Tom although I set Sara as approver in the administration tool": what the customer
@@ -365,11 +364,10 @@ def background(text: str, found: list[Hit]) -> list[Hit]:
 
 def where_it_sits(text: str, found: list[Hit]) -> list[Hit]:
     """A type name right after "sitting in" / "ligger i" weighs double: it says where the invoice is."""
-    if not any(h.is_name for h in found) or not any(w in text for w in _SITS_WORDS):
+    if not any(h.is_name for h in found):
         return found
-    folded = fold(text)
     return [Hit(h.phrase, h.type_key, h.weight * 2, h.is_name, h.at)
-            if h.is_name and _SITS_IN.search(folded, max(0, h.at - 40), h.at) else h for h in found]
+            if h.is_name and _SITS_IN.search(fold(text[max(0, h.at - 40) : h.at])) else h for h in found]
 
 
 def in_body_sense(subject_hits: list[Hit], body_hits: list[Hit]) -> list[Hit]:
