@@ -298,6 +298,13 @@ def auto_reply_markers() -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(table.get("subjects", ())), tuple(table.get("first_lines", ()))
 
 
+@lru_cache(maxsize=1)
+def closing_phrases() -> tuple[str, ...]:
+    """The packaged [closing] patterns: a reply that only says the case is solved."""
+    table = tomllib.loads(DEFAULTS.read_text(encoding="utf-8")).get("closing", {})
+    return tuple(table.get("phrases", ()))
+
+
 def case_type_of(case_types: tuple[CaseType, ...], key: str | None) -> CaseType | None:
     """The configured case type with this key (None for no type, or one no longer configured)."""
     return next((t for t in case_types if t.key == key), None)

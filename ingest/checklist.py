@@ -35,10 +35,11 @@ SHAPES = {
           r"(?![ \t]*(?:kr|sek|eur|usd|nok|dkk|€|\$|:-|%|st|pcs|pieces|stycken)\b)",
     "ids": rf"(?P<value>(?<![\w+/.,-]){_ID}(?:[ \t]*(?:,|;|and|och|&|/|\n)[ \t]*(?:[-*•][ \t]*)?{_ID})+)"
            r"(?![\w/]|[.,:]\d)",
-    "number": r"(?P<value>(?<![\w+/.,])(?:[A-Za-z]{1,4}[-/]?)?\d+(?:[-/.]\d+)*)(?![\w/])",
+    "number": r"(?P<value>(?<![\w+/.,])(?:[A-Za-z]{1,4}[-/]?)?\d+(?:[-/.]\d+)*(?:-[A-Za-z](?![\w-]))?)(?![\w/])",
     "code": r"(?P<value>(?-i:[A-Z]{1,3}\d{0,3})|\d{1,3})(?![\w-])",
-    "rows": r"(?P<value>(?<![\w.,])\d{1,3}(?:[ \t]*(?:,|&|\+|/|and|och|to|till|-|–)[ \t]*\d{1,3})*)"
-            r"(?!\d|[.:/,]\d)",
+    # "1, 3", "1 to 3", "row 1 and row 2": the row word may be repeated before each number.
+    "rows": r"(?P<value>(?<![\w.,])\d{1,3}(?:[ \t]*(?:,|&|\+|/|and|och|to|till|-|–)[ \t]*"
+            r"(?:(?:rows?|lines?|rad|raden|rader)[ \t]+)?\d{1,3})*)(?!\d|[.:/,]\d)",
     "status": r"[\"“'«]?(?P<value>[^\W_][\w/-]*(?:[ \t][\w/-]+){0,3}?)[\"”'»]?(?=[ \t]*(?:[.,;!?)\"”'»]"
               r"|$|[ \t](?:and|but|och|men|since|sedan|for|för|when|när|after|efter|on|på)\b))",
     "name": rf"(?P<value>(?-i:{_NAME}(?:[ \t]*(?:,|and|och|&|/)[ \t]*{_NAME}){{0,9}}))",
@@ -53,14 +54,16 @@ _PROSE_KINDS = frozenset({"id", "ids", "number", "code", "rows", "name"})
 _NAME_CONNECT = r"[ \t]*(?:[:=\-–]|\bis\b|\bär\b|\bar\b)?[ \t]*"
 # Words between a label and its value in prose: "invoice ID is 88213", "fakturan med nummer 12345".
 _CONNECT = (r"(?:[ \t]*\(\w{1,3}\))?[\s:#=.\-–]*"
-            r"(?:(?:is|are|är|was|var|with|med|number|nummer|nr|no|id|#)(?![\w])[\s:#=.\-–]*){0,3}")
+            r"(?:(?:is|are|är|was|var|with|med|number|nummer|nr|no|id|#)(?![\w])[\s:#=.\-–]*){0,3}"
+            r"(?:[\[(][ \t]*)?")  # "Faktura [884120]", "invoice (778812)"
 # A form answer left blank: "Invoice ID: ____", "Faktura-ID: ...".
 _BLANK = re.compile(r"^[\s_.\-–…?]*$")
+# Eight digits are a date only when they read as one (20240314); 31190442 is an invoice number.
 _DATE = re.compile(r"^(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}|\d{4}[/.]\d{1,2}[/.]\d{1,2}"
-                   r"|\d{8})$")
+                   r"|(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))$")
 # "rows 1 and 3", "rad 2 och 4", "1, 2": plain row numbers, stored as "1, 3".
 _ROW_LIST = re.compile(r"(?i)(?:(?:coding|konterings)?\s*(?:rows?|lines?|rad|rader|raderna|raden)\s*)?"
-                       r"\d{1,3}(?:\s*(?:,|&|\+|/|and|och)\s*\d{1,3})*")
+                       r"\d{1,3}(?:\s*(?:,|&|\+|/|and|och|to|till|-|–)\s*(?:(?:rows?|lines?|rad|raden|rader)\s+)?\d{1,3})*")
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _SENTENCE_END = re.compile(r"[.!?](?=\s)|:(?=[ \t]*\n)|\n[ \t]*\n|\n(?=[^\n]*[\t|])|\t")
 # Sentence openers that a capitalised-name pattern must not take for a name.
@@ -69,10 +72,12 @@ the this that it we i he she they our my your hi hello hey dear please can could
 when if so but and also then thanks invoice invoices det den detta jag vi han hon de vår vårt
 min mitt din hej kan om när så men och också sedan tack fakturan faktura fakturor
 approver approvers reviewer reviewers attestant attestanten granskare granskaren user users
-admin role roles roll rollen användare användaren
+admin role roles roll rollen användare användaren both båda bägge either neither
 """.split())
 # Inline images of a signature (Outlook's image001.png) are not invoices.
 _SIGNATURE_IMAGE = re.compile(r"^image\d{3}\.\w+$", re.IGNORECASE)
+# A screenshot shows the problem; it is not an invoice example.
+_SCREENSHOT = re.compile(r"(?i)sk[aä]rm(?:dump|bild|klipp|avbild)|screen[ _-]?(?:shot|capture|grab|clip)|snip(?:ping)?[ _-]|utklipp")
 # Labels our request mail uses for the case type question, answered like any form line.
 CASE_TYPE_LABELS = ("case type", "type of case", "ärendetyp", "typ av ärende")
 
@@ -92,6 +97,7 @@ class Source:
     tables: tuple[tuple[tuple[str, ...], ...], ...] = ()    # tables: rows of cells
     attachments: tuple[Attachment, ...] = ()
     asked: frozenset[str] = frozenset()        # fields our quoted mail asked for
+    sender: str = ""                           # the sender's name: who "me"/"jag själv" is
     text: str = field(init=False, default="")      # content, then the subject (searched last)
     folded: str = field(init=False, default="")    # `text` without accents, same length
     words: str = field(init=False, default="")     # `folded` in lowercase, for cheap word tests
@@ -240,10 +246,15 @@ def form_answers(reply: Reply, specs: Sequence[FieldSpec]) -> tuple[dict[str, st
     lines = reply.lines
     folded = fold("\n".join(lines)).split("\n")
     for index, line in enumerate(lines):
-        if not reply.is_history(index) or ":" not in line and "=" not in line and "-" not in line:
+        if not reply.is_history(index) or ":" not in line and "=" not in line and "-" not in line \
+                and "?" not in line:
             continue
         match = regex.match(folded[index])
         key = by_label.get(norm_label(match["label"])) if match else None
+        if (not match or key is None) and is_quoted(line):
+            for asked, value in question_answer(lines, index, folded[index], specs):
+                answers.setdefault(asked, value)
+            continue
         if not match or key is None or key in answers:
             continue
         value = original(match, line)
@@ -254,6 +265,52 @@ def form_answers(reply: Reply, specs: Sequence[FieldSpec]) -> tuple[dict[str, st
         if value and not _BLANK.match(value):
             answers[key] = value.strip()
     return answers, frozenset(used)
+
+
+def question_answer(lines: Sequence[str], index: int, folded: str,
+                    specs: Sequence[FieldSpec]) -> list[tuple[str, str]]:
+    """The customer's answer typed below a quoted question or label of ours that names a field
+    ("> What is in the column Transferred?" / "OK", "> - Faktura-ID (finns under Allmänt):" /
+    "7703311"). A "don't know" or "no error" answer is none, and a name must look like one."""
+    line = folded.rstrip()
+    if not line.endswith(("?", ":")) or len(line) > 160:
+        return []
+    low = " " + norm_label(_SIGNS.sub(" ", line)) + " "
+    keys = next((k for label, k in question_labels(tuple(specs)) if f" {label} " in low), ())
+    below = answer_below(lines, index) if keys else []
+    value = " ".join(lines[i].strip() for i in below).strip()
+    if not value or _BLANK.match(value):
+        return []
+    out = []
+    for spec in (x for x in specs if x.key in keys):
+        if spec.kind != "status" and _NO_ANSWER.match(fold(value)):
+            continue
+        if spec.kind == "name" and not (_SELF.match(value) or re.fullmatch(SHAPES["name"], value.strip(" ."))):
+            continue
+        if spec.kind == "text" and words(value) < max(spec.min_words, 1):
+            continue  # "Yes, very" below "> Is this issue urgent?" describes nothing
+        out.append((spec.key, value))
+    return out
+
+
+_SIGNS = re.compile(r"[^\w\s-]")
+# "Vet inte", "I don't know", "Inget felmeddelande", "No error": an answer that gives no value.
+_NO_ANSWER = re.compile(r"(?i)[ \t*(-]*(?:there\s+(?:is|was)\s+|det\s+(?:finns|kommer|blir|star)\s+|"
+                        r"(?:i|we|jag|vi)\s+(?:get|got|see|far|fick)\s+)?"
+                        r"(?:no|none|nothing|n/?a|nej|inget|ingen|ingenting|inga|vet\s+inte|"
+                        r"(?:i\s+)?don\W?t\s+know|not\s+sure|unknown|oklart|osaker)\b(?:[ \t]+\w+){0,3}[ \t]*(?:[,.;!?]|$)")
+
+
+@by_identity(64)
+def question_labels(specs: tuple[FieldSpec, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Every label (five letters and more) as compared with a question, longest first, with the
+    fields that have it ("faktura-id": invoice_id and invoice_number)."""
+    found: dict[str, list[str]] = {}
+    for spec in specs:
+        for label in spec.all_labels():
+            if len(norm_label(label)) >= 5 and spec.key not in found.setdefault(norm_label(label), []):
+                found[norm_label(label)].append(spec.key)
+    return tuple(sorted(((k, tuple(v)) for k, v in found.items()), key=lambda item: -len(item[0])))
 
 
 def answer_below(lines: Sequence[str], index: int) -> list[int]:
@@ -316,6 +373,10 @@ def best_candidate(spec: FieldSpec, source: Source) -> Candidate | None:
         ("shape", lambda: shape_value(spec, source)),
         ("unnamed file", lambda: file_value(spec, source.attachments, named=False)),
     )
+    if spec.kind == "rows" and source.tables:
+        # A pasted coding table shows every row; the rows the customer names in words ("andra
+        # raden", "row 3") are the ones the case is about, so prose is read before the table.
+        steps = (*steps[:3], *steps[5:8], *steps[3:5], *steps[8:])
     for evidence, step in steps:
         value = step()
         if value:
@@ -337,7 +398,7 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
         if regex is None or "value" not in regex.groupindex or not may_match(trigger, source):
             continue
         for match in hits_of(regex, guard, source.folded, reach, source.low, source.seen_at):
-            if match["value"] is not None:
+            if match["value"] is not None and not across_cells(source.text, match):
                 value = clean(spec, original(match, source.text))
                 if value:
                     found.append((match.start("value"), value))
@@ -354,7 +415,8 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
         # "myself (Raj Patel)": the name in brackets is the person.
         value = _SELF_NAMED.sub(lambda x: x["name"], value)
         for name in re.split(r"\s*(?:,|;|\band\b|\boch\b|&|\(|\))\s*", value):
-            name = name_value(name) or ""
+            name = self_named(name_value(name) or "", source.sender)
+            name = full_name(name, source.folded, source.text)
             # "coding suggestion for BT" after "coding suggestion for British Telecom": one thing
             # named twice; a value of three words and more is known by its first two.
             key = fold(name.lower())
@@ -363,6 +425,44 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
                 names[key] = name
                 heads.add(head)
     return ", ".join(names.values()) or None
+
+
+def across_cells(text: str, match: re.Match[str]) -> bool:
+    """A match that runs from one table cell or paragraph into the next ("Attestant<tab>Status",
+    a signature's "CFO" over a blank line): its cue and its name are not one phrase."""
+    gap = text[match.start() : match.start("value")] + text[match.end("value") : match.end()]
+    return "\t" in gap or _BLANK_LINE.search(gap) is not None
+
+
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+
+
+def self_named(name: str, sender: str) -> str:
+    """ "jag själv", "myself", "me" as the sender's name (kept with the words the customer used);
+    a bare "me"/"mig" without a known sender is no name."""
+    if not name or not _SELF.match(name):
+        return name
+    if sender:
+        return f"{sender} ({name})"
+    return "" if name.lower() in ("me", "mig", "i", "jag") else name
+
+
+def sender_name(display: str) -> str:
+    """The sender's display name when it is a person's ("Lena Holm"), else "" ("Support")."""
+    name = display.strip().strip("\"'")
+    return name if _PERSON_RE.fullmatch(fold(name)) and "@" not in name else ""
+
+
+def full_name(name: str, folded: str, text: str) -> str:
+    """A first name alone ("went to Amy") as the full name the mail writes elsewhere ("Amy
+    Turner"), when it writes exactly one; else the first name as it is."""
+    if not name or " " in name or "@" in name or not name[:1].isupper():
+        return name
+    key = fold(name)
+    fulls = {text[m.start() : m.end()] for m in re.finditer(rf"(?<![\w-]){re.escape(key)}[ ]+[A-Z][a-z]+(?:-[A-Z][a-z]+)?(?![\w-])", folded)
+             if _PERSON_RE.fullmatch(m.group()) and m.group().split()[1].lower() not in NOT_NAMES
+             and m.group().split()[1].lower() not in _NOT_PERSON_WORDS}
+    return fulls.pop() if len(fulls) == 1 else name
 
 
 _PERSON_RE = re.compile(_PERSON)
@@ -392,10 +492,15 @@ def cue_persons(m: Matchers, source: Source) -> list[tuple[int, str]]:
         done = min(ends) if ends else len(text)
         for person in _PERSON_RE.finditer(text, start, done):
             words = person.group().lower().split()
-            if _NOT_PERSON_BEFORE.search(text, max(0, person.start() - 25), person.start()) or \
+            begin = person.start()
+            if words[0] in NOT_NAMES and len(words) == 3:
+                # "Both Anna Berg and ...": a sentence opener before a two-word name
+                begin += len(words[0]) + 1
+                words = words[1:]
+            if _NOT_PERSON_BEFORE.search(text, max(0, begin - 25), begin) or \
                     words[0] in NOT_NAMES or any(w in _NOT_PERSON_WORDS for w in words):
                 continue
-            out.append((person.start(), source.text[person.start() : person.end()]))
+            out.append((begin, source.text[begin : person.end()]))
     return out
 
 
@@ -423,7 +528,7 @@ def same_person_address(value: str, found: list[tuple[int, str]]) -> bool:
     return any(fold(v.lower()) == local for _, v in found if "@" not in v)
 
 
-_SELF = re.compile(r"(?i)^(?:jag själv|mig själv|myself|jag sjalv|mig sjalv)$")
+_SELF = re.compile(r"(?i)^(?:jag själv|mig själv|myself|jag sjalv|mig sjalv|me|mig|i|jag)$")
 _SELF_NAMED = re.compile(r"(?i)\b(?:myself|jag själv|mig själv)\s*\((?P<name>[^()\n]{2,60})\)")
 
 
@@ -446,7 +551,9 @@ def triggers_of(pattern: str) -> tuple[str, ...]:
     # "\\b(?P<value>(?i:jag...", "(?P<value>\\b(?:kodnings...": the group wrappers start nothing.
     unwrapped = re.sub(r"^(\\b)?(?:\(\?P<value>|\(\?i:|\(\?-i:)+(\\b)?", r"\\b", pattern)
     if unwrapped != pattern and (pattern.startswith("\\b") or unwrapped.startswith("\\b")):
-        pattern = unwrapped
+        # The wrappers are groups: what follows them up to their end is an alternation, like
+        # "(?:...)" ("(?i:jag\\s+själv|mig\\s+själv|myself)" starts with jag, mig or myself).
+        pattern = "\\b(?:" + unwrapped[2:]
     lead = _LEADING.match(pattern)
     if not lead:
         single = re.match(r"^\\b([a-z]+)([?*{]?)", pattern)
@@ -468,8 +575,14 @@ def triggers_of(pattern: str) -> tuple[str, ...]:
         at += 1
     if pattern[at : at + 1] in ("?", "*"):
         return ()  # "\\b(?:the\\s+)?first": the group may be absent, so it starts nothing
-    words = []
+    words: list[str] = []
     for part in parts:
+        if part.startswith("(?:") and depth_of(part) >= 0:
+            inner = triggers_of("\\b" + part)  # "(?:single|only)\\s+row": its own first words
+            if not inner:
+                return ()
+            words += inner
+            continue
         word = re.match(r"[a-z]+", part.lower())
         if not word:
             return ()  # an alternative that does not start with a plain word
@@ -479,6 +592,12 @@ def triggers_of(pattern: str) -> tuple[str, ...]:
             return ()
         words.append(text)
     return tuple(dict.fromkeys(words))
+
+
+def depth_of(part: str) -> int:
+    """Unclosed groups at the end of a regex part (escaped brackets not counted)."""
+    plain = re.sub(r"\\.", "", part)
+    return plain.count("(") - plain.count(")")
 
 
 def guard_triggers(pattern: str) -> tuple[str, ...]:
@@ -560,6 +679,8 @@ class Heads:
     spaces: bool = False
     signs: str = ""
     bare: bool = True  # False when the lead is required ("\\s+"): never a start at a word itself
+    # True when the pattern opens with "\\b": a head inside a word ("i" in "invoice") is no start.
+    bounded: bool = False
 
 
 @lru_cache(maxsize=1024)
@@ -583,7 +704,9 @@ def literal_heads(regex: re.Pattern[str]) -> Heads | None:
         bare = bare and items[at][1][0] == 0
         at += 1
     words = _heads(items[at:])
-    return Heads(tuple(sorted(words)), spaces, signs, bare or not at) if words and all(words) else None
+    bounded = at == 0 and bool(items) and items[0] == (_constants.AT, _constants.AT_BOUNDARY) \
+        and all(w[:1].isalnum() for w in words)
+    return Heads(tuple(sorted(words)), spaces, signs, bare or not at, bounded) if words and all(words) else None
 
 
 def _caseless(code: object) -> bool:
@@ -645,6 +768,11 @@ def scan(regex: re.Pattern[str], text: str, low: str | None,
             return
 
 
+def _WORD_CHAR(ch: str) -> bool:
+    """A character "\\b" counts as part of a word."""
+    return ch.isalnum() or ch == "_"
+
+
 def head_starts(heads: Heads, low: str, seen: dict[object, list[int] | None]) -> list[int] | None:
     """Sorted positions where a match can start, or None when a lead run is too long. `seen`
     holds what earlier patterns found in `low`: by Heads, and each word's positions."""
@@ -663,6 +791,13 @@ def head_starts(heads: Heads, low: str, seen: dict[object, list[int] | None]) ->
             seen[word] = where
         if not where:
             continue
+        if heads.bounded:
+            # "\\b(?:i|we)...": only the heads that start a word; "i" stands in most words.
+            key = ("\\b", word)
+            bounded = seen.get(key)
+            if bounded is None:
+                bounded = seen[key] = [at for at in where if at == 0 or not _WORD_CHAR(low[at - 1])]
+            where = bounded
         if heads.bare:
             starts.update(where)
         for at in where if lead else ():
@@ -771,10 +906,34 @@ def prose_value(spec: FieldSpec, regex: re.Pattern[str] | None, source: Source) 
     if regex is None:
         return None
     for match in scan(regex, source.folded, source.low, source.seen_at):
+        if spec.kind == "name" and across_cells(source.text, match):
+            continue
         value = clean(spec, original(match, source.text))
+        if value and spec.kind == "id":
+            value = instead_of(value, source, match)
         if value:
             return value
     return None
+
+
+# "fakturanumret blev 7700112233445 i stället för 31190442": the number read instead of the real one.
+_INSTEAD_OF = re.compile(r"[ \t]+(?:i[ \t]+stallet[ \t]+for|istallet[ \t]+for|instead[ \t]+of|rather[ \t]+than)[ \t]+"
+                         r"(?:the[ \t]+|det[ \t]+)?(?:(?:correct|real|actual|right|ratta|riktiga)[ \t]+)?"
+                         rf"(?P<value>{_ID})(?![\w/-])", re.IGNORECASE)
+_SHOULD = re.compile(r"(?i)\b(?:should|must|needs?\s+to|ought|ska|skall|borde|maste|behover)\b")
+
+
+def instead_of(value: str, source: Source, match: re.Match[str]) -> str | None:
+    """An id followed by "instead of <id>": what was read in place of the real one, unless the
+    sentence says it should be so ("should be 4471 instead of 4470")."""
+    other = _INSTEAD_OF.match(source.folded, match.end())
+    if other is None:
+        return value
+    start = max(source.folded.rfind(c, 0, match.start()) for c in ".!?\n") + 1
+    if _SHOULD.search(source.folded, start, match.end()):
+        return value
+    real = original(other, source.text)
+    return real if plausible("id", real) else None
 
 
 def pattern_value(spec: FieldSpec, patterns: Sequence[re.Pattern[str]], source: Source) -> str | None:
@@ -791,8 +950,11 @@ def pattern_value(spec: FieldSpec, patterns: Sequence[re.Pattern[str]], source: 
         for match in hits_of(regex, guard, source.folded, reach, source.low, source.seen_at):
             if "value" in regex.groupindex and match["value"] is None:
                 continue  # an alternative that only consumes a decoy ("leverantören X AB")
+            if spec.kind == "name" and "value" in regex.groupindex and across_cells(text, match):
+                continue
             if "value" in regex.groupindex:
                 value = clean(spec, original(match, text))
+                value = self_named(value, source.sender) if value and spec.kind == "name" else value
             elif spec.kind != "text":
                 value = clean(spec, text[match.start() : match.end()])
             else:
@@ -801,9 +963,9 @@ def pattern_value(spec: FieldSpec, patterns: Sequence[re.Pattern[str]], source: 
                 if best is None or match.start() < best[0]:
                     best = (match.start(), value)
                 break
-        # Text patterns are listed strongest first ("we want to" before "we tried to"); other
-        # kinds take the hit written first.
-        if best and spec.kind == "text":
+        # Text and status patterns are listed strongest first ("we want to" before "we tried
+        # to"; "Överförd = Ja" before "är överförd"); other kinds take the hit written first.
+        if best and spec.kind in ("text", "status"):
             return best[1]
     return best[1] if best else None
 
@@ -815,7 +977,12 @@ _NAME_END = re.compile(r"(?<=\w\w)\.\s")
 
 def clean(spec: FieldSpec, value: str) -> str | None:
     """A value found in prose, trimmed and checked against its kind."""
+    quoted = spec.kind == "name" and _QUOTED.fullmatch(value.strip())
     value = _SPACES.sub(" ", value).strip(" .,;:\"“”'«»‘’")
+    if quoted:
+        return value or None  # "the role 'Invoice Reviewer'": a quoted name is taken as written
+    if spec.kind == "name" and spec.many and _COMPANY.fullmatch(value):
+        return None  # a company has its own field: it is not the user or role the case concerns
     if spec.kind in ("id", "number", "code"):
         return value if plausible(spec.kind, value) else None
     if spec.kind == "flag":
@@ -832,21 +999,42 @@ def clean(spec: FieldSpec, value: str) -> str | None:
     if spec.kind == "rows" and _ONLY_ROW.search(fold(value)) and not re.search(r"\d", value):
         return "1"
     if spec.kind == "rows" and re.search(r"\d", value):
-        return ", ".join(rows_numbers(value)) if "-" not in value else value
+        return ", ".join(rows_numbers(value))
     return value or None
+
+
+_QUOTED = re.compile(r"[\"“'‘«][^\"“”'‘’«»\n]{2,60}[\"”'’»]")
+# A company name: capitalised words ending in a company form ("Oakridge Estates Ltd").
+_COMPANY = re.compile(r"(?:[A-ZÅÄÖ][\w&.-]*[ ]+){1,6}(?:AB|Ltd|Limited|Oy|Oyj|AS|ASA|ApS|Inc|Corp|GmbH|AG|BV|LLC|"
+                      r"LLP|HB|KB|plc|Plc|Group|Trust)")
 
 
 # "the single line", "den enda raden": an invoice with one coding row.
 _ONLY_ROW = re.compile(r"(?i)\b(?:single|only|one|enda)\b")
 # "the second and third lines", "andra och tredje raden": row numbers in words.
 _ORDINAL_NUMBER = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5,
-                   "forsta": 1, "andra": 2, "tredje": 3, "fjarde": 4, "femte": 5}
+                   "forsta": 1, "andra": 2, "tredje": 3, "fjarde": 4, "femte": 5,
+                   # "row two", "rad tre": a number in words after the row word
+                   "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "tva": 2, "tre": 3, "fyra": 4, "fem": 5}
 _ORDINALS = re.compile(r"(?i)\b(" + "|".join(_ORDINAL_NUMBER) + r")\b")
 
 
+# "1-3", "1 to 3", "rad 2 till 4": every row from the first to the last (a short range only).
+_ROW_RANGE = re.compile(r"(\d{1,3})[ \t]*(?:-|–|to|till)[ \t]*(?:(?:rows?|lines?|rad|raden|rader)[ \t]+)?(\d{1,3})")
+MAX_ROW_RANGE = 30
+
+
 def rows_numbers(value: str) -> list[str]:
-    """Row numbers of "1 och 3" / "1, 2 and 4" / "2+3" as a list."""
-    return re.findall(r"\d+", value)
+    """Row numbers of "1 och 3" / "1, 2 and 4" / "2+3" / "1 to 3" as a list."""
+    out: list[str] = []
+    at = 0
+    for span in _ROW_RANGE.finditer(value):
+        out += re.findall(r"\d+", value[at : span.start()])
+        low, high = int(span[1]), int(span[2])
+        out += [str(n) for n in range(low, high + 1)] if 0 < high - low <= MAX_ROW_RANGE else [span[1], span[2]]
+        at = span.end()
+    out += re.findall(r"\d+", value[at:])
+    return list(dict.fromkeys(out))
 
 
 def name_value(value: str) -> str | None:
@@ -891,10 +1079,30 @@ def with_antecedent(text: str, start: int, end: int) -> str:
 
 
 def body_value(spec: FieldSpec, text: str) -> str | None:
-    """The whole new text as the description, for fields that take it (problem_description)."""
+    """The whole new text as the description, for fields that take it (problem_description).
+
+    Sentences that only point elsewhere ("Se bifogade skärmdumpar.", "Five examples: 1, 2, 3",
+    "Gäller faktura 66120") describe nothing: the rest must still make a description."""
     if not spec.body:
         return None
-    return clean(spec, text)
+    value = clean(spec, text)
+    if value is None or words(value) >= POINTER_WORDS:
+        return value  # a long text says more than where to look: not worth the three passes
+    rest = _POINTER.sub(" ", _SENTENCE_SPLIT.sub("\n", fold(strip_greeting(text))))
+    return value if words(_ID_WORDS.sub(" ", rest)) >= max(spec.min_words, 1) else None
+
+
+# A text of this many words is a description whatever pointers it holds.
+POINTER_WORDS = 40
+# A sentence that points to attachments, to examples or to the invoice it is about.
+_POINTER = re.compile(r"(?im)^[ \t]*(?:(?:please\s+)?see\s+(?:the\s+)?(?:attached|attachment|below|enclosed)|"
+                      r"se\s+(?:bifogad|bilaga|nedan)|(?:i\s+)?(?:attach|bifogar|bifogat|bifogade)|"
+                      r"(?:\w+\s+)?(?:examples?|exempel)\b[^\n]*:)[^\n]*$"
+                      # "Gäller faktura 66120 som ligger i verifieringen": only the pointing words go
+                      r"|^[ \t]*(?:it\s+)?(?:concerns|galler|regarding|re)\s+(?:the\s+)?(?:invoice|faktura|fakturan)\s+\S+"
+                      r"(?:\s+(?:som|which|that)\s+(?:ligger|is|sits)\s+(?:i|in)\s+\w+)?")
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+")
+_ID_WORDS = re.compile(r"\b(?:invoice|faktura|fakturan|id|nr|no)?\W*\d[\w-]*")
 
 
 def words(text: str) -> int:
@@ -1003,9 +1211,32 @@ def item_list(spec: FieldSpec, source: Source) -> str | None:
     items += id_runs(text)
     if spec.key in source.answers:
         items += [t["value"] for t in id_token.finditer(source.answers[spec.key])]
+    items += column_ids(spec, source.tables)
     items += [a.filename.replace(",", " ") for a in source.attachments if counts(spec, a)]
     unique = list(dict.fromkeys(x.strip() for x in items if x.strip()))
     return ", ".join(unique) or None
+
+
+def column_ids(spec: FieldSpec, tables: Sequence[tuple[tuple[str, ...], ...]]) -> list[str]:
+    """Ids in a table column headed like an invoice number ("Invoice No", "Faktura-ID"): a list
+    of examples pasted as a table (the field's `table_headers`)."""
+    if not spec.table_headers or not tables:
+        return []
+    heads = header_regex(spec.table_headers)
+    out: list[str] = []
+    for table in tables:
+        for at, row in enumerate(table[:HEADER_ROWS]):
+            cols = [i for i, cell in enumerate(row) if len(cell) < 30 and heads.fullmatch(fold(cell.strip()))]
+            if not cols:
+                continue
+            for body in table[at + 1 : at + 201]:
+                cells = [body[i].strip() for i in cols if i < len(body)]
+                out += [c for c in cells if _ID_CELL.fullmatch(c) and plausible("id", c)]
+            break
+    return out
+
+
+_ID_CELL = re.compile(_ID)
 
 
 # Three or more ids in a row in prose: "8812731, 8812764, 8812790 och 8813250", "a few: 1, 2, 3".
@@ -1042,7 +1273,7 @@ def listed_ids(text: str) -> list[str]:
 
 def counts(spec: FieldSpec, attachment: Attachment) -> bool:
     """An attachment that is an invoice: a listed content type or file ending, not a logo."""
-    if not spec.attachments or _SIGNATURE_IMAGE.match(attachment.filename):
+    if not spec.attachments or _SIGNATURE_IMAGE.match(attachment.filename) or _SCREENSHOT.search(attachment.filename):
         return False
     name, kind = attachment.filename.lower(), attachment.content_type.lower()
     return any(name.endswith(t) if t.startswith(".") else kind.startswith(t) for t in spec.attachments)

@@ -23,7 +23,8 @@ def fields(type_key: str, text: str, **source: object) -> dict[str, str]:
 @pytest.mark.parametrize("text", [
     "Invoice ID: 88213", "Invoice ID 88213 is wrong", "invoice-ID #88213", "Invoice-ID: #88213",
     "Faktura-ID 88213", "Faktura-ID: 88213", "fakturanummer 88213", "Fakturanr. 88213",
-    "faktura nr 88213 går inte", "faktura 88213", "fakturan 88213 har fastnat",
+    "faktura nr 88213 går inte", "faktura 88213", "fakturan 88213 har fastnat", "Faktura [88213] fastnar",
+    "the invoice (88213) is stuck",
     "the invoice ID is 88213", "invoice no. 88213", "invoice number: 88213", "Invoice 88213",
     "- Invoice ID: 88213", "*Invoice ID:* 88213", "Invoice ID:\n88213", "fakturan med id 88213",
 ])
@@ -35,10 +36,20 @@ def test_invoice_id_phrasings(text: str) -> None:
     "Call me on +46 70 123 45 67", "the invoice from 2026-10-05", "invoice dated 05/10/2026",
     "invoice of 12500 SEK", "invoice 12 500 kr", "Hi, the invoice is wrong", "phone 070-1234567",
     "Invoice ID: ____", "Invoice ID: I do not know", "the invoice 2026 total",
-    "invoices 3001130, 3001131",
+    "invoices 3001130, 3001131", "invoice 20240314",
 ])
 def test_invoice_id_false_positives(text: str) -> None:
     assert "invoice_id" not in fields("coding", text)
+
+
+def test_eight_digits_are_an_id_unless_they_read_as_a_date() -> None:
+    assert fields("coding", "Invoice ID: 30417788")["invoice_id"] == "30417788"
+
+
+def test_an_id_read_instead_of_another_is_the_other() -> None:
+    text = "T.ex. blev fakturanumret 7700112233445 i stället för 31190442 på den i verifieringen."
+    assert fields("capture_verification", text)["invoice_number"] == "31190442"
+    assert fields("coding", "It should be invoice 44710 instead of 44701.")["invoice_id"] == "44710"
 
 
 def test_labelled_line_beats_prose_and_subject_comes_last() -> None:
@@ -48,6 +59,9 @@ def test_labelled_line_beats_prose_and_subject_comes_last() -> None:
 
 
 def test_capture_invoice_number_in_both_languages() -> None:
+    text = "The supplier's VAT number is read as the invoice number. The one stuck in verification now is 7774."
+    assert fields("capture_verification", text)["invoice_number"] == "7774"
+    assert fields("capture_verification", "Fel på alla. Den som ligger nu är 88123.")["invoice_number"] == "88123"
     assert fields("capture_verification", "Invoice No 3001122 is stuck")["invoice_number"] == "3001122"
     assert fields("capture_verification", "Fakturanummer: 3001122")["invoice_number"] == "3001122"
 
@@ -59,6 +73,12 @@ def test_capture_invoice_number_in_both_languages() -> None:
     ("Konteringsrad: 2", "2"), ("on rows 1 and 4.", "1, 4"), ("rad 3 är fel", "3"),
     ("it concerns both rows", "both rows"), ("alla rader", "alla rader"),
     ("Coding row(s): rows 2 and 3", "2, 3"),
+    # ranges, a repeated row word, numbers of rows in words, "de andra raderna" = the other rows
+    ("Please change rows 1 to 3.", "1, 2, 3"), ("rad 2-4 ska ändras", "2, 3, 4"),
+    ("it's her budget (row 1 and row 2)", "1, 2"), ("it's all four rows", "all four rows"),
+    ("Det gäller rad 3, de andra raderna är redan klara.", "3"), ("på andra raden", "2"),
+    ("The fourth row has the wrong account.", "4"), ("It's row two that is wrong.", "2"),
+    ("Det är fjärde raden som är fel.", "4"),
 ])
 def test_coding_rows(text: str, rows: str) -> None:
     assert fields("coding", text).get("coding_rows") == rows
@@ -74,6 +94,11 @@ def test_coding_rows_table() -> None:
     assert got["coding_rows"] == "1 | 5410 | 200 | 100; 2 | 5420 | 300 | 50"
 
 
+def test_rows_named_in_words_win_over_the_pasted_table() -> None:
+    text = "Rad\tKonto\tMomskod\n1\t4010\tMP1\n2\t4010\tMP3\nJag vill ändra momskoden på andra raden."
+    assert fields("coding", text, tables=tables_in(text))["coding_rows"] == "2"
+
+
 def test_a_table_without_coding_headers_is_not_coding_rows() -> None:
     text = "Name\tPhone\nAnna\t0701234567\nBo\t0707654321"
     assert "coding_rows" not in fields("coding", text, tables=tables_in(text))
@@ -86,6 +111,10 @@ def test_a_table_without_coding_headers_is_not_coding_rows() -> None:
     "Vi vill byta projekt på raden.", "Jag vill ändra kostnadsställe.", "How do I split a row?",
     "Hur gör jag för att dela en rad?", "Could you change the VAT code?", "Önskad åtgärd: byt konto",
     "I cannot change the cost center on row 2.",
+    "the project on row 2 must be P-88, not P-80.", "Row 2 should be on cost centre 410 instead of 400.",
+    "Rad 2 ska ligga på kostnadsställe 410, inte 400.", "Is it possible to periodise the invoice over 12 months?",
+    "Går det att periodisera fakturan över 12 månader?", "Anna Berg needs to be able to approve invoices.",
+    "Kan Sara Lind få se alla fakturor i Acme AB?", "Kontot på rad 1 borde vara 5410.",
 ])
 def test_desired_action(text: str) -> None:
     assert fields("coding", text).get("desired_action")
@@ -95,6 +124,25 @@ def test_desired_action(text: str) -> None:
 def test_one_liners_are_not_descriptions(text: str) -> None:
     got = fields("capture_verification", text) | fields("coding", text)
     assert "problem_description" not in got and "desired_action" not in got
+
+
+def test_pointers_alone_are_no_problem_description() -> None:
+    text = "Hej!\nGäller faktura 66120 som ligger i verifieringen. Se bifogade skärmdumpar.\nFem exempel: 1, 2, 3."
+    assert "problem_description" not in fields("capture_verification", text)
+    text = "Gäller faktura 66120. Fakturadatum läses som förfallodatum på alla fakturor från Telia."
+    assert fields("capture_verification", text)["problem_description"] == text.rstrip(".")
+    text = "Gäller faktura 12345 där leverantören blir fel på alla fakturor."
+    assert fields("capture_verification", text)["problem_description"] == text.rstrip(".")
+
+
+@pytest.mark.parametrize(("text", "action"), [
+    ("We'd like the role to be able to edit coding rows, not just view them. At the moment we have to "
+     "change it.", "We'd like the role to be able to edit coding rows, not just view them"),
+    ("The ID is 7712093 and it's row 4. I just want row 4 deleted - it was added by mistake.",
+     "I just want row 4 deleted - it was added by mistake"),
+])
+def test_desired_action_sentence(text: str, action: str) -> None:
+    assert fields("coding", text)["desired_action"] == action
 
 
 def test_problem_description_is_the_new_text_without_greeting() -> None:
@@ -109,6 +157,12 @@ def test_problem_description_is_the_new_text_without_greeting() -> None:
     ("it says Sum does not match invoice total.", "Sum does not match invoice total"),
     ('vi får felmeddelandet "Kostnadsställe stängt"', "Kostnadsställe stängt"),
     ("Error message:\nAccount 5410 is blocked", "Account 5410 is blocked"),
+    ("det står 'Kontot är spärrat för den här leverantören' när jag väljer det",
+     "Kontot är spärrat för den här leverantören"),
+    ("Får det här när jag ska lägga till en rad:\n\nBeloppet stämmer inte med nettobeloppet\n\nVill lägga till",
+     "Beloppet stämmer inte med nettobeloppet"),
+    ("I get this when I save:\nVAT code missing for account 4010", "VAT code missing for account 4010"),
+    ("I get an error saying the cost centre is closed.", "the cost centre is closed"),
 ])
 def test_error_message(text: str, error: str) -> None:
     assert fields("coding", text).get("error_message") == error
@@ -121,9 +175,46 @@ def test_error_message(text: str, error: str) -> None:
     ("Attestant: Eva Holm", "Eva Holm"), ("Anna Lund should approve, not me", "Anna Lund"),
     ("fakturan hamnar hos Karl Berg", "Karl Berg"), ("attestanten Eva Holm", "Eva Holm"),
     ("user anna.lund@example.com gets no invoices", "anna.lund@example.com"),
+    ("Fakturan ligger hos mig, men den ska till Johan Strand på fastighet.", "Johan Strand"),
+    ("den borde da ga vidare till Sara Lund som har hogre grans", "Sara Lund"),
+    ("Faktura 3345120 har hamnat hos Anna Berg för attest.", "Anna Berg"),
+    ("Row 3 was routed to Mark Evans, but the approver for department 55 is Susan Clarke.",
+     "Mark Evans, Susan Clarke"),
+    # a first name alone is the full name written elsewhere, and the same person once
+    ("It is waiting for Karen Wu, but Karen is on parental leave until May.", "Karen Wu"),
+    ("It has gone to Amy Turner as well. Could you check why it went to Amy?", "Amy Turner"),
+    ("Rad 2 är konterad på kostnadsställe 300 som tillhör Karin Olsson, inte mig.", "Karin Olsson"),
+    ("Invoice 55120 is waiting for approval from Tom Hale.", "Tom Hale"),
+    ("Fakturan väntar på attest från Tom Hale.", "Tom Hale"),
+    ("Maria Lind approved row 1 but row 2 is still with Per Holm.", "Maria Lind, Per Holm"),
+    ("Invoice 1234 needs Lena Ek's approval but it went to Tom Nilsson.", "Lena Ek, Tom Nilsson"),
+    ("Fakturan skulle till Lena Ek men hamnade hos Tom Nilsson.", "Lena Ek, Tom Nilsson"),
+    ("It was rejected by Tom Nilsson by mistake.", "Tom Nilsson"),
+    ("Please reassign invoice 1234 to Sara Lind.", "Sara Lind"),
+    ("Both Anna Berg and Tom Hale need to approve row 2.", "Anna Berg, Tom Hale"),
 ])
 def test_users(text: str, users: str) -> None:
     assert fields("review_approval", text).get("users") == users
+
+
+@pytest.mark.parametrize("text", [
+    "It should have gone to Rachel Moore. I've copied in our Finance Manager, David Price, for info.",
+    "Den ska till Rachel Moore. Min chef David Price vet om det.",
+    "It should go to Rachel Moore.\n\nBest regards, Approver\n\nDavid Price",
+])
+def test_a_manager_named_in_passing_is_no_user(text: str) -> None:
+    assert fields("review_approval", text)["users"] == "Rachel Moore"
+
+
+def test_a_table_cell_is_no_name_for_the_column_before_it() -> None:
+    text = "Ligger hos Lars Berg.\nRad\tKonto\tAttestant\tStatus\n1\t5410\tLars Berg\tVäntar"
+    assert fields("review_approval", text, tables=tables_in(text))["users"] == "Lars Berg"
+
+
+def test_myself_is_the_sender_by_name() -> None:
+    text = "Fakturan ligger hos mig själv för granskning, men den ska till Johan Strand."
+    assert fields("review_approval", text, sender="Lena Holm")["users"] == "Lena Holm (mig själv), Johan Strand"
+    assert fields("review_approval", text)["users"] == "mig själv, Johan Strand"
 
 
 def test_a_wrong_approver_without_a_name_is_no_user() -> None:
@@ -134,6 +225,7 @@ def test_a_wrong_approver_without_a_name_is_no_user() -> None:
     ("for company Example School Org in the tool", "Example School Org"), ("Company: Acme", "Acme"),
     ("för bolaget Nordbygg AB", "Nordbygg AB"), ("Företag: Hotell Norr", "Hotell Norr"),
     ("we at Freight Co AB need a role", "Freight Co AB"), ("for all companies", "all companies"),
+    ("kan ni ta bort förslaget i bolag 120 Vastkust Fastigheter?", "120 Vastkust Fastigheter"),
 ])
 def test_company(text: str, company: str) -> None:
     assert fields("administration", text).get("company") == company
@@ -144,6 +236,26 @@ def test_concerns() -> None:
     assert fields("administration", "Roll: Attestant")["concerns"] == "Attestant"
     assert fields("administration", "remove lisa@example.se please")["concerns"] == "lisa@example.se"
     assert "concerns" not in fields("administration", "How do I remove a user?")
+    # a quoted role keeps its words; a company is not what the case concerns
+    assert fields("administration", "Something is wrong with the role 'Invoice Reviewer'.")["concerns"] \
+        == "Invoice Reviewer"
+    assert "concerns" not in fields("administration", "Hi", subject="Reviewer role - Oakridge Estates Ltd")
+    assert fields("administration", "Please set up approval limits for our new Head of Operations, "
+                  "Daniel Okafor, in Acme Ltd?")["concerns"] == "Daniel Okafor"
+    assert fields("administration", "Please change the approval rule for cost centre 300 so that invoices "
+                  "go to Laura Kim.")["concerns"] == "approval rule for cost centre 300"
+    assert fields("administration", "Vi vill lägga upp ett nytt kostnadsställe 4410 Elnät Nord i "
+                  "verktyget.")["concerns"] == "kostnadsställe 4410 Elnät Nord"
+    assert fields("administration", "Kan Sara Lind få se alla fakturor i Acme AB?")["concerns"] == "Sara Lind"
+    assert fields("administration", "Vi vill att Sara Lind får attesträtt i Acme AB.")["concerns"] == "Sara Lind"
+    assert fields("administration", "Lägg upp Eva Sund som ny användare i Acme AB.")["concerns"] == "Eva Sund"
+    # a request beats a wanted state written after it
+    text = "Could you set her up with the same access as Tom? She should be able to code invoices."
+    assert fields("administration", text)["desired_action"] == "Could you set her up with the same access as Tom?"
+    # the sender needing access is the user it concerns; without a known sender, nobody
+    text = "Se nedan. Jag behöver alltså kunna se fakturorna i Malmöbolaget också."
+    assert fields("administration", text, sender="Elin Ström")["concerns"] == "Elin Ström (Jag)"
+    assert "concerns" not in fields("administration", text)
 
 
 # --- automatic steps: transferred and the ERP rule --------------------------------------------
@@ -154,6 +266,13 @@ def test_concerns() -> None:
     ("Kolumnen Överförd visar Fel.", "Fel"), ("i kolumnen Överförd står det Väntar", "Väntar"),
     ("the transferred column is empty", "empty"), ("it has not been transferred", "not been transferred"),
     ("Fakturan har inte överförts", "inte överförts"), ("It was transferred today", "transferred"),
+    # the value before the column, the column named before its value, a phrase in between
+    ("Invoice 881-2046 shows Yes under Transferred and it's booked", "Yes"),
+    ("Fakturan har Ja i Överförd-kolumnen men syns inte", "Ja"), ("står som Ja i kolumnen Överförd", "Ja"),
+    ("I kön står Överförd som Nej och", "Nej"),
+    ("In the Transferred column for invoice 6630042 it shows 2024-03-14, so", "2024-03-14"),
+    # a stated column value wins over "is transferred" written before it
+    ("Fakturan är överförd (Överförd = Ja) men", "Ja"),
 ])
 def test_transferred(text: str, value: str) -> None:
     assert fields("automatic_steps", text).get("transferred") == value
@@ -167,6 +286,7 @@ def test_erp_fields_in_both_languages() -> None:
     assert sv == {"verification_number": "4411", "verification_series": "A",
                   "erp_transaction_number": "998877"}
     assert fields("automatic_steps", "ver.nr 4411")["verification_number"] == "4411"
+    assert fields("automatic_steps", "ERP transaction no: 5500331-A")["erp_transaction_number"] == "5500331-A"
 
 
 @pytest.mark.parametrize(("values", "missing"), [
@@ -189,6 +309,7 @@ def test_erp_rule(values: dict[str, str], missing: list[str]) -> None:
 def test_in_financial_system_phrases() -> None:
     assert fields("automatic_steps", "The invoice is already in the ERP.")["in_financial_system"] == "yes"
     assert fields("automatic_steps", "Fakturan finns i ekonomisystemet.")["in_financial_system"] == "yes"
+    assert fields("automatic_steps", "The invoice is booked in Dynamics but")["in_financial_system"] == "yes"
     assert "in_financial_system" not in fields("automatic_steps", "Invoice missing in ERP, not in the ERP")
 
 
@@ -203,9 +324,18 @@ def test_examples_from_a_list_line_and_from_bullets() -> None:
     assert prose["invoice_examples"] == "11111, 22222, 33333"
 
 
+def test_examples_from_a_table_column_of_invoice_numbers() -> None:
+    text = ("Five examples below:\nInvoice No\tSupplier on invoice\tSupplier chosen\n"
+            "41877\tAcme Supplies\tAcme Solutions\n41802\tAcme Supplies\tAcme Solutions\n"
+            "41815\tAcme Supplies\tAcme Solutions\n2026-01-06\tAcme\tAcme\n")
+    got = fields("capture_verification", text, tables=tables_in(text))
+    assert got["invoice_examples"] == "41877, 41802, 41815"
+
+
 def test_attachments_count_as_examples_but_logos_do_not() -> None:
     files = tuple(Attachment(f"f{i}.pdf", "application/pdf", 10, i) for i in range(5))
-    logo = (Attachment("image001.png", "image/png", 10, 9), Attachment("notes.docx", "application/x", 1, 8))
+    logo = (Attachment("image001.png", "image/png", 10, 9), Attachment("notes.docx", "application/x", 1, 8),
+            Attachment("skarmdump1.png", "image/png", 10, 7), Attachment("Screenshot 2024-05-01.png", "image/png", 1, 6))
     got = fields("capture_verification", "See files.", attachments=files + logo)
     assert got["invoice_examples"] == "f0.pdf, f1.pdf, f2.pdf, f3.pdf, f4.pdf"
 
@@ -232,6 +362,20 @@ def test_blank_form_lines_quoted_back_are_no_values() -> None:
 def test_filled_and_below_answers() -> None:
     text = "> Invoice ID: 88213\n> Coding row(s): ____\n2 and 3\n> What do you want to do?: ____\n>\n"
     assert answers(text) == {"invoice_id": "88213", "coding_rows": "2 and 3"}
+
+
+def test_answers_below_our_quoted_questions() -> None:
+    text = ("Answers inline below.\n> Hi Isabel,\n> What is in the column Transferred?\nOK\n"
+            "> - Faktura-ID (finns under Allmänt på fakturan):\n7703311\n"
+            "> Vilken/vilka användare gäller det?\nVet inte riktigt, kan ni se det?\n"
+            "> Eventuellt felmeddelande:\n\"Ingen attestant hittades för konteringsraden\"\n"
+            "> Vad står det i eventuellt felmeddelande?\nInget felmeddelande, det går inte att spara.\n")
+    got = answers(text, "automatic_steps") | answers(text, "review_approval")
+    assert got["transferred"] == "OK" and got["invoice_id"] == "7703311"
+    assert got["error_message"] == '"Ingen attestant hittades för konteringsraden"'
+    assert "users" not in got  # "don't know" is no name
+    assert "error_message" not in answers("> Any error message?\nThere is no error message.\n")
+    assert "problem_description" not in answers("> Is this issue urgent?\nYes, very\n", "capture_verification")
 
 
 def test_swedish_form_in_an_outlook_quote() -> None:
@@ -315,3 +459,29 @@ def test_every_type_reads_a_pathological_mail_without_hanging(blob: str) -> None
     reader.join(30)
     assert done, "extraction did not finish within 30 s"
     assert done["coding"]["invoice_id"] == "88213"
+
+
+# --- scanning by literal heads ------------------------------------------------------------------
+
+SCAN_TEXTS = [
+    "Hi, I'd like to change row 2. We want it moved; invoice 4471-22 is stuck. I'm trying to fix it.",
+    "Hej! Jag behöver alltså kunna se fakturorna, vi vill ändra konto. Fakturan har Ja i Överförd-kolumnen.",
+    "iiii i-i _i i_ I think i.e. we'd we're weird we-we 'i' (i) \ni\n\ti",
+]
+
+
+def test_scan_finds_what_the_regex_finds() -> None:
+    """`scan` tries a pattern only where one of its literal heads stands (and, after "\\b", only
+    where that head starts a word); it must find every match `finditer` finds, in order."""
+    from ingest.checklist import matchers, scan, scan_text
+    from ingest.vocabulary import fold
+    for text in SCAN_TEXTS:
+        folded = fold(text)
+        for case_type in TYPES.values():
+            for spec in case_type.fields:
+                m = matchers(spec)
+                for regex in (*m.patterns, m.prose, m.weak):
+                    if regex is None:
+                        continue
+                    want = [x.span() for x in regex.finditer(folded)]
+                    assert [x.span() for x in scan(regex, folded, scan_text(folded))] == want, regex.pattern

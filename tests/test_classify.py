@@ -156,6 +156,8 @@ def test_html_only_mail_with_a_quote_and_no_table() -> None:
     ("Tolkningen fel", "Det är inte tolkningen som är fel utan konteringen – beloppen är rätt inlästa.", "coding"),
     ("Approval issue", "It's not really an approval problem. I need to change the account on the coding row.",
      "coding"),
+    ("Coding problem", "I logged this as a coding problem but it's not actually the coding, it's the "
+     "interpretation. The invoice date is read as 2023.", "capture_verification"),
 ])
 def test_the_body_can_overrule_the_subject(subject: str, body: str, key: str) -> None:
     got = read(subject, body)
@@ -168,6 +170,12 @@ def test_a_mail_without_subject_needs_more_than_one_weak_word() -> None:
     assert read("Question", "The project is wrong, the cost center too.").case_type == "coding"
 
 
+def test_a_doubled_letter_written_once_is_put_right() -> None:
+    got = read("eror on invoice", "Invoice 30551, line 1 and 3 give an eror: VAT code not alowed for this account")
+    assert got.case_type == "coding"
+    assert got.fields["error_message"] == "VAT code not alowed for this account"
+
+
 @pytest.mark.parametrize(("subject", "body", "key"), [
     ("behorighet", "hej, anvandaren kommer inte at nagot, kan ni kolla hennes behorighet?", "administration"),
     ("Invoice not transfered", "Invocie ID 1190233 - the Transfered colum says No.", "automatic_steps"),
@@ -175,6 +183,86 @@ def test_a_mail_without_subject_needs_more_than_one_weak_word() -> None:
 ])
 def test_types_without_accents_and_with_typos(subject: str, body: str, key: str) -> None:
     assert read(subject, body).case_type == key
+
+
+@pytest.mark.parametrize(("subject", "body", "key"), [
+    ("Stuck after approval", "Invoice 55123 is stuck after approval and never reached our ledger.", "automatic_steps"),
+    ("Supplier wrong", "The supplier name is read wrong on all invoices from Acme, e.g. 55123.", "capture_verification"),
+    ("Invoice on hold", "Invoice 55123 is on hold with Tom Hale who is on holiday. Can it be moved to Sara Lind?",
+     "review_approval"),
+])
+def test_a_step_passed_a_misreading_and_an_absent_approver(subject: str, body: str, key: str) -> None:
+    assert read(subject, body).case_type == key
+
+
+def test_setup_words_need_evidence_of_their_own() -> None:
+    assert read("Meeting", "Can we set up a meeting next week to discuss the roadmap?").case_type is None
+    assert read("Re: [CASE-12] Coding", "Thank you!").case_type is None
+
+
+def test_one_weak_word_however_often_is_no_type() -> None:
+    got = read("Additional user licences", "We will need about 15 more user licences later this year. "
+               "Could someone from sales send me pricing?")
+    assert got.case_type is None, got.reason
+
+
+def test_the_step_an_invoice_sits_in_weighs_double() -> None:
+    got = read("Approved invoice not moving", "Invoice ID 2240917 was fully approved by Mark last week but it "
+               "never left your system. It's just sitting in the queue for automatic steps.")
+    assert got.case_type == "automatic_steps", got.reason
+
+
+@pytest.mark.parametrize(("body", "key"), [
+    ("Invoice 55123 went to Tom Hale although I set Sara Lind as approver for cost centre 300 in the "
+     "administration tool.", "review_approval"),
+    ("Faktura 55123 gick till Tom Hale fast vi har satt Sara Lind som attestant i administrationsverktyget.",
+     "review_approval"),
+])
+def test_what_the_customer_already_did_is_background(body: str, key: str) -> None:
+    assert read("Wrong approver", body).case_type == key
+
+
+def test_a_type_named_as_right_is_not_the_problem() -> None:
+    got = read("Question", "The administration tool is right, but row 2 of invoice 55123 got account 4010 "
+               "instead of 5410; the cost centre is wrong too.")
+    assert got.case_type == "coding", got.reason
+
+
+def test_one_named_invoice_is_no_setup_mail() -> None:
+    got = read("Attestant har slutat", "Vi har en faktura från Ramirent där båda raderna ligger hos Lars Berg "
+               "för attest, men Lars har slutat hos oss. Båda raderna ska attesteras av Mikael Sund i stället.")
+    assert got.case_type == "review_approval", got.reason
+
+
+@pytest.mark.parametrize(("subject", "body", "key"), [
+    ("FW: New dimension value needed", "We need a new dimension value added in Northgate Retail Ltd so we can "
+     "start coding to it from April.", "administration"),
+    ("VB: Faktura som inte är min", "Jag har fått faktura-ID 4410-77 för attest men den gäller inte min avdelning. "
+     "Rad 2 är konterad på kostnadsställe 300 som tillhör Karin Olsson. Kan du be supporten flytta raden till henne?",
+     "review_approval"),
+])
+def test_master_data_and_wrong_department_words(subject: str, body: str, key: str) -> None:
+    assert read(subject, body).case_type == key
+
+
+@pytest.mark.parametrize("body", [
+    "Tack för snabb hjälp, nu fungerar det som det ska. Ni kan stänga ärendet.\nKarin",
+    "Brilliant, that's sorted it - thanks so much for the quick turnaround!\nSarah",
+])
+def test_a_thank_you_reply_to_our_mail_has_no_type(body: str) -> None:
+    quoted = ("\n\nFrom: Support <support@support.example.com>\nSent: 20 February 2024 16:40\n"
+              "Subject: [Case 10431] Can't change cost centre\n\nHi, we changed row 2 on invoice 60228-3.\n")
+    got = read_mail(parse(mail("RE: [Case 10431] Can't change cost centre", body + quoted)), TYPES, None,
+                    ("support.example.com",))
+    assert got.case_type is None, got.reason
+    # thanks for a problem that goes on are no closing either
+    got = read_mail(parse(mail("RE: [Case 10431] Can't change cost centre", "Thanks, but it still doesn't work.\n"
+                                + quoted)), TYPES, None, ("support.example.com",))
+    assert got.case_type == "coding", got.reason
+    # the same words with a fact in them are no closing: the subject still tells the type
+    got = read_mail(parse(mail("RE: [Case 10431] Can't change cost centre", "Thanks! It is row 2.\n" + quoted)),
+                    TYPES, None, ("support.example.com",))
+    assert got.case_type == "coding", got.reason
 
 
 def test_two_types_scoring_alike_are_asked_for() -> None:
@@ -246,7 +334,8 @@ def test_the_outlook_table_mail_is_read_right() -> None:
     assert reading.case_type == "coding"
     assert reading.fields["invoice_id"] == "4471-22"
     assert reading.fields["error_message"] == "Kostnadsställe stängt"
-    assert reading.fields["coding_rows"].startswith("1 | 5401 | 201; 2 | 5402 | 202")
+    # "fel kontering på rad 2 och 4": the rows named in words win over the pasted table.
+    assert reading.fields["coding_rows"] == "2, 4"
     assert "070" not in " ".join(reading.fields.values())
 
 
