@@ -768,8 +768,8 @@ def scan(regex: re.Pattern[str], text: str, low: str | None,
             return
 
 
-def _WORD_CHAR(ch: str) -> bool:
-    """A character "\\b" counts as part of a word."""
+def is_word_char(ch: str) -> bool:
+    """A character "\\b" and "\\w" count as part of a word (alphanumeric or "_")."""
     return ch.isalnum() or ch == "_"
 
 
@@ -796,7 +796,7 @@ def head_starts(heads: Heads, low: str, seen: dict[object, list[int] | None]) ->
             key = ("\\b", word)
             bounded = seen.get(key)
             if bounded is None:
-                bounded = seen[key] = [at for at in where if at == 0 or not _WORD_CHAR(low[at - 1])]
+                bounded = seen[key] = [at for at in where if at == 0 or not is_word_char(low[at - 1])]
             where = bounded
         if heads.bare:
             starts.update(where)

@@ -9,7 +9,8 @@ from functools import lru_cache
 
 from core.casetypes import CaseType, FieldSpec, closing_phrases
 from ingest.blocks import history_starts, split_blocks
-from ingest.checklist import (Candidate, Source, extract_candidates, form_answers, form_of, matchers, prose_of,
+from ingest.checklist import (Candidate, Source, extract_candidates, form_answers, form_of, is_word_char,
+                              matchers, prose_of,
                               scan, scan_text, sender_name, tables_in)
 from ingest.htmltext import html_text
 from ingest.language import detect_language
@@ -550,18 +551,13 @@ def live_tokens(vocabulary: Vocabulary, text: str) -> list[tuple[int, str]]:
         at = text.find(word)
         while at >= 0:
             end = at + size
-            if (at == 0 or not _word_char(text[at - 1])) and (end == end_of_text or not _word_char(text[end])):
+            if (at == 0 or not is_word_char(text[at - 1])) and (end == end_of_text or not is_word_char(text[end])):
                 out.append((at, word))
                 at = text.find(word, end)
             else:
                 at = text.find(word, at + 1)
     out.sort()
     return out
-
-
-def _word_char(ch: str) -> bool:
-    """What a regex word character is (the regex engine's own test: alphanumeric or "_")."""
-    return ch.isalnum() or ch == "_"
 
 
 def first(regex: re.Pattern[str], folded: str) -> re.Match[str] | None:

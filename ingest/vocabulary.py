@@ -103,9 +103,9 @@ class Speller:
         self.known = frozenset(w for w in known if w)
         # A four-letter word that is a five-letter label word with its doubled letter written
         # once ("eror" for "error"): too short for the one-typo rule, but a common slip.
-        self.doubled = {w[:i] + w[i + 1 :]: w for w in labels if len(w) == MIN_TYPO_LENGTH
-                        for i in range(1, len(w)) if w[i] == w[i - 1]}
-        self.doubled = {k: v for k, v in self.doubled.items() if k not in self.known}
+        self.doubled = {once: w for w in labels if len(w) == MIN_TYPO_LENGTH
+                        for i in range(1, len(w)) if w[i] == w[i - 1]
+                        if (once := w[:i] + w[i + 1 :]) not in self.known}
         self.doubled_re = re.compile(r"(?<![^\W\d_])(?:" + "|".join(sorted(self.doubled)) + r")(?![^\W\d_])",
                                      re.IGNORECASE) if self.doubled else None
         by_first: dict[str, list[str]] = {}
