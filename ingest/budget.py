@@ -1,7 +1,7 @@
 """A CPU-time budget for reading one mail: SIGPROF interrupts the parse when it is spent.
 
 Why a signal rather than a process per mail: reading is CPU-bound Python (the email package,
-mail-parser, html.parser, BeautifulSoup, our patterns), and a signal handler runs between any
+mail-parser, the HTML scan, our patterns), and a signal handler runs between any
 two bytecodes, so the timer stops it where it is, in whichever process prepares the mail (the
 filing process, a preparer, `casedesk ingest`). Killing a preparing process instead would break
 its whole pool (BrokenProcessPool: the batch in flight is lost and a new process costs a second

@@ -1,6 +1,6 @@
 """A mail's Message-ID from its header block alone: cheap enough for the SMTP edge and the pipe.
 
-Kept apart from ingest/parse.py (which imports mail-parser and BeautifulSoup) so that
+Kept apart from ingest/parse.py (which imports mail-parser) so that
 `casedesk ingest -` can dedupe a piped mail without loading the parser.
 """
 
