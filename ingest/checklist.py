@@ -28,7 +28,7 @@ _NAME = (r"(?:(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+|[\"“'][^\"”'\n]{2,60}
 _PERSON = (r"(?-i:(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?<![\w&'.-])[A-Z][a-z]+(?:-[A-Z][a-z]+)?"
            r"(?:[ ]+(?:(?:van|von|de|der|af|da)[ ]+)?(?!(?:Ltd|Limited|Inc|Corp|Oy|Oyj|Group|Trust|Plc)\b)"
            r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?){1,2}"
-           r"(?![\w&-]|[ ]+(?:AB|Ltd|Limited|Oy|Oyj|AS|ASA|ApS|Inc|Corp|GmbH|AG|BV|LLC|LLP|HB|KB|plc|Group|Trust)\b))")
+           r"(?![\w&-]|(?:[ ]+[A-Z][\w&.-]*){0,3}[ ]+(?:AB|Ltd|Limited|Oy|Oyj|AS|ASA|ApS|Inc|Corp|GmbH|AG|BV|LLC|LLP|HB|KB|plc|Group|Trust)\b))")
 # What a value of each kind looks like; every shape is one (?P<value>...) group.
 SHAPES = {
     "id": rf"(?P<value>(?<![\w+/.,-]){_ID})(?![\w/]|[.,:]\d|-\d)"
@@ -944,6 +944,8 @@ def pattern_value(spec: FieldSpec, patterns: Sequence[re.Pattern[str]], source: 
     guards = m.guards or (None,) * len(patterns)
     triggers = m.triggers or ((),) * len(patterns)
     reaches = m.reaches or (NAME_REACH,) * len(patterns)
+    content_end = len(text) - len(source.subject) if source.subject else len(text)
+    in_subject: str | None = None
     for regex, guard, trigger, reach in zip(patterns, guards, triggers, reaches):
         if not may_match(trigger, source):
             continue
@@ -965,9 +967,13 @@ def pattern_value(spec: FieldSpec, patterns: Sequence[re.Pattern[str]], source: 
                 break
         # Text and status patterns are listed strongest first ("we want to" before "we tried
         # to"; "Överförd = Ja" before "är överförd"); other kinds take the hit written first.
+        # A text read only from the subject ("Kan inte spara konteringen") names the problem,
+        # not the intent: any pattern's sentence in the content wins over it.
+        if best and spec.kind == "text" and best[0] >= content_end:
+            in_subject, best = in_subject or best[1], None
         if best and spec.kind in ("text", "status"):
             return best[1]
-    return best[1] if best else None
+    return best[1] if best else in_subject
 
 
 _SPACES = re.compile(r"\s+")
