@@ -98,6 +98,8 @@ class Source:
     attachments: tuple[Attachment, ...] = ()
     asked: frozenset[str] = frozenset()        # fields our quoted mail asked for
     sender: str = ""                           # the sender's name: who "me"/"jag själv" is
+    # Where a forwarded mail starts in `new` and its writer's name: who "I" is from there on.
+    voices: tuple[tuple[int, str], ...] = ()
     text: str = field(init=False, default="")      # content, then the subject (searched last)
     folded: str = field(init=False, default="")    # `text` without accents, same length
     words: str = field(init=False, default="")     # `folded` in lowercase, for cheap word tests
@@ -405,17 +407,24 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     if not found:
         found += cue_persons(m, source)
     if source.tables and m.cues is not None:
-        found += column_persons(spec, m, source.tables)
+        columns = column_persons(spec, m, source.tables)
+        if found:
+            # A pasted flow table ("Reviewer | Approver") shows everyone on the invoice; when the
+            # customer names persons in words, it adds only those the words name too. A column
+            # of the wanted state ("Should be approved by") always counts.
+            prose = "\n".join(x for x in source.text.split("\n") if "\t" not in x and "|" not in x)
+            columns = [(at, v) for at, v, wanted in columns if wanted or v in prose]
+        found += [(at, v) for at, v, *_ in columns]
     names: dict[str, str] = {}
     heads: set[str] = set()
     found = [(at, v) for at, v in found if not same_person_address(v, found)]
     if _SELF_NAMED.search(source.text):
         found = [(at, v) for at, v in found if not _SELF.match(v.strip())]
-    for _, value in sorted(found):
+    for at, value in sorted(found):
         # "myself (Raj Patel)": the name in brackets is the person.
         value = _SELF_NAMED.sub(lambda x: x["name"], value)
         for name in re.split(r"\s*(?:,|;|\band\b|\boch\b|&|\(|\))\s*", value):
-            name = self_named(name_value(name) or "", source.sender)
+            name = self_named(name_value(name) or "", speaker(source, at))
             name = full_name(name, source.folded, source.text)
             # "coding suggestion for BT" after "coding suggestion for British Telecom": one thing
             # named twice; a value of three words and more is known by its first two.
@@ -435,6 +444,15 @@ def across_cells(text: str, match: re.Match[str]) -> bool:
 
 
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
+
+
+def speaker(source: Source, at: int) -> str:
+    """Who "I"/"jag" is at a place in the content: the sender, or a forwarded mail's writer."""
+    who = source.sender
+    for start, name in source.voices:
+        if start <= at < len(source.new):
+            who = name
+    return who
 
 
 def self_named(name: str, sender: str) -> str:
@@ -505,19 +523,25 @@ def cue_persons(m: Matchers, source: Source) -> list[tuple[int, str]]:
 
 
 def column_persons(spec: FieldSpec, m: Matchers,
-                   tables: Sequence[tuple[tuple[str, ...], ...]]) -> list[tuple[int, str]]:
-    """Persons in a table column headed by one of the field's words ("Should be approved by")."""
+                   tables: Sequence[tuple[tuple[str, ...], ...]]) -> list[tuple[int, str, bool]]:
+    """Persons in a table column headed by one of the field's words ("Should be approved by"),
+    and whether the column says what is wanted ("should", "ska", "new", "correct")."""
     heads = header_regex((*spec.all_labels(), *spec.prose))
-    out: list[tuple[int, str]] = []
+    out: list[tuple[int, str, bool]] = []
     for table in tables:
         for at, row in enumerate(table[:HEADER_ROWS]):
             cols = [i for i, cell in enumerate(row) if len(cell) < 40 and heads.search(fold(cell))]
+            wanted = {i: _WANTED_HEAD.search(fold(row[i])) is not None for i in cols}
             for body in table[at + 1 : at + 101] if cols else ():
-                out += [(10**9, body[i].strip()) for i in cols
+                out += [(10**9, body[i].strip(), wanted[i]) for i in cols
                         if i < len(body) and _PERSON_RE.fullmatch(fold(body[i].strip()))]
             if cols:
                 break
     return out
+
+
+# A table column of the wanted state: "Should be approved by", "Ska attesteras av", "New approver".
+_WANTED_HEAD = re.compile(r"(?i)\b(?:should|must|ska|skall|borde|new|ny|nya|correct|right|ratt|ratta|wanted|onskad)\b")
 
 
 def same_person_address(value: str, found: list[tuple[int, str]]) -> bool:
@@ -908,12 +932,30 @@ def prose_value(spec: FieldSpec, regex: re.Pattern[str] | None, source: Source) 
     for match in scan(regex, source.folded, source.low, source.seen_at):
         if spec.kind == "name" and across_cells(source.text, match):
             continue
+        if spec.kind == "id" and other_documents_id(source.folded, match):
+            continue
         value = clean(spec, original(match, source.text))
         if value and spec.kind == "id":
             value = instead_of(value, source, match)
         if value:
             return value
     return None
+
+
+def other_documents_id(folded: str, match: re.Match[str]) -> bool:
+    """A bare "ID"/"nr" that belongs to another thing named right before it ("transaction ID
+    2024-0311-88", "kund-id 4410", "order no 5521"): not the invoice's id."""
+    if not _BARE_ID_WORD.match(folded, match.start()):
+        return False
+    return _OTHER_OWNER.search(folded, max(0, match.start() - 30), match.start()) is not None
+
+
+_BARE_ID_WORD = re.compile(r"(?i)(?:id|nr|no|number|nummer|#)(?![^\W\d_])")
+_OTHER_OWNER = re.compile(
+    r"(?i)\b(?:transaction|transaktions?|voucher|verifikat(?:ions?)?|ver|customer|kund|supplier|vendor|"
+    r"leverantors?|order|purchase|po|batch|user|anvandar|erp|booking|bokforings|reference|referens|"
+    r"document|dokument|ocr|org|vat|tax|moms|registration|ticket|arende|case|payment|betalnings|"
+    r"account|konto|employee|anstallnings|project|projekt|journal)[ \t]*[-.]?[ \t]*$")
 
 
 # "fakturanumret blev 7700112233445 i stället för 31190442": the number read instead of the real one.
@@ -956,7 +998,7 @@ def pattern_value(spec: FieldSpec, patterns: Sequence[re.Pattern[str]], source: 
                 continue
             if "value" in regex.groupindex:
                 value = clean(spec, original(match, text))
-                value = self_named(value, source.sender) if value and spec.kind == "name" else value
+                value = self_named(value, speaker(source, match.start())) if value and spec.kind == "name" else value
             elif spec.kind != "text":
                 value = clean(spec, text[match.start() : match.end()])
             else:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from core.casetypes import CaseType, FieldSpec, closing_phrases
-from ingest.blocks import history_starts, split_blocks
+from ingest.blocks import Blocks, history_starts, split_blocks
 from ingest.checklist import (Candidate, Source, extract_candidates, form_answers, form_of, is_word_char,
                               matchers, prose_of,
                               scan, scan_text, sender_name, tables_in)
@@ -135,9 +135,24 @@ def read_mail(mail: ParsedMail, case_types: Sequence[CaseType],
     specs = by_key[case_type].fields if case_type else all_fields(types)
     source = Source(new=content, subject=subject, answers=answers, tables=tables,
                     attachments=mail.attachments, asked=asked_fields(blocks.quoted, specs),
-                    sender=sender_name(mail.from_name))
+                    sender=sender_name(mail.from_name), voices=voices_of(blocks, content))
     values, unsure = extract_candidates(specs, source)
     return Reading(case_type, reason, language, values, unsure, corrected)
+
+
+def voices_of(blocks: Blocks, content: str) -> tuple[tuple[int, str], ...]:
+    """Where each forwarded mail starts in the content, and who wrote it ("" when its header does
+    not say): "I'm the approver" in Dan's forwarded mail is Dan, not the colleague who forwards."""
+    out: list[tuple[int, str]] = []
+    at = len(blocks.new)
+    for body, author in zip(blocks.forwarded, blocks.authors):
+        first = next((x.strip() for x in body.split("\n") if x.strip()), "")
+        found = content.find(first, at) if first else -1
+        if found < 0:
+            continue
+        out.append((found, sender_name(author)))
+        at = found + len(first)
+    return tuple(out)
 
 
 def is_closing(content: str) -> bool:
