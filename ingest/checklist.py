@@ -413,7 +413,8 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
             # customer names persons in words, it adds only those the words name too. A column
             # of the wanted state ("Should be approved by") always counts.
             prose = "\n".join(x for x in source.text.split("\n") if "\t" not in x and "|" not in x)
-            columns = [(at, v) for at, v, wanted in columns if wanted or v in prose]
+            columns = [(at, v, wanted) for at, v, wanted in columns
+                       if wanted or re.search(rf"(?<![\w-]){re.escape(v)}(?![\w-])", prose)]
         found += [(at, v) for at, v, *_ in columns]
     names: dict[str, str] = {}
     heads: set[str] = set()
@@ -1107,7 +1108,7 @@ def sentence(text: str, start: int, end: int) -> str:
 
 # A sentence that points back ("Can you change this?", "Jag vill byta till 450.") is read with the
 # sentence before it in its paragraph: that one says what "this" is.
-_REFERS_BACK = re.compile(r"(?i)(?:\w+\s+){0,2}?(?:this|that|these|those|it|them|det|detta|dessa|den|dem)\b")
+_REFERS_BACK = re.compile(r"(?i)(?:\w+\s+){0,2}?(?:this|that|these|those|it|them|him|her|det|detta|dessa|den|dem|honom|henne)\b")
 SHORT_SENTENCE = 6
 
 
