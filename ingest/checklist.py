@@ -366,7 +366,8 @@ def best_candidate(spec: FieldSpec, source: Source) -> Candidate | None:
         ("label with a typo", lambda: typo_labelled_value(spec, m, source)),
         ("table", lambda: table_value(spec, source.tables)),
         ("column", lambda: column_value(spec, m, source.tables)),
-        ("prose", lambda: prose_value(spec, m.prose, source) if may_match(m.prose_triggers, source) else None),
+        ("prose", lambda: (prose_value(spec, m.prose, source) or phrase_labelled_value(spec, m, source))
+                          if may_match(m.prose_triggers, source) else None),
         ("pattern", lambda: pattern_value(spec, m.patterns, source)),
         ("weak prose", lambda: prose_value(spec, m.weak, source) if may_match(m.weak_triggers, source) else None),
         ("file name", lambda: file_value(spec, source.attachments, named=True)),
@@ -880,6 +881,35 @@ def typo_labelled_value(spec: FieldSpec, m: Matchers, source: Source) -> str | N
     return None
 
 
+def phrase_labelled_value(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
+    """ "Fakturanr som ligger i verifiering just nu: 5521980": a label followed by a few words,
+    then a colon and one id alone on the line."""
+    if spec.kind != "id" or ":" not in source.new:
+        return None
+    for line in _PHRASE_LABEL_LINE.finditer(source.new):
+        label, value = line["label"], line["value"]
+        if _LABEL_PHRASE.match(label):
+            words_after = label.split()
+            for n in range(1, min(3, len(words_after)) + 1):
+                lead = fold(" ".join(words_after[:n]).lower())
+                rest = fold(" ".join(words_after[n:]))
+                if m.labelled.match(f"{lead}: {value}") and len(words_after) - n <= 6 \
+                        and not _OTHER_SYSTEM.search(rest):
+                    found = accept(spec, m, value)
+                    if found and _ID_CELL.fullmatch(value.strip()):
+                        return found
+    return None
+
+
+# "Fakturanr i Fortnox: 5521", "invoice no in the ledger / for the supplier": another system's number.
+_OTHER_SYSTEM = re.compile(r"(?i)\b(?:erp|fortnox|visma|dynamics|business central|bc|sap|ledger|reskontr\w*|"
+                           r"ekonomisystem\w*|financial|bokf\w*|ver|verifikat\w*|voucher|transaction|transaktion\w*|"
+                           r"order|po|supplier|vendor|leverantor\w*|customer|kund\w*|ocr|reference|referens)\b")
+_PHRASE_LABEL_LINE = re.compile(r"^[ \t>]*(?P<label>[^\W\d_][\w .'/-]{2,60}?)[ \t]*:[ \t]*(?P<value>[^\s:]+)[ \t]*$",
+                                re.MULTILINE)
+_LABEL_PHRASE = re.compile(r"[^\W\d_][\w.'/-]*(?:[ ]+[\w.'/-]+){1,8}$")
+
+
 def continuation(lines: list[str], index: int, labelled: re.Pattern[str], many: bool) -> list[str]:
     """The value written on the line(s) after an empty "Label:" line."""
     out = []
@@ -1191,6 +1221,9 @@ def column_value(spec: FieldSpec, m: Matchers, tables: Sequence[tuple[tuple[str,
                 if norm_label(cell) not in labels:
                     continue
                 below = table[at + 1]
+                cells = {r[col].strip() for r in table[at + 1 : at + 6] if col < len(r) and r[col].strip()}
+                if spec.kind in ("id", "number", "code") and len(cells) > 1:
+                    continue  # a column of several ids is a list (examples), not the one id
                 if col < len(below):
                     found = accept(spec, m, below[col])
                     if found:
