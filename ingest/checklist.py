@@ -963,7 +963,7 @@ def prose_value(spec: FieldSpec, regex: re.Pattern[str] | None, source: Source) 
     for match in scan(regex, source.folded, source.low, source.seen_at):
         if spec.kind == "name" and across_cells(source.text, match):
             continue
-        if spec.kind == "id" and other_documents_id(source.folded, match):
+        if spec.kind == "id" and (other_documents_id(source.folded, match) or erp_document(source.folded, match)):
             continue
         value = clean(spec, original(match, source.text))
         if value and spec.kind == "id":
@@ -979,6 +979,15 @@ def other_documents_id(folded: str, match: re.Match[str]) -> bool:
     if not _BARE_ID_WORD.match(folded, match.start()):
         return False
     return _OTHER_OWNER.search(folded, max(0, match.start() - 30), match.start()) is not None
+
+
+def erp_document(folded: str, match: re.Match[str]) -> bool:
+    """ "posted purchase invoice 108844", "bokförd som faktura 5521": the number of the document
+    the financial system made, not the invoice id in our system."""
+    return _POSTED_BEFORE.search(folded, max(0, match.start() - 30), match.start()) is not None
+
+
+_POSTED_BEFORE = re.compile(r"(?i)\b(?:posted|booked|bokford|bokfordes|bokforts)\s+(?:as\s+|som\s+)?(?:\w+\s+)?$")
 
 
 _BARE_ID_WORD = re.compile(r"(?i)(?:id|nr|no|number|nummer|#)(?![^\W\d_])")
@@ -1027,6 +1036,9 @@ def pattern_value(spec: FieldSpec, patterns: Sequence[re.Pattern[str]], source: 
                 continue  # an alternative that only consumes a decoy ("leverantören X AB")
             if spec.kind == "name" and "value" in regex.groupindex and across_cells(text, match):
                 continue
+            if spec.kind == "text" and "value" in regex.groupindex and _STATE_SHOWS.search(
+                    source.folded, max(0, match.start() - 25), match.start("value")):
+                continue  # 'the invoice status says "Awaiting approval"': a state, not an error
             if "value" in regex.groupindex:
                 value = clean(spec, original(match, text))
                 value = self_named(value, speaker(source, match.start())) if value and spec.kind == "name" else value
@@ -1049,6 +1061,9 @@ def pattern_value(spec: FieldSpec, patterns: Sequence[re.Pattern[str]], source: 
     return best[1] if best else in_subject
 
 
+# A status or a column showing a text: what the invoice's state is, not an error message.
+_STATE_SHOWS = re.compile(r"(?i)\b(?:status|statusen|state|column|kolumn\w*)\s+(?:\w+\s+)?"
+                          r"(?:says|said|shows|showed|reads|visar|visade|sager|star)\b[^\n]*$")
 _SPACES = re.compile(r"\s+")
 # "Tom Reilly. Rows 2": a sentence ends after a word of two letters and more.
 _NAME_END = re.compile(r"(?<=\w\w)\.\s")
