@@ -36,7 +36,7 @@ SHAPES = {
     "ids": rf"(?P<value>(?<![\w+/.,-]){_ID}(?:[ \t]*(?:,|;|and|och|&|/|\n)[ \t]*(?:[-*•][ \t]*)?{_ID})+)"
            r"(?![\w/]|[.,:]\d)",
     "number": r"(?P<value>(?<![\w+/.,])(?:[A-Za-z]{1,4}[-/]?)?\d+(?:[-/.]\d+)*(?:-[A-Za-z](?![\w-]))?)(?![\w/])",
-    "code": r"(?P<value>(?-i:[A-Z]{1,3}\d{0,3})|\d{1,3})(?![\w-])",
+    "code": r"(?P<value>(?-i:[A-Z]{1,3}\d{0,3}|[A-Z]{1,2}-?[A-Z]{2,4})|\d{1,3})(?![\w-])",
     # "1, 3", "1 to 3", "row 1 and row 2": the row word may be repeated before each number.
     "rows": r"(?P<value>(?<![\w.,])\d{1,3}(?:[ \t]*(?:,|&|\+|/|and|och|to|till|-|–)[ \t]*"
             r"(?:(?:rows?|lines?|rad|raden|rader)[ \t]+)?\d{1,3})*)(?!\d|[.:/,]\d)",

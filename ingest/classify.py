@@ -416,7 +416,8 @@ _NOT_A = re.compile(r"\b(?:not|isn'?t|inte|ej|inget|ingen)\s+(?:really\s+|egentl
 
 
 # "the coding itself is correct", "konteringen är rätt": the type named there is not the problem.
-_IS_FINE = re.compile(r"\b(?P<no>\w+)\s+(?:itself\s+|i\s+sig\s+|sjalv\s+)?(?:is|are|ar)\s+(?:all\s+|helt\s+)?"
+_IS_FINE = re.compile(r"\b(?P<no>\w+)\s+(?:(?:part|step|side|bit|delen|steget|biten)\s+)?(?:itself\s+|i\s+sig\s+|sjalv\s+)?"
+                      r"(?:is|are|ar)\s+(?:actually\s+|all\s+|helt\s+|faktiskt\s+|egentligen\s+)?"
                       r"(?:correct|right|fine|ok|okay|ratt|korrekt|riktig)\b", re.IGNORECASE)
 
 
