@@ -16,7 +16,7 @@ from ingest.vocabulary import by_identity, fold, fold_pattern, near_label
 
 _FLAGS = re.IGNORECASE | re.MULTILINE
 # "41220", "INV-41220", "4471-22", "88-1204", "30-88214"; never a part of a longer token.
-_ID = r"(?:[A-Za-z]{1,4}[-/]?)?(?:\d{3,}|\d{2}(?=-\d{3,}))(?:[-/]\d+)*(?:-[A-Za-z](?![\w-]))?"
+_ID = r"(?:[A-Za-z]{1,4}-[A-Za-z]{1,4}-|\d{2,4}-[A-Za-z]{1,3}-|[A-Za-z]{1,4}[-/]?)?(?:\d{3,}|\d{2}(?=-\d{3,}))(?:[-/]\d+)*(?:-[A-Za-z](?![\w-]))?"
 # A capitalised name (up to 7 words), an e-mail address or something in quotes: a person, role
 # or company. Each starts where a word starts and is bounded: otherwise a pasted 40 KB token, or
 # thousands of capitalised words in a row, is read to its end again from every position in it
