@@ -124,7 +124,7 @@ def read_mail(mail: ParsedMail, case_types: Sequence[CaseType],
     elif known_type in by_key:
         case_type, reason = known_type, "known: the case already has this type"
     elif (blocks.quoted or _OUR_CASE.search(mail.subject or "")) and is_closing(content) \
-            and not hits(vocabulary_of(types), content[:TYPE_TEXT]):
+            and (_CLOSE_IT.search(fold(content)) or not hits(vocabulary_of(types), content[:TYPE_TEXT])):
         # A reply to our own mail that only says the case is solved ("Thanks, that sorted it"):
         # its subject is our subject, and says what the case was, not what this mail is.
         case_type, reason = None, "a reply to our mail saying the case is solved"
@@ -165,6 +165,10 @@ def is_closing(content: str) -> bool:
     return any(regex.search(folded) for regex in closing_regexes())
 
 
+# "You can close the case", "ni kan stänga ärendet": a thank-you that closes the case, whatever
+# it says was fixed ("the invoices come through with the right supplier now").
+_CLOSE_IT = re.compile(r"(?i)\b(?:close|closed)\s+(?:the|this|my|our)\s+(?:case|ticket)\b|"
+                       r"\b(?:stanga|avsluta|stang|avslut)\w*\s+(?:arendet|arende)\b")
 _STILL_WRONG = re.compile(r"(?i)\b(?:not|still|again|but|inte|ej|fortfarande|igen|men|tyvarr|unfortunately)\b|n[\x27’]t\b")
 
 
@@ -217,7 +221,8 @@ def speller_of(types: tuple[CaseType, ...]) -> Speller:
 COMMON_WORDS = """account accounts amounts approve approved approves approving column columns invoiced later
 export exported exports process processes project projects series serie transfer transfers review
 reviewed rows error errors users roles kontot konton raden rader fakturan fakturor attestera
-attesterat attesterad granska granskat""".split()
+attesterat attesterad granska granskat uses coming pasted looked waited lager visa finnas radera
+tolkas dokument""".split()
 
 
 def asked_fields(quoted: str, specs: Sequence[FieldSpec]) -> frozenset[str]:
