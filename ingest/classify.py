@@ -318,6 +318,10 @@ def detect(subject: str, text: str, types: tuple[CaseType, ...], answer: str = "
         # its approval words ("raise the approval limit", "set up as reviewer") are setup words.
         scores[SETUP_TYPE] += SETUP_BONUS + scores.get(FLOW_TYPE, 0) // 2
     found = [h for h in subject_hits if h.type_key not in denied] + body_hits
+    if scores and _SALES.search(fold(f"{subject}\n{text}")) and not names_an_invoice(fold(f"{subject}\n{text}")):
+        # "Vad kostar det per användare?": a question for sales about price or licences is no
+        # support case, whatever user or approval words it holds.
+        return None, "a question about price or licences"
     return by_keywords(found, scores, bool(subject.strip()), denied)
 
 
@@ -329,6 +333,12 @@ _BEFORE = re.compile(r"\b(?:before|prior\s+to|innan|fore|after|efter)\s+(?:the\s
 
 _BEFORE_WORDS = ("fore", "Fore", "FORE", "innan", "Innan", "före", "Före", "prior", "Prior", "after", "After",
                  "efter", "Efter")
+
+
+# Price questions; case-sensitive lowercase words, so a surname ("Helen Price") is none.
+_SALES = re.compile(r"\b(?:[Vv]ad kostar|kostar det|[Vv]ad blir kostnaden|pris(?:et|lista|listan|uppgift|er)?\b|offert\w*|"
+                    r"[Ww]hat (?:does|would|will) (?:it|this|that) cost|[Hh]ow much (?:does|would|will|is) (?:it|this|that|each)"
+                    r"|pricing|price list|price per|quotation|a quote\b)")
 
 
 def names_an_invoice(folded: str) -> bool:
