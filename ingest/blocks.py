@@ -46,6 +46,9 @@ class Blocks:
     answers: str = ""
     quoted: str = ""
     signature: str = ""
+    # Per forwarded mail: its writer's display name from its header ("" when not told), who
+    # "I"/"jag" is in it.
+    authors: tuple[str, ...] = ()
 
     @property
     def content(self) -> str:
@@ -89,6 +92,7 @@ def split_blocks(text: str, own_domains: tuple[str, ...] = (), skip: frozenset[i
            if i not in skip and not is_quoted(line)]
     new, signature = split_signature("\n".join(top).strip())
     forwarded: list[str] = []
+    authors: list[str] = []
     answers: list[str] = []
     quoted: list[str] = []
     bounds = [*starts, len(lines)]
@@ -101,7 +105,22 @@ def split_blocks(text: str, own_domains: tuple[str, ...] = (), skip: frozenset[i
             body, _ = split_signature("\n".join(unquote(x) for x in section.body).strip())
             if body:
                 forwarded.append(body)
-    return Blocks(new, tuple(forwarded), "\n".join(answers).strip(), "\n".join(quoted), signature)
+                authors.append(author_of(section.header))
+    return Blocks(new, tuple(forwarded), "\n".join(answers).strip(), "\n".join(quoted), signature,
+                  tuple(authors))
+
+
+# "From: Dan Fletcher <dan@...>", "Från: \"Berg, Anna\" <...>", "On Mon, ... Dan Fletcher <dan@...> wrote:".
+_FROM_NAME = re.compile(r"^[ \t>*]*(?:from|från|von)[ \t*]*:[ \t*]*(?P<name>[^<>\n@]*?)[ \t]*(?:<|\[mailto:|$)",
+                        re.IGNORECASE | re.MULTILINE)
+_WROTE_NAME = re.compile(r"(?:,|\d)[ \t]+(?P<name>[^,<>\n@\d]{3,60}?)[ \t]*<[^<>\n]*>[ \t]*(?:wrote|skrev)",
+                         re.IGNORECASE)
+
+
+def author_of(header: str) -> str:
+    """The writer's display name in a quoted mail's header, or ""."""
+    match = _FROM_NAME.search(header) or _WROTE_NAME.search(header)
+    return match["name"].strip().strip("\"'") if match else ""
 
 
 def split_signature(text: str) -> tuple[str, str]:

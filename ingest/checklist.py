@@ -16,7 +16,7 @@ from ingest.vocabulary import by_identity, fold, fold_pattern, near_label
 
 _FLAGS = re.IGNORECASE | re.MULTILINE
 # "41220", "INV-41220", "4471-22", "88-1204", "30-88214"; never a part of a longer token.
-_ID = r"(?:[A-Za-z]{1,4}[-/]?)?(?:\d{3,}|\d{2}(?=-\d{3,}))(?:[-/]\d+)*(?:-[A-Za-z](?![\w-]))?"
+_ID = r"(?:[A-Za-z]{1,4}-[A-Za-z]{1,4}-|\d{2,4}-[A-Za-z]{1,3}-|[A-Za-z]{1,4}[-/]?)?(?:\d{3,}|\d{2}(?=-\d{3,}))(?:[-/]\d+)*(?:-[A-Za-z](?![\w-]))?"
 # A capitalised name (up to 7 words), an e-mail address or something in quotes: a person, role
 # or company. Each starts where a word starts and is bounded: otherwise a pasted 40 KB token, or
 # thousands of capitalised words in a row, is read to its end again from every position in it
@@ -28,7 +28,7 @@ _NAME = (r"(?:(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+|[\"“'][^\"”'\n]{2,60}
 _PERSON = (r"(?-i:(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?<![\w&'.-])[A-Z][a-z]+(?:-[A-Z][a-z]+)?"
            r"(?:[ ]+(?:(?:van|von|de|der|af|da)[ ]+)?(?!(?:Ltd|Limited|Inc|Corp|Oy|Oyj|Group|Trust|Plc)\b)"
            r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?){1,2}"
-           r"(?![\w&-]|[ ]+(?:AB|Ltd|Limited|Oy|Oyj|AS|ASA|ApS|Inc|Corp|GmbH|AG|BV|LLC|LLP|HB|KB|plc|Group|Trust)\b))")
+           r"(?![\w&-]|(?:[ ]+[A-Z][\w&.-]*){0,3}[ ]+(?:AB|Ltd|Limited|Oy|Oyj|AS|ASA|ApS|Inc|Corp|GmbH|AG|BV|LLC|LLP|HB|KB|plc|Group|Trust)\b))")
 # What a value of each kind looks like; every shape is one (?P<value>...) group.
 SHAPES = {
     "id": rf"(?P<value>(?<![\w+/.,-]){_ID})(?![\w/]|[.,:]\d|-\d)"
@@ -36,7 +36,7 @@ SHAPES = {
     "ids": rf"(?P<value>(?<![\w+/.,-]){_ID}(?:[ \t]*(?:,|;|and|och|&|/|\n)[ \t]*(?:[-*•][ \t]*)?{_ID})+)"
            r"(?![\w/]|[.,:]\d)",
     "number": r"(?P<value>(?<![\w+/.,])(?:[A-Za-z]{1,4}[-/]?)?\d+(?:[-/.]\d+)*(?:-[A-Za-z](?![\w-]))?)(?![\w/])",
-    "code": r"(?P<value>(?-i:[A-Z]{1,3}\d{0,3})|\d{1,3})(?![\w-])",
+    "code": r"(?P<value>(?-i:[A-Z]{1,3}\d{0,3}|[A-Z]{1,2}-?[A-Z]{2,4})|\d{1,3})(?![\w-])",
     # "1, 3", "1 to 3", "row 1 and row 2": the row word may be repeated before each number.
     "rows": r"(?P<value>(?<![\w.,])\d{1,3}(?:[ \t]*(?:,|&|\+|/|and|och|to|till|-|–)[ \t]*"
             r"(?:(?:rows?|lines?|rad|raden|rader)[ \t]+)?\d{1,3})*)(?!\d|[.:/,]\d)",
@@ -98,6 +98,8 @@ class Source:
     attachments: tuple[Attachment, ...] = ()
     asked: frozenset[str] = frozenset()        # fields our quoted mail asked for
     sender: str = ""                           # the sender's name: who "me"/"jag själv" is
+    # Where a forwarded mail starts in `new` and its writer's name: who "I" is from there on.
+    voices: tuple[tuple[int, str], ...] = ()
     text: str = field(init=False, default="")      # content, then the subject (searched last)
     folded: str = field(init=False, default="")    # `text` without accents, same length
     words: str = field(init=False, default="")     # `folded` in lowercase, for cheap word tests
@@ -364,7 +366,8 @@ def best_candidate(spec: FieldSpec, source: Source) -> Candidate | None:
         ("label with a typo", lambda: typo_labelled_value(spec, m, source)),
         ("table", lambda: table_value(spec, source.tables)),
         ("column", lambda: column_value(spec, m, source.tables)),
-        ("prose", lambda: prose_value(spec, m.prose, source) if may_match(m.prose_triggers, source) else None),
+        ("prose", lambda: (prose_value(spec, m.prose, source) or phrase_labelled_value(spec, m, source))
+                          if may_match(m.prose_triggers, source) else None),
         ("pattern", lambda: pattern_value(spec, m.patterns, source)),
         ("weak prose", lambda: prose_value(spec, m.weak, source) if may_match(m.weak_triggers, source) else None),
         ("file name", lambda: file_value(spec, source.attachments, named=True)),
@@ -405,17 +408,25 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     if not found:
         found += cue_persons(m, source)
     if source.tables and m.cues is not None:
-        found += column_persons(spec, m, source.tables)
+        columns = column_persons(spec, m, source.tables)
+        if found:
+            # A pasted flow table ("Reviewer | Approver") shows everyone on the invoice; when the
+            # customer names persons in words, it adds only those the words name too. A column
+            # of the wanted state ("Should be approved by") always counts.
+            prose = "\n".join(x for x in source.text.split("\n") if "\t" not in x and "|" not in x)
+            columns = [(at, v, wanted) for at, v, wanted in columns
+                       if wanted or re.search(rf"(?<![\w-]){re.escape(v)}(?![\w-])", prose)]
+        found += [(at, v) for at, v, *_ in columns]
     names: dict[str, str] = {}
     heads: set[str] = set()
     found = [(at, v) for at, v in found if not same_person_address(v, found)]
     if _SELF_NAMED.search(source.text):
         found = [(at, v) for at, v in found if not _SELF.match(v.strip())]
-    for _, value in sorted(found):
+    for at, value in sorted(found):
         # "myself (Raj Patel)": the name in brackets is the person.
         value = _SELF_NAMED.sub(lambda x: x["name"], value)
         for name in re.split(r"\s*(?:,|;|\band\b|\boch\b|&|\(|\))\s*", value):
-            name = self_named(name_value(name) or "", source.sender)
+            name = self_named(name_value(name) or "", speaker(source, at))
             name = full_name(name, source.folded, source.text)
             # "coding suggestion for BT" after "coding suggestion for British Telecom": one thing
             # named twice; a value of three words and more is known by its first two.
@@ -435,6 +446,15 @@ def across_cells(text: str, match: re.Match[str]) -> bool:
 
 
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
+
+
+def speaker(source: Source, at: int) -> str:
+    """Who "I"/"jag" is at a place in the content: the sender, or a forwarded mail's writer."""
+    who = source.sender
+    for start, name in source.voices:
+        if start <= at < len(source.new):
+            who = name
+    return who
 
 
 def self_named(name: str, sender: str) -> str:
@@ -505,19 +525,25 @@ def cue_persons(m: Matchers, source: Source) -> list[tuple[int, str]]:
 
 
 def column_persons(spec: FieldSpec, m: Matchers,
-                   tables: Sequence[tuple[tuple[str, ...], ...]]) -> list[tuple[int, str]]:
-    """Persons in a table column headed by one of the field's words ("Should be approved by")."""
+                   tables: Sequence[tuple[tuple[str, ...], ...]]) -> list[tuple[int, str, bool]]:
+    """Persons in a table column headed by one of the field's words ("Should be approved by"),
+    and whether the column says what is wanted ("should", "ska", "new", "correct")."""
     heads = header_regex((*spec.all_labels(), *spec.prose))
-    out: list[tuple[int, str]] = []
+    out: list[tuple[int, str, bool]] = []
     for table in tables:
         for at, row in enumerate(table[:HEADER_ROWS]):
             cols = [i for i, cell in enumerate(row) if len(cell) < 40 and heads.search(fold(cell))]
+            wanted = {i: _WANTED_HEAD.search(fold(row[i])) is not None for i in cols}
             for body in table[at + 1 : at + 101] if cols else ():
-                out += [(10**9, body[i].strip()) for i in cols
+                out += [(10**9, body[i].strip(), wanted[i]) for i in cols
                         if i < len(body) and _PERSON_RE.fullmatch(fold(body[i].strip()))]
             if cols:
                 break
     return out
+
+
+# A table column of the wanted state: "Should be approved by", "Ska attesteras av", "New approver".
+_WANTED_HEAD = re.compile(r"(?i)\b(?:should|must|ska|skall|borde|new|ny|nya|correct|right|ratt|ratta|wanted|onskad)\b")
 
 
 def same_person_address(value: str, found: list[tuple[int, str]]) -> bool:
@@ -855,6 +881,35 @@ def typo_labelled_value(spec: FieldSpec, m: Matchers, source: Source) -> str | N
     return None
 
 
+def phrase_labelled_value(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
+    """ "Fakturanr som ligger i verifiering just nu: 5521980": a label followed by a few words,
+    then a colon and one id alone on the line."""
+    if spec.kind != "id" or ":" not in source.new:
+        return None
+    for line in _PHRASE_LABEL_LINE.finditer(source.new):
+        label, value = line["label"], line["value"]
+        if _LABEL_PHRASE.match(label):
+            words_after = label.split()
+            for n in range(1, min(3, len(words_after)) + 1):
+                lead = fold(" ".join(words_after[:n]).lower())
+                rest = fold(" ".join(words_after[n:]))
+                if m.labelled.match(f"{lead}: {value}") and len(words_after) - n <= 6 \
+                        and not _OTHER_SYSTEM.search(rest):
+                    found = accept(spec, m, value)
+                    if found and _ID_CELL.fullmatch(value.strip()):
+                        return found
+    return None
+
+
+# "Fakturanr i Fortnox: 5521", "invoice no in the ledger / for the supplier": another system's number.
+_OTHER_SYSTEM = re.compile(r"(?i)\b(?:erp|fortnox|visma|dynamics|business central|bc|sap|ledger|reskontr\w*|"
+                           r"ekonomisystem\w*|financial|bokf\w*|ver|verifikat\w*|voucher|transaction|transaktion\w*|"
+                           r"order|po|supplier|vendor|leverantor\w*|customer|kund\w*|ocr|reference|referens)\b")
+_PHRASE_LABEL_LINE = re.compile(r"^[ \t>]*(?P<label>[^\W\d_][\w .'/-]{2,60}?)[ \t]*:[ \t]*(?P<value>[^\s:]+)[ \t]*$",
+                                re.MULTILINE)
+_LABEL_PHRASE = re.compile(r"[^\W\d_][\w.'/-]*(?:[ ]+[\w.'/-]+){1,8}$")
+
+
 def continuation(lines: list[str], index: int, labelled: re.Pattern[str], many: bool) -> list[str]:
     """The value written on the line(s) after an empty "Label:" line."""
     out = []
@@ -908,12 +963,39 @@ def prose_value(spec: FieldSpec, regex: re.Pattern[str] | None, source: Source) 
     for match in scan(regex, source.folded, source.low, source.seen_at):
         if spec.kind == "name" and across_cells(source.text, match):
             continue
+        if spec.kind == "id" and (other_documents_id(source.folded, match) or erp_document(source.folded, match)):
+            continue
         value = clean(spec, original(match, source.text))
         if value and spec.kind == "id":
             value = instead_of(value, source, match)
         if value:
             return value
     return None
+
+
+def other_documents_id(folded: str, match: re.Match[str]) -> bool:
+    """A bare "ID"/"nr" that belongs to another thing named right before it ("transaction ID
+    2024-0311-88", "kund-id 4410", "order no 5521"): not the invoice's id."""
+    if not _BARE_ID_WORD.match(folded, match.start()):
+        return False
+    return _OTHER_OWNER.search(folded, max(0, match.start() - 30), match.start()) is not None
+
+
+def erp_document(folded: str, match: re.Match[str]) -> bool:
+    """ "posted purchase invoice 108844", "bokförd som faktura 5521": the number of the document
+    the financial system made, not the invoice id in our system."""
+    return _POSTED_BEFORE.search(folded, max(0, match.start() - 30), match.start()) is not None
+
+
+_POSTED_BEFORE = re.compile(r"(?i)\b(?:posted|booked|bokford|bokfordes|bokforts)\s+(?:as\s+|som\s+)?(?:\w+\s+)?$")
+
+
+_BARE_ID_WORD = re.compile(r"(?i)(?:id|nr|no|number|nummer|#)(?![^\W\d_])")
+_OTHER_OWNER = re.compile(
+    r"(?i)\b(?:transaction|transaktions?|voucher|verifikat(?:ions?)?|ver|customer|kund|supplier|vendor|"
+    r"leverantors?|order|purchase|po|batch|user|anvandar|erp|booking|bokforings|reference|referens|"
+    r"document|dokument|ocr|org|vat|tax|moms|registration|ticket|arende|case|payment|betalnings|"
+    r"account|konto|employee|anstallnings|project|projekt|journal)[ \t]*[-.]?[ \t]*$")
 
 
 # "fakturanumret blev 7700112233445 i stället för 31190442": the number read instead of the real one.
@@ -944,6 +1026,8 @@ def pattern_value(spec: FieldSpec, patterns: Sequence[re.Pattern[str]], source: 
     guards = m.guards or (None,) * len(patterns)
     triggers = m.triggers or ((),) * len(patterns)
     reaches = m.reaches or (NAME_REACH,) * len(patterns)
+    content_end = len(text) - len(source.subject) if source.subject else len(text)
+    in_subject: str | None = None
     for regex, guard, trigger, reach in zip(patterns, guards, triggers, reaches):
         if not may_match(trigger, source):
             continue
@@ -952,9 +1036,12 @@ def pattern_value(spec: FieldSpec, patterns: Sequence[re.Pattern[str]], source: 
                 continue  # an alternative that only consumes a decoy ("leverantören X AB")
             if spec.kind == "name" and "value" in regex.groupindex and across_cells(text, match):
                 continue
+            if spec.kind == "text" and "value" in regex.groupindex and _STATE_SHOWS.search(
+                    source.folded, max(0, match.start() - 25), match.start("value")):
+                continue  # 'the invoice status says "Awaiting approval"': a state, not an error
             if "value" in regex.groupindex:
                 value = clean(spec, original(match, text))
-                value = self_named(value, source.sender) if value and spec.kind == "name" else value
+                value = self_named(value, speaker(source, match.start())) if value and spec.kind == "name" else value
             elif spec.kind != "text":
                 value = clean(spec, text[match.start() : match.end()])
             else:
@@ -965,11 +1052,18 @@ def pattern_value(spec: FieldSpec, patterns: Sequence[re.Pattern[str]], source: 
                 break
         # Text and status patterns are listed strongest first ("we want to" before "we tried
         # to"; "Överförd = Ja" before "är överförd"); other kinds take the hit written first.
+        # A text read only from the subject ("Kan inte spara konteringen") names the problem,
+        # not the intent: any pattern's sentence in the content wins over it.
+        if best and spec.kind == "text" and best[0] >= content_end:
+            in_subject, best = in_subject or best[1], None
         if best and spec.kind in ("text", "status"):
             return best[1]
-    return best[1] if best else None
+    return best[1] if best else in_subject
 
 
+# A status or a column showing a text: what the invoice's state is, not an error message.
+_STATE_SHOWS = re.compile(r"(?i)\b(?:status|statusen|state|column|kolumn\w*)\s+(?:\w+\s+)?"
+                          r"(?:says|said|shows|showed|reads|visar|visade|sager|star)\b[^\n]*$")
 _SPACES = re.compile(r"\s+")
 # "Tom Reilly. Rows 2": a sentence ends after a word of two letters and more.
 _NAME_END = re.compile(r"(?<=\w\w)\.\s")
@@ -1059,7 +1153,7 @@ def sentence(text: str, start: int, end: int) -> str:
 
 # A sentence that points back ("Can you change this?", "Jag vill byta till 450.") is read with the
 # sentence before it in its paragraph: that one says what "this" is.
-_REFERS_BACK = re.compile(r"(?i)(?:\w+\s+){0,2}?(?:this|that|these|those|it|them|det|detta|dessa|den|dem)\b")
+_REFERS_BACK = re.compile(r"(?i)(?:\w+\s+){0,2}?(?:this|that|these|those|it|them|him|her|det|detta|dessa|den|dem|honom|henne)\b")
 SHORT_SENTENCE = 6
 
 
@@ -1142,6 +1236,9 @@ def column_value(spec: FieldSpec, m: Matchers, tables: Sequence[tuple[tuple[str,
                 if norm_label(cell) not in labels:
                     continue
                 below = table[at + 1]
+                cells = {r[col].strip() for r in table[at + 1 : at + 6] if col < len(r) and r[col].strip()}
+                if spec.kind in ("id", "number", "code") and len(cells) > 1:
+                    continue  # a column of several ids is a list (examples), not the one id
                 if col < len(below):
                     found = accept(spec, m, below[col])
                     if found:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from core.casetypes import CaseType, FieldSpec, closing_phrases
-from ingest.blocks import history_starts, split_blocks
+from ingest.blocks import Blocks, history_starts, split_blocks
 from ingest.checklist import (Candidate, Source, extract_candidates, form_answers, form_of, is_word_char,
                               matchers, prose_of,
                               scan, scan_text, sender_name, tables_in)
@@ -124,7 +124,7 @@ def read_mail(mail: ParsedMail, case_types: Sequence[CaseType],
     elif known_type in by_key:
         case_type, reason = known_type, "known: the case already has this type"
     elif (blocks.quoted or _OUR_CASE.search(mail.subject or "")) and is_closing(content) \
-            and not hits(vocabulary_of(types), content[:TYPE_TEXT]):
+            and (_CLOSE_IT.search(fold(content)) or not hits(vocabulary_of(types), content[:TYPE_TEXT])):
         # A reply to our own mail that only says the case is solved ("Thanks, that sorted it"):
         # its subject is our subject, and says what the case was, not what this mail is.
         case_type, reason = None, "a reply to our mail saying the case is solved"
@@ -135,9 +135,24 @@ def read_mail(mail: ParsedMail, case_types: Sequence[CaseType],
     specs = by_key[case_type].fields if case_type else all_fields(types)
     source = Source(new=content, subject=subject, answers=answers, tables=tables,
                     attachments=mail.attachments, asked=asked_fields(blocks.quoted, specs),
-                    sender=sender_name(mail.from_name))
+                    sender=sender_name(mail.from_name), voices=voices_of(blocks, content))
     values, unsure = extract_candidates(specs, source)
     return Reading(case_type, reason, language, values, unsure, corrected)
+
+
+def voices_of(blocks: Blocks, content: str) -> tuple[tuple[int, str], ...]:
+    """Where each forwarded mail starts in the content, and who wrote it ("" when its header does
+    not say): "I'm the approver" in Dan's forwarded mail is Dan, not the colleague who forwards."""
+    out: list[tuple[int, str]] = []
+    at = len(blocks.new)
+    for body, author in zip(blocks.forwarded, blocks.authors):
+        first = next((x.strip() for x in body.split("\n") if x.strip()), "")
+        found = content.find(first, at) if first else -1
+        if found < 0:
+            continue
+        out.append((found, sender_name(author)))
+        at = found + len(first)
+    return tuple(out)
 
 
 def is_closing(content: str) -> bool:
@@ -150,6 +165,10 @@ def is_closing(content: str) -> bool:
     return any(regex.search(folded) for regex in closing_regexes())
 
 
+# "You can close the case", "ni kan stänga ärendet": a thank-you that closes the case, whatever
+# it says was fixed ("the invoices come through with the right supplier now").
+_CLOSE_IT = re.compile(r"(?i)\b(?:close|closed)\s+(?:the|this|my|our)\s+(?:case|ticket)\b|"
+                       r"\b(?:stanga|avsluta|stang|avslut)\w*\s+(?:arendet|arende)\b")
 _STILL_WRONG = re.compile(r"(?i)\b(?:not|still|again|but|inte|ej|fortfarande|igen|men|tyvarr|unfortunately)\b|n[\x27’]t\b")
 
 
@@ -202,7 +221,8 @@ def speller_of(types: tuple[CaseType, ...]) -> Speller:
 COMMON_WORDS = """account accounts amounts approve approved approves approving column columns invoiced later
 export exported exports process processes project projects series serie transfer transfers review
 reviewed rows error errors users roles kontot konton raden rader fakturan fakturor attestera
-attesterat attesterad granska granskat""".split()
+attesterat attesterad granska granskat uses coming pasted looked waited lager visa finnas radera
+tolkas dokument""".split()
 
 
 def asked_fields(quoted: str, specs: Sequence[FieldSpec]) -> frozenset[str]:
@@ -298,6 +318,10 @@ def detect(subject: str, text: str, types: tuple[CaseType, ...], answer: str = "
         # its approval words ("raise the approval limit", "set up as reviewer") are setup words.
         scores[SETUP_TYPE] += SETUP_BONUS + scores.get(FLOW_TYPE, 0) // 2
     found = [h for h in subject_hits if h.type_key not in denied] + body_hits
+    if scores and _SALES.search(fold(f"{subject}\n{text}")) and not names_an_invoice(fold(f"{subject}\n{text}")):
+        # "Vad kostar det per användare?": a question for sales about price or licences is no
+        # support case, whatever user or approval words it holds.
+        return None, "a question about price or licences"
     return by_keywords(found, scores, bool(subject.strip()), denied)
 
 
@@ -309,6 +333,12 @@ _BEFORE = re.compile(r"\b(?:before|prior\s+to|innan|fore|after|efter)\s+(?:the\s
 
 _BEFORE_WORDS = ("fore", "Fore", "FORE", "innan", "Innan", "före", "Före", "prior", "Prior", "after", "After",
                  "efter", "Efter")
+
+
+# Price questions; case-sensitive lowercase words, so a surname ("Helen Price") is none.
+_SALES = re.compile(r"\b(?:[Vv]ad kostar|kostar det|[Vv]ad blir kostnaden|pris(?:et|lista|listan|uppgift|er)?\b|offert\w*|"
+                    r"[Ww]hat (?:does|would|will) (?:it|this|that) cost|[Hh]ow much (?:does|would|will|is) (?:it|this|that|each)"
+                    r"|pricing|price list|price per|quotation|a quote\b)")
 
 
 def names_an_invoice(folded: str) -> bool:
@@ -401,7 +431,8 @@ _NOT_A = re.compile(r"\b(?:not|isn'?t|inte|ej|inget|ingen)\s+(?:really\s+|egentl
 
 
 # "the coding itself is correct", "konteringen är rätt": the type named there is not the problem.
-_IS_FINE = re.compile(r"\b(?P<no>\w+)\s+(?:itself\s+|i\s+sig\s+|sjalv\s+)?(?:is|are|ar)\s+(?:all\s+|helt\s+)?"
+_IS_FINE = re.compile(r"\b(?P<no>\w+)\s+(?:(?:part|step|side|bit|delen|steget|biten)\s+)?(?:itself\s+|i\s+sig\s+|sjalv\s+)?"
+                      r"(?:is|are|ar)\s+(?:actually\s+|all\s+|helt\s+|faktiskt\s+|egentligen\s+)?"
                       r"(?:correct|right|fine|ok|okay|ratt|korrekt|riktig)\b", re.IGNORECASE)
 
 
