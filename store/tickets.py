@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm.attributes import set_committed_value
@@ -50,8 +50,8 @@ def ticket_for_message_ids(session: Session, message_ids: Sequence[str]) -> Tick
     for part in chunks(list(dict.fromkeys(message_ids))):
         statement = (select(col(Message.message_id), Ticket).join(Ticket, col(Ticket.id) == col(Message.ticket_id))
                      .where(col(Message.message_id).in_(part)))
-        for message_id, ticket in session.execute(statement).tuples():
-            found[message_id] = ticket
+        for message_id, ticket in session.execute(statement):
+            found[str(message_id)] = cast(Ticket, ticket)
     return next((found[message_id] for message_id in message_ids if message_id in found), None)
 
 
