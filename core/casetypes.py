@@ -298,11 +298,17 @@ def auto_reply_markers() -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(table.get("subjects", ())), tuple(table.get("first_lines", ()))
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=8)
+def packaged_patterns(table: str, key: str) -> tuple[str, ...]:
+    """Patterns of a table only case_types.toml has ([closing], [not_a_case]): reading's own
+    vocabulary, kept as data beside the case types."""
+    found = tomllib.loads(DEFAULTS.read_text(encoding="utf-8")).get(table, {})
+    return tuple(found.get(key, ()))
+
+
 def closing_phrases() -> tuple[str, ...]:
     """The packaged [closing] patterns: a reply that only says the case is solved."""
-    table = tomllib.loads(DEFAULTS.read_text(encoding="utf-8")).get("closing", {})
-    return tuple(table.get("phrases", ()))
+    return packaged_patterns("closing", "phrases")
 
 
 def case_type_of(case_types: tuple[CaseType, ...], key: str | None) -> CaseType | None:

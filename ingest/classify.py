@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from core.casetypes import CaseType, FieldSpec, closing_phrases
+from core.casetypes import CaseType, FieldSpec, closing_phrases, packaged_patterns
 from ingest.blocks import Blocks, history_starts, split_blocks
 from ingest.checklist import (Candidate, Source, extract_candidates, form_answers, form_of, is_word_char,
                               matchers, prose_of,
@@ -124,7 +124,7 @@ def read_mail(mail: ParsedMail, case_types: Sequence[CaseType],
     elif known_type in by_key:
         case_type, reason = known_type, "known: the case already has this type"
     elif (blocks.quoted or _OUR_CASE.search(mail.subject or "")) and is_closing(content) \
-            and (_CLOSE_IT.search(fold(content)) or not hits(vocabulary_of(types), content[:TYPE_TEXT])):
+            and (close_request(fold(content)) or not hits(vocabulary_of(types), content[:TYPE_TEXT])):
         # A reply to our own mail that only says the case is solved ("Thanks, that sorted it"):
         # its subject is our subject, and says what the case was, not what this mail is.
         case_type, reason = None, "a reply to our mail saying the case is solved"
@@ -165,10 +165,6 @@ def is_closing(content: str) -> bool:
     return any(regex.search(folded) for regex in closing_regexes())
 
 
-# "You can close the case", "ni kan stänga ärendet": a thank-you that closes the case, whatever
-# it says was fixed ("the invoices come through with the right supplier now").
-_CLOSE_IT = re.compile(r"(?i)\b(?:close|closed)\s+(?:the|this|my|our)\s+(?:case|ticket)\b|"
-                       r"\b(?:stanga|avsluta|stang|avslut)\w*\s+(?:arendet|arende)\b")
 _STILL_WRONG = re.compile(r"(?i)\b(?:not|still|again|but|inte|ej|fortfarande|igen|men|tyvarr|unfortunately)\b|n[\x27’]t\b")
 
 
@@ -177,6 +173,22 @@ _OUR_CASE = re.compile(r"^\s*(?:(?:re|sv|aw|vs)\s*:\s*)+.*?(?:\[[^\]\n]*\d{2,}[^
                        re.IGNORECASE)
 # A reply longer than this says more than thanks.
 CLOSING_TEXT = 400
+
+
+@lru_cache(maxsize=8)
+def _any_of(table: str, key: str, flags: int) -> re.Pattern[str]:
+    """The packaged patterns of table.key as one regex, compiled once."""
+    return re.compile("|".join(f"(?:{p})" for p in packaged_patterns(table, key)) or "(?!)", flags)
+
+
+def close_request(folded: str) -> bool:
+    """ "You can close the case", "ni kan stänga ärendet" ([closing] requests)."""
+    return _any_of("closing", "requests", re.IGNORECASE).search(folded) is not None
+
+
+def sales_question(folded: str) -> bool:
+    """A question about price or licences ([not_a_case] sales; case-sensitive)."""
+    return _any_of("not_a_case", "sales", 0).search(folded) is not None
 
 
 @lru_cache(maxsize=1)
@@ -318,7 +330,7 @@ def detect(subject: str, text: str, types: tuple[CaseType, ...], answer: str = "
         # its approval words ("raise the approval limit", "set up as reviewer") are setup words.
         scores[SETUP_TYPE] += SETUP_BONUS + scores.get(FLOW_TYPE, 0) // 2
     found = [h for h in subject_hits if h.type_key not in denied] + body_hits
-    if scores and _SALES.search(fold(f"{subject}\n{text}")) and not names_an_invoice(fold(f"{subject}\n{text}")):
+    if scores and sales_question(fold(f"{subject}\n{text}")) and not names_an_invoice(fold(f"{subject}\n{text}")):
         # "Vad kostar det per användare?": a question for sales about price or licences is no
         # support case, whatever user or approval words it holds.
         return None, "a question about price or licences"
@@ -334,11 +346,6 @@ _BEFORE = re.compile(r"\b(?:before|prior\s+to|innan|fore|after|efter)\s+(?:the\s
 _BEFORE_WORDS = ("fore", "Fore", "FORE", "innan", "Innan", "före", "Före", "prior", "Prior", "after", "After",
                  "efter", "Efter")
 
-
-# Price questions; case-sensitive lowercase words, so a surname ("Helen Price") is none.
-_SALES = re.compile(r"\b(?:[Vv]ad kostar|kostar det|[Vv]ad blir kostnaden|pris(?:et|lista|listan|uppgift|er)?\b|offert\w*|"
-                    r"[Ww]hat (?:does|would|will) (?:it|this|that) cost|[Hh]ow much (?:does|would|will|is) (?:it|this|that|each)"
-                    r"|pricing|price list|price per|quotation|a quote\b)")
 
 
 def names_an_invoice(folded: str) -> bool:

@@ -359,3 +359,21 @@ def test_the_outlook_table_mail_is_read_right() -> None:
 ])
 def test_natural_english_mails_are_typed(subject: str, body: str, key: str) -> None:
     assert read(subject, body).case_type == key
+
+
+@pytest.mark.parametrize(("subject", "body", "key"), [
+    # [not_a_case] sales: a price question is no support case, whatever approval words it holds.
+    ("Fråga", "Hej! Vad kostar det per användare om vi vill lägga till fler attestanter?", None),
+    ("Licences", "How much would it cost to add five more approvers to our licence?", None),
+    # ... but the words are lowercase and case-sensitive: a surname is no price question.
+    ("Approval", "Invoice 4471223 went to Helen Price for approval but should go to Per Ek.",
+     "review_approval"),
+])
+def test_a_price_question_is_no_case_but_a_surname_is_no_price(subject: str, body: str, key: str | None) -> None:
+    assert read(subject, body).case_type == key
+
+
+def test_a_thank_you_that_asks_us_to_close_names_no_type() -> None:
+    # [closing] requests: the reply says what was fixed, in type words, and asks us to close.
+    body = "Thanks, the coding rows come through with the right account now. You can close the case."
+    assert read("Re: [CASE-1042] Coding: wrong account", body).case_type is None
