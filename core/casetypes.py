@@ -306,11 +306,6 @@ def packaged_patterns(table: str, key: str) -> tuple[str, ...]:
     return tuple(found.get(key, ()))
 
 
-def closing_phrases() -> tuple[str, ...]:
-    """The packaged [closing] patterns: a reply that only says the case is solved."""
-    return packaged_patterns("closing", "phrases")
-
-
 def case_type_of(case_types: tuple[CaseType, ...], key: str | None) -> CaseType | None:
     """The configured case type with this key (None for no type, or one no longer configured)."""
     return next((t for t in case_types if t.key == key), None)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from core.casetypes import CaseType, FieldSpec, closing_phrases, packaged_patterns
+from core.casetypes import CaseType, FieldSpec, packaged_patterns
 from ingest.blocks import Blocks, history_starts, split_blocks
 from ingest.checklist import (Candidate, Source, extract_candidates, form_answers, form_of, is_word_char,
                               matchers, prose_of,
@@ -162,7 +162,7 @@ def is_closing(content: str) -> bool:
     folded = fold(content)
     if _STILL_WRONG.search(folded):
         return False  # "Thanks, but it still doesn't work": the case goes on
-    return any(regex.search(folded) for regex in closing_regexes())
+    return _any_of("closing", "phrases", re.IGNORECASE).search(folded) is not None
 
 
 _STILL_WRONG = re.compile(r"(?i)\b(?:not|still|again|but|inte|ej|fortfarande|igen|men|tyvarr|unfortunately)\b|n[\x27’]t\b")
@@ -191,9 +191,6 @@ def sales_question(folded: str) -> bool:
     return _any_of("not_a_case", "sales", 0).search(folded) is not None
 
 
-@lru_cache(maxsize=1)
-def closing_regexes() -> tuple[re.Pattern[str], ...]:
-    return tuple(re.compile(p, re.IGNORECASE) for p in closing_phrases())
 
 
 @by_identity(16)
