@@ -291,16 +291,14 @@ class CaseType(BaseModel):
         return next((f for f in self.fields if f.key == key), None)
 
 
-@lru_cache(maxsize=1)
 def auto_reply_markers() -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The packaged [auto_reply] subject and first-line patterns (English and Swedish)."""
-    table = tomllib.loads(DEFAULTS.read_text(encoding="utf-8")).get("auto_reply", {})
-    return tuple(table.get("subjects", ())), tuple(table.get("first_lines", ()))
+    return packaged_patterns("auto_reply", "subjects"), packaged_patterns("auto_reply", "first_lines")
 
 
 @lru_cache(maxsize=8)
 def packaged_patterns(table: str, key: str) -> tuple[str, ...]:
-    """Patterns of a table only case_types.toml has ([closing], [not_a_case]): reading's own
+    """Patterns of a table only case_types.toml has ([auto_reply], [closing], [not_a_case]): reading's own
     vocabulary, kept as data beside the case types."""
     found = tomllib.loads(DEFAULTS.read_text(encoding="utf-8")).get(table, {})
     return tuple(found.get(key, ()))
