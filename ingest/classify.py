@@ -321,13 +321,14 @@ def detect(subject: str, text: str, types: tuple[CaseType, ...], answer: str = "
     scores = score(subject_hits, body_hits)
     for key in denied:
         scores.pop(key, None)
+    folded = fold(f"{subject}\n{text}") if scores else ""
     # The bonus weighs evidence, it is none itself: one "set up" ("set up a meeting") stays too little.
-    if scores.get(SETUP_TYPE, 0) >= MIN_SCORE and not names_an_invoice(fold(f"{subject}\n{text}")):
+    if scores.get(SETUP_TYPE, 0) >= MIN_SCORE and not names_an_invoice(folded):
         # A mail about users and roles that names no invoice is about the setup, not one flow:
         # its approval words ("raise the approval limit", "set up as reviewer") are setup words.
         scores[SETUP_TYPE] += SETUP_BONUS + scores.get(FLOW_TYPE, 0) // 2
     found = [h for h in subject_hits if h.type_key not in denied] + body_hits
-    if scores and sales_question(fold(f"{subject}\n{text}")) and not names_an_invoice(fold(f"{subject}\n{text}")):
+    if scores and sales_question(folded) and not names_an_invoice(folded):
         # "Vad kostar det per användare?": a question for sales about price or licences is no
         # support case, whatever user or approval words it holds.
         return None, "a question about price or licences"
