@@ -90,6 +90,9 @@ def test_a_person_mentioning_an_auto_reply_is_not_one(subject: str, body: str) -
     ("Re: [CASE-9] Approval", "Hi,\nI am out of the office until Monday 12 October with no access to e-mail."),
     ("Re: x", "This mailbox is not monitored. Please write to ap@example.com."),
     ("SV: x", "Jag ar pa semester till och med v. 32."),
+    ("RE: Your case has been updated", "This is an automatic reply.\n\nI'm travelling until 23 May."),
+    ("SV: Ärende", "Detta är ett automatiskt meddelande. Jag är tillbaka måndag."),
+    ("Re: x", "Hello,\nI'm on a business trip until Friday 3 June and will reply when I'm back."),
 ])
 def test_auto_replies_marked_only_in_words_are_automatic(subject: str, body: str) -> None:
     found = automatic_reason(parse(mail(subject=subject, body=body)), "ann@example.com", OURS)
@@ -103,6 +106,7 @@ def test_auto_replies_marked_only_in_words_are_automatic(subject: str, body: str
     ("Re: [CASE-3] Coding", "Thanks for the automatic reply, but the invoice ID is 88213."),
     ("Approvals while on leave", "Martin is on parental leave; can invoice 99-3021 go to Lucy Adams?"),
     ("Frånvarande attestant", "Vår attestant är sjukskriven, kan fakturan gå till Eva?"),
+    ("Approval mails", "Hi,\nthe approval request for invoice 88213 arrives as an automatic message we ignore."),
 ])
 def test_a_person_mentioning_absence_is_not_automatic(subject: str, body: str) -> None:
     assert automatic_reason(parse(mail(subject=subject, body=body)), "ann@example.com", OURS) is None
