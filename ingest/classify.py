@@ -16,6 +16,7 @@ from ingest.htmltext import html_text
 from ingest.language import detect_language
 from ingest.parse import ParsedMail
 from ingest.quoting import Reply
+from ingest.typemodel import second_opinion
 from ingest.vocabulary import Speller, by_identity, fold
 
 # A type name in the body counts like a strong keyword; a subject naming one type decides outright.
@@ -96,14 +97,25 @@ class Hit:
     at: int
 
 
-def read_mail(mail: ParsedMail, case_types: Sequence[CaseType],
-              known_type: str | None = None, own_domains: tuple[str, ...] = ()) -> Reading:
-    """Read a mail as blocks (docs/checklist.md), tell its type unless the case has one (or the
-    customer corrects it), and extract its fields from the content blocks.
+@dataclass(frozen=True)
+class Prepared:
+    """A mail split into blocks, with the text its type is told from (`subject`, `typed`)."""
 
-    `own_domains` are our own mail domains: a quoted mail from them is history, not content.
-    """
-    types = tuple(case_types)
+    body: str
+    blocks: Blocks
+    answers: dict[str, str]
+    tables: tuple[tuple[tuple[str, ...], ...], ...]
+    content: str     # the content blocks as prose, typos put right
+    subject: str     # without Re:/Fwd: prefixes, typos put right
+
+    @property
+    def typed(self) -> str:
+        """The part of the content the type is told from."""
+        return self.content[:TYPE_TEXT]
+
+
+def prepare(mail: ParsedMail, types: tuple[CaseType, ...], own_domains: tuple[str, ...] = ()) -> Prepared:
+    """The blocks of a mail (docs/checklist.md) and the text reading works on."""
     body = body_text(mail)
     lines, starts = history_starts(body)
     reply = Reply(tuple(lines), starts[0] if starts else len(lines))
@@ -113,27 +125,41 @@ def read_mail(mail: ParsedMail, case_types: Sequence[CaseType],
     tables = tables_in(blocks.content)
     content = speller.text(prose_of(blocks.content) if tables else blocks.content, names=True)
     subject = speller.text(_SUBJECT_PREFIX.sub("", mail.subject or ""))
+    return Prepared(body, blocks, answers, tables, content, subject)
+
+
+def read_mail(mail: ParsedMail, case_types: Sequence[CaseType],
+              known_type: str | None = None, own_domains: tuple[str, ...] = ()) -> Reading:
+    """Read a mail as blocks (docs/checklist.md), tell its type unless the case has one (or the
+    customer corrects it), and extract its fields from the content blocks.
+
+    `own_domains` are our own mail domains: a quoted mail from them is history, not content.
+    """
+    types = tuple(case_types)
+    prepared = prepare(mail, types, own_domains)
+    blocks, answers, content, subject = prepared.blocks, prepared.answers, prepared.content, prepared.subject
     # The language is told from what the type is told from: the first TYPE_TEXT characters.
-    language = detect_language(f"{subject}\n{content[:TYPE_TEXT]}" if content.strip() else f"{subject}\n{body[:TYPE_TEXT]}")
+    language = detect_language(f"{subject}\n{prepared.typed}" if content.strip()
+                               else f"{subject}\n{prepared.body[:TYPE_TEXT]}")
     by_key = {t.key: t for t in types}
     stated = answers.get("case_type", "") or stated_type(blocks.new + "\n" + blocks.answers)
     corrected = False
     if stated and named_type(hits(vocabulary_of(types), stated), {}):
-        case_type, reason = detect(subject, content[:TYPE_TEXT], types, stated)
+        case_type, reason = detect(subject, prepared.typed, types, stated)
         corrected = known_type is not None and case_type != known_type
     elif known_type in by_key:
         case_type, reason = known_type, "known: the case already has this type"
     elif (blocks.quoted or _OUR_CASE.search(mail.subject or "")) and is_closing(content) \
-            and (close_request(fold(content)) or not hits(vocabulary_of(types), content[:TYPE_TEXT])):
+            and (close_request(fold(content)) or not hits(vocabulary_of(types), prepared.typed)):
         # A reply to our own mail that only says the case is solved ("Thanks, that sorted it"):
         # its subject is our subject, and says what the case was, not what this mail is.
         case_type, reason = None, "a reply to our mail saying the case is solved"
     else:
-        case_type, reason = detect(subject, content[:TYPE_TEXT], types)
+        case_type, reason = detect(subject, prepared.typed, types)
         if case_type is None and blocks.quoted:
             case_type, reason = asked_type(blocks.quoted, types) or (case_type, reason)
     specs = by_key[case_type].fields if case_type else all_fields(types)
-    source = Source(new=content, subject=subject, answers=answers, tables=tables,
+    source = Source(new=content, subject=subject, answers=answers, tables=prepared.tables,
                     attachments=mail.attachments, asked=asked_fields(blocks.quoted, specs),
                     sender=sender_name(mail.from_name), voices=voices_of(blocks, content))
     values, unsure = extract_candidates(specs, source)
@@ -332,7 +358,8 @@ def detect(subject: str, text: str, types: tuple[CaseType, ...], answer: str = "
         # "Vad kostar det per användare?": a question for sales about price or licences is no
         # support case, whatever user or approval words it holds.
         return None, "a question about price or licences"
-    return by_keywords(found, scores, bool(subject.strip()), denied)
+    case_type, reason = by_keywords(found, scores, bool(subject.strip()), denied)
+    return second_opinion(case_type, reason, subject, text, frozenset(denied))
 
 
 # "recoding before approval", "innan attesten": a step still to come is not what the mail is about;

@@ -1,0 +1,74 @@
+"""The word model's second opinion on the case type (ingest/typemodel.py, docs/checklist.md)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from core.casetypes import parse_case_types
+from ingest import typemodel
+from ingest.classify import detect
+from ingest.typemodel import TypeModel, second_opinion, train, words
+from tests.train_type import model_text
+
+# A model that has only seen coding mails about accounts and thank-yous: sure of either.
+TINY = TypeModel.from_counts(train(
+    [("coding", "Fel konto", "Raden ska konteras på konto 6540, kostnadsställe 210.")] * 3
+    + [(None, "Tack", "Tack för hjälpen, allt fungerar nu. Trevlig helg!")] * 3
+    + [("review_approval", "Attest", "Fakturan ska attesteras av Anna, inte Lars.")] * 3))
+
+
+@pytest.fixture
+def tiny(monkeypatch: pytest.MonkeyPatch) -> TypeModel:
+    monkeypatch.setattr(typemodel, "model", lambda: TINY)
+    return TINY
+
+
+def test_the_packaged_model_is_trained_from_the_development_half() -> None:
+    """Nobody edits the counts by hand, and nothing but tests/realmail went into them."""
+    assert typemodel.MODEL_FILE.read_text(encoding="utf-8") == model_text(), \
+        "core/type_model.json is stale: run python -m tests.train_type"
+
+
+def test_words_are_folded_counted_and_bounded() -> None:
+    assert words("Överförd", "kolumnen Overford är tom") == {"overford": 3, "kolumnen": 1, "ar": 1, "tom": 1}
+    huge = "konto " * 1_000_000  # a 6 MB subject is hostile: only its head counts
+    start = time.process_time()
+    assert words(huge, "")["konto"] == 2 * (typemodel.SUBJECT_CHARS // 6)
+    assert time.process_time() - start < 1.0
+
+
+def test_overrules_the_rules_only_when_nearly_certain(tiny: TypeModel) -> None:
+    text = "Tack för hjälpen, allt fungerar nu. Trevlig helg!"
+    assert tiny.best("Tack", text)[0] is None and tiny.best("Tack", text)[1] >= typemodel.OVERRULE
+    case_type, reason = second_opinion("coding", "keywords: konto (score 3)", "Tack", text)
+    assert case_type is None and reason.startswith("word model: no case (") and "konto (score 3)" in reason
+    # Where the rules find no type the model says nothing: its guess there was wrong more often.
+    assert second_opinion(None, "too few case type words", "Tack", text) == (None, "too few case type words")
+    # A mail of words the model has never seen gives it no certainty.
+    assert second_opinion("coding", "r", "Hello", "Lorem ipsum dolor") == ("coding", "r")
+
+
+def test_a_denied_type_is_never_the_models_to_give(tiny: TypeModel) -> None:
+    text = "Det är inte konteringen som är fel. Raden ska konteras på konto 6540, kostnadsställe 210."
+    assert tiny.best("", text)[0] == "coding"
+    assert second_opinion("review_approval", "r", "", text, frozenset({"coding"})) == ("review_approval", "r")
+    assert second_opinion("review_approval", "r", "", text)[0] == "coding"
+
+
+def test_detect_asks_the_model(tiny: TypeModel) -> None:
+    types = parse_case_types(None, "")
+    case_type, reason = detect("Approval", "Tack för hjälpen, allt fungerar nu. Trevlig helg!", types)
+    assert case_type is None and reason.startswith("word model: no case"), reason
+
+
+def test_without_a_model_file_the_rules_decide_alone(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(typemodel, "MODEL_FILE", tmp_path / "absent.json")
+    typemodel.model.cache_clear()
+    try:
+        assert typemodel.model() is None
+        assert second_opinion("coding", "r", "Tack", "Tack för hjälpen") == ("coding", "r")
+    finally:
+        typemodel.model.cache_clear()

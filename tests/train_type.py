@@ -1,0 +1,60 @@
+"""Write core/type_model.json: word counts per case type from the development half (tests/realmail).
+
+`python -m tests.train_type` after adding labelled mails to tests/realmail. Only the development
+half is read: tests/eval and tests/holdout are never training data (docs/checklist.md). Each mail
+is prepared exactly as reading prepares it (blocks, typos put right), and the text the type is
+told from is what the model counts. Auto-replies and mails of a known case carry no type of their
+own and are left out.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from core.casetypes import parse_case_types  # noqa: E402
+from ingest.automatic import automatic_reason  # noqa: E402
+from ingest.classify import prepare  # noqa: E402
+from ingest.parse import parse  # noqa: E402
+from ingest.typemodel import MODEL_FILE, train  # noqa: E402
+from tests.eval_score import OWN_DOMAINS, load_expectations  # noqa: E402
+
+DEVELOPMENT = ROOT / "tests" / "realmail"
+
+
+def examples(folder: Path = DEVELOPMENT) -> list[tuple[str | None, str, str]]:
+    """(type, subject, typed text) of every labelled mail of the folder that has a type of its own."""
+    types = parse_case_types(None, "")
+    out = []
+    for expect in load_expectations(folder):
+        if expect.get("automatic") or expect.get("known_type"):
+            continue
+        mail = parse((folder / expect["file"]).read_bytes())
+        if automatic_reason(mail, None, OWN_DOMAINS):
+            continue
+        prepared = prepare(mail, types, OWN_DOMAINS)
+        out.append((expect.get("case_type"), prepared.subject, prepared.typed))
+    return out
+
+
+def model_text(folder: Path = DEVELOPMENT) -> str:
+    """The model file's text: one word per line, so that a retraining reads as a diff."""
+    data = train(examples(folder))
+    rows = ",\n".join(f"  {json.dumps(word)}: {json.dumps(counts)}" for word, counts in data["words"].items())
+    return (f'{{"types": {json.dumps(data["types"])},\n "mails": {json.dumps(data["mails"])},\n'
+            f' "words": {{\n{rows}\n }}}}\n')
+
+
+def main() -> int:
+    MODEL_FILE.write_text(model_text(), encoding="utf-8")
+    print(f"{MODEL_FILE}: {len(json.loads(MODEL_FILE.read_text(encoding='utf-8'))['words'])} words")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
