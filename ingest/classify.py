@@ -359,7 +359,7 @@ def detect(subject: str, text: str, types: tuple[CaseType, ...], answer: str = "
         # support case, whatever user or approval words it holds.
         return None, "a question about price or licences"
     case_type, reason = by_keywords(found, scores, bool(subject.strip()), denied)
-    return second_opinion(case_type, reason, subject, text, frozenset(denied))
+    return second_opinion(case_type, reason, subject, text, frozenset(denied), frozenset(t.key for t in types))
 
 
 # "recoding before approval", "innan attesten": a step still to come is not what the mail is about;

@@ -115,17 +115,19 @@ def model() -> TypeModel | None:
 
 
 def second_opinion(case_type: str | None, reason: str, subject: str, text: str,
-                   denied: frozenset[str] = frozenset()) -> tuple[str | None, str]:
+                   denied: frozenset[str] = frozenset(), configured: frozenset[str] | None = None) -> tuple[str | None, str]:
     """The rules' type, or the model's when the rules found a type and the model is nearly certain
     of another (or of none). The reason then says both, in one line.
 
     A type the mail denies ("not the coding but the interpretation") is never the model's to give:
-    counting words cannot see the "not", and the rules can.
+    counting words cannot see the "not", and the rules can. Nor is a type the configuration no
+    longer has, and a type added in config.toml that the model never saw is the rules' alone.
     """
     words_model = model()
-    if case_type is None or words_model is None:
+    if case_type is None or words_model is None or case_type not in words_model.types:
         return case_type, reason
     guess, share = words_model.best(subject, text)
-    if guess == case_type or share < OVERRULE or guess in denied:
+    if guess == case_type or share < OVERRULE or guess in denied \
+            or (guess is not None and configured is not None and guess not in configured):
         return case_type, reason
     return guess, f"word model: {guess or 'no case'} ({share:.3f}) over the rules' {case_type} ({reason})"

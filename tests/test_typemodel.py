@@ -58,6 +58,17 @@ def test_a_denied_type_is_never_the_models_to_give(tiny: TypeModel) -> None:
     assert second_opinion("review_approval", "r", "", text)[0] == "coding"
 
 
+def test_only_types_the_model_knows_and_the_configuration_has(tiny: TypeModel) -> None:
+    text = "Raden ska konteras på konto 6540, kostnadsställe 210."
+    # A type added in config.toml that the model never saw: the rules decide it.
+    assert second_opinion("payments", "r", "", text) == ("payments", "r")
+    # A packaged type the operator's configuration left out is never the model's answer.
+    assert second_opinion("review_approval", "r", "", text, configured=frozenset({"review_approval"})) \
+        == ("review_approval", "r")
+    assert second_opinion("review_approval", "r", "", text, configured=frozenset({"review_approval", "coding"}))[0] \
+        == "coding"
+
+
 def test_detect_asks_the_model(tiny: TypeModel) -> None:
     types = parse_case_types(None, "")
     case_type, reason = detect("Approval", "Tack för hjälpen, allt fungerar nu. Trevlig helg!", types)
