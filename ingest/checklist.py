@@ -71,6 +71,7 @@ NOT_NAMES = frozenset("""
 the this that it we i he she they our my your hi hello hey dear please can could would should
 when if so but and also then thanks invoice invoices det den detta jag vi han hon de vår vårt
 min mitt din hej kan om när så men och också sedan tack fakturan faktura fakturor
+you du ni dig er row rows line lines rad raden rader
 approver approvers reviewer reviewers attestant attestanten granskare granskaren user users
 admin role roles roll rollen användare användaren both båda bägge either neither
 """.split())
@@ -419,7 +420,6 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
         found += [(at, v) for at, v, *_ in columns]
     names: dict[str, str] = {}
     heads: set[str] = set()
-    found = [(at, v) for at, v in found if not same_person_address(v, found)]
     if _SELF_NAMED.search(source.text):
         found = [(at, v) for at, v in found if not _SELF.match(v.strip())]
     for at, value in sorted(found):
@@ -435,7 +435,8 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
             if name and key not in names and head not in heads and len(names) < 20:
                 names[key] = name
                 heads.add(head)
-    return ", ".join(names.values()) or None
+    people = set(names)
+    return ", ".join(v for v in names.values() if not same_person_address(v, people)) or None
 
 
 def across_cells(text: str, match: re.Match[str]) -> bool:
@@ -546,12 +547,13 @@ def column_persons(spec: FieldSpec, m: Matchers,
 _WANTED_HEAD = re.compile(r"(?i)\b(?:should|must|ska|skall|borde|new|ny|nya|correct|right|ratt|ratta|wanted|onskad)\b")
 
 
-def same_person_address(value: str, found: list[tuple[int, str]]) -> bool:
-    """An address whose local part spells a name also found ("priya.shah@..." and "Priya Shah")."""
+def same_person_address(value: str, people: set[str]) -> bool:
+    """An address whose local part spells a name also read ("priya.shah@..." beside "Priya Shah",
+    also when one value listed both): one person, named once."""
     if "@" not in value:
         return False
     local = " ".join(re.split(r"[._-]+", fold(value.split("@")[0].lower())))
-    return any(fold(v.lower()) == local for _, v in found if "@" not in v)
+    return any(fold(p) == local for p in people if "@" not in p)
 
 
 _SELF = re.compile(r"(?i)^(?:jag själv|mig själv|myself|jag sjalv|mig sjalv|me|mig|i|jag)$")

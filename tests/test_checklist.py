@@ -217,6 +217,20 @@ def test_myself_is_the_sender_by_name() -> None:
     assert fields("review_approval", text)["users"] == "mig själv, Johan Strand"
 
 
+@pytest.mark.parametrize(("text", "users"), [
+    # a pronoun or a row is never a person, whatever pattern it stands in
+    ('I am the reviewer, so it says "You cannot approve an invoice you have reviewed". It should go to Tom Hale.',
+     "Tom Hale"),
+    ("Rad 2 ska attesteras av Helena Strand, inte Jonas Kraft.", "Helena Strand"),
+    ("Du kan inte attestera, säger den. Den ska till Eva Holm.", "Eva Holm"),
+    # an address that spells a name read beside it is that person, once
+    ("Invoice 5512 went to Dorota Kowalski, dorota.kowalski@example.co.uk, by mistake.", "Dorota Kowalski"),
+    ("It went to Priya Shah (priya.shah@example.com) but should go to Ben Ode.", "Priya Shah, Ben Ode"),
+])
+def test_no_pronoun_row_or_second_address_for_a_user(text: str, users: str) -> None:
+    assert fields("review_approval", text).get("users") == users
+
+
 def test_a_wrong_approver_without_a_name_is_no_user() -> None:
     assert "users" not in fields("review_approval", "Hi, the invoice goes to the wrong approver every time.")
 
