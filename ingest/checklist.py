@@ -876,7 +876,9 @@ def typo_labelled_value(spec: FieldSpec, m: Matchers, source: Source) -> str | N
         object.__setattr__(source, "any_labels",
                            tuple((x["label"], x["value"]) for x in _ANY_LABEL.finditer(source.new)))
     for label, value in source.any_labels or ():
-        if near_label(label, labels):
+        # "Faktura-ID 6610452: rad 1 och 2 ...": a label holding a number is a sentence that
+        # starts with the value; what follows its colon is no answer to the label.
+        if not any(c.isdigit() for c in label) and near_label(label, labels):
             found = accept(spec, m, value)
             if found:
                 return found

@@ -20,6 +20,12 @@ def fields(type_key: str, text: str, **source: object) -> dict[str, str]:
 
 # --- invoice ids -------------------------------------------------------------------------------
 
+def test_a_label_holding_its_value_is_not_a_label_for_what_follows() -> None:
+    text = ("Faktura-ID 6610452: rad 1 och 2 har gått till Karin Sjöberg men ska gå till Mats Wennberg, "
+            "som är budgetansvarig för kst 520.")
+    assert fields("review_approval", text)["invoice_id"] == "6610452"
+
+
 @pytest.mark.parametrize("text", [
     "Invoice ID: 88213", "Invoice ID 88213 is wrong", "invoice-ID #88213", "Invoice-ID: #88213",
     "Faktura-ID 88213", "Faktura-ID: 88213", "fakturanummer 88213", "Fakturanr. 88213",
