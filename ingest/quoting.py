@@ -29,8 +29,9 @@ _QUOTED = re.compile(r"^[ \t]*>")
 # A line that only closes the mail: everything from it on is signature.
 _SIGNOFF = re.compile(
     r"^[ \t]*(?:--[ \t]*|(?:(?:best|kind|warm|many|with)[ \t]+)?(?:regards|wishes)|br|best|cheers|"
-    r"thanks(?:[ \t]+(?:again|in advance|a lot))?|thank[ \t]+you(?:[ \t]+in advance)?|thx|sincerely|"
-    r"(?:yours[ \t]+)?(?:sincerely|truly)|tack(?:[ \t]+(?:på förhand|så mycket|på förhand för hjälpen))?|"
+    r"(?:many[ \t]+)?thanks(?:[ \t]+(?:again|in advance|a lot|so much|very much))?|"
+    r"thank[ \t]+you(?:[ \t]+(?:in advance|very much|so much))?|thx|sincerely|all[ \t]+the[ \t]+best|"
+    r"(?:yours[ \t]+)?(?:sincerely|truly)|(?:(?:tusen|stort|varmt)[ \t]+)?tack(?:[ \t]+(?:på förhand|så mycket|på förhand för hjälpen))?|"
     r"mvh|m\.v\.h\.?|med[ \t]+vänlig(?:a)?[ \t]+hälsning(?:ar)?|vänlig(?:a)?[ \t]+hälsning(?:ar)?|"
     r"bästa[ \t]+hälsning(?:ar)?|hälsning(?:ar)?|ha en (?:bra|fin) dag)"
     r"[ \t]*[,.!]?(?:[ \t]+[A-ZÅÄÖ][\w.-]*(?:[ \t]+[A-ZÅÄÖ][\w.-]*)?)?[ \t]*$"

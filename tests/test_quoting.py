@@ -54,6 +54,12 @@ def test_no_history_keeps_everything_and_lists() -> None:
     ("Invoice is wrong.\n--\nDana Frost | ACME", "Invoice is wrong."),
     ("Invoice is wrong.\n\nSent from my iPhone", "Invoice is wrong."),
     ("Thanks for the quick answer, invoice 1 is fine now.", "Thanks for the quick answer, invoice 1 is fine now."),
+    ("It won't let me edit it.\n\nMany thanks,\n\nSophie Turner\n14 Castle Street, Reading RG1 7RD",
+     "It won't let me edit it."),
+    ("Rad 2 är fel.\n\nTusen tack!\nPer", "Rad 2 är fel."),
+    ("Row 2 is wrong.\n\nThank you very much\nAl", "Row 2 is wrong."),
+    ("Row 2 is wrong.\nAll the best,\nAl", "Row 2 is wrong."),
+    ("Many thanks for looking at invoice 1 so quickly.", "Many thanks for looking at invoice 1 so quickly."),
 ])
 def test_signoff(text: str, kept: str) -> None:
     assert strip_signoff(text) == kept
