@@ -296,10 +296,10 @@ def auto_reply_markers() -> tuple[tuple[str, ...], tuple[str, ...]]:
     return packaged_patterns("auto_reply", "subjects"), packaged_patterns("auto_reply", "first_lines")
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=32)
 def packaged_patterns(table: str, key: str) -> tuple[str, ...]:
-    """Patterns of a table only case_types.toml has ([auto_reply], [closing], [not_a_case]): reading's own
-    vocabulary, kept as data beside the case types."""
+    """Patterns or words of a table only case_types.toml has ([auto_reply], [closing], [not_a_case],
+    [other_numbers], [speller]): reading's own vocabulary, kept as data beside the case types."""
     found = tomllib.loads(DEFAULTS.read_text(encoding="utf-8")).get(table, {})
     return tuple(found.get(key, ()))
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from re import _constants, _parser  # type: ignore[attr-defined]
 
-from core.casetypes import FieldSpec
+from core.casetypes import FieldSpec, packaged_patterns
 from ingest.parse import Attachment
 from ingest.quoting import Reply, is_quoted, strip_greeting
 from ingest.vocabulary import by_identity, fold, fold_pattern, near_label
@@ -906,9 +906,7 @@ def phrase_labelled_value(spec: FieldSpec, m: Matchers, source: Source) -> str |
 
 
 # "Fakturanr i Fortnox: 5521", "invoice no in the ledger / for the supplier": another system's number.
-_OTHER_SYSTEM = re.compile(r"(?i)\b(?:erp|fortnox|visma|dynamics|business central|bc|sap|ledger|reskontr\w*|"
-                           r"ekonomisystem\w*|financial|bokf\w*|ver|verifikat\w*|voucher|transaction|transaktion\w*|"
-                           r"order|po|supplier|vendor|leverantor\w*|customer|kund\w*|ocr|reference|referens)\b")
+_OTHER_SYSTEM = re.compile(rf"(?i)\b(?:{'|'.join(packaged_patterns('other_numbers', 'systems'))})\b")
 _PHRASE_LABEL_LINE = re.compile(r"^[ \t>]*(?P<label>[^\W\d_][\w .'/-]{2,60}?)[ \t]*:[ \t]*(?P<value>[^\s:]+)[ \t]*$",
                                 re.MULTILINE)
 _LABEL_PHRASE = re.compile(r"[^\W\d_][\w.'/-]*(?:[ ]+[\w.'/-]+){1,8}$")
@@ -995,11 +993,7 @@ _POSTED_BEFORE = re.compile(r"(?i)\b(?:posted|booked|bokford|bokfordes|bokforts)
 
 
 _BARE_ID_WORD = re.compile(r"(?i)(?:id|nr|no|number|nummer|#)(?![^\W\d_])")
-_OTHER_OWNER = re.compile(
-    r"(?i)\b(?:transaction|transaktions?|voucher|verifikat(?:ions?)?|ver|customer|kund|supplier|vendor|"
-    r"leverantors?|order|purchase|po|batch|user|anvandar|erp|booking|bokforings|reference|referens|"
-    r"document|dokument|ocr|org|vat|tax|moms|registration|ticket|arende|case|payment|betalnings|"
-    r"account|konto|employee|anstallnings|project|projekt|journal)[ \t]*[-.]?[ \t]*$")
+_OTHER_OWNER = re.compile(rf"(?i)\b(?:{'|'.join(packaged_patterns('other_numbers', 'owners'))})[ \t]*[-.]?[ \t]*$")
 
 
 # "fakturanumret blev 7700112233445 i stället för 31190442": the number read instead of the real one.

@@ -252,12 +252,8 @@ def speller_of(types: tuple[CaseType, ...]) -> Speller:
     return Speller(words | set(COMMON_WORDS), labels)
 
 
-# Ordinary words one letter away from a label word: never "corrected" into it.
-COMMON_WORDS = """account accounts amounts approve approved approves approving column columns invoiced later
-export exported exports process processes project projects series serie transfer transfers review
-reviewed rows error errors users roles kontot konton raden rader fakturan fakturor attestera
-attesterat attesterad granska granskat uses coming pasted looked waited lager visa finnas radera
-tolkas dokument""".split()
+# Ordinary words one letter away from a label word: never "corrected" into it (data: [speller]).
+COMMON_WORDS = packaged_patterns("speller", "common_words")
 
 
 def asked_fields(quoted: str, specs: Sequence[FieldSpec]) -> frozenset[str]:

@@ -505,3 +505,21 @@ def test_scan_finds_what_the_regex_finds() -> None:
                         continue
                     want = [x.span() for x in regex.finditer(folded)]
                     assert [x.span() for x in scan(regex, folded, scan_text(folded))] == want, regex.pattern
+
+
+# --- numbers of other systems and owners ([other_numbers] in case_types.toml) ---------------------
+
+@pytest.mark.parametrize("text", [
+    "Fakturanr i Fortnox: 5521980\nDen fastnar i kön.",          # a label phrase naming another system
+    "The transaction 5521980 is in the ledger but the invoice is still queued.",  # the owner word before it
+    "Our PO 5521980 was matched to the wrong invoice.",
+])
+def test_another_systems_number_is_not_our_invoice_id(text: str) -> None:
+    assert "invoice_id" not in fields("automatic_steps", text)
+
+
+def test_ordinary_words_are_never_corrected_into_label_words() -> None:
+    # [speller] common_words: "rader" is one letter from "raden" but a word of its own.
+    from core.casetypes import packaged_patterns
+    assert {"rader", "column", "export"} <= set(packaged_patterns("speller", "common_words"))
+    assert {"fortnox", "visma"} <= set(packaged_patterns("other_numbers", "systems"))
