@@ -32,23 +32,34 @@ def test_the_packaged_model_is_trained_from_the_development_half() -> None:
         "core/type_model.json is stale: run python -m tests.train_type"
 
 
-def test_words_are_folded_counted_and_bounded() -> None:
-    assert words("Överförd", "kolumnen Overford är tom") == {"overford": 3, "kolumnen": 1, "ar": 1, "tom": 1}
+def test_words_are_folded_present_and_bounded() -> None:
+    # presence, not counts: "tom" twice is one piece of evidence; a subject word weighs double
+    assert words("Överförd", "kolumnen Overford är tom, tom") == {"kolumnen": 1, "overford": 2, "ar": 1, "tom": 1}
+    long = " ".join(f"w{chr(97 + i % 26)}{chr(97 + i // 26 % 26)}" for i in range(400))
+    assert len(words("", long)) == typemodel.MAX_WORDS  # what a mail is about is said early
     huge = "konto " * 1_000_000  # a 6 MB subject is hostile: only its head counts
     start = time.process_time()
-    assert words(huge, "")["konto"] == 2 * (typemodel.SUBJECT_CHARS // 6)
+    assert words(huge, "") == {"konto": typemodel.SUBJECT_WEIGHT}
     assert time.process_time() - start < 1.0
 
 
 def test_overrules_the_rules_only_when_nearly_certain(tiny: TypeModel) -> None:
-    text = "Tack för hjälpen, allt fungerar nu. Trevlig helg!"
-    assert tiny.best("Tack", text)[0] is None and tiny.best("Tack", text)[1] >= typemodel.OVERRULE
-    case_type, reason = second_opinion("coding", "keywords: konto (score 3)", "Tack", text)
-    assert case_type is None and reason.startswith("word model: no case (") and "konto (score 3)" in reason
+    text = "Fakturan ska attesteras av Anna, inte Lars."
+    assert tiny.best("Attest", text)[0] == "review_approval" and tiny.best("Attest", text)[1] >= typemodel.OVERRULE
+    case_type, reason = second_opinion("coding", "keywords: konto (score 3)", "Attest", text)
+    assert case_type == "review_approval"
+    assert reason.startswith("word model: review_approval (") and "konto (score 3)" in reason
     # Where the rules find no type the model says nothing: its guess there was wrong more often.
-    assert second_opinion(None, "too few case type words", "Tack", text) == (None, "too few case type words")
+    assert second_opinion(None, "too few case type words", "Attest", text) == (None, "too few case type words")
     # A mail of words the model has never seen gives it no certainty.
     assert second_opinion("coding", "r", "Hello", "Lorem ipsum dolor") == ("coding", "r")
+
+
+def test_the_model_never_calls_a_mail_no_case(tiny: TypeModel) -> None:
+    """Its "none" class is small and short: a long chatty mail looked like one."""
+    text = "Tack för hjälpen, allt fungerar nu. Trevlig helg!"
+    assert tiny.best("Tack", text)[0] is None and tiny.best("Tack", text)[1] >= typemodel.OVERRULE
+    assert second_opinion("coding", "r", "Tack", text) == ("coding", "r")
 
 
 def test_a_denied_type_is_never_the_models_to_give(tiny: TypeModel) -> None:
@@ -71,8 +82,8 @@ def test_only_types_the_model_knows_and_the_configuration_has(tiny: TypeModel) -
 
 def test_detect_asks_the_model(tiny: TypeModel) -> None:
     types = parse_case_types(None, "")
-    case_type, reason = detect("Approval", "Tack för hjälpen, allt fungerar nu. Trevlig helg!", types)
-    assert case_type is None and reason.startswith("word model: no case"), reason
+    case_type, reason = detect("Coding", "Fakturan ska attesteras av Anna, inte Lars.", types)
+    assert case_type == "review_approval" and reason.startswith("word model: review_approval"), reason
 
 
 def test_without_a_model_file_the_rules_decide_alone(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
