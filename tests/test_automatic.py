@@ -92,6 +92,8 @@ def test_a_person_mentioning_an_auto_reply_is_not_one(subject: str, body: str) -
     ("SV: x", "Jag ar pa semester till och med v. 32."),
     ("RE: Your case has been updated", "This is an automatic reply.\n\nI'm travelling until 23 May."),
     ("SV: Ärende", "Detta är ett automatiskt meddelande. Jag är tillbaka måndag."),
+    ("Re: Your support case 30117", "This is an automatically generated response. Please do not reply."),
+    ("SV: Ärende 4410", "Detta är ett automatiskt genererat svar. Vi återkommer inom tre dagar."),
     ("Re: x", "Hello,\nI'm on a business trip until Friday 3 June and will reply when I'm back."),
 ])
 def test_auto_replies_marked_only_in_words_are_automatic(subject: str, body: str) -> None:
