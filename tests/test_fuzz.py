@@ -87,5 +87,6 @@ def test_listener_never_answers_5xx_for_fuzzed_mail(make_serve) -> None:
         send()
     finally:
         client.close()
-    rows = serve.wait_all_filed(timeout=30)
+    # A condition, with room for a busy machine: filing runs at nice 10 behind everything else.
+    rows = serve.wait_all_filed(timeout=180)
     assert [r.error for r in rows if r.error] == []  # filing never failed either
