@@ -109,6 +109,12 @@ def test_auto_replies_marked_only_in_words_are_automatic(subject: str, body: str
     ("Approvals while on leave", "Martin is on parental leave; can invoice 99-3021 go to Lucy Adams?"),
     ("Frånvarande attestant", "Vår attestant är sjukskriven, kan fakturan gå till Eva?"),
     ("Approval mails", "Hi,\nthe approval request for invoice 88213 arrives as an automatic message we ignore."),
+    # the end of an absence line is a word of its own ("still", "later" are none), and a customer
+    # describing an automatic message they got is writing one of their own
+    ("App", "Hi,\nI'm travelling and still cannot approve invoice 4410 in the app."),
+    ("Error", "Hello,\nI'm on a business trip and the approval page shows an error later in the flow."),
+    ("Export", "Hi,\nThis is an automated e-mail from your system that we get every night: invoice 88213 could not be exported. Why?"),
+    ("Export", "Hej!\nDet här är ett automatiskt meddelande som vi får varje natt från er: faktura 88213 fastnar."),
 ])
 def test_a_person_mentioning_absence_is_not_automatic(subject: str, body: str) -> None:
     assert automatic_reason(parse(mail(subject=subject, body=body)), "ann@example.com", OURS) is None
