@@ -17,17 +17,21 @@ never read. Counts rather than probabilities keep the file small, exact and revi
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 import core
 from ingest.vocabulary import fold
+
+log = logging.getLogger(__name__)
 
 MODEL_FILE = Path(core.__file__).with_name("type_model.json")
 # The class of mails that are no case (a thank-you, a question for sales).
@@ -53,7 +57,7 @@ def words(subject: str, text: str) -> dict[str, int]:
     """The model's features: which words a mail holds (lower-case, two letters or more, accents
     folded), a subject word weighing SUBJECT_WEIGHT. Presence, not counts: a word repeated is one
     piece of evidence, and counting repeats let filler sentences decide."""
-    found = dict.fromkeys(_WORD.findall(fold(text.lower()))[:MAX_WORDS], 1)
+    found = dict.fromkeys((m.group() for m in islice(_WORD.finditer(fold(text.lower())), MAX_WORDS)), 1)
     found.update(dict.fromkeys(_WORD.findall(fold(subject[:SUBJECT_CHARS].lower())), SUBJECT_WEIGHT))
     return found
 
@@ -88,9 +92,13 @@ class TypeModel:
 
     @classmethod
     def from_counts(cls, data: dict[str, Any]) -> TypeModel:
+        """The model from its counts; ValueError when they do not fit together."""
         types: tuple[str, ...] = tuple(data["types"])
         mails: list[int] = data["mails"]
         table: dict[str, list[int]] = data["words"]
+        if len(types) < 2 or len(mails) != len(types) or min(mails) < 1 \
+                or any(len(row) != len(types) for row in table.values()):
+            raise ValueError("the counts do not fit their types")
         totals = [sum(row[i] for row in table.values()) for i in range(len(types))]
         denominators = [total + ALPHA * len(table) for total in totals]
         word = {}
@@ -111,10 +119,15 @@ class TypeModel:
 
 @lru_cache(maxsize=1)
 def model() -> TypeModel | None:
-    """The packaged model, read once; None when the file is absent (the rules decide alone)."""
+    """The packaged model, read once; None when the file is absent or damaged (the rules then
+    decide alone: a broken data file must not stop filing)."""
     if not MODEL_FILE.exists():
         return None
-    return TypeModel.from_counts(json.loads(MODEL_FILE.read_text(encoding="utf-8")))
+    try:
+        return TypeModel.from_counts(json.loads(MODEL_FILE.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        log.error("%s cannot be read (%s: %s); the case type rules decide alone", MODEL_FILE, type(exc).__name__, exc)
+        return None
 
 
 def second_opinion(case_type: str | None, reason: str, subject: str, text: str,

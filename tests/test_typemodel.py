@@ -94,3 +94,25 @@ def test_without_a_model_file_the_rules_decide_alone(monkeypatch: pytest.MonkeyP
         assert second_opinion("coding", "r", "Tack", "Tack för hjälpen") == ("coding", "r")
     finally:
         typemodel.model.cache_clear()
+
+
+@pytest.mark.parametrize("text", ["{not json", "{}", '{"types": ["coding"], "mails": [3], "words": {}}',
+                                  '{"types": ["coding", "none"], "mails": [3, 0], "words": {}}',
+                                  '{"types": ["coding", "none"], "mails": [3, 2], "words": {"konto": [1]}}'])
+def test_a_damaged_model_file_leaves_the_rules_alone(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, text: str) -> None:
+    broken = tmp_path / "type_model.json"
+    broken.write_text(text, encoding="utf-8")
+    monkeypatch.setattr(typemodel, "MODEL_FILE", broken)
+    typemodel.model.cache_clear()
+    try:
+        assert typemodel.model() is None
+        assert second_opinion("coding", "r", "Tack", "Tack för hjälpen") == ("coding", "r")
+    finally:
+        typemodel.model.cache_clear()
+
+
+def test_words_are_bounded_without_the_callers_help() -> None:
+    start = time.process_time()
+    assert len(words("", "konto " * 1_000_000 + "faktura")) == 1  # 6 MB: the first 150 words only
+    assert time.process_time() - start < 2.0
+
