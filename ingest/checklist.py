@@ -71,7 +71,6 @@ NOT_NAMES = frozenset("""
 the this that it we i he she they our my your hi hello hey dear please can could would should
 when if so but and also then thanks invoice invoices det den detta jag vi han hon de vår vårt
 min mitt din hej kan om när så men och också sedan tack fakturan faktura fakturor
-you du ni dig er row rows line lines rad raden rader
 approver approvers reviewer reviewers attestant attestanten granskare granskaren user users
 admin role roles roll rollen användare användaren both båda bägge either neither
 """.split())
@@ -553,7 +552,7 @@ def same_person_address(value: str, people: set[str]) -> bool:
     if "@" not in value:
         return False
     local = " ".join(re.split(r"[._-]+", fold(value.split("@")[0].lower())))
-    return any(fold(p) == local for p in people if "@" not in p)
+    return any(p == local for p in people if "@" not in p)  # the keys are folded already
 
 
 _SELF = re.compile(r"(?i)^(?:jag själv|mig själv|myself|jag sjalv|mig sjalv|me|mig|i|jag)$")
@@ -905,8 +904,14 @@ def phrase_labelled_value(spec: FieldSpec, m: Matchers, source: Source) -> str |
     return None
 
 
+def any_word(key: str) -> str:
+    """One alternation of an [other_numbers] list; an empty list matches nothing (an empty
+    alternation would match everywhere)."""
+    return "|".join(f"(?:{p})" for p in packaged_patterns("other_numbers", key)) or "(?!)"
+
+
 # "Fakturanr i Fortnox: 5521", "invoice no in the ledger / for the supplier": another system's number.
-_OTHER_SYSTEM = re.compile(rf"(?i)\b(?:{'|'.join(packaged_patterns('other_numbers', 'systems'))})\b")
+_OTHER_SYSTEM = re.compile(rf"(?i)\b(?:{any_word('systems')})\b")
 _PHRASE_LABEL_LINE = re.compile(r"^[ \t>]*(?P<label>[^\W\d_][\w .'/-]{2,60}?)[ \t]*:[ \t]*(?P<value>[^\s:]+)[ \t]*$",
                                 re.MULTILINE)
 _LABEL_PHRASE = re.compile(r"[^\W\d_][\w.'/-]*(?:[ ]+[\w.'/-]+){1,8}$")
@@ -993,7 +998,7 @@ _POSTED_BEFORE = re.compile(r"(?i)\b(?:posted|booked|bokford|bokfordes|bokforts)
 
 
 _BARE_ID_WORD = re.compile(r"(?i)(?:id|nr|no|number|nummer|#)(?![^\W\d_])")
-_OTHER_OWNER = re.compile(rf"(?i)\b(?:{'|'.join(packaged_patterns('other_numbers', 'owners'))})[ \t]*[-.]?[ \t]*$")
+_OTHER_OWNER = re.compile(rf"(?i)\b(?:{any_word('owners')})[ \t]*[-.]?[ \t]*$")
 
 
 # "fakturanumret blev 7700112233445 i stället för 31190442": the number read instead of the real one.
@@ -1138,8 +1143,15 @@ def name_value(value: str) -> str | None:
     parts = value.split()
     while parts and parts[0].lower().strip(",.") in NOT_NAMES:
         parts.pop(0)
+    # "You cannot approve", "Rad 2 ska attesteras": a pronoun or a row word standing alone or
+    # before a number is no person; before a capitalised word it may be one ("Line Berg", "Du Wei").
+    if parts and parts[0].lower() in _NOT_A_PERSON and (len(parts) == 1 or not parts[1][:1].isupper()):
+        return None
     value = " ".join(parts).strip(" .,;:")
     return value if len(value) > 1 else None
+
+
+_NOT_A_PERSON = frozenset("you du ni dig er row rows line lines rad raden rader".split())
 
 
 def sentence(text: str, start: int, end: int) -> str:
