@@ -118,13 +118,29 @@ def strip_signoff(text: str) -> str:
     """Cut at the first closing line ("Best regards", "Mvh", "-- ") that is not the first line,
     and drop a lone name signed after a blank line ("\n\nPetra")."""
     lines = text.rstrip().split("\n")
+    opening = opening_lines(lines)
     for index, line in enumerate(lines):
-        if index and line.strip() and _SIGNOFF.match(line):
+        # A sign-off is a short line (which also bounds the regex's work on a hostile one); the
+        # opening ("Hi Anna,\nMany thanks!\nNow invoice ...") is never one.
+        if index > opening and line.strip() and len(line) <= MAX_SIGNOFF and _SIGNOFF.match(line):
             lines = lines[:index]
             break
     if len(lines) > 2 and not lines[-2].strip() and _SIGNED_NAME.match(lines[-1]):
         lines = lines[:-2]
     return "\n".join(lines).rstrip()
+
+
+# The longest line read as a sign-off ("Med vänliga hälsningar från oss alla på ekonomi").
+MAX_SIGNOFF = 80
+
+
+def opening_lines(lines: list[str]) -> int:
+    """Index of the last line of the mail's opening: its first line, or the line after a
+    greeting that stands alone ("Hi Anna," then "Many thanks for the quick reply!")."""
+    filled = [i for i, line in enumerate(lines[:20]) if line.strip()][:2]
+    if len(filled) == 2 and _GREETING.fullmatch(lines[filled[0]].strip() + "\n"):
+        return filled[1]
+    return filled[0] if filled else 0
 
 
 def strip_greeting(text: str) -> str:
