@@ -19,7 +19,7 @@ from ingest.quoting import Reply
 from ingest.typemodel import second_opinion
 from ingest.vocabulary import Speller, by_identity, fold
 
-# A type name in the body counts like a strong keyword; a subject naming one type decides outright.
+# A type name counts like a strong keyword (double in the subject); the body can still outweigh it.
 NAME_WEIGHT = 6
 # Subject words weigh double: customers sum up their problem there.
 SUBJECT_FACTOR = 2
@@ -98,7 +98,7 @@ class Hit:
 
 
 @dataclass(frozen=True)
-class Prepared:
+class MailText:
     """A mail split into blocks, with the text its type is told from (`subject`, `typed`)."""
 
     body: str
@@ -114,7 +114,7 @@ class Prepared:
         return self.content[:TYPE_TEXT]
 
 
-def prepare(mail: ParsedMail, types: tuple[CaseType, ...], own_domains: tuple[str, ...] = ()) -> Prepared:
+def read_blocks(mail: ParsedMail, types: tuple[CaseType, ...], own_domains: tuple[str, ...] = ()) -> MailText:
     """The blocks of a mail (docs/checklist.md) and the text reading works on."""
     body = body_text(mail)
     lines, starts = history_starts(body)
@@ -125,7 +125,7 @@ def prepare(mail: ParsedMail, types: tuple[CaseType, ...], own_domains: tuple[st
     tables = tables_in(blocks.content)
     content = speller.text(prose_of(blocks.content) if tables else blocks.content, names=True)
     subject = speller.text(_SUBJECT_PREFIX.sub("", mail.subject or ""))
-    return Prepared(body, blocks, answers, tables, content, subject)
+    return MailText(body, blocks, answers, tables, content, subject)
 
 
 def read_mail(mail: ParsedMail, case_types: Sequence[CaseType],
@@ -136,30 +136,30 @@ def read_mail(mail: ParsedMail, case_types: Sequence[CaseType],
     `own_domains` are our own mail domains: a quoted mail from them is history, not content.
     """
     types = tuple(case_types)
-    prepared = prepare(mail, types, own_domains)
-    blocks, answers, content, subject = prepared.blocks, prepared.answers, prepared.content, prepared.subject
+    text = read_blocks(mail, types, own_domains)
+    blocks, answers, content, subject = text.blocks, text.answers, text.content, text.subject
     # The language is told from what the type is told from: the first TYPE_TEXT characters.
-    language = detect_language(f"{subject}\n{prepared.typed}" if content.strip()
-                               else f"{subject}\n{prepared.body[:TYPE_TEXT]}")
+    language = detect_language(f"{subject}\n{text.typed}" if content.strip()
+                               else f"{subject}\n{text.body[:TYPE_TEXT]}")
     by_key = {t.key: t for t in types}
     stated = answers.get("case_type", "") or stated_type(blocks.new + "\n" + blocks.answers)
     corrected = False
     if stated and named_type(hits(vocabulary_of(types), stated), {}):
-        case_type, reason = detect(subject, prepared.typed, types, stated)
+        case_type, reason = detect(subject, text.typed, types, stated)
         corrected = known_type is not None and case_type != known_type
     elif known_type in by_key:
         case_type, reason = known_type, "known: the case already has this type"
     elif (blocks.quoted or _OUR_CASE.search(mail.subject or "")) and is_closing(content) \
-            and (close_request(fold(content)) or not hits(vocabulary_of(types), prepared.typed)):
+            and (close_request(fold(content)) or not hits(vocabulary_of(types), text.typed)):
         # A reply to our own mail that only says the case is solved ("Thanks, that sorted it"):
         # its subject is our subject, and says what the case was, not what this mail is.
         case_type, reason = None, "a reply to our mail saying the case is solved"
     else:
-        case_type, reason = detect(subject, prepared.typed, types)
+        case_type, reason = detect(subject, text.typed, types)
         if case_type is None and blocks.quoted:
             case_type, reason = asked_type(blocks.quoted, types) or (case_type, reason)
     specs = by_key[case_type].fields if case_type else all_fields(types)
-    source = Source(new=content, subject=subject, answers=answers, tables=prepared.tables,
+    source = Source(new=content, subject=subject, answers=answers, tables=text.tables,
                     attachments=mail.attachments, asked=asked_fields(blocks.quoted, specs),
                     sender=sender_name(mail.from_name), voices=voices_of(blocks, content))
     values, unsure = extract_candidates(specs, source)

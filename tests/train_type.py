@@ -19,7 +19,7 @@ if str(ROOT) not in sys.path:
 
 from core.casetypes import parse_case_types  # noqa: E402
 from ingest.automatic import automatic_reason  # noqa: E402
-from ingest.classify import prepare  # noqa: E402
+from ingest.classify import read_blocks  # noqa: E402
 from ingest.parse import parse  # noqa: E402
 from ingest.typemodel import MODEL_FILE, train  # noqa: E402
 from tests.eval_score import OWN_DOMAINS, load_expectations  # noqa: E402
@@ -37,8 +37,8 @@ def examples(folder: Path = DEVELOPMENT) -> list[tuple[str | None, str, str]]:
         mail = parse((folder / expect["file"]).read_bytes())
         if automatic_reason(mail, None, OWN_DOMAINS):
             continue
-        prepared = prepare(mail, types, OWN_DOMAINS)
-        out.append((expect.get("case_type"), prepared.subject, prepared.typed))
+        text = read_blocks(mail, types, OWN_DOMAINS)
+        out.append((expect.get("case_type"), text.subject, text.typed))
     return out
 
 
