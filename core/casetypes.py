@@ -291,17 +291,18 @@ class CaseType(BaseModel):
         return next((f for f in self.fields if f.key == key), None)
 
 
-def auto_reply_markers() -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The packaged [auto_reply] subject and first-line patterns (English and Swedish)."""
-    return packaged_patterns("auto_reply", "subjects"), packaged_patterns("auto_reply", "first_lines")
-
-
 @lru_cache(maxsize=32)
 def packaged_patterns(table: str, key: str) -> tuple[str, ...]:
     """Patterns or words of a table only case_types.toml has ([auto_reply], [closing], [not_a_case],
     [other_numbers], [speller]): reading's own vocabulary, kept as data beside the case types."""
     found = tomllib.loads(DEFAULTS.read_text(encoding="utf-8")).get(table, {})
     return tuple(found.get(key, ()))
+
+
+def packaged_alternation(table: str, key: str) -> str:
+    """The patterns of table.key as one regex alternation. An empty list matches nothing: an
+    empty alternation would match everywhere."""
+    return "|".join(f"(?:{p})" for p in packaged_patterns(table, key)) or "(?!)"
 
 
 def case_type_of(case_types: tuple[CaseType, ...], key: str | None) -> CaseType | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from core.casetypes import auto_reply_markers
+from core.casetypes import packaged_alternation
 from ingest.parse import ParsedMail
 from ingest.vocabulary import fold
 
@@ -91,9 +91,10 @@ def internal_sender(from_addr: str, staff: tuple[str, ...], own_domains: tuple[s
 
 @lru_cache(maxsize=1)
 def _markers() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    subjects, first_lines = auto_reply_markers()
-    either = lambda xs: re.compile("|".join(f"(?:{fold(x)})" for x in xs) or "(?!)", re.IGNORECASE)  # noqa: E731
-    return either(subjects), either(first_lines)
+    """The packaged [auto_reply] subjects and first lines, each list one regex, accents folded."""
+    subjects, first_lines = (re.compile(fold(packaged_alternation("auto_reply", key)), re.IGNORECASE)
+                             for key in ("subjects", "first_lines"))
+    return subjects, first_lines
 
 
 def auto_reply_words(mail: ParsedMail) -> str | None:

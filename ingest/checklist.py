@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from re import _constants, _parser  # type: ignore[attr-defined]
 
-from core.casetypes import FieldSpec, packaged_patterns
+from core.casetypes import FieldSpec, packaged_alternation
 from ingest.parse import Attachment
 from ingest.quoting import Reply, is_quoted, strip_greeting
 from ingest.vocabulary import by_identity, fold, fold_pattern, near_label
@@ -904,14 +904,8 @@ def phrase_labelled_value(spec: FieldSpec, m: Matchers, source: Source) -> str |
     return None
 
 
-def any_word(key: str) -> str:
-    """One alternation of an [other_numbers] list; an empty list matches nothing (an empty
-    alternation would match everywhere)."""
-    return "|".join(f"(?:{p})" for p in packaged_patterns("other_numbers", key)) or "(?!)"
-
-
 # "Fakturanr i Fortnox: 5521", "invoice no in the ledger / for the supplier": another system's number.
-_OTHER_SYSTEM = re.compile(rf"(?i)\b(?:{any_word('systems')})\b")
+_OTHER_SYSTEM = re.compile(rf"(?i)\b(?:{packaged_alternation('other_numbers', 'systems')})\b")
 _PHRASE_LABEL_LINE = re.compile(r"^[ \t>]*(?P<label>[^\W\d_][\w .'/-]{2,60}?)[ \t]*:[ \t]*(?P<value>[^\s:]+)[ \t]*$",
                                 re.MULTILINE)
 _LABEL_PHRASE = re.compile(r"[^\W\d_][\w.'/-]*(?:[ ]+[\w.'/-]+){1,8}$")
@@ -998,7 +992,7 @@ _POSTED_BEFORE = re.compile(r"(?i)\b(?:posted|booked|bokford|bokfordes|bokforts)
 
 
 _BARE_ID_WORD = re.compile(r"(?i)(?:id|nr|no|number|nummer|#)(?![^\W\d_])")
-_OTHER_OWNER = re.compile(rf"(?i)\b(?:{any_word('owners')})[ \t]*[-.]?[ \t]*$")
+_OTHER_OWNER = re.compile(rf"(?i)\b(?:{packaged_alternation('other_numbers', 'owners')})[ \t]*[-.]?[ \t]*$")
 
 
 # "fakturanumret blev 7700112233445 i stället för 31190442": the number read instead of the real one.

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from core.casetypes import CaseType, FieldSpec, packaged_patterns
+from core.casetypes import CaseType, FieldSpec, packaged_alternation, packaged_patterns
 from ingest.blocks import Blocks, history_starts, split_blocks
 from ingest.checklist import (Candidate, Source, extract_candidates, form_answers, form_of, is_word_char,
                               matchers, prose_of,
@@ -204,7 +204,7 @@ CLOSING_TEXT = 400
 @lru_cache(maxsize=8)
 def _any_of(table: str, key: str, flags: int) -> re.Pattern[str]:
     """The packaged patterns of table.key as one regex, compiled once."""
-    return re.compile("|".join(f"(?:{p})" for p in packaged_patterns(table, key)) or "(?!)", flags)
+    return re.compile(packaged_alternation(table, key), flags)
 
 
 def close_request(folded: str) -> bool:
