@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -86,29 +87,28 @@ def test_detect_asks_the_model(tiny: TypeModel) -> None:
     assert case_type == "review_approval" and reason.startswith("word model: review_approval"), reason
 
 
-def test_without_a_model_file_the_rules_decide_alone(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(typemodel, "MODEL_FILE", tmp_path / "absent.json")
+@pytest.fixture
+def model_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
+    """Where the model is read from, in a temporary folder, read afresh by the test."""
+    path = tmp_path / "type_model.json"
+    monkeypatch.setattr(typemodel, "MODEL_FILE", path)
     typemodel.model.cache_clear()
-    try:
-        assert typemodel.model() is None
-        assert second_opinion("coding", "r", "Tack", "Tack för hjälpen") == ("coding", "r")
-    finally:
-        typemodel.model.cache_clear()
+    yield path
+    typemodel.model.cache_clear()
+
+
+def test_without_a_model_file_the_rules_decide_alone(model_file: Path) -> None:
+    assert typemodel.model() is None
+    assert second_opinion("coding", "r", "Tack", "Tack för hjälpen") == ("coding", "r")
 
 
 @pytest.mark.parametrize("text", ["{not json", "{}", '{"types": ["coding"], "mails": [3], "words": {}}',
                                   '{"types": ["coding", "none"], "mails": [3, 0], "words": {}}',
                                   '{"types": ["coding", "none"], "mails": [3, 2], "words": {"konto": [1]}}'])
-def test_a_damaged_model_file_leaves_the_rules_alone(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, text: str) -> None:
-    broken = tmp_path / "type_model.json"
-    broken.write_text(text, encoding="utf-8")
-    monkeypatch.setattr(typemodel, "MODEL_FILE", broken)
-    typemodel.model.cache_clear()
-    try:
-        assert typemodel.model() is None
-        assert second_opinion("coding", "r", "Tack", "Tack för hjälpen") == ("coding", "r")
-    finally:
-        typemodel.model.cache_clear()
+def test_a_damaged_model_file_leaves_the_rules_alone(model_file: Path, text: str) -> None:
+    model_file.write_text(text, encoding="utf-8")
+    assert typemodel.model() is None
+    assert second_opinion("coding", "r", "Tack", "Tack för hjälpen") == ("coding", "r")
 
 
 def test_words_are_bounded_without_the_callers_help() -> None:
