@@ -83,7 +83,7 @@ class TypeModel:
     """Log probabilities: of each type, and of each known word given each type.
 
     `word[w][n - 1]` holds the log probabilities of w weighing n (1, or SUBJECT_WEIGHT in the
-    subject), so that scoring a mail is one transposed sum (about 0.1 ms a mail).
+    subject), so that scoring a mail is one transposed sum (0.15 ms a bench mail, most of it finding the words).
     """
 
     types: tuple[str, ...]
