@@ -322,7 +322,7 @@ def with_progress(items: Iterator[tuple[str, bytes]]) -> Iterator[tuple[str, byt
 
 
 def cmd_tickets(settings: Settings, args: argparse.Namespace) -> int:
-    from store.search import search_tickets
+    from store.search import catch_up, search_tickets
     from store.tickets import list_tickets
     from store.views import ticket_summary
 
@@ -331,6 +331,8 @@ def cmd_tickets(settings: Settings, args: argparse.Namespace) -> int:
         raise UsageError(f"tickets --type: unknown case type {args.case_type!r}; "
                          f"choose from {', '.join(known_types)}")
     db = open_store(settings)
+    if args.search is not None:
+        catch_up(db)  # what was filed without serve (ingest, reprocess), or since serve last indexed
     with db.read() as session:
         if args.search is not None:
             found = search_tickets(session, args.search, limit=SEARCH_LIMIT, status=args.status,

@@ -35,12 +35,16 @@ from ingest.pipeline import Filed, Prepared, file_mail, prepare, set_aside_case
 from store.db import Database
 from store.inbound import MAX_ATTEMPTS, claim, mark_set_aside, pending, record_attempt
 from store.models import RawMail
+from store.search import index_pending
 from store.tickets import known_messages
 
 log = logging.getLogger("casedesk.ingest")
 
 # Another instance's unprocessed mail is taken over after this long (it may have crashed).
 ORPHAN_AFTER = timedelta(seconds=5)
+# Message bodies are indexed for search when the queue is empty, and during a burst that long
+# keeps it full at least this often (seconds), so search never lags a burst by more.
+INDEX_LAG = 10.0
 
 
 @dataclass(frozen=True)
@@ -110,6 +114,7 @@ class Worker:
         self.wake = wake if wake is not None else threading.Event()
         # SQLite has one serve per file: whatever is pending after a restart is ours at once.
         self.orphan_after = timedelta(0) if db.is_sqlite else ORPHAN_AFTER
+        self.indexed_at = time.monotonic()
 
     def drain(self) -> int:
         """File everything pending now, batch by batch in the order taken; returns how many
@@ -128,6 +133,8 @@ class Worker:
                 total += self.file_all(rows, self.result(ready, rows))
             except Stopped:
                 break
+            if time.monotonic() - self.indexed_at > INDEX_LAG:
+                self.index()
         for _, ready in queue:  # batches the pool has not started are dropped; they stay pending
             ready.cancel()
         return total
@@ -234,11 +241,18 @@ class Worker:
             return [file_mail(session, row, ready, self.settings, known) if row.id in won else None
                     for row, ready in prepared]
 
+    def index(self) -> int:
+        """Index a batch of filed messages for search (store.search.index_pending); how many."""
+        self.indexed_at = time.monotonic()
+        with self.db.write() as session:
+            return index_pending(session)
+
     def run(self, stop: Any, idle: float = 0.5) -> None:
-        """Loop until `stop`: drain, then sleep until woken by a commit or `idle` passes."""
+        """Loop until `stop`: drain; with nothing to file, index for search; then sleep until
+        woken by a commit or `idle` passes."""
         while not stop.is_set():
             try:
-                handled = self.drain()
+                handled = self.drain() or self.index()
             except Exception as exc:
                 # The store is down or busy: the mail is safe in raw_mail; try again shortly.
                 log.warning("ingest worker: store error (%s: %s), retrying", type(exc).__name__,

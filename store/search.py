@@ -2,8 +2,15 @@
 
 SQLite: two FTS5 tables (`ticket_fts` for the case's facts, `message_fts` for every message),
 `tokenize="unicode61 remove_diacritics 2"` (so "faktura" finds "fåktura" and the reverse; no
-stemming: SQLite offers none for Swedish), kept current by triggers, so every writer (filing,
-the outbox, bulk loads) indexes without knowing about it.
+stemming: SQLite offers none for Swedish). A case's facts are kept current by triggers, so every
+writer (filing, the outbox, bulk loads) indexes them without knowing about it. Message bodies are
+indexed after filing, not in its transaction (`index_pending`, called by the filing worker when its
+queue is empty and at least every INDEX_LAG seconds of a long burst; by `tickets --search` before
+it searches): tokenizing up to 100 KB of a body on the one writer's path, under the write lock the
+SMTP listener's commits also wait for, slowed filing by about a tenth (docs/bench.md), and a batch
+of messages indexed in one transaction costs less than each in its own. RT's
+`rt-fulltext-indexer` and Zammad's background jobs do the same: a message is found a moment after
+it is filed, or, during a burst, after the burst.
 
 PostgreSQL: a generated `search` tsvector column on `ticket` and `message` with a GIN index; the
 text is indexed with both the `english` and the `swedish` configuration, and a query is tried in
@@ -16,13 +23,16 @@ Neither object is in the models: they are created by `install` (from the migrati
 from __future__ import annotations
 
 import re
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import event, select, text
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, SQLModel
 
 from store.models import Ticket
+
+if TYPE_CHECKING:  # store.db imports this module
+    from store.db import Database
 
 # Text indexed per message at most: a 25 MB body must not make filing fail (PostgreSQL refuses a
 # tsvector over 1 MB) or cost seconds; what matters in support mail is near the top.
@@ -74,9 +84,6 @@ SQLITE_DDL = (
     " VALUES (new.id, new.ref, new.customer, new.subject, new.fields); END",
     "CREATE TRIGGER IF NOT EXISTS ticket_fts_delete AFTER DELETE ON ticket BEGIN"
     " DELETE FROM ticket_fts WHERE rowid = old.id; END",
-    "CREATE TRIGGER IF NOT EXISTS message_fts_insert AFTER INSERT ON message BEGIN"
-    " INSERT INTO message_fts(rowid, subject, body, ticket_id)"
-    f" VALUES (new.id, new.subject, substr(new.body, 1, {MAX_INDEXED}), new.ticket_id); END",
     "CREATE TRIGGER IF NOT EXISTS message_fts_delete AFTER DELETE ON message BEGIN"
     " DELETE FROM message_fts WHERE rowid = old.id; END",
 )
@@ -108,19 +115,55 @@ POSTGRES_DDL = (
 # Triggers whose text changed since they were first installed (0008): dropped so install() makes
 # them again.
 SQLITE_REPLACED = ("ticket_fts_insert", "ticket_fts_update")
+# Triggers of earlier versions that are gone (0009: message bodies are indexed by index_pending).
+SQLITE_DROPPED = ("message_fts_insert",)
+# Messages indexed in one transaction by index_pending (at most 100 KB of text each).
+INDEX_BATCH = 100
+# The newest message indexed: FTS5 walks its rowids backwards and stops at the first.
+_SQLITE_NEW_MESSAGES = (
+    "INSERT INTO message_fts(rowid, subject, body, ticket_id)"
+    f" SELECT id, subject, substr(body, 1, {MAX_INDEXED}), ticket_id FROM message"
+    " WHERE id > coalesce((SELECT rowid FROM message_fts ORDER BY rowid DESC LIMIT 1), 0)"
+    " ORDER BY id LIMIT :n")
 
 
 def install(connection: Connection, replace: bool = False) -> None:
     """Create the search index (idempotent); on SQLite also index what is already stored.
     `replace` makes the triggers of SQLITE_REPLACED again (an upgrade)."""
     if connection.dialect.name == "sqlite":
-        for name in SQLITE_REPLACED if replace else ():
+        for name in (*SQLITE_REPLACED, *SQLITE_DROPPED) if replace else SQLITE_DROPPED:
             connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
         for statement in (*SQLITE_DDL, *SQLITE_BACKFILL):
             connection.exec_driver_sql(statement)
     elif connection.dialect.name == "postgresql":
         for statement in POSTGRES_DDL:
             connection.exec_driver_sql(statement)
+
+
+def index_pending(session: Session, limit: int = INDEX_BATCH) -> int:
+    """SQLite: index up to `limit` messages filed since the last call, oldest first, in the
+    caller's transaction; returns how many (fewer than `limit`: the index has caught up).
+
+    Messages get their ids in commit order (one writer), so what is new is what lies above the
+    newest indexed id; a deleted message leaves the index by its trigger. PostgreSQL indexes in
+    the row itself (a generated column), so there is nothing to do there.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        return 0
+    return int(session.execute(text(_SQLITE_NEW_MESSAGES), {"n": limit}).rowcount or 0)  # type: ignore[attr-defined]
+
+
+def catch_up(db: Database, batches: int = 10_000) -> int:
+    """Index every message not yet indexed, a batch per transaction (bounded: at most `batches`);
+    for a search made without serve running (the CLI). Returns how many were indexed."""
+    total = 0
+    for _ in range(batches):
+        with db.write() as session:
+            done = index_pending(session)
+        total += done
+        if done < INDEX_BATCH:
+            break
+    return total
 
 
 @event.listens_for(SQLModel.metadata, "after_create")

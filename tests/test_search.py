@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
+import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from conftest import run_cli, write_config
+from alembic import command
+from sqlalchemy import text
+
+from conftest import run_cli, wait_until, write_config
+from core.settings import load
+from ingest.filing import Worker
 from store.db import Database
-from store.migrate import upgrade
+from store.migrate import alembic_config, upgrade
 from store.models import Message, Ticket
 from store import search
 from store.search import fts5_query, search_tickets, words
@@ -25,7 +31,9 @@ def case(session, customer: str, subject: str, body: str, fields: dict, minutes:
     return ticket
 
 
-def fill(db: Database) -> dict[str, str]:
+def fill(db: Database, index: bool = True) -> dict[str, str]:
+    """Three cases and a reply; their messages indexed as serve's filing worker would (unless not
+    `index`: the CLI's search must then index them itself)."""
     with db.write() as session:
         a = case(session, "dana@example-foods.com", "Coding: cannot change project",
                  "The project on both rows is wrong.", {"invoice_id": "41220"}, 1)
@@ -36,6 +44,8 @@ def fill(db: Database) -> dict[str, str]:
         add_message(session, a, dict(message_id="late@example.com", from_addr="dana@example-foods.com",
                                      subject="Re: Coding", body="Row 3 needs the new cost centre as well.",
                                      created_at=T0 + timedelta(minutes=9)), T0 + timedelta(minutes=9))
+    if index:
+        search.catch_up(db)
     return {"a": a.ref, "b": b.ref, "c": c.ref}
 
 
@@ -92,6 +102,7 @@ def test_a_huge_body_is_indexed_up_to_a_bound_and_filed(db_url: str) -> None:
     upgrade(db)
     with db.write() as session:
         ticket = case(session, "big@example.com", "Big", "needle " + "lorem ipsum " * 300_000 + " tailword", {}, 1)
+    search.catch_up(db)
     assert refs(db, "needle") == [ticket.ref] and refs(db, "tailword") == []
     with db.read() as session:
         assert session.get(Message, 1).body.endswith("tailword")  # stored whole, indexed bounded
@@ -101,7 +112,7 @@ def test_a_huge_body_is_indexed_up_to_a_bound_and_filed(db_url: str) -> None:
 def test_cli_tickets_search(tmp_path: Path, db_url: str) -> None:
     db = Database(db_url)
     upgrade(db)
-    found = fill(db)
+    found = fill(db, index=False)  # filed without serve: the CLI indexes before it searches
     db.dispose()
     config = write_config(tmp_path, db_url)
     result = run_cli(config, "tickets", "--search", "41220", "--json")
@@ -121,6 +132,7 @@ def test_filters_and_pages_are_applied_in_the_query(db_url: str) -> None:
         made[0].status, made[4].status = "closed", "closed"
         made[1].case_type = made[2].case_type = "coding"
         made[5].has_missing = True
+    search.catch_up(db)
     newest_first = [t.ref for t in reversed(made)]
     with db.read() as session:
         def found(**kwargs):  # type: ignore[no-untyped-def]
@@ -145,6 +157,7 @@ def test_newest_rows_first_then_older_matches_from_the_index(db_url: str, monkey
     with db.write() as session:
         made = [case(session, f"c{i}@example.com", "Question", "common words" + (" rareword" if i in (2, 5) else "")
                      + (" fading" if i in (1, 9, 10) else ""), {}, i) for i in range(1, 11)]
+    search.catch_up(db)
     with db.read() as session:
         assert [t.ref for t in search_tickets(session, "rareword")] == [made[4].ref, made[1].ref]
         # a common word: the newest cases, enough of them found among the newest rows
@@ -154,4 +167,73 @@ def test_newest_rows_first_then_older_matches_from_the_index(db_url: str, monkey
         if not db.is_sqlite:  # 2 of the newest 3 rows: walk 3 rows more (none), then the index
             assert search._postgres_candidates(session, "fading", 4) == {made[9].id, made[8].id, made[0].id}
         assert [t.ref for t in search_tickets(session, "fading", limit=5)] == [made[9].ref, made[8].ref, made[0].ref]
+    db.dispose()
+
+
+def test_bodies_are_indexed_after_filing_a_batch_at_a_time(db_url: str) -> None:
+    """SQLite: filing leaves bodies to index_pending (its transaction stays short), which indexes
+    the oldest first, at most `limit` a transaction, and then nothing more; a case's own facts are
+    indexed at once. PostgreSQL indexes in the row: found at once, nothing pending."""
+    db = Database(db_url)
+    upgrade(db)
+    with db.write() as session:
+        made = [case(session, f"c{i}@example.com", f"Subject {i}", f"bodyword number{i}", {}, i) for i in range(1, 6)]
+    assert refs(db, "Subject") == [t.ref for t in reversed(made)]  # the case's facts: at once
+    if not db.is_sqlite:
+        assert refs(db, "bodyword") == [t.ref for t in reversed(made)]
+        with db.write() as session:
+            assert search.index_pending(session) == 0
+        db.dispose()
+        return
+    assert refs(db, "bodyword") == []
+    with db.write() as session:
+        assert search.index_pending(session, 2) == 2
+    assert refs(db, "bodyword") == [made[1].ref, made[0].ref]
+    with db.write() as session:
+        assert search.index_pending(session, 10) == 3
+    with db.write() as session:
+        assert search.index_pending(session, 10) == 0
+    assert refs(db, "bodyword") == [t.ref for t in reversed(made)] and refs(db, "number3") == [made[2].ref]
+    with db.write() as session:  # a message removed leaves the index (its trigger); the rest stay
+        session.execute(text("DELETE FROM message WHERE ticket_id = :id"), {"id": made[4].id})
+    assert refs(db, "number5") == [] and refs(db, "number4") == [made[3].ref]
+    db.dispose()
+
+
+def test_the_filing_worker_indexes_when_its_queue_is_empty(tmp_path: Path, db_url: str) -> None:
+    """serve's filing loop: with no mail to file it indexes what was filed, so a message is found
+    a moment after it is filed (here it was stored by someone else, as `casedesk ingest` does)."""
+    db = Database(db_url)
+    upgrade(db)
+    with db.write() as session:
+        ticket = case(session, "late@example.com", "Later", "somewhere a needleword", {}, 1)
+    stop = threading.Event()
+    worker = Worker(db, load(write_config(tmp_path, db_url)), "test")
+    running = threading.Thread(target=worker.run, args=(stop, 0.05))
+    running.start()
+    try:
+        wait_until(lambda: refs(db, "needleword") == [ticket.ref])
+    finally:
+        stop.set()
+        running.join()
+    db.dispose()
+
+
+def test_an_upgrade_drops_the_insert_trigger_and_keeps_what_was_indexed(db_url: str) -> None:
+    """0009: a database indexed by 0008's trigger keeps its index; from then on index_pending
+    indexes what is new."""
+    db = Database(db_url)
+    command.upgrade(alembic_config(db), "0008_search_triggers")
+    with db.write() as session:
+        old = case(session, "old@example.com", "Old", "oldword in the body", {}, 1)
+    upgrade(db)
+    with db.write() as session:
+        new = case(session, "new@example.com", "New", "newword in the body", {}, 2)
+    search.catch_up(db)
+    assert refs(db, "oldword") == [old.ref] and refs(db, "newword") == [new.ref]
+    assert refs(db, "body") == [new.ref, old.ref]
+    if db.is_sqlite:
+        with db.read() as session:
+            assert session.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'"
+                                        " AND name = 'message_fts_insert'")).first() is None
     db.dispose()

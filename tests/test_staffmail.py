@@ -124,7 +124,8 @@ def test_a_note_is_not_relayed_and_close_closes(desk: Callable[..., Serve], capt
     # Staff see the note on the web; the customer never does (page and JSON), nor its number's files.
     staff = sign_in(serve, STAFF)
     assert "internal only" in staff.get(f"/tickets/{ref}").text
-    assert [t["ref"] for t in staff.get("/api/tickets", params={"q": "invoice wrong"}).json()] == [ref]
+    # Bodies are indexed when filing is idle (store/search.py): found a moment after filing.
+    wait_until(lambda: [t["ref"] for t in staff.get("/api/tickets", params={"q": "invoice wrong"}).json()] == [ref])
     assert ref in staff.get("/tickets", params={"q": "invoice"}).text
     customer = sign_in(serve, CUSTOMER)
     assert "internal only" not in customer.get(f"/tickets/{ref}").text
