@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import base64
+import email
 import json
 from email.header import Header
 from email.message import EmailMessage
 from pathlib import Path
 
+import mailparser
 import pytest
 
 from conftest import CORPUS, run_cli, write_config
-from ingest.parse import message_id_of, parse
+from ingest.parse import message_id_of, parse, unwrap_base64
 
 # Zammad fixtures whose sender/subject we knowingly read differently from Zammad's 2023 result:
 # mail018 is a UTF-7 encoded word folded across lines, which we decode ("Übermittlungsstatus")
@@ -73,6 +75,60 @@ def test_attachments_are_listed_with_size_and_part() -> None:
     assert attachment.filename == "../../etc/inv.pdf"  # kept as sent; sanitised where served
     assert attachment.size == 1000 and attachment.content_type == "application/pdf"
     assert list(__import__("email").message_from_bytes(message.as_bytes()).walk())[attachment.part].get_filename()
+
+
+def test_a_large_base64_part_is_read_on_one_line_with_the_same_bytes() -> None:
+    """unwrap_base64: the parser reads a 300 KB attachment as one line (fast) and it decodes to
+    the same bytes; the stored mail is untouched."""
+    blob = bytes(range(256)) * 1200
+    message = EmailMessage()
+    message["From"] = "a@example.com"
+    message.set_content("see attached")
+    message.add_attachment(blob, maintype="application", subtype="pdf", filename="inv.pdf")
+    raw = message.as_bytes()
+    unwrapped = unwrap_base64(raw)
+    assert len(unwrapped.splitlines()) < 30 < len(raw.splitlines())
+    [part] = [p for p in email.message_from_bytes(unwrapped).walk() if p.get_filename()]
+    assert part.get_payload(decode=True) == blob and not part.defects
+    [attachment] = parse(raw).attachments
+    assert attachment.size == len(blob) and parse(raw).text == "see attached\n"
+
+
+@pytest.mark.parametrize("raw", [
+    # text that quotes such a header: not base64 up to the next boundary, left as it is
+    b"Subject: x\r\n\r\nContent-Transfer-Encoding: base64\r\n\r\n" + b"word " * 5000,
+    # a trailing blank: the stdlib does not decode the part, so neither is it joined
+    b"Content-Transfer-Encoding: base64 \r\n\r\n" + b"QUFB\r\n" * 5000,
+    # no line break before the boundary: joining would make one
+    b"Content-Transfer-Encoding: base64\r\n\r\n" + b"QUFB" * 5000 + b"--x--\r\n",
+    b"Content-Transfer-Encoding: base64\r\n\r\nQUFB\r\n",  # short: nothing to gain
+])
+def test_what_is_not_a_large_base64_body_is_left_as_it_is(raw: bytes) -> None:
+    assert unwrap_base64(raw) is raw
+
+
+def test_unwrapping_hostile_mail_is_linear() -> None:
+    """Encoding headers without blank lines or boundaries, 100,000 of them (3 MB): each is looked
+    at once (a search back to each line start, or on to a blank line, per header would take
+    minutes)."""
+    raw = b"Content-Transfer-Encoding: base64\r\n" * 100_000
+    assert unwrap_base64(raw) is raw
+    spaced = (b"Content-Transfer-Encoding: base64\r\n\r\n" + b"QUFB\r\n" * 10) * 20_000
+    assert unwrap_base64(spaced) is spaced
+
+
+def test_a_defective_mail_gets_mail_parsers_analysis(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stdlib parser reads every mail; mail-parser's defect analysis is added where that
+    parser found defects (a clean mail has nothing for it to add)."""
+    asked: list[bytes] = []
+    analyse = mailparser.parse_from_bytes
+    monkeypatch.setattr(mailparser, "parse_from_bytes", lambda raw: asked.append(raw) or analyse(raw))
+    broken = parse(b"From: a@example.com\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n"
+                   b"--x\r\nContent-Type: text/plain\r\n\r\nhello\r\n")  # no closing boundary
+    assert "CloseBoundaryNotFoundDefect" in broken.defects and broken.text.strip() == "hello"
+    assert len(asked) == 1
+    assert parse(b"From: a@example.com\r\nSubject: fine\r\n\r\nhello\r\n").defects == ()
+    assert len(asked) == 1
 
 
 @pytest.mark.parametrize("raw", [
