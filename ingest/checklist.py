@@ -31,16 +31,17 @@ _PERSON = (r"(?-i:(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?<![\w&'.-])[A-Z][a-
            r"(?![\w&-]|(?:[ ]+[A-Z][\w&.-]*){0,3}[ ]+(?:AB|Ltd|Limited|Oy|Oyj|AS|ASA|ApS|Inc|Corp|GmbH|AG|BV|LLC|LLP|HB|KB|plc|Group|Trust)\b))")
 # What a value of each kind looks like; every shape is one (?P<value>...) group.
 SHAPES = {
-    "id": rf"(?P<value>(?<![\w+/.,-]){_ID})(?![\w/]|[.,:]\d|-\d)"
+    # An id may stand in brackets: "is [3318902]", "(INV-2291)".
+    "id": rf"[\[(]?(?P<value>(?<![\w+/.,-]){_ID})(?![\w/]|[.,:]\d|-\d)"
           r"(?![ \t]*(?:kr|sek|eur|usd|nok|dkk|€|\$|:-|%|st|pcs|pieces|stycken)\b)",
-    "ids": rf"(?P<value>(?<![\w+/.,-]){_ID}(?:[ \t]*(?:,|;|and|och|&|/|\n)[ \t]*(?:[-*•][ \t]*)?{_ID})+)"
+    "ids": rf"(?P<value>(?<![\w+/.,-]){_ID}(?:[\])]?[ \t]*(?:,|;|and|och|&|/|\n)[ \t]*(?:[-*•][ \t]*)?[\[(]?{_ID})+)"
            r"(?![\w/]|[.,:]\d)",
     "number": r"(?P<value>(?<![\w+/.,])(?:[A-Za-z]{1,4}[-/]?)?\d+(?:[-/.]\d+)*(?:-[A-Za-z](?![\w-]))?)(?![\w/])",
     "code": r"(?P<value>(?-i:[A-Z]{1,3}\d{0,3}|[A-Z]{1,2}-?[A-Z]{2,4})|\d{1,3})(?![\w-])",
     # "1, 3", "1 to 3", "row 1 and row 2": the row word may be repeated before each number.
     "rows": r"(?P<value>(?<![\w.,])\d{1,3}(?:[ \t]*(?:,|&|\+|/|and|och|to|till|-|–)[ \t]*"
             r"(?:(?:rows?|lines?|rad|raden|rader)[ \t]+)?\d{1,3})*)(?!\d|[.:/,]\d)",
-    "status": r"[\"“'«]?(?P<value>[^\W_][\w/-]*(?:[ \t][\w/-]+){0,3}?)[\"”'»]?(?=[ \t]*(?:[.,;!?)\"”'»]"
+    "status": r"(?:(?:standing|stands|written)[ \t]+)?[\"“'«]?(?P<value>[^\W_][\w/-]*(?:[ \t][\w/-]+){0,3}?)[\"”'»]?(?=[ \t]*(?:[.,;!?)\"”'»]"
               r"|$|[ \t](?:and|but|och|men|since|sedan|for|för|when|när|after|efter|on|på)\b))",
     "name": rf"(?P<value>(?-i:{_NAME}(?:[ \t]*(?:,|and|och|&|/)[ \t]*{_NAME}){{0,9}}))",
     # One person or several ("Ann Reid, Bob Marsh and Carl Dean"): never a role or a company.
@@ -275,10 +276,13 @@ def question_answer(lines: Sequence[str], index: int, folded: str,
     ("> What is in the column Transferred?" / "OK", "> - Faktura-ID (finns under Allmänt):" /
     "7703311"). A "don't know" or "no error" answer is none, and a name must look like one."""
     line = folded.rstrip()
-    if not line.endswith(("?", ":")) or len(line) > 160:
+    if not (line.endswith(("?", ":")) or _LISTED.match(line)) or len(line) > 160:
         return []
     low = " " + norm_label(_SIGNS.sub(" ", line)) + " "
-    keys = next((k for label, k in question_labels(tuple(specs)) if f" {label} " in low), ())
+    named = {k for label, k in question_labels(tuple(specs)) if f" {label} " in low}
+    # A question naming several fields ("verification no, series and ERP transaction no") gets
+    # an answer that names them in turn: the answer's own labels say which value is which.
+    keys = next(iter(named)) if len(named) == 1 else ()
     below = answer_below(lines, index) if keys else []
     value = " ".join(lines[i].strip() for i in below).strip()
     if not value or _BLANK.match(value):
@@ -296,6 +300,9 @@ def question_answer(lines: Sequence[str], index: int, folded: str,
 
 
 _SIGNS = re.compile(r"[^\w\s-]")
+# A quoted item of a list of ours ("> * Faktura-ID (finns under Allmänt)", "> 2. Which rows"): a
+# question even without its question mark.
+_LISTED = re.compile(r"[>\s]*(?:[*•\-–]|\d{1,2}[.)])\s+\w")
 # "Vet inte", "I don't know", "Inget felmeddelande", "No error": an answer that gives no value.
 _NO_ANSWER = re.compile(r"(?i)[ \t*(-]*(?:there\s+(?:is|was)\s+|det\s+(?:finns|kommer|blir|star)\s+|"
                         r"(?:i|we|jag|vi)\s+(?:get|got|see|far|fick)\s+)?"
@@ -316,12 +323,20 @@ def question_labels(specs: tuple[FieldSpec, ...]) -> tuple[tuple[str, tuple[str,
 
 
 def answer_below(lines: Sequence[str], index: int) -> list[int]:
-    """Unquoted lines typed right below a quoted form line (up to a blank or quoted line)."""
+    """Unquoted lines typed below a quoted form line, up to a blank or quoted line: right below
+    it, or after one blank line (a mail program's spacing around inline answers) when the quote
+    goes on after them, so the sign-off under the last quoted line is no answer."""
+    start = index + 1
+    spaced = start + 1 < len(lines) and not lines[start].strip() and not is_quoted(lines[start + 1])
+    start += spaced
     found = []
-    for i in range(index + 1, min(index + 6, len(lines))):
+    for i in range(start, min(start + 5, len(lines))):
         if not lines[i].strip() or is_quoted(lines[i]):
             break
         found.append(i)
+    if spaced and found:
+        after = next((line for line in lines[found[-1] + 1:found[-1] + 3] if line.strip()), "")
+        return found if is_quoted(after) else []
     return found
 
 
@@ -945,8 +960,9 @@ def accept(spec: FieldSpec, m: Matchers, value: str) -> str | None:
 
 
 def unquote_text(value: str) -> str:
-    """An error text without the quotes around it: "'Approval limit exceeded'" -> the words."""
-    pair = re.fullmatch(r"[\"“”'‘’«»„]+(.+?)[\"“”'‘’«»]+[.!]?", value)
+    """An error text without the quotes around it: "'Approval limit exceeded'" -> the words;
+    a quoted text followed by a remark ('"Project closed" - but P1162 is open!') is the quote."""
+    pair = re.fullmatch(r"[\"“”'‘’«»„]+(.+?)[\"“”'‘’«»]+(?:[.!]?|\s*[-–—,;:(]\s.*)", value)
     return pair[1].strip() if pair else value
 
 
@@ -1080,6 +1096,8 @@ def clean(spec: FieldSpec, value: str) -> str | None:
         return "yes"
     if spec.kind == "name":
         return name_value(value)
+    if spec.kind == "status" and _NOT_A_STATUS.match(fold(value)):
+        return None  # "what the Transferred column says as I don't have access"
     if spec.kind == "text":
         value = strip_greeting(value)
         return value[:1000] if words(value) >= max(spec.min_words, 1) else None
@@ -1094,6 +1112,9 @@ def clean(spec: FieldSpec, value: str) -> str | None:
     return value or None
 
 
+# A status read from prose starts with what the column shows, not with a clause of the sentence.
+_NOT_A_STATUS = re.compile(r"(?i)(?:as|because|since|so|that|what|which|if|when|i|we|it|there|this|"
+                           r"eftersom|sa|att|som|vad|om|nar|jag|vi|det|den|har)\b")
 _QUOTED = re.compile(r"[\"“'‘«][^\"“”'‘’«»\n]{2,60}[\"”'’»]")
 # A company name: capitalised words ending in a company form ("Oakridge Estates Ltd").
 _COMPANY = re.compile(r"(?:[A-ZÅÄÖ][\w&.-]*[ ]+){1,6}(?:AB|Ltd|Limited|Oy|Oyj|AS|ASA|ApS|Inc|Corp|GmbH|AG|BV|LLC|"
@@ -1341,8 +1362,8 @@ _ID_CELL = re.compile(_ID)
 
 
 # Three or more ids in a row in prose: "8812731, 8812764, 8812790 och 8813250", "a few: 1, 2, 3".
-_ID_RUN = re.compile(rf"(?<![\w+/.,-]){_ID}(?:[ \t]*(?:\([^()\n]{{0,30}}\))?[ \t]*(?:,|;|and|och|&|\n)[ \t]*"
-                     rf"(?:[-*•][ \t]*)?{_ID}){{2,}}", re.IGNORECASE)
+_ID_RUN = re.compile(rf"(?<![\w+/.,-]){_ID}(?:[\])]?[ \t]*(?:\([^()\n]{{0,30}}\))?[ \t]*(?:,|;|and|och|&|\n)[ \t]*"
+                     rf"(?:[-*•][ \t]*)?[\[(]?{_ID}){{2,}}", re.IGNORECASE)
 
 
 def id_runs(text: str) -> list[str]:

@@ -400,6 +400,28 @@ def test_answers_below_our_quoted_questions() -> None:
     assert "problem_description" not in answers("> Is this issue urgent?\nYes, very\n", "capture_verification")
 
 
+def test_answers_typed_between_our_quoted_list_items() -> None:
+    """Gmail and Apple Mail put a blank line around an inline answer, and our request lists its
+    questions as items ("* Faktura-ID (...)", "2. Which rows") without a question mark."""
+    text = ("Här kommer svaren!\n\nDen 20 mars 2025 skrev Support <s@x>:\n> Hej,\n>\n"
+            "> * Faktura-ID (finns under Allmänt på fakturan)\n\n5512093\n\n"
+            "> * Vad står i kolumnen Överförd?\n\nDet står Ja.\n\n"
+            "> * Om fakturan finns i ekonomisystemet: verifikationsnummer, verifikationsserie och ERP-transaktionsnummer\n\n"
+            "Ja, verifikation 22871 i serie LF, transaktionsnr 9001234.\n\n> Hälsningar\n> Support\n\nMvh Maria\n")
+    got = answers(text, "automatic_steps")
+    assert got["invoice_id"] == "5512093" and got["transferred"] == "Det står Ja."
+    # a question naming three fields: the answer's own labels say which number is which
+    assert not {"verification_number", "verification_series", "erp_transaction_number"} & set(got)
+    read = fields("automatic_steps", text.split("Den 20 mars")[0] + "Ja, verifikation 22871 i serie LF, transaktionsnr 9001234.")
+    assert read["erp_transaction_number"] == "9001234" and read["verification_number"] == "22871"
+
+
+def test_the_sign_off_under_the_last_quoted_line_is_no_answer() -> None:
+    text = ("Svar nedan.\n\n> Vilket bolag gäller det?\n\nBolag: Bergslagens Energi Nät AB\n\n"
+            "> Hej! Vi vill lägga upp ett nytt kostnadsställe, vad vill du göra?\n\nStefan Ölund\nBergslagens Energi\n")
+    assert "desired_action" not in answers(text, "administration")
+
+
 def test_swedish_form_in_an_outlook_quote() -> None:
     text = ("Se nedan\n\nFrån: Support <s@x>\nSkickat: den 5 oktober 2026\nTill: Per\nÄmne: Kontering\n\n"
             "Faktura-ID: 90122\nKonteringsrad(er): ____\nVad vill du göra?: byta konto på rad 2\n")
@@ -526,3 +548,39 @@ def test_ordinary_words_are_never_corrected_into_label_words() -> None:
     speller = speller_of(tuple(TYPES.values()))
     text = "The invoice I pasted is coming later. Vi vill radera raden, den ligger på lager."
     assert speller.text(text) == text
+
+
+# --- round 7: the ninth writer's categories (session 9) ------------------------------------------
+
+@pytest.mark.parametrize(("text", "wanted"), [
+    ("In the column Transferred is standing \"Yes\" but we can not find it.", "Yes"),
+    ("The Transferred column says No.", "No"),
+])
+def test_transferred_in_non_native_phrasing(text: str, wanted: str) -> None:
+    assert fields("automatic_steps", text)["transferred"] == wanted
+
+
+def test_a_clause_after_the_cue_is_not_what_the_column_shows() -> None:
+    text = "I'm not sure what the Transferred column says as I don't have access to that view."
+    assert "transferred" not in fields("automatic_steps", text)
+
+
+def test_an_error_with_no_text_is_no_error_message() -> None:
+    text = "Linda Shaw gets an error when she tries to approve row 2 on this invoice - see the screenshot."
+    assert "error_message" not in fields("review_approval", text)
+    assert fields("review_approval", "He gets the error Approval limit exceeded.")["error_message"] == "Approval limit exceeded"
+
+
+def test_a_quoted_answer_followed_by_a_remark_is_the_quote() -> None:
+    text = '> 4. Vad säger eventuellt felmeddelande?\n\n"Projektet är stängt för kontering" - men P1162 är öppet!\n\n> Hälsningar\n'
+    assert fields("coding", "", answers=answers(text))["error_message"] == "Projektet är stängt för kontering"
+
+
+def test_ids_in_brackets() -> None:
+    text = ("The one that's in Verification right now is [3318902].\n"
+            "Other examples that have already gone through: [3318820], [3318835], [3318841], [3318860].")
+    got = fields("capture_verification", text)
+    assert got["invoice_number"] == "3318902"
+    assert got["invoice_examples"] == "3318820, 3318835, 3318841, 3318860"
+    sv = "Den som ligger kvar i verifieringen just nu är 8813301."
+    assert fields("capture_verification", sv)["invoice_number"] == "8813301"
