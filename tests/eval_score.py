@@ -40,6 +40,10 @@ ID_KINDS = frozenset({"id", "number", "code"})
 LIST_KINDS = frozenset({"ids", "name"})
 _WORD = re.compile(r"[^\W_]+")
 # Words for an empty Transferred column: the writers normalise to "empty"/"tom", customers don't.
+# The sender's own words for themself, as expected values of a person field.
+SELF_WORDS = frozenset({"myself", "me", "i", "jag sjalv", "mig sjalv", "jag", "mig"})
+# Words compared texts leave out (see words_of).
+KIND_WORDS = frozenset({"the", "role", "rollen", "roll", "user", "anvandaren"})
 EMPTY = frozenset({"empty", "blank", "tom", "tomt", "nothing", "ingenting", "inget", "none"})
 # Row words that stand for "every row" of a list of at least two.
 ALL_ROWS = re.compile(r"(?i)\b(?:all|both|every|each|alla|båda|bada|samtliga)\b")
@@ -103,8 +107,9 @@ def fold(text: str) -> str:
 
 
 def words_of(text: str) -> list[str]:
-    """The folded words of a text."""
-    return _WORD.findall(fold(text))
+    """The folded words of a text, without the words that only say what kind of thing a name
+    is ("the role Budgetansvarig", "rollen Budgetansvarig" and "Budgetansvarig" name one role)."""
+    return [w for w in _WORD.findall(fold(text)) if w not in KIND_WORDS]
 
 
 def norm_id(value: object) -> str:
@@ -170,6 +175,8 @@ def item_matches(want: str, have: str, kind: str) -> bool:
         w = norm_id(want)
         return w == norm_id(have) or w in re.findall(r"[\w-]+", fold(have)) or \
             re.search(rf"(?<![\d]){re.escape(w)}(?![\d])", fold(have)) is not None
+    if fold(want.strip()) in SELF_WORDS and re.search(rf"\(\s*{re.escape(fold(want.strip()))}\s*\)", fold(have)):
+        return True  # "Amelia Hart (myself)": the reader names the sender who wrote "myself"
     return overlap(want, have) >= EXACT_OVERLAP and overlap(have, want) >= 0.5
 
 
