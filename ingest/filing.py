@@ -35,7 +35,7 @@ from ingest.pipeline import Filed, Prepared, file_mail, prepare, set_aside_case
 from store.db import Database
 from store.inbound import MAX_ATTEMPTS, claim, mark_set_aside, pending, record_attempt
 from store.models import RawMail
-from store.search import index_pending
+from store.search import has_pending, index_pending
 from store.tickets import known_messages
 
 log = logging.getLogger("casedesk.ingest")
@@ -242,8 +242,12 @@ class Worker:
                     for row, ready in prepared]
 
     def index(self) -> int:
-        """Index a batch of filed messages for search (store.search.index_pending); how many."""
+        """Index a batch of filed messages for search (store.search.index_pending); how many.
+        Asks first with a read, so an idle worker does not take the write lock every wake."""
         self.indexed_at = time.monotonic()
+        with self.db.read() as session:
+            if not has_pending(session):
+                return 0
         with self.db.write() as session:
             return index_pending(session)
 

@@ -119,11 +119,11 @@ SQLITE_REPLACED = ("ticket_fts_insert", "ticket_fts_update")
 SQLITE_DROPPED = ("message_fts_insert",)
 # Messages indexed in one transaction by index_pending (at most 100 KB of text each).
 INDEX_BATCH = 100
-# The newest message indexed: FTS5 walks its rowids backwards and stops at the first.
+# Messages above the newest one indexed: FTS5 walks its rowids backwards and stops at the first.
+_SQLITE_UNINDEXED = "message WHERE id > coalesce((SELECT rowid FROM message_fts ORDER BY rowid DESC LIMIT 1), 0)"
 _SQLITE_NEW_MESSAGES = (
     "INSERT INTO message_fts(rowid, subject, body, ticket_id)"
-    f" SELECT id, subject, substr(body, 1, {MAX_INDEXED}), ticket_id FROM message"
-    " WHERE id > coalesce((SELECT rowid FROM message_fts ORDER BY rowid DESC LIMIT 1), 0)"
+    f" SELECT id, subject, substr(body, 1, {MAX_INDEXED}), ticket_id FROM {_SQLITE_UNINDEXED}"
     " ORDER BY id LIMIT :n")
 
 
@@ -151,6 +151,13 @@ def index_pending(session: Session, limit: int = INDEX_BATCH) -> int:
     if session.get_bind().dialect.name != "sqlite":
         return 0
     return int(session.execute(text(_SQLITE_NEW_MESSAGES), {"n": limit}).rowcount or 0)  # type: ignore[attr-defined]
+
+
+def has_pending(session: Session) -> bool:
+    """Whether index_pending has work (a read: the idle filing worker asks before it takes the
+    write lock the SMTP listener's commits wait for)."""
+    return session.get_bind().dialect.name == "sqlite" and bool(
+        session.execute(text(f"SELECT EXISTS (SELECT 1 FROM {_SQLITE_UNINDEXED})")).scalar())
 
 
 def catch_up(db: Database, batches: int = 10_000) -> int:

@@ -237,3 +237,19 @@ def test_an_upgrade_drops_the_insert_trigger_and_keeps_what_was_indexed(db_url: 
             assert session.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'"
                                         " AND name = 'message_fts_insert'")).first() is None
     db.dispose()
+
+
+def test_nothing_pending_is_known_without_writing(db_url: str) -> None:
+    """The idle filing worker asks with a read before it takes the write lock."""
+    db = Database(db_url)
+    upgrade(db)
+    with db.read() as session:
+        assert not search.has_pending(session)
+    with db.write() as session:
+        case(session, "a@example.com", "Q", "words", {}, 1)
+    with db.read() as session:
+        assert search.has_pending(session) == db.is_sqlite
+    search.catch_up(db)
+    with db.read() as session:
+        assert not search.has_pending(session)
+    db.dispose()
