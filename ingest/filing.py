@@ -133,7 +133,7 @@ class Worker:
                 total += self.file_all(rows, self.result(ready, rows))
             except Stopped:
                 break
-            if time.monotonic() - self.indexed_at > INDEX_LAG:
+            if time.monotonic() - self.indexed_at > INDEX_LAG and not self.stop.is_set():
                 self.index()
         for _, ready in queue:  # batches the pool has not started are dropped; they stay pending
             ready.cancel()
@@ -256,7 +256,7 @@ class Worker:
         woken by a commit or `idle` passes."""
         while not stop.is_set():
             try:
-                handled = self.drain() or self.index()
+                handled = self.drain() or (not stop.is_set() and self.index())
             except Exception as exc:
                 # The store is down or busy: the mail is safe in raw_mail; try again shortly.
                 log.warning("ingest worker: store error (%s: %s), retrying", type(exc).__name__,
