@@ -217,6 +217,11 @@ def sales_question(folded: str) -> bool:
     return _any_of("not_a_case", "sales", 0).search(folded) is not None
 
 
+def service_question(folded: str) -> bool:
+    """A question about planned maintenance or downtime ([not_a_case] service; case-sensitive)."""
+    return _any_of("not_a_case", "service", 0).search(folded) is not None
+
+
 
 
 @by_identity(16)
@@ -354,6 +359,8 @@ def detect(subject: str, text: str, types: tuple[CaseType, ...], answer: str = "
         # "Vad kostar det per användare?": a question for sales about price or licences is no
         # support case, whatever user or approval words it holds.
         return None, "a question about price or licences"
+    if scores and service_question(folded) and not names_an_invoice(folded):
+        return None, "a question about planned maintenance or downtime"
     case_type, reason = by_keywords(found, scores, bool(subject.strip()), denied)
     return second_opinion(case_type, reason, subject, text, frozenset(denied), frozenset(t.key for t in types))
 

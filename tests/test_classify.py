@@ -373,6 +373,19 @@ def test_a_price_question_is_no_case_but_a_surname_is_no_price(subject: str, bod
     assert read(subject, body).case_type == key
 
 
+@pytest.mark.parametrize(("subject", "body", "key"), [
+    # [not_a_case] service: a question about planned maintenance is no case, whatever it will run.
+    ("Planned maintenance this weekend?", "Is there any planned maintenance or downtime on your side? "
+     "We'll be running a lot of approvals and transfers to Dynamics on Saturday.", None),
+    ("Fråga", "Har ni något planerat driftstopp i helgen? Vi ska attestera och överföra mycket.", None),
+    # ... but a case that names an invoice is a case, downtime or not
+    ("Stuck", "Since your planned maintenance invoice 4471223 is stuck in the queue for automatic steps, "
+     "the Transferred column is empty.", "automatic_steps"),
+])
+def test_a_maintenance_question_is_no_case(subject: str, body: str, key: str | None) -> None:
+    assert read(subject, body).case_type == key
+
+
 def test_a_thank_you_that_asks_us_to_close_names_no_type() -> None:
     # [closing] requests: the reply says what was fixed, in type words, and asks us to close.
     body = "Thanks, the coding rows come through with the right account now. You can close the case."
