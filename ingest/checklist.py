@@ -440,7 +440,7 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
         # "myself (Raj Patel)": the name in brackets is the person.
         value = _SELF_NAMED.sub(lambda x: x["name"], value)
         for name in re.split(r"\s*(?:,|;|\band\b|\boch\b|&|\(|\))\s*", value):
-            name = self_named(name_value(name) or "", speaker(source, at))
+            name = self_named(name_value(_HONORIFIC.sub("", name)) or "", speaker(source, at))
             name = full_name(name, source.folded, source.text)
             # "coding suggestion for BT" after "coding suggestion for British Telecom": one thing
             # named twice; a value of three words and more is known by its first two.
@@ -450,7 +450,14 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
                 names[key] = name
                 heads.add(head)
     people = set(names)
-    return ", ".join(v for v in names.values() if not same_person_address(v, people)) or None
+    surnames = {key.split()[-1] for key in names if len(key.split()) > 1}
+    # "Ms Priya Nair ... Ms Nair": a surname alone after the full name is the same person.
+    return ", ".join(v for key, v in names.items() if not same_person_address(v, people)
+                     and not (" " not in key and key in surnames)) or None
+
+
+# A title before a name ("Ms Priya Nair", "Herr Lind"): not part of it.
+_HONORIFIC = re.compile(r"^(?:Mr|Mrs|Ms|Miss|Dr|Herr|Fru)\.?\s+(?=[A-ZÅÄÖ])")
 
 
 def across_cells(text: str, match: re.Match[str]) -> bool:

@@ -584,3 +584,8 @@ def test_ids_in_brackets() -> None:
     assert got["invoice_examples"] == "3318820, 3318835, 3318841, 3318860"
     sv = "Den som ligger kvar i verifieringen just nu är 8813301."
     assert fields("capture_verification", sv)["invoice_number"] == "8813301"
+
+
+def test_a_title_is_no_part_of_a_name_and_a_surname_after_the_name_is_that_person() -> None:
+    text = "Please give Ms Priya Nair the role Approver Level 2. Ms Nair starts on Monday."
+    assert fields("administration", text)["concerns"] == "Priya Nair"
