@@ -27,7 +27,7 @@ _NAME = (r"(?:(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+|[\"“'][^\"”'\n]{2,60}
 # Ek") that are not a company ("Harbour Marine Ltd"). Case-sensitive; run on folded text (å -> a).
 _PERSON = (r"(?-i:(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?<![\w&'.-])[A-Z][a-z]+(?:-[A-Z][a-z]+)?"
            r"(?:[ ]+(?:(?:van|von|de|der|af|da)[ ]+)?(?!(?:Ltd|Limited|Inc|Corp|Oy|Oyj|Group|Trust|Plc)\b)"
-           r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?){1,2}"
+           r"(?:[A-Z]['’])?[A-Z][a-z]+(?:[A-Z][a-z]+)?(?:-[A-Z][a-z]+)?){1,2}"  # O'Connor, McDonald
            r"(?![\w&-]|(?:[ ]+[A-Z][\w&.-]*){0,3}[ ]+(?:AB|Ltd|Limited|Oy|Oyj|AS|ASA|ApS|Inc|Corp|GmbH|AG|BV|LLC|LLP|HB|KB|plc|Group|Trust)\b))")
 # What a value of each kind looks like; every shape is one (?P<value>...) group.
 SHAPES = {
@@ -254,7 +254,7 @@ def form_answers(reply: Reply, specs: Sequence[FieldSpec]) -> tuple[dict[str, st
             continue
         match = regex.match(folded[index])
         key = by_label.get(norm_label(match["label"])) if match else None
-        if (not match or key is None) and is_quoted(line):
+        if (not match or key is None) and (is_quoted(line) or marked_answer(lines, index)):
             for asked, value in question_answer(lines, index, folded[index], specs):
                 answers.setdefault(asked, value)
             continue
@@ -275,7 +275,7 @@ def question_answer(lines: Sequence[str], index: int, folded: str,
     """The customer's answer typed below a quoted question or label of ours that names a field
     ("> What is in the column Transferred?" / "OK", "> - Faktura-ID (finns under Allmänt):" /
     "7703311"). A "don't know" or "no error" answer is none, and a name must look like one."""
-    line = folded.rstrip()
+    line = _ASIDE.sub("", folded.rstrip())
     if not (line.endswith(("?", ":")) or _LISTED.match(line)) or len(line) > 160:
         return []
     low = " " + norm_label(_SIGNS.sub(" ", line)) + " "
@@ -283,8 +283,9 @@ def question_answer(lines: Sequence[str], index: int, folded: str,
     # A question naming several fields ("verification no, series and ERP transaction no") gets
     # an answer that names them in turn: the answer's own labels say which value is which.
     keys = next(iter(named)) if len(named) == 1 else ()
-    below = answer_below(lines, index) if keys else []
-    value = " ".join(lines[i].strip() for i in below).strip()
+    marked = marked_answer(lines, index)
+    below = answer_below(lines, index) if keys and not marked else []
+    value = marked or " ".join(lines[i].strip() for i in below).strip()
     if not value or _BLANK.match(value):
         return []
     out = []
@@ -300,6 +301,8 @@ def question_answer(lines: Sequence[str], index: int, folded: str,
 
 
 _SIGNS = re.compile(r"[^\w\s-]")
+# A remark after a question: "Vilket faktura-ID gäller det? (finns under Allmänt på fakturan)".
+_ASIDE = re.compile(r"(?<=[?:])\s*\([^()\n]{0,120}\)$")
 # A quoted item of a list of ours ("> * Faktura-ID (finns under Allmänt)", "> 2. Which rows"): a
 # question even without its question mark.
 _LISTED = re.compile(r"[>\s]*(?:[*•\-–]|\d{1,2}[.)])\s+\w")
@@ -320,6 +323,16 @@ def question_labels(specs: tuple[FieldSpec, ...]) -> tuple[tuple[str, tuple[str,
             if len(norm_label(label)) >= 5 and spec.key not in found.setdefault(norm_label(label), []):
                 found[norm_label(label)].append(spec.key)
     return tuple(sorted(((k, tuple(v)) for k, v in found.items()), key=lambda item: -len(item[0])))
+
+
+def marked_answer(lines: Sequence[str], index: int) -> str:
+    """What follows "SVAR:" / "Answer:" on the line below a question: how customers answer
+    inside an Outlook quote, where nothing else tells their text from ours."""
+    found = _ANSWER_MARK.match(lines[index + 1]) if index + 1 < len(lines) else None
+    return found["value"].strip() if found else ""
+
+
+_ANSWER_MARK = re.compile(r"\s*(?:SVAR|Svar|ANSWER|Answer)\s*:\s*(?P<value>\S.*)")
 
 
 def answer_below(lines: Sequence[str], index: int) -> list[int]:
@@ -957,6 +970,10 @@ def accept(spec: FieldSpec, m: Matchers, value: str) -> str | None:
     if spec.kind == "flag":
         return "yes" if not re.match(r"(?i)(?:no|nej|not|inte|false)\b", value) else None
     value = _SPACES.sub(" ", value).strip(" .;,")
+    if spec.kind == "status" and words(value) > 4:
+        # "It says Yes - that's what's odd, it's been sitting there for two days": what it says.
+        said = _STATUS_SAID.search(value)
+        return said["value"] if said else None
     if spec.kind == "text" and words(value) < min(2, spec.min_words):
         return None
     if spec.kind == "text":
@@ -1119,6 +1136,8 @@ def clean(spec: FieldSpec, value: str) -> str | None:
     return value or None
 
 
+# What a column "says" in a longer answer about it.
+_STATUS_SAID = re.compile(r"(?i)\b(?:says|shows|reads|står(?:\s+det)?|visar)\s+[\"“'«]?(?P<value>\w+)")
 # A status read from prose starts with what the column shows, not with a clause of the sentence.
 _NOT_A_STATUS = re.compile(r"(?i)(?:as|because|since|so|that|what|which|if|when|i|we|it|there|this|"
                            r"eftersom|sa|att|som|vad|om|nar|jag|vi|det|den|har)\b")

@@ -589,3 +589,21 @@ def test_ids_in_brackets() -> None:
 def test_a_title_is_no_part_of_a_name_and_a_surname_after_the_name_is_that_person() -> None:
     text = "Please give Ms Priya Nair the role Approver Level 2. Ms Nair starts on Monday."
     assert fields("administration", text)["concerns"] == "Priya Nair"
+
+
+def test_round_8_shapes_of_the_tenth_writer() -> None:
+    """Blind mails k001-k060 (session 9): contractions in the flow, answers marked "SVAR:" in an
+    Outlook quote, a question with a remark after its mark, a long answer about the column."""
+    text = "Invoice ID 662019 went to Mark Denton for approval but it should've gone to Priya Shah."
+    assert fields("review_approval", text)["users"] == "Mark Denton, Priya Shah"
+    assert fields("review_approval", "Invoice 55123 went to Aoife Brennan, it should go to Liam O'Connor.")["users"] \
+        == "Aoife Brennan, Liam O'Connor"
+    outlook = ("Svar nedan.\n\n-----Ursprungligt meddelande-----\nFrån: Support <s@x>\nSkickat: den 2 april\n"
+               "Till: Annika\nÄmne: Kontering\n\nVilket faktura-ID gäller det (finns under Allmänt)?\nSVAR: 3345120\n\n"
+               "Vilken eller vilka konteringsrader gäller det?\nSVAR: rad 3 och 4\n")
+    assert answers(outlook) == {"invoice_id": "3345120", "coding_rows": "rad 3 och 4"}
+    aside = "Se svar.\n\n> Vilket faktura-ID gäller det? (finns under Allmänt på fakturan)\n\n782205\n\n> Hälsningar\n"
+    assert answers(aside, "automatic_steps") == {"invoice_id": "782205"}
+    long = ("> What is in the column Transferred?\n\nIt says Yes - that's what's odd, it's been sitting there "
+            "as \"Waiting\" for two days.\n\n> Kind regards\n")
+    assert fields("automatic_steps", "", answers=answers(long, "automatic_steps"))["transferred"] == "Yes"
