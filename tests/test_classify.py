@@ -378,6 +378,8 @@ def test_a_price_question_is_no_case_but_a_surname_is_no_price(subject: str, bod
     ("Planned maintenance this weekend?", "Is there any planned maintenance or downtime on your side? "
      "We'll be running a lot of approvals and transfers to Dynamics on Saturday.", None),
     ("Fråga", "Har ni något planerat driftstopp i helgen? Vi ska attestera och överföra mycket.", None),
+    ("Driftstopp i helgen?", "Vi har hört att det ska vara underhåll på tjänsten i helgen. Kommer verifieringen "
+     "och överföringen till ekonomisystemet att fungera då?", None),
     # ... but a case that names an invoice is a case, downtime or not
     ("Stuck", "Since your planned maintenance invoice 4471223 is stuck in the queue for automatic steps, "
      "the Transferred column is empty.", "automatic_steps"),
