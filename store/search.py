@@ -7,8 +7,8 @@ writer (filing, the outbox, bulk loads) indexes them without knowing about it. M
 indexed after filing, not in its transaction (`index_pending`, called by the filing worker when its
 queue is empty and at least every INDEX_LAG seconds of a long burst; by `tickets --search` before
 it searches): tokenizing up to 100 KB of a body on the one writer's path, under the write lock the
-SMTP listener's commits also wait for, slowed filing by about a tenth (docs/bench.md), and a batch
-of messages indexed in one transaction costs less than each in its own. RT's
+SMTP listener's commits also wait for, cost the bench's filed rate about 4% (docs/bench.md,
+session 9), and a batch of messages indexed in one transaction costs less than each in its own. RT's
 `rt-fulltext-indexer` and Zammad's background jobs do the same: a message is found a moment after
 it is filed, or, during a burst, after the burst.
 
