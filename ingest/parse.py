@@ -388,8 +388,9 @@ def unwrap_base64(raw: bytes) -> bytes:
     gap: re.Match[bytes] | None = None  # the next blank line, found once for all headers before it
     while (hit := raw.find(b"ncoding:", at)) >= 0:
         at = hit + 8
-        line = raw.rfind(b"\n", max(0, hit - 40), hit) + 1  # "Content-Transfer-Encoding:" starts near
-        if not _BASE64_HEADER.match(raw, line):
+        newline = raw.rfind(b"\n", max(0, hit - 40), hit)  # "Content-Transfer-Encoding:" starts near
+        line = newline + 1 if newline >= 0 or hit < 40 else -1
+        if line < done or not _BASE64_HEADER.match(raw, line):
             continue
         if gap is None or gap.start() < line:
             gap = _BLANK_LINE.search(raw, line)
@@ -401,7 +402,8 @@ def unwrap_base64(raw: bytes) -> bytes:
         # The boundary line after the body ('-' is no base64 character); parts are separated by
         # boundary lines, so the search goes on after it.
         end = raw.find(b"--", start)
-        end = at = len(raw) if end < 0 else end
+        end = len(raw) if end < 0 else end
+        at = max(at, end)  # always forward
         body = raw[start:end]
         if len(body) >= UNWRAP_AT and body.endswith(b"\n") and not body.translate(None, _BASE64_CHARS + b"\r\n"):
             pieces += [raw[done:start], body.translate(None, b"\r\n"), b"\r\n"]  # the boundary's line break

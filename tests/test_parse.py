@@ -115,6 +115,10 @@ def test_unwrapping_hostile_mail_is_linear() -> None:
     assert unwrap_base64(raw) is raw
     spaced = (b"Content-Transfer-Encoding: base64\r\n\r\n" + b"QUFB\r\n" * 10) * 20_000
     assert unwrap_base64(spaced) is spaced
+    # a header line far from any line start is no header: the top one is never read twice
+    top = b"Content-Transfer-Encoding: base64\r\n\r\n" + b"QUFB\r\n" * 5000
+    tail = b"--x\r\n" + b"y" * 100 + b" Content-Transfer-Encoding: base64\r\n"
+    assert unwrap_base64(top + tail) == b"Content-Transfer-Encoding: base64\r\n\r\n" + b"QUFB" * 5000 + b"\r\n" + tail
 
 
 def test_a_defective_mail_gets_mail_parsers_analysis(monkeypatch: pytest.MonkeyPatch) -> None:
