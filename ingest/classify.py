@@ -212,14 +212,15 @@ def close_request(folded: str) -> bool:
     return _any_of("closing", "requests", re.IGNORECASE).search(folded) is not None
 
 
-def sales_question(folded: str) -> bool:
-    """A question about price or licences ([not_a_case] sales; case-sensitive)."""
-    return _any_of("not_a_case", "sales", 0).search(folded) is not None
+# The [not_a_case] lists, and what a mail matching one (and naming no invoice) is instead.
+NOT_A_CASE = (("sales", "a question about price or licences"),
+              ("service", "a question about planned maintenance or downtime"))
 
 
-def service_question(folded: str) -> bool:
-    """A question about planned maintenance or downtime ([not_a_case] service; case-sensitive)."""
-    return _any_of("not_a_case", "service", 0).search(folded) is not None
+def not_a_case(folded: str) -> str | None:
+    """Why a mail is no support case: a question for sales about price or licences, or about
+    planned maintenance ([not_a_case]; case-sensitive, so a surname Price is no price)."""
+    return next((reason for key, reason in NOT_A_CASE if _any_of("not_a_case", key, 0).search(folded)), None)
 
 
 
@@ -355,12 +356,11 @@ def detect(subject: str, text: str, types: tuple[CaseType, ...], answer: str = "
         # its approval words ("raise the approval limit", "set up as reviewer") are setup words.
         scores[SETUP_TYPE] += SETUP_BONUS + scores.get(FLOW_TYPE, 0) // 2
     found = [h for h in subject_hits if h.type_key not in denied] + body_hits
-    if scores and sales_question(folded) and not names_an_invoice(folded):
-        # "Vad kostar det per användare?": a question for sales about price or licences is no
-        # support case, whatever user or approval words it holds.
-        return None, "a question about price or licences"
-    if scores and service_question(folded) and not names_an_invoice(folded):
-        return None, "a question about planned maintenance or downtime"
+    # "Vad kostar det per användare?", "Any planned maintenance this weekend?": no support case,
+    # whatever user, approval or transfer words it holds.
+    elsewhere = not_a_case(folded) if scores else None
+    if elsewhere and not names_an_invoice(folded):
+        return None, elsewhere
     case_type, reason = by_keywords(found, scores, bool(subject.strip()), denied)
     return second_opinion(case_type, reason, subject, text, frozenset(denied), frozenset(t.key for t in types))
 
