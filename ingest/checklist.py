@@ -66,7 +66,10 @@ _DATE = re.compile(r"^(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}|\d{
 _ROW_LIST = re.compile(r"(?i)(?:(?:coding|konterings)?\s*(?:rows?|lines?|rad|rader|raderna|raden)\s*)?"
                        r"\d{1,3}(?:\s*(?:,|&|\+|/|and|och|to|till|-|–)\s*(?:(?:rows?|lines?|rad|raden|rader)\s+)?\d{1,3})*")
 _WORD = re.compile(r"[^\W\d_]{2,}")
-_SENTENCE_END = re.compile(r"[.!?](?=\s)|:(?=[ \t]*\n)|\n[ \t]*\n|\n(?=[^\n]*[\t|])|\t")
+# A full stop before a number on the same line ("project no. 7731", "ca. 15") or after an
+# abbreviation ("Kv. Eken", "t.ex. rad 2") ends no sentence.
+_SENTENCE_END = re.compile(r"(?:[!?]|(?<!\bKv)(?<!\bt\.ex)(?<!\be\.g)(?<!\bi\.e)(?<!\bbl\.a)\.(?![ \t]+\d))(?=\s)"
+                           r"|:(?=[ \t]*\n)|\n[ \t]*\n|\n(?=[^\n]*[\t|])|\t")
 # Sentence openers that a capitalised-name pattern must not take for a name.
 NOT_NAMES = frozenset("""
 the this that it we i he she they our my your hi hello hey dear please can could would should
@@ -418,6 +421,9 @@ def best_candidate(spec: FieldSpec, source: Source) -> Candidate | None:
 def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     """Every name the labels, prose labels and patterns find, in the order they are written."""
     found: list[tuple[int, str]] = []
+    # Names taken as written: a quoted name ("El och värme") and a role ("rollen Attestant nivå 2")
+    # are one name each, whatever words they hold.
+    whole: set[str] = set()
     new_len = len(source.new)
     for match in m.labelled.finditer(source.folded[:new_len]):
         value = accept(spec, m, original(match, source.text))
@@ -430,11 +436,16 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
             continue
         for match in hits_of(regex, guard, source.folded, reach, source.low, source.seen_at):
             if match["value"] is not None and not across_cells(source.text, match):
-                value = clean(spec, original(match, source.text))
-                if value:
-                    found.append((match.start("value"), value))
-    if not found:
-        found += cue_persons(m, source)
+                written = original(match, source.text)
+                value = clean(spec, written)
+                role = value is not None and _ROLE_NAME.fullmatch(value) is not None
+                if not value or role and role_they_have(source.folded, match.start()):
+                    continue
+                found.append((match.start("value"), value))
+                if role or quoted_name(written, source.text[match.end("value") : match.end("value") + 1]):
+                    whole.add(value)
+    if all(v in whole and _ROLE_NAME.fullmatch(v) for _, v in found):
+        found += cue_persons(m, source)  # "Det gäller Nils Hedlund som ska ha rollen X": the person too
     if source.tables and m.cues is not None:
         columns = column_persons(spec, m, source.tables)
         if found:
@@ -452,12 +463,13 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     for at, value in sorted(found):
         # "myself (Raj Patel)": the name in brackets is the person.
         value = _SELF_NAMED.sub(lambda x: x["name"], value)
-        for name in re.split(r"\s*(?:,|;|\band\b|\boch\b|&|\(|\))\s*", value):
-            name = self_named(name_value(_HONORIFIC.sub("", name)) or "", speaker(source, at))
-            name = full_name(name, source.folded, source.text)
+        for name in [value] if value in whole else re.split(r"\s*(?:,|;|\band\b|\boch\b|&|\(|\))\s*", value):
+            if value not in whole:
+                name = self_named(name_value(_HONORIFIC.sub("", name)) or "", speaker(source, at))
+                name = full_name(name, source.folded, source.text)
             # "coding suggestion for BT" after "coding suggestion for British Telecom": one thing
             # named twice; a value of three words and more is known by its first two.
-            key = fold(name.lower())
+            key = fold(_ROLE_WORD.sub("", name).lower())  # "role Budget Owner" is "Budget Owner" again
             head = " ".join(key.split()[:2]) if len(key.split()) > 2 else key
             if name and key not in names and head not in heads and len(names) < 20:
                 names[key] = name
@@ -467,6 +479,25 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     # "Ms Priya Nair ... Ms Nair": a surname alone after the full name is the same person.
     return ", ".join(v for key, v in names.items() if not same_person_address(v, people)
                      and not (" " not in key and key in surnames)) or None
+
+
+# A role as the customer names it: "rollen Granskare Ekonomi", "role Approver Level 2".
+_ROLE_NAME = re.compile(r"(?:role|rollen|roll)[,:]?\s+\S.*|.*\S\s+role", re.IGNORECASE)
+_ROLE_WORD = re.compile(r"^(?:role|rollen|roll)[,:]?\s+|\s+role$", re.IGNORECASE)
+# "has the role", "har projektledarna rollen": the role named next is the one they have now.
+_HAS_ROLE = re.compile(r"\b(?:has|have|had|har|hade)\b(?:\s+\w+){0,2}\s+$", re.IGNORECASE)
+
+
+def role_they_have(folded: str, at: int) -> bool:
+    """ "Han har rollen Attestant idag": the role someone has now is background, not what the
+    case concerns (a role match starting at `at`)."""
+    return _HAS_ROLE.search(folded, max(0, at - 40), at) is not None
+
+
+def quoted_name(written: str, after: str) -> bool:
+    """A name written in quotes ("El och värme"), not a stretch between two apostrophes ("'go to
+    me first and then Liam O'Connor")."""
+    return _QUOTED.fullmatch(written.strip()) is not None and not after.isalnum()
 
 
 # A title before a name ("Ms Priya Nair", "Herr Lind"): not part of it.
@@ -1079,6 +1110,8 @@ def pattern_value(spec: FieldSpec, patterns: Sequence[re.Pattern[str]], source: 
             if "value" in regex.groupindex:
                 value = clean(spec, original(match, text))
                 value = self_named(value, speaker(source, match.start())) if value and spec.kind == "name" else value
+                if value and spec.kind == "name" and _ROLE_NAME.fullmatch(value) and role_they_have(source.folded, match.start()):
+                    continue
             elif spec.kind != "text":
                 value = clean(spec, text[match.start() : match.end()])
             else:
@@ -1110,8 +1143,8 @@ def clean(spec: FieldSpec, value: str) -> str | None:
     """A value found in prose, trimmed and checked against its kind."""
     quoted = spec.kind == "name" and _QUOTED.fullmatch(value.strip())
     value = _SPACES.sub(" ", value).strip(" .,;:\"“”'«»‘’")
-    if quoted:
-        return value or None  # "the role 'Invoice Reviewer'": a quoted name is taken as written
+    if quoted or spec.kind == "name" and _ROLE_NAME.fullmatch(value):
+        return value or None  # "the role 'Invoice Reviewer'", "rollen Granskare": taken as written
     if spec.kind == "name" and spec.many and _COMPANY.fullmatch(value):
         return None  # a company has its own field: it is not the user or role the case concerns
     if spec.kind in ("id", "number", "code"):

@@ -254,7 +254,7 @@ def test_company(text: str, company: str) -> None:
 
 
 def test_concerns() -> None:
-    assert fields("administration", "create the role Budget Owner")["concerns"] == "Budget Owner"
+    assert fields("administration", "create the role Budget Owner")["concerns"] == "role Budget Owner"
     assert fields("administration", "Roll: Attestant")["concerns"] == "Attestant"
     assert fields("administration", "remove lisa@example.se please")["concerns"] == "lisa@example.se"
     assert "concerns" not in fields("administration", "How do I remove a user?")
@@ -588,7 +588,7 @@ def test_ids_in_brackets() -> None:
 
 def test_a_title_is_no_part_of_a_name_and_a_surname_after_the_name_is_that_person() -> None:
     text = "Please give Ms Priya Nair the role Approver Level 2. Ms Nair starts on Monday."
-    assert fields("administration", text)["concerns"] == "Priya Nair"
+    assert fields("administration", text)["concerns"] == "Priya Nair, role Approver Level 2"
 
 
 def test_round_8_shapes_of_the_tenth_writer() -> None:
@@ -607,3 +607,21 @@ def test_round_8_shapes_of_the_tenth_writer() -> None:
     long = ("> What is in the column Transferred?\n\nIt says Yes - that's what's odd, it's been sitting there "
             "as \"Waiting\" for two days.\n\n> Kind regards\n")
     assert fields("automatic_steps", "", answers=answers(long, "automatic_steps"))["transferred"] == "Yes"
+
+
+def test_roles_and_quoted_names_are_taken_as_written() -> None:
+    """Session 10, the development half: a role's name is no person's name with a title to strip
+    ("rollen Attestant nivå 2" read as "nivå 2"), and a quoted name is one name, "och" and all."""
+    def concerns(text: str) -> str | None:
+        return fields("administration", text).get("concerns")
+    assert concerns("Kan vi ändra så att rollen Granskare Ekonomi även får se bolag 200?") == "rollen Granskare Ekonomi"
+    assert concerns("Olof Strand behöver få rollen Attestant nivå 2 i bolaget Hallstena AB.") \
+        == "Olof Strand, rollen Attestant nivå 2"
+    assert concerns('Vi vill höja beloppsgränsen för rollen "Attestant nivå 2" till 100 000 kr.') == "Attestant nivå 2"
+    assert concerns('Kan ni ta bort konteringsforslaget "Hyra lokal Kv. Eken"?') == "Hyra lokal Kv. Eken"
+    assert concerns('Vi vill skapa ett nytt konteringsförslag som heter "El och värme" i bolaget.') == "El och värme"
+    assert concerns("Vi behöver en ny roll, Projektledare, som bara ser sina projekt.") == "roll, Projektledare"
+    # The role someone has now is background: the case is about the person.
+    assert concerns("Mikael Forsberg ska bara kunna attestera högre belopp. Han har rollen Attestant nivå 1 idag.") \
+        == "Mikael Forsberg"
+    assert concerns("Det gäller Nils Hedlund som ska ha rollen Läsbehörighet.") == "Nils Hedlund, rollen Läsbehörighet"
