@@ -362,7 +362,9 @@ def detect(subject: str, text: str, types: tuple[CaseType, ...], answer: str = "
     if elsewhere and not names_an_invoice(folded):
         return None, elsewhere
     case_type, reason = by_keywords(found, scores, bool(subject.strip()), denied)
-    return second_opinion(case_type, reason, subject, text, frozenset(denied), frozenset(t.key for t in types))
+    # Two types scoring nearly alike: the word model may tell them apart (typemodel.second_opinion).
+    tied = tuple(sorted(scores, key=scores.__getitem__, reverse=True)[:2]) if reason.startswith("unsure") else ()
+    return second_opinion(case_type, reason, subject, text, frozenset(denied), frozenset(t.key for t in types), tied)
 
 
 # "recoding before approval", "innan attesten": a step still to come is not what the mail is about;

@@ -50,6 +50,8 @@ ALPHA = 0.5
 # The model overrules the rules only this sure. Naive Bayes is overconfident, so this is high:
 # measured leave-one-writer-out, 0.9 to 0.999 gave the same within a mail or two.
 OVERRULE = 0.99
+# Between two types the rules score nearly alike, the model decides when it is this sure of one.
+TIE_BREAK = 0.9
 _WORD = re.compile(r"[a-z]{2,}")
 
 
@@ -131,15 +133,22 @@ def model() -> TypeModel | None:
 
 
 def second_opinion(case_type: str | None, reason: str, subject: str, text: str,
-                   denied: frozenset[str] = frozenset(), configured: frozenset[str] | None = None) -> tuple[str | None, str]:
+                   denied: frozenset[str] = frozenset(), configured: frozenset[str] | None = None,
+                   tied: tuple[str, ...] = ()) -> tuple[str | None, str]:
     """The rules' type, or the model's when the rules found a type and the model is nearly certain
-    of another. The reason then says both, in one line.
+    of another, or when the rules found two types `tied` and the model is sure which of the two.
+    The reason then says both, in one line.
 
     A type the mail denies ("not the coding but the interpretation") is never the model's to give:
     counting words cannot see the "not", and the rules can. Nor is a type the configuration no
     longer has, and a type added in config.toml that the model never saw is the rules' alone.
     """
     words_model = model()
+    if case_type is None and tied and words_model is not None:
+        guess, share = words_model.best(subject, text)
+        if guess in tied and share >= TIE_BREAK and guess not in denied:
+            return guess, f"word model: {guess} ({share:.3f}), the rules being {reason}"
+        return case_type, reason
     if case_type is None or words_model is None or case_type not in words_model.types:
         return case_type, reason
     guess, share = words_model.best(subject, text)

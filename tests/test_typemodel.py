@@ -56,6 +56,19 @@ def test_overrules_the_rules_only_when_nearly_certain(tiny: TypeModel) -> None:
     assert second_opinion("coding", "r", "Hello", "Lorem ipsum dolor") == ("coding", "r")
 
 
+def test_two_types_the_rules_score_alike_are_told_apart_when_the_model_is_sure(tiny: TypeModel) -> None:
+    text = "Fakturan ska attesteras av Anna, inte Lars."
+    unsure = "unsure: coding 9 or review_approval 9"
+    case_type, reason = second_opinion(None, unsure, "Attest", text, tied=("coding", "review_approval"))
+    assert case_type == "review_approval" and reason.startswith("word model: review_approval (") and unsure in reason
+    # Only one of the two: a third type the model prefers leaves the question open.
+    assert second_opinion(None, unsure, "Attest", text, tied=("coding", "administration")) == (None, unsure)
+    # Nor a denied one, nor an unsure model.
+    assert second_opinion(None, unsure, "Attest", text, frozenset({"review_approval"}),
+                          tied=("coding", "review_approval")) == (None, unsure)
+    assert second_opinion(None, unsure, "Hello", "Lorem ipsum", tied=("coding", "review_approval")) == (None, unsure)
+
+
 def test_the_model_never_calls_a_mail_no_case(tiny: TypeModel) -> None:
     """Its "none" class is small and short: a long chatty mail looked like one."""
     text = "Tack för hjälpen, allt fungerar nu. Trevlig helg!"
