@@ -444,8 +444,9 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
                 found.append((match.start("value"), value))
                 if role or quoted_name(written, source.text[match.end("value") : match.end("value") + 1]):
                     whole.add(value)
-    if all(v in whole and _ROLE_NAME.fullmatch(v) for _, v in found):
-        found += cue_persons(m, source)  # "Det gäller Nils Hedlund som ska ha rollen X": the person too
+    # Persons in a sentence with a cue word count next to what the patterns found: "goes back to
+    # review and then to Anna Kowalska" after "approved by mistake by Piotr Nowak".
+    found += cue_persons(m, source)
     if source.tables and m.cues is not None:
         columns = column_persons(spec, m, source.tables)
         if found:
@@ -559,7 +560,11 @@ _NOT_PERSON_WORDS = frozenset("""monday tuesday wednesday thursday friday saturd
 june july august september october november december mandag tisdag onsdag torsdag fredag lordag sondag
 best kind many regards thanks cost centre center general section invoice id services service department
 team office finance accounts payable receivable ledger purchasing procurement support manager director head
-ekonomi avdelning avdelningen inkop support""".split())
+ekonomi avdelning avdelningen inkop support
+cleaning couriers courier roofing transport foods logistics supplies supply solutions systems consulting
+construction catering electrical plumbing printing media energy engineering motors haulage freight security
+facilities maintenance partners holdings insurance leasing rentals hire bygg frakt stad elektro maleri akeri
+fastigheter konsult data""".split())
 
 
 def cue_persons(m: Matchers, source: Source) -> list[tuple[int, str]]:

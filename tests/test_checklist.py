@@ -227,7 +227,7 @@ def test_myself_is_the_sender_by_name() -> None:
     # a pronoun or a row is never a person, whatever pattern it stands in
     ('I am the reviewer, so it says "You cannot approve an invoice you have reviewed". It should go to Tom Hale.',
      "Tom Hale"),
-    ("Rad 2 ska attesteras av Helena Strand, inte Jonas Kraft.", "Helena Strand"),
+    ("Rad 2 ska attesteras av Helena Strand, inte Jonas Kraft.", "Helena Strand, Jonas Kraft"),
     ("Du kan inte attestera, säger den. Den ska till Eva Holm.", "Eva Holm"),
     # ... but a first name that is also such a word stays a name
     ("It should go to Line Andersen.", "Line Andersen"), ("It went to Du Wei for approval.", "Du Wei"),
@@ -625,3 +625,19 @@ def test_roles_and_quoted_names_are_taken_as_written() -> None:
     assert concerns("Mikael Forsberg ska bara kunna attestera högre belopp. Han har rollen Attestant nivå 1 idag.") \
         == "Mikael Forsberg"
     assert concerns("Det gäller Nils Hedlund som ska ha rollen Läsbehörighet.") == "Nils Hedlund, rollen Läsbehörighet"
+
+
+def test_users_of_a_flow_in_words() -> None:
+    """Session 10, the development half: the second person of a flow is a user too, and a
+    supplier's name in an approval sentence is no person."""
+    def users(text: str) -> str | None:
+        return fields("review_approval", text).get("users")
+    assert users("Den ska först granskas av Eva Sund, sedan Johan Ek och sist attesteras av Karin Åberg.") \
+        == "Eva Sund, Johan Ek, Karin Åberg"
+    assert users("Faktura 5530219 ligger kvar i granskning hos Jonas Ahl, rad 1.") == "Jonas Ahl"
+    assert users("Every invoice that used to go to Stephanie Ruiz is going to John Reeves instead.") \
+        == "Stephanie Ruiz, John Reeves"
+    assert users("Line 2 was approved by mistake by Piotr Nowak. It must go back to review and then to "
+                 "Anna Kowalska.") == "Piotr Nowak, Anna Kowalska"
+    assert users("Kalle Svensson står som granskare på rad 1 och 3.") == "Kalle Svensson"
+    assert users("Invoice 905512 (Kerrigan Transport) should be approved by Liam Walsh.") == "Liam Walsh"
