@@ -641,3 +641,15 @@ def test_users_of_a_flow_in_words() -> None:
                  "Anna Kowalska.") == "Piotr Nowak, Anna Kowalska"
     assert users("Kalle Svensson står som granskare på rad 1 och 3.") == "Kalle Svensson"
     assert users("Invoice 905512 (Kerrigan Transport) should be approved by Liam Walsh.") == "Liam Walsh"
+
+
+def test_a_company_named_as_a_group_association_or_trust() -> None:
+    """Session 10: companies without a legal form in their name ("Kingsway Dental Group")."""
+    def company(text: str) -> str | None:
+        return fields("administration", text).get("company")
+    assert company("Sophie Turner has been promoted to department head at Kingsway Dental Group.") \
+        == "Kingsway Dental Group"
+    assert company("Please raise the approval limit for Lynwood Housing Association.") == "Lynwood Housing Association"
+    assert company("Hannah Reid's account in Fenwick & Moss PLC behaves oddly.") == "Fenwick & Moss PLC"
+    # the legal form still ends the name when there is one
+    assert company("Please add Ann Reid to Orchard Retail Group Ltd.") == "Orchard Retail Group Ltd"
