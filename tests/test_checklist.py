@@ -653,3 +653,14 @@ def test_a_company_named_as_a_group_association_or_trust() -> None:
     assert company("Hannah Reid's account in Fenwick & Moss PLC behaves oddly.") == "Fenwick & Moss PLC"
     # the legal form still ends the name when there is one
     assert company("Please add Ann Reid to Orchard Retail Group Ltd.") == "Orchard Retail Group Ltd"
+
+
+def test_a_wanted_flow_or_a_new_user_is_what_the_administrator_wants() -> None:
+    """Session 10: administration mails that say what should happen rather than ask for it."""
+    def wish(text: str) -> str | None:
+        return fields("administration", text).get("desired_action")
+    assert wish("Cost centre 400 should now go to Maria Costa rather than James Whitfield.") \
+        == "Cost centre 400 should now go to Maria Costa rather than James Whitfield"
+    assert wish("Alla fakturor på 2100 ska gå till Karin framöver.") == "Alla fakturor på 2100 ska gå till Karin framöver"
+    assert wish("We need a new user for Mikko Virtanen with approver rights. He should approve cost center 300.") \
+        == "We need a new user for Mikko Virtanen with approver rights"
