@@ -43,6 +43,9 @@ _ONE_INVOICE = (("invoice", ("the ", "this ", "that ", "an ")), ("faktura", ("en
 FLOW_TYPE = "review_approval"
 # A type told by one word alone needs a word of at least this weight.
 WEAK_WORD = 2
+# "not X but Y" takes out a type when X is its name or one of its strong words: "the cost isn't
+# project related, it's office supplies" says nothing against coding.
+DENIED_WEIGHT = 3
 # One word repeated many times is still one piece of evidence.
 MAX_REPEATS = 3
 _SUBJECT_PREFIX = re.compile(r"^(?:\s*(?:(?:re|sv|vs|aw|fw|fwd|vb|vl)\s*:|\[[^\]]*\]))+\s*",
@@ -498,7 +501,7 @@ def weigh_negation(text: str, found: list[Hit]) -> tuple[set[str], list[Hit]]:
         return denied, [h for h in found if h.type_key not in denied] if denied else found
     for match in scan(_NOT_BUT, folded, scanned):
         no, yes = match.span("no"), match.span("yes")
-        denied |= {h.type_key for h in found if no[0] <= h.at < no[1]}
+        denied |= {h.type_key for h in found if no[0] <= h.at < no[1] and (h.is_name or h.weight >= DENIED_WEIGHT)}
         boosted.append(yes)
     for match in scan(_NOT_A, folded, scanned):
         no = match.span("no")

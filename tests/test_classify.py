@@ -392,3 +392,12 @@ def test_a_thank_you_that_asks_us_to_close_names_no_type() -> None:
     # [closing] requests: the reply says what was fixed, in type words, and asks us to close.
     body = "Thanks, the coding rows come through with the right account now. You can close the case."
     assert read("Re: [CASE-1042] Coding: wrong account", body).case_type is None
+
+
+def test_a_negated_attribute_is_no_negated_type() -> None:
+    """ "The cost isn't project related, it's office supplies" says nothing against coding; "not
+    the coding but the interpretation" still takes coding out."""
+    text = "I want to remove the project code from the second row because the cost isn't project related, it's office supplies."
+    assert detect("Coding question", text, TYPES)[0] == "coding"
+    assert detect("Coding", "It is not the coding that is wrong but the interpretation of the invoice.", TYPES)[0] \
+        == "capture_verification"
