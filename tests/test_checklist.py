@@ -664,3 +664,21 @@ def test_a_wanted_flow_or_a_new_user_is_what_the_administrator_wants() -> None:
     assert wish("Alla fakturor på 2100 ska gå till Karin framöver.") == "Alla fakturor på 2100 ska gå till Karin framöver"
     assert wish("We need a new user for Mikko Virtanen with approver rights. He should approve cost center 300.") \
         == "We need a new user for Mikko Virtanen with approver rights"
+
+
+def test_what_an_administration_case_concerns_in_more_shapes() -> None:
+    """Session 10: leavers listed after a colon, a user name with the person in brackets, a role or
+    template "called" something, a person who "has moved" or goes on leave, a new colleague."""
+    def concerns(text: str) -> str | None:
+        return fields("administration", text).get("concerns")
+    assert concerns("Please deactivate these three leavers for Cobalt Group: Tom Richards, Aisha Khan and Peter Lowe.") \
+        == "Tom Richards, Aisha Khan, Peter Lowe"
+    assert concerns("Please deactivate the user jmorales (Jorge Morales). Is there a report I can run myself?") \
+        == "jmorales"
+    assert concerns('I need to set up a new role called "Regional Manager North" in Harwell Ltd.') \
+        == "Regional Manager North"
+    assert concerns("Can we remove the coding template 'Utilities – Gas'? It's been duplicated.") == "Utilities – Gas"
+    assert concerns("Jenny Cole has moved from Operations to HR. Could you take away her approval rights?") \
+        == "Jenny Cole"
+    assert concerns("Vi har fått en ny kollega på ekonomi, Elin Åkesson, som börjar på måndag.") == "Elin Åkesson"
+    assert concerns("Det gäller alltså jag själv, mina attester ska gå till Ulrika.") == "jag själv"
