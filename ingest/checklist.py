@@ -253,7 +253,7 @@ def form_answers(reply: Reply, specs: Sequence[FieldSpec]) -> tuple[dict[str, st
     folded = fold("\n".join(lines)).split("\n")
     for index, line in enumerate(lines):
         if not reply.is_history(index) or ":" not in line and "=" not in line and "-" not in line \
-                and "?" not in line:
+                and "?" not in line and not _LISTED.match(line):
             continue
         match = regex.match(folded[index])
         key = by_label.get(norm_label(match["label"])) if match else None
@@ -285,7 +285,10 @@ def question_answer(lines: Sequence[str], index: int, folded: str,
     named = {k for label, k in question_labels(tuple(specs)) if f" {label} " in low}
     # A question naming several fields ("verification no, series and ERP transaction no") gets
     # an answer that names them in turn: the answer's own labels say which value is which.
-    keys = next(iter(named)) if len(named) == 1 else ()
+    # Two labels of one id ("Fakturans ID" names the Invoice ID and the Invoice No): one answer.
+    keys: tuple[str, ...] = next(iter(named)) if len(named) == 1 else ()
+    if len(named) > 1 and {s.kind for s in specs if any(s.key in k for k in named)} == {"id"}:
+        keys = tuple(key for k in named for key in k)
     marked = marked_answer(lines, index)
     below = answer_below(lines, index) if keys and not marked else []
     value = marked or " ".join(lines[i].strip() for i in below).strip()
@@ -305,7 +308,7 @@ def question_answer(lines: Sequence[str], index: int, folded: str,
 
 _SIGNS = re.compile(r"[^\w\s-]")
 # A remark after a question: "Vilket faktura-ID gäller det? (finns under Allmänt på fakturan)".
-_ASIDE = re.compile(r"(?<=[?:])\s*\([^()\n]{0,120}\)$")
+_ASIDE = re.compile(r"(?<=[?:\w])\s*\([^()\n]{0,120}\)$")
 # A quoted item of a list of ours ("> * Faktura-ID (finns under Allmänt)", "> 2. Which rows"): a
 # question even without its question mark.
 _LISTED = re.compile(r"[>\s]*(?:[*•\-–]|\d{1,2}[.)])\s+\w")
@@ -313,6 +316,7 @@ _LISTED = re.compile(r"[>\s]*(?:[*•\-–]|\d{1,2}[.)])\s+\w")
 _NO_ANSWER = re.compile(r"(?i)[ \t*(-]*(?:there\s+(?:is|was)\s+|det\s+(?:finns|kommer|blir|star)\s+|"
                         r"(?:i|we|jag|vi)\s+(?:get|got|see|far|fick)\s+)?"
                         r"(?:no|none|nothing|n/?a|nej|inget|ingen|ingenting|inga|vet\s+inte|"
+                        r"there\s+(?:isn\W?t|wasn\W?t|is\s+not|was\s+not)\s+(?:one|any)|"
                         r"(?:i\s+)?don\W?t\s+know|not\s+sure|unknown|oklart|osaker)\b(?:[ \t]+\w+){0,3}[ \t]*(?:[,.;!?]|$)")
 
 

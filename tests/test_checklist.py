@@ -682,3 +682,16 @@ def test_what_an_administration_case_concerns_in_more_shapes() -> None:
         == "Jenny Cole"
     assert concerns("Vi har fått en ny kollega på ekonomi, Elin Åkesson, som börjar på måndag.") == "Elin Åkesson"
     assert concerns("Det gäller alltså jag själv, mina attester ska gå till Ulrika.") == "jag själv"
+
+
+def test_an_invoice_named_by_what_is_done_with_it_and_numbered_questions() -> None:
+    """Session 10: "Kan inte attestera 66031", a numbered question of ours without a mark ("> 1.
+    Fakturans ID (finns under Allmänt)") answered below it, and "there isn't one" is no error."""
+    assert fields("review_approval", "Kan inte attestera 66031, rad 2. Fel: Beloppsgräns överskriden.")["invoice_id"] \
+        == "66031"
+    assert fields("review_approval", "Jag har en faktura, 1102938, som jag själv ska attestera.")["invoice_id"] == "1102938"
+    numbered = ("Svar nedan.\n\n> Hej,\n>\n> 1. Fakturans ID (finns under Allmänt på fakturan)\n\n902215\n\n"
+                "> 2. Vilken eller vilka konteringsrader gäller det?\n\nRad 3 och 4\n\n> Hälsningar\n")
+    assert answers(numbered) == {"invoice_id": "902215", "coding_rows": "Rad 3 och 4"}
+    none = "Se nedan.\n\n> What does any error message say?\n\nthere isn't one, it just doesn't save.\n\n> Regards\n"
+    assert "error_message" not in answers(none)
