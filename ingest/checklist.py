@@ -41,7 +41,9 @@ SHAPES = {
     # "1, 3", "1 to 3", "row 1 and row 2": the row word may be repeated before each number.
     "rows": r"(?P<value>(?<![\w.,])\d{1,3}(?:[ \t]*(?:,|&|\+|/|and|och|to|till|-|–)[ \t]*"
             r"(?:(?:rows?|lines?|rad|raden|rader)[ \t]+)?\d{1,3})*)(?!\d|[.:/,]\d)",
-    "status": r"(?:(?:standing|stands|written)[ \t]+)?[\"“'«]?(?P<value>[^\W_][\w/-]*(?:[ \t][\w/-]+){0,3}?)[\"”'»]?(?=[ \t]*(?:[.,;!?)\"”'»]"
+    # A quoted status is taken whole ("Error: Accounting period 2024-12 is closed").
+    "status": r"(?:(?:standing|stands|written)[ \t]+)?[\"“'«]?(?P<value>(?<=[\"“«])[^\"”»\n]{1,80}(?=[\"”»])"
+              r"|[^\W_][\w/-]*(?:[ \t][\w/-]+){0,3}?)[\"”'»]?(?=[ \t]*(?:[.,;!?)\"”'»]"
               r"|$|[ \t](?:and|but|och|men|since|sedan|for|för|when|när|after|efter|on|på)\b))",
     "name": rf"(?P<value>(?-i:{_NAME}(?:[ \t]*(?:,|and|och|&|/)[ \t]*{_NAME}){{0,9}}))",
     # One person or several ("Ann Reid, Bob Marsh and Carl Dean"): never a role or a company.
@@ -253,7 +255,7 @@ def form_answers(reply: Reply, specs: Sequence[FieldSpec]) -> tuple[dict[str, st
     folded = fold("\n".join(lines)).split("\n")
     for index, line in enumerate(lines):
         if not reply.is_history(index) or ":" not in line and "=" not in line and "-" not in line \
-                and "?" not in line and not _LISTED.match(line):
+                and "?" not in line and not _LISTED.match(line) and not marked_answer(lines, index):
             continue
         match = regex.match(folded[index])
         key = by_label.get(norm_label(match["label"])) if match else None
@@ -279,7 +281,8 @@ def question_answer(lines: Sequence[str], index: int, folded: str,
     ("> What is in the column Transferred?" / "OK", "> - Faktura-ID (finns under Allmänt):" /
     "7703311"). A "don't know" or "no error" answer is none, and a name must look like one."""
     line = _ASIDE.sub("", folded.rstrip())
-    if not (line.endswith(("?", ":")) or _LISTED.match(line)) or len(line) > 160:
+    marked = marked_answer(lines, index)  # "-> Ja" below it: a request of ours ending in "." too
+    if not (line.endswith(("?", ":")) or _LISTED.match(line) or marked) or len(line) > 160:
         return []
     low = " " + norm_label(_SIGNS.sub(" ", line)) + " "
     named = {k for label, k in question_labels(tuple(specs)) if f" {label} " in low}
@@ -289,7 +292,12 @@ def question_answer(lines: Sequence[str], index: int, folded: str,
     keys: tuple[str, ...] = next(iter(named)) if len(named) == 1 else ()
     if len(named) > 1 and {s.kind for s in specs if any(s.key in k for k in named)} == {"id"}:
         keys = tuple(key for k in named for key in k)
-    marked = marked_answer(lines, index)
+    if len(named) > 1 and not keys and marked:
+        # "-> Ver.nr 10233 i serie LF" under a question naming three fields: the answer's own
+        # labels say which value is which, as they would in the customer's own text.
+        return [(spec.key, found.value) for spec in specs if any(spec.key in k for k in named)
+                for found in [best_candidate(spec, Source(new=marked))]
+                if found is not None and found.evidence in ("label", "label with a typo", "prose")]
     below = answer_below(lines, index) if keys and not marked else []
     value = marked or " ".join(lines[i].strip() for i in below).strip()
     if not value or _BLANK.match(value):
@@ -298,12 +306,31 @@ def question_answer(lines: Sequence[str], index: int, folded: str,
     for spec in (x for x in specs if x.key in keys):
         if spec.kind != "status" and _NO_ANSWER.match(fold(value)):
             continue
-        if spec.kind == "name" and not (_SELF.match(value) or re.fullmatch(SHAPES["name"], value.strip(" ."))):
+        if spec.kind == "name":
+            named_value = name_answer(value, spec.many)
+            if named_value:
+                out.append((spec.key, named_value))
             continue
         if spec.kind == "text" and words(value) < max(spec.min_words, 1):
             continue  # "Yes, very" below "> Is this issue urgent?" describes nothing
         out.append((spec.key, value))
     return out
+
+
+def name_answer(value: str, many: bool) -> str | None:
+    """An answer to a question about a name: the name as written ("Skogsgruppen Norr AB (bolag
+    120)"), or for a list of persons the persons a sentence names ("Den gick till Robert Falk men
+    skulle ha gått till Anneli Nord" -> "Robert Falk, Anneli Nord"); None when it names none."""
+    bare = value.strip(" .")
+    if _SELF.match(bare) or re.fullmatch(SHAPES["name"], re.sub(r"\s*\([^()\n]{1,60}\)$", "", bare)):
+        return bare
+    if not many:
+        return None
+    folded = fold(bare)
+    persons = [bare[p.start() : p.end()] for p in _PERSON_RE.finditer(folded)
+               if p.group().split()[0].lower() not in NOT_NAMES
+               and not any(w.lower() in _NOT_PERSON_WORDS for w in p.group().split())]
+    return ", ".join(dict.fromkeys(persons)) or None
 
 
 _SIGNS = re.compile(r"[^\w\s-]")
@@ -317,6 +344,8 @@ _NO_ANSWER = re.compile(r"(?i)[ \t*(-]*(?:there\s+(?:is|was)\s+|det\s+(?:finns|k
                         r"(?:i|we|jag|vi)\s+(?:get|got|see|far|fick)\s+)?"
                         r"(?:no|none|nothing|n/?a|nej|inget|ingen|ingenting|inga|vet\s+inte|"
                         r"there\s+(?:isn\W?t|wasn\W?t|is\s+not|was\s+not)\s+(?:one|any)|"
+                        r"(?:i|we|jag|vi)\s+(?:hittar|kan|can\W?t|cannot|could\s+not|couldn\W?t)"
+                        r"(?:\s+(?:tyvarr|unfortunately|inte|not))*(?:\s+(?:hitta|find|locate|se|see))?|"
                         r"(?:i\s+)?don\W?t\s+know|not\s+sure|unknown|oklart|osaker)\b(?:[ \t]+\w+){0,3}[ \t]*(?:[,.;!?]|$)")
 
 
@@ -339,7 +368,8 @@ def marked_answer(lines: Sequence[str], index: int) -> str:
     return found["value"].strip() if found else ""
 
 
-_ANSWER_MARK = re.compile(r"\s*(?:SVAR|Svar|ANSWER|Answer)\s*:\s*(?P<value>\S.*)")
+# "SVAR: 3345120", "--> Ja", ">> Henrik Forsberg", "JS: Alla rader" (the customer's initials).
+_ANSWER_MARK = re.compile(r"\s*(?:(?:SVAR|Svar|ANSWER|Answer|[A-ZÅÄÖ]{2,3})\s*:|-{1,2}>|=>|>>|→)\s*(?P<value>\S.*)")
 
 
 def answer_below(lines: Sequence[str], index: int) -> list[int]:
@@ -1416,7 +1446,7 @@ def column_ids(spec: FieldSpec, tables: Sequence[tuple[tuple[str, ...], ...]]) -
     out: list[str] = []
     for table in tables:
         for at, row in enumerate(table[:HEADER_ROWS]):
-            cols = [i for i, cell in enumerate(row) if len(cell) < 30 and heads.fullmatch(fold(cell.strip()))]
+            cols = [i for i, cell in enumerate(row) if len(cell) < 30 and heads.fullmatch(fold(cell.strip(" .:#")))]
             if not cols:
                 continue
             for body in table[at + 1 : at + 201]:

@@ -695,3 +695,32 @@ def test_an_invoice_named_by_what_is_done_with_it_and_numbered_questions() -> No
     assert answers(numbered) == {"invoice_id": "902215", "coding_rows": "Rad 3 och 4"}
     none = "Se nedan.\n\n> What does any error message say?\n\nthere isn't one, it just doesn't save.\n\n> Regards\n"
     assert "error_message" not in answers(none)
+
+
+def test_answers_marked_inside_an_outlook_quote() -> None:
+    """The eleventh writer (session 10): answers typed under our questions inside an Outlook quote,
+    marked "->", "-->", ">>" or with the customer's initials ("JS:"); a request of ours ending in a
+    full stop; a question naming three fields answered with their labels; a sentence naming persons."""
+    head = "Svar nedan.\n\n-----Ursprungligt meddelande-----\nFrån: Support <support@support.example.com>\n" \
+           "Skickat: den 14 februari 2025\nÄmne: [Case 41622] Fråga\n\nHej,\n\n"
+    queue = head + ("Vilket faktura-ID har fakturan?\n-> 6001123\n\nVad står i kolumnen Överförd?\n--> Ja\n\n"
+                    "Om fakturan finns i ekonomisystemet, ange verifikationsnummer, verifikationsserie och "
+                    "transaktionsnummer.\n-> Ver.nr 10233 i serie LF. Transaktionsnumret vet jag inte.\n\nHälsningar\nSupport\n")
+    assert answers(queue, "automatic_steps") == {"invoice_id": "6001123", "transferred": "Ja",
+                                                 "verification_number": "10233", "verification_series": "LF"}
+    admin = head + ("1. Vilket bolag gäller det?\n>> Skogsgruppen Norr Fastighets AB (bolag 120)\n\n"
+                    "2. Vilken användare eller roll gäller det?\n>> Henrik Forsberg\n\nHälsningar\nSupport\n")
+    assert answers(admin, "administration") == {"company": "Skogsgruppen Norr Fastighets AB (bolag 120)",
+                                                "concerns": "Henrik Forsberg"}
+    review = head + ("- Vilka användare gäller det?\nJS: Den gick till Robert Falk men skulle ha gått till Anneli Nord.\n\n"
+                     "- Faktura-ID (finns under Allmänt på fakturan)\nJS: Jag hittar tyvärr inte det, leverantörens "
+                     "nummer är 2024-1187.\n\nHälsningar\nSupport\n")
+    assert answers(review, "review_approval") == {"users": "Robert Falk, Anneli Nord"}
+
+
+def test_a_quoted_status_and_a_column_header_with_a_full_stop() -> None:
+    text = 'Invoice [4102236] won\'t transfer. The Transferred column shows "Error: Accounting period 2024-12 is closed".'
+    assert fields("automatic_steps", text)["transferred"] == "Error: Accounting period 2024-12 is closed"
+    table = "Five examples:\n\nS.No\tInvoice No.\n1\tINV-88213\n2\tINV-88190\n3\tINV-88177\n"
+    assert fields("capture_verification", table, tables=tables_in(table))["invoice_examples"] \
+        == "INV-88213, INV-88190, INV-88177"
