@@ -472,11 +472,10 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
             if match["value"] is not None and not across_cells(source.text, match):
                 written = original(match, source.text)
                 value = clean(spec, written)
-                role = value is not None and _ROLE_NAME.fullmatch(value) is not None
-                if not value or role and role_they_have(source.folded, match.start()):
+                if not value or role_they_have(value, source.folded, match.start()):
                     continue
                 found.append((match.start("value"), value))
-                if role or quoted_name(written, source.text[match.end("value") : match.end("value") + 1]):
+                if _ROLE_NAME.fullmatch(value) or quoted_name(written, source.text[match.end("value") : match.end("value") + 1]):
                     whole.add(value)
     # Persons in a sentence with a cue word count next to what the patterns found: "goes back to
     # review and then to Anna Kowalska" after "approved by mistake by Piotr Nowak".
@@ -498,8 +497,9 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     for at, value in sorted(found):
         # "myself (Raj Patel)": the name in brackets is the person.
         value = _SELF_NAMED.sub(lambda x: x["name"], value)
-        for name in [value] if value in whole else re.split(r"\s*(?:,|;|\band\b|\boch\b|&|\(|\))\s*", value):
-            if value not in whole:
+        as_written = value in whole
+        for name in [value] if as_written else re.split(r"\s*(?:,|;|\band\b|\boch\b|&|\(|\))\s*", value):
+            if not as_written:
                 name = self_named(name_value(_HONORIFIC.sub("", name)) or "", speaker(source, at))
                 name = full_name(name, source.folded, source.text)
             # "coding suggestion for BT" after "coding suggestion for British Telecom": one thing
@@ -523,10 +523,10 @@ _ROLE_WORD = re.compile(r"^(?:role|rollen|roll)[,:]?\s+|\s+role$", re.IGNORECASE
 _HAS_ROLE = re.compile(r"\b(?:has|have|had|har|hade)\b(?:\s+\w+){0,2}\s+$", re.IGNORECASE)
 
 
-def role_they_have(folded: str, at: int) -> bool:
-    """ "Han har rollen Attestant idag": the role someone has now is background, not what the
-    case concerns (a role match starting at `at`)."""
-    return _HAS_ROLE.search(folded, max(0, at - 40), at) is not None
+def role_they_have(value: str, folded: str, at: int) -> bool:
+    """ "Han har rollen Attestant idag": a role someone has now (`value` read at `at`) is
+    background, not what the case concerns."""
+    return _ROLE_NAME.fullmatch(value) is not None and _HAS_ROLE.search(folded, max(0, at - 40), at) is not None
 
 
 def quoted_name(written: str, after: str) -> bool:
@@ -1149,7 +1149,7 @@ def pattern_value(spec: FieldSpec, patterns: Sequence[re.Pattern[str]], source: 
             if "value" in regex.groupindex:
                 value = clean(spec, original(match, text))
                 value = self_named(value, speaker(source, match.start())) if value and spec.kind == "name" else value
-                if value and spec.kind == "name" and _ROLE_NAME.fullmatch(value) and role_they_have(source.folded, match.start()):
+                if value and spec.kind == "name" and role_they_have(value, source.folded, match.start()):
                     continue
             elif spec.kind != "text":
                 value = clean(spec, text[match.start() : match.end()])
