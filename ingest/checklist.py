@@ -1155,6 +1155,8 @@ def pattern_value(spec: FieldSpec, patterns: Sequence[re.Pattern[str]], source: 
                 value = clean(spec, text[match.start() : match.end()])
             else:
                 value = clean(spec, with_antecedent(text, match.start(), match.end()))
+                if value and _ON_MY_OWN.search(fold(value)):
+                    continue  # "I don't have the rights to create users myself": why they write, not what
             if value:
                 if best is None or match.start() < best[0]:
                     best = (match.start(), value)
@@ -1170,6 +1172,10 @@ def pattern_value(spec: FieldSpec, patterns: Sequence[re.Pattern[str]], source: 
     return best[1] if best else in_subject
 
 
+# "jag har inte behörighet att skapa användare själv", "he can't change this himself": who can do
+# it, not what is wanted.
+_ON_MY_OWN = re.compile(r"(?i)\b(?:can\W?t|cannot|not\s+able|don\W?t\s+have|doesn\W?t\s+have|kan\s+inte|har\s+inte|"
+                        r"saknar|inte\s+kan)\b[^.!?\n]{0,60}\b(?:myself|himself|herself|themselves|ourselves|själv|sjalv|själva|sjalva)\b")
 # A status or a column showing a text: what the invoice's state is, not an error message.
 _STATE_SHOWS = re.compile(r"(?i)\b(?:status|statusen|state|column|kolumn\w*)\s+(?:\w+\s+)?"
                           r"(?:says|said|shows|showed|reads|visar|visade|sager|star)\b[^\n]*$")

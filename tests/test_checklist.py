@@ -724,3 +724,10 @@ def test_a_quoted_status_and_a_column_header_with_a_full_stop() -> None:
     table = "Five examples:\n\nS.No\tInvoice No.\n1\tINV-88213\n2\tINV-88190\n3\tINV-88177\n"
     assert fields("capture_verification", table, tables=tables_in(table))["invoice_examples"] \
         == "INV-88213, INV-88190, INV-88177"
+
+
+def test_who_cannot_do_it_is_not_what_is_wanted() -> None:
+    """ "I don't have the rights to create users myself" says why the customer writes to us."""
+    assert "desired_action" not in fields("administration", "Vi har en ny kollega. Jag har inte behörighet att "
+                                          "skapa användare själv.")
+    assert "desired_action" not in fields("administration", "Mike says he can't change this himself, so I'm passing it to you.")
