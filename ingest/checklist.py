@@ -598,7 +598,8 @@ ekonomi avdelning avdelningen inkop support
 cleaning couriers courier roofing transport foods logistics supplies supply solutions systems consulting
 construction catering electrical plumbing printing media energy engineering motors haulage freight security
 facilities maintenance partners holdings insurance leasing rentals hire bygg frakt stad elektro maleri akeri
-fastigheter konsult data""".split())
+fastigheter konsult data cards material materials byggmaterial
+knappen knapp fliken menyn button tab menu""".split())
 
 
 def cue_persons(m: Matchers, source: Source) -> list[tuple[int, str]]:
@@ -622,11 +623,16 @@ def cue_persons(m: Matchers, source: Source) -> list[tuple[int, str]]:
                 # "Both Anna Berg and ...": a sentence opener before a two-word name
                 begin += len(words[0]) + 1
                 words = words[1:]
-            if _NOT_PERSON_BEFORE.search(text, max(0, begin - 25), begin) or \
-                    words[0] in NOT_NAMES or any(w in _NOT_PERSON_WORDS for w in words):
+            # "Roadchef Fuel Cards": a business word right after the pair makes it a supplier's name
+            after = _NEXT_CAPITALISED.match(text, person.end())
+            if _NOT_PERSON_BEFORE.search(text, max(0, begin - 25), begin) or words[0] in NOT_NAMES \
+                    or any(w in _NOT_PERSON_WORDS for w in words) or after and after[1].lower() in _NOT_PERSON_WORDS:
                 continue
             out.append((begin, source.text[begin : person.end()]))
     return out
+
+
+_NEXT_CAPITALISED = re.compile(r"[ ]+([A-Z][a-z]+)\b")
 
 
 def column_persons(spec: FieldSpec, m: Matchers,

@@ -731,3 +731,8 @@ def test_who_cannot_do_it_is_not_what_is_wanted() -> None:
     assert "desired_action" not in fields("administration", "Vi har en ny kollega. Jag har inte behörighet att "
                                           "skapa användare själv.")
     assert "desired_action" not in fields("administration", "Mike says he can't change this himself, so I'm passing it to you.")
+
+
+def test_a_button_or_a_supplier_in_an_approval_sentence_is_no_user() -> None:
+    assert "users" not in fields("review_approval", "Knappen Granska är gråmarkerad när jag ska granska fakturan.")
+    assert "users" not in fields("review_approval", "The Roadchef Fuel Cards invoice cannot be approved.")
