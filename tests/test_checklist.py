@@ -736,3 +736,8 @@ def test_who_cannot_do_it_is_not_what_is_wanted() -> None:
 def test_a_button_or_a_supplier_in_an_approval_sentence_is_no_user() -> None:
     assert "users" not in fields("review_approval", "Knappen Granska är gråmarkerad när jag ska granska fakturan.")
     assert "users" not in fields("review_approval", "The Roadchef Fuel Cards invoice cannot be approved.")
+
+
+def test_one_row_at_a_time_is_no_row() -> None:
+    text = "Rows 2-5 should all go to the new site code. How do I change them in one go rather than one row at a time?"
+    assert fields("coding", text)["coding_rows"] == "2, 3, 4, 5"
