@@ -741,3 +741,9 @@ def test_a_button_or_a_supplier_in_an_approval_sentence_is_no_user() -> None:
 def test_one_row_at_a_time_is_no_row() -> None:
     text = "Rows 2-5 should all go to the new site code. How do I change them in one go rather than one row at a time?"
     assert fields("coding", text)["coding_rows"] == "2, 3, 4, 5"
+
+
+def test_someone_needs_a_user() -> None:
+    text = "Fatima Karimi börjar på måndag. Hon behöver en användare i fakturasystemet med rollen Granskare."
+    assert fields("administration", text)["desired_action"] == \
+        "Hon behöver en användare i fakturasystemet med rollen Granskare"
