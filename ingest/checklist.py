@@ -1164,8 +1164,11 @@ def pattern_value(spec: FieldSpec, patterns: Sequence[re.Pattern[str]], source: 
                 if value and _ON_MY_OWN.search(fold(value)):
                     continue  # "I don't have the rights to create users myself": why they write, not what
             if value:
-                if best is None or match.start() < best[0]:
-                    best = (match.start(), value)
+                # Where the match's words start: "(?:^|[.!?]\s+)kan inte ..." starts at the full
+                # stop that ends the content when its words are the subject's.
+                at = match.end() - len(match[0].lstrip(".!?;:-– \t\n"))
+                if best is None or at < best[0]:
+                    best = (at, value)
                 break
         # Text and status patterns are listed strongest first ("we want to" before "we tried
         # to"; "Överförd = Ja" before "är överförd"); other kinds take the hit written first.

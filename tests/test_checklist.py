@@ -747,3 +747,11 @@ def test_someone_needs_a_user() -> None:
     text = "Fatima Karimi börjar på måndag. Hon behöver en användare i fakturasystemet med rollen Granskare."
     assert fields("administration", text)["desired_action"] == \
         "Hon behöver en användare i fakturasystemet med rollen Granskare"
+
+
+def test_an_intent_in_the_subject_after_a_full_stop_is_still_the_subjects() -> None:
+    """ "Kan inte dela konteringsrad" in the subject: its match began at the content's last full stop,
+    so it was taken as content and beat the body's own "Jag försöker dela rad 2 ..."."""
+    text = "Jag försöker dela rad 2 på faktura 6601893 på två projekt men får ett fel. Samma sak fungerade förra veckan."
+    wish = fields("coding", text, subject="Kan inte dela konteringsrad")["desired_action"]
+    assert wish.startswith("Jag försöker dela rad 2")
