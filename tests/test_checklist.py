@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from functools import partial
 
 import pytest
 
@@ -16,6 +17,17 @@ TYPES = {t.key: t for t in parse_case_types(None, "")}
 
 def fields(type_key: str, text: str, **source: object) -> dict[str, str]:
     return extract(TYPES[type_key].fields, Source(new=text, **source))  # type: ignore[arg-type]
+
+
+def field(type_key: str, key: str, text: str) -> str | None:
+    """One field of one type read from a text, or None."""
+    return fields(type_key, text).get(key)
+
+
+concerns_of = partial(field, "administration", "concerns")
+users_of = partial(field, "review_approval", "users")
+company_of = partial(field, "administration", "company")
+wish_of = partial(field, "administration", "desired_action")
 
 
 # --- invoice ids -------------------------------------------------------------------------------
@@ -612,76 +624,66 @@ def test_round_8_shapes_of_the_tenth_writer() -> None:
 def test_roles_and_quoted_names_are_taken_as_written() -> None:
     """Session 10, the development half: a role's name is no person's name with a title to strip
     ("rollen Attestant nivå 2" read as "nivå 2"), and a quoted name is one name, "och" and all."""
-    def concerns(text: str) -> str | None:
-        return fields("administration", text).get("concerns")
-    assert concerns("Kan vi ändra så att rollen Granskare Ekonomi även får se bolag 200?") == "rollen Granskare Ekonomi"
-    assert concerns("Olof Strand behöver få rollen Attestant nivå 2 i bolaget Hallstena AB.") \
+    assert concerns_of("Kan vi ändra så att rollen Granskare Ekonomi även får se bolag 200?") == "rollen Granskare Ekonomi"
+    assert concerns_of("Olof Strand behöver få rollen Attestant nivå 2 i bolaget Hallstena AB.") \
         == "Olof Strand, rollen Attestant nivå 2"
-    assert concerns('Vi vill höja beloppsgränsen för rollen "Attestant nivå 2" till 100 000 kr.') == "Attestant nivå 2"
-    assert concerns('Kan ni ta bort konteringsforslaget "Hyra lokal Kv. Eken"?') == "Hyra lokal Kv. Eken"
-    assert concerns('Vi vill skapa ett nytt konteringsförslag som heter "El och värme" i bolaget.') == "El och värme"
-    assert concerns("Vi behöver en ny roll, Projektledare, som bara ser sina projekt.") == "roll, Projektledare"
+    assert concerns_of('Vi vill höja beloppsgränsen för rollen "Attestant nivå 2" till 100 000 kr.') == "Attestant nivå 2"
+    assert concerns_of('Kan ni ta bort konteringsforslaget "Hyra lokal Kv. Eken"?') == "Hyra lokal Kv. Eken"
+    assert concerns_of('Vi vill skapa ett nytt konteringsförslag som heter "El och värme" i bolaget.') == "El och värme"
+    assert concerns_of("Vi behöver en ny roll, Projektledare, som bara ser sina projekt.") == "roll, Projektledare"
     # The role someone has now is background: the case is about the person.
-    assert concerns("Mikael Forsberg ska bara kunna attestera högre belopp. Han har rollen Attestant nivå 1 idag.") \
+    assert concerns_of("Mikael Forsberg ska bara kunna attestera högre belopp. Han har rollen Attestant nivå 1 idag.") \
         == "Mikael Forsberg"
-    assert concerns("Det gäller Nils Hedlund som ska ha rollen Läsbehörighet.") == "Nils Hedlund, rollen Läsbehörighet"
+    assert concerns_of("Det gäller Nils Hedlund som ska ha rollen Läsbehörighet.") == "Nils Hedlund, rollen Läsbehörighet"
 
 
 def test_users_of_a_flow_in_words() -> None:
     """Session 10, the development half: the second person of a flow is a user too, and a
     supplier's name in an approval sentence is no person."""
-    def users(text: str) -> str | None:
-        return fields("review_approval", text).get("users")
-    assert users("Den ska först granskas av Eva Sund, sedan Johan Ek och sist attesteras av Karin Åberg.") \
+    assert users_of("Den ska först granskas av Eva Sund, sedan Johan Ek och sist attesteras av Karin Åberg.") \
         == "Eva Sund, Johan Ek, Karin Åberg"
-    assert users("Faktura 5530219 ligger kvar i granskning hos Jonas Ahl, rad 1.") == "Jonas Ahl"
-    assert users("Every invoice that used to go to Stephanie Ruiz is going to John Reeves instead.") \
+    assert users_of("Faktura 5530219 ligger kvar i granskning hos Jonas Ahl, rad 1.") == "Jonas Ahl"
+    assert users_of("Every invoice that used to go to Stephanie Ruiz is going to John Reeves instead.") \
         == "Stephanie Ruiz, John Reeves"
-    assert users("Line 2 was approved by mistake by Piotr Nowak. It must go back to review and then to "
+    assert users_of("Line 2 was approved by mistake by Piotr Nowak. It must go back to review and then to "
                  "Anna Kowalska.") == "Piotr Nowak, Anna Kowalska"
-    assert users("Kalle Svensson står som granskare på rad 1 och 3.") == "Kalle Svensson"
-    assert users("Invoice 905512 (Kerrigan Transport) should be approved by Liam Walsh.") == "Liam Walsh"
+    assert users_of("Kalle Svensson står som granskare på rad 1 och 3.") == "Kalle Svensson"
+    assert users_of("Invoice 905512 (Kerrigan Transport) should be approved by Liam Walsh.") == "Liam Walsh"
 
 
 def test_a_company_named_as_a_group_association_or_trust() -> None:
     """Session 10: companies without a legal form in their name ("Kingsway Dental Group")."""
-    def company(text: str) -> str | None:
-        return fields("administration", text).get("company")
-    assert company("Sophie Turner has been promoted to department head at Kingsway Dental Group.") \
+    assert company_of("Sophie Turner has been promoted to department head at Kingsway Dental Group.") \
         == "Kingsway Dental Group"
-    assert company("Please raise the approval limit for Lynwood Housing Association.") == "Lynwood Housing Association"
-    assert company("Hannah Reid's account in Fenwick & Moss PLC behaves oddly.") == "Fenwick & Moss PLC"
+    assert company_of("Please raise the approval limit for Lynwood Housing Association.") == "Lynwood Housing Association"
+    assert company_of("Hannah Reid's account in Fenwick & Moss PLC behaves oddly.") == "Fenwick & Moss PLC"
     # the legal form still ends the name when there is one
-    assert company("Please add Ann Reid to Orchard Retail Group Ltd.") == "Orchard Retail Group Ltd"
+    assert company_of("Please add Ann Reid to Orchard Retail Group Ltd.") == "Orchard Retail Group Ltd"
 
 
 def test_a_wanted_flow_or_a_new_user_is_what_the_administrator_wants() -> None:
     """Session 10: administration mails that say what should happen rather than ask for it."""
-    def wish(text: str) -> str | None:
-        return fields("administration", text).get("desired_action")
-    assert wish("Cost centre 400 should now go to Maria Costa rather than James Whitfield.") \
+    assert wish_of("Cost centre 400 should now go to Maria Costa rather than James Whitfield.") \
         == "Cost centre 400 should now go to Maria Costa rather than James Whitfield"
-    assert wish("Alla fakturor på 2100 ska gå till Karin framöver.") == "Alla fakturor på 2100 ska gå till Karin framöver"
-    assert wish("We need a new user for Mikko Virtanen with approver rights. He should approve cost center 300.") \
+    assert wish_of("Alla fakturor på 2100 ska gå till Karin framöver.") == "Alla fakturor på 2100 ska gå till Karin framöver"
+    assert wish_of("We need a new user for Mikko Virtanen with approver rights. He should approve cost center 300.") \
         == "We need a new user for Mikko Virtanen with approver rights"
 
 
 def test_what_an_administration_case_concerns_in_more_shapes() -> None:
     """Session 10: leavers listed after a colon, a user name with the person in brackets, a role or
     template "called" something, a person who "has moved" or goes on leave, a new colleague."""
-    def concerns(text: str) -> str | None:
-        return fields("administration", text).get("concerns")
-    assert concerns("Please deactivate these three leavers for Cobalt Group: Tom Richards, Aisha Khan and Peter Lowe.") \
+    assert concerns_of("Please deactivate these three leavers for Cobalt Group: Tom Richards, Aisha Khan and Peter Lowe.") \
         == "Tom Richards, Aisha Khan, Peter Lowe"
-    assert concerns("Please deactivate the user jmorales (Jorge Morales). Is there a report I can run myself?") \
+    assert concerns_of("Please deactivate the user jmorales (Jorge Morales). Is there a report I can run myself?") \
         == "jmorales"
-    assert concerns('I need to set up a new role called "Regional Manager North" in Harwell Ltd.') \
+    assert concerns_of('I need to set up a new role called "Regional Manager North" in Harwell Ltd.') \
         == "Regional Manager North"
-    assert concerns("Can we remove the coding template 'Utilities – Gas'? It's been duplicated.") == "Utilities – Gas"
-    assert concerns("Jenny Cole has moved from Operations to HR. Could you take away her approval rights?") \
+    assert concerns_of("Can we remove the coding template 'Utilities – Gas'? It's been duplicated.") == "Utilities – Gas"
+    assert concerns_of("Jenny Cole has moved from Operations to HR. Could you take away her approval rights?") \
         == "Jenny Cole"
-    assert concerns("Vi har fått en ny kollega på ekonomi, Elin Åkesson, som börjar på måndag.") == "Elin Åkesson"
-    assert concerns("Det gäller alltså jag själv, mina attester ska gå till Ulrika.") == "jag själv"
+    assert concerns_of("Vi har fått en ny kollega på ekonomi, Elin Åkesson, som börjar på måndag.") == "Elin Åkesson"
+    assert concerns_of("Det gäller alltså jag själv, mina attester ska gå till Ulrika.") == "jag själv"
 
 
 def test_an_invoice_named_by_what_is_done_with_it_and_numbered_questions() -> None:
