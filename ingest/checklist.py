@@ -254,13 +254,16 @@ def form_answers(reply: Reply, specs: Sequence[FieldSpec]) -> tuple[dict[str, st
     lines = reply.lines
     folded = fold("\n".join(lines)).split("\n")
     for index, line in enumerate(lines):
-        if not reply.is_history(index) or ":" not in line and "=" not in line and "-" not in line \
-                and "?" not in line and not _LISTED.match(line) and not marked_answer(lines, index):
+        if not reply.is_history(index):
+            continue
+        marked = marked_answer(lines, index)
+        if ":" not in line and "=" not in line and "-" not in line and "?" not in line \
+                and not _LISTED.match(line) and not marked:
             continue
         match = regex.match(folded[index])
         key = by_label.get(norm_label(match["label"])) if match else None
-        if (not match or key is None) and (is_quoted(line) or marked_answer(lines, index)):
-            for asked, value in question_answer(lines, index, folded[index], specs):
+        if (not match or key is None) and (is_quoted(line) or marked):
+            for asked, value in question_answer(lines, index, folded[index], specs, marked):
                 answers.setdefault(asked, value)
             continue
         if not match or key is None or key in answers:
@@ -276,12 +279,12 @@ def form_answers(reply: Reply, specs: Sequence[FieldSpec]) -> tuple[dict[str, st
 
 
 def question_answer(lines: Sequence[str], index: int, folded: str,
-                    specs: Sequence[FieldSpec]) -> list[tuple[str, str]]:
+                    specs: Sequence[FieldSpec], marked: str) -> list[tuple[str, str]]:
     """The customer's answer typed below a quoted question or label of ours that names a field
     ("> What is in the column Transferred?" / "OK", "> - Faktura-ID (finns under Allmänt):" /
-    "7703311"). A "don't know" or "no error" answer is none, and a name must look like one."""
+    "7703311"). A "don't know" or "no error" answer is none, and a name must look like one.
+    `marked` is `marked_answer(lines, index)`: with one, a request of ours ending in "." counts."""
     line = _ASIDE.sub("", folded.rstrip())
-    marked = marked_answer(lines, index)  # "-> Ja" below it: a request of ours ending in "." too
     if not (line.endswith(("?", ":")) or _LISTED.match(line) or marked) or len(line) > 160:
         return []
     low = " " + norm_label(_SIGNS.sub(" ", line)) + " "
@@ -289,13 +292,14 @@ def question_answer(lines: Sequence[str], index: int, folded: str,
     # A question naming several fields ("verification no, series and ERP transaction no") gets
     # an answer that names them in turn: the answer's own labels say which value is which.
     # Two labels of one id ("Fakturans ID" names the Invoice ID and the Invoice No): one answer.
+    named_keys = {key for k in named for key in k}
     keys: tuple[str, ...] = next(iter(named)) if len(named) == 1 else ()
-    if len(named) > 1 and {s.kind for s in specs if any(s.key in k for k in named)} == {"id"}:
-        keys = tuple(key for k in named for key in k)
+    if len(named) > 1 and {s.kind for s in specs if s.key in named_keys} == {"id"}:
+        keys = tuple(named_keys)
     if len(named) > 1 and not keys and marked:
         # "-> Ver.nr 10233 i serie LF" under a question naming three fields: the answer's own
         # labels say which value is which, as they would in the customer's own text.
-        return [(spec.key, found.value) for spec in specs if any(spec.key in k for k in named)
+        return [(spec.key, found.value) for spec in specs if spec.key in named_keys
                 for found in [best_candidate(spec, Source(new=marked))]
                 if found is not None and found.evidence in ("label", "label with a typo", "prose")]
     below = answer_below(lines, index) if keys and not marked else []
@@ -327,9 +331,7 @@ def name_answer(value: str, many: bool) -> str | None:
     if not many:
         return None
     folded = fold(bare)
-    persons = [bare[p.start() : p.end()] for p in _PERSON_RE.finditer(folded)
-               if p.group().split()[0].lower() not in NOT_NAMES
-               and not any(w.lower() in _NOT_PERSON_WORDS for w in p.group().split())]
+    persons = [bare[p.start() : p.end()] for p in _PERSON_RE.finditer(folded) if person_words(p.group().lower().split())]
     return ", ".join(dict.fromkeys(persons)) or None
 
 
@@ -625,14 +627,20 @@ def cue_persons(m: Matchers, source: Source) -> list[tuple[int, str]]:
                 words = words[1:]
             # "Roadchef Fuel Cards": a business word right after the pair makes it a supplier's name
             after = _NEXT_CAPITALISED.match(text, person.end())
-            if _NOT_PERSON_BEFORE.search(text, max(0, begin - 25), begin) or words[0] in NOT_NAMES \
-                    or any(w in _NOT_PERSON_WORDS for w in words) or after and after[1].lower() in _NOT_PERSON_WORDS:
+            if _NOT_PERSON_BEFORE.search(text, max(0, begin - 25), begin) or not person_words(words) \
+                    or after and after[1].lower() in _NOT_PERSON_WORDS:
                 continue
             out.append((begin, source.text[begin : person.end()]))
     return out
 
 
 _NEXT_CAPITALISED = re.compile(r"[ ]+([A-Z][a-z]+)\b")
+
+
+def person_words(words: Sequence[str]) -> bool:
+    """The lowercase words of a capitalised run may be a person's name: no sentence opener first
+    ("Both", "Hej"), no calendar, team or business word ("Friday", "Finance", "Transport")."""
+    return words[0] not in NOT_NAMES and not any(w in _NOT_PERSON_WORDS for w in words)
 
 
 def column_persons(spec: FieldSpec, m: Matchers,
