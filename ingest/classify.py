@@ -27,7 +27,9 @@ SUBJECT_FACTOR = 2
 MIN_SCORE = 3
 # A mail without a subject needs more than one weak word in its body.
 MIN_BODY_SCORE = 4
-# The runner-up scoring above this share (in tenths) of the best makes the type unsure.
+# The runner-up scoring above this share (in tenths) of the best makes the type unsure; the reason
+# then starts with UNSURE, which is how `detect` knows a tie for the word model to break.
+UNSURE = "unsure: "
 UNSURE_RATIO = 11
 SUBJECT_OFFSET = 1_000_000
 # The type is told from the subject and the first 3,000 characters of the content: what a mail is
@@ -366,7 +368,7 @@ def detect(subject: str, text: str, types: tuple[CaseType, ...], answer: str = "
         return None, elsewhere
     case_type, reason = by_keywords(found, scores, bool(subject.strip()), denied)
     # Two types scoring nearly alike: the word model may tell them apart (typemodel.second_opinion).
-    tied = tuple(sorted(scores, key=scores.__getitem__, reverse=True)[:2]) if reason.startswith("unsure") else ()
+    tied = tuple(sorted(scores, key=scores.__getitem__, reverse=True)[:2]) if reason.startswith(UNSURE) else ()
     return second_opinion(case_type, reason, subject, text, frozenset(denied), frozenset(t.key for t in types), tied)
 
 
@@ -558,7 +560,7 @@ def by_keywords(found: list[Hit], scores: dict[str, int], has_subject: bool = Tr
         # "user licences" in the subject and once more in the body: one weak word, however often.
         return None, "too few case type words"
     if len(ordered) > 1 and scores[ordered[1]] * UNSURE_RATIO > scores[best] * 10:
-        return None, f"unsure: {best} {scores[best]} or {ordered[1]} {scores[ordered[1]]}"
+        return None, f"{UNSURE}{best} {scores[best]} or {ordered[1]} {scores[ordered[1]]}"
     counts: dict[str, int] = {}
     for hit in found:
         if hit.type_key == best:
