@@ -142,8 +142,8 @@ def rows_of(value: str) -> set[str] | str:
     if ";" in value or "|" in value:
         first = [r.split("|")[0].strip() for r in value.split(";")]
         return {c for c in first if c.isdigit()} or {str(i + 1) for i in range(len(first))}
-    numbers = set(re.findall(r"\d+", value))
-    return numbers or value
+    rows = expected_rows(value)  # read as the writers' values are: "rows (1-3)" is rows 1, 2 and 3
+    return rows if isinstance(rows, set) else value
 
 
 def expected_rows(value: object) -> set[str] | str:
