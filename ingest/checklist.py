@@ -40,7 +40,7 @@ SHAPES = {
     "code": r"(?P<value>(?-i:[A-Z]{1,3}\d{0,3}|[A-Z]{1,2}-?[A-Z]{2,4})|\d{1,3})(?![\w-])",
     # "1, 3", "1 to 3", "row 1 and row 2": the row word may be repeated before each number.
     "rows": r"(?P<value>(?<![\w.,])\d{1,3}(?:[ \t]*(?:,|&|\+|/|and|och|to|till|-|–)[ \t]*"
-            r"(?:(?:rows?|lines?|rad|raden|rader)[ \t]+)?\d{1,3})*)(?!\d|[.:/,]\d)",
+            r"(?:(?:rows?|lines?|rad|raden|rader)[ \t]+)?\d{1,3})*)(?!\d|[.:/,]\d|[ \t]*(?:%|procent|percent))",
     # A quoted status is taken whole ("Error: Accounting period 2024-12 is closed").
     "status": r"(?:(?:standing|stands|written)[ \t]+)?[\"“'«]?(?P<value>(?<=[\"“«])[^\"”»\n]{1,80}(?=[\"”»])"
               r"|[^\W_][\w/-]*(?:[ \t][\w/-]+){0,3}?)[\"”'»]?(?=[ \t]*(?:[.,;!?)\"”'»]"
@@ -56,7 +56,7 @@ _PROSE_KINDS = frozenset({"id", "ids", "number", "code", "rows", "name"})
 # A name follows its label closely ("approver Anna Lund"); never across a sentence end.
 _NAME_CONNECT = r"[ \t]*(?:[:=\-–]|\bis\b|\bär\b|\bar\b)?[ \t]*"
 # Words between a label and its value in prose: "invoice ID is 88213", "fakturan med nummer 12345".
-_CONNECT = (r"(?:[ \t]*\(\w{1,3}\))?[\s:#=.\-–]*"
+_CONNECT = (r"(?:[ \t]*\([^()\n]{1,30}\))?[\s:#=.\-–]*"  # "invoice ID (from the General tab) 118240"
             r"(?:(?:is|are|är|was|var|with|med|number|nummer|nr|no|id|#)(?![\w])[\s:#=.\-–]*){0,3}"
             r"(?:[\[(][ \t]*)?")  # "Faktura [884120]", "invoice (778812)"
 # A form answer left blank: "Invoice ID: ____", "Faktura-ID: ...".
@@ -450,8 +450,23 @@ def best_candidate(spec: FieldSpec, source: Source) -> Candidate | None:
     for evidence, step in steps:
         value = step()
         if value:
+            if spec.kind == "name" and not spec.many:
+                value = with_code(value, source.text)
             return Candidate(value, evidence, EVIDENCE[evidence])
     return None
+
+
+# A company's number or code in brackets right after its name: "Kestrel Lane Logistics (KLL-UK)",
+# "Quillon Retail Group (company 20)". An org number in brackets is not part of the name.
+_CODE_AFTER = re.compile(r"[ \t]*\((?:(?:company|bolag|foretag|entity|co\.?)[ \t]*(?:nr\.?|no\.?)?[ \t]*\d{1,4}|"
+                         r"(?-i:[A-Z][A-Z0-9]{1,5}(?:-[A-Z0-9]{1,5})?))\)", re.IGNORECASE)
+
+
+def with_code(value: str, text: str) -> str:
+    """A company name with the code or number in brackets the customer wrote after it."""
+    at = text.find(value)
+    code = _CODE_AFTER.match(fold(text), at + len(value)) if at >= 0 else None
+    return value + text[code.start() : code.end()] if code else value
 
 
 def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
@@ -512,10 +527,11 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
                 names[key] = name
                 heads.add(head)
     people = set(names)
-    surnames = {key.split()[-1] for key in names if len(key.split()) > 1}
-    # "Ms Priya Nair ... Ms Nair": a surname alone after the full name is the same person.
+    # "Ms Priya Nair ... Ms Nair", "Fiona McAllister ... Fiona": a surname or a first name alone
+    # beside the full name is the same person.
+    parts = {part for key in names if len(key.split()) > 1 for part in (key.split()[0], key.split()[-1])}
     return ", ".join(v for key, v in names.items() if not same_person_address(v, people)
-                     and not (" " not in key and key in surnames)) or None
+                     and not (" " not in key and key in parts)) or None
 
 
 # A role as the customer names it: "rollen Granskare Ekonomi", "role Approver Level 2".
@@ -1088,7 +1104,8 @@ def prose_value(spec: FieldSpec, regex: re.Pattern[str] | None, source: Source) 
     for match in scan(regex, source.folded, source.low, source.seen_at):
         if spec.kind == "name" and across_cells(source.text, match):
             continue
-        if spec.kind == "id" and (other_documents_id(source.folded, match) or erp_document(source.folded, match)):
+        if spec.kind == "id" and (other_documents_id(source.folded, match) or erp_document(source.folded, match)
+                                  or suppliers_own(source.folded, match)):
             continue
         value = clean(spec, original(match, source.text))
         if value and spec.kind == "id":
@@ -1112,6 +1129,14 @@ def erp_document(folded: str, match: re.Match[str]) -> bool:
     return _POSTED_BEFORE.search(folded, max(0, match.start() - 30), match.start()) is not None
 
 
+def suppliers_own(folded: str, match: re.Match[str]) -> bool:
+    """ "leverantörens eget fakturanummer 2024-1187", "their invoice number is KG/24/10932": the
+    number the supplier printed, not the id the invoice has in our system."""
+    return _SUPPLIERS_BEFORE.search(folded, max(0, match.start() - 30), match.start()) is not None
+
+
+_SUPPLIERS_BEFORE = re.compile(r"(?i)\b(?:leverantorens|supplier\W?s|suppliers\W|vendor\W?s|their|deras)\s+"
+                               r"(?:own\s+|eg(?:en|et|na)\s+)?$")
 _POSTED_BEFORE = re.compile(r"(?i)\b(?:posted|booked|bokford|bokfordes|bokforts)\s+(?:as\s+|som\s+)?(?:\w+\s+)?$")
 
 
@@ -1168,7 +1193,7 @@ def pattern_value(spec: FieldSpec, patterns: Sequence[re.Pattern[str]], source: 
             elif spec.kind != "text":
                 value = clean(spec, text[match.start() : match.end()])
             else:
-                value = clean(spec, with_antecedent(text, match.start(), match.end()))
+                value = clean(spec, with_follow_up(text, with_antecedent(text, match.start(), match.end()), match.end()))
                 if value and _ON_MY_OWN.search(fold(value)):
                     continue  # "I don't have the rights to create users myself": why they write, not what
             if value:
@@ -1316,6 +1341,27 @@ def with_antecedent(text: str, start: int, end: int) -> str:
     if "\n\n" in earlier or words(earlier) < 3:
         return own
     return f"{earlier.strip()} {own.strip()}"
+
+
+# A next sentence that goes on with the same request: "Hans pågående attester ska gå över till mig",
+# "Also, while you're in there, could you check he still has the Admin role?".
+_FOLLOW_UP = re.compile(r"(?i)(?:also|and\s+also|additionally|plus|dessutom|ocksa|aven)\b|(?:den|det|de|han|hon|hans|"
+                        r"hennes|deras|he|she|they|his|her|their|rollen|the\s+role)\b(?:[ \t]+[\w-]+){0,3}?[ \t]+"
+                        r"(?:ska|skall|should|must|needs?\s+to|maste|behover)\b")
+
+
+def with_follow_up(text: str, own: str, end: int) -> str:
+    """A request and the sentence right after it (in its paragraph or the next) when that one
+    goes on with the request: both are what the customer wants done."""
+    after = _SENTENCE_END.search(text, end)
+    if after is None:
+        return own
+    rest = text[after.end() : after.end() + 400]
+    start = len(rest) - len(rest.lstrip())
+    if rest.count("\n", 0, start) > 2 or not _FOLLOW_UP.match(fold(rest[start : start + 60])):
+        return own
+    follow = sentence(text, after.end() + start, after.end() + start + 1).strip()
+    return f"{own.strip()} {follow}" if follow and follow not in own else own
 
 
 def body_value(spec: FieldSpec, text: str) -> str | None:
@@ -1496,15 +1542,21 @@ def id_runs(text: str) -> list[str]:
     return out
 
 
-_LISTED_ID = re.compile(rf"[ \t]*(?:[-*•][ \t]*|\d{{1,2}}[.)][ \t]+)?({_ID})[ \t]*[,;.]?[ \t]*")
+# An id alone on its line, maybe bulleted or with a short remark: "3341019 (this one is still in
+# Verification)".
+_LISTED_ID = re.compile(rf"[ \t]*(?:[-*•][ \t]*|\d{{1,2}}[.)][ \t]+)?({_ID})[ \t]*[,;.]?[ \t]*"
+                        r"(?:\([^()\n]{1,50}\)[ \t]*)?")
 
 
 def listed_ids(text: str) -> list[str]:
-    """Ids written one per line (a bullet list), when at least two lines in a row are ids."""
+    """Ids written one per line (a bullet list), when at least two lines in a row are ids; blank
+    lines between them do not end the list (Outlook writes each line as its own paragraph)."""
     found: list[str] = []
     run: list[str] = []
-    for line in text.split("\n") + [""]:
-        hit = _LISTED_ID.fullmatch(line) if len(line) < 60 else None
+    for line in text.split("\n") + ["end"]:
+        if not line.strip():
+            continue
+        hit = _LISTED_ID.fullmatch(line) if len(line) < 80 else None
         if hit and plausible("id", hit[1]):
             run.append(hit[1])
             continue

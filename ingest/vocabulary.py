@@ -154,12 +154,17 @@ class Speller:
             fixed = self.word(word)
             if fixed is word or not word[0].isupper():
                 return fixed
-            return word if _NAME_BEFORE.search(text, max(0, m.start() - 30), m.start()) else fixed
+            after = _NAME_AFTER.match(text, m.end())
+            in_name = _NAME_BEFORE.search(text, max(0, m.start() - 30), m.start()) or (
+                after and fold(after[1].lower()) not in self.known)  # "Invocie Number" is no name
+            return word if in_name else fixed
         return _LONG_WORD.sub(put_right, text)
 
 
 # A capitalised word right before a word: the word is the second part of a name.
 _NAME_BEFORE = re.compile(r"(?<![^\W\d_])[A-ZÅÄÖÉ][^\W\d_]+[ ]+$")
+# A capitalised word right after it: the word is the first ("Steven Rourke" is not "Stegen Rourke").
+_NAME_AFTER = re.compile(r"[ ]+([A-ZÅÄÖÉ][a-zåäöéü]+)(?![^\W\d_])")
 
 
 def by_identity(size: int) -> Callable[[Callable[[K], V]], Callable[[K], V]]:

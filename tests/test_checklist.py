@@ -283,9 +283,10 @@ def test_concerns() -> None:
     assert fields("administration", "Kan Sara Lind få se alla fakturor i Acme AB?")["concerns"] == "Sara Lind"
     assert fields("administration", "Vi vill att Sara Lind får attesträtt i Acme AB.")["concerns"] == "Sara Lind"
     assert fields("administration", "Lägg upp Eva Sund som ny användare i Acme AB.")["concerns"] == "Eva Sund"
-    # a request beats a wanted state written after it
+    # a request beats a wanted state written after it, which goes with it (tenth round)
     text = "Could you set her up with the same access as Tom? She should be able to code invoices."
-    assert fields("administration", text)["desired_action"] == "Could you set her up with the same access as Tom?"
+    assert fields("administration", text)["desired_action"] == \
+        "Could you set her up with the same access as Tom? She should be able to code invoices"
     # the sender needing access is the user it concerns; without a known sender, nobody
     text = "Se nedan. Jag behöver alltså kunna se fakturorna i Malmöbolaget också."
     assert fields("administration", text, sender="Elin Ström")["concerns"] == "Elin Ström (Jag)"
@@ -667,7 +668,7 @@ def test_a_wanted_flow_or_a_new_user_is_what_the_administrator_wants() -> None:
         == "Cost centre 400 should now go to Maria Costa rather than James Whitfield"
     assert wish_of("Alla fakturor på 2100 ska gå till Karin framöver.") == "Alla fakturor på 2100 ska gå till Karin framöver"
     assert wish_of("We need a new user for Mikko Virtanen with approver rights. He should approve cost center 300.") \
-        == "We need a new user for Mikko Virtanen with approver rights"
+        == "We need a new user for Mikko Virtanen with approver rights. He should approve cost center 300"
 
 
 def test_what_an_administration_case_concerns_in_more_shapes() -> None:
@@ -757,3 +758,76 @@ def test_an_intent_in_the_subject_after_a_full_stop_is_still_the_subjects() -> N
     text = "Jag försöker dela rad 2 på faktura 6601893 på två projekt men får ett fel. Samma sak fungerade förra veckan."
     wish = fields("coding", text, subject="Kan inte dela konteringsrad")["desired_action"]
     assert wish.startswith("Jag försöker dela rad 2")
+
+
+# --- tenth round: a twelfth blind writer's shapes (docs/checklist.md) --------------------------
+
+@pytest.mark.parametrize(("text", "number"), [
+    ("Earlier ones with the same problem: 1190377, 1190359. The one in Verification at the moment is 1190402.",
+     "1190402"),
+    ("Till exempel den som ligger i Verifiering nu, nr 61204 – där har den tagit OCR-numret.", "61204"),
+    ("Momsen blir 0 kr. Fakturanr i verifieringen ar 90233. Samma sak pa 90241 och 90257.", "90233"),
+    ("Here you go:\n3340981\n3341019 (this one is still in Verification)\n3341044", "3341019"),
+    ("Exempel: 78802, 78815 och 78851. 78851 ligger kvar i Verifiering, resten har vi makulerat.", "78851"),
+])
+def test_the_invoice_still_in_verification_is_the_invoice_number(text: str, number: str) -> None:
+    assert fields("capture_verification", text)["invoice_number"] == number
+
+
+def test_the_suppliers_own_invoice_number_is_not_ours() -> None:
+    text = ("Den tog OCR-numret som fakturanummer i stället för leverantörens eget fakturanummer 2024-1187. "
+            "Fakturan ligger i Verifiering nu, nr 61204.")
+    assert fields("capture_verification", text)["invoice_number"] == "61204"
+    assert "invoice_id" not in fields("automatic_steps", "Their invoice number is KG/24/10932 if that helps.")
+
+
+def test_examples_one_a_line_with_blank_lines_remarks_or_after_same_thing_on() -> None:
+    outlook = "Earlier ones with the same problem:\n\n1190377\n\n1190359\n\n1190288 (the worst one)\n\n1190251\n"
+    assert fields("capture_verification", outlook)["invoice_examples"] == "1190377, 1190359, 1190288, 1190251"
+    assert fields("capture_verification", "Samma sak hände på 61188 och 61190 förra veckan.")["invoice_examples"] \
+        == "61188, 61190"
+
+
+@pytest.mark.parametrize("text", ["Fakt-ID 23817 ligger kvar i kön.",
+                                  "He gets an error on invoice ID (from the general tab) 23817, row 3."])
+def test_an_abbreviated_label_or_a_remark_before_the_id(text: str) -> None:
+    assert fields("review_approval", text)["invoice_id"] == "23817"
+
+
+def test_rows_ordinal_and_not_a_percentage() -> None:
+    assert fields("coding", "Jag vill ändra momskoden på rad 1 till 12 % (livsmedel).")["coding_rows"] == "1"
+    assert fields("coding", "cant add a 3rd coding row on inv 77215")["coding_rows"] == "3"
+
+
+def test_an_error_on_its_own_line_after_this_comes_up() -> None:
+    text = "Rad 3 ska flyttas till projekt 2231, men när jag sparar kommer det här:\n\nProjektet är stängt för bokning\n"
+    assert fields("coding", text)["error_message"] == "Projektet är stängt för bokning"
+
+
+def test_one_person_named_whole_then_by_first_name() -> None:
+    assert users_of("Fiona McAllister can't approve invoice 229104. Fiona gets an error.") == "Fiona McAllister"
+
+
+def test_doing_something_myself_is_no_user() -> None:
+    text = "Kevin Marsh can't approve invoice 20931. His limit was raised last week (I did it myself)."
+    assert users_of(text) == "Kevin Marsh"
+
+
+def test_a_wish_and_the_sentence_that_goes_on_with_it() -> None:
+    text = "Lars-Erik har slutat. Kan ni inaktivera hans användare? Hans pågående attester ska gå över till mig."
+    assert wish_of(text) == "Lars-Erik har slutat. Kan ni inaktivera hans användare? Hans pågående attester ska gå över till mig"
+    text = "Can you unlock his account please?\n\nAlso while you're in there, could you check he still has the Admin role?"
+    assert wish_of(text).endswith("could you check he still has the Admin role?")
+    assert wish_of("Can you unlock his account please? He says some menus have gone.") == \
+        "Can you unlock his account please?"
+    assert wish_of("Vi skulle vilja skapa en ny roll för inköp. Tack!").startswith("Vi skulle vilja skapa en ny roll")
+
+
+@pytest.mark.parametrize(("text", "company"), [
+    ("Please remove the Reviewer role from Daniel Hurst in company Kestrel Lane Logistics (KLL-UK).",
+     "Kestrel Lane Logistics (KLL-UK)"),
+    ("He is an admin user for Quillon Retail Group (company 20).", "Quillon Retail Group (company 20)"),
+    ("Vi vill lägga till en användare i Norrvik Bygg AB (org.nr 556677-8899).", "Norrvik Bygg AB"),
+])
+def test_a_company_with_its_code_in_brackets(text: str, company: str) -> None:
+    assert company_of(text) == company

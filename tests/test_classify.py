@@ -401,3 +401,9 @@ def test_a_negated_attribute_is_no_negated_type() -> None:
     assert detect("Coding question", text, TYPES)[0] == "coding"
     assert detect("Coding", "It is not the coding that is wrong but the interpretation of the invoice.", TYPES)[0] \
         == "capture_verification"
+
+
+def test_the_first_word_of_a_name_is_not_put_right() -> None:
+    """ "Steven" is one letter from "stegen" (a Swedish type word): before a surname it is a name."""
+    got = read("Wrong approver", "Invoice 402219 should go to Amelia Crane but it keeps going to Steven Rourke.")
+    assert got.fields["users"] == "Amelia Crane, Steven Rourke"
