@@ -187,11 +187,14 @@ def voices_of(blocks: Blocks, content: str) -> tuple[tuple[int, str], ...]:
 
 
 def is_closing(content: str) -> bool:
-    """Short words of thanks or "it works now", with no number in them: no facts, no type."""
-    if len(content) > CLOSING_TEXT or any(c.isdigit() for c in content):
+    """Short words of thanks or "it works now", with no number in them unless they ask us to close
+    the case ("Tack för hjälpen med faktura 55871. Ni kan stänga ärendet."): no facts, no type."""
+    if len(content) > CLOSING_TEXT:
         return False
     folded = fold(content)
-    if _STILL_WRONG.search(folded):
+    if withdrawn(folded):
+        return True  # "Please ignore my last email - they were still using the old template"
+    if any(c.isdigit() for c in content) and not close_request(folded) or _STILL_WRONG.search(folded):
         return False  # "Thanks, but it still doesn't work": the case goes on
     return _any_of("closing", "phrases", re.IGNORECASE).search(folded) is not None
 
@@ -213,13 +216,19 @@ def _any_of(table: str, key: str, flags: int) -> re.Pattern[str]:
 
 
 def close_request(folded: str) -> bool:
-    """ "You can close the case", "ni kan stänga ärendet" ([closing] requests)."""
-    return _any_of("closing", "requests", re.IGNORECASE).search(folded) is not None
+    """ "You can close the case", "ni kan stänga ärendet" ([closing] requests), or a mail taken back."""
+    return _any_of("closing", "requests", re.IGNORECASE).search(folded) is not None or withdrawn(folded)
+
+
+def withdrawn(folded: str) -> bool:
+    """ "Please ignore my last email" ([closing] withdrawn): the mail before this one is no case."""
+    return _any_of("closing", "withdrawn", re.IGNORECASE).search(folded) is not None
 
 
 # The [not_a_case] lists, and what a mail matching one (and naming no invoice) is instead.
 NOT_A_CASE = (("sales", "a question about price or licences"),
-              ("service", "a question about planned maintenance or downtime"))
+              ("service", "a question about planned maintenance or downtime"),
+              ("meeting", "a meeting, a call, an event or release notes"))
 
 
 def not_a_case(folded: str) -> str | None:

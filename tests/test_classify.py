@@ -388,6 +388,31 @@ def test_a_maintenance_question_is_no_case(subject: str, body: str, key: str | N
     assert read(subject, body).case_type == key
 
 
+@pytest.mark.parametrize(("subject", "body", "key"), [
+    # [not_a_case] meeting: a meeting, a call, an event or release notes, whatever it will discuss
+    ("Förfrågan om möte", "Vi skulle vilja boka ett Teams-möte med er vecka 36 för att gå igenom attestflödet "
+     "när vi lägger till två nya bolag.", None),
+    ("Annual review", "Could we set up a call with your account manager? We'd like to go through our approval "
+     "workflows.", None),
+    ("Release notes for the May update", "Could you send over the release notes? Our board reviews approval "
+     "changes before they go live.", None),
+    # ... a past event in passing is no invitation
+    ("Nytt konteringsförslag", "Tack för senast på användarträffen! Vi vill skapa ett nytt konteringsförslag "
+     "i Bergslagens Kraft AB i administrationsverktyget.", "administration"),
+])
+def test_a_meeting_or_an_event_is_no_case(subject: str, body: str, key: str | None) -> None:
+    assert read(subject, body).case_type == key
+
+
+@pytest.mark.parametrize("body", [
+    "Sorry, please ignore my last email - our scanning bureau was still using the old set-up. Nothing wrong at your end.",
+    "Tack för hjälpen med konteringen på faktura 55871. Nu fungerar allt. Ni kan stänga ärendet.",
+    "All sorted now, thanks - the account saved fine. You can close this one.",
+])
+def test_a_reply_that_takes_back_or_closes_the_case_names_no_type(body: str) -> None:
+    assert read("RE: [Case 42140] Line items not being read on scanned invoices", body).case_type is None
+
+
 def test_a_thank_you_that_asks_us_to_close_names_no_type() -> None:
     # [closing] requests: the reply says what was fixed, in type words, and asks us to close.
     body = "Thanks, the coding rows come through with the right account now. You can close the case."
