@@ -147,20 +147,25 @@ OneAndMany = Annotated[tuple[str, ...], typed(one_and_many)]
 
 
 class Condition(BaseModel):
-    """`field` has a value (matching `matches`, a case-insensitive regex, when given)."""
+    """`field` has a value (matching `matches`, a case-insensitive regex, when given), and field
+    `unless` has no value matching `unless_matches` ("Transferred: Yes", unless the customer says
+    the invoice is not in the ERP)."""
 
     model_config = FROZEN
-    TOML_KEYS: ClassVar[tuple[str, ...]] = ("field", "matches")
+    TOML_KEYS: ClassVar[tuple[str, ...]] = ("field", "matches", "unless", "unless_matches")
 
     field: Label = Field("", validate_default=True)
     matches: Pattern = ""
+    unless: Text = ""
+    unless_matches: Pattern = ""
 
     def holds(self, values: dict[str, str]) -> bool:
         """True when the merged values satisfy this condition."""
         value = values.get(self.field)
-        if not value:
+        if not value or self.matches and compiled(self.matches).search(value) is None:
             return False
-        return not self.matches or compiled(self.matches).search(value) is not None
+        other = values.get(self.unless, "") if self.unless else ""
+        return not other or bool(self.unless_matches) and compiled(self.unless_matches).search(other) is None
 
 
 class FieldSpec(BaseModel):
@@ -261,8 +266,9 @@ class CaseType(BaseModel):
             if seen.count(spec.key) > 1:
                 raise Invalid(f"fields.{spec.key}", "defined twice")
             for cond in spec.required_when:
-                if cond.field not in seen:
-                    raise Invalid(f"fields.{spec.key}.required_when", f"no field {cond.field!r}")
+                for named in filter(None, (cond.field, cond.unless)):
+                    if named not in seen:
+                        raise Invalid(f"fields.{spec.key}.required_when", f"no field {named!r}")
         return self
 
     def missing(self, values: dict[str, str]) -> list[str]:

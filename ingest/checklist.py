@@ -1067,8 +1067,8 @@ def accept(spec: FieldSpec, m: Matchers, value: str) -> str | None:
             if plausible(spec.kind, found["value"]):
                 return original(found, value)
         return None
-    if spec.kind == "flag":
-        return "yes" if not re.match(r"(?i)(?:no|nej|not|inte|false)\b", value) else None
+    if spec.kind == "flag":  # "Finns fakturan i ekonomisystemet? Nej": a no is an answer too
+        return "no" if re.match(r"(?i)(?:no|nej|not|inte|false)\b", value) else "yes"
     value = _SPACES.sub(" ", value).strip(" .;,")
     if spec.kind == "status" and words(value) > 4:
         # "It says Yes - that's what's odd, it's been sitting there for two days": what it says.
@@ -1190,6 +1190,8 @@ def pattern_value(spec: FieldSpec, patterns: Sequence[re.Pattern[str]], source: 
                 value = self_named(value, speaker(source, match.start())) if value and spec.kind == "name" else value
                 if value and spec.kind == "name" and role_they_have(value, source.folded, match.start()):
                     continue
+            elif spec.kind == "flag" and "no" in regex.groupindex:
+                value = "no" if match["no"] is not None else "yes"  # "we cannot find it in Navision"
             elif spec.kind != "text":
                 value = clean(spec, text[match.start() : match.end()])
             else:

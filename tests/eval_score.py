@@ -246,7 +246,7 @@ def judge(expect: dict[str, Any], reading: Reading, types: tuple[CaseType, ...])
     for key, value in wanted.items():
         got = reading.fields.get(key)
         if key == "in_financial_system":
-            outcome = "right" if got else "missed"
+            outcome = "missed" if not got else "wrong" if got.lower() in NO_FLAG else "right"
         elif key == "invoice_examples" and got:
             outcome = compare_examples(value, got, (expect.get("fields") or {}).get("invoice_number"))
         else:
@@ -256,8 +256,8 @@ def judge(expect: dict[str, Any], reading: Reading, types: tuple[CaseType, ...])
     own = by_key.get(expect.get("case_type") or "")
     judged = {f.key for f in own.fields} if own else set()
     for key, got in reading.fields.items():
-        if key in wanted:
-            continue
+        if key in wanted or kinds.get(key) == "flag" and got.lower() in NO_FLAG:
+            continue  # a flag read as "no" is what a writer's "no" or nothing says
         # Read but not expected: a wrong value if the expected type has that field (the writer lists
         # every fact the mail gives), or if the writer marks it missing.
         if key in judged or key in (expect.get("missing") or ()):

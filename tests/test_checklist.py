@@ -336,6 +336,8 @@ def test_erp_fields_in_both_languages() -> None:
     ({"invoice_id": "1", "transferred": "Yes", "verification_number": "8"},
      ["verification_series", "erp_transaction_number"]),
     ({}, ["invoice_id", "transferred"]),
+    # "Transferred: Yes, but we can't find it in Dynamics": no ERP numbers exist to give
+    ({"invoice_id": "1", "transferred": "Yes", "in_financial_system": "no"}, []),
 ])
 def test_erp_rule(values: dict[str, str], missing: list[str]) -> None:
     assert TYPES["automatic_steps"].missing(values) == missing
@@ -346,6 +348,22 @@ def test_in_financial_system_phrases() -> None:
     assert fields("automatic_steps", "Fakturan finns i ekonomisystemet.")["in_financial_system"] == "yes"
     assert fields("automatic_steps", "The invoice is booked in Dynamics but")["in_financial_system"] == "yes"
     assert "in_financial_system" not in fields("automatic_steps", "Invoice missing in ERP, not in the ERP")
+
+
+@pytest.mark.parametrize("text", [
+    "The queue shows Transferred = Yes, but I can't find it in Dynamics.",
+    "Invoice (ID 775320) is showing Transferred = Yes in the queue but there's no sign of it in Sage 200.",
+    "In the column Transferred is standing \"Yes\" but in our ERP (Navision) we can not find it.",
+    "Fakturan 9902113 har Ja i Överförd-kolumnen men den syns inte i Fortnox.",
+    "Faktura 8841-02 står som överförd (Ja) men jag hittar den inte i Visma.",
+    "Overford visar Ja men vi hittar den inte i affarssystemet (Visma Business).",
+])
+def test_transferred_but_not_in_the_erp_asks_for_no_erp_numbers(text: str) -> None:
+    got = fields("automatic_steps", f"Invoice ID 448120. {text}")
+    assert got["in_financial_system"] == "no"
+    assert TYPES["automatic_steps"].missing(got) == []
+    # the customer's "no" to our question is an answer too
+    assert fields("automatic_steps", "Finns fakturan i ekonomisystemet: Nej")["in_financial_system"] == "no"
 
 
 # --- invoice examples -------------------------------------------------------------------------
@@ -472,6 +490,9 @@ def test_a_spec_with_labels_only_reads_text() -> None:
     ({"key": "x", "label": "X", "fields": [{"key": "a", "label": "A",
                                             "required_when": [{"field": "nope"}]}]},
      "config.toml [case_types] x.fields.a.required_when: no field 'nope'"),
+    ({"key": "x", "label": "X", "fields": [{"key": "a", "label": "A",
+                                            "required_when": [{"field": "a", "unless": "gone"}]}]},
+     "config.toml [case_types] x.fields.a.required_when: no field 'gone'"),
     ({"key": "X Y", "label": "X"}, "config.toml [case_types] X Y.key:"),
     ({"label": "X"}, "config.toml [case_types] #1.key:"),
 ])
