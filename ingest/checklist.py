@@ -427,6 +427,8 @@ def best_candidate(spec: FieldSpec, source: Source) -> Candidate | None:
         names = many_names(spec, m, source)
         if names:
             return Candidate(names, "names", EVIDENCE["pattern"])
+        if spec.key == "users" and (writer := writer_who_cannot(source)):
+            return Candidate(writer, "names", EVIDENCE["pattern"])
     steps = (
         ("label", lambda: labelled_value(spec, m, source)),
         ("form", lambda: accept(spec, m, source.answers.get(spec.key, ""))),
@@ -565,6 +567,19 @@ def across_cells(text: str, match: re.Match[str]) -> bool:
 
 
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
+
+
+# "jag får felet ... när jag försöker godkänna", "I can't approve invoice 4410": the writer is the
+# user the approval case is about (when the mail names nobody else).
+_I_CANNOT = re.compile(r"(?i)\b(?:jag|i)\s+(?:kan\s+inte|can\W?t|cannot|am\s+unable\s+to|am\s+not\s+able\s+to|"
+                       r"far\s+inte|lyckas\s+inte|forsoker|try\s+to|am\s+trying\s+to)\s+(?:\w+\s+){0,2}?"
+                       r"(?:attestera|godkanna|granska|approve|review)\b")
+
+
+def writer_who_cannot(source: Source) -> str | None:
+    """The writer (the sender, or a forwarded mail's writer) who says they cannot approve."""
+    found = _I_CANNOT.search(source.folded, 0, len(source.new))
+    return (speaker(source, found.start()) or None) if found else None
 
 
 def speaker(source: Source, at: int) -> str:

@@ -432,3 +432,17 @@ def test_the_first_word_of_a_name_is_not_put_right() -> None:
     """ "Steven" is one letter from "stegen" (a Swedish type word): before a surname it is a name."""
     got = read("Wrong approver", "Invoice 402219 should go to Amelia Crane but it keeps going to Steven Rourke.")
     assert got.fields["users"] == "Amelia Crane, Steven Rourke"
+
+
+def test_the_writer_who_cannot_approve_is_the_user_even_in_a_forward() -> None:
+    """The forwarded mail's writer ("Dragan Petrović", a name beyond Swedish letters) says he
+    cannot approve: he is the user; the colleague who forwards it is not."""
+    body = ("Hej support,\n\nSe nedan.\n\nKarin\n\n-----Ursprungligt meddelande-----\n"
+            "Från: Dragan Petrović <dragan.petrovic@lindasa.se>\nSkickat: den 9 september 2024 08:55\n"
+            "Till: Karin Dahlbom <karin.dahlbom@lindasa.se>\nÄmne: Kan inte attestera\n\n"
+            "Hej Karin,\njag får felet \"Beloppsgränsen överskriden\" när jag försöker godkänna faktura 7781-03, rad 1.\n")
+    got = read("VB: Kan inte attestera", body)
+    assert got.case_type == "review_approval" and got.fields["users"] == "Dragan Petrović"
+    # a person named in the mail is the user, not the writer
+    got = read("Attest", "Jag kan inte attestera faktura 7781-03, den ligger hos Eva Strand.")
+    assert got.fields["users"] == "Eva Strand"
