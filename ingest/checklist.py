@@ -410,7 +410,27 @@ def extract_candidates(specs: Sequence[FieldSpec], source: Source) -> tuple[dict
             out[spec.key] = found.value
         elif found:
             unsure[spec.key] = found
+    for spec in specs:
+        # Examples written out and no Invoice No singled out: each shows the problem, so the first
+        # is the invoice to look at (a field counted with a list takes its first written item),
+        # unless the customer says none of them is still in Verification.
+        for other in spec.count_with:
+            if other not in out and spec.key in out and not _NONE_LEFT.search(source.folded):
+                if first := first_written(out[spec.key]):
+                    out[other] = first
+                    unsure.pop(other, None)
     return out, unsure
+
+
+# "Ingen av dem ligger kvar i verifieringen", "None of them are in verification right now".
+_NONE_LEFT = re.compile(r"(?i)\b(?:none\s+of\s+them|none|ingen\s+av\s+(?:dem|dom|fakturorna|dessa)|ingen)\s+"
+                        r"(?:\w+\s+){0,3}?(?:in|i)\s+(?:the\s+)?veri?fi")
+
+
+def first_written(items: str) -> str | None:
+    """The first id of a list value that is not an attached file's name ("8812731, 8812764")."""
+    first = items.split(",", 1)[0].strip()
+    return first if _ID_CELL.fullmatch(first) and plausible("id", first) else None
 
 
 def best_candidate(spec: FieldSpec, source: Source) -> Candidate | None:

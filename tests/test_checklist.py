@@ -852,3 +852,15 @@ def test_a_wish_and_the_sentence_that_goes_on_with_it() -> None:
 ])
 def test_a_company_with_its_code_in_brackets(text: str, company: str) -> None:
     assert company_of(text) == company
+
+
+def test_the_first_written_example_is_the_invoice_unless_none_is_left_in_verification() -> None:
+    text = "OCR-numret läses in som fakturanummer. Här är några exempel: 8812731, 8812764, 8812790, 8813002 och 8813250."
+    got = fields("capture_verification", text)
+    assert got["invoice_number"] == "8812731" and TYPES["capture_verification"].missing(got) == []
+    none_left = text + " Ingen av dem ligger kvar i verifieringen."
+    assert "invoice_number" not in fields("capture_verification", none_left)
+    # five attached files are examples, but which one is the invoice is for the customer to say
+    files = tuple(Attachment(f"Invoice_5510{n}.pdf", "application/pdf", 10, n) for n in (23, 87, 40, 22, 66))
+    got = fields("capture_verification", "The VAT number isn't read. I've attached five examples.", attachments=files)
+    assert "invoice_number" not in got and len(got["invoice_examples"].split(",")) == 5
