@@ -42,7 +42,7 @@ SHAPES = {
     "rows": r"(?P<value>(?<![\w.,])\d{1,3}(?:[ \t]*(?:,|&|\+|/|and|och|to|till|-|–)[ \t]*"
             r"(?:(?:rows?|lines?|rad|raden|rader)[ \t]+)?\d{1,3})*)(?!\d|[.:/,]\d|[ \t]*(?:%|procent|percent))",
     # A quoted status is taken whole ("Error: Accounting period 2024-12 is closed").
-    "status": r"(?:(?:standing|stands|written)[ \t]+)?[\"“'«]?(?P<value>(?<=[\"“«])[^\"”»\n]{1,80}(?=[\"”»])"
+    "status": r"(?:(?:standing|stands|written|(?:showing|shows|showed|displayed|displaying)[ \t]+as)[ \t]+)?[\"“'«]?(?P<value>(?<=[\"“«])[^\"”»\n]{1,80}(?=[\"”»])"
               r"|[^\W_][\w/-]*(?:[ \t][\w/-]+){0,3}?)[\"”'»]?(?=[ \t]*(?:[.,;!?)\"”'»]"
               r"|$|[ \t](?:and|but|och|men|since|sedan|for|för|when|när|after|efter|on|på)\b))",
     "name": rf"(?P<value>(?-i:{_NAME}(?:[ \t]*(?:,|and|och|&|/)[ \t]*{_NAME}){{0,9}}))",
@@ -142,7 +142,7 @@ class Candidate:
 # How much each kind of evidence is worth. A value needs THRESHOLD to count; below it the field
 # is still missing, but the mail may ask "Is 4471-22 the Invoice ID?" (Reading.unsure).
 EVIDENCE = {"label": 1.0, "form": 0.95, "label with a typo": 0.9, "table": 0.9, "column": 0.85,
-            "prose": 0.8, "pattern": 0.75, "weak prose": 0.6, "file name": 0.6, "body": 0.55,
+            "prose": 0.8, "pattern": 0.75, "weak prose": 0.6, "file name": 0.6, "first listed": 0.55, "body": 0.55,
             "answer": 0.55,
             "shape": 0.3, "unnamed file": 0.3}
 THRESHOLD = 0.5
@@ -460,6 +460,7 @@ def best_candidate(spec: FieldSpec, source: Source) -> Candidate | None:
         ("pattern", lambda: pattern_value(spec, m.patterns, source)),
         ("weak prose", lambda: prose_value(spec, m.weak, source) if may_match(m.weak_triggers, source) else None),
         ("file name", lambda: file_value(spec, source.attachments, named=True)),
+        ("first listed", lambda: first_listed(spec, source)),
         ("body", lambda: body_value(spec, source.new)),
         ("answer", lambda: shape_value(spec, source) if spec.key in source.asked else None),
         ("shape", lambda: shape_value(spec, source)),
@@ -1179,6 +1180,9 @@ _BARE_ID_WORD = re.compile(r"(?i)(?:id|nr|no|number|nummer|#)(?![^\W\d_])")
 _OTHER_OWNER = re.compile(rf"(?i)\b(?:{packaged_alternation('other_numbers', 'owners')})[ \t]*[-.]?[ \t]*$")
 
 
+# "invoice 7709123 (sorry, 7709132 – typo)", "faktura 5510 eller förlåt, 5511": the customer's own correction.
+_CORRECTED = re.compile(r"[ \t]*[(,–-]?[ \t]*(?:sorry|sorry,?\s+I\s+mean|I\s+mean|I\s+meant|oops|forlat|ursakta|jag\s+menar|"
+                        rf"rattelse)[ \t]*[,:]?[ \t]+(?:it\W?s[ \t]+|det\s+ar[ \t]+)?(?P<value>{_ID})(?![\w/-])", re.IGNORECASE)
 # "fakturanumret blev 7700112233445 i stället för 31190442": the number read instead of the real one.
 _INSTEAD_OF = re.compile(r"[ \t]+(?:i[ \t]+stallet[ \t]+for|istallet[ \t]+for|instead[ \t]+of|rather[ \t]+than)[ \t]+"
                          r"(?:the[ \t]+|det[ \t]+)?(?:(?:correct|real|actual|right|ratta|riktiga)[ \t]+)?"
@@ -1189,6 +1193,9 @@ _SHOULD = re.compile(r"(?i)\b(?:should|must|needs?\s+to|ought|ska|skall|borde|ma
 def instead_of(value: str, source: Source, match: re.Match[str]) -> str | None:
     """An id followed by "instead of <id>": what was read in place of the real one, unless the
     sentence says it should be so ("should be 4471 instead of 4470")."""
+    corrected = _CORRECTED.match(source.folded, match.end())
+    if corrected and plausible("id", corrected["value"]):
+        return original(corrected, source.text)
     other = _INSTEAD_OF.match(source.folded, match.end())
     if other is None:
         return value
@@ -1568,6 +1575,25 @@ _ID_CELL = re.compile(_ID)
 # Three or more ids in a row in prose: "8812731, 8812764, 8812790 och 8813250", "a few: 1, 2, 3".
 _ID_RUN = re.compile(rf"(?<![\w+/.,-]){_ID}(?:[\])]?[ \t]*(?:\([^()\n]{{0,30}}\))?[ \t]*(?:,|;|and|och|&|\n)[ \t]*"
                      rf"(?:[-*•][ \t]*)?[\[(]?{_ID}){{2,}}", re.IGNORECASE)
+
+
+# What a run of ids is said to be, just before it: "3 invoices stuck since yesterday - ", "A few
+# of them: ", "fakturorna ".
+_LIST_INTRO = re.compile(r"(?i)\b(?:invoices|fakturor|fakturorna|them|dem|examples|exempel|ones|these|dessa|"
+                         r"the\s+following|foljande)\b[^\n.]{0,60}$")
+
+
+def first_listed(spec: FieldSpec, source: Source) -> str | None:
+    """Several invoices listed alike and none singled out ("A few of them: 3340981, 3340992 and
+    3341007"): each shows the problem, so the first is the invoice to look at."""
+    if spec.kind != "id" or _NONE_LEFT.search(source.folded):
+        return None
+    for run in _ID_RUN.finditer(source.folded, 0, len(source.new)):
+        if _LIST_INTRO.search(source.folded, max(0, run.start() - 80), run.start()):
+            first = re.compile(SHAPES["id"], _FLAGS).search(run.group())
+            if first and plausible("id", first["value"]):
+                return source.text[run.start() + first.start("value") : run.start() + first.end("value")]
+    return None
 
 
 def id_runs(text: str) -> list[str]:

@@ -864,3 +864,28 @@ def test_the_first_written_example_is_the_invoice_unless_none_is_left_in_verific
     files = tuple(Attachment(f"Invoice_5510{n}.pdf", "application/pdf", 10, n) for n in (23, 87, 40, 22, 66))
     got = fields("capture_verification", "The VAT number isn't read. I've attached five examples.", attachments=files)
     assert "invoice_number" not in got and len(got["invoice_examples"].split(",")) == 5
+
+
+@pytest.mark.parametrize(("type_key", "text"), [
+    ("automatic_steps", "hi 3 invoices stuck in the auto steps queue since yesterday - 7781203, 7781209 and 7781344."),
+    ("automatic_steps", "The Transferred column is blank for all of them. A few of them: 7781203, 3340992, 3341007."),
+    ("coding", "Fakturorna 7781203, 7781209 och 7781344 går inte att spara."),
+])
+def test_the_first_of_several_invoices_listed_alike(type_key: str, text: str) -> None:
+    assert fields(type_key, text)["invoice_id"] == "7781203"
+
+
+def test_cost_centres_in_a_row_are_no_invoices() -> None:
+    assert "invoice_id" not in fields("review_approval", "It should go to cost centres 4100, 4190 and 4200.")
+
+
+def test_the_customers_own_correction_of_an_id() -> None:
+    text = "hi, on invoice 7709123 (sorry, 7709132 – typo) I'm trying to add a 4th coding line"
+    assert fields("coding", text)["invoice_id"] == "7709132"
+
+
+def test_a_status_showing_as_and_a_supplier_in_the_erp() -> None:
+    text = "Kindly check the invoice id 44-10027 which is stuck. In queue the Transferred column is showing as 'Failed'."
+    assert fields("automatic_steps", text)["transferred"] == "Failed"
+    text = "Överförd-kolumnen visar Nej. Leverantören finns i Jeeves, vi lade upp den i går."
+    assert "in_financial_system" not in fields("automatic_steps", text)
