@@ -115,6 +115,11 @@ class Source:
     any_labels: tuple[tuple[str, str], ...] | None = field(init=False, default=None, compare=False)
     seen: dict[tuple[str, ...], bool] = field(init=False, default_factory=dict, compare=False)  # may_match
 
+    @property
+    def writers(self) -> tuple[str, ...]:
+        """The sender's and the forwarded mails' writers' names (those known)."""
+        return tuple(filter(None, (self.sender, *(name for _, name in self.voices))))
+
     def __post_init__(self) -> None:
         new = self.new if len(self.new) <= MAX_PROSE else self.new[:MAX_PROSE]
         text = f"{new}\n\n{self.subject}" if self.subject else new
@@ -541,7 +546,7 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
         for name in [value] if as_written else re.split(r"\s*(?:,|;|\band\b|\boch\b|&|\(|\))\s*", value):
             if not as_written:
                 name = self_named(name_value(_HONORIFIC.sub("", name)) or "", speaker(source, at))
-                name = full_name(name, source.folded, source.text)
+                name = full_name(name, source.folded, source.text, source.writers)
             # "coding suggestion for BT" after "coding suggestion for British Telecom": one thing
             # named twice; a value of three words and more is known by its first two.
             key = fold(_ROLE_WORD.sub("", name).lower())  # "role Budget Owner" is "Budget Owner" again
@@ -628,15 +633,17 @@ def sender_name(display: str) -> str:
     return name if _PERSON_RE.fullmatch(fold(name)) and "@" not in name else ""
 
 
-def full_name(name: str, folded: str, text: str) -> str:
+def full_name(name: str, folded: str, text: str, writers: Sequence[str] = ()) -> str:
     """A first name alone ("went to Amy") as the full name the mail writes elsewhere ("Amy
-    Turner"), when it writes exactly one; else the first name as it is."""
+    Turner"), or of a writer of the mail or a forwarded one ("hamnade hos Johan" below Johan
+    Tell's forwarded mail), when there is exactly one; else the first name as it is."""
     if not name or " " in name or "@" in name or not name[:1].isupper():
         return name
     key = fold(name)
     fulls = {text[m.start() : m.end()] for m in re.finditer(rf"(?<![\w-]){re.escape(key)}[ ]+[A-Z][a-z]+(?:-[A-Z][a-z]+)?(?![\w-])", folded)
              if _PERSON_RE.fullmatch(m.group()) and m.group().split()[1].lower() not in NOT_NAMES
              and m.group().split()[1].lower() not in _NOT_PERSON_WORDS}
+    fulls |= {w for w in writers if " " in w and fold(w.split()[0]) == key}
     return fulls.pop() if len(fulls) == 1 else name
 
 
@@ -703,7 +710,8 @@ def column_persons(spec: FieldSpec, m: Matchers,
     out: list[tuple[int, str, bool]] = []
     for table in tables:
         for at, row in enumerate(table[:HEADER_ROWS]):
-            cols = [i for i, cell in enumerate(row) if len(cell) < 40 and heads.search(fold(cell))]
+            cols = [i for i, cell in enumerate(row) if len(cell) < 40 and (heads.search(fold(cell))
+                                                                            or _ROUTE_HEAD.search(fold(cell)))]
             wanted = {i: _WANTED_HEAD.search(fold(row[i])) is not None for i in cols}
             for body in table[at + 1 : at + 101] if cols else ():
                 out += [(10**9, body[i].strip(), wanted[i]) for i in cols
@@ -713,6 +721,8 @@ def column_persons(spec: FieldSpec, m: Matchers,
     return out
 
 
+# A column of where an invoice went or should go: "Should go to", "Went to", "Ska gå till".
+_ROUTE_HEAD = re.compile(r"(?i)\b(?:go(?:es)?|went|gone|sent|routed|ga|gick|gatt|skickad\w*)\s+(?:to|till)\b")
 # A table column of the wanted state: "Should be approved by", "Ska attesteras av", "New approver".
 _WANTED_HEAD = re.compile(r"(?i)\b(?:should|must|ska|skall|borde|new|ny|nya|correct|right|ratt|ratta|wanted|onskad)\b")
 

@@ -889,3 +889,23 @@ def test_a_status_showing_as_and_a_supplier_in_the_erp() -> None:
     assert fields("automatic_steps", text)["transferred"] == "Failed"
     text = "Överförd-kolumnen visar Nej. Leverantören finns i Jeeves, vi lade upp den i går."
     assert "in_financial_system" not in fields("automatic_steps", text)
+
+
+@pytest.mark.parametrize(("text", "users"), [
+    ("It went to Dave Mendoza, but it should've escalated to Linda Park (our VP Ops) automatically.",
+     "Dave Mendoza, Linda Park"),
+    ("It's me (Hannah Bergstrom) and the approver would be Troy Nguyen.", "Hannah Bergstrom, Troy Nguyen"),
+    ("I attestreglerna står Camilla Frisk som attestant, men fakturan hamnade ändå hos Per Holm.",
+     "Camilla Frisk, Per Holm"),
+    ("Det gäller alltså jag själv (Hanna Lövgren) och Magnus Ekdahl.", "Hanna Lövgren, Magnus Ekdahl"),
+    ("Row\tShould go to\tWent to\n1\tCiara Dunne\tCiara Dunne\n2\tEoin Walsh\tCiara Dunne\n", "Ciara Dunne, Eoin Walsh"),
+])
+def test_users_escalated_would_be_stands_as_and_route_columns(text: str, users: str) -> None:
+    assert fields("review_approval", text, tables=tables_in(text))["users"] == users
+
+
+def test_a_first_name_is_a_writers_full_name() -> None:
+    """ "hamnade ändå hos Johan" under Johan Tell's forwarded mail is Johan Tell."""
+    text = "Camilla Frisk är attestant, men fakturan hamnade ändå hos Johan. Borde väl gå till Camilla?"
+    got = fields("review_approval", text, voices=((len(text) - 1, "Johan Tell"),))["users"]
+    assert got == "Camilla Frisk, Johan Tell"
