@@ -1569,7 +1569,8 @@ def column_ids(spec: FieldSpec, tables: Sequence[tuple[tuple[str, ...], ...]]) -
     out: list[str] = []
     for table in tables:
         for at, row in enumerate(table[:HEADER_ROWS]):
-            cols = [i for i, cell in enumerate(row) if len(cell) < 30 and heads.fullmatch(fold(cell.strip(" .:#")))]
+            cols = [i for i, cell in enumerate(row)
+                    if len(cell) < 40 and heads.fullmatch(fold(_HEAD_REMARK.sub("", cell).strip(" .:#")))]
             if not cols:
                 continue
             for body in table[at + 1 : at + 201]:
@@ -1580,6 +1581,8 @@ def column_ids(spec: FieldSpec, tables: Sequence[tuple[tuple[str, ...], ...]]) -
 
 
 _ID_CELL = re.compile(_ID)
+# A remark in brackets in a column header: "Invoice No (Verification)".
+_HEAD_REMARK = re.compile(r"\s*\([^()]{1,25}\)")
 
 
 # Three or more ids in a row in prose: "8812731, 8812764, 8812790 och 8813250", "a few: 1, 2, 3".
@@ -1618,7 +1621,7 @@ def id_runs(text: str) -> list[str]:
 # An id alone on its line, maybe bulleted or with a short remark: "3341019 (this one is still in
 # Verification)".
 _LISTED_ID = re.compile(rf"[ \t]*(?:[-*•][ \t]*|\d{{1,2}}[.)][ \t]+)?({_ID})[ \t]*[,;.]?[ \t]*"
-                        r"(?:\([^()\n]{1,50}\)[ \t]*)?")
+                        rf"(?:/[ \t]*({_ID})[ \t]*)?(?:\([^()\n]{{1,50}}\)[ \t]*)?")  # "20871 / 20872": a pair
 
 
 def listed_ids(text: str) -> list[str]:
@@ -1631,7 +1634,7 @@ def listed_ids(text: str) -> list[str]:
             continue
         hit = _LISTED_ID.fullmatch(line) if len(line) < 80 else None
         if hit and plausible("id", hit[1]):
-            run.append(hit[1])
+            run += [x for x in hit.groups() if x and plausible("id", x)]
             continue
         if len(run) >= 2:
             found += run

@@ -909,3 +909,11 @@ def test_a_first_name_is_a_writers_full_name() -> None:
     text = "Camilla Frisk är attestant, men fakturan hamnade ändå hos Johan. Borde väl gå till Camilla?"
     got = fields("review_approval", text, voices=((len(text) - 1, "Johan Tell"),))["users"]
     assert got == "Camilla Frisk, Johan Tell"
+
+
+def test_examples_in_a_column_with_a_remark_or_as_pairs_per_line() -> None:
+    table = "Invoice No (Verification)\tSupplier\tRead as\n40021\tBrakes\tDN0087731\n40022\tBrakes\tDN0087802\n"
+    got = fields("capture_verification", "See the table below.\n" + table, tables=tables_in(table))
+    assert got["invoice_examples"] == "40021, 40022"
+    pairs = "Exempel (original / dubblett):\n\n20871 / 20872\n20905 / 20906\n"
+    assert fields("capture_verification", pairs)["invoice_examples"] == "20871, 20872, 20905, 20906"
