@@ -485,9 +485,11 @@ def best_candidate(spec: FieldSpec, source: Source) -> Candidate | None:
 
 
 # A company's number or code in brackets right after its name: "Kestrel Lane Logistics (KLL-UK)",
-# "Quillon Retail Group (company 20)". An org number in brackets is not part of the name.
+# "Quillon Retail Group (company 20)", or the rest of a name read up to a bracket: "Shannonview Foods
+# (Limerick) Ltd". An org number in brackets is not part of the name.
 _CODE_AFTER = re.compile(r"[ \t]*\((?:(?:company|bolag|foretag|entity|co\.?)[ \t]*(?:nr\.?|no\.?)?[ \t]*\d{1,4}|"
-                         r"(?-i:[A-Z][A-Z0-9]{1,5}(?:-[A-Z0-9]{1,5})?))\)", re.IGNORECASE)
+                         r"(?-i:[A-Z][A-Z0-9]{1,5}(?:-[A-Z0-9]{1,5})?))\)"
+                         r"|[ \t]*\((?-i:[A-Z][a-z]+)\)[ \t]+(?-i:Ltd|Limited|AB|Oy|Inc|LLC|plc|GmbH|DAC)\b", re.IGNORECASE)
 
 
 def with_code(value: str, text: str) -> str:
@@ -1318,7 +1320,7 @@ _NOT_A_STATUS = re.compile(r"(?i)(?:as|because|since|so|that|what|which|if|when|
 _QUOTED = re.compile(r"[\"“'‘«][^\"“”'‘’«»\n]{2,60}[\"”'’»]")
 # A company name: capitalised words ending in a company form ("Oakridge Estates Ltd").
 _COMPANY = re.compile(r"(?:[A-ZÅÄÖ][\w&.-]*[ ]+){1,6}(?:AB|Ltd|Limited|Oy|Oyj|AS|ASA|ApS|Inc|Corp|GmbH|AG|BV|LLC|"
-                      r"LLP|HB|KB|plc|Plc|Group|Trust)")
+                      r"LLP|HB|KB|Ab|plc|Plc|Group|Trust)")
 
 
 # "the single line", "den enda raden": an invoice with one coding row.

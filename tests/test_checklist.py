@@ -917,3 +917,19 @@ def test_examples_in_a_column_with_a_remark_or_as_pairs_per_line() -> None:
     assert got["invoice_examples"] == "40021, 40022"
     pairs = "Exempel (original / dubblett):\n\n20871 / 20872\n20905 / 20906\n"
     assert fields("capture_verification", pairs)["invoice_examples"] == "20871, 20872, 20905, 20906"
+
+
+@pytest.mark.parametrize(("text", "company"), [
+    ("Kan ni lägga upp en ny användare i Frejd Bil i Örebro AB?", "Frejd Bil i Örebro AB"),
+    ("This concerns the company Shannonview Foods (Limerick) Ltd, not the parent company.",
+     "Shannonview Foods (Limerick) Ltd"),
+])
+def test_a_company_name_with_a_small_word_or_a_bracket_inside(text: str, company: str) -> None:
+    assert company_of(text) == company
+
+
+def test_wishes_could_you_in_swedish_and_need_it_raised() -> None:
+    assert wish_of("Kunde ni lägga upp honom som användare i Skärgårdens Elnät Ab?").startswith("Kunde ni lägga upp honom")
+    assert "Skärgårdens" not in (concerns_of("Kunde ni lägga upp Jesper Lindroos som användare i Skärgårdens Elnät Ab?") or "")
+    text = "We just need the approval limit for the 'AP Manager' role raised from $10,000 to $50,000."
+    assert wish_of(text) == "We just need the approval limit for the 'AP Manager' role raised from $10,000 to $50,000"
