@@ -933,3 +933,8 @@ def test_wishes_could_you_in_swedish_and_need_it_raised() -> None:
     assert "Skärgårdens" not in (concerns_of("Kunde ni lägga upp Jesper Lindroos som användare i Skärgårdens Elnät Ab?") or "")
     text = "We just need the approval limit for the 'AP Manager' role raised from $10,000 to $50,000."
     assert wish_of(text) == "We just need the approval limit for the 'AP Manager' role raised from $10,000 to $50,000"
+
+
+def test_an_error_on_its_own_line_after_it_came() -> None:
+    text = "Jag försökte flytta attesten till Henrik. Då kom:\n\n”Attesten kunde inte sparas – vald användare saknar attesträtt”\n"
+    assert fields("review_approval", text)["error_message"] == "Attesten kunde inte sparas – vald användare saknar attesträtt"
