@@ -114,6 +114,8 @@ class Source:
     # "Label: value" lines with any label (typo_labelled_value), found at the first field's need.
     any_labels: tuple[tuple[str, str], ...] | None = field(init=False, default=None, compare=False)
     seen: dict[tuple[str, ...], bool] = field(init=False, default_factory=dict, compare=False)  # may_match
+    # The first of several invoices listed alike (first_listed), found at the first id field's need.
+    listed: tuple[str | None] | None = field(init=False, default=None, compare=False)
 
     @property
     def writers(self) -> tuple[str, ...]:
@@ -219,8 +221,9 @@ def matchers(spec: FieldSpec) -> Matchers:
         prose=prose, weak=weak,
         patterns=tuple(re.compile(fold_pattern(expand(p)), _FLAGS) for p in spec.patterns),
         guards=tuple(re.compile(fold_pattern(expand(p[p.index("}") + 1 :])), _FLAGS)
-                     if p.startswith(("{name}", "{person}")) else None for p in spec.patterns),
-        reaches=tuple(PERSON_REACH if p.startswith("{person}") else NAME_REACH for p in spec.patterns),
+                     if p.startswith(_LEADING_VALUES) else None for p in spec.patterns),
+        reaches=tuple(PERSON_REACH if p.startswith("{person}") else ID_REACH if p.startswith("{id}") else NAME_REACH
+                      for p in spec.patterns),
         triggers=tuple(triggers_of(fold_pattern(p)) or guard_triggers(fold_pattern(p)) for p in spec.patterns),
         prose_triggers=first_words(spec.all_labels()), weak_triggers=first_words(spec.prose),
         shape=re.compile(fold_pattern(shape), _FLAGS),
@@ -745,11 +748,18 @@ _SELF_NAMED = re.compile(r"(?i)\b(?:myself|jag själv|mig själv)\s*\((?P<name>[
 # A name is at most this long: a pattern "{name} should approve" is tried only this far before
 # each "should approve" (a mail of 13,000 capitalised words took a second per such pattern).
 NAME_REACH = 400
+# An id before its cue ("3341019 (this one is still in Verification)"): the id and a bracket.
+ID_REACH = 40
+# Patterns that start with a value: their cue after it is searched first (see `hits_of`).
+_LEADING_VALUES = ("{name}", "{person}", "{id}")
 # A person is two or three words or an address (a short list at most).
 PERSON_REACH = 160
 
 
 _LEADING = re.compile(r"^(?:\(\?[a-z-]+\))?\\b\(\?:")
+
+
+_LOOKBEHINDS = re.compile(r"^\\b(?:\(\?<[!=][^()]*\))+")
 
 
 def triggers_of(pattern: str) -> tuple[str, ...]:
@@ -758,8 +768,10 @@ def triggers_of(pattern: str) -> tuple[str, ...]:
     Python's re tries such an alternation at every position (~15 ms per 40 KB per pattern)."""
     if pattern.startswith("(?P<value>(?<![\\w.+-])[\\w.+-]+@"):
         return ("@",)
-    # "\\b(?P<value>(?i:jag...", "(?P<value>\\b(?:kodnings...": the group wrappers start nothing.
-    unwrapped = re.sub(r"^(\\b)?(?:\(\?P<value>|\(\?i:|\(\?-i:)+(\\b)?", r"\\b", pattern)
+    # "\\b(?P<value>(?i:jag...", "(?P<no>\\b(?:kodnings...": the group wrappers start nothing, and
+    # nor do lookbehinds ("\\b(?<!supplier\\s)(?:is|...").
+    pattern = _LOOKBEHINDS.sub(r"\\b", pattern)
+    unwrapped = re.sub(r"^(\\b)?(?:\(\?P<\w+>|\(\?i:|\(\?-i:)+(\\b)?", r"\\b", pattern)
     if unwrapped != pattern and (pattern.startswith("\\b") or unwrapped.startswith("\\b")):
         # The wrappers are groups: what follows them up to their end is an alternation, like
         # "(?:...)" ("(?i:jag\\s+själv|mig\\s+själv|myself)" starts with jag, mig or myself).
@@ -936,6 +948,9 @@ def _heads(items: Sequence[tuple[object, object]]) -> set[str]:
         if op is _constants.IN and all(o is _constants.LITERAL and (a < 128 or _caseless(a))
                                        for o, a in arg):  # type: ignore[attr-defined]
             inner = {chr(a).lower() for _, a in arg}  # type: ignore[attr-defined]
+            if len(inner) == 1:  # "[Vv]ad kostar": one letter in either case, and the head goes on
+                head += inner.pop()
+                continue
         elif op is _constants.SUBPATTERN:
             inner = _heads(arg[-1].data)  # type: ignore[index]
         elif op is _constants.BRANCH:
@@ -1592,6 +1607,7 @@ _ID_RUN = re.compile(rf"(?<![\w+/.,-]){_ID}(?:[\])]?[ \t]*(?:\([^()\n]{{0,30}}\)
                      rf"(?:[-*•][ \t]*)?[\[(]?{_ID}){{2,}}", re.IGNORECASE)
 
 
+_ID_SHAPE = re.compile(SHAPES["id"], _FLAGS)
 # What a run of ids is said to be, just before it: "3 invoices stuck since yesterday - ", "A few
 # of them: ", "fakturorna ".
 _LIST_INTRO = re.compile(r"(?i)\b(?:invoices|fakturor|fakturorna|them|dem|examples|exempel|ones|these|dessa|"
@@ -1601,11 +1617,20 @@ _LIST_INTRO = re.compile(r"(?i)\b(?:invoices|fakturor|fakturorna|them|dem|exampl
 def first_listed(spec: FieldSpec, source: Source) -> str | None:
     """Several invoices listed alike and none singled out ("A few of them: 3340981, 3340992 and
     3341007"): each shows the problem, so the first is the invoice to look at."""
-    if spec.kind != "id" or _NONE_LEFT.search(source.folded):
+    if spec.kind != "id":
+        return None
+    if source.listed is None:
+        object.__setattr__(source, "listed", (first_of_runs(source),))
+    return source.listed[0]  # type: ignore[index]
+
+
+def first_of_runs(source: Source) -> str | None:
+    """The first id of the first run of ids said to be invoices, unless none is left in Verification."""
+    if _NONE_LEFT.search(source.folded):
         return None
     for run in _ID_RUN.finditer(source.folded, 0, len(source.new)):
         if _LIST_INTRO.search(source.folded, max(0, run.start() - 80), run.start()):
-            first = re.compile(SHAPES["id"], _FLAGS).search(run.group())
+            first = _ID_SHAPE.search(run.group())
             if first and plausible("id", first["value"]):
                 return source.text[run.start() + first.start("value") : run.start() + first.end("value")]
     return None

@@ -234,7 +234,9 @@ NOT_A_CASE = (("sales", "a question about price or licences"),
 def not_a_case(folded: str) -> str | None:
     """Why a mail is no support case: a question for sales about price or licences, or about
     planned maintenance ([not_a_case]; case-sensitive, so a surname Price is no price)."""
-    return next((reason for key, reason in NOT_A_CASE if _any_of("not_a_case", key, 0).search(folded)), None)
+    low = scan_text(folded)  # each list tried only where one of its first words is written
+    return next((reason for key, reason in NOT_A_CASE
+                 if next(scan(_any_of("not_a_case", key, 0), folded, low), None)), None)
 
 
 

@@ -59,7 +59,7 @@ def test_our_quoted_question_answered_above_it() -> None:
             "Invoice ID: ____\nWhat the Transferred column shows: ____\n")
     got = file(ticket, "RE: [CASE-3087] Invoice not in Dynamics", body)
     assert ticket.case_type == "automatic_steps"
-    assert got == {"invoice_id": "9081172", "transferred": "empty"}
+    assert got == {"invoice_id": "9081172", "transferred": "empty", "in_financial_system": "no"}  # the subject says it
 
 
 def test_signatures_and_our_own_words_give_no_value() -> None:
