@@ -477,6 +477,9 @@ _NOT_BUT = re.compile(r"\b(?:not|isn'?t|aren'?t|wasn'?t|inte|ej|icke)\b(?P<no>[^
                       r"(?P<yes>[^.!?\n,:;()]{0,60})", re.IGNORECASE)
 
 
+_WHETHER = re.compile(r"(?i)\s*(?:om|if|whether)\b")
+_KNOW = re.compile(r"(?i)\b(?:vet|visste|know|knew|sure|saker)\s+$")
+_BUT = re.compile(r"(?i)\b(?:but|utan|rather|snarare)\b")
 # "it's not really an approval problem", "det är inget attestproblem", "inte ett konteringsfel".
 _NOT_A = re.compile(r"\b(?:not|isn'?t|inte|ej|inget|ingen)\s+(?:really\s+|egentligen\s+|an?\s+|the\s+|ett\s+|en\s+|nagot\s+)"
                     r"{0,3}(?P<no>\w+(?:[ -]\w+)?)[ -]*(?:problem|issue|question|error|fel|fraga|arende)",
@@ -514,6 +517,10 @@ def weigh_negation(text: str, found: list[Hit]) -> tuple[set[str], list[Hit]]:
         return denied, [h for h in found if h.type_key not in denied] if denied else found
     for match in scan(_NOT_BUT, folded, scanned):
         no, yes = match.span("no"), match.span("yes")
+        if _WHETHER.match(match["no"]) and _KNOW.search(folded, max(0, match.start() - 12), match.start()):
+            continue  # "Jag vet inte om de har kommit in i ekonomisystemet": not knowing denies nothing
+        if not _BUT.search(folded, no[1], yes[0]) and not any(yes[0] <= h.at < yes[1] for h in found):
+            continue  # "not X, it's Y" only when Y names a type ("..., det är vår förvaltare som sköter")
         denied |= {h.type_key for h in found if no[0] <= h.at < no[1] and (h.is_name or h.weight >= DENIED_WEIGHT)}
         boosted.append(yes)
     for match in scan(_NOT_A, folded, scanned):

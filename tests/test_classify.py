@@ -446,3 +446,13 @@ def test_the_writer_who_cannot_approve_is_the_user_even_in_a_forward() -> None:
     # a person named in the mail is the user, not the writer
     got = read("Attest", "Jag kan inte attestera faktura 7781-03, den ligger hos Eva Strand.")
     assert got.fields["users"] == "Eva Strand"
+
+
+def test_not_knowing_or_a_clause_without_a_type_denies_nothing() -> None:
+    """ "Jag vet inte om de har kommit in i ekonomisystemet, det är vår förvaltare som sköter den
+    biten": no "not X but Y"; "det handlar inte om någon faktura utan om inställningarna" still is."""
+    body = ("Vi har tre fakturor som har fastnat, Överförd står som Nej på alla tre: 771-0042, 771-0045. Jag vet inte "
+            "om de har kommit in i ekonomisystemet, det är vår förvaltare som sköter den biten.")
+    assert read("Fakturor som inte går iväg", body).case_type == "automatic_steps"
+    text = "The invoice is not in the ERP, it's our manager who handles that. It has been stuck in the queue since Monday."
+    assert detect("Stuck", text, TYPES)[0] == "automatic_steps"
