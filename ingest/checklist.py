@@ -418,7 +418,15 @@ def extract_candidates(specs: Sequence[FieldSpec], source: Source) -> tuple[dict
             out[spec.key] = found.value
         elif found:
             unsure[spec.key] = found
+    companies = {fold(out[s.key]).lower() for s in specs if s.kind == "name" and not s.many and s.key in out}
     for spec in specs:
+        if spec.many and spec.kind == "name" and spec.key in out and companies:
+            # A company has its own field: "Region Sörmark" is not also whom the case concerns.
+            kept = [x for x in split_names(out[spec.key]) if fold(x).lower() not in companies]
+            if kept:
+                out[spec.key] = ", ".join(kept)
+            else:
+                del out[spec.key]
         # Examples written out and no Invoice No singled out: each shows the problem, so the first
         # is the invoice to look at (a field counted with a list takes its first written item),
         # unless the customer says none of them is still in Verification.
@@ -433,6 +441,11 @@ def extract_candidates(specs: Sequence[FieldSpec], source: Source) -> tuple[dict
 # "Ingen av dem ligger kvar i verifieringen", "None of them are in verification right now".
 _NONE_LEFT = re.compile(r"(?i)\b(?:none\s+of\s+them|none|ingen\s+av\s+(?:dem|dom|fakturorna|dessa)|ingen)\s+"
                         r"(?:\w+\s+){0,3}?(?:in|i)\s+(?:the\s+)?veri?fi")
+
+
+def split_names(value: str) -> list[str]:
+    """The names of a list value as many_names joined them (", "), brackets kept whole."""
+    return [x.strip() for x in re.split(r",\s+(?![^()]*\))", value) if x.strip()]
 
 
 def first_written(items: str) -> str | None:
@@ -561,10 +574,16 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
                 heads.add(head)
     people = set(names)
     # "Ms Priya Nair ... Ms Nair", "Fiona McAllister ... Fiona": a surname or a first name alone
-    # beside the full name is the same person.
+    # beside the full name is the same person; "Read Only" beside "AP Clerk – Read Only" is that
+    # role again.
     parts = {part for key in names if len(key.split()) > 1 for part in (key.split()[0], key.split()[-1])}
     return ", ".join(v for key, v in names.items() if not same_person_address(v, people)
-                     and not (" " not in key and key in parts)) or None
+                     and not (" " not in key and key in parts) and not part_of_another(key, names)) or None
+
+
+def part_of_another(key: str, names: dict[str, str]) -> bool:
+    """A name of two words and more written whole at the end of a longer one."""
+    return " " in key and any(other != key and other.endswith(" " + key) for other in names)
 
 
 # A role as the customer names it: "rollen Granskare Ekonomi", "role Approver Level 2".

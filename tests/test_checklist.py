@@ -938,3 +938,22 @@ def test_wishes_could_you_in_swedish_and_need_it_raised() -> None:
 def test_an_error_on_its_own_line_after_it_came() -> None:
     text = "Jag försökte flytta attesten till Henrik. Då kom:\n\n”Attesten kunde inte sparas – vald användare saknar attesträtt”\n"
     assert fields("review_approval", text)["error_message"] == "Attesten kunde inte sparas – vald användare saknar attesträtt"
+
+
+def test_o_writers_shapes() -> None:
+    """Writer o (tenth round): a user rejected "by mistake by", "går ej att kontera om", "we want it
+    to keep", "Jag ska periodisera", an error on the line after "Får felmeddelande", a company
+    with an apostrophe, a role named again in part, a company that is not also a concern."""
+    assert users_of("inv 7712093 got rejected by mistake by Julie Park yesterday.") == "Julie Park"
+    assert fields("coding", "Fakt id 3348812 går ej att kontera om, rad 2.")["desired_action"].startswith("Fakt id 3348812 går ej")
+    assert wish_of("The rows keep disappearing. We want it to keep the coding we entered.") == \
+        "We want it to keep the coding we entered"
+    text = "Jag ska periodisera försäkringsfakturan över 12 månader (rad 1) men får ett fel."
+    assert fields("coding", text)["desired_action"].startswith("Jag ska periodisera")
+    text = "Fakt id 3348812, rad 2. Får felmeddelande\nPerioden är stängd\nMen vi har öppnat mars igen??"
+    assert fields("coding", text)["error_message"] == "Perioden är stängd"
+    assert company_of("I can't find it. We're in St Aidan's Academy Trust (the main company).") == "St Aidan's Academy Trust"
+    text = 'Please create the role "AP Clerk – Read Only" in Bellamy Foods LLC. Read Only means no approving.'
+    assert [x.strip() for x in (concerns_of(text) or "").split(",")] == ["AP Clerk – Read Only"]
+    got = fields("administration", "Företag: Region Sörmark\nVi vill inaktivera användare. Det gäller Region Sörmark.")
+    assert got.get("company") == "Region Sörmark" and got.get("concerns") != "Region Sörmark"
