@@ -1630,7 +1630,7 @@ _ID_SHAPE = re.compile(SHAPES["id"], _FLAGS)
 # What a run of ids is said to be, just before it: "3 invoices stuck since yesterday - ", "A few
 # of them: ", "fakturorna ".
 _LIST_INTRO = re.compile(r"(?i)\b(?:invoices|fakturor|fakturorna|them|dem|examples|exempel|ones|these|dessa|"
-                         r"the\s+following|foljande)\b[^\n.]{0,60}$")
+                         r"the\s+following|foljande|alla|all|samtliga)\b[^\n.]{0,60}$")
 
 
 def first_listed(spec: FieldSpec, source: Source) -> str | None:

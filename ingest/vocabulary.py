@@ -166,7 +166,8 @@ class Speller:
 
 
 # A capitalised word right before a word: the word is the second part of a name.
-_NAME_BEFORE = re.compile(r"(?<![^\W\d_])[A-ZÅÄÖÉ][^\W\d_]+[ ]+$")
+_NAME_BEFORE = re.compile(r"(?<![^\W\d_])(?!(?:The|This|That|These|Our|My|Your|Its|Their|Det|Den|Vår|Min|Er)[ ])"
+                          r"[A-ZÅÄÖÉ][^\W\d_]+[ ]+$")  # "The Transfered column" is no name
 # A capitalised word right after it: the word is the first ("Steven Rourke" is not "Stegen Rourke").
 _NAME_AFTER = re.compile(r"[ ]+([A-ZÅÄÖÉ][a-zåäöéü]+)(?![^\W\d_])")
 

@@ -957,3 +957,8 @@ def test_o_writers_shapes() -> None:
     assert [x.strip() for x in (concerns_of(text) or "").split(",")] == ["AP Clerk – Read Only"]
     got = fields("administration", "Företag: Region Sörmark\nVi vill inaktivera användare. Det gäller Region Sörmark.")
     assert got.get("company") == "Region Sörmark" and got.get("concerns") != "Region Sörmark"
+
+
+def test_a_list_after_on_all_three() -> None:
+    text = "Tre fakturor har inte gatt over till Agresso. Kolumnen Overford ar tom pa alla tre: 3301122, 3301140 och 3301187."
+    assert fields("automatic_steps", text)["invoice_id"] == "3301122"

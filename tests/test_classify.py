@@ -456,3 +456,11 @@ def test_not_knowing_or_a_clause_without_a_type_denies_nothing() -> None:
     assert read("Fakturor som inte går iväg", body).case_type == "automatic_steps"
     text = "The invoice is not in the ERP, it's our manager who handles that. It has been stuck in the queue since Monday."
     assert detect("Stuck", text, TYPES)[0] == "automatic_steps"
+
+
+def test_a_typo_after_a_capitalised_the_is_put_right() -> None:
+    """ "The Transfered column says No": "The" starting a sentence makes no name of the next word."""
+    got = read("Coding issue?", "A few invoices aren't leaving the queue: 1180234, 1180251, 1180266. "
+                                "The Transfered column says No for all of them.")
+    assert got.case_type == "automatic_steps" and got.fields["transferred"] == "No"
+    assert got.fields["invoice_id"] == "1180234"
