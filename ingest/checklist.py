@@ -503,15 +503,29 @@ def best_candidate(spec: FieldSpec, source: Source) -> Candidate | None:
 # A company's number or code in brackets right after its name: "Kestrel Lane Logistics (KLL-UK)",
 # "Quillon Retail Group (company 20)", or the rest of a name read up to a bracket: "Shannonview Foods
 # (Limerick) Ltd". An org number in brackets is not part of the name.
-_CODE_AFTER = re.compile(r"[ \t]*\((?:(?:company|bolag|foretag|entity|co\.?)[ \t]*(?:nr\.?|no\.?)?[ \t]*\d{1,4}|"
+_CODE_AFTER = re.compile(r"[ \t]*\((?:(?:company|bolag|foretag|bolagskod|company\s+code|entity|co\.?)[ \t]*(?:nr\.?|no\.?)?[ \t]*\d{1,4}|"
                          r"(?-i:[A-Z][A-Z0-9]{1,5}(?:-[A-Z0-9]{1,5})?))\)"
                          r"|[ \t]*\((?-i:[A-Z][a-z]+)\)[ \t]+(?-i:Ltd|Limited|AB|Oy|Inc|LLC|plc|GmbH|DAC)\b", re.IGNORECASE)
 
 
+# ... or its number written before it: "bolag 3 (Mälardalens Energi Nät AB)", "Company 200 – Bellamy
+# Foods Midwest LLC".
+_CODE_BEFORE = re.compile(r"(?i)\b(?:company|bolag|foretag|bolagskod|company\s+code)[ \t]+(?:nr\.?[ \t]+|no\.?[ \t]+)?"
+                          r"\d{1,4}[ \t]*(?:[–-][ \t]*|\([ \t]*)$")
+
+
 def with_code(value: str, text: str) -> str:
-    """A company name with the code or number in brackets the customer wrote after it."""
+    """A company name with the code or number the customer wrote in brackets after it, or before it."""
     at = text.find(value)
-    code = _CODE_AFTER.match(fold(text), at + len(value)) if at >= 0 else None
+    if at < 0:
+        return value
+    folded = fold(text)
+    before = _CODE_BEFORE.search(folded, max(0, at - 30), at)
+    if before:
+        end = at + len(value)
+        closing = ")" if "(" in before.group() and text[end : end + 1] == ")" else ""
+        return text[before.start() : at] + value + closing
+    code = _CODE_AFTER.match(folded, at + len(value))
     return value + text[code.start() : code.end()] if code else value
 
 

@@ -849,6 +849,9 @@ def test_a_wish_and_the_sentence_that_goes_on_with_it() -> None:
      "Kestrel Lane Logistics (KLL-UK)"),
     ("He is an admin user for Quillon Retail Group (company 20).", "Quillon Retail Group (company 20)"),
     ("Vi vill lägga till en användare i Norrvik Bygg AB (org.nr 556677-8899).", "Norrvik Bygg AB"),
+    ("Det gäller bolag 3 (Mälardalens Energi Nät AB).", "bolag 3 (Mälardalens Energi Nät AB)"),
+    ("This is for Company 200 – Bellamy Foods Midwest LLC only.", "Company 200 – Bellamy Foods Midwest LLC"),
+    ("Företag: Region Sörmark (bolagskod 01)", "Region Sörmark (bolagskod 01)"),
 ])
 def test_a_company_with_its_code_in_brackets(text: str, company: str) -> None:
     assert company_of(text) == company
