@@ -592,12 +592,20 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     # role again.
     parts = {part for key in names if len(key.split()) > 1 for part in (key.split()[0], key.split()[-1])}
     return ", ".join(v for key, v in names.items() if not same_person_address(v, people)
-                     and not (" " not in key and key in parts) and not part_of_another(key, names)) or None
+                     and not (" " not in key and key in parts) and not part_of_another(key, names)
+                     and not (spec.key == "users" and not_a_person(v))) or None
 
 
 def part_of_another(key: str, names: dict[str, str]) -> bool:
-    """A name of two words and more written whole at the end of a longer one."""
-    return " " in key and any(other != key and other.endswith(" " + key) for other in names)
+    """A name of two words and more written whole at the end of a longer one, or a name cut short
+    at an apostrophe or hyphen ("Liam O" beside "Liam O'Connor")."""
+    return any(other != key and (" " in key and other.endswith(" " + key)
+                                 or other.startswith(key) and other[len(key)] in "'’-") for other in names)
+
+
+def not_a_person(value: str) -> bool:
+    """A user read as a number or a sentence ("ID 5531-22", "Approved 1 of 2", "go to me first")."""
+    return any(c.isdigit() for c in value) or value[:1].islower() and "@" not in value and not _SELF.match(value)
 
 
 # A role as the customer names it: "rollen Granskare Ekonomi", "role Approver Level 2".

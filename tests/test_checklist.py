@@ -965,3 +965,9 @@ def test_o_writers_shapes() -> None:
 def test_a_list_after_on_all_three() -> None:
     text = "Tre fakturor har inte gatt over till Agresso. Kolumnen Overford ar tom pa alla tre: 3301122, 3301140 och 3301187."
     assert fields("automatic_steps", text)["invoice_id"] == "3301122"
+
+
+def test_a_number_a_sentence_or_a_cut_name_is_no_user() -> None:
+    assert users_of("Row 1 approved. ID 5531-22 is waiting for Karin Ek.") == "Karin Ek"
+    got = users_of("It should go to Aoife Brennan but it went to Liam O'Connor. Liam O'Connor can't approve it.")
+    assert got == "Aoife Brennan, Liam O'Connor"
