@@ -47,6 +47,9 @@ _WORD = re.compile(r"[^\W_]+")
 # Words for an empty Transferred column: the writers normalise to "empty"/"tom", customers don't.
 # The sender's own words for themself, as expected values of a person field.
 SELF_WORDS = frozenset({"myself", "me", "i", "jag sjalv", "mig sjalv", "jag", "mig"})
+# Facts the reader keeps for the checklist's own rules that the writers were never asked for
+# (error_shown: an error was mentioned, so its text is required). Never judged as values.
+READER_ONLY = frozenset({"error_shown"})
 # Words compared texts leave out (see words_of).
 KIND_WORDS = frozenset({"the", "role", "rollen", "roll", "user", "anvandaren"})
 EMPTY = frozenset({"empty", "blank", "tom", "tomt", "nothing", "ingenting", "inget", "none"})
@@ -259,7 +262,7 @@ def judge(expect: dict[str, Any], reading: Reading, types: tuple[CaseType, ...])
     own = by_key.get(expect.get("case_type") or "")
     judged = {f.key for f in own.fields} if own else set()
     for key, got in reading.fields.items():
-        if key in wanted or kinds.get(key) == "flag" and got.lower() in NO_FLAG:
+        if key in wanted or key in READER_ONLY or kinds.get(key) == "flag" and got.lower() in NO_FLAG:
             continue  # a flag read as "no" is what a writer's "no" or nothing says
         # Read but not expected: a wrong value if the expected type has that field (the writer lists
         # every fact the mail gives), or if the writer marks it missing.

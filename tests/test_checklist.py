@@ -470,7 +470,7 @@ def test_defaults_have_the_five_types_and_fixed_keys() -> None:
     assert list(TYPES) == ["capture_verification", "coding", "review_approval", "automatic_steps",
                            "administration"]
     assert [f.key for f in TYPES["coding"].fields] == ["invoice_id", "coding_rows", "desired_action",
-                                                        "error_message"]
+                                                        "error_message", "error_shown"]
     assert TYPES["coding"].missing({"invoice_id": "1", "coding_rows": "2", "desired_action": "x"}) == []
 
 
@@ -976,3 +976,18 @@ def test_a_number_a_sentence_or_a_cut_name_is_no_user() -> None:
     text = ('Vi har problem med fakturan med ID 5531-22. Raderna 1-3 ska attesteras av någon med rollen '
             '"Attestant nivå 2" och Karin Ek har haft den rollen sedan i måndags.')
     assert users_of(text) == "Karin Ek"
+
+
+@pytest.mark.parametrize(("text", "asked"), [
+    ("Fiona can't approve invoice 229104, row 1. She gets some red error message at the top - I didn't catch the "
+     "exact wording.", True),
+    ("Kan inte attestera faktura 7781-03, rad 1. Det kommer upp ett felmeddelande men jag hann inte läsa det.", True),
+    ("It's ID 5502197, rows 2-4. Same error as before.", True),
+    ("Invoice 229104, row 1 goes to the wrong approver. No error as such.", False),
+    ("Faktura 7781-03, rad 1. Något felmeddelande har jag inte sett.", False),
+    ('Invoice 229104, row 1: she gets "Approval limit exceeded".', False),
+])
+def test_an_error_mentioned_without_its_text_is_asked_for(text: str, asked: bool) -> None:
+    """ "What does any error message say?": when the customer says one was shown but not what it said."""
+    got = fields("review_approval", text)
+    assert ("error_message" in TYPES["review_approval"].missing(got)) is asked
