@@ -61,14 +61,14 @@ FIRST_LINE_SCAN = 2000
 
 def auto_reply_phrase(mail: ParsedMail, subjects: tuple[str, ...]) -> str | None:
     """The auto-reply phrase the subject starts with, or the body's first line is or opens with
-    ("Out of office", "Autosvar: ..."), as a reason; None otherwise."""
+    ("Out of office", "Autosvar: ...", "Autosvar / Automaattinen vastaus"), as a reason; None otherwise."""
     subject = _PREFIX.sub("", " ".join(mail.subject.casefold().split()))
     first = next((line for line in mail.text[:FIRST_LINE_SCAN].splitlines() if line.strip()), "")
     first = " ".join(first.casefold().split())
     for phrase in subjects:
         if subject.startswith(phrase):
             return f"auto-reply subject ({phrase})"
-        if first == phrase or first.startswith((f"{phrase}:", f"{phrase} -", f"{phrase}.")):
+        if first == phrase or first.startswith((f"{phrase}:", f"{phrase} -", f"{phrase}.", f"{phrase} /", f"{phrase} |")):
             return f"auto-reply first line ({phrase})"
     return None
 

@@ -593,7 +593,11 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     parts = {part for key in names if len(key.split()) > 1 for part in (key.split()[0], key.split()[-1])}
     return ", ".join(v for key, v in names.items() if not same_person_address(v, people)
                      and not (" " not in key and key in parts) and not part_of_another(key, names)
-                     and not (spec.key == "users" and not_a_person(v))) or None
+                     and not (spec.key == "users" and not_a_person(v)) and not _WORD_PIECE.fullmatch(v)) or None
+
+
+# A lone short lowercase word is a piece of a sentence ("don" of "don't"), never what a case concerns.
+_WORD_PIECE = re.compile(r"[a-zåäö]{1,4}")
 
 
 def part_of_another(key: str, names: dict[str, str]) -> bool:
@@ -706,6 +710,7 @@ cleaning couriers courier roofing transport foods logistics supplies supply solu
 construction catering electrical plumbing printing media energy engineering motors haulage freight security
 facilities maintenance partners holdings insurance leasing rentals hire bygg frakt stad elektro maleri akeri
 fastigheter konsult data cards material materials byggmaterial
+st street road rd avenue ave society association gatan vagen
 knappen knapp fliken menyn button tab menu""".split())
 
 
@@ -1342,6 +1347,8 @@ def clean(spec: FieldSpec, value: str) -> str | None:
     """A value found in prose, trimmed and checked against its kind."""
     quoted = spec.kind == "name" and _QUOTED.fullmatch(value.strip())
     value = _SPACES.sub(" ", value).strip(" .,;:\"“”'«»‘’")
+    if spec.kind == "name" and _WORD_PIECE.fullmatch(value):
+        return None  # "don" of "we don't": a piece of a sentence
     if quoted or spec.kind == "name" and _ROLE_NAME.fullmatch(value):
         return value or None  # "the role 'Invoice Reviewer'", "rollen Granskare": taken as written
     if spec.kind == "name" and spec.many and _COMPANY.fullmatch(value):

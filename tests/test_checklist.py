@@ -991,3 +991,12 @@ def test_an_error_mentioned_without_its_text_is_asked_for(text: str, asked: bool
     """ "What does any error message say?": when the customer says one was shown but not what it said."""
     got = fields("review_approval", text)
     assert ("error_message" in TYPES["review_approval"].missing(got)) is asked
+
+
+def test_a_street_a_society_or_a_piece_of_a_word_is_no_person() -> None:
+    text = ('Greg Thibodeau is trying to approve invoice (445512) for the roof work at 118 Albert St. He gets '
+            '"Approval limit exceeded".')
+    assert users_of(text) == "Greg Thibodeau"
+    text = ("The coding suggestion for supplier Bell Canada always puts GST 5%. We want to change the default tax "
+            "code on that coding suggestion so we don't have to fix every bill by hand.")
+    assert concerns_of(text) != "don"
