@@ -593,10 +593,10 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     parts = {part for key in names if len(key.split()) > 1 for part in (key.split()[0], key.split()[-1])}
     return ", ".join(v for key, v in names.items() if not same_person_address(v, people)
                      and not (" " not in key and key in parts) and not part_of_another(key, names)
-                     and not (spec.key == "users" and not_a_person(v)) and not _WORD_PIECE.fullmatch(v)) or None
+                     and not (spec.key == "users" and not_a_person(v))) or None
 
 
-# A lone short lowercase word is a piece of a sentence ("don" of "don't"), never what a case concerns.
+# A lone short lowercase word is a piece of a sentence ("don" of "don't"), never a name (see `clean`).
 _WORD_PIECE = re.compile(r"[a-zåäö]{1,4}")
 
 
