@@ -119,12 +119,14 @@ def missing_labels(ticket: Ticket, case_types: tuple[CaseType, ...], language: s
 
 
 def understood(ticket: Ticket, case_type: CaseType | None, language: str) -> list[Fact]:
-    """Each fact of the case's type with the value casedesk read, in checklist order."""
+    """Each fact of the case's type with the value casedesk read, in checklist order. A flag
+    ("Was an error message shown?") is what casedesk inferred to decide what to ask, not a fact the
+    customer gave: it is not echoed (its yes/no would be an English word in a Swedish mail)."""
     values = ticket.fields or {}
     if case_type is None:
         return []
     return [Fact(in_language(f, language), one_line(values[f.key])) for f in case_type.fields
-            if str(values.get(f.key) or "").strip()]
+            if f.kind != "flag" and str(values.get(f.key) or "").strip()]
 
 
 def type_names(case_types: tuple[CaseType, ...], language: str) -> list[str]:

@@ -250,3 +250,17 @@ def test_duration_words() -> None:
     assert duration_words(timedelta(days=2), "en") == "2 days"
     assert duration_words(timedelta(hours=1), "sv") == "1 timme"
     assert duration_words(timedelta(seconds=90), "en") == "90 seconds"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_an_error_shown_but_not_given_is_asked_for_and_the_flag_not_echoed(language: str) -> None:
+    """The error rule (docs/checklist.md): the mail asks for the error text with its hint; the
+    inferred flag is no fact the customer gave, and is not echoed back to them."""
+    types = tuple(parse_case_types(None, ""))
+    case = ticket(language, "review_approval", ("error_message",))
+    case.fields = {"invoice_id": "229104", "coding_rows": "1", "users": "Fiona McAllister", "error_shown": "yes"}
+    text, html = rendered("first", case, types=types)
+    label, hint = (("Error message: ____", "a screenshot helps") if language == "en"
+                   else ("Felmeddelande: ____", "en skärmdump hjälper"))
+    assert label in text and hint in text and hint in html
+    assert "shown?" not in text and "Visades" not in text and "Fiona McAllister" in text
