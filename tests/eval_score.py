@@ -59,6 +59,9 @@ ALL_ROWS = re.compile(r"(?i)\b(?:all|both|every|each|alla|båda|bada|samtliga)\b
 ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "forsta": 1, "andra": 2,
             "tredje": 3, "fjarde": 4, "femte": 5}
 _ROW_RANGE = re.compile(r"(\d+)\s*(?:-|–|to|till)\s*(\d+)")
+_ROW_CONTEXT = re.compile(r"(?i)\b(?:konto|account|cost\s+cent(?:re|er)|kostnadsstalle|kst|ansvar|projekt|project|"
+                          r"moms|vat|momskod)\b[\s:]*[\w-]*\d[\d\s,.-]*|\d[\d\s,.]*\s*(?:kr|sek|%)")
+_ONLY_ROW = re.compile(r"(?i)\b(?:only|single|one|enda|bara\s+en)\s+(?:coding\s+)?(?:row|line|rad|raden|konteringsrad\w*)\b")
 
 
 @dataclass
@@ -153,6 +156,8 @@ def expected_rows(value: object) -> set[str] | str:
     """Row numbers of an expected coding_rows value as the writer wrote it: "rad 3 och 4",
     "rows 1 to 3", "the second line", [2, 4]; "both rows" / "alla rader" stays "all"."""
     text = fold(", ".join(str(v) for v in value) if isinstance(value, list) else str(value))
+    # Writers add what a row holds: "row 2 (cost centre 4410, account 5120)", "rad 1, konto 5460".
+    text = _ROW_CONTEXT.sub(" ", text)
     rows: set[int] = set()
     for low, high in _ROW_RANGE.findall(text):
         rows.update(range(int(low), int(high) + 1))
@@ -160,6 +165,8 @@ def expected_rows(value: object) -> set[str] | str:
     rows.update(n for word, n in ORDINALS.items() if re.search(rf"\b{word}\b", text))
     if rows:
         return {str(n) for n in rows}
+    if _ONLY_ROW.search(text):
+        return {"1"}  # "the only coding row"
     return "all" if ALL_ROWS.search(text) else text
 
 

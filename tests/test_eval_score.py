@@ -1,0 +1,29 @@
+"""The blind evaluation's comparison rules (docs/checklist.md, "The blind evaluation"): the scorer
+is what the targets are measured with, so its rules are tested like the reader's."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.eval_score import compare, same_rows
+
+
+@pytest.mark.parametrize(("expected", "got", "same"), [
+    ("rad 3 och 4", "3, 4", True),
+    ("All three rows (1-3)", "All three rows (1-3)", True),          # a range, read alike on both sides
+    ("row 2 (cost centre 4410, account 5120)", "2", True),          # what the row holds is no row
+    ("rad 1, konto 5460", "1", True),
+    ("rows 1-3, cost centre 220", "1, 2, 3", True),
+    ("ny konteringsrad för frakten (konto 5710, 1 450 kr); rad 1", "1", True),
+    ("the only coding row", "1", True),
+    ("both rows", "1, 2", True),
+    ("rad 2", "1, 2", False),
+])
+def test_rows_are_compared_as_row_numbers(expected: str, got: str, same: bool) -> None:
+    assert same_rows(expected, got) is same
+
+
+def test_an_id_among_several_listed_and_a_flag() -> None:
+    assert compare("invoice_id", "id", ["8812731", "8812764"], "8812764") == "right"
+    assert compare("invoice_id", "id", ["8812731", "8812764"], "5500") == "wrong"
+    assert compare("invoice_id", "id", "4471-22", "4471-22") == "right"
