@@ -571,14 +571,21 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     heads: set[str] = set()
     if _SELF_NAMED.search(source.text):
         found = [(at, v) for at, v in found if not _SELF.match(v.strip())]
+    # A hostile mail names the same person hundreds of times: each name is made whole once, and
+    # reading stops at 20 names.
+    whole_names: dict[str, str] = {}
     for at, value in sorted(found):
+        if len(names) >= 20:
+            break
         # "myself (Raj Patel)": the name in brackets is the person.
         value = _SELF_NAMED.sub(lambda x: x["name"], value)
         as_written = value in whole
         for name in [value] if as_written else re.split(r"\s*(?:,|;|\band\b|\boch\b|&|\(|\))\s*", value):
             if not as_written:
                 name = self_named(name_value(_HONORIFIC.sub("", name)) or "", speaker(source, at))
-                name = full_name(name, source.folded, source.text, source.writers)
+                if name not in whole_names:
+                    whole_names[name] = full_name(name, source.folded, source.text, source.writers)
+                name = whole_names[name]
             # "coding suggestion for BT" after "coding suggestion for British Telecom": one thing
             # named twice; a value of three words and more is known by its first two.
             key = fold(_ROLE_WORD.sub("", name).lower())  # "role Budget Owner" is "Budget Owner" again
