@@ -192,7 +192,7 @@ def is_closing(content: str) -> bool:
     if len(content) > CLOSING_TEXT:
         return False
     folded = fold(content)
-    if withdrawn(folded):
+    if withdrawn(folded) and not any(c.isdigit() for c in content):
         return True  # "Please ignore my last email - they were still using the old template"
     if any(c.isdigit() for c in content) and not close_request(folded) or _STILL_WRONG.search(folded):
         return False  # "Thanks, but it still doesn't work": the case goes on

@@ -413,6 +413,12 @@ def test_a_reply_that_takes_back_or_closes_the_case_names_no_type(body: str) -> 
     assert read("RE: [Case 42140] Line items not being read on scanned invoices", body).case_type is None
 
 
+def test_a_reply_taking_back_the_last_mail_but_naming_a_new_problem_is_read() -> None:
+    """Found by review: "Please ignore my last email. Invoice 5512 is actually stuck ..." is a case."""
+    body = "Please ignore my last email. Invoice 5512 is actually stuck in approval with Anna Lund instead."
+    assert read("Re: [CASE-12] Attest", body).case_type == "review_approval"
+
+
 def test_a_thank_you_that_asks_us_to_close_names_no_type() -> None:
     # [closing] requests: the reply says what was fixed, in type words, and asks us to close.
     body = "Thanks, the coding rows come through with the right account now. You can close the case."
