@@ -222,8 +222,7 @@ def matchers(spec: FieldSpec) -> Matchers:
         patterns=tuple(re.compile(fold_pattern(expand(p)), _FLAGS) for p in spec.patterns),
         guards=tuple(re.compile(fold_pattern(expand(p[p.index("}") + 1 :])), _FLAGS)
                      if p.startswith(_LEADING_VALUES) else None for p in spec.patterns),
-        reaches=tuple(PERSON_REACH if p.startswith("{person}") else ID_REACH if p.startswith("{id}") else NAME_REACH
-                      for p in spec.patterns),
+        reaches=tuple(PERSON_REACH if p.startswith("{person}") else NAME_REACH for p in spec.patterns),
         triggers=tuple(triggers_of(fold_pattern(p)) or guard_triggers(fold_pattern(p)) for p in spec.patterns),
         prose_triggers=first_words(spec.all_labels()), weak_triggers=first_words(spec.prose),
         shape=re.compile(fold_pattern(shape), _FLAGS),
@@ -801,10 +800,9 @@ _SELF_NAMED = re.compile(r"(?i)\b(?:myself|jag själv|mig själv)\s*\((?P<name>[
 # A name is at most this long: a pattern "{name} should approve" is tried only this far before
 # each "should approve" (a mail of 13,000 capitalised words took a second per such pattern).
 NAME_REACH = 400
-# An id before its cue ("3341019 (this one is still in Verification)"): the id and a bracket.
-ID_REACH = 40
-# Patterns that start with a value: their cue after it is searched first (see `hits_of`).
-_LEADING_VALUES = ("{name}", "{person}", "{id}")
+# Patterns that start with a name: their cue after it is searched first (see `hits_of`). Not {id}:
+# its cue starts with "\s*", which a run of 10,000 spaces made quadratic (10 s for a 10 KB mail).
+_LEADING_VALUES = ("{name}", "{person}")
 # A person is two or three words or an address (a short list at most).
 PERSON_REACH = 160
 
@@ -1172,6 +1170,9 @@ def continuation(lines: list[str], index: int, labelled: re.Pattern[str], many: 
     return out
 
 
+_UNSURE_ANSWER = re.compile(r"(?i)(?:not\s+sure|unsure|don\W?t\s+know|no\s+idea|vet\s+(?:ej|inte)|osäker|oklart)\b")
+
+
 def accept(spec: FieldSpec, m: Matchers, value: str) -> str | None:
     """A labelled or answered value made to fit the field's kind, or None when it does not."""
     value = value.strip().strip("*").strip()
@@ -1184,7 +1185,9 @@ def accept(spec: FieldSpec, m: Matchers, value: str) -> str | None:
                 return original(found, value)
         return None
     if spec.kind == "flag":  # "Finns fakturan i ekonomisystemet? Nej": a no is an answer too
-        return "no" if re.match(r"(?i)(?:no|nej|not|inte|false)\b", value) else "yes"
+        if _UNSURE_ANSWER.match(value):
+            return None  # "Not sure", "Vet inte": no answer, so nothing is decided by it
+        return "no" if re.match(r"(?i)(?:no|nope|nej|nä|ej|not|inte|false|none|n/a)\b", value) else "yes"
     value = _SPACES.sub(" ", value).strip(" .;,")
     if spec.kind == "status" and words(value) > 4:
         # "It says Yes - that's what's odd, it's been sitting there for two days": what it says.

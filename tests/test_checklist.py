@@ -1000,3 +1000,19 @@ def test_a_street_a_society_or_a_piece_of_a_word_is_no_person() -> None:
     text = ("The coding suggestion for supplier Bell Canada always puts GST 5%. We want to change the default tax "
             "code on that coding suggestion so we don't have to fix every bill by hand.")
     assert concerns_of(text) != "don"
+
+
+def test_a_run_of_spaces_before_a_cue_is_read_in_linear_time() -> None:
+    """Found by review: an {id}-led pattern's cue began with "\\s*"; 10,000 spaces before "is" took
+    10 s to read (10.5 s via read_mail). The bound itself is a benchmark matter; this checks the
+    reading still ends with nothing taken from the spaces."""
+    got = fields("capture_verification", "a" + " " * 10_000 + "is x")
+    assert "invoice_number" not in got
+
+
+@pytest.mark.parametrize(("answer", "flag"), [("Nej", "no"), ("Nope", "no"), ("N/A", "no"), ("Ja", "yes"),
+                                              ("Not sure", None), ("Vet inte", None)])
+def test_a_flag_answer_not_sure_decides_nothing(answer: str, flag: str | None) -> None:
+    """Found by review: "Not sure" read as "no" dropped the ERP numbers from the checklist."""
+    got = fields("automatic_steps", "Transferred: Yes", answers={"in_financial_system": answer})
+    assert got.get("in_financial_system") == flag
