@@ -494,7 +494,7 @@ def best_candidate(spec: FieldSpec, source: Source) -> Candidate | None:
         value = step()
         if value:
             if spec.kind == "name" and not spec.many:
-                value = with_code(value, source.text)
+                value = with_code(value, source)
             return Candidate(value, evidence, EVIDENCE[evidence])
     return None
 
@@ -513,12 +513,12 @@ _CODE_BEFORE = re.compile(r"(?i)\b(?:company|bolag|foretag|bolagskod|company\s+c
                           r"\d{1,4}[ \t]*(?:[–-][ \t]*|\([ \t]*)$")
 
 
-def with_code(value: str, text: str) -> str:
+def with_code(value: str, source: Source) -> str:
     """A company name with the code or number the customer wrote in brackets after it, or before it."""
+    text, folded = source.text, source.folded
     at = text.find(value)
     if at < 0:
         return value
-    folded = fold(text)
     before = _CODE_BEFORE.search(folded, max(0, at - 30), at)
     if before:
         end = at + len(value)
@@ -1615,20 +1615,19 @@ def item_list(spec: FieldSpec, source: Source) -> str | None:
     """A list field: ids from labelled lines, "invoices 1, 2 and 3", bullet lists, and files."""
     m = matchers(spec)
     items: list[str] = []
-    id_token = re.compile(SHAPES["id"], _FLAGS)
     text, folded = source.new, source.folded[: len(source.new)]
     lines = text.split("\n")
     for match in m.labelled.finditer(folded):
         index = text.count("\n", 0, match.start())
         joined = " ".join([original(match, text), *continuation(lines, index, m.labelled, many=True)])
-        items += [t["value"] for t in id_token.finditer(joined) if plausible("id", t["value"])]
+        items += [t["value"] for t in _ID_SHAPE.finditer(joined) if plausible("id", t["value"])]
     if m.prose is not None:
         for match in m.prose.finditer(folded):
-            items += [t["value"] for t in id_token.finditer(original(match, text))]
+            items += [t["value"] for t in _ID_SHAPE.finditer(original(match, text))]
     items += listed_ids(text)
     items += id_runs(text)
     if spec.key in source.answers:
-        items += [t["value"] for t in id_token.finditer(source.answers[spec.key])]
+        items += [t["value"] for t in _ID_SHAPE.finditer(source.answers[spec.key])]
     items += column_ids(spec, source.tables)
     items += [a.filename.replace(",", " ") for a in source.attachments if counts(spec, a)]
     unique = list(dict.fromkeys(x.strip() for x in items if x.strip()))
@@ -1696,10 +1695,9 @@ def first_of_runs(source: Source) -> str | None:
 
 def id_runs(text: str) -> list[str]:
     """Ids listed three or more in a row, anywhere in the content."""
-    id_token = re.compile(SHAPES["id"], _FLAGS)
     out: list[str] = []
     for run in _ID_RUN.finditer(text):
-        out += [t["value"] for t in id_token.finditer(run.group()) if plausible("id", t["value"])]
+        out += [t["value"] for t in _ID_SHAPE.finditer(run.group()) if plausible("id", t["value"])]
     return out
 
 

@@ -192,9 +192,10 @@ def is_closing(content: str) -> bool:
     if len(content) > CLOSING_TEXT:
         return False
     folded = fold(content)
-    if withdrawn(folded) and not any(c.isdigit() for c in content):
+    names_a_number = any(c.isdigit() for c in content)
+    if withdrawn(folded) and not names_a_number:
         return True  # "Please ignore my last email - they were still using the old template"
-    if any(c.isdigit() for c in content) and not close_request(folded) or _STILL_WRONG.search(folded):
+    if names_a_number and not close_request(folded) or _STILL_WRONG.search(folded):
         return False  # "Thanks, but it still doesn't work": the case goes on
     return _any_of("closing", "phrases", re.IGNORECASE).search(folded) is not None
 
