@@ -8,7 +8,7 @@ from functools import partial
 import pytest
 
 from core.casetypes import FieldSpec, parse_case_types
-from ingest.checklist import Source, extract, form_answers, tables_in
+from ingest.checklist import Source, extract, form_answers, literal_heads, matchers, tables_in
 from ingest.parse import Attachment
 from ingest.quoting import split_reply
 
@@ -1016,3 +1016,15 @@ def test_a_flag_answer_not_sure_decides_nothing(answer: str, flag: str | None) -
     """Found by review: "Not sure" read as "no" dropped the ERP numbers from the checklist."""
     got = fields("automatic_steps", "Transferred: Yes", answers={"in_financial_system": answer})
     assert got.get("in_financial_system") == flag
+
+
+def test_a_cue_that_opens_with_whitespace_is_tried_only_where_the_run_starts() -> None:
+    """Found by review: 19,000 spaces before " is still in verification" made a name pattern's cue
+    (`\\s+(?:is|är|was|var)\\s+...`) a single regex call of minutes, which the per-mail budget's
+    signal cannot interrupt. Anchored at the run's start, the scan is linear; the cue still finds its
+    first words for `scan` (literal heads), and the reading is the same."""
+    spec = next(f for f in TYPES["review_approval"].fields if f.key == "users")
+    guards = [g for g in matchers(spec).guards if g is not None and g.pattern.startswith("(?<!\\s)")]
+    assert guards and all(literal_heads(g) is not None for g in guards)
+    assert "users" not in fields("review_approval", "Hej\n" + " " * 19_000 + " is still in verification")
+    assert users_of("It went to Tom Hale, who is the approver.") == "Tom Hale"
