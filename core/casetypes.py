@@ -266,6 +266,8 @@ class CaseType(BaseModel):
             if seen.count(spec.key) > 1:
                 raise Invalid(f"fields.{spec.key}", "defined twice")
             for cond in spec.required_when:
+                if cond.unless_matches and not cond.unless:
+                    raise Invalid(f"fields.{spec.key}.required_when", "unless_matches needs unless (the field it reads)")
                 for named in filter(None, (cond.field, cond.unless)):
                     if named not in seen:
                         raise Invalid(f"fields.{spec.key}.required_when", f"no field {named!r}")

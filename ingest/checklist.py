@@ -43,7 +43,7 @@ SHAPES = {
             r"(?:(?:rows?|lines?|rad|raden|rader)[ \t]+)?\d{1,3})*)(?!\d|[.:/,]\d|[ \t]*(?:%|procent|percent))",
     # A quoted status is taken whole ("Error: Accounting period 2024-12 is closed").
     "status": r"(?:(?:standing|stands|written|(?:showing|shows|showed|displayed|displaying)[ \t]+as)[ \t]+)?[\"“'«]?(?P<value>(?<=[\"“«])[^\"”»\n]{1,80}(?=[\"”»])"
-              r"|[^\W_][\w/-]*(?:[ \t][\w/-]+){0,3}?)[\"”'»]?(?=[ \t]*(?:[.,;!?)\"”'»]"
+              r"|[^\W_][\w/-]*(?:[ \t][\w/-]+){0,4}?)[\"”'»]?(?=[ \t]*(?:[.,;!?)\"”'»]"
               r"|$|[ \t](?:and|but|och|men|since|sedan|for|för|when|när|after|efter|on|på)\b))",
     "name": rf"(?P<value>(?-i:{_NAME}(?:[ \t]*(?:,|and|och|&|/)[ \t]*{_NAME}){{0,9}}))",
     # One person or several ("Ann Reid, Bob Marsh and Carl Dean"): never a role or a company.
@@ -438,8 +438,10 @@ def extract_candidates(specs: Sequence[FieldSpec], source: Source) -> tuple[dict
 
 
 # "Ingen av dem ligger kvar i verifieringen", "None of them are in verification right now".
+# Only words of being between ("Ingen har ändrat något i verifieringen" says nothing of where they are).
 _NONE_LEFT = re.compile(r"(?i)\b(?:none\s+of\s+them|none|ingen\s+av\s+(?:dem|dom|fakturorna|dessa)|ingen)\s+"
-                        r"(?:\w+\s+){0,3}?(?:in|i)\s+(?:the\s+)?veri?fi")
+                        r"(?:(?:is|are|was|were|remains?|still|left|stuck|sitting|currently|now|anymore|any\s+longer|"
+                        r"ligger|finns|ar|kvar|star|langre|nu)\s+){1,3}(?:in|i)\s+(?:the\s+)?veri?fi(?!ed\b)")
 
 
 def split_names(value: str) -> list[str]:
@@ -608,14 +610,19 @@ _WORD_PIECE = re.compile(r"[a-zåäö]{1,4}")
 
 def part_of_another(key: str, names: dict[str, str]) -> bool:
     """A name of two words and more written whole at the end of a longer one, or a name cut short
-    at an apostrophe or hyphen ("Liam O" beside "Liam O'Connor")."""
+    at an apostrophe ("Liam O" beside "Liam O'Connor") or a surname at its hyphen ("Anna Lund" beside
+    "Anna Lund-Berg"); a first name alone is someone else ("Per" beside "Per-Olof Lind")."""
     return any(other != key and (" " in key and other.endswith(" " + key)
-                                 or other.startswith(key) and other[len(key)] in "'’-") for other in names)
+                                 or other.startswith(key) and (other[len(key)] in "'’" or
+                                                               other[len(key)] == "-" and " " in key))
+               for other in names)
 
 
 def not_a_person(value: str) -> bool:
     """A user read as a number or a sentence ("ID 5531-22", "Approved 1 of 2", "go to me first")."""
-    return any(c.isdigit() for c in value) or value[:1].islower() and "@" not in value and not _SELF.match(value)
+    if "@" in value:
+        return False  # an address is someone, digits and all ("anna.lund2@kund.se")
+    return any(c.isdigit() for c in value) or value[:1].islower() and not _SELF.match(value)
 
 
 # A role as the customer names it: "rollen Granskare Ekonomi", "role Approver Level 2".
@@ -847,8 +854,9 @@ def triggers_of(pattern: str) -> tuple[str, ...]:
         word = single[1][:-1] if single[2] else single[1]
         return (word,) if word else ()
     depth, at, parts, start = 1, lead.end(), [], lead.end()
+    shape = without_classes(pattern)
     while at < len(pattern) and depth:
-        ch = pattern[at]
+        ch = shape[at]
         if ch == "\\":
             at += 2
             continue
@@ -880,9 +888,19 @@ def triggers_of(pattern: str) -> tuple[str, ...]:
 
 
 def depth_of(part: str) -> int:
-    """Unclosed groups at the end of a regex part (escaped brackets not counted)."""
-    plain = re.sub(r"\\.", "", part)
+    """Unclosed groups at the end of a regex part (escaped brackets and classes not counted)."""
+    plain = without_classes(part)
     return plain.count("(") - plain.count(")")
+
+
+# An escaped character, or a character class ("[.,!?:;(]"), whose brackets are no group.
+_INERT = re.compile(r"\\.|\[\^?\]?(?:\\.|[^\]\\])*\]")
+
+
+def without_classes(pattern: str) -> str:
+    """The pattern with escapes and character classes blanked, each to as many "_": its groups can be
+    counted, and an index into it is an index into the pattern."""
+    return _INERT.sub(lambda m: "_" * len(m[0]), pattern)
 
 
 def guard_triggers(pattern: str) -> tuple[str, ...]:
@@ -1362,6 +1380,8 @@ _ON_MY_OWN = re.compile(r"(?i)\b(?:can\W?t|cannot|not\s+able|don\W?t\s+have|does
 # A status or a column showing a text: what the invoice's state is, not an error message.
 _STATE_SHOWS = re.compile(r"(?i)\b(?:status|statusen|state|column|kolumn\w*)\s+(?:\w+\s+)?"
                           r"(?:says|said|shows|showed|reads|visar|visade|sager|star)\b[^\n]*$")
+# A status answered in one word, then where it shows: "Yes in the overview", "Nej i listan".
+_ANSWER_WHERE = re.compile(r"(?i)(yes|no|ja|nej|tomt?|blank|empty)\s+(?:in|i|under|on|at|pa|på)\b")
 _SPACES = re.compile(r"\s+")
 # "Tom Reilly. Rows 2": a sentence ends after a word of two letters and more.
 _NAME_END = re.compile(r"(?<=\w\w)\.\s")
@@ -1385,6 +1405,8 @@ def clean(spec: FieldSpec, value: str) -> str | None:
         return name_value(value)
     if spec.kind == "status" and _NOT_A_STATUS.match(fold(value)):
         return None  # "what the Transferred column says as I don't have access"
+    if spec.kind == "status" and (answer := _ANSWER_WHERE.match(value)):
+        return answer[1]  # "Yes in the overview": the answer, not where it shows
     if spec.kind == "text":
         value = strip_greeting(value)
         return value[:1000] if words(value) >= max(spec.min_words, 1) else None

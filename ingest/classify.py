@@ -193,13 +193,15 @@ def is_closing(content: str) -> bool:
         return False
     folded = fold(content)
     names_a_number = any(c.isdigit() for c in content)
-    if withdrawn(folded) and not names_a_number:
+    if withdrawn(folded) and not names_a_number and not _BUT_STILL.search(folded):
         return True  # "Please ignore my last email - they were still using the old template"
     if names_a_number and not close_request(folded) or _STILL_WRONG.search(folded):
         return False  # "Thanks, but it still doesn't work": the case goes on
     return _any_of("closing", "phrases", re.IGNORECASE).search(folded) is not None
 
 
+# "Inget fel hos er, men vi ser fortfarande inte fakturan": taken back, yet something is still wrong.
+_BUT_STILL = re.compile(r"(?i)\b(?:but|men|however|dock)\b[^.!?\n]{0,120}?(?:\b(?:still|fortfarande|again|igen|not|inte|ej)\b|n[\x27’]t\b)")
 _STILL_WRONG = re.compile(r"(?i)\b(?:not|still|again|but|inte|ej|fortfarande|igen|men|tyvarr|unfortunately)\b|n[\x27’]t\b")
 
 

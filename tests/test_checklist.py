@@ -8,7 +8,7 @@ from functools import partial
 import pytest
 
 from core.casetypes import FieldSpec, parse_case_types
-from ingest.checklist import Source, extract, form_answers, literal_heads, matchers, tables_in
+from ingest.checklist import Source, extract, form_answers, literal_heads, matchers, tables_in, triggers_of
 from ingest.parse import Attachment
 from ingest.quoting import split_reply
 
@@ -493,6 +493,9 @@ def test_a_spec_with_labels_only_reads_text() -> None:
     ({"key": "x", "label": "X", "fields": [{"key": "a", "label": "A",
                                             "required_when": [{"field": "a", "unless": "gone"}]}]},
      "config.toml [case_types] x.fields.a.required_when: no field 'gone'"),
+    ({"key": "x", "label": "X", "fields": [{"key": "a", "label": "A",
+                                            "required_when": [{"field": "a", "unless_matches": "^no$"}]}]},
+     "config.toml [case_types] x.fields.a.required_when: unless_matches needs unless"),
     ({"key": "X Y", "label": "X"}, "config.toml [case_types] X Y.key:"),
     ({"label": "X"}, "config.toml [case_types] #1.key:"),
 ])
@@ -871,6 +874,15 @@ def test_the_first_written_example_is_the_invoice_unless_none_is_left_in_verific
     assert "invoice_number" not in got and len(got["invoice_examples"].split(",")) == 5
 
 
+def test_words_on_verification_that_say_nothing_of_where_the_examples_are_leave_the_first_as_invoice() -> None:
+    """Found by review: "Ingen har ändrat något i verifieringen" read as "none of them is left"."""
+    text = ("OCR-numret läses in som fakturanummer. Ingen har ändrat något i verifieringen. "
+            "Exempel: 8812731, 8812764, 8812790, 8813002 och 8813250.")
+    assert fields("capture_verification", text)["invoice_number"] == "8812731"
+    verified = "The VAT is read wrong, I verified it on 8812731, 8812764, 8812790, 8813002 and 8813250. None."
+    assert fields("capture_verification", verified)["invoice_number"] == "8812731"
+
+
 @pytest.mark.parametrize(("type_key", "text"), [
     ("automatic_steps", "hi 3 invoices stuck in the auto steps queue since yesterday - 7781203, 7781209 and 7781344."),
     ("automatic_steps", "The Transferred column is blank for all of them. A few of them: 7781203, 3340992, 3341007."),
@@ -1028,3 +1040,39 @@ def test_a_cue_that_opens_with_whitespace_is_tried_only_where_the_run_starts() -
     assert guards and all(literal_heads(g) is not None for g in guards)
     assert "users" not in fields("review_approval", "Hej\n" + " " * 19_000 + " is still in verification")
     assert users_of("It went to Tom Hale, who is the approver.") == "Tom Hale"
+
+
+# --- found by the review of session 11 -----------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "shown"), [
+    ("Vi får fel belopp på faktura 44120 rad 2, kontot ska vara 4010.", None),      # a wrong amount
+    ("Hej, vi fick fel faktura kopplad till ordern, faktura 44120 rad 2.", None),  # the wrong invoice
+    ("Jag får fel när jag sparar faktura 44120 rad 2.", "yes"),
+    ("Jag får fel. Faktura 44120, rad 2.", "yes"),
+    ("I didn't catch the error message, but saving row 2 of invoice 44120 fails.", "yes"),
+    ("I don't get an error on invoice 44120 row 2, it just doesn't save.", "no"),
+])
+def test_an_error_shown_is_told_from_something_wrong(text: str, shown: str | None) -> None:
+    assert field("coding", "error_shown", text) == shown
+
+
+def test_a_user_is_an_address_with_digits_and_a_first_name_beside_a_hyphenated_one() -> None:
+    text = "Faktura 44120 rad 1 hamnade hos anna.lund2@kund.se men ska attesteras av erik.berg@kund.se."
+    assert users_of(text) == "anna.lund2@kund.se, erik.berg@kund.se"
+    assert users_of("Faktura 44120 rad 1 gick till Per men ska attesteras av Per-Olof Lind.") == "Per, Per-Olof Lind"
+
+
+@pytest.mark.parametrize(("text", "status"), [
+    ("Invoice 55120 is stuck. The Transferred column says Yes in the queue view but nothing in Visma.", "Yes"),
+    ("Faktura 55120 fastnar. Överförd står som Ja i kön, men den syns inte i Fortnox.", "Ja"),
+    ("Invoice 55120 is stuck. Transferred: Error in transfer.", "Error in transfer"),
+])
+def test_a_one_word_status_is_read_without_where_it_shows(text: str, status: str) -> None:
+    assert field("automatic_steps", "transferred", text) == status
+
+
+def test_a_character_class_holding_a_bracket_does_not_hide_a_patterns_first_words() -> None:
+    """ "fel(?=\\s*(?:[.,(]|när)...)": the "(" in the class opened no group, so the first words were lost
+    and the pattern never ran (found while mending the error rule)."""
+    pattern = r"\b(?:warning|(?:far|fick)\s+fel(?=\s*(?:$|[.,!?:;(]|nar\b))|varning)\b"
+    assert triggers_of(pattern) == ("warning", "far", "fick", "varning")

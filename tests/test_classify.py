@@ -419,6 +419,12 @@ def test_a_reply_taking_back_the_last_mail_but_naming_a_new_problem_is_read() ->
     assert read("Re: [CASE-12] Attest", body).case_type == "review_approval"
 
 
+def test_taking_back_a_mail_while_something_is_still_wrong_is_read() -> None:
+    """Found by review: "inget fel hos er, men ... fortfarande inte" was read as a closing reply."""
+    body = "Det var inget fel hos er, men vi ser fortfarande inte fakturan i Visma efter överföringen."
+    assert read("SV: [Case 4411] Fastnar i kön", body).case_type == "automatic_steps"
+
+
 def test_a_thank_you_that_asks_us_to_close_names_no_type() -> None:
     # [closing] requests: the reply says what was fixed, in type words, and asks us to close.
     body = "Thanks, the coding rows come through with the right account now. You can close the case."
