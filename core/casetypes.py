@@ -302,7 +302,7 @@ class CaseType(BaseModel):
 @lru_cache(maxsize=32)
 def packaged_patterns(table: str, key: str) -> tuple[str, ...]:
     """Patterns or words of a table only case_types.toml has ([auto_reply], [closing], [not_a_case],
-    [other_numbers], [speller]): reading's own vocabulary, kept as data beside the case types."""
+    [other_numbers], [erp], [speller]): reading's own vocabulary, kept as data beside the case types."""
     found = tomllib.loads(DEFAULTS.read_text(encoding="utf-8")).get(table, {})
     return tuple(found.get(key, ()))
 

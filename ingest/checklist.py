@@ -199,10 +199,16 @@ def labelled_regex(labels: Iterable[str]) -> re.Pattern[str]:
 
 
 def expand(pattern: str) -> str:
-    """A config pattern with its {kind} placeholders replaced by the value shapes."""
+    """A config pattern with its {kind} placeholders replaced by the value shapes, and {erp} by the
+    ERP systems ([erp] systems)."""
     for kind, shape in SHAPES.items():
         pattern = pattern.replace("{" + kind + "}", shape)
-    return pattern
+    return named_erp(pattern)
+
+
+def named_erp(pattern: str) -> str:
+    """{erp} replaced by the packaged ERP systems: one list, not a copy in every pattern."""
+    return pattern.replace("{erp}", f"(?:{packaged_alternation('erp', 'systems')})") if "{erp}" in pattern else pattern
 
 
 @by_identity(512)
@@ -223,7 +229,7 @@ def matchers(spec: FieldSpec) -> Matchers:
         guards=tuple(re.compile(fold_pattern(expand(at_run_start(p[p.index("}") + 1 :]))), _FLAGS)
                      if p.startswith(_LEADING_VALUES) else None for p in spec.patterns),
         reaches=tuple(PERSON_REACH if p.startswith("{person}") else NAME_REACH for p in spec.patterns),
-        triggers=tuple(triggers_of(fold_pattern(p)) or guard_triggers(fold_pattern(p)) for p in spec.patterns),
+        triggers=tuple(triggers_of(fold_pattern(named_erp(p))) or guard_triggers(fold_pattern(p)) for p in spec.patterns),
         prose_triggers=first_words(spec.all_labels()), weak_triggers=first_words(spec.prose),
         shape=re.compile(fold_pattern(shape), _FLAGS),
         cues=re.compile(fold_pattern(rf"(?<![\w-])(?:{label_regex(spec.prose)})(?![\w-])"), re.IGNORECASE)

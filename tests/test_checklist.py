@@ -1076,3 +1076,15 @@ def test_a_character_class_holding_a_bracket_does_not_hide_a_patterns_first_word
     and the pattern never ran (found while mending the error rule)."""
     pattern = r"\b(?:warning|(?:far|fick)\s+fel(?=\s*(?:$|[.,!?:;(]|nar\b))|varning)\b"
     assert triggers_of(pattern) == ("warning", "far", "fick", "varning")
+
+
+@pytest.mark.parametrize(("text", "flag"), [
+    ("Faktura-ID 64412 står som Ja i Överförd. Den finns i BC: verifikationsnr 2025-0412.", "yes"),
+    ("Faktura-ID 64412 står som Ja i Överförd, men den finns inte i BC.", "no"),
+    ("Invoice 64412 shows Yes under Transferred and it's already in NAV.", "yes"),
+    ("Invoice 64412 shows Yes under Transferred but there's no sign of it in Business Central.", "no"),
+])
+def test_every_pattern_knows_the_same_erp_systems(text: str, flag: str) -> None:
+    """{erp} in a pattern is the one packaged list ([erp] systems); the seven copies had drifted apart
+    ("BC" was an ERP in some patterns, not in others)."""
+    assert field("automatic_steps", "in_financial_system", text) == flag
