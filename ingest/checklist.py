@@ -57,6 +57,9 @@ _PROSE_KINDS = frozenset({"id", "ids", "number", "code", "rows", "name"})
 _NAME_CONNECT = r"[ \t]*(?:[:=\-–]|\bis\b|\bär\b|\bar\b)?[ \t]*"
 # Words between a label and its value in prose: "invoice ID is 88213", "fakturan med nummer 12345".
 _CONNECT = (r"(?:[ \t]*\([^()\n]{1,30}\))?[\s:#=.\-–]*"  # "invoice ID (from the General tab) 118240"
+            # "Faktura-ID på den senaste är 20231187", "the invoice ID of the latest one is 4410"
+            r"(?:(?:på|pa|for|of|för|for)[ \t]+(?:den|the)[ \t]+(?:senaste|latest|last|newest|första|forsta|first)"
+            r"(?:[ \t]+(?:one|fakturan))?[ \t]+(?=is\b|är\b|ar\b))?"
             r"(?:(?:is|are|är|was|var|with|med|number|nummer|nr|no|id|#)(?![\w])[\s:#=.\-–]*){0,3}"
             r"(?:[\[(][ \t]*)?")  # "Faktura [884120]", "invoice (778812)"
 # A form answer left blank: "Invoice ID: ____", "Faktura-ID: ...".
@@ -314,7 +317,7 @@ def question_answer(lines: Sequence[str], index: int, folded: str,
         # labels say which value is which, as they would in the customer's own text.
         return [(spec.key, found.value) for spec in specs if spec.key in named_keys
                 for found in [best_candidate(spec, Source(new=marked))]
-                if found is not None and found.evidence in ("label", "label with a typo", "prose")]
+                if found is not None and found.evidence in ("label", "label with a typo", "prose", "list")]
     below = answer_below(lines, index) if keys and not marked else []
     value = marked or " ".join(lines[i].strip() for i in below).strip()
     if not value or _BLANK.match(value):
@@ -338,7 +341,7 @@ def name_answer(value: str, many: bool) -> str | None:
     """An answer to a question about a name: the name as written ("Skogsgruppen Norr AB (bolag
     120)"), or for a list of persons the persons a sentence names ("Den gick till Robert Falk men
     skulle ha gått till Anneli Nord" -> "Robert Falk, Anneli Nord"); None when it names none."""
-    bare = value.strip(" .")
+    bare = _REMARK.sub("", value.strip(" ."))  # "Österlins Livs AB (inte Österlins Grossist AB)"
     if _SELF.match(bare) or re.fullmatch(SHAPES["name"], re.sub(r"\s*\([^()\n]{1,60}\)$", "", bare)):
         return bare
     if not many:
@@ -348,6 +351,8 @@ def name_answer(value: str, many: bool) -> str | None:
     return ", ".join(dict.fromkeys(persons)) or None
 
 
+# A remark in brackets after a name, not its code: "(inte Österlins Grossist AB, där ...)", "(not the UK one)".
+_REMARK = re.compile(r"(?i)\s*\((?:inte|ej|not|men|but|dar|där|where|which|som|och|and)\b[^()\n]*\)\s*$")
 _SIGNS = re.compile(r"[^\w\s-]")
 # A remark after a question: "Vilket faktura-ID gäller det? (finns under Allmänt på fakturan)".
 _ASIDE = re.compile(r"(?<=[?:\w])\s*\([^()\n]{0,120}\)$")
@@ -383,8 +388,10 @@ def marked_answer(lines: Sequence[str], index: int) -> str:
     return found["value"].strip() if found else ""
 
 
-# "SVAR: 3345120", "--> Ja", ">> Henrik Forsberg", "JS: Alla rader" (the customer's initials).
-_ANSWER_MARK = re.compile(r"\s*(?:(?:SVAR|Svar|ANSWER|Answer|[A-ZÅÄÖ]{2,3})\s*:|-{1,2}>|=>|>>|→)\s*(?P<value>\S.*)")
+# "SVAR: 3345120", "--> Ja", ">> Henrik Forsberg", "JS: Alla rader", "[JS] Alla rader", "KARIN: Rad 3"
+# (the customer's initials or name).
+_ANSWER_MARK = re.compile(r"\s*(?:(?:SVAR|Svar|ANSWER|Answer|[A-ZÅÄÖ]{2,12})\s*:|\[[A-ZÅÄÖ][A-Za-zÅÄÖåäö]{0,11}\]:?|"
+                          r"-{1,2}>|=>|>>|→)\s*(?P<value>\S.*)")
 
 
 def answer_below(lines: Sequence[str], index: int) -> list[int]:
@@ -479,7 +486,7 @@ def best_candidate(spec: FieldSpec, source: Source) -> Candidate | None:
             return Candidate(writer, "names", EVIDENCE["pattern"])
     steps = (
         ("label", lambda: labelled_value(spec, m, source)),
-        ("form", lambda: accept(spec, m, source.answers.get(spec.key, ""))),
+        ("form", lambda: form_value(spec, m, source)),
         ("label with a typo", lambda: typo_labelled_value(spec, m, source)),
         ("table", lambda: table_value(spec, source.tables)),
         ("column", lambda: column_value(spec, m, source.tables)),
@@ -505,6 +512,12 @@ def best_candidate(spec: FieldSpec, source: Source) -> Candidate | None:
                 value = with_code(value, source)
             return Candidate(value, evidence, EVIDENCE[evidence])
     return None
+
+
+def form_value(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
+    """The answer under our quoted question for the field; "Jag själv" is the sender."""
+    value = accept(spec, m, source.answers.get(spec.key, ""))
+    return self_named(value, source.sender) or None if value and spec.kind == "name" else value
 
 
 # A company's number or code in brackets right after its name: "Kestrel Lane Logistics (KLL-UK)",
@@ -581,6 +594,7 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     # A hostile mail names the same person hundreds of times: each name is made whole once, and
     # reading stops at 20 names.
     whole_names: dict[str, str] = {}
+    known = (*source.writers, *table_people(source))  # whom a first name alone may stand for
     for at, value in sorted(found):
         if len(names) >= 20:
             break
@@ -591,12 +605,13 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
             if not as_written:
                 name = self_named(name_value(_HONORIFIC.sub("", name)) or "", speaker(source, at))
                 if name not in whole_names:
-                    whole_names[name] = full_name(name, source.folded, source.text, source.writers)
+                    whole_names[name] = full_name(name, source.folded, source.text, known)
                 name = whole_names[name]
             # "coding suggestion for BT" after "coding suggestion for British Telecom": one thing
             # named twice; a value of three words and more is known by its first two.
             key = fold(_ROLE_WORD.sub("", name).lower())  # "role Budget Owner" is "Budget Owner" again
-            head = " ".join(key.split()[:2]) if len(key.split()) > 2 else key
+            # (words cut at 12 letters: "konteringsförslag för Telia" is "konteringsförslaget för ...")
+            head = " ".join(w[:12] for w in key.split()[:2]) if len(key.split()) > 2 else key
             if name and key not in names and head not in heads and len(names) < 20:
                 names[key] = name
                 heads.add(head)
@@ -702,10 +717,21 @@ def sender_name(display: str) -> str:
     return name if _PERSON_RE.fullmatch(fold(name)) and "@" not in name else ""
 
 
+def table_people(source: Source) -> tuple[str, ...]:
+    """Persons written whole in a table's cells ("Björn Wall" in an approval flow whose rows the
+    prose cuts short): the full names a first name in the prose may stand for."""
+    return tuple(dict.fromkeys(cell.strip() for table in source.tables for row in table[:MAX_TABLE_PEOPLE]
+                               for cell in row if " " in cell.strip() and _PERSON_RE.fullmatch(fold(cell.strip()))))
+
+
+# Rows of a table whose cells are looked at for a person's full name.
+MAX_TABLE_PEOPLE = 100
+
+
 def full_name(name: str, folded: str, text: str, writers: Sequence[str] = ()) -> str:
     """A first name alone ("went to Amy") as the full name the mail writes elsewhere ("Amy
     Turner"), or of a writer of the mail or a forwarded one ("hamnade hos Johan" below Johan
-    Tell's forwarded mail), when there is exactly one; else the first name as it is."""
+    Tell's forwarded mail), or in a table's cell, when there is exactly one; else the first name as it is."""
     if not name or " " in name or "@" in name or not name[:1].isupper():
         return name
     key = fold(name)
@@ -757,13 +783,15 @@ def cue_persons(m: Matchers, source: Source) -> list[tuple[int, str]]:
             # "Roadchef Fuel Cards": a business word right after the pair makes it a supplier's name
             after = _NEXT_CAPITALISED.match(text, person.end())
             if _NOT_PERSON_BEFORE.search(text, max(0, begin - 25), begin) or not person_words(words) \
-                    or after and after[1].lower() in _NOT_PERSON_WORDS:
+                    or after and after[1].lower() in _NOT_PERSON_WORDS or _SUPPLIERS_THING.match(text, person.end()):
                 continue
             out.append((begin, source.text[begin : person.end()]))
     return out
 
 
 _NEXT_CAPITALISED = re.compile(r"[ ]+([A-Z][a-z]+)\b")
+# "approve the Ace Steel invoice": a pair before the supplier's document is the supplier.
+_SUPPLIERS_THING = re.compile(r"(?i)[ ]+(?:invoices?|faktur(?:a|an|or|orna)|credit[ ]+notes?|statements?|orders?)\b")
 
 
 def person_words(words: Sequence[str]) -> bool:
@@ -1397,7 +1425,7 @@ def clean(spec: FieldSpec, value: str) -> str | None:
     """A value found in prose, trimmed and checked against its kind."""
     quoted = spec.kind == "name" and _QUOTED.fullmatch(value.strip())
     value = _SPACES.sub(" ", value).strip(" .,;:\"“”'«»‘’")
-    if spec.kind == "name" and _WORD_PIECE.fullmatch(value):
+    if spec.kind == "name" and _WORD_PIECE.fullmatch(value) and not _SELF.match(value):
         return None  # "don" of "we don't": a piece of a sentence
     if quoted or spec.kind == "name" and _ROLE_NAME.fullmatch(value):
         return value or None  # "the role 'Invoice Reviewer'", "rollen Granskare": taken as written
@@ -1483,7 +1511,7 @@ def name_value(value: str) -> str | None:
     return value if len(value) > 1 else None
 
 
-_NOT_A_PERSON = frozenset("you du ni dig er row rows line lines rad raden rader".split())
+_NOT_A_PERSON = frozenset("you du ni dig er row rows line lines rad raden rader i'm i’m i've i’ve i'd i’d i'll i’ll".split())
 
 
 def sentence(text: str, start: int, end: int) -> str:
@@ -1702,8 +1730,8 @@ _HEAD_REMARK = re.compile(r"\s*\([^()]{1,25}\)")
 
 
 # Three or more ids in a row in prose: "8812731, 8812764, 8812790 och 8813250", "a few: 1, 2, 3".
-_ID_RUN = re.compile(rf"(?<![\w+/.,-]){_ID}(?:[\])]?[ \t]*(?:\([^()\n]{{0,30}}\))?[ \t]*(?:,|;|and|och|&|\n)[ \t]*"
-                     rf"(?:[-*•][ \t]*)?[\[(]?{_ID}){{2,}}", re.IGNORECASE)
+_ID_RUN = re.compile(rf"(?<![\w+/.,-]){_ID}(?:[\])]?[ \t]*(?:\([^()\n]{{0,30}}\))?[ \t]*(?:,[ \t]*(?:and|och|samt|&)?|;|and|och|samt|&|\n)[ \t]*"
+                     rf"(?:[-*•][ \t]*)?[\[(]?{_ID}){{2,}}", re.IGNORECASE)  # "30-5512, och 30-5471 och 30-5490"
 
 
 _ID_SHAPE = re.compile(SHAPES["id"], _FLAGS)

@@ -190,8 +190,8 @@ def item_matches(want: str, have: str, kind: str) -> bool:
         w = norm_id(want)
         return w == norm_id(have) or w in re.findall(r"[\w-]+", fold(have)) or \
             re.search(rf"(?<![\d]){re.escape(w)}(?![\d])", fold(have)) is not None
-    if fold(want.strip()) in SELF_WORDS and re.search(rf"\(\s*{re.escape(fold(want.strip()))}\s*\)", fold(have)):
-        return True  # "Amelia Hart (myself)": the reader names the sender who wrote "myself"
+    if fold(want.strip()) in SELF_WORDS and any(re.search(rf"\(\s*{re.escape(w)}\s*\)", fold(have).lower()) for w in SELF_WORDS):
+        return True  # "Amelia Hart (myself)", "Per Ek (mig)": the reader names the sender, who wrote "myself"
     return overlap(want, have) >= EXACT_OVERLAP and overlap(have, want) >= 0.5
 
 

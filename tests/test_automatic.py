@@ -68,6 +68,8 @@ SUBJECTS = __import__("core.settings", fromlist=["AutomaticSettings"]).Automatic
     ("Re: [CASE-1001] Coding problem", "Out of office\n\nI am away until Monday."),
     ("Fakturan", "Frånvaromeddelande: jag är tillbaka den 3 augusti."),
     ("Re: [Case 50112] Fakturan fastnar i kön", "Autosvar / Automaattinen vastaus\n\nJag är borta 15.7–2.8."),
+    ("Re: [Case #4410] Invoice 1140-562 stuck", "Thank you for your email.\n\nPlease note that this mailbox is no "
+     "longer monitored. Please resend your message to ap@example.com."),
 ])
 def test_auto_replies_marked_by_subject_or_first_line_are_automatic(subject: str, body: str) -> None:
     reason = automatic_reason(parse(mail(subject=subject, body=body)), "ann@example.com", OURS, SUBJECTS)

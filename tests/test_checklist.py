@@ -1088,3 +1088,108 @@ def test_every_pattern_knows_the_same_erp_systems(text: str, flag: str) -> None:
     """{erp} in a pattern is the one packaged list ([erp] systems); the seven copies had drifted apart
     ("BC" was an ERP in some patterns, not in others)."""
     assert field("automatic_steps", "in_financial_system", text) == flag
+
+
+
+# --- session 12, blind writers r and s: what they wrote that was not read ------------------------
+
+@pytest.mark.parametrize(("text", "concerns"), [
+    ("Martin Keane finished up with us on Friday. Please deactivate his user and give his approver role to "
+     "Orla Byrne, who's taking over his cost centres.", "Martin Keane, Orla Byrne"),
+    ("Could you please set her up as the approver for 450, replacing Graham Pike?", "Graham Pike"),
+    ("Från 1 januari ska alla fakturor över 100 000 kr även attesteras av vår VD Lars Ekholm.", "Lars Ekholm"),
+    ("Can you change it so that invoices from Ace Steel go to Paula Reyes for approval instead of Mark Delgado?",
+     "Paula Reyes, Mark Delgado"),
+    ("We have a problem with the user of Jürgen Hoffmann in company Rheinfeld Precision Ltd.", "Jürgen Hoffmann"),
+    ("Henrik Dahl har slutat. Kan ni flytta över hans attesträtt till Ulrika Berg?", "Henrik Dahl, Ulrika Berg"),
+    ('So, what I would like is for the "Coder" role to no longer include approval rights.', 'Coder'),
+])
+def test_whom_an_administration_case_concerns(text: str, concerns: str) -> None:
+    assert concerns_of(text) == concerns
+
+
+def test_a_coding_suggestion_named_twice_in_two_forms_is_one() -> None:
+    got = extract(TYPES["administration"].fields, Source(
+        new="Vi vill ändra konteringsförslaget för leverantören Telia Sverige AB i bolaget Norrlands Trävaror AB.",
+        subject="Ändra konteringsförslag för Telia"))
+    assert got["concerns"] == "konteringsförslaget för leverantören Telia Sverige AB"
+
+
+@pytest.mark.parametrize(("text", "sender", "users"), [
+    ("Hej Birgitta, jag är ersättare för Linda Berg medan hon är föräldraledig, men jag kan inte attestera.",
+     "Stefan Grahn", "Stefan Grahn (jag), Linda Berg"),
+    ("The approver is Claire Donnelly and I'm her deputy. I'm not seeing it.", "Gemma Quinn",
+     "Claire Donnelly, Gemma Quinn (I)"),
+    ("I'm trying to approve the Ace Steel invoice and every time I get \"Approval limit exceeded\".", "Mark Delgado",
+     "Mark Delgado (I)"),
+    ("Invoice 66120 came to me for approval but it should have gone to Dave Kowalski.", "Linda Marsh",
+     "Linda Marsh (me), Dave Kowalski"),
+    ("I'm meant to be Declan's substitute for review but I can't see his invoices. She's covering for Declan.",
+     "Siobhan Daly", "Siobhan Daly (I), Declan"),
+    ("Rad 3 ska också attesteras av Anna Ström, inte av Björn Wall.", "", "Anna Ström, Björn Wall"),
+    ("Jag kan inte skicka den vidare till Micke för attest.", "", "Micke"),
+    ("Jag har lagt in Johan Berg som ersättare för Eva Lind, men fakturorna hamnar ändå hos Eva.", "",
+     "Johan Berg, Eva Lind"),
+])
+def test_users_named_as_stand_ins_as_the_writer_and_as_not_the_one(text: str, sender: str, users: str) -> None:
+    got = extract(TYPES["review_approval"].fields, Source(new=text, sender=sender))
+    assert got["users"] == users
+
+
+def test_a_first_name_is_the_full_name_in_a_table_cell_the_prose_does_not_show() -> None:
+    text = "Rad 3 ska attesteras av Anna, inte av Björn. Faktura-ID 300781."
+    table = (("Rad", "Konto", "Attestant"), ("1", "5420", "Anna Ström"), ("3", "6540", "Björn Wall"))
+    got = extract(TYPES["review_approval"].fields, Source(new=text, tables=(table,)))
+    assert got["users"] == "Anna Ström, Björn Wall"
+
+
+@pytest.mark.parametrize(("type_key", "text", "key", "value"), [
+    ("automatic_steps", "Transferred shows Yes for invoice ID 8830215 and I can see it in Dynamics, but it's been "
+                        "posted twice.", "in_financial_system", "yes"),
+    ("automatic_steps", 'På faktura-ID 2024-118 säger kolumnen Överförd "Nej", men jag har letat i Agresso och den '
+                        "finns faktiskt där, bokförd och klar.", "in_financial_system", "yes"),
+    ("automatic_steps", 'På faktura-ID 2024-118 säger kolumnen Överförd "Nej".', "transferred", "Nej"),
+    ("review_approval", 'Invoice ID 1190-774 is stop in Review. On the row 3 it show "No approver found for row 3".',
+     "error_message", "No approver found for row 3"),
+    ("capture_verification", "Jag bifogar fem exempel. Den första, Faktura_778812.pdf, ligger fortfarande kvar i "
+                             "verifieringen.", "invoice_number", "778812"),
+    ("capture_verification", "Den som ännu ligger kvar i verifieringen är 30451, de andra har jag rättat.",
+     "invoice_number", "30451"),
+    ("capture_verification", "The one in Verification at the minute is no. 3318-07. It happened to 3317-92, 3317-88 "
+                             "and 3316-54 too.", "invoice_number", "3318-07"),
+    ("capture_verification", "Faktura-ID på den senaste är 20231187. Fler exempel: 20231190, 20231202, 20231215 och "
+                             "20231244.", "invoice_number", "20231187"),
+    ("capture_verification", "Den som ligger i verifieringen har fakturanr 30-5512, och 30-5471 och 30-5490 blev "
+                             "likadant fel.", "invoice_examples", "30-5512, 30-5471, 30-5490"),
+    ("administration", "Kunde ni vara så vänliga och höja attestgränsen till 10 000 euro i Ålands Rederi Ab?",
+     "desired_action", "Kunde ni vara så vänliga och höja attestgränsen till 10 000 euro i Ålands Rederi Ab?"),
+    ("review_approval", "Invoice ID 7781204 has gone to the wrong person. It's only row 2 that's for 450; row 1 is "
+                        "fine.", "coding_rows", "2"),
+])
+def test_blind_writers_r_and_s_fields(type_key: str, text: str, key: str, value: str) -> None:
+    assert field(type_key, key, text) == value
+
+
+QUOTED_QUESTIONS = """Se mina svar nedan.
+
+From: Support <support@support.example.com>
+Sent: 22 August 2024 15:03
+Subject: [Case #5530] Attestknappen
+
+1. Fakturans ID?
+   KARIN: 8812764
+2. Vilka användare gäller det?
+   [KS] Jag själv
+- Fem fakturaexempel där problemet syns?
+SVAR: 4471-22, 4471-30, 4472-05, 4472-11 och 4473-02
+Vilket bolag gäller det?
+[JS] Österlins Livs AB (inte Österlins Grossist AB, där ska allt vara som förut)
+"""
+
+
+def test_answers_marked_with_a_name_or_bracketed_initials_under_our_questions() -> None:
+    answers, _ = form_answers(split_reply(QUOTED_QUESTIONS), [f for t in TYPES.values() for f in t.fields])
+    assert answers["invoice_id"] == "8812764"
+    assert answers["users"] == "Jag själv"
+    assert answers["invoice_examples"] == "4471-22, 4471-30, 4472-05, 4472-11, 4473-02"
+    assert answers["company"] == "Österlins Livs AB"

@@ -476,3 +476,21 @@ def test_a_typo_after_a_capitalised_the_is_put_right() -> None:
                                 "The Transfered column says No for all of them.")
     assert got.case_type == "automatic_steps" and got.fields["transferred"] == "No"
     assert got.fields["invoice_id"] == "1180234"
+
+
+
+# --- session 12, blind writers r and s ----------------------------------------------------------
+
+@pytest.mark.parametrize(("subject", "body", "key"), [
+    # no subject: "rad" with "byta konto" is enough evidence for coding
+    ("", "hej. faktura id 20455871, rad 1 och 4. vill byta konto till 4010 på båda men det kommer upp ett "
+         "felmeddelande när jag trycker på spara.", "coding"),
+    # a person's user (account) is the administration tool's
+    ("Problem with user", "we have a problem with the user of Jürgen Hoffmann in company Rheinfeld Precision Ltd. "
+                          "Since the update he sees other things than before. Please check.", "administration"),
+    # a review call is a meeting, no case
+    ("Quarterly review call", "Are we still on for the quarterly review call on Thursday? Could you send the Teams "
+                              "link again?", None),
+])
+def test_blind_writers_r_and_s_types(subject: str, body: str, key: str | None) -> None:
+    assert read(subject, body).case_type == key

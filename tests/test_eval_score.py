@@ -27,3 +27,14 @@ def test_an_id_among_several_listed_and_a_flag() -> None:
     assert compare("invoice_id", "id", ["8812731", "8812764"], "8812764") == "right"
     assert compare("invoice_id", "id", ["8812731", "8812764"], "5500") == "wrong"
     assert compare("invoice_id", "id", "4471-22", "4471-22") == "right"
+
+
+@pytest.mark.parametrize(("expected", "got", "outcome"), [
+    (["jag själv", "Per Lindqvist"], "Per-Olof Sandberg (mig), Per Lindqvist", "right"),  # any self word is the sender
+    (["myself"], "Amelia Hart (myself)", "right"),
+    (["myself", "Susan Clarke"], "Natalie Brooks (I), Susan Clarke", "right"),
+    (["myself"], "Oliver Pritchard", "wrong"),                                            # a name without the mark
+    (["Erik Holm"], "Sofia Nilsson (mig), Erik Holm", "wrong"),                           # the sender unasked
+])
+def test_the_sender_as_a_user_is_any_self_word(expected: list[str], got: str, outcome: str) -> None:
+    assert compare("users", "name", expected, got) == outcome
