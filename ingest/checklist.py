@@ -468,6 +468,10 @@ def first_written(items: str) -> str | None:
     return first if _ID_CELL.fullmatch(first) and plausible("id", first) else None
 
 
+# The field whose names are persons only (the users an approval case applies to), never a role.
+PERSONS_ONLY = "users"
+
+
 def best_candidate(spec: FieldSpec, source: Source) -> Candidate | None:
     """One field: its kinds of evidence tried strongest first; the first that gives a value wins.
 
@@ -482,7 +486,7 @@ def best_candidate(spec: FieldSpec, source: Source) -> Candidate | None:
         names = many_names(spec, m, source)
         if names:
             return Candidate(names, "names", EVIDENCE["pattern"])
-        if spec.key == "users" and (writer := writer_who_cannot(source)):
+        if spec.key == PERSONS_ONLY and (writer := writer_who_cannot(source)):
             return Candidate(writer, "names", EVIDENCE["pattern"])
     steps = (
         ("label", lambda: labelled_value(spec, m, source)),
@@ -507,6 +511,8 @@ def best_candidate(spec: FieldSpec, source: Source) -> Candidate | None:
         steps = (*steps[:3], *steps[5:8], *steps[3:5], *steps[8:])
     for evidence, step in steps:
         value = step()
+        if value and spec.key == PERSONS_ONLY and not_a_person(value):
+            continue  # "New CFO can't approve": a title, not the user
         if value:
             if spec.kind == "name" and not spec.many:
                 value = with_code(value, source)
@@ -622,7 +628,7 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     parts = {part for key in names if len(key.split()) > 1 for part in (key.split()[0], key.split()[-1])}
     return ", ".join(v for key, v in names.items() if not same_person_address(v, people)
                      and not (" " not in key and key in parts) and not part_of_another(key, names)
-                     and not (spec.key == "users" and not_a_person(v))) or None
+                     and not (spec.key == PERSONS_ONLY and not_a_person(v))) or None
 
 
 # A lone short lowercase word is a piece of a sentence ("don" of "don't"), never a name (see `clean`).
@@ -643,7 +649,12 @@ def not_a_person(value: str) -> bool:
     """A user read as a number or a sentence ("ID 5531-22", "Approved 1 of 2", "go to me first")."""
     if "@" in value:
         return False  # an address is someone, digits and all ("anna.lund2@kund.se")
+    if all(w in _TITLE_WORDS or w in _NOT_PERSON_WORDS for w in fold(value).lower().split()):
+        return True  # "New CFO", "Finance Manager": a title, the person is named elsewhere
     return any(c.isdigit() for c in value) or value[:1].islower() and not _SELF.match(value)
+
+
+_TITLE_WORDS = frozenset("new ny nya our var cfo ceo cto coo vd md controller ekonomichef cio".split())
 
 
 # A role as the customer names it: "rollen Granskare Ekonomi", "role Approver Level 2".
@@ -1287,8 +1298,9 @@ def prose_value(spec: FieldSpec, regex: re.Pattern[str] | None, source: Source) 
     if regex is None:
         return None
     for match in scan(regex, source.folded, source.low, source.seen_at):
-        if spec.kind == "name" and across_cells(source.text, match):
-            continue
+        if spec.kind == "name" and (across_cells(source.text, match)
+                                    or _ANOTHER.search(source.folded, max(0, match.start() - 20), match.start())):
+            continue  # "our sister company Pennine Print Ltd uses a different nominal": not this one
         if spec.kind == "id" and (other_documents_id(source.folded, match) or erp_document(source.folded, match)
                                   or suppliers_own(source.folded, match)):
             continue
@@ -1298,6 +1310,10 @@ def prose_value(spec: FieldSpec, regex: re.Pattern[str] | None, source: Source) 
         if value:
             return value
     return None
+
+
+# "our sister company", "another company", "the parent company": a company other than the case's.
+_ANOTHER = re.compile(r"(?i)\b(?:sister|other|another|parent|subsidiary|group)[ \t]+$")
 
 
 def other_documents_id(folded: str, match: re.Match[str]) -> bool:

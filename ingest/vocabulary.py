@@ -89,10 +89,11 @@ def near_label(text: str, labels: tuple[str, ...]) -> str | None:
 
 def inflected(word: str, known: str) -> bool:
     """Two forms of one word rather than a typo: one extends the other ("approve"/"approver"),
-    or only the last two letters differ in a swap ("konteras"/"konterat", "raden"/"rader")."""
+    or only the last two letters differ ("konteras"/"konterat", "raden"/"rader") but are not the
+    same two swapped ("codign" is "coding" mistyped)."""
     if word.startswith(known) or known.startswith(word):
         return True
-    return len(word) == len(known) and word[:-2] == known[:-2]
+    return len(word) == len(known) and word[:-2] == known[:-2] and word[-2:] != known[-1:-3:-1]
 
 
 class Speller:

@@ -1193,3 +1193,28 @@ def test_answers_marked_with_a_name_or_bracketed_initials_under_our_questions() 
     assert answers["users"] == "Jag själv"
     assert answers["invoice_examples"] == "4471-22, 4471-30, 4472-05, 4472-11, 4473-02"
     assert answers["company"] == "Österlins Livs AB"
+
+
+@pytest.mark.parametrize(("type_key", "text", "key", "value"), [
+    ("administration", "Could you please set up a coding suggestion for our supplier British Gas? This is for Pennine "
+                       "Packaging plc only – our sister company Pennine Print Ltd uses a different nominal.",
+     "company", "Pennine Packaging plc"),
+    ("administration", "Could you please set up a coding suggestion for our supplier British Gas?", "concerns",
+     "coding suggestion for our supplier British Gas"),
+    ("administration", "Går det att skapa en ny roll, typ ”Projektgranskare”? I så fall vore jag tacksam om ni kunde "
+                       "koppla den till Jonas Ek och Malin Strand.", "concerns", "Projektgranskare, Jonas Ek, Malin Strand"),
+    ("automatic_steps", "Räkningen (66021) från Vaasan Sähkö har i kolumnen Överförd datumet 2024-05-14.",
+     "invoice_id", "66021"),
+    ("automatic_steps", "Räkningen (66021) från Vaasan Sähkö har i kolumnen Överförd datumet 2024-05-14.",
+     "transferred", "2024-05-14"),
+    ("automatic_steps", "Överförd: Ja. Den finns nog i bokföringen, verifikat 5512.", "in_financial_system", "yes"),
+])
+def test_blind_writer_s_more_fields(type_key: str, text: str, key: str, value: str) -> None:
+    assert field(type_key, key, text) == value
+
+
+def test_a_title_is_no_user() -> None:
+    got = extract(TYPES["review_approval"].fields, Source(
+        new="Tom Fischer started as our CFO two weeks ago. When he tries to approve invoice ID 5520131 he gets an error.",
+        subject="New CFO can't approve"))
+    assert "users" not in got

@@ -494,3 +494,14 @@ def test_a_typo_after_a_capitalised_the_is_put_right() -> None:
 ])
 def test_blind_writers_r_and_s_types(subject: str, body: str, key: str | None) -> None:
     assert read(subject, body).case_type == key
+
+
+@pytest.mark.parametrize(("subject", "body", "key"), [
+    # "codign": the last two letters swapped is a typo, not another form of the word
+    ("Approval stuck", "Sorry, the subject is misleading, approval is fine. It's the codign that I need to change. "
+                       "Row 3 should go to project P-2231.", "coding"),
+    ("Wrong period on invoice", "Invoice ID 7712 was coded to March, we need to change the accounting period to April.",
+     "coding"),
+])
+def test_blind_writer_s_types(subject: str, body: str, key: str) -> None:
+    assert read(subject, body).case_type == key
