@@ -1218,3 +1218,10 @@ def test_a_title_is_no_user() -> None:
         new="Tom Fischer started as our CFO two weeks ago. When he tries to approve invoice ID 5520131 he gets an error.",
         subject="New CFO can't approve"))
     assert "users" not in got
+
+
+def test_the_word_message_after_error_is_no_error_text() -> None:
+    """ "She did get an error message when she clicked Approve" read the error text "message"."""
+    got = fields("review_approval", "She did get an error message when she clicked Approve but closed it before taking "
+                                    "a screenshot. Invoice 2210-7, row 2.")
+    assert "error_message" not in got and got["error_shown"] == "yes"
