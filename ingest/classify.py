@@ -195,8 +195,10 @@ def is_closing(content: str) -> bool:
     names_a_number = any(c.isdigit() for c in content)
     if withdrawn(folded) and not names_a_number and not _BUT_STILL.search(folded):
         return True  # "Please ignore my last email - they were still using the old template"
-    if names_a_number and not close_request(folded) or _STILL_WRONG.search(folded):
-        return False  # "Thanks, but it still doesn't work": the case goes on
+    asks_to_close = close_request(folded)
+    if names_a_number and not asks_to_close or _STILL_WRONG.search(folded) and not asks_to_close:
+        return False  # "Thanks, but it still doesn't work": the case goes on ("nu fungerar det igen! Ni
+        # kan stänga ärendet" says "igen" and asks us to close: closed)
     return _any_of("closing", "phrases", re.IGNORECASE).search(folded) is not None
 
 
@@ -242,6 +244,17 @@ def not_a_case(folded: str) -> str | None:
                  if next(scan(_any_of("not_a_case", key, 0), folded, low), None)), None)
 
 
+
+
+def is_a_bill(folded: str) -> bool:
+    """An invoice sent to us ([not_a_case] bill): its cover line and two payment lines or more."""
+    if not _any_of("not_a_case", "bill", 0).search(folded):
+        return False
+    return len(_any_of("not_a_case", "bill_payment", re.MULTILINE).findall(folded, 0, BILL_TEXT)) >= 2
+
+
+# A bill's payment lines are near its cover line: the first characters of the mail are enough.
+BILL_TEXT = 4000
 
 
 @by_identity(16)
@@ -380,6 +393,8 @@ def detect(subject: str, text: str, types: tuple[CaseType, ...], answer: str = "
     elsewhere = not_a_case(folded) if scores else None
     if elsewhere and not names_an_invoice(folded):
         return None, elsewhere
+    if scores and is_a_bill(folded):
+        return None, "an invoice sent to us to pay, not a support case"
     case_type, reason = by_keywords(found, scores, bool(subject.strip()), denied)
     # Two types scoring nearly alike: the word model may tell them apart (typemodel.second_opinion).
     tied = tuple(sorted(scores, key=scores.__getitem__, reverse=True)[:2]) if reason.startswith(UNSURE) else ()

@@ -505,3 +505,29 @@ def test_blind_writers_r_and_s_types(subject: str, body: str, key: str | None) -
 ])
 def test_blind_writer_s_types(subject: str, body: str, key: str) -> None:
     assert read(subject, body).case_type == key
+
+
+BILL = ("Hej,\n\nBifogat finner ni faktura 24118 avseende lagerhyra för pall, mars 2024.\n\n"
+        "Belopp att betala: 6 875,00 kr\nFörfallodatum: 2024-04-30\nBankgiro: 5432-1098\nOCR: 2411800417\n\n"
+        "Med vänlig hälsning\nEkonomiavdelningen\nNordhamn Logistik AB\n")
+
+
+def test_an_invoice_sent_to_us_to_pay_is_no_case() -> None:
+    """Three blind writers (r, s, t) sent the vendor a customer's own bill; it named an invoice and
+    its "OCR" and "förfallodatum" read as capture verification."""
+    got = read("Faktura 24118 från Nordhamn Logistik AB", BILL)
+    assert got.case_type is None and got.reason.startswith("an invoice sent to us")
+    # a customer quoting an invoice's payment lines to show what is misread is a case
+    misread = ("Förfallodatum läses fel på faktura 24118 från Nordhamn Logistik.\n"
+               "Förfallodatum: 2024-04-30\nBankgiro: 5432-1098\nDet tolkas som 2024-03-30.")
+    assert read("Tolkning", misread).case_type == "capture_verification"
+
+
+def test_thanks_that_it_works_again_and_asks_us_to_close_is_closing() -> None:
+    """ "nu fungerar det igen! Ni kan stänga ärendet": "igen" (again) is no sign the problem goes on."""
+    quoted = ("\n\nFrån: Support <support@support.example.com>\nSkickat: den 2 april 2024 13:40\n"
+              "Ämne: [Ärende #7011] Inläsning av fakturor\n\nVi har nu justerat inläsningen.\n")
+    body = "Tack för hjälpen, nu fungerar det igen! Ni kan stänga ärendet.\nEn fråga: har ni någon användarträff i höst?"
+    got = read_mail(parse(mail("SV: [Ärende #7011] Inläsning av fakturor", body + quoted)), TYPES, None,
+                    ("support.example.com",))
+    assert got.case_type is None, got.reason
