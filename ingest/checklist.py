@@ -58,8 +58,8 @@ _NAME_CONNECT = r"[ \t]*(?:[:=\-–]|\bis\b|\bär\b|\bar\b)?[ \t]*"
 # Words between a label and its value in prose: "invoice ID is 88213", "fakturan med nummer 12345".
 _CONNECT = (r"(?:[ \t]*\([^()\n]{1,30}\))?[\s:#=.\-–]*"  # "invoice ID (from the General tab) 118240"
             # "Faktura-ID på den senaste är 20231187", "the invoice ID of the latest one is 4410"
-            r"(?:(?:på|pa|for|of|för|for)[ \t]+(?:den|the)[ \t]+(?:senaste|latest|last|newest|första|forsta|first)"
-            r"(?:[ \t]+(?:one|fakturan))?[ \t]+(?=is\b|är\b|ar\b))?"
+            r"(?:(?:på|of|för)[ \t]+(?:den|the)[ \t]+(?:senaste|latest|last|newest|första|first)"
+            r"(?:[ \t]+(?:one|fakturan))?[ \t]+(?=is\b|är\b))?"
             r"(?:(?:is|are|är|was|var|with|med|number|nummer|nr|no|id|#)(?![\w])[\s:#=.\-–]*){0,3}"
             r"(?:[\[(][ \t]*)?")  # "Faktura [884120]", "invoice (778812)"
 # A form answer left blank: "Invoice ID: ____", "Faktura-ID: ...".

@@ -195,10 +195,10 @@ def is_closing(content: str) -> bool:
     names_a_number = any(c.isdigit() for c in content)
     if withdrawn(folded) and not names_a_number and not _BUT_STILL.search(folded):
         return True  # "Please ignore my last email - they were still using the old template"
-    asks_to_close = close_request(folded)
-    if names_a_number and not asks_to_close or _STILL_WRONG.search(folded) and not asks_to_close:
-        return False  # "Thanks, but it still doesn't work": the case goes on ("nu fungerar det igen! Ni
-        # kan stänga ärendet" says "igen" and asks us to close: closed)
+    # "Thanks, but it still doesn't work": the case goes on; but "nu fungerar det igen! Ni kan stänga
+    # ärendet" asks us to close, whatever "igen" (again) seemed to say.
+    if not close_request(folded) and (names_a_number or _STILL_WRONG.search(folded)):
+        return False
     return _any_of("closing", "phrases", re.IGNORECASE).search(folded) is not None
 
 
