@@ -1225,3 +1225,19 @@ def test_the_word_message_after_error_is_no_error_text() -> None:
     got = fields("review_approval", "She did get an error message when she clicked Approve but closed it before taking "
                                     "a screenshot. Invoice 2210-7, row 2.")
     assert "error_message" not in got and got["error_shown"] == "yes"
+
+
+@pytest.mark.parametrize(("type_key", "text", "wish"), [
+    ("administration", "Vi har försökt själva men hittar inte var man gör det. Jag vore väldigt tacksam om ni kunde "
+                       "lägga upp Sara Nilsson som attestant för kostnadsställe 210.",
+     "Jag vore väldigt tacksam om ni kunde lägga upp Sara Nilsson som attestant för kostnadsställe 210"),
+    ("coding", "At the moment it sits on row 1. I'd be grateful if you could tell me how to split row 1 across the "
+               "two cost centres.", "I'd be grateful if you could tell me how to split row 1 across the two cost centres"),
+    ("administration", "Our auditors need to be able to look at invoices. We'd like a new role called \"AP Read Only\" "
+                       "that only has view rights.", "We'd like a new role called \"AP Read Only\" that only has view rights"),
+    ("coding", "Jag försöker ändra projekt men systemet vägrar. Jag vill alltså byta projekt till P-114 på båda raderna.",
+     "Jag vill alltså byta projekt till P-114 på båda raderna"),
+])
+def test_a_polite_or_plain_wish_wins_over_background_and_attempts(type_key: str, text: str, wish: str) -> None:
+    """Blind writer t: the wish came after a background or an attempt, which was read instead."""
+    assert field(type_key, "desired_action", text) == wish
