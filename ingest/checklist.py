@@ -39,8 +39,10 @@ SHAPES = {
     "number": r"(?P<value>(?<![\w+/.,])(?:[A-Za-z]{1,4}[-/]?)?\d+(?:[-/.]\d+)*(?:-[A-Za-z](?![\w-]))?)(?![\w/])",
     "code": r"(?P<value>(?-i:[A-Z]{1,3}\d{0,3}|[A-Z]{1,2}-?[A-Z]{2,4})|\d{1,3})(?![\w-])",
     # "1, 3", "1 to 3", "row 1 and row 2": the row word may be repeated before each number.
-    "rows": r"(?P<value>(?<![\w.,])\d{1,3}(?:[ \t]*(?:,|&|\+|/|and|och|to|till|-|–)[ \t]*"
-            r"(?:(?:rows?|lines?|rad|raden|rader)[ \t]+)?\d{1,3})*)(?!\d|[.:/,]\d|[ \t]*(?:%|procent|percent))",
+    # A dash is a range ("2-4", "rad 2 - 4"), never before a row word ("rad 1 och 2 - rad 3 är rätt").
+    "rows": r"(?P<value>(?<![\w.,])\d{1,3}(?:[ \t]*(?:,|&|\+|/|and|och|to|till)[ \t]*"
+            r"(?:(?:rows?|lines?|rad|raden|rader)[ \t]+)?\d{1,3}|[ \t]*[-–][ \t]*\d{1,3})*)"
+            r"(?!\d|[.:/,]\d|[ \t]*(?:%|procent|percent))",
     # A quoted status is taken whole ("Error: Accounting period 2024-12 is closed").
     "status": r"(?:(?:standing|stands|written|(?:showing|shows|showed|displayed|displaying)[ \t]+as)[ \t]+)?[\"“'«]?(?P<value>(?<=[\"“«])[^\"”»\n]{1,80}(?=[\"”»])"
               r"|[^\W_][\w/-]*(?:[ \t][\w/-]+){0,4}?)[\"”'»]?(?=[ \t]*(?:[.,;!?)\"”'»]"
@@ -360,7 +362,7 @@ _ASIDE = re.compile(r"(?<=[?:\w])\s*\([^()\n]{0,120}\)$")
 # question even without its question mark.
 _LISTED = re.compile(r"[>\s]*(?:[*•\-–]|\d{1,2}[.)])\s+\w")
 # "Vet inte", "I don't know", "Inget felmeddelande", "No error": an answer that gives no value.
-_NO_ANSWER = re.compile(r"(?i)[ \t*(-]*(?:there\s+(?:is|was)\s+|det\s+(?:finns|kommer|blir|star)\s+|"
+_NO_ANSWER = re.compile(r"(?i)[ \t*(-]*(?:there\s+(?:is|was)\s+|there[\x27’]s\s+|det\s+(?:finns|kommer|blir|star)\s+|"
                         r"(?:i|we|jag|vi)\s+(?:get|got|see|far|fick)\s+)?"
                         r"(?:no|none|nothing|n/?a|nej|inget|ingen|ingenting|inga|vet\s+inte|"
                         r"there\s+(?:isn\W?t|wasn\W?t|is\s+not|was\s+not)\s+(?:one|any)|"
@@ -1276,7 +1278,15 @@ def accept(spec: FieldSpec, m: Matchers, value: str) -> str | None:
         value = unquote_text(value)
     if spec.kind == "rows" and _ROW_LIST.fullmatch(value) and re.search(r"\d", value):
         return ", ".join(rows_numbers(value))
+    if spec.kind == "rows" and len(value) < MAX_ROWS_ANSWER:
+        # "Just row 4, the other rows approved fine": the rows the answer names, as prose names them
+        said = best_candidate(spec, Source(new=value))
+        return said.value if said is not None and re.search(r"\d", said.value) else value
     return value[:1000] or None
+
+
+# An answer about rows longer than this is kept as written (a paragraph, not a row number).
+MAX_ROWS_ANSWER = 300
 
 
 def unquote_text(value: str) -> str:
@@ -1336,8 +1346,10 @@ def suppliers_own(folded: str, match: re.Match[str]) -> bool:
     return _SUPPLIERS_BEFORE.search(folded, max(0, match.start() - 30), match.start()) is not None
 
 
-_SUPPLIERS_BEFORE = re.compile(r"(?i)\b(?:leverantorens|supplier\W?s|suppliers\W|vendor\W?s|their|deras)\s+"
-                               r"(?:own\s+|eg(?:en|et|na)\s+)?$")
+# ... or the supplier named in the genitive: "Telias fakturanummer är 8823451290", "Telia's invoice number".
+_SUPPLIERS_BEFORE = re.compile(r"(?i)\b(?:leverantorens|supplier\W?s|suppliers\W|vendor\W?s|their|deras|"
+                               r"(?!(?:it|that|here|there|what|who|where|this|let|he|she)['’]s\b)(?-i:[A-Z][a-z]+)(?:s|['’]s))"
+                               r"\s+(?:own\s+|eg(?:en|et|na)\s+)?$")
 _POSTED_BEFORE = re.compile(r"(?i)\b(?:posted|booked|bokford|bokfordes|bokforts)\s+(?:as\s+|som\s+)?(?:\w+\s+)?$")
 
 

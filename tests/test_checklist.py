@@ -1241,3 +1241,46 @@ def test_the_word_message_after_error_is_no_error_text() -> None:
 def test_a_polite_or_plain_wish_wins_over_background_and_attempts(type_key: str, text: str, wish: str) -> None:
     """Blind writer t: the wish came after a background or an attempt, which was read instead."""
     assert field(type_key, "desired_action", text) == wish
+
+
+@pytest.mark.parametrize(("type_key", "text", "key", "value"), [
+    # a dash before a row word ends the list: "rad 1 och 2 - rad 3 är rätt"
+    ("review_approval", "Faktura-ID 4410982 gick till Johan Berg. Det gäller rad 1 och 2 - rad 3 är rätt.",
+     "coding_rows", "1, 2"),
+    ("coding", "Faktura 4410982, rad 2 - 4 ska ha kst 310.", "coding_rows", "2, 3, 4"),
+    # the supplier's own number in the genitive is not ours; "It's invoice ID" is ours
+    ("coding", "Konteringen blev fel på rad 1 på fakturan från Telia. Telias fakturanummer är 8823451290.",
+     "invoice_id", None),
+    ("coding", "Sorry for the delay! It's invoice ID 50-118724, rows 2 and 6.", "invoice_id", "50-118724"),
+    # "there's no error" under the error question is no error text, "har inte fått något felmeddelande" no error
+    ("review_approval", "Vi har inte fått något felmeddelande, den bara gick dit. Faktura 4410982.", "error_shown", "no"),
+])
+def test_blind_writer_t_fields(type_key: str, text: str, key: str, value: str | None) -> None:
+    assert field(type_key, key, text) == value
+
+
+def test_a_user_where_the_invoice_rightly_is_is_no_user() -> None:
+    text = ("Faktura-ID 4410982 skickades för attest till Johan Berg, men den skulle ha gått till Maria Lund. "
+            "Rad 3 är rätt och ligger hos Stefan som den ska.")
+    assert users_of(text) == "Johan Berg, Maria Lund"
+
+
+ROW_ANSWERS = """Answers in between your questions below.
+
+From: Support <support@support.example.com>
+Sent: Thursday, March 21, 2024 2:48 PM
+Subject: [Case #6610] Invoice 14-7782 stuck in approval
+
+- Which coding row(s) does it apply to?
+>> Just row 4, the other rows approved fine.
+- What does any error message say?
+>> There's no error, it just doesn't move on.
+"""
+
+
+def test_an_answer_about_rows_gives_the_rows_it_names_and_no_error_is_no_error_text() -> None:
+    specs = TYPES["review_approval"].fields
+    answers, _ = form_answers(split_reply(ROW_ANSWERS), specs)
+    assert "error_message" not in answers
+    got = extract(specs, Source(new="", answers=answers))
+    assert got["coding_rows"] == "4"
