@@ -1280,8 +1280,8 @@ def accept(spec: FieldSpec, m: Matchers, value: str) -> str | None:
         return ", ".join(rows_numbers(value))
     if spec.kind == "rows" and len(value) < MAX_ROWS_ANSWER:
         # "Just row 4, the other rows approved fine": the rows the answer names, as prose names them
-        said = best_candidate(spec, Source(new=value))
-        return said.value if said is not None and re.search(r"\d", said.value) else value
+        named = best_candidate(spec, Source(new=value))
+        return named.value if named is not None and re.search(r"\d", named.value) else value
     return value[:1000] or None
 
 
