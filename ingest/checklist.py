@@ -93,6 +93,22 @@ _SCREENSHOT = re.compile(r"(?i)sk[aä]rm(?:dump|bild|klipp|avbild)|screen[ _-]?(
 CASE_TYPE_LABELS = ("case type", "type of case", "ärendetyp", "typ av ärende")
 
 
+# Spaces and tabs in a row that reading's regexes may see: the rest of a longer run is blanked to
+# SPACE_FILL. A pattern with two optional whitespace runs side by side ("\s+(?:den)?\s*") tries every
+# way of splitting a run between them, and one such regex call on 20,000 spaces took minutes, which
+# the per-mail budget cannot interrupt. No value spans 40 spaces; `folded` keeps its length.
+MAX_SPACE_RUN = 40
+SPACE_FILL = "\x7f"  # no whitespace (\x1c-\x1f are, to re), no word character
+_LONG_RUN = re.compile(r"[ \t\u00a0]{%d,}" % (MAX_SPACE_RUN + 1))
+
+
+def short_runs(folded: str) -> str:
+    """`folded` with every run of spaces and tabs cut to MAX_SPACE_RUN, the rest filled, same length."""
+    if " " * (MAX_SPACE_RUN + 1) not in folded and "\t" not in folded and "\u00a0" not in folded:
+        return folded
+    return _LONG_RUN.sub(lambda m: m[0][:MAX_SPACE_RUN] + SPACE_FILL * (len(m[0]) - MAX_SPACE_RUN), folded)
+
+
 @dataclass(frozen=True)
 class Source:
     """What the extractor reads from one mail.
@@ -131,7 +147,7 @@ class Source:
         new = self.new if len(self.new) <= MAX_PROSE else self.new[:MAX_PROSE]
         text = f"{new}\n\n{self.subject}" if self.subject else new
         object.__setattr__(self, "text", text)
-        object.__setattr__(self, "folded", fold(text))
+        object.__setattr__(self, "folded", short_runs(fold(text)))
         object.__setattr__(self, "words", self.folded.lower())
         if not _CASE_ODD.search(self.folded):
             object.__setattr__(self, "low", self.words)
@@ -234,7 +250,8 @@ def matchers(spec: FieldSpec) -> Matchers:
         guards=tuple(re.compile(fold_pattern(expand(at_run_start(p[p.index("}") + 1 :]))), _FLAGS)
                      if p.startswith(_LEADING_VALUES) else None for p in spec.patterns),
         reaches=tuple(PERSON_REACH if p.startswith("{person}") else NAME_REACH for p in spec.patterns),
-        triggers=tuple(triggers_of(fold_pattern(named_erp(p))) or guard_triggers(fold_pattern(p)) for p in spec.patterns),
+        triggers=tuple(triggers_of(fold_pattern(named_erp(p))) or guard_triggers(fold_pattern(named_erp(p)))
+                       for p in spec.patterns),
         prose_triggers=first_words(spec.all_labels()), weak_triggers=first_words(spec.prose),
         shape=re.compile(fold_pattern(shape), _FLAGS),
         cues=re.compile(fold_pattern(rf"(?<![\w-])(?:{label_regex(spec.prose)})(?![\w-])"), re.IGNORECASE)
@@ -392,7 +409,8 @@ def marked_answer(lines: Sequence[str], index: int) -> str:
 
 # "SVAR: 3345120", "--> Ja", ">> Henrik Forsberg", "JS: Alla rader", "[JS] Alla rader", "KARIN: Rad 3"
 # (the customer's initials or name).
-_ANSWER_MARK = re.compile(r"\s*(?:(?:SVAR|Svar|ANSWER|Answer|[A-ZÅÄÖ]{2,12})\s*:|\[[A-ZÅÄÖ][A-Za-zÅÄÖåäö]{0,11}\]:?|"
+_ANSWER_MARK = re.compile(r"\s*(?!\[?(?:NOTE|OBS|PS|FYI|EXTERNAL|EXTERN|VIKTIGT|IMPORTANT|WARNING|VARNING|INFO|TIPS|CAUTION)\b)"
+                          r"(?:(?:SVAR|Svar|ANSWER|Answer|[A-ZÅÄÖ]{2,12})\s*:|\[[A-ZÅÄÖ][A-Za-zÅÄÖåäö]{0,11}\]:?|"
                           r"-{1,2}>|=>|>>|→)\s*(?P<value>\S.*)")
 
 
@@ -456,7 +474,8 @@ def extract_candidates(specs: Sequence[FieldSpec], source: Source) -> tuple[dict
 # Only words of being between ("Ingen har ändrat något i verifieringen" says nothing of where they are).
 _NONE_LEFT = re.compile(r"(?i)\b(?:none\s+of\s+them|none|ingen\s+av\s+(?:dem|dom|fakturorna|dessa)|ingen)\s+"
                         r"(?:(?:is|are|was|were|remains?|still|left|stuck|sitting|currently|now|anymore|any\s+longer|"
-                        r"ligger|finns|ar|kvar|star|langre|nu)\s+){1,3}(?:in|i)\s+(?:the\s+)?veri?fi(?!ed\b)")
+                        r"ligger|finns|ar|kvar|star|langre|nu|syns|visas|appear|appears|show|shows|showing|up)\s+){1,3}"
+                        r"(?:in|i)\s+(?:the\s+)?veri?fi(?!ed\b)")
 
 
 def split_names(value: str) -> list[str]:
@@ -513,7 +532,7 @@ def best_candidate(spec: FieldSpec, source: Source) -> Candidate | None:
         steps = (*steps[:3], *steps[5:8], *steps[3:5], *steps[8:])
     for evidence, step in steps:
         value = step()
-        if value and spec.key == PERSONS_ONLY and not_a_person(value):
+        if value and spec.key == PERSONS_ONLY and no_one(value):
             continue  # "New CFO can't approve": a title, not the user
         if value:
             if spec.kind == "name" and not spec.many:
@@ -525,7 +544,9 @@ def best_candidate(spec: FieldSpec, source: Source) -> Candidate | None:
 def form_value(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     """The answer under our quoted question for the field; "Jag själv" is the sender."""
     value = accept(spec, m, source.answers.get(spec.key, ""))
-    return self_named(value, source.sender) or None if value and spec.kind == "name" else value
+    if value and spec.kind == "name":
+        return self_named(value, source.sender) or None
+    return value
 
 
 # A company's number or code in brackets right after its name: "Kestrel Lane Logistics (KLL-UK)",
@@ -651,12 +672,20 @@ def not_a_person(value: str) -> bool:
     """A user read as a number or a sentence ("ID 5531-22", "Approved 1 of 2", "go to me first")."""
     if "@" in value:
         return False  # an address is someone, digits and all ("anna.lund2@kund.se")
-    if all(w in _TITLE_WORDS or w in _NOT_PERSON_WORDS for w in fold(value).lower().split()):
-        return True  # "New CFO", "Finance Manager": a title, the person is named elsewhere
-    return any(c.isdigit() for c in value) or value[:1].islower() and not _SELF.match(value)
+    return no_one(value) or any(c.isdigit() for c in value) or value[:1].islower() and not _SELF.match(value)
 
 
-_TITLE_WORDS = frozenset("new ny nya our var cfo ceo cto coo vd md controller ekonomichef cio".split())
+# Words of _NOT_PERSON_WORDS that are first names too.
+_FIRST_NAMES = frozenset("april june july august".split())
+
+
+def no_one(value: str) -> bool:
+    """ "New CFO", "vår VD", "Thursday", "Finance Team": a title or words that name no person
+    (the person is named elsewhere, or not at all); "August" may be someone."""
+    return all(w in _TITLE_WORDS or w in _NOT_PERSON_WORDS and w not in _FIRST_NAMES for w in fold(value).lower().split())
+
+
+_TITLE_WORDS = frozenset("new ny nya our var cfo ceo cto coo cio vd md controller ekonomichef finance manager".split())
 
 
 # A role as the customer names it: "rollen Granskare Ekonomi", "role Approver Level 2".
@@ -1443,7 +1472,7 @@ _ON_MY_OWN = re.compile(r"(?i)\b(?:can\W?t|cannot|not\s+able|don\W?t\s+have|does
 _STATE_SHOWS = re.compile(r"(?i)\b(?:status|statusen|state|column|kolumn\w*)\s+(?:\w+\s+)?"
                           r"(?:says|said|shows|showed|reads|visar|visade|sager|star)\b[^\n]*$")
 # A status answered in one word, then where it shows: "Yes in the overview", "Nej i listan".
-_ANSWER_WHERE = re.compile(r"(?i)(yes|no|ja|nej|tomt?|blank|empty)\s+(?:in|i|under|on|at|pa|på)\b")
+_STATUS_THEN_PLACE = re.compile(r"(?i)(yes|no|ja|nej|tomt?|blank|empty)\s+(?:in|i|under|on|at|pa|på)\b")
 _SPACES = re.compile(r"\s+")
 # "Tom Reilly. Rows 2": a sentence ends after a word of two letters and more.
 _NAME_END = re.compile(r"(?<=\w\w)\.\s")
@@ -1467,7 +1496,7 @@ def clean(spec: FieldSpec, value: str) -> str | None:
         return name_value(value)
     if spec.kind == "status" and _NOT_A_STATUS.match(fold(value)):
         return None  # "what the Transferred column says as I don't have access"
-    if spec.kind == "status" and (answer := _ANSWER_WHERE.match(value)):
+    if spec.kind == "status" and (answer := _STATUS_THEN_PLACE.match(value)):
         return answer[1]  # "Yes in the overview": the answer, not where it shows
     if spec.kind == "text":
         value = strip_greeting(value)
@@ -1758,7 +1787,7 @@ _HEAD_REMARK = re.compile(r"\s*\([^()]{1,25}\)")
 
 
 # Three or more ids in a row in prose: "8812731, 8812764, 8812790 och 8813250", "a few: 1, 2, 3".
-_ID_RUN = re.compile(rf"(?<![\w+/.,-]){_ID}(?:[\])]?[ \t]*(?:\([^()\n]{{0,30}}\))?[ \t]*(?:,[ \t]*(?:and|och|samt|&)?|;|and|och|samt|&|\n)[ \t]*"
+_ID_RUN = re.compile(rf"(?<![\w+/.,-]){_ID}(?:[\])]?[ \t]*(?:\([^()\n]{{0,30}}\))?[ \t]*(?:,(?:[ \t]*(?:and|och|samt|&)\b)?|;|and|och|samt|&|\n)[ \t]*"
                      rf"(?:[-*•][ \t]*)?[\[(]?{_ID}){{2,}}", re.IGNORECASE)  # "30-5512, och 30-5471 och 30-5490"
 
 

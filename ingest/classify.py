@@ -203,7 +203,10 @@ def is_closing(content: str) -> bool:
 
 
 # "Inget fel hos er, men vi ser fortfarande inte fakturan": taken back, yet something is still wrong.
-_BUT_STILL = re.compile(r"(?i)\b(?:but|men|however|dock)\b[^.!?\n]{0,120}?(?:\b(?:still|fortfarande|again|igen|not|inte|ej)\b|n[\x27’]t\b)")
+# Only a problem word counts ("... but you don't need to do anything" takes the mail back).
+_BUT_STILL = re.compile(r"(?i)\b(?:but|men|however|dock)\b[^.!?\n]{0,120}?(?:\b(?:still|fortfarande|again|igen)\b|"
+                        r"\b(?:doesn[\x27’]t|does\s+not|don[\x27’]t|isn[\x27’]t|can[\x27’]t|cannot|won[\x27’]t)\s+"
+                        r"(?:work|show|appear|see|find|go|come)\b|\b(?:fungerar|funkar|syns|gar|kommer)\s+(?:inte|ej)\b)")
 _STILL_WRONG = re.compile(r"(?i)\b(?:not|still|again|but|inte|ej|fortfarande|igen|men|tyvarr|unfortunately)\b|n[\x27’]t\b")
 
 

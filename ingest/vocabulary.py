@@ -90,10 +90,11 @@ def near_label(text: str, labels: tuple[str, ...]) -> str | None:
 def inflected(word: str, known: str) -> bool:
     """Two forms of one word rather than a typo: one extends the other ("approve"/"approver"),
     or only the last two letters differ ("konteras"/"konterat", "raden"/"rader") but are not the
-    same two swapped ("codign" is "coding" mistyped)."""
+    same two swapped in a word of six letters or more ("codign" is "coding" mistyped; "Lasse" is
+    no "läses")."""
     if word.startswith(known) or known.startswith(word):
         return True
-    return len(word) == len(known) and word[:-2] == known[:-2] and word[-2:] != known[-1:-3:-1]
+    return len(word) == len(known) and word[:-2] == known[:-2] and (word[-2:] != known[-1:-3:-1] or len(word) < 6)
 
 
 class Speller:
