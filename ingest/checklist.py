@@ -228,7 +228,10 @@ def expand(pattern: str) -> str:
 
 
 def named_erp(pattern: str) -> str:
-    """{erp} replaced by the packaged ERP systems: one list, not a copy in every pattern."""
+    """{ledger} and {erp} replaced by the packaged ERP words and systems: one list, not a copy in
+    every pattern."""
+    if "{ledger}" in pattern:
+        pattern = pattern.replace("{ledger}", f"(?:{packaged_alternation('erp', 'ledger')}|{{erp}})")
     return pattern.replace("{erp}", f"(?:{packaged_alternation('erp', 'systems')})") if "{erp}" in pattern else pattern
 
 
