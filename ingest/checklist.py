@@ -363,7 +363,7 @@ def name_answer(value: str, many: bool) -> str | None:
     """An answer to a question about a name: the name as written ("Skogsgruppen Norr AB (bolag
     120)"), or for a list of persons the persons a sentence names ("Den gick till Robert Falk men
     skulle ha gått till Anneli Nord" -> "Robert Falk, Anneli Nord"); None when it names none."""
-    bare = _REMARK.sub("", value.strip(" ."))  # "Österlins Livs AB (inte Österlins Grossist AB)"
+    bare = without_remark(value.strip(" ."))  # "Österlins Livs AB (inte Österlins Grossist AB)"
     if _SELF.match(bare) or re.fullmatch(SHAPES["name"], re.sub(r"\s*\([^()\n]{1,60}\)$", "", bare)):
         return bare
     if not many:
@@ -374,7 +374,13 @@ def name_answer(value: str, many: bool) -> str | None:
 
 
 # A remark in brackets after a name, not its code: "(inte Österlins Grossist AB, där ...)", "(not the UK one)".
-_REMARK = re.compile(r"(?i)\s*\((?:inte|ej|not|men|but|dar|där|where|which|som|och|and)\b[^()\n]*\)\s*$")
+_REMARK = re.compile(r"(?i)\((?:inte|ej|not|men|but|dar|där|where|which|som|och|and)\b[^()\n]*\)")
+
+
+def without_remark(value: str) -> str:
+    """The value without a remark in brackets at its end (looked for from the last "(": linear)."""
+    at = value.rfind("(")
+    return value[:at].rstrip() if at >= 0 and _REMARK.fullmatch(value[at:].rstrip()) else value
 _SIGNS = re.compile(r"[^\w\s-]")
 # A remark after a question: "Vilket faktura-ID gäller det? (finns under Allmänt på fakturan)".
 _ASIDE = re.compile(r"(?<=[?:\w])\s*\([^()\n]{0,120}\)$")
