@@ -53,6 +53,8 @@ READER_ONLY = frozenset({"error_shown"})
 # Words compared texts leave out (see words_of).
 KIND_WORDS = frozenset({"the", "role", "rollen", "roll", "user", "anvandaren"})
 EMPTY = frozenset({"empty", "blank", "tom", "tomt", "nothing", "ingenting", "inget", "none"})
+# A yes or no in either language: a writer may translate the column's "Ja" to "Yes".
+YES_NO = {"yes": "yes", "ja": "yes", "no": "no", "nej": "no"}
 # Row words that stand for "every row" of a list of at least two.
 ALL_ROWS = re.compile(r"(?i)\b(?:all|both|every|each|alla|båda|bada|samtliga)\b")
 # Writers name rows as words too: "the second line", "andra raden", "rows 1 to 3", "rad 2-4".
@@ -235,7 +237,7 @@ def compare(key: str, kind: str, expected: object, got: str) -> str:
     if kind in LIST_KINDS and (isinstance(expected, list) or key in ("users", "invoice_examples")):
         return compare_list(expected, got, "ids" if kind == "ids" else "name")
     if kind == "status":
-        want, have = words_of(str(expected)), words_of(got)
+        want, have = ([YES_NO.get(w, w) for w in words_of(x)] for x in (str(expected), got))
         if want and have and set(want) <= EMPTY and set(have) <= EMPTY:
             return "right"  # an empty column, in any words: "empty", "blank", "tom", "nothing"
         return "right" if want == have or (want and set(want) <= set(have) and len(have) <= 4) else "wrong"
