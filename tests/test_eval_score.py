@@ -38,3 +38,14 @@ def test_an_id_among_several_listed_and_a_flag() -> None:
 ])
 def test_the_sender_as_a_user_is_any_self_word(expected: list[str], got: str, outcome: str) -> None:
     assert compare("users", "name", expected, got) == outcome
+
+
+@pytest.mark.parametrize(("expected", "got", "outcome"), [
+    ("No", "Nej", "right"),        # a writer may translate the column's word
+    ("Yes", "Ja", "right"),
+    ("empty", "tom", "right"),
+    ("Yes", "Nej", "wrong"),
+    ("No", "Ja", "wrong"),
+])
+def test_a_transferred_yes_or_no_in_either_language(expected: str, got: str, outcome: str) -> None:
+    assert compare("transferred", "status", expected, got) == outcome
