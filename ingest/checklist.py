@@ -308,7 +308,9 @@ def form_answers(reply: Reply, specs: Sequence[FieldSpec]) -> tuple[dict[str, st
         if not match or key is None or key in answers:
             continue
         value = original(match, line)
-        if _BLANK.match(value):
+        if _BLANK.match(value) and marked and not is_quoted(line):
+            value = marked  # "Faktura-ID:" in an Outlook quote, "-> 3302-15" below it
+        elif _BLANK.match(value):
             below = answer_below(lines, index) if is_quoted(line) else []
             used.update(below)
             value = " ".join(lines[i].strip() for i in below)
@@ -419,11 +421,38 @@ def question_labels(specs: tuple[FieldSpec, ...]) -> tuple[tuple[str, tuple[str,
 
 def marked_answer(lines: Sequence[str], index: int) -> str:
     """What follows "SVAR:" / "Answer:" on the line below a question: how customers answer
-    inside an Outlook quote, where nothing else tells their text from ours."""
-    found = _ANSWER_MARK.match(lines[index + 1]) if index + 1 < len(lines) else None
-    return found["value"].strip() if found else ""
+    inside an Outlook quote, where nothing else tells their text from ours. Below a question of
+    ours (one ending in "?" or ":", or an item of a list) the customer's line may instead be set
+    apart by its look: "> Yes, 31-00982" where our text has no '>', an answer indented under
+    our line, or one in capitals ("See my answers below in caps")."""
+    if index + 1 >= len(lines):
+        return ""
+    below = lines[index + 1]
+    if found := _ANSWER_MARK.match(below):
+        return found["value"].strip()
+    question = lines[index]
+    if is_quoted(question) or not _ASIDE.sub("", question.rstrip()).endswith(("?", ":")) \
+            and not _LISTED.match(question):
+        return ""
+    if is_quoted(below) and index + 2 < len(lines) and is_quoted(lines[index + 2]):
+        return ""  # "On ... wrote:" above a '>' quote: a quote, not one answer
+    if found := _SET_APART.match(below):
+        indent = len(found["indent"].expandtabs(4)) if found["indent"] else 0
+        if not found["indent"] or indent >= len(question) - len(question.lstrip()) + 2:
+            return found["value"].strip()
+    return below.strip() if in_capitals(below) and not in_capitals(question) else ""
 
 
+def in_capitals(line: str) -> bool:
+    """A line of at least two words written in capitals ("ALL ROWS, 1-4"), not a shout of one
+    and not a list of codes ("DHL-GB-447802, DHL-GB-447911")."""
+    words = [w for w in (x.strip(".,;:!?\"'()") for x in line.split()) if len(w) >= 2 and w.isalpha()]
+    return len(words) >= 2 and all(c.isupper() for c in line if c.isalpha())
+
+
+# A customer's line under our question in an Outlook quote, set apart by a '>' our text lacks or
+# by being indented further; our own hints "(...)" are indented too, and are no answer.
+_SET_APART = re.compile(r"(?:>[ \t]*|(?P<indent>[ \t]{2,})(?![(>]))(?P<value>[^\s(_].*)")
 # "SVAR: 3345120", "--> Ja", ">> Henrik Forsberg", "JS: Alla rader", "[JS] Alla rader", "KARIN: Rad 3"
 # (the customer's initials or name).
 _ANSWER_MARK = re.compile(r"\s*(?!\[?(?:NOTE|OBS|PS|FYI|EXTERNAL|EXTERN|VIKTIGT|IMPORTANT|WARNING|VARNING|INFO|TIPS|CAUTION)\b)"

@@ -753,6 +753,38 @@ def test_answers_marked_inside_an_outlook_quote() -> None:
     assert answers(review, "review_approval") == {"users": "Robert Falk, Anneli Nord"}
 
 
+def test_answers_set_apart_by_their_look_inside_an_outlook_quote() -> None:
+    """The 23rd writer (session 13): answers under a staff member's free-form questions, in an
+    Outlook quote without '>', set apart only by their look: indented further than our line, a
+    '>' where our text has none, capitals; and "Faktura-ID:" left blank with "-> 4410-07" below."""
+    head = "Svar i texten.\n\nFrån: Support <support@support.example.com>\nSkickat: den 3 mars 2025\n" \
+           "Ämne: [Case 51200] Kontering\n\nHej,\n\n"
+    indented = head + ("- Vilket faktura-ID gäller det?\n    5530918\n\n- Vilka konteringsrader?\n"
+                       "    rad 2 och 3\n\nHälsningar\nSupport\n")
+    assert answers(indented) == {"invoice_id": "5530918", "coding_rows": "rad 2 och 3"}
+    inverted = head + "1. Which coding rows does it concern?\n> Rows 1 and 4\n\n2. The Invoice ID\n> 4471-22\n\nSupport\n"
+    assert answers(inverted) == {"coding_rows": "Rows 1 and 4", "invoice_id": "4471-22"}
+    capitals = head + "* Which coding row(s) it concerns\nROWS 2 AND 5\n\n* The Invoice ID\n88120-3\n\nSupport\n"
+    assert answers(capitals) == {"coding_rows": "ROWS 2 AND 5"}
+    blank_label = head + "Faktura-ID:\n-> 4410-07\n\nMed vänlig hälsning\nSupport\n"
+    assert answers(blank_label) == {"invoice_id": "4410-07"}
+
+
+def test_our_own_lines_in_an_outlook_quote_are_no_answers() -> None:
+    """Our request mail's hints are indented "(...)" under blank labels; a colleague's list of
+    codes is in capitals; "On ... wrote:" stands above a '>' quote; a line indented as far as the
+    question above it is the question's own text."""
+    head = "Se nedan.\n\nFrån: Support <support@support.example.com>\nSkickat: den 3 mars 2025\n\n"
+    hint = head + "Invoice ID: ____\n  (found in the General section of the invoice)\n\nSupport\n"
+    assert answers(hint) == {}
+    codes = head + "Fakturaexempel:\nDHL-GB-447802, DHL-GB-447911, DHL-GB-447950\n"
+    assert answers(codes, "capture_verification") == {}
+    quote = "Hi\n\nOn Wed, 25 Mar 2026 at 16:40, Support <support@support.example.com> wrote:\n> Hello,\n>\n> Invoice ID: ____\n"
+    assert answers(quote) == {}
+    same_indent = head + "  Which coding rows does it concern?\n  Please also send the Invoice ID.\n"
+    assert answers(same_indent) == {}
+
+
 def test_a_quoted_status_and_a_column_header_with_a_full_stop() -> None:
     text = 'Invoice [4102236] won\'t transfer. The Transferred column shows "Error: Accounting period 2024-12 is closed".'
     assert fields("automatic_steps", text)["transferred"] == "Error: Accounting period 2024-12 is closed"
