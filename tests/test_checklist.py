@@ -1283,6 +1283,29 @@ def test_a_polite_or_plain_wish_wins_over_background_and_attempts(type_key: str,
     assert field(type_key, "desired_action", text) == wish
 
 
+@pytest.mark.parametrize(("type_key", "text", "wish"), [
+    ("administration", "I was wondering whether it would be possible to give Maria Holm the Reviewer role in Ekdal Bygg AB.",
+     "I was wondering whether it would be possible to give Maria Holm the Reviewer role in Ekdal Bygg AB"),
+    ("administration", "Vi undrar om det går att koppla Lisa Berg till rollen Attestant.",
+     "Vi undrar om det går att koppla Lisa Berg till rollen Attestant"),
+    ("administration", "Omar Haddad började i dag. Kan du lägga upp honom som granskare?",
+     "Omar Haddad började i dag. Kan du lägga upp honom som granskare?"),
+    ("administration", "Anna is off for six months, so I need her Approver role in Ekdal Bygg AB meanwhile.",
+     "Anna is off for six months, so I need her Approver role in Ekdal Bygg AB meanwhile"),
+    ("coding", "I'm changing the project on invoice 88120 and it won't save.",
+     "I'm changing the project on invoice 88120 and it won't save"),
+    ("coding", "Invoice 88120: need rows 3 and 4 merged into one row.", "Invoice 88120: need rows 3 and 4 merged into one row"),
+])
+def test_wishes_asked_as_a_possibility_a_need_or_an_attempt_under_way(type_key: str, text: str, wish: str) -> None:
+    """Blind writer v (session 13): "wondering whether it would be possible to", "kan du" to a
+    colleague in a forwarded mail, "I need her roles", "I'm changing ...", "need rows merged"."""
+    assert field(type_key, "desired_action", text) == wish
+
+
+def test_moving_offices_is_no_wish() -> None:
+    assert field("coding", "desired_action", "We're moving offices next week, so replies may be slow.") is None
+
+
 @pytest.mark.parametrize(("type_key", "text", "key", "value"), [
     # a dash before a row word ends the list: "rad 1 och 2 - rad 3 är rätt"
     ("review_approval", "Faktura-ID 4410982 gick till Johan Berg. Det gäller rad 1 och 2 - rad 3 är rätt.",
