@@ -897,10 +897,11 @@ def column_persons(spec: FieldSpec, m: Matchers,
     for table in tables:
         for at, row in enumerate(table[:HEADER_ROWS]):
             cols = [i for i, cell in enumerate(row) if len(cell) < 40 and (heads.search(fold(cell))
-                                                                            or _ROUTE_HEAD.search(fold(cell)))]
+                                                                            or _ROUTE_HEAD.search(fold(cell))
+                                                                            or _NAME_HEAD.fullmatch(fold(cell).strip()))]
             wanted = {i: _WANTED_HEAD.search(fold(row[i])) is not None for i in cols}
-            for body in table[at + 1 : at + 101] if cols else ():
-                out += [(10**9, body[i].strip(), wanted[i]) for i in cols
+            for n, body in enumerate(table[at + 1 : at + 101] if cols else ()):
+                out += [(10**9 + n, body[i].strip(), wanted[i]) for i in cols
                         if i < len(body) and _PERSON_RE.fullmatch(fold(body[i].strip()))]
             if cols:
                 break
@@ -909,6 +910,8 @@ def column_persons(spec: FieldSpec, m: Matchers,
 
 # A column of where an invoice went or should go: "Should go to", "Went to", "Ska gå till".
 _ROUTE_HEAD = re.compile(r"(?i)\b(?:go(?:es)?|went|gone|sent|routed|ga|gick|gatt|skickad\w*)\s+(?:to|till)\b")
+# A column of persons by its plain header: "Namn", "Name", "Employee" (not "Användarnamn", a login).
+_NAME_HEAD = re.compile(r"(?i)(?:full\s+)?name|(?:fullstandigt\s+)?namn|employee|anstalld|person")
 # A table column of the wanted state: "Should be approved by", "Ska attesteras av", "New approver".
 _WANTED_HEAD = re.compile(r"(?i)\b(?:should|must|ska|skall|borde|new|ny|nya|correct|right|ratt|ratta|wanted|onskad)\b")
 

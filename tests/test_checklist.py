@@ -1302,6 +1302,21 @@ def test_wishes_asked_as_a_possibility_a_need_or_an_attempt_under_way(type_key: 
     assert field(type_key, "desired_action", text) == wish
 
 
+@pytest.mark.parametrize(("type_key", "key", "text", "value"), [
+    ("review_approval", "users", "Per Holm cannot approve invoice 5512-3. Also Mrs. Karin Ek who is his deputy is "
+                                 "getting same error.", "Per Holm, Karin Ek"),
+    ("review_approval", "users", "Fakturan ligger kvar hos Lars Berg som har slutat. Kan den gå till hans efterträdare "
+                                 "Nina Dahl?", "Lars Berg, Nina Dahl"),
+    # a table of leavers with a plain "Namn" column; the header "Roll" above a name is no role
+    ("administration", "concerns", "Kan ni ta bort dessa användare?\n\nNamn\tAnvändarnamn\tRoll\n"
+                                   "Olle Sund\tosund\tAttestant\nLena Ek\tlek\tGranskare\n", "Olle Sund, Lena Ek"),
+])
+def test_persons_with_the_same_error_a_successor_and_a_name_column(type_key: str, key: str, text: str, value: str) -> None:
+    """Blind writer v (session 13)."""
+    got = extract(TYPES[type_key].fields, Source(new=text, tables=tables_in(text)))
+    assert got.get(key) == value
+
+
 def test_moving_offices_is_no_wish() -> None:
     assert field("coding", "desired_action", "We're moving offices next week, so replies may be slow.") is None
 
