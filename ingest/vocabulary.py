@@ -4,6 +4,7 @@ in a label word. The words themselves are data in case_types.toml."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import TypeVar
@@ -151,13 +152,14 @@ class Speller:
         word = self.word
         if all(word(w) == w for w in set((_LONG_ASCII if text.isascii() else _LONG_WORD).findall(text))):
             return text  # most mails have no typo: each long word looked up once, no substitution
-        plain = _LONG_WORD.sub(lambda m: self.word(m.group()), text)
+        verbatim = Verbatim(text)
+        plain = _LONG_WORD.sub(lambda m: m.group() if verbatim.holds(m.start()) else self.word(m.group()), text)
         if not names or plain == text:
             return plain
 
         def put_right(m: re.Match[str]) -> str:
             word = m.group()
-            fixed = self.word(word)
+            fixed = word if verbatim.holds(m.start()) else self.word(word)
             if fixed is word or not word[0].isupper():
                 return fixed
             after = _NAME_AFTER.match(text, m.end())
@@ -165,6 +167,25 @@ class Speller:
                 after and fold(after[1].lower()) not in self.known)  # "Invocie Number" is no name
             return word if in_name else fixed
         return _LONG_WORD.sub(put_right, text)
+
+
+class Verbatim:
+    """The quoted phrases of a text ("Invalid dimention combination", 'Ej behorig'): an error
+    text as the customer copied it, typos and all, which the speller leaves as written. One
+    quoted word ("Transfered") is the name of a thing, and is put right like any other."""
+
+    def __init__(self, text: str) -> None:
+        spans = [m.span() for m in _QUOTED_PHRASE.finditer(text) if " " in m.group().strip()]
+        self.starts = [a for a, _ in spans]
+        self.ends = [b for _, b in spans]
+
+    def holds(self, at: int) -> bool:
+        i = bisect_right(self.starts, at) - 1
+        return i >= 0 and at < self.ends[i]
+
+
+# A phrase in double quotes of any style, or in single quotes that are no apostrophes.
+_QUOTED_PHRASE = re.compile(r"[\"“”«»„][^\"“”«»„\n]{2,300}[\"“”«»]|(?<![^\W_])[\x27‘’][^\x27‘’\n]{2,300}[\x27‘’](?![^\W_])")
 
 
 # A capitalised word right before a word: the word is the second part of a name.

@@ -1317,6 +1317,15 @@ def test_persons_with_the_same_error_a_successor_and_a_name_column(type_key: str
     assert got.get(key) == value
 
 
+@pytest.mark.parametrize(("type_key", "key", "text", "value"), [
+    ("automatic_steps", "erp_transaction_number", "Den är bokförd i Visma, vernr 24-118 serie LF och transnr 5590123.", "5590123"),
+    ("capture_verification", "invoice_number", "Examples: (AB-447003), (AB-448120) which is still in Verification, "
+                                               "and (AB-446551).", "AB-448120"),
+])
+def test_blind_writer_v_fields(type_key: str, key: str, text: str, value: str) -> None:
+    assert field(type_key, key, text) == value
+
+
 def test_moving_offices_is_no_wish() -> None:
     assert field("coding", "desired_action", "We're moving offices next week, so replies may be slow.") is None
 

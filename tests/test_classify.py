@@ -479,6 +479,17 @@ def test_a_typo_after_a_capitalised_the_is_put_right() -> None:
 
 
 
+def test_a_quoted_error_text_keeps_its_typos_and_a_quoted_word_is_put_right() -> None:
+    """Blind writer v (session 13): 'throws "Invalid dimention combination"' was read as
+    "Invalid dimension combination": the customer's copy of the message is verbatim, typos and
+    all. One quoted word is a thing's name: 'the "Transfered" column' is the Transferred column."""
+    got = read("coding error", 'Every time I put project 22-0415 on invoice ID 66120 the system throws '
+                               '"Invalid dimention combination" and I lose my changes.')
+    assert got.fields["error_message"] == "Invalid dimention combination"
+    got = read("Queue", 'Invoice ID 1180234 is stuck in the queue. The "Transfered" column says No.')
+    assert got.fields["transferred"] == "No"
+
+
 # --- session 12, blind writers r and s ----------------------------------------------------------
 
 @pytest.mark.parametrize(("subject", "body", "key"), [
