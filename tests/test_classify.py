@@ -490,6 +490,16 @@ def test_a_quoted_error_text_keeps_its_typos_and_a_quoted_word_is_put_right() ->
     assert got.fields["transferred"] == "No"
 
 
+@pytest.mark.parametrize(("subject", "body"), [
+    ("Fakturor från Bauhaus", "Beloppet lästes in fel på faktura 5512."),
+    ("Bauhaus", "Ni har läst in datumet fel igen på fakturan 5512."),
+])
+def test_read_in_said_with_the_particle_is_capture(subject: str, body: str) -> None:
+    """Blind writer v (session 13): "ni har läst in momsen som 0": "läsa in" is how Swedish
+    customers say the invoice was captured."""
+    assert detect(subject, body, TYPES)[0] == "capture_verification"
+
+
 # --- session 12, blind writers r and s ----------------------------------------------------------
 
 @pytest.mark.parametrize(("subject", "body", "key"), [
