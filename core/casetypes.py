@@ -25,6 +25,10 @@ PLACEHOLDERS = tuple("{" + kind + "}" for kind in KINDS)
 _KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 # The checklist entry of a case whose type is not known yet: asked for like a missing field.
 UNKNOWN_TYPE = "case_type"
+# Reserved key in a case's fields: values read below the threshold, by field key, for the fields
+# still missing. The request mail shows each ("we read 4471-22 in your mail") and a "yes" on its
+# line makes it the field's value (docs/checklist.md, "Candidates").
+UNSURE = "_unsure"
 
 
 # -- value functions: the TOML value (or the typed value) -> typed value, or ValueError -------------

@@ -67,6 +67,9 @@ class Reading:
     unsure: dict[str, Candidate] = field(default_factory=dict)
     # True when the customer set the type explicitly ("Type: Coding"): it overrides the case's type.
     corrected: bool = False
+    # Fields whose line in our quoted form the customer answered "yes" / "ja": the value our mail
+    # showed as read is confirmed (the pipeline takes it from the case's unsure values).
+    confirmed: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -168,7 +171,20 @@ def read_mail(mail: ParsedMail, case_types: Sequence[CaseType],
                     attachments=mail.attachments, asked=asked_fields(blocks.quoted, specs),
                     sender=sender_name(mail.from_name), voices=voices_of(blocks, content))
     values, unsure = extract_candidates(specs, source)
-    return Reading(case_type, reason, language, values, unsure, corrected)
+    return Reading(case_type, reason, language, values, unsure, corrected, confirmed_in(answers, specs))
+
+
+def confirmed_in(answers: dict[str, str], specs: Sequence[FieldSpec]) -> frozenset[str]:
+    """Fields answered "yes" on their form line. Not for a status or a flag, whose "Yes" is a value
+    ("Transferred: Yes")."""
+    kinds = {s.key: s.kind for s in specs}
+    return frozenset(k for k, v in answers.items()
+                     if kinds.get(k) not in (None, "status", "flag") and _YES.fullmatch(v.strip()))
+
+
+# "yes", "Ja!", "Det stämmer", "That's right", "Correct": a yes to the value shown as read.
+_YES = re.compile(r"(?i)(?:yes|yep|yeah|ja|japp|jepp|correct|right|that[\x27’]?s\s+(?:right|correct|it)|"
+                  r"that\s+is\s+(?:right|correct|it)|(?:det\s+)?stämmer|rätt|korrekt|precis)[ .!]*")
 
 
 def voices_of(blocks: Blocks, content: str) -> tuple[tuple[int, str], ...]:

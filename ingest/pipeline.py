@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from core.casetypes import CaseType, UNKNOWN_TYPE, case_type_of
+from core.casetypes import UNKNOWN_TYPE, UNSURE, CaseType, case_type_of
 from core.settings import Settings
 from ingest.automatic import automatic_reason, internal_sender
 from ingest.budget import OverBudget, budget, clock
@@ -26,9 +26,6 @@ log = logging.getLogger("casedesk.ingest")
 # Participants one mail may add to a case; the rest are counted on the message (issue 13).
 MAX_PARTICIPANTS = 100
 UNREAD = "could not be read fully"
-# Reserved key in a case's fields: values read below the threshold, by field key, for the fields
-# still missing; the request mail can ask "Is 4471-22 the Invoice ID?" (docs/checklist.md).
-UNSURE = "_unsure"
 
 
 @dataclass(frozen=True)
@@ -138,6 +135,8 @@ def file_mail(session: Session, raw: RawMail, prepared: Prepared, settings: Sett
     known_type = ticket.case_type if ticket else None
     if reading is not None and known_type != prepared.known_type:
         reading = read_mail(mail, settings.case_types, known_type, own_domains(settings))
+    if reading is not None and ticket is not None:
+        reading = with_confirmed(ticket, reading)
     when = raw.received_at
     participants, left_out = capped(copied(mail, settings) if reading is not None else [mail.from_addr])
     defects = [*mail.defects, *([f"participants: {left_out} more addresses not added"] if left_out else [])]
@@ -225,6 +224,15 @@ def apply_reading(ticket: Ticket, reading: Reading, case_types: tuple[CaseType, 
     ticket.last_customer_at = when
 
 
+def with_confirmed(ticket: Ticket, reading: Reading) -> Reading:
+    """The reading with each value our request mail showed as read ("we read 4471-22 in your
+    mail") and the customer answered "yes" to: from then on it is the customer's own value, and
+    the message that said yes carries it (the thread keeps who said what)."""
+    shown = dict((ticket.fields or {}).get(UNSURE) or {})
+    taken = {k: shown[k] for k in reading.confirmed if k in shown and k not in reading.fields}
+    return replace(reading, fields={**taken, **reading.fields}) if taken else reading
+
+
 def missing_of(ticket: Ticket, case_types: tuple[CaseType, ...]) -> list[str]:
     """Required fields still empty; an unknown (or no longer configured) type misses the type."""
     case_type = case_type_of(case_types, ticket.case_type)
@@ -245,7 +253,7 @@ def reprocess(session: Session, ticket: Ticket, settings: Settings) -> None:
         if message.direction != INBOUND or message.automatic or message.raw_id is None:
             continue
         mail = parse(raw_of(session, message.raw_id) or b"")
-        reading = read_mail(mail, settings.case_types, ticket.case_type, own_domains(settings))
+        reading = with_confirmed(ticket, read_mail(mail, settings.case_types, ticket.case_type, own_domains(settings)))
         message.fields = dict(reading.fields)
         apply_reading(ticket, reading, settings.case_types, ticket.last_customer_at)
     ticket.missing = missing_of(ticket, settings.case_types)

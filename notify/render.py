@@ -14,7 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from core.casetypes import CaseType, FieldSpec, UNKNOWN_TYPE, case_type_of, split_items
+from core.casetypes import UNKNOWN_TYPE, UNSURE, CaseType, FieldSpec, case_type_of, split_items
 from core.mailtemplates import LANGUAGES, SHIPPED, duration_words, environment
 from core.settings import DEFAULT_SIGNATURE
 from notify.greeting import first_name
@@ -52,12 +52,14 @@ class Fact:
 
 @dataclass(frozen=True)
 class Ask:
-    """One missing field as the form asks for it: the fill-in line, where to find it, what remains."""
+    """One missing field as the form asks for it: the fill-in line, where to find it, what remains,
+    and a value read below the threshold that a "yes" on the line confirms ("" when none)."""
 
     label: str
     line: str
     hint: str
     more: str
+    guess: str = ""
 
 
 def language_of(ticket: Ticket) -> str:
@@ -102,6 +104,7 @@ def asks(ticket: Ticket, case_type: CaseType | None, language: str) -> list[Ask]
     """The missing fields in checklist order, each with its fill-in line, hint and count."""
     out = []
     values = ticket.fields or {}
+    guesses = values.get(UNSURE) or {}
     for key in ticket.missing or []:
         if key == UNKNOWN_TYPE:
             continue
@@ -109,7 +112,8 @@ def asks(ticket: Ticket, case_type: CaseType | None, language: str) -> list[Ask]
         label = in_language(spec, language) if spec else key
         hint = (spec.hint_sv or spec.hint if language == "sv" else spec.hint) if spec else ""
         more = remaining(spec, values, language) if spec else ""
-        out.append(Ask(label, form_line(label), hint, more))
+        guess = one_line(guesses[key]) if isinstance(guesses, dict) and guesses.get(key) else ""
+        out.append(Ask(label, form_line(label), hint, more, guess))
     return out
 
 

@@ -264,3 +264,20 @@ def test_an_error_shown_but_not_given_is_asked_for_and_the_flag_not_echoed(langu
                    else ("Felmeddelande: ____", "en skärmdump hjälper"))
     assert label in text and hint in text and hint in html
     assert "shown?" not in text and "Visades" not in text and "Fiona McAllister" in text
+
+
+@pytest.mark.parametrize(("language", "text_line", "html_note"), [
+    ("en", '  (we read "4471-22 <x>" in your mail: if that is it, just write yes on the line)',
+     "We read “4471-22 &lt;x&gt;” in your mail: if that is it, just write <b>yes</b>."),
+    ("sv", '  (vi läste "4471-22 <x>" i ditt mejl: stämmer det, skriv bara ja på raden)',
+     "Vi läste ”4471-22 &lt;x&gt;” i ditt mejl: stämmer det, skriv bara <b>ja</b>."),
+])
+def test_a_value_read_below_the_threshold_is_shown_to_confirm(language: str, text_line: str, html_note: str) -> None:
+    """A bare "4471-22" is not taken as the Invoice ID, but the request shows it, so the customer
+    answers "yes" instead of looking it up again; the value is the customer's, so HTML escapes it."""
+    case = ticket(language, missing=("invoice_id", "coding_rows"), fields={"_unsure": {"invoice_id": "4471-22 <x>"}})
+    text, html = rendered("first", case)
+    assert text_line in text.split("\n") and html_note in html
+    assert text.count("4471-22") == 1  # only under its own line, not under the rows'
+    _, plain = rendered("first", ticket(language, missing=("invoice_id",)))
+    assert "4471-22" not in plain

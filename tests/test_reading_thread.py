@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from core.casetypes import parse_case_types
 from ingest.classify import read_mail
 from ingest.parse import parse
-from ingest.pipeline import UNSURE, apply_reading
+from ingest.pipeline import UNSURE, apply_reading, with_confirmed
+from notify.render import render
 from store.models import Ticket
 
 TYPES = parse_case_types(None, "")
@@ -50,6 +51,43 @@ def test_a_bare_number_is_asked_to_be_confirmed_not_taken() -> None:
     assert ticket.fields[UNSURE] == {"invoice_id": "4471-22"}
     file(ticket, "SV: [CASE-3] Kontering", "Faktura-ID: 4471-22")
     assert UNSURE not in ticket.fields and ticket.missing == []
+
+
+def answer_our_request(ticket: Ticket, fill: str, outlook: bool = False) -> dict[str, str]:
+    """The customer's reply to our real request mail for the case, with `fill` typed on the first
+    blank line, quoted with '>' or, as Outlook does, under a header without '>'."""
+    text = render("first", ticket, case_types=TYPES, link="http://desk/x", reminder_every=timedelta(days=2)).text
+    filled = text.replace("____", fill, 1)
+    quoted = ("\n".join(filled.split("\n")) if outlook else "".join(f"> {line}\n" for line in filled.split("\n")))
+    head = ("From: Support <support@support.example.com>\nSent: Monday\nSubject: [CASE-3] Kontering\n\n" if outlook
+            else "Den 5 okt. 2026 skrev Support <support@support.example.com>:\n")
+    reading = with_confirmed(ticket, read_mail(parse(mail("SV: [CASE-3] Kontering", "Se nedan.\n\n" + head + quoted)),
+                                                TYPES, ticket.case_type, OURS))
+    apply_reading(ticket, reading, TYPES, NOW)
+    return dict(reading.fields)
+
+
+def test_a_value_shown_to_confirm_is_taken_when_the_customer_answers_yes() -> None:
+    """Our request shows the bare "4471-22" it did not take ("we read ... write yes on the line");
+    "ja" on the Invoice ID line makes it the value, on the message that said it too."""
+    for outlook in (False, True):
+        ticket = Ticket(customer="per@kund.se", subject="Kontering", language="sv")
+        file(ticket, "Kontering", "Hej, 4471-22 har fel kostnadsställe på konteringsrad 2, vi vill byta till 210.")
+        assert ticket.fields[UNSURE] == {"invoice_id": "4471-22"}
+        assert answer_our_request(ticket, "ja", outlook) == {"invoice_id": "4471-22"}
+        assert ticket.fields["invoice_id"] == "4471-22" and ticket.missing == [] and UNSURE not in ticket.fields
+
+
+def test_our_shown_value_is_no_answer_and_a_yes_is_a_value_for_a_status() -> None:
+    """The quoted request with nothing typed confirms nothing (its "we read 4471-22" line is ours);
+    "Yes" on the Transferred line is what the column says, not a yes to something shown."""
+    for outlook in (False, True):
+        ticket = Ticket(customer="per@kund.se", subject="Kontering", language="sv")
+        file(ticket, "Kontering", "Hej, 4471-22 har fel kostnadsställe på konteringsrad 2, vi vill byta till 210.")
+        assert answer_our_request(ticket, "____", outlook) == {}
+        assert "invoice_id" in ticket.missing and ticket.fields[UNSURE] == {"invoice_id": "4471-22"}
+    reading = read_mail(parse(mail("Kö", "Faktura-ID 5512 har fastnat i kön.\nTransferred: Yes")), TYPES, None, OURS)
+    assert reading.fields["transferred"] == "Yes" and reading.confirmed == frozenset()
 
 
 def test_our_quoted_question_answered_above_it() -> None:
