@@ -48,3 +48,10 @@ def test_sanitise_keeps_no_relative_or_protocol_relative_url() -> None:
     assert 'href="https://example.com/ok"' in cleaned
     for gone in ("/auth/abc", "evil.example", "x.html"):
         assert gone not in cleaned, cleaned
+
+
+def test_a_value_read_to_confirm_shows_with_what_is_missing_not_as_a_fact() -> None:
+    ticket = Ticket(ref="CASE-1002", fields={"coding_rows": "2", "_unsure": {"invoice_id": "4471-22"}},
+                    missing=["invoice_id", "desired_action"])
+    assert [line.key for line in checklist(ticket, [], None)] == ["coding_rows"]
+    assert missing(ticket, None) == ["Invoice id (4471-22?)", "Desired action"]
