@@ -31,6 +31,17 @@ UNKNOWN_TYPE = "case_type"
 UNSURE = "_unsure"
 
 
+def facts_of(fields: dict[str, Any] | None) -> dict[str, Any]:
+    """A case's field values without the reserved UNSURE entry."""
+    return {k: v for k, v in (fields or {}).items() if k != UNSURE}
+
+
+def to_confirm(fields: dict[str, Any] | None) -> dict[str, str]:
+    """The values a case shows the customer to confirm ({} when none): `fields[UNSURE]`."""
+    shown = (fields or {}).get(UNSURE)
+    return {str(k): str(v) for k, v in shown.items() if v} if isinstance(shown, dict) else {}
+
+
 # -- value functions: the TOML value (or the typed value) -> typed value, or ValueError -------------
 
 def label(value: object) -> str:

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from core.casetypes import UNKNOWN_TYPE, UNSURE, CaseType, case_type_of
+from core.casetypes import UNKNOWN_TYPE, UNSURE, CaseType, case_type_of, facts_of, to_confirm
 from core.settings import Settings
 from ingest.automatic import automatic_reason, internal_sender
 from ingest.budget import OverBudget, budget, clock
@@ -209,9 +209,8 @@ def apply_reading(ticket: Ticket, reading: Reading, case_types: tuple[CaseType, 
     if reading.case_type is not None and (ticket.case_type is None or reading.corrected):
         ticket.case_type, ticket.case_type_reason = reading.case_type, reading.reason
     case_type = case_type_of(case_types, ticket.case_type)
-    old = {k: v for k, v in (ticket.fields or {}).items() if k != UNSURE}
-    unsure = {**dict((ticket.fields or {}).get(UNSURE) or {}),
-              **{k: c.value for k, c in reading.unsure.items()}}
+    old = facts_of(ticket.fields)
+    unsure = {**to_confirm(ticket.fields), **{k: c.value for k, c in reading.unsure.items()}}
     ticket.fields = case_type.merge(old, reading.fields) if case_type else {**old, **reading.fields}
     ticket.missing = missing_of(ticket, case_types)
     unsure = {k: v for k, v in unsure.items() if k in ticket.missing}
@@ -228,7 +227,7 @@ def with_confirmed(ticket: Ticket, reading: Reading) -> Reading:
     """The reading with each value our request mail showed as read ("we read 4471-22 in your
     mail") and the customer answered "yes" to: from then on it is the customer's own value, and
     the message that said yes carries it (the thread keeps who said what)."""
-    shown = dict((ticket.fields or {}).get(UNSURE) or {})
+    shown = to_confirm(ticket.fields)
     taken = {k: shown[k] for k in reading.confirmed if k in shown and k not in reading.fields}
     return replace(reading, fields={**taken, **reading.fields}) if taken else reading
 

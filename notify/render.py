@@ -14,7 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from core.casetypes import UNKNOWN_TYPE, UNSURE, CaseType, FieldSpec, case_type_of, split_items
+from core.casetypes import UNKNOWN_TYPE, CaseType, FieldSpec, case_type_of, split_items, to_confirm
 from core.mailtemplates import LANGUAGES, SHIPPED, duration_words, environment
 from core.settings import DEFAULT_SIGNATURE
 from notify.greeting import first_name
@@ -104,7 +104,7 @@ def asks(ticket: Ticket, case_type: CaseType | None, language: str) -> list[Ask]
     """The missing fields in checklist order, each with its fill-in line, hint and count."""
     out = []
     values = ticket.fields or {}
-    guesses = values.get(UNSURE) or {}
+    guesses = to_confirm(values)
     for key in ticket.missing or []:
         if key == UNKNOWN_TYPE:
             continue
@@ -112,7 +112,7 @@ def asks(ticket: Ticket, case_type: CaseType | None, language: str) -> list[Ask]
         label = in_language(spec, language) if spec else key
         hint = (spec.hint_sv or spec.hint if language == "sv" else spec.hint) if spec else ""
         more = remaining(spec, values, language) if spec else ""
-        guess = one_line(guesses[key]) if isinstance(guesses, dict) and guesses.get(key) else ""
+        guess = one_line(guesses[key]) if key in guesses else ""
         out.append(Ask(label, form_line(label), hint, more, guess))
     return out
 

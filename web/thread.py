@@ -15,7 +15,7 @@ from urllib.parse import quote
 import nh3
 from markupsafe import Markup
 
-from core.casetypes import UNKNOWN_TYPE, UNSURE, CaseType
+from core.casetypes import UNKNOWN_TYPE, CaseType, facts_of, to_confirm
 from store.models import Message, Ticket
 
 # Images would load from the sender's server (tracking pixels); ammonia drops every event handler
@@ -148,7 +148,7 @@ def source_of(key: str, value: object, messages: list[Message]) -> int | None:
 def checklist(ticket: Ticket, messages: list[Message], case_type: CaseType | None,
               language: str = "en") -> list[ChecklistLine]:
     """The case's fields in checklist order, then any the type no longer lists."""
-    values = {k: v for k, v in (ticket.fields or {}).items() if k != UNSURE}  # shown with what is missing
+    values = facts_of(ticket.fields)  # a value to confirm is shown with what is missing
     order = [f.key for f in case_type.fields] if case_type else []
     keys = [k for k in order if k in values] + sorted(k for k in values if k not in order)
     return [ChecklistLine(k, field_label(case_type, k, language), str(values[k]), source_of(k, values[k], messages))
@@ -158,8 +158,7 @@ def checklist(ticket: Ticket, messages: list[Message], case_type: CaseType | Non
 def missing(ticket: Ticket, case_type: CaseType | None, language: str = "en") -> list[str]:
     """Labels of what is still missing; one with a value read but not taken says it,
     "Invoice ID (4471-22?)", as the request mail showed it to confirm."""
-    shown = (ticket.fields or {}).get(UNSURE)
-    guesses = shown if isinstance(shown, dict) else {}
+    guesses = to_confirm(ticket.fields)
     return [field_label(case_type, key, language) + (f" ({guesses[key]}?)" if guesses.get(key) else "")
             for key in ticket.missing or []]
 
