@@ -302,7 +302,7 @@ def form_answers(reply: Reply, specs: Sequence[FieldSpec]) -> tuple[dict[str, st
         match = regex.match(folded[index])
         key = by_label.get(norm_label(match["label"])) if match else None
         if (not match or key is None) and (is_quoted(line) or marked):
-            for asked, value in question_answer(lines, index, folded[index], specs, marked):
+            for asked, value in question_answer(lines, index, question_of(lines, folded, index), specs, marked):
                 answers.setdefault(asked, value)
             continue
         if not match or key is None or key in answers:
@@ -317,6 +317,20 @@ def form_answers(reply: Reply, specs: Sequence[FieldSpec]) -> tuple[dict[str, st
         if value and not _BLANK.match(value):
             answers[key] = value.strip()
     return answers, frozenset(used)
+
+
+def question_of(lines: Sequence[str], folded: Sequence[str], index: int) -> str:
+    """A quoted line as a question, with the line before when our mail wrapped the question over
+    two ("> Could you send us the Invoice No of the invoice" / "> that is still in Verification?")."""
+    line = folded[index]
+    if index and is_quoted(lines[index]) and is_quoted(lines[index - 1]) and _WRAPPED.match(line) \
+            and line.rstrip().endswith("?") and (before := folded[index - 1].lstrip("> \t").rstrip()):
+        return f"> {before} {line.lstrip('> ').lstrip()}"
+    return line
+
+
+# A quoted line going on with the sentence of the line before: it starts in lower case.
+_WRAPPED = re.compile(r"[>\s]*[a-zåäö]")
 
 
 def question_answer(lines: Sequence[str], index: int, folded: str,
@@ -843,6 +857,8 @@ cleaning couriers courier roofing transport foods logistics supplies supply solu
 construction catering electrical plumbing printing media energy engineering motors haulage freight security
 facilities maintenance partners holdings insurance leasing rentals hire bygg frakt stad elektro maleri akeri
 fastigheter konsult data cards material materials byggmaterial
+steel metals metal timber paper packaging plastics chemicals textiles furniture tools electronics machinery
+components industries industrial trading travel hotels dairy bakery waste recycling water
 st street road rd avenue ave society association gatan vagen
 knappen knapp fliken menyn button tab menu""".split())
 

@@ -1326,6 +1326,30 @@ def test_blind_writer_v_fields(type_key: str, key: str, text: str, value: str) -
     assert field(type_key, key, text) == value
 
 
+@pytest.mark.parametrize(("type_key", "key", "text", "value"), [
+    # a supplier chasing payment in an approval sentence is no user
+    ("review_approval", "users", "Nobody can approve it, and meanwhile Brampton Steel (our order PO-5512) are chasing us. "
+                                 "Invoice 40711 is stuck with Anna Berg.", "Anna Berg"),
+    # "X ska inte ändras" says what stays as it is, not what is wanted
+    ("administration", "desired_action", "Eva Lind ska inte ändras, hon fortsätter som förut. Kunde ni lägga upp Per Holm "
+                                         "som granskare?", "Kunde ni lägga upp Per Holm som granskare?"),
+    ("coding", "desired_action", "Is it possible to put rows 1 and 3 to 0% VAT? I don't find where to change it.",
+     "Is it possible to put rows 1 and 3 to 0% VAT?"),
+    # the last of a list said to be still in Verification
+    ("capture_verification", "invoice_number", "Exempel: 4412731, 4412764, 4413018 och 4413250, den sista ligger kvar i "
+                                               "verifieringen nu.", "4413250"),
+])
+def test_blind_writer_w_fields(type_key: str, key: str, text: str, value: str) -> None:
+    assert field(type_key, key, text) == value
+
+
+def test_an_answer_below_a_question_our_mail_wrapped_over_two_lines() -> None:
+    text = ("Hi, answers in between.\n\nOn Tue, 22 Oct 2024, Support <support@support.example.com> wrote:\n"
+            "> Could you send us the Invoice No of the invoice\n> that is still in Verification?\n\n"
+            "It's 0045-7781 (supplier Agrimax).\n\n> Kind regards,\n> Support\n")
+    assert answers(text, "capture_verification") == {"invoice_number": "It's 0045-7781 (supplier Agrimax)."}
+
+
 def test_moving_offices_is_no_wish() -> None:
     assert field("coding", "desired_action", "We're moving offices next week, so replies may be slow.") is None
 
