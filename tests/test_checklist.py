@@ -1343,6 +1343,15 @@ def test_blind_writer_w_fields(type_key: str, key: str, text: str, value: str) -
     assert field(type_key, key, text) == value
 
 
+@pytest.mark.parametrize("text", [
+    "When I try, some message pops up about the dimension and it won't save. Didn't catch the wording.",
+    "Det kommer upp en ruta när jag sparar, men den försvinner direkt.",
+])
+def test_a_message_that_pops_up_is_an_error_shown(text: str) -> None:
+    """Blind writers v and w: the error text is then asked for, and the case is not complete."""
+    assert field("coding", "error_shown", text) == "yes"
+
+
 def test_an_answer_below_a_question_our_mail_wrapped_over_two_lines() -> None:
     text = ("Hi, answers in between.\n\nOn Tue, 22 Oct 2024, Support <support@support.example.com> wrote:\n"
             "> Could you send us the Invoice No of the invoice\n> that is still in Verification?\n\n"
