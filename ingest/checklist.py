@@ -809,7 +809,7 @@ def self_named(name: str, sender: str) -> str:
     if not name or not _SELF.match(name):
         return name
     if sender:
-        return f"{sender} ({name})"
+        return f"{sender} ({name if name == 'I' else name.lower()})"  # "Jag" opening a sentence: "Per Ek (jag)"
     return "" if name.lower() in ("me", "mig", "i", "jag") else name
 
 

@@ -290,7 +290,7 @@ def test_concerns() -> None:
         "Could you set her up with the same access as Tom? She should be able to code invoices"
     # the sender needing access is the user it concerns; without a known sender, nobody
     text = "Se nedan. Jag behöver alltså kunna se fakturorna i Malmöbolaget också."
-    assert fields("administration", text, sender="Elin Ström")["concerns"] == "Elin Ström (Jag)"
+    assert fields("administration", text, sender="Elin Ström")["concerns"] == "Elin Ström (jag)"
     assert "concerns" not in fields("administration", text)
 
 
@@ -1350,6 +1350,17 @@ def test_blind_writer_w_fields(type_key: str, key: str, text: str, value: str) -
 def test_a_message_that_pops_up_is_an_error_shown(text: str) -> None:
     """Blind writers v and w: the error text is then asked for, and the case is not complete."""
     assert field("coding", "error_shown", text) == "yes"
+
+
+@pytest.mark.parametrize(("text", "users"), [
+    ("Jag är satt som ersättare för Camilla Berg men får felet \"Saknar behörighet\".", "Per Lund (jag), Camilla Berg"),
+    ("Jag försöker attestera faktura 60-2291 men får \"Beloppet överskrider din attestgräns\".", "Per Lund (jag)"),
+    ("Fakturan har attesterats både av mig och av Sara Nilsson, men den står som ej attesterad.",
+     "Per Lund (mig), Sara Nilsson"),
+])
+def test_the_writer_as_a_stand_in_trying_to_approve_or_having_approved(text: str, users: str) -> None:
+    """Blind writer w (session 13). "attesterats" is a word of its own, not a typo of "attesteras"."""
+    assert fields("review_approval", text, sender="Per Lund")["users"] == users
 
 
 def test_an_answer_below_a_question_our_mail_wrapped_over_two_lines() -> None:
