@@ -183,7 +183,8 @@ def same_rows(expected: object, got: str) -> bool:
 
 
 def list_items(got: str) -> list[str]:
-    return [x for x in re.split(r"\s*(?:,|;|\band\b|\boch\b|&|/)\s*", got) if x.strip()]
+    # A slash between digits is part of an id ("7702/25"), elsewhere it separates ("Anna / Bo").
+    return [x for x in re.split(r"\s*(?:,|;|\band\b|\boch\b|&|(?<!\d)/|/(?!\d))\s*", got) if x.strip()]
 
 
 def item_matches(want: str, have: str, kind: str) -> bool:

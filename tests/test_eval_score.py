@@ -49,3 +49,9 @@ def test_the_sender_as_a_user_is_any_self_word(expected: list[str], got: str, ou
 ])
 def test_a_transferred_yes_or_no_in_either_language(expected: str, got: str, outcome: str) -> None:
     assert compare("transferred", "status", expected, got) == outcome
+
+
+def test_a_slash_between_digits_is_part_of_an_id() -> None:
+    """Writer x wrote invoice numbers "7702/25"; the reader read them whole and the scorer split them."""
+    assert compare("invoice_examples", "ids", ["7702/25", "7698/25"], "7702/25, 7698/25") == "right"
+    assert compare("users", "name", ["Anna Berg", "Bo Ek"], "Anna Berg / Bo Ek") == "right"
