@@ -673,8 +673,9 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
             # customer names persons in words, it adds only those the words name too. A column
             # of the wanted state ("Should be approved by") always counts.
             prose = "\n".join(x for x in source.text.split("\n") if "\t" not in x and "|" not in x)
-            columns = [(at, v, wanted) for at, v, wanted in columns
-                       if wanted or re.search(rf"(?<![\w-]){re.escape(v)}(?![\w-])", prose)]
+            columns = [(at, v, wanted) for at, v, wanted in columns  # "Erik left us" names Erik Dahl
+                       if wanted or re.search(rf"(?<![\w-]){re.escape(v)}(?![\w-])", prose)
+                       or re.search(rf"(?<![\w-]){re.escape(v.split()[0])}(?![\w-])(?![ \t]+[A-ZÅÄÖ])", prose)]
         found += [(at, v) for at, v, *_ in columns]
     names: dict[str, str] = {}
     heads: set[str] = set()
@@ -687,6 +688,8 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     for at, value in sorted(found):
         if len(names) >= 20:
             break
+        if _LIKE_SOMEONE.search(source.folded, max(0, at - 40), at):
+            continue  # "the same roles as Eva Lund": Eva is the model, not whom the case concerns
         # "myself (Raj Patel)": the name in brackets is the person.
         value = _SELF_NAMED.sub(lambda x: x["name"], value)
         as_written = value in whole
@@ -712,6 +715,11 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     return ", ".join(v for key, v in names.items() if not same_person_address(v, people)
                      and not (" " not in key and key in parts) and not part_of_another(key, names)
                      and not (spec.key == PERSONS_ONLY and not_a_person(v))) or None
+
+
+# Words that make the next person a model to copy: "the same roles as", "samma behörighet som".
+_LIKE_SOMEONE = re.compile(r"(?i)\b(?:(?:the\s+)?same\s+(?:[\w-]+\s+){0,3}?as|samma\s+(?:[\w-]+\s+){0,3}?som|"
+                           r"precis\s+som|just\s+like|likadan\w*\s+som)\s+$")
 
 
 # A lone short lowercase word is a piece of a sentence ("don" of "don't"), never a name (see `clean`).
@@ -877,6 +885,8 @@ def cue_persons(m: Matchers, source: Source) -> list[tuple[int, str]]:
         start = max(text.rfind(c, 0, cue.start()) for c in ".!?\n") + 1
         ends = [i for i in (text.find(c, cue.end()) for c in ".!?\n") if i >= 0]
         done = min(ends) if ends else len(text)
+        if "\t" in text[start:done] or "|" in text[start:done]:
+            continue  # a table's row ("1 | Lisa Mårtensson | Approved"): its columns say who is who
         for person in _PERSON_RE.finditer(text, start, done):
             words = person.group().lower().split()
             begin = person.start()
@@ -917,6 +927,8 @@ def column_persons(spec: FieldSpec, m: Matchers,
                                                                             or _NAME_HEAD.fullmatch(fold(cell).strip()))]
             wanted = {i: _WANTED_HEAD.search(fold(row[i])) is not None for i in cols}
             for n, body in enumerate(table[at + 1 : at + 101] if cols else ()):
+                if any(_DONE_CELL.fullmatch(fold(cell).strip().lower()) for cell in body):
+                    continue  # "1 | Lisa Mårtensson | Approved": that row is done, not the case's
                 out += [(10**9 + n, body[i].strip(), wanted[i]) for i in cols
                         if i < len(body) and _PERSON_RE.fullmatch(fold(body[i].strip()))]
             if cols:
@@ -926,6 +938,8 @@ def column_persons(spec: FieldSpec, m: Matchers,
 
 # A column of where an invoice went or should go: "Should go to", "Went to", "Ska gå till".
 _ROUTE_HEAD = re.compile(r"(?i)\b(?:go(?:es)?|went|gone|sent|routed|ga|gick|gatt|skickad\w*)\s+(?:to|till)\b")
+# A flow table's cell saying the row is done.
+_DONE_CELL = re.compile(r"approved|reviewed|done|completed|attesterad|attesterat|godkand|godkant|granskad|granskat|klar")
 # A column of persons by its plain header: "Namn", "Name", "Employee" (not "Användarnamn", a login).
 _NAME_HEAD = re.compile(r"(?i)(?:full\s+)?name|(?:fullstandigt\s+)?namn|employee|anstalld|person")
 # A table column of the wanted state: "Should be approved by", "Ska attesteras av", "New approver".

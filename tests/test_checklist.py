@@ -1363,6 +1363,23 @@ def test_the_writer_as_a_stand_in_trying_to_approve_or_having_approved(text: str
     assert fields("review_approval", text, sender="Per Lund")["users"] == users
 
 
+@pytest.mark.parametrize(("type_key", "key", "text", "value"), [
+    # the person whose roles are copied is the model, not whom the case concerns
+    ("administration", "concerns", "Please set up Fatima Rahimi with the same roles as Eva Lund.", "Fatima Rahimi"),
+    ("administration", "concerns", "Sara Lind börjar 1 april, hon ska ha samma roll som Anders Hed.", "Sara Lind"),
+    # a row already approved by the writer is no problem of theirs
+    ("review_approval", "users", "Row 1 went to Peter Sand but should go to Helena Ek. Row 2 has already been approved "
+                                 "by me, so that one is fine.", "Peter Sand, Helena Ek"),
+    # a flow table: the row marked approved is done; the one named by first name in the prose is the case's
+    ("review_approval", "users", "The approval flow:\n\nRow\tApprover\tStatus\n1\tLisa Berg\tApproved\n"
+                                 "2\tErik Dahl\tWaiting\n\nErik left us last Friday. Could row 2 go to Nina Holm instead?",
+     "Nina Holm, Erik Dahl"),
+])
+def test_blind_writer_x_persons(type_key: str, key: str, text: str, value: str) -> None:
+    got = extract(TYPES[type_key].fields, Source(new=text, tables=tables_in(text), sender="Karolina Berg"))
+    assert got.get(key) == value
+
+
 def test_an_answer_below_a_question_our_mail_wrapped_over_two_lines() -> None:
     text = ("Hi, answers in between.\n\nOn Tue, 22 Oct 2024, Support <support@support.example.com> wrote:\n"
             "> Could you send us the Invoice No of the invoice\n> that is still in Verification?\n\n"
