@@ -1380,6 +1380,17 @@ def test_blind_writer_x_persons(type_key: str, key: str, text: str, value: str) 
     assert got.get(key) == value
 
 
+@pytest.mark.parametrize(("type_key", "key", "text", "value"), [
+    ("capture_verification", "invoice_number", "Exempel: 5512731, 5512764 och 5513250. Den sista ligger kvar i "
+                                               "verifieringen, de andra har vi rättat.", "5513250"),
+    ("review_approval", "error_shown", "Det kommer upp nåt fel om behörighet när han trycker på Godkänn.", "yes"),
+    ("review_approval", "users", "Jag kan inte attestera rad 2. Min kollega Sara Holm (kopia) har samma problem.",
+     "Karolina Berg (jag), Sara Holm"),
+])
+def test_blind_writer_x_fields(type_key: str, key: str, text: str, value: str) -> None:
+    assert fields(type_key, text, sender="Karolina Berg").get(key) == value
+
+
 def test_an_answer_below_a_question_our_mail_wrapped_over_two_lines() -> None:
     text = ("Hi, answers in between.\n\nOn Tue, 22 Oct 2024, Support <support@support.example.com> wrote:\n"
             "> Could you send us the Invoice No of the invoice\n> that is still in Verification?\n\n"
