@@ -174,9 +174,14 @@ def is_ours(header: str, body: tuple[str, ...], own_domains: tuple[str, ...]) ->
 def inline_answers(lines: list[str], start: int, end: int, skip: frozenset[int]) -> list[int]:
     """The customer's own lines typed between the '>'-quoted lines of our mail.
 
-    Only a '>'-quoted mail lets them be told apart: in an Outlook quote every line is ours.
+    Only a '>'-quoted mail lets them be told apart: in an Outlook quote every line is ours, and
+    a few '>' lines in it are the customer's marks on their answers (">> Ab Skärgårdsfrakt Oy"),
+    which `form_answers` reads; the lines between those are ours.
     """
     out: list[int] = []
+    written = [i for i in range(start, end) if lines[i].strip()]
+    if 2 * sum(1 for i in written if is_quoted(lines[i])) < len(written):
+        return out
     seen_quote = False
     for i in range(start, end):
         if is_quoted(lines[i]):

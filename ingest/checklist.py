@@ -441,10 +441,10 @@ def marked_answer(lines: Sequence[str], index: int) -> str:
     our line, or one in capitals ("See my answers below in caps")."""
     if index + 1 >= len(lines):
         return ""
-    below = lines[index + 1]
+    below, question = lines[index + 1], lines[index]
     if found := _ANSWER_MARK.match(below):
-        return found["value"].strip()
-    question = lines[index]
+        # ">>" under a '>'-quoted line is a quote inside the quote, not a mark
+        return "" if is_quoted(question) and below.lstrip().startswith(">>") else found["value"].strip()
     if is_quoted(question) or not _ASIDE.sub("", question.rstrip()).endswith(("?", ":")) \
             and not _LISTED.match(question):
         return ""

@@ -166,6 +166,8 @@ def read_mail(mail: ParsedMail, case_types: Sequence[CaseType],
         case_type, reason = detect(subject, text.typed, types)
         if case_type is None and blocks.quoted:
             case_type, reason = asked_type(blocks.quoted, types) or (case_type, reason)
+        if (by_answers := answered_type(answers, types)) and by_answers[0] != case_type:
+            case_type, reason = by_answers  # the mail is its answers to our questions
     specs = by_key[case_type].fields if case_type else all_fields(types)
     source = Source(new=content, subject=subject, answers=answers, tables=text.tables,
                     attachments=mail.attachments, asked=asked_fields(blocks.quoted, specs),
@@ -340,6 +342,18 @@ def asked_type(quoted: str, types: tuple[CaseType, ...]) -> tuple[str, str] | No
 
 
 _BLANK_LINE = re.compile(r"^[ \t>]*(.{3,80}?)[ \t]*:[ \t]*_{3,}[ \t]*$", re.MULTILINE)
+
+
+def answered_type(answers: dict[str, str], types: tuple[CaseType, ...]) -> tuple[str, str] | None:
+    """The type our quoted questions were about, told by the fields the customer answered: the
+    one holding more of them than any other, when at least two ("Vilket bolag?", "Vilken
+    användare?", "Beskriv vad du vill göra" answered: administration, though the answers talk of
+    an approval limit)."""
+    keys = set(answers) - {"case_type"}
+    counts = sorted(((len(keys & {f.key for f in t.fields}), t.key) for t in types), reverse=True)
+    if len(keys) < 2 or not counts or counts[0][0] < 2 or len(counts) > 1 and counts[1][0] == counts[0][0]:
+        return None
+    return counts[0][1], "answers to our questions: " + ", ".join(sorted(keys))[:120]
 
 
 def norm(label: str) -> str:

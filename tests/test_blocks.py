@@ -49,6 +49,16 @@ def test_our_quoted_mail_is_history_but_inline_answers_count() -> None:
     assert "Please send" in blocks.quoted and "Please send" not in blocks.content
 
 
+def test_marked_answers_in_an_outlook_quote_leave_our_lines_ours() -> None:
+    """">> Ab Skärgårdsfrakt Oy" under our question in an Outlook quote is the customer's mark
+    (read as a form answer); our questions and sign-off between the marks are not content."""
+    text = ("Hej, svar nedan!\n\nFrån: Support <support@support.example.com>\nSkickat: den 9 september 2025\n"
+            "Ämne: Ärende 52210\n\nHej,\n\nVilket bolag gäller det?\n>> Ab Skärgårdsfrakt Oy\n\n"
+            "Vilken användare gäller det och vad ska ändras?\n>> Mikaela Lindroos\n\nMed vänlig hälsning\nSupport\n")
+    blocks = split_blocks(text, OURS)
+    assert blocks.answers == "" and "Vilken" not in blocks.content and "Support" not in blocks.content
+
+
 def test_a_colleagues_mail_below_counts_our_older_mail_below_it_does_not() -> None:
     text = ("FYI\n\nFrom: Karl <karl@x.se>\nSent: Monday\nTo: Anna\nSubject: invoice\n\n"
             "Invoice 8812731 went to Eva but should go to Per.\n\n-----Original Message-----\n"

@@ -500,6 +500,30 @@ def test_read_in_said_with_the_particle_is_capture(subject: str, body: str) -> N
     assert detect(subject, body, TYPES)[0] == "capture_verification"
 
 
+def test_a_reply_of_answers_to_our_questions_has_the_type_they_answer() -> None:
+    """The customer's answers under our questions (company, user, what to do) make an
+    administration case, though they speak of an approval limit and the subject of "attest"."""
+    body = ("Hej, svar nedan.\n\n-----Ursprungligt meddelande-----\nFrån: Support <support@support.example.com>\n"
+            "Skickat: den 5 mars 2025 16:02\nÄmne: [Case 41877] Beloppsgräns attest\n\nHej,\n\n"
+            "1. Vilket bolag gäller det?\n>> Skogsgruppen Norr AB (bolag 120)\n\n"
+            "2. Vilken användare eller roll gäller det?\n>> Henrik Forsberg\n\n"
+            "3. Beskriv vad du vill göra.\n>> Höja hans attestgräns från 50 000 till 150 000 kr.\n\nHälsningar\nSupport\n")
+    got = read("SV: [Case 41877] Beloppsgräns attest", body)
+    assert got.case_type == "administration" and got.reason.startswith("answers to our questions:")
+    assert got.fields["company"] == "Skogsgruppen Norr AB (bolag 120)"
+
+
+def test_a_quote_inside_our_quote_is_no_marked_answer() -> None:
+    """">> Hello, invoice ID 3310476 ..." under "> On Wed ..., Grace wrote:" is the customer's
+    own first mail quoted in ours, not an answer marked ">>" to a question."""
+    body = ("It says Error in the Transferred column.\n\nOn Thu, 21 Nov 2024, Support <support@support.example.com> wrote:\n"
+            "> Could you tell us what the Transferred\n> column shows for the invoice?\n>\n"
+            "> On Wed, 20 Nov 2024 at 16:45, Grace <grace@kilbride.ie> wrote:\n>> Hello, invoice ID 3310476 was approved on "
+            "Monday and still hasn't\n>> gone through to NetSuite. Other invoices are fine.\n>> Thanks, Grace\n")
+    got = read("Re: [Case 3] Not in NetSuite", body)
+    assert got.case_type == "automatic_steps" and got.fields.get("transferred") == "Error"
+
+
 # --- session 12, blind writers r and s ----------------------------------------------------------
 
 @pytest.mark.parametrize(("subject", "body", "key"), [
