@@ -31,6 +31,22 @@ UNKNOWN_TYPE = "case_type"
 UNSURE = "_unsure"
 
 
+# A value as a mail or page shows it: one line, at most this long.
+MAX_SHOWN = 160
+
+
+def shown_value(value: object) -> str:
+    """A stored value as one short line: how mails and pages show it, and how a "yes" to a value
+    our mail showed is matched back to the value."""
+    text = " ".join(str(value).split())
+    return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 1].rstrip() + "…"
+
+
+def with_guess(label: str, guesses: dict[str, str], key: str) -> str:
+    """A missing field's label with the value read to confirm: "Invoice ID (4471-22?)"."""
+    return f"{label} ({shown_value(guesses[key])}?)" if guesses.get(key) else label
+
+
 def facts_of(fields: dict[str, Any] | None) -> dict[str, Any]:
     """A case's field values without the reserved UNSURE entry."""
     return {k: v for k, v in (fields or {}).items() if k != UNSURE}

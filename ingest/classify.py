@@ -67,9 +67,11 @@ class Reading:
     unsure: dict[str, Candidate] = field(default_factory=dict)
     # True when the customer set the type explicitly ("Type: Coding"): it overrides the case's type.
     corrected: bool = False
-    # Fields whose line in our quoted form the customer answered "yes" / "ja": the value our mail
-    # showed as read is confirmed (the pipeline takes it from the case's unsure values).
+    # Fields whose line in our quoted form the customer answered "yes" / "ja", and the values our
+    # quoted mail showed as read ('we read "4471-22"'): the pipeline takes a field's unsure value
+    # only when it is one of those shown, so a "yes" confirms what the customer saw, nothing else.
     confirmed: frozenset[str] = frozenset()
+    shown: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -173,7 +175,10 @@ def read_mail(mail: ParsedMail, case_types: Sequence[CaseType],
                     attachments=mail.attachments, asked=asked_fields(blocks.quoted, specs),
                     sender=sender_name(mail.from_name), voices=voices_of(blocks, content))
     values, unsure = extract_candidates(specs, source)
-    return Reading(case_type, reason, language, values, unsure, corrected, confirmed_in(answers, specs))
+    confirmed = confirmed_in(answers, specs)
+    values = {k: v for k, v in values.items() if k not in confirmed}  # "ja" is no company or user
+    shown = frozenset(m["value"] for m in _SHOWN.finditer(text.body[:MAX_SHOWN_TEXT])) if confirmed else frozenset()
+    return Reading(case_type, reason, language, values, unsure, corrected, confirmed, shown)
 
 
 def confirmed_in(answers: dict[str, str], specs: Sequence[FieldSpec]) -> frozenset[str]:
@@ -184,6 +189,11 @@ def confirmed_in(answers: dict[str, str], specs: Sequence[FieldSpec]) -> frozens
                      if kinds.get(k) not in (None, "status", "flag") and _YES.fullmatch(v.strip()))
 
 
+# Our request mail's line showing a value read below the threshold, in its text or HTML part, in
+# either language (templates/mail/_ask.*): 'we read "4471-22" in your mail', 'vi läste ”4471-22”'.
+_SHOWN = re.compile(r"(?i)\b(?:we\s+read|vi\s+läste)\s+[\"“”](?P<value>[^\"“”\n]{1,160})[\"“”]")
+# How much of a body is searched for such lines (a quoted request is near the top).
+MAX_SHOWN_TEXT = 100_000
 # "yes", "Ja!", "Det stämmer", "That's right", "Correct": a yes to the value shown as read.
 _YES = re.compile(r"(?i)(?:yes|yep|yeah|ja|japp|jepp|correct|right|that[\x27’]?s\s+(?:right|correct|it)|"
                   r"that\s+is\s+(?:right|correct|it)|(?:det\s+)?stämmer|rätt|korrekt|precis)[ .!]*")

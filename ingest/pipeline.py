@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from core.casetypes import UNKNOWN_TYPE, UNSURE, CaseType, case_type_of, facts_of, to_confirm
+from core.casetypes import UNKNOWN_TYPE, UNSURE, CaseType, case_type_of, facts_of, shown_value, to_confirm
 from core.settings import Settings
 from ingest.automatic import automatic_reason, internal_sender
 from ingest.budget import OverBudget, budget, clock
@@ -226,9 +226,12 @@ def apply_reading(ticket: Ticket, reading: Reading, case_types: tuple[CaseType, 
 def with_confirmed(ticket: Ticket, reading: Reading) -> Reading:
     """The reading with each value our request mail showed as read ("we read 4471-22 in your
     mail") and the customer answered "yes" to: from then on it is the customer's own value, and
-    the message that said yes carries it (the thread keeps who said what)."""
-    shown = to_confirm(ticket.fields)
-    taken = {k: shown[k] for k in reading.confirmed if k in shown and k not in reading.fields}
+    the message that said yes carries it (the thread keeps who said what). Only a value the
+    quoted mail shows is taken: a "yes" to another question, or to a guess a later mail replaced,
+    confirms nothing."""
+    guesses = to_confirm(ticket.fields)
+    taken = {k: guesses[k] for k in reading.confirmed
+             if k in guesses and k not in reading.fields and shown_value(guesses[k]) in reading.shown}
     return replace(reading, fields={**taken, **reading.fields}) if taken else reading
 
 

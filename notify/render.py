@@ -14,7 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from core.casetypes import UNKNOWN_TYPE, CaseType, FieldSpec, case_type_of, split_items, to_confirm
+from core.casetypes import UNKNOWN_TYPE, CaseType, FieldSpec, case_type_of, shown_value, split_items, to_confirm
 from core.mailtemplates import LANGUAGES, SHIPPED, duration_words, environment
 from core.settings import DEFAULT_SIGNATURE
 from notify.greeting import first_name
@@ -32,8 +32,6 @@ INVOICE_FIELDS = ("invoice_id", "invoice_number", "invoice_examples")
 _INVOICE_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9./_-]*")
 # The form the customer fills in by replying; the extractor reads "Label: value" lines back.
 BLANK = "____"
-# A fact's value as the mail repeats it: one line, at most this long.
-MAX_VALUE = 160
 
 
 @dataclass(frozen=True)
@@ -78,10 +76,6 @@ def form_line(label: str) -> str:
     return f"{label}: {BLANK}"
 
 
-def one_line(value: object) -> str:
-    """A stored value as one short line of a mail."""
-    text = " ".join(str(value).split())
-    return text if len(text) <= MAX_VALUE else text[: MAX_VALUE - 1].rstrip() + "…"
 
 
 def remaining(spec: FieldSpec, values: dict[str, Any], language: str) -> str:
@@ -112,7 +106,8 @@ def asks(ticket: Ticket, case_type: CaseType | None, language: str) -> list[Ask]
         label = in_language(spec, language) if spec else key
         hint = (spec.hint_sv or spec.hint if language == "sv" else spec.hint) if spec else ""
         more = remaining(spec, values, language) if spec else ""
-        guess = one_line(guesses[key]) if key in guesses else ""
+        # A status's or flag's own "Yes" is a value: never shown to be confirmed with one.
+        guess = shown_value(guesses[key]) if key in guesses and spec and spec.kind not in ("status", "flag") else ""
         out.append(Ask(label, form_line(label), hint, more, guess))
     return out
 
@@ -129,7 +124,7 @@ def understood(ticket: Ticket, case_type: CaseType | None, language: str) -> lis
     values = ticket.fields or {}
     if case_type is None:
         return []
-    return [Fact(in_language(f, language), one_line(values[f.key])) for f in case_type.fields
+    return [Fact(in_language(f, language), shown_value(values[f.key])) for f in case_type.fields
             if f.kind != "flag" and str(values.get(f.key) or "").strip()]
 
 

@@ -20,7 +20,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy import Row, select
 from sqlmodel import Session, col
 
-from core.casetypes import case_type_of, facts_of, to_confirm
+from core.casetypes import case_type_of, facts_of, to_confirm, with_guess
 from core.outmail import bare_id, compose, one_line
 from core.settings import Settings
 from core.signing import make_staff_address
@@ -92,8 +92,7 @@ def notice_text(session: Session, settings: Settings, ticket: Ticket, kind: str)
     return environment().get_template("staff_notice.en.txt").render(
         headline=HEADLINES[kind].format(ref=ticket.ref), ref=ticket.ref, subject=one_line(ticket.subject),
         type_label=case_type.label if case_type else "not known yet", customer=ticket.customer,
-        status=ticket.status, facts=facts, missing=[labels_of(k, labels) + (f" ({one_line(guesses[k])}?)" if guesses.get(k) else "")
-                                          for k in ticket.missing or []],
+        status=ticket.status, facts=facts, missing=[with_guess(labels_of(k, labels), guesses, k) for k in ticket.missing or []],
         last_staff=f"{answered:%Y-%m-%d %H:%M} UTC by {ticket.last_staff_reply_by}" if answered else "",
         link=f"{settings.web.base_url}/tickets/{ticket.ref}",
         quote=quote(newest[-1].body) if newest else [],

@@ -90,6 +90,28 @@ def test_our_shown_value_is_no_answer_and_a_yes_is_a_value_for_a_status() -> Non
     assert reading.fields["transferred"] == "Yes" and reading.confirmed == frozenset()
 
 
+def test_a_yes_confirms_only_the_value_the_quoted_mail_showed() -> None:
+    """The review's attacks: a later mail replaced the guess (the quoted request still shows the
+    first); a "Yes" answers a staff member's own question; a "ja" on a line nothing was shown for."""
+    ticket = Ticket(customer="per@kund.se", subject="Kontering", language="sv")
+    file(ticket, "Kontering", "Hej, 4471-22 har fel kostnadsställe på konteringsrad 2, vi vill byta till 210.")
+    text = render("first", ticket, case_types=TYPES, link="http://desk/x", reminder_every=timedelta(days=2)).text
+    file(ticket, "SV: [CASE-3] Kontering", "Min kollega säger att 9988-10 ser likadan ut.")
+    assert ticket.fields[UNSURE] == {"invoice_id": "9988-10"}
+    quoted = "".join(f"> {line}\n" for line in text.replace("____", "ja", 1).split("\n"))
+    reading = with_confirmed(ticket, read_mail(parse(mail("SV: [CASE-3] Kontering", "Se nedan.\n\n"
+                                                          "Den 5 okt. 2026 skrev Support <support@support.example.com>:\n"
+                                                          + quoted)), TYPES, ticket.case_type, OURS))
+    assert reading.shown == frozenset({"4471-22"}) and "invoice_id" not in reading.fields
+    staff = ("Yes\n\nDen 5 okt. 2026 skrev Support <support@support.example.com>:\n"
+             "> Is the invoice ID 9988-10, the one from Bauhaus?\n")
+    reading = with_confirmed(ticket, read_mail(parse(mail("SV: [CASE-3] Kontering", staff)), TYPES, ticket.case_type, OURS))
+    assert "invoice_id" not in reading.fields
+    admin = read_mail(parse(mail("Ny användare", "Hej\n\nDen 5 okt. 2026 skrev Support <support@support.example.com>:\n"
+                                 "> Företag: ja\n")), TYPES, "administration", OURS)
+    assert "company" not in admin.fields
+
+
 def test_our_quoted_question_answered_above_it() -> None:
     ticket = Ticket(customer="per@kund.se", subject="Invoice not in Dynamics")
     body = ("It's 9081172 and the column is empty.\n\nSarah\n\nFrom: Support <support@support.example.com>\n"

@@ -15,7 +15,7 @@ from urllib.parse import quote
 import nh3
 from markupsafe import Markup
 
-from core.casetypes import UNKNOWN_TYPE, CaseType, facts_of, to_confirm
+from core.casetypes import UNKNOWN_TYPE, CaseType, facts_of, to_confirm, with_guess
 from store.models import Message, Ticket
 
 # Images would load from the sender's server (tracking pixels); ammonia drops every event handler
@@ -159,8 +159,7 @@ def missing(ticket: Ticket, case_type: CaseType | None, language: str = "en") ->
     """Labels of what is still missing; one with a value read but not taken says it,
     "Invoice ID (4471-22?)", as the request mail showed it to confirm."""
     guesses = to_confirm(ticket.fields)
-    return [field_label(case_type, key, language) + (f" ({guesses[key]}?)" if guesses.get(key) else "")
-            for key in ticket.missing or []]
+    return [with_guess(field_label(case_type, key, language), guesses, key) for key in ticket.missing or []]
 
 
 def mailto(support: str, ref: str, subject: str) -> str:
