@@ -160,6 +160,13 @@ def read_section(lines: list[str], start: int, end: int, own_domains: tuple[str,
     return Section(header, body, is_ours(header, body, own_domains))
 
 
+def our_sections(lines: list[str], starts: list[int], own_domains: tuple[str, ...]) -> tuple[tuple[int, int], ...]:
+    """The line ranges of our own mails quoted back (header and body): where a customer's answer
+    may stand out from our text only by its look (see checklist.marked_answer)."""
+    bounds = [*starts, len(lines)]
+    return tuple((at, end) for at, end in zip(bounds, bounds[1:]) if read_section(lines, at, end, own_domains).ours)
+
+
 def is_ours(header: str, body: tuple[str, ...], own_domains: tuple[str, ...]) -> bool:
     """Our own mail quoted back: our domain or the case tag in its header, or our form in it."""
     low = header.lower()
@@ -174,13 +181,13 @@ def is_ours(header: str, body: tuple[str, ...], own_domains: tuple[str, ...]) ->
 def inline_answers(lines: list[str], start: int, end: int, skip: frozenset[int]) -> list[int]:
     """The customer's own lines typed between the '>'-quoted lines of our mail.
 
-    Only a '>'-quoted mail lets them be told apart: in an Outlook quote every line is ours, and
-    a few '>' lines in it are the customer's marks on their answers (">> Ab Skärgårdsfrakt Oy"),
-    which `form_answers` reads; the lines between those are ours.
+    Only a '>'-quoted mail lets them be told apart: in an Outlook quote (its first line has no
+    '>') every line is ours, and a '>' line in it is the customer's mark on an answer (">> Ab
+    Skärgårdsfrakt Oy"), which `form_answers` reads; the lines between those are ours.
     """
     out: list[int] = []
-    written = [i for i in range(start, end) if lines[i].strip()]
-    if 2 * sum(1 for i in written if is_quoted(lines[i])) < len(written):
+    first = next((i for i in range(start, end) if lines[i].strip()), None)
+    if first is None or not is_quoted(lines[first]):
         return out
     seen_quote = False
     for i in range(start, end):

@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 from re import _constants, _parser  # type: ignore[attr-defined]
 
 from core.casetypes import FieldSpec, packaged_alternation
@@ -280,30 +281,38 @@ def norm_label(label: str) -> str:
     return re.sub(r"[\s.\-_]+", " ", re.sub(r"\(\w{1,3}\)|\?|\*", "", fold(label.lower()))).strip()
 
 
-def form_answers(reply: Reply, specs: Sequence[FieldSpec]) -> tuple[dict[str, str], frozenset[int]]:
+def form_answers(reply: Reply, specs: Sequence[FieldSpec],
+                 ours: Sequence[tuple[int, int]] | None = None) -> tuple[dict[str, str], frozenset[int]]:
     """Values typed into the quoted fill-in form, and the answer lines they used.
 
     Our request mails carry "Label: ____" lines. Quoted back, a line still blank is no value; a
     filled one is (also inside an Outlook quote without '>'), and so are the customer's own lines
-    typed just below a '>'-quoted blank line.
+    typed just below a '>'-quoted blank line. `ours` are the line ranges of our own quoted mails
+    (None: all history may be), where an answer may stand out by its look alone.
     """
     by_label, regex = form_of(tuple(specs))
     answers: dict[str, str] = {}
     used: set[int] = set()
     lines = reply.lines
     folded = fold("\n".join(lines)).split("\n")
+    capitals = _IN_CAPITALS.search(" ".join(folded[: min(reply.cut, MAX_NEW_LINES)])) is not None
+    asked = 0
     for index, line in enumerate(lines):
         if not reply.is_history(index):
             continue
-        marked = marked_answer(lines, index)
+        looks = ours is None or any(start <= index < end for start, end in ours)
+        marked = marked_answer(lines, index, looks, capitals)
         if ":" not in line and "=" not in line and "-" not in line and "?" not in line \
                 and not _LISTED.match(line) and not marked:
             continue
         match = regex.match(folded[index])
         key = by_label.get(norm_label(match["label"])) if match else None
         if (not match or key is None) and (is_quoted(line) or marked):
-            for asked, value in question_answer(lines, index, question_of(lines, folded, index), specs, marked):
-                answers.setdefault(asked, value)
+            asked += 1
+            if asked > MAX_QUESTIONS:
+                break  # a mail of thousands of questions: the first ones are ours
+            for field_key, value in question_answer(lines, index, question_of(lines, folded, index), specs, marked):
+                answers.setdefault(field_key, value)
             continue
         if not match or key is None or key in answers:
             continue
@@ -340,7 +349,7 @@ def question_answer(lines: Sequence[str], index: int, folded: str,
     "7703311"). A "don't know" or "no error" answer is none, and a name must look like one.
     `marked` is `marked_answer(lines, index)`: with one, a request of ours ending in "." counts."""
     line = _ASIDE.sub("", folded.rstrip())
-    if not (line.endswith(("?", ":")) or _LISTED.match(line) or marked) or len(line) > 160:
+    if not (is_question(line) or marked) or len(line) > 160:
         return []
     low = " " + norm_label(_SIGNS.sub(" ", line)) + " "
     named = {k for label, k in question_labels(tuple(specs)) if f" {label} " in low}
@@ -433,28 +442,42 @@ def question_labels(specs: tuple[FieldSpec, ...]) -> tuple[tuple[str, tuple[str,
     return tuple(sorted(((k, tuple(v)) for k, v in found.items()), key=lambda item: -len(item[0])))
 
 
-def marked_answer(lines: Sequence[str], index: int) -> str:
+def marked_answer(lines: Sequence[str], index: int, looks: bool = True, capitals: bool = False) -> str:
     """What follows "SVAR:" / "Answer:" on the line below a question: how customers answer
-    inside an Outlook quote, where nothing else tells their text from ours. Below a question of
-    ours (one ending in "?" or ":", or an item of a list) the customer's line may instead be set
-    apart by its look: "> Yes, 31-00982" where our text has no '>', an answer indented under
-    our line, or one in capitals ("See my answers below in caps")."""
+    inside an Outlook quote, where nothing else tells their text from ours. With `looks` (the
+    line is in a quote of our own mail), below a question of ours the customer's line may
+    instead be set apart by its look: "> Yes, 31-00982" where our text has no '>', an answer
+    indented under our line, or, when the customer said so (`capitals`: "answers below in caps"),
+    one in capitals."""
     if index + 1 >= len(lines):
         return ""
     below, question = lines[index + 1], lines[index]
     if found := _ANSWER_MARK.match(below):
         # ">>" under a '>'-quoted line is a quote inside the quote, not a mark
         return "" if is_quoted(question) and below.lstrip().startswith(">>") else found["value"].strip()
-    if is_quoted(question) or not _ASIDE.sub("", question.rstrip()).endswith(("?", ":")) \
-            and not _LISTED.match(question):
-        return ""
+    if not looks or is_quoted(question) or not is_question(question) or "@" in question:
+        return ""  # "On Mon, Support <support@...> wrote:" is a header, not a question
     if is_quoted(below) and index + 2 < len(lines) and is_quoted(lines[index + 2]):
-        return ""  # "On ... wrote:" above a '>' quote: a quote, not one answer
+        return ""  # a '>' quote of several lines is a quote, not one answer
     if found := _SET_APART.match(below):
         indent = len(found["indent"].expandtabs(4)) if found["indent"] else 0
         if not found["indent"] or indent >= len(question) - len(question.lstrip()) + 2:
             return found["value"].strip()
-    return below.strip() if in_capitals(below) and not in_capitals(question) else ""
+    return below.strip() if capitals and in_capitals(below) and not in_capitals(question) else ""
+
+
+def is_question(line: str) -> bool:
+    """A line of ours that asks: it ends in "?" or ":" (a remark in brackets after it aside), or
+    it is an item of a list ("- Faktura-ID (finns under Allmänt)", "2. Which rows")."""
+    return _ASIDE.sub("", line.rstrip()).endswith(("?", ":")) or _LISTED.match(line) is not None
+
+
+# The customer says their answers are in capitals: "see my answers below in caps", "svar i versaler".
+_IN_CAPITALS = re.compile(r"(?i)\b(?:in\s+(?:caps|capitals|capital\s+letters|upper\s*case|block\s+letters)|"
+                          r"i\s+versaler|med\s+(?:stora|versala)\s+bokstaver|versalt)\b")
+# Lines of the new text looked at for that, and questions of ours read per mail.
+MAX_NEW_LINES = 200
+MAX_QUESTIONS = 100
 
 
 def in_capitals(line: str) -> bool:
@@ -668,15 +691,13 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     found += cue_persons(m, source)
     if source.tables and m.cues is not None:
         columns = column_persons(spec, m, source.tables)
-        if found:
-            # A pasted flow table ("Reviewer | Approver") shows everyone on the invoice; when the
-            # customer names persons in words, it adds only those the words name too. A column
-            # of the wanted state ("Should be approved by") always counts.
-            prose = "\n".join(x for x in source.text.split("\n") if "\t" not in x and "|" not in x)
-            columns = [(at, v, wanted) for at, v, wanted in columns  # "Erik left us" names Erik Dahl
-                       if wanted or re.search(rf"(?<![\w-]){re.escape(v)}(?![\w-])", prose)
-                       or re.search(rf"(?<![\w-]){re.escape(v.split()[0])}(?![\w-])(?![ \t]+[A-ZÅÄÖ])", prose)]
-        found += [(at, v) for at, v, *_ in columns]
+        # A pasted flow table ("Reviewer | Approver") shows everyone on the invoice; when the
+        # customer names persons in words, it adds only those the words name too. A column of the
+        # wanted state ("Should be approved by") always counts; a row marked done ("1 | Lisa Berg
+        # | Approved") only when the prose names its person in full.
+        prose = "\n".join(x for x in source.text.split("\n") if "\t" not in x and "|" not in x) if columns else ""
+        columns = [c for c in columns if c.wanted or named_in(c, prose) or not found and not c.done]
+        found += [(c.at, c.name) for c in columns]
     names: dict[str, str] = {}
     heads: set[str] = set()
     if _SELF_NAMED.search(source.text):
@@ -717,9 +738,11 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
                      and not (spec.key == PERSONS_ONLY and not_a_person(v))) or None
 
 
-# Words that make the next person a model to copy: "the same roles as", "samma behörighet som".
-_LIKE_SOMEONE = re.compile(r"(?i)\b(?:(?:the\s+)?same\s+(?:[\w-]+\s+){0,3}?as|samma\s+(?:[\w-]+\s+){0,3}?som|"
-                           r"precis\s+som|just\s+like|likadan\w*\s+som)\s+$")
+# Words that make the next person a model to copy: "the same roles as", "samma behörighet som"
+# (matched on folded text). "Same error as Per Holm" is not: Per has the error too.
+_LIKE_SOMEONE = re.compile(r"(?i)\b(?:same|samma)\s+(?:(?:[\w-]+\s+){0,2}?(?:roles?|roller|roll|rollerna|access|rights|"
+                           r"permissions?|settings|limits?|behorighet\w*|rattighet\w*|installningar|attestgrans\w*|"
+                           r"grans\w*|setup|set-up)\s+)?(?:as|som)\s+(?:\w+\s+){0,2}?$")
 
 
 # A lone short lowercase word is a piece of a sentence ("don" of "don't"), never a name (see `clean`).
@@ -740,9 +763,14 @@ def not_a_person(value: str) -> bool:
     """A user read as a number or a sentence ("ID 5531-22", "Approved 1 of 2", "go to me first")."""
     if "@" in value:
         return False  # an address is someone, digits and all ("anna.lund2@kund.se")
-    return no_one(value) or any(c.isdigit() for c in value) or value[:1].islower() and not _SELF.match(value)
+    last = fold(value).lower().split()[-1:]
+    return no_one(value) or any(c.isdigit() for c in value) or value[:1].islower() and not _SELF.match(value) \
+        or bool(last) and (last[0] in _NOT_PERSON_WORDS and last[0] not in _FIRST_NAMES or last[0] in _PLACES)
 
 
+# A user's name never ends in a country: "Bauhaus Sverige" is a supplier (as "Nordic Steel" ends in a
+# business word).
+_PLACES = frozenset("sverige sweden norge norway danmark denmark suomi finland nordic nordics scandinavia europe".split())
 # Words of _NOT_PERSON_WORDS that are first names too.
 _FIRST_NAMES = frozenset("april june july august".split())
 
@@ -914,12 +942,21 @@ def person_words(words: Sequence[str]) -> bool:
     return words[0] not in NOT_NAMES and not any(w in _NOT_PERSON_WORDS for w in words)
 
 
-def column_persons(spec: FieldSpec, m: Matchers,
-                   tables: Sequence[tuple[tuple[str, ...], ...]]) -> list[tuple[int, str, bool]]:
-    """Persons in a table column headed by one of the field's words ("Should be approved by"),
-    and whether the column says what is wanted ("should", "ska", "new", "correct")."""
+class ColumnPerson(NamedTuple):
+    """A person in a table column: where (after the prose), who, whether the column says what is
+    wanted ("should", "ska", "new", "correct"), and whether the row is done ("Approved")."""
+
+    at: int
+    name: str
+    wanted: bool
+    done: bool
+
+
+def column_persons(spec: FieldSpec, m: Matchers, tables: Sequence[tuple[tuple[str, ...], ...]]) -> list[ColumnPerson]:
+    """Persons in a table column headed by one of the field's words ("Should be approved by"), a
+    route ("Went to") or a plain "Namn"; at most MAX_TABLE_PEOPLE of them."""
     heads = header_regex((*spec.all_labels(), *spec.prose))
-    out: list[tuple[int, str, bool]] = []
+    out: list[ColumnPerson] = []
     for table in tables:
         for at, row in enumerate(table[:HEADER_ROWS]):
             cols = [i for i, cell in enumerate(row) if len(cell) < 40 and (heads.search(fold(cell))
@@ -927,17 +964,24 @@ def column_persons(spec: FieldSpec, m: Matchers,
                                                                             or _NAME_HEAD.fullmatch(fold(cell).strip()))]
             wanted = {i: _WANTED_HEAD.search(fold(row[i])) is not None for i in cols}
             for n, body in enumerate(table[at + 1 : at + 101] if cols else ()):
-                if any(_DONE_CELL.fullmatch(fold(cell).strip().lower()) for cell in body):
-                    continue  # "1 | Lisa Mårtensson | Approved": that row is done, not the case's
-                out += [(10**9 + n, body[i].strip(), wanted[i]) for i in cols
+                done = any(_DONE_CELL.fullmatch(fold(cell).strip().lower()) for cell in body)
+                out += [ColumnPerson(10**9 + n, body[i].strip(), wanted[i], done) for i in cols
                         if i < len(body) and _PERSON_RE.fullmatch(fold(body[i].strip()))]
             if cols:
                 break
-    return out
+    return out[:MAX_TABLE_PEOPLE]
 
 
 # A column of where an invoice went or should go: "Should go to", "Went to", "Ska gå till".
 _ROUTE_HEAD = re.compile(r"(?i)\b(?:go(?:es)?|went|gone|sent|routed|ga|gick|gatt|skickad\w*)\s+(?:to|till)\b")
+def named_in(person: ColumnPerson, prose: str) -> bool:
+    """The prose names a table's person in full, or, unless their row is done, by the first name
+    alone ("Erik left us" for "Erik Dahl"; not "Area" of "Area Managers"). One search per person
+    and MAX_TABLE_PEOPLE persons at most."""
+    return re.search(rf"(?<![\w-]){re.escape(person.name)}(?![\w-])", prose) is not None or not person.done \
+        and re.search(rf"(?<![\w-]){re.escape(person.name.split()[0])}(?![\w-])(?![ \t]+[A-ZÅÄÖ])", prose) is not None
+
+
 # A flow table's cell saying the row is done.
 _DONE_CELL = re.compile(r"approved|reviewed|done|completed|attesterad|attesterat|godkand|godkant|granskad|granskat|klar")
 # A column of persons by its plain header: "Namn", "Name", "Employee" (not "Användarnamn", a login).

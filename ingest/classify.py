@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from core.casetypes import CaseType, FieldSpec, packaged_alternation, packaged_patterns
-from ingest.blocks import Blocks, history_starts, split_blocks
+from ingest.blocks import Blocks, history_starts, our_sections, split_blocks
 from ingest.checklist import (Candidate, Source, extract_candidates, form_answers, form_of, is_word_char,
                               matchers, prose_of,
                               scan, scan_text, sender_name, tables_in)
@@ -129,7 +129,7 @@ def read_blocks(mail: ParsedMail, types: tuple[CaseType, ...], own_domains: tupl
     body = body_text(mail)
     lines, starts = history_starts(body)
     reply = Reply(tuple(lines), starts[0] if starts else len(lines))
-    answers, used = form_answers(reply, all_fields(types))
+    answers, used = form_answers(reply, all_fields(types), our_sections(lines, starts, own_domains))
     blocks = split_blocks(body, own_domains, used, (lines, starts))
     speller = speller_of(types)
     tables = tables_in(blocks.content)

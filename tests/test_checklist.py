@@ -532,6 +532,10 @@ BLOBS = {
     "spaces after a list comma": "30-5512," + " " * 20_000 + "x",
     "spaces after a file name": "Faktura_778812.pdf" + " " * 20_000 + "x",
     "spaces after a column": "säger kolumnen överförd" + " " * 20_000 + ".",
+    # Review of session 13: runs that short_runs leaves alone after an id (2.9 s for one regex call).
+    "newlines after an id": "4471" + "\n" * 20_000 + "x",
+    "form feeds after an id": "4471" + "\x0c" * 20_000 + "x",
+    "ideographic spaces after an id": "4471" + "\u3000" * 20_000 + "x",
 }
 
 
@@ -764,8 +768,9 @@ def test_answers_set_apart_by_their_look_inside_an_outlook_quote() -> None:
     assert answers(indented) == {"invoice_id": "5530918", "coding_rows": "rad 2 och 3"}
     inverted = head + "1. Which coding rows does it concern?\n> Rows 1 and 4\n\n2. The Invoice ID\n> 4471-22\n\nSupport\n"
     assert answers(inverted) == {"coding_rows": "Rows 1 and 4", "invoice_id": "4471-22"}
-    capitals = head + "* Which coding row(s) it concerns\nROWS 2 AND 5\n\n* The Invoice ID\n88120-3\n\nSupport\n"
-    assert answers(capitals) == {"coding_rows": "ROWS 2 AND 5"}
+    capitals = "* Which coding row(s) it concerns\nROWS 2 AND 5\n\n* The Invoice ID\n88120-3\n\nSupport\n"
+    assert answers("See my answers below in caps." + head[len("Svar i texten."):] + capitals) == {"coding_rows": "ROWS 2 AND 5"}
+    assert answers(head + capitals) == {}  # capitals without the customer saying so: our own
     blank_label = head + "Faktura-ID:\n-> 4410-07\n\nMed vänlig hälsning\nSupport\n"
     assert answers(blank_label) == {"invoice_id": "4410-07"}
 
@@ -1389,6 +1394,35 @@ def test_blind_writer_x_persons(type_key: str, key: str, text: str, value: str) 
 ])
 def test_blind_writer_x_fields(type_key: str, key: str, text: str, value: str) -> None:
     assert fields(type_key, text, sender="Karolina Berg").get(key) == value
+
+
+@pytest.mark.parametrize(("type_key", "key", "text", "value"), [
+    ("review_approval", "users", "Invoices approved by me and my team usually go through fine, but 4471-22 is stuck "
+                                 "with Per Holm.", "Per Holm"),
+    ("review_approval", "users", "Jag är inte längre backup för Per Holm, ta bort mig.", None),
+    ("review_approval", "users", "Sara Lind får samma fel som Per Holm på faktura 4471-22.", "Sara Lind, Per Holm"),
+    ("review_approval", "users", "Nordic Steel har samma problem med sina fakturor. Per Holm kan inte attestera 4471-22.",
+     "Per Holm"),
+    ("review_approval", "users", "Bauhaus Sverige has the same problem. Per Holm cannot approve 4471-22.", "Per Holm"),
+    # a row marked done still counts when the prose names its person in full
+    ("review_approval", "users", "Flödet:\n\nRad\tAttestant\tStatus\n1\tLisa Berg\tKlar\n2\tOla Ek\tVäntar\n\n"
+                                 "Lisa Berg säger att hon också får fel.", "Lisa Berg, Ola Ek"),
+])
+def test_the_reviews_readings_of_ordinary_mail(type_key: str, key: str, text: str, value: str | None) -> None:
+    """Session 13's review: sentences the round's new person rules misread."""
+    got = extract(TYPES[type_key].fields, Source(new=text, tables=tables_in(text), sender="Eva Lund"))
+    assert got.get(key) == value
+
+
+def test_a_colleagues_indented_line_is_no_answer() -> None:
+    """Only in a quote of our own mail can a line stand out as an answer by its look: under a
+    question in a colleague's forwarded mail, an indented line is the colleague's text."""
+    text = ("Se nedan.\n\nFrån: Jonas Ek <jonas@kund.se>\nSkickat: den 3 mars 2025\nÄmne: Fel\n\n"
+            "What does the error message say?\n    I will send a screenshot tomorrow\n")
+    reply = split_reply(text)
+    ours = ((reply.cut, len(reply.lines)),)
+    assert form_answers(reply, TYPES["coding"].fields, ())[0] == {}
+    assert form_answers(reply, TYPES["coding"].fields, ours)[0] == {"error_message": "I will send a screenshot tomorrow"}
 
 
 def test_an_answer_below_a_question_our_mail_wrapped_over_two_lines() -> None:
