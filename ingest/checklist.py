@@ -455,7 +455,7 @@ def marked_answer(lines: Sequence[str], index: int, looks: bool = True, capitals
     if found := _ANSWER_MARK.match(below):
         # ">>" under a '>'-quoted line is a quote inside the quote, not a mark
         return "" if is_quoted(question) and below.lstrip().startswith(">>") else found["value"].strip()
-    if not looks or is_quoted(question) or not is_question(question) or "@" in question:
+    if not looks or not below.strip() or is_quoted(question) or "@" in question or not is_question(question):
         return ""  # "On Mon, Support <support@...> wrote:" is a header, not a question
     if is_quoted(below) and index + 2 < len(lines) and is_quoted(lines[index + 2]):
         return ""  # a '>' quote of several lines is a quote, not one answer

@@ -360,8 +360,10 @@ def answered_type(answers: dict[str, str], types: tuple[CaseType, ...]) -> tuple
     användare?", "Beskriv vad du vill göra" answered: administration, though the answers talk of
     an approval limit)."""
     keys = set(answers) - {"case_type"}
+    if len(keys) < 2:
+        return None  # most mails answer nothing of ours
     counts = sorted(((len(keys & {f.key for f in t.fields}), t.key) for t in types), reverse=True)
-    if len(keys) < 2 or not counts or counts[0][0] < 2 or len(counts) > 1 and counts[1][0] == counts[0][0]:
+    if not counts or counts[0][0] < 2 or len(counts) > 1 and counts[1][0] == counts[0][0]:
         return None
     return counts[0][1], "answers to our questions: " + ", ".join(sorted(keys))[:120]
 
