@@ -16,7 +16,7 @@ from ingest.htmltext import html_text
 from ingest.language import detect_language
 from ingest.parse import ParsedMail
 from ingest.quoting import Reply
-from ingest.typemodel import second_opinion
+from ingest.typemodel import TOO_FEW, second_opinion
 from ingest.vocabulary import Speller, by_identity, fold
 
 # A type name counts like a strong keyword (double in the subject); the body can still outweigh it.
@@ -628,7 +628,7 @@ def by_keywords(found: list[Hit], scores: dict[str, int], has_subject: bool = Tr
     """
     least = MIN_SCORE if has_subject else MIN_BODY_SCORE
     if not scores or max(scores.values()) < least:
-        return None, "no case type words found" if not found else "too few case type words"
+        return None, "no case type words found" if not found else TOO_FEW
 
     def rank(key: str) -> tuple[int, int, int]:
         own = [h for h in found if h.type_key == key]
@@ -639,7 +639,7 @@ def by_keywords(found: list[Hit], scores: dict[str, int], has_subject: bool = Tr
     own = {h.phrase for h in found if h.type_key == best}
     if len(own) == 1 and max(h.weight for h in found if h.type_key == best) < WEAK_WORD:
         # "user licences" in the subject and once more in the body: one weak word, however often.
-        return None, "too few case type words"
+        return None, TOO_FEW
     if len(ordered) > 1 and scores[ordered[1]] * UNSURE_RATIO > scores[best] * 10:
         return None, f"{UNSURE}{best} {scores[best]} or {ordered[1]} {scores[ordered[1]]}"
     counts: dict[str, int] = {}

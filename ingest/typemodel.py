@@ -52,6 +52,8 @@ ALPHA = 0.5
 OVERRULE = 0.99
 # Between two types the rules score nearly alike, the model decides when it is this sure of one.
 TIE_BREAK = 0.9
+# The rules' reason when a mail holds type words, but too few to tell its type by (classify).
+TOO_FEW = "too few case type words"
 _WORD = re.compile(r"[a-z]{2,}")
 
 
@@ -144,6 +146,15 @@ def second_opinion(case_type: str | None, reason: str, subject: str, text: str,
     longer has, and a type added in config.toml that the model never saw is the rules' alone.
     """
     words_model = model()
+    if case_type is None and reason == TOO_FEW and words_model is not None:
+        # One weak word ("Hej, rad 2 på 4471-22 ...", no subject): the model may name the type
+        # when it is nearly certain. Leave-one-writer-out on the development half (1,502 typed
+        # mails): 32 types wrong -> 25 (9 put right, 2 made wrong, both at 0.95 and 0.99).
+        guess, share = words_model.best(subject, text)
+        if guess is not None and share >= OVERRULE and guess not in denied \
+                and (configured is None or guess in configured):
+            return guess, f"word model: {guess} ({share:.3f}), the rules finding {reason}"
+        return case_type, reason
     if case_type is None and tied and words_model is not None:
         guess, share = words_model.best(subject, text)
         if guess in tied and share >= TIE_BREAK and guess not in denied:
