@@ -316,7 +316,7 @@ def form_answers(reply: Reply, specs: Sequence[FieldSpec],
             continue
         if not match or key is None or key in answers:
             continue
-        value = original(match, line)
+        value = answer_cell(original(match, line))
         if _BLANK.match(value) and marked and not is_quoted(line):
             value = marked  # "Faktura-ID:" in an Outlook quote, "-> 3302-15" below it
         elif _BLANK.match(value):
@@ -326,6 +326,19 @@ def form_answers(reply: Reply, specs: Sequence[FieldSpec],
         if value and not _BLANK.match(value):
             answers[key] = value.strip()
     return answers, frozenset(used)
+
+
+def answer_cell(value: str) -> str:
+    """What follows a form label, without our own words: our HTML form's row quoted back is
+    "Faktura-ID: <hint> <the value we read, to confirm><tab><the customer's answer>", and the
+    value we showed is never the customer's ("Vi läste ”4471-22” ...: skriv bara ja.")."""
+    value = SHOWN.sub(" ", value)
+    return value.rsplit("\t", 1)[-1].strip() if "\t" in value else value
+
+
+# Our request mail's note showing a value read below the threshold (templates/mail/_ask.*), in its
+# text or HTML part, in either language: 'we read "4471-22" in your mail: ... write yes ...'.
+SHOWN = re.compile(r"(?i)\b(?:we\s+read|vi\s+läste)\s+[\"“”](?P<value>[^\"“”\n]{1,160})[\"“”][^.\n\t]{0,120}\.?")
 
 
 def question_of(lines: Sequence[str], folded: Sequence[str], index: int) -> str:

@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from core.casetypes import CaseType, FieldSpec, packaged_alternation, packaged_patterns
 from ingest.blocks import Blocks, history_starts, our_sections, split_blocks
-from ingest.checklist import (Candidate, Source, extract_candidates, form_answers, form_of, is_word_char,
+from ingest.checklist import (SHOWN, Candidate, Source, extract_candidates, form_answers, form_of, is_word_char,
                               matchers, prose_of,
                               scan, scan_text, sender_name, tables_in)
 from ingest.htmltext import html_text
@@ -177,7 +177,7 @@ def read_mail(mail: ParsedMail, case_types: Sequence[CaseType],
     values, unsure = extract_candidates(specs, source)
     confirmed = confirmed_in(answers, specs)
     values = {k: v for k, v in values.items() if k not in confirmed}  # "ja" is no company or user
-    shown = frozenset(m["value"] for m in _SHOWN.finditer(text.body[:MAX_SHOWN_TEXT])) if confirmed else frozenset()
+    shown = frozenset(m["value"] for m in SHOWN.finditer(text.body[:MAX_SHOWN_TEXT])) if confirmed else frozenset()
     return Reading(case_type, reason, language, values, unsure, corrected, confirmed, shown)
 
 
@@ -189,9 +189,6 @@ def confirmed_in(answers: dict[str, str], specs: Sequence[FieldSpec]) -> frozens
                      if kinds.get(k) not in (None, "status", "flag") and _YES.fullmatch(v.strip()))
 
 
-# Our request mail's line showing a value read below the threshold, in its text or HTML part, in
-# either language (templates/mail/_ask.*): 'we read "4471-22" in your mail', 'vi läste ”4471-22”'.
-_SHOWN = re.compile(r"(?i)\b(?:we\s+read|vi\s+läste)\s+[\"“”](?P<value>[^\"“”\n]{1,160})[\"“”]")
 # How much of a body is searched for such lines (a quoted request is near the top).
 MAX_SHOWN_TEXT = 100_000
 # "yes", "Ja!", "Det stämmer", "That's right", "Correct": a yes to the value shown as read.

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 from core.casetypes import parse_case_types
 from ingest.classify import read_mail
 from ingest.parse import parse
@@ -110,6 +112,31 @@ def test_a_yes_confirms_only_the_value_the_quoted_mail_showed() -> None:
     admin = read_mail(parse(mail("Ny användare", "Hej\n\nDen 5 okt. 2026 skrev Support <support@support.example.com>:\n"
                                  "> Företag: ja\n")), TYPES, "administration", OURS)
     assert "company" not in admin.fields
+
+
+def html_reply(ticket: Ticket, fill: str) -> dict[str, str]:
+    """The customer's Outlook reply to our real HTML request: `fill` typed into the first answer
+    cell, our mail quoted below a header block; what the case then holds."""
+    html = render("first", ticket, case_types=TYPES, link="http://desk/x", reminder_every=timedelta(days=2)).html
+    body = ("<html><body><p>Hej, se nedan.</p><hr><p><b>Från:</b> Support &lt;support@support.example.com&gt;<br>"
+            "<b>Skickat:</b> den 1 december 2026<br><b>Ämne:</b> [CASE-3] Kontering</p>" + html.replace("____", fill, 1)
+            + "</body></html>")
+    raw = ("From: Per <per@kund.se>\nTo: support@support.example.com\nSubject: SV: [CASE-3] Kontering\nMIME-Version: 1.0\n"
+           f"Content-Type: text/html; charset=utf-8\n\n{body}").encode()
+    reading = with_confirmed(ticket, read_mail(parse(raw), TYPES, ticket.case_type, OURS))
+    apply_reading(ticket, reading, TYPES, NOW)
+    return dict(reading.fields)
+
+
+@pytest.mark.parametrize(("fill", "taken"), [("____", None), ("ja", "4471-22"), ("5512-01", "5512-01")])
+def test_an_html_reply_to_our_request_confirms_only_what_the_customer_typed(fill: str, taken: str | None) -> None:
+    """In our HTML request the value to confirm stands in the label's cell; quoted back, that row
+    is one line, "Faktura-ID: <hint> Vi läste ”4471-22” ...<tab><answer>". Our note is never the
+    answer: nothing typed takes nothing (it took 4471-22), and a typed id wins over the note."""
+    ticket = Ticket(customer="per@kund.se", subject="Kontering", language="sv")
+    file(ticket, "Kontering", "Hej, 4471-22 har fel kostnadsställe på konteringsrad 2, vi vill byta till 210.")
+    html_reply(ticket, fill)
+    assert ticket.fields.get("invoice_id") == taken
 
 
 def test_our_quoted_question_answered_above_it() -> None:
