@@ -247,6 +247,12 @@ class FieldSpec(BaseModel):
     def _swedish_label(cls, data: object) -> object:
         return swedish_label(data)
 
+    @property
+    def confirmable(self) -> bool:
+        """A value read below the threshold may be shown to the customer and confirmed with a
+        "yes"; not a status's or a flag's, whose "Yes" is a value ("Transferred: Yes")."""
+        return self.kind not in ("status", "flag")
+
     def all_labels(self) -> tuple[str, ...]:
         """The English and Swedish labels plus their variants, without duplicates."""
         return tuple(dict.fromkeys(x.lower() for x in (self.label, self.label_sv, *self.labels)))

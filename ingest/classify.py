@@ -182,11 +182,9 @@ def read_mail(mail: ParsedMail, case_types: Sequence[CaseType],
 
 
 def confirmed_in(answers: dict[str, str], specs: Sequence[FieldSpec]) -> frozenset[str]:
-    """Fields answered "yes" on their form line. Not for a status or a flag, whose "Yes" is a value
-    ("Transferred: Yes")."""
-    kinds = {s.key: s.kind for s in specs}
-    return frozenset(k for k, v in answers.items()
-                     if kinds.get(k) not in (None, "status", "flag") and _YES.fullmatch(v.strip()))
+    """Fields answered "yes" on their form line, of those a yes can confirm (`confirmable`)."""
+    confirmable = {s.key for s in specs if s.confirmable}
+    return frozenset(k for k, v in answers.items() if k in confirmable and _YES.fullmatch(v.strip()))
 
 
 # How much of a body is searched for such lines (a quoted request is near the top).

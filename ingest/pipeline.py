@@ -213,7 +213,8 @@ def apply_reading(ticket: Ticket, reading: Reading, case_types: tuple[CaseType, 
     unsure = {**to_confirm(ticket.fields), **{k: c.value for k, c in reading.unsure.items()}}
     ticket.fields = case_type.merge(old, reading.fields) if case_type else {**old, **reading.fields}
     ticket.missing = missing_of(ticket, case_types)
-    unsure = {k: v for k, v in unsure.items() if k in ticket.missing}
+    unsure = {k: v for k, v in unsure.items()  # what our next mail may show to be confirmed
+              if k in ticket.missing and case_type and (spec := case_type.field(k)) and spec.confirmable}
     if unsure:
         ticket.fields = {**ticket.fields, UNSURE: unsure}
     ticket.has_missing = bool(ticket.missing)

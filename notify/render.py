@@ -76,8 +76,6 @@ def form_line(label: str) -> str:
     return f"{label}: {BLANK}"
 
 
-
-
 def remaining(spec: FieldSpec, values: dict[str, Any], language: str) -> str:
     """"3 more invoice examples" for a list field that has some but not enough items; else ""."""
     if not spec.min_items:
@@ -106,8 +104,7 @@ def asks(ticket: Ticket, case_type: CaseType | None, language: str) -> list[Ask]
         label = in_language(spec, language) if spec else key
         hint = (spec.hint_sv or spec.hint if language == "sv" else spec.hint) if spec else ""
         more = remaining(spec, values, language) if spec else ""
-        # A status's or flag's own "Yes" is a value: never shown to be confirmed with one.
-        guess = shown_value(guesses[key]) if key in guesses and spec and spec.kind not in ("status", "flag") else ""
+        guess = shown_value(guesses[key]) if key in guesses else ""
         out.append(Ask(label, form_line(label), hint, more, guess))
     return out
 

@@ -155,3 +155,15 @@ def test_signatures_and_our_own_words_give_no_value() -> None:
     reading = read_mail(parse(mail("SV: [CASE-9] Kö", body)), TYPES, None, OURS)
     assert "invoice_id" not in reading.fields
     assert all("070" not in v and "556677" not in v for v in reading.fields.values())
+
+
+def test_a_status_is_never_kept_to_be_confirmed() -> None:
+    """A Transferred "Yes" is a value, so a status read below the threshold is not kept for our
+    mail to show: a "yes" to it would confirm nothing the customer meant."""
+    from ingest.checklist import Candidate
+    from ingest.classify import Reading
+    ticket = Ticket(customer="per@kund.se", subject="Kö")
+    reading = Reading("automatic_steps", "r", "sv", {}, {"transferred": Candidate("Ja", "shape", 0.3),
+                                                      "invoice_id": Candidate("4471-22", "shape", 0.3)})
+    apply_reading(ticket, reading, TYPES, NOW)
+    assert ticket.fields[UNSURE] == {"invoice_id": "4471-22"}
