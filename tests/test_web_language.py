@@ -64,12 +64,23 @@ def test_a_customer_reads_their_case_in_its_language(desk: tuple[Desk, dict[str,
 ])
 def test_other_pages_follow_accept_language(desk: tuple[Desk, dict[str, str]], header: str, expected: str) -> None:
     here, _ = desk
-    asa = sign_in(here, ASA)
-    page = asa.get("/tickets", headers={"Accept-Language": header}).text
+    nobody = sign_in(here, "new.customer@example.org")  # no case yet: their list follows the browser
+    page = nobody.get("/tickets", headers={"Accept-Language": header}).text
     assert lang_of(page) == expected
     assert ("<h1>Mina ärenden</h1>" if expected == "sv" else "<h1>My Tickets</h1>") in page
     login = here.browser().get("/login", headers={"Accept-Language": header}).text
     assert lang_of(login) == expected and ("Logga in" in login) == (expected == "sv")
+
+
+def test_a_customers_list_is_in_the_language_of_their_newest_case(desk: tuple[Desk, dict[str, str]]) -> None:
+    """My Tickets speaks as the case page and our mails do, whatever the browser says: Åsa's case
+    is Swedish, so is her list and what it says is missing; Ann's is English."""
+    here, _ = desk
+    asa = sign_in(here, ASA).get("/tickets", headers={"Accept-Language": "en-GB,en;q=0.9"}).text
+    assert lang_of(asa) == "sv" and "<h1>Mina ärenden</h1>" in asa and "Still missing" not in asa
+    assert re.search(r'<span class="missing"><span class="whole">Fakturanummer \(eller Faktura-ID\)</span>, ', asa), asa
+    ann = sign_in(here, ANN).get("/tickets", headers={"Accept-Language": "sv"}).text
+    assert lang_of(ann) == "en" and "<h1>My Tickets</h1>" in ann
 
 
 def test_staff_pages_are_all_cases_in_title_navigation_and_breadcrumb(desk: tuple[Desk, dict[str, str]]) -> None:

@@ -120,6 +120,10 @@ def tickets_page(request: Request, viewer: auth.Viewer) -> Response:
     with request.app.state.db.read() as session:
         rows = visible_tickets(session, viewer, filters, PAGE_SIZE + 1, (filters.page - 1) * PAGE_SIZE)
     types = case_types(settings)
+    if not viewer.staff and rows:
+        # A customer reads My Tickets in the language of their newest case, as its page and our
+        # mails to them are; staff read in their browser's.
+        request.state.language = rows[0].language
     language = words.language_of(request)
     context = {
         "viewer": viewer, "filters": filters, "statuses": STATUSES, "case_types": settings.case_types,

@@ -1,7 +1,8 @@
 """The web view in the customer's language: which language a page is in, and its Swedish words.
 
 A case page is in the case's language for its customer (the language casedesk detected in their
-mail, the one our mails to them use); every other page follows the browser's Accept-Language.
+mail, the one our mails to them use), and their My Tickets in the language of their newest case;
+every other page follows the browser's Accept-Language.
 Staff read every case in their own browser's language. English is the source text: a string
 without a Swedish entry is shown in English, never as a key.
 """
