@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NamedTuple
@@ -14,6 +14,7 @@ from core.casetypes import FieldSpec, packaged_alternation
 from ingest.parse import Attachment
 from ingest.quoting import Reply, is_quoted, strip_greeting
 from ingest.vocabulary import by_identity, fold, fold_pattern, near_label
+from ingest.wishrank import MAX_CANDIDATES, MAX_PER_PATTERN, Wish, best_wish, ranks
 
 _FLAGS = re.IGNORECASE | re.MULTILINE
 # "41220", "INV-41220", "4471-22", "88-1204", "30-88214"; never a part of a longer token.
@@ -173,7 +174,7 @@ class Candidate:
 # is still missing, but the mail may ask "Is 4471-22 the Invoice ID?" (Reading.unsure).
 EVIDENCE = {"label": 1.0, "form": 0.95, "label with a typo": 0.9, "table": 0.9, "column": 0.85,
             "prose": 0.8, "pattern": 0.75, "weak prose": 0.6, "file name": 0.6, "first listed": 0.55, "body": 0.55,
-            "answer": 0.55,
+            "answer": 0.55, "unsure wish": 0.45,
             "shape": 0.3, "unnamed file": 0.3}
 THRESHOLD = 0.5
 # Rows of a table where its header row is looked for.
@@ -605,7 +606,8 @@ def best_candidate(spec: FieldSpec, source: Source) -> Candidate | None:
             return Candidate(names, "names", EVIDENCE["pattern"])
         if spec.key == PERSONS_ONLY and (writer := writer_who_cannot(source)):
             return Candidate(writer, "names", EVIDENCE["pattern"])
-    steps = (
+    # A step gives a value, or a Candidate already scored (a ranked wish).
+    steps: tuple[tuple[str, Callable[[], str | Candidate | None]], ...] = (
         ("label", lambda: labelled_value(spec, m, source)),
         ("form", lambda: form_value(spec, m, source)),
         ("label with a typo", lambda: typo_labelled_value(spec, m, source)),
@@ -613,7 +615,7 @@ def best_candidate(spec: FieldSpec, source: Source) -> Candidate | None:
         ("column", lambda: column_value(spec, m, source.tables)),
         ("prose", lambda: (prose_value(spec, m.prose, source) or phrase_labelled_value(spec, m, source))
                           if may_match(m.prose_triggers, source) else None),
-        ("pattern", lambda: pattern_value(spec, m.patterns, source)),
+        ("pattern", lambda: ranked_wish(spec, source) if ranks(spec.key) else pattern_value(spec, m.patterns, source)),
         ("weak prose", lambda: prose_value(spec, m.weak, source) if may_match(m.weak_triggers, source) else None),
         ("file name", lambda: file_value(spec, source.attachments, named=True)),
         ("first listed", lambda: first_listed(spec, source)),
@@ -627,7 +629,10 @@ def best_candidate(spec: FieldSpec, source: Source) -> Candidate | None:
         # raden", "row 3") are the ones the case is about, so prose is read before the table.
         steps = (*steps[:3], *steps[5:8], *steps[3:5], *steps[8:])
     for evidence, step in steps:
-        value = step()
+        found = step()
+        if isinstance(found, Candidate):
+            return found  # a ranked wish, scored by the model
+        value = found
         if value and spec.key == PERSONS_ONLY and no_one(value):
             continue  # "New CFO can't approve": a title, not the user
         if value:
@@ -1551,41 +1556,13 @@ def instead_of(value: str, source: Source, match: re.Match[str]) -> str | None:
 def pattern_value(spec: FieldSpec, patterns: Sequence[re.Pattern[str]], source: Source) -> str | None:
     """The earliest hit of the field's own patterns; text fields take the whole sentence."""
     best: tuple[int, str] | None = None
-    text = source.text
-    m = matchers(spec)
-    guards = m.guards or (None,) * len(patterns)
-    triggers = m.triggers or ((),) * len(patterns)
-    reaches = m.reaches or (NAME_REACH,) * len(patterns)
-    content_end = len(text) - len(source.subject) if source.subject else len(text)
+    content_end = len(source.text) - len(source.subject) if source.subject else len(source.text)
     in_subject: str | None = None
-    for regex, guard, trigger, reach in zip(patterns, guards, triggers, reaches):
-        if not may_match(trigger, source):
-            continue
-        for match in hits_of(regex, guard, source.folded, reach, source.low, source.seen_at):
-            if "value" in regex.groupindex and match["value"] is None:
-                continue  # an alternative that only consumes a decoy ("leverantören X AB")
-            if spec.kind == "name" and "value" in regex.groupindex and across_cells(text, match):
-                continue
-            if spec.kind == "text" and "value" in regex.groupindex and _STATE_SHOWS.search(
-                    source.folded, max(0, match.start() - 25), match.start("value")):
-                continue  # 'the invoice status says "Awaiting approval"': a state, not an error
-            if "value" in regex.groupindex:
-                value = clean(spec, original(match, text))
-                value = self_named(value, speaker(source, match.start())) if value and spec.kind == "name" else value
-                if value and spec.kind == "name" and role_they_have(value, source.folded, match.start()):
-                    continue
-            elif spec.kind == "flag" and "no" in regex.groupindex:
-                value = "no" if match["no"] is not None else "yes"  # "we cannot find it in Navision"
-            elif spec.kind != "text":
-                value = clean(spec, text[match.start() : match.end()])
-            else:
-                value = clean(spec, with_follow_up(text, with_antecedent(text, match.start(), match.end()), match.end()))
-                if value and _ON_MY_OWN.search(fold(value)):
-                    continue  # "I don't have the rights to create users myself": why they write, not what
+    for _, regex, matches in pattern_matches(spec, patterns, source):
+        for match in matches:
+            value = hit_value(spec, regex, match, source)
             if value:
-                # Where the match's words start: "(?:^|[.!?]\s+)kan inte ..." starts at the full
-                # stop that ends the content when its words are the subject's.
-                at = match.end() - len(match[0].lstrip(".!?;:-– \t\n"))
+                at = hit_at(match)
                 if best is None or at < best[0]:
                     best = (at, value)
                 break
@@ -1598,6 +1575,81 @@ def pattern_value(spec: FieldSpec, patterns: Sequence[re.Pattern[str]], source: 
         if best and spec.kind in ("text", "status"):
             return best[1]
     return best[1] if best else in_subject
+
+
+def wishes(spec: FieldSpec, source: Source) -> list[Wish]:
+    """Every sentence the field's patterns find, each once (at its strongest pattern), the content's
+    only when it has any: a wish read only from the subject names the problem, not the intent."""
+    found: dict[str, Wish] = {}
+    subject: dict[str, Wish] = {}
+    content_end = len(source.text) - len(source.subject) if source.subject else len(source.text)
+    for index, regex, matches in pattern_matches(spec, matchers(spec).patterns, source):
+        taken = 0
+        for tried, match in enumerate(matches):
+            if taken >= MAX_PER_PATTERN or tried >= 4 * MAX_PER_PATTERN:
+                break
+            value = hit_value(spec, regex, match, source)
+            if value:
+                taken += 1
+                at = hit_at(match)
+                (found if at < content_end else subject).setdefault(value, Wish(index, at, value))
+        if len(found) >= MAX_CANDIDATES:
+            break
+    return list(found.values())[:MAX_CANDIDATES] or list(subject.values())[:MAX_CANDIDATES]
+
+
+def ranked_wish(spec: FieldSpec, source: Source) -> Candidate | None:
+    """The wish the model scores best; below its threshold, a value to confirm (docs/checklist.md)."""
+    best = best_wish(wishes(spec, source), len(matchers(spec).patterns), len(source.text))
+    if best is None:
+        return None
+    wish, _, sure = best
+    return Candidate(wish.value, "pattern" if sure else "unsure wish", EVIDENCE["pattern" if sure else "unsure wish"])
+
+
+def pattern_matches(spec: FieldSpec, patterns: Sequence[re.Pattern[str]],
+                    source: Source) -> Iterator[tuple[int, re.Pattern[str], Iterator[re.Match[str]]]]:
+    """Each of the field's patterns that may match (its trigger words are in the mail), by its
+    place in the list, with its matches (lazily: a caller stops at the first it takes)."""
+    m = matchers(spec)
+    guards = m.guards or (None,) * len(patterns)
+    triggers = m.triggers or ((),) * len(patterns)
+    reaches = m.reaches or (NAME_REACH,) * len(patterns)
+    for index, (regex, guard, trigger, reach) in enumerate(zip(patterns, guards, triggers, reaches)):
+        if may_match(trigger, source):
+            yield index, regex, hits_of(regex, guard, source.folded, reach, source.low, source.seen_at)
+
+
+def hit_at(match: re.Match[str]) -> int:
+    r"""Where a match's words start: "(?:^|[.!?]\s+)kan inte ..." starts at the full stop that
+    ends the content when its words are the subject's."""
+    return match.end() - len(match[0].lstrip(".!?;:-– \t\n"))
+
+
+def hit_value(spec: FieldSpec, regex: re.Pattern[str], match: re.Match[str], source: Source) -> str | None:
+    """The value one match of a field's pattern gives, or None when the match is no value."""
+    text = source.text
+    if "value" in regex.groupindex and match["value"] is None:
+        return None  # an alternative that only consumes a decoy ("leverantören X AB")
+    if spec.kind == "name" and "value" in regex.groupindex and across_cells(text, match):
+        return None
+    if spec.kind == "text" and "value" in regex.groupindex and _STATE_SHOWS.search(
+            source.folded, max(0, match.start() - 25), match.start("value")):
+        return None  # 'the invoice status says "Awaiting approval"': a state, not an error
+    if "value" in regex.groupindex:
+        value = clean(spec, original(match, text))
+        value = self_named(value, speaker(source, match.start())) if value and spec.kind == "name" else value
+        if value and spec.kind == "name" and role_they_have(value, source.folded, match.start()):
+            return None
+        return value
+    if spec.kind == "flag" and "no" in regex.groupindex:
+        return "no" if match["no"] is not None else "yes"  # "we cannot find it in Navision"
+    if spec.kind != "text":
+        return clean(spec, text[match.start() : match.end()])
+    value = clean(spec, with_follow_up(text, with_antecedent(text, match.start(), match.end()), match.end()))
+    if value and _ON_MY_OWN.search(fold(value)):
+        return None  # "I don't have the rights to create users myself": why they write, not what
+    return value
 
 
 # "jag har inte behörighet att skapa användare själv", "he can't change this himself": who can do

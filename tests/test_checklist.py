@@ -9,7 +9,7 @@ from functools import partial
 import pytest
 
 from core.casetypes import FieldSpec, parse_case_types
-from ingest.checklist import Source, extract, form_answers, literal_heads, matchers, tables_in, triggers_of
+from ingest.checklist import Source, extract, extract_candidates, form_answers, literal_heads, matchers, tables_in, triggers_of
 from ingest.parse import Attachment
 from ingest.quoting import split_reply
 
@@ -17,7 +17,10 @@ TYPES = {t.key: t for t in parse_case_types(None, "")}
 
 
 def fields(type_key: str, text: str, **source: object) -> dict[str, str]:
-    return extract(TYPES[type_key].fields, Source(new=text, **source))  # type: ignore[arg-type]
+    """The values read. A wish the ranker only shows to confirm counts too: these are the rules'
+    tests (which sentences the patterns find); tests/test_wishrank.py tests the ranker's choice."""
+    values, unsure = extract_candidates(TYPES[type_key].fields, Source(new=text, **source))  # type: ignore[arg-type]
+    return values | {k: c.value for k, c in unsure.items() if c.evidence == "unsure wish"}
 
 
 def field(type_key: str, key: str, text: str) -> str | None:

@@ -1,0 +1,99 @@
+"""The wish ranker: which sentence says what the customer wants done (ingest/wishrank.py,
+docs/checklist.md "Thirteenth round")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import ingest.checklist as checklist
+from core.casetypes import parse_case_types
+from ingest import wishrank
+from ingest.checklist import Source, extract_candidates, wishes
+from tests.train_wish import model_text
+
+TYPES = {t.key: t for t in parse_case_types(None, "")}
+VAGUE_FIRST = "Hej! Kan du kolla med supporten? Jag försöker fördela rad 2 på faktura-ID 208811."
+
+
+def wish(type_key: str, text: str) -> tuple[str | None, str | None]:
+    """(the wish read, the wish only shown to confirm) of a text."""
+    values, unsure = extract_candidates(TYPES[type_key].fields, Source(new=text))
+    guess = unsure.get("desired_action")
+    return values.get("desired_action"), guess.value if guess else None
+
+
+def test_the_packaged_model_is_trained_from_the_development_half() -> None:
+    """Nobody edits the weights by hand, and nothing but tests/realmail went into them."""
+    assert wishrank.MODEL_FILE.read_text(encoding="utf-8") == model_text(), \
+        "core/wish_model.json is stale: run python -m tests.train_wish"
+
+
+@pytest.mark.parametrize(("type_key", "text", "wanted"), [
+    # A vague ask before the sentence that says what: the rules took the first pattern's hit.
+    ("coding", "Hej! Kan du kolla med supporten? Jag försöker fördela rad 2 på faktura-ID 208811 på två "
+               "kostnadsställen (300 och 310) men det går inte.",
+     "Jag försöker fördela rad 2 på faktura-ID 208811 på två kostnadsställen (300 och 310) men det går inte"),
+    ("coding", "see below from our bursar - can you set this up?\n\n---------- Forwarded message ----------\n"
+               "From: Bursar\n\nCould you add a coding suggestion for Greenfield Catering Services on account 5410?",
+     "Could you add a coding suggestion for Greenfield Catering Services on account 5410?"),
+])
+def test_the_specific_request_wins_over_a_vague_one(type_key: str, text: str, wanted: str) -> None:
+    assert wish(type_key, text) == (wanted, None)
+
+
+def test_a_vague_wish_alone_is_only_shown_to_confirm() -> None:
+    """The case still asks what to do, showing what we read; the rules had taken it as the wish."""
+    assert wish("administration", "Hi, please see the details below for a change we need.\n\nThanks") \
+        == (None, "please see the details below for a change we need")
+
+
+def test_a_clear_request_is_read() -> None:
+    assert wish("administration", "Could you send over the release notes for the May update? We need to add "
+                                  "two users to Acme AB: Anna Berg and Per Lind.") \
+        == ("We need to add two users to Acme AB: Anna Berg and Per Lind", None)
+
+
+def test_without_the_model_the_first_patterns_sentence_is_taken(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A missing or unreadable model file: reading goes on as the rules read."""
+    monkeypatch.setattr(wishrank, "model", lambda: None)
+    assert wish("coding", VAGUE_FIRST)[0] == "Kan du kolla med supporten?"
+
+
+def test_a_flood_of_wishes_is_weighed_in_bounded_numbers() -> None:
+    text = " ".join(f"Please change row {n} to account {4000 + n}." for n in range(3000))
+    spec = next(f for f in TYPES["coding"].fields if f.key == "desired_action")
+    found = wishes(spec, Source(new=text))
+    assert 0 < len(found) <= wishrank.MAX_CANDIDATES
+    assert (wish("coding", text)[0] or "").startswith("Please change row 0 to account 4000")  # equals: the earliest
+
+
+def test_the_subject_is_read_only_when_the_content_has_no_wish() -> None:
+    spec = next(f for f in TYPES["coding"].fields if f.key == "desired_action")
+    found = wishes(spec, Source(new="Invoice 4471-22, row 2. Thanks", subject="Please change the project"))
+    assert [w.value for w in found] == ["Please change the project"]
+    found = wishes(spec, Source(new="I want to split row 2 over two projects.", subject="Please change the project"))
+    assert [w.value for w in found] == ["I want to split row 2 over two projects"]
+
+
+def test_features_do_not_depend_on_which_patterns_there_are() -> None:
+    """The model weighs a pattern by its place in the list, so operators' own lists fit it too."""
+    one = wishrank.Wish(0, 0, "I want to change row 2")
+    assert len(wishrank.features(one, [one], 3, 100, "i want to change row 2")) == wishrank.FEATURES
+    assert checklist.ranks("desired_action") and not checklist.ranks("error_message")
+
+
+def test_a_damaged_model_file_is_logged_and_the_first_wish_taken(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                  caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "wish_model.json"
+    monkeypatch.setattr(wishrank, "MODEL_FILE", path)
+    for text in ('{"fields": ["desired_action"], "threshold": 0.3, "weights": [1, 2]}', "{not json"):
+        path.write_text(text, encoding="utf-8")
+        wishrank.model.cache_clear()
+        try:
+            assert wishrank.model() is None
+            assert wish("coding", VAGUE_FIRST)[0] == "Kan du kolla med supporten?"
+        finally:
+            wishrank.model.cache_clear()
+    assert "wish_model.json cannot be read (ValueError: 2 weights for" in caplog.text
