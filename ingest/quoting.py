@@ -125,9 +125,44 @@ def strip_signoff(text: str) -> str:
         if index > opening and line.strip() and len(line) <= MAX_SIGNOFF and _SIGNOFF.match(line):
             lines = lines[:index]
             break
+    else:
+        lines = lines[:card_start(lines, opening)]
     if len(lines) > 2 and not lines[-2].strip() and _SIGNED_NAME.match(lines[-1]):
         lines = lines[:-2]
     return "\n".join(lines).rstrip()
+
+
+def card_start(lines: list[str], opening: int) -> int:
+    """Where a contact card that ends the text starts ("\n\nAnnika Berglund\nRedovisningskonsult\n
+    Ekonomihuset AB\n021-10 20 30", with no sign-off before it), else len(lines). A card is the last
+    paragraph: MIN_CARD to MAX_CARD short lines, a name first and a phone number, an address or a
+    web site in it. One the text introduces ("Please add this user:") is what the mail is about."""
+    end = len(lines)
+    while end and not lines[end - 1].strip():
+        end -= 1
+    start = end
+    while start and lines[start - 1].strip():
+        start -= 1
+    card = lines[start:end]
+    before = next((x for x in reversed(lines[:start]) if x.strip()), "")
+    if start <= opening or not MIN_CARD <= len(card) <= MAX_CARD or any(len(x) > MAX_CARD_LINE for x in card) \
+            or before.rstrip().endswith(":"):
+        return len(lines)
+    if not _SIGNED_NAME.match(card[0]) or not any(_CONTACT.search(x) for x in card[1:]):
+        return len(lines)
+    while start and not lines[start - 1].strip():
+        start -= 1
+    return start
+
+
+# A contact card's lines: this many, at most this long.
+MIN_CARD = 3
+MAX_CARD = 8
+MAX_CARD_LINE = 70
+# A phone number as a card writes it ("08-522 301 07", "+44 161 555 0199", "Tel 0701234567"; not an
+# id such as "4471-22" or "8812731"), an address or a web site.
+_CONTACT = re.compile(r"(?<![\w-])(?:\+\d{1,3}[ -]?|0)\d{1,4}[ -]\d{2,4}|\b(?:tel|phone|mob|mobile|mobil|telefon|"
+                      r"cell|direct|direkt|vxl|v[aä]xel)\b|@|\bwww\.|https?://", re.IGNORECASE)
 
 
 # The longest line read as a sign-off ("Med vänliga hälsningar från oss alla på ekonomi").

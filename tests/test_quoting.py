@@ -63,6 +63,17 @@ def test_no_history_keeps_everything_and_lists() -> None:
     ("Hi,\nMany thanks for looking at invoice 1 so quickly.", "Hi,\nMany thanks for looking at invoice 1 so quickly."),
     ("Hi Anna,\n\nMany thanks!\nNow invoice 88213 is stuck.", "Hi Anna,\n\nMany thanks!\nNow invoice 88213 is stuck."),
     ("Hej!\nTusen tack!\nNu fastnar faktura 88213.\n\nMvh Per", "Hej!\nTusen tack!\nNu fastnar faktura 88213."),
+    # A contact card with no sign-off before it (blind writer z0, session 14): its company is no value.
+    ("Hej,\n\nSvar direkt i texten nedan.\n\nAnnika\n\nAnnika Berglund\nRedovisningskonsult\n"
+     "Ekonomihuset i Västerås AB\n021-10 20 30", "Hej,\n\nSvar direkt i texten nedan."),
+    ("Hi,\nRow 1 needs to be 4010.\n\nSam Okafor\nFinance Assistant\nGreenfield Ltd\n+44 161 555 0199",
+     "Hi,\nRow 1 needs to be 4010."),
+    ("Hi,\nRow 1 is wrong.\n\nSam Okafor\nGreenfield Ltd\nsam@greenfield.example", "Hi,\nRow 1 is wrong."),
+    # ... but not the person the mail introduces, nor an id under a label, nor a name and title alone
+    ("Hi,\nPlease add this user:\n\nAnna Berg\nAP Clerk\nanna.berg@acme.se",
+     "Hi,\nPlease add this user:\n\nAnna Berg\nAP Clerk\nanna.berg@acme.se"),
+    ("Hej,\nFakturan fastnar.\n\nFaktura Nr\n8812731\n4471-22", "Hej,\nFakturan fastnar.\n\nFaktura Nr\n8812731\n4471-22"),
+    ("Hi,\nPlease add her.\n\nAnna Berg\nAP Clerk\nAcme AB", "Hi,\nPlease add her.\n\nAnna Berg\nAP Clerk\nAcme AB"),
 ])
 def test_signoff(text: str, kept: str) -> None:
     assert strip_signoff(text) == kept
