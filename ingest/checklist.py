@@ -389,7 +389,7 @@ def question_answer(lines: Sequence[str], index: int, folded: str,
         if spec.kind != "status" and _NO_ANSWER.match(fold(value)):
             continue
         if spec.kind == "name":
-            named_value = name_answer(value, spec.many)
+            named_value = name_answer(value, spec.many) or (roles_answer(spec, value) if spec.many else None)
             if named_value:
                 out.append((spec.key, named_value))
             continue
@@ -397,6 +397,17 @@ def question_answer(lines: Sequence[str], index: int, folded: str,
             continue  # "Yes, very" below "> Is this issue urgent?" describes nothing
         out.append((spec.key, value))
     return out
+
+
+def roles_answer(spec: FieldSpec, value: str) -> str | None:
+    """Whom an answer names as the field's own prose would be read ("Rollen Attestant, alla som
+    har den" below "Vilken användare eller roll gäller det?" is the role Attestant)."""
+    found = best_candidate(spec, Source(new=value[:MAX_ANSWER]))
+    return found.value if found is not None and found.evidence == "names" else None
+
+
+# An answer read as prose is at most this long: one line below one question.
+MAX_ANSWER = 400
 
 
 def name_answer(value: str, many: bool) -> str | None:

@@ -760,6 +760,20 @@ def test_answers_marked_inside_an_outlook_quote() -> None:
     assert answers(review, "review_approval") == {"users": "Robert Falk, Anneli Nord"}
 
 
+def test_an_answer_naming_a_role_is_read_as_the_fields_prose_is() -> None:
+    """Blind writer z0 (session 14): ">> Rollen Attestant, alla som har den." under "Vilken
+    användare eller roll gäller det?" names the role; "Samma bolag som förra gången" names no company."""
+    head = "Svar direkt i texten nedan.\n\nFrån: Support <support@support.example.com>\nSkickat: den 10 juni 2024\n" \
+           "Ämne: [Case #40744] Behörighet\n\nHej,\n\n"
+    admin = head + ("Vilket bolag gäller det?\n>> Samma bolag som i förra ärendet vi hade.\n\n"
+                    "Vilken användare eller roll gäller det?\n>> Rollen Attestant, alla som har den.\n\nMvh\nSupport\n")
+    assert answers(admin, "administration") == {"concerns": "Rollen Attestant"}
+    english = head + "Which users or roles does it concern?\n>> The Approver role, everyone who has it\n\nSupport\n"
+    assert answers(english, "administration") == {"concerns": "Approver role"}
+    review = head + "Vilka användare gäller det?\n>> Rollen Attestant, alla som har den.\n\nSupport\n"
+    assert answers(review, "review_approval") == {}  # users are persons, never a role
+
+
 def test_answers_set_apart_by_their_look_inside_an_outlook_quote() -> None:
     """The 23rd writer (session 13): answers under a staff member's free-form questions, in an
     Outlook quote without '>', set apart only by their look: indented further than our line, a
