@@ -135,14 +135,19 @@ def strip_signoff(text: str) -> str:
 def card_start(lines: list[str], opening: int) -> int:
     """Where a contact card that ends the text starts ("\n\nAnnika Berglund\nRedovisningskonsult\n
     Ekonomihuset AB\n021-10 20 30", with no sign-off before it), else len(lines). A card is the last
-    paragraph: MIN_CARD to MAX_CARD short lines, a name first and a phone number, an address or a
-    web site in it. One the text introduces ("Please add this user:") is what the mail is about."""
+    paragraph (or the last before a confidentiality notice): MIN_CARD to MAX_CARD short lines, a
+    name first and a phone number, an address or a web site in it. One the text introduces
+    ("Please add this user:") is what the mail is about."""
     end = len(lines)
-    while end and not lines[end - 1].strip():
-        end -= 1
-    start = end
-    while start and lines[start - 1].strip():
-        start -= 1
+    for _ in range(MAX_NOTICES + 1):
+        while end and not lines[end - 1].strip():
+            end -= 1
+        start = end
+        while start and lines[start - 1].strip():
+            start -= 1
+        if not _NOTICE.search(" ".join(lines[start:end])[:MAX_NOTICE_SEARCH]):
+            break
+        end = start  # a confidentiality notice below the card: signature too
     card = lines[start:end]
     before = next((x for x in reversed(lines[:start]) if x.strip()), "")
     if start <= opening or not MIN_CARD <= len(card) <= MAX_CARD or any(len(x) > MAX_CARD_LINE for x in card) \
@@ -155,6 +160,13 @@ def card_start(lines: list[str], opening: int) -> int:
     return start
 
 
+# A mail's closing notices: "This e-mail is confidential ...", "Please consider the environment
+# before printing", "Detta mejl kan innehålla konfidentiell information" (at most MAX_NOTICES
+# paragraphs, each searched in its first MAX_NOTICE_SEARCH characters).
+_NOTICE = re.compile(r"(?i)\b(?:confidential\w*|intended\s+recipient|disclaimer|privileged|konfidentiell\w*|"
+                     r"sekretess\w*|avsedd\s+(?:endast\s+)?f[oö]r|before\s+printing|innan\s+du\s+skriver\s+ut)\b")
+MAX_NOTICES = 3
+MAX_NOTICE_SEARCH = 2_000
 # A contact card's lines: this many, at most this long.
 MIN_CARD = 3
 MAX_CARD = 8

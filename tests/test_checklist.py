@@ -1559,3 +1559,16 @@ def test_a_name_answer_reads_a_long_run_of_spaces_in_linear_time() -> None:
         == "Österlins Livs AB"
     assert name_answer("Skogsgruppen Norr AB (bolag 120)", False) == "Skogsgruppen Norr AB (bolag 120)"
     assert name_answer("Acme AB" + " " * 20_000 + "x", True) is None
+
+
+def test_blind_writer_z0_shapes() -> None:
+    """Blind writer z0 (session 14): "Fakt 55-1203" names the invoice; "Fel: Dimensionen
+    'Kostnadsstalle' ar last" is the whole error, not the word in quotes inside it; a wanted value with a remark in brackets before "not"."""
+    got = fields("coding", "Fakt 55-1203 - maste lagga till kst 310 men det gar inte. Fel: Dimensionen "
+                           "'Kostnadsstalle' ar last.\n\n/Micke")
+    assert got["invoice_id"] == "55-1203" and got["error_message"] == "Dimensionen 'Kostnadsstalle' ar last"
+    # with double quotes inside, nothing is read rather than the quoted word alone
+    assert fields("coding", 'Invoice 4471-22. Error: Account "4010" is blocked for posting.').get("error_message") is None
+    assert fields("coding", "I get the error: 'Dimension missing' when I save.")["error_message"] == "Dimension missing"
+    assert fields("coding", "It's the coding: the VAT code on row 2 should be 0 (exempt) not 20, it's a training "
+                            "course.")["desired_action"].startswith("It's the coding: the VAT code on row 2 should be 0")

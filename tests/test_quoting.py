@@ -69,6 +69,9 @@ def test_no_history_keeps_everything_and_lists() -> None:
     ("Hi,\nRow 1 needs to be 4010.\n\nSam Okafor\nFinance Assistant\nGreenfield Ltd\n+44 161 555 0199",
      "Hi,\nRow 1 needs to be 4010."),
     ("Hi,\nRow 1 is wrong.\n\nSam Okafor\nGreenfield Ltd\nsam@greenfield.example", "Hi,\nRow 1 is wrong."),
+    ("Lines are not split any more. Pls fix.\n\nPaul Jensen\nHead of Finance\nNordic Steel A/S\nTel. +45 70 20 30 40\n\n"
+     "CONFIDENTIALITY NOTICE: This e-mail is for the sole use of the intended recipient(s). Any unauthorised review "
+     "is prohibited.\nPlease consider the environment before printing this e-mail.", "Lines are not split any more. Pls fix."),
     # ... but not the person the mail introduces, nor an id under a label, nor a name and title alone
     ("Hi,\nPlease add this user:\n\nAnna Berg\nAP Clerk\nanna.berg@acme.se",
      "Hi,\nPlease add this user:\n\nAnna Berg\nAP Clerk\nanna.berg@acme.se"),
