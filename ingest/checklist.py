@@ -377,9 +377,11 @@ def question_answer(lines: Sequence[str], index: int, folded: str,
     if len(named) > 1 and not keys and marked:
         # "-> Ver.nr 10233 i serie LF" under a question naming three fields: the answer's own
         # labels say which value is which, as they would in the customer's own text.
-        return [(spec.key, found.value) for spec in specs if spec.key in named_keys
+        # A flag the answer's words set counts too: "It is in SAP - Ver no 20456" is in the ERP.
+        return [(spec.key, found.value) for spec in specs if spec.key in named_keys or spec.kind == "flag"
                 for found in [best_candidate(spec, Source(new=marked))]
-                if found is not None and found.evidence in ("label", "label with a typo", "prose", "list")]
+                if found is not None and (found.evidence in ("label", "label with a typo", "prose", "list")
+                                          or spec.kind == "flag" and found.evidence == "pattern")]
     below = answer_below(lines, index) if keys and not marked else []
     value = marked or " ".join(lines[i].strip() for i in below).strip()
     if not value or _BLANK.match(value):

@@ -1572,3 +1572,35 @@ def test_blind_writer_z0_shapes() -> None:
     assert fields("coding", "I get the error: 'Dimension missing' when I save.")["error_message"] == "Dimension missing"
     assert fields("coding", "It's the coding: the VAT code on row 2 should be 0 (exempt) not 20, it's a training "
                             "course.")["desired_action"].startswith("It's the coding: the VAT code on row 2 should be 0")
+
+
+@pytest.mark.parametrize(("text", "flag"), [
+    ("Konstigt nog verkar den ha kommit in i Visma anda, vi hittade en verifikation.", "yes"),
+    ("It has made it into Fortnox anyway.", "yes"),
+    ("Den har inte kommit in i Visma.", "no"),
+    ("Jag vet inte om den har kommit in i Visma.", None),
+    ("Den borde ha gatt over till Visma for lange sen.", None),
+    ("The other invoices have all gone through to Xero.", None),
+    ("I don't know if it has made it into Xero.", None),
+])
+def test_an_invoice_that_came_into_the_erp_after_all(text: str, flag: str | None) -> None:
+    """Blind writer z0 (session 14); a guess, a wish or other invoices say nothing of this one."""
+    assert fields("automatic_steps", text).get("in_financial_system") == flag
+
+
+def test_an_error_and_what_happened_next_is_no_error_text() -> None:
+    """Blind writer z0: "I get an error and it jumps back to 4011" names no error text, so it is asked for."""
+    got = fields("coding", "Row 1 needs to be 4010, not 4011 - but when I save I get an error and it jumps back to 4011.")
+    assert "error_message" not in got and got["error_shown"] == "yes"
+
+
+def test_a_flag_answered_below_a_question_naming_several_fields() -> None:
+    """Blind writer z0: "It is in SAP Business One - Ver no 20456, transaction no 7700123." under
+    our question for the ERP numbers also says the invoice is in the ERP."""
+    head = "Answers below.\n\nFrom: Support <support@support.example.com>\nSent: 27 May 2024 09:30\n" \
+           "Subject: [Case #40612] Invoice 33-918 in queue\n\nHi Helen,\n\n"
+    text = head + ("- If the invoice is in the financial system, please give us the Verification no, Verification series "
+                   "and ERP transaction no.\n   It is in SAP Business One - Ver no 20456, transaction no 7700123.\n\n"
+                   "Kind regards\nSupport\n")
+    assert answers(text, "automatic_steps") == {"in_financial_system": "yes", "verification_number": "20456",
+                                                "erp_transaction_number": "7700123"}
