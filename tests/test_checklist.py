@@ -1604,3 +1604,15 @@ def test_a_flag_answered_below_a_question_naming_several_fields() -> None:
                    "Kind regards\nSupport\n")
     assert answers(text, "automatic_steps") == {"in_financial_system": "yes", "verification_number": "20456",
                                                 "erp_transaction_number": "7700123"}
+
+
+def test_persons_from_blind_writer_z0() -> None:
+    """Session 14: whom a new user replaces, a leaver "who left", and "flytta den till mig"."""
+    assert concerns_of("Please add a new user, Emma Carlsson, with the role Approver. She replaces Mikko Salo who "
+                       "left on 31 May - please deactivate him as well.") == "Emma Carlsson, role Approver, Mikko Salo"
+    got = fields("review_approval", "Faktura-ID 5512 ligger hos Malin Olsson för granskning men hon är "
+                                    "föräldraledig. Kan ni flytta den till mig istället?", sender="Per Lundgren")
+    assert got["users"] == "Malin Olsson, Per Lundgren (mig)"
+    # "send it to me" asks for a document, not for the invoice to be routed
+    assert "users" not in fields("review_approval", "Invoice 5512 waits for approval. Could you send it to me as a PDF?",
+                                 sender="Per Lundgren")
