@@ -24,6 +24,9 @@ _ID = r"(?:[A-Za-z]{1,4}-[A-Za-z]{1,4}-|\d{2,4}-[A-Za-z]{1,3}-|[A-Za-z]{1,4}[-/]
 # thousands of capitalised words in a row, is read to its end again from every position in it
 # (seconds to minutes of filing time for one mail).
 _NAME = (r"(?:(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+|[\"“'][^\"”'\n]{2,60}[\"”']"
+         # a company whose name holds a small word before its form: "Byggmästarna i Mälardalen AB"
+         r"|(?<![\w&'.-])[A-ZÅÄÖÉ][\w&'.-]*(?:[ ]+(?:i|in|of|och|and|for|för|på|pa)(?:[ ]+[A-ZÅÄÖÉ0-9][\w&'.-]*){1,3}){1,2}"
+         r"[ ]+(?:AB|Ltd|Limited|Oy|Oyj|AS|ASA|ApS|Inc|Corp|GmbH|AG|BV|LLC|LLP|HB|KB|Ab|plc|Plc)\b"
          r"|(?<![\w&'.-])[A-ZÅÄÖÉ][\w&'.-]*(?:[ ]+(?:[A-ZÅÄÖÉ0-9][\w&'.-]*|&)){0,6})")
 # A person: an e-mail address, or two or three capitalised words ("Tom Barker", "Anna-Karin af
 # Ek") that are not a company ("Harbour Marine Ltd"). Case-sensitive; run on folded text (å -> a).

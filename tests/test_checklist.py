@@ -528,6 +528,7 @@ BLOBS = {
     "capitalised words": "Ab " * 13_000,        # a name pattern must not take them all, then retry
     "listed names": "Ab, " * 10_000,
     "names joined by and": "Ab and " * 6_000,
+    "small words between capitals": "Ab i Ab " * 5_000,   # a company name may hold "i", "of" (session 14)
     # Review of session 12: two optional whitespace runs side by side in a pattern split a long run of
     # spaces every way (97 s, 10 s and 28 s for one regex call each); runs are cut to 40 (short_runs).
     "spaces after a cue": "The one in verification" + " " * 20_000 + "x",
@@ -1616,3 +1617,11 @@ def test_persons_from_blind_writer_z0() -> None:
     # "send it to me" asks for a document, not for the invoice to be routed
     assert "users" not in fields("review_approval", "Invoice 5512 waits for approval. Could you send it to me as a PDF?",
                                  sender="Per Lundgren")
+
+
+def test_a_company_with_a_small_word_in_its_name() -> None:
+    """Blind writer z0: "bolaget Byggmästarna i Mälardalen AB" was cut to "Byggmästarna"; a place
+    after a company's form is no part of it."""
+    assert company_of("Det gäller bolaget Byggmästarna i Mälardalen AB (bolag 02 hos er), inte moderbolaget.") \
+        == "Byggmästarna i Mälardalen AB"
+    assert company_of("Det gäller bolaget Nordvik Bygg AB i Umeå.") == "Nordvik Bygg AB"
