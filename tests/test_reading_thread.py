@@ -167,3 +167,21 @@ def test_a_status_is_never_kept_to_be_confirmed() -> None:
                                                       "invoice_id": Candidate("4471-22", "shape", 0.3)})
     apply_reading(ticket, reading, TYPES, NOW)
     assert ticket.fields[UNSURE] == {"invoice_id": "4471-22"}
+
+
+def test_a_vague_wish_shown_to_confirm_is_taken_on_a_yes() -> None:
+    """The wish ranker (session 14) only shows a vague wish; the customer's "yes" on the line
+    makes it the case's, and a typed answer replaces it."""
+    for outlook in (False, True):
+        ticket = Ticket(customer="per@kund.se", subject="Admin", language="en")
+        file(ticket, "Admin", "Hi, please see the details below for a change we need. Company: Acme AB.\n"
+                              "It concerns the user anna.berg@acme.se.")
+        assert ticket.case_type == "administration"
+        assert ticket.fields[UNSURE] == {"desired_action": "please see the details below for a change we need"}
+        assert answer_our_request(ticket, "yes", outlook) == \
+            {"desired_action": "please see the details below for a change we need"}
+        assert ticket.missing == [] and UNSURE not in ticket.fields
+    ticket = Ticket(customer="per@kund.se", subject="Admin", language="en")
+    file(ticket, "Admin", "Hi, please see the details below for a change we need. Company: Acme AB.\n"
+                          "It concerns the user anna.berg@acme.se.")
+    assert answer_our_request(ticket, "Give Anna the approver role", False)["desired_action"] == "Give Anna the approver role"
