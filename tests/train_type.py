@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -20,23 +22,29 @@ if str(ROOT) not in sys.path:
 from core.casetypes import parse_case_types  # noqa: E402
 from ingest.automatic import automatic_reason  # noqa: E402
 from ingest.classify import read_blocks  # noqa: E402
-from ingest.parse import parse  # noqa: E402
+from ingest.parse import ParsedMail, parse  # noqa: E402
 from ingest.typemodel import MODEL_FILE, train  # noqa: E402
 from tests.eval_score import OWN_DOMAINS, load_expectations  # noqa: E402
 
 DEVELOPMENT = ROOT / "tests" / "realmail"
 
 
-def examples(folder: Path = DEVELOPMENT) -> list[tuple[str | None, str, str]]:
-    """(type, subject, typed text) of every labelled mail of the folder that has a type of its own."""
-    types = parse_case_types(None, "")
-    out = []
+def own_mails(folder: Path = DEVELOPMENT) -> Iterator[tuple[dict[str, Any], ParsedMail]]:
+    """Each labelled mail of the folder that has a type of its own (no auto-reply, no mail of a
+    known case), parsed, with its expectations."""
     for expect in load_expectations(folder):
         if expect.get("automatic") or expect.get("known_type"):
             continue
         mail = parse((folder / expect["file"]).read_bytes())
-        if automatic_reason(mail, None, OWN_DOMAINS):
-            continue
+        if not automatic_reason(mail, None, OWN_DOMAINS):
+            yield expect, mail
+
+
+def examples(folder: Path = DEVELOPMENT) -> list[tuple[str | None, str, str]]:
+    """(type, subject, typed text) of every labelled mail of the folder that has a type of its own."""
+    types = parse_case_types(None, "")
+    out = []
+    for expect, mail in own_mails(folder):
         text = read_blocks(mail, types, OWN_DOMAINS)
         out.append((expect.get("case_type"), text.subject, text.typed))
     return out

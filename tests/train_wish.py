@@ -29,14 +29,12 @@ if str(ROOT) not in sys.path:
 
 import ingest.checklist as checklist  # noqa: E402
 from core.casetypes import parse_case_types  # noqa: E402
-from ingest.automatic import automatic_reason  # noqa: E402
 from ingest.classify import read_mail  # noqa: E402
-from ingest.parse import parse  # noqa: E402
 from ingest.vocabulary import fold  # noqa: E402
 from ingest.wishrank import MODEL_FILE, Wish, features  # noqa: E402
-from tests.eval_score import OWN_DOMAINS, TEXT_OVERLAP, load_expectations, overlap  # noqa: E402
+from tests.eval_score import OWN_DOMAINS, TEXT_OVERLAP, overlap  # noqa: E402
+from tests.train_type import DEVELOPMENT, own_mails  # noqa: E402
 
-DEVELOPMENT = ROOT / "tests" / "realmail"
 FIELDS = ("desired_action",)
 # L2 penalty on the weights (not the bias): leave-one-writer-out gave the same within a value or two from 0.3 to 3.
 PENALTY = 1.0
@@ -60,12 +58,7 @@ def examples(folder: Path = DEVELOPMENT) -> list[Example]:
     out: list[Example] = []
     with mock.patch.object(checklist, "ranks", lambda key: key in FIELDS), \
             mock.patch.object(checklist, "best_wish", capture):
-        for expect in load_expectations(folder):
-            if expect.get("automatic") or expect.get("known_type"):
-                continue
-            mail = parse((folder / expect["file"]).read_bytes())
-            if automatic_reason(mail, None, OWN_DOMAINS):
-                continue
+        for expect, mail in own_mails(folder):
             seen.clear()
             reading = read_mail(mail, types, None, OWN_DOMAINS)
             if reading.case_type != expect.get("case_type") or not seen:
