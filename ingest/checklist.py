@@ -299,13 +299,15 @@ def form_answers(reply: Reply, specs: Sequence[FieldSpec],
     used: set[int] = set()
     lines = reply.lines
     folded = fold("\n".join(lines)).split("\n")
-    capitals = _IN_CAPITALS.search(" ".join(folded[: min(reply.cut, MAX_NEW_LINES)])) is not None
+    said = " ".join(folded[: min(reply.cut, MAX_NEW_LINES)])
+    capitals = _IN_CAPITALS.search(said) is not None
+    under = not capitals and _ANSWERS_UNDER.search(said) is not None
     asked = 0
     for index, line in enumerate(lines):
         if not reply.is_history(index):
             continue
         looks = ours is None or any(start <= index < end for start, end in ours)
-        marked = marked_answer(lines, index, looks, capitals)
+        marked = marked_answer(lines, index, looks, capitals, under)
         if ":" not in line and "=" not in line and "-" not in line and "?" not in line \
                 and not _LISTED.match(line) and not marked:
             continue
@@ -472,13 +474,15 @@ def question_labels(specs: tuple[FieldSpec, ...]) -> tuple[tuple[str, tuple[str,
     return tuple(sorted(((k, tuple(v)) for k, v in found.items()), key=lambda item: -len(item[0])))
 
 
-def marked_answer(lines: Sequence[str], index: int, looks: bool = True, capitals: bool = False) -> str:
+def marked_answer(lines: Sequence[str], index: int, looks: bool = True, capitals: bool = False,
+                  under: bool = False) -> str:
     """What follows "SVAR:" / "Answer:" on the line below a question: how customers answer
     inside an Outlook quote, where nothing else tells their text from ours. With `looks` (the
     line is in a quote of our own mail), below a question of ours the customer's line may
     instead be set apart by its look: "> Yes, 31-00982" where our text has no '>', an answer
-    indented under our line, or, when the customer said so (`capitals`: "answers below in caps"),
-    one in capitals."""
+    indented under our line, or, when the customer said so, one in capitals (`capitals`: "answers
+    below in caps") or any line right under the question (`under`: "Answers below in red", whose
+    colour the text part does not keep), unless it is a hint of ours in brackets or asks itself."""
     if index + 1 >= len(lines):
         return ""
     below, question = lines[index + 1], lines[index]
@@ -493,7 +497,9 @@ def marked_answer(lines: Sequence[str], index: int, looks: bool = True, capitals
         indent = len(found["indent"].expandtabs(4)) if found["indent"] else 0
         if not found["indent"] or indent >= len(question) - len(question.lstrip()) + 2:
             return found["value"].strip()
-    return below.strip() if capitals and in_capitals(below) and not in_capitals(question) else ""
+    if capitals:
+        return below.strip() if in_capitals(below) and not in_capitals(question) else ""
+    return below.strip() if under and not below.lstrip().startswith("(") and not is_question(below) else ""
 
 
 def is_question(line: str) -> bool:
@@ -505,6 +511,12 @@ def is_question(line: str) -> bool:
 # The customer says their answers are in capitals: "see my answers below in caps", "svar i versaler".
 _IN_CAPITALS = re.compile(r"(?i)\b(?:in\s+(?:caps|capitals|capital\s+letters|upper\s*case|block\s+letters)|"
                           r"i\s+versaler|med\s+(?:stora|versala)\s+bokstaver|versalt)\b")
+# The customer says their answers stand under our questions: "Answers below in red", "se mina svar
+# i texten", "svar direkt i mejlet", "replies inline" (matched on folded text: "rott", "blatt").
+_ANSWERS_UNDER = re.compile(r"(?i)\b(?:answers?|answered|replies|replied|comments?|svar|svaren|svarar|svarat|"
+                            r"kommentarer|kommenterat)\b[^.!?\n]{0,40}?\b(?:below|inline|in\s+line|in\s+(?:red|blue|green|"
+                            r"colou?r|bold)|nedan|inne\s+i|direkt\s+i|i\s+(?:rott|blatt|gront|fetstil|texten|mejlet|"
+                            r"mailet|din\s+text))\b")
 # Lines of the new text looked at for that, and questions of ours read per mail.
 MAX_NEW_LINES = 200
 MAX_QUESTIONS = 100

@@ -788,7 +788,9 @@ def test_answers_set_apart_by_their_look_inside_an_outlook_quote() -> None:
     assert answers(inverted) == {"coding_rows": "Rows 1 and 4", "invoice_id": "4471-22"}
     capitals = "* Which coding row(s) it concerns\nROWS 2 AND 5\n\n* The Invoice ID\n88120-3\n\nSupport\n"
     assert answers("See my answers below in caps." + head[len("Svar i texten."):] + capitals) == {"coding_rows": "ROWS 2 AND 5"}
-    assert answers(head + capitals) == {}  # capitals without the customer saying so: our own
+    # capitals without the customer saying so are our own ("Svar i texten" says they stand under
+    # our questions, in any look: see test_answers_announced_below_our_questions_without_a_mark)
+    assert answers(head.replace("Svar i texten.", "Hej.") + capitals) == {}
     blank_label = head + "Faktura-ID:\n-> 4410-07\n\nMed vänlig hälsning\nSupport\n"
     assert answers(blank_label) == {"invoice_id": "4410-07"}
 
@@ -1625,3 +1627,18 @@ def test_a_company_with_a_small_word_in_its_name() -> None:
     assert company_of("Det gäller bolaget Byggmästarna i Mälardalen AB (bolag 02 hos er), inte moderbolaget.") \
         == "Byggmästarna i Mälardalen AB"
     assert company_of("Det gäller bolaget Nordvik Bygg AB i Umeå.") == "Nordvik Bygg AB"
+
+
+def test_answers_announced_below_our_questions_without_a_mark() -> None:
+    """Blind writer z2 (session 14): "Answers below in red." and each answer on the line under our
+    question; the text part keeps no colour. Unannounced, those lines are ours; a hint of ours in
+    brackets and a question are never an answer."""
+    head = "Hi,\n\n{said}\n\nBR\nMikko\n\nFrom: Support <support@support.example.com>\nSent: Tuesday, 7 May 2024\n" \
+           "Subject: [Case #5012] VAT code\n\nHello Mikko,\n\nTo help you we need some more information:\n\n"
+    quote = ("Which Invoice ID is it? (found in the General section of the invoice)\n88120-3\n\n"
+             "Which coding rows does it concern?\nRow 2 only, row 1 is ok\n\n"
+             "What do you want to do?\n(for example: change the project on both rows)\n\n"
+             "What does any error message say?\nIs there one?\n\nBest regards\nSupport team\n")
+    for said in ("Answers below in red.", "Svar direkt i mejlet.", "Replies inline."):
+        assert answers(head.format(said=said) + quote) == {"invoice_id": "88120-3", "coding_rows": "Row 2 only, row 1 is ok"}
+    assert answers(head.format(said="Thanks for the quick reply.") + quote) == {}
