@@ -402,8 +402,17 @@ def question_answer(lines: Sequence[str], index: int, folded: str,
             continue
         if spec.kind == "text" and words(value) < max(spec.min_words, 1):
             continue  # "Yes, very" below "> Is this issue urgent?" describes nothing
+        if spec.key == ERROR_TEXT and _ONLY_AN_ERROR.search(fold(value)) and not _QUOTE_MARK.search(value):
+            continue  # "they both get an error when they press Approve, I haven't seen it": no text
         out.append((spec.key, value))
     return out
+
+
+# The field of an error's text, and an answer to our question for it that only says an error came.
+ERROR_TEXT = "error_message"
+_ONLY_AN_ERROR = re.compile(r"(?i)\b(?:get|gets|got|getting|see|sees|saw|far|fick|ser|sag)\s+(?:(?:an?|ett|the\s+same|"
+                            r"samma|this|some|nagot|nat)\s+)?(?:error|fel|felmeddelande\w*)\b")
+_QUOTE_MARK = re.compile(r"[\"“”«»]|(?<!\w)['‘’]|['‘’](?!\w)")  # not the one of "haven't"
 
 
 def roles_answer(spec: FieldSpec, value: str) -> str | None:
@@ -929,7 +938,10 @@ def full_name(name: str, folded: str, text: str, writers: Sequence[str] = ()) ->
 _PERSON_RE = re.compile(_PERSON)
 # A capitalised pair after these is a supplier or a company, not a person.
 _NOT_PERSON_BEFORE = re.compile(r"(?i)\b(?:from|supplier|vendor|leverantoren|leverantor|fran|company|foretaget|"
-                                r"bolaget|mr\.?|ms\.?|to)\s+$")
+                                r"bolaget|mr\.?|ms\.?|to)\s+$"
+                                # a cost centre's or project's name after its number: "kst 540 Butik Jönköping"
+                                r"|\b(?:kst|kostnadsst\w*|cost\s+cent(?:re|er)s?|cc|ansvar|avdelning|department|dept|"
+                                r"projekt|project)\s+[\w-]*\d[\w-]*\s+$")
 _NOT_PERSON_WORDS = frozenset("""monday tuesday wednesday thursday friday saturday sunday january february march april
 june july august september october november december mandag tisdag onsdag torsdag fredag lordag sondag
 best kind many regards thanks cost centre center general section invoice id services service department

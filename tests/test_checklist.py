@@ -1642,3 +1642,19 @@ def test_answers_announced_below_our_questions_without_a_mark() -> None:
     for said in ("Answers below in red.", "Svar direkt i mejlet.", "Replies inline."):
         assert answers(head.format(said=said) + quote) == {"invoice_id": "88120-3", "coding_rows": "Row 2 only, row 1 is ok"}
     assert answers(head.format(said="Thanks for the quick reply.") + quote) == {}
+
+
+def test_blind_writer_z2_shapes() -> None:
+    """Session 14: a cost centre's name after its number is no person ("kst 540 Butik Jönköping");
+    "fel meddelande" written apart is an error shown; an answer to our error question that only
+    says an error came up is no error text (it is then asked for)."""
+    got = fields("review_approval", "Faktura-ID 3390-14 gick till Per Holm för attest men skulle ha gått till Maria "
+                                    "Sjöberg, det är hennes kostnadsställe (rad 2, kst 540 Butik Jönköping).")
+    assert got["users"] == "Per Holm, Maria Sjöberg"
+    assert fields("coding", "Kan ni ta bort rad 3? Jag får ett fel meddelande när jag försöker.")["error_shown"] == "yes"
+    head = "Hi, see my answers below.\n\nFrom: Support <support@support.example.com>\nSent: Monday\n" \
+           "Subject: [Case #4977] Approval\n\nHello Jari,\n\nWhat does any error message say?\n"
+    assert answers(head + "JARI: they both get an error when they press Approve, I haven't seen it myself.\n",
+                   "review_approval") == {}
+    assert answers(head + "JARI: they get \"Approver is missing\" when they press Approve.\n", "review_approval") \
+        == {"error_message": "they get \"Approver is missing\" when they press Approve."}

@@ -490,6 +490,14 @@ def test_a_quoted_error_text_keeps_its_typos_and_a_quoted_word_is_put_right() ->
     assert got.fields["transferred"] == "No"
 
 
+def test_a_misspelt_error_message_is_an_error_shown() -> None:
+    """Blind writer z2 (session 14): "ett fel medelande" made a case complete without its error text."""
+    for body in ("Kan ni ta bort rad 3 på faktura 90233? Jag får ett fel medelande när jag försöker.",
+                 "Kan ni ta bort rad 3 på faktura 90233? Jag får ett felmedelande när jag försöker."):
+        got = read("Kontering", body)
+        assert got.case_type == "coding" and got.fields["error_shown"] == "yes" and "error_message" not in got.fields
+
+
 @pytest.mark.parametrize(("subject", "body"), [
     ("Fakturor från Bauhaus", "Beloppet lästes in fel på faktura 5512."),
     ("Bauhaus", "Ni har läst in datumet fel igen på fakturan 5512."),
