@@ -438,7 +438,18 @@ def name_answer(value: str, many: bool) -> str | None:
         return None
     folded = fold(bare)
     persons = [bare[p.start() : p.end()] for p in _PERSON_RE.finditer(folded) if person_words(p.group().lower().split())]
+    if not persons and (pair := _FIRST_NAMES_JOINED.search(folded)):
+        # "both approvers on that cost centre, Tiina and Mikko": first names alone, two or more
+        names = list(_CAPITALISED.finditer(folded, pair.start(), pair.end()))
+        if all(person_words([m.group().lower()]) and m.group().lower() not in _YES_NO_WORDS for m in names):
+            persons = [bare[m.start() : m.end()] for m in names]
     return ", ".join(dict.fromkeys(persons)) or None
+
+
+_CAPITALISED = re.compile(r"[A-Z][a-z]+")
+_YES_NO_WORDS = frozenset("yes no ja nej ok okay both alla all none inga".split())
+# First names joined as a list in an answer about users: "Tiina and Mikko", "Anna, Bo och Eva".
+_FIRST_NAMES_JOINED = re.compile(r"(?<![\w.])[A-Z][a-z]+(?:[ \t]*(?:,|and|och|&)[ \t]*[A-Z][a-z]+)+(?![\w-])")
 
 
 # A remark in brackets after a name, not its code: "(inte Österlins Grossist AB, där ...)", "(not the UK one)".

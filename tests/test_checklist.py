@@ -1658,3 +1658,31 @@ def test_blind_writer_z2_shapes() -> None:
                    "review_approval") == {}
     assert answers(head + "JARI: they get \"Approver is missing\" when they press Approve.\n", "review_approval") \
         == {"error_message": "they get \"Approver is missing\" when they press Approve."}
+
+
+def test_persons_from_blind_writer_z2() -> None:
+    """Session 14: "attesterats av en person (Ola Nilsson)"; the writer on leave who set a
+    substitute, and the substitute (not a writer merely away); "ta bort rollen Attestant från Lars
+    Bergman"; first names alone in an answer about users."""
+    assert users_of("Faktura-ID 1029 har bara attesterats av en person (Ola Nilsson) men ska ha två attestanter.") \
+        == "Ola Nilsson"
+    got = fields("review_approval", "I'm on leave from 10 June and have set Paul Garrick as my substitute, but "
+                                    "invoices still come to me. Example: invoice 4410388.", sender="Helen Moss")
+    assert got["users"] == "Helen Moss (I), Paul Garrick"
+    got = fields("review_approval", "I will be on holiday on Friday, so please hurry. Invoice 4410388 went to Anna "
+                                    "Berg instead of Per Lind.", sender="Helen Moss")
+    assert got["users"] == "Anna Berg, Per Lind"
+    assert concerns_of("Hej, kan ni ta bort rollen Attestant fran Lars Bergman, han har slutat hos oss.") \
+        == "rollen Attestant, Lars Bergman"
+    head = "See my answers below.\n\nFrom: Support <support@support.example.com>\nSent: Monday\n" \
+           "Subject: [Case #4977] Approval\n\nHello,\n\nWhich users does it apply to?\n"
+    assert answers(head + "JARI: both approvers on that cost centre, Tiina and Mikko\n", "review_approval") \
+        == {"users": "Tiina, Mikko"}
+
+
+def test_erp_facts_from_blind_writer_z2() -> None:
+    got = fields("automatic_steps", "Transferred says Yes and we can find it in Dynamics 365 (transaction no 004417).")
+    assert got["in_financial_system"] == "yes" and got["erp_transaction_number"] == "004417"
+    got = fields("automatic_steps", "Faktura 55012 ligger kvar i kon fast det star Ja under Overford. Den finns i "
+                                    "Visma, ver 7781 serie C.")
+    assert got["verification_number"] == "7781" and got["verification_series"] == "C"
