@@ -37,8 +37,11 @@ log = logging.getLogger(__name__)
 MODEL_FILE = Path(core.__file__).with_name("wish_model.json")
 # A mail's candidates are at most this many (each pattern gives at most MAX_PER_PATTERN): a
 # hostile mail of a thousand "please change" sentences is weighed in the same time as a long one.
-MAX_CANDIDATES = 60
-MAX_PER_PATTERN = 5
+MAX_CANDIDATES = 30
+MAX_PER_PATTERN = 3
+# A candidate's features are read in its first FEATURE_TEXT characters: what a sentence asks for
+# is said early, and a pasted run of text without full stops is one "sentence" of a kilobyte.
+FEATURE_TEXT = 400
 
 
 class Wish(NamedTuple):
@@ -149,7 +152,7 @@ def best_wish(wishes: Sequence[Wish], patterns: int, length: int) -> tuple[Wish,
     found = model()
     if not wishes or found is None:
         return None
-    scored = [(found.probability(features(w, wishes, patterns, length, fold(w.value))), -n, w)
+    scored = [(found.probability(features(w, wishes, patterns, length, fold(w.value[:FEATURE_TEXT]))), -n, w)
               for n, w in enumerate(wishes)]
     p, _, wish = max(scored)
     return wish, p, p >= found.threshold

@@ -97,3 +97,11 @@ def test_a_damaged_model_file_is_logged_and_the_first_wish_taken(tmp_path: Path,
         finally:
             wishrank.model.cache_clear()
     assert "wish_model.json cannot be read (ValueError: 2 weights for" in caplog.text
+
+
+def test_a_sentence_is_cut_out_of_a_bounded_stretch_of_text() -> None:
+    """A pasted run without full stops is not one 25 KB sentence: each wish candidate's sentence
+    reaches SENTENCE_REACH characters either side of its match."""
+    text = "we want to split it " * 1500
+    got = checklist.sentence(text, 15_000, 15_010)
+    assert len(got) <= 2 * checklist.SENTENCE_REACH + 10

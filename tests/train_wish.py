@@ -31,7 +31,7 @@ import ingest.checklist as checklist  # noqa: E402
 from core.casetypes import parse_case_types  # noqa: E402
 from ingest.classify import read_mail  # noqa: E402
 from ingest.vocabulary import fold  # noqa: E402
-from ingest.wishrank import MODEL_FILE, Wish, features  # noqa: E402
+from ingest.wishrank import FEATURE_TEXT, MODEL_FILE, Wish, features  # noqa: E402
 from tests.eval_score import OWN_DOMAINS, TEXT_OVERLAP, overlap  # noqa: E402
 from tests.train_type import DEVELOPMENT, own_mails  # noqa: E402
 
@@ -67,7 +67,7 @@ def examples(folder: Path = DEVELOPMENT) -> list[Example]:
             if not wishes:
                 continue
             want = str((expect.get("fields") or {}).get(FIELDS[0]) or "")
-            rows = [features(w, wishes, patterns, length, fold(w.value)) for w in wishes]
+            rows = [features(w, wishes, patterns, length, fold(w.value[:FEATURE_TEXT])) for w in wishes]
             labels = [bool(want) and overlap(want, w.value) >= TEXT_OVERLAP for w in wishes]
             out.append((expect["file"][0], rows, labels, [w.value for w in wishes], want))
     return out
