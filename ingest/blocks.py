@@ -84,13 +84,14 @@ def maybe_history(text: str) -> bool:
 
 
 def split_blocks(text: str, own_domains: tuple[str, ...] = (), skip: frozenset[int] = frozenset(),
-                 found: tuple[list[str], list[int]] | None = None) -> Blocks:
+                 found: tuple[list[str], list[int]] | None = None, sender: str = "") -> Blocks:
     """The blocks of a plain-text body. `skip` are line numbers already used as form answers;
-    `found` is `history_starts(text)` when the caller has it."""
+    `found` is `history_starts(text)` when the caller has it; `sender` is the From header's name,
+    whose contact card ends the new text."""
     lines, starts = found or history_starts(text)
     top = [line for i, line in enumerate(lines[: starts[0] if starts else len(lines)])
            if i not in skip and not is_quoted(line)]
-    new, signature = split_signature("\n".join(top).strip())
+    new, signature = split_signature("\n".join(top).strip(), sender)
     forwarded: list[str] = []
     authors: list[str] = []
     answers: list[str] = []
@@ -102,10 +103,11 @@ def split_blocks(text: str, own_domains: tuple[str, ...] = (), skip: frozenset[i
             answers += [lines[i] for i in inline_answers(lines, at + len(section.header.split("\n")), end, skip)]
             quoted.append(section.header + "\n" + "\n".join(section.body))
         else:
-            body, _ = split_signature("\n".join(unquote(x) for x in section.body).strip())
+            author = author_of(section.header)
+            body, _ = split_signature("\n".join(unquote(x) for x in section.body).strip(), author)
             if body:
                 forwarded.append(body)
-                authors.append(author_of(section.header))
+                authors.append(author)
     return Blocks(new, tuple(forwarded), "\n".join(answers).strip(), "\n".join(quoted), signature,
                   tuple(authors))
 
@@ -123,9 +125,10 @@ def author_of(header: str) -> str:
     return match["name"].strip().strip("\"'") if match else ""
 
 
-def split_signature(text: str) -> tuple[str, str]:
-    """Text and its signature (from the sign-off on); the signature never gives a value."""
-    kept = strip_signoff(text).strip()
+def split_signature(text: str, signer: str = "") -> tuple[str, str]:
+    """Text and its signature (from the sign-off or the signer's contact card on); the signature
+    never gives a value."""
+    kept = strip_signoff(text, signer).strip()
     return kept, text[len(kept):].strip() if text.startswith(kept) else ""
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from itertools import islice
 from typing import NamedTuple
 from re import _constants, _parser  # type: ignore[attr-defined]
 
@@ -25,7 +26,7 @@ _ID = r"(?:[A-Za-z]{1,4}-[A-Za-z]{1,4}-|\d{2,4}-[A-Za-z]{1,3}-|[A-Za-z]{1,4}[-/]
 # (seconds to minutes of filing time for one mail).
 _NAME = (r"(?:(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+|[\"“'][^\"”'\n]{2,60}[\"”']"
          # a company whose name holds a small word before its form: "Byggmästarna i Mälardalen AB"
-         r"|(?<![\w&'.-])[A-ZÅÄÖÉ][\w&'.-]*(?:[ ]+(?:i|in|of|och|and|for|för|på|pa)(?:[ ]+[A-ZÅÄÖÉ0-9][\w&'.-]*){1,3}){1,2}"
+         r"|(?<![\w&'.-])[A-ZÅÄÖÉ][\w&'.-]*(?:[ ]+(?:i|in|of|for|för|på|pa)(?:[ ]+[A-ZÅÄÖÉ0-9][\w&'.-]*){1,3}){1,2}"
          r"[ ]+(?:AB|Ltd|Limited|Oy|Oyj|AS|ASA|ApS|Inc|Corp|GmbH|AG|BV|LLC|LLP|HB|KB|Ab|plc|Plc)\b"
          r"|(?<![\w&'.-])[A-ZÅÄÖÉ][\w&'.-]*(?:[ ]+(?:[A-ZÅÄÖÉ0-9][\w&'.-]*|&)){0,6})")
 # A person: an e-mail address, or two or three capitalised words ("Tom Barker", "Anna-Karin af
@@ -143,6 +144,11 @@ class Source:
     seen: dict[tuple[str, ...], bool] = field(init=False, default_factory=dict, compare=False)  # may_match
     # The first of several invoices listed alike (first_listed), found at the first id field's need.
     listed: tuple[str | None] | None = field(init=False, default=None, compare=False)
+
+    @property
+    def content_end(self) -> int:
+        """Where the content ends in `text` and the subject starts."""
+        return len(self.text) - len(self.subject) if self.subject else len(self.text)
 
     @property
     def writers(self) -> tuple[str, ...]:
@@ -307,7 +313,10 @@ def form_answers(reply: Reply, specs: Sequence[FieldSpec],
         if not reply.is_history(index):
             continue
         looks = ours is None or any(start <= index < end for start, end in ours)
-        marked = marked_answer(lines, index, looks, capitals, under)
+        strict = marked_answer(lines, index, looks, capitals)
+        # A line under our question only because the customer said answers stand there: ours
+        # look the same, so it counts only for a field whose value has a shape (an id, rows).
+        marked = strict or (marked_answer(lines, index, looks, capitals, under) if under else "")
         if ":" not in line and "=" not in line and "-" not in line and "?" not in line \
                 and not _LISTED.match(line) and not marked:
             continue
@@ -317,14 +326,15 @@ def form_answers(reply: Reply, specs: Sequence[FieldSpec],
             asked += 1
             if asked > MAX_QUESTIONS:
                 break  # a mail of thousands of questions: the first ones are ours
-            for field_key, value in question_answer(lines, index, question_of(lines, folded, index), specs, marked):
+            for field_key, value in question_answer(lines, index, question_of(lines, folded, index), specs, marked,
+                                                    shaped=bool(marked) and not strict):
                 answers.setdefault(field_key, value)
             continue
         if not match or key is None or key in answers:
             continue
         value = answer_cell(original(match, line))
-        if _BLANK.match(value) and marked and not is_quoted(line):
-            value = marked  # "Faktura-ID:" in an Outlook quote, "-> 3302-15" below it
+        if _BLANK.match(value) and strict and not is_quoted(line):
+            value = strict  # "Faktura-ID:" in an Outlook quote, "-> 3302-15" below it
         elif _BLANK.match(value):
             below = answer_below(lines, index) if is_quoted(line) else []
             used.update(below)
@@ -361,12 +371,14 @@ def question_of(lines: Sequence[str], folded: Sequence[str], index: int) -> str:
 _WRAPPED = re.compile(r"[>\s]*[a-zåäö]")
 
 
-def question_answer(lines: Sequence[str], index: int, folded: str,
-                    specs: Sequence[FieldSpec], marked: str) -> list[tuple[str, str]]:
+def question_answer(lines: Sequence[str], index: int, folded: str, specs: Sequence[FieldSpec], marked: str,
+                    shaped: bool = False) -> list[tuple[str, str]]:
     """The customer's answer typed below a quoted question or label of ours that names a field
     ("> What is in the column Transferred?" / "OK", "> - Faktura-ID (finns under Allmänt):" /
     "7703311"). A "don't know" or "no error" answer is none, and a name must look like one.
-    `marked` is `marked_answer(lines, index)`: with one, a request of ours ending in "." counts."""
+    `marked` is `marked_answer(lines, index)`: with one, a request of ours ending in "." counts.
+    `shaped`: the answer is set apart by nothing, so only a value of a SHAPED kind read from it
+    counts ("88120-3" under "Which Invoice ID is it?", never "A screenshot works too")."""
     line = _ASIDE.sub("", folded.rstrip())
     if not (is_question(line) or marked) or len(line) > 160:
         return []
@@ -393,10 +405,20 @@ def question_answer(lines: Sequence[str], index: int, folded: str,
         return []
     out = []
     for spec in (x for x in specs if x.key in keys):
+        if shaped:
+            # read as if under the field's label ("Invoice ID: 88120-3"): a value with a number in
+            # it, or a status of a word or two ("Ja" under "Vad står i kolumnen Överförd?")
+            short = spec.kind == "status" and words(value) <= 2
+            found = best_candidate(spec, Source(new=f"{spec.label}: {value[:MAX_ANSWER]}")) \
+                if spec.kind in SHAPED or short else None
+            if found is not None and (short or any(c.isdigit() for c in found.value)):
+                out.append((spec.key, found.value))
+            continue
         if spec.kind != "status" and _NO_ANSWER.match(fold(value)):
             continue
         if spec.kind == "name":
-            named_value = name_answer(value, spec.many) or (roles_answer(spec, value) if spec.many else None)
+            named_value = name_answer(value[:MAX_ANSWER], spec.many) or \
+                (roles_answer(spec, value) if spec.many and len(value) <= MAX_ROLE_ANSWER else None)
             if named_value:
                 out.append((spec.key, named_value))
             continue
@@ -422,8 +444,12 @@ def roles_answer(spec: FieldSpec, value: str) -> str | None:
     return found.value if found is not None and found.evidence == "names" else None
 
 
-# An answer read as prose is at most this long: one line below one question.
+# An answer read as prose is at most this long: one line below one question; one naming a role
+# is short ("Rollen Attestant, alla som har den"), and longer ones are not read for roles.
 MAX_ANSWER = 400
+MAX_ROLE_ANSWER = 160
+# Kinds whose value has a shape of its own, so an answer no mark sets apart may still give one.
+SHAPED = frozenset({"id", "ids", "number", "code", "rows"})
 
 
 def name_answer(value: str, many: bool) -> str | None:
@@ -438,18 +464,7 @@ def name_answer(value: str, many: bool) -> str | None:
         return None
     folded = fold(bare)
     persons = [bare[p.start() : p.end()] for p in _PERSON_RE.finditer(folded) if person_words(p.group().lower().split())]
-    if not persons and (pair := _FIRST_NAMES_JOINED.search(folded)):
-        # "both approvers on that cost centre, Tiina and Mikko": first names alone, two or more
-        names = list(_CAPITALISED.finditer(folded, pair.start(), pair.end()))
-        if all(person_words([m.group().lower()]) and m.group().lower() not in _YES_NO_WORDS for m in names):
-            persons = [bare[m.start() : m.end()] for m in names]
     return ", ".join(dict.fromkeys(persons)) or None
-
-
-_CAPITALISED = re.compile(r"[A-Z][a-z]+")
-_YES_NO_WORDS = frozenset("yes no ja nej ok okay both alla all none inga".split())
-# First names joined as a list in an answer about users: "Tiina and Mikko", "Anna, Bo och Eva".
-_FIRST_NAMES_JOINED = re.compile(r"(?<![\w.])[A-Z][a-z]+(?:[ \t]*(?:,|and|och|&)[ \t]*[A-Z][a-z]+)+(?![\w-])")
 
 
 # A remark in brackets after a name, not its code: "(inte Österlins Grossist AB, där ...)", "(not the UK one)".
@@ -679,7 +694,9 @@ def best_candidate(spec: FieldSpec, source: Source) -> Candidate | None:
     for evidence, step in steps:
         found = step()
         if isinstance(found, Candidate):
-            return found  # a ranked wish, scored by the model
+            # A ranked wish is final, sure or unsure: the steps after it (body, shape, files)
+            # give no wish, and a name's checks below are for names.
+            return found
         value = found
         if value and spec.key == PERSONS_ONLY and no_one(value):
             continue  # "New CFO can't approve": a title, not the user
@@ -743,7 +760,7 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     for regex, guard, trigger, reach in () if found else steps:
         if regex is None or "value" not in regex.groupindex or not may_match(trigger, source):
             continue
-        for match in hits_of(regex, guard, source.folded, reach, source.low, source.seen_at):
+        for match in islice(hits_of(regex, guard, source.folded, reach, source.low, source.seen_at), MAX_NAME_HITS):
             if match["value"] is not None and not across_cells(source.text, match):
                 written = original(match, source.text)
                 value = clean(spec, written)
@@ -802,6 +819,11 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     return ", ".join(v for key, v in names.items() if not same_person_address(v, people)
                      and not (" " not in key and key in parts) and not part_of_another(key, names)
                      and not (spec.key == PERSONS_ONLY and not_a_person(v))) or None
+
+
+# Hits of one name pattern read in a mail: a list value keeps 20 names, and a flood of "I'm on
+# leave" or "approved by X" cost a name each (the session's review).
+MAX_NAME_HITS = 40
 
 
 # Words that make the next person a model to copy: "the same roles as", "samma behörighet som"
@@ -1607,10 +1629,14 @@ def instead_of(value: str, source: Source, match: re.Match[str]) -> str | None:
 def pattern_value(spec: FieldSpec, patterns: Sequence[re.Pattern[str]], source: Source) -> str | None:
     """The earliest hit of the field's own patterns; text fields take the whole sentence."""
     best: tuple[int, str] | None = None
-    content_end = len(source.text) - len(source.subject) if source.subject else len(source.text)
+    content_end = source.content_end
     in_subject: str | None = None
+    budget = MAX_FIELD_TRIES
     for _, regex, matches in pattern_matches(spec, patterns, source):
-        for match in matches:
+        if budget <= 0:
+            break
+        for match in islice(matches, min(MAX_HITS_TRIED, budget)):
+            budget -= 1
             value = hit_value(spec, regex, match, source)
             if value:
                 at = hit_at(match)
@@ -1628,8 +1654,26 @@ def pattern_value(spec: FieldSpec, patterns: Sequence[re.Pattern[str]], source: 
     return best[1] if best else in_subject
 
 
+def ranked_wish(spec: FieldSpec, source: Source) -> Candidate | None:
+    """The wish the model scores best; below its threshold, a value to confirm (docs/checklist.md).
+    Wishes are ranked in the first WISH_TEXT characters (every pattern runs there, where the first
+    that hit used to end the search); a mail with none there is read as the rules read it, so a
+    request written below a pasted log is still found."""
+    head = replace(source, new=source.new[:WISH_TEXT]) if len(source.new) > WISH_TEXT else source
+    best = best_wish(wishes(spec, head), len(matchers(spec).patterns), len(head.text))
+    if best is None:
+        value = pattern_value(spec, matchers(spec).patterns, source) if head is not source else None
+        return Candidate(value, "pattern", EVIDENCE["pattern"]) if value else None
+    wish, _, sure = best
+    return Candidate(wish.value, "pattern" if sure else "unsure wish", EVIDENCE["pattern" if sure else "unsure wish"])
+
+
 # Content read for wishes: what a customer wants done is said early (see ranked_wish).
 WISH_TEXT = 6_000
+# Hits of a pattern looked at, and of all patterns in a mail, whether they give a wish or not: a
+# flood of rejected requests ("... I can't do it myself") cost a sentence each (the session's review).
+MAX_PATTERN_TRIES = 3 * MAX_PER_PATTERN
+MAX_TRIES = 2 * MAX_CANDIDATES
 
 
 def wishes(spec: FieldSpec, source: Source) -> list[Wish]:
@@ -1637,33 +1681,27 @@ def wishes(spec: FieldSpec, source: Source) -> list[Wish]:
     only when it has any: a wish read only from the subject names the problem, not the intent."""
     found: dict[str, Wish] = {}
     subject: dict[str, Wish] = {}
-    content_end = len(source.text) - len(source.subject) if source.subject else len(source.text)
+    tried = 0
     for index, regex, matches in pattern_matches(spec, matchers(spec).patterns, source):
         taken = 0
-        for tried, match in enumerate(matches):
-            if taken >= MAX_PER_PATTERN or tried >= 3 * MAX_PER_PATTERN:
+        for n, match in enumerate(matches):
+            if taken >= MAX_PER_PATTERN or n >= MAX_PATTERN_TRIES or tried >= MAX_TRIES:
                 break
+            tried += 1
             value = hit_value(spec, regex, match, source)
             if value:
                 taken += 1
                 at = hit_at(match)
-                (found if at < content_end else subject).setdefault(value, Wish(index, at, value))
-        if len(found) >= MAX_CANDIDATES:
+                (found if at < source.content_end else subject).setdefault(value, Wish(index, at, value))
+        if len(found) >= MAX_CANDIDATES or tried >= MAX_TRIES:
             break
     return list(found.values())[:MAX_CANDIDATES] or list(subject.values())[:MAX_CANDIDATES]
 
 
-def ranked_wish(spec: FieldSpec, source: Source) -> Candidate | None:
-    """The wish the model scores best; below its threshold, a value to confirm (docs/checklist.md).
-    Wishes are looked for in the first WISH_TEXT characters: every pattern runs, where the first
-    that hit used to end the search, and a 30 KB flood of requests took twice as long to read."""
-    if len(source.new) > WISH_TEXT:
-        source = Source(new=source.new[:WISH_TEXT], subject=source.subject, sender=source.sender)
-    best = best_wish(wishes(spec, source), len(matchers(spec).patterns), len(source.text))
-    if best is None:
-        return None
-    wish, _, sure = best
-    return Candidate(wish.value, "pattern" if sure else "unsure wish", EVIDENCE["pattern" if sure else "unsure wish"])
+# Hits tried for a value, of one pattern and of all a field's: each costs its sentence, and a flood
+# of requests the rules reject ("... I can't do that myself") took seconds (the session's review).
+MAX_HITS_TRIED = 20
+MAX_FIELD_TRIES = 60
 
 
 def pattern_matches(spec: FieldSpec, patterns: Sequence[re.Pattern[str]],
@@ -1829,7 +1867,7 @@ def sentence(text: str, start: int, end: int) -> str:
 
 
 # How far a sentence reaches from its match: longer than any sentence a customer writes.
-SENTENCE_REACH = 600
+SENTENCE_REACH = 300
 
 
 # A sentence that points back ("Can you change this?", "Jag vill byta till 450.") is read with the

@@ -130,7 +130,7 @@ def read_blocks(mail: ParsedMail, types: tuple[CaseType, ...], own_domains: tupl
     lines, starts = history_starts(body)
     reply = Reply(tuple(lines), starts[0] if starts else len(lines))
     answers, used = form_answers(reply, all_fields(types), our_sections(lines, starts, own_domains))
-    blocks = split_blocks(body, own_domains, used, (lines, starts))
+    blocks = split_blocks(body, own_domains, used, (lines, starts), mail.from_name)
     speller = speller_of(types)
     tables = tables_in(blocks.content)
     content = speller.text(prose_of(blocks.content) if tables else blocks.content, names=True)

@@ -8,6 +8,8 @@ from functools import lru_cache
 
 from mailparser_reply.parser import EmailMessage
 
+from ingest.vocabulary import fold
+
 # mail-parser-reply knows the reply headers of many clients in both our languages ("On ... wrote:",
 # "Den ... skrev:", Outlook's "From:/Sent:" and "Från:/Skickat:" blocks); we use its header regex
 # only, because its signature rules cut real content (a line "/var/log/app.log" reads as a Swedish
@@ -114,9 +116,10 @@ def bottom_posted(reply: Reply, skip: frozenset[int]) -> list[str]:
     return out
 
 
-def strip_signoff(text: str) -> str:
-    """Cut at the first closing line ("Best regards", "Mvh", "-- ") that is not the first line,
-    and drop a lone name signed after a blank line ("\n\nPetra")."""
+def strip_signoff(text: str, signer: str = "") -> str:
+    """Cut at the first closing line ("Best regards", "Mvh", "-- ") that is not the first line, or
+    at the `signer`'s contact card (`card_start`), and drop a lone name signed after a blank line
+    ("\n\nPetra")."""
     lines = text.rstrip().split("\n")
     opening = opening_lines(lines)
     for index, line in enumerate(lines):
@@ -126,18 +129,23 @@ def strip_signoff(text: str) -> str:
             lines = lines[:index]
             break
     else:
-        lines = lines[:card_start(lines, opening)]
+        lines = lines[:card_start(lines, opening, signer)]
     if len(lines) > 2 and not lines[-2].strip() and _SIGNED_NAME.match(lines[-1]):
         lines = lines[:-2]
     return "\n".join(lines).rstrip()
 
 
-def card_start(lines: list[str], opening: int) -> int:
-    """Where a contact card that ends the text starts ("\n\nAnnika Berglund\nRedovisningskonsult\n
+def card_start(lines: list[str], opening: int, signer: str = "") -> int:
+    """Where the signer's contact card ends the text ("\n\nAnnika Berglund\nRedovisningskonsult\n
     Ekonomihuset AB\n021-10 20 30", with no sign-off before it), else len(lines). A card is the last
-    paragraph (or the last before a confidentiality notice): MIN_CARD to MAX_CARD short lines, a
-    name first and a phone number, an address or a web site in it. One the text introduces
-    ("Please add this user:") is what the mail is about."""
+    paragraph (or the last before a confidentiality notice): MIN_CARD to MAX_CARD short lines, the
+    signer's own name first (the From header's, or a forwarded mail's writer's) and a phone
+    number, an address or a web site in it. Without a signer nothing is cut: a new user's
+    details look the same ("Please set up this user\n\nAnna Berg\nAP Clerk\nanna@..."), and so
+    does one the text introduces with a colon."""
+    names = {w for w in _LETTERS.findall(fold(signer).lower()) if len(w) > 1}  # "Berglund, Annika" too
+    if not names:
+        return len(lines)
     end = len(lines)
     for _ in range(MAX_NOTICES + 1):
         while end and not lines[end - 1].strip():
@@ -145,7 +153,7 @@ def card_start(lines: list[str], opening: int) -> int:
         start = end
         while start and lines[start - 1].strip():
             start -= 1
-        if not _NOTICE.search(" ".join(lines[start:end])[:MAX_NOTICE_SEARCH]):
+        if not _NOTICE.match(" ".join(lines[start:end])[:MAX_NOTICE_SEARCH]):
             break
         end = start  # a confidentiality notice below the card: signature too
     card = lines[start:end]
@@ -153,28 +161,35 @@ def card_start(lines: list[str], opening: int) -> int:
     if start <= opening or not MIN_CARD <= len(card) <= MAX_CARD or any(len(x) > MAX_CARD_LINE for x in card) \
             or before.rstrip().endswith(":"):
         return len(lines)
-    if not _SIGNED_NAME.match(card[0]) or not any(_CONTACT.search(x) for x in card[1:]):
+    first = set(_LETTERS.findall(fold(card[0]).lower()))
+    if not _SIGNED_NAME.match(card[0]) or not names & first or not any(_CONTACT.search(x) for x in card[1:]):
         return len(lines)
     while start and not lines[start - 1].strip():
         start -= 1
     return start
 
 
-# A mail's closing notices: "This e-mail is confidential ...", "Please consider the environment
-# before printing", "Detta mejl kan innehålla konfidentiell information" (at most MAX_NOTICES
-# paragraphs, each searched in its first MAX_NOTICE_SEARCH characters).
-_NOTICE = re.compile(r"(?i)\b(?:confidential\w*|intended\s+recipient|disclaimer|privileged|konfidentiell\w*|"
-                     r"sekretess\w*|avsedd\s+(?:endast\s+)?f[oö]r|before\s+printing|innan\s+du\s+skriver\s+ut)\b")
+# A mail's closing notice, by how it starts: "CONFIDENTIALITY NOTICE: ...", "Disclaimer: ...", "This
+# e-mail (and any attachments) is confidential ...", "Please consider the environment before
+# printing", "Detta e-postmeddelande kan innehålla konfidentiell information" (at most MAX_NOTICES
+# paragraphs, each read in its first MAX_NOTICE_SEARCH characters). A request that only mentions
+# "confidential" is no notice.
+_NOTICE = re.compile(r"(?i)[\W_]*(?:(?:confidentiality\s+)?(?:notice|disclaimer|konfidentialitet|sekretess)\b|"
+                     r"(?:this|the\s+information\s+in\s+this|detta|det\s+här|informationen\s+i\s+detta)\s+"
+                     r"(?:e-?mail|e-?post\w*|mejl\w*|message|meddelande\w*|communication)\b[^.\n]{0,80}?"
+                     r"\b(?:confidential|privileged|intended|konfidentiell\w*|avsedd\w*|sekretess\w*)|"
+                     r"please\s+consider\s+the\s+environment|tänk\s+på\s+miljön|tank\s+pa\s+miljon)")
+_LETTERS = re.compile(r"[^\W\d_]+")
 MAX_NOTICES = 3
 MAX_NOTICE_SEARCH = 2_000
 # A contact card's lines: this many, at most this long.
 MIN_CARD = 3
 MAX_CARD = 8
 MAX_CARD_LINE = 70
-# A phone number as a card writes it ("08-522 301 07", "+44 161 555 0199", "Tel 0701234567"; not an
+# A phone number as a card writes it ("08-522 301 07", "+44 161 555 0199", "Tel: 0701234567"; not an
 # id such as "4471-22" or "8812731"), an address or a web site.
 _CONTACT = re.compile(r"(?<![\w-])(?:\+\d{1,3}[ -]?|0)\d{1,4}[ -]\d{2,4}|\b(?:tel|phone|mob|mobile|mobil|telefon|"
-                      r"cell|direct|direkt|vxl|v[aä]xel)\b|@|\bwww\.|https?://", re.IGNORECASE)
+                      r"cell|direct|direkt|vxl|v[aä]xel)\b\.?[ \t]*:?[ \t]*\+?\d|@[\w-]+\.|\bwww\.|https?://", re.IGNORECASE)
 
 
 # The longest line read as a sign-off ("Med vänliga hälsningar från oss alla på ekonomi").

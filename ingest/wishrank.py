@@ -117,6 +117,7 @@ class Model:
     threshold: float
 
     def probability(self, values: Sequence[float]) -> float:
+        """The logistic of the weighted features: how likely this candidate is the wish."""
         z = sum(w * x for w, x in zip(self.weights, values))
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 

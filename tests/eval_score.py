@@ -316,7 +316,7 @@ def read_one(raw: bytes, types: tuple[CaseType, ...], known_type: str | None = N
     case_type = {t.key: t for t in types}.get(reading.case_type or "")
     missing = case_type.missing(reading.fields) if case_type else ["case_type"]
     body = body_text(mail)
-    content = split_blocks(body, OWN_DOMAINS).content
+    content = split_blocks(body, OWN_DOMAINS, sender=mail.from_name).content
     names = " ".join(a.filename for a in mail.attachments)
     return Result(None, reading, missing, seconds, f"{mail.subject}\n{body}\n{names}",
                   f"{mail.subject}\n{content}\n{names}")

@@ -1630,6 +1630,9 @@ def test_a_company_with_a_small_word_in_its_name() -> None:
     assert company_of("Det gäller bolaget Byggmästarna i Mälardalen AB (bolag 02 hos er), inte moderbolaget.") \
         == "Byggmästarna i Mälardalen AB"
     assert company_of("Det gäller bolaget Nordvik Bygg AB i Umeå.") == "Nordvik Bygg AB"
+    # "och"/"and" join two names (the session's review): never one company
+    assert company_of("Det gäller bolaget Acme i Umeå och Nordvik AB, kan ni lägga till Eva?") != \
+        "Acme i Umeå och Nordvik AB"
 
 
 def test_answers_announced_below_our_questions_without_a_mark() -> None:
@@ -1643,8 +1646,15 @@ def test_answers_announced_below_our_questions_without_a_mark() -> None:
              "What do you want to do?\n(for example: change the project on both rows)\n\n"
              "What does any error message say?\nIs there one?\n\nBest regards\nSupport team\n")
     for said in ("Answers below in red.", "Svar direkt i mejlet.", "Replies inline."):
-        assert answers(head.format(said=said) + quote) == {"invoice_id": "88120-3", "coding_rows": "Row 2 only, row 1 is ok"}
+        assert answers(head.format(said=said) + quote) == {"invoice_id": "88120-3", "coding_rows": "2"}
     assert answers(head.format(said="Thanks for the quick reply.") + quote) == {}
+    # The session's review: our own explanation lines look the same, so only a value with a shape
+    # (an id, rows) is taken from a line nothing sets apart, never a name, an error or a wish.
+    staff = ("Which Invoice ID is it?\n88120-3\nYou can find the Invoice ID under General on the invoice.\n\n"
+             "What does the error message say?\nA screenshot works too.\n\nWhich users should be able to approve?\n"
+             "Please give their full names, Anna and Bo in your team already can.\n\nWhat do you want us to do?\n"
+             "We can change the approval flow or add a role.\n\nSupport\n")
+    assert answers(head.format(said="Answers below in red.") + staff, "review_approval") == {"invoice_id": "88120-3"}
 
 
 def test_blind_writer_z2_shapes() -> None:
@@ -1666,7 +1676,7 @@ def test_blind_writer_z2_shapes() -> None:
 def test_persons_from_blind_writer_z2() -> None:
     """Session 14: "attesterats av en person (Ola Nilsson)"; the writer on leave who set a
     substitute, and the substitute (not a writer merely away); "ta bort rollen Attestant från Lars
-    Bergman"; first names alone in an answer about users."""
+    Bergman"."""
     assert users_of("Faktura-ID 1029 har bara attesterats av en person (Ola Nilsson) men ska ha två attestanter.") \
         == "Ola Nilsson"
     got = fields("review_approval", "I'm on leave from 10 June and have set Paul Garrick as my substitute, but "
@@ -1679,8 +1689,8 @@ def test_persons_from_blind_writer_z2() -> None:
         == "rollen Attestant, Lars Bergman"
     head = "See my answers below.\n\nFrom: Support <support@support.example.com>\nSent: Monday\n" \
            "Subject: [Case #4977] Approval\n\nHello,\n\nWhich users does it apply to?\n"
-    assert answers(head + "JARI: both approvers on that cost centre, Tiina and Mikko\n", "review_approval") \
-        == {"users": "Tiina, Mikko"}
+    # first names alone are not read (the session's review: "Sales and Marketing", "Visma and Fortnox")
+    assert answers(head + "JARI: all users in Sales and Marketing\n", "review_approval") == {}
 
 
 def test_erp_facts_from_blind_writer_z2() -> None:

@@ -63,23 +63,35 @@ def test_no_history_keeps_everything_and_lists() -> None:
     ("Hi,\nMany thanks for looking at invoice 1 so quickly.", "Hi,\nMany thanks for looking at invoice 1 so quickly."),
     ("Hi Anna,\n\nMany thanks!\nNow invoice 88213 is stuck.", "Hi Anna,\n\nMany thanks!\nNow invoice 88213 is stuck."),
     ("Hej!\nTusen tack!\nNu fastnar faktura 88213.\n\nMvh Per", "Hej!\nTusen tack!\nNu fastnar faktura 88213."),
-    # A contact card with no sign-off before it (blind writer z0, session 14): its company is no value.
-    ("Hej,\n\nSvar direkt i texten nedan.\n\nAnnika\n\nAnnika Berglund\nRedovisningskonsult\n"
-     "Ekonomihuset i Västerås AB\n021-10 20 30", "Hej,\n\nSvar direkt i texten nedan."),
-    ("Hi,\nRow 1 needs to be 4010.\n\nSam Okafor\nFinance Assistant\nGreenfield Ltd\n+44 161 555 0199",
-     "Hi,\nRow 1 needs to be 4010."),
-    ("Hi,\nRow 1 is wrong.\n\nSam Okafor\nGreenfield Ltd\nsam@greenfield.example", "Hi,\nRow 1 is wrong."),
-    ("Lines are not split any more. Pls fix.\n\nPaul Jensen\nHead of Finance\nNordic Steel A/S\nTel. +45 70 20 30 40\n\n"
-     "CONFIDENTIALITY NOTICE: This e-mail is for the sole use of the intended recipient(s). Any unauthorised review "
-     "is prohibited.\nPlease consider the environment before printing this e-mail.", "Lines are not split any more. Pls fix."),
-    # ... but not the person the mail introduces, nor an id under a label, nor a name and title alone
-    ("Hi,\nPlease add this user:\n\nAnna Berg\nAP Clerk\nanna.berg@acme.se",
-     "Hi,\nPlease add this user:\n\nAnna Berg\nAP Clerk\nanna.berg@acme.se"),
-    ("Hej,\nFakturan fastnar.\n\nFaktura Nr\n8812731\n4471-22", "Hej,\nFakturan fastnar.\n\nFaktura Nr\n8812731\n4471-22"),
-    ("Hi,\nPlease add her.\n\nAnna Berg\nAP Clerk\nAcme AB", "Hi,\nPlease add her.\n\nAnna Berg\nAP Clerk\nAcme AB"),
 ])
 def test_signoff(text: str, kept: str) -> None:
     assert strip_signoff(text) == kept
+
+
+@pytest.mark.parametrize(("text", "signer", "kept"), [
+    # The signer's contact card with no sign-off before it (blind writer z0, session 14): its
+    # company is no value; a confidentiality notice below it is signature too.
+    ("Hej,\n\nSvar direkt i texten nedan.\n\nAnnika\n\nAnnika Berglund\nRedovisningskonsult\n"
+     "Ekonomihuset i Västerås AB\n021-10 20 30", "Annika Berglund", "Hej,\n\nSvar direkt i texten nedan."),
+    ("Hi,\nRow 1 needs to be 4010.\n\nSam Okafor\nFinance Assistant\nGreenfield Ltd\n+44 161 555 0199", "Okafor, Sam",
+     "Hi,\nRow 1 needs to be 4010."),
+    ("Lines are not split any more. Pls fix.\n\nPaul Jensen\nHead of Finance\nNordic Steel A/S\nTel. +45 70 20 30 40\n\n"
+     "CONFIDENTIALITY NOTICE: This e-mail is for the sole use of the intended recipient(s). Any unauthorised review "
+     "is prohibited.\nPlease consider the environment before printing this e-mail.", "Paul Jensen",
+     "Lines are not split any more. Pls fix."),
+    # ... but never someone else's: the new user the mail is about (the session's review), an
+    # invoice block, a card the text introduces, nor anything without a signer
+    ("Hi,\n\nPlease set up the following new user with the Approver role\n\nAnna Berg\nAP Clerk\n"
+     "anna.berg@acme.se\n+46 70 123 45 67", "Per Ek", None),
+    ("Hi,\n\nPlease recode this invoice.\n\nInvoice INV-4471\nSupplier Telenor AB\nMobile subscriptions March\n"
+     "Account 6212 should be 6211", "Per Ek", None),
+    ("Hi,\n\nPlease add the new user below.\n\nMaria Lind\nController\nmaria.lind@acme.se\n\nShe also needs to see "
+     "the confidential cost centres 540 and 550.", "Maria Lind", None),
+    ("Hi,\nPlease add this user:\n\nAnna Berg\nAP Clerk\nanna.berg@acme.se", "Anna Berg", None),
+    ("Hi,\nRow 1 is wrong.\n\nSam Okafor\nGreenfield Ltd\nsam@greenfield.example", "", None),
+])
+def test_a_contact_card_is_the_signers_own(text: str, signer: str, kept: str | None) -> None:
+    assert strip_signoff(text, signer) == (text if kept is None else kept)
 
 
 def test_greeting() -> None:

@@ -77,10 +77,14 @@ def test_the_subject_is_read_only_when_the_content_has_no_wish() -> None:
     assert [w.value for w in found] == ["I want to split row 2 over two projects"]
 
 
-def test_features_do_not_depend_on_which_patterns_there_are() -> None:
-    """The model weighs a pattern by its place in the list, so operators' own lists fit it too."""
-    one = wishrank.Wish(0, 0, "I want to change row 2")
-    assert len(wishrank.features(one, [one], 3, 100, "i want to change row 2")) == wishrank.FEATURES
+def test_a_pattern_is_weighed_by_its_place_in_the_list_not_by_which_it_is() -> None:
+    """An operator's own pattern list fits the model: the first pattern of a list of 10 and of 40
+    give the same features, and "one of the last two" follows the list's own end."""
+    sentence = "i want to change row 2"
+    first = wishrank.Wish(0, 0, sentence)
+    assert wishrank.features(first, [first], 10, 100, sentence) == wishrank.features(first, [first], 40, 100, sentence)
+    ninth = wishrank.Wish(9, 0, sentence)
+    assert wishrank.features(ninth, [ninth], 10, 100, sentence) != wishrank.features(ninth, [ninth], 40, 100, sentence)
     assert checklist.ranks("desired_action") and not checklist.ranks("error_message")
 
 

@@ -119,11 +119,11 @@ def tickets_page(request: Request, viewer: auth.Viewer) -> Response:
         filters = Filters(page=filters.page)
     with request.app.state.db.read() as session:
         rows = visible_tickets(session, viewer, filters, PAGE_SIZE + 1, (filters.page - 1) * PAGE_SIZE)
+        if not viewer.staff:
+            # A customer reads My Tickets in the language of their newest case, as its page and our
+            # mails to them are, on every page of the list; staff read in their browser's.
+            request.state.language = access.language_of(session, viewer.address, "") or None
     types = case_types(settings)
-    if not viewer.staff and rows:
-        # A customer reads My Tickets in the language of their newest case, as its page and our
-        # mails to them are; staff read in their browser's.
-        request.state.language = rows[0].language
     language = words.language_of(request)
     context = {
         "viewer": viewer, "filters": filters, "statuses": STATUSES, "case_types": settings.case_types,
