@@ -3,6 +3,8 @@ docs/checklist.md "Thirteenth round")."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -109,3 +111,31 @@ def test_a_sentence_is_cut_out_of_a_bounded_stretch_of_text() -> None:
     text = "we want to split it " * 1500
     got = checklist.sentence(text, 15_000, 15_010)
     assert len(got) <= 2 * checklist.SENTENCE_REACH + 10
+
+
+def test_a_wish_below_a_long_pasted_log_is_still_found() -> None:
+    """The session's review: wishes are ranked in the first 6,000 characters; a mail with none
+    there is read as the rules read it."""
+    log = "\n".join(f"2024-05-0{n % 9 + 1} 10:{n % 60:02d}:00 INFO export batch {n} status=OK rows={n * 3}" for n in range(120))
+    text = f"Hi,\n\nHere is the log from the integration:\n\n{log}\n\nPlease change row 2 of invoice 4471-22 to cost centre 550."
+    assert len(text) > checklist.WISH_TEXT
+    assert wish("coding", text) == ("Please change row 2 of invoice 4471-22 to cost centre 550", None)
+
+
+@pytest.mark.parametrize("text", [
+    # every request rejected ("... myself": why they write, not what): each cost a sentence
+    " ".join(f"please change row {n}, we cannot change it ourselves" for n in range(600)),
+    " ".join(f"please change row {n} and we want to split it and could you fix this" for n in range(400)),
+])
+def test_a_flood_of_requests_reads_in_bounded_time(text: str) -> None:
+    """The session's review: a flood of rejected requests took 15.8 s at the session's start and
+    3 s with the ranker (CPU, best of three); bounded per pattern and per field it takes about a
+    tenth of a second. One second only tells a bound that holds from one that does not."""
+    best = min(cpu_seconds(lambda: extract_candidates(TYPES["coding"].fields, Source(new=text))) for _ in range(3))
+    assert best < 1.0
+
+
+def cpu_seconds(work: Callable[[], object]) -> float:
+    start = time.process_time()
+    work()
+    return time.process_time() - start
