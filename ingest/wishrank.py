@@ -96,7 +96,7 @@ def features(wish: Wish, wishes: Sequence[Wish], patterns: int, length: int, fol
         float(bool(_NEGATION.search(folded))),
         float(bool(_POINTS.search(folded))),
         float(bool(_ERROR_WORD.search(folded))), float(bool(_ERROR.search(folded))),
-        sum(1 for w in wishes if w.value == wish.value) / len(wishes),
+        1 / len(wishes),                                 # wishes are distinct sentences: one of how many
         float(bool(_QUOTES.search(folded))),
         min(things, 4) / 4, float(things == 0),
         float(bool(_VAGUE.search(folded))),
@@ -117,9 +117,15 @@ class Model:
     threshold: float
 
     def probability(self, values: Sequence[float]) -> float:
-        """The logistic of the weighted features: how likely this candidate is the wish."""
-        z = sum(w * x for w, x in zip(self.weights, values))
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+        """How likely this candidate is the wish."""
+        return logistic(self.weights, values)
+
+
+def logistic(weights: Sequence[float], values: Sequence[float]) -> float:
+    """The logistic of the weighted features (clamped: exp never overflows); training and
+    reading share it, so the packaged weights mean the same in both."""
+    z = sum(w * x for w, x in zip(weights, values))
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
 @lru_cache(maxsize=1)

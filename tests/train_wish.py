@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,7 +30,7 @@ import ingest.checklist as checklist  # noqa: E402
 from core.casetypes import parse_case_types  # noqa: E402
 from ingest.classify import read_mail  # noqa: E402
 from ingest.vocabulary import fold  # noqa: E402
-from ingest.wishrank import FEATURE_TEXT, MODEL_FILE, Wish, features  # noqa: E402
+from ingest.wishrank import FEATURE_TEXT, MODEL_FILE, Wish, features, logistic  # noqa: E402
 from tests.eval_score import OWN_DOMAINS, TEXT_OVERLAP, overlap  # noqa: E402
 from tests.train_type import DEVELOPMENT, own_mails  # noqa: E402
 
@@ -53,7 +52,6 @@ def examples(folder: Path = DEVELOPMENT) -> list[Example]:
 
     def capture(wishes: Sequence[Wish], patterns: int, length: int) -> None:
         seen.append((list(wishes), patterns, length))
-        return None
 
     out: list[Example] = []
     with mock.patch.object(checklist, "ranks", lambda key: key in FIELDS), \
@@ -81,7 +79,7 @@ def fit(rows: Sequence[Sequence[float]], labels: Sequence[bool]) -> list[float]:
         grad = [PENALTY * w[j] if j else 0.0 for j in range(d)]
         hess = [[(PENALTY if i == j and i else 0.0) for j in range(d)] for i in range(d)]
         for x, y in zip(rows, labels):
-            p = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, sum(a * b for a, b in zip(w, x))))))
+            p = logistic(w, x)
             g, h = p - float(y), p * (1.0 - p)
             for i in range(d):
                 if x[i]:
@@ -112,10 +110,6 @@ def solve(a: list[list[float]], b: list[float]) -> list[float]:
     return [m[i][n] / m[i][i] if abs(m[i][i]) >= 1e-12 else 0.0 for i in range(n)]
 
 
-def probability(w: Sequence[float], x: Sequence[float]) -> float:
-    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, sum(a * b for a, b in zip(w, x))))))
-
-
 def model_text(data: list[Example] | None = None) -> str:
     """The model file's text: the fields, the threshold and one weight per line."""
     data = examples() if data is None else data
@@ -135,7 +129,7 @@ def lowo(data: list[Example]) -> None:
         train = [e for e in data if e[0] != writer]
         w = fit([x for e in train for x in e[1]], [y for e in train for y in e[2]])
         for e in (e for e in data if e[0] == writer):
-            scored = [(probability(w, x), -n) for n, x in enumerate(e[1])]
+            scored = [(logistic(w, x), -n) for n, x in enumerate(e[1])]
             p, n = max(scored)
             picks.append((p, e[2][-n]))
     for t in (0.0, 0.25, 0.3, 0.35, 0.4, 0.45):
