@@ -779,8 +779,11 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
         # wanted state ("Should be approved by") always counts; a row marked done ("1 | Lisa Berg
         # | Approved") only when the prose names its person in full.
         prose = "\n".join(x for x in source.text.split("\n") if "\t" not in x and "|" not in x) if columns else ""
-        columns = [c for c in columns if c.wanted or named_in(c, prose) or not found and not c.done]
-        found += [(c.at, c.name) for c in columns]
+        # What the patterns took from the table's own cells (the rows' addresses) is no naming in
+        # words: the rows' persons stand for them.
+        in_words = [(at, v) for at, v in found if not in_table_row(source.text, at)] if columns else found
+        columns = [c for c in columns if c.wanted or named_in(c, prose) or not in_words and not c.done]
+        found = in_words + [(c.at, c.name) for c in columns] if columns else found
     names: dict[str, str] = {}
     heads: set[str] = set()
     if _SELF_NAMED.search(source.text):
@@ -897,9 +900,9 @@ _HONORIFIC = re.compile(r"^(?:Mr|Mrs|Ms|Miss|Dr|Herr|Fru)\.?\s+(?=[A-ZÅÄÖ])")
 
 def across_cells(text: str, match: re.Match[str]) -> bool:
     """A match that runs from one table cell or paragraph into the next ("Attestant<tab>Status",
-    a signature's "CFO" over a blank line): its cue and its name are not one phrase."""
-    gap = text[match.start() : match.start("value")] + text[match.end("value") : match.end()]
-    return "\t" in gap or _BLANK_LINE.search(gap) is not None
+    a signature's "CFO" over a blank line): its cue and its name are not one phrase. Nor is a
+    value that holds a cell break: a header row's "Roll<tab>Slutdatum" names no role."""
+    return "\t" in text[match.start() : match.end()] or _BLANK_LINE.search(text, match.start(), match.end()) is not None
 
 
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
@@ -1061,6 +1064,13 @@ def column_persons(spec: FieldSpec, m: Matchers, tables: Sequence[tuple[tuple[st
             if cols:
                 break
     return out[:MAX_TABLE_PEOPLE]
+
+
+def in_table_row(text: str, at: int) -> bool:
+    """The line at `at` is a table row (its cells are tab-separated, as blocks writes them)."""
+    start = text.rfind("\n", 0, at) + 1
+    end = text.find("\n", at)
+    return "\t" in text[start : end if end >= 0 else len(text)]
 
 
 # A column of where an invoice went or should go: "Should go to", "Went to", "Ska gå till".

@@ -1699,3 +1699,19 @@ def test_erp_facts_from_blind_writer_z2() -> None:
     got = fields("automatic_steps", "Faktura 55012 ligger kvar i kon fast det star Ja under Overford. Den finns i "
                                     "Visma, ver 7781 serie C.")
     assert got["verification_number"] == "7781" and got["verification_series"] == "C"
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    # a header row's "Roll<tab>Slutdatum" is no role called Slutdatum (u058)
+    ("Följande personer har slutat och ska inaktiveras:\n\nNamn\tRoll\tSlutdatum\nErik Sund\tAttestant\t2024-04-30\n"
+     "Malin Hed\tGranskare\t2024-05-15\n", "Erik Sund, Malin Hed"),
+    ("We need to swap the roles for two users:\n\nUser\tCurrent role\tNew role\nIngrid Solberg\tApprover\tReviewer\n"
+     "Kasper Dahl\tReviewer\tApprover\n", "Ingrid Solberg, Kasper Dahl"),
+    # the rows' addresses are the rows' persons, not names of their own (z144)
+    ("Please set up the following new users:\n\nName\tEmail\tRole\nHannah Price\thannah.price@ashcombe.example\tApprover\n"
+     "Ravi Patel\travi.patel@ashcombe.example\tCoder\n", "Hannah Price, Ravi Patel"),
+])
+def test_a_table_of_persons_gives_its_names_not_its_header_or_addresses(text: str, value: str) -> None:
+    """Session 15: a cue and its value never run across a cell break, and a name column's persons
+    stand for what the patterns took from the same rows."""
+    assert fields("administration", text, tables=tables_in(text))["concerns"] == value
