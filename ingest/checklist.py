@@ -680,7 +680,7 @@ def best_candidate(spec: FieldSpec, source: Source) -> Candidate | None:
                           if may_match(m.prose_triggers, source) else None),
         ("pattern", lambda: ranked_wish(spec, source) if ranks(spec.key) else pattern_value(spec, m.patterns, source)),
         ("weak prose", lambda: prose_value(spec, m.weak, source) if may_match(m.weak_triggers, source) else None),
-        ("file name", lambda: file_value(spec, source.attachments, named=True)),
+        ("file name", lambda: file_value(spec, source.attachments, named=True, folded=source.folded)),
         ("first listed", lambda: first_listed(spec, source)),
         ("body", lambda: body_value(spec, source.new)),
         ("answer", lambda: shape_value(spec, source) if spec.key in source.asked else None),
@@ -2001,9 +2001,10 @@ _FILE_ID = re.compile(r"(?<![A-Za-z0-9])(\d{2,}(?:-\d+)*)(?![A-Za-z0-9])")
 _INVOICE_WORD = re.compile(r"(?i)faktur|invoice|inv(?![a-z])|fakt(?![a-z])")
 
 
-def file_value(spec: FieldSpec, attachments: Sequence[Attachment], named: bool) -> str | None:
+def file_value(spec: FieldSpec, attachments: Sequence[Attachment], named: bool, folded: str = "") -> str | None:
     """An invoice id only given as an attachment's file name. With the word invoice/faktura in
-    the name it counts; a bare number is only a value to confirm."""
+    the name it counts; a bare number is only a value to confirm. Of several files, the first
+    counts when the mail singles it out ("The first attachment is still in Verification")."""
     if spec.kind != "id" or not attachments:
         return None
     found = []
@@ -2014,7 +2015,21 @@ def file_value(spec: FieldSpec, attachments: Sequence[Attachment], named: bool) 
         found += [x for x in _FILE_ID.findall(name.rsplit(".", 1)[0])
                   if len(x.replace("-", "")) >= 4 and plausible("id", x)]
     unique = list(dict.fromkeys(found))
+    if len(unique) > 1 and _FIRST_FILE.search(folded[:FIRST_FILE_TEXT]):
+        return unique[0]
     return unique[0] if len(unique) == 1 else None
+
+
+# The first attached file said to be the invoice still in Verification, or the one the case is
+# about: "The first attachment is still in Verification", "ligger kvar i verifieringen (den första
+# pdf:en)", "Den första bilagan ligger fortfarande kvar i verifieringen".
+_FIRST_FILE = re.compile(
+    r"(?i)\b(?:the\s+)?(?:first|1st|forsta|den\s+forsta)\s+(?:attachment|attached\s+(?:file|pdf|invoice)|pdf|file|"
+    r"one\s+attached|bilagan?|bifogade\s+(?:filen|fakturan)|pdf(?::|-)?en|filen)\b"
+    r"(?:[^.\n]{0,60}\bveri?fi(?!ed\b)|[^.\n]{0,20}\b(?:is\s+the\s+one|ar\s+den)\b)"
+    r"|\bveri?fi(?!ed\b)\w*\s*\((?:the\s+|den\s+)?(?:first|forsta)\s+(?:attachment|pdf|file|bilagan?|pdf(?::|-)?en|filen)\)")
+# How far into the mail `_FIRST_FILE` looks (bounded: a hostile mail is long).
+FIRST_FILE_TEXT = 6_000
 
 
 # A bare id in running text: hyphenated, or five digits and more; not a phone or an org number.

@@ -1715,3 +1715,16 @@ def test_a_table_of_persons_gives_its_names_not_its_header_or_addresses(text: st
     """Session 15: a cue and its value never run across a cell break, and a name column's persons
     stand for what the patterns took from the same rows."""
     assert fields("administration", text, tables=tables_in(text))["concerns"] == value
+
+
+@pytest.mark.parametrize("text", [
+    "I've attached five examples. The first attachment is still in Verification, the others have been corrected.",
+    "Bifogar fem exempel. Den första bilagan ligger fortfarande kvar i verifieringen.",
+    "Fakturan det gäller ligger kvar i verifieringen (den första pdf:en) och jag bifogar fyra till.",
+])
+def test_the_first_attachment_singled_out_gives_the_invoice_number(text: str) -> None:
+    """Blind writers z4, z5 (session 15): the ids only in the file names, the first one named."""
+    files = [Attachment(f"Faktura_{n}.pdf", "application/pdf", 1000, i) for i, n in enumerate(("778812", "778815", "778820"))]
+    assert fields("capture_verification", text, attachments=files).get("invoice_number") == "778812"
+    plain = "I've attached three examples of the problem."
+    assert "invoice_number" not in fields("capture_verification", plain, attachments=files)
