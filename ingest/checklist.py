@@ -876,7 +876,7 @@ _TITLE_WORDS = frozenset("new ny nya our var cfo ceo cto coo cio vd md controlle
 
 
 # A role as the customer names it: "rollen Granskare Ekonomi", "role Approver Level 2".
-_ROLE_NAME = re.compile(r"(?:role|rollen|roll)[,:]?\s+\S.*|.*\S\s+role", re.IGNORECASE)
+_ROLE_NAME = re.compile(r"(?:role|rollen|roll):?\s+\S.*|.*\S\s+role", re.IGNORECASE)  # not "i rollen, Anna Ljung"
 _ROLE_WORD = re.compile(r"^(?:role|rollen|roll)[,:]?\s+|\s+role$", re.IGNORECASE)
 # "has the role", "har projektledarna rollen": the role named next is the one they have now.
 _HAS_ROLE = re.compile(r"\b(?:has|have|had|har|hade)\b(?:\s+\w+){0,2}\s+$", re.IGNORECASE)
@@ -1777,7 +1777,7 @@ def clean(spec: FieldSpec, value: str) -> str | None:
     """A value found in prose, trimmed and checked against its kind."""
     quoted = spec.kind == "name" and _QUOTED.fullmatch(value.strip())
     value = _SPACES.sub(" ", value).strip(" .,;:\"“”'«»‘’")
-    if spec.kind == "name" and _WORD_PIECE.fullmatch(value) and not _SELF.match(value):
+    if spec.kind == "name" and (_WORD_PIECE.fullmatch(value) and not _SELF.match(value)):
         return None  # "don" of "we don't": a piece of a sentence
     if quoted or spec.kind == "name" and _ROLE_NAME.fullmatch(value):
         return value or None  # "the role 'Invoice Reviewer'", "rollen Granskare": taken as written
@@ -1859,10 +1859,12 @@ def name_value(value: str) -> str | None:
     # before a number is no person; before a capitalised word it may be one ("Line Berg", "Du Wei").
     if parts and parts[0].lower() in _NOT_A_PERSON and (len(parts) == 1 or not parts[1][:1].isupper()):
         return None
-    value = " ".join(parts).strip(" .,;:")
+    # "remove Robert's access": the person, not their possessive.
+    value = _POSSESSIVE.sub("", " ".join(parts).strip(" .,;:"))
     return value if len(value) > 1 else None
 
 
+_POSSESSIVE = re.compile(r"(?<=[a-zåäö])['’]s$")
 _NOT_A_PERSON = frozenset("you du ni dig er row rows line lines rad raden rader i'm i’m i've i’ve i'd i’d i'll i’ll".split())
 
 

@@ -1728,3 +1728,17 @@ def test_the_first_attachment_singled_out_gives_the_invoice_number(text: str) ->
     assert fields("capture_verification", text, attachments=files).get("invoice_number") == "778812"
     plain = "I've attached three examples of the problem."
     assert "invoice_number" not in fields("capture_verification", plain, attachments=files)
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    # a possessive is the person, and a first name alone is the full name written before it
+    ("Robert Hayes, our Group Financial Controller, retires in November. Could you please remove Robert's access "
+     "from 30 November?", "Robert Hayes"),
+    ("Please remove Graham Whitlock's access to the admin tool.", "Graham Whitlock"),
+    # "i rollen, Anna Ljung": a list after the kind word, not a role called "Anna Ljung"
+    ("Det gäller rollen Attestant nivå 2. Det är bara de två i rollen, Anna Ljung och Rickard Sand.",
+     "rollen Attestant nivå 2, Anna Ljung, Rickard Sand"),
+])
+def test_possessives_and_a_list_after_the_role_word(text: str, value: str) -> None:
+    """Blind writer z5 (session 15)."""
+    assert concerns_of(text) == value
