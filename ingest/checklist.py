@@ -2081,16 +2081,16 @@ def item_list(spec: FieldSpec, source: Source) -> str | None:
 
 
 def column_ids(spec: FieldSpec, tables: Sequence[tuple[tuple[str, ...], ...]]) -> list[str]:
-    """Ids in a table column headed like an invoice number ("Invoice No", "Faktura-ID"): a list
-    of examples pasted as a table (the field's `table_headers`)."""
+    """Ids in a table column headed like an invoice number ("Invoice No", "Faktura-ID", also two
+    names in one, "Invoice No / ID"): a list of examples pasted as a table (`table_headers`)."""
     if not spec.table_headers or not tables:
         return []
     heads = header_regex(spec.table_headers)
     out: list[str] = []
     for table in tables:
         for at, row in enumerate(table[:HEADER_ROWS]):
-            cols = [i for i, cell in enumerate(row)
-                    if len(cell) < 40 and heads.fullmatch(fold(_HEAD_REMARK.sub("", cell).strip(" .:#")))]
+            cols = [i for i, cell in enumerate(row) if len(cell) < 40 and any(
+                heads.fullmatch(fold(_HEAD_REMARK.sub("", name).strip(" .:#"))) for name in cell.split("/", 3))]
             if not cols:
                 continue
             for body in table[at + 1 : at + 201]:
@@ -2147,9 +2147,9 @@ def id_runs(text: str) -> list[str]:
     return out
 
 
-# An id alone on its line, maybe bulleted or with a short remark: "3341019 (this one is still in
-# Verification)".
-_LISTED_ID = re.compile(rf"[ \t]*(?:[-*•][ \t]*|\d{{1,2}}[.)][ \t]+)?({_ID})[ \t]*[,;.]?[ \t]*"
+# An id alone on its line, maybe bulleted (Outlook's "·"), in brackets or with a short remark:
+# "3341019 (this one is still in Verification)".
+_LISTED_ID = re.compile(rf"[ \t]*(?:[-*•·▪◦][ \t]*|\d{{1,2}}[.)][ \t]+)?\[?({_ID})\]?[ \t]*[,;.]?[ \t]*"
                         rf"(?:/[ \t]*({_ID})[ \t]*)?(?:\([^()\n]{{1,50}}\)[ \t]*)?")  # "20871 / 20872": a pair
 
 
@@ -2206,7 +2206,14 @@ _CELL_SPLIT = re.compile(r"\t|\|| {3,}")
 
 
 def _cells(line: str) -> tuple[str, ...]:
-    return tuple(c.strip() for c in _CELL_SPLIT.split(line.strip().strip("|")))
+    """A row's cells. A leading tab is an empty first cell (a header over a column of row
+    numbers: "<tab>Invoice No<tab>Date" above "1<tab>77120-B<tab>..."), not indentation."""
+    cells = tuple(c.strip() for c in _CELL_SPLIT.split(line.strip(" \r\n\f\v").rstrip().strip("|")))
+    # Outlook writes a bullet as its sign, a run of spaces and the item: one line, not two cells.
+    return (line.strip(),) if cells[0] in _BULLETS else cells
+
+
+_BULLETS = frozenset("·•▪◦‣-*o§")
 
 
 def prose_of(text: str) -> str:

@@ -9,7 +9,8 @@ from functools import partial
 import pytest
 
 from core.casetypes import FieldSpec, parse_case_types
-from ingest.checklist import Source, extract, extract_candidates, form_answers, literal_heads, matchers, tables_in, triggers_of
+from ingest.checklist import (Source, extract, extract_candidates, form_answers, literal_heads, matchers, prose_of, tables_in,
+                              triggers_of)
 from ingest.parse import Attachment
 from ingest.quoting import split_reply
 
@@ -674,7 +675,7 @@ def test_roles_and_quoted_names_are_taken_as_written() -> None:
     assert concerns_of('Vi vill höja beloppsgränsen för rollen "Attestant nivå 2" till 100 000 kr.') == "Attestant nivå 2"
     assert concerns_of('Kan ni ta bort konteringsforslaget "Hyra lokal Kv. Eken"?') == "Hyra lokal Kv. Eken"
     assert concerns_of('Vi vill skapa ett nytt konteringsförslag som heter "El och värme" i bolaget.') == "El och värme"
-    assert concerns_of("Vi behöver en ny roll, Projektledare, som bara ser sina projekt.") == "roll, Projektledare"
+    assert concerns_of("Vi behöver en ny roll, Projektledare, som bara ser sina projekt.") == "Projektledare"
     # The role someone has now is background: the case is about the person.
     assert concerns_of("Mikael Forsberg ska bara kunna attestera högre belopp. Han har rollen Attestant nivå 1 idag.") \
         == "Mikael Forsberg"
@@ -1742,3 +1743,25 @@ def test_the_first_attachment_singled_out_gives_the_invoice_number(text: str) ->
 def test_possessives_and_a_list_after_the_role_word(text: str, value: str) -> None:
     """Blind writer z5 (session 15)."""
     assert concerns_of(text) == value
+
+
+@pytest.mark.parametrize("text", [
+    # a header cell naming two things ("Invoice No / ID"), above a column of row numbers
+    "The one in Verification is Invoice No 77120-B. Examples:\n\n\tInvoice No / ID\tDate\tLines read\n"
+    "1\t77120-B\t15/03/2024\t1\n2\t4412260\t01/03/2024\t1\n3\t4412274\t04/03/2024\t1\n",
+    "Fakturan i Verifiering har nummer 77120-B.\nFakturanr / Faktura-ID\tDatum\tBelopp\n77120-B\t2024-03-22\t100\n"
+    "4412260\t2024-03-04\t200\n4412274\t2024-03-08\t300\n",
+    # Outlook's bullets: the sign, a run of spaces, the id (maybe in brackets)
+    "This one (Invoice ID 77120-B) went through; others with the same problem:\n·        4412260\n"
+    "·        [4412274]\n",
+])
+def test_examples_in_a_pasted_grid_or_outlook_bullets(text: str) -> None:
+    """Blind writer z6 (session 15): four grids headed "Invoice No / ID", one Outlook bullet list."""
+    got = fields("capture_verification", text, tables=tables_in(text)).get("invoice_examples", "")
+    assert {"4412260", "4412274"} <= set(got.split(", "))
+
+
+def test_an_outlook_bullet_is_a_line_not_a_table_row() -> None:
+    text = "Others with the same problem:\n·        4412260\n·        4412274\n"
+    assert tables_in(text) == ()
+    assert prose_of(text) == text
