@@ -424,16 +424,27 @@ def question_answer(lines: Sequence[str], index: int, folded: str, specs: Sequen
             continue
         if spec.kind == "text" and words(value) < max(spec.min_words, 1):
             continue  # "Yes, very" below "> Is this issue urgent?" describes nothing
-        if spec.key == ERROR_TEXT and _ONLY_AN_ERROR.search(fold(value)) and not _QUOTE_MARK.search(value):
-            continue  # "they both get an error when they press Approve, I haven't seen it": no text
+        if spec.key == ERROR_TEXT and not _QUOTE_MARK.search(value) and (
+                _ONLY_AN_ERROR.search(fold(value)) or _NOT_READ.search(fold(value))):
+            # "they both get an error when they press Approve, I haven't seen it": no text, but
+            # an error was shown, so its text is asked for (the error rule)
+            out.append((ERROR_SHOWN, "yes"))
+            continue
         out.append((spec.key, value))
     return out
 
 
-# The field of an error's text, and an answer to our question for it that only says an error came.
+# The field of an error's text, the flag that one was shown, and an answer to our question for
+# it that only says an error came.
 ERROR_TEXT = "error_message"
+ERROR_SHOWN = "error_shown"
 _ONLY_AN_ERROR = re.compile(r"(?i)\b(?:get|gets|got|getting|see|sees|saw|far|fick|ser|sag)\s+(?:(?:an?|ett|the\s+same|"
                             r"samma|this|some|nagot|nat)\s+)?(?:error|fel|felmeddelande\w*)\b")
+# An answer saying the error's text was not read: "jag hann inte läsa vad det stod", "I didn't
+# catch what it said", "minns inte vad det stod" (matched on folded text).
+_NOT_READ = re.compile(r"(?i)\b(?:(?:didn\W?t|did\s+not|don\W?t|do\s+not|couldn\W?t|could\s+not|never)\s+(?:\w+\s+)?"
+                       r"(?:catch|note|read|remember|see|write\s+down|copy|get)\b|(?:hann|minns|kommer|sag|laste|noterade|"
+                       r"skrev)\s+(?:jag\s+|vi\s+|han\s+|hon\s+)?(?:inte|ej)\b)")
 _QUOTE_MARK = re.compile(r"[\"“”«»]|(?<!\w)['‘’]|['‘’](?!\w)")  # not the one of "haven't"
 
 

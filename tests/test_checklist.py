@@ -1669,7 +1669,7 @@ def test_blind_writer_z2_shapes() -> None:
     head = "Hi, see my answers below.\n\nFrom: Support <support@support.example.com>\nSent: Monday\n" \
            "Subject: [Case #4977] Approval\n\nHello Jari,\n\nWhat does any error message say?\n"
     assert answers(head + "JARI: they both get an error when they press Approve, I haven't seen it myself.\n",
-                   "review_approval") == {}
+                   "review_approval") == {"error_shown": "yes"}
     assert answers(head + "JARI: they get \"Approver is missing\" when they press Approve.\n", "review_approval") \
         == {"error_message": "they get \"Approver is missing\" when they press Approve."}
 
@@ -1765,3 +1765,13 @@ def test_an_outlook_bullet_is_a_line_not_a_table_row() -> None:
     text = "Others with the same problem:\n·        4412260\n·        4412274\n"
     assert tables_in(text) == ()
     assert prose_of(text) == text
+
+
+def test_an_error_answer_that_was_not_read_asks_for_the_text() -> None:
+    """Blind writer z4 (session 15): answers marked ">>" under "Vad vill ni göra?" (our question
+    with "ni") and under the error question, whose answer says the text was not read."""
+    text = ("Hej, svar nedan med >>.\n\nFrån: Support <support@support.example.com>\nSkickat: den 20 januari\n"
+            "Ämne: [Case #4540] Kontering\n\nHej,\n\nVad vill ni göra?\n>> Byta konto till 6212 på båda raderna\n\n"
+            "Vad säger eventuellt felmeddelande?\n>> Det kom upp ett fel när jag sparade men jag hann inte läsa vad det stod\n")
+    assert answers(text) == {"desired_action": "Byta konto till 6212 på båda raderna", "error_shown": "yes"}
+    assert TYPES["coding"].missing({"invoice_id": "1", "coding_rows": "1", **answers(text)}) == ["error_message"]
