@@ -1540,6 +1540,8 @@ def accept(spec: FieldSpec, m: Matchers, value: str) -> str | None:
         return None
     if spec.kind == "text":
         value = unquote_text(value)
+    if spec.key == ERROR_TEXT:
+        value = quoted_error(value)
     if spec.kind == "rows" and _ROW_LIST.fullmatch(value) and re.search(r"\d", value):
         return ", ".join(rows_numbers(value))
     if spec.kind == "rows" and len(value) < MAX_ROWS_ANSWER:
@@ -1558,6 +1560,18 @@ def unquote_text(value: str) -> str:
     a quoted text followed by a remark ('"Project closed" - but P1162 is open!') is the quote."""
     pair = re.fullmatch(r"[\"“”'‘’«»„]+(.+?)[\"“”'‘’«»]+(?:[.!]?|\s*[-–—,;:(]\s.*)", value)
     return pair[1].strip() if pair else value
+
+
+def quoted_error(value: str) -> str:
+    """The error text quoted inside an answer that tells more ('När jag försöker skicka den till
+    Camilla står det "Ingen attestant hittad"', 'when I change it I get "Account 6550 requires
+    dimension Project" but ...'): the quote, when it is the answer's only one and has three words
+    or more. A word quoted inside an error ('Field "Project" is mandatory') stays in it."""
+    quotes = _DOUBLE_QUOTED.findall(value[:MAX_ANSWER])
+    return quotes[0].strip() if len(quotes) == 1 and words(quotes[0]) >= 3 else value
+
+
+_DOUBLE_QUOTED = re.compile(r"[\"“”«»„]([^\"“”«»„\n]{3,200})[\"“”«»]")
 
 
 def plausible(kind: str, value: str) -> bool:

@@ -1775,3 +1775,16 @@ def test_an_error_answer_that_was_not_read_asks_for_the_text() -> None:
             "Vad säger eventuellt felmeddelande?\n>> Det kom upp ett fel när jag sparade men jag hann inte läsa vad det stod\n")
     assert answers(text) == {"desired_action": "Byta konto till 6212 på båda raderna", "error_shown": "yes"}
     assert TYPES["coding"].missing({"invoice_id": "1", "coding_rows": "1", **answers(text)}) == ["error_message"]
+
+
+@pytest.mark.parametrize(("text", "error"), [
+    ("Error message: when I change it I get \"Account 6550 requires dimension Project\" but we don't use projects",
+     "Account 6550 requires dimension Project"),
+    ("Felmeddelande: När jag försöker skicka den till Camilla står det ”Ingen atestant hittad för mottagaren”",
+     "Ingen atestant hittad för mottagaren"),
+    # a word quoted inside the error text stays in it
+    ("Error message: Field \"Project\" is mandatory for account 4010", "Field \"Project\" is mandatory for account 4010"),
+])
+def test_an_error_answer_that_tells_more_gives_its_quote(text: str, error: str) -> None:
+    """Blind writers z5, z6 (session 15)."""
+    assert field("coding", "error_message", text) == error
