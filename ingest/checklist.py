@@ -221,11 +221,16 @@ def label_regex(labels: Iterable[str]) -> str:
     return "|".join(sorted(set(out), key=len, reverse=True))
 
 
+# Words after a label that leave it the label: "Rows concerned: 3 and 5", "Users affected: ...",
+# "Berörda rader: ..." is written label first in Swedish and needs none.
+_LABEL_AFTER = r"(?:concerned|affected|involved|in\s+question)"
+
+
 def labelled_regex(labels: Iterable[str]) -> re.Pattern[str]:
     """A "Label: value" line, maybe quoted, bulleted, numbered or *bold* (matched on folded text)."""
     return re.compile(fold_pattern(
         r"^(?P<quote>(?:[ \t]*>)*)[ \t]*(?:[-*•·][ \t]+)?(?:\d{1,2}[.)][ \t]+)?\**"
-        rf"(?P<label>{label_regex(labels)})(?:[ \t]*\(\w{{1,3}}\))?[ \t]*\??\**[ \t]*"
+        rf"(?P<label>{label_regex(labels)})(?:[ \t]+{_LABEL_AFTER})?(?:[ \t]*\(\w{{1,3}}\))?[ \t]*\??\**[ \t]*"
         r"(?:[:=]|[ \t][-–][ \t])\**[ \t]*(?P<value>.*?)[ \t]*$"),
         _FLAGS,
     )

@@ -1788,3 +1788,11 @@ def test_an_error_answer_that_was_not_read_asks_for_the_text() -> None:
 def test_an_error_answer_that_tells_more_gives_its_quote(text: str, error: str) -> None:
     """Blind writers z5, z6 (session 15)."""
     assert field("coding", "error_message", text) == error
+
+
+def test_a_label_with_concerned_after_it() -> None:
+    """Blind writer z4 (session 15): "Rows concerned: 3 and 5" is the rows' label line, so it wins
+    over "the VAT row (row 5)" in the prose above it."""
+    text = "I need to remove the VAT row (row 5) and move the amount onto row 3.\nRows concerned: 3 and 5\n"
+    assert field("coding", "coding_rows", text) == "3, 5"
+    assert field("review_approval", "users", "Users affected: Anna Berg, Per Lind") == "Anna Berg, Per Lind"
