@@ -18,10 +18,13 @@ ordinary mail is never held because the machine was busy.
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
+from typing import Any
 
 
 class OverBudget(BaseException):
@@ -68,12 +71,24 @@ def budget(deadline: float) -> Iterator[None]:
         return
     previous = signal.signal(signal.SIGPROF, on_timer)
     # Then every RETRY_TICK again: an OverBudget raised inside a garbage-collector callback is
-    # reported as "ignored" by Python, and the next tick raises it where it counts.
+    # "unraisable", and the next tick raises it where it counts. It is dropped quietly: the
+    # default hook prints it as an error, and a slow hook (pytest's formats a traceback) would
+    # itself be hit by the next tick.
+    hook = sys.unraisablehook
+    sys.unraisablehook = partial(quiet_over_budget, hook)
     signal.setitimer(signal.ITIMER_PROF, left, RETRY_TICK)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_PROF, 0)
         signal.signal(signal.SIGPROF, previous)
+        sys.unraisablehook = hook
         if outer:
             signal.setitimer(signal.ITIMER_PROF, max(0.001, outer - (clock() - start)))
+
+
+def quiet_over_budget(hook: Any, unraisable: Any) -> None:
+    """sys.unraisablehook while a budget runs: an OverBudget that could not be raised (it hit a
+    garbage-collector callback or a __del__) is no error; anything else goes to `hook`."""
+    if not isinstance(unraisable.exc_value, OverBudget):
+        hook(unraisable)
