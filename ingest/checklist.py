@@ -50,7 +50,9 @@ SHAPES = {
             r"(?:(?:rows?|lines?|rad|raden|rader)[ \t]+)?\d{1,3}|[ \t]*[-–][ \t]*\d{1,3})*)"
             r"(?!\d|[.:/,]\d|[ \t]*(?:%|procent|percent))",
     # A quoted status is taken whole ("Error: Accounting period 2024-12 is closed").
-    "status": r"(?:(?:standing|stands|written|(?:showing|shows|showed|displayed|displaying)[ \t]+as)[ \t]+)?[\"“'«]?(?P<value>(?<=[\"“«])[^\"”»\n]{1,80}(?=[\"”»])"
+    # "visar ett datum, 2024-04-12", "shows a date: 12/04/2024": the date is what it shows.
+    "status": r"(?:(?:standing|stands|written|(?:showing|shows|showed|displayed|displaying)[ \t]+as)[ \t]+)?"
+              r"(?:(?:(?:a|an|ett|the)[ \t]+)?(?:date|datum|datumet)[ \t]*[,:–-]?[ \t]*(?=\d))?[\"“'«]?(?P<value>(?<=[\"“«])[^\"”»\n]{1,80}(?=[\"”»])"
               r"|[^\W_][\w/-]*(?:[ \t][\w/-]+){0,4}?)[\"”'»]?(?=[ \t]*(?:[.,;!?)\"”'»]"
               r"|$|[ \t](?:and|but|och|men|since|sedan|for|för|when|när|after|efter|on|på)\b))",
     "name": rf"(?P<value>(?-i:{_NAME}(?:[ \t]*(?:,|and|och|&|/)[ \t]*{_NAME}){{0,9}}))",
@@ -90,6 +92,7 @@ when if so but and also then thanks invoice invoices det den detta jag vi han ho
 min mitt din hej kan om när så men och också sedan tack fakturan faktura fakturor
 approver approvers reviewer reviewers attestant attestanten granskare granskaren user users
 admin role roles roll rollen användare användaren both båda bägge either neither
+who whom what which vem vilken vilka vad
 """.split())
 # Inline images of a signature (Outlook's image001.png) are not invoices.
 _SIGNATURE_IMAGE = re.compile(r"^image\d{3}\.\w+$", re.IGNORECASE)
@@ -1976,7 +1979,11 @@ _POINTER = re.compile(r"(?im)^[ \t]*(?:(?:please\s+)?see\s+(?:the\s+)?(?:attache
                       r"(?:\w+\s+)?(?:examples?|exempel)\b[^\n]*:)[^\n]*$"
                       # "Gäller faktura 66120 som ligger i verifieringen": only the pointing words go
                       r"|^[ \t]*(?:it\s+)?(?:concerns|galler|regarding|re)\s+(?:the\s+)?(?:invoice|faktura|fakturan)\s+\S+"
-                      r"(?:\s+(?:som|which|that)\s+(?:ligger|is|sits)\s+(?:i|in)\s+\w+)?")
+                      r"(?:\s+(?:som|which|that)\s+(?:ligger|is|sits)\s+(?:i|in)\s+\w+)?"
+                      # "Fakturanr 55102 ligger i verifieringen nu", "Invoice 4410 is still in Verification"
+                      r"|^[ \t]*(?:the\s+)?(?:invoice|faktura|fakturan|fakturanr|fakturanummer)(?:\s*(?:no|nr|id))?\.?\s*:?\s*\S+\s+"
+                      r"(?:ligger|is|sits|finns|ar)\s+(?:kvar\s+|still\s+|fortfarande\s+)*(?:i|in)\s+(?:the\s+)?verif\w*"
+                      r"(?:\s+(?:nu|now|just\s+nu|right\s+now))?[ \t.]*$")
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+")
 _ID_WORDS = re.compile(r"\b(?:invoice|faktura|fakturan|id|nr|no)?\W*\d[\w-]*")
 

@@ -1796,3 +1796,18 @@ def test_a_label_with_concerned_after_it() -> None:
     text = "I need to remove the VAT row (row 5) and move the amount onto row 3.\nRows concerned: 3 and 5\n"
     assert field("coding", "coding_rows", text) == "3, 5"
     assert field("review_approval", "users", "Users affected: Anna Berg, Per Lind") == "Anna Berg, Per Lind"
+
+
+def test_blind_writer_z8_shapes() -> None:
+    """Session 15: "Who should approve it now?" names nobody; the Transferred column "visar ett
+    datum, 2024-04-12" shows the date; "in the PINV series"; and a sentence saying only which
+    invoice is in Verification is no description of the problem."""
+    assert users_of("Mike Jordan left the business at the end of last month and there's still one invoice waiting "
+                    "for his approval, ID 50211 (rows 1 and 2, store fit-out, £7,850.00). Who should approve it now? "
+                    "Our approval policy says it goes to his line manager, which is Debbie Lowe - can you move it to "
+                    "her?") == "Mike Jordan, Debbie Lowe"
+    assert field("automatic_steps", "transferred", "Kolumnen overford visar ett datum, 2024-04-12.") == "2024-04-12"
+    assert field("automatic_steps", "verification_series",
+                 "It's been posted as ver. no. 10422 in the PINV series.") == "PINV"
+    assert "problem_description" not in fields(
+        "capture_verification", "Fakturor från Kontorsgiganten tolkas fel.\nFakturanr 55102 ligger i verifieringen nu.")
