@@ -233,7 +233,7 @@ def labelled_regex(labels: Iterable[str]) -> re.Pattern[str]:
     """A "Label: value" line, maybe quoted, bulleted, numbered or *bold* (matched on folded text)."""
     return re.compile(fold_pattern(
         r"^(?P<quote>(?:[ \t]*>)*)[ \t]*(?:[-*•·][ \t]+)?(?:\d{1,2}[.)][ \t]+)?\**"
-        rf"(?P<label>{label_regex(labels)})(?:[ \t]+{_LABEL_AFTER})?(?:[ \t]*\(\w{{1,3}}\))?[ \t]*\??\**[ \t]*"
+        rf"(?P<label>{label_regex(labels)})(?:[ \t]+{_LABEL_AFTER})?(?:[ \t]*\([^()\n]{{1,60}}\))?[ \t]*\??\**[ \t]*"
         r"(?:[:=]|[ \t][-–][ \t])\**[ \t]*(?P<value>.*?)[ \t]*$"),
         _FLAGS,
     )
@@ -321,6 +321,11 @@ def form_answers(reply: Reply, specs: Sequence[FieldSpec],
         if not reply.is_history(index):
             continue
         looks = ours is None or any(start <= index < end for start, end in ours)
+        if (same := _ANSWERED_ON_LINE.match(line)) and looks:
+            # "> Faktura-ID? --> 33122": our question and the answer typed after it on its line
+            for field_key, value in question_answer(lines, index, fold(same["question"]), specs, same["value"].strip()):
+                answers.setdefault(field_key, value)
+            continue
         strict = marked_answer(lines, index, looks, capitals)
         # A line under our question only because the customer said answers stand there: ours
         # look the same, so it counts only for a field whose value has a shape (an id, rows).
@@ -422,8 +427,8 @@ def question_answer(lines: Sequence[str], index: int, folded: str, specs: Sequen
             if found is not None and (short or any(c.isdigit() for c in found.value)):
                 out.append((spec.key, found.value))
             continue
-        if spec.kind != "status" and _NO_ANSWER.match(fold(value)):
-            continue
+        if spec.kind not in ("status", "flag") and _NO_ANSWER.match(fold(value)):
+            continue  # a no to a yes-or-no question is its answer
         if spec.kind == "name":
             named_value = name_answer(value[:MAX_ANSWER], spec.many) or \
                 (roles_answer(spec, value) if spec.many and len(value) <= MAX_ROLE_ANSWER else None)
@@ -452,7 +457,8 @@ _ONLY_AN_ERROR = re.compile(r"(?i)\b(?:get|gets|got|getting|see|sees|saw|far|fic
 # catch what it said", "minns inte vad det stod" (matched on folded text).
 _NOT_READ = re.compile(r"(?i)\b(?:(?:didn\W?t|did\s+not|don\W?t|do\s+not|couldn\W?t|could\s+not|never)\s+(?:\w+\s+)?"
                        r"(?:catch|note|read|remember|see|write\s+down|copy|get)\b|(?:hann|minns|kommer|sag|laste|noterade|"
-                       r"skrev)\s+(?:jag\s+|vi\s+|han\s+|hon\s+)?(?:inte|ej)\b)")
+                       r"skrev)\s+(?:jag\s+|vi\s+|han\s+|hon\s+)?(?:inte|ej)\b|\b(?:before|innan)\s+(?:i|we|jag|vi|she|he|hon|han)\s+"
+                       r"(?:can|could|get\s+to|manage\s+to|hann|hinner|kan|kunde|har\s+hunnit)\s+(?:read|see|las\w*|se)\b)")
 _QUOTE_MARK = re.compile(r"[\"“”«»]|(?<!\w)['‘’]|['‘’](?!\w)")  # not the one of "haven't"
 
 
@@ -552,7 +558,9 @@ def marked_answer(lines: Sequence[str], index: int, looks: bool = True, capitals
         if not found["indent"] or indent >= len(question) - len(question.lstrip()) + 2:
             return found["value"].strip()
     if capitals:
-        return below.strip() if in_capitals(below) and not in_capitals(question) else ""
+        # "240518" under our question is in capitals too: nothing in it is lower case
+        shaped = any(c.isdigit() for c in below) and not any(c.islower() for c in below)
+        return below.strip() if (in_capitals(below) or shaped) and not in_capitals(question) else ""
     return below.strip() if under and not below.lstrip().startswith("(") and not is_question(below) else ""
 
 
@@ -586,11 +594,16 @@ def in_capitals(line: str) -> bool:
 # A customer's line under our question in an Outlook quote, set apart by a '>' our text lacks or
 # by being indented further; our own hints "(...)" are indented too, and are no answer.
 _SET_APART = re.compile(r"(?:>[ \t]*|(?P<indent>[ \t]{2,})(?![(>]))(?P<value>[^\s(_].*)")
-# "SVAR: 3345120", "--> Ja", ">> Henrik Forsberg", "JS: Alla rader", "[JS] Alla rader", "KARIN: Rad 3"
-# (the customer's initials or name).
+# "SVAR: 3345120", "A: 5120", "--> Ja", ">> Henrik Forsberg", "JS: Alla rader", "[JS] Alla rader",
+# "KARIN: Rad 3" (the customer's initials or name).
 _ANSWER_MARK = re.compile(r"\s*(?!\[?(?:NOTE|OBS|PS|FYI|EXTERNAL|EXTERN|VIKTIGT|IMPORTANT|WARNING|VARNING|INFO|TIPS|CAUTION)\b)"
-                          r"(?:(?:SVAR|Svar|ANSWER|Answer|[A-ZÅÄÖ]{2,12})\s*:|\[[A-ZÅÄÖ][A-Za-zÅÄÖåäö]{0,11}\]:?|"
+                          r"(?:(?:SVAR|Svar|ANSWER|Answer|A|[A-ZÅÄÖ]{2,12})\s*:|\[[A-ZÅÄÖ][A-Za-zÅÄÖåäö]{0,11}\]:?|"
                           r"-{1,2}>|=>|>>|→)\s*(?P<value>\S.*)")
+
+
+# Our quoted question with the customer's answer after an arrow on the same line:
+# "> Faktura-ID? --> 33122", "Vad står i kolumnen Överförd? -> Ja".
+_ANSWERED_ON_LINE = re.compile(r"(?P<question>[ \t>]*[^\n]{3,160}?\?)[ \t]+(?:-{1,2}>|=>|→)[ \t]*(?P<value>\S.*)")
 
 
 def answer_below(lines: Sequence[str], index: int) -> list[int]:

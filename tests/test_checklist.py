@@ -791,7 +791,9 @@ def test_answers_set_apart_by_their_look_inside_an_outlook_quote() -> None:
     inverted = head + "1. Which coding rows does it concern?\n> Rows 1 and 4\n\n2. The Invoice ID\n> 4471-22\n\nSupport\n"
     assert answers(inverted) == {"coding_rows": "Rows 1 and 4", "invoice_id": "4471-22"}
     capitals = "* Which coding row(s) it concerns\nROWS 2 AND 5\n\n* The Invoice ID\n88120-3\n\nSupport\n"
-    assert answers("See my answers below in caps." + head[len("Svar i texten."):] + capitals) == {"coding_rows": "ROWS 2 AND 5"}
+    # an id has no case: under our question, with the answers said to be in caps, it is one (z916)
+    assert answers("See my answers below in caps." + head[len("Svar i texten."):] + capitals) \
+        == {"coding_rows": "ROWS 2 AND 5", "invoice_id": "88120-3"}
     # capitals without the customer saying so are our own ("Svar i texten" says they stand under
     # our questions, in any look: see test_answers_announced_below_our_questions_without_a_mark)
     assert answers(head.replace("Svar i texten.", "Hej.") + capitals) == {}
@@ -1811,3 +1813,22 @@ def test_blind_writer_z8_shapes() -> None:
                  "It's been posted as ver. no. 10422 in the PINV series.") == "PINV"
     assert "problem_description" not in fields(
         "capture_verification", "Fakturor från Kontorsgiganten tolkas fel.\nFakturanr 55102 ligger i verifieringen nu.")
+
+
+def test_inline_answers_of_blind_writer_z9() -> None:
+    """Session 15: a label with a long hint in brackets, answers after an arrow on our question's
+    line, marked "A:", an id under our question when the answers are "in CAPS", an error that
+    vanished "before I can read it", and a "No!" to our yes-or-no question."""
+    head = ("Hi, see my answers in CAPS below.\n\n-----Original Message-----\nFrom: Support <support@support.example.com>\n"
+            "Sent: 14 October 2024 13:47\nSubject: [Case #5133] Cannot change account\n\nHello Simon,\n\n")
+    caps = head + ("Invoice ID (found in the General section of the invoice):\n240518\n\n"
+                   "What does any error message say?\nTHERE'S A RED POP-UP WHEN I SAVE BUT IT DISAPPEARS BEFORE I CAN READ IT.\n\n"
+                   "Kind regards\nSupport\n")
+    assert answers(caps) == {"invoice_id": "240518", "error_shown": "yes"}
+    arrows = ("Hej, svar nedan.\n\n> 30 okt. 2024 kl. 08:15 skrev Support <support@support.example.com>:\n>\n"
+              "> Faktura-ID? --> 33122\n> Finns fakturan i ekonomisystemet? --> nej den finns inte i Jeeves\n>\n> Support\n")
+    assert answers(arrows, "automatic_steps") == {"invoice_id": "33122", "in_financial_system": "nej den finns inte i Jeeves"}
+    marked = ("Hi, answers after each question (A:).\n\nFrom: Support <support@support.example.com>\nSent: 04 November\n"
+              "Subject: [Case #5165] Transferred\n\nHello Chris,\n\nInvoice ID?\nA: 5120\n\n"
+              "Is the invoice in the financial system?\nA: No! That's the whole problem.\n\nKind regards\nSupport\n")
+    assert answers(marked, "automatic_steps") == {"invoice_id": "5120", "in_financial_system": "No! That's the whole problem."}
