@@ -354,7 +354,37 @@ def form_answers(reply: Reply, specs: Sequence[FieldSpec],
             value = " ".join(lines[i].strip() for i in below)
         if value and not _BLANK.match(value):
             answers[key] = value.strip()
+    for field_key, value in numbered_answers(reply, folded, specs, ours):
+        answers.setdefault(field_key, value)
     return answers, frozenset(used)
+
+
+def numbered_answers(reply: Reply, folded: Sequence[str], specs: Sequence[FieldSpec],
+                     ours: Sequence[tuple[int, int]] | None) -> list[tuple[str, str]]:
+    """Answers numbered in the new text as our quoted questions are ("1) 812203" / "2) row 4"
+    above "1) Invoice ID ..." / "2) Which coding row(s) ..."): each answers our question of its
+    number. Two numbered answers at least, and only questions in our own quoted mail."""
+    lines = reply.lines
+    given: dict[str, str] = {}
+    for line in lines[: min(reply.cut, MAX_NEW_LINES)]:
+        if (item := _NUMBERED.match(line)) and not is_quoted(line):
+            given.setdefault(item["n"], item["text"].strip())
+    if len(given) < 2:
+        return []
+    out: list[tuple[str, str]] = []
+    for index in range(reply.cut, min(len(lines), reply.cut + MAX_NUMBERED_LINES)):
+        item = _NUMBERED.match(lines[index])
+        if item and item["n"] in given and (ours is None or any(start <= index < end for start, end in ours)):
+            question = _NUMBERED.match(folded[index])
+            out += question_answer(lines, index, question["text"] if question else folded[index], specs,
+                                   given.pop(item["n"]))
+    return out
+
+
+# "1) 812203", "2. row 4", "> 3) What do you want to do?": a numbered line, maybe quoted.
+_NUMBERED = re.compile(r"[ \t>]*(?P<n>\d{1,2})[.)][ \t]+(?P<text>\S.*)")
+# Lines of our quoted mail looked at for numbered questions.
+MAX_NUMBERED_LINES = 300
 
 
 def answer_cell(value: str) -> str:

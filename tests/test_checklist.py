@@ -1832,3 +1832,17 @@ def test_inline_answers_of_blind_writer_z9() -> None:
               "Subject: [Case #5165] Transferred\n\nHello Chris,\n\nInvoice ID?\nA: 5120\n\n"
               "Is the invoice in the financial system?\nA: No! That's the whole problem.\n\nKind regards\nSupport\n")
     assert answers(marked, "automatic_steps") == {"invoice_id": "5120", "in_financial_system": "No! That's the whole problem."}
+
+
+def test_answers_numbered_as_our_questions() -> None:
+    """Blind writer z9 (session 15): numbered answers on top answer our numbered questions below;
+    a numbered list of the customer's own, with nothing numbered of ours, answers nothing."""
+    ours = ("From: Support <support@support.example.com>\nSent: 24 October 2024 10:11\nSubject: [Case #5161] Accrual\n\n"
+            "Hello Sam,\n\nPlease tell us:\n1) Invoice ID (General section of the invoice)\n"
+            "2) Which coding row(s) does it concern?\n3) What do you want to do?\n4) What does any error message say?\n\n"
+            "Kind regards\nSupport\n")
+    top = "Answers:\n1) 812203\n2) row 4\n3) I need to add an accrual period on that row\n4) \"Period 2024-12 is not open\"\n\nSam\n\n"
+    assert answers(top + ours) == {"invoice_id": "812203", "coding_rows": "row 4", "error_message": '"Period 2024-12 is not open"',
+                                   "desired_action": "I need to add an accrual period on that row"}
+    unnumbered = ours.replace("1) ", "").replace("2) ", "").replace("3) ", "").replace("4) ", "")
+    assert "invoice_id" not in answers(top + unnumbered)
