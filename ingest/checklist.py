@@ -2194,7 +2194,7 @@ _ID_SHAPE = re.compile(SHAPES["id"], _FLAGS)
 # What a run of ids is said to be, just before it: "3 invoices stuck since yesterday - ", "A few
 # of them: ", "fakturorna ".
 _LIST_INTRO = re.compile(r"(?i)\b(?:invoices|fakturor|fakturorna|them|dem|examples|exempel|ones|these|dessa|"
-                         r"the\s+following|foljande|alla|all|samtliga)\b[^\n.]{0,60}$")
+                         r"the\s+following|foljande|alla|all|samtliga)\b[^\n.]{0,100}$")
 
 
 def first_listed(spec: FieldSpec, source: Source) -> str | None:
@@ -2207,12 +2207,19 @@ def first_listed(spec: FieldSpec, source: Source) -> str | None:
     return source.listed[0]  # type: ignore[index]
 
 
+# A run of numbers named as something else right before it: "split across departments 410, 420
+# and 430", "kostnadsställe 100, 200 och 300".
+_OTHER_RUN = re.compile(r"(?i)\b(?:departments?|cost\s+cent(?:re|er)s?|accounts?|konto|konton|kostnadsst\w*|kst|"
+                        r"avdelning\w*|rows?|rader|raderna|lines?|projects?|projekt\w*|orders?|po)[\s:#]*$")
+
+
 def first_of_runs(source: Source) -> str | None:
     """The first id of the first run of ids said to be invoices, unless none is left in Verification."""
     if _NONE_LEFT.search(source.folded):
         return None
     for run in _ID_RUN.finditer(source.folded, 0, len(source.new)):
-        if _LIST_INTRO.search(source.folded, max(0, run.start() - 80), run.start()):
+        if _LIST_INTRO.search(source.folded, max(0, run.start() - 120), run.start()) \
+                and not _OTHER_RUN.search(source.folded, max(0, run.start() - 30), run.start()):
             first = _ID_SHAPE.search(run.group())
             if first and plausible("id", first["value"]):
                 return source.text[run.start() + first.start("value") : run.start() + first.end("value")]

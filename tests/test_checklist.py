@@ -1846,3 +1846,14 @@ def test_answers_numbered_as_our_questions() -> None:
                                    "desired_action": "I need to add an accrual period on that row"}
     unnumbered = ours.replace("1) ", "").replace("2) ", "").replace("3) ", "").replace("4) ", "")
     assert "invoice_id" not in answers(top + unnumbered)
+
+
+def test_a_run_of_invoices_introduced_at_length_and_one_of_departments() -> None:
+    """Blind writer z9 (session 15): the run's introduction may be a long clause; numbers named as
+    departments right before the run are no invoices (h029)."""
+    text = ("We've got three invoices that have been sitting in the queue for automatic steps since Monday morning "
+            "and won't budge: 88-1204, 88-1207 and 88-1219 (all from Brakes).")
+    assert field("automatic_steps", "invoice_id", text) == "88-1204"
+    other = ("We recieve a bunch of invoices from Grainger where the freight line (row 6 usually) needs to be split "
+             "across departments 410, 420 and 430.")
+    assert field("coding", "invoice_id", other) is None
