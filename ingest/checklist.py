@@ -823,7 +823,7 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
         if regex is None or "value" not in regex.groupindex or not may_match(trigger, source):
             continue
         for match in islice(hits_of(regex, guard, source.folded, reach, source.low, source.seen_at), MAX_NAME_HITS):
-            if match["value"] is not None and not across_cells(source.text, match):
+            if match["value"] is not None and not across_cells(source.text, match) and not denied(source, match):
                 written = original(match, source.text)
                 value = clean(spec, written)
                 if not value or role_they_have(value, source.folded, match.start()):
@@ -968,6 +968,15 @@ def across_cells(text: str, match: re.Match[str]) -> bool:
 
 
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
+
+
+def denied(source: Source, match: re.Match[str]) -> bool:
+    """A name the customer says it is not: "det gäller inte Kustvik Energi AB utan Kustvik Nät AB",
+    "the approver is Mark Dunne, not Mark Dunn" (a correction of what was written before)."""
+    return _DENIED.search(source.folded, max(0, match.start("value") - 12), match.start("value")) is not None
+
+
+_DENIED = re.compile(r"(?i)(?:\binte|\bnot|\bej|,\s*not)\s+(?:the\s+|bolaget\s+|company\s+)?$")
 
 
 # "jag får felet ... när jag försöker godkänna", "I can't approve invoice 4410": the writer is the
@@ -1637,7 +1646,7 @@ def prose_value(spec: FieldSpec, regex: re.Pattern[str] | None, source: Source) 
     if regex is None:
         return None
     for match in scan(regex, source.folded, source.low, source.seen_at):
-        if spec.kind == "name" and (across_cells(source.text, match)
+        if spec.kind == "name" and (across_cells(source.text, match) or denied(source, match)
                                     or _ANOTHER.search(source.folded, max(0, match.start() - 20), match.start())):
             continue  # "our sister company Pennine Print Ltd uses a different nominal": not this one
         if spec.kind == "id" and (other_documents_id(source.folded, match) or erp_document(source.folded, match)
@@ -1814,7 +1823,7 @@ def hit_value(spec: FieldSpec, regex: re.Pattern[str], match: re.Match[str], sou
     text = source.text
     if "value" in regex.groupindex and match["value"] is None:
         return None  # an alternative that only consumes a decoy ("leverantören X AB")
-    if spec.kind == "name" and "value" in regex.groupindex and across_cells(text, match):
+    if spec.kind == "name" and "value" in regex.groupindex and (across_cells(text, match) or denied(source, match)):
         return None
     if spec.kind == "text" and "value" in regex.groupindex and _STATE_SHOWS.search(
             source.folded, max(0, match.start() - 25), match.start("value")):

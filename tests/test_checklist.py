@@ -1857,3 +1857,10 @@ def test_a_run_of_invoices_introduced_at_length_and_one_of_departments() -> None
     other = ("We recieve a bunch of invoices from Grainger where the freight line (row 6 usually) needs to be split "
              "across departments 410, 420 and 430.")
     assert field("coding", "invoice_id", other) is None
+
+
+def test_a_name_the_customer_says_it_is_not() -> None:
+    """Blind writer z9 (session 15): a correction names the wrong company first."""
+    text = ("En rättelse till det jag skrev i går: det gäller inte Kustvik Energi AB utan Kustvik Nät AB. "
+            "Alltså: i Kustvik Nät AB vill vi ta bort konteringsförslaget.")
+    assert company_of(text) == "Kustvik Nät AB"
