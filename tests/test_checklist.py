@@ -1864,3 +1864,13 @@ def test_a_name_the_customer_says_it_is_not() -> None:
     text = ("En rättelse till det jag skrev i går: det gäller inte Kustvik Energi AB utan Kustvik Nät AB. "
             "Alltså: i Kustvik Nät AB vill vi ta bort konteringsförslaget.")
     assert company_of(text) == "Kustvik Nät AB"
+
+
+@pytest.mark.parametrize("text", [
+    "Rows 2-4 on the attached invoice need to go to account 5611 (vehicle fuel) instead of 5610.",
+    "Invoice 20551 - the coding's wrong, it needs to go to project 7731 not 7713.",
+    "faktura 5520193 rad 2 ska ha projekt 7710 istallet for 7701 men nar jag andrar far jag felet",
+])
+def test_a_wanted_coding_said_as_where_it_should_go(text: str) -> None:
+    """Blind writers z4, z6, z8 (session 15): "needs to go to X instead of Y", "ska ha X istället för Y"."""
+    assert field("coding", "desired_action", text)
