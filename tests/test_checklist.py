@@ -1874,3 +1874,9 @@ def test_a_name_the_customer_says_it_is_not() -> None:
 def test_a_wanted_coding_said_as_where_it_should_go(text: str) -> None:
     """Blind writers z4, z6, z8 (session 15): "needs to go to X instead of Y", "ska ha X istället för Y"."""
     assert field("coding", "desired_action", text)
+
+
+def test_our_wish_question_asked_as_what_we_should_do() -> None:
+    """Blind writer z9 (session 15): "Vad vill du att vi gör?" quoted with the answer below."""
+    text = "Hej!\n> Vad vill du att vi gör?\nGe henne rollen Administratör, hon tar över efter mig.\n"
+    assert answers(text, "administration") == {"desired_action": "Ge henne rollen Administratör, hon tar över efter mig."}
