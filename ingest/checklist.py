@@ -831,6 +831,10 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
                 found.append((match.start("value"), value))
                 if _ROLE_NAME.fullmatch(value) or quoted_name(written, source.text[match.end("value") : match.end("value") + 1]):
                     whole.add(value)
+    # A name in the subject ("New users - Brightwater") counts only when the content names none.
+    end = source.content_end
+    in_subject = [x for x in found if x[0] >= end]
+    found = [x for x in found if x[0] < end]
     # Persons in a sentence with a cue word count next to what the patterns found: "goes back to
     # review and then to Anna Kowalska" after "approved by mistake by Piotr Nowak".
     found += cue_persons(m, source)
@@ -846,6 +850,7 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
         in_words = [(at, v) for at, v in found if not in_table_row(source.text, at)] if columns else found
         columns = [c for c in columns if c.wanted or named_in(c, prose) or not in_words and not c.done]
         found = in_words + [(c.at, c.name) for c in columns] if columns else found
+    found = found or in_subject
     names: dict[str, str] = {}
     heads: set[str] = set()
     if _SELF_NAMED.search(source.text):

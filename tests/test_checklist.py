@@ -1880,3 +1880,14 @@ def test_our_wish_question_asked_as_what_we_should_do() -> None:
     """Blind writer z9 (session 15): "Vad vill du att vi gör?" quoted with the answer below."""
     text = "Hej!\n> Vad vill du att vi gör?\nGe henne rollen Administratör, hon tar över efter mig.\n"
     assert answers(text, "administration") == {"desired_action": "Ge henne rollen Administratör, hon tar över efter mig."}
+
+
+def test_a_name_in_the_subject_counts_only_when_the_content_names_none() -> None:
+    """Session 15 (blind writer z9, and ten development mails such as k034): the subject's
+    "Konteringsförslag Telia Sverige" or "New users - Brightwater" is no second thing the case
+    concerns when the content names one; a subject alone still gives one."""
+    text = "Vi vill ändra konteringsförslaget för leverantören Telia Sverige AB så att det föreslår konto 6212."
+    got = extract(TYPES["administration"].fields, Source(new=text, subject="Konteringsförslag Telia Sverige"))
+    assert got["concerns"] == "konteringsförslaget för leverantören Telia Sverige AB"
+    alone = extract(TYPES["review_approval"].fields, Source(new="Kan ni hjälpa oss?", subject="Attest för Per Holm"))
+    assert alone.get("users") == "Per Holm"
