@@ -838,6 +838,7 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     # Persons in a sentence with a cue word count next to what the patterns found: "goes back to
     # review and then to Anna Kowalska" after "approved by mistake by Piotr Nowak".
     found += cue_persons(m, source)
+    found += listed_persons(source) if m.cues is not None else []
     if source.tables and m.cues is not None:
         columns = column_persons(spec, m, source.tables)
         # A pasted flow table ("Reviewer | Approver") shows everyone on the invoice; when the
@@ -864,6 +865,8 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
             break
         if _LIKE_SOMEONE.search(source.folded, max(0, at - 40), at):
             continue  # "the same roles as Eva Lund": Eva is the model, not whom the case concerns
+        if at < len(source.folded) and only_signs_off(source.folded, at):
+            continue  # "I've copied in my manager Sarah Cole, who has signed this off"
         # "myself (Raj Patel)": the name in brackets is the person.
         value = _SELF_NAMED.sub(lambda x: x["name"], value)
         as_written = value in whole
@@ -901,6 +904,23 @@ MAX_NAME_HITS = 40
 _LIKE_SOMEONE = re.compile(r"(?i)\b(?:same|samma)\s+(?:(?:[\w-]+\s+){0,2}?(?:roles?|roller|roll|rollerna|access|rights|"
                            r"permissions?|settings|limits?|behorighet\w*|rattighet\w*|installningar|attestgrans\w*|"
                            r"grans\w*|setup|set-up)\s+)?(?:as|som)\s+(?:\w+\s+){0,2}?$")
+
+
+def only_signs_off(folded: str, at: int) -> bool:
+    """A person whose sentence only says they are copied in or approve the request ("I've copied
+    in my manager Sarah Cole who has signed this off", "Signed off by our CFO Martin Hughes", "Min
+    chef Annika Ström ska godkänna beställningen, hon står på kopia"): not whom the case concerns."""
+    start = max(0, at - SENTENCE_REACH, folded.rfind("\n", 0, at) + 1)
+    start = max([m.end() for m in _SENTENCE_END.finditer(folded, start, at)], default=start)
+    end = _SENTENCE_END.search(folded, at, at + SENTENCE_REACH)
+    end_at = min(end.start() if end else len(folded), at + SENTENCE_REACH)
+    line_end = folded.find("\n", at, end_at)
+    return _SIGNS_OFF.search(folded, start, line_end if line_end >= 0 else end_at) is not None
+
+
+_SIGNS_OFF = re.compile(r"(?i)\b(?:copied\s+in|cc\W?d|cc:?\s+(?:my|our)|signed\s+(?:this\s+|it\s+)?off|sign(?:ed|s)?[\s-]off\s+by|"
+                        r"(?:pa|i)\s+kopia|kopia\s+till|godkann\w*\s+(?:bestallningen|forfragan|andringen)|"
+                        r"(?:har\s+)?godkant\s+(?:bestallningen|forfragan|andringen)|attester\w*\s+bestallningen)\b")
 
 
 # A lone short lowercase word is a piece of a sentence ("don" of "don't"), never a name (see `clean`).
@@ -1067,6 +1087,31 @@ steel metals metal timber paper packaging plastics chemicals textiles furniture 
 components industries industrial trading travel hotels dairy bakery waste recycling water
 st street road rd avenue ave society association gatan vagen
 knappen knapp fliken menyn button tab menu""".split())
+
+
+def listed_persons(source: Source) -> list[tuple[int, str]]:
+    """Persons listed one a line under a line that ends in a colon, each maybe with a role after a
+    dash ("Vi behöver lägga upp tre nya användare:" / "- Amir Haddad – Granskare" / "- Josefin Berg
+    – Attestant (kst 300)"): the persons the list is about. Two such lines at least."""
+    text = source.text[: source.content_end]
+    if "\n" not in text:
+        return []
+    out: list[tuple[int, str]] = []
+    intro = False
+    at = 0
+    for line in text.split("\n")[:MAX_NEW_LINES]:
+        item = _LISTED_PERSON.match(line)
+        if item and (intro or out):
+            out.append((at + item.start("person"), item["person"]))
+        elif line.strip():
+            intro = line.rstrip().endswith(":")
+            if out and len(out) < 2:
+                out = []
+        at += len(line) + 1
+    return out if len(out) >= 2 else []
+
+
+_LISTED_PERSON = re.compile(rf"[ \t]*(?:[-*•·▪]|\d{{1,2}}[.)])[ \t]+(?P<person>{_PERSON})[ \t]*(?:[–—-][ \t]|,|\(|:|$)")
 
 
 def cue_persons(m: Matchers, source: Source) -> list[tuple[int, str]]:

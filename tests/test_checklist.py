@@ -1891,3 +1891,15 @@ def test_a_name_in_the_subject_counts_only_when_the_content_names_none() -> None
     assert got["concerns"] == "konteringsförslaget för leverantören Telia Sverige AB"
     alone = extract(TYPES["review_approval"].fields, Source(new="Kan ni hjälpa oss?", subject="Attest för Per Holm"))
     assert alone.get("users") == "Per Holm"
+
+
+def test_persons_listed_one_a_line_and_the_manager_who_signs_off() -> None:
+    """Blind writer z8 (session 15): new users listed under a line ending in a colon, each with
+    its role after a dash; the manager copied in to sign the request off is no one it concerns."""
+    text = ("Vi behöver lägga upp tre nya användare i Lindö Livsmedel AB:\n- Amir Haddad – Granskare\n"
+            "- Josefin Berg – Attestant (kst 300 och 310)\n- Oskar Lindqvist – Ekonomiadministratör\n"
+            "Min chef Annika Ström ska godkänna beställningen, hon står på kopia.\n")
+    assert concerns_of(text) == "Amir Haddad, Josefin Berg, Oskar Lindqvist"
+    english = ("Could you please set up Priya Shah as a user with the Reviewer role? I've copied in my manager "
+               "Sarah Cole who has signed this off.")
+    assert "Sarah Cole" not in (concerns_of(english) or "")
