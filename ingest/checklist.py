@@ -93,6 +93,8 @@ min mitt din hej kan om när så men och också sedan tack fakturan faktura fakt
 approver approvers reviewer reviewers attestant attestanten granskare granskaren user users
 admin role roles roll rollen användare användaren both båda bägge either neither
 who whom what which vem vilken vilka vad
+give add remove set make create delete deactivate activate grant move change assign ge lägg sätt skapa
+flytta ändra inaktivera aktivera tilldela
 """.split())
 # Inline images of a signature (Outlook's image001.png) are not invoices.
 _SIGNATURE_IMAGE = re.compile(r"^image\d{3}\.\w+$", re.IGNORECASE)
@@ -1214,10 +1216,13 @@ _WANTED_HEAD = re.compile(r"(?i)\b(?:should|must|ska|skall|borde|new|ny|nya|corr
 
 def same_person_address(value: str, people: set[str]) -> bool:
     """An address whose local part spells a name also read ("priya.shah@..." beside "Priya Shah",
-    also when one value listed both): one person, named once."""
+    "a.rahman@..." beside "Ahmed Rahman", also when one value listed both): one person, named once."""
     if "@" not in value:
         return False
-    local = " ".join(re.split(r"[._-]+", fold(value.split("@")[0].lower())))
+    parts = re.split(r"[._-]+", fold(value.split("@")[0].lower()))
+    local = " ".join(parts)
+    if len(parts) == 2 and len(parts[0]) == 1:  # an initial and a surname
+        return any(p.split()[-1] == parts[1] and p.startswith(parts[0]) for p in people if "@" not in p and " " in p)
     return any(p == local for p in people if "@" not in p)  # the keys are folded already
 
 
@@ -1696,6 +1701,8 @@ def prose_value(spec: FieldSpec, regex: re.Pattern[str] | None, source: Source) 
     if regex is None:
         return None
     for match in scan(regex, source.folded, source.low, source.seen_at):
+        if spec.many and spec.kind == "name" and match.start() >= source.content_end:
+            break  # "User roles - Nordhav": a subject's words after a cue name no one by themselves
         if spec.kind == "name" and (across_cells(source.text, match) or denied(source, match)
                                     or _ANOTHER.search(source.folded, max(0, match.start() - 20), match.start())):
             continue  # "our sister company Pennine Print Ltd uses a different nominal": not this one

@@ -1903,3 +1903,18 @@ def test_persons_listed_one_a_line_and_the_manager_who_signs_off() -> None:
     english = ("Could you please set up Priya Shah as a user with the Reviewer role? I've copied in my manager "
                "Sarah Cole who has signed this off.")
     assert "Sarah Cole" not in (concerns_of(english) or "")
+
+
+def test_blind_writer_zb_shapes() -> None:
+    """Session 15: the Transferred column as a sign or a bare date, an imperative before a name, an
+    address of an initial and a surname beside the name, and a subject's word after a cue."""
+    transferred = partial(field, "automatic_steps", "transferred")
+    assert transferred("Faktura-ID 4410937 står med ett rött kryss i kolumnen Överförd.") == "rött kryss"
+    assert transferred("We've got a red cross in the Transferred column on invoice [7720051].") == "red cross"
+    assert transferred("Invoice ID 2067718 says Transferred 2025-03-06 in the queue.") == "2025-03-06"
+    assert transferred("Faktura-ID 7015533 från Lindab har Överförd 2025-03-11 men beloppet är 0 kr.") == "2025-03-11"
+    text = ("Two things:\n1) Deactivate Lisa Granger, she has left.\n2) Give Ahmed Rahman the Approver role instead "
+            "(a.rahman@oakridgepm.co.uk).")
+    assert concerns_of(text) == "Lisa Granger, Ahmed Rahman, Approver role"
+    subject = extract(TYPES["administration"].fields, Source(new="Kan ni hjälpa oss?", subject="User roles - Nordhav"))
+    assert "concerns" not in subject
