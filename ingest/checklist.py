@@ -70,6 +70,8 @@ _CONNECT = (r"(?:[ \t]*\([^()\n]{1,30}\))?[\s:#=.\-–]*"  # "invoice ID (from t
             # "Faktura-ID på den senaste är 20231187", "the invoice ID of the latest one is 4410"
             r"(?:(?:på|of|för)[ \t]+(?:den|the)[ \t]+(?:senaste|latest|last|newest|första|first)"
             r"(?:[ \t]+(?:one|fakturan))?[ \t]+(?=is\b|är\b))?"
+            # "Invoice ID on our side is 5518-204", "Faktura-ID hos oss är 4410"
+            r"(?:(?:on|in)[ \t]+(?:our|my)[ \t]+(?:side|end|system)[ \t]+(?=is\b)|hos[ \t]+(?:oss|mig)[ \t]+(?=är\b))?"
             r"(?:(?:is|are|är|was|var|with|med|number|nummer|nr|no|id|#)(?![\w])[\s:#=.\-–]*){0,3}"
             r"(?:[\[(][ \t]*)?")  # "Faktura [884120]", "invoice (778812)"
 # A form answer left blank: "Invoice ID: ____", "Faktura-ID: ...".
@@ -2152,7 +2154,7 @@ _INVOICE_WORD = re.compile(r"(?i)faktur|invoice|inv(?![a-z])|fakt(?![a-z])")
 def file_value(spec: FieldSpec, attachments: Sequence[Attachment], named: bool, folded: str = "") -> str | None:
     """An invoice id only given as an attachment's file name. With the word invoice/faktura in
     the name it counts; a bare number is only a value to confirm. Of several files, the first
-    counts when the mail singles it out ("The first attachment is still in Verification")."""
+    or the last counts when the mail singles it out ("The first attachment is still in Verification")."""
     if spec.kind != "id" or not attachments:
         return None
     found = []
@@ -2163,19 +2165,19 @@ def file_value(spec: FieldSpec, attachments: Sequence[Attachment], named: bool, 
         found += [x for x in _FILE_ID.findall(name.rsplit(".", 1)[0])
                   if len(x.replace("-", "")) >= 4 and plausible("id", x)]
     unique = list(dict.fromkeys(found))
-    if len(unique) > 1 and _FIRST_FILE.search(folded[:FIRST_FILE_TEXT]):
-        return unique[0]
+    if len(unique) > 1 and (which := _FIRST_FILE.search(folded[:FIRST_FILE_TEXT])):
+        return unique[-1] if (which["ord"] or which["ord2"]).lower() in ("last", "sista") else unique[0]
     return unique[0] if len(unique) == 1 else None
 
 
-# The first attached file said to be the invoice still in Verification, or the one the case is
-# about: "The first attachment is still in Verification", "ligger kvar i verifieringen (den första
-# pdf:en)", "Den första bilagan ligger fortfarande kvar i verifieringen".
+# The first or last attached file said to be the invoice still in Verification, or the one the
+# case is about: "The first attachment is still in Verification", "Attached 5 examples, the last one
+# is still in Verification", "Den första bilagan ligger kvar i verifieringen", "(den första pdf:en)".
+_FILE_WORDS = r"(?:attachment|attached\s+(?:file|pdf|invoice)|pdf|file|one|one\s+attached|bilagan?|bifogade\s+(?:filen|fakturan)|pdf(?::|-)?en|filen)"
 _FIRST_FILE = re.compile(
-    r"(?i)\b(?:the\s+)?(?:first|1st|forsta|den\s+forsta)\s+(?:attachment|attached\s+(?:file|pdf|invoice)|pdf|file|"
-    r"one\s+attached|bilagan?|bifogade\s+(?:filen|fakturan)|pdf(?::|-)?en|filen)\b"
+    rf"(?i)\b(?:the\s+|den\s+)?(?P<ord>first|1st|forsta|last|sista)\s+{_FILE_WORDS}\b"
     r"(?:[^.\n]{0,60}\bveri?fi(?!ed\b)|[^.\n]{0,20}\b(?:is\s+the\s+one|ar\s+den)\b)"
-    r"|\bveri?fi(?!ed\b)\w*\s*\((?:the\s+|den\s+)?(?:first|forsta)\s+(?:attachment|pdf|file|bilagan?|pdf(?::|-)?en|filen)\)")
+    rf"|\bveri?fi(?!ed\b)\w*\s*\((?:the\s+|den\s+)?(?P<ord2>first|forsta|last|sista)\s+{_FILE_WORDS}\)")
 # How far into the mail `_FIRST_FILE` looks (bounded: a hostile mail is long).
 FIRST_FILE_TEXT = 6_000
 

@@ -1918,3 +1918,14 @@ def test_blind_writer_zb_shapes() -> None:
     assert concerns_of(text) == "Lisa Granger, Ahmed Rahman, Approver role"
     subject = extract(TYPES["administration"].fields, Source(new="Kan ni hjälpa oss?", subject="User roles - Nordhav"))
     assert "concerns" not in subject
+
+
+def test_the_last_file_singled_out_and_an_id_on_our_side() -> None:
+    """Blind writer zb (session 15): "the last one is still in Verification" among attached
+    invoices; "Invoice ID on our side is 5518-204" beside the supplier's own invoice attached."""
+    files = [Attachment(f"MPD_INV_{n}.pdf", "application/pdf", 1000, i) for i, n in enumerate(("118204", "118377", "118502"))]
+    text = "Attached 3 examples, the last one is still in Verification."
+    assert fields("capture_verification", text, attachments=files).get("invoice_number") == "118502"
+    supplier = [Attachment("CWC-77310.pdf", "application/pdf", 1000, 0)]
+    text = "Hi, supplier chasing us, see below. Invoice ID on our side is 5518-204. Transferred says No."
+    assert fields("automatic_steps", text, attachments=supplier).get("invoice_id") == "5518-204"
