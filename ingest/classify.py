@@ -408,7 +408,9 @@ def detect(subject: str, text: str, types: tuple[CaseType, ...], answer: str = "
     """
     vocabulary = vocabulary_of(types)
     if answer:
-        named = named_type(hits(vocabulary, answer), {})
+        # "Kontering (inte Granskning/attest, jag valde fel)": the type it says it is not is out
+        low = fold(answer).lower()
+        named = named_type([h for h in hits(vocabulary, answer) if not _NOT_THIS.search(low, 0, max(0, h.at))], {})
         if named:
             return named[0], f"answer: {answer.strip()!r}"
     body_hits = hits(vocabulary, text)
@@ -590,6 +592,10 @@ def weigh_negation(text: str, found: list[Hit]) -> tuple[set[str], list[Hit]]:
     out = [Hit(h.phrase, h.type_key, h.weight * 2, h.is_name, h.at) if h.at in firsts else h
            for h in found if h.type_key not in denied]
     return denied, out
+
+
+# A negation right before a type's name in an answer: "inte Granskning", "not Review/Approval".
+_NOT_THIS = re.compile(r"\b(?:inte|not|ej|icke)\s+(?:\w+\s+)?$")
 
 
 def named_type(found: list[Hit], scores: dict[str, int]) -> tuple[str, str] | None:

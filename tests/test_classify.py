@@ -584,3 +584,12 @@ def test_thanks_that_it_works_again_and_asks_us_to_close_is_closing() -> None:
     got = read_mail(parse(mail("SV: [Ärende #7011] Inläsning av fakturor", body + quoted)), TYPES, None,
                     ("support.example.com",))
     assert got.case_type is None, got.reason
+
+
+def test_a_stated_type_with_the_type_it_is_not() -> None:
+    """Blind writers z6 and zb (session 15): "Ärendetyp: Kontering (inte Granskning/attest, jag
+    valde fel)" is coding; the longer name it denies was taken."""
+    types = parse_case_types(None, "")
+    assert detect("Granskning", "Faktura-ID 5526008.", types, "Kontering (inte Granskning/attest, jag valde fel).")[0] \
+        == "coding"
+    assert detect("", "", types, "Administration, not Review/Approval")[0] == "administration"
