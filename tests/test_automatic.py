@@ -101,6 +101,15 @@ def test_a_person_mentioning_an_auto_reply_is_not_one(subject: str, body: str) -
     # blind writer z3 (session 14): "läser inte" was matched as "lasar inte", which no one writes
     ("Re: [Case #8120] Konteringsfråga", "Hej,\n\nJag är på semester vecka 28–31 och läser inte min e-post. Ditt mejl "
      "kommer inte att vidarebefordras.\nVid brådskande frågor ring växeln 031-70 80 900.\n\nHälsningar\nUlf"),
+    # a blind writer of automatic mails only (session 15): plain read receipts, a leaver's notice
+    # and sick leave, each marked in words alone
+    ("Läst: [Case #5510] Fakturor hamnar inte i Verifiering", "Ditt meddelande\n\n  Till: Eriksson Anders\n\nlästes den 3 sep."),
+    ("Read: [Case #4690] Invoice stuck", "Your message\n\n  To: Okafor, Daniel\n\nwas read on Tuesday, 8 July 2025."),
+    ("Re: [Case #5077] Transferred", "Thank you for your email.\n\nPlease note that I no longer work for Harbour "
+     "Logistics Ltd and this mailbox is not monitored."),
+    ("Re: [Case #5640] Invoice", "Thank you for your email. I am currently off sick and will not be checking my emails."),
+    ("SV: [Case #5641] Faktura", "Tack för ditt mejl. Jag är sjukskriven och läser inte e-post."),
+    ("SV: [Case #5642] Faktura", "Hej,\nJag har slutat på Hallbergs Bygg AB. Kontakta ekonomi@hallbergs.se."),
 ])
 def test_auto_replies_marked_only_in_words_are_automatic(subject: str, body: str) -> None:
     found = automatic_reason(parse(mail(subject=subject, body=body)), "ann@example.com", OURS)
@@ -121,6 +130,8 @@ def test_auto_replies_marked_only_in_words_are_automatic(subject: str, body: str
     ("Error", "Hello,\nI'm on a business trip and the approval page shows an error later in the flow."),
     ("Export", "Hi,\nThis is an automated e-mail from your system that we get every night: invoice 88213 could not be exported. Why?"),
     ("Export", "Hej!\nDet här är ett automatiskt meddelande som vi får varje natt från er: faktura 88213 fastnar."),
+    ("Last invoice read wrong", "Hi, the last invoice from Acme was read wrong."),
+    ("Leaver", "Hi,\nPer no longer works for us; I work for the finance team and need his approvals moved."),
 ])
 def test_a_person_mentioning_absence_is_not_automatic(subject: str, body: str) -> None:
     assert automatic_reason(parse(mail(subject=subject, body=body)), "ann@example.com", OURS) is None
