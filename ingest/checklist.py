@@ -864,12 +864,13 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     # reading stops at 20 names.
     whole_names: dict[str, str] = {}
     known = (*source.writers, *table_people(source))  # whom a first name alone may stand for
+    signing = _SIGNS_OFF.search(source.folded) is not None  # most mails copy in no one
     for at, value in sorted(found):
         if len(names) >= 20:
             break
         if _LIKE_SOMEONE.search(source.folded, max(0, at - 40), at):
             continue  # "the same roles as Eva Lund": Eva is the model, not whom the case concerns
-        if at < len(source.folded) and only_signs_off(source.folded, at):
+        if signing and at < len(source.folded) and only_signs_off(source.folded, at):
             continue  # "I've copied in my manager Sarah Cole, who has signed this off"
         # "myself (Raj Patel)": the name in brackets is the person.
         value = _SELF_NAMED.sub(lambda x: x["name"], value)
@@ -1098,8 +1099,8 @@ def listed_persons(source: Source) -> list[tuple[int, str]]:
     dash ("Vi behöver lägga upp tre nya användare:" / "- Amir Haddad – Granskare" / "- Josefin Berg
     – Attestant (kst 300)"): the persons the list is about. Two such lines at least."""
     text = source.text[: source.content_end]
-    if "\n" not in text:
-        return []
+    if not _ANY_LISTED.search(text):
+        return []  # most mails list no one
     out: list[tuple[int, str]] = []
     intro = False
     at = 0
@@ -1115,6 +1116,7 @@ def listed_persons(source: Source) -> list[tuple[int, str]]:
     return out if len(out) >= 2 else []
 
 
+_ANY_LISTED = re.compile(r"\n[ \t]*(?:[-*•·▪]|\d{1,2}[.)])[ \t]+\S")
 _LISTED_PERSON = re.compile(rf"[ \t]*(?:[-*•·▪]|\d{{1,2}}[.)])[ \t]+(?P<person>{_PERSON})[ \t]*(?:[–—-][ \t]|,|\(|:|$)")
 
 
