@@ -2093,6 +2093,11 @@ _POINTER = re.compile(r"(?im)^[ \t]*(?:(?:please\s+)?see\s+(?:the\s+)?(?:attache
                       # "Gäller faktura 66120 som ligger i verifieringen": only the pointing words go
                       r"|^[ \t]*(?:it\s+)?(?:concerns|galler|regarding|re)\s+(?:the\s+)?(?:invoice|faktura|fakturan)\s+\S+"
                       r"(?:\s+(?:som|which|that)\s+(?:ligger|is|sits)\s+(?:i|in)\s+\w+)?"
+                      # "Same issue as last time with Fastenal.", "Samma problem med tolkningen som förra
+                      # gången": it points back at an earlier case, it describes nothing new
+                      r"|^[ \t]*(?:(?:it\W?s|this\s+is|we\s+have|we\W?ve\s+got|vi\s+har|det\s+ar)\s+)?(?:the\s+)?"
+                      r"(?:same|samma)\s+(?:\w+\s+){0,1}(?:issue|problem|thing|error|sak|fel|visa)\b"
+                      r"(?=[^\n]*\b(?:again|igen|as\s+(?:last\s+time|before|usual)|som\s+(?:forra\s+gangen|sist|tidigare|vanligt)))[^\n]*$"
                       # "Fakturanr 55102 ligger i verifieringen nu", "Invoice 4410 is still in Verification"
                       r"|^[ \t]*(?:the\s+)?(?:invoice|faktura|fakturan|fakturanr|fakturanummer)(?:\s*(?:no|nr|id))?\.?\s*:?\s*\S+\s+"
                       r"(?:ligger|is|sits|finns|ar)\s+(?:kvar\s+|still\s+|fortfarande\s+)*(?:i|in)\s+(?:the\s+)?verif\w*"

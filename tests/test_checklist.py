@@ -1929,3 +1929,14 @@ def test_the_last_file_singled_out_and_an_id_on_our_side() -> None:
     supplier = [Attachment("CWC-77310.pdf", "application/pdf", 1000, 0)]
     text = "Hi, supplier chasing us, see below. Invoice ID on our side is 5518-204. Transferred says No."
     assert fields("automatic_steps", text, attachments=supplier).get("invoice_id") == "5518-204"
+
+
+@pytest.mark.parametrize("text", [
+    "Same issue as last time with Fastenal. Invoice No 9912-4471 is in Verification right now. Attaching 5 examples",
+    "Samma problem med tolkningen som förra gången, nu på fakturor från Elektroskandia. Se bifogade exempel",
+])
+def test_same_problem_as_last_time_describes_nothing(text: str) -> None:
+    """Session 15 (development half, h063 and z231, writers who list the description as missing):
+    a mail that points back at an earlier case says nothing the description rule can use."""
+    assert "problem_description" not in fields("capture_verification", text)
+    assert "problem_description" in fields("capture_verification", text + ". The due date is read as the invoice date.")
