@@ -1940,3 +1940,14 @@ def test_same_problem_as_last_time_describes_nothing(text: str) -> None:
     a mail that points back at an earlier case says nothing the description rule can use."""
     assert "problem_description" not in fields("capture_verification", text)
     assert "problem_description" in fields("capture_verification", text + ". The due date is read as the invoice date.")
+
+
+@pytest.mark.parametrize(("text", "flag"), [
+    ("None of them are in Unit4.", "no"),
+    ("Ingen av dem finns i Visma än.", "no"),
+    ("Fel: Konto saknas i Visma. Kontot finns i Visma, vi har dubbelkollat.", None),
+])
+def test_invoices_none_of_which_is_in_the_erp(text: str, flag: str | None) -> None:
+    """Session 15 (development half, q026, k037, z349): "None of them are in Unit4" is a no, and
+    the account that "finns i Visma" is not the invoice."""
+    assert field("automatic_steps", "in_financial_system", text) == flag
