@@ -1951,3 +1951,11 @@ def test_invoices_none_of_which_is_in_the_erp(text: str, flag: str | None) -> No
     """Session 15 (development half, q026, k037, z349): "None of them are in Unit4" is a no, and
     the account that "finns i Visma" is not the invoice."""
     assert field("automatic_steps", "in_financial_system", text) == flag
+
+
+def test_more_erp_systems_by_name() -> None:
+    """Blind writers zb and ze (session 15): Raindance and Pyramid, common in Swedish public sector
+    and mid-market, are ERP systems: "den finns inte i Raindance" says the invoice is not there."""
+    assert field("automatic_steps", "in_financial_system", "Den har Ja i kolumnen Överförd men den finns inte i "
+                                                            "Raindance.") == "no"
+    assert field("automatic_steps", "in_financial_system", "Den finns inte i Pyramid, jag har sökt.") == "no"
