@@ -96,7 +96,7 @@ approver approvers reviewer reviewers attestant attestanten granskare granskaren
 admin role roles roll rollen användare användaren both båda bägge either neither
 who whom what which vem vilken vilka vad
 give add remove set make create delete deactivate activate grant move change assign ge lägg sätt skapa
-flytta ändra inaktivera aktivera tilldela
+flytta ändra inaktivera aktivera tilldela gäller galler angående avser regarding re
 """.split())
 # Inline images of a signature (Outlook's image001.png) are not invoices.
 _SIGNATURE_IMAGE = re.compile(r"^image\d{3}\.\w+$", re.IGNORECASE)

@@ -1959,3 +1959,10 @@ def test_more_erp_systems_by_name() -> None:
     assert field("automatic_steps", "in_financial_system", "Den har Ja i kolumnen Överförd men den finns inte i "
                                                             "Raindance.") == "no"
     assert field("automatic_steps", "in_financial_system", "Den finns inte i Pyramid, jag har sökt.") == "no"
+
+
+def test_galler_opens_no_name() -> None:
+    """Blind writer ze (session 15): "Gäller Åbolands El Ab." — "it concerns", a sentence opener, is
+    no part of the company's or a person's name."""
+    assert company_of("Hej! Gäller Fjällmark Logistik AB. Vi vill att alla fakturor över 100 000 kr attesteras av två.") \
+        == "Fjällmark Logistik AB"
