@@ -325,8 +325,11 @@ def form_answers(reply: Reply, specs: Sequence[FieldSpec],
         if not reply.is_history(index):
             continue
         looks = ours is None or any(start <= index < end for start, end in ours)
-        if (same := _ANSWERED_ON_LINE.match(line)) and looks:
-            # "> Faktura-ID? --> 33122": our question and the answer typed after it on its line
+        same = _ANSWERED_ON_LINE.match(line) or _ANSWERED_IN_CELL.match(line)
+        if same and looks and (same["question"].rstrip().endswith(("?", ":", ">", ")")) or _LISTED.match(line)) \
+                and "✓" not in same["question"]:  # our "What we understood" rows hold our own values
+            # "> Faktura-ID? --> 33122", "Vad vill du göra?<tab>Ta bort rad 2" (our table form, filled
+            # in): our question and the answer typed after it on its line
             for field_key, value in question_answer(lines, index, fold(same["question"]), specs, same["value"].strip()):
                 answers.setdefault(field_key, value)
             continue
@@ -343,7 +346,9 @@ def form_answers(reply: Reply, specs: Sequence[FieldSpec],
             asked += 1
             if asked > MAX_QUESTIONS:
                 break  # a mail of thousands of questions: the first ones are ours
-            for field_key, value in question_answer(lines, index, question_of(lines, folded, index), specs, marked,
+            # "EK: ..." after a blank line under our question answers the question above the blank
+            asking = index - 1 if strict and not line.strip() and index and lines[index - 1].strip() else index
+            for field_key, value in question_answer(lines, asking, question_of(lines, folded, asking), specs, marked,
                                                     shaped=bool(marked) and not strict):
                 answers.setdefault(field_key, value)
             continue
@@ -442,10 +447,10 @@ def question_answer(lines: Sequence[str], index: int, folded: str, specs: Sequen
         # "-> Ver.nr 10233 i serie LF" under a question naming three fields: the answer's own
         # labels say which value is which, as they would in the customer's own text.
         # A flag the answer's words set counts too: "It is in SAP - Ver no 20456" is in the ERP.
+        # The customer's own words are read as their content is: any evidence over the threshold.
         return [(spec.key, found.value) for spec in specs if spec.key in named_keys or spec.kind == "flag"
-                for found in [best_candidate(spec, Source(new=marked))]
-                if found is not None and (found.evidence in ("label", "label with a typo", "prose", "list")
-                                          or spec.kind == "flag" and found.evidence == "pattern")]
+                for found in [best_candidate(spec, Source(new=marked[:MAX_ANSWER]))]
+                if found is not None and found.score >= THRESHOLD and found.evidence not in ("body", "shape")]
     below = answer_below(lines, index) if keys and not marked else []
     value = marked or " ".join(lines[i].strip() for i in below).strip()
     if not value or _BLANK.match(value):
@@ -638,6 +643,8 @@ _ANSWER_MARK = re.compile(r"\s*(?!\[?(?:NOTE|OBS|PS|FYI|EXTERNAL|EXTERN|VIKTIGT|
 # Our quoted question with the customer's answer after an arrow on the same line:
 # "> Faktura-ID? --> 33122", "Vad står i kolumnen Överförd? -> Ja".
 _ANSWERED_ON_LINE = re.compile(r"(?P<question>[ \t>]*[^\n]{3,160}?\?)[ \t]+(?:-{1,2}>|=>|→)[ \t]*(?P<value>\S.*)")
+# ... or in the next cell of our question's row: a tab or a wide gap after it.
+_ANSWERED_IN_CELL = re.compile(r"(?P<question>[ \t>]*[^\t\n]{3,160}?)(?:\t+|[ ]{3,})(?P<value>[^\s_].*)")
 
 
 def answer_below(lines: Sequence[str], index: int) -> list[int]:

@@ -1966,3 +1966,23 @@ def test_galler_opens_no_name() -> None:
     no part of the company's or a person's name."""
     assert company_of("Hej! Gäller Fjällmark Logistik AB. Vi vill att alla fakturor över 100 000 kr attesteras av två.") \
         == "Fjällmark Logistik AB"
+
+
+def test_answers_in_our_questions_row_and_after_a_blank_line() -> None:
+    """Blind writer zd (session 15): our question and the answer in the next cell of its row (a
+    table form filled in, or a wide gap after a numbered question); "EK: ..." after a blank line
+    under a question naming two fields, read as the customer's own words; never our "What we
+    understood" rows, which hold our own values."""
+    head = ("Hej Kim,\nSvaren står i blått i tabellen.\n\nFrån: Support <support@support.example.com>\nSkickat: den 20 mars\n"
+            "Ämne: [Case #4851] Dubbel konteringsrad\n\nHej!\n\n")
+    cells = head + ("Faktura-ID (finns under Allmänt på fakturan)\t2025-0412\nVilken/vilka konteringsrader gäller det?\tRad 2\n"
+                    "Vad vill du göra?\tTa bort rad 2, den är en dubblett av rad 1\n")
+    assert answers(cells) == {"invoice_id": "2025-0412", "coding_rows": "Rad 2",
+                              "desired_action": "Ta bort rad 2, den är en dubblett av rad 1"}
+    gap = head + "1. Faktura-ID (finns under Allmänt på fakturan)   88412\n2. Vilken/vilka konteringsrader gäller det?   Rad 1 och 4\n"
+    assert answers(gap) == {"invoice_id": "88412", "coding_rows": "Rad 1 och 4"}
+    initials = head + ("Kan du skicka Faktura-ID och berätta vilken eller vilka konteringsrader det gäller?\n\n"
+                       "EK: Faktura-ID 5512090, rad 1-3\n\nMed vänliga hälsningar\nKim\n")
+    assert answers(initials) == {"invoice_id": "5512090", "coding_rows": "1, 2, 3"}
+    understood = head + "What we understood from your mail:\n✓ Invoice ID\t4471-22\n✓ Case type\tCoding\n"
+    assert answers(understood) == {}
