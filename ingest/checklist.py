@@ -313,6 +313,7 @@ def form_answers(reply: Reply, specs: Sequence[FieldSpec],
     (None: all history may be), where an answer may stand out by its look alone.
     """
     by_label, regex = form_of(tuple(specs))
+    kinds = {spec.key: spec.kind for spec in specs}
     answers: dict[str, str] = {}
     used: set[int] = set()
     lines = reply.lines
@@ -361,8 +362,9 @@ def form_answers(reply: Reply, specs: Sequence[FieldSpec],
             below = answer_below(lines, index) if is_quoted(line) else []
             used.update(below)
             value = " ".join(lines[i].strip() for i in below)
-        if value and not _BLANK.match(value):
-            answers[key] = value.strip()
+        value = _ARROW.sub("", value)  # "=> inget fel" below our blank line
+        if value and not _BLANK.match(value) and not (kinds.get(key, "status") not in ("status", "flag") and _NO_ANSWER.match(fold(value))):
+            answers[key] = value.strip()  # "Felmeddelande: inget" is no error text
     for field_key, value in numbered_answers(reply, folded, specs, ours):
         answers.setdefault(field_key, value)
     return answers, frozenset(used)
@@ -495,7 +497,7 @@ _ONLY_AN_ERROR = re.compile(r"(?i)\b(?:get|gets|got|getting|see|sees|saw|far|fic
 # An answer saying the error's text was not read: "jag hann inte läsa vad det stod", "I didn't
 # catch what it said", "minns inte vad det stod" (matched on folded text).
 _NOT_READ = re.compile(r"(?i)\b(?:(?:didn\W?t|did\s+not|don\W?t|do\s+not|couldn\W?t|could\s+not|never)\s+(?:\w+\s+)?"
-                       r"(?:catch|note|read|remember|see|write\s+down|copy|get)\b|(?:hann|minns|kommer|sag|laste|noterade|"
+                       r"(?:catch|note|read|remember|see|write\s+(?:it\s+|that\s+)?down|copy|get)\b|(?:hann|minns|kommer|sag|laste|noterade|"
                        r"skrev)\s+(?:jag\s+|vi\s+|han\s+|hon\s+)?(?:inte|ej)\b|\b(?:before|innan)\s+(?:i|we|jag|vi|she|he|hon|han)\s+"
                        r"(?:can|could|get\s+to|manage\s+to|hann|hinner|kan|kunde|har\s+hunnit)\s+(?:read|see|las\w*|se)\b)")
 _QUOTE_MARK = re.compile(r"[\"“”«»]|(?<!\w)['‘’]|['‘’](?!\w)")  # not the one of "haven't"
@@ -640,6 +642,11 @@ _ANSWER_MARK = re.compile(r"\s*(?!\[?(?:NOTE|OBS|PS|FYI|EXTERNAL|EXTERN|VIKTIGT|
                           r"-{1,2}>|=>|>>|→)\s*(?P<value>\S.*)")
 
 
+# An error "text" that says there was none: "inget", "none", "No error.", "Inget fel", "-".
+_NO_ERROR = re.compile(r"(?i)\s*(?:no|none|nothing|n/?a|nej|inget|ingen|ingenting|inga|-+|—)"
+                       r"(?:\s+(?:error|errors|fel|felmeddelande\w*|message|meddelande))?\s*[.!]?\s*")
+# An arrow a customer starts an answer with.
+_ARROW = re.compile(r"^\s*(?:-{1,2}>|=>|→)\s*")
 # Our quoted question with the customer's answer after an arrow on the same line:
 # "> Faktura-ID? --> 33122", "Vad står i kolumnen Överförd? -> Ja".
 _ANSWERED_ON_LINE = re.compile(r"(?P<question>[ \t>]*[^\n]{3,160}?\?)[ \t]+(?:-{1,2}>|=>|→)[ \t]*(?P<value>\S.*)")
@@ -1666,6 +1673,8 @@ def accept(spec: FieldSpec, m: Matchers, value: str) -> str | None:
         return None
     if spec.kind == "text":
         value = unquote_text(value)
+    if spec.key == ERROR_TEXT and _NO_ERROR.fullmatch(fold(value)):
+        return None  # "Felmeddelande: inget", "Error: none"
     if spec.key == ERROR_TEXT:
         value = quoted_error(value)
     if spec.kind == "rows" and _ROW_LIST.fullmatch(value) and re.search(r"\d", value):
@@ -1946,6 +1955,8 @@ def clean(spec: FieldSpec, value: str) -> str | None:
         return None  # "what the Transferred column says as I don't have access"
     if spec.kind == "status" and (answer := _STATUS_THEN_PLACE.match(value)):
         return answer[1]  # "Yes in the overview": the answer, not where it shows
+    if spec.key == ERROR_TEXT and _NO_ERROR.fullmatch(fold(value)):
+        return None  # "Felmeddelande: inget", "Error: none" ("No invoices to approve" is one)
     if spec.kind == "text":
         value = strip_greeting(value)
         return value[:1000] if words(value) >= max(spec.min_words, 1) else None

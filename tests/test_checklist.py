@@ -1986,3 +1986,16 @@ def test_answers_in_our_questions_row_and_after_a_blank_line() -> None:
     assert answers(initials) == {"invoice_id": "5512090", "coding_rows": "1, 2, 3"}
     understood = head + "What we understood from your mail:\n✓ Invoice ID\t4471-22\n✓ Case type\tCoding\n"
     assert answers(understood) == {}
+
+
+def test_an_error_answered_as_none() -> None:
+    """Blind writer zd (session 15): "Felmeddelande: inget" says no error was shown (and is no
+    error text), as "=> inget fel" under our blank line does; "No invoices to approve" stays an
+    error; "I didn't write it down" asks for the text."""
+    got = fields("review_approval", "Faktura-ID: 41-7730\nFelmeddelande: inget\n")
+    assert "error_message" not in got and got.get("error_shown") == "no"
+    assert field("review_approval", "error_message", "Error message: No invoices to approve") == "No invoices to approve"
+    head = ("Hej, svar nedan.\n\n> Från: Support <support@support.example.com>\n> Ämne: [Case #4700] Kontering\n>\n")
+    assert "error_message" not in answers(head + "> Felmeddelande: ____\n=> inget fel, knappen Lagg till rad ar bara gra\n")
+    caught = head + "> What does any error message say?\n[JD] Yes, a red error box comes up but I didn't write it down, sorry.\n"
+    assert answers(caught, "review_approval") == {"error_shown": "yes"}
