@@ -1999,3 +1999,9 @@ def test_an_error_answered_as_none() -> None:
     assert "error_message" not in answers(head + "> Felmeddelande: ____\n=> inget fel, knappen Lagg till rad ar bara gra\n")
     caught = head + "> What does any error message say?\n[JD] Yes, a red error box comes up but I didn't write it down, sorry.\n"
     assert answers(caught, "review_approval") == {"error_shown": "yes"}
+
+
+def test_a_transferred_date_with_its_time() -> None:
+    """Blind writer zd (session 15): the column shows a date and a time, then the sentence goes on."""
+    assert field("automatic_steps", "transferred", "Invoice ID 91027. The Transferred column shows 2025-03-12 06:02 so "
+                                                   "it looks like it went over.") == "2025-03-12 06:02"
