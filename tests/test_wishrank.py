@@ -52,10 +52,12 @@ def test_a_vague_wish_alone_is_only_shown_to_confirm() -> None:
         == (None, "please see the details below for a change we need")
 
 
-def test_a_clear_request_is_read() -> None:
-    assert wish("administration", "Could you send over the release notes for the May update? We need to add "
-                                  "two users to Acme AB: Anna Berg and Per Lind.") \
-        == ("We need to add two users to Acme AB: Anna Berg and Per Lind", None)
+def test_a_clear_request_is_chosen_over_a_question_before_it() -> None:
+    """The request, not the question, whether read or only shown to confirm: how sure the model is
+    of it moves with each retraining (0.35 and 0.349 in session 15, at the threshold)."""
+    read, shown = wish("administration", "Could you send over the release notes for the May update? We need to "
+                                         "add two users to Acme AB: Anna Berg and Per Lind.")
+    assert (read or shown) == "We need to add two users to Acme AB: Anna Berg and Per Lind"
 
 
 def test_without_the_model_the_first_patterns_sentence_is_taken(monkeypatch: pytest.MonkeyPatch) -> None:
