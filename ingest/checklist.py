@@ -327,7 +327,9 @@ def form_answers(reply: Reply, specs: Sequence[FieldSpec],
         if not reply.is_history(index):
             continue
         looks = ours is None or any(start <= index < end for start, end in ours)
-        same = _ANSWERED_ON_LINE.match(line) or _ANSWERED_IN_CELL.match(line)
+        # (the regexes only where their arrow or gap is: most quoted lines have neither)
+        same = ("->" in line or "=>" in line or "→" in line) and _ANSWERED_ON_LINE.match(line) \
+            or ("\t" in line or "   " in line) and _ANSWERED_IN_CELL.match(line)
         if same and looks and (same["question"].rstrip().endswith(("?", ":", ">", ")")) or _LISTED.match(line)) \
                 and "✓" not in same["question"]:  # our "What we understood" rows hold our own values
             # "> Faktura-ID? --> 33122", "Vad vill du göra?<tab>Ta bort rad 2" (our table form, filled
@@ -879,7 +881,7 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     # reading stops at 20 names.
     whole_names: dict[str, str] = {}
     known = (*source.writers, *table_people(source))  # whom a first name alone may stand for
-    signing = _SIGNS_OFF.search(source.folded) is not None  # most mails copy in no one
+    signing = next(scan(_SIGNS_OFF, source.folded, source.low, source.seen_at), None) is not None  # most copy in no one
     for at, value in sorted(found):
         if len(names) >= 20:
             break
