@@ -468,7 +468,8 @@ def question_answer(lines: Sequence[str], index: int, folded: str, specs: Sequen
             short = spec.kind == "status" and words(value) <= 2
             found = best_candidate(spec, Source(new=f"{spec.label}: {value[:MAX_ANSWER]}")) \
                 if spec.kind in SHAPED or short else None
-            if found is not None and (short or any(c.isdigit() for c in found.value)):
+            if found is not None and (short or any(c.isdigit() for c in found.value)
+                                      or spec.kind == "rows" and _EVERY_ROW.fullmatch(found.value)):
                 out.append((spec.key, found.value))
             continue
         if spec.kind not in ("status", "flag") and _NO_ANSWER.match(fold(value)):
@@ -1682,6 +1683,9 @@ def accept(spec: FieldSpec, m: Matchers, value: str) -> str | None:
         value = quoted_error(value)
     if spec.kind == "rows" and _ROW_LIST.fullmatch(value) and re.search(r"\d", value):
         return ", ".join(rows_numbers(value))
+    if spec.kind == "rows" and (every := _EVERY_ROW.match(value)) and not _NAMED_ROWS.search(value):
+        # "All of them (there are 6 rows, all on cost centre 300)": every row; the 6 counts them
+        return every.group().strip(" ,.-–(")
     if spec.kind == "rows" and len(value) < MAX_ROWS_ANSWER:
         # "Just row 4, the other rows approved fine": the rows the answer names, as prose names them
         named = best_candidate(spec, Source(new=value))
@@ -1689,6 +1693,11 @@ def accept(spec: FieldSpec, m: Matchers, value: str) -> str | None:
     return value[:1000] or None
 
 
+# An answer that every row is meant, up to where it goes on: "All of them", "Alla rader", "Both".
+_EVERY_ROW = re.compile(r"(?i)\s*(?:all|alla|both|båda|bada|samtliga|every)\b(?:[ \t]+(?:of[ \t]+them|rows|the[ \t]+rows|lines|"
+                        r"rader|raderna|three|four|five|tre|fyra|fem))?[ \t]*(?=$|[,.(–-])")
+# Rows named by number after all: "ALL ROWS, 1-4", "all of them, rows 1 to 3".
+_NAMED_ROWS = re.compile(r"(?i)\d[ \t]*(?:[-–]|to|till)[ \t]*\d|\b(?:rows?|rad|rader|raderna|lines?)[ \t]+\d")
 # An answer about rows longer than this is kept as written (a paragraph, not a row number).
 MAX_ROWS_ANSWER = 300
 

@@ -2005,3 +2005,17 @@ def test_a_transferred_date_with_its_time() -> None:
     """Blind writer zd (session 15): the column shows a date and a time, then the sentence goes on."""
     assert field("automatic_steps", "transferred", "Invoice ID 91027. The Transferred column shows 2025-03-12 06:02 so "
                                                    "it looks like it went over.") == "2025-03-12 06:02"
+
+
+@pytest.mark.parametrize(("answer", "rows"), [
+    ("All of them (there are 6 rows, all on cost centre 300)", "All of them"),
+    ("Alla rader, det är 6 st", "Alla rader"),
+    ("ALL ROWS, 1-4", "ALL ROWS, 1-4"),  # rows named by number: kept as written
+])
+def test_every_row_answered_with_a_count(answer: str, rows: str) -> None:
+    """Blind writers z6, z9, zd, ze (session 15): "All of them (there are 6 rows ...)" is every
+    row; the 6 counts them and is no row number. Rows named by number still are."""
+    head = "Hi, answers below.\n\n> From: Support <support@support.example.com>\n> Subject: [Case #4700] Approval\n>\n"
+    got = answers(head + f"> Which coding row(s) does it apply to?\n{answer}\n", "review_approval")
+    value = fields("review_approval", f"Coding rows: {got['coding_rows']}")["coding_rows"]
+    assert value == rows
