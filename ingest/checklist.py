@@ -334,6 +334,9 @@ def form_answers(reply: Reply, specs: Sequence[FieldSpec],
                 and "✓" not in same["question"]:  # our "What we understood" rows hold our own values
             # "> Faktura-ID? --> 33122", "Vad vill du göra?<tab>Ta bort rad 2" (our table form, filled
             # in): our question and the answer typed after it on its line
+            asked += 1
+            if asked > MAX_QUESTIONS:
+                break  # a mail of thousands of questions: the first ones are ours
             for field_key, value in question_answer(lines, index, fold(same["question"]), specs, same["value"].strip()):
                 answers.setdefault(field_key, value)
             continue

@@ -409,8 +409,10 @@ def detect(subject: str, text: str, types: tuple[CaseType, ...], answer: str = "
     vocabulary = vocabulary_of(types)
     if answer:
         # "Kontering (inte Granskning/attest, jag valde fel)": the type it says it is not is out
+        answer = answer[:MAX_STATED]
         low = fold(answer).lower()
-        named = named_type([h for h in hits(vocabulary, answer) if not _NOT_THIS.search(low, 0, max(0, h.at))], {})
+        named = named_type([h for h in hits(vocabulary, answer)
+                            if not _NOT_THIS.search(low, max(0, h.at - 30), max(0, h.at))], {})
         if named:
             return named[0], f"answer: {answer.strip()!r}"
     body_hits = hits(vocabulary, text)
@@ -594,6 +596,8 @@ def weigh_negation(text: str, found: list[Hit]) -> tuple[set[str], list[Hit]]:
     return denied, out
 
 
+# A stated type is a few words ("Kontering (inte Granskning/attest, jag valde fel)"): no more is read.
+MAX_STATED = 200
 # A negation right before a type's name in an answer: "inte Granskning", "not Review/Approval".
 _NOT_THIS = re.compile(r"\b(?:inte|not|ej|icke)\s+(?:\w+\s+)?$")
 

@@ -2019,3 +2019,16 @@ def test_every_row_answered_with_a_count(answer: str, rows: str) -> None:
     got = answers(head + f"> Which coding row(s) does it apply to?\n{answer}\n", "review_approval")
     value = fields("review_approval", f"Coding rows: {got['coding_rows']}")["coding_rows"]
     assert value == rows
+
+
+def test_questions_answered_on_their_own_lines_are_read_in_bounded_numbers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The session's review: 5,000 quoted "question<tab>answer" rows each asked for a reading
+    (3.7 s a mail); they count against the questions of ours read per mail."""
+    import ingest.checklist as checklist
+    calls: list[int] = []
+    real = checklist.question_answer
+    monkeypatch.setattr(checklist, "question_answer", lambda *a, **k: calls.append(1) or real(*a, **k))
+    rows = "Vilket ver.nr, serie och ERP-transaktionsnr gäller det?\tVer.nr 10233 i serie LF\n" * 5000
+    answers("Svar i tabellen.\n\n> From: Support <support@support.example.com>\n> Subject: [CASE-12] Kö\n>\n" + rows,
+            "automatic_steps")
+    assert 0 < len(calls) <= checklist.MAX_QUESTIONS

@@ -593,3 +593,13 @@ def test_a_stated_type_with_the_type_it_is_not() -> None:
     assert detect("Granskning", "Faktura-ID 5526008.", types, "Kontering (inte Granskning/attest, jag valde fel).")[0] \
         == "coding"
     assert detect("", "", types, "Administration, not Review/Approval")[0] == "administration"
+
+
+def test_a_stated_type_is_read_in_its_first_words_only() -> None:
+    """The session's review: a "type" answer of 3 MB of "inte Granskning/attest, " took minutes,
+    each type word searched back to the start for a negation."""
+    types = parse_case_types(None, "")
+    answer = "Kontering " + "inte Granskning/attest, " * 100_000
+    started = time.process_time()
+    assert detect("", "", types, answer)[0] == "coding"
+    assert time.process_time() - started < 5  # minutes before the bound; well under a second after
