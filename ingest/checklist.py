@@ -329,9 +329,10 @@ def form_answers(reply: Reply, specs: Sequence[FieldSpec],
         looks = ours is None or any(start <= index < end for start, end in ours)
         # (the regexes only where their arrow or gap is: most quoted lines have neither)
         same = ("->" in line or "=>" in line or "→" in line) and _ANSWERED_ON_LINE.match(line) \
-            or ("\t" in line or "   " in line) and _ANSWERED_IN_CELL.match(line)
+            or ("\t" in line or "   " in line) and not regex.match(folded[index]) and _ANSWERED_IN_CELL.match(line)
+        # (a row of our own form, "Label: <hint> ____", is the form's: see answer_cell below)
         if same and looks and (same["question"].rstrip().endswith(("?", ":", ">", ")")) or _LISTED.match(line)) \
-                and "✓" not in same["question"]:  # our "What we understood" rows hold our own values
+                and "✓" not in same["question"] and "__" not in same["value"]:  # our rows and blanks
             # "> Faktura-ID? --> 33122", "Vad vill du göra?<tab>Ta bort rad 2" (our table form, filled
             # in): our question and the answer typed after it on its line
             asked += 1
@@ -409,7 +410,11 @@ def answer_cell(value: str) -> str:
     "Faktura-ID: <hint> <the value we read, to confirm><tab><the customer's answer>", and the
     value we showed is never the customer's ("Vi läste ”4471-22” ...: skriv bara ja.")."""
     value = SHOWN.sub(" ", value)
-    return value.rsplit("\t", 1)[-1].strip() if "\t" in value else value
+    if "\t" in value:
+        return value.rsplit("\t", 1)[-1].strip()
+    # The same row with its cells run together by spaces: "<hint> ____" is still blank, and what
+    # is typed after the blank ("<hint> ____ 4471-22") is the answer.
+    return value.rsplit("__", 1)[-1].strip("_ ") if "__" in value else value
 
 
 # Our request mail's note showing a value read below the threshold (templates/mail/_ask.*), in its

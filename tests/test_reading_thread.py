@@ -185,3 +185,31 @@ def test_a_vague_wish_shown_to_confirm_is_taken_on_a_yes() -> None:
     file(ticket, "Admin", "Hi, please see the details below for a change we need. Company: Acme AB.\n"
                           "It concerns the user anna.berg@acme.se.")
     assert answer_our_request(ticket, "Give Anna the approver role", False)["desired_action"] == "Give Anna the approver role"
+
+
+@pytest.mark.parametrize("gap", ["\t", "    ", "   "])
+@pytest.mark.parametrize("type_key", [t.key for t in TYPES])
+def test_our_html_request_quoted_back_as_text_gives_nothing(type_key: str, gap: str) -> None:
+    """The session's review: our HTML request's form rows, quoted back by a mail program that
+    turns the table into text with runs of spaces, read "<hint> ____" as the answer (since before
+    this session). Quoted back blank, in any spacing, our request gives no value; a value typed
+    after the blank is the customer's."""
+    from ingest.htmltext import html_text
+    ticket = Ticket(customer="per@kund.se", subject="X", language="sv", case_type=type_key, fields={},
+                    missing=[f.key for f in next(t for t in TYPES if t.key == type_key).fields if f.kind != "flag"])
+    ticket.ref = "CASE-12"
+    html = render("first", ticket, case_types=TYPES, link="http://desk/x", reminder_every=timedelta(days=2)).html
+    quoted = html_text(html).replace("\t", gap)
+    body = "Se nedan.\n\nFrån: Support <support@support.example.com>\nSkickat: den 5 oktober 2026\nÄmne: [CASE-12] X\n\n"
+    assert read_mail(parse(mail("SV: [CASE-12] X", body + quoted)), TYPES, type_key, OURS).fields == {}
+
+
+def test_a_value_typed_after_our_blank_in_a_spaced_out_form_is_the_answer() -> None:
+    from ingest.htmltext import html_text
+    ticket = Ticket(customer="per@kund.se", subject="X", language="sv", case_type="coding", fields={},
+                    missing=["invoice_id", "coding_rows", "desired_action"])
+    ticket.ref = "CASE-12"
+    html = render("first", ticket, case_types=TYPES, link="http://desk/x", reminder_every=timedelta(days=2)).html
+    quoted = html_text(html).replace("\t", "    ").replace("____", "____ 5512-01", 1)
+    body = "Se nedan.\n\nFrån: Support <support@support.example.com>\nSkickat: den 5 oktober 2026\nÄmne: [CASE-12] X\n\n"
+    assert read_mail(parse(mail("SV: [CASE-12] X", body + quoted)), TYPES, "coding", OURS).fields == {"invoice_id": "5512-01"}
