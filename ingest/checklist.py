@@ -329,7 +329,7 @@ def form_answers(reply: Reply, specs: Sequence[FieldSpec],
         looks = ours is None or any(start <= index < end for start, end in ours)
         # (the regexes only where their arrow or gap is: most quoted lines have neither)
         same = ("->" in line or "=>" in line or "→" in line) and _ANSWERED_ON_LINE.match(line) \
-            or ("\t" in line or "   " in line) and not regex.match(folded[index]) and _ANSWERED_IN_CELL.match(line)
+            or ("\t" in line or "   " in line) and not regex.match(folded[index]) and answered_in_cell(line)
         # (a row of our own form, "Label: <hint> ____", is the form's: see answer_cell below)
         if same and looks and (same["question"].rstrip().endswith(("?", ":", ">", ")")) or _LISTED.match(line)) \
                 and "✓" not in same["question"] and "__" not in same["value"]:  # our rows and blanks
@@ -662,8 +662,20 @@ _ARROW = re.compile(r"^\s*(?:-{1,2}>|=>|→)\s*")
 # Our quoted question with the customer's answer after an arrow on the same line:
 # "> Faktura-ID? --> 33122", "Vad står i kolumnen Överförd? -> Ja".
 _ANSWERED_ON_LINE = re.compile(r"(?P<question>[ \t>]*[^\n]{3,160}?\?)[ \t]+(?:-{1,2}>|=>|→)[ \t]*(?P<value>\S.*)")
-# ... or in the next cell of our question's row: a tab or a wide gap after it.
-_ANSWERED_IN_CELL = re.compile(r"(?P<question>[ \t>]*[^\t\n]{3,160}?)(?:\t+|[ ]{3,})(?P<value>[^\s_].*)")
+# ... or in the next cell of our question's row: a tab or a wide gap after it (answered_in_cell).
+_CELL_GAP = re.compile(r"\t+|[ ]{3,}")
+
+
+def answered_in_cell(line: str) -> dict[str, str] | None:
+    """Our question and the customer's answer in the next cell of its row ("Vad vill du
+    göra?<tab>Ta bort rad 2"), found by the first gap after the question's words: one pass over the
+    line (a regex of both parts backtracked for seconds over a line of spaces)."""
+    lead = len(line) - len(line.lstrip(" \t>"))
+    gap = _CELL_GAP.search(line, lead)
+    if gap is None or not 3 <= gap.start() - lead <= 160:
+        return None
+    value = line[gap.end() :]
+    return {"question": line[: gap.start()], "value": value} if value[:1] and value[0] not in " \t_" else None
 
 
 def answer_below(lines: Sequence[str], index: int) -> list[int]:
@@ -2133,13 +2145,13 @@ _POINTER = re.compile(r"(?im)^[ \t]*(?:(?:please\s+)?see\s+(?:the\s+)?(?:attache
                       r"(?:\s+(?:som|which|that)\s+(?:ligger|is|sits)\s+(?:i|in)\s+\w+)?"
                       # "Same issue as last time with Fastenal.", "Samma problem med tolkningen som förra
                       # gången": it points back at an earlier case, it describes nothing new
-                      r"|^[ \t]*(?:(?:it\W?s|this\s+is|we\s+have|we\W?ve\s+got|vi\s+har|det\s+ar)\s+)?(?:the\s+)?"
-                      r"(?:same|samma)\s+(?:\w+\s+){0,1}(?:issue|problem|thing|error|sak|fel|visa)\b"
-                      r"(?=[^\n]*\b(?:again|igen|as\s+(?:last\s+time|before|usual)|som\s+(?:forra\s+gangen|sist|tidigare|vanligt)))[^\n]*$"
+                      r"|^[ \t]*(?:(?:it\W?s|this[ \t]+is|we[ \t]+have|we\W?ve[ \t]+got|vi[ \t]+har|det[ \t]+ar)[ \t]+)?(?:the[ \t]+)?"
+                      r"(?:same|samma)[ \t]+(?:\w+[ \t]+){0,1}(?:issue|problem|thing|error|sak|fel|visa)\b"
+                      r"(?=[^\n]{0,200}\b(?:again|igen|as[ \t]+(?:last[ \t]+time|before|usual)|som[ \t]+(?:forra[ \t]+gangen|sist|tidigare|vanligt)))[^\n]*$"
                       # "Fakturanr 55102 ligger i verifieringen nu", "Invoice 4410 is still in Verification"
-                      r"|^[ \t]*(?:the\s+)?(?:invoice|faktura|fakturan|fakturanr|fakturanummer)(?:\s*(?:no|nr|id))?\.?\s*:?\s*\S+\s+"
-                      r"(?:ligger|is|sits|finns|ar)\s+(?:kvar\s+|still\s+|fortfarande\s+)*(?:i|in)\s+(?:the\s+)?verif\w*"
-                      r"(?:\s+(?:nu|now|just\s+nu|right\s+now))?[ \t.]*$")
+                      r"|^[ \t]*(?:the[ \t]+)?(?:invoice|faktura|fakturan|fakturanr|fakturanummer)(?:[ \t]?(?:no|nr|id))?\.?[ \t]?:?[ \t]?\S{1,30}[ \t]+"
+                      r"(?:ligger|is|sits|finns|ar)[ \t]+(?:(?:kvar|still|fortfarande)[ \t]+){0,2}(?:i|in)[ \t]+(?:the[ \t]+)?verif\w*"
+                      r"(?:[ \t]+(?:nu|now|just[ \t]+nu|right[ \t]+now))?[ \t.]*$")
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+")
 _ID_WORDS = re.compile(r"\b(?:invoice|faktura|fakturan|id|nr|no)?\W*\d[\w-]*")
 

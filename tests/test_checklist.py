@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 import threading
 from functools import partial
 
@@ -2032,3 +2033,18 @@ def test_questions_answered_on_their_own_lines_are_read_in_bounded_numbers(monke
     answers("Svar i tabellen.\n\n> From: Support <support@support.example.com>\n> Subject: [CASE-12] Kö\n>\n" + rows,
             "automatic_steps")
     assert 0 < len(calls) <= checklist.MAX_QUESTIONS
+
+
+@pytest.mark.parametrize("text", [
+    "Se nedan.\n\n> From: Support <support@support.example.com>\n>\n> " + " " * 20_000 + "_\n",
+    "Fakturan" + " " * 30_000 + "4410 ligger kvar i systemet och det fungerar inte.",
+    "Fakturan" + "\n" * 30_000 + "4410 ligger kvar i systemet och det fungerar inte.",
+])
+def test_long_runs_of_blanks_read_in_linear_time(text: str) -> None:
+    """The session's review: a quoted line of 20,000 spaces took 10 s in the answer-in-the-next-
+    cell regex, and 30,000 spaces or newlines after "Fakturan" 4 s in the new pointer sentences (both
+    a few ms at the session's start). One second is far above either now."""
+    started = time.process_time()
+    answers(text)
+    fields("capture_verification", text)
+    assert time.process_time() - started < 1
