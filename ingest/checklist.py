@@ -314,7 +314,6 @@ def form_answers(reply: Reply, specs: Sequence[FieldSpec],
     (None: all history may be), where an answer may stand out by its look alone.
     """
     by_label, regex = form_of(tuple(specs))
-    kinds = {spec.key: spec.kind for spec in specs}
     answers: dict[str, str] = {}
     used: set[int] = set()
     lines = reply.lines
@@ -370,7 +369,7 @@ def form_answers(reply: Reply, specs: Sequence[FieldSpec],
             used.update(below)
             value = " ".join(lines[i].strip() for i in below)
         value = _ARROW.sub("", value)  # "=> inget fel" below our blank line
-        if value and not _BLANK.match(value) and not (kinds.get(key, "status") not in ("status", "flag") and _NO_ANSWER.match(fold(value))):
+        if value and not _BLANK.match(value) and not (key == ERROR_TEXT and _NO_ERROR.match(fold(value))):
             answers[key] = value.strip()  # "Felmeddelande: inget" is no error text
     for field_key, value in numbered_answers(reply, folded, specs, ours):
         answers.setdefault(field_key, value)
@@ -655,8 +654,10 @@ _ANSWER_MARK = re.compile(r"\s*(?!\[?(?:NOTE|OBS|PS|FYI|EXTERNAL|EXTERN|VIKTIGT|
 
 
 # An error "text" that says there was none: "inget", "none", "No error.", "Inget fel", "-".
+# Matched at the start: what follows is a remark ("inget fel, knappen är bara grå"), while "Ingen
+# attestant hittad" and "No approver found." are error texts.
 _NO_ERROR = re.compile(r"(?i)\s*(?:no|none|nothing|n/?a|nej|inget|ingen|ingenting|inga|-+|—)"
-                       r"(?:\s+(?:error|errors|fel|felmeddelande\w*|message|meddelande))?\s*[.!]?\s*")
+                       r"(?:\s+(?:error|errors|fel|felmeddelande\w*|message|meddelande))?\s*(?:[.!,;]|$)")
 # An arrow a customer starts an answer with.
 _ARROW = re.compile(r"^\s*(?:-{1,2}>|=>|→)\s*")
 # Our quoted question with the customer's answer after an arrow on the same line:
@@ -958,9 +959,12 @@ def only_signs_off(folded: str, at: int) -> bool:
     end = _SENTENCE_END.search(folded, at, at + SENTENCE_REACH)
     end_at = min(end.start() if end else len(folded), at + SENTENCE_REACH)
     line_end = folded.find("\n", at, end_at)
-    return _SIGNS_OFF.search(folded, start, line_end if line_end >= 0 else end_at) is not None
+    stop = line_end if line_end >= 0 else end_at
+    # "I've copied in Sarah Cole, who needs the approver role": she is the case, copied in or not
+    return _SIGNS_OFF.search(folded, start, stop) is not None and _WANTS.search(folded, start, stop) is None
 
 
+_WANTS = re.compile(r"(?i)\b(?:needs?|wants?|should\s+(?:get|have|be\s+given)|behover|ska\s+(?:ha|fa)|vill\s+ha)\b")
 _SIGNS_OFF = re.compile(r"(?i)\b(?:copied\s+in|cc\W?d|cc:?\s+(?:my|our)|signed\s+(?:this\s+|it\s+)?off|sign(?:ed|s)?[\s-]off\s+by|"
                         r"(?:pa|i)\s+kopia|kopia\s+till|godkann\w*\s+(?:bestallningen|forfragan|andringen)|"
                         r"(?:har\s+)?godkant\s+(?:bestallningen|forfragan|andringen)|attester\w*\s+bestallningen)\b")
@@ -1041,10 +1045,15 @@ _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 def denied(source: Source, match: re.Match[str]) -> bool:
     """A name the customer says it is not: "det gäller inte Kustvik Energi AB utan Kustvik Nät AB",
     "the approver is Mark Dunne, not Mark Dunn" (a correction of what was written before)."""
-    return _DENIED.search(source.folded, max(0, match.start("value") - 12), match.start("value")) is not None
+    folded, at, end = source.folded, match.start("value"), match.end("value")
+    return (_DENIED.search(folded, max(0, at - 12), at) is not None
+            and (_INSTEAD.match(folded, end) is not None or _COMMA_NOT.search(folded, max(0, at - 12), at) is not None))
 
 
-_DENIED = re.compile(r"(?i)(?:\binte|\bnot|\bej|,\s*not)\s+(?:the\s+|bolaget\s+|company\s+)?$")
+_DENIED = re.compile(r"(?i)\b(?:inte|not|ej)\s+(?:the\s+|bolaget\s+|company\s+)?$")
+# ... and the right one after it ("inte X utan Y", "not X but Y"), or a correction after a comma ("Y, not X").
+_INSTEAD = re.compile(r"(?i)[^.!?\n]{0,60}?\b(?:utan|but)\b")
+_COMMA_NOT = re.compile(r"(?i),\s*not\s+(?:the\s+)?$")
 
 
 # "jag får felet ... när jag försöker godkänna", "I can't approve invoice 4410": the writer is the
@@ -1697,7 +1706,7 @@ def accept(spec: FieldSpec, m: Matchers, value: str) -> str | None:
         return None
     if spec.kind == "text":
         value = unquote_text(value)
-    if spec.key == ERROR_TEXT and _NO_ERROR.fullmatch(fold(value)):
+    if spec.key == ERROR_TEXT and _NO_ERROR.match(fold(value)):
         return None  # "Felmeddelande: inget", "Error: none"
     if spec.key == ERROR_TEXT:
         value = quoted_error(value)
@@ -1987,7 +1996,7 @@ def clean(spec: FieldSpec, value: str) -> str | None:
         return None  # "what the Transferred column says as I don't have access"
     if spec.kind == "status" and (answer := _STATUS_THEN_PLACE.match(value)):
         return answer[1]  # "Yes in the overview": the answer, not where it shows
-    if spec.key == ERROR_TEXT and _NO_ERROR.fullmatch(fold(value)):
+    if spec.key == ERROR_TEXT and _NO_ERROR.match(fold(value)):
         return None  # "Felmeddelande: inget", "Error: none" ("No invoices to approve" is one)
     if spec.kind == "text":
         value = strip_greeting(value)
@@ -2147,7 +2156,7 @@ _POINTER = re.compile(r"(?im)^[ \t]*(?:(?:please\s+)?see\s+(?:the\s+)?(?:attache
                       # gången": it points back at an earlier case, it describes nothing new
                       r"|^[ \t]*(?:(?:it\W?s|this[ \t]+is|we[ \t]+have|we\W?ve[ \t]+got|vi[ \t]+har|det[ \t]+ar)[ \t]+)?(?:the[ \t]+)?"
                       r"(?:same|samma)[ \t]+(?:\w+[ \t]+){0,1}(?:issue|problem|thing|error|sak|fel|visa)\b"
-                      r"(?=[^\n]{0,200}\b(?:again|igen|as[ \t]+(?:last[ \t]+time|before|usual)|som[ \t]+(?:forra[ \t]+gangen|sist|tidigare|vanligt)))[^\n]*$"
+                      r"(?=[^\n:]{0,200}\b(?:again|igen|as[ \t]+(?:last[ \t]+time|before|usual)|som[ \t]+(?:forra[ \t]+gangen|sist|tidigare|vanligt)))[^\n:]*"
                       # "Fakturanr 55102 ligger i verifieringen nu", "Invoice 4410 is still in Verification"
                       r"|^[ \t]*(?:the[ \t]+)?(?:invoice|faktura|fakturan|fakturanr|fakturanummer)(?:[ \t]?(?:no|nr|id))?\.?[ \t]?:?[ \t]?\S{1,30}[ \t]+"
                       r"(?:ligger|is|sits|finns|ar)[ \t]+(?:(?:kvar|still|fortfarande)[ \t]+){0,2}(?:i|in)[ \t]+(?:the[ \t]+)?verif\w*"
@@ -2233,7 +2242,7 @@ def file_value(spec: FieldSpec, attachments: Sequence[Attachment], named: bool, 
 _FILE_WORDS = r"(?:attachment|attached\s+(?:file|pdf|invoice)|pdf|file|one|one\s+attached|bilagan?|bifogade\s+(?:filen|fakturan)|pdf(?::|-)?en|filen)"
 _FIRST_FILE = re.compile(
     rf"(?i)\b(?:the\s+|den\s+)?(?P<ord>first|1st|forsta|last|sista)\s+{_FILE_WORDS}\b"
-    r"(?:[^.\n]{0,60}\bveri?fi(?!ed\b)|[^.\n]{0,20}\b(?:is\s+the\s+one|ar\s+den)\b)"
+    r"(?![^.\n]{0,60}?\b(?:inte|ej|not|no\s+longer|isn\W?t)\b)(?:[^.\n]{0,60}\bveri?fi(?!ed\b)|[^.\n]{0,20}\b(?:is\s+the\s+one|ar\s+den)\b)"
     rf"|\bveri?fi(?!ed\b)\w*\s*\((?:the\s+|den\s+)?(?P<ord2>first|forsta|last|sista)\s+{_FILE_WORDS}\)")
 # How far into the mail `_FIRST_FILE` looks (bounded: a hostile mail is long).
 FIRST_FILE_TEXT = 6_000

@@ -135,3 +135,14 @@ def test_auto_replies_marked_only_in_words_are_automatic(subject: str, body: str
 ])
 def test_a_person_mentioning_absence_is_not_automatic(subject: str, body: str) -> None:
     assert automatic_reason(parse(mail(subject=subject, body=body)), "ann@example.com", OURS) is None
+
+
+@pytest.mark.parametrize("body", [
+    "Jag har slutat få mejl när fakturor väntar på min attest.",
+    "I don't work with approvals usually but our AP clerk is off.",
+    "Jag arbetar inte längre med attest men fick den här fakturan ändå.",
+])
+def test_a_person_who_no_longer_does_something_is_no_auto_reply(body: str) -> None:
+    """The session's review: the leavers' notice words ("I no longer work for", "Jag har slutat på")
+    held customers who only stopped doing something."""
+    assert automatic_reason(parse(mail(subject="Re: [Case #12] Attest", body=body)), "ann@example.com", OURS) is None

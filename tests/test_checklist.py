@@ -2048,3 +2048,21 @@ def test_long_runs_of_blanks_read_in_linear_time(text: str) -> None:
     answers(text)
     fields("capture_verification", text)
     assert time.process_time() - started < 1
+
+
+def test_the_reviews_wrong_readings() -> None:
+    """The session's review: answers that start like "no" are answers ("Inga Lindqvist", "Ingen
+    attestant hittad"); a name is denied only when a correction follows or precedes it; "samma
+    problem igen:" keeps what comes after its colon; a file said no longer to be in Verification is
+    not singled out; a person copied in who needs something is the case."""
+    head = "Svar nedan.\n\n> Från: Support <support@support.example.com>\n> Ämne: [Case #4700] Attest\n>\n"
+    assert answers(head + "> Felmeddelande: Ingen attestant hittad\n", "review_approval") \
+        == {"error_message": "Ingen attestant hittad"}
+    assert answers(head + "> Användare: Inga Lindqvist\n", "review_approval") == {"users": "Inga Lindqvist"}
+    assert company_of("Vi ser inte Kustvik Nät AB i administrationsverktyget längre.") == "Kustvik Nät AB"
+    text = "Samma problem igen: momsen läses in som 25 % men ska vara 12 % på faktura 4410."
+    assert "problem_description" in fields("capture_verification", text)
+    files = [Attachment(f"Faktura_{n}.pdf", "application/pdf", 1000, i) for i, n in enumerate(("44101", "44102"))]
+    assert "invoice_number" not in fields("capture_verification", "Den första bilagan ligger inte längre i verifieringen.",
+                                          attachments=files)
+    assert concerns_of("I've copied in Sarah Cole, who needs the approver role for cost centre 300.") == "Sarah Cole"
