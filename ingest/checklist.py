@@ -662,7 +662,7 @@ _NO_ERROR = re.compile(r"(?i)\s*(?:no|none|nothing|n/?a|nej|inget|ingen|ingentin
 _ARROW = re.compile(r"^\s*(?:-{1,2}>|=>|→)\s*")
 # Our quoted question with the customer's answer after an arrow on the same line:
 # "> Faktura-ID? --> 33122", "Vad står i kolumnen Överförd? -> Ja".
-_ANSWERED_ON_LINE = re.compile(r"(?P<question>[ \t>]*[^\n]{3,160}?\?)[ \t]+(?:-{1,2}>|=>|→)[ \t]*(?P<value>\S.*)")
+_ANSWERED_ON_LINE = re.compile(r"(?P<question>[ \t>]*+[^\n \t][^\n]{2,159}?\?)[ \t]+(?:-{1,2}>|=>|→)[ \t]*(?P<value>\S.*)")
 # ... or in the next cell of our question's row: a tab or a wide gap after it (answered_in_cell).
 _CELL_GAP = re.compile(r"\t+|[ ]{3,}")
 
