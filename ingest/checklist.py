@@ -327,7 +327,7 @@ def form_answers(reply: Reply, specs: Sequence[FieldSpec],
             continue
         looks = ours is None or any(start <= index < end for start, end in ours)
         # (the regexes only where their arrow or gap is: most quoted lines have neither)
-        same = ("->" in line or "=>" in line or "→" in line) and _ANSWERED_ON_LINE.match(line) \
+        same = any(arrow in line for arrow in ("->", "=>", "→")) and _ANSWERED_ON_LINE.match(line) \
             or ("\t" in line or "   " in line) and not regex.match(folded[index]) and answered_in_cell(line)
         # (a row of our own form, "Label: <hint> ____", is the form's: see answer_cell below)
         if same and looks and (same["question"].rstrip().endswith(("?", ":", ">", ")")) or _LISTED.match(line)) \
@@ -646,11 +646,13 @@ def in_capitals(line: str) -> bool:
 # A customer's line under our question in an Outlook quote, set apart by a '>' our text lacks or
 # by being indented further; our own hints "(...)" are indented too, and are no answer.
 _SET_APART = re.compile(r"(?:>[ \t]*|(?P<indent>[ \t]{2,})(?![(>]))(?P<value>[^\s(_].*)")
+# The arrows a customer types an answer after: "-> Ja", "--> 33122", "=> inget fel", "→ 4410".
+_ARROWS = r"-{1,2}>|=>|→"
 # "SVAR: 3345120", "A: 5120", "--> Ja", ">> Henrik Forsberg", "JS: Alla rader", "[JS] Alla rader",
 # "KARIN: Rad 3" (the customer's initials or name).
 _ANSWER_MARK = re.compile(r"\s*(?!\[?(?:NOTE|OBS|PS|FYI|EXTERNAL|EXTERN|VIKTIGT|IMPORTANT|WARNING|VARNING|INFO|TIPS|CAUTION)\b)"
                           r"(?:(?:SVAR|Svar|ANSWER|Answer|A|[A-ZÅÄÖ]{2,12})\s*:|\[[A-ZÅÄÖ][A-Za-zÅÄÖåäö]{0,11}\]:?|"
-                          r"-{1,2}>|=>|>>|→)\s*(?P<value>\S.*)")
+                          rf"{_ARROWS}|>>)\s*(?P<value>\S.*)")
 
 
 # An error "text" that says there was none: "inget", "none", "No error.", "Inget fel", "-".
@@ -659,10 +661,10 @@ _ANSWER_MARK = re.compile(r"\s*(?!\[?(?:NOTE|OBS|PS|FYI|EXTERNAL|EXTERN|VIKTIGT|
 _NO_ERROR = re.compile(r"(?i)\s*(?:no|none|nothing|n/?a|nej|inget|ingen|ingenting|inga|-+|—)"
                        r"(?:\s+(?:error|errors|fel|felmeddelande\w*|message|meddelande))?\s*(?:[.!,;]|$)")
 # An arrow a customer starts an answer with.
-_ARROW = re.compile(r"^\s*(?:-{1,2}>|=>|→)\s*")
+_ARROW = re.compile(rf"^\s*(?:{_ARROWS})\s*")
 # Our quoted question with the customer's answer after an arrow on the same line:
 # "> Faktura-ID? --> 33122", "Vad står i kolumnen Överförd? -> Ja".
-_ANSWERED_ON_LINE = re.compile(r"(?P<question>[ \t>]*+[^\n \t][^\n]{2,159}?\?)[ \t]+(?:-{1,2}>|=>|→)[ \t]*(?P<value>\S.*)")
+_ANSWERED_ON_LINE = re.compile(rf"(?P<question>[ \t>]*+[^\n \t][^\n]{{2,159}}?\?)[ \t]+(?:{_ARROWS})[ \t]*(?P<value>\S.*)")
 # ... or in the next cell of our question's row: a tab or a wide gap after it (answered_in_cell).
 _CELL_GAP = re.compile(r"\t+|[ ]{3,}")
 
@@ -1163,8 +1165,9 @@ def listed_persons(source: Source) -> list[tuple[int, str]]:
     return out if len(out) >= 2 else []
 
 
-_ANY_LISTED = re.compile(r"\n[ \t]*(?:[-*•·▪]|\d{1,2}[.)])[ \t]+\S")
-_LISTED_PERSON = re.compile(rf"[ \t]*(?:[-*•·▪]|\d{{1,2}}[.)])[ \t]+(?P<person>{_PERSON})[ \t]*(?:[–—-][ \t]|,|\(|:|$)")
+_LIST_ITEM = r"[ \t]*(?:[-*•·▪]|\d{1,2}[.)])[ \t]+"  # a bullet or a number opening a list line
+_ANY_LISTED = re.compile(rf"\n{_LIST_ITEM}\S")
+_LISTED_PERSON = re.compile(rf"{_LIST_ITEM}(?P<person>{_PERSON})[ \t]*(?:[–—-][ \t]|,|\(|:|$)")
 
 
 def cue_persons(m: Matchers, source: Source) -> list[tuple[int, str]]:
