@@ -920,7 +920,7 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
             if not as_written:
                 name = self_named(name_value(_HONORIFIC.sub("", name)) or "", speaker(source, at))
                 if name not in whole_names:
-                    whole_names[name] = full_name(name, source.folded, source.text, known)
+                    whole_names[name] = without_genitive(full_name(name, source.folded, source.text, known), source.folded)
                 name = whole_names[name]
             # "coding suggestion for BT" after "coding suggestion for British Telecom": one thing
             # named twice; a value of three words and more is known by its first two.
@@ -1111,7 +1111,9 @@ def full_name(name: str, folded: str, text: str, writers: Sequence[str] = ()) ->
     """A first name alone ("went to Amy") as the full name the mail writes elsewhere ("Amy
     Turner"), or of a writer of the mail or a forwarded one ("hamnade hos Johan" below Johan
     Tell's forwarded mail), or in a table's cell, when there is exactly one; else the first name as it is."""
-    if not name or " " in name or "@" in name or not name[:1].isupper():
+    if "@" in name:
+        return address_owner(name, folded, text)
+    if not name or " " in name or not name[:1].isupper():
         return name
     key = fold(name)
     fulls = {text[m.start() : m.end()] for m in re.finditer(rf"(?<![\w-]){re.escape(key)}[ ]+[A-Z][a-z]+(?:-[A-Z][a-z]+)?(?![\w-])", folded)
@@ -1121,13 +1123,45 @@ def full_name(name: str, folded: str, text: str, writers: Sequence[str] = ()) ->
     return fulls.pop() if len(fulls) == 1 else name
 
 
+def without_genitive(name: str, folded: str) -> str:
+    """A Swedish genitive read as a name, "Annika Sjödins" of "Annika Sjödins kostnadsställe": the
+    person, when the name is written before a noun of the case's own (a person's cost centre,
+    project, role, invoices); "Jonas Lindqvist har..." and "Lars" alone stay as written."""
+    if " " not in name or not name.endswith("s") or len(name.split()[-1]) < 4:
+        return name
+    return name[:-1] if re.search(rf"(?<![\w-]){re.escape(fold(name))}[ ]+{_OWNED}", folded) else name
+
+
+# What a person's genitive names in a case: "Annika Sjödins kostnadsställe", "Per Holms attester".
+_OWNED = (r"(?:kostnadsstalle\w*|kst|projekt\w*|avdelning\w*|faktur\w*|attest\w*|konto\w*|roll\w*|behorighet\w*|"
+          r"ansvar\w*|grupp\w*|chef|vikarie|ersattare|inkorg\w*|lista\w*|ko|ko(?:n|er)|team\w*|kontering\w*|"
+          r"granskning\w*|godkannande\w*|anvandare|konto|mejl|mail)\b")
+
+
+def address_owner(address: str, folded: str, text: str) -> str:
+    """An address whose local part spells a name the mail writes as one ("priya.nair@..." in "(Priya
+    Nair, priya.nair@...)", "her email is rachel.oneil@..." after "Rachel O'Neil"): the person's
+    name, which is what the case is about; else the address as it is."""
+    parts = [x for x in re.split(r"[._-]+", fold(address.split("@")[0]).lower()) if x]
+    if len(parts) != 2 or min(map(len, parts)) < 2:
+        return address
+    first, last = (r"['’]?".join(map(re.escape, x)) for x in parts)  # "oneil" is "O'Neil"
+    for m in re.finditer(rf"(?i)(?<![\w@.'’-]){first}[ ]+{last}(?![\w@'’-])", folded):
+        written = text[m.start() : m.end()]
+        if all(w[:1].isupper() for w in written.split()):
+            return written
+    return address
+
+
 _PERSON_RE = re.compile(_PERSON)
 # A capitalised pair after these is a supplier or a company, not a person.
 _NOT_PERSON_BEFORE = re.compile(r"(?i)\b(?:from|supplier|vendor|leverantoren|leverantor|fran|company|foretaget|"
                                 r"bolaget|mr\.?|ms\.?|to)\s+$"
                                 # a cost centre's or project's name after its number: "kst 540 Butik Jönköping"
                                 r"|\b(?:kst|kostnadsst\w*|cost\s+cent(?:re|er)s?|cc|ansvar|avdelning|department|dept|"
-                                r"projekt|project)\s+[\w-]*\d[\w-]*\s+$")
+                                r"projekt|project)\s+[\w-]*\d[\w-]*\s+$"
+                                # ... or after a code of letters and digits: "(P-2231 Kylrum Mölndal)", "FL200 - Fleet Glasgow"
+                                r"|(?:\(|\b[a-z]{1,4}-?\d)[\w-]*\d[\w-]*[ \t]*[-–:]?[ \t]*$")
 _NOT_PERSON_WORDS = frozenset("""monday tuesday wednesday thursday friday saturday sunday january february march april
 june july august september october november december mandag tisdag onsdag torsdag fredag lordag sondag
 best kind many regards thanks cost centre center general section invoice id services service department
@@ -1275,6 +1309,7 @@ def same_person_address(value: str, people: set[str]) -> bool:
         return False
     parts = re.split(r"[._-]+", fold(value.split("@")[0].lower()))
     local = " ".join(parts)
+    people = {re.sub(r"['’]", "", p) for p in people}  # "rachel.oneil" is "Rachel O'Neil"
     if len(parts) == 2 and len(parts[0]) == 1:  # an initial and a surname
         return any(p.split()[-1] == parts[1] and p.startswith(parts[0]) for p in people if "@" not in p and " " in p)
     return any(p == local for p in people if "@" not in p)  # the keys are folded already
@@ -1701,10 +1736,12 @@ def accept(spec: FieldSpec, m: Matchers, value: str) -> str | None:
             return None  # "Not sure", "Vet inte": no answer, so nothing is decided by it
         return "no" if re.match(r"(?i)(?:no|nope|nej|nä|ej|not|inte|false|none|n/a)\b", value) else "yes"
     value = _SPACES.sub(" ", value).strip(" .;,")
-    if spec.kind == "status" and words(value) > 4:
+    if spec.kind == "status" and words(bare := _STATUS_LEAD.sub("", value, count=1)) > 4:
         # "It says Yes - that's what's odd, it's been sitting there for two days": what it says.
         said = _STATUS_SAID.search(value)
         return said["value"] if said else None
+    if spec.kind == "status":
+        value = bare or value  # "It says Yes, dated 11/03", "Överförd står som Ja": what it says
     if spec.kind == "text" and words(value) < min(2, spec.min_words):
         return None
     if spec.kind == "text":
@@ -2016,7 +2053,11 @@ def clean(spec: FieldSpec, value: str) -> str | None:
 
 
 # What a column "says" in a longer answer about it.
-_STATUS_SAID = re.compile(r"(?i)\b(?:says|shows|reads|står(?:\s+det)?|visar)\s+[\"“'«]?(?P<value>\w+)")
+_STATUS_SAID = re.compile(r"(?i)\b(?:says|shows|reads|står(?:\s+det)?|visar)\s+(?:som\s+|as\s+)?[\"“'«]?(?P<value>\w+)")
+# An answer's lead-in before what the column shows: "It says Yes, dated 11/03", "Överförd står som
+# Ja", "shows a green tick with 03/07/2024" (a label's value). Only the column or "it" may come first.
+_STATUS_LEAD = re.compile(r"(?i)^(?:(?:it|det|den|the|column|kolumnen|transferred|överförd|overford|status|field|"
+                          r"fältet|faltet)[ \t]+){0,3}(?:says|shows|reads|står(?:[ \t]+det)?|visar|säger)[ \t]+(?:som[ \t]+|as[ \t]+)?")
 # A status read from prose starts with what the column shows, not with a clause of the sentence.
 _NOT_A_STATUS = re.compile(r"(?i)(?:as|because|since|so|that|what|which|if|when|i|we|it|there|this|"
                            r"eftersom|sa|att|som|vad|om|nar|jag|vi|det|den|har)\b")

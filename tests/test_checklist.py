@@ -2066,3 +2066,30 @@ def test_the_reviews_wrong_readings() -> None:
     assert "invoice_number" not in fields("capture_verification", "Den första bilagan ligger inte längre i verifieringen.",
                                           attachments=files)
     assert concerns_of("I've copied in Sarah Cole, who needs the approver role for cost centre 300.") == "Sarah Cole"
+
+
+def test_blind_writers_z7_za_zf_shapes() -> None:
+    """Session 15's unread writers, read in session 16: what the Transferred column shows after
+    the answer's lead-in ("It says", "står som", "shows"); the town of Reading in a footer is no
+    error cue, "throws up '...'" is; a person's address stands for the name the mail writes with
+    it; "the Add role button", a project's name after its code and a Swedish genitive are no persons."""
+    head = "Hej, svar nedan.\n\n> Från: Support <support@support.example.com>\n> Ämne: [Case #5202] Kö\n>\n"
+    got = fields("automatic_steps", head + "> Vad står i kolumnen Överförd?\nÖverförd står som Ja, med grön bock.\n")
+    assert got["transferred"] == "Ja"
+    assert field("automatic_steps", "transferred", "Transferred column: shows a green tick with 03/07/2024") \
+        == "a green tick with 03/07/2024"
+    assert field("automatic_steps", "transferred", "Transferred: It says \"Error\" - hovering over it says timeout.") == "Error"
+    footer = ("Gemma Wright\nRegistered office: 41 Kings Road, Reading RG1 3AR | Registered in England No. 07339812\n\n"
+              "I'm trying to change the account on row 2 of 61-4430 to 7630 and it throws up ‘Acount not found in chart "
+              "of acounts’.")
+    assert field("coding", "error_message", footer) == "Acount not found in chart of acounts"
+    assert concerns_of("We've got a new AP clerk starting on Monday (Priya Nair, priya.nair@northwind.co.uk) and "
+                       "she'll need a login with the same role as Tom Fletcher.") == "Priya Nair"
+    text = ("- set up Rachel O'Neil as an approver (her email is rachel.oneil@kingfieldfm.co.uk)\n- remove Ben Tate\n"
+            "Can't see how to do the first one myself - the Add role button's greyed out for me.")
+    assert concerns_of(text) == "Rachel O'Neil, Ben Tate"
+    assert users_of("Faktura-ID 8812 har gått till Stefan Wikström för attest men den ska till Kristina Holm, det är hennes "
+                    "projekt (P-2231 Kylrum Mölndal).") == "Stefan Wikström, Kristina Holm"
+    assert users_of("Fakturan hamnade hos Kristoffer Blom för attest på rad 3, men det är Annika Sjödins kostnadsställe "
+                    "så den borde ha gått till henne.") == "Kristoffer Blom, Annika Sjödin"
+    assert users_of("Jonas Lindqvist har inte fått fakturan för attest.") == "Jonas Lindqvist"
