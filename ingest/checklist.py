@@ -460,9 +460,14 @@ def question_answer(lines: Sequence[str], index: int, folded: str, specs: Sequen
         # labels say which value is which, as they would in the customer's own text.
         # A flag the answer's words set counts too: "It is in SAP - Ver no 20456" is in the ERP.
         # The customer's own words are read as their content is: any evidence over the threshold.
-        return [(spec.key, found.value) for spec in specs if spec.key in named_keys or spec.kind == "flag"
+        read = [(spec.key, found.value) for spec in specs if spec.key in named_keys or spec.kind == "flag"
                 for found in [best_candidate(spec, Source(new=marked[:MAX_ANSWER]))]
                 if found is not None and found.score >= THRESHOLD and found.evidence not in ("body", "shape")]
+        # "Is it in the ERP? If so, its Ver no ...": "Yes, we found it in the end. Ver no 4410 ..."
+        # answers the yes-or-no question with its first word.
+        said = _YES_OR_NO.match(marked)
+        flags = [s.key for s in specs if s.kind == "flag" and s.key in named_keys and s.key not in dict(read)]
+        return read + [(key, "no" if said["no"] else "yes") for key in flags] if said else read
     below = answer_below(lines, index) if keys and not marked else []
     value = marked or " ".join(lines[i].strip() for i in below).strip()
     if not value or _BLANK.match(value):
@@ -497,6 +502,10 @@ def question_answer(lines: Sequence[str], index: int, folded: str, specs: Sequen
             continue
         out.append((spec.key, value))
     return out
+
+
+# An answer opening with a yes or a no: "Yes, we found it in the end", "Nej, tyvärr".
+_YES_OR_NO = re.compile(r"(?i)[ \t]*(?:(?P<yes>yes|yep|ja|japp)|(?P<no>no|nope|nej))\b[ \t]*[,.!–-]")
 
 
 # The field of an error's text, the flag that one was shown, and an answer to our question for
@@ -860,6 +869,10 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     new_len = len(source.new)
     for match in m.labelled.finditer(source.folded[:new_len]):
         value = accept(spec, m, original(match, source.text))
+        if value and _SENTENCE_VERB.search(value) and len(value) <= MAX_ANSWER:
+            # "Users: row 2 is being sent to the "Finance BP" role, but it should go to Claire
+            # Dunn": a sentence after the label, read as the field's prose is.
+            value = roles_answer(spec, value) or name_answer(value, many=True)
         if value:
             found.append((match.start(), value))
     # Names the customer listed under a label are the answer; prose is read only without one.
@@ -930,6 +943,10 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
             if name and key not in names and head not in heads and len(names) < 20:
                 names[key] = name
                 heads.add(head)
+    if any(_PERSON_RE.fullmatch(fold(v)) for v in names.values()):
+        # "nytt kostnadsställe 640 ... så att Lars Wikström attesterar": the persons are the case
+        names = {k: v for k, v in names.items() if not _DIMENSION.match(k)}
+    names = {k: v for k, v in names.items() if not left_out(v, source.folded)}
     people = set(names)
     # "Ms Priya Nair ... Ms Nair", "Fiona McAllister ... Fiona": a surname or a first name alone
     # beside the full name is the same person; "Read Only" beside "AP Clerk – Read Only" is that
@@ -938,6 +955,47 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     return ", ".join(v for key, v in names.items() if not same_person_address(v, people)
                      and not (" " not in key and key in parts) and not part_of_another(key, names)
                      and not (spec.key == PERSONS_ONLY and not_a_person(v))) or None
+
+
+# A cost centre or project named as new: what a case concerns only when it names no person.
+_DIMENSION = re.compile(r"(?:kostnadsstalle|cost\s+cent(?:re|er)|projekt|project|dimension\w*)\s+\d")
+# A person the customer says the request leaves out ("Gary Holt won't need access", "Emma står bara
+# med för info, hennes roll ska inte ändras"), after the name in its sentence (folded text) ...
+_LEFT_OUT = re.compile(r"(?i)\b(?:won\W?t|will\s+not|doesn\W?t|does\s+not|don\W?t|do\s+not)\s+need\s+(?:access|anything|a\s+login|"
+                       r"any\s+changes?|changing|to\s+(?:change|be\s+changed))\b|"
+                       r"\b(?:just|only)\s+(?:here\s+|listed\s+|included\s+|mentioned\s+|copied\s+(?:in\s+)?)?for\s+(?:info|information|reference)\b|"
+                       r"\bfor\s+info(?:rmation)?\s+only\b|\b(?:stays?|remains?|should\s+(?:stay|remain))\s+(?:as\s+(?:is|it\s+is)|unchanged|the\s+same)\b|"
+                       r"\bstar\s+(?:bara|endast)\s+med\s+for\s+(?:info|kannedom)\b|\bfor\s+kannedom\b|"
+                       r"\b(?:ska|skall)\s+inte\s+(?:andras|paverkas)\b|\bandras\s+inte\b|\b(?:ar|blir|forblir)\s+oforandrad\b|"
+                       r"\bbehover\s+inte\s+(?:nagon\s+)?(?:behorighet|atkomst|andras|nagot)\b")
+# ... or right before it: "everyone except Tom Barker", "alla utom Emma Karlsson".
+_LEFT_OUT_BEFORE = re.compile(r"(?i)\b(?:except(?:\s+for)?|apart\s+from|but\s+not|utom|forutom)\s+$")
+
+
+# How far after the name its leaving out is said: "Gary Holt, won't need access", not a remark
+# about a company later in a long sentence ("(not the Danish company, that one stays as it is)").
+LEFT_OUT_REACH = 60
+
+
+def left_out(name: str, folded: str) -> bool:
+    """A person the mail names only to leave out of the request, by full or first name."""
+    key = fold(name)
+    if not _PERSON_RE.fullmatch(key):
+        return False
+    for word in dict.fromkeys((key, key.split()[0])):
+        for at in islice((m.start() for m in re.finditer(rf"(?<![\w-]){re.escape(word)}(?![\w-])", folded)), 5):
+            end = _SENTENCE_END.search(folded, at, at + LEFT_OUT_REACH)
+            stop = end.start() if end else min(at + LEFT_OUT_REACH, len(folded))
+            bracket = folded.find("(", at, stop)  # a remark in brackets is about something else
+            stop = bracket if bracket >= 0 else stop
+            if _LEFT_OUT.search(folded, at, stop) or _LEFT_OUT_BEFORE.search(folded, max(0, at - 20), at):
+                return True
+    return False
+
+
+# A label's value that is a sentence rather than a list of names.
+_SENTENCE_VERB = re.compile(r"(?i)\b(?:is|are|was|were|should|would|goes|went|gets|sent|ska|skall|skulle|borde|har|hade|"
+                            r"gar|går|gick|fick|far|får|är|ar|var)\b")
 
 
 # Hits of one name pattern read in a mail: a list value keeps 20 names, and a flood of "I'm on
@@ -966,7 +1024,7 @@ def only_signs_off(folded: str, at: int) -> bool:
     return _SIGNS_OFF.search(folded, start, stop) is not None and _WANTS.search(folded, start, stop) is None
 
 
-_WANTS = re.compile(r"(?i)\b(?:needs?|wants?|should\s+(?:get|have|be\s+given)|behover|ska\s+(?:ha|fa)|vill\s+ha)\b")
+_WANTS = re.compile(r"(?i)\b(?:needs?(?!\s+to\s+(?:sign|approve|ok|okay|agree|authori[sz]e)\b)|wants?|should\s+(?:get|have|be\s+given)|behover|ska\s+(?:ha|fa)|vill\s+ha)\b")
 _SIGNS_OFF = re.compile(r"(?i)\b(?:copied\s+in|cc\W?d|cc:?\s+(?:my|our)|signed\s+(?:this\s+|it\s+)?off|sign(?:ed|s)?[\s-]off\s+by|"
                         r"(?:pa|i)\s+kopia|kopia\s+till|godkann\w*\s+(?:bestallningen|forfragan|andringen)|"
                         r"(?:har\s+)?godkant\s+(?:bestallningen|forfragan|andringen)|attester\w*\s+bestallningen)\b")
@@ -1170,7 +1228,7 @@ ekonomi avdelning avdelningen inkop support
 cleaning couriers courier roofing transport foods logistics supplies supply solutions systems consulting
 construction catering electrical plumbing printing media energy engineering motors haulage freight security
 facilities maintenance partners holdings insurance leasing rentals hire bygg frakt stad elektro maleri akeri
-fastigheter konsult data cards material materials byggmaterial
+fastigheter konsult data cards material materials byggmaterial forvaltning logistik gruppen group holding kommun
 steel metals metal timber paper packaging plastics chemicals textiles furniture tools electronics machinery
 components industries industrial trading travel hotels dairy bakery waste recycling water
 st street road rd avenue ave society association gatan vagen
@@ -1182,13 +1240,14 @@ def listed_persons(source: Source) -> list[tuple[int, str]]:
     dash ("Vi behöver lägga upp tre nya användare:" / "- Amir Haddad – Granskare" / "- Josefin Berg
     – Attestant (kst 300)"): the persons the list is about. Two such lines at least."""
     text = source.text[: source.content_end]
-    if not _ANY_LISTED.search(text):
+    if not _ANY_LISTED.search(text) and ":\n" not in text:
         return []  # most mails list no one
     out: list[tuple[int, str]] = []
     intro = False
     at = 0
     for line in text.split("\n")[:MAX_NEW_LINES]:
-        item = _LISTED_PERSON.match(line)
+        # a bullet, or under the colon line a line that is only a name ("Karl-Erik Johansson")
+        item = _LISTED_PERSON.match(line) or (_BARE_PERSON.fullmatch(line) if intro or out else None)
         if item and (intro or out):
             out.append((at + item.start("person"), item["person"]))
         elif line.strip():
@@ -1202,6 +1261,7 @@ def listed_persons(source: Source) -> list[tuple[int, str]]:
 _LIST_ITEM = r"[ \t]*(?:[-*•·▪]|\d{1,2}[.)])[ \t]+"  # a bullet or a number opening a list line
 _ANY_LISTED = re.compile(rf"\n{_LIST_ITEM}\S")
 _LISTED_PERSON = re.compile(rf"{_LIST_ITEM}(?P<person>{_PERSON})[ \t]*(?:[–—-][ \t]|,|\(|:|$)")
+_BARE_PERSON = re.compile(rf"[ \t]*(?P<person>{_PERSON})[ \t]*(?:[–—-][ \t]+[^\n]{{1,60}}|\([^()\n]{{1,60}}\))?[ \t]*")
 
 
 def cue_persons(m: Matchers, source: Source) -> list[tuple[int, str]]:
@@ -1736,6 +1796,8 @@ def accept(spec: FieldSpec, m: Matchers, value: str) -> str | None:
             return None  # "Not sure", "Vet inte": no answer, so nothing is decided by it
         return "no" if re.match(r"(?i)(?:no|nope|nej|nä|ej|not|inte|false|none|n/a)\b", value) else "yes"
     value = _SPACES.sub(" ", value).strip(" .;,")
+    if spec.kind == "name":
+        value = without_last_bracket(value, _REMARK) or value  # "Solvik Nät AB (inte Solvik Energi AB ...)"
     if spec.kind == "status" and words(bare := _STATUS_LEAD.sub("", value, count=1)) > 4:
         # "It says Yes - that's what's odd, it's been sitting there for two days": what it says.
         said = _STATUS_SAID.search(value)
@@ -1986,6 +2048,8 @@ def hit_value(spec: FieldSpec, regex: re.Pattern[str], match: re.Match[str], sou
     if spec.kind == "text" and "value" in regex.groupindex and _STATE_SHOWS.search(
             source.folded, max(0, match.start() - 25), match.start("value")):
         return None  # 'the invoice status says "Awaiting approval"': a state, not an error
+    if spec.key == ERROR_TEXT and "value" in regex.groupindex and reported(source.folded, match.start("value")):
+        return None  # "Karen (her manager) says Aisha should be the approver": a person's words
     if "value" in regex.groupindex:
         value = clean(spec, original(match, text))
         value = self_named(value, speaker(source, match.start())) if value and spec.kind == "name" else value
@@ -2007,8 +2071,25 @@ def hit_value(spec: FieldSpec, regex: re.Pattern[str], match: re.Match[str], sou
 _ON_MY_OWN = re.compile(r"(?i)\b(?:can\W?t|cannot|not\s+able|don\W?t\s+have|doesn\W?t\s+have|kan\s+inte|har\s+inte|"
                         r"saknar|inte\s+kan)\b[^.!?\n]{0,60}\b(?:myself|himself|herself|themselves|ourselves|själv|sjalv|själva|sjalva)\b")
 # A status or a column showing a text: what the invoice's state is, not an error message.
-_STATE_SHOWS = re.compile(r"(?i)\b(?:status|statusen|state|column|kolumn\w*)\s+(?:\w+\s+)?"
+_STATE_SHOWS = re.compile(r"(?i)\b(?:status|statusen|state|column|kolumn\w*|history|historik\w*|log|logg\w*)\s+(?:\w+\s+)?"
                           r"(?:says|said|shows|showed|reads|visar|visade|sager|star)\b[^\n]*$")
+# Someone's words reported without quotes: "Karen (her manager) says Aisha should be ...", "he said Monday".
+_REPORTED = re.compile(r"(?:\b(?:he|she|they|han|hon|de|manager|chef|chefen|colleague|kollegan)|\b(?P<name>(?-i:[A-Z][a-z]+)))"
+                       r"(?:[ \t]*\([^()\n]{1,40}\))?[ \t]+(?:says|said|sager|sa)[ \t]*:?[ \t]*$", re.IGNORECASE)
+# Capitalised words before "says" that are no speaker: "It says Approval limit exceeded".
+_NO_SPEAKER = frozenset({"it", "this", "that", "which", "what", "det", "den", "detta", "vilket", "error", "message", "screen",
+                         "fel", "felet", "felmeddelandet", "meddelandet", "warning", "varningen", "box", "window", "fonstret",
+                         "system", "systemet", "popup", "rutan", "then", "sedan", "och", "and", "but", "men"})
+
+
+def reported(folded: str, at: int) -> bool:
+    """An error text not quoted, after a person's "says": what they say, not what the screen says."""
+    if at and folded[at - 1] in "\"“”'‘’«»„":
+        return False
+    said = _REPORTED.search(folded, max(0, at - 60), at)
+    return said is not None and (said["name"] is None or said["name"].lower() not in _NO_SPEAKER | NOT_NAMES)
+
+
 # A status answered in one word, then where it shows: "Yes in the overview", "Nej i listan".
 _STATUS_THEN_PLACE = re.compile(r"(?i)(yes|no|ja|nej|tomt?|blank|empty)\s+(?:in|i|under|on|at|pa|på)\b")
 _SPACES = re.compile(r"\s+")

@@ -160,7 +160,7 @@ def read_mail(mail: ParsedMail, case_types: Sequence[CaseType],
     elif known_type in by_key:
         case_type, reason = known_type, "known: the case already has this type"
     elif (blocks.quoted or _OUR_CASE.search(mail.subject or "")) and is_closing(content) \
-            and (close_request(fold(content)) or not hits(vocabulary_of(types), text.typed)):
+            and (close_request(fold(content)) or solved(content) or not hits(vocabulary_of(types), text.typed)):
         # A reply to our own mail that only says the case is solved ("Thanks, that sorted it"):
         # its subject is our subject, and says what the case was, not what this mail is.
         case_type, reason = None, "a reply to our mail saying the case is solved"
@@ -249,6 +249,11 @@ def _any_of(table: str, key: str, flags: int) -> re.Pattern[str]:
 def close_request(folded: str) -> bool:
     """ "You can close the case", "ni kan stänga ärendet" ([closing] requests), or a mail taken back."""
     return _any_of("closing", "requests", re.IGNORECASE).search(folded) is not None or withdrawn(folded)
+
+
+def solved(content: str) -> bool:
+    """ "Thanks, that fixed it!" ([closing] solved), asking nothing more: the case is done."""
+    return "?" not in content and _any_of("closing", "solved", re.IGNORECASE).search(fold(content)) is not None
 
 
 def withdrawn(folded: str) -> bool:

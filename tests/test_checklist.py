@@ -2093,3 +2093,34 @@ def test_blind_writers_z7_za_zf_shapes() -> None:
     assert users_of("Fakturan hamnade hos Kristoffer Blom för attest på rad 3, men det är Annika Sjödins kostnadsställe "
                     "så den borde ha gått till henne.") == "Kristoffer Blom, Annika Sjödin"
     assert users_of("Jonas Lindqvist har inte fått fakturan för attest.") == "Jonas Lindqvist"
+
+
+def test_blind_writers_zh_zj_persons_and_answers() -> None:
+    """Blind writers zh (persons) and zj (session 16): a person's unquoted words after "says" are
+    no error text; a label's sentence is read for its persons; a person the request leaves out, or
+    copied in only to sign off, is not whom it concerns; persons listed under a colon line without
+    bullets are; a company's remark in brackets is no part of it; "Yes, ..." answers our
+    yes-or-no question that also asks for numbers."""
+    text = ("Karen (her manager) says Aisha should be the approver for cost centre 3120, so it should work.\n"
+            "Aisha wrote: I get 'No aproval rule found for cost centre 3120' when I try to approve.")
+    assert field("review_approval", "error_message", text) == "No aproval rule found for cost centre 3120"
+    assert users_of("Invoice ID: 7781120\nUsers: row 2 is being sent to the \"Finance BP\" role, but it should go to "
+                    "Claire Dunn directly.") == "Claire Dunn"
+    listed = ("Could you give access to the following people in the new company:\n- Hannah Price (Coder)\n"
+              "- Tom Barker (Approver)\nPennine's old finance manager, Gary Holt, won't need access.")
+    assert concerns_of(listed) == "Hannah Price, Tom Barker"
+    table = ("Vi vill ändra roller enligt listan:\n- Sofia Andersson – Attestant nivå 3\n- Emma Karlsson – Granskare\n"
+             "Emma står bara med för info, hennes roll ska inte ändras.")
+    assert concerns_of(table) == "Sofia Andersson"
+    signs = ("Tom Barker is trying to approve invoice 4471-22 and gets \"Approval limit exceeded\". I've copied in "
+             "David Okafor, our Finance Director, as he'll need to sign off if we change anything.")
+    assert users_of(signs) == "Tom Barker"
+    bare = ("Foljande personer har slutat hos oss och ska inaktiveras i Bergvik Logistik AB:\nKarl-Erik Johansson\n"
+            "Ylva Persson\n\nTack!")
+    assert concerns_of(bare) == "Karl-Erik Johansson, Ylva Persson"
+    assert company_of("Bolag: Solvik Nät AB (inte Solvik Energi AB som jag skrev först).") == "Solvik Nät AB"
+    head = ("Hi, answers inline below.\n\n-----Original Message-----\nFrom: Support <support@support.example.com>\n"
+            "Subject: [Case #4733] Queue\n\n")
+    asked = head + ("> 2. Is the invoice in the financial system? If so, please give the Verification no, Verification "
+                    "series and ERP transaction no?\n-> Yes, we found it in the end. Ver no 4410, series B.\n")
+    assert answers(asked, "automatic_steps").get("in_financial_system") == "yes"

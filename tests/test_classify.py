@@ -603,3 +603,25 @@ def test_a_stated_type_is_read_in_its_first_words_only() -> None:
     started = time.process_time()
     assert detect("", "", types, answer)[0] == "coding"
     assert time.process_time() - started < 5  # minutes before the bound; well under a second after
+
+
+def test_blind_writer_zj_no_case_and_little_evidence() -> None:
+    """Blind writer zj (session 16): a reply saying our help solved it is no case, whatever type
+    words tell what was fixed, unless it asks more; a question about licences or the subscription,
+    or for a training's slides, is none either; "OCR not working" alone is capture verification."""
+    quoted = ("\n\n-----Original Message-----\nFrom: Support <support@support.example.com>\n"
+              "Subject: [Case #4512] Approval problem - invoice 5521034\n\n> Please change the VAT code.\n")
+    fixed = "Thanks, that fixed it! The VAT code is changed and I've approved it now.\nHave a good weekend.\nKaren"
+    got = read_mail(parse(mail("RE: [Case #4512] Approval problem - invoice 5521034", fixed + quoted)), TYPES, None,
+                    ("support.example.com",))
+    assert got.case_type is None, got.reason
+    more = "Thanks, that fixed it! Could you also set up Anna Berg as an approver?"
+    assert read_mail(parse(mail("RE: [Case #4512] Approval problem", more + quoted)), TYPES, None,
+                     ("support.example.com",)).case_type is not None
+    licence = ("Do we need a separate licence to use the mobile app for approving invoices, or is it included in our "
+               "current subscription?")
+    assert read("Mobile approval app - licence?", licence).case_type is None
+    slides = ("Thank you for the training session on coding and approval yesterday. Would it be possible to get the "
+              "slides? And could we book a follow-up in October?")
+    assert read("Thank you - approval training yesterday", slides).case_type is None
+    assert read("help", "OCR not working. Please help!!").case_type == "capture_verification"
