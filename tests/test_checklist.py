@@ -2124,3 +2124,16 @@ def test_blind_writers_zh_zj_persons_and_answers() -> None:
     asked = head + ("> 2. Is the invoice in the financial system? If so, please give the Verification no, Verification "
                     "series and ERP transaction no?\n-> Yes, we found it in the end. Ver no 4410, series B.\n")
     assert answers(asked, "automatic_steps").get("in_financial_system") == "yes"
+
+
+def test_wishes_to_reactivate_or_make_and_words_near_a_keyword() -> None:
+    """Blind writers zh and zj (session 16): "Can you reactivate them please?", "can you make me an
+    administrator" are wishes; "stock" and "stick" are words of their own, never "put right" into
+    the keyword "stuck" (the speller changed the customer's words in what was read)."""
+    assert "reactivate them" in field("administration", "desired_action",
+                                      "Priya Natarajan is locked out. Can you reactivate them please?")
+    assert "make me an administrator" in field("administration", "desired_action",
+                                               "hi can you make me an administrator on the Kestrel company?")
+    from ingest.classify import speller_of
+    speller = speller_of(tuple(TYPES.values()))
+    assert (speller.word("stock"), speller.word("stick"), speller.word("Transfered")) == ("stock", "stick", "Transferred")
