@@ -544,6 +544,8 @@ def name_answer(value: str, many: bool) -> str | None:
     skulle ha gått till Anneli Nord" -> "Robert Falk, Anneli Nord"); None when it names none."""
     bare = value.strip(" .")
     bare = without_last_bracket(bare, _REMARK) or bare  # "Österlins Livs AB (inte Österlins Grossist AB)"
+    if many:
+        bare = without_last_bracket(bare, _ASIDE_ABOUT) or bare  # "Priya Nair (new starter, set up last week)"
     if _SELF.match(bare) or re.fullmatch(SHAPES["name"], without_last_bracket(bare, _BRACKET) or bare):
         return bare
     if not many:
@@ -555,6 +557,8 @@ def name_answer(value: str, many: bool) -> str | None:
 
 # A remark in brackets after a name, not its code: "(inte Österlins Grossist AB, där ...)", "(not the UK one)".
 _REMARK = re.compile(r"(?i)\((?:inte|ej|not|men|but|dar|där|where|which|som|och|and)\b[^()\n]*\)\s*")
+# Words about a person in brackets after the name, not a code or a name: "(new starter, set up last week)".
+_ASIDE_ABOUT = re.compile(r"\((?!(?:jag|mig|myself|me|i)\b)(?-i:[a-zåäö])[^()\n]{0,80}\)\s*")
 # Anything in brackets at the end of a name ("Skogsgruppen Norr AB (bolag 120)").
 _BRACKET = re.compile(r"\([^()\n]{1,60}\)\n?")
 

@@ -51,7 +51,8 @@ SELF_WORDS = frozenset({"myself", "me", "i", "jag sjalv", "mig sjalv", "jag", "m
 # (error_shown: an error was mentioned, so its text is required). Never judged as values.
 READER_ONLY = frozenset({"error_shown"})
 # Words compared texts leave out (see words_of).
-KIND_WORDS = frozenset({"the", "role", "rollen", "roll", "user", "anvandaren"})
+KIND_WORDS = frozenset({"the", "role", "rollen", "roll", "user", "anvandaren",
+                        "dr", "mr", "mrs", "ms", "miss", "prof"})  # a title: "Dr Paul Hewitt" is "Paul Hewitt"
 EMPTY = frozenset({"empty", "blank", "tom", "tomt", "nothing", "ingenting", "inget", "none"})
 # A yes or no in either language: a writer may translate the column's "Ja" to "Yes".
 YES_NO = {"yes": "yes", "ja": "yes", "no": "no", "nej": "no"}

@@ -2137,3 +2137,11 @@ def test_wishes_to_reactivate_or_make_and_words_near_a_keyword() -> None:
     from ingest.classify import speller_of
     speller = speller_of(tuple(TYPES.values()))
     assert (speller.word("stock"), speller.word("stick"), speller.word("Transfered")) == ("stock", "stick", "Transferred")
+
+
+def test_words_about_a_person_in_brackets_are_no_part_of_the_name() -> None:
+    """Blind writer zd, read again in session 16: "Priya Nair (new starter, set up last week)"
+    answers "which user?" with Priya Nair; "(jag själv)" still says who she is."""
+    from ingest.checklist import name_answer
+    assert name_answer("Priya Nair (new starter, set up last week)", True) == "Priya Nair"
+    assert name_answer("Eva Blomqvist (jag själv)", True) == "Eva Blomqvist (jag själv)"

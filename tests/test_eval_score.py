@@ -55,3 +55,9 @@ def test_a_slash_between_digits_is_part_of_an_id() -> None:
     """Writer x wrote invoice numbers "7702/25"; the reader read them whole and the scorer split them."""
     assert compare("invoice_examples", "ids", ["7702/25", "7698/25"], "7702/25, 7698/25") == "right"
     assert compare("users", "name", ["Anna Berg", "Bo Ek"], "Anna Berg / Bo Ek") == "right"
+
+
+def test_a_persons_title_is_no_word_of_the_name() -> None:
+    """The reader drops titles ("Dr", "Ms"); the writer may keep them: one person either way."""
+    assert compare("users", "name", ["Dr Paul Hewitt", "Karen Lowry"], "Paul Hewitt, Karen Lowry") == "right"
+    assert compare("users", "name", ["Paul Hewitt"], "Paul Hewitt, Karen Lowry") == "wrong"
