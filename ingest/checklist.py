@@ -871,12 +871,16 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     # are one name each, whatever words they hold.
     whole: set[str] = set()
     new_len = len(source.new)
+    sentences = 0
     for match in m.labelled.finditer(source.folded[:new_len]):
         value = accept(spec, m, original(match, source.text))
-        if value and _SENTENCE_VERB.search(value) and len(value) <= MAX_ANSWER:
+        if value and _SENTENCE_VERB.search(value):
             # "Users: row 2 is being sent to the "Finance BP" role, but it should go to Claire
-            # Dunn": a sentence after the label, read as the field's prose is.
-            value = roles_answer(spec, value) or name_answer(value, many=True)
+            # Dunn": a sentence after the label, read as the field's prose is (a few a mail; one
+            # holding the label again only for its names: "User: User: ... is" read itself over and over).
+            read = len(value) <= MAX_ANSWER and sentences < MAX_LABEL_SENTENCES and not m.labelled.search(fold(value))
+            sentences += read
+            value = (roles_answer(spec, value) if read else None) or name_answer(value[:MAX_ANSWER], many=True)
         if value:
             found.append((match.start(), value))
     # Names the customer listed under a label are the answer; prose is read only without one.
@@ -936,9 +940,9 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
         for name in [value] if as_written else re.split(r"\s*(?:,|;|\band\b|\boch\b|&|\(|\))\s*", value):
             if not as_written:
                 name = self_named(name_value(_HONORIFIC.sub("", name)) or "", speaker(source, at))
-                if name not in whole_names:
+                if name not in whole_names and len(whole_names) < MAX_WHOLE_NAMES:
                     whole_names[name] = without_genitive(full_name(name, source.folded, source.text, known), source.folded)
-                name = whole_names[name]
+                name = whole_names.get(name, name)
             # "coding suggestion for BT" after "coding suggestion for British Telecom": one thing
             # named twice; a value of three words and more is known by its first two.
             key = fold(_ROLE_WORD.sub("", name).lower())  # "role Budget Owner" is "Budget Owner" again
@@ -972,8 +976,11 @@ _LEFT_OUT = re.compile(r"(?i)\b(?:won\W?t|will\s+not|doesn\W?t|does\s+not|don\W?
                        r"\bstar\s+(?:bara|endast)\s+med\s+for\s+(?:info|kannedom)\b|\bfor\s+kannedom\b|"
                        r"\b(?:ska|skall)\s+inte\s+(?:andras|paverkas)\b|\bandras\s+inte\b|\b(?:ar|blir|forblir)\s+oforandrad\b|"
                        r"\bbehover\s+inte\s+(?:nagon\s+)?(?:behorighet|atkomst|andras|nagot)\b")
-# ... or right before it: "everyone except Tom Barker", "alla utom Emma Karlsson".
-_LEFT_OUT_BEFORE = re.compile(r"(?i)\b(?:except(?:\s+for)?|apart\s+from|but\s+not|utom|forutom)\s+$")
+# ... unless it is a removal ("doesn't need access any more", "behöver inte någon behörighet längre").
+_ANY_MORE = re.compile(r"(?i)\b(?:any\s*more|any\s+longer|no\s+longer|langre)\b")
+# What else a person has ("Tom's other roles remain unchanged", "Övriga roller för Emma ändras inte"):
+# the sentence keeps those as they are, not the person out of the request.
+_OTHER_OF = re.compile(r"(?i)\b(?:other|ovriga|andra)\b[^.\n]{0,25}\b(?:for|of|till)\s+$")
 
 
 # How far after the name its leaving out is said: "Gary Holt, won't need access", not a remark
@@ -987,21 +994,29 @@ def left_out(name: str, folded: str) -> bool:
     if not _PERSON_RE.fullmatch(key):
         return False
     for word in dict.fromkeys((key, key.split()[0])):
-        for at in islice((m.start() for m in re.finditer(rf"(?<![\w-]){re.escape(word)}(?![\w-])", folded)), 5):
+        for found in islice(re.finditer(rf"(?<![\w-]){re.escape(word)}(?![\w-])", folded), 5):
+            at, end_of_name = found.span()
+            if folded[end_of_name : end_of_name + 1] in ("'", "’") or _OTHER_OF.search(folded, max(0, at - 40), at):
+                continue  # "Tom's other roles", "övriga roller för Emma": what else the person has
             end = _SENTENCE_END.search(folded, at, at + LEFT_OUT_REACH)
             stop = end.start() if end else min(at + LEFT_OUT_REACH, len(folded))
             bracket = folded.find("(", at, stop)  # a remark in brackets is about something else
             stop = bracket if bracket >= 0 else stop
-            if _LEFT_OUT.search(folded, at, stop) or _LEFT_OUT_BEFORE.search(folded, max(0, at - 20), at):
+            if _LEFT_OUT.search(folded, at, stop) and not _ANY_MORE.search(folded, at, stop + 20):
                 return True
     return False
 
 
+# Labels' sentences read as prose in a mail.
+MAX_LABEL_SENTENCES = 5
 # A label's value that is a sentence rather than a list of names.
 _SENTENCE_VERB = re.compile(r"(?i)\b(?:is|are|was|were|should|would|goes|went|gets|sent|ska|skall|skulle|borde|har|hade|"
                             r"gar|går|gick|fick|far|får|är|ar|var)\b")
 
 
+# Names made whole (a first name's surname, an address's owner) in a mail: each looks through the
+# mail once, and a flood of distinct names or addresses would cost a pass each.
+MAX_WHOLE_NAMES = 100
 # Hits of one name pattern read in a mail: a list value keeps 20 names, and a flood of "I'm on
 # leave" or "approved by X" cost a name each (the session's review).
 MAX_NAME_HITS = 40
@@ -1188,31 +1203,55 @@ def full_name(name: str, folded: str, text: str, writers: Sequence[str] = ()) ->
 def without_genitive(name: str, folded: str) -> str:
     """A Swedish genitive read as a name, "Annika Sjödins" of "Annika Sjödins kostnadsställe": the
     person, when the name is written before a noun of the case's own (a person's cost centre,
-    project, role, invoices); "Jonas Lindqvist har..." and "Lars" alone stay as written."""
+    project, role, invoices) and the -s follows a surname's own ending ("Sjödin-s", "Holm-s");
+    "Per Lindfors behörighet", "Jonas Lindqvist har ..." and "Lars" alone stay as written."""
     if " " not in name or not name.endswith("s") or len(name.split()[-1]) < 4:
         return name
-    return name[:-1] if re.search(rf"(?<![\w-]){re.escape(fold(name))}[ ]+{_OWNED}", folded) else name
+    stem = fold(name[:-1])
+    if not _SURNAME_END.search(stem.lower()):
+        return name
+    written = f"{stem}s "
+    at = folded.find(written)
+    for _ in range(5):
+        if at < 0:
+            break
+        if (at == 0 or not is_word_char(folded[at - 1])) and _OWNED.match(folded, at + len(written)):
+            return name[:-1]
+        at = folded.find(written, at + 1)
+    return name
 
 
 # What a person's genitive names in a case: "Annika Sjödins kostnadsställe", "Per Holms attester".
-_OWNED = (r"(?:kostnadsstalle\w*|kst|projekt\w*|avdelning\w*|faktur\w*|attest\w*|konto\w*|roll\w*|behorighet\w*|"
-          r"ansvar\w*|grupp\w*|chef|vikarie|ersattare|inkorg\w*|lista\w*|ko|ko(?:n|er)|team\w*|kontering\w*|"
-          r"granskning\w*|godkannande\w*|anvandare|konto|mejl|mail)\b")
+_OWNED = re.compile(r"[ ]*(?:kostnadsstalle\w*|kst|projekt\w*|avdelning\w*|faktur\w*|attest\w*|konto\w*|roll\w*|behorighet\w*|"
+                    r"ansvar\w*|grupp\w*|chef|vikarie|ersattare|inkorg\w*|lista\w*|ko|ko(?:n|er)|team\w*|kontering\w*|"
+                    r"granskning\w*|godkannande\w*|anvandare)\b")
+# Endings of Swedish surnames, before a genitive -s.
+_SURNAME_END = re.compile(r"(?:son|sson|strom|berg|lund|qvist|kvist|gren|holm|din|lin|man|ell|ling|quist|strand|dahl|dal|"
+                          r"sjo|ek|aker|blad|back|borg|by|hed|mark|stam|stedt|vik|wall|ahl)$")
 
 
 def address_owner(address: str, folded: str, text: str) -> str:
     """An address whose local part spells a name the mail writes as one ("priya.nair@..." in "(Priya
     Nair, priya.nair@...)", "her email is rachel.oneil@..." after "Rachel O'Neil"): the person's
-    name, which is what the case is about; else the address as it is."""
+    name, which is what the case is about; else the address as it is. Two addresses of one name
+    ("anna.berg@solvik.se, not the Anna Berg we have, anna.berg@kund.se") stay addresses."""
     parts = [x for x in re.split(r"[._-]+", fold(address.split("@")[0]).lower()) if x]
-    if len(parts) != 2 or min(map(len, parts)) < 2:
+    if len(parts) != 2 or min(map(len, parts)) < 2 or not all(x.isalpha() for x in parts):
         return address
-    first, last = (r"['’]?".join(map(re.escape, x)) for x in parts)  # "oneil" is "O'Neil"
-    for m in re.finditer(rf"(?i)(?<![\w@.'’-]){first}[ ]+{last}(?![\w@'’-])", folded):
-        written = text[m.start() : m.end()]
-        if all(w[:1].isupper() for w in written.split()):
-            return written
-    return address
+    key = "".join(parts)
+    namesakes = {m.group().lower() for m in islice(_ADDRESS.finditer(folded), MAX_ADDRESSES)
+                 if re.sub(r"[\d._-]", "", fold(m["local"]).lower()) == key}
+    if len(namesakes) > 1:
+        return address
+    # "Priya Nair", "Rachel O'Neil": capitalised as a name, the rest of each word in any case
+    first, last = (x[0].upper() + "['’]?(?i:" + "['’]?".join(map(re.escape, x[1:])) + ")" for x in parts)
+    found = re.search(rf"(?<![\w@.'’-]){first}[ ]+{last}(?![\w@'’-])", folded)
+    return text[found.start() : found.end()] if found else address
+
+
+_ADDRESS = re.compile(r"(?<![\w.+-])(?P<local>[\w.+-]{1,64})@[\w-]+(?:\.[\w-]+)+")
+# Addresses of a mail looked at for namesakes.
+MAX_ADDRESSES = 50
 
 
 _PERSON_RE = re.compile(_PERSON)
@@ -1223,7 +1262,8 @@ _NOT_PERSON_BEFORE = re.compile(r"(?i)\b(?:from|supplier|vendor|leverantoren|lev
                                 r"|\b(?:kst|kostnadsst\w*|cost\s+cent(?:re|er)s?|cc|ansvar|avdelning|department|dept|"
                                 r"projekt|project)\s+[\w-]*\d[\w-]*\s+$"
                                 # ... or after a code of letters and digits: "(P-2231 Kylrum Mölndal)", "FL200 - Fleet Glasgow"
-                                r"|(?:\(|\b[a-z]{1,4}-?\d)[\w-]*\d[\w-]*[ \t]*[-–:]?[ \t]*$")
+                                # ("E1042 Anna Berg" is an employee number and the person)
+                                r"|\([ \t]*[\w-]*\d[\w-]*[ \t]*(?:[-–:][ \t]*)?$|\b[a-z]{1,4}-?\d[\w-]*[ \t]*[-–:][ \t]*$")
 _NOT_PERSON_WORDS = frozenset("""monday tuesday wednesday thursday friday saturday sunday january february march april
 june july august september october november december mandag tisdag onsdag torsdag fredag lordag sondag
 best kind many regards thanks cost centre center general section invoice id services service department
@@ -1247,25 +1287,45 @@ def listed_persons(source: Source) -> list[tuple[int, str]]:
     if not _ANY_LISTED.search(text) and ":\n" not in text:
         return []  # most mails list no one
     out: list[tuple[int, str]] = []
-    intro = False
+    intro = of_persons = False
     at = 0
     for line in text.split("\n")[:MAX_NEW_LINES]:
-        # a bullet, or under the colon line a line that is only a name ("Karl-Erik Johansson")
-        item = _LISTED_PERSON.match(line) or (_BARE_PERSON.fullmatch(line) if intro or out else None)
+        item = _LISTED_PERSON.match(line)
+        if item is None and of_persons and len(line) <= MAX_BARE_LINE:
+            # under a colon line about persons, a line that is only a name: "Karl-Erik Johansson"
+            bare = _BARE_PERSON.fullmatch(line.strip())
+            item = bare if bare and person_words(bare["person"].lower().split()) else None
+            offset = len(line) - len(line.lstrip())
+        else:
+            offset = 0
         if item and (intro or out):
-            out.append((at + item.start("person"), item["person"]))
+            out.append((at + offset + item.start("person"), item["person"]))
         elif line.strip():
             intro = line.rstrip().endswith(":")
+            of_persons = intro and _PERSONS_INTRO.search(fold(line)) is not None and not _THINGS_INTRO.search(fold(line))
             if out and len(out) < 2:
                 out = []
         at += len(line) + 1
     return out if len(out) >= 2 else []
 
 
+# A colon line that introduces persons ("Följande personer har slutat ...:", "these users:"); a
+# list of contacts, suppliers or departments under any other colon line is no list of persons.
+_PERSONS_INTRO = re.compile(r"(?i)\b(?:users?|anvandar\w*|people|persons?|personer\w*|colleagues?|kollegor\w*|"
+                            r"medarbetare\w*|anstallda|employees?|staff|approvers?|attestant\w*|granskare\w*|reviewers?|"
+                            r"starters?|leavers?|nyanstallda)\b")
+# ... and one whose list is of something else: "approver for these departments:".
+_THINGS_INTRO = re.compile(r"(?i)\b(?:departments?|avdelning\w*|suppliers?|leverantor\w*|vendors?|cost\s+cent(?:re|er)s?|"
+                           r"kostnadsstall\w*|compan(?:y|ies)|bolag\w*|contacts?|kontakt\w*|projects?|projekt\w*|sites?|"
+                           r"locations?|regions?|teams?)\b")
+# A line longer than this is a sentence, not a name on its own.
+MAX_BARE_LINE = 120
+
+
 _LIST_ITEM = r"[ \t]*(?:[-*•·▪]|\d{1,2}[.)])[ \t]+"  # a bullet or a number opening a list line
 _ANY_LISTED = re.compile(rf"\n{_LIST_ITEM}\S")
 _LISTED_PERSON = re.compile(rf"{_LIST_ITEM}(?P<person>{_PERSON})[ \t]*(?:[–—-][ \t]|,|\(|:|$)")
-_BARE_PERSON = re.compile(rf"[ \t]*(?P<person>{_PERSON})[ \t]*(?:[–—-][ \t]+[^\n]{{1,60}}|\([^()\n]{{1,60}}\))?[ \t]*")
+_BARE_PERSON = re.compile(rf"(?P<person>{_PERSON})(?:[ \t]+(?:[–—-][ \t]+[^\n]{{1,60}}|\([^()\n]{{1,60}}\)))?")
 
 
 def cue_persons(m: Matchers, source: Source) -> list[tuple[int, str]]:
@@ -1722,8 +1782,10 @@ def labelled_value(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
 
 
 # "Label: value" with any label: the label is compared word by word allowing one typo.
-_ANY_LABEL = re.compile(r"^[ \t>]*(?:[-*•·][ \t]+)?\**(?P<label>[^\W\d_][\w .'/-]{2,40}?)[ \t]*\??\**[ \t]*[:=]"
-                        r"[ \t]*(?P<value>\S.*?)[ \t]*$", re.MULTILINE)
+# Possessive blanks and a greedy value (trimmed by `accept`): with lazy ones, a line of 20,000
+# spaces took 70 s of backtracking (the session 16 review).
+_ANY_LABEL = re.compile(r"^[ \t>]*+(?:[-*•·][ \t]+)?\**(?P<label>[^\W\d_][\w .'/-]{2,40}?)[ \t]*+\??\**[ \t]*+[:=]"
+                        r"[ \t]*+(?P<value>\S.*)$", re.MULTILINE)
 
 
 def typo_labelled_value(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
@@ -2052,7 +2114,7 @@ def hit_value(spec: FieldSpec, regex: re.Pattern[str], match: re.Match[str], sou
     if spec.kind == "text" and "value" in regex.groupindex and _STATE_SHOWS.search(
             source.folded, max(0, match.start() - 25), match.start("value")):
         return None  # 'the invoice status says "Awaiting approval"': a state, not an error
-    if spec.key == ERROR_TEXT and "value" in regex.groupindex and reported(source.folded, match.start("value")):
+    if spec.key == ERROR_TEXT and "value" in regex.groupindex and reported(source, match.start("value")):
         return None  # "Karen (her manager) says Aisha should be the approver": a person's words
     if "value" in regex.groupindex:
         value = clean(spec, original(match, text))
@@ -2086,12 +2148,23 @@ _NO_SPEAKER = frozenset({"it", "this", "that", "which", "what", "det", "den", "d
                          "system", "systemet", "popup", "rutan", "then", "sedan", "och", "and", "but", "men"})
 
 
-def reported(folded: str, at: int) -> bool:
-    """An error text not quoted, after a person's "says": what they say, not what the screen says."""
+def reported(source: Source, at: int) -> bool:
+    """An error text not quoted, after a person's "says": what they say, not what the screen says.
+    A capitalised word is a person when an aside follows it ("Karen (her manager) says") or the
+    mail writes it with a surname ("Alan says" beside "Alan Whitby"); "Fortnox says", "Chrome says"
+    are the program speaking."""
+    folded = source.folded
     if at and folded[at - 1] in "\"“”'‘’«»„":
         return False
     said = _REPORTED.search(folded, max(0, at - 60), at)
-    return said is not None and (said["name"] is None or said["name"].lower() not in _NO_SPEAKER | NOT_NAMES)
+    if said is None or said["name"] is None:
+        return said is not None
+    name = said["name"]
+    if name.lower() in _NO_SPEAKER | NOT_NAMES:
+        return False
+    return "(" in said.group() or any(w.split()[0] == name for w in source.writers if " " in w) or any(
+        person_words(p.group().lower().split()) for p in islice(
+            re.finditer(rf"(?<![\w-]){re.escape(name)}[ ]+(?-i:[A-Z][a-z]+)(?![\w-])", folded), 5))
 
 
 # A status answered in one word, then where it shows: "Yes in the overview", "Nej i listan".

@@ -252,8 +252,16 @@ def close_request(folded: str) -> bool:
 
 
 def solved(content: str) -> bool:
-    """ "Thanks, that fixed it!" ([closing] solved), asking nothing more: the case is done."""
-    return "?" not in content and _any_of("closing", "solved", re.IGNORECASE).search(fold(content)) is not None
+    """ "Thanks, that fixed it!" ([closing] solved), asking nothing more ("Please do the same for Per
+    Holm", "kan ni lägga upp Lisa också"): the case is done."""
+    folded = fold(content)
+    return "?" not in content and not _MORE.search(folded) \
+        and _any_of("closing", "solved", re.IGNORECASE).search(folded) is not None
+
+
+# A request or another person after the thanks: the reply asks for more (matched without accents).
+_MORE = re.compile(r"(?i)\b(?:please|pls|could\s+you|can\s+you|would\s+you|kan\s+(?:ni|du)|skulle\s+(?:ni|du)|needs?|"
+                   r"behover|vill|too|as\s+well|also|ocksa|aven|med\s+(?:henne|honom|dem)|still|fortfarande)\b")
 
 
 def withdrawn(folded: str) -> bool:

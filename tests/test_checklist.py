@@ -2145,3 +2145,42 @@ def test_words_about_a_person_in_brackets_are_no_part_of_the_name() -> None:
     from ingest.checklist import name_answer
     assert name_answer("Priya Nair (new starter, set up last week)", True) == "Priya Nair"
     assert name_answer("Eva Blomqvist (jag själv)", True) == "Eva Blomqvist (jag själv)"
+
+
+def test_the_session_16_reviews_wrong_readings() -> None:
+    """Session 16's review of the round's rules, each a wrong reading the round had made: a person
+    whose access goes "any more" is removed, not left out, and "Tom's other roles" keep Tom in;
+    "Fortnox says ..." is the program speaking; Swedish surnames ending in -s keep it; contacts,
+    departments and employee numbers are no persons; two addresses of one name stay addresses;
+    a button's label is no error."""
+    assert "Gary Holt" in concerns_of("Gary Holt doesn't need access to Brightwater Ltd any more. Please remove the "
+                                      "role Approver from Gary Holt there.")
+    assert "Tom Barker" in concerns_of("Please give Tom Barker the role Approver in Nordic Foods AB. Tom's other roles "
+                                       "remain unchanged.")
+    assert "Emma Karlsson" in concerns_of("Lägg till rollen Attestant för Emma Karlsson i Solvik AB. Övriga roller för "
+                                          "Emma ändras inte.")
+    assert field("review_approval", "error_message", "Per Holm cannot approve invoice 88123. When he tries, Fortnox says "
+                                                     "Approval limit exceeded for this user.") \
+        == "Approval limit exceeded for this user"
+    assert users_of("Per Lindfors behörighet ska gälla kostnadsställe 540, men fakturan gick till Per Lindfors ändå.") \
+        == "Per Lindfors"
+    contacts = ("Please add Lisa Ek as approver in Nordic Foods AB.\n\nIf you have any questions please contact:\n"
+                "Anna Berg\nTom Cole\n\nThanks")
+    assert concerns_of(contacts) == "Lisa Ek"
+    assert concerns_of("Please make Lisa Ek approver for these departments:\nFleet Glasgow\nFleet Leeds\n") == "Lisa Ek"
+    assert "Anna Berg" in concerns_of("The role change concerns employees E1042 Anna Berg and E1077 Per Holm.")
+    namesakes = ("Please create a user for anna.berg@solvik.se in Solvik Nät AB. She is not the Anna Berg we already "
+                 "have (anna.berg@kund.se), who should keep her access.")
+    assert "anna.berg@solvik.se" in concerns_of(namesakes)
+    assert "error_message" not in fields("review_approval", "When Per Holm opens invoice 88123 the button displays "
+                                                            "'Send for review' instead of 'Approve'.")
+
+
+def test_a_line_of_spaces_after_a_name_reads_in_linear_time() -> None:
+    """Session 16's review: "Anna Berg" and 20,000 spaces on one line took 70 s of CPU per case
+    type in the any-label regex (lazy blanks; at the session's start too), and "User: User: ...
+    is" read itself over and over as a label's sentence (0.2 s -> 2 s)."""
+    started = time.process_time()
+    fields("administration", "Please add these users:\nAnna Berg" + " " * 20_000 + "x\nPer Holm\n")
+    fields("administration", ("User: " * 60 + "is here\n") * 50)
+    assert time.process_time() - started < 1

@@ -625,3 +625,20 @@ def test_blind_writer_zj_no_case_and_little_evidence() -> None:
               "slides? And could we book a follow-up in October?")
     assert read("Thank you - approval training yesterday", slides).case_type is None
     assert read("help", "OCR not working. Please help!!").case_type == "capture_verification"
+
+
+def test_the_session_16_reviews_no_case_mistakes() -> None:
+    """Session 16's review: a company added "to our subscription" with users to set up, "jag kan
+    skicka bilderna" (the pictures) and a thank-you that asks for more ("Please do the same for Per
+    Holm") are cases."""
+    added = ("We have added a new company, Solvik Nät AB, to our subscription.\nPlease set up the users Anna Berg "
+             "(approver) and Per Holm (reviewer) for it.")
+    assert read("New company", added).case_type == "administration"
+    pictures = ("Vi har lagt upp Per Holm som attestant men han ser inga fakturor i sin inkorg. Jag kan skicka bilderna "
+                "från hans skärm om ni vill.")
+    assert read("Attest", pictures).case_type == "review_approval"
+    quoted = ("\n\n-----Original Message-----\nFrom: Support <support@support.example.com>\n"
+              "Subject: [Case #4512] New user\n\n> Which user, role or coding suggestion it concerns:\n")
+    more = "Thanks, that sorted it for Anna. Please do the same for Per Holm, he needs the Approver role as well."
+    assert read_mail(parse(mail("RE: [Case #4512] New user", more + quoted)), TYPES, None,
+                     ("support.example.com",)).case_type == "administration"
