@@ -988,14 +988,25 @@ _OTHER_OF = re.compile(r"(?i)\b(?:other|ovriga|andra)\b[^.\n]{0,25}\b(?:for|of|t
 LEFT_OUT_REACH = 60
 
 
+def written_at(word: str, folded: str) -> Iterator[int]:
+    """Where a name stands as a whole word (str.find: a regex per name compiled one a call)."""
+    at = folded.find(word)
+    while at >= 0:
+        end = at + len(word)
+        if (at == 0 or not (is_word_char(folded[at - 1]) or folded[at - 1] == "-")) and \
+                (end == len(folded) or not (is_word_char(folded[end]) or folded[end] == "-")):
+            yield at
+        at = folded.find(word, at + 1)
+
+
 def left_out(name: str, folded: str) -> bool:
     """A person the mail names only to leave out of the request, by full or first name."""
     key = fold(name)
     if not _PERSON_RE.fullmatch(key):
         return False
     for word in dict.fromkeys((key, key.split()[0])):
-        for found in islice(re.finditer(rf"(?<![\w-]){re.escape(word)}(?![\w-])", folded), 5):
-            at, end_of_name = found.span()
+        for at in islice(written_at(word, folded), 5):
+            end_of_name = at + len(word)
             if folded[end_of_name : end_of_name + 1] in ("'", "’") or _OTHER_OF.search(folded, max(0, at - 40), at):
                 continue  # "Tom's other roles", "övriga roller för Emma": what else the person has
             end = _SENTENCE_END.search(folded, at, at + LEFT_OUT_REACH)
@@ -1240,7 +1251,7 @@ def address_owner(address: str, folded: str, text: str) -> str:
         return address
     key = "".join(parts)
     namesakes = {m.group().lower() for m in islice(_ADDRESS.finditer(folded), MAX_ADDRESSES)
-                 if re.sub(r"[\d._-]", "", fold(m["local"]).lower()) == key}
+                 if re.sub(r"[\d._-]", "", fold(m["local"]).lower()) == key} if folded.count("@") > 1 else ()
     if len(namesakes) > 1:
         return address
     # "Priya Nair", "Rachel O'Neil": capitalised as a name, the rest of each word in any case
