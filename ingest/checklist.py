@@ -818,8 +818,8 @@ def best_candidate(spec: FieldSpec, source: Source) -> Candidate | None:
             # give no wish, and a name's checks below are for names.
             return found
         value = found
-        if value and spec.key == PERSONS_ONLY and no_one(value):
-            continue  # "New CFO can't approve": a title, not the user
+        if value and spec.key == PERSONS_ONLY and (no_one(value) or not_a_person(value)):
+            continue  # "New CFO can't approve": a title, not the user; "covering L2 approvals": a level
         if value:
             if spec.kind == "name" and not spec.many:
                 value = with_code(value, source)
@@ -830,8 +830,13 @@ def best_candidate(spec: FieldSpec, source: Source) -> Candidate | None:
 def form_value(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     """The answer under our quoted question for the field; "Jag själv" is the sender."""
     value = accept(spec, m, source.answers.get(spec.key, ""))
+    if value and spec.kind == "name" and spec.many and _SENTENCE_VERB.search(value):
+        # "Attesten gick till Kjell Svensson men den ska till Anna Lindqvist" under "Användare:"
+        value = (roles_answer(spec, value) if len(value) <= MAX_ANSWER else None) or name_answer(value[:MAX_ANSWER], many=True)
     if value and spec.kind == "name":
         return self_named(value, source.sender) or None
+    if value and spec.key == ERROR_TEXT and not _QUOTE_MARK.search(value) and _NOT_READ.search(fold(value)):
+        return None  # "Det kom upp ett fel ... men jag hann inte läsa det": no text; it is asked for
     return value
 
 
@@ -860,8 +865,12 @@ def with_code(value: str, source: Source) -> str:
         end = at + len(value)
         closing = ")" if "(" in before.group() and text[end : end + 1] == ")" else ""
         return text[before.start() : at] + value + closing
-    code = _CODE_AFTER.match(folded, at + len(value))
+    code = _CODE_AFTER.match(folded, at + len(value)) or _FORM_AFTER.match(folded, at + len(value))
     return value + text[code.start() : code.end()] if code else value
+
+
+# A company's form after a comma, read up to it: "Bellmont Dental Group, Inc.", "Acme, LLC".
+_FORM_AFTER = re.compile(r",?[ \t]+(?-i:Inc\.?|LLC|L\.L\.C\.|Ltd\.?|Limited|Corp\.?|AB|DAC|plc|PLC|GmbH|Oy|AS|A/S)(?![\w])")
 
 
 def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
@@ -1204,9 +1213,11 @@ def full_name(name: str, folded: str, text: str, writers: Sequence[str] = ()) ->
     if not name or " " in name or not name[:1].isupper():
         return name
     key = fold(name)
-    fulls = {text[m.start() : m.end()] for m in re.finditer(rf"(?<![\w-]){re.escape(key)}[ ]+[A-Z][a-z]+(?:-[A-Z][a-z]+)?(?![\w-])", folded)
-             if _PERSON_RE.fullmatch(m.group()) and m.group().split()[1].lower() not in NOT_NAMES
-             and m.group().split()[1].lower() not in _NOT_PERSON_WORDS}
+    # the surname maybe on the next line of a hard-wrapped mail: "went to Paul\nSimmons for approval"
+    found = (m for m in re.finditer(rf"(?<![\w-]){re.escape(key)}(?:[ ]+|[ ]*\n[ ]*)[A-Z][a-z]+(?:-[A-Z][a-z]+)?(?![\w-])", folded)
+             if _PERSON_RE.fullmatch(one_line(m.group())) and m.group().split()[1].lower() not in NOT_NAMES
+             and m.group().split()[1].lower() not in _NOT_PERSON_WORDS)
+    fulls = {one_line(text[m.start() : m.end()]) for m in found}
     fulls |= {w for w in writers if " " in w and fold(w.split()[0]) == key}
     return fulls.pop() if len(fulls) == 1 else name
 
@@ -1241,6 +1252,11 @@ _SURNAME_END = re.compile(r"(?:son|sson|strom|berg|lund|qvist|kvist|gren|holm|di
                           r"sjo|ek|aker|blad|back|borg|by|hed|mark|stam|stedt|vik|wall|ahl)$")
 
 
+def one_line(name: str) -> str:
+    """A name wrapped over two lines, on one."""
+    return " ".join(name.split())
+
+
 def address_owner(address: str, folded: str, text: str) -> str:
     """An address whose local part spells a name the mail writes as one ("priya.nair@..." in "(Priya
     Nair, priya.nair@...)", "her email is rachel.oneil@..." after "Rachel O'Neil"): the person's
@@ -1268,7 +1284,9 @@ MAX_ADDRESSES = 50
 _PERSON_RE = re.compile(_PERSON)
 # A capitalised pair after these is a supplier or a company, not a person.
 _NOT_PERSON_BEFORE = re.compile(r"(?i)\b(?:from|supplier|vendor|leverantoren|leverantor|fran|company|foretaget|"
-                                r"bolaget|mr\.?|ms\.?|to)\s+$"
+                                r"bolaget|mr\.?|ms\.?|to|left|joined|lamnade)\s+$"
+                                # a supplier after an amount: "($31,200.00, Pacific Stainless - tank repair)"
+                                r"|\d(?:[\d,. ]*\d)?(?:[ \t]*(?:kr|sek|eur|usd|gbp))?[ \t]*,[ \t]*$"
                                 # a cost centre's or project's name after its number: "kst 540 Butik Jönköping"
                                 r"|\b(?:kst|kostnadsst\w*|cost\s+cent(?:re|er)s?|cc|ansvar|avdelning|department|dept|"
                                 r"projekt|project)\s+[\w-]*\d[\w-]*\s+$"

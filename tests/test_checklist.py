@@ -2184,3 +2184,36 @@ def test_a_line_of_spaces_after_a_name_reads_in_linear_time() -> None:
     fields("administration", "Please add these users:\nAnna Berg" + " " * 20_000 + "x\nPer Holm\n")
     fields("administration", ("User: " * 60 + "is here\n") * 50)
     assert time.process_time() - started < 1
+
+
+def test_blind_writers_zk_zl_zm_shapes() -> None:
+    """Blind writers zk (wishes), zl (persons) and zm (replies), session 16: a name wrapped over two
+    lines; "who left Tern Valley" and a supplier after an amount are no persons; "covering L2
+    approvals" names no user; a company's ", Inc."; "Could we get row 2 changed ..." is a wish;
+    a sentence under our "Användare:" gives its persons, and an error "I didn't get to read"
+    under "Felmeddelande:" no text; "what it said." is no error text."""
+    wrapped = ("Rows 1 and 2 went to Paul\nSimmons for approval but they should have gone to Karen Hughes, she's the\n"
+               "budget holder.")
+    assert users_of(wrapped) == "Paul Simmons, Karen Hughes"
+    assert users_of("The invoices are all waiting for approval by Karen Moss, who left Tern Valley at the end of last "
+                    "month. Could you reassign them to Steven Hale please?") == "Karen Moss, Steven Hale"
+    assert users_of("Invoice 40-55871 ($31,200.00, Pacific Stainless - tank repair) was approved without Greg Lawson "
+                    "ever seeing it; it needs sign-off from Greg Lawson.") == "Greg Lawson"
+    assert users_of("Invoice 9904417 is sitting at the Approver L2 step. She's covering L2 approvals until we hire.") is None
+    assert company_of("Can you set Jessica Morales up as David's substitute? This is for Bellmont Dental Group, Inc.") \
+        == "Bellmont Dental Group, Inc."
+    assert "row 2 changed to 4011" in field("coding", "desired_action", "Invoice 66-0412, row 2 is on account 4010 and "
+                                            "when I approve it says \"Account 4010 is blocked\". Could we get row 2 "
+                                            "changed to 4011 please?")
+    head = "Hej!\n\nDen tis 11 mars 2025 kl 10:14 skrev Support <support@support.example.com>:\n> Hej Camilla,\n>\n"
+    form = head + ("> Användare:\n\nAttesten gick till Kjell Svensson men den ska till Anna Lindqvist, Kjell har\n"
+                   "bytt avdelning sedan februari\n\n> Felmeddelande:\n\nDet kom upp ett fel men jag hann inte\nläsa det "
+                   "innan rutan försvann\n\n> Med vänlig hälsning\n")
+    from ingest.classify import read_mail
+    from ingest.parse import parse
+    raw = ("From: Camilla <c@kund.se>\r\nTo: support@support.example.com\r\nSubject: SV: [Case #4410] Attest\r\n"
+           "Content-Type: text/plain; charset=utf-8\r\n\r\n" + form.replace("\n", "\r\n")).encode()
+    got = read_mail(parse(raw), tuple(TYPES.values()), "review_approval", ("support.example.com",)).fields
+    assert got.get("users") == "Kjell Svensson, Anna Lindqvist" and "error_message" not in got
+    assert "error_message" not in fields("coding", "When I try, it comes up with an error and won't save, sorry I "
+                                                   "didn't write down what it said.\n")
