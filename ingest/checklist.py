@@ -818,7 +818,7 @@ def best_candidate(spec: FieldSpec, source: Source) -> Candidate | None:
             # give no wish, and a name's checks below are for names.
             return found
         value = found
-        if value and spec.key == PERSONS_ONLY and (no_one(value) or not_a_person(value)):
+        if value and spec.key == PERSONS_ONLY and (no_one(value) or _LEVEL.fullmatch(value.strip())):
             continue  # "New CFO can't approve": a title, not the user; "covering L2 approvals": a level
         if value:
             if spec.kind == "name" and not spec.many:
@@ -827,17 +827,31 @@ def best_candidate(spec: FieldSpec, source: Source) -> Candidate | None:
     return None
 
 
+# An approval level, no person: "L2", "level 3", "nivå 2".
+_LEVEL = re.compile(r"(?i)(?:l|level|niv[åa])[ ]*\d{1,2}")
+
+
 def form_value(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     """The answer under our quoted question for the field; "Jag själv" is the sender."""
     value = accept(spec, m, source.answers.get(spec.key, ""))
     if value and spec.kind == "name" and spec.many and _SENTENCE_VERB.search(value):
-        # "Attesten gick till Kjell Svensson men den ska till Anna Lindqvist" under "Användare:"
-        value = (roles_answer(spec, value) if len(value) <= MAX_ANSWER else None) or name_answer(value[:MAX_ANSWER], many=True)
+        # "Attesten gick till Kjell Svensson men den ska till Anna Lindqvist" under "Användare:";
+        # a sentence naming no one is kept as written, for staff to read
+        value = (roles_answer(spec, value) if len(value) <= MAX_ANSWER else None) \
+            or name_answer(value[:MAX_ANSWER], many=True) or value
     if value and spec.kind == "name":
         return self_named(value, source.sender) or None
-    if value and spec.key == ERROR_TEXT and not _QUOTE_MARK.search(value) and _NOT_READ.search(fold(value)):
+    if value and spec.key == ERROR_TEXT and not _QUOTE_MARK.search(value) and _NOT_READ_IT.search(fold(value)):
         return None  # "Det kom upp ett fel ... men jag hann inte läsa det": no text; it is asked for
     return value
+
+
+# The error's text not read, said of the message itself: "jag hann inte läsa det", "I didn't catch
+# what it said", not "Could not read the invoice image" (an error text).
+_NOT_READ_IT = re.compile(r"(?i)\b(?:(?:didn\W?t|did\s+not|couldn\W?t|could\s+not|never)\s+(?:\w+\s+)?(?:catch|note|read|see|"
+                          r"write|copy|get)|(?:hann|minns|laste|noterade|skrev)\s+(?:jag\s+|vi\s+|han\s+|hon\s+)?(?:inte|ej)"
+                          r"(?:\s+\w+)?)\s+(?:it|that|what|down\s+what|the\s+(?:message|text|wording)|det|vad|meddelandet|"
+                          r"texten|upp\s+det|ner\s+det)\b")
 
 
 # A company's number or code in brackets right after its name: "Kestrel Lane Logistics (KLL-UK)",
@@ -870,7 +884,8 @@ def with_code(value: str, source: Source) -> str:
 
 
 # A company's form after a comma, read up to it: "Bellmont Dental Group, Inc.", "Acme, LLC".
-_FORM_AFTER = re.compile(r",?[ \t]+(?-i:Inc\.?|LLC|L\.L\.C\.|Ltd\.?|Limited|Corp\.?|AB|DAC|plc|PLC|GmbH|Oy|AS|A/S)(?![\w])")
+_FORM_AFTER = re.compile(r",?[ \t]+(?-i:Inc\.?|LLC|L\.L\.C\.|Ltd\.?|Limited|Corp\.?|AB|DAC|plc|PLC|GmbH|Oy|AS|A/S)(?![\w])"
+                         r"(?![ \t]+(?-i:[A-ZÅÄÖ]))")  # "Brightwater Group, AB Volvo is another company": not its form
 
 
 def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
@@ -1216,7 +1231,7 @@ def full_name(name: str, folded: str, text: str, writers: Sequence[str] = ()) ->
     # the surname maybe on the next line of a hard-wrapped mail: "went to Paul\nSimmons for approval"
     found = (m for m in re.finditer(rf"(?<![\w-]){re.escape(key)}(?:[ ]+|[ ]*\n[ ]*)[A-Z][a-z]+(?:-[A-Z][a-z]+)?(?![\w-])", folded)
              if _PERSON_RE.fullmatch(one_line(m.group())) and m.group().split()[1].lower() not in NOT_NAMES
-             and m.group().split()[1].lower() not in _NOT_PERSON_WORDS)
+             and m.group().split()[1].lower() not in _NOT_PERSON_WORDS and ("\n" not in m.group() or soft_wrap(folded, m)))
     fulls = {one_line(text[m.start() : m.end()]) for m in found}
     fulls |= {w for w in writers if " " in w and fold(w.split()[0]) == key}
     return fulls.pop() if len(fulls) == 1 else name
@@ -1252,6 +1267,19 @@ _SURNAME_END = re.compile(r"(?:son|sson|strom|berg|lund|qvist|kvist|gren|holm|di
                           r"sjo|ek|aker|blad|back|borg|by|hed|mark|stam|stedt|vik|wall|ahl)$")
 
 
+def soft_wrap(folded: str, match: re.Match[str]) -> bool:
+    """A first name at the end of a long line and a surname opening the next, then a lowercase word
+    or a stop: a hard-wrapped mail's line break inside a name ("went to Paul\\nSimmons for
+    approval"), not a short line's name before a label ("Users: Tom\\nReason: ...") or a sentence."""
+    line_start = folded.rfind("\n", 0, match.start()) + 1
+    return folded.find("\n", match.start()) - line_start >= SOFT_WRAP and _WRAP_GOES_ON.match(folded, match.end()) is not None
+
+
+# A hard-wrapped mail's lines are at least this long before the break.
+SOFT_WRAP = 55
+_WRAP_GOES_ON = re.compile(r"(?:[ ]+(?-i:[a-zåäö])|[,.;!?)]|[ ]*$)", re.MULTILINE)
+
+
 def one_line(name: str) -> str:
     """A name wrapped over two lines, on one."""
     return " ".join(name.split())
@@ -1284,9 +1312,11 @@ MAX_ADDRESSES = 50
 _PERSON_RE = re.compile(_PERSON)
 # A capitalised pair after these is a supplier or a company, not a person.
 _NOT_PERSON_BEFORE = re.compile(r"(?i)\b(?:from|supplier|vendor|leverantoren|leverantor|fran|company|foretaget|"
-                                r"bolaget|mr\.?|ms\.?|to|left|joined|lamnade)\s+$"
+                                r"bolaget|mr\.?|ms\.?|to)\s+$"
+                                # a place or a company someone left or joined: "who left Tern Valley"
+                                r"|\b(?:who|has|have|had|som|har|hade)\s+(?:left|joined|lamnat|lamnade)\s+$"
                                 # a supplier after an amount: "($31,200.00, Pacific Stainless - tank repair)"
-                                r"|\d(?:[\d,. ]*\d)?(?:[ \t]*(?:kr|sek|eur|usd|gbp))?[ \t]*,[ \t]*$"
+                                r"|(?:[$£€][ \t]*\d[\d,. ]*|\d[\d, ]*\.\d\d|\d[\d ,.]*[ \t]*(?:kr|sek|eur|usd|gbp))[ \t]*,[ \t]*$"
                                 # a cost centre's or project's name after its number: "kst 540 Butik Jönköping"
                                 r"|\b(?:kst|kostnadsst\w*|cost\s+cent(?:re|er)s?|cc|ansvar|avdelning|department|dept|"
                                 r"projekt|project)\s+[\w-]*\d[\w-]*\s+$"

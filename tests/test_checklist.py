@@ -2192,8 +2192,8 @@ def test_blind_writers_zk_zl_zm_shapes() -> None:
     approvals" names no user; a company's ", Inc."; "Could we get row 2 changed ..." is a wish;
     a sentence under our "Användare:" gives its persons, and an error "I didn't get to read"
     under "Felmeddelande:" no text; "what it said." is no error text."""
-    wrapped = ("Rows 1 and 2 went to Paul\nSimmons for approval but they should have gone to Karen Hughes, she's the\n"
-               "budget holder.")
+    wrapped = ("Could you please have a look at invoice 41877? Rows 1 and 2 went to Paul\nSimmons for approval but "
+               "they should have gone to Karen Hughes, she's the\nbudget holder.")
     assert users_of(wrapped) == "Paul Simmons, Karen Hughes"
     assert users_of("The invoices are all waiting for approval by Karen Moss, who left Tern Valley at the end of last "
                     "month. Could you reassign them to Steven Hale please?") == "Karen Moss, Steven Hale"
@@ -2217,3 +2217,31 @@ def test_blind_writers_zk_zl_zm_shapes() -> None:
     assert got.get("users") == "Kjell Svensson, Anna Lindqvist" and "error_message" not in got
     assert "error_message" not in fields("coding", "When I try, it comes up with an error and won't save, sorry I "
                                                    "didn't write down what it said.\n")
+
+
+def test_the_session_16_second_reviews_wrong_readings() -> None:
+    """Session 16's second review: a first name on a short line is not joined to the next line's
+    word ("Users: Tom\\nReason: ..."); "we left Per Holm out" and a date before a comma hide no
+    person; a guess at the cause ("Could I have accidentally changed it ...?") is no wish; "AB" of
+    the next company is not this one's form; an error text that says something could not be read
+    is an error text; a user written in lowercase under a label is a user."""
+    assert users_of("Hi,\n\nUsers: Tom\nReason: he is the new budget holder for cost centre 540.\n") == "Tom"
+    assert users_of("When we set up the approval flow we left Per Holm out by mistake. He should approve all "
+                    "invoices for cost centre 540.") == "Per Holm"
+    assert users_of("Since 1 March 2026, Per Holm approves invoices for cost centre 540, but the invoices still go "
+                    "to Lisa Ek.") == "Per Holm"
+    wish = field("coding", "desired_action", "Row 2 is now on account 4010, it was 4011 yesterday. Could I have "
+                                             "accidentally changed it when I split the amount? Please set row 2 back "
+                                             "to account 4011.")
+    assert "set row 2 back" in wish
+    assert company_of("Please set up Per Holm as approver in Brightwater Group, AB Volvo is another company.") \
+        == "Brightwater Group"
+    assert users_of("Attestant: per holm\nFaktura 88123 har inte kommit till honom.") == "per holm"
+    from ingest.classify import read_mail
+    from ingest.parse import parse
+    form = ("Hi,\n\nOn Tue, 11 Mar 2025 at 10:14, Support <support@support.example.com> wrote:\n> Hi Camilla,\n>\n"
+            "> User(s):\n\nPer Holm\n\n> Error message:\n\nCould not read the invoice image\n\n> Kind regards\n")
+    raw = ("From: Camilla <c@kund.se>\r\nTo: support@support.example.com\r\nSubject: Re: [Case #4410] Approval\r\n"
+           "Content-Type: text/plain; charset=utf-8\r\n\r\n" + form.replace("\n", "\r\n")).encode()
+    got = read_mail(parse(raw), tuple(TYPES.values()), "review_approval", ("support.example.com",)).fields
+    assert got.get("error_message") == "Could not read the invoice image"
