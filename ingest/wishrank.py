@@ -69,6 +69,13 @@ _NEGATION = re.compile(r"(?i)\b(?:not|n\W?t|inte|ej|never|aldrig|no\s+one|nobody
 # A sentence whose object is only "this"/"it"/"det": what it points at is elsewhere.
 _POINTS = re.compile(r"(?i)\b(?:this|that|it|detta|det\s+har|det|dessa|them)\b\s*(?:[?.!]|for\s+us|at\s+oss|up)")
 _FIRST_PERSON = re.compile(r"(?i)\b(?:i|we|jag|vi)\b")
+# A request added on to the main one: "Also, while you're at it, could you ...", "Dessutom ...".
+_ALSO = re.compile(r"(?i)^\W*(?:also|and\s+also|additionally|plus|one\s+more\s+thing|while\s+(?:you\W?re|you\s+are|i\s+have\s+you)|"
+                   r"dessutom|ocksa|aven|en\s+sak\s+till|passa\s+pa)\b|\b(?:while\s+you\W?re\s+at\s+it|as\s+well|too)\W*$")
+# What happened, told: background rather than the request.
+_PAST = re.compile(r"(?i)\b(?:was|were|has\s+been|have\s+been|had|did|went|got|came|started|var|blev|hade|gick|kom|fick|borjade)\b")
+# Who should do it rather than what: "or do we need to do it ourselves?", "eller måste vi göra det själva?"
+_WHO_DOES = re.compile(r"(?i)\b(?:ourselves|myself|sjalva|sjalv|or\s+(?:do|should|can)\s+(?:we|i)|eller\s+(?:ska|maste|kan)\s+(?:vi|jag))\b")
 _QUOTES = re.compile(r"[\"“”]")
 _DIGITS = re.compile(r"\d+")
 _WORD = re.compile(r"\w+")
@@ -101,6 +108,9 @@ def features(wish: Wish, wishes: Sequence[Wish], patterns: int, length: int, fol
         min(things, 4) / 4, float(things == 0),
         float(bool(_VAGUE.search(folded))),
         float(bool(_FIRST_PERSON.search(folded))),
+        float(bool(_ALSO.search(folded))),
+        float(bool(_WHO_DOES.search(folded))),
+        float(bool(_PAST.search(folded))),
     ]
 
 
