@@ -523,6 +523,15 @@ _NOT_READ = re.compile(r"(?i)\b(?:(?:didn\W?t|did\s+not|don\W?t|do\s+not|couldn\
 _QUOTE_MARK = re.compile(r"[\"“”«»]|(?<!\w)['‘’]|['‘’](?!\w)")  # not the one of "haven't"
 
 
+def sentence_persons(spec: FieldSpec, value: str, as_prose: bool) -> str:
+    """The persons a sentence under a label or our form's question names ("Users: row 2 is sent to
+    the "Finance BP" role, but it should go to Claire Dunn"): read as the field's prose is when
+    `as_prose` (a short one), else by the look of names; a sentence naming no one is kept as
+    written, for staff to read."""
+    found = roles_answer(spec, value) if as_prose and len(value) <= MAX_ANSWER else None
+    return found or name_answer(value[:MAX_ANSWER], many=True) or value
+
+
 def roles_answer(spec: FieldSpec, value: str) -> str | None:
     """Whom an answer names as the field's own prose would be read ("Rollen Attestant, alla som
     har den" below "Vilken användare eller roll gäller det?" is the role Attestant)."""
@@ -835,10 +844,8 @@ def form_value(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     """The answer under our quoted question for the field; "Jag själv" is the sender."""
     value = accept(spec, m, source.answers.get(spec.key, ""))
     if value and spec.kind == "name" and spec.many and _SENTENCE_VERB.search(value):
-        # "Attesten gick till Kjell Svensson men den ska till Anna Lindqvist" under "Användare:";
-        # a sentence naming no one is kept as written, for staff to read
-        value = (roles_answer(spec, value) if len(value) <= MAX_ANSWER else None) \
-            or name_answer(value[:MAX_ANSWER], many=True) or value
+        # "Attesten gick till Kjell Svensson men den ska till Anna Lindqvist" under "Användare:"
+        value = sentence_persons(spec, value, as_prose=True)
     if value and spec.kind == "name":
         return self_named(value, source.sender) or None
     if value and spec.key == ERROR_TEXT and not _QUOTE_MARK.search(value) and _NOT_READ_IT.search(fold(value)):
@@ -902,9 +909,9 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
             # "Users: row 2 is being sent to the "Finance BP" role, but it should go to Claire
             # Dunn": a sentence after the label, read as the field's prose is (a few a mail; one
             # holding the label again only for its names: "User: User: ... is" read itself over and over).
-            read = len(value) <= MAX_ANSWER and sentences < MAX_LABEL_SENTENCES and not m.labelled.search(fold(value))
+            read = sentences < MAX_LABEL_SENTENCES and not m.labelled.search(fold(value))
             sentences += read
-            value = (roles_answer(spec, value) if read else None) or name_answer(value[:MAX_ANSWER], many=True)
+            value = sentence_persons(spec, value, as_prose=read)
         if value:
             found.append((match.start(), value))
     # Names the customer listed under a label are the answer; prose is read only without one.
