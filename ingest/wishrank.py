@@ -71,7 +71,7 @@ _POINTS = re.compile(r"(?i)\b(?:this|that|it|detta|det\s+har|det|dessa|them)\b\s
 _FIRST_PERSON = re.compile(r"(?i)\b(?:i|we|jag|vi)\b")
 # A request added on to the main one: "Also, while you're at it, could you ...", "Dessutom ...".
 _ALSO = re.compile(r"(?i)^\W*(?:also|and\s+also|additionally|plus|one\s+more\s+thing|while\s+(?:you\W?re|you\s+are|i\s+have\s+you)|"
-                   r"dessutom|ocksa|aven|en\s+sak\s+till|passa\s+pa)\b|\b(?:while\s+you\W?re\s+at\s+it|as\s+well|too)\W*$")
+                   r"dessutom|ocksa|aven|en\s+sak\s+till|passa\s+pa)\b|\bwhile\s+you\W?re\s+at\s+it\b")
 # What happened, told: background rather than the request.
 _PAST = re.compile(r"(?i)\b(?:was|were|has\s+been|have\s+been|had|did|went|got|came|started|var|blev|hade|gick|kom|fick|borjade)\b")
 # Who should do it rather than what: "or do we need to do it ourselves?", "eller måste vi göra det själva?"

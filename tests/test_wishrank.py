@@ -146,7 +146,7 @@ def cpu_seconds(work: Callable[[], object]) -> float:
 
 
 def test_an_added_request_a_question_of_who_does_it_and_a_story_are_told_apart() -> None:
-    """Session 16 (leave one writer out at 0.35: 804 right / 82 wrong -> 806 / 80): the ranker
+    """Session 16 (leave one writer out at 0.35: 804 right / 82 wrong -> 806 / 81): the ranker
     sees a request added on to the main one ("Also, while you're at it, could you ..."), a question
     of who should do it ("... or do we need to do it ourselves?") and what happened, told."""
     from ingest.wishrank import Wish, features
