@@ -1020,7 +1020,7 @@ LEFT_OUT_REACH = 60
 
 
 def written_at(word: str, folded: str) -> Iterator[int]:
-    """Where a name stands as a whole word (str.find: a regex per name compiled one a call)."""
+    """Where a name stands as a whole word, found with str.find (a regex per name was compiled on each call)."""
     at = folded.find(word)
     while at >= 0:
         end = at + len(word)

@@ -259,7 +259,7 @@ def solved(content: str) -> bool:
         and _any_of("closing", "solved", re.IGNORECASE).search(folded) is not None
 
 
-# A request or another person after the thanks: the reply asks for more (matched without accents).
+# A request, or something still to do, after the thanks: the reply asks for more (matched without accents).
 _MORE = re.compile(r"(?i)\b(?:please|pls|could\s+you|can\s+you|would\s+you|kan\s+(?:ni|du)|skulle\s+(?:ni|du)|needs?|"
                    r"behover|vill|too|as\s+well|also|ocksa|aven|med\s+(?:henne|honom|dem)|still|fortfarande)\b")
 
