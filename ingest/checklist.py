@@ -1254,19 +1254,13 @@ def without_genitive(name: str, folded: str) -> str:
     stem = fold(name[:-1])
     if not _SURNAME_END.search(stem.lower()):
         return name
-    written = f"{stem}s "
-    at = folded.find(written)
-    for _ in range(5):
-        if at < 0:
-            break
-        if (at == 0 or not is_word_char(folded[at - 1])) and _OWNED.match(folded, at + len(written)):
-            return name[:-1]
-        at = folded.find(written, at + 1)
-    return name
+    written = f"{stem}s"
+    owned = any(_OWNED.match(folded, at + len(written)) for at in islice(written_at(written, folded), 5))
+    return name[:-1] if owned else name
 
 
 # What a person's genitive names in a case: "Annika Sjödins kostnadsställe", "Per Holms attester".
-_OWNED = re.compile(r"[ ]*(?:kostnadsstalle\w*|kst|projekt\w*|avdelning\w*|faktur\w*|attest\w*|konto\w*|roll\w*|behorighet\w*|"
+_OWNED = re.compile(r"[ ]+(?:kostnadsstalle\w*|kst|projekt\w*|avdelning\w*|faktur\w*|attest\w*|konto\w*|roll\w*|behorighet\w*|"
                     r"ansvar\w*|grupp\w*|chef|vikarie|ersattare|inkorg\w*|lista\w*|ko|ko(?:n|er)|team\w*|kontering\w*|"
                     r"granskning\w*|godkannande\w*|anvandare)\b")
 # Endings of Swedish surnames, before a genitive -s.
@@ -2226,7 +2220,7 @@ def reported(source: Source, at: int) -> bool:
     if said is None or said["name"] is None:
         return said is not None
     name = said["name"]
-    if name.lower() in _NO_SPEAKER | NOT_NAMES:
+    if name.lower() in _NO_SPEAKER or name.lower() in NOT_NAMES:
         return False
     return "(" in said.group() or any(w.split()[0] == name for w in source.writers if " " in w) or any(
         person_words(p.group().lower().split()) for p in islice(
