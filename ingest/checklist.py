@@ -921,12 +921,12 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
             continue
         for match in islice(hits_of(regex, guard, source.folded, reach, source.low, source.seen_at), MAX_NAME_HITS):
             if match["value"] is not None and not across_cells(source.text, match) and not denied(source, match):
-                written = original(match, source.text)
+                written = written_name(match, source.text)
                 value = clean(spec, written)
                 if not value or role_they_have(value, source.folded, match.start()):
                     continue
                 found.append((match.start("value"), value))
-                if _ROLE_NAME.fullmatch(value) or quoted_name(written, source.text[match.end("value") : match.end("value") + 1]):
+                if _ROLE_NAME.fullmatch(value) or _SUGGESTION_NAME.fullmatch(value) or quoted_name(written, source.text[match.end("value") : match.end("value") + 1]):
                     whole.add(value)
     # A name in the subject ("New users - Brightwater") counts only when the content names none.
     end = source.content_end
@@ -1132,6 +1132,10 @@ _TITLE_WORDS = frozenset("new ny nya our var cfo ceo cto coo cio vd md controlle
 
 # A role as the customer names it: "rollen Granskare Ekonomi", "role Approver Level 2".
 _ROLE_NAME = re.compile(r"(?:role|rollen|roll):?\s+\S.*|.*\S\s+role", re.IGNORECASE)  # not "i rollen, Anna Ljung"
+# A coding suggestion is one thing with its supplier, bracketed name and all: "konteringsförslag för
+# leverantör 30221 (Staples)".
+_SUGGESTION_NAME = re.compile(r"(?:coding\s+suggestions?|(?:kodnings|konterings)f[öo]rslag\w*)\s+(?:for|f[öo]r)\s+\S.*",
+                              re.IGNORECASE)
 _ROLE_WORD = re.compile(r"^(?:role|rollen|roll)[,:]?\s+|\s+role$", re.IGNORECASE)
 # "has the role", "har projektledarna rollen": the role named next is the one they have now.
 _HAS_ROLE = re.compile(r"\b(?:has|have|had|har|hade)\b(?:\s+\w+){0,2}\s+$", re.IGNORECASE)
@@ -1151,6 +1155,13 @@ def quoted_name(written: str, after: str) -> bool:
 
 # A title before a name ("Ms Priya Nair", "Herr Lind"): not part of it.
 _HONORIFIC = re.compile(r"^(?:Mr|Mrs|Ms|Miss|Dr|Herr|Fru)\.?\s+(?=[A-ZÅÄÖ])")
+
+
+def written_name(match: re.Match[str], text: str) -> str:
+    """The names a match wrote, without the one a line opens by addressing ("Rhys, I can't approve ...")."""
+    written = original(match, text)
+    at = match.start("value")
+    return _VOCATIVE.sub("", written) if at == 0 or text[at - 1] == "\n" else written
 
 
 def across_cells(text: str, match: re.Match[str]) -> bool:
@@ -1314,6 +1325,8 @@ _PERSON_RE = re.compile(_PERSON)
 # A capitalised pair after these is a supplier or a company, not a person.
 _NOT_PERSON_BEFORE = re.compile(r"(?i)\b(?:from|supplier|vendor|leverantoren|leverantor|fran|company|foretaget|"
                                 r"bolaget|mr\.?|ms\.?|to)\s+$"
+                                # a place or a body: "for the Elm Park site", "head of Riverside Primary"
+                                r"|\bthe\s+$|\b(?:head|manager|director|principal|chef|rektor|forestandare)\s+(?:of|at|for|pa|over)\s+$"
                                 # a place or a company someone left or joined: "who left Tern Valley"
                                 r"|\b(?:who|has|have|had|som|har|hade)\s+(?:left|joined|lamnat|lamnade)\s+$"
                                 # a supplier after an amount: "($31,200.00, Pacific Stainless - tank repair)"
@@ -1336,6 +1349,7 @@ fastigheter konsult data cards material materials byggmaterial forvaltning logis
 steel metals metal timber paper packaging plastics chemicals textiles furniture tools electronics machinery
 components industries industrial trading travel hotels dairy bakery waste recycling water
 st street road rd avenue ave society association gatan vagen
+primary academy school college skola skolan site hospital clinic university
 knappen knapp fliken menyn button tab menu""".split())
 
 
@@ -1499,6 +1513,9 @@ def same_person_address(value: str, people: set[str]) -> bool:
     return any(p == local for p in people if "@" not in p)  # the keys are folded already
 
 
+# A line opened by the name of the one a forwarded mail was written to: "Rhys, I can't approve ...";
+# the subject is the writer ("I"), not Rhys.
+_VOCATIVE = re.compile(r"^[A-Z][\w'-]+,[ \t]*(?=(?:I|jag|Jag|we|We|vi|Vi)$)")
 _SELF = re.compile(r"(?i)^(?:jag själv|mig själv|myself|jag sjalv|mig sjalv|me|mig|i|jag)$")
 _SELF_NAMED = re.compile(r"(?i)\b(?:myself|jag själv|mig själv)\s*\((?P<name>[^()\n]{2,60})\)")
 
@@ -2177,7 +2194,7 @@ def hit_value(spec: FieldSpec, regex: re.Pattern[str], match: re.Match[str], sou
     if spec.key == ERROR_TEXT and "value" in regex.groupindex and reported(source, match.start("value")):
         return None  # "Karen (her manager) says Aisha should be the approver": a person's words
     if "value" in regex.groupindex:
-        value = clean(spec, original(match, text))
+        value = clean(spec, written_name(match, text) if spec.kind == "name" else original(match, text))
         value = self_named(value, speaker(source, match.start())) if value and spec.kind == "name" else value
         if value and spec.kind == "name" and role_they_have(value, source.folded, match.start()):
             return None

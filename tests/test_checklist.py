@@ -2245,3 +2245,22 @@ def test_the_session_16_second_reviews_wrong_readings() -> None:
            "Content-Type: text/plain; charset=utf-8\r\n\r\n" + form.replace("\n", "\r\n")).encode()
     got = read_mail(parse(raw), tuple(TYPES.values()), "review_approval", ("support.example.com",)).fields
     assert got.get("error_message") == "Could not read the invoice image"
+
+
+def test_the_session_17_rules() -> None:
+    """Session 17's first round: a place after "the" or "head of" is no person; a line opened by
+    the name of the one a forwarded mail was written to ("Rhys, I can't approve") names the writer;
+    a municipality is a company in lowercase Swedish ("Åsby kommun"); a coding suggestion is named
+    with its supplier's number and bracketed name, as one thing."""
+    assert users_of("Row 1 went to John Carver for approval but it should have gone to Priya Nair (she's the budget "
+                    "holder for the Elm Park site).") == "John Carver, Priya Nair"
+    assert users_of("It went to Helen Stokes but should go to Mr Adeyemi (head of Riverside Primary).") \
+        == "Helen Stokes, Adeyemi"
+    assert "Rhys" not in (users_of("Rhys, I can't approve invoice 5120-3.\nDan\n") or "")
+    assert company_of("Vi behöver lägga upp en ny användare i Åsby kommun. Hon börjar den 1 november.") == "Åsby kommun"
+    assert concerns_of("Can you please remove the coding suggestion for supplier Brightwater Cleaning (supplier no "
+                       "40218) in our company Northgate Retail Ltd?") == "coding suggestion for supplier Brightwater Cleaning"
+    assert concerns_of("Vi vill att konteringsförslaget för leverantör 10442 (Elgrossisten Syd AB) ändras så att det "
+                       "blir konto 5410.") == "konteringsförslaget för leverantör 10442 (Elgrossisten Syd AB)"
+    assert concerns_of("Konteringsforslaget for leverantor 10442 (Preem) lagger allt pa konto 5611.") \
+        == "Konteringsforslaget for leverantor 10442 (Preem)"
