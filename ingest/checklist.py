@@ -2206,6 +2206,8 @@ def hit_value(spec: FieldSpec, regex: re.Pattern[str], match: re.Match[str], sou
     value = clean(spec, with_follow_up(text, with_antecedent(text, match.start(), match.end()), match.end()))
     if value and _ON_MY_OWN.search(fold(value)):
         return None  # "I don't have the rights to create users myself": why they write, not what
+    if value and _ONLY_TRIED.match(fold(value)):
+        return None  # "När jag försöker spara kommer ...": what failed, not what is wanted
     return value
 
 
@@ -2213,6 +2215,13 @@ def hit_value(spec: FieldSpec, regex: re.Pattern[str], match: re.Match[str], sou
 # it, not what is wanted.
 _ON_MY_OWN = re.compile(r"(?i)\b(?:can\W?t|cannot|not\s+able|don\W?t\s+have|doesn\W?t\s+have|kan\s+inte|har\s+inte|"
                         r"saknar|inte\s+kan)\b[^.!?\n]{0,60}\b(?:myself|himself|herself|themselves|ourselves|själv|sjalv|själva|sjalva)\b")
+# A failed attempt at saving or approving, or at nothing named: "När jag försöker får jag felet ...",
+# "when I try to save the coding I get this error". An attempt at a change ("När jag försöker byta
+# kostnadsställe till 310 får jag felet ...") names what the customer wants done.
+_ONLY_TRIED = re.compile(r"(?i)(?:when|whenever|every\s+time|each\s+time|nar|varje\s+gang)\s+(?:i|we|jag|vi)\s+"
+                         r"(?:try|tried|attempt|attempted|forsoker|forsokte)\s+(?:to\s+|att\s+)?"
+                         r"(?:(?:save|approve|send|submit|post|open|spara|attestera|godkanna|skicka|oppna)\b|"
+                         r",|(?:(?:i|we|jag|vi)\s+)?(?:get|got|far|fick|kommer|it|the|det|den)\b)")
 # A status or a column showing a text: what the invoice's state is, not an error message.
 _STATE_SHOWS = re.compile(r"(?i)\b(?:status|statusen|state|column|kolumn\w*|history|historik\w*|log|logg\w*)\s+(?:\w+\s+)?"
                           r"(?:says|said|shows|showed|reads|visar|visade|sager|star)\b[^\n]*$")

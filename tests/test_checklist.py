@@ -2264,3 +2264,11 @@ def test_the_session_17_rules() -> None:
                        "blir konto 5410.") == "konteringsförslaget för leverantör 10442 (Elgrossisten Syd AB)"
     assert concerns_of("Konteringsforslaget for leverantor 10442 (Preem) lagger allt pa konto 5611.") \
         == "Konteringsforslaget for leverantor 10442 (Preem)"
+    # a failed attempt at saving, approving or at nothing named is what failed, not what is wanted
+    assert wish_of("På faktura 552190 har rad 1 fått konto 4010. När jag försöker spara kommer \"Kontot är spärrat\".") \
+        is None
+    assert field("coding", "desired_action", "Faktura 4402-18, rad 1 och 2 ska fördelas 50/50. När jag försöker får "
+                                             "jag felet Projektet är inte aktivt på 7020.") != \
+        "När jag försöker får jag felet Projektet är inte aktivt på 7020"
+    assert "byta kostnadsställe" in (field("coding", "desired_action", "När jag försöker byta kostnadsställe till 310 "
+                                                                       "får jag felet: \"Kostnadsställe 310 är inte giltigt\".") or "")
