@@ -2206,8 +2206,10 @@ def hit_value(spec: FieldSpec, regex: re.Pattern[str], match: re.Match[str], sou
     value = clean(spec, with_follow_up(text, with_antecedent(text, match.start(), match.end()), match.end()))
     if value and _ON_MY_OWN.search(fold(value)):
         return None  # "I don't have the rights to create users myself": why they write, not what
-    if value and _ONLY_TRIED.match(fold(value)):
-        return None  # "När jag försöker spara kommer ...": what failed, not what is wanted
+    if value and (_ONLY_TRIED.match(fold(value)) or _TYPE_SET.search(fold(value))):
+        # "När jag försöker spara kommer ...": what failed; "please change it to Type:
+        # Administration": the case's type (read as the type), not what is wanted done
+        return None
     return value
 
 
@@ -2222,6 +2224,9 @@ _ONLY_TRIED = re.compile(r"(?i)(?:when|whenever|every\s+time|each\s+time|nar|var
                          r"(?:try|tried|attempt|attempted|forsoker|forsokte)\s+(?:to\s+|att\s+)?"
                          r"(?:(?:save|approve|send|submit|post|open|spara|attestera|godkanna|skicka|oppna)\b|"
                          r",|(?:(?:i|we|jag|vi)\s+)?(?:get|got|far|fick|kommer|it|the|det|den)\b)")
+# The case's type set by the customer: "Type: Administration", "ändra ärendetypen till Kontering".
+_TYPE_SET = re.compile(r"(?i)\b(?:case\s+type|type|typ|arendetyp\w*)[ \t]*[:=]|\b(?:change|set|correct|byt|andra|satt)\w*\s+"
+                       r"(?:the\s+|this\s+)?(?:case\s+type|type|arendetyp\w*|category|kategori\w*)\b")
 # A status or a column showing a text: what the invoice's state is, not an error message.
 _STATE_SHOWS = re.compile(r"(?i)\b(?:status|statusen|state|column|kolumn\w*|history|historik\w*|log|logg\w*)\s+(?:\w+\s+)?"
                           r"(?:says|said|shows|showed|reads|visar|visade|sager|star)\b[^\n]*$")

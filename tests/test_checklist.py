@@ -2272,3 +2272,6 @@ def test_the_session_17_rules() -> None:
         "När jag försöker får jag felet Projektet är inte aktivt på 7020"
     assert "byta kostnadsställe" in (field("coding", "desired_action", "När jag försöker byta kostnadsställe till 310 "
                                                                        "får jag felet: \"Kostnadsställe 310 är inte giltigt\".") or "")
+    # the case's type set by the customer is read as the type, not as what they want done
+    assert "Brennan" in (wish_of("It's not about a specific invoice, so please change it to\nType: Administration\n\nWe "
+                                 "want the coding suggestion for supplier Brennan Office Supplies removed completely.") or "")
