@@ -2206,9 +2206,10 @@ def hit_value(spec: FieldSpec, regex: re.Pattern[str], match: re.Match[str], sou
     value = clean(spec, with_follow_up(text, with_antecedent(text, match.start(), match.end()), match.end()))
     if value and _ON_MY_OWN.search(fold(value)):
         return None  # "I don't have the rights to create users myself": why they write, not what
-    if value and (_ONLY_TRIED.match(fold(value)) or _TYPE_SET.search(fold(value))):
+    if value and (_ONLY_TRIED.match(fold(value)) or _TYPE_SET.search(fold(value)) or _BARE_REQUEST.fullmatch(fold(value))):
         # "När jag försöker spara kommer ...": what failed; "please change it to Type:
-        # Administration": the case's type (read as the type), not what is wanted done
+        # Administration": the case's type (read as the type); "Can you set this up please?":
+        # a request whose "this" is in another paragraph or mail. None says what is wanted done.
         return None
     return value
 
@@ -2224,6 +2225,11 @@ _ONLY_TRIED = re.compile(r"(?i)(?:when|whenever|every\s+time|each\s+time|nar|var
                          r"(?:try|tried|attempt|attempted|forsoker|forsokte)\s+(?:to\s+|att\s+)?"
                          r"(?:(?:save|approve|send|submit|post|open|spara|attestera|godkanna|skicka|oppna)\b|"
                          r",|(?:(?:i|we|jag|vi)\s+)?(?:get|got|far|fick|kommer|it|the|det|den)\b)")
+# A request of a verb and a pronoun only, maybe with where ("Kan ni lägga in det i Mälarplast AB?").
+_BARE_REQUEST = re.compile(r"(?i)\s*(?:hi\s*,\s*|hej\s*,?\s*|[^.?!\n]{0,40}\s[-–]\s+)?(?:please\s+|snalla\s+)?(?:can|could|would|will|kan|kunde|skulle)\s+"
+                           r"(?:you|ni|du|someone|nagon)\s+(?:please\s+)?(?:\w+\s+){1,2}?(?:this|that|it|these|them|det|detta|den|"
+                           r"dessa|dem)(?:\s+(?:up|in|out|through|sorted|ordnat))?(?:\s+(?:for\s+us|at\s+oss|for\s+mig|for\s+me))?"
+                           r"(?:\s+(?:please|tack))?(?:\s+(?:i|in|pa|for|with|med)\s+[^?.!\n]{1,40})?\s*(?:please|tack)?\s*[?.!]*\s*")
 # The case's type set by the customer: "Type: Administration", "ändra ärendetypen till Kontering".
 _TYPE_SET = re.compile(r"(?i)\b(?:case\s+type|type|typ|arendetyp\w*)[ \t]*[:=]|\b(?:change|set|correct|byt|andra|satt)\w*\s+"
                        r"(?:the\s+|this\s+)?(?:case\s+type|type|arendetyp\w*|category|kategori\w*)\b")

@@ -2275,3 +2275,8 @@ def test_the_session_17_rules() -> None:
     # the case's type set by the customer is read as the type, not as what they want done
     assert "Brennan" in (wish_of("It's not about a specific invoice, so please change it to\nType: Administration\n\nWe "
                                  "want the coding suggestion for supplier Brennan Office Supplies removed completely.") or "")
+    # a request of a verb and a pronoun only says nothing of what is wanted: the other sentence does
+    assert wish_of("Kan ni lägga in det i Mälarplast AB?") is None
+    assert "code and approve" in (wish_of("Hi,\n\nCan you set this up please?\n\nHi Claire,\n\nTom Whitfield starts on "
+                                          "Monday. He'll need to be able to code and approve invoices up to GBP 5,000.") or "")
+    assert wish_of("Could you fix it so that row 2 goes to account 4010?") is not None
