@@ -369,7 +369,7 @@ def form_answers(reply: Reply, specs: Sequence[FieldSpec],
             used.update(below)
             value = " ".join(lines[i].strip() for i in below)
         value = _ARROW.sub("", value)  # "=> inget fel" below our blank line
-        if value and not _BLANK.match(value) and not (key == ERROR_TEXT and _NO_ERROR.match(fold(value))):
+        if value and not _BLANK.match(value) and not (key == ERROR_TEXT and no_error_text(value)):
             answers[key] = value.strip()  # "Felmeddelande: inget" is no error text
     for field_key, value in numbered_answers(reply, folded, specs, ours):
         answers.setdefault(field_key, value)
@@ -514,12 +514,16 @@ ERROR_TEXT = "error_message"
 ERROR_SHOWN = "error_shown"
 _ONLY_AN_ERROR = re.compile(r"(?i)\b(?:get|gets|got|getting|see|sees|saw|far|fick|ser|sag)\s+(?:(?:an?|ett|the\s+same|"
                             r"samma|this|some|nagot|nat)\s+)?(?:error|fel|felmeddelande\w*)\b")
-# An answer saying the error's text was not read: "jag hann inte läsa vad det stod", "I didn't
-# catch what it said", "minns inte vad det stod" (matched on folded text).
-_NOT_READ = re.compile(r"(?i)\b(?:(?:didn\W?t|did\s+not|don\W?t|do\s+not|couldn\W?t|could\s+not|never)\s+(?:\w+\s+)?"
-                       r"(?:catch|note|read|remember|see|write\s+(?:it\s+|that\s+)?down|copy|get)\b|(?:hann|minns|kommer|sag|laste|noterade|"
-                       r"skrev)\s+(?:jag\s+|vi\s+|han\s+|hon\s+)?(?:inte|ej)\b|\b(?:before|innan)\s+(?:i|we|jag|vi|she|he|hon|han)\s+"
-                       r"(?:can|could|get\s+to|manage\s+to|hann|hinner|kan|kunde|har\s+hunnit)\s+(?:read|see|las\w*|se)\b)")
+# The error's text not read, said of the message itself: "jag hann inte läsa vad det stod", "I didn't
+# catch what it said", "sorry I didn't write it down", not "Could not read the invoice image" (an
+# error text). Matched on folded text, in an answer, a form's value and a pattern's value.
+_NOT_READ = re.compile(r"(?i)\b(?:(?:(?:didn\W?t|did\s+not|don\W?t|do\s+not|couldn\W?t|could\s+not|haven\W?t|have\s+not|"
+                       r"hasn\W?t|never)\s+(?:\w+\s+)?(?:catch|note|read|remember|see|seen|write|copy|get)|"
+                       r"(?:hann|minns|laste|noterade|skrev|sag)\s+(?:jag\s+|vi\s+|han\s+|hon\s+)?(?:inte|ej)(?:\s+\w+)?|"
+                       r"kommer\s+(?:jag\s+|vi\s+|han\s+|hon\s+)?(?:inte|ej)\s+ihag)\s+(?:it|that|what|down|the\s+(?:message|text|"
+                       r"wording|error)|det|vad|meddelandet|texten|felet|upp\s+det|ner\s+det)\b|"
+                       r"\b(?:before|innan)\s+(?:i|we|jag|vi|she|he|hon|han)\s+(?:can|could|get\s+to|manage\s+to|hann|hinner|kan|"
+                       r"kunde|har\s+hunnit)\s+(?:read|see|las\w*|se)\b)")
 _QUOTE_MARK = re.compile(r"[\"“”«»]|(?<!\w)['‘’]|['‘’](?!\w)")  # not the one of "haven't"
 
 
@@ -680,8 +684,25 @@ _ANSWER_MARK = re.compile(r"\s*(?!\[?(?:NOTE|OBS|PS|FYI|EXTERNAL|EXTERN|VIKTIGT|
 # An error "text" that says there was none: "inget", "none", "No error.", "Inget fel", "-".
 # Matched at the start: what follows is a remark ("inget fel, knappen är bara grå"), while "Ingen
 # attestant hittad" and "No approver found." are error texts.
-_NO_ERROR = re.compile(r"(?i)\s*(?:no|none|nothing|n/?a|nej|inget|ingen|ingenting|inga|-+|—)"
+_NO_ERROR = re.compile(r"(?i)\s*(?:(?:no|nope|nej)\s*,?\s+(?=no\b|none|nothing|inget|ingen|inga))?"
+                       r"(?:no|none|nothing|n/?a|nej|inget|ingen|ingenting|inga|-+|—)"
                        r"(?:\s+(?:error|errors|fel|felmeddelande\w*|message|meddelande))?\s*(?:[.!,;]|$)")
+# An error's "text" that only points elsewhere: "(se nedan)", "see the attached screenshot".
+_ELSEWHERE = re.compile(r"(?i)[\s(\-–]*(?:please\s+)?(?:see|se)\s+(?:the\s+)?(?:below|nedan|attached|attachment|enclosed|"
+                        r"bifogad\w*|bilaga\w*|screenshot|skarmdump\w*|bild\w*)(?:\s+\w+){0,2}[\s).!]*")
+
+
+_LEADING_LABEL = re.compile(r"^\s*\w{3,20}\s*:\s*")
+
+
+def no_error_text(value: str) -> bool:
+    """An error field's value that gives no error's text: "Felmeddelande: inget", "Error: none",
+    "nej inget fel, den sparar bara inte", "(se nedan)" ("No invoices to approve" is one), after
+    the label if the value holds one ("felmedelande: nej inget fel" in a numbered answer)."""
+    folded = _LEADING_LABEL.sub("", fold(value), count=1)
+    return _NO_ERROR.match(folded) is not None or _ELSEWHERE.fullmatch(folded) is not None
+
+
 # An arrow a customer starts an answer with.
 _ARROW = re.compile(rf"^\s*(?:{_ARROWS})\s*")
 # Our quoted question with the customer's answer after an arrow on the same line:
@@ -848,17 +869,9 @@ def form_value(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
         value = sentence_persons(spec, value, as_prose=True)
     if value and spec.kind == "name":
         return self_named(value, source.sender) or None
-    if value and spec.key == ERROR_TEXT and not _QUOTE_MARK.search(value) and _NOT_READ_IT.search(fold(value)):
+    if value and spec.key == ERROR_TEXT and not _QUOTE_MARK.search(value) and _NOT_READ.search(fold(value)):
         return None  # "Det kom upp ett fel ... men jag hann inte läsa det": no text; it is asked for
     return value
-
-
-# The error's text not read, said of the message itself: "jag hann inte läsa det", "I didn't catch
-# what it said", not "Could not read the invoice image" (an error text).
-_NOT_READ_IT = re.compile(r"(?i)\b(?:(?:didn\W?t|did\s+not|couldn\W?t|could\s+not|never)\s+(?:\w+\s+)?(?:catch|note|read|see|"
-                          r"write|copy|get)|(?:hann|minns|laste|noterade|skrev)\s+(?:jag\s+|vi\s+|han\s+|hon\s+)?(?:inte|ej)"
-                          r"(?:\s+\w+)?)\s+(?:it|that|what|down\s+what|the\s+(?:message|text|wording)|det|vad|meddelandet|"
-                          r"texten|upp\s+det|ner\s+det)\b")
 
 
 # A company's number or code in brackets right after its name: "Kestrel Lane Logistics (KLL-UK)",
@@ -1951,8 +1964,8 @@ def accept(spec: FieldSpec, m: Matchers, value: str) -> str | None:
         return None
     if spec.kind == "text":
         value = unquote_text(value)
-    if spec.key == ERROR_TEXT and _NO_ERROR.match(fold(value)):
-        return None  # "Felmeddelande: inget", "Error: none"
+    if spec.key == ERROR_TEXT and no_error_text(value):
+        return None
     if spec.key == ERROR_TEXT:
         value = quoted_error(value)
     if spec.kind == "rows" and _ROW_LIST.fullmatch(value) and re.search(r"\d", value):
@@ -2191,8 +2204,9 @@ def hit_value(spec: FieldSpec, regex: re.Pattern[str], match: re.Match[str], sou
     if spec.kind == "text" and "value" in regex.groupindex and _STATE_SHOWS.search(
             source.folded, max(0, match.start() - 25), match.start("value")):
         return None  # 'the invoice status says "Awaiting approval"': a state, not an error
-    if spec.key == ERROR_TEXT and "value" in regex.groupindex and reported(source, match.start("value")):
-        return None  # "Karen (her manager) says Aisha should be the approver": a person's words
+    if spec.key == ERROR_TEXT and "value" in regex.groupindex and (
+            reported(source, match.start("value")) or not_read(source, match)):
+        return None  # "Karen (her manager) says Aisha should be ...": a person's words; "didn't catch what it said"
     if "value" in regex.groupindex:
         value = clean(spec, written_name(match, text) if spec.kind == "name" else original(match, text))
         value = self_named(value, speaker(source, match.start())) if value and spec.kind == "name" else value
@@ -2245,6 +2259,19 @@ _NO_SPEAKER = frozenset({"it", "this", "that", "which", "what", "det", "den", "d
                          "system", "systemet", "popup", "rutan", "then", "sedan", "och", "and", "but", "men"})
 
 
+def not_read(source: Source, match: re.Match[str]) -> bool:
+    """An error's text the customer says they did not read, in the value or just before it: "It
+    said something about permissions, sorry I didn't write it down", "didn't catch what it said.
+    Can u check?". A quoted text is the text, whatever is said around it."""
+    value = source.folded[match.start("value") : match.end("value")]
+    return not _QUOTE_MARK.search(value) and _NOT_READ.search(
+        source.folded, max(0, match.start("value") - NOT_READ_REACH), match.end("value")) is not None
+
+
+# How far before an error's text its not being read is looked for ("didn't catch what it said").
+NOT_READ_REACH = 40
+
+
 def reported(source: Source, at: int) -> bool:
     """An error text not quoted, after a person's "says": what they say, not what the screen says.
     A capitalised word is a person when an aside follows it ("Karen (her manager) says") or the
@@ -2291,8 +2318,8 @@ def clean(spec: FieldSpec, value: str) -> str | None:
         return None  # "what the Transferred column says as I don't have access"
     if spec.kind == "status" and (answer := _STATUS_THEN_PLACE.match(value)):
         return answer[1]  # "Yes in the overview": the answer, not where it shows
-    if spec.key == ERROR_TEXT and _NO_ERROR.match(fold(value)):
-        return None  # "Felmeddelande: inget", "Error: none" ("No invoices to approve" is one)
+    if spec.key == ERROR_TEXT and no_error_text(value):
+        return None
     if spec.kind == "text":
         value = strip_greeting(value)
         return value[:1000] if words(value) >= max(spec.min_words, 1) else None

@@ -2280,3 +2280,17 @@ def test_the_session_17_rules() -> None:
     assert "code and approve" in (wish_of("Hi,\n\nCan you set this up please?\n\nHi Claire,\n\nTom Whitfield starts on "
                                           "Monday. He'll need to be able to code and approve invoices up to GBP 5,000.") or "")
     assert wish_of("Could you fix it so that row 2 goes to account 4010?") is not None
+
+
+def test_an_error_not_read_or_pointed_to_is_no_error_text() -> None:
+    """An error's text the customer did not read, before or in the value ("didn't catch what it
+    said. Can u check?", "It said something about permissions, sorry I didn't write it down"), one
+    that only points elsewhere ("(se nedan)") and "nej inget fel" under a misspelt label give no
+    text; a quoted text is the text whatever is said around it."""
+    error_of = partial(field, "review_approval", "error_message")
+    assert error_of("She gets an error every time she clicks Approve, didn't catch what it said. Can u check?") is None
+    assert error_of("It said something about permissions, sorry I didn't write it down and now it has moved on.") is None
+    assert error_of("Felmeddelande: (se nedan)\n\nHon minns inte vad det stod.") is None
+    assert error_of("It said \"User lacks permission\" - I didn't write down the rest.") == "User lacks permission"
+    got = fields("coding", "Faktura 55-0812\nfelmedelande: nej inget fel, den sparar bara inte andringen\n")
+    assert "error_message" not in got and got.get("error_shown") == "no"
