@@ -2294,3 +2294,9 @@ def test_an_error_not_read_or_pointed_to_is_no_error_text() -> None:
     assert error_of("It said \"User lacks permission\" - I didn't write down the rest.") == "User lacks permission"
     got = fields("coding", "Faktura 55-0812\nfelmedelande: nej inget fel, den sparar bara inte andringen\n")
     assert "error_message" not in got and got.get("error_shown") == "no"
+    # a pasted table's header row under "this is what we see:" is no error's text
+    assert error_of("This is what we see:\n\nRow Account Cost centre Amount Approver\n1 5410 3200 480.00 Helen Carter\n") \
+        is None
+    assert error_of("Den här fakturan har hamnat hos fel granskare:\n\nFaktura-ID\tLeverantör\tBelopp\n883120\tAhlsell\t"
+                    "48 211,00\n") is None
+    assert error_of("I get this error:\n\nAccount 4010 is blocked for posting\n") == "Account 4010 is blocked for posting"
