@@ -54,7 +54,7 @@ SHAPES = {
     # time when it has one ("shows 2025-03-12 06:02 so it looks like ...").
     "status": r"(?:(?:standing|stands|written|(?:showing|shows|showed|displayed|displaying)[ \t]+as)[ \t]+)?"
               r"(?:(?:(?:a|an|ett|the)[ \t]+)?(?:date|datum|datumet)[ \t]*[,:–-]?[ \t]*(?=\d))?[\"“'«]?(?P<value>(?<=[\"“«])[^\"”»\n]{1,80}(?=[\"”»])"
-              r"|\d{4}-\d\d-\d\d[ \t]+\d\d?:\d\d|[^\W_][\w/-]*(?:[ \t][\w/-]+){0,4}?)[\"”'»]?(?=[ \t]*(?:[.,;!?)\"”'»]"
+              r"|(?:\d{4}-\d\d-\d\d|\d{1,2}[/.]\d{1,2}[/.]\d{2,4})[ \t]+\d\d?:\d\d|[^\W_][\w/-]*(?:[ \t][\w/-]+){0,4}?)[\"”'»]?(?=[ \t]*(?:[.,;!?)\"”'»]"
               r"|$|[ \t](?:and|but|och|men|since|sedan|for|för|when|när|after|efter|on|på|so|så)\b))",
     "name": rf"(?P<value>(?-i:{_NAME}(?:[ \t]*(?:,|and|och|&|/)[ \t]*{_NAME}){{0,9}}))",
     # One person or several ("Ann Reid, Bob Marsh and Carl Dean"): never a role or a company.
@@ -995,8 +995,9 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
             if name and key not in names and head not in heads and len(names) < 20:
                 names[key] = name
                 heads.add(head)
-    if any(_PERSON_RE.fullmatch(fold(v)) for v in names.values()):
-        # "nytt kostnadsställe 640 ... så att Lars Wikström attesterar": the persons are the case
+    if any(_PERSON_RE.fullmatch(fold(v)) or _SUGGESTION_NAME.fullmatch(v) for v in names.values()):
+        # "nytt kostnadsställe 640 ... så att Lars Wikström attesterar": the persons are the case,
+        # and "a new cost centre 330 ... the coding suggestion for Elektro Nord" the suggestion
         names = {k: v for k, v in names.items() if not _DIMENSION.match(k)}
     names = {k: v for k, v in names.items() if not left_out(v, source.folded)}
     people = set(names)
@@ -2378,7 +2379,9 @@ def rows_numbers(value: str) -> list[str]:
     for span in _ROW_RANGE.finditer(value):
         out += re.findall(r"\d+", value[at : span.start()])
         low, high = int(span[1]), int(span[2])
-        out += [str(n) for n in range(low, high + 1)] if 0 < high - low <= MAX_ROW_RANGE else [span[1], span[2]]
+        # "rad 2 och 3 till 450": what the rows are changed to, beyond any range of rows
+        out += [str(n) for n in range(low, high + 1)] if 0 < high - low <= MAX_ROW_RANGE else \
+            [span[1]] if high - low > MAX_ROW_RANGE else [span[1], span[2]]
         at = span.end()
     out += re.findall(r"\d+", value[at:])
     return list(dict.fromkeys(out))

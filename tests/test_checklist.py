@@ -2300,3 +2300,16 @@ def test_an_error_not_read_or_pointed_to_is_no_error_text() -> None:
     assert error_of("Den här fakturan har hamnat hos fel granskare:\n\nFaktura-ID\tLeverantör\tBelopp\n883120\tAhlsell\t"
                     "48 211,00\n") is None
     assert error_of("I get this error:\n\nAccount 4010 is blocked for posting\n") == "Account 4010 is blocked for posting"
+
+
+def test_the_session_17_second_round() -> None:
+    """A date and time in the Transferred column in any date style; "rad 2 och 3 till 450" names
+    rows 2 and 3 (450 is what they change to); a new cost centre beside a coding suggestion is
+    background, the suggestion is the concern."""
+    assert field("automatic_steps", "transferred", "Invoice ID 8812731 - the Transferred column shows 14/03/2024 06:12, "
+                                                   "but it says it was transferred and never arrived.") == "14/03/2024 06:12"
+    assert field("coding", "coding_rows", "Kan ni hjälpa mig att ändra kostnadsställe på rad 2 och 3 till 450?") == "2, 3"
+    assert field("coding", "coding_rows", "Rows 2 to 4 are wrong.") == "2, 3, 4"
+    assert concerns_of("We merged 310 and 320 into a new cost centre 330 (Operations). However the coding suggestion for "
+                       "our supplier Elektro Nord still puts everything on 310.") \
+        == "coding suggestion for our supplier Elektro Nord"
