@@ -167,7 +167,8 @@ def read_mail(mail: ParsedMail, case_types: Sequence[CaseType],
     else:
         case_type, reason = detect(subject, text.typed, types)
         if case_type is None and blocks.quoted:
-            case_type, reason = asked_type(blocks.quoted, types) or (case_type, reason)
+            case_type, reason = asked_type(blocks.quoted, types) or registered_type(blocks.quoted, types) \
+                or (case_type, reason)
         if (by_answers := answered_type(answers, types)) and by_answers[0] != case_type:
             case_type, reason = by_answers  # the mail is its answers to our questions
     specs = by_key[case_type].fields if case_type else all_fields(types)
@@ -357,6 +358,25 @@ def asked_type(quoted: str, types: tuple[CaseType, ...]) -> tuple[str, str] | No
     if len(fits) != 1:
         return None
     return fits[0].key, "our quoted form: " + ", ".join(sorted(blanks))[:120]
+
+
+def registered_type(quoted: str, types: tuple[CaseType, ...]) -> tuple[str, str] | None:
+    """The type our quoted mail says the case has ("✓ Case type: Coding", "which we have
+    registered as Review/Approval"), for a reply whose own words name none."""
+    match = _REGISTERED_AS.search(fold(quoted[:MAX_QUOTED_TYPE]))
+    if match is None:
+        return None
+    named = named_type(hits(vocabulary_of(types), match["value"] or match["value2"] or match["value3"]), {})
+    return (named[0], f"our quoted mail: {match[0].strip()[:80]}") if named else None
+
+
+# Our quoted mail's words for the case's type: our own "✓ Case type: X" line, and the way other
+# helpdesks put it ("registered as X", "registrerat som X").
+_REGISTERED_AS = re.compile(r"(?im)^[ \t>✓*-]*(?:case[ \t]+type|arendetyp)[ \t]*:[ \t]*(?P<value>[^\n]{3,60})$|"
+                            r"\b(?:registered|filed|logged|classified)[ \t]+(?:\w+[ \t]+){0,2}?(?:as|under)[ \t]+"
+                            r"(?P<value2>[^\n.(]{3,60})|\bregistrerat[ \t]+(?:\w+[ \t]+){0,2}?som[ \t]+(?P<value3>[^\n.(]{3,60})")
+# Our quoted mail is looked at this far for its type.
+MAX_QUOTED_TYPE = 20_000
 
 
 _BLANK_LINE = re.compile(r"^[ \t>]*(.{3,80}?)[ \t]*:[ \t]*_{3,}[ \t]*$", re.MULTILINE)

@@ -642,3 +642,20 @@ def test_the_session_16_reviews_no_case_mistakes() -> None:
     more = "Thanks, that sorted it for Anna. Please do the same for Per Holm, he needs the Approver role as well."
     assert read_mail(parse(mail("RE: [Case #4512] New user", more + quoted)), TYPES, None,
                      ("support.example.com",)).case_type == "administration"
+
+
+def test_a_reply_without_type_words_has_the_type_our_quoted_mail_gave() -> None:
+    """An answer to our mail that names no type ("7730041 / Rows 1-4 / Helen Marsh") has the type
+    our quoted mail says the case has: our "✓ Case type: X" line, or "registered as X"."""
+    for ours in ("What we understood from your mail:\n\n✓ Case type: Review/Approval\n",
+                 "Thank you for your case, which we have registered as Review/Approval.\n"):
+        body = (f"Hi, answers below.\n\n7730041\nRows 1-4\nHelen Marsh\n\nFrom: Support <support@support.example.com>\n"
+                f"Sent: 17 March 2025 14:55\nSubject: [Case #7155] We need more information\n\nHello,\n\n{ours}\nKind "
+                f"regards\nSupport\n")
+        got = read_mail(parse(mail("RE: [Case #7155] We need more information", body)), TYPES, None,
+                        ("support.example.com",))
+        assert (got.case_type, got.reason.split(":")[0]) == ("review_approval", "our quoted mail")
+    untyped = read_mail(parse(mail("RE: [Case #7155]", "Hi, answers below.\n\n7730041\n\nFrom: Support "
+                                   "<support@support.example.com>\nSent: 17 March 2025\n\nHello,\n\nWe need more.\n")),
+                        TYPES, None, ("support.example.com",))
+    assert untyped.case_type is None
