@@ -2313,3 +2313,8 @@ def test_the_session_17_second_round() -> None:
     assert concerns_of("We merged 310 and 320 into a new cost centre 330 (Operations). However the coding suggestion for "
                        "our supplier Elektro Nord still puts everything on 310.") \
         == "coding suggestion for our supplier Elektro Nord"
+    # the example still in Verification is the Invoice No, however it sits there
+    number_of = partial(field, "capture_verification", "invoice_number")
+    assert number_of("Examples: 44120, 44127, 44133, 44150 and 44162. 44162 is still sitting in Verification.") == "44162"
+    assert number_of("Five examples: 7781201, 7781245, 7781290, 7781302 and 7781333 (the last one is still sitting in "
+                     "verification, I haven't touched it).") == "7781333"
