@@ -42,10 +42,12 @@ _SIGNOFF = re.compile(
 )
 # A name alone on the last line: the customer signing off.
 _SIGNED_NAME = re.compile(r"^[ \t]*(?:/|-{1,2})?[ \t]*[A-ZÅÄÖ][\w.-]*(?:[ \t]+[A-ZÅÄÖ][\w.-]*){0,2}[ \t]*$")
-# A greeting at the very start of the mail, with the name it addresses.
+# A greeting at the very start of the mail, with the name it addresses (a few words, no digits:
+# "Hej kan ni ta bort rad 3 pa faktura 66120, ..." is a request after a bare "Hej").
 _GREETING = re.compile(
     r"^\s*(?:hi|hello|hey|dear|good (?:morning|afternoon|day)|greetings|hej|hejsan|hallå|tjena|"
-    r"god (?:morgon|dag|eftermiddag))\b(?:[ \t]+[^\n,!.:]{0,40}?)?(?:[,!.:]+|[ \t]*$)[ \t]*\n?",
+    r"god (?:morgon|dag|eftermiddag))\b(?:(?:[ \t]+(?:[^\s,!.:\d]{1,20}[ \t]*){1,4}?)?(?:[,!.:]+|[ \t]*$)|[ \t]+[-–](?=[ \t])|(?=[ \t]))"
+    r"[ \t]*\n?",
     re.IGNORECASE,
 )
 
