@@ -146,7 +146,6 @@ def test_a_hostile_line_is_no_slow_sign_off() -> None:
 def test_a_bare_greeting_goes_and_the_request_after_it_stays() -> None:
     """"Hej kan ni ta bort rad 3 pa faktura 66120, ..." is a request after a bare "Hej", not a
     greeting to someone called "kan ni ta bort rad 3 pa faktura 66120"."""
-    from ingest.quoting import strip_greeting
     assert strip_greeting("Hej kan ni ta bort rad 3 pa faktura 66120, den ar dubbel.") == \
         "kan ni ta bort rad 3 pa faktura 66120, den ar dubbel."
     assert strip_greeting("Hi invoice 7730418 is still in verification, supplier is wrong.") == \
