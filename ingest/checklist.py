@@ -2237,10 +2237,12 @@ def hit_value(spec: FieldSpec, regex: re.Pattern[str], match: re.Match[str], sou
 _ON_MY_OWN = re.compile(r"(?i)\b(?:can\W?t|cannot|not\s+able|don\W?t\s+have|doesn\W?t\s+have|kan\s+inte|har\s+inte|"
                         r"saknar|inte\s+kan)\b[^.!?\n]{0,60}\b(?:myself|himself|herself|themselves|ourselves|själv|sjalv|själva|sjalva)\b")
 # A failed attempt at saving or approving, or at nothing named: "När jag försöker får jag felet ...",
-# "when I try to save the coding I get this error". An attempt at a change ("När jag försöker byta
-# kostnadsställe till 310 får jag felet ...") names what the customer wants done.
-_ONLY_TRIED = re.compile(r"(?i)(?:when|whenever|every\s+time|each\s+time|nar|varje\s+gang)\s+(?:i|we|jag|vi)\s+"
+# "when I try to save the coding I get this error", "I can't save the coding on invoice 6612-08".
+# An attempt at a change ("När jag försöker byta kostnadsställe till 310 får jag felet ...") names
+# what the customer wants done.
+_ONLY_TRIED = re.compile(r"(?i)(?:(?:when|whenever|every\s+time|each\s+time|nar|varje\s+gang)\s+(?:i|we|jag|vi)\s+"
                          r"(?:try|tried|attempt|attempted|forsoker|forsokte)\s+(?:to\s+|att\s+)?"
+                         r"|(?:i|we|jag|vi)\s+(?:can\W?t|cannot|can\s+not|kan\s+inte|lyckas\s+inte)\s+)"
                          r"(?:(?:save|approve|send|submit|post|open|spara|attestera|godkanna|skicka|oppna)\b|"
                          r",|(?:(?:i|we|jag|vi)\s+)?(?:get|got|far|fick|kommer|it|the|det|den)\b)")
 # A request of a verb and a pronoun only, maybe with where ("Kan ni lägga in det i Mälarplast AB?").

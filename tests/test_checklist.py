@@ -2318,3 +2318,10 @@ def test_the_session_17_second_round() -> None:
     assert number_of("Examples: 44120, 44127, 44133, 44150 and 44162. 44162 is still sitting in Verification.") == "44162"
     assert number_of("Five examples: 7781201, 7781245, 7781290, 7781302 and 7781333 (the last one is still sitting in "
                      "verification, I haven't touched it).") == "7781333"
+
+
+def test_a_failure_to_save_is_no_wish() -> None:
+    """ "I can't save the coding on invoice 6612-08, row 1" says what fails; the next sentence says
+    what the customer wants done."""
+    assert "Department to 30" in (field("coding", "desired_action", "I can't save the coding on invoice ID 6612-08, row 1. "
+                                        "I want to change the dimension Department to 30 (it's a Creative cost).") or "")
