@@ -46,7 +46,7 @@ _SIGNED_NAME = re.compile(r"^[ \t]*(?:/|-{1,2})?[ \t]*[A-ZÅÄÖ][\w.-]*(?:[ \t]
 # "Hej kan ni ta bort rad 3 pa faktura 66120, ..." is a request after a bare "Hej").
 _GREETING = re.compile(
     r"^\s*(?:hi|hello|hey|dear|good (?:morning|afternoon|day)|greetings|hej|hejsan|hallå|tjena|"
-    r"god (?:morgon|dag|eftermiddag))\b(?:(?:[ \t]+(?:[^\s,!.:\d]{1,20}[ \t]*){1,4}?)?(?:[,!.:]+|[ \t]*$)|[ \t]+[-–](?=[ \t])|(?=[ \t]))"
+    r"god (?:morgon|dag|eftermiddag))\b(?:(?:[ \t]+[^\s,!.:\d]{1,20}(?:[ \t]+[^\s,!.:\d]{1,20}){0,3})?(?:[ \t]*[,!.:]+|[ \t]*$)|[ \t]+[-–](?=[ \t])|(?=[ \t]))"
     r"[ \t]*\n?",
     re.IGNORECASE,
 )
