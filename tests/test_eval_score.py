@@ -61,3 +61,11 @@ def test_a_persons_title_is_no_word_of_the_name() -> None:
     """The reader drops titles ("Dr", "Ms"); the writer may keep them: one person either way."""
     assert compare("users", "name", ["Dr Paul Hewitt", "Karen Lowry"], "Paul Hewitt, Karen Lowry") == "right"
     assert compare("users", "name", ["Paul Hewitt"], "Paul Hewitt, Karen Lowry") == "wrong"
+
+
+def test_one_name_holding_a_separator_is_one_name() -> None:
+    """The coding suggestion "El och värme" read as written is the one expected item, not "El" and
+    "värme"; a list of two still counts as two."""
+    assert compare("concerns", "name", ["El och värme"], "El och värme") == "right"
+    assert compare("concerns", "name", ["El och värme"], "El, värme") == "wrong"
+    assert compare("users", "name", ["Anna Berg", "Bo Ek"], "Anna Berg och Bo Ek") == "right"
