@@ -518,7 +518,7 @@ _ONLY_AN_ERROR = re.compile(r"(?i)\b(?:get|gets|got|getting|see|sees|saw|far|fic
 # catch what it said", "sorry I didn't write it down", not "Could not read the invoice image" (an
 # error text). Matched on folded text, in an answer, a form's value and a pattern's value.
 _NOT_READ = re.compile(r"(?i)\b(?:(?:(?:didn\W?t|did\s+not|don\W?t|do\s+not|couldn\W?t|could\s+not|haven\W?t|have\s+not|"
-                       r"hasn\W?t|never)\s+(?:\w+\s+)?(?:catch|note|read|remember|see|seen|write|copy|get)|"
+                       r"hasn\W?t|never)\s+(?:\w+\s+)?(?:catch|note|read|remember|see|seen|write|copy)|"
                        r"(?:hann|minns|laste|noterade|skrev|sag)\s+(?:jag\s+|vi\s+|han\s+|hon\s+)?(?:inte|ej)(?:\s+\w+)?|"
                        r"kommer\s+(?:jag\s+|vi\s+|han\s+|hon\s+)?(?:inte|ej)\s+ihag)\s+(?:it|that|what|down|the\s+(?:message|text|"
                        r"wording|error)|det|vad|meddelandet|texten|felet|upp\s+det|ner\s+det)\b|"
@@ -684,7 +684,7 @@ _ANSWER_MARK = re.compile(r"\s*(?!\[?(?:NOTE|OBS|PS|FYI|EXTERNAL|EXTERN|VIKTIGT|
 # An error "text" that says there was none: "inget", "none", "No error.", "Inget fel", "-".
 # Matched at the start: what follows is a remark ("inget fel, knappen är bara grå"), while "Ingen
 # attestant hittad" and "No approver found." are error texts.
-_NO_ERROR = re.compile(r"(?i)\s*(?:(?:no|nope|nej)\s*,?\s+(?=no\b|none|nothing|inget|ingen|inga))?"
+_NO_ERROR = re.compile(r"(?i)\s*+(?:(?:no|nope|nej)(?:\s*+,\s*+|\s++)(?=no\b|none|nothing|inget|ingen|inga))?"
                        r"(?:no|none|nothing|n/?a|nej|inget|ingen|ingenting|inga|-+|—)"
                        r"(?:\s+(?:error|errors|fel|felmeddelande\w*|message|meddelande))?\s*(?:[.!,;]|$)")
 # An error's "text" that only points elsewhere: "(se nedan)", "see the attached screenshot".
@@ -695,11 +695,15 @@ _ELSEWHERE = re.compile(r"(?i)[\s(\-–]*(?:please\s+)?(?:see|se)\s+(?:the\s+)?(
 _LEADING_LABEL = re.compile(r"^\s*\w{3,20}\s*:\s*")
 
 
+# A full stop ending a sentence (not "no." / "nr." before a number) and what follows it.
+_NEXT_SENTENCE = re.compile(r"(?<![Nn]o)(?<![Nn]r)\.\s+\S.*$", re.DOTALL)
+
+
 def no_error_text(value: str) -> bool:
     """An error field's value that gives no error's text: "Felmeddelande: inget", "Error: none",
     "nej inget fel, den sparar bara inte", "(se nedan)" ("No invoices to approve" is one), after
     the label if the value holds one ("felmedelande: nej inget fel" in a numbered answer)."""
-    folded = _LEADING_LABEL.sub("", fold(value), count=1)
+    folded = _LEADING_LABEL.sub("", _SPACES.sub(" ", fold(value[:MAX_ANSWER])), count=1)
     return _NO_ERROR.match(folded) is not None or _ELSEWHERE.fullmatch(folded) is not None
 
 
@@ -1363,7 +1367,7 @@ fastigheter konsult data cards material materials byggmaterial forvaltning logis
 steel metals metal timber paper packaging plastics chemicals textiles furniture tools electronics machinery
 components industries industrial trading travel hotels dairy bakery waste recycling water
 st street road rd avenue ave society association gatan vagen
-primary academy school college skola skolan site hospital clinic university
+primary academy school college skola skolan hospital clinic university
 knappen knapp fliken menyn button tab menu""".split())
 
 
@@ -2206,8 +2210,7 @@ def hit_value(spec: FieldSpec, regex: re.Pattern[str], match: re.Match[str], sou
             source.folded, max(0, match.start() - 25), match.start("value")):
         return None  # 'the invoice status says "Awaiting approval"': a state, not an error
     if spec.key == ERROR_TEXT and "value" in regex.groupindex and (
-            reported(source, match.start("value")) or not_read(source, match) or "\t" in match["value"]
-            or _NUMBERS_ROW.match(source.text, match.end("value") + 1)):
+            reported(source, match.start("value")) or not_read(source, match) or header_row(source.text, match)):
         # "Karen (her manager) says Aisha should be ...": a person's words; "didn't catch what it
         # said"; "hamnat hos fel granskare:" over a pasted table: its header row is no error text
         return None
@@ -2224,12 +2227,19 @@ def hit_value(spec: FieldSpec, regex: re.Pattern[str], match: re.Match[str], sou
     value = clean(spec, with_follow_up(text, with_antecedent(text, match.start(), match.end()), match.end()))
     if value and _ON_MY_OWN.search(fold(value)):
         return None  # "I don't have the rights to create users myself": why they write, not what
-    if value and (_ONLY_TRIED.match(fold(value)) or _TYPE_SET.search(fold(value)) or _BARE_REQUEST.fullmatch(fold(value))):
-        # "När jag försöker spara kommer ...": what failed; "please change it to Type:
-        # Administration": the case's type (read as the type); "Can you set this up please?":
-        # a request whose "this" is in another paragraph or mail. None says what is wanted done.
+    if value and no_wish(fold(value)):
         return None
     return value
+
+
+def no_wish(folded: str) -> bool:
+    """A sentence the wish patterns find that says nothing of what is wanted done: what failed
+    ("När jag försöker spara kommer ...", unless a request follows: "..., kan ni göra det?"), the
+    case's type ("please change it to Type: Administration": read as the type), or a request
+    whose "this" is in another paragraph or mail ("Can you set this up please?")."""
+    failed = _ONLY_TRIED.match(folded)
+    return bool(failed and not _REQUEST_WORD.search(folded, failed.end())
+                or _TYPE_SET.search(folded) or _BARE_REQUEST.fullmatch(folded))
 
 
 # "jag har inte behörighet att skapa användare själv", "he can't change this himself": who can do
@@ -2246,13 +2256,17 @@ _ONLY_TRIED = re.compile(r"(?i)(?:(?:when|whenever|every\s+time|each\s+time|nar|
                          r"(?:(?:save|approve|send|submit|post|open|spara|attestera|godkanna|skicka|oppna)\b|"
                          r",|(?:(?:i|we|jag|vi)\s+)?(?:get|got|far|fick|kommer|it|the|det|den)\b)")
 # A request of a verb and a pronoun only, maybe with where ("Kan ni lägga in det i Mälarplast AB?").
-_BARE_REQUEST = re.compile(r"(?i)\s*(?:hi\s*,\s*|hej\s*,?\s*|[^.?!\n]{0,40}\s[-–]\s+)?(?:please\s+|snalla\s+)?(?:can|could|would|will|kan|kunde|skulle)\s+"
+_BARE_REQUEST = re.compile(r"(?i)\s*+(?:hi\s*+,\s*+|hej(?:\s*+,)?\s*+|[^.?!\n]{0,40}\s[-–]\s+)?(?:please\s+|snalla\s+)?(?:can|could|would|will|kan|kunde|skulle)\s+"
                            r"(?:you|ni|du|someone|nagon)\s+(?:please\s+)?(?:\w+\s+){1,2}?(?:this|that|it|these|them|det|detta|den|"
                            r"dessa|dem)(?:\s+(?:up|in|out|through|sorted|ordnat))?(?:\s+(?:for\s+us|at\s+oss|for\s+mig|for\s+me))?"
-                           r"(?:\s+(?:please|tack))?(?:\s+(?:i|in|pa|for|with|med)\s+[^?.!\n]{1,40})?\s*(?:please|tack)?\s*[?.!]*\s*")
-# The case's type set by the customer: "Type: Administration", "ändra ärendetypen till Kontering".
-_TYPE_SET = re.compile(r"(?i)\b(?:case\s+type|type|typ|arendetyp\w*)[ \t]*[:=]|\b(?:change|set|correct|byt|andra|satt)\w*\s+"
-                       r"(?:the\s+|this\s+)?(?:case\s+type|type|arendetyp\w*|category|kategori\w*)\b")
+                           r"(?:\s+(?:please|tack))?(?:\s+(?:i|in|pa|on|at|with|med)\s+[^?.!\n\d]{1,40})?\s*+(?:please|tack)?\s*+[?.!]*\s*+")
+# The case's type set by the customer: "... please change it to Type: Administration", "Ärendetyp:
+# Kontering", "ändra ärendetypen" (not "set the VAT type: reverse charge", "the type of cost").
+_TYPE_SET = re.compile(r"(?i)(?:^|\b(?:to|till)\s+)(?:case\s+type|type|typ|arendetyp\w*)[ \t]*[:=]|"
+                       r"\b(?:case\s+type|arendetyp\w*|type\s+of\s+(?:the\s+|this\s+)?case)\b")
+# A request after what failed: "I can't save, please change row 2 ...", "..., kan ni göra det?".
+_REQUEST_WORD = re.compile(r"(?i)\b(?:please|pls|can\s+you|could\s+you|would\s+you|kan\s+(?:ni|du)|kunde\s+(?:ni|du)|"
+                           r"garna|tack|(?:i|we)\s+(?:want|need|would\s+like)|(?:jag|vi)\s+(?:vill|behover|onskar))\b")
 # A status or a column showing a text: what the invoice's state is, not an error message.
 _STATE_SHOWS = re.compile(r"(?i)\b(?:status|statusen|state|column|kolumn\w*|history|historik\w*|log|logg\w*)\s+(?:\w+\s+)?"
                           r"(?:says|said|shows|showed|reads|visar|visade|sager|star)\b[^\n]*$")
@@ -2269,11 +2283,20 @@ _NO_SPEAKER = frozenset({"it", "this", "that", "which", "what", "det", "den", "d
 _NUMBERS_ROW = re.compile(r"[ \t]*\d[\d.,]*(?:[ \t]+[\d.,]+){2,}")
 
 
+def header_row(text: str, match: re.Match[str]) -> bool:
+    """A pasted table's header row taken for a text: cells split by tabs ("Faktura-ID<tab>Leverantör
+    <tab>Belopp"), or words without a digit over a row of numbers ("Row Account Cost centre Amount"
+    over "1 5410 3200 480.00"). "Account 4010 is blocked for posting" over a row is an error."""
+    value = match["value"]
+    return value.count("\t") >= 2 or not any(c.isdigit() for c in value) and \
+        _NUMBERS_ROW.match(text, match.end("value") + 1) is not None
+
+
 def not_read(source: Source, match: re.Match[str]) -> bool:
     """An error's text the customer says they did not read, in the value or just before it: "It
     said something about permissions, sorry I didn't write it down", "didn't catch what it said.
     Can u check?". A quoted text is the text, whatever is said around it."""
-    value = source.folded[match.start("value") : match.end("value")]
+    value = source.folded[max(0, match.start("value") - 1) : match.end("value") + 1]
     return not _QUOTE_MARK.search(value) and _NOT_READ.search(
         source.folded, max(0, match.start("value") - NOT_READ_REACH), match.end("value")) is not None
 
@@ -2314,6 +2337,8 @@ def clean(spec: FieldSpec, value: str) -> str | None:
     value = _SPACES.sub(" ", value).strip(" .,;:\"“”'«»‘’")
     if spec.kind == "name" and (_WORD_PIECE.fullmatch(value) and not _SELF.match(value)):
         return None  # "don" of "we don't": a piece of a sentence
+    if spec.kind == "name" and _SUGGESTION_NAME.fullmatch(value):
+        return _NEXT_SENTENCE.sub("", value)  # "... for supplier no. 30221 Staples AB": to its sentence's end
     if quoted or spec.kind == "name" and _ROLE_NAME.fullmatch(value):
         return value or None  # "the role 'Invoice Reviewer'", "rollen Granskare": taken as written
     if spec.kind == "name" and spec.many and _COMPANY.fullmatch(value):
@@ -2372,6 +2397,8 @@ _ORDINALS = re.compile(r"(?i)\b(" + "|".join(_ORDINAL_NUMBER) + r")\b")
 # "1-3", "1 to 3", "rad 2 till 4": every row from the first to the last (a short range only).
 _ROW_RANGE = re.compile(r"(\d{1,3})[ \t]*(?:-|–|to|till)[ \t]*(?:(?:rows?|lines?|rad|raden|rader)[ \t]+)?(\d{1,3})")
 MAX_ROW_RANGE = 30
+# A number this high after "rad 2 till" is an account or a cost centre, no row.
+CHANGED_TO = 100
 
 
 def rows_numbers(value: str) -> list[str]:
@@ -2379,14 +2406,25 @@ def rows_numbers(value: str) -> list[str]:
     out: list[str] = []
     at = 0
     for span in _ROW_RANGE.finditer(value):
-        out += re.findall(r"\d+", value[at : span.start()])
-        low, high = int(span[1]), int(span[2])
-        # "rad 2 och 3 till 450": what the rows are changed to, beyond any range of rows
-        out += [str(n) for n in range(low, high + 1)] if 0 < high - low <= MAX_ROW_RANGE else \
-            [span[1]] if high - low > MAX_ROW_RANGE else [span[1], span[2]]
+        out += re.findall(r"\d+", value[at : span.start()]) + range_rows(span)
         at = span.end()
     out += re.findall(r"\d+", value[at:])
     return list(dict.fromkeys(out))
+
+
+def range_rows(span: re.Match[str]) -> list[str]:
+    """The rows of "1 to 3" / "2-4"; both ends of a range too long for rows ("Rows 10 to 41"), but
+    not an account's or a cost centre's number after "till" / "to" ("rad 3 till 450": what the
+    rows change to)."""
+    low, high = int(span[1]), int(span[2])
+    if 0 < high - low <= MAX_ROW_RANGE:
+        return [str(n) for n in range(low, high + 1)]
+    if high >= CHANGED_TO and _WORD_TO.match(span[0]):
+        return [span[1]]
+    return [span[1], span[2]]
+
+
+_WORD_TO = re.compile(r"(?i)\d+[ \t]*(?:to|till)\b")
 
 
 def name_value(value: str) -> str | None:

@@ -371,10 +371,13 @@ def registered_type(quoted: str, types: tuple[CaseType, ...]) -> tuple[str, str]
 
 
 # Our quoted mail's words for the case's type: our own "✓ Case type: X" line, and the way other
-# helpdesks put it ("registered as X", "registrerat som X").
+# helpdesks put it ("your case, which we have registered as X", "ditt ärende som vi har registrerat
+# som X"; "The supplier is registered as ..." says nothing of the case).
 _REGISTERED_AS = re.compile(r"(?im)^[ \t>✓*-]*(?:case[ \t]+type|arendetyp)[ \t]*:[ \t]*(?P<value>[^\n]{3,60})$|"
-                            r"\b(?:registered|filed|logged|classified)[ \t]+(?:\w+[ \t]+){0,2}?(?:as|under)[ \t]+"
-                            r"(?P<value2>[^\n.(]{3,60})|\bregistrerat[ \t]+(?:\w+[ \t]+){0,2}?som[ \t]+(?P<value3>[^\n.(]{3,60})")
+                            r"\b(?:case|arende\w*)\b[^.\n]{0,40}?\b(?:registered|filed|logged|classified|registrerat)[ \t]+"
+                            r"(?:as|under|som)[ \t]+(?P<value2>[^\n.(]{3,60})|"
+                            r"\b(?:registered|filed|logged|classified|registrerat)[ \t]+(?:your|the|ditt|ert)[ \t]+(?:case|arende)[ \t]+"
+                            r"(?:as|under|som)[ \t]+(?P<value3>[^\n.(]{3,60})")
 # Our quoted mail is looked at this far for its type.
 MAX_QUOTED_TYPE = 20_000
 

@@ -545,6 +545,9 @@ BLOBS = {
     "newlines after an id": "4471" + "\n" * 20_000 + "x",
     "form feeds after an id": "4471" + "\x0c" * 20_000 + "x",
     "ideographic spaces after an id": "4471" + "\u3000" * 20_000 + "x",
+    # session 17's review: "no" then blanks after an error's label, quadratic in the new no-error rules
+    "ideographic spaces after 'Fel: nej'": "Fel: nej" + "\u3000" * 20_000 + "x",
+    "spaces after 'Error message: no'": "Error message: no" + " " * 20_000 + "x",
 }
 
 
@@ -2325,3 +2328,35 @@ def test_a_failure_to_save_is_no_wish() -> None:
     what the customer wants done."""
     assert "Department to 30" in (field("coding", "desired_action", "I can't save the coding on invoice ID 6612-08, row 1. "
                                         "I want to change the dimension Department to 30 (it's a Creative cost).") or "")
+
+
+def test_the_session_17_review() -> None:
+    """Session 17's review attacked the round's rules: each of these was read wrongly."""
+    rows_of = partial(field, "coding", "coding_rows")
+    assert rows_of("Rows 10 to 41 are wrong.") == "10, 41"  # a long range keeps both ends
+    assert concerns_of("Remove the coding suggestion for supplier no. 30221 Staples Sweden AB") \
+        == "coding suggestion for supplier no. 30221 Staples Sweden AB"
+    assert concerns_of("Kodningsförslaget för leverantör nr. 30221 (Staples) ska bort.") \
+        == "Kodningsförslaget för leverantör nr. 30221 (Staples)"
+    assert concerns_of("Please update the coding suggestion for the Finance department to account 6212.") is None
+    assert concerns_of("Ta bort konteringsförslaget för leverantör 30221 (se bifogad faktura).") is None
+    assert concerns_of("Please remove the coding suggestion for supplier Shell Fleet Solutions.\nNow it is wrong.") \
+        == "coding suggestion for supplier Shell Fleet Solutions"
+    error_of = partial(field, "review_approval", "error_message")
+    assert error_of('I don\'t get it, the error says "Approval limit exceeded" but my limit is 50 000.') \
+        == "Approval limit exceeded"
+    assert error_of("I couldn't get it approved. Error: Approval limit exceeded") == "Approval limit exceeded"
+    assert error_of("I get this error:\n\nAccount 4010 is blocked for posting\n1 4010 3200 480.00\n") \
+        == "Account 4010 is blocked for posting"
+    wish = partial(field, "coding", "desired_action")
+    for text in ("I can't save, please change row 2 to account 5410 on invoice 4402.",
+                 "Jag kan inte spara, ändra gärna rad 2 till konto 5410 åt mig.",
+                 "När jag försöker spara ändringen av rad 2 till konto 5410 får jag fel, kan ni göra det?",
+                 "Please set the VAT type: reverse charge on row 2 of invoice 55120.",
+                 "Can you split them in two rows of 50%?"):
+        assert wish(text) is not None, text
+    assert wish_of("Can you set it up for Anna Berg in Northgate Retail Ltd?") is not None
+    assert wish_of("We need to change the category of user Anna Berg to Approver level 2.") is not None
+    assert company_of("Hon jobbar i Stora Hotellet Och kommun-gemensamma enheten.") is None
+    got = fields("review_approval", "Felmeddelande: inget\nAnvändare: Eva Lind\n")
+    assert got.get("error_shown") == "no"

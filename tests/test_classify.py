@@ -659,3 +659,13 @@ def test_a_reply_without_type_words_has_the_type_our_quoted_mail_gave() -> None:
                                    "<support@support.example.com>\nSent: 17 March 2025\n\nHello,\n\nWe need more.\n")),
                         TYPES, None, ("support.example.com",))
     assert untyped.case_type is None
+
+
+def test_an_answer_of_no_and_blanks_under_our_error_question_is_read_at_once() -> None:
+    """Session 17's review: "no" and 16,000 spaces typed under our quoted "Error message: ____"
+    took 12.7 s (the no-error rule's blanks backtracked); a few ms now."""
+    body = ("See below.\n\nOn Mon, 3 Mar 2025 at 10:00, Support <support@support.example.com> wrote:\n> Hello,\n"
+            "> Please fill in:\n> Invoice ID: ____\n12345\n> Error message: ____\nno" + " " * 16_000 + "x\n> Thanks\n")
+    started = time.process_time()
+    read_mail(parse(mail("Re: [CASE-1] x", body)), TYPES, None, ("support.example.com",))
+    assert time.process_time() - started < 2  # 12.7 s before
