@@ -767,8 +767,10 @@ def extract_candidates(specs: Sequence[FieldSpec], source: Source) -> tuple[dict
     companies = {fold(out[s.key]).lower() for s in specs if s.kind == "name" and not s.many and s.key in out}
     for spec in specs:
         if spec.many and spec.kind == "name" and spec.key in out and companies:
-            # A company has its own field: "Region Sörmark" is not also whom the case concerns.
-            kept = [x for x in split_names(out[spec.key]) if fold(x).lower() not in companies]
+            # A company has its own field: "Region Sörmark" is not also whom the case concerns, and
+            # "deactivate Anna in Cobalt Marine Services Ltd" concerns Anna.
+            kept = list(dict.fromkeys(without_company(x, companies, source) for x in split_names(out[spec.key])
+                                      if fold(x).lower() not in companies))
             if kept:
                 out[spec.key] = ", ".join(kept)
             else:
@@ -790,6 +792,18 @@ _NONE_LEFT = re.compile(r"(?i)\b(?:none\s+of\s+them|none|ingen\s+av\s+(?:dem|dom
                         r"(?:(?:is|are|was|were|remains?|still|left|stuck|sitting|currently|now|anymore|any\s+longer|"
                         r"ligger|finns|ar|kvar|star|langre|nu|syns|visas|appear|appears|show|shows|showing|up)\s+){1,3}"
                         r"(?:in|i)\s+(?:the\s+)?veri?fi(?!ed\b)")
+
+
+def without_company(name: str, companies: set[str], source: Source) -> str:
+    """A name without the company it was written in ("Anna in Cobalt Marine Services Ltd"), made
+    whole as names are ("Anna Karlsson" below in the forwarded mail)."""
+    folded = fold(name).lower()
+    for company in companies:
+        for word in (" in ", " i ", " at ", " pa "):
+            if folded.endswith(word + company) and len(folded) > len(word + company):
+                return full_name(name[: len(name) - len(word + company)].strip(), source.folded, source.text,
+                                 source.writers)
+    return name
 
 
 def split_names(value: str) -> list[str]:
@@ -940,8 +954,9 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
             if match["value"] is not None and not across_cells(source.text, match) and not denied(source, match):
                 written = written_name(match, source.text)
                 value = clean(spec, written)
-                if not value or role_they_have(value, source.folded, match.start()):
-                    continue
+                if not value or role_they_have(value, source.folded, match.start()) or _SELF.match(value) and \
+                        _ON_MY_OWN.search(source.folded, max(0, match.start("value") - ON_MY_OWN_REACH), match.end("value")):
+                    continue  # "I couldn't find a way to change the approver myself": by myself, not whom
                 found.append((match.start("value"), value))
                 if _ROLE_NAME.fullmatch(value) or _SUGGESTION_NAME.fullmatch(value) or quoted_name(written, source.text[match.end("value") : match.end("value") + 1]):
                     whole.add(value)
@@ -1176,9 +1191,13 @@ _HONORIFIC = re.compile(r"^(?:Mr|Mrs|Ms|Miss|Dr|Herr|Fru)\.?\s+(?=[A-ZÅÄÖ])")
 
 
 def written_name(match: re.Match[str], text: str) -> str:
-    """The names a match wrote, without the one a line opens by addressing ("Rhys, I can't approve ...")."""
+    """The names a match wrote, without the one a line opens by addressing ("Rhys, I can't approve
+    ..."); a name before its cue is the last sentence's ("... projekt Solbacken. Jag får inte
+    attestera": "Jag")."""
     written = original(match, text)
     at = match.start("value")
+    if at == match.start() and match.end("value") < match.end():
+        written = _NAME_END.split(written)[-1]
     return _VOCATIVE.sub("", written) if at == 0 or text[at - 1] == "\n" else written
 
 
@@ -1208,7 +1227,7 @@ _COMMA_NOT = re.compile(r"(?i),\s*not\s+(?:the\s+)?$")
 
 # "jag får felet ... när jag försöker godkänna", "I can't approve invoice 4410": the writer is the
 # user the approval case is about (when the mail names nobody else).
-_I_CANNOT = re.compile(r"(?i)\b(?:jag|i)\s+(?:kan\s+inte|can\W?t|cannot|am\s+unable\s+to|am\s+not\s+able\s+to|"
+_I_CANNOT = re.compile(r"(?i)\b(jag|i)\s+(?:kan\s+inte|can\W?t|cannot|am\s+unable\s+to|am\s+not\s+able\s+to|"
                        r"far\s+inte|lyckas\s+inte|forsoker|try\s+to|am\s+trying\s+to)\s+(?:\w+\s+){0,2}?"
                        r"(?:attestera|godkanna|granska|approve|review)\b")
 
@@ -1216,7 +1235,9 @@ _I_CANNOT = re.compile(r"(?i)\b(?:jag|i)\s+(?:kan\s+inte|can\W?t|cannot|am\s+una
 def writer_who_cannot(source: Source) -> str | None:
     """The writer (the sender, or a forwarded mail's writer) who says they cannot approve."""
     found = _I_CANNOT.search(source.folded, 0, len(source.new))
-    return (speaker(source, found.start()) or None) if found else None
+    # named with the word the writer used, as "myself" is: "Johan Eriksson (jag)"
+    return (self_named(source.text[found.start() : found.start() + len(found[1])], speaker(source, found.start()))
+            or None) if found else None
 
 
 def speaker(source: Source, at: int) -> str:
@@ -1359,6 +1380,7 @@ _NOT_PERSON_WORDS = frozenset("""monday tuesday wednesday thursday friday saturd
 june july august september october november december mandag tisdag onsdag torsdag fredag lordag sondag
 best kind many regards thanks cost centre center general section invoice id services service department
 team office finance accounts payable receivable ledger purchasing procurement support manager director head
+supervisor officer clerk coordinator administrator
 ekonomi avdelning avdelningen inkop support
 cleaning couriers courier roofing transport foods logistics supplies supply solutions systems consulting
 construction catering electrical plumbing printing media energy engineering motors haulage freight security
@@ -2244,7 +2266,9 @@ def no_wish(folded: str) -> bool:
 
 # "jag har inte behörighet att skapa användare själv", "he can't change this himself": who can do
 # it, not what is wanted.
-_ON_MY_OWN = re.compile(r"(?i)\b(?:can\W?t|cannot|not\s+able|don\W?t\s+have|doesn\W?t\s+have|kan\s+inte|har\s+inte|"
+# How far before "myself" its "can't ..." is looked for.
+ON_MY_OWN_REACH = 80
+_ON_MY_OWN = re.compile(r"(?i)\b(?:can\W?t|cannot|couldn\W?t|could\s+not|unable|not\s+able|don\W?t\s+have|doesn\W?t\s+have|kan\s+inte|har\s+inte|"
                         r"saknar|inte\s+kan)\b[^.!?\n]{0,60}\b(?:myself|himself|herself|themselves|ourselves|själv|sjalv|själva|sjalva)\b")
 # A failed attempt at saving or approving, or at nothing named: "När jag försöker får jag felet ...",
 # "when I try to save the coding I get this error", "I can't save the coding on invoice 6612-08".
@@ -2359,14 +2383,24 @@ def clean(spec: FieldSpec, value: str) -> str | None:
         value = strip_greeting(value)
         return value[:1000] if words(value) >= max(spec.min_words, 1) else None
     if spec.kind == "rows" and _ORDINALS.search(fold(value)) and not re.search(r"\d", value):
-        numbers = [str(_ORDINAL_NUMBER[w]) for w in _ORDINALS.findall(fold(value.lower()))]
+        # "rad två till fyra": the rows from two to four
+        numbers = rows_numbers(_ORDINALS.sub(lambda w: str(_ORDINAL_NUMBER[w[1]]), fold(value.lower())))
         if len(numbers) > 1 or not re.search(r"(?i)\b(?:last|sista|all|alla|both|båda|every|each|samtliga)\b", value):
             return ", ".join(dict.fromkeys(numbers))
     if spec.kind == "rows" and _ONLY_ROW.search(fold(value)) and not re.search(r"\d", value):
         return "1"
+    if spec.kind == "rows" and (shares := _TWO_SHARES.fullmatch(value)) and int(shares[1]) + int(shares[2]) == 100:
+        return None  # "split the second and third line 50/50": how, not which rows
     if spec.kind == "rows" and re.search(r"\d", value):
         return ", ".join(rows_numbers(value))
+    if spec.kind == "rows" and not _EVERY_WORD.search(value):
+        return None  # "the last line": which one is told by its number ("line 5 of 5"), or asked for
     return value or None
+
+
+_EVERY_WORD = re.compile(r"(?i)\b(?:all|alla|both|båda|bada|samtliga|every|each|varje)\b")
+# Two shares of a split, when they make 100: "50/50", "60 / 40".
+_TWO_SHARES = re.compile(r"\s*(\d{1,2})\s*/\s*(\d{1,2})\s*")
 
 
 # What a column "says" in a longer answer about it.
@@ -2429,8 +2463,9 @@ _WORD_TO = re.compile(r"(?i)\d+[ \t]*(?:to|till)\b")
 
 def name_value(value: str) -> str | None:
     """A capitalised name without the sentence opener it may have caught ("The", "Jag")."""
-    # "Tom Reilly. Rows 2": a sentence ends after a word of two letters and more.
-    value = _NAME_END.split(value, 1)[0].strip()
+    # "Tom Reilly. Rows 2": a sentence ends after a word of two letters and more; "Ms. Priya Shah"
+    # is a title's full stop (the title goes: the name is the person).
+    value = _NAME_END.split(_HONORIFIC.sub("", value.strip()), 1)[0].strip()
     if _SELF.match(value):
         return value
     parts = value.split()
@@ -2589,7 +2624,7 @@ def column_value(spec: FieldSpec, m: Matchers, tables: Sequence[tuple[tuple[str,
 
 
 # An id in a file name: "Faktura_778812.pdf", "invoice-4471-22.pdf", "INV 903311 scan.png".
-_FILE_ID = re.compile(r"(?<![A-Za-z0-9])(\d{2,}(?:-\d+)*)(?![A-Za-z0-9])")
+_FILE_ID = re.compile(r"(?<![A-Za-z0-9])((?:[A-Z]{1,3}-)?\d{2,}(?:-\d+)*)(?![A-Za-z0-9])")  # "DE-4471930"
 _INVOICE_WORD = re.compile(r"(?i)faktur|invoice|inv(?![a-z])|fakt(?![a-z])")
 
 

@@ -2360,3 +2360,35 @@ def test_the_session_17_review() -> None:
     assert company_of("Hon jobbar i Stora Hotellet Och kommun-gemensamma enheten.") is None
     got = fields("review_approval", "Felmeddelande: inget\nAnvändare: Eva Lind\n")
     assert got.get("error_shown") == "no"
+
+
+def test_the_session_17_third_round() -> None:
+    """From blind writers zq and zr (read once scored): a title's full stop ("Ms. Priya Shah") and
+    a title after a name ("AP Supervisor") are no persons; the writer who cannot approve is named
+    with the word they used; "myself" after "couldn't ... change the approver" is by myself; a name
+    before its cue is the last sentence's ("projekt Solbacken. Jag får inte attestera"); rows named
+    "the last line" only by their number, a range in words ("rad två till fyra"), "the second and
+    third line" in the singular, not "50/50", not "the only row on 520"; "the coding on 7781203";
+    a user in a company ("Anna in Cobalt Marine Services Ltd") is the user; an id with its country
+    prefix in a file name."""
+    assert users_of("Invoice 3345120 went to Ms. Priya Shah, AP Supervisor, for approval. Anything over $50,000 "
+                    "should go to Mr. Alan Brooks (CFO).") == "Priya Shah, Alan Brooks"
+    assert users_of("Faktura 5512090 har hamnat hos Göran Lund, den gäller projekt Solbacken. Jag får inte attestera "
+                    "mina egna inköp.") == "Göran Lund"
+    assert users_of("It was routed to Mark Ellison for approval but should go to David Cho. I couldn't find a way "
+                    "to change the approver myself.") == "Mark Ellison, David Cho"
+    rows_of = partial(field, "coding", "coding_rows")
+    assert rows_of("It's only the last line, line 5 of 5 (the printer toner).") == "5"
+    assert rows_of("the freight cost is on the last row (row 4)") == "4"
+    assert rows_of("I need to split the second and third line 50/50 across cost centres 100 and 200.") == "2, 3"
+    assert rows_of("rad två till fyra ska ändras") == "2, 3, 4"
+    assert rows_of("Sarah owns cost centre 520 (that's row 2, the only row on 520).") == "2"
+    assert rows_of("Is it possible to split the single line on invoice 44190?") == "1"
+    assert field("coding", "invoice_id", "Something's wrong with the coding on 7781203, row 1.") == "7781203"
+    assert field("review_approval", "invoice_id", "It was approved on 2024-05-12 by Anna.") is None
+    got = fields("administration", "Can you deactivate Anna in Cobalt Marine Services Ltd?\n\nHi IT,\nAnna "
+                                   "Karlsson leaves on 30 June.")
+    assert got.get("concerns") == "Anna Karlsson" and got.get("company") == "Cobalt Marine Services Ltd"
+    files = fields("capture_verification", "all invoices from DHL come in with the wrong date. see attached",
+                   attachments=(Attachment("DHL_invoice_DE-4471930.pdf", "application/pdf", 1000, 1),))
+    assert files.get("invoice_number") == "DE-4471930"
