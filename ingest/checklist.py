@@ -695,10 +695,6 @@ _ELSEWHERE = re.compile(r"(?i)[\s(\-–]*(?:please\s+)?(?:see|se)\s+(?:the\s+)?(
 _LEADING_LABEL = re.compile(r"^\s*\w{3,20}\s*:\s*")
 
 
-# A full stop ending a sentence (not "no." / "nr." before a number) and what follows it.
-_NEXT_SENTENCE = re.compile(r"(?<![Nn]o)(?<![Nn]r)\.\s+\S.*$", re.DOTALL)
-
-
 def no_error_text(value: str) -> bool:
     """An error field's value that gives no error's text: "Felmeddelande: inget", "Error: none",
     "nej inget fel, den sparar bara inte", "(se nedan)" ("No invoices to approve" is one), after
@@ -1169,6 +1165,8 @@ _ROLE_NAME = re.compile(r"(?:role|rollen|roll):?\s+\S.*|.*\S\s+role", re.IGNOREC
 # leverantör 30221 (Staples)".
 _SUGGESTION_NAME = re.compile(r"(?:coding\s+suggestions?|(?:kodnings|konterings)f[öo]rslag\w*)\s+(?:for|f[öo]r)\s+\S.*",
                               re.IGNORECASE)
+# A full stop ending a sentence (not "no." / "nr." before a number) and what follows it.
+_NEXT_SENTENCE = re.compile(r"(?<![Nn]o)(?<![Nn]r)\.\s+\S.*$", re.DOTALL)
 _ROLE_WORD = re.compile(r"^(?:role|rollen|roll)[,:]?\s+|\s+role$", re.IGNORECASE)
 # "has the role", "har projektledarna rollen": the role named next is the one they have now.
 _HAS_ROLE = re.compile(r"\b(?:has|have|had|har|hade)\b(?:\s+\w+){0,2}\s+$", re.IGNORECASE)
