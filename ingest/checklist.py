@@ -2245,20 +2245,17 @@ def hit_value(spec: FieldSpec, regex: re.Pattern[str], match: re.Match[str], sou
     if spec.kind != "text":
         return clean(spec, text[match.start() : match.end()])
     value = clean(spec, with_follow_up(text, with_antecedent(text, match.start(), match.end()), match.end()))
-    if value and _ON_MY_OWN.search(fold(value)):
-        return None  # "I don't have the rights to create users myself": why they write, not what
-    if value and no_wish(fold(value)):
-        return None
-    return value
+    return None if value and no_wish(fold(value)) else value
 
 
 def no_wish(folded: str) -> bool:
-    """A sentence the wish patterns find that says nothing of what is wanted done: what failed
-    ("När jag försöker spara kommer ...", unless a request follows: "..., kan ni göra det?"), the
-    case's type ("please change it to Type: Administration": read as the type), or a request
-    whose "this" is in another paragraph or mail ("Can you set this up please?")."""
+    """A sentence the wish patterns find that says nothing of what is wanted done: why they write
+    ("I don't have the rights to create users myself"), what failed ("När jag försöker spara
+    kommer ...", unless a request follows: "..., kan ni göra det?"), the case's type ("please
+    change it to Type: Administration": read as the type), or a request whose "this" is in another
+    paragraph or mail ("Can you set this up please?")."""
     failed = _ONLY_TRIED.match(folded)
-    return bool(failed and not _REQUEST_WORD.search(folded, failed.end())
+    return bool(_ON_MY_OWN.search(folded) or failed and not _REQUEST_WORD.search(folded, failed.end())
                 or _TYPE_SET.search(folded) or _BARE_REQUEST.fullmatch(folded))
 
 
