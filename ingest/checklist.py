@@ -40,10 +40,12 @@ SHAPES = {
     # An id may stand in brackets: "is [3318902]", "(INV-2291)".
     "id": rf"[\[(]?(?P<value>(?<![\w+/.,-]){_ID})(?![\w/]|[.,:]\d|-\d)"
           r"(?![ \t]*(?:kr|sek|eur|usd|nok|dkk|€|\$|:-|%|st|pcs|pieces|stycken)\b)",
-    "ids": rf"(?P<value>(?<![\w+/.,-]){_ID}(?:[\])]?[ \t]*(?:,|;|and|och|&|/|\n)[ \t]*(?:[-*•][ \t]*)?[\[(]?{_ID})+)"
+    # ... each maybe in brackets, and brackets side by side: "[32877] [32901] [32950]"
+    "ids": rf"(?P<value>(?<![\w+/.,-]){_ID}(?:(?:[\])]?[ \t]*(?:,|;|and|och|&|/|\n)[ \t]*(?:[-*•][ \t]*)?[\[(]?|\][ \t]+\[){_ID})+)"
            r"(?![\w/]|[.,:]\d)",
     "number": r"(?P<value>(?<![\w+/.,])(?:[A-Za-z]{1,4}[-/]?)?\d+(?:[-/.]\d+)*(?:-[A-Za-z](?![\w-]))?)(?![\w/])",
-    "code": r"(?P<value>(?-i:[A-Z]{1,3}\d{0,3}|[A-Z]{1,2}-?[A-Z]{2,4})|\d{1,3})(?![\w-])",
+    # "A", "LF", "B2", "SI-EU", "PURCH-INV" (a series named in words, with its dash)
+    "code": r"(?P<value>(?-i:[A-Z]{1,3}\d{0,3}|[A-Z]{1,2}-?[A-Z]{2,4}|[A-Z]{3,5}-[A-Z]{2,4})|\d{1,3})(?![\w-])",
     # "1, 3", "1 to 3", "row 1 and row 2": the row word may be repeated before each number.
     # A dash is a range ("2-4", "rad 2 - 4"), never before a row word ("rad 1 och 2 - rad 3 är rätt").
     "rows": r"(?P<value>(?<![\w.,])\d{1,3}(?:[ \t]*(?:,|&|\+|/|and|och|to|till)[ \t]*"
@@ -90,10 +92,10 @@ _SENTENCE_END = re.compile(r"(?:[!?]|(?<!\bKv)(?<!\bt\.ex)(?<!\be\.g)(?<!\bi\.e)
                            r"|:(?=[ \t]*\n)|\n[ \t]*\n|\n(?=[^\n]*[\t|])|\t")
 # Sentence openers that a capitalised-name pattern must not take for a name.
 NOT_NAMES = frozenset("""
-the this that it we i he she they our my your hi hello hey dear please can could would should
+the this that it we i he she they our my your hi hello hey dear please can could would should for för
 when if so but and also then thanks invoice invoices det den detta jag vi han hon de vår vårt
 min mitt din hej kan om när så men och också sedan tack fakturan faktura fakturor
-approver approvers reviewer reviewers attestant attestanten granskare granskaren user users
+approver approvers reviewer reviewers attest attestant attestanten granskare granskaren user users
 admin role roles roll rollen användare användaren both båda bägge either neither
 who whom what which vem vilken vilka vad
 give add remove set make create delete deactivate activate grant move change assign ge lägg sätt skapa
@@ -564,8 +566,19 @@ def name_answer(value: str, many: bool) -> str | None:
     if not many:
         return None
     folded = fold(bare)
-    persons = [bare[p.start() : p.end()] for p in _PERSON_RE.finditer(folded) if person_words(p.group().lower().split())]
-    return ", ".join(dict.fromkeys(persons)) or None
+    found = [(p.start(), bare[p.start() : p.end()]) for p in _PERSON_RE.finditer(folded)
+             if person_words(p.group().lower().split())]
+    # the writer among them: "Sarah Quinn and myself", "Den ska till mig själv men har hamnat hos
+    # Ove Lind", "Me, and my deputy Craig Whitaker"
+    found += [(me.start(), me[0]) for me in _SELF_WORD.finditer(bare)]
+    if me := _SELF_FIRST.match(bare):
+        found.append((0, me[1]))
+    return ", ".join(dict.fromkeys(name for _, name in sorted(found))) or None
+
+
+# The writer in an answer naming persons: "myself" anywhere, "me"/"jag" only first before others.
+_SELF_WORD = re.compile(r"(?i)\b(?:myself|jag själv|jag sjalv|mig själv|mig sjalv)\b")
+_SELF_FIRST = re.compile(r"(?i)(me|mig|jag)[ \t]*(?:,|&|\band\b|\boch\b)")
 
 
 # A remark in brackets after a name, not its code: "(inte Österlins Grossist AB, där ...)", "(not the UK one)".
@@ -828,7 +841,18 @@ def best_candidate(spec: FieldSpec, source: Source) -> Candidate | None:
         return Candidate(value, "list", 1.0) if value else None
     m = matchers(spec)
     if spec.many and spec.kind == "name":
+        # An answer under our question "Which user(s)?" that names the writer ("Me, and my deputy
+        # Craig Whitaker") adds the writer to those the mail names; one naming someone the content
+        # does not wins over names from the subject alone ("Coding suggestion Telia" under "The
+        # coding suggestion for supplier Telia Sverige AB"). Not one in capitals ("MYSELF AND MY
+        # MANAGER LINDA PARK"): its words are all alike.
+        answer = source.answers.get(spec.key, "")
+        answered = form_value(spec, m, source) if answer and not answer.isupper() else None
         names = many_names(spec, m, source)
+        if answered and (_SELF_WORD.search(answer) or _SELF_FIRST.match(answer)):  # ... with the others named
+            names = ", ".join(dict.fromkeys([*answered.split(", "), *(names.split(", ") if names else [])]))
+        elif answered and names and only_in_subject(names, source):
+            names = answered
         if names:
             return Candidate(names, "names", EVIDENCE["pattern"])
         if spec.key == PERSONS_ONLY and (writer := writer_who_cannot(source)):
@@ -881,6 +905,9 @@ def form_value(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     if value and spec.kind == "name" and spec.many and _SENTENCE_VERB.search(value):
         # "Attesten gick till Kjell Svensson men den ska till Anna Lindqvist" under "Användare:"
         value = sentence_persons(spec, value, as_prose=True)
+    if value and spec.kind == "name" and spec.many and ", " in value:
+        # "Me, Craig Whitaker": "Dave Morgan (me), Craig Whitaker"
+        return ", ".join(filter(None, (self_named(x, source.sender) for x in value.split(", ")))) or None
     if value and spec.kind == "name":
         return self_named(value, source.sender) or None
     if value and spec.key == ERROR_TEXT and not _QUOTE_MARK.search(value) and _NOT_READ.search(fold(value)):
@@ -957,12 +984,12 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
                 if _ROLE_NAME.fullmatch(value) or _SUGGESTION_NAME.fullmatch(value) or quoted_name(written, source.text[match.end("value") : match.end("value") + 1]):
                     whole.add(value)
     # A name in the subject ("New users - Brightwater") counts only when the content names none.
-    end = source.content_end
-    in_subject = [x for x in found if x[0] >= end]
-    found = [x for x in found if x[0] < end]
     # Persons in a sentence with a cue word count next to what the patterns found: "goes back to
     # review and then to Anna Kowalska" after "approved by mistake by Piotr Nowak".
     found += cue_persons(m, source)
+    end = source.content_end
+    in_subject = [x for x in found if x[0] >= end]
+    found = [x for x in found if x[0] < end]
     found += listed_persons(source) if m.cues is not None else []
     if source.tables and m.cues is not None:
         columns = column_persons(spec, m, source.tables)
@@ -1015,6 +1042,10 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
         # and "a new cost centre 330 ... the coding suggestion for Elektro Nord" the suggestion
         names = {k: v for k, v in names.items() if not _DIMENSION.match(k)}
     names = {k: v for k, v in names.items() if not left_out(v, source.folded)}
+    # "Hennes chef Tomas Brandt tar över", "vår controller Eva Nyström (kopia)": a person named by
+    # their standing to the writer is background beside the others the case names
+    around = {k for k, v in names.items() if spec.key != PERSONS_ONLY and bystander(v, source.folded)}
+    names = {k: v for k, v in names.items() if k not in around} if len(around) < len(names) else names
     people = set(names)
     # "Ms Priya Nair ... Ms Nair", "Fiona McAllister ... Fiona": a surname or a first name alone
     # beside the full name is the same person; "Read Only" beside "AP Clerk – Read Only" is that
@@ -1098,6 +1129,26 @@ MAX_NAME_HITS = 40
 _LIKE_SOMEONE = re.compile(r"(?i)\b(?:same|samma)\s+(?:(?:[\w-]+\s+){0,2}?(?:roles?|roller|roll|rollerna|access|rights|"
                            r"permissions?|settings|limits?|behorighet\w*|rattighet\w*|installningar|attestgrans\w*|"
                            r"grans\w*|setup|set-up)\s+)?(?:as|som)\s+(?:\w+\s+){0,2}?$")
+
+
+def only_in_subject(names: str, source: Source) -> bool:
+    """Names read from the subject alone, none written in the content."""
+    return all(source.folded.find(fold(name)) >= source.content_end for name in names.split(", "))
+
+
+def bystander(name: str, folded: str) -> bool:
+    """A person the mail first names by their standing to the writer or to another person ("our
+    CFO Anna Berg", "hennes chef Tomas Brandt"), not as new ("our new controller Eva Lund") nor as
+    where something goes ("reassigned to his manager, Rachel Stein")."""
+    at = folded.find(fold(name))
+    return at > 0 and _STANDING.search(folded, max(0, at - 40), at) is not None
+
+
+# "my manager", "vår IT-chef", "hennes chef", "our CFO", "his colleague", "vår revisor" before a name
+_STANDING = re.compile(r"(?i)(?<!\bto\s)(?<!\btill\s)(?<!\bfor\s)\b(?:our|my|her|his|their|var|vart|min|mitt|hennes|hans|deras)\s+(?!new\b|nya?\b|nytt\b)"
+                       r"(?:[\w-]+\s+)?(?:manager|line\s+manager|boss|cfo|ceo|coo|fd|finance\s+director|director|head\s+of\s+\w+|"
+                       r"controller|chef|[\w-]+chef|vd|supervisor|consultant|konsult|colleague|kollega|auditor|revisor)"
+                       r"\s*,?\s*(?:\(\w+\)\s*)?$")
 
 
 def only_signs_off(folded: str, at: int) -> bool:
@@ -1225,17 +1276,22 @@ _COMMA_NOT = re.compile(r"(?i),\s*not\s+(?:the\s+)?$")
 
 # "jag får felet ... när jag försöker godkänna", "I can't approve invoice 4410": the writer is the
 # user the approval case is about (when the mail names nobody else).
-_I_CANNOT = re.compile(r"(?i)\b(jag|i)\s+(?:kan\s+inte|can\W?t|cannot|am\s+unable\s+to|am\s+not\s+able\s+to|"
-                       r"far\s+inte|lyckas\s+inte|forsoker|try\s+to|am\s+trying\s+to)\s+(?:\w+\s+){0,2}?"
-                       r"(?:attestera|godkanna|granska|approve|review)\b")
+# ... or without the "I" a hurried writer leaves out, opening a sentence: "Försöker godkänna fakturan
+# [1100-25] men får ...", "Trying to approve 4410 and ...".
+_I_CANNOT = re.compile(r"(?i)(?:\b(jag|i)\s+|(?:^|(?<=[.!?]\s)|(?<=\n))(?=(?-i:[A-Z])))(?:kan\s+inte|can\W?t|cannot|"
+                       r"am\s+unable\s+to|am\s+not\s+able\s+to|unable\s+to|far\s+inte|lyckas\s+inte|forsoker|try\s+to|"
+                       r"trying\s+to|am\s+trying\s+to)\s+(?:\w+\s+){0,2}?(attestera|godkanna|granska|approve|review)\b")
 
 
 def writer_who_cannot(source: Source) -> str | None:
     """The writer (the sender, or a forwarded mail's writer) who says they cannot approve."""
     found = _I_CANNOT.search(source.folded, 0, len(source.new))
-    # named with the word the writer used, as "myself" is: "Johan Eriksson (jag)"
-    return (self_named(source.text[found.start() : found.start() + len(found[1])], speaker(source, found.start()))
-            or None) if found else None
+    if not found:
+        return None
+    # named with the word the writer used, as "myself" is: "Johan Eriksson (jag)"; "jag" or "I" left out
+    word = source.text[found.start() : found.start() + len(found[1])] if found[1] else \
+        "I" if found[2].lower() in ("approve", "review") else "jag"
+    return self_named(word, speaker(source, found.start())) or None
 
 
 def speaker(source: Source, at: int) -> str:
@@ -1385,7 +1441,7 @@ construction catering electrical plumbing printing media energy engineering moto
 facilities maintenance partners holdings insurance leasing rentals hire bygg frakt stad elektro maleri akeri
 fastigheter konsult data cards material materials byggmaterial forvaltning logistik gruppen group holding kommun
 steel metals metal timber paper packaging plastics chemicals textiles furniture tools electronics machinery
-components industries industrial trading travel hotels dairy bakery waste recycling water
+components industries industrial trading travel hotels dairy bakery waste recycling water retail wholesale
 st street road rd avenue ave society association gatan vagen
 primary academy school college skola skolan hospital clinic university
 knappen knapp fliken menyn button tab menu""".split())
@@ -1979,6 +2035,8 @@ def accept(spec: FieldSpec, m: Matchers, value: str) -> str | None:
     value = _SPACES.sub(" ", value).strip(" .;,")
     if spec.kind == "name":
         value = without_last_bracket(value, _REMARK) or value  # "Solvik Nät AB (inte Solvik Energi AB ...)"
+    if spec.kind == "status":
+        value = _LAST_REMARK.sub("", value)  # "2024-03-14 02:10 (that's what the column shows)"
     if spec.kind == "status" and words(bare := _STATUS_LEAD.sub("", value, count=1)) > 4:
         # "It says Yes - that's what's odd, it's been sitting there for two days": what it says.
         said = _STATUS_SAID.search(value)
@@ -2398,12 +2456,16 @@ _EVERY_WORD = re.compile(r"(?i)\b(?:all|alla|both|båda|bada|samtliga|every|each
 _TWO_SHARES = re.compile(r"\s*(\d{1,2})\s*/\s*(\d{1,2})\s*")
 
 
+# A remark in brackets closing a value.
+_LAST_REMARK = re.compile(r"[ \t]*\([^()\n]{1,80}\)[ \t.]*$")
 # What a column "says" in a longer answer about it.
 _STATUS_SAID = re.compile(r"(?i)\b(?:says|shows|reads|står(?:\s+det)?|visar)\s+(?:som\s+|as\s+)?[\"“'«]?(?P<value>\w+)")
 # An answer's lead-in before what the column shows: "It says Yes, dated 11/03", "Överförd står som
 # Ja", "shows a green tick with 03/07/2024" (a label's value). Only the column or "it" may come first.
-_STATUS_LEAD = re.compile(r"(?i)^(?:(?:it|det|den|the|column|kolumnen|transferred|överförd|overford|status|field|"
-                          r"fältet|faltet)[ \t]+){0,3}(?:says|shows|reads|står(?:[ \t]+det)?|visar|säger)[ \t]+(?:som[ \t]+|as[ \t]+)?")
+_STATUS_LEAD = re.compile(r"(?i)^(?:(?:(?:it|det|den|där|dar|there|the|column|kolumnen|transferred|överförd|overford|status|field|"
+                          r"fältet|faltet)[ \t]+){0,3}(?:says|shows|reads|står(?:[ \t]+det)?|visar|säger)[ \t]+(?:som[ \t]+|as[ \t]+)?)?"
+                          # "Där står ett datum, 2024-09-03": the date
+                          r"(?:(?:a|an|ett|the)[ \t]+(?:date|datum|datumet)[ \t]*[,:–-]?[ \t]*(?=\d))?")
 # A status read from prose starts with what the column shows, not with a clause of the sentence.
 _NOT_A_STATUS = re.compile(r"(?i)(?:as|because|since|so|that|what|which|if|when|i|we|it|there|this|"
                            r"eftersom|sa|att|som|vad|om|nar|jag|vi|det|den|har)\b")
@@ -2460,7 +2522,9 @@ def name_value(value: str) -> str | None:
     """A capitalised name without the sentence opener it may have caught ("The", "Jag")."""
     # "Tom Reilly. Rows 2": a sentence ends after a word of two letters and more; "Ms. Priya Shah"
     # is a title's full stop (the title goes: the name is the person).
-    value = _NAME_END.split(_HONORIFIC.sub("", value.strip()), 1)[0].strip()
+    # "HR. Gäller Solvik Vård AB": a company's name is the sentence its company form ends.
+    pieces = _NAME_END.split(_HONORIFIC.sub("", value.strip()))
+    value = (pieces[-1] if len(pieces) > 1 and _FORM_END.search(pieces[-1]) else pieces[0]).strip()
     if _SELF.match(value):
         return value
     parts = value.split()
@@ -2476,6 +2540,7 @@ def name_value(value: str) -> str | None:
 
 
 _POSSESSIVE = re.compile(r"(?<=[a-zåäö])['’]s$")
+_FORM_END = re.compile(r"[ \t](?:AB|Ltd|Limited|Oy|Oyj|AS|ASA|A/S|ApS|Inc|Corp|GmbH|AG|BV|LLC|LLP|HB|KB|plc|PLC)\.?$")
 _NOT_A_PERSON = frozenset("you du ni dig er row rows line lines rad raden rader i'm i’m i've i’ve i'd i’d i'll i’ll".split())
 
 
@@ -2563,10 +2628,15 @@ _POINTER = re.compile(r"(?im)^[ \t]*(?:(?:please\s+)?see\s+(?:the\s+)?(?:attache
                       r"|^[ \t]*(?:(?:it\W?s|this[ \t]+is|we[ \t]+have|we\W?ve[ \t]+got|vi[ \t]+har|det[ \t]+ar)[ \t]+)?(?:the[ \t]+)?"
                       r"(?:same|samma)[ \t]+(?:\w+[ \t]+){0,1}(?:issue|problem|thing|error|sak|fel|visa)\b"
                       r"(?=[^\n:]{0,200}\b(?:again|igen|as[ \t]+(?:last[ \t]+time|before|usual)|som[ \t]+(?:forra[ \t]+gangen|sist|tidigare|vanligt)))[^\n:]*"
+                      # "Samma som sist (ni vet ärendet i mars).": only the pointing back, and its remark
+                      r"|^[ \t]*(?:(?:it\W?s|det[ \t]+ar)[ \t]+)?(?:the[ \t]+)?(?:same|samma)[ \t]+(?:as|som)[ \t]+(?:last[ \t]+time|before|usual|"
+                      r"sist|forra[ \t]+gangen|tidigare|vanligt)(?:[ \t]+(?:igen|again))?(?:[ \t]*\([^()\n]{0,80}\))?[ \t.!]*$"
                       # "Fakturanr 55102 ligger i verifieringen nu", "Invoice 4410 is still in Verification"
                       r"|^[ \t]*(?:the[ \t]+)?(?:invoice|faktura|fakturan|fakturanr|fakturanummer)(?:[ \t]?(?:no|nr|id))?\.?[ \t]?:?[ \t]?\S{1,30}[ \t]+"
                       r"(?:ligger|is|sits|finns|ar)[ \t]+(?:(?:kvar|still|fortfarande)[ \t]+){0,2}(?:i|in)[ \t]+(?:the[ \t]+)?verif\w*"
-                      r"(?:[ \t]+(?:nu|now|just[ \t]+nu|right[ \t]+now))?[ \t.]*$")
+                      r"(?:[ \t]+(?:nu|now|just[ \t]+nu|right[ \t]+now))?"
+                      # "..., bifogar 4 till", "..., och här är fler: 77098, 77101"
+                      r"(?:[ \t]*,[ \t]*(?:(?:och|and)[ \t]+)?(?:bifogar|i[ \t]+attach|attaching|attached|here[ \t]+are|har[ \t]+ar)\b[^\n]*)?[ \t.]*$")
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+")
 _ID_WORDS = re.compile(r"\b(?:invoice|faktura|fakturan|id|nr|no)?\W*\d[\w-]*")
 
@@ -2726,8 +2796,8 @@ _HEAD_REMARK = re.compile(r"\s*\([^()]{1,25}\)")
 
 
 # Three or more ids in a row in prose: "8812731, 8812764, 8812790 och 8813250", "a few: 1, 2, 3".
-_ID_RUN = re.compile(rf"(?<![\w+/.,-]){_ID}(?:[\])]?[ \t]*(?:\([^()\n]{{0,30}}\))?[ \t]*(?:,(?:[ \t]*(?:and|och|samt|&)\b)?|;|and|och|samt|&|\n)[ \t]*"
-                     rf"(?:[-*•][ \t]*)?[\[(]?{_ID}){{2,}}", re.IGNORECASE)  # "30-5512, och 30-5471 och 30-5490"
+_ID_RUN = re.compile(rf"(?<![\w+/.,-]){_ID}(?:(?:[\])]?[ \t]*(?:\([^()\n]{{0,30}}\))?[ \t]*(?:,(?:[ \t]*(?:and|och|samt|&)\b)?|;|and|och|samt|&|\n)[ \t]*"
+                     rf"(?:[-*•][ \t]*)?[\[(]?|\][ \t]+\[){_ID}){{2,}}", re.IGNORECASE)  # "30-5512, och 30-5471", "[32877] [32901]"
 
 
 _ID_SHAPE = re.compile(SHAPES["id"], _FLAGS)

@@ -40,6 +40,8 @@ _SIGNOFF = re.compile(
     r"|^[ \t]*(?:sent from my|skickat från min|get outlook for|hämta outlook för)\b.*$",
     re.IGNORECASE,
 )
+# "/Linda" over her card: a name signed with a slash ends the text when only a card follows.
+_SLASH_SIGNOFF = re.compile(r"^[ \t]*/[ \t]*[A-ZÅÄÖ][\w.-]*(?:[ \t]+[A-ZÅÄÖ][\w.-]*)?[ \t]*$", re.IGNORECASE)
 # A name alone on the last line: the customer signing off.
 _SIGNED_NAME = re.compile(r"^[ \t]*(?:/|-{1,2})?[ \t]*[A-ZÅÄÖ][\w.-]*(?:[ \t]+[A-ZÅÄÖ][\w.-]*){0,2}[ \t]*$")
 # A greeting at the very start of the mail, with the name it addresses (a few words, no digits:
@@ -127,7 +129,8 @@ def strip_signoff(text: str, signer: str = "") -> str:
     for index, line in enumerate(lines):
         # A sign-off is a short line (which also bounds the regex's work on a hostile one); the
         # opening ("Hi Anna,\nMany thanks!\nNow invoice ...") is never one.
-        if index > opening and line.strip() and len(line) <= MAX_SIGNOFF and _SIGNOFF.match(line):
+        if index > opening and line.strip() and len(line) <= MAX_SIGNOFF and (
+                _SIGNOFF.match(line) or _SLASH_SIGNOFF.match(line) and only_card(lines[index + 1 :])):
             lines = lines[:index]
             break
     else:
@@ -135,6 +138,13 @@ def strip_signoff(text: str, signer: str = "") -> str:
     if len(lines) > 2 and not lines[-2].strip() and _SIGNED_NAME.match(lines[-1]):
         lines = lines[:-2]
     return "\n".join(lines).rstrip()
+
+
+def only_card(lines: list[str]) -> bool:
+    """Nothing but a contact card's few short lines (or nothing) below a sign-off: "/Eva" in a
+    quoted mail with the customer's reply written under it is no end."""
+    rest = [x for x in lines if x.strip()]
+    return len(rest) <= MAX_CARD and all(len(x) <= MAX_CARD_LINE for x in rest)
 
 
 def card_start(lines: list[str], opening: int, signer: str = "") -> int:

@@ -21,6 +21,8 @@ _ACCENTED = ("åäàáâãæÅÄÀÁÂÃÆöòóôõøÖÒÓÔÕØéèêëÉÈÊ
 # One letter for one letter, so positions in the folded text are positions in the original.
 # Label words shorter than this must be spelled right: "rad" and "fel" are too short to guess.
 MIN_TYPO_LENGTH = 5
+# A shorter word may be mistyped only beside words of its label spelt right (near_label).
+SHORT_TYPO_LENGTH = 4
 _WORD = re.compile(r"[^\W\d_]+")
 # Words a typo is looked for in: shorter ones are never put right.
 _LONG_WORD = re.compile(rf"(?<![^\W\d_])[^\W\d_]{{{MIN_TYPO_LENGTH},}}")
@@ -51,11 +53,11 @@ def fold_pattern(pattern: str) -> str:
     return fold(pattern)
 
 
-def one_typo(word: str, known: str) -> bool:
+def one_typo(word: str, known: str, min_length: int = MIN_TYPO_LENGTH) -> bool:
     """True when `word` is `known` with at most one letter wrong, missing, extra or swapped."""
     if word == known:
         return True
-    if len(known) < MIN_TYPO_LENGTH or abs(len(word) - len(known)) > 1:
+    if len(known) < min_length or abs(len(word) - len(known)) > 1:
         return False
     if len(word) == len(known):
         diff = [i for i, (a, b) in enumerate(zip(word, known)) if a != b]
@@ -84,6 +86,11 @@ def near_label(text: str, labels: tuple[str, ...]) -> str | None:
     for label in labels:
         known = label_words(label)
         if len(known) == len(words) and all(one_typo(w, k) for w, k in zip(words, known)):
+            return label
+        # "Waht I want:": in a label of several words, one short word may be mistyped when the
+        # others are spelt right
+        if len(known) > 1 and len(known) == len(words) and sum(w != k for w, k in zip(words, known)) == 1 \
+                and all(one_typo(w, k, SHORT_TYPO_LENGTH) for w, k in zip(words, known)):
             return label
     return None
 
@@ -185,7 +192,9 @@ class Verbatim:
 
 
 # A phrase in double quotes of any style, or in single quotes that are no apostrophes.
-_QUOTED_PHRASE = re.compile(r"[\"“”«»„][^\"“”«»„\n]{2,300}[\"“”«»]|(?<![^\W_])[\x27‘’][^\x27‘’\n]{2,300}[\x27‘’](?![^\W_])")
+# (one line break inside: a hard-wrapped mail breaks a long quoted error text too)
+_QUOTED_PHRASE = re.compile(r"[\"“”«»„][^\"“”«»„\n]{2,300}(?:\n[^\"“”«»„\n]{1,120})?[\"“”«»]"
+                            r"|(?<![^\W_])[\x27‘’][^\x27‘’\n]{2,300}(?:\n[^\x27‘’\n]{1,120})?[\x27‘’](?![^\W_])")
 
 
 # A capitalised word right before a word: the word is the second part of a name.

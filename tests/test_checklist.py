@@ -2392,3 +2392,85 @@ def test_the_session_17_third_round() -> None:
     files = fields("capture_verification", "all invoices from DHL come in with the wrong date. see attached",
                    attachments=(Attachment("DHL_invoice_DE-4471930.pdf", "application/pdf", 1000, 1),))
     assert files.get("invoice_number") == "DE-4471930"
+
+
+def test_the_session_18_round() -> None:
+    """From blind writers zp, zs (session 17, read once scored), zt and zv: each rule of the round
+    with the phrasing that showed it, and the wrong readings it must not make."""
+    # persons: a company word ("Fenwick Retail"), the subject's "Attest Ramirent", a standing
+    # ("hennes chef Tomas Brandt") beside the person the case concerns, a leaver in brackets
+    assert users_of("Hi, Sophie Lane can't approve invoice 71245. She approves for Fenwick Retail and this one "
+                    "is Fenwick Retail too.") == "Sophie Lane"
+    assert fields("review_approval", "Fakturan ligger hos Tomas Ek för attest på rad 1, men han får "
+                                     "\"Attestbelopp överskrids\".", subject="Attest Ramirent")["users"] == "Tomas Ek"
+    assert concerns_of("Vi behöver ta bort Pernilla Ek som attestant. Hennes chef Tomas Brandt tar över hennes "
+                       "fakturor tills vidare.") == "Pernilla Ek"
+    assert concerns_of("Please give our controller Eva Lund rights to approve.") == "Eva Lund"  # alone: the person
+    assert concerns_of("Anna Berg (anst.nr 10442, enhetschef) avslutar sin anställning den 31 maj.") == "Anna Berg"
+    assert concerns_of("Till att börja med ska Mikael Ström och Birgitta Olsson ha den.") == "Mikael Ström, Birgitta Olsson"
+    assert concerns_of('Vi vill skapa en ny roll i administrationsverktyget, "Attestant nivå 2", som får attestera.') \
+        == "Attestant nivå 2"
+    # the writer who leaves out "I"; "som ska attestera"
+    assert users_of("Hej!\nFörsöker godkänna fakturan [1100-25] från Swecon, rad 1, men får ett fel.") is None  # no sender
+    got = fields("review_approval", "Hej!\nFörsöker godkänna fakturan [1100-25], rad 1, men får ett fel.", sender="Robin Åberg")
+    assert got["users"] == "Robin Åberg (jag)"
+    assert users_of("Det gäller rad 1, och det är vår inköpschef Camilla Strand som ska attestera.") == "Camilla Strand"
+    # the company: not across a sentence end ("från HR. Gäller Solvik Vård AB")
+    assert company_of("Se nedan från HR. Gäller Solvik Vård AB.") == "Solvik Vård AB"
+    assert company_of("Invoices from Dustin AB. For Solvik Vård AB.") == "Solvik Vård AB"
+    # wishes
+    assert wish_of("Vi skulle behöva lägga upp ett nytt konteringsförslag för leverantören Telia.") is not None
+    assert wish_of("Det gäller Ola Pettersson, han ska få attestera upp till 50 000 kr.") is not None
+    assert wish_of("Could you please arrange for him to be set up with the Reviewer role?") is not None
+    assert wish_of("Kan du be leverantören ge Sara Lind rätt att attestera fakturor?") is not None
+    assert field("coding", "desired_action", "På faktura 20455-3 vill jag fördela rad 1 på tre bilar.") is not None
+    assert fields("administration", "Compnay: Hartwell Foods Ltd\nWaht I want: raise her aproval limit to 10,000\n") \
+        .get("desired_action", "").startswith("raise her")
+    # ids, the ERP, Transferred
+    assert field("review_approval", "invoice_id", "Fakturan det gäller är 30118-2, rad 1 och 2.") == "30118-2"
+    queue = partial(field, "automatic_steps")
+    assert queue("transferred", "The Transferred column in your tool shows 11/03/2025.") == "11/03/2025"
+    assert queue("transferred", "Transfered: 2024-03-14 02:10 (that's what the column shows)") == "2024-03-14 02:10"
+    assert queue("transferred", "Under Overford visar den ett rott kryss.") == "ett rott kryss"
+    assert queue("verification_series", "It's in BC as voucher no. 104552 (number series PURCH-INV).") == "PURCH-INV"
+    assert queue("erp_transaction_number", "ver. no. 3381 in series 8, trans no 7719-4430.") == "7719-4430"
+    assert queue("erp_transaction_number", "den finns i Visma, ver A 1234 / trans 55-0091.") == "55-0091"
+    assert queue("in_financial_system", "Ingen av fakturorna som attesterades igår har gått över till Monitor.") == "no"
+    assert queue("in_financial_system", "Inget av det finns i Monitor.") == "no"
+    # errors: on their own line after "I get", after "får jag:", a quote broken by a hard wrap
+    err = partial(field, "coding", "error_message")
+    assert err("When I click Approve I get\nYou are not authorised to approve coding rows for cost centre 450\n"
+               "I'm the budget holder.") == "You are not authorised to approve coding rows for cost centre 450"
+    assert err("När jag sparar kommer det här upp:\nKostnadsställe 420 är inte giltigt för konto 5460\n") \
+        == "Kostnadsställe 420 är inte giltigt för konto 5460"
+    assert err("När jag försöker byta granskare får jag: Användaren är inaktiv och kan inte väljas\n") \
+        == "Användaren är inaktiv och kan inte väljas"
+    assert err("Nar jag lagger in projektet far jag 'Konto 4010 kraver objekt Projekt men\nvardet ar ogiltigt' och "
+               "sen gar det inte.") == "Konto 4010 kraver objekt Projekt men vardet ar ogiltigt"
+    assert err("När jag sparar kommer det upp ”Kontot 4010 är spärrat för kostnadsställe 310” och raden hoppar.") \
+        == "Kontot 4010 är spärrat för kostnadsställe 310"
+    assert err("When I click save I get\nthe same thing again") is None  # a wrapped sentence, no error line
+    shown = fields("review_approval", "It pops up some red error about limits, but he closed it before reading it.")
+    assert shown.get("error_shown") == "yes" and "error_message" not in shown
+    # examples in brackets side by side; "same as last time" describes nothing
+    cap = partial(fields, "capture_verification")
+    assert cap("moms fel. Den som ligger i verifieringen [fakturanr 33012] och tidigare: [32877] [32901] [32950] "
+               "[32988].")["invoice_examples"] == "32877, 32901, 32950, 32988"
+    assert "problem_description" not in cap("Hej, samma som sist (ni vet ärendet i mars). Fakturanr 77120 ligger i "
+                                             "verifieringen, och här är fler: 77098, 77101, 77109, 77115.")
+    assert "problem_description" not in cap("samma problem igen med Telenor-fakturorna. Fakturanr 556677201 ligger "
+                                            "kvar i verifieringen, bifogar 4 till.")
+
+
+def test_an_answer_naming_the_writer_keeps_the_writer() -> None:
+    """ "Me, and my deputy Craig Whitaker" / "Sarah Quinn and myself" under our question "Which
+    user(s)?": the writer is one of the users (the sender's name), beside those the mail names; an
+    answer in capitals is left to the names the mail gives."""
+    quoted = ("Answers inline below.\n\nOn Wed, 16 Oct 2024, Support <support@support.example.com> wrote:\n"
+              "> - Invoice ID\n\n5090-33\n\n> - Which user(s) does it apply to?\n\n{}\n\n> Kind regards\n> Support\n")
+    for answer, users in (("Me, and my deputy Craig Whitaker - neither of us can see it.", "Dave Morgan (me), Craig Whitaker"),
+                          ("Sarah Quinn and myself, we are both reviewers", "Sarah Quinn, Dave Morgan (myself)")):
+        reply = split_reply(quoted.format(answer))
+        answers, _ = form_answers(reply, TYPES["review_approval"].fields)
+        got = fields("review_approval", answer, answers=answers, sender="Dave Morgan")
+        assert got["users"] == users, answer

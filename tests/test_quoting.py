@@ -153,3 +153,12 @@ def test_a_bare_greeting_goes_and_the_request_after_it_stays() -> None:
     assert strip_greeting("Hi - need to reset a password") == "need to reset a password"
     assert strip_greeting("Hej Anna-Karin,\nFakturan fastnar.") == "Fakturan fastnar."
     assert strip_greeting("Dear Sir or Madam,\nThe invoice is stuck.") == "The invoice is stuck."
+
+
+def test_a_name_signed_with_a_slash_ends_the_text_before_a_card_only() -> None:
+    """ "/Linda" over her card is a sign-off; "/Eva" in a quoted mail with the reply written under
+    it is not (the reply is the customer's text)."""
+    assert strip_signoff("samma som sist.\n/Linda\nLinda Sjö\nMälardalens Livs AB") == "samma som sist."
+    reply = ("Hej, vi kan inte attestera 118-4420.\n/Eva\n\nUrsäkt, glömde det. Det gäller Ahmed Yusuf och jag själv. "
+             "Vi får båda 'Beloppsgräns överskriden' när vi trycker på Attestera.\n\nEva Nordin")
+    assert "Ahmed Yusuf" in strip_signoff(reply)

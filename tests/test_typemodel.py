@@ -133,3 +133,18 @@ def test_words_are_bounded_without_the_callers_help() -> None:
     assert len(words("", "konto " * 1_000_000 + "faktura")) == 1  # 6 MB: the first 150 words only
     assert time.process_time() - start < 2.0
 
+
+
+def test_too_few_type_words_take_a_surer_guess_than_overruling_needs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Between FEW_WORDS and OVERRULE the model names the type of a mail the rules found too few
+    words in, and never overrules a type the rules found (leave-one-writer-out, typemodel.py)."""
+    class Stub:
+        types = ("coding", "review_approval", "none")
+
+        @staticmethod
+        def best(subject: str, text: str) -> tuple[str | None, float]:
+            return "coding", (typemodel.FEW_WORDS + typemodel.OVERRULE) / 2
+
+    monkeypatch.setattr(typemodel, "model", lambda: Stub())
+    assert second_opinion(None, typemodel.TOO_FEW, "", "rad 2 på 4471-22")[0] == "coding"
+    assert second_opinion("review_approval", "r", "", "rad 2 på 4471-22") == ("review_approval", "r")
