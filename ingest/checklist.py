@@ -578,11 +578,12 @@ def name_answer(value: str, many: bool) -> str | None:
 
 # The writer in an answer naming persons: "myself" anywhere, "me"/"jag" only first before others.
 _SELF_WORD = re.compile(r"(?i)\b(?:myself|jag själv|jag sjalv|mig själv|mig sjalv)\b")
-_SELF_FIRST = re.compile(r"(?i)(me|mig|jag)[ \t]*(?:,|&|\band\b|\boch\b)")
+_SELF_FIRST = re.compile(r"(?i)(me|mig|jag)[ \t]*(?:\([^()\n]{1,30}\)[ \t]*)?(?:,|&|\band\b|\boch\b)")  # "Me (Tom) and Fiona Grant"
 
 
 # A remark in brackets after a name, not its code: "(inte Österlins Grossist AB, där ...)", "(not the UK one)".
-_REMARK = re.compile(r"(?i)\((?:inte|ej|not|men|but|dar|där|where|which|som|och|and)\b[^()\n]*\)\s*")
+_REMARK = re.compile(r"(?i)\((?:(?:inte|ej|not|men|but|dar|där|where|which|som|och|and)\b|[^()\n]{0,60}?[-–,;][ \t]*(?:not|inte|ej)\b)"
+                     r"[^()\n]*\)\s*")  # "(company code 110 in the system - not Harwick Foods Group Holdings, ...)"
 # Words about a person in brackets after the name, not a code or a name: "(new starter, set up last week)".
 _ASIDE_ABOUT = re.compile(r"\((?!(?:jag|mig|myself|me|i)\b)(?-i:[a-zåäö])[^()\n]{0,80}\)\s*")
 # Anything in brackets at the end of a name ("Skogsgruppen Norr AB (bolag 120)").
@@ -2285,8 +2286,8 @@ def hit_value(spec: FieldSpec, regex: re.Pattern[str], match: re.Match[str], sou
     if spec.kind == "name" and "value" in regex.groupindex and (across_cells(text, match) or denied(source, match)):
         return None
     if spec.kind == "text" and "value" in regex.groupindex and _STATE_SHOWS.search(
-            source.folded, max(0, match.start() - 25), match.start("value")):
-        return None  # 'the invoice status says "Awaiting approval"': a state, not an error
+            source.folded, max(0, match.start() - STATE_REACH), match.start("value")):
+        return None  # 'the invoice status says "Awaiting approval"', "the status in the list says": a state, not an error
     if spec.key == ERROR_TEXT and "value" in regex.groupindex and (
             reported(source, match.start("value")) or not_read(source, match) or header_row(source.text, match)):
         # "Karen (her manager) says Aisha should be ...": a person's words; "didn't catch what it
@@ -2345,7 +2346,9 @@ _TYPE_SET = re.compile(r"(?i)(?:^|\b(?:to|till)\s+)(?:case\s+type|type|typ|arend
 _REQUEST_WORD = re.compile(r"(?i)\b(?:please|pls|can\s+you|could\s+you|would\s+you|kan\s+(?:ni|du)|kunde\s+(?:ni|du)|"
                            r"garna|tack|(?:i|we)\s+(?:want|need|would\s+like)|(?:jag|vi)\s+(?:vill|behover|onskar))\b")
 # A status or a column showing a text: what the invoice's state is, not an error message.
-_STATE_SHOWS = re.compile(r"(?i)\b(?:status|statusen|state|column|kolumn\w*|history|historik\w*|log|logg\w*)\s+(?:\w+\s+)?"
+# How far before an error pattern's match its words may say that a state is shown.
+STATE_REACH = 40
+_STATE_SHOWS = re.compile(r"(?i)\b(?:status|statusen|state|column|kolumn\w*|history|historik\w*|log|logg\w*)\s+(?:\w+\s+){0,3}?"
                           r"(?:says|said|shows|showed|reads|visar|visade|sager|star)\b[^\n]*$")
 # Someone's words reported without quotes: "Karen (her manager) says Aisha should be ...", "he said Monday".
 _REPORTED = re.compile(r"(?:\b(?:he|she|they|han|hon|de|manager|chef|chefen|colleague|kollegan)|\b(?P<name>(?-i:[A-Z][a-z]+)))"
@@ -2402,7 +2405,8 @@ def reported(source: Source, at: int) -> bool:
 
 
 # A status answered in one word, then where it shows: "Yes in the overview", "Nej i listan".
-_STATUS_THEN_PLACE = re.compile(r"(?i)(yes|no|ja|nej|tomt?|blank|empty)\s+(?:in|i|under|on|at|pa|på)\b")
+_STATUS_THEN_PLACE = re.compile(r"(?i)(yes|no|ja|nej|tomt?|blank|empty|\d{4}-\d\d-\d\d(?:[ T]\d\d:\d\d)?|\d{1,2}/\d{1,2}/\d{2,4})"
+                                r"\s+(?:in|i|under|on|at|pa|på)\b")  # "2024-06-03 i kön": the date, not where it shows
 _SPACES = re.compile(r"\s+")
 # "Tom Reilly. Rows 2": a sentence ends after a word of two letters and more.
 _NAME_END = re.compile(r"(?<=\w\w)\.\s")

@@ -2424,6 +2424,15 @@ def test_the_session_18_round() -> None:
     assert wish_of("Could you please arrange for him to be set up with the Reviewer role?") is not None
     assert wish_of("Kan du be leverantören ge Sara Lind rätt att attestera fakturor?") is not None
     assert field("coding", "desired_action", "På faktura 20455-3 vill jag fördela rad 1 på tre bilar.") is not None
+    for text in ("Hej.\nHöj attestgränsen för Lena Ström till 100 000 kr. Hon har 25 000 idag.",
+                 "Går det att få en ny attestregel i Lindqvist Transport AB?",
+                 "Jag ska vara ledig v. 28–31 och vill att min ersättare Kim Järvinen får mina fakturor.",
+                 "We want Jay Patel to get the Administrator role in Northgate Ltd."):
+        assert wish_of(text) is not None, text
+    for text in ("the freight on 661-0093 needs to go to account 4070 instead", "Rad 2 och 4 ska ha projekt 3300.",
+                 "Rad 1 ska fördelas 60/40 mellan kst 410 och 420."):
+        assert field("coding", "desired_action", text) is not None, text
+    assert wish_of("Hej.\nHöjden på skåpet är fel.") is None  # "Höjden" is no "Höj"
     assert fields("administration", "Compnay: Hartwell Foods Ltd\nWaht I want: raise her aproval limit to 10,000\n") \
         .get("desired_action", "").startswith("raise her")
     # ids, the ERP, Transferred
@@ -2474,3 +2483,32 @@ def test_an_answer_naming_the_writer_keeps_the_writer() -> None:
         answers, _ = form_answers(reply, TYPES["review_approval"].fields)
         got = fields("review_approval", answer, answers=answers, sender="Dave Morgan")
         assert got["users"] == users, answer
+
+
+def test_the_session_18_second_round() -> None:
+    """From blind writers zw (customers who never use the vendor's words) and zx (wrong answers
+    beside the right one), read once scored."""
+    assert wish_of("Can Priya Shah sign off the invoices for Harlow Fabrications Ltd from now on instead of "
+                   "Mark Ellison?") is not None
+    assert concerns_of("Can Priya Shah sign off the invoices for Harlow Ltd from now on instead of Mark Ellison?") \
+        == "Priya Shah, Mark Ellison"
+    assert wish_of("Kan Lena Ek godkänna fakturorna för Norrby Bygg AB istället för honom?") is not None
+    assert wish_of("Please take her off and make sure nothing is stuck with her.") is not None
+    assert users_of("The bill from Wolseley is sat with Jon and he's off till Monday. Can it go to Amrita instead?") \
+        == "Jon, Amrita"
+    assert users_of("Karen Doyle keeps getting some error when she tries to pass invoice 44190 on.") == "Karen Doyle"
+    assert users_of("invocie 7781-3 wont go thru to Simon Clarke for sign off, it just says No aprover found.") \
+        == "Simon Clarke"
+    got = fields("review_approval", "The invoice (ID 60233) has been signed off by me this morning but it's still "
+                                    "in my list.", sender="Priti Desai")
+    assert got["users"] == "Priti Desai (me)"
+    # an error "I get:" ends with its sentence; a status "in the list says" is no error text
+    err = partial(field, "coding", "error_message")
+    assert err("When I change it I get: VAT code E not allowed for account 7420. Account 7420 is where insurance "
+               "has always been booked") == "VAT code E not allowed for account 7420"
+    assert field("review_approval", "error_message", 'The approver gets "Row is locked by another user" every time. '
+                 'The status in the list says "In approval".') == "Row is locked by another user"
+    assert company_of("Company: Harwick Foods Ltd (company code 110 in the system - not Harwick Foods Group "
+                      "Holdings, the parent)") == "Harwick Foods Ltd"
+    assert field("automatic_steps", "transferred", "Faktura-ID 77402 står med Överförd = 2024-06-03 i kön.") \
+        == "2024-06-03"
