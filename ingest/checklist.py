@@ -577,8 +577,12 @@ def name_answer(value: str, many: bool) -> str | None:
 
 
 # The writer in an answer naming persons: "myself" anywhere, "me"/"jag" only first before others.
-_SELF_WORD = re.compile(r"(?i)\b(?:myself|jag själv|jag sjalv|mig själv|mig sjalv)\b")
-_SELF_FIRST = re.compile(r"(?i)(me|mig|jag)[ \t]*(?:\([^()\n]{1,30}\)[ \t]*)?(?:,|&|\band\b|\boch\b)")  # "Me (Tom) and Fiona Grant"
+# In a list position: first, after "and"/"och"/a comma, or where it goes ("till mig själv"); not
+# denied ("Anna Berg, not myself", "Inte jag själv") nor done by ("I can approve it myself").
+_SELF_WORD = re.compile(r"(?i)(?:^|(?<=,)|(?<=&)|(?<=\band)|(?<=\boch)|(?<=\btill)|(?<=\bto)|(?<=\bfor)|(?<=\bför)|(?<=\bockså)|"
+                        r"(?<=\balso))[ \t]*"
+                        r"(?<!\bnot )(?<!\binte )\b(?:myself|jag själv|jag sjalv|mig själv|mig sjalv)\b")
+_SELF_FIRST = re.compile(r"(?i)(me|mig|jag)[ \t]*(?:\([^()\n]{1,30}\)[ \t]*)?(?:,|&|\band\b|\boch\b)(?![ \t]*(?:or|eller)\b)")  # "Me (Tom) and Fiona Grant"
 
 
 # A remark in brackets after a name, not its code: "(inte Österlins Grossist AB, där ...)", "(not the UK one)".
@@ -1046,7 +1050,8 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     # "Hennes chef Tomas Brandt tar över", "vår controller Eva Nyström (kopia)": a person named by
     # their standing to the writer is background beside the others the case names
     around = {k for k, v in names.items() if spec.key != PERSONS_ONLY and bystander(v, source.folded)}
-    names = {k: v for k, v in names.items() if k not in around} if len(around) < len(names) else names
+    if any(k not in around and _PERSON_RE.fullmatch(fold(v)) for k, v in names.items()):
+        names = {k: v for k, v in names.items() if k not in around}
     people = set(names)
     # "Ms Priya Nair ... Ms Nair", "Fiona McAllister ... Fiona": a surname or a first name alone
     # beside the full name is the same person; "Read Only" beside "AP Clerk – Read Only" is that
@@ -1139,17 +1144,26 @@ def only_in_subject(names: str, source: Source) -> bool:
 
 def bystander(name: str, folded: str) -> bool:
     """A person the mail first names by their standing to the writer or to another person ("our
-    CFO Anna Berg", "hennes chef Tomas Brandt"), not as new ("our new controller Eva Lund") nor as
-    where something goes ("reassigned to his manager, Rachel Stein")."""
+    CFO Anna Berg", "hennes chef Tomas Brandt"), not as new ("our new controller Eva Lund"), as
+    what a request is done to ("give my colleague Sarah Quinn the role", "reassigned to his
+    manager, Rachel Stein"), nor as one who leaves ("Min chef Tomas Brandt har slutat")."""
     at = folded.find(fold(name))
-    return at > 0 and _STANDING.search(folded, max(0, at - 40), at) is not None
+    standing = _STANDING.search(folded, max(0, at - 40), at) if at > 0 else None
+    return standing is not None and not _ACTED_ON.search(folded, max(0, standing.start() - 30), standing.start()) \
+        and not _LEAVES.match(folded, at + len(name))
 
 
 # "my manager", "vår IT-chef", "hennes chef", "our CFO", "his colleague", "vår revisor" before a name
-_STANDING = re.compile(r"(?i)(?<!\bto\s)(?<!\btill\s)(?<!\bfor\s)\b(?:our|my|her|his|their|var|vart|min|mitt|hennes|hans|deras)\s+(?!new\b|nya?\b|nytt\b)"
+_STANDING = re.compile(r"(?i)\b(?:our|my|her|his|their|var|vart|min|mitt|hennes|hans|deras)\s+(?!new\b|nya?\b|nytt\b)"
                        r"(?:[\w-]+\s+)?(?:manager|line\s+manager|boss|cfo|ceo|coo|fd|finance\s+director|director|head\s+of\s+\w+|"
                        r"controller|chef|[\w-]+chef|vd|supervisor|consultant|konsult|colleague|kollega|auditor|revisor)"
                        r"\s*,?\s*(?:\(\w+\)\s*)?$")
+# A request or a destination right before the standing words: the person is what the case is about.
+_ACTED_ON = re.compile(r"(?i)\b(?:to|till|for|for|give|grant|add|set\s+up|deactivate|remove|unlock|reset|make|appoint|"
+                       r"ge|lagg\s+(?:till|upp|in)|lagga\s+(?:till|upp|in)|inaktivera|avaktivera|ta\s+bort|skapa|las\s+upp|"
+                       r"tilldela|utse)\s+(?:\w+\s+)?$")
+# ... or one who leaves: "Min chef Tomas Brandt har slutat".
+_LEAVES = re.compile(r"(?i)\s+(?:has\s+left|left|is\s+leaving|har\s+slutat|slutar|gar\s+i\s+pension|has\s+retired|retires)\b")
 
 
 def only_signs_off(folded: str, at: int) -> bool:
@@ -1279,9 +1293,12 @@ _COMMA_NOT = re.compile(r"(?i),\s*not\s+(?:the\s+)?$")
 # user the approval case is about (when the mail names nobody else).
 # ... or without the "I" a hurried writer leaves out, opening a sentence: "Försöker godkänna fakturan
 # [1100-25] men får ...", "Trying to approve 4410 and ...".
-_I_CANNOT = re.compile(r"(?i)(?:\b(jag|i)\s+|(?:^|(?<=[.!?]\s)|(?<=\n))(?=(?-i:[A-Z])))(?:kan\s+inte|can\W?t|cannot|"
-                       r"am\s+unable\s+to|am\s+not\s+able\s+to|unable\s+to|far\s+inte|lyckas\s+inte|forsoker|try\s+to|"
-                       r"trying\s+to|am\s+trying\s+to)\s+(?:\w+\s+){0,2}?(attestera|godkanna|granska|approve|review)\b")
+_I_CANNOT = re.compile(r"(?i)(?:\b(jag|i)\s+(?:kan\s+inte|can\W?t|cannot|am\s+unable\s+to|am\s+not\s+able\s+to|far\s+inte|"
+                       r"lyckas\s+inte|forsoker|try\s+to|am\s+trying\s+to)|(?:^|(?<=[.!?]\s)|(?<=\n))(?=(?-i:[A-Z]))(?:kan\s+inte|"
+                       r"can\W?t|cannot|unable\s+to|far\s+inte|lyckas\s+inte|forsoker|trying\s+to)"
+                       # ... not a question to someone else: "Can't someone else approve", "Kan inte ni godkänna"
+                       r"(?!\s+(?:you|someone|somebody|anyone|anybody|we|they|ni|du|nagon|vi|de)\b))"
+                       r"\s+(?:\w+\s+){0,2}?(attestera|godkanna|granska|approve|review)\b")
 
 
 def writer_who_cannot(source: Source) -> str | None:
@@ -2526,9 +2543,12 @@ def name_value(value: str) -> str | None:
     """A capitalised name without the sentence opener it may have caught ("The", "Jag")."""
     # "Tom Reilly. Rows 2": a sentence ends after a word of two letters and more; "Ms. Priya Shah"
     # is a title's full stop (the title goes: the name is the person).
-    # "HR. Gäller Solvik Vård AB": a company's name is the sentence its company form ends.
+    # "HR. Gäller Solvik Vård AB": a company's name is the sentence its company form ends, when that
+    # opens like a sentence (not "Nordic Bygg. Telia AB invoices ...", "Smith & Co. Sweden AB").
     pieces = _NAME_END.split(_HONORIFIC.sub("", value.strip()))
-    value = (pieces[-1] if len(pieces) > 1 and _FORM_END.search(pieces[-1]) else pieces[0]).strip()
+    last = pieces[-1].split()
+    value = (pieces[-1] if len(pieces) > 1 and _FORM_END.search(pieces[-1]) and last[0].lower() in NOT_NAMES
+             else pieces[0]).strip()
     if _SELF.match(value):
         return value
     parts = value.split()
@@ -2634,13 +2654,15 @@ _POINTER = re.compile(r"(?im)^[ \t]*(?:(?:please\s+)?see\s+(?:the\s+)?(?:attache
                       r"(?=[^\n:]{0,200}\b(?:again|igen|as[ \t]+(?:last[ \t]+time|before|usual)|som[ \t]+(?:forra[ \t]+gangen|sist|tidigare|vanligt)))[^\n:]*"
                       # "Samma som sist (ni vet ärendet i mars).": only the pointing back, and its remark
                       r"|^[ \t]*(?:(?:it\W?s|det[ \t]+ar)[ \t]+)?(?:the[ \t]+)?(?:same|samma)[ \t]+(?:as|som)[ \t]+(?:last[ \t]+time|before|usual|"
-                      r"sist|forra[ \t]+gangen|tidigare|vanligt)(?:[ \t]+(?:igen|again))?(?:[ \t]*\([^()\n]{0,80}\))?[ \t.!]*$"
+                      r"sist|forra[ \t]+gangen|tidigare|vanligt)(?:[ \t]+(?:igen|again))?"
+                      r"(?:[ \t]*\((?:ni[ \t]+vet|you[ \t]+know|see|se|som[ \t]+i|as[ \t]+in|arende|case|ticket)\b[^()\n]{0,60}\))?[ \t.!]*$"
                       # "Fakturanr 55102 ligger i verifieringen nu", "Invoice 4410 is still in Verification"
                       r"|^[ \t]*(?:the[ \t]+)?(?:invoice|faktura|fakturan|fakturanr|fakturanummer)(?:[ \t]?(?:no|nr|id))?\.?[ \t]?:?[ \t]?\S{1,30}[ \t]+"
                       r"(?:ligger|is|sits|finns|ar)[ \t]+(?:(?:kvar|still|fortfarande)[ \t]+){0,2}(?:i|in)[ \t]+(?:the[ \t]+)?verif\w*"
                       r"(?:[ \t]+(?:nu|now|just[ \t]+nu|right[ \t]+now))?"
                       # "..., bifogar 4 till", "..., och här är fler: 77098, 77101"
-                      r"(?:[ \t]*,[ \t]*(?:(?:och|and)[ \t]+)?(?:bifogar|i[ \t]+attach|attaching|attached|here[ \t]+are|har[ \t]+ar)\b[^\n]*)?[ \t.]*$")
+                      r"(?:[ \t]*,[ \t]*(?:(?:och|and)[ \t]+)?(?:(?:bifogar|i[ \t]+attach|attaching)(?:[ \t]+[\w-]+){0,3}|"
+                      r"(?:here[ \t]+are|har[ \t]+ar)(?:[ \t]+\w+)?[ \t]*:?(?:[ \t]*(?:,|och|and)?[ \t]*\d[\w-]*)+))?[ \t.]*$")
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+")
 _ID_WORDS = re.compile(r"\b(?:invoice|faktura|fakturan|id|nr|no)?\W*\d[\w-]*")
 

@@ -38,7 +38,9 @@ TYPE_TEXT = 3_000
 # The administration tool: evidence for it counts more when the mail names no invoice at all.
 SETUP_TYPE = "administration"
 SETUP_BONUS = 3
-_INVOICE_REF = re.compile(r"(?i)\b(?:invoice|faktura|fakturan|fakturor|inv)\w*\D{0,12}\d{3,}|\bid[\s:#]*\d{3,}")
+# (not a meeting's "Mötes-ID: 384 221 907" nor "Meeting ID: 384 ...")
+_INVOICE_REF = re.compile(r"(?i)\b(?:invoice|faktura|fakturan|fakturor|inv)\w*\D{0,12}\d{3,}"
+                          r"|(?<!motes-)(?<!meeting )(?<!conference )(?<!konferens-)\bid[\s:#]*\d{3,}")
 # One invoice named without its number: "the invoice", "this invoice", "fakturan", "en faktura".
 _ONE_INVOICE = (("invoice", ("the ", "this ", "that ", "an ")), ("faktura", ("en ", "den har ", "den ")))
 # The type whose words (approver, reviewer, limit) a setup mail uses for what it sets up.
@@ -273,7 +275,8 @@ def withdrawn(folded: str) -> bool:
 # The [not_a_case] lists, and what a mail matching one (and naming no invoice) is instead.
 NOT_A_CASE = (("sales", "a question about price or licences"),
               ("service", "a question about planned maintenance or downtime"),
-              ("meeting", "a meeting, a call, an event or release notes"))
+              ("meeting", "a meeting, a call, an event or release notes"),
+              ("notice", "a question about training, another product, or a notice asking nothing"))
 
 
 def not_a_case(folded: str) -> str | None:

@@ -130,7 +130,7 @@ def strip_signoff(text: str, signer: str = "") -> str:
         # A sign-off is a short line (which also bounds the regex's work on a hostile one); the
         # opening ("Hi Anna,\nMany thanks!\nNow invoice ...") is never one.
         if index > opening and line.strip() and len(line) <= MAX_SIGNOFF and (
-                _SIGNOFF.match(line) or _SLASH_SIGNOFF.match(line) and only_card(lines[index + 1 :])):
+                _SIGNOFF.match(line) or _SLASH_SIGNOFF.match(line) and only_card(lines, index + 1)):
             lines = lines[:index]
             break
     else:
@@ -140,11 +140,22 @@ def strip_signoff(text: str, signer: str = "") -> str:
     return "\n".join(lines).rstrip()
 
 
-def only_card(lines: list[str]) -> bool:
-    """Nothing but a contact card's few short lines (or nothing) below a sign-off: "/Eva" in a
-    quoted mail with the customer's reply written under it is no end."""
-    rest = [x for x in lines if x.strip()]
-    return len(rest) <= MAX_CARD and all(len(x) <= MAX_CARD_LINE for x in rest)
+def only_card(lines: list[str], start: int) -> bool:
+    """Nothing but a contact card's few short lines (or nothing) from `start` on, below a sign-off:
+    "/Eva" in a quoted mail with the reply written under it is no end, nor is "/Sarah" over a
+    "P.S. It should go to Anna Berg instead." (Looks at MAX_CARD + 1 lines at most: a mail of
+    thousands of "/Anna" lines is read in linear time.)"""
+    rest: list[str] = []
+    for line in (lines[i] for i in range(start, len(lines))):
+        if line.strip():
+            rest.append(line)
+            if len(rest) > MAX_CARD:
+                return False
+    return all(len(x) <= MAX_CARD_LINE and not _NOT_CARD.match(x) for x in rest)
+
+
+# A line below a sign-off that says something: "P.S. ...", "Glömde: rad 2 ...", a sentence of words.
+_NOT_CARD = re.compile(r"(?i)[ \t]*(?:p\.?\s?s\b|glömde|glomde|forgot|also\b|också\b|ps:)|.*\b[a-zåäö]+\s+[a-zåäö]+\s+[a-zåäö]+\b.*[.!?][ \t]*$")
 
 
 def card_start(lines: list[str], opening: int, signer: str = "") -> int:

@@ -78,21 +78,40 @@ def label_words(label: str) -> tuple[str, ...]:
     return tuple(_WORD.findall(fold(label.lower())))
 
 
+@lru_cache(maxsize=4096)
 def near_label(text: str, labels: tuple[str, ...]) -> str | None:
-    """The label that `text` spells with at most one typo per word, or None."""
+    """The label that `text` spells with at most one typo per word, or None. (Cached: a mail's
+    label lines are asked about once per field, and a hostile one repeats one line thousands of
+    times.)"""
     words = label_words(text)
     if not words:
         return None
     for label in labels:
         known = label_words(label)
-        if len(known) == len(words) and all(one_typo(w, k) for w, k in zip(words, known)):
-            return label
-        # "Waht I want:": in a label of several words, one short word may be mistyped when the
-        # others are spelt right
-        if len(known) > 1 and len(known) == len(words) and sum(w != k for w, k in zip(words, known)) == 1 \
-                and all(one_typo(w, k, SHORT_TYPO_LENGTH) for w, k in zip(words, known)):
+        if len(known) != len(words):
+            continue
+        if all(one_typo(w, k) for w, k in zip(words, known)) or short_words(label) and one_short_typo(words, known):
             return label
     return None
+
+
+@lru_cache(maxsize=4096)
+def short_words(label: str) -> bool:
+    """A label of several words one of which is too short for `one_typo` alone ("what i want")."""
+    known = label_words(label)
+    return len(known) > 1 and any(len(k) < MIN_TYPO_LENGTH for k in known)
+
+
+def one_short_typo(words: tuple[str, ...], known: tuple[str, ...]) -> bool:
+    """ "Waht I want:": in a label of several words, one short word may be mistyped when the
+    others are spelt right."""
+    wrong = None
+    for w, k in zip(words, known):
+        if w != k:
+            if wrong is not None:
+                return False
+            wrong = (w, k)
+    return wrong is not None and one_typo(*wrong, SHORT_TYPO_LENGTH)
 
 
 def inflected(word: str, known: str) -> bool:
@@ -192,9 +211,9 @@ class Verbatim:
 
 
 # A phrase in double quotes of any style, or in single quotes that are no apostrophes.
-# (one line break inside: a hard-wrapped mail breaks a long quoted error text too)
-_QUOTED_PHRASE = re.compile(r"[\"“”«»„][^\"“”«»„\n]{2,300}(?:\n[^\"“”«»„\n]{1,120})?[\"“”«»]"
-                            r"|(?<![^\W_])[\x27‘’][^\x27‘’\n]{2,300}(?:\n[^\x27‘’\n]{1,120})?[\x27‘’](?![^\W_])")
+# (one line break inside, before a lowercase word: a hard-wrapped mail breaks a long quoted error text too)
+_QUOTED_PHRASE = re.compile(r"[\"“”«»„][^\"“”«»„\n]{2,300}(?:\n(?=[a-zåäö0-9])[^\"“”«»„\n]{1,120})?[\"“”«»]"
+                            r"|(?<![^\W_])[\x27‘’][^\x27‘’\n]{2,300}(?:\n(?=[a-zåäö0-9])[^\x27‘’\n]{1,120})?[\x27‘’](?![^\W_])")
 
 
 # A capitalised word right before a word: the word is the second part of a name.

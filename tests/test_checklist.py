@@ -13,7 +13,7 @@ from core.casetypes import FieldSpec, parse_case_types
 from ingest.checklist import (Source, extract, extract_candidates, form_answers, literal_heads, matchers, prose_of, tables_in,
                               triggers_of)
 from ingest.parse import Attachment
-from ingest.quoting import split_reply
+from ingest.quoting import split_reply, strip_signoff
 
 TYPES = {t.key: t for t in parse_case_types(None, "")}
 
@@ -2512,3 +2512,61 @@ def test_the_session_18_second_round() -> None:
                       "Holdings, the parent)") == "Harwick Foods Ltd"
     assert field("automatic_steps", "transferred", "Faktura-ID 77402 står med Överförd = 2024-06-03 i kön.") \
         == "2024-06-03"
+
+
+def test_the_session_18_review() -> None:
+    """A helper attacked the round (the rules of 650696e) with sentences the new rules could
+    misread; each reading here was wrong there."""
+    # the standing rule: never over the only person, nor after a request or for a leaver
+    assert concerns_of("Please give my colleague Sarah Quinn the Approver role.") == "Sarah Quinn, Approver role"
+    assert concerns_of("Vår ekonomichef Eva Nyström behöver rollen Granskare i Solvik Vård AB.") \
+        == "Eva Nyström, rollen Granskare"
+    assert "Sara Holm" in concerns_of("Kan ni ge min kollega Sara Holm rollen attestant? Hon tar över efter Per Lind "
+                                      "som slutar den 31 mars.")
+    assert concerns_of("Min chef Tomas Brandt har slutat. Kan ni inaktivera honom och lägga till Lena Ek som "
+                       "attestant i stället?") == "Tomas Brandt, Lena Ek"
+    # a slash-signed name over more than a card is no end
+    assert users_of("Invoice 4410 went to Tom Reilly by mistake.\n/Sarah\nP.S. It should go to Anna Berg instead.") \
+        == "Tom Reilly, Anna Berg"
+    # pointers with a description after them describe
+    cap = partial(field, "capture_verification", "problem_description")
+    assert cap("Invoice 55102 is still in verification, attached is a screenshot - the supplier's VAT number was "
+               "read as the invoice number.") is not None
+    assert cap("Samma som sist (leverantörens bankgiro läses som fakturanummer).") is not None
+    # the company: the first sentence's unless the next opens like one
+    assert company_of("Please add Lisa Eke as approver in Nordic Bygg. Telia AB invoices should go to her.") != "Telia AB"
+    assert company_of("Lägg upp Lisa Ek som attestant i St. Eriks Ögonsjukhus AB.") != "Eriks Ögonsjukhus AB"
+    # "myself" denied or done by is no user; the I-less writer is not a question to someone else
+    quoted = ("Answers inline below.\n\nOn Wed, 16 Oct 2024, Support <support@support.example.com> wrote:\n"
+              "> - Which user(s) does it apply to?\n\n{}\n\n> Kind regards\n> Support\n")
+    for answer in ("Anna Berg, not myself - I only forwarded it.", "Inte jag själv, utan Anna Berg.",
+                   "Anna Berg. I can approve it myself once it is back with her, no rush."):
+        answers, _ = form_answers(split_reply(quoted.format(answer)), TYPES["review_approval"].fields)
+        assert fields("review_approval", answer, answers=answers, sender="Dave Morgan")["users"] == "Anna Berg", answer
+    for text in ("I'm on leave from Monday. Can't someone else approve invoice 4410 while I'm away?",
+                 "Kan inte ni godkänna faktura 4410 direkt i systemet?"):
+        assert "users" not in fields("review_approval", text, sender="Dave Morgan"), text
+    # what one sees is no error text; a quote broken before a capital is two things
+    err = partial(field, "review_approval", "error_message")
+    assert err("When I open invoice 4410 in the approval list I see\nTom Reilly as the approver, but he left.") is None
+    assert err("On invoice 4410 row 2 has the wrong cost centre. This is what we see\n\nAlso, row 3 should be split "
+               "50/50 between project P-88 and P-90.") is None
+    assert err("When I open invoice 4410 I see: Reviewer Anna Berg, Approver Per Lind. It should be Sarah Quinn.") is None
+    # "trans" alone is no label; "måste få se" of the writer is no wish
+    queue = partial(field, "automatic_steps", "erp_transaction_number")
+    assert queue("Leverantör: Trans 2000 AB.") is None and queue("It's from Trans 24 Logistics.") is None
+    assert field("coding", "desired_action", "Faktura 4410 rad 2 har fel kst. Jag måste få se underlaget från "
+                                              "leverantören först.") is None
+
+
+def test_the_session_18_review_slowdowns() -> None:
+    """Three of the round's rules were slower on hostile mail (the review): "/Anna" lines
+    (quadratic: 0.16 s -> 14 s for 200 KB), "I get: A" and 40 blanks (3 -> 130 ms a field), and
+    label lines (151 -> 278 ms a field at 100 KB). The limits only tell linear from quadratic."""
+    start = time.process_time()
+    strip_signoff("Hej,\nrad 2 ska ändras.\n" + "/Anna\n" * 16_000 + "Tack")
+    assert time.process_time() - start < 1.0
+    start = time.process_time()
+    fields("review_approval", "Faktura-ID 88213\n" + ("I get: A" + " " * 40 + "\n") * 1_000)
+    fields("automatic_steps", "Faktura-ID 88213\n" + "ab cd: x\n" * 10_000)
+    assert time.process_time() - start < 3.0

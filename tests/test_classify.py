@@ -404,6 +404,23 @@ def test_a_meeting_or_an_event_is_no_case(subject: str, body: str, key: str | No
     assert read(subject, body).case_type == key
 
 
+@pytest.mark.parametrize(("subject", "body", "key"), [
+    # an invitation with its meeting id (no invoice id), a training question, another vendor's
+    # product, a notice that asks for nothing (blind writer zz)
+    ("Inbjudan: Avstämning", "Jag bjuder in till ett Teams-möte där vi går igenom vilka som ska vara attestanter i "
+     "Visma framöver.\nTid: tisdag 20 maj kl. 10.00\nMötes-ID: 384 221 907 55", None),
+    ("Training for new AP clerk", "Do you run any training sessions on coding invoices and the approval workflow?", None),
+    ("Complaint", "I know this isn't really your product, but Sage 200 crashes every time the invoices are posted.", None),
+    ("Update for our partners", "Our approvers and our Sage 200 ERP stay as they are. No action is needed from you "
+     "at this stage.", None),
+    # ... a case that mentions a meeting id is still a case
+    ("Faktura 4410", "Faktura-ID 4410 har fastnat i attesten hos Per Lind. Vi tar det på mötet, Mötes-ID: 99.",
+     "review_approval"),
+])
+def test_training_another_product_or_a_notice_is_no_case(subject: str, body: str, key: str | None) -> None:
+    assert read(subject, body).case_type == key
+
+
 @pytest.mark.parametrize("body", [
     "Sorry, please ignore my last email - our scanning bureau was still using the old set-up. Nothing wrong at your end.",
     "Tack för hjälpen med konteringen på faktura 55871. Nu fungerar allt. Ni kan stänga ärendet.",
