@@ -1159,7 +1159,7 @@ _STANDING = re.compile(r"(?i)\b(?:our|my|her|his|their|var|vart|min|mitt|hennes|
                        r"controller|chef|[\w-]+chef|vd|supervisor|consultant|konsult|colleague|kollega|auditor|revisor)"
                        r"\s*,?\s*(?:\(\w+\)\s*)?$")
 # A request or a destination right before the standing words: the person is what the case is about.
-_ACTED_ON = re.compile(r"(?i)\b(?:to|till|for|for|give|grant|add|set\s+up|deactivate|remove|unlock|reset|make|appoint|"
+_ACTED_ON = re.compile(r"(?i)\b(?:to|till|for|give|grant|add|set\s+up|deactivate|remove|unlock|reset|make|appoint|"
                        r"ge|lagg\s+(?:till|upp|in)|lagga\s+(?:till|upp|in)|inaktivera|avaktivera|ta\s+bort|skapa|las\s+upp|"
                        r"tilldela|utse)\s+(?:\w+\s+)?$")
 # ... or one who leaves: "Min chef Tomas Brandt har slutat".

@@ -146,9 +146,9 @@ def only_card(lines: list[str], start: int) -> bool:
     "P.S. It should go to Anna Berg instead." (Looks at MAX_CARD + 1 lines at most: a mail of
     thousands of "/Anna" lines is read in linear time.)"""
     rest: list[str] = []
-    for line in (lines[i] for i in range(start, len(lines))):
-        if line.strip():
-            rest.append(line)
+    for index in range(start, len(lines)):  # (not lines[start:]: a copy per "/Anna" line was quadratic)
+        if lines[index].strip():
+            rest.append(lines[index])
             if len(rest) > MAX_CARD:
                 return False
     return all(len(x) <= MAX_CARD_LINE and not _NOT_CARD.match(x) for x in rest)
