@@ -697,6 +697,7 @@ def test_the_speller_leaves_real_words_one_letter_from_a_known_word() -> None:
     common word listed to protect another ("ligger" beside "lägger", "never" beside "lever")."""
     from ingest.classify import speller_of
     speller = speller_of(tuple(parse_case_types(None, "")))
-    for word in ("charge", "charges", "changes", "leader", "header", "reader", "ligger", "never", "level", "ändrats"):
+    for word in ("charge", "charges", "changes", "leader", "header", "reader", "ligger", "never", "level", "ändrats",
+                 "ganska", "lägger", "händer", "handel"):
         assert speller.text(f"Vi {word} det här", names=True) == f"Vi {word} det här", word
     assert speller.text("Invocie ID: 4410") == "Invoice ID: 4410"
