@@ -855,7 +855,7 @@ def best_candidate(spec: FieldSpec, source: Source) -> Candidate | None:
         answered = form_value(spec, m, source) if answer and not answer.isupper() else None
         names = many_names(spec, m, source)
         if answered and (_SELF_WORD.search(answer) or _SELF_FIRST.match(answer)):  # ... with the others named
-            names = ", ".join(dict.fromkeys([*answered.split(", "), *(names.split(", ") if names else [])]))
+            names = ", ".join(dict.fromkeys([*split_names(answered), *(split_names(names) if names else [])]))
         elif answered and names and only_in_subject(names, source):
             names = answered
         if names:
@@ -912,7 +912,7 @@ def form_value(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
         value = sentence_persons(spec, value, as_prose=True)
     if value and spec.kind == "name" and spec.many and ", " in value:
         # "Me, Craig Whitaker": "Dave Morgan (me), Craig Whitaker"
-        return ", ".join(filter(None, (self_named(x, source.sender) for x in value.split(", ")))) or None
+        return ", ".join(filter(None, (self_named(x, source.sender) for x in split_names(value)))) or None
     if value and spec.kind == "name":
         return self_named(value, source.sender) or None
     if value and spec.key == ERROR_TEXT and not _QUOTE_MARK.search(value) and _NOT_READ.search(fold(value)):
@@ -1139,7 +1139,7 @@ _LIKE_SOMEONE = re.compile(r"(?i)\b(?:same|samma)\s+(?:(?:[\w-]+\s+){0,2}?(?:rol
 
 def only_in_subject(names: str, source: Source) -> bool:
     """Names read from the subject alone, none written in the content."""
-    return all(source.folded.find(fold(name)) >= source.content_end for name in names.split(", "))
+    return all(source.folded.find(fold(name)) >= source.content_end for name in split_names(names))
 
 
 def bystander(name: str, folded: str) -> bool:
@@ -2053,8 +2053,8 @@ def accept(spec: FieldSpec, m: Matchers, value: str) -> str | None:
     value = _SPACES.sub(" ", value).strip(" .;,")
     if spec.kind == "name":
         value = without_last_bracket(value, _REMARK) or value  # "Solvik Nät AB (inte Solvik Energi AB ...)"
-    if spec.kind == "status":
-        value = _LAST_REMARK.sub("", value)  # "2024-03-14 02:10 (that's what the column shows)"
+    if spec.kind == "status" and (kept := without_last_bracket(value, _LAST_REMARK)) is not None:
+        value = kept  # "2024-03-14 02:10 (that's what the column shows)"
     if spec.kind == "status" and words(bare := _STATUS_LEAD.sub("", value, count=1)) > 4:
         # "It says Yes - that's what's odd, it's been sitting there for two days": what it says.
         said = _STATUS_SAID.search(value)
@@ -2477,8 +2477,8 @@ _EVERY_WORD = re.compile(r"(?i)\b(?:all|alla|both|båda|bada|samtliga|every|each
 _TWO_SHARES = re.compile(r"\s*(\d{1,2})\s*/\s*(\d{1,2})\s*")
 
 
-# A remark in brackets closing a value.
-_LAST_REMARK = re.compile(r"[ \t]*\([^()\n]{1,80}\)[ \t.]*$")
+# A remark in brackets closing a value (see without_last_bracket).
+_LAST_REMARK = re.compile(r"\([^()\n]{1,80}\)[ \t.]*")
 # What a column "says" in a longer answer about it.
 _STATUS_SAID = re.compile(r"(?i)\b(?:says|shows|reads|står(?:\s+det)?|visar)\s+(?:som\s+|as\s+)?[\"“'«]?(?P<value>\w+)")
 # An answer's lead-in before what the column shows: "It says Yes, dated 11/03", "Överförd står som
