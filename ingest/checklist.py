@@ -851,13 +851,12 @@ def best_candidate(spec: FieldSpec, source: Source) -> Candidate | None:
         # does not wins over names from the subject alone ("Coding suggestion Telia" under "The
         # coding suggestion for supplier Telia Sverige AB"). Not one in capitals ("MYSELF AND MY
         # MANAGER LINDA PARK"): its words are all alike.
-        answer = source.answers.get(spec.key, "")
-        answered = form_value(spec, m, source) if answer and not answer.isupper() else None
         names = many_names(spec, m, source)
-        if answered and (_SELF_WORD.search(answer) or _SELF_FIRST.match(answer)):  # ... with the others named
-            names = ", ".join(dict.fromkeys([*split_names(answered), *(split_names(names) if names else [])]))
-        elif answered and names and only_in_subject(names, source):
-            names = answered
+        answer = source.answers.get(spec.key, "")
+        with_writer = bool(_SELF_WORD.search(answer) or _SELF_FIRST.match(answer))
+        if answer and not answer.isupper() and (with_writer or names and only_in_subject(names, source)) \
+                and (answered := form_value(spec, m, source)):  # (read only when it is taken)
+            names = ", ".join(dict.fromkeys([*split_names(answered), *(split_names(names) if with_writer and names else [])]))
         if names:
             return Candidate(names, "names", EVIDENCE["pattern"])
         if spec.key == PERSONS_ONLY and (writer := writer_who_cannot(source)):
