@@ -228,6 +228,9 @@ class FieldSpec(BaseModel):
     table_headers: Strings = ()
     # Without a pattern hit, the mail's description itself is the value (problem descriptions).
     body: Flag = False
+    # A flag that is "yes" when the mail gives any of these fields and says nothing of the flag
+    # itself: "Fortnox: ver 812, serie A" says the invoice is in the financial system.
+    implied_by: Strings = ()
     # Required also when any of these holds: "ask if it applies" made explicit.
     required_when: Annotated[tuple[Condition, ...], BeforeValidator(conditions)] = ()
     # Where the customer finds the value ("in the General section of the invoice"): our request
@@ -308,6 +311,11 @@ class CaseType(BaseModel):
                 for named in filter(None, (cond.field, cond.unless)):
                     if named not in seen:
                         raise Invalid(f"fields.{spec.key}.required_when", f"no field {named!r}")
+            if spec.implied_by and spec.kind != "flag":
+                raise Invalid(f"fields.{spec.key}.implied_by", "only a flag is implied by other fields")
+            for named in spec.implied_by:
+                if named not in seen:
+                    raise Invalid(f"fields.{spec.key}.implied_by", f"no field {named!r}")
         return self
 
     def missing(self, values: dict[str, str]) -> list[str]:

@@ -457,17 +457,20 @@ def question_answer(lines: Sequence[str], index: int, folded: str, specs: Sequen
     keys: tuple[str, ...] = next(iter(named)) if len(named) == 1 else ()
     if len(named) > 1 and {s.kind for s in specs if s.key in named_keys} == {"id"}:
         keys = tuple(named_keys)
-    if len(named) > 1 and not keys and marked:
-        # "-> Ver.nr 10233 i serie LF" under a question naming three fields: the answer's own
-        # labels say which value is which, as they would in the customer's own text.
+    # (read for its labelled values only, so a sign-off below the last question gives none)
+    given = marked or (" ".join(lines[i].strip() for i in answer_below(lines, index, last=True))
+                       if len(named) > 1 and not keys else "")
+    if len(named) > 1 and not keys and given:
+        # "-> Ver.nr 10233 i serie LF" (or typed on the lines below) under a question naming three
+        # fields: the answer's own labels say which value is which, as in the customer's own text.
         # A flag the answer's words set counts too: "It is in SAP - Ver no 20456" is in the ERP.
         # The customer's own words are read as their content is: any evidence over the threshold.
         read = [(spec.key, found.value) for spec in specs if spec.key in named_keys or spec.kind == "flag"
-                for found in [best_candidate(spec, Source(new=marked[:MAX_ANSWER]))]
+                for found in [best_candidate(spec, Source(new=given[:MAX_ANSWER]))]
                 if found is not None and found.score >= THRESHOLD and found.evidence not in ("body", "shape")]
         # "Is it in the ERP? If so, its Ver no ...": "Yes, we found it in the end. Ver no 4410 ..."
         # answers the yes-or-no question with its first word.
-        said = _YES_OR_NO.match(marked)
+        said = _YES_OR_NO.match(given)
         flags = [s.key for s in specs if s.kind == "flag" and s.key in named_keys and s.key not in dict(read)]
         return read + [(key, "no" if said["no"] else "yes") for key in flags] if said else read
     below = answer_below(lines, index) if keys and not marked else []
@@ -520,9 +523,9 @@ _ONLY_AN_ERROR = re.compile(r"(?i)\b(?:get|gets|got|getting|see|sees|saw|far|fic
 # catch what it said", "sorry I didn't write it down", not "Could not read the invoice image" (an
 # error text). Matched on folded text, in an answer, a form's value and a pattern's value.
 _NOT_READ = re.compile(r"(?i)\b(?:(?:(?:didn\W?t|did\s+not|don\W?t|do\s+not|couldn\W?t|could\s+not|haven\W?t|have\s+not|"
-                       r"hasn\W?t|never)\s+(?:\w+\s+)?(?:catch|note|read|remember|see|seen|write|copy)|"
+                       r"hasn\W?t|never|can\W?t|cannot|can\s+not)\s+(?:\w+\s+)?(?:catch|note|read|remember|see|seen|write|copy)|"
                        r"(?:hann|minns|laste|noterade|skrev|sag)\s+(?:jag\s+|vi\s+|han\s+|hon\s+)?(?:inte|ej)(?:\s+\w+)?|"
-                       r"kommer\s+(?:jag\s+|vi\s+|han\s+|hon\s+)?(?:inte|ej)\s+ihag)\s+(?:it|that|what|down|the\s+(?:message|text|"
+                       r"kommer\s+(?:jag\s+|vi\s+|han\s+|hon\s+)?(?:inte|ej)\s+ihag)\s+(?:it|that|what|down|exactly|the\s+exact|the\s+(?:message|text|"
                        r"wording|error)|det|vad|meddelandet|texten|felet|upp\s+det|ner\s+det)\b|"
                        r"\b(?:before|innan)\s+(?:i|we|jag|vi|she|he|hon|han)\s+(?:can|could|get\s+to|manage\s+to|hann|hinner|kan|"
                        r"kunde|har\s+hunnit)\s+(?:read|see|las\w*|se)\b)")
@@ -706,8 +709,12 @@ _NO_ERROR = re.compile(r"(?i)\s*+(?:(?:no|nope|nej)(?:\s*+,\s*+|\s++)(?=no\b|non
                        r"(?:no|none|nothing|n/?a|nej|inget|ingen|ingenting|inga|-+|—)"
                        r"(?:\s+(?:error|errors|fel|felmeddelande\w*|message|meddelande))?\s*(?:[.!,;]|$)")
 # An error's "text" that only points elsewhere: "(se nedan)", "see the attached screenshot".
-_ELSEWHERE = re.compile(r"(?i)[\s(\-–]*(?:please\s+)?(?:see|se)\s+(?:the\s+)?(?:below|nedan|attached|attachment|enclosed|"
-                        r"bifogad\w*|bilaga\w*|screenshot|skarmdump\w*|bild\w*)(?:\s+\w+){0,2}[\s).!]*")
+_ELSEWHERE = re.compile(r"(?i)[\s(\-–]*(?:(?:please\s+)?(?:see|se)\s+(?:the\s+)?(?:below|nedan|attached|attachment|enclosed|"
+                        r"bifogad\w*|bilaga\w*|screenshot|skarmdump\w*|bild\w*)(?:\s+\w+){0,2}|"
+                        # "he gets an error (screenshot attached)", "(skärmdump bifogad)"
+                        r"(?:a\s+|the\s+|en\s+)?(?:screenshot|screen\s*shot|print\s*screen|skarmdump\w*|skarmbild\w*|bild\w*)\s+"
+                        r"(?:is\s+|ar\s+)?(?:attached|enclosed|bifogad\w*|bifogas|bifogat)|(?:attached|bifogad\w*)\s+"
+                        r"(?:screenshot|skarmdump\w*|skarmbild\w*|bild\w*))[\s).!]*")
 
 
 _LEADING_LABEL = re.compile(r"^\s*\w{3,20}\s*:\s*")
@@ -742,10 +749,11 @@ def answered_in_cell(line: str) -> dict[str, str] | None:
     return {"question": line[: gap.start()], "value": value} if value[:1] and value[0] not in " \t_" else None
 
 
-def answer_below(lines: Sequence[str], index: int) -> list[int]:
+def answer_below(lines: Sequence[str], index: int, last: bool = False) -> list[int]:
     """Unquoted lines typed below a quoted form line, up to a blank or quoted line: right below
     it, or after one blank line (a mail program's spacing around inline answers) when the quote
-    goes on after them, so the sign-off under the last quoted line is no answer."""
+    goes on after them, so the sign-off under the last quoted line is no answer (`last`: it may be,
+    for a caller that takes only labelled values from it)."""
     start = index + 1
     spaced = start + 1 < len(lines) and not lines[start].strip() and not is_quoted(lines[start + 1])
     start += spaced
@@ -756,7 +764,7 @@ def answer_below(lines: Sequence[str], index: int) -> list[int]:
         found.append(i)
     if spaced and found:
         after = next((line for line in lines[found[-1] + 1:found[-1] + 3] if line.strip()), "")
-        return found if is_quoted(after) else []
+        return found if last or is_quoted(after) else []
     return found
 
 
@@ -797,6 +805,9 @@ def extract_candidates(specs: Sequence[FieldSpec], source: Source) -> tuple[dict
                 if first := first_written(out[spec.key]):
                     out[other] = first
                     unsure.pop(other, None)
+        if spec.key not in out and any(key in out for key in spec.implied_by):
+            out[spec.key] = "yes"  # "Fortnox: ver 812, serie A": it is in the financial system
+            unsure.pop(spec.key, None)
     return out, unsure
 
 
@@ -1292,12 +1303,18 @@ _COMMA_NOT = re.compile(r"(?i),\s*not\s+(?:the\s+)?$")
 # user the approval case is about (when the mail names nobody else).
 # ... or without the "I" a hurried writer leaves out, opening a sentence: "Försöker godkänna fakturan
 # [1100-25] men får ...", "Trying to approve 4410 and ...".
-_I_CANNOT = re.compile(r"(?i)(?:\b(jag|i)\s+(?:kan\s+inte|can\W?t|cannot|am\s+unable\s+to|am\s+not\s+able\s+to|far\s+inte|"
-                       r"lyckas\s+inte|forsoker|try\s+to|am\s+trying\s+to)|(?:^|(?<=[.!?]\s)|(?<=\n))(?=(?-i:[A-Z]))(?:kan\s+inte|"
+_I_CANNOT = re.compile(r"(?i)(?:\b(jag|i)(?:\s+|(?<=i)['’]m\s+)(?:kan\s+inte|can\W?t|cannot|am\s+unable\s+to|am\s+not\s+able\s+to|"
+                       r"far\s+inte|lyckas\s+inte|forsoker|try\s+to|tried\s+to|am\s+trying\s+to|trying\s+to)|"
+                       # "Cannot approve 4410", "Hej, kan inte godkanna faktura 70231": the writer who leaves out "I"
+                       r"(?:^|(?<=[.!?]\s)|(?<=\n)|(?<=\bhej,\s)|(?<=\bhi,\s)|(?<=\bhello,\s))(?:(?<=,\s)|(?=(?-i:[A-Z])))(?:kan\s+inte|"
                        r"can\W?t|cannot|unable\s+to|far\s+inte|lyckas\s+inte|forsoker|trying\s+to)"
                        # ... not a question to someone else: "Can't someone else approve", "Kan inte ni godkänna"
                        r"(?!\s+(?:you|someone|somebody|anyone|anybody|we|they|ni|du|nagon|vi|de)\b))"
-                       r"\s+(?:\w+\s+){0,2}?(attestera|godkanna|granska|approve|review)\b")
+                       r"\s+(?:\w+\s+){0,2}?(attestera|godkanna|granska|approve|review|ok|sign(?:\s+(?:it|this))?\s+off)\b"
+                       # "I'm trying to OK invoice 66-4410": the writer approves; "I OK'd invoice 51730 on Friday
+                       # and today it's back on my list" too
+                       r"|\b(jag|i)\s+(?:have\s+|had\s+|har\s+|hade\s+)?(?:already\s+|redan\s+)?(approved|ok\W?d|okayed|"
+                       r"signed\s+(?:it\s+)?off|attesterade|godkande)\s+(?:it|the\s+invoice|invoice|fakturan|faktura|den)\b")
 
 
 def writer_who_cannot(source: Source) -> str | None:
@@ -1306,8 +1323,9 @@ def writer_who_cannot(source: Source) -> str | None:
     if not found:
         return None
     # named with the word the writer used, as "myself" is: "Johan Eriksson (jag)"; "jag" or "I" left out
-    word = source.text[found.start() : found.start() + len(found[1])] if found[1] else \
-        "I" if found[2].lower() in ("approve", "review") else "jag"
+    said = found[1] or found[3]
+    word = source.text[found.start() : found.start() + len(said)] if said else \
+        "jag" if found[2].lower() in ("attestera", "godkanna", "granska") else "I"
     return self_named(word, speaker(source, found.start())) or None
 
 
@@ -2128,7 +2146,15 @@ def prose_value(spec: FieldSpec, regex: re.Pattern[str] | None, source: Source) 
         if spec.kind == "id" and (other_documents_id(source.folded, match) or erp_document(source.folded, match)
                                   or suppliers_own(source.folded, match)):
             continue
-        value = clean(spec, original(match, source.text))
+        written = original(match, source.text)
+        if spec.kind == "rows" and _ROWS_FINE.match(source.folded, match.end()):
+            # "Rows 1 and 2 went through fine, it's only row 3 that fails": not these; "rad 1, rad 2
+            # är rätt": not the last one, named with its own row word
+            last = _LAST_NAMED_ROW.search(written)
+            if last is None or last.start() == 0:
+                continue
+            written = written[: last.start()]
+        value = clean(spec, written)
         if value and spec.kind == "id":
             value = instead_of(value, source, match)
         if value:
@@ -2136,6 +2162,13 @@ def prose_value(spec: FieldSpec, regex: re.Pattern[str] | None, source: Source) 
     return None
 
 
+# What is said of rows that are not the case's: "Rows 1 and 2 on the same invoice went through fine",
+# "Rad 1 och 2 är rätt" (not "row 2 is the right one to change").
+_ROWS_FINE = re.compile(r"(?i)[ \t]+(?:(?!(?:rows?|lines?|rad|raden|rader|raderna)\b)[^\W\d_]+[ \t]+){0,5}?"
+                        r"(?:are|is|was|were|went\s+through|approved|ar|var|gick(?:\s+igenom)?|"
+                        r"attesterades|godkandes)[ \t]+(?:\w+[ \t]+)?(?:fine|ok|okay|correct|right|ratt|bra|fint|okej)\b"
+                        r"(?![ \t]+(?:one|row|line|rad|raden))")
+_LAST_NAMED_ROW = re.compile(r"(?i)[ \t]*(?:,|;|and|och|&)?[ \t]*(?:rows?|lines?|rad|raden|rader)[ \t]+\d{1,3}$")
 # "our sister company", "another company", "the parent company": a company other than the case's.
 _ANOTHER = re.compile(r"(?i)\b(?:sister|other|another|parent|subsidiary|group)[ \t]+$")
 
@@ -2157,12 +2190,15 @@ def erp_document(folded: str, match: re.Match[str]) -> bool:
 def suppliers_own(folded: str, match: re.Match[str]) -> bool:
     """ "leverantörens eget fakturanummer 2024-1187", "their invoice number is KG/24/10932": the
     number the supplier printed, not the id the invoice has in our system."""
-    return _SUPPLIERS_BEFORE.search(folded, max(0, match.start() - 30), match.start()) is not None
+    owner = _SUPPLIERS_BEFORE.search(folded, max(0, match.start() - 30), match.start())
+    # A name's plain "-s" is the Swedish genitive ("Telias fakturanummer"); in English it is the
+    # name ("The Staples invoice 41187" is the invoice from Staples).
+    return owner is not None and (owner["plain"] is None or folded.startswith("faktur", match.start()))
 
 
 # ... or the supplier named in the genitive: "Telias fakturanummer är 8823451290", "Telia's invoice number".
 _SUPPLIERS_BEFORE = re.compile(r"(?i)\b(?:leverantorens|supplier\W?s|suppliers\W|vendor\W?s|their|deras|"
-                               r"(?!(?:it|that|here|there|what|who|where|this|let|he|she)['’]s\b)(?-i:[A-Z][a-z]+)(?:s|['’]s))"
+                               r"(?!(?:it|that|here|there|what|who|where|this|let|he|she)['’]s\b)(?-i:[A-Z][a-z]+)(?:(?P<plain>s)|['’]s))"
                                r"\s+(?:own\s+|eg(?:en|et|na)\s+)?$")
 _POSTED_BEFORE = re.compile(r"(?i)\b(?:posted|booked|bokford|bokfordes|bokforts)\s+(?:as\s+|som\s+)?(?:\w+\s+)?$")
 
@@ -2350,8 +2386,10 @@ _ONLY_TRIED = re.compile(r"(?i)(?:(?:when|whenever|every\s+time|each\s+time|nar|
                          r"(?:(?:save|approve|send|submit|post|open|spara|attestera|godkanna|skicka|oppna)\b|"
                          r",|(?:(?:i|we|jag|vi)\s+)?(?:get|got|far|fick|kommer|it|the|det|den)\b)")
 # A request of a verb and a pronoun only, maybe with where ("Kan ni lägga in det i Mälarplast AB?").
-_BARE_REQUEST = re.compile(r"(?i)\s*+(?:hi\s*+,\s*+|hej(?:\s*+,)?\s*+|[^.?!\n]{0,40}\s[-–]\s+)?(?:please\s+|snalla\s+)?(?:can|could|would|will|kan|kunde|skulle)\s+"
-                           r"(?:you|ni|du|someone|nagon)\s+(?:please\s+)?(?:\w+\s+){1,2}?(?:this|that|it|these|them|det|detta|den|"
+_BARE_REQUEST = re.compile(r"(?i)\s*+(?:hi\s*+,\s*+|hej(?:\s*+,)?\s*+|[^.?!\n]{0,40}\s[-–]\s+|"
+                           # "See below from our CFO, can you set this up please?": what "this" is, is below
+                           r"(?:please\s+)?(?:see|se)\s+(?:below|nedan)\b[^.?!\n,]{0,40},\s*+)?(?:please\s+|snalla\s+)?(?:can|could|would|will|kan|kunde|skulle)\s+"
+                           r"(?:you|ni|du|someone|nagon)\s+(?:please\s+)?(?:\w+\s+){1,3}?(?:this|that|it|these|them|det(?:\s+har)?|detta|den|"
                            r"dessa|dem)(?:\s+(?:up|in|out|through|sorted|ordnat))?(?:\s+(?:for\s+us|at\s+oss|for\s+mig|for\s+me))?"
                            r"(?:\s+(?:please|tack))?(?:\s+(?:i|in|pa|on|at|with|med)\s+[^?.!\n\d]{1,40})?\s*+(?:please|tack)?\s*+[?.!]*\s*+")
 # The case's type set by the customer: "... please change it to Type: Administration", "Ärendetyp:
@@ -2394,7 +2432,7 @@ def not_read(source: Source, match: re.Match[str]) -> bool:
     Can u check?". A quoted text is the text, whatever is said around it."""
     value = source.folded[max(0, match.start("value") - 1) : match.end("value") + 1]
     return not _QUOTE_MARK.search(value) and _NOT_READ.search(
-        source.folded, max(0, match.start("value") - NOT_READ_REACH), match.end("value")) is not None
+        source.folded, max(0, match.start("value") - NOT_READ_REACH), match.end("value") + NOT_READ_REACH) is not None
 
 
 # How far before an error's text its not being read is looked for ("didn't catch what it said").

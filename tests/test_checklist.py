@@ -321,11 +321,12 @@ def test_transferred(text: str, value: str) -> None:
 
 def test_erp_fields_in_both_languages() -> None:
     got = fields("automatic_steps", "Verification no: 8812\nVerification series: B\nERP transaction no: 55-1200")
-    assert got | {} == {"verification_number": "8812", "verification_series": "B",
-                        "erp_transaction_number": "55-1200"}
+    # (the numbers say the invoice is in the financial system: `implied_by`)
+    assert got == {"verification_number": "8812", "verification_series": "B",
+                   "erp_transaction_number": "55-1200", "in_financial_system": "yes"}
     sv = fields("automatic_steps", "Verifikationsnummer 4411, ver.serie A, transaktionsnummer 998877")
     assert sv == {"verification_number": "4411", "verification_series": "A",
-                  "erp_transaction_number": "998877"}
+                  "erp_transaction_number": "998877", "in_financial_system": "yes"}
     assert fields("automatic_steps", "ver.nr 4411")["verification_number"] == "4411"
     assert fields("automatic_steps", "ERP transaction no: 5500331-A")["erp_transaction_number"] == "5500331-A"
 
@@ -448,7 +449,8 @@ def test_answers_typed_between_our_quoted_list_items() -> None:
     got = answers(text, "automatic_steps")
     assert got["invoice_id"] == "5512093" and got["transferred"] == "Det står Ja."
     # a question naming three fields: the answer's own labels say which number is which
-    assert not {"verification_number", "verification_series", "erp_transaction_number"} & set(got)
+    assert {k: got.get(k) for k in ("verification_number", "verification_series", "erp_transaction_number")} \
+        == {"verification_number": "22871", "verification_series": "LF", "erp_transaction_number": "9001234"}
     read = fields("automatic_steps", text.split("Den 20 mars")[0] + "Ja, verifikation 22871 i serie LF, transaktionsnr 9001234.")
     assert read["erp_transaction_number"] == "9001234" and read["verification_number"] == "22871"
 
@@ -502,6 +504,10 @@ def test_a_spec_with_labels_only_reads_text() -> None:
     ({"key": "x", "label": "X", "fields": [{"key": "a", "label": "A",
                                             "required_when": [{"field": "a", "unless_matches": "^no$"}]}]},
      "config.toml [case_types] x.fields.a.required_when: unless_matches needs unless"),
+    ({"key": "x", "label": "X", "fields": [{"key": "a", "label": "A", "kind": "flag", "implied_by": ["gone"]}]},
+     "config.toml [case_types] x.fields.a.implied_by: no field 'gone'"),
+    ({"key": "x", "label": "X", "fields": [{"key": "a", "label": "A", "implied_by": ["a"]}]},
+     "config.toml [case_types] x.fields.a.implied_by: only a flag is implied by other fields"),
     ({"key": "X Y", "label": "X"}, "config.toml [case_types] X Y.key:"),
     ({"label": "X"}, "config.toml [case_types] #1.key:"),
 ])
@@ -2570,3 +2576,75 @@ def test_the_session_18_review_slowdowns() -> None:
     fields("review_approval", "Faktura-ID 88213\n" + ("I get: A" + " " * 40 + "\n") * 1_000)
     fields("automatic_steps", "Faktura-ID 88213\n" + "ab cd: x\n" * 10_000)
     assert time.process_time() - start < 3.0
+
+
+def test_the_session_19_round() -> None:
+    """From blind writer zu (session 18's unread half, read once scored): each rule of the round with
+    the phrasing that showed it, and the wrong readings it must not make."""
+    # our question naming three fields, answered on the lines below it (no arrow, no "SVAR:")
+    quoted = ("Hi, answers below in your mail.\n/Sofia\n\nFrom: Support <support@support.example.com>\n"
+              "Subject: [Case #6120] Invoice not in ERP\n\n> 3. Is the invoice in your financial system? If so, please "
+              "give the verification number, verification series and ERP transaction number.\n\n{answer}\n\n"
+              "Best regards\nSupport\n")
+    answers, _ = form_answers(split_reply(quoted.format(answer="Yes it's in Visma, ver nr A 1234, transaction 55-0091.")),
+                              TYPES["automatic_steps"].fields)
+    assert answers == {"in_financial_system": "yes", "verification_number": "1234", "verification_series": "A",
+                       "erp_transaction_number": "55-0091"}
+    answers, _ = form_answers(split_reply(quoted.format(answer="Kind regards, Sofia Brandt")), TYPES["automatic_steps"].fields)
+    assert answers == {}  # a sign-off under the last question names no field
+    # a passive "ska rad 2 delas" wish, a forwarded "Please get X taken off", and a pointer after "See below"
+    assert field("coding", "desired_action", "På faktura 5529-14 från Ramirent ska rad 2 delas mellan kostnadsställe "
+                                              "2210 och 2230, hälften var.") is not None
+    assert (wish_of("Please get Nadia Flynn taken off the approval for Marketing.") or "").startswith("Please get")
+    assert wish_of("See below from our CFO, can you set this up please?") is None
+    assert wish_of("Se nedan från Mikael, kan ni hjälpa oss med det här?") is None
+    # error texts: a remark after "what it says," is none; a message paraphrased and not remembered
+    # is shown but has no text; an unquoted text after "error:" goes on over a hard wrap
+    err = partial(fields, "review_approval")
+    got = err("When Ben tries to approve row 2 anyway he gets No valid aprover found for row 2 (thats\n"
+              "exactly what it says, typo and all lol).")
+    assert "error_message" not in got
+    got = err("It won't let me sign it off. It says something about the cost centre but I closed it and\n"
+              "can't remember exactly.")
+    assert "error_message" not in got and got.get("error_shown") == "yes"
+    assert field("coding", "error_message", "Please change. When I tried to do it myself I got an error: Account 5420 "
+                                            "requires\nproject\n\nNathan") == "Account 5420 requires project"
+    assert field("coding", "error_message", "I got an error: Account 5420 requires project\n\nThanks") \
+        == "Account 5420 requires project"
+    # the Transferred column named by its place, its date after "was transferred on"
+    queue = partial(field, "automatic_steps")
+    assert queue("transferred", "Invoice 778120 isn't in Business Central. The column at the end of the row just says No.") == "No"
+    assert queue("transferred", "The BT invoice (ID 90-3312) - the last column has yesterday's date in it, 12/06 - but "
+                                "NetSuite has nothing.") == "12/06"
+    assert queue("transferred", "There's a red cross in the last column.") == "red cross"
+    assert queue("transferred", "Faktura 45120 har gått över till Visma, det står Ja i kolumnen.") == "Ja"
+    assert queue("transferred", "Invoice ID 2290776 was transferred on 14/05/2024 (that's what the Transferred column "
+                                "shows).") == "14/05/2024"
+    assert queue("transferred", "The invoice was transferred yesterday.") == "transferred"
+    # in the ERP or not: "has nothing", a negated or doubted "har gått över"; ERP numbers given say yes
+    assert queue("in_financial_system", "It shows as done on your side but NetSuite has nothing.") == "no"
+    assert queue("in_financial_system", "Problemet är att faktura 1187-55 inte har gått över till Visma.") is None
+    assert queue("in_financial_system", "Vet inte om den har kommit över till Fortnox.") is None
+    assert queue("in_financial_system", "Fortnox: ver 812, serie A, transaktionsnr 2024-000451") == "yes"
+    assert queue("in_financial_system", "Den finns inte i Fortnox. Ver 812 var en annan faktura.") == "no"
+    assert queue("verification_number", "It is in Business Central – posted purchase invoice 108233, no. series "
+                                        "P-INV.") == "108233"
+    # "The Staples invoice 41187" is Staples' invoice in our system; "Telias fakturanummer" is Telia's own
+    assert field("coding", "invoice_id", "The Staples invoice 41187 - all the lines are on 4010.") == "41187"
+    assert field("coding", "invoice_id", "Telias fakturanummer är 8823451290, Faktura-ID 4410.") == "4410"
+    # rows said to be fine are not the case's rows
+    rows = partial(field, "review_approval", "coding_rows")
+    assert rows("Rows 1 and 2 on the same invoice went through fine (they're both under 5k), it's only row 3 that fails.") == "3"
+    assert rows("Det gäller rad 1, rad 2 är rätt och ligger hos Maria redan.") == "1"
+    assert rows("Det gäller rad 1 och 2 - rad 3 är rätt.") == "1, 2"
+    assert rows("Row 2 is the right one to change.") == "2"
+    # the writer who approves: "I'm trying to OK", "I OK'd invoice ...", "Hej, kan inte godkanna"
+    users = partial(fields, "review_approval")
+    assert users("I'm trying to OK invoice 66-4410 but I get an error.", sender="Tom Hardy")["users"] == "Tom Hardy (I)"
+    assert users("I OK'd invoice 51730 on Friday and today it's back on my list.", sender="Laura Bishop")["users"] \
+        == "Laura Bishop (I)"
+    assert users("Hej, kan inte godkanna faktura 70231.", sender="Mikael Ahmadi")["users"] == "Mikael Ahmadi (jag)"
+    assert "users" not in users("Hej, kan ni godkanna faktura 70231?", sender="Mikael Ahmadi")
+    # an error said to be in a screenshot has no text here: it is asked for
+    got = users("Anthony Burke can't approve row 2 on invoice 5560-71, he gets an error (screenshot attached).")
+    assert "error_message" not in got and got["error_shown"] == "yes"
