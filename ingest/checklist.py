@@ -55,7 +55,7 @@ SHAPES = {
     # "visar ett datum, 2024-04-12", "shows a date: 12/04/2024": the date is what it shows, with its
     # time when it has one ("shows 2025-03-12 06:02 so it looks like ...").
     "status": r"(?:(?:standing|stands|written|(?:showing|shows|showed|displayed|displaying)[ \t]+as)[ \t]+)?"
-              r"(?:(?:(?:a|an|ett|the)[ \t]+)?(?:date|datum|datumet)[ \t]*[,:–-]?[ \t]*(?=\d))?[\"“'«]?(?P<value>(?<=[\"“«])[^\"”»\n]{1,80}(?=[\"”»])"
+              r"(?:(?:(?:a|an|ett|the)[ \t]+)?(?:date|datum|datumet)[ \t]*[,:–(-]?[ \t]*(?=\d))?[\"“'«]?(?P<value>(?<=[\"“«])[^\"”»\n]{1,80}(?=[\"”»])"
               r"|(?:\d{4}-\d\d-\d\d|\d{1,2}[/.]\d{1,2}[/.]\d{2,4})[ \t]+\d\d?:\d\d|[^\W_][\w/-]*(?:[ \t][\w/-]+){0,4}?)[\"”'»]?(?=[ \t]*(?:[.,;!?)\"”'»]"
               r"|$|[ \t](?:and|but|och|men|since|sedan|for|för|when|när|after|efter|on|på|so|så)\b))",
     "name": rf"(?P<value>(?-i:{_NAME}(?:[ \t]*(?:,|and|och|&|/)[ \t]*{_NAME}){{0,9}}))",
@@ -100,11 +100,14 @@ admin role roles roll rollen användare användaren both båda bägge either nei
 who whom what which vem vilken vilka vad
 give add remove set make create delete deactivate activate grant move change assign ge lägg sätt skapa
 flytta ändra inaktivera aktivera tilldela gäller galler angående avser regarding re
+just only bara endast enbart
 """.split())
 # Inline images of a signature (Outlook's image001.png) are not invoices.
 _SIGNATURE_IMAGE = re.compile(r"^image\d{3}\.\w+$", re.IGNORECASE)
 # A screenshot shows the problem; it is not an invoice example.
-_SCREENSHOT = re.compile(r"(?i)sk[aä]rm(?:dump|bild|klipp|avbild)|screen[ _-]?(?:shot|capture|grab|clip)|snip(?:ping)?[ _-]|utklipp")
+# ("verification_screen.png", "queue-screen.jpg": an image named a screen)
+_SCREENSHOT = re.compile(r"(?i)sk[aä]rm(?:dump|bild|klipp|avbild)|screen[ _-]?(?:shot|capture|grab|clip)|snip(?:ping)?[ _-]|utklipp|"
+                         r"[ _-]screen\.(?:png|jpe?g|gif|bmp)$")
 # Labels our request mail uses for the case type question, answered like any form line.
 CASE_TYPE_LABELS = ("case type", "type of case", "ärendetyp", "typ av ärende")
 
@@ -808,6 +811,12 @@ def extract_candidates(specs: Sequence[FieldSpec], source: Source) -> tuple[dict
         if spec.key not in out and any(key in out for key in spec.implied_by):
             out[spec.key] = "yes"  # "Fortnox: ver 812, serie A": it is in the financial system
             unsure.pop(spec.key, None)
+        elif out.get(spec.key) == "no":
+            # "not in Visma ... Invoice 30209 went through fine (ver A 1188 in Visma)": an invoice
+            # not in the financial system has no numbers there; those read are another's
+            for key in spec.implied_by:
+                out.pop(key, None)
+                unsure.pop(key, None)
     return out, unsure
 
 
@@ -1060,6 +1069,9 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     # "Hennes chef Tomas Brandt tar över", "vår controller Eva Nyström (kopia)": a person named by
     # their standing to the writer is background beside the others the case names
     around = {k for k, v in names.items() if spec.key != PERSONS_ONLY and bystander(v, source.folded)}
+    # "Sarah Jones used to approve these", "Row 1 was approved by Mike without any issues": a user
+    # of before, or of the part that went well, is background beside the others
+    around |= {k for k, v in names.items() if spec.key == PERSONS_ONLY and former_user(v, source.folded)}
     if any(k not in around and _PERSON_RE.fullmatch(fold(v)) for k, v in names.items()):
         names = {k: v for k, v in names.items() if k not in around}
     people = set(names)
@@ -1080,6 +1092,9 @@ _LEFT_OUT = re.compile(r"(?i)\b(?:won\W?t|will\s+not|doesn\W?t|does\s+not|don\W?
                        r"any\s+changes?|changing|to\s+(?:change|be\s+changed))\b|"
                        r"\b(?:just|only)\s+(?:here\s+|listed\s+|included\s+|mentioned\s+|copied\s+(?:in\s+)?)?for\s+(?:info|information|reference)\b|"
                        r"\bfor\s+info(?:rmation)?\s+only\b|\b(?:stays?|remains?|should\s+(?:stay|remain))\s+(?:as\s+(?:is|it\s+is)|unchanged|the\s+same)\b|"
+                       # "Grace should keep her role so she can come back to it", "Eva ska behålla sin roll"
+                       r"\b(?:(?:should|will|can)\s+(?:still\s+)?keep|keeps)\s+(?:her|his|their)\s+(?:role|roles|access|rights)\b|"
+                       r"\b(?:ska|skall|kan|far)\s+(?:fa\s+)?behalla\s+(?:sin|sina)\b|"
                        r"\bstar\s+(?:bara|endast)\s+med\s+for\s+(?:info|kannedom)\b|\bfor\s+kannedom\b|"
                        r"\b(?:ska|skall)\s+inte\s+(?:andras|paverkas)\b|\bandras\s+inte\b|\b(?:ar|blir|forblir)\s+oforandrad\b|"
                        r"\bbehover\s+inte\s+(?:nagon\s+)?(?:behorighet|atkomst|andras|nagot)\b")
@@ -1174,6 +1189,25 @@ _ACTED_ON = re.compile(r"(?i)\b(?:to|till|for|give|grant|add|set\s+up|deactivate
                        r"tilldela|utse)\s+(?:\w+\s+)?$")
 # ... or one who leaves: "Min chef Tomas Brandt har slutat".
 _LEAVES = re.compile(r"(?i)\s+(?:has\s+left|left|is\s+leaving|har\s+slutat|slutar|gar\s+i\s+pension|has\s+retired|retires)\b")
+
+
+def former_user(name: str, folded: str) -> bool:
+    """A person the mail names as who approved before ("Sarah Jones used to approve these", "som
+    brukade attestera") or who approved the part that went well ("Row 1 was approved by Mike this
+    morning without any issues"), at the first place the name is written."""
+    at = next(written_at(fold(name), folded), -1)
+    if at < 0:
+        return False
+    end = at + len(fold(name))
+    return _USED_TO.match(folded, end) is not None or _APPROVED_BY.search(folded, max(0, at - 30), at) is not None \
+        and _WENT_WELL.match(folded, end) is not None
+
+
+_USED_TO = re.compile(r"(?i),?\s+(?:(?:who|som)\s+)?(?:used\s+to|brukade|previously|tidigare)\s+(?:approve|review|sign|handle|"
+                      r"attestera|granska|godkanna)\b")
+_APPROVED_BY = re.compile(r"(?i)\b(?:approved|signed\s+off|reviewed|attesterades|attesterad\w*|godkandes|godkand\w*|granskades)"
+                          r"\s+(?:by|av)\s+$")
+_WENT_WELL = re.compile(r"(?i)[^.!?\n]{0,40}?\b(?:without\s+(?:any\s+)?(?:issues?|problems?|errors?)|fine|utan\s+(?:problem|fel))\b")
 
 
 def only_signs_off(folded: str, at: int) -> bool:
@@ -2164,8 +2198,8 @@ def prose_value(spec: FieldSpec, regex: re.Pattern[str] | None, source: Source) 
 
 # What is said of rows that are not the case's: "Rows 1 and 2 on the same invoice went through fine",
 # "Rad 1 och 2 är rätt" (not "row 2 is the right one to change").
-_ROWS_FINE = re.compile(r"(?i)[ \t]+(?:(?!(?:rows?|lines?|rad|raden|rader|raderna)\b)[^\W\d_]+[ \t]+){0,5}?"
-                        r"(?:are|is|was|were|went\s+through|approved|ar|var|gick(?:\s+igenom)?|"
+_ROWS_FINE = re.compile(r"(?i)[)\]]?[ \t]+(?:(?!(?:rows?|lines?|rad|raden|rader|raderna)\b)[^\W\d_]+[ \t]+){0,5}?"
+                        r"(?:are|is|was|were|went\s+through|came\s+through|approved|ar|var|gick(?:\s+igenom)?|"
                         r"attesterades|godkandes)[ \t]+(?:\w+[ \t]+)?(?:fine|ok|okay|correct|right|ratt|bra|fint|okej)\b"
                         r"(?![ \t]+(?:one|row|line|rad|raden))")
 _LAST_NAMED_ROW = re.compile(r"(?i)[ \t]*(?:,|;|and|och|&)?[ \t]*(?:rows?|lines?|rad|raden|rader)[ \t]+\d{1,3}$")
@@ -2602,7 +2636,9 @@ def name_value(value: str) -> str | None:
 
 _POSSESSIVE = re.compile(r"(?<=[a-zåäö])['’]s$")
 _FORM_END = re.compile(r"[ \t](?:AB|Ltd|Limited|Oy|Oyj|AS|ASA|A/S|ApS|Inc|Corp|GmbH|AG|BV|LLC|LLP|HB|KB|plc|PLC)\.?$")
-_NOT_A_PERSON = frozenset("you du ni dig er row rows line lines rad raden rader i'm i’m i've i’ve i'd i’d i'll i’ll".split())
+# (nor a number's abbreviation: "Company No. 07781234" in a signature names no company)
+_NOT_A_PERSON = frozenset("you du ni dig er row rows line lines rad raden rader i'm i’m i've i’ve i'd i’d i'll i’ll "
+                          "no no. nr nr. number nummer".split())
 
 
 def sentence(text: str, start: int, end: int) -> str:
@@ -2830,7 +2866,14 @@ def item_list(spec: FieldSpec, source: Source) -> str | None:
     items += column_ids(spec, source.tables)
     items += [a.filename.replace(",", " ") for a in source.attachments if counts(spec, a)]
     unique = list(dict.fromkeys(x.strip() for x in items if x.strip()))
-    return ", ".join(unique) or None
+    # "the one from last week (88-1150) came through fine": not an example of the problem
+    return ", ".join(x for x in unique if not said_fine(fold(x).lower(), folded)) or None
+
+
+def said_fine(item: str, folded: str) -> bool:
+    """An id the mail says went well, where it is first written."""
+    at = folded.find(item)
+    return at >= 0 and _ROWS_FINE.match(folded, at + len(item)) is not None
 
 
 def column_ids(spec: FieldSpec, tables: Sequence[tuple[tuple[str, ...], ...]]) -> list[str]:

@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from core.casetypes import CaseType, FieldSpec, packaged_alternation, packaged_patterns
 from ingest.blocks import Blocks, history_starts, our_sections, split_blocks
-from ingest.checklist import (SHOWN, Candidate, Source, extract_candidates, form_answers, form_of, is_word_char,
+from ingest.checklist import (ERROR_TEXT, SHOWN, Candidate, Source, extract_candidates, form_answers, form_of, is_word_char,
                               matchers, prose_of,
                               scan, scan_text, sender_name, tables_in)
 from ingest.htmltext import html_text
@@ -119,6 +119,7 @@ class MailText:
     tables: tuple[tuple[tuple[str, ...], ...], ...]
     content: str     # the content blocks as prose, typos put right
     subject: str     # without Re:/Fwd: prefixes, typos put right
+    written: str = ""  # the content as the customer wrote it, typos and all
 
     @property
     def typed(self) -> str:
@@ -135,9 +136,32 @@ def read_blocks(mail: ParsedMail, types: tuple[CaseType, ...], own_domains: tupl
     blocks = split_blocks(body, own_domains, used, (lines, starts), mail.from_name)
     speller = speller_of(types)
     tables = tables_in(blocks.content)
-    content = speller.text(prose_of(blocks.content) if tables else blocks.content, names=True)
+    written = prose_of(blocks.content) if tables else blocks.content
+    content = speller.text(written, names=True)
     subject = speller.text(_SUBJECT_PREFIX.sub("", mail.subject or ""))
-    return MailText(body, blocks, answers, tables, content, subject)
+    return MailText(body, blocks, answers, tables, content, subject, written)
+
+
+def as_written(value: str, content: str, written: str) -> str:
+    """A value read from the speller's content as the customer wrote it: an error's text is
+    copied from the screen, typos and all ("Acount 3010 not alowed for this suplier"). The speller
+    puts words right one for one, so the n-th word of one text is the n-th of the other."""
+    at = content.find(value)
+    if at < 0 or content == written:
+        return value
+    ours, theirs = list(_WORD.finditer(content)), list(_WORD.finditer(written))
+    if len(ours) != len(theirs):
+        return value
+    inside = [i for i, w in enumerate(ours) if at <= w.start() and w.end() <= at + len(value)]
+    if not inside:
+        return value
+    start, end = theirs[inside[0]].start(), theirs[inside[-1]].end()
+    first, last = ours[inside[0]].start(), ours[inside[-1]].end()
+    copied = value[: first - at] + written[start:end] + value[last - at :]
+    return copied if _WORD.sub("", copied) == _WORD.sub("", value) else value
+
+
+_WORD = re.compile(r"\w+")
 
 
 def read_mail(mail: ParsedMail, case_types: Sequence[CaseType],
@@ -178,6 +202,8 @@ def read_mail(mail: ParsedMail, case_types: Sequence[CaseType],
                     attachments=mail.attachments, asked=asked_fields(blocks.quoted, specs),
                     sender=sender_name(mail.from_name), voices=voices_of(blocks, content))
     values, unsure = extract_candidates(specs, source)
+    if ERROR_TEXT in values:
+        values[ERROR_TEXT] = as_written(values[ERROR_TEXT], content, text.written)
     confirmed = confirmed_in(answers, specs)
     values = {k: v for k, v in values.items() if k not in confirmed}  # "ja" is no company or user
     shown = frozenset(m["value"] for m in SHOWN.finditer(text.body[:MAX_SHOWN_TEXT])) if confirmed else frozenset()
@@ -620,19 +646,28 @@ def weigh_negation(text: str, found: list[Hit]) -> tuple[set[str], list[Hit]]:
         no, yes = match.span("no"), match.span("yes")
         if _WHETHER.match(match["no"]) and _KNOW.search(folded, max(0, match.start() - 12), match.start()):
             continue  # "Jag vet inte om de har kommit in i ekonomisystemet": not knowing denies nothing
+        if in_quotes(folded, match.start()):
+            continue  # 'says "Vendor 30077 not found in Dynamics" but it exists': the screen's words
         if not _BUT.search(folded, no[1], yes[0]) and not any(yes[0] <= h.at < yes[1] for h in found):
             continue  # "not X, it's Y" only when Y names a type ("..., det är vår förvaltare som sköter")
         denied |= {h.type_key for h in found if no[0] <= h.at < no[1] and (h.is_name or h.weight >= DENIED_WEIGHT)}
         boosted.append(yes)
     for match in scan(_NOT_A, folded, scanned):
         no = match.span("no")
-        denied |= {h.type_key for h in found if no[0] <= h.at < no[1]}
+        if not in_quotes(folded, match.start()):
+            denied |= {h.type_key for h in found if no[0] <= h.at < no[1]}
     # Only the first type word after "but"/"utan" is what the customer means instead.
     firsts = {min((h.at for h in found if a <= h.at < b), default=-1) for a, b in boosted} - {-1}
     denied -= {h.type_key for h in found if h.at in firsts}
     out = [Hit(h.phrase, h.type_key, h.weight * 2, h.is_name, h.at) if h.at in firsts else h
            for h in found if h.type_key not in denied]
     return denied, out
+
+
+def in_quotes(text: str, at: int) -> bool:
+    """A place inside a quoted text on its line (an odd number of double quotes before it)."""
+    start = text.rfind("\n", 0, at) + 1
+    return sum(text.count(mark, start, at) for mark in '"“”') % 2 == 1
 
 
 # A stated type is a few words ("Kontering (inte Granskning/attest, jag valde fel)"): no more is read.

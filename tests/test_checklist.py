@@ -2648,3 +2648,50 @@ def test_the_session_19_round() -> None:
     # an error said to be in a screenshot has no text here: it is asked for
     got = users("Anthony Burke can't approve row 2 on invoice 5560-71, he gets an error (screenshot attached).")
     assert "error_message" not in got and got["error_shown"] == "yes"
+
+
+def test_the_session_19_decoys() -> None:
+    """From blind writer y2 (decoys beside each real value), read once scored: what a careless
+    reader would take for a fact, and the fact itself."""
+    # an error text keeps the customer's typos, though the speller reads the mail put right
+    from ingest.classify import as_written
+    assert as_written("Account 3010 not allowed for this supplier", "I get: Account 3010 not allowed for this supplier.",
+                      "I get: Acount 3010 not alowed for this suplier.") == "Acount 3010 not alowed for this suplier"
+    assert as_written("Account 3010", "a b Account 3010", "a b c Account 3010") == "Account 3010"  # unaligned: as read
+    # "Company No. 07781234" names no company; "Just Pinecrest Retail Ltd" is Pinecrest Retail Ltd
+    assert company_of("Laura Hughes\nAP Supervisor\nCompany No. 07781234 | 01632 960 411") is None
+    assert company_of("Just Pinecrest Retail Ltd - not Pinecrest Wholesale, they're happy as they are.") \
+        == "Pinecrest Retail Ltd"
+    # a user of before, or of the part that went well, beside the one the case is about
+    assert users_of("Martin Gray can't approve invoice ID 5581-03. Before anyone asks: Sarah Jones used to approve "
+                    "these, but she moved to group finance in July.") == "Martin Gray"
+    assert users_of("When Linda Morris tries to approve invoice ID 77120 (coding row 2) she gets an error. Row 1 was "
+                    "approved by Mike this morning without any issues.") == "Linda Morris"
+    assert concerns_of("Could you give Noah Fisher the Administrator role? He's taking over from Grace Adeyemi, who is on "
+                       "maternity leave - Grace should keep her role so she can come back to it.") == \
+        "Noah Fisher, Administrator role"
+    # an invoice said to be fine is no example; an image named a screen is no invoice
+    got = fields("capture_verification", "88-1204, 88-1199, 88-1187, 88-1176 and 88-1170. Funnily enough the one from "
+                                         "last week (88-1150) came through fine.")
+    assert got["invoice_examples"] == "88-1204, 88-1199, 88-1187, 88-1176, 88-1170"
+    shot = Attachment("verification_screen.png", "image/png", 1000, 2)
+    assert fields("capture_verification", "See the five attached.", attachments=(shot,)).get("invoice_examples") is None
+    # not in the ERP: the ERP numbers another invoice has are not this one's
+    got = fields("automatic_steps", "Invoice ID 30214 shows Yes in the Transferred column but it's not in the ERP as far "
+                                    "as we can tell. Invoice 30209 went through fine (ver A 1188 in Visma).")
+    assert got["in_financial_system"] == "no" and not {"verification_number", "verification_series"} & set(got)
+    assert field("automatic_steps", "transferred", "The Transferred column shows a date (2024-05-14) and it IS in "
+                                                   "Visma.") == "2024-05-14"
+    # wishes: "ska alla rader ha kostnadsställe 250 istället för 205", "needs project 7002 on all coding
+    # rows", "Kan ni hjälpa oss att lägga upp ..."
+    wish = partial(field, "coding", "desired_action")
+    assert wish("På faktura-ID 4410087 ska alla rader ha kostnadsställe 250 istället för 205.") is not None
+    assert wish("The Fortum invoice needs project 7002 on all coding rows - it's the new warehouse.") is not None
+    assert wish_of("Kan ni hjälpa oss att lägga upp konteringsförslag i Solberga Energi AB?") is not None
+
+
+def test_a_negation_inside_an_error_text_denies_no_type() -> None:
+    from ingest.classify import detect
+    text = ('The Transferred column shows a red cross. The error in the log says "Vendor 30077 not found in Dynamics" '
+            'but 30077 definitely exists.')
+    assert detect("Invoice not transferred", text, tuple(TYPES.values()))[0] == "automatic_steps"
