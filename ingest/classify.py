@@ -16,7 +16,7 @@ from ingest.htmltext import html_text
 from ingest.language import detect_language
 from ingest.parse import ParsedMail
 from ingest.quoting import Reply
-from ingest.typemodel import TOO_FEW, second_opinion
+from ingest.typemodel import NO_WORDS, TOO_FEW, second_opinion
 from ingest.vocabulary import Speller, by_identity, fold
 
 # A type name counts like a strong keyword (double in the subject); the body can still outweigh it.
@@ -707,7 +707,7 @@ def by_keywords(found: list[Hit], scores: dict[str, int], has_subject: bool = Tr
     """
     least = MIN_SCORE if has_subject else MIN_BODY_SCORE
     if not scores or max(scores.values()) < least:
-        return None, "no case type words found" if not found else TOO_FEW
+        return None, NO_WORDS if not found else TOO_FEW
 
     def rank(key: str) -> tuple[int, int, int]:
         own = [h for h in found if h.type_key == key]

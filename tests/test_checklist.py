@@ -2688,6 +2688,7 @@ def test_the_session_19_decoys() -> None:
     assert wish("På faktura-ID 4410087 ska alla rader ha kostnadsställe 250 istället för 205.") is not None
     assert wish("The Fortum invoice needs project 7002 on all coding rows - it's the new warehouse.") is not None
     assert wish_of("Kan ni hjälpa oss att lägga upp konteringsförslag i Solberga Energi AB?") is not None
+    assert wish_of("Maria Holm ska ta hand om mina fakturor. Kan ni fixa så att hon får dem i stället för mig?") is not None
 
 
 def test_a_negation_inside_an_error_text_denies_no_type() -> None:
