@@ -50,11 +50,11 @@ def test_overrules_the_rules_only_when_nearly_certain(tiny: TypeModel) -> None:
     case_type, reason = second_opinion("coding", "keywords: konto (score 3)", "Attest", text)
     assert case_type == "review_approval"
     assert reason.startswith("word model: review_approval (") and "konto (score 3)" in reason
-    # Where the rules find too few type words, or none, the model may name the type, as sure as that
+    # Where the rules find too few type words the model may name the type, as sure as that; where
+    # they find none it says nothing (leave one writer out, it typed 2 of 21 such no-case mails).
     case_type, reason = second_opinion(None, "too few case type words", "Attest", text)
     assert case_type == "review_approval" and reason.endswith("the rules finding too few case type words")
-    case_type, reason = second_opinion(None, "no case type words found", "Attest", text)
-    assert case_type == "review_approval" and reason.endswith("the rules finding no case type words")
+    assert second_opinion(None, typemodel.NO_WORDS, "Attest", text) == (None, typemodel.NO_WORDS)
     assert second_opinion(None, "too few case type words", "Hello", "Lorem ipsum dolor") == (None, "too few case type words")
     # A mail of words the model has never seen gives it no certainty.
     assert second_opinion("coding", "r", "Hello", "Lorem ipsum dolor") == ("coding", "r")
@@ -147,7 +147,6 @@ def test_too_few_type_words_take_a_surer_guess_than_overruling_needs(monkeypatch
 
     monkeypatch.setattr(typemodel, "model", lambda: Stub())
     assert second_opinion(None, typemodel.TOO_FEW, "", "rad 2 på 4471-22")[0] == "coding"
-    assert second_opinion(None, typemodel.NO_WORDS, "", "4471-22 har fastnat hos Per")[0] == "coding"
     assert second_opinion(None, "an invoice sent to us to pay, not a support case", "", "x") == \
         (None, "an invoice sent to us to pay, not a support case")
     assert second_opinion("review_approval", "r", "", "rad 2 på 4471-22") == ("review_approval", "r")
