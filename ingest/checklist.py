@@ -491,6 +491,12 @@ def question_answer(lines: Sequence[str], index: int, folded: str, specs: Sequen
             if found is not None and (short or any(c.isdigit() for c in found.value)
                                       or spec.kind == "rows" and _EVERY_ROW.fullmatch(found.value)):
                 out.append((spec.key, found.value))
+            elif spec.kind == "name" and (named := name_answer(value[:MAX_ANSWER], spec.many)):
+                # "Den gick till Per Nyström men ska till Anna Ek" under "Vilka användare gäller
+                # det?": names look like names, and none of our lines is one
+                out.append((spec.key, named))
+            elif spec.key == ERROR_TEXT and _QUOTED_ANSWER.fullmatch(value.strip()):
+                out.append((spec.key, value.strip()[1:-1].strip()))  # a quoted text is the screen's
             continue
         if spec.kind not in ("status", "flag") and _NO_ANSWER.match(fold(value)):
             continue  # a no to a yes-or-no question is its answer
@@ -512,6 +518,8 @@ def question_answer(lines: Sequence[str], index: int, folded: str, specs: Sequen
     return out
 
 
+# An answer that is one quoted text: '“Approval step could not be completed.”'.
+_QUOTED_ANSWER = re.compile(r"[\"“”«][^\"“”«»\n]{3,300}[\"“”»]")
 # An answer opening with a yes or a no: "Yes, we found it in the end", "Nej, tyvärr".
 _YES_OR_NO = re.compile(r"(?i)[ \t]*(?:(?P<yes>yes|yep|ja|japp)|(?P<no>no|nope|nej))\b[ \t]*[,.!–-]")
 

@@ -2691,6 +2691,19 @@ def test_the_session_19_decoys() -> None:
     assert wish_of("Maria Holm ska ta hand om mina fakturor. Kan ni fixa så att hon får dem i stället för mig?") is not None
 
 
+def test_answers_under_our_questions_when_the_customer_says_so() -> None:
+    """ "Svar nedan, under era frågor": names and a quoted error text typed under our questions
+    count too, not only values with a shape (blind writer y3)."""
+    text = ("Hej,\nSvar nedan, under era frågor.\n/Karin\n\n-----Ursprungligt meddelande-----\n"
+            "Från: Support <support@support.example.com>\nÄmne: [Case #4602] Attestering fastnar\n\n"
+            "1. Fakturans ID (finns under Allmänt på fakturan)\n7730145\n\n2. Vilka konteringsrader gäller det?\n"
+            "Rad 1 och 2\n\n3. Vilka användare gäller det?\nDen gick till Per Nyström men ska till Anna Ek\n\n"
+            "4. Vad står det i eventuellt felmeddelande?\n“Attestgränsen är överskriden.”\n\nMed vänliga hälsningar\nSupport\n")
+    got = answers(text, "review_approval")
+    assert got["users"] == "Per Nyström, Anna Ek" and got["error_message"] == "Attestgränsen är överskriden."
+    assert got["invoice_id"] == "7730145"
+
+
 def test_a_negation_inside_an_error_text_denies_no_type() -> None:
     from ingest.classify import detect
     text = ('The Transferred column shows a red cross. The error in the log says "Vendor 30077 not found in Dynamics" '
