@@ -1019,6 +1019,11 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     # Persons in a sentence with a cue word count next to what the patterns found: "goes back to
     # review and then to Anna Kowalska" after "approved by mistake by Piotr Nowak".
     found += cue_persons(m, source)
+    if spec.many and spec.key != PERSONS_ONLY and (asks := _ASKS_FOR_ME.search(source.folded, 0, new_len)):
+        # "Kan ni ge mig behörighet att attestera i Säffle Trä AB?": the writer is whom it concerns
+        me = next(group for group in ("me", "me2", "me3", "me4") if asks[group])
+        word = source.text[asks.start(me) : asks.end(me)]
+        found.append((asks.start(me), "me" if word.lower() == "my" else "mig" if me == "me4" else word))
     end = source.content_end
     in_subject = [x for x in found if x[0] >= end]
     found = [x for x in found if x[0] < end]
@@ -1033,7 +1038,9 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
         # What the patterns took from the table's own cells (the rows' addresses) is no naming in
         # words: the rows' persons stand for them.
         in_words = [(at, v) for at, v in found if not in_table_row(source.text, at)] if columns else found
-        columns = [c for c in columns if c.wanted or named_in(c, prose) or not in_words and not c.done]
+        # ("Please remove the following users from the role ...": the table is the list it means)
+        listed = _THE_FOLLOWING.search(fold(prose)) is not None if columns else False
+        columns = [c for c in columns if c.wanted or named_in(c, prose) or (listed or not in_words) and not c.done]
         found = in_words + [(c.at, c.name) for c in columns] if columns else found
     found = found or in_subject
     names: dict[str, str] = {}
@@ -1079,16 +1086,23 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     around = {k for k, v in names.items() if spec.key != PERSONS_ONLY and bystander(v, source.folded)}
     # "Sarah Jones used to approve these", "Row 1 was approved by Mike without any issues": a user
     # of before, or of the part that went well, is background beside the others
-    around |= {k for k, v in names.items() if spec.key == PERSONS_ONLY and former_user(v, source.folded)}
-    if any(k not in around and _PERSON_RE.fullmatch(fold(v)) for k, v in names.items()):
-        names = {k: v for k, v in names.items() if k not in around}
+    around |= {k for k, v in names.items() if spec.key == PERSONS_ONLY and former_user(v, source.folded)
+               or long_gone(v, source.folded)}
+    # "The Directors role stays at £250,000": a role said to stay as it is, beside the one to change
+    stays = {k for k, v in names.items() if _ROLE_NAME.fullmatch(v) and role_stays(v, source.folded)}
+    if len(stays) < len(names):
+        names = {k: v for k, v in names.items() if k not in stays}
+    if any(k not in around and _PERSON_RE.fullmatch(fold(v.split(" (")[0])) for k, v in names.items()):
+        names = {k: v for k, v in names.items() if k not in around}  # (the writer named too: "Elin Ek (mig)")
     people = set(names)
     # "Ms Priya Nair ... Ms Nair", "Fiona McAllister ... Fiona": a surname or a first name alone
     # beside the full name is the same person; "Read Only" beside "AP Clerk – Read Only" is that
     # role again.
     parts = {part for key in names if len(key.split()) > 1 for part in (key.split()[0], key.split()[-1])}
+    # ("Karins användare" beside Karin Holm: her genitive)
     return ", ".join(v for key, v in names.items() if not same_person_address(v, people)
-                     and not (" " not in key and key in parts) and not part_of_another(key, names)
+                     and not (" " not in key and (key in parts or key.endswith("s") and key[:-1] in parts))
+                     and not part_of_another(key, names)
                      and not (spec.key == PERSONS_ONLY and not_a_person(v))) or None
 
 
@@ -1211,6 +1225,37 @@ def former_user(name: str, folded: str) -> bool:
         and _WENT_WELL.match(folded, end) is not None
 
 
+def role_stays(role: str, folded: str) -> bool:
+    """A role the mail says stays as it is ("The Directors role stays at £250,000", "rollen
+    Attestant 2 ligger kvar på 100 000 kr"), where its name is first written."""
+    at = next(written_at(fold(role), folded), -1)
+    return at >= 0 and _STAYS.match(folded, at + len(role)) is not None
+
+
+_STAYS = re.compile(r"(?i)\s+(?:role\s+|rollen\s+)?(?:stays|remains|will\s+stay|should\s+stay|keeps|ligger\s+kvar|stannar|"
+                    r"behaller|ar\s+kvar)\b(?:\s+(?:at|pa|as\s+it\s+is|the\s+same|unchanged|oforandrad|som\s+den\s+ar))?")
+
+
+def long_gone(name: str, folded: str) -> bool:
+    """A person named as gone long ago ("the role was originally set up by Steve Jacobs, who left
+    us back in 2019"), not as what a request is done to, at the first place the name is written."""
+    at = next(written_at(fold(name), folded), -1)
+    return at >= 0 and (_GONE_SINCE.match(folded, at + len(fold(name))) is not None
+                        or _SET_UP_BY.search(folded, max(0, at - 30), at) is not None)
+
+
+_GONE_SINCE = re.compile(r"(?i),?\s+(?:who|som)\s+(?:left|retired|slutade|gick\s+i\s+pension)\b[^.!?\n]{0,30}?"
+                         r"\b(?:in\s+(?:19|20)\d\d|ages\s+ago|long\s+ago|years\s+ago|(?:for|för)\s+\w+\s+(?:sedan|ar\s+sedan))")
+_SET_UP_BY = re.compile(r"(?i)\b(?:originally|first|once)\s+(?:set\s+up|created|built|configured)\s+by\s+$")
+# The writer asks for something for themself: "give me access", "Kan ni ge mig behörighet".
+_ASKS_FOR_ME = re.compile(r"(?i)\b(?:(?:give|grant|add|set\s+up|create|make)\s+(?P<me>me)\b(?!\s+(?:a\s+)?(?:call|ring|shout|hand|"
+                          r"minute|moment|second|chance|list|copy|report|update|answer))|(?:ge|lagg\s+(?:till|upp)|lagga\s+(?:till|upp)|"
+                          r"skapa)\s+(?P<me2>mig)\b(?!\s+(?:ett\s+)?(?:samtal|besked|svar|en\s+lista|en\s+kopia))|"
+                          r"(?:access|rights|permissions?|behorighet\w*|tillgang|atkomst)\s+(?:for|till|at)\s+(?P<me3>me|mig)\b|"
+                          # "Could you raise my own approval limit", "höja min attestgräns"
+                          r"\b(?:raise|increase|lower|change|update|extend|hoj|hoja|sank|sanka|andra)\s+(?P<me4>my|min|mina|mitt)\s+"
+                          r"(?:own\s+|egen\s+|egna\s+)?(?:approval\s+limit|limit|access|roles?|rights|attestgrans\w*|"
+                          r"beloppsgrans\w*|behorighet\w*|roll\w*)\b)")
 _USED_TO = re.compile(r"(?i),?\s+(?:(?:who|som)\s+)?(?:used\s+to|brukade|previously|tidigare)\s+(?:approve|review|sign|handle|"
                       r"attestera|granska|godkanna)\b")
 _APPROVED_BY = re.compile(r"(?i)\b(?:approved|signed\s+off|reviewed|attesterades|attesterad\w*|godkandes|godkand\w*|granskades)"
@@ -1534,7 +1579,8 @@ def listed_persons(source: Source) -> list[tuple[int, str]]:
     out: list[tuple[int, str]] = []
     intro = of_persons = False
     at = 0
-    for line in text.split("\n")[:MAX_NEW_LINES]:
+    # (matched on the folded text, as _PERSON is written for: "Lisa Nyström" is "Lisa Nystrom")
+    for line in source.folded[: source.content_end].split("\n")[:MAX_NEW_LINES]:
         item = _LISTED_PERSON.match(line)
         if item is None and of_persons and len(line) <= MAX_BARE_LINE:
             # under a colon line about persons, a line that is only a name: "Karl-Erik Johansson"
@@ -1544,7 +1590,8 @@ def listed_persons(source: Source) -> list[tuple[int, str]]:
         else:
             offset = 0
         if item and (intro or out):
-            out.append((at + offset + item.start("person"), item["person"]))
+            start = at + offset + item.start("person")
+            out.append((start, text[start : start + len(item["person"])]))
         elif line.strip():
             intro = line.rstrip().endswith(":")
             of_persons = intro and _PERSONS_INTRO.search(fold(line)) is not None and not _THINGS_INTRO.search(fold(line))
@@ -1638,7 +1685,7 @@ def column_persons(spec: FieldSpec, m: Matchers, tables: Sequence[tuple[tuple[st
                                                                             or _NAME_HEAD.fullmatch(fold(cell).strip()))]
             wanted = {i: _WANTED_HEAD.search(fold(row[i])) is not None for i in cols}
             for n, body in enumerate(table[at + 1 : at + 101] if cols else ()):
-                done = any(_DONE_CELL.fullmatch(fold(cell).strip().lower()) for cell in body)
+                done = any(_DONE_CELL.fullmatch(fold(cell).strip().lower()) or _DONE_NOTE.search(fold(cell)) for cell in body)
                 out += [ColumnPerson(10**9 + n, body[i].strip(), wanted[i], done) for i in cols
                         if i < len(body) and _PERSON_RE.fullmatch(fold(body[i].strip()))]
             if cols:
@@ -1653,6 +1700,9 @@ def in_table_row(text: str, at: int) -> bool:
     return "\t" in text[start : end if end >= 0 else len(text)]
 
 
+# Words pointing at a list of persons below: "the following users", "följande användare".
+_THE_FOLLOWING = re.compile(r"(?i)\b(?:the\s+following|the\s+users\s+below|these\s+(?:users|people|persons)|foljande|"
+                            r"nedanstaende|anvandarna\s+nedan)\b")
 # A column of where an invoice went or should go: "Should go to", "Went to", "Ska gå till".
 _ROUTE_HEAD = re.compile(r"(?i)\b(?:go(?:es)?|went|gone|sent|routed|ga|gick|gatt|skickad\w*)\s+(?:to|till)\b")
 def named_in(person: ColumnPerson, prose: str) -> bool:
@@ -1665,6 +1715,8 @@ def named_in(person: ColumnPerson, prose: str) -> bool:
 
 # A flow table's cell saying the row is done.
 _DONE_CELL = re.compile(r"approved|reviewed|done|completed|attesterad|attesterat|godkand|godkant|granskad|granskat|klar")
+# ... or a note saying so: "Already done – ignore", "Redan klar, ignorera".
+_DONE_NOTE = re.compile(r"(?i)\b(?:already\s+(?:done|set\s+up|added|exists)|ignore|redan\s+(?:klar\w*|upplagd|gjort|fixad)|ignorera)\b")
 # A column of persons by its plain header: "Namn", "Name", "Employee" (not "Användarnamn", a login).
 _NAME_HEAD = re.compile(r"(?i)(?:full\s+)?name|(?:fullstandigt\s+)?namn|employee|anstalld|person")
 # A table column of the wanted state: "Should be approved by", "Ska attesteras av", "New approver".
@@ -2646,7 +2698,7 @@ _POSSESSIVE = re.compile(r"(?<=[a-zåäö])['’]s$")
 _FORM_END = re.compile(r"[ \t](?:AB|Ltd|Limited|Oy|Oyj|AS|ASA|A/S|ApS|Inc|Corp|GmbH|AG|BV|LLC|LLP|HB|KB|plc|PLC)\.?$")
 # (nor a number's abbreviation: "Company No. 07781234" in a signature names no company)
 _NOT_A_PERSON = frozenset("you du ni dig er row rows line lines rad raden rader i'm i’m i've i’ve i'd i’d i'll i’ll "
-                          "no no. nr nr. number nummer".split())
+                          "no no. nr nr. number nummer id".split())
 
 
 def sentence(text: str, start: int, end: int) -> str:
@@ -2875,7 +2927,7 @@ def item_list(spec: FieldSpec, source: Source) -> str | None:
     items += [a.filename.replace(",", " ") for a in source.attachments if counts(spec, a)]
     unique = list(dict.fromkeys(x.strip() for x in items if x.strip()))
     # "the one from last week (88-1150) came through fine": not an example of the problem
-    return ", ".join(x for x in unique if not said_fine(fold(x).lower(), folded)) or None
+    return ", ".join(x for x in unique if not said_fine(fold(x), folded)) or None
 
 
 def said_fine(item: str, folded: str) -> bool:

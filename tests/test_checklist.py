@@ -2709,3 +2709,35 @@ def test_a_negation_inside_an_error_text_denies_no_type() -> None:
     text = ('The Transferred column shows a red cross. The error in the log says "Vendor 30077 not found in Dynamics" '
             'but 30077 definitely exists.')
     assert detect("Invoice not transferred", text, tuple(TYPES.values()))[0] == "automatic_steps"
+
+
+def test_the_session_19_concerns() -> None:
+    """From blind writer y4 (administration: whom and what it concerns), read once scored."""
+    # a list of persons with Swedish letters in their names, under a colon line about persons
+    assert concerns_of("Följande personer har slutat och ska tas bort som användare:\n\n- Anders Berg\n- Lisa Nyström\n"
+                       "- Omar Haddad\n\nDe finns i alla tre bolagen.") == "Anders Berg, Lisa Nyström, Omar Haddad"
+    assert concerns_of("We've got four new starters next week - Ben Holloway, Carla Mendes, Dev Patel and Fiona Grant. "
+                       "Could you create them as users, set up the same as Jenny Walsh?") == \
+        "Ben Holloway, Carla Mendes, Dev Patel, Fiona Grant"
+    # the writer asks for themself: "ge mig", "give me access", "raise my own approval limit"
+    admin = partial(fields, "administration")
+    assert admin("Kan ni ge mig behörighet att attestera i Säffle Trä AB? Min chef Roger Nilsson har godkänt det.",
+                 sender="Elin Sjöberg")["concerns"] == "Elin Sjöberg (mig)"
+    assert admin("Could you also give me access to the administration tool?", sender="Laura Kent")["concerns"] \
+        == "Laura Kent (me)"
+    assert admin("Could you raise my own approval limit to £100,000?", sender="Jonathan Reeve")["concerns"] \
+        == "Jonathan Reeve (me)"
+    assert "concerns" not in admin("Could you give me a call about the roles?", sender="Laura Kent")
+    # a person gone long ago, a role that stays, a genitive of a name already read, a done row
+    assert concerns_of('Please add Olivia Hart to the role "Budget Holders – Marketing". The role was originally set up '
+                       "by Steve Jacobs, who left us back in 2019.") == "Olivia Hart, Budget Holders – Marketing"
+    assert concerns_of("Could you change the approval limit on the Department Heads role from £20,000 to £35,000? The "
+                       "Directors role stays at £250,000.") == "Department Heads role"
+    assert concerns_of("Karin Holm slutar hos oss 31/3 och Johan Ek tar över hennes uppgifter från 1/4. Kan ni inaktivera "
+                       "Karins användare och lägga upp Johan som ny användare?") == "Karin Holm, Johan Ek"
+    text = ("Please add the following users with the role Approver:\n\nName\tEmail\tNote\nAli Hassan\tali@x.se\t\n"
+            "Mia Svensson\tmia@x.se\t\nBen Cole\tben@x.se\tAlready done – ignore\n")
+    assert fields("administration", text, tables=tables_in(text))["concerns"] == "role Approver, Ali Hassan, Mia Svensson"
+    # "User ID" is no person; "Company No." no company
+    text = "Please remove the following users from the role Purchasing Approvers.\n\nName\tUser ID\nDeclan Ryan\tDRYAN\n"
+    assert fields("administration", text, tables=tables_in(text))["concerns"] == "role Purchasing Approvers, Declan Ryan"
