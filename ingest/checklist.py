@@ -50,7 +50,8 @@ SHAPES = {
     # A dash is a range ("2-4", "rad 2 - 4"), never before a row word ("rad 1 och 2 - rad 3 är rätt").
     "rows": r"(?P<value>(?<![\w.,])\d{1,3}(?:[ \t]*(?:,|&|\+|/|and|och|to|till)[ \t]*"
             r"(?:(?:rows?|lines?|rad|raden|rader)[ \t]+)?\d{1,3}|[ \t]*[-–][ \t]*\d{1,3})*)"
-            r"(?!\d|[.:/,]\d|[ \t]*(?:%|procent|percent))",
+            # (nor an amount: "rad 1, 312 000 kr", "row 1, 185 000 SEK")
+            r"(?!\d|[.:/,]\d|[ \t]*(?:%|procent|percent)|[ \t]\d{3}(?!\d)|[ \t]*(?:kr|sek|eur|usd|gbp)\b)",
     # A quoted status is taken whole ("Error: Accounting period 2024-12 is closed").
     # "visar ett datum, 2024-04-12", "shows a date: 12/04/2024": the date is what it shows, with its
     # time when it has one ("shows 2025-03-12 06:02 so it looks like ...").
@@ -538,6 +539,8 @@ _NOT_READ = re.compile(r"(?i)\b(?:(?:(?:didn\W?t|did\s+not|don\W?t|do\s+not|coul
                        r"(?:hann|minns|laste|noterade|skrev|sag)\s+(?:jag\s+|vi\s+|han\s+|hon\s+)?(?:inte|ej)(?:\s+\w+)?|"
                        r"kommer\s+(?:jag\s+|vi\s+|han\s+|hon\s+)?(?:inte|ej)\s+ihag)\s+(?:it|that|what|down|exactly|the\s+exact|the\s+(?:message|text|"
                        r"wording|error)|det|vad|meddelandet|texten|felet|upp\s+det|ner\s+det)\b|"
+                       r"\b(?:none\s+of\s+(?:them|us)|nobody|no\s+one|ingen(?:\s+av\s+(?:dem|oss))?)\s+(?:\w+\s+)?(?:wrote|noted|copied|caught|"
+                       r"read|saw|remembers|remembered|skrev|noterade|laste|sag|minns)\s+(?:it\s+|det\s+)?(?:down|ner|upp|what|vad)\b|"
                        r"\b(?:before|innan)\s+(?:i|we|jag|vi|she|he|hon|han)\s+(?:can|could|get\s+to|manage\s+to|hann|hinner|kan|"
                        r"kunde|har\s+hunnit)\s+(?:read|see|las\w*|se)\b)")
 _QUOTE_MARK = re.compile(r"[\"“”«»]|(?<!\w)['‘’]|['‘’](?!\w)")  # not the one of "haven't"
@@ -1087,7 +1090,7 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     # "Sarah Jones used to approve these", "Row 1 was approved by Mike without any issues": a user
     # of before, or of the part that went well, is background beside the others
     around |= {k for k, v in names.items() if spec.key == PERSONS_ONLY and former_user(v, source.folded)
-               or long_gone(v, source.folded)}
+               or long_gone(v, source.folded) or only_said(v, source)}
     # "The Directors role stays at £250,000": a role said to stay as it is, beside the one to change
     stays = {k for k, v in names.items() if _ROLE_NAME.fullmatch(v) and role_stays(v, source.folded)}
     if len(stays) < len(names):
@@ -1223,6 +1226,24 @@ def former_user(name: str, folded: str) -> bool:
     end = at + len(fold(name))
     return _USED_TO.match(folded, end) is not None or _APPROVED_BY.search(folded, max(0, at - 30), at) is not None \
         and _WENT_WELL.match(folded, end) is not None
+
+
+def only_said(name: str, source: Source) -> bool:
+    """A person who only tells or asks something ("Vår ekonomichef Birgitta Lund sa att jag ska ha
+    rätt att attestera", "Samuel Price in HR tells me there were three leavers"), wherever the
+    name is written (at most five places). The Swedish "sa" is "said" only in a mail written with
+    å, ä and ö: without them it is "så" ("Lisa Ek sa hon kan attestera")."""
+    folded, key = source.folded, fold(name)
+    places = list(islice(written_at(key, folded), 5))
+    accents = any(c in source.text for c in "åäöÅÄÖ")
+    return bool(places) and all(_SAID_SO.match(folded, at + len(key))
+                                or accents and _SAID_SV.match(source.text, at + len(key)) for at in places)
+
+
+# (not the Swedish "sa": written without accents it is "så", "so")
+_SAID_SV = re.compile(r"[ \t]+sa[ \t]+(?:att|till\s+mig|det)\b")
+_SAID_SO = re.compile(r"(?i)(?:[ \t]+(?:in|i|from|pa|fran)[ \t]+[\w&-]+)?[ \t]+(?:sade|sager|said|says|told\s+(?:me|us)|"
+                      r"tells\s+(?:me|us)|asked\s+(?:me|us)|bad\s+(?:mig|oss)|mentioned|namnde)\b")
 
 
 def role_stays(role: str, folded: str) -> bool:
@@ -1551,7 +1572,10 @@ _NOT_PERSON_BEFORE = re.compile(r"(?i)\b(?:from|supplier|vendor|leverantoren|lev
                                 r"projekt|project)\s+[\w-]*\d[\w-]*\s+$"
                                 # ... or after a code of letters and digits: "(P-2231 Kylrum Mölndal)", "FL200 - Fleet Glasgow"
                                 # ("E1042 Anna Berg" is an employee number and the person)
-                                r"|\([ \t]*[\w-]*\d[\w-]*[ \t]*(?:[-–:][ \t]*)?$|\b[a-z]{1,4}-?\d[\w-]*[ \t]*[-–:][ \t]*$")
+                                r"|\([ \t]*[\w-]*\d[\w-]*[ \t]*(?:[-–:][ \t]*)?$|\b[a-z]{1,4}-?\d[\w-]*[ \t]*[-–:][ \t]*$"
+                                # ... or in brackets after an invoice's number: "invoice 5521107 (Veritas Lab
+                                # Equipment, row 1, 185,000.00)", "faktura 5583100 (Tetra Pak, rad 1, ...)"
+                                r"|\b(?:invoices?|faktura\w*|id)[ \t]+[\w/-]*\d[\w/-]*[ \t]*\([ \t]*$")
 _NOT_PERSON_WORDS = frozenset("""monday tuesday wednesday thursday friday saturday sunday january february march april
 june july august september october november december mandag tisdag onsdag torsdag fredag lordag sondag
 best kind many regards thanks cost centre center general section invoice id services service department
@@ -2164,6 +2188,8 @@ def accept(spec: FieldSpec, m: Matchers, value: str) -> str | None:
     value = _SPACES.sub(" ", value).strip(" .;,")
     if spec.kind == "name":
         value = without_last_bracket(value, _REMARK) or value  # "Solvik Nät AB (inte Solvik Energi AB ...)"
+        # "Kristina Ahl – fakturan syns inte i hennes attestlista": the name, not the remark after it
+        value = _DASH_REMARK.sub("", value, count=1)
     if spec.kind == "status" and (kept := without_last_bracket(value, _LAST_REMARK)) is not None:
         value = kept  # "2024-03-14 02:10 (that's what the column shows)"
     if spec.kind == "status" and words(bare := _STATUS_LEAD.sub("", value, count=1)) > 4:
@@ -2192,6 +2218,8 @@ def accept(spec: FieldSpec, m: Matchers, value: str) -> str | None:
     return value[:1000] or None
 
 
+# A remark in lower case after a dash: "Kristina Ahl – fakturan syns inte ..." (not "Approver – Logistics").
+_DASH_REMARK = re.compile(r"[ \t]+[–—-][ \t]+(?=[a-zåäö])[^\n]*$")
 # An answer that every row is meant, up to where it goes on: "All of them", "Alla rader", "Both".
 _EVERY_ROW = re.compile(r"(?i)\s*(?:all|alla|both|båda|bada|samtliga|every)\b(?:[ \t]+(?:of[ \t]+them|rows|the[ \t]+rows|lines|"
                         r"rader|raderna|three|four|five|tre|fyra|fem))?[ \t]*(?=$|[,.(–-])")
@@ -2435,7 +2463,9 @@ def hit_value(spec: FieldSpec, regex: re.Pattern[str], match: re.Match[str], sou
             source.folded, max(0, match.start() - STATE_REACH), match.start("value")):
         return None  # 'the invoice status says "Awaiting approval"', "the status in the list says": a state, not an error
     if spec.key == ERROR_TEXT and "value" in regex.groupindex and (
-            reported(source, match.start("value")) or not_read(source, match) or header_row(source.text, match)):
+            reported(source, match.start("value")) or not_read(source, match) or header_row(source.text, match)
+            or _ON_THE_INVOICE.match(source.folded, match.end("value"))):
+        # ('det står "Omvänd betalningsskyldighet för byggtjänster" på fakturan': the invoice's words)
         # "Karen (her manager) says Aisha should be ...": a person's words; "didn't catch what it
         # said"; "hamnat hos fel granskare:" over a pasted table: its header row is no error text
         return None
@@ -2451,6 +2481,12 @@ def hit_value(spec: FieldSpec, regex: re.Pattern[str], match: re.Match[str], sou
         return clean(spec, text[match.start() : match.end()])
     value = clean(spec, with_follow_up(text, with_antecedent(text, match.start(), match.end()), match.end()))
     return None if value and no_wish(fold(value)) else value
+
+
+# What follows a quoted text printed on the invoice itself, not shown by the system.
+# ("... on invoice 1188203" names the invoice the error came on: not that)
+_ON_THE_INVOICE = re.compile(r"(?i)[\"”»'’]?[ \t]*(?:pa|on|i|in)[ \t]+(?:the[ \t]+|their[ \t]+)?(?:fakturan|invoice|pdf\w*|"
+                             r"fakturabilden|invoice[ \t]+image)\b(?![ \t]*(?:[\w#(-]*\d|id\b|no\b|nr\b|number\b))")
 
 
 def no_wish(folded: str) -> bool:
@@ -2483,8 +2519,10 @@ _ONLY_TRIED = re.compile(r"(?i)(?:(?:when|whenever|every\s+time|each\s+time|nar|
 _BARE_REQUEST = re.compile(r"(?i)\s*+(?:hi\s*+,\s*+|hej(?:\s*+,)?\s*+|[^.?!\n]{0,40}\s[-–]\s+|"
                            # "See below from our CFO, can you set this up please?": what "this" is, is below
                            r"(?:please\s+)?(?:see|se)\s+(?:below|nedan)\b[^.?!\n,]{0,40},\s*+)?(?:please\s+|snalla\s+)?(?:can|could|would|will|kan|kunde|skulle)\s+"
-                           r"(?:you|ni|du|someone|nagon)\s+(?:please\s+)?(?:\w+\s+){1,3}?(?:this|that|it|these|them|det(?:\s+har)?|detta|den|"
-                           r"dessa|dem)(?:\s+(?:up|in|out|through|sorted|ordnat))?(?:\s+(?:for\s+us|at\s+oss|for\s+mig|for\s+me))?"
+                           r"(?:you|ni|du|someone|nagon)\s+(?:please\s+)?(?:(?:\w+\s+){1,3}?(?:this|that|it|these|them|det(?:\s+har)?|detta|den|"
+                           # ... or a verb with no object at all: "Kan ni hjälpa oss att ändra?"
+                           r"dessa|dem)|(?:help\s+(?:us|me)\s+(?:to\s+)?|hjalpa\s+(?:oss|mig)\s+(?:att\s+)?)?\w+(?=\s*+(?:please|tack)?\s*+[?.!]))"
+                           r"(?:\s+(?:up|in|out|through|sorted|ordnat))?(?:\s+(?:for\s+us|at\s+oss|for\s+mig|for\s+me))?"
                            r"(?:\s+(?:please|tack))?(?:\s+(?:i|in|pa|on|at|with|med)\s+[^?.!\n\d]{1,40})?\s*+(?:please|tack)?\s*+[?.!]*\s*+")
 # The case's type set by the customer: "... please change it to Type: Administration", "Ärendetyp:
 # Kontering", "ändra ärendetypen" (not "set the VAT type: reverse charge", "the type of cost").
@@ -2815,9 +2853,28 @@ def table_value(spec: FieldSpec, tables: Sequence[tuple[tuple[str, ...], ...]]) 
         for at, row in enumerate(table[:HEADER_ROWS]):
             if at + 1 < len(table) and sum(1 for cell in row if heads.search(fold(cell))) >= 2:
                 body = [r for r in table[at + 1 :] if any(c.strip() for c in r)]
+                if body and spec.kind == "rows" and (numbers := row_column(row, body)):
+                    return numbers  # a queue row pasted with its "Rad" column: those rows
                 if body:
                     return "; ".join(" | ".join(c.strip() for c in r) for r in body)[:1000]
     return None
+
+
+def row_column(header: Sequence[str], body: Sequence[Sequence[str]]) -> str | None:
+    """The numbers under a column headed as rows are ("Rad", "Row", "Line no"), when every cell of
+    it is one and it is not the first column: "1, 2" of a pasted approval queue that opens with
+    its invoice id. A coding table that opens with its rows' numbers is given whole ("1 | 5410 |
+    200; 2 | 5420 | 300"): staff see each row's coding."""
+    for col, cell in enumerate(header[1:], start=1):
+        if _ROW_HEAD.fullmatch(fold(cell).strip().lower()):
+            cells = [r[col].strip() for r in body[:MAX_ROW_CELLS] if col < len(r)]
+            if cells and all(c.isdigit() and len(c) <= 3 for c in cells):
+                return ", ".join(dict.fromkeys(cells))
+    return None
+
+
+_ROW_HEAD = re.compile(r"(?:coding\s+)?(?:rad|row|line|konteringsrad)(?:\s*(?:nr|no\.?|number|#))?|radnr|#")
+MAX_ROW_CELLS = 200
 
 
 @lru_cache(maxsize=64)

@@ -2741,3 +2741,33 @@ def test_the_session_19_concerns() -> None:
     # "User ID" is no person; "Company No." no company
     text = "Please remove the following users from the role Purchasing Approvers.\n\nName\tUser ID\nDeclan Ryan\tDRYAN\n"
     assert fields("administration", text, tables=tables_in(text))["concerns"] == "role Purchasing Approvers, Declan Ryan"
+
+
+def test_the_session_19_wishes_and_users() -> None:
+    """From blind writer y5 (what is wanted done, and who), read once scored."""
+    users = partial(fields, "review_approval")
+    # the supplier in brackets after the invoice's number, and the amount after its row, are neither
+    got = users("När jag själv försöker attestera faktura 5583100 (Tetra Pak, rad 1, 312 000 kr) får jag felet "
+                '"Du saknar behörighet". Vår ekonomichef Birgitta Lund sa att jag ska ha rätt att attestera.',
+                sender="Camilla Rosén")
+    assert got["users"] == "Camilla Rosén (jag själv)" and got["coding_rows"] == "1"
+    assert users("Tom Reed is trying to approve invoice 5521107 (Veritas Lab Equipment, row 1, 185,000.00) and he gets "
+                 "an error.")["users"] == "Tom Reed"
+    assert users("Fakturan har fastnat hos Johan Berg. Kan den flyttas till Lisa Ek så att hon kan attestera?")["users"] \
+        == "Johan Berg, Lisa Ek"  # "så att" (unaccented "sa att") is no "said"
+    assert users("Användare: Kristina Ahl – fakturan syns inte i hennes attestlista")["users"] == "Kristina Ahl"
+    # a queue row pasted with its "Rad" column gives those rows
+    text = ("Hanna Roos har två rader som väntar på attest:\n\nFaktura-ID\tRad\tAttestant\tStatus\tBelopp\n"
+            "5502318\t1\tHanna Roos\tVäntar på attest\t7 800,00\n5502318\t2\tHanna Roos\tVäntar på attest\t1 950,00\n")
+    assert fields("review_approval", text, tables=tables_in(text))["coding_rows"] == "1, 2"
+    # no error text: not written down, printed on the invoice; but one shown "on invoice 118240" is
+    err = partial(field, "review_approval", "error_message")
+    assert err("They get a red error box. None of them wrote down what it said and now they're all in meetings.") is None
+    assert field("coding", "error_message", 'Det står "Omvänd betalningsskyldighet för byggtjänster" på fakturan, men '
+                                            "rad 2 har fått 25 % moms.") is None
+    assert err('Deepa Varma gets the error "User is not authorised to aprove this row" on invoice ID 118240, row 3.') \
+        == "User is not authorised to aprove this row"
+    # wishes: a bare "Kan ni hjälpa oss att ändra?" points below; "den ska ha momskod 12 %" is one
+    assert field("coding", "desired_action", "Se nedan från Kent. Kan ni hjälpa oss att ändra?") is None
+    assert field("coding", "desired_action", "Rad 3 har fått momskod 25 %, men det är livsmedel så den ska ha momskod "
+                                              "12 %.") is not None
