@@ -1320,8 +1320,8 @@ def part_of_another(key: str, names: dict[str, str]) -> bool:
 
 def not_a_person(value: str) -> bool:
     """A user read as a number or a sentence ("ID 5531-22", "Approved 1 of 2", "go to me first")."""
-    if "@" in value:
-        return False  # an address is someone, digits and all ("anna.lund2@kund.se")
+    if "@" in value or _ROLE_NAME.fullmatch(value):
+        return False  # an address is someone, digits and all ("anna.lund2@kund.se"); a role is whom it waits on
     last = fold(value).lower().split()[-1:]
     return no_one(value) or any(c.isdigit() for c in value) or value[:1].islower() and not _SELF.match(value) \
         or bool(last) and (last[0] in _NOT_PERSON_WORDS and last[0] not in _FIRST_NAMES or last[0] in _PLACES)

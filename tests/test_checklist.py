@@ -2771,3 +2771,16 @@ def test_the_session_19_wishes_and_users() -> None:
     assert field("coding", "desired_action", "Se nedan från Kent. Kan ni hjälpa oss att ändra?") is None
     assert field("coding", "desired_action", "Rad 3 har fått momskod 25 %, men det är livsmedel så den ska ha momskod "
                                               "12 %.") is not None
+
+
+def test_a_role_the_invoice_waits_on_is_a_user() -> None:
+    """ "No approver found for role Department Head – Marketing", "ligger på rollen Inköpsansvarig
+    Region Syd", "it should go to the Site Manager (Leeds) role": writers name the role as the
+    user (blind writer y3); a role someone has now is not one."""
+    assert users_of("The error is: No approver found for role Department Head – Marketing") == \
+        "role Department Head – Marketing"
+    assert users_of("Faktura-ID 1450093 ligger på rollen Inköpsansvarig Region Syd. När Peter Lundqvist försöker "
+                    "attestera får han ett fel.") == "rollen Inköpsansvarig Region Syd, Peter Lundqvist"
+    assert users_of("It has gone to the Regional Director for approval, but it should go to the Site Manager (Leeds) "
+                    "role.") == "Site Manager (Leeds) role"
+    assert users_of("Anna Berg has the role Approver but she can't approve invoice 4410.") == "Anna Berg"
