@@ -108,7 +108,9 @@ _SIGNATURE_IMAGE = re.compile(r"^image\d{3}\.\w+$", re.IGNORECASE)
 # A screenshot shows the problem; it is not an invoice example.
 # ("verification_screen.png", "queue-screen.jpg": an image named a screen)
 _SCREENSHOT = re.compile(r"(?i)sk[aä]rm(?:dump|bild|klipp|avbild)|screen[ _-]?(?:shot|capture|grab|clip)|snip(?:ping)?[ _-]|utklipp|"
-                         r"[ _-]screen\.(?:png|jpe?g|gif|bmp)$")
+                         r"[ _-]screen\.(?:png|jpe?g|gif|bmp)$|"
+                         # ... and a supplier's statement or reminder is no invoice: "Crestline_statement_2024-03.pdf"
+                         r"(?:^|[ _-])(?:statement|kontoutdrag|reminder|p[aå]minnelse)(?:[ _.-]|$)")
 # Labels our request mail uses for the case type question, answered like any form line.
 CASE_TYPE_LABELS = ("case type", "type of case", "ärendetyp", "typ av ärende")
 
@@ -1219,13 +1221,13 @@ _LEAVES = re.compile(r"(?i)\s+(?:has\s+left|left|is\s+leaving|har\s+slutat|sluta
 def former_user(name: str, folded: str) -> bool:
     """A person the mail names as who approved before ("Sarah Jones used to approve these", "som
     brukade attestera") or who approved the part that went well ("Row 1 was approved by Mike this
-    morning without any issues"), at the first place the name is written."""
-    at = next(written_at(fold(name), folded), -1)
-    if at < 0:
-        return False
-    end = at + len(fold(name))
-    return _USED_TO.match(folded, end) is not None or _APPROVED_BY.search(folded, max(0, at - 30), at) is not None \
-        and _WENT_WELL.match(folded, end) is not None
+    morning without any issues", "(88-1211, Mats Ek) är rätt"), at one of the first places the
+    name is written (a pasted queue names them first in its table)."""
+    key = fold(name)
+    return any(_USED_TO.match(folded, at + len(key)) or _BEFORE_THAT.search(folded, max(0, at - 30), at)
+               or _IS_RIGHT.match(folded, at + len(key))
+               or _APPROVED_BY.search(folded, max(0, at - 30), at) and _WENT_WELL.match(folded, at + len(key))
+               for at in islice(written_at(key, folded), 3))
 
 
 def only_said(name: str, source: Source) -> bool:
@@ -1277,6 +1279,10 @@ _ASKS_FOR_ME = re.compile(r"(?i)\b(?:(?:give|grant|add|set\s+up|create|make)\s+(
                           r"\b(?:raise|increase|lower|change|update|extend|hoj|hoja|sank|sanka|andra)\s+(?P<me4>my|min|mina|mitt)\s+"
                           r"(?:own\s+|egen\s+|egna\s+)?(?:approval\s+limit|limit|access|roles?|rights|attestgrans\w*|"
                           r"beloppsgrans\w*|behorighet\w*|roll\w*)\b)")
+# "(before that Greg Olsen approved them)", "Tidigare var det Bengt Olsson som attesterade allt"
+_BEFORE_THAT = re.compile(r"(?i)\b(?:tidigare|previously|before\s+that|forut|innan\s+dess)(?:\s+(?:var\s+det|was\s+it|it\s+was))?\s+$")
+# "(88-1211, Mats Ek) är rätt": the row of someone else that is right
+_IS_RIGHT = re.compile(r"(?i)[)\]]?[ \t]+(?:is|are|ar|var)[ \t]+(?:right|correct|fine|ok|ratt|korrekt)\b")
 _USED_TO = re.compile(r"(?i),?\s+(?:(?:who|som)\s+)?(?:used\s+to|brukade|previously|tidigare)\s+(?:approve|review|sign|handle|"
                       r"attestera|granska|godkanna)\b")
 _APPROVED_BY = re.compile(r"(?i)\b(?:approved|signed\s+off|reviewed|attesterades|attesterad\w*|godkandes|godkand\w*|granskades)"
@@ -2988,9 +2994,15 @@ def item_list(spec: FieldSpec, source: Source) -> str | None:
 
 
 def said_fine(item: str, folded: str) -> bool:
-    """An id the mail says went well, where it is first written."""
+    """An id the mail says went well, or is to be left out ("The 302188 row is a credit note I put
+    in by mistake, please ignore it"), where it is first written."""
     at = folded.find(item)
-    return at >= 0 and _ROWS_FINE.match(folded, at + len(item)) is not None
+    return at >= 0 and (_ROWS_FINE.match(folded, at + len(item)) is not None
+                        or _LEAVE_OUT_ID.match(folded, at + len(item)) is not None)
+
+
+_LEAVE_OUT_ID = re.compile(r"(?i)[)\]]?(?:[ \t]+(?:row|line|raden))?[ \t]+(?:is|was|ar|var)[ \t]+(?:a|an|en)[ \t]+"
+                           r"(?:credit[ \t]+note|kreditfaktura|kreditnota)\b")
 
 
 def column_ids(spec: FieldSpec, tables: Sequence[tuple[tuple[str, ...], ...]]) -> list[str]:
@@ -3007,6 +3019,8 @@ def column_ids(spec: FieldSpec, tables: Sequence[tuple[tuple[str, ...], ...]]) -
             if not cols:
                 continue
             for body in table[at + 1 : at + 201]:
+                if any(_IGNORED_ROW.search(fold(cell)) for cell in body):
+                    continue  # "302188 | ... | credit note, ignore": not an example
                 cells = [body[i].strip() for i in cols if i < len(body)]
                 out += [c for c in cells if _ID_CELL.fullmatch(c) and plausible("id", c)]
             break
@@ -3014,6 +3028,7 @@ def column_ids(spec: FieldSpec, tables: Sequence[tuple[tuple[str, ...], ...]]) -
 
 
 _ID_CELL = re.compile(_ID)
+_IGNORED_ROW = re.compile(r"(?i)\b(?:ignore|ignorera|credit[ \t]+note|kreditfaktura|kreditnota)\b")
 # A remark in brackets in a column header: "Invoice No (Verification)".
 _HEAD_REMARK = re.compile(r"\s*\([^()]{1,25}\)")
 

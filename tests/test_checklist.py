@@ -2784,3 +2784,27 @@ def test_a_role_the_invoice_waits_on_is_a_user() -> None:
     assert users_of("It has gone to the Regional Director for approval, but it should go to the Site Manager (Leeds) "
                     "role.") == "Site Manager (Leeds) role"
     assert users_of("Anna Berg has the role Approver but she can't approve invoice 4410.") == "Anna Berg"
+
+
+def test_the_session_19_precision_decoys() -> None:
+    """From blind writer y8 (a tempting wrong value beside each real one), read once scored."""
+    # a credit note or a row to ignore is no example; nor is a supplier's statement attached
+    text = ("Invoice No 302215 is in Verification now. The 302188 row is a credit note I put in by mistake, please "
+            "ignore it.\n\nInvoice No\tSupplier\tComment\n302215\tSolent\tin Verification\n302198\tSolent\tapproved\n"
+            "302188\tSolent\tcredit note, ignore\n302170\tSolent\tapproved\n")
+    got = fields("capture_verification", text, tables=tables_in(text))
+    assert got["invoice_examples"] == "302215, 302198, 302170"
+    statement = Attachment("Crestline_statement_2024-03.pdf", "application/pdf", 1000, 2)
+    invoice = Attachment("Invoice_118204.pdf", "application/pdf", 1000, 3)
+    got = fields("capture_verification", "Five examples attached.", attachments=(invoice, statement))
+    assert got["invoice_examples"] == "Invoice_118204.pdf"
+    # the approver of before, and the one whose row is right, beside the users of the case
+    assert users_of("Konteringsrad 1 ska attesteras av Malin Ek och rad 4 av Jonas Strand, men båda har hamnat hos "
+                    "Malin. Tidigare var det Bengt Olsson som attesterade allt på kostnadsställe 40.") == \
+        "Malin Ek, Jonas Strand"
+    assert users_of("Approvals should go to Amira Haddad (before that Greg Olsen approved them). Rows 1 and 2 land "
+                    "with Paul Dean instead of Amira. Paul gets an error.") == "Amira Haddad, Paul Dean"
+    text = ("Fakturan ligger för attest hos Johanna Wik, men rad 2 ska attesteras av Oskar Holm.\n\nFaktura-ID\tStatus\t"
+            "Aktuell attestant\n88-1204\tAttest\tJohanna Wik\n88-1211\tAttest\tMats Ek\n\nDen andra raden (88-1211, "
+            "Mats Ek) är rätt.")
+    assert fields("review_approval", text, tables=tables_in(text))["users"] == "Johanna Wik, Oskar Holm"
