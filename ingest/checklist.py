@@ -101,7 +101,7 @@ admin role roles roll rollen användare användaren both båda bägge either nei
 who whom what which vem vilken vilka vad
 give add remove set make create delete deactivate activate grant move change assign ge lägg sätt skapa
 flytta ändra inaktivera aktivera tilldela gäller galler angående avser regarding re
-just only bara endast enbart
+just only bara endast enbart since sedan
 """.split())
 # Inline images of a signature (Outlook's image001.png) are not invoices.
 _SIGNATURE_IMAGE = re.compile(r"^image\d{3}\.\w+$", re.IGNORECASE)
@@ -2541,7 +2541,10 @@ _REQUEST_WORD = re.compile(r"(?i)\b(?:please|pls|can\s+you|could\s+you|would\s+y
 # How far before an error pattern's match its words may say that a state is shown.
 STATE_REACH = 40
 _STATE_SHOWS = re.compile(r"(?i)\b(?:status|statusen|state|column|kolumn\w*|history|historik\w*|log|logg\w*)\s+(?:\w+\s+){0,3}?"
-                          r"(?:says|said|shows|showed|reads|visar|visade|sager|star)\b[^\n]*$")
+                          r"(?:says|said|shows|showed|reads|visar|visade|sager|star)\b[^\n]*$|"
+                          # "rows 2 and 3 show status 'Awaiting approval'", "har status 'Väntar på attest'"
+                          r"\b(?:show|shows|showed|showing|visar|visade|has|have|har|with|med)\s+(?:the\s+|a\s+)?"
+                          r"(?:status|statusen|state)\b[^\n]*$")
 # Someone's words reported without quotes: "Karen (her manager) says Aisha should be ...", "he said Monday".
 _REPORTED = re.compile(r"(?:\b(?:he|she|they|han|hon|de|manager|chef|chefen|colleague|kollegan)|\b(?P<name>(?-i:[A-Z][a-z]+)))"
                        r"(?:[ \t]*\([^()\n]{1,40}\))?[ \t]+(?:says|said|sager|sa)[ \t]*:?[ \t]*$", re.IGNORECASE)
@@ -2607,6 +2610,8 @@ _NAME_END = re.compile(r"(?<=\w\w)\.\s")
 def clean(spec: FieldSpec, value: str) -> str | None:
     """A value found in prose, trimmed and checked against its kind."""
     quoted = spec.kind == "name" and _QUOTED.fullmatch(value.strip())
+    if quoted and (value.strip()[1:2].islower() or value.strip()[1:2].isspace()):
+        return None  # "'Awaiting approval' but there's": the stretch between two apostrophes, no name
     value = _SPACES.sub(" ", value).strip(" .,;:\"“”'«»‘’")
     if spec.kind == "name" and (_WORD_PIECE.fullmatch(value) and not _SELF.match(value)):
         return None  # "don" of "we don't": a piece of a sentence
@@ -2729,6 +2734,8 @@ def name_value(value: str) -> str | None:
     parts = value.split()
     while parts and parts[0].lower().strip(",.") in NOT_NAMES:
         parts.pop(0)
+    if len(parts) > 1 and parts[-1] in ("I", "jag", "Jag"):
+        parts.pop()  # "Since Monday I can't approve": the writer's "I" is no part of a name
     # "You cannot approve", "Rad 2 ska attesteras": a pronoun or a row word standing alone or
     # before a number is no person; before a capitalised word it may be one ("Line Berg", "Du Wei").
     if parts and parts[0].lower() in _NOT_A_PERSON and (len(parts) == 1 or not parts[1][:1].isupper()):

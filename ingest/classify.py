@@ -315,6 +315,20 @@ def not_a_case(folded: str) -> str | None:
 
 
 
+def is_a_reminder(folded: str) -> bool:
+    """A supplier's payment reminder ([not_a_case] reminder): two of its phrases near the start
+    ("... is now 28 days overdue. Please arrange payment ..."). A customer forwards one inside a
+    case too ("supplier chasing us, see below ... Transferred says No"): the caller weighs it only
+    where the mail holds few type words."""
+    return len(_any_of("not_a_case", "reminder", re.IGNORECASE).findall(folded, 0, BILL_TEXT)) >= 2
+
+
+# A reminder with type words of this score or more is a case about the invoice it chases ("supplier
+# chasing us, see below ... Transferred says No. Not in Dynamics": 7; a bare reminder with "VAT"
+# and "account" in it: 4).
+REMINDER_MAX_SCORE = 5
+
+
 def is_a_bill(folded: str) -> bool:
     """An invoice sent to us ([not_a_case] bill): its cover line and two payment lines or more."""
     if not _any_of("not_a_case", "bill", 0).search(folded):
@@ -502,7 +516,7 @@ def detect(subject: str, text: str, types: tuple[CaseType, ...], answer: str = "
     elsewhere = not_a_case(folded) if scores else None
     if elsewhere and not names_an_invoice(folded):
         return None, elsewhere
-    if scores and is_a_bill(folded):
+    if scores and (is_a_bill(folded) or max(scores.values()) < REMINDER_MAX_SCORE and is_a_reminder(folded)):
         return None, "an invoice sent to us to pay, not a support case"
     case_type, reason = by_keywords(found, scores, bool(subject.strip()), denied)
     # Two types scoring nearly alike: the word model may tell them apart (typemodel.second_opinion).

@@ -2808,3 +2808,26 @@ def test_the_session_19_precision_decoys() -> None:
             "Aktuell attestant\n88-1204\tAttest\tJohanna Wik\n88-1211\tAttest\tMats Ek\n\nDen andra raden (88-1211, "
             "Mats Ek) är rätt.")
     assert fields("review_approval", text, tables=tables_in(text))["users"] == "Johanna Wik, Oskar Holm"
+
+
+def test_the_session_19_typical_week() -> None:
+    """From blind writer y7 (a week's inbox, with mails that are no case), read once scored."""
+    from ingest.classify import detect
+    types = tuple(TYPES.values())
+    reminder = ("Dear Sir/Madam,\n\nOur records show that invoice BC-10442 dated 31/01/2024 (£1,380.00 inc. VAT) is now "
+                "28 days overdue.\n\nPlease arrange payment to sort code 20-45-77, account 43817265.")
+    assert detect("Overdue invoice BC-10442 - 2nd reminder", reminder, types)[0] is None
+    # ... but a customer forwarding one inside a case about the invoice is a case
+    forwarded = ("Hi, supplier chasing us, see below. Invoice ID on our side is 5518-204. Transferred says No. Not in "
+                 "Dynamics yet.\n\n" + reminder)
+    assert detect("Remittance query", forwarded, types)[0] == "automatic_steps"
+    assert detect("Re: Spring update: mobile approval", "Thanks - really nice to see mobile approval arriving. We've "
+                  "registered for the webinar on the 21st.", types)[0] is None
+    # "Since Monday I can't approve": the writer; a stretch between two apostrophes is no name;
+    # a status shown is no error
+    got = fields("review_approval", 'Since Monday I can\'t approve any invoices, I just get "Session expired".',
+                 sender="Chris Walker")
+    assert got["users"] == "Chris Walker (I)"
+    got = fields("review_approval", "Invoice ID 4021556, rows 2 and 3 show status 'Awaiting approval' but there's no "
+                                    "name against them, so nobody can approve it.")
+    assert "users" not in got and "error_message" not in got
