@@ -101,7 +101,7 @@ admin role roles roll rollen användare användaren both båda bägge either nei
 who whom what which vem vilken vilka vad
 give add remove set make create delete deactivate activate grant move change assign ge lägg sätt skapa
 flytta ändra inaktivera aktivera tilldela gäller galler angående avser regarding re
-just only bara endast enbart since sedan
+since sedan
 """.split())
 # Inline images of a signature (Outlook's image001.png) are not invoices.
 _SIGNATURE_IMAGE = re.compile(r"^image\d{3}\.\w+$", re.IGNORECASE)
@@ -741,7 +741,12 @@ def no_error_text(value: str) -> bool:
     "nej inget fel, den sparar bara inte", "(se nedan)" ("No invoices to approve" is one), after
     the label if the value holds one ("felmedelande: nej inget fel" in a numbered answer)."""
     folded = _LEADING_LABEL.sub("", _SPACES.sub(" ", fold(value[:MAX_ANSWER])), count=1)
-    return _NO_ERROR.match(folded) is not None or _ELSEWHERE.fullmatch(folded) is not None
+    return _NO_ERROR.match(folded) is not None or _ELSEWHERE.fullmatch(folded) is not None \
+        or _PARAPHRASE.match(folded) is not None
+
+
+# An error told in the customer's words, not copied: "something about the cost centre but I closed it".
+_PARAPHRASE = re.compile(r"(?i)\s*(?:something|sth|nagot|nat)\s+(?:about|like|with|regarding|om|med|i\s+stil\s+med)\b")
 
 
 # An arrow a customer starts an answer with.
@@ -1120,11 +1125,15 @@ _LEFT_OUT = re.compile(r"(?i)\b(?:won\W?t|will\s+not|doesn\W?t|does\s+not|don\W?
                        r"\b(?:just|only)\s+(?:here\s+|listed\s+|included\s+|mentioned\s+|copied\s+(?:in\s+)?)?for\s+(?:info|information|reference)\b|"
                        r"\bfor\s+info(?:rmation)?\s+only\b|\b(?:stays?|remains?|should\s+(?:stay|remain))\s+(?:as\s+(?:is|it\s+is)|unchanged|the\s+same)\b|"
                        # "Grace should keep her role so she can come back to it", "Eva ska behålla sin roll"
-                       r"\b(?:(?:should|will|can)\s+(?:still\s+)?keep|keeps)\s+(?:her|his|their)\s+(?:role|roles|access|rights)\b|"
-                       r"\b(?:ska|skall|kan|far)\s+(?:fa\s+)?behalla\s+(?:sin|sina)\b|"
+                       r"\b(?:(?:should|will|can)\s+(?:still\s+)?keep|keeps)\s+(?:her|his|their)\s+(?:role|roles|access|rights)\b"
+                       r"(?![^.!?\n]{0,60}\b(?:but|and)\s+(?:also|please|add)\b)|"
+                       r"\b(?:ska|skall|kan|far)\s+(?:fa\s+)?behalla\s+(?:sin|sina)\b(?![^.!?\n]{0,60}\b(?:men|och)\s+(?:ocksa|aven|ska)\b)|"
                        r"\bstar\s+(?:bara|endast)\s+med\s+for\s+(?:info|kannedom)\b|\bfor\s+kannedom\b|"
                        r"\b(?:ska|skall)\s+inte\s+(?:andras|paverkas)\b|\bandras\s+inte\b|\b(?:ar|blir|forblir)\s+oforandrad\b|"
                        r"\bbehover\s+inte\s+(?:nagon\s+)?(?:behorighet|atkomst|andras|nagot)\b")
+# ... nor when the sentence goes on with what they get: "should keep his access ... but please add
+# the Approver role", "ska behålla sin roll men också få attesträtt".
+_AND_ALSO = re.compile(r"(?i)[^.!?\n]{0,80}?\b(?:but|and|men|och)\s+(?:also|please|add|ocksa|aven|ska|fa)\b")
 # ... unless it is a removal ("doesn't need access any more", "behöver inte någon behörighet längre").
 _ANY_MORE = re.compile(r"(?i)\b(?:any\s*more|any\s+longer|no\s+longer|langre)\b")
 # What else a person has ("Tom's other roles remain unchanged", "Övriga roller för Emma ändras inte"):
@@ -1162,7 +1171,9 @@ def left_out(name: str, folded: str) -> bool:
             stop = end.start() if end else min(at + LEFT_OUT_REACH, len(folded))
             bracket = folded.find("(", at, stop)  # a remark in brackets is about something else
             stop = bracket if bracket >= 0 else stop
-            if _LEFT_OUT.search(folded, at, stop) and not _ANY_MORE.search(folded, at, stop + 20):
+            found = _LEFT_OUT.search(folded, at, stop)
+            if found and not _ANY_MORE.search(folded, at, stop + 20) \
+                    and not _AND_ALSO.match(folded, found.end()):
                 return True
     return False
 
@@ -1224,6 +1235,11 @@ def former_user(name: str, folded: str) -> bool:
     morning without any issues", "(88-1211, Mats Ek) är rätt"), at one of the first places the
     name is written (a pasted queue names them first in its table)."""
     key = fold(name)
+    first = key.split()[0] if key else ""
+    places = [(at, len(key)) for at in islice(written_at(key, folded), 5)] + \
+        [(at, len(first)) for at in islice(written_at(first, folded), 5)] if key else []
+    if any(_TO_THEM.search(folded, max(0, at - 25), at) or _STILL_THEIRS.match(folded, at + n) for at, n in places):
+        return False  # "... should also go to Mike Smith", "Karin ska ha dem igen": still whom it concerns
     return any(_USED_TO.match(folded, at + len(key)) or _BEFORE_THAT.search(folded, max(0, at - 30), at)
                or _IS_RIGHT.match(folded, at + len(key))
                or _APPROVED_BY.search(folded, max(0, at - 30), at) and _WENT_WELL.match(folded, at + len(key))
@@ -1279,6 +1295,10 @@ _ASKS_FOR_ME = re.compile(r"(?i)\b(?:(?:give|grant|add|set\s+up|create|make)\s+(
                           r"\b(?:raise|increase|lower|change|update|extend|hoj|hoja|sank|sanka|andra)\s+(?P<me4>my|min|mina|mitt)\s+"
                           r"(?:own\s+|egen\s+|egna\s+)?(?:approval\s+limit|limit|access|roles?|rights|attestgrans\w*|"
                           r"beloppsgrans\w*|behorighet\w*|roll\w*)\b)")
+# Where an invoice should go, or who should have it again: not a user of before.
+_TO_THEM = re.compile(r"(?i)\b(?:go|goes|going|gå|ga|gar|till|to|back\s+to)\s+(?:also\s+|ocksa\s+)?$")
+_STILL_THEIRS = re.compile(r"(?i)[^.!?\n]{0,40}?\b(?:still\s+should|and\s+still\s+does|ska\s+ha\s+dem\s+igen|ska\s+ha\s+den\s+igen|"
+                           r"should\s+have\s+(?:them|it)\s+(?:again|back))\b")
 # "(before that Greg Olsen approved them)", "Tidigare var det Bengt Olsson som attesterade allt"
 _BEFORE_THAT = re.compile(r"(?i)\b(?:tidigare|previously|before\s+that|forut|innan\s+dess)(?:\s+(?:var\s+det|was\s+it|it\s+was))?\s+$")
 # "(88-1211, Mats Ek) är rätt": the row of someone else that is right
@@ -1433,7 +1453,10 @@ _I_CANNOT = re.compile(r"(?i)(?:\b(jag|i)(?:\s+|(?<=i)['’]m\s+)(?:kan\s+inte|c
 
 def writer_who_cannot(source: Source) -> str | None:
     """The writer (the sender, or a forwarded mail's writer) who says they cannot approve."""
-    found = _I_CANNOT.search(source.folded, 0, len(source.new))
+    # ("I approved the invoice but the second approver never got it": the writer's step went
+    # well; "I OK'd invoice 51730 on Friday and today it's back on my list": the writer again)
+    back = _BACK_TO_ME.search(source.folded, 0, len(source.new)) is not None
+    found = next((m for m in islice(_I_CANNOT.finditer(source.folded, 0, len(source.new)), 5) if back or not m[3]), None)
     if not found:
         return None
     # named with the word the writer used, as "myself" is: "Johan Eriksson (jag)"; "jag" or "I" left out
@@ -1441,6 +1464,12 @@ def writer_who_cannot(source: Source) -> str | None:
     word = source.text[found.start() : found.start() + len(said)] if said else \
         "jag" if found[2].lower() in ("attestera", "godkanna", "granska") else "I"
     return self_named(word, speaker(source, found.start())) or None
+
+
+# The invoice back with the writer: "today it's back on my list", "ligger hos mig igen".
+_BACK_TO_ME = re.compile(r"(?i)\b(?:back\s+(?:on|in)\s+my\s+(?:list|queue|inbox)|asking\s+me\s+again|came\s+back\s+to\s+me|"
+                         r"ligger\s+(?:nu\s+)?hos\s+mig|is\s+(?:now\s+)?(?:with\s+me|in\s+my\s+(?:list|queue))|"
+                         r"tillbaka\s+(?:hos|till)\s+mig|(?:igen|atter)\s+hos\s+mig|hos\s+mig\s+igen)")
 
 
 def speaker(source: Source, at: int) -> str:
@@ -2279,7 +2308,8 @@ def prose_value(spec: FieldSpec, regex: re.Pattern[str] | None, source: Source) 
             # "Rows 1 and 2 went through fine, it's only row 3 that fails": not these; "rad 1, rad 2
             # är rätt": not the last one, named with its own row word
             last = _LAST_NAMED_ROW.search(written)
-            if last is None or last.start() == 0:
+            if last is None or last.start() == 0 or not _ABOUT_BEFORE.search(source.folded, max(0, match.start() - 25),
+                                                                              match.start()):
                 continue
             written = written[: last.start()]
         value = clean(spec, written)
@@ -2294,8 +2324,13 @@ def prose_value(spec: FieldSpec, regex: re.Pattern[str] | None, source: Source) 
 # "Rad 1 och 2 är rätt" (not "row 2 is the right one to change").
 _ROWS_FINE = re.compile(r"(?i)[)\]]?[ \t]+(?:(?!(?:rows?|lines?|rad|raden|rader|raderna)\b)[^\W\d_]+[ \t]+){0,5}?"
                         r"(?:are|is|was|were|went\s+through|came\s+through|approved|ar|var|gick(?:\s+igenom)?|"
-                        r"attesterades|godkandes)[ \t]+(?:\w+[ \t]+)?(?:fine|ok|okay|correct|right|ratt|bra|fint|okej)\b"
-                        r"(?![ \t]+(?:one|row|line|rad|raden))")
+                        r"attesterades|godkandes)[ \t]+(?:(?:already|redan|all|both|helt|alla|bada)[ \t]+)?"
+                        r"(?:fine|ok|okay|correct|right|ratt|bra|fint|okej)\b"
+                        # ... said of them as they are, the clause ending there: not "Row 2 is not ok", "Row 3
+                        # is right now on 4010", "were fine until yesterday", "Line 5 is correct except ..."
+                        r"(?=[ \t]*(?:[,.;:!()–-]|$|\n|(?:but|men|and|och|as\s+(?:it|they)\s+(?:is|are)|som\s+(?:den|de)\s+ar)\b))")
+# "Det gäller rad 1, rad 2 är rätt": the run says what the case is about, then what is right.
+_ABOUT_BEFORE = re.compile(r"(?i)\b(?:galler|concerns|it\W?s\s+about|it\s+is\s+about|about)\s+(?:rows?|lines?|rad|raden|rader)?\s*$")
 _LAST_NAMED_ROW = re.compile(r"(?i)[ \t]*(?:,|;|and|och|&)?[ \t]*(?:rows?|lines?|rad|raden|rader)[ \t]+\d{1,3}$")
 # "our sister company", "another company", "the parent company": a company other than the case's.
 _ANOTHER = re.compile(r"(?i)\b(?:sister|other|another|parent|subsidiary|group)[ \t]+$")
@@ -2319,9 +2354,13 @@ def suppliers_own(folded: str, match: re.Match[str]) -> bool:
     """ "leverantörens eget fakturanummer 2024-1187", "their invoice number is KG/24/10932": the
     number the supplier printed, not the id the invoice has in our system."""
     owner = _SUPPLIERS_BEFORE.search(folded, max(0, match.start() - 30), match.start())
-    # A name's plain "-s" is the Swedish genitive ("Telias fakturanummer"); in English it is the
-    # name ("The Staples invoice 41187" is the invoice from Staples).
-    return owner is not None and (owner["plain"] is None or folded.startswith("faktur", match.start()))
+    # A name's plain "-s" before the supplier's own number ("Telias fakturanummer", "Siemens invoice
+    # number"); before the invoice itself it names the supplier ("The Staples invoice 41187",
+    # "Telias faktura 4410" are the invoice from Staples, from Telia).
+    return owner is not None and (owner["plain"] is None or _OWN_NUMBER.match(folded, match.start()) is not None)
+
+
+_OWN_NUMBER = re.compile(r"(?i)(?:fakturanummer|fakturanumret|fakturanr|invoice[ \t]+(?:number|no\b|nr\b|#))")
 
 
 # ... or the supplier named in the genitive: "Telias fakturanummer är 8823451290", "Telia's invoice number".
@@ -2503,7 +2542,13 @@ def no_wish(folded: str) -> bool:
     paragraph or mail ("Can you set this up please?")."""
     failed = _ONLY_TRIED.match(folded)
     return bool(_ON_MY_OWN.search(folded) or failed and not _REQUEST_WORD.search(folded, failed.end())
-                or _TYPE_SET.search(folded) or _BARE_REQUEST.fullmatch(folded))
+                or _TYPE_SET.search(folded) or _BARE_REQUEST.fullmatch(folded) or _NOT_ASKED.search(folded))
+
+
+# A complaint, a rule or a proposal told, not a request: "Varför ska rad 2 delas ...?", "The rule is
+# that ...", "The proposal said it should be on 4010", "Row 2 already needs project 7002".
+_NOT_ASKED = re.compile(r"(?i)^\W*(?:(?:varfor|why)\s+(?:ska|skall|should|must|would|does|do|is|has)|how\s+come)\b|\b(?:the\s+rule\s+is|the\s+proposal\s+(?:said|says)|"
+                        r"forslaget\s+(?:sa|sager)|regeln\s+ar)\b|\balready\s+needs\b")
 
 
 # "jag har inte behörighet att skapa användare själv", "he can't change this himself": who can do
@@ -2573,7 +2618,7 @@ def not_read(source: Source, match: re.Match[str]) -> bool:
     Can u check?". A quoted text is the text, whatever is said around it."""
     value = source.folded[max(0, match.start("value") - 1) : match.end("value") + 1]
     return not _QUOTE_MARK.search(value) and _NOT_READ.search(
-        source.folded, max(0, match.start("value") - NOT_READ_REACH), match.end("value") + NOT_READ_REACH) is not None
+        source.folded, max(0, match.start("value") - NOT_READ_REACH), match.end("value")) is not None
 
 
 # How far before an error's text its not being read is looked for ("didn't catch what it said").
@@ -2738,7 +2783,8 @@ def name_value(value: str) -> str | None:
         parts.pop()  # "Since Monday I can't approve": the writer's "I" is no part of a name
     # "You cannot approve", "Rad 2 ska attesteras": a pronoun or a row word standing alone or
     # before a number is no person; before a capitalised word it may be one ("Line Berg", "Du Wei").
-    if parts and parts[0].lower() in _NOT_A_PERSON and (len(parts) == 1 or not parts[1][:1].isupper()):
+    if parts and parts[0].lower() in _NOT_A_PERSON and (len(parts) == 1 or not parts[1][:1].isupper() or
+                                                         all(w.lower().strip(".") in _NOT_A_PERSON for w in parts)):
         return None
     # "remove Robert's access": the person, not their possessive.
     value = _POSSESSIVE.sub("", " ".join(parts).strip(" .,;:"))
@@ -2749,7 +2795,7 @@ _POSSESSIVE = re.compile(r"(?<=[a-zåäö])['’]s$")
 _FORM_END = re.compile(r"[ \t](?:AB|Ltd|Limited|Oy|Oyj|AS|ASA|A/S|ApS|Inc|Corp|GmbH|AG|BV|LLC|LLP|HB|KB|plc|PLC)\.?$")
 # (nor a number's abbreviation: "Company No. 07781234" in a signature names no company)
 _NOT_A_PERSON = frozenset("you du ni dig er row rows line lines rad raden rader i'm i’m i've i’ve i'd i’d i'll i’ll "
-                          "no no. nr nr. number nummer id".split())
+                          "no no. nr nr. number nummer id reg reg. registration org org.nr orgnr".split())
 
 
 def sentence(text: str, start: int, end: int) -> str:
@@ -2996,14 +3042,18 @@ def item_list(spec: FieldSpec, source: Source) -> str | None:
     items += column_ids(spec, source.tables)
     items += [a.filename.replace(",", " ") for a in source.attachments if counts(spec, a)]
     unique = list(dict.fromkeys(x.strip() for x in items if x.strip()))
-    # "the one from last week (88-1150) came through fine": not an example of the problem
-    return ", ".join(x for x in unique if not said_fine(fold(x), folded)) or None
+    # "the one from last week (88-1150) came through fine": not an example of the problem (the
+    # first MAX_FINE_CHECKS ids are looked up: a list of thousands is no list of examples anyway)
+    return ", ".join(x for n, x in enumerate(unique) if n >= MAX_FINE_CHECKS or not said_fine(fold(x), folded)) or None
+
+
+MAX_FINE_CHECKS = 50
 
 
 def said_fine(item: str, folded: str) -> bool:
     """An id the mail says went well, or is to be left out ("The 302188 row is a credit note I put
-    in by mistake, please ignore it"), where it is first written."""
-    at = folded.find(item)
+    in by mistake, please ignore it"), where it is first written as a whole word."""
+    at = next(written_at(item, folded), -1)
     return at >= 0 and (_ROWS_FINE.match(folded, at + len(item)) is not None
                         or _LEAVE_OUT_ID.match(folded, at + len(item)) is not None)
 

@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import islice
 
 from core.casetypes import CaseType, FieldSpec, packaged_alternation, packaged_patterns
 from ingest.blocks import Blocks, history_starts, our_sections, split_blocks
@@ -146,19 +147,25 @@ def as_written(value: str, content: str, written: str) -> str:
     """A value read from the speller's content as the customer wrote it: an error's text is
     copied from the screen, typos and all ("Acount 3010 not alowed for this suplier"). The speller
     puts words right one for one, so the n-th word of one text is the n-th of the other."""
-    at = content.find(value)
+    at = content.find(value, 0, MAX_WRITTEN)
     if at < 0 or content == written:
         return value
-    ours, theirs = list(_WORD.finditer(content)), list(_WORD.finditer(written))
-    if len(ours) != len(theirs):
-        return value
-    inside = [i for i, w in enumerate(ours) if at <= w.start() and w.end() <= at + len(value)]
+    # (words up to the value's end only: a value is read in the first characters of a mail)
+    ours = list(_WORD.finditer(content, 0, at + len(value)))
+    theirs = list(islice(_WORD.finditer(written), len(ours)))
+    if not ours or len(theirs) < len(ours) or _WORD.sub("", content[: ours[-1].end()]) != _WORD.sub("", written[: theirs[-1].end()]) \
+            or any(a[0] != b[0] and not (a[0].isalpha() and b[0].isalpha()) for a, b in zip(ours, theirs)):
+        return value  # the two texts do not line up word for word (the speller changes only words of letters)
+    inside = [i for i, w in enumerate(ours) if at <= w.start()]
     if not inside:
         return value
     start, end = theirs[inside[0]].start(), theirs[inside[-1]].end()
     first, last = ours[inside[0]].start(), ours[inside[-1]].end()
-    copied = value[: first - at] + written[start:end] + value[last - at :]
-    return copied if _WORD.sub("", copied) == _WORD.sub("", value) else value
+    return value[: first - at] + written[start:end] + value[last - at :]
+
+
+# Where an error's text is looked for in the content to be copied as written.
+MAX_WRITTEN = 25_000
 
 
 _WORD = re.compile(r"\w+")
@@ -679,9 +686,17 @@ def weigh_negation(text: str, found: list[Hit]) -> tuple[set[str], list[Hit]]:
 
 
 def in_quotes(text: str, at: int) -> bool:
-    """A place inside a quoted text on its line (an odd number of double quotes before it)."""
+    """A place inside a quoted text the screen showed: an odd number of double quotes before it on
+    its line, the first of them after an error or a screen's word ('the log says "Vendor 30077 not
+    found"'; not a colleague's words: 'Vår controller skriver: "Det är inte kontering ..."')."""
     start = text.rfind("\n", 0, at) + 1
-    return sum(text.count(mark, start, at) for mark in '"“”') % 2 == 1
+    marks = [i for i in range(start, at) if text[i] in '"“”']
+    return len(marks) % 2 == 1 and _SCREEN_SAYS.search(text, max(start, marks[-1] - 40), marks[-1]) is not None
+
+
+# What a quoted screen text follows: "the error in the log says", "felmeddelandet:", "it shows".
+_SCREEN_SAYS = re.compile(r"(?i)\b(?:error\w*|fel\w*|message|meddelande\w*|log\w*|warning|varning\w*|popup|ruta\w*|screen|"
+                          r"skarm\w*|it|det|system\w*)\b[^\"“”\n]{0,25}$")
 
 
 # A stated type is a few words ("Kontering (inte Granskning/attest, jag valde fel)"): no more is read.
