@@ -494,10 +494,10 @@ def question_answer(lines: Sequence[str], index: int, folded: str, specs: Sequen
             if found is not None and (short or any(c.isdigit() for c in found.value)
                                       or spec.kind == "rows" and _EVERY_ROW.fullmatch(found.value)):
                 out.append((spec.key, found.value))
-            elif spec.kind == "name" and (named := name_answer(value[:MAX_ANSWER], spec.many)):
+            elif spec.kind == "name" and (persons := name_answer(value[:MAX_ANSWER], spec.many)):
                 # "Den gick till Per Nyström men ska till Anna Ek" under "Vilka användare gäller
                 # det?": names look like names, and none of our lines is one
-                out.append((spec.key, named))
+                out.append((spec.key, persons))
             elif spec.key == ERROR_TEXT and _QUOTED_ANSWER.fullmatch(value.strip()):
                 out.append((spec.key, value.strip()[1:-1].strip()))  # a quoted text is the screen's
             continue
