@@ -2304,7 +2304,7 @@ def prose_value(spec: FieldSpec, regex: re.Pattern[str] | None, source: Source) 
                                   or suppliers_own(source.folded, match)):
             continue
         written = original(match, source.text)
-        if spec.kind == "rows" and _ROWS_FINE.match(source.folded, match.end()):
+        if spec.kind == "rows" and _SAID_FINE.match(source.folded, match.end()):
             # "Rows 1 and 2 went through fine, it's only row 3 that fails": not these; "rad 1, rad 2
             # är rätt": not the last one, named with its own row word
             last = _LAST_NAMED_ROW.search(written)
@@ -2320,9 +2320,9 @@ def prose_value(spec: FieldSpec, regex: re.Pattern[str] | None, source: Source) 
     return None
 
 
-# What is said of rows that are not the case's: "Rows 1 and 2 on the same invoice went through fine",
+# What is said of rows or ids that are not the case's: "Rows 1 and 2 on the same invoice went through fine",
 # "Rad 1 och 2 är rätt" (not "row 2 is the right one to change").
-_ROWS_FINE = re.compile(r"(?i)[)\]]?[ \t]+(?:(?!(?:rows?|lines?|rad|raden|rader|raderna)\b)[^\W\d_]+[ \t]+){0,5}?"
+_SAID_FINE = re.compile(r"(?i)[)\]]?[ \t]+(?:(?!(?:rows?|lines?|rad|raden|rader|raderna)\b)[^\W\d_]+[ \t]+){0,5}?"
                         r"(?:are|is|was|were|went\s+through|came\s+through|approved|ar|var|gick(?:\s+igenom)?|"
                         r"attesterades|godkandes)[ \t]+(?:(?:already|redan|all|both|helt|alla|bada)[ \t]+)?"
                         r"(?:fine|ok|okay|correct|right|ratt|bra|fint|okej)\b"
@@ -3054,7 +3054,7 @@ def said_fine(item: str, folded: str) -> bool:
     """An id the mail says went well, or is to be left out ("The 302188 row is a credit note I put
     in by mistake, please ignore it"), where it is first written as a whole word."""
     at = next(written_at(item, folded), -1)
-    return at >= 0 and (_ROWS_FINE.match(folded, at + len(item)) is not None
+    return at >= 0 and (_SAID_FINE.match(folded, at + len(item)) is not None
                         or _LEAVE_OUT_ID.match(folded, at + len(item)) is not None)
 
 
