@@ -2903,7 +2903,10 @@ def test_the_session_19_review_slowdowns() -> None:
     as_written("Account 5420 requires project", text.replace("Acount", "Account").replace("requirs", "requires"), text)
     fields("capture_verification", "These invoices are read wrong: " + ", ".join(str(10000 + i) for i in range(30_000)))
     assert time.process_time() - start < 3.0
-    # two wishes from y1, read after the review: "sort her out", "so I need it at 0%"
+
+
+def test_wishes_told_plainly() -> None:
+    """Two wishes from y1, read after the review: "sort her out", "so I need it at 0%"."""
     assert wish_of("Could you sort her out so she can get in and see the supplier invoices?") is not None
     assert field("coding", "desired_action", "It's the VAT on row 1 that comes out at 20% but it's a zero-rated item, so "
                                               "I need it at 0%.") is not None
