@@ -2910,3 +2910,15 @@ def test_wishes_told_plainly() -> None:
     assert wish_of("Could you sort her out so she can get in and see the supplier invoices?") is not None
     assert field("coding", "desired_action", "It's the VAT on row 1 that comes out at 20% but it's a zero-rated item, so "
                                               "I need it at 0%.") is not None
+
+
+def test_plain_english_type_words() -> None:
+    """From blind writer ya (plain English, no product words), read once scored."""
+    from ingest.classify import detect
+    types = tuple(TYPES.values())
+    assert detect("", "Hi, can someone tell me why I can't approve invoices any more? Some red message comes up.",
+                  types)[0] == "review_approval"
+    assert detect("signing off", "The thing for signing off invoices won't let me. It's invoice 20418.", types)[0] \
+        == "review_approval"
+    assert detect("Jim", "Can we stop Jim Carter approving anything over £500? He's moved to sales.", types)[0] \
+        == "administration"
