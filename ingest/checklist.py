@@ -1195,9 +1195,10 @@ MAX_NAME_HITS = 40
 
 # Words that make the next person a model to copy: "the same roles as", "samma behörighet som"
 # (matched on folded text). "Same error as Per Holm" is not: Per has the error too.
+# ("samma roll och beloppsgräns som Per Ek hade": two things named, joined by "och"/"and")
 _LIKE_SOMEONE = re.compile(r"(?i)\b(?:same|samma)\s+(?:(?:[\w-]+\s+){0,2}?(?:roles?|roller|roll|rollerna|access|rights|"
                            r"permissions?|settings|limits?|behorighet\w*|rattighet\w*|installningar|attestgrans\w*|"
-                           r"grans\w*|setup|set-up)\s+)?(?:as|som)\s+(?:\w+\s+){0,2}?$")
+                           r"beloppsgrans\w*|grans\w*|setup|set-up)\s+(?:(?:and|och|&)\s+(?:[\w-]+\s+){0,2}?)?)?(?:as|som)\s+(?:\w+\s+){0,2}?$")
 
 
 def only_in_subject(names: str, source: Source) -> bool:

@@ -2922,3 +2922,5 @@ def test_plain_english_type_words() -> None:
         == "review_approval"
     assert detect("Jim", "Can we stop Jim Carter approving anything over £500? He's moved to sales.", types)[0] \
         == "administration"
+    assert concerns_of("Lägg upp Karin Lind som attestant. Hon ska ha samma roll och beloppsgräns som Per Ek hade.") \
+        == "Karin Lind"  # the model for her set-up, two things named (blind writer yb)
