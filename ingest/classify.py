@@ -690,8 +690,10 @@ def in_quotes(text: str, at: int) -> bool:
     its line, the first of them after an error or a screen's word ('the log says "Vendor 30077 not
     found"'; not a colleague's words: 'Vår controller skriver: "Det är inte kontering ..."')."""
     start = text.rfind("\n", 0, at) + 1
-    marks = [i for i in range(start, at) if text[i] in '"“”']
-    return len(marks) % 2 == 1 and _SCREEN_SAYS.search(text, max(start, marks[-1] - 40), marks[-1]) is not None
+    if sum(text.count(mark, start, at) for mark in '"“”') % 2 == 0:
+        return False
+    last = max(text.rfind(mark, start, at) for mark in '"“”')
+    return _SCREEN_SAYS.search(text, max(start, last - 40), last) is not None
 
 
 # What a quoted screen text follows: "the error in the log says", "felmeddelandet:", "it shows".
