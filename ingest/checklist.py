@@ -464,9 +464,9 @@ def question_answer(lines: Sequence[str], index: int, folded: str, specs: Sequen
     if len(named) > 1 and {s.kind for s in specs if s.key in named_keys} == {"id"}:
         keys = tuple(named_keys)
     # (read for its labelled values only, so a sign-off below the last question gives none)
-    given = marked or (" ".join(lines[i].strip() for i in answer_below(lines, index, last=True))
-                       if len(named) > 1 and not keys else "")
-    if len(named) > 1 and not keys and given:
+    several = len(named) > 1 and not keys
+    given = marked or (" ".join(lines[i].strip() for i in answer_below(lines, index, last=True)) if several else "")
+    if several and given:
         # "-> Ver.nr 10233 i serie LF" (or typed on the lines below) under a question naming three
         # fields: the answer's own labels say which value is which, as in the customer's own text.
         # A flag the answer's words set counts too: "It is in SAP - Ver no 20456" is in the ERP.
@@ -1096,7 +1096,7 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     around = {k for k, v in names.items() if spec.key != PERSONS_ONLY and bystander(v, source.folded)}
     # "Sarah Jones used to approve these", "Row 1 was approved by Mike without any issues": a user
     # of before, or of the part that went well, is background beside the others
-    around |= {k for k, v in names.items() if spec.key == PERSONS_ONLY and former_user(v, source.folded)
+    around |= {k for k, v in names.items() if (spec.key == PERSONS_ONLY and former_user(v, source.folded))
                or long_gone(v, source.folded) or only_said(v, source)}
     # "The Directors role stays at £250,000": a role said to stay as it is, beside the one to change
     stays = {k for k, v in names.items() if _ROLE_NAME.fullmatch(v) and role_stays(v, source.folded)}
@@ -1236,15 +1236,17 @@ def former_user(name: str, folded: str) -> bool:
     morning without any issues", "(88-1211, Mats Ek) är rätt"), at one of the first places the
     name is written (a pasted queue names them first in its table)."""
     key = fold(name)
-    first = key.split()[0] if key else ""
-    places = [(at, len(key)) for at in islice(written_at(key, folded), 5)] + \
-        [(at, len(first)) for at in islice(written_at(first, folded), 5)] if key else []
+    if not key:
+        return False
+    first = key.split()[0]
+    full = list(islice(written_at(key, folded), 5))
+    places = [(at, len(key)) for at in full] + [(at, len(first)) for at in islice(written_at(first, folded), 5)]
     if any(_TO_THEM.search(folded, max(0, at - 25), at) or _STILL_THEIRS.match(folded, at + n) for at, n in places):
         return False  # "... should also go to Mike Smith", "Karin ska ha dem igen": still whom it concerns
     return any(_USED_TO.match(folded, at + len(key)) or _BEFORE_THAT.search(folded, max(0, at - 30), at)
                or _IS_RIGHT.match(folded, at + len(key))
                or _APPROVED_BY.search(folded, max(0, at - 30), at) and _WENT_WELL.match(folded, at + len(key))
-               for at in islice(written_at(key, folded), 3))
+               for at in full[:3])
 
 
 def only_said(name: str, source: Source) -> bool:
@@ -1254,13 +1256,14 @@ def only_said(name: str, source: Source) -> bool:
     å, ä and ö: without them it is "så" ("Lisa Ek sa hon kan attestera")."""
     folded, key = source.folded, fold(name)
     places = list(islice(written_at(key, folded), 5))
-    accents = any(c in source.text for c in "åäöÅÄÖ")
     return bool(places) and all(_SAID_SO.match(folded, at + len(key))
-                                or accents and _SAID_SV.match(source.text, at + len(key)) for at in places)
+                                or _SAID_SV.match(source.text, at + len(key)) and _ACCENTED.search(source.text)
+                                for at in places)
 
 
 # (not the Swedish "sa": written without accents it is "så", "so")
 _SAID_SV = re.compile(r"[ \t]+sa[ \t]+(?:att|till\s+mig|det)\b")
+_ACCENTED = re.compile("[åäöÅÄÖ]")
 _SAID_SO = re.compile(r"(?i)(?:[ \t]+(?:in|i|from|pa|fran)[ \t]+[\w&-]+)?[ \t]+(?:sade|sager|said|says|told\s+(?:me|us)|"
                       r"tells\s+(?:me|us)|asked\s+(?:me|us)|bad\s+(?:mig|oss)|mentioned|namnde)\b")
 
@@ -1279,8 +1282,9 @@ _STAYS = re.compile(r"(?i)\s+(?:role\s+|rollen\s+)?(?:stays|remains|will\s+stay|
 def long_gone(name: str, folded: str) -> bool:
     """A person named as gone long ago ("the role was originally set up by Steve Jacobs, who left
     us back in 2019"), not as what a request is done to, at the first place the name is written."""
-    at = next(written_at(fold(name), folded), -1)
-    return at >= 0 and (_GONE_SINCE.match(folded, at + len(fold(name))) is not None
+    key = fold(name)
+    at = next(written_at(key, folded), -1)
+    return at >= 0 and (_GONE_SINCE.match(folded, at + len(key)) is not None
                         or _SET_UP_BY.search(folded, max(0, at - 30), at) is not None)
 
 

@@ -120,7 +120,7 @@ class MailText:
     tables: tuple[tuple[tuple[str, ...], ...], ...]
     content: str     # the content blocks as prose, typos put right
     subject: str     # without Re:/Fwd: prefixes, typos put right
-    written: str = ""  # the content as the customer wrote it, typos and all
+    written: str     # the content as the customer wrote it, typos and all
 
     @property
     def typed(self) -> str:
