@@ -58,7 +58,8 @@ SHAPES = {
     "status": r"(?:(?:standing|stands|written|(?:showing|shows|showed|displayed|displaying)[ \t]+as)[ \t]+)?"
               r"(?:(?:(?:a|an|ett|the)[ \t]+)?(?:date|datum|datumet)[ \t]*[,:–(-]?[ \t]*(?=\d))?[\"“'«]?(?P<value>(?<=[\"“«])[^\"”»\n]{1,80}(?=[\"”»])"
               r"|(?:\d{4}-\d\d-\d\d|\d{1,2}[/.]\d{1,2}[/.]\d{2,4})[ \t]+\d\d?:\d\d|[^\W_][\w/-]*(?:[ \t][\w/-]+){0,4}?)[\"”'»]?(?=[ \t]*(?:[.,;!?)\"”'»]"
-              r"|$|[ \t](?:and|but|och|men|since|sedan|for|för|when|när|after|efter|on|på|so|så)\b))",
+              # ... or before a remark in brackets: "shows Yes (12/06/2024)"
+              r"|$|[ \t]\(|[ \t](?:and|but|och|men|since|sedan|for|för|when|när|after|efter|on|på|so|så)\b))",
     "name": rf"(?P<value>(?-i:{_NAME}(?:[ \t]*(?:,|and|och|&|/)[ \t]*{_NAME}){{0,9}}))",
     # One person or several ("Ann Reid, Bob Marsh and Carl Dean"): never a role or a company.
     "person": rf"(?P<value>{_PERSON}(?:[ \t]*(?:,|and|och|&)[ \t]*{_PERSON}){{0,9}})",
@@ -353,7 +354,7 @@ def form_answers(reply: Reply, specs: Sequence[FieldSpec],
         # look the same, so it counts only for a field whose value has a shape (an id, rows).
         marked = strict or (marked_answer(lines, index, looks, capitals, under) if under else "")
         if ":" not in line and "=" not in line and "-" not in line and "?" not in line \
-                and not _LISTED.match(line) and not marked:
+                and not _LISTED.match(line) and not marked and not _QUOTED_REQUEST.match(line):
             continue
         match = regex.match(folded[index])
         key = by_label.get(norm_label(match["label"])) if match else None
@@ -682,7 +683,15 @@ def marked_answer(lines: Sequence[str], index: int, looks: bool = True, capitals
 def is_question(line: str) -> bool:
     """A line of ours that asks: it ends in "?" or ":" (a remark in brackets after it aside), or
     it is an item of a list ("- Faktura-ID (finns under Allmänt)", "2. Which rows")."""
-    return _ASIDE.sub("", line.rstrip()).endswith(("?", ":")) or _LISTED.match(line) is not None
+    return _ASIDE.sub("", line.rstrip()).endswith(("?", ":")) or _LISTED.match(line) is not None \
+        or _QUOTED_REQUEST.match(line) is not None
+
+
+# A '>'-quoted request of ours ending in a full stop: "> Describe what you want to do.", "> Ange
+# vilket företag det gäller." (only quoted: a customer's "Please change row 2." answers).
+_QUOTED_REQUEST = re.compile(r"(?i)[ \t]*>[> \t]*(?:please[ \t]+|var[ \t]+vanlig[ \t]+och[ \t]+)?(?:describe|specify|state|tell\s+us|"
+                             r"give\s+us|send\s+us|let\s+us\s+know|confirm|beskriv|ange|uppge|specificera|berätta|beratta|"
+                             r"skicka|bekräfta|bekrafta|which|what|vilken|vilket|vilka|vad)\b[^\n]{0,150}\.[ \t]*$")
 
 
 # The customer says their answers are in capitals: "see my answers below in caps", "svar i versaler".
@@ -1097,7 +1106,7 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     # "Sarah Jones used to approve these", "Row 1 was approved by Mike without any issues": a user
     # of before, or of the part that went well, is background beside the others
     around |= {k for k, v in names.items() if (spec.key == PERSONS_ONLY and former_user(v, source.folded))
-               or long_gone(v, source.folded) or only_said(v, source)}
+               or long_gone(v, source.folded) or only_said(v, source) or said_not(v, source.folded)}
     # "The Directors role stays at £250,000": a role said to stay as it is, beside the one to change
     stays = {k for k, v in names.items() if _ROLE_NAME.fullmatch(v) and role_stays(v, source.folded)}
     if len(stays) < len(names):
@@ -1433,6 +1442,15 @@ def denied(source: Source, match: re.Match[str]) -> bool:
 
 
 _DENIED = re.compile(r"(?i)\b(?:inte|not|ej)\s+(?:the\s+|bolaget\s+|company\s+)?$")
+
+
+def said_not(name: str, folded: str) -> bool:
+    """A person the customer says it is not, wherever the name is written: "Det är inte Anna Berg
+    utan Anna Bergqvist som ska attestera" (a correction of an earlier mail), "not Tom but Tim"."""
+    key = fold(name)
+    places = list(islice(written_at(key, folded), 5)) if _PERSON_RE.fullmatch(key) else []
+    return bool(places) and all(_DENIED.search(folded, max(0, at - 12), at) is not None
+                                and _INSTEAD.match(folded, at + len(key)) is not None for at in places)
 # ... and the right one after it ("inte X utan Y", "not X but Y"), or a correction after a comma ("Y, not X").
 _INSTEAD = re.compile(r"(?i)[^.!?\n]{0,60}?\b(?:utan|but)\b")
 _COMMA_NOT = re.compile(r"(?i),\s*not\s+(?:the\s+)?$")
@@ -2578,7 +2596,7 @@ _BARE_REQUEST = re.compile(r"(?i)\s*+(?:hi\s*+,\s*+|hej(?:\s*+,)?\s*+|[^.?!\n]{0
                            r"(?:you|ni|du|someone|nagon)\s+(?:please\s+)?(?:(?:\w+\s+){1,3}?(?:this|that|it|these|them|det(?:\s+har)?|detta|den|"
                            # ... or a verb with no object at all: "Kan ni hjälpa oss att ändra?"
                            r"dessa|dem)|(?:help\s+(?:us|me)\s+(?:to\s+)?|hjalpa\s+(?:oss|mig)\s+(?:att\s+)?)?\w+(?=\s*+(?:please|tack)?\s*+[?.!]))"
-                           r"(?:\s+(?:up|in|out|through|sorted|ordnat))?(?:\s+(?:for\s+us|at\s+oss|for\s+mig|for\s+me))?"
+                           r"(?:\s+(?:up|in|out|through|sorted|ordnat|set\s+up|done|fixed|changed|sorted\s+out|added|removed))?(?:\s+(?:for\s+us|at\s+oss|for\s+mig|for\s+me))?"
                            r"(?:\s+(?:please|tack))?(?:\s+(?:i|in|pa|on|at|with|med)\s+[^?.!\n\d]{1,40})?\s*+(?:please|tack)?\s*+[?.!]*\s*+")
 # The case's type set by the customer: "... please change it to Type: Administration", "Ärendetyp:
 # Kontering", "ändra ärendetypen" (not "set the VAT type: reverse charge", "the type of cost").

@@ -2924,3 +2924,49 @@ def test_plain_english_type_words() -> None:
         == "administration"
     assert concerns_of("Lägg upp Karin Lind som attestant. Hon ska ha samma roll och beloppsgräns som Per Ek hade.") \
         == "Karin Lind"  # the model for her set-up, two things named (blind writer yb)
+
+
+def test_the_session_20_round() -> None:
+    """From blind writer y0 (session 19's unread half, read once scored): each rule of the round
+    with the phrasing that showed it, and the wrong reading it must not make."""
+    # a person the customer says it is not ("inte X utan Y"), wherever the name stands
+    assert users_of("Det är inte Per Holm utan Per Holmberg som ska attestera rad 1 på faktura 5512.") == "Per Holmberg"
+    assert users_of("Per Holm and Per Holmberg both approve row 1 on invoice 5512.") == "Per Holm, Per Holmberg"
+    # the supplier or landlord named with "is" before its name is no company of the customer's
+    assert company_of("Kan ni lägga upp ett konteringsförslag för hyran? Hyresvärden är Fastigheter AB Norrbo.") is None
+    assert company_of("The supplier is Cleanwise Services Ltd. This is for Tornby Retail Ltd.") == "Tornby Retail Ltd"
+    # the invoice in Verification "just nu har nr ..." among the examples
+    capture = partial(fields, "capture_verification")
+    got = capture("Fakturan som ligger i Verifiering just nu har nr F-200411. Andra exempel: 2200-11, 2200-14 och 2201-02.")
+    assert got["invoice_number"] == "F-200411"
+    # "add the second row" is a new row, not the row the case is about
+    assert field("coding", "coding_rows", "I need row 1 on invoice 5521-07 split in two. When I add the second row "
+                                          "it won't save.") == "1"
+    assert field("coding", "coding_rows", "The second row on invoice 5521-07 has the wrong project.") == "2"
+    # the transaction's reference "on their side", a JE No. column, a value before a bracket
+    queue = partial(fields, "automatic_steps")
+    got = queue("It is posted in Dynamics, voucher 20017, and the transaction reference on their side is TRX-44120.")
+    assert got["erp_transaction_number"] == "TRX-44120"
+    text = "Invoice 2288410 is in SAP:\n\nJE No.\tSeries\tTrans. No.\tPosting Date\n61200\tJE-AP\t1002\t2024-08-06\n"
+    got = queue(text, tables=tables_in(text))
+    assert got["verification_number"] == "61200" and got["erp_transaction_number"] == "1002"
+    assert queue("The Transfered colum shows Yes (12/06/2024) for invoice 8833120.").get("transferred") is None  # (no speller here)
+    assert queue("The Transferred column shows Yes (12/06/2024) for invoice 8833120.")["transferred"] == "Yes"
+    # an error that "comes back with" its text; wishes: "can you get X moved", "rad 2 ska bort"
+    assert field("review_approval", "error_message", 'Every time it is sent for approval it comes back with '
+                                                     '"Approval limit exeeded".') == "Approval limit exeeded"
+    assert "moved" in (field("coding", "desired_action", "Can you get row 4 on invoice 6650321 moved to account 5410? "
+                                                         "When I try to change it myself the system says no.") or "")
+    assert field("coding", "desired_action", "Faktura-ID 1399270, rad 2 ska bort helt.") is not None
+    assert field("coding", "desired_action", "Faktura-ID 1399270, rad 2 ska inte bort.") is None
+    assert wish_of("Can you get that set up with the software people?") is None  # a pointer, not the request
+    # our requests quoted with '>' in an Outlook quote, each answered on the customer's own lines
+    quoted = ("Hi, answers inline below.\nIan\n\n-----Original Message-----\nFrom: Support <support@support.example.com>\n"
+              "Subject: [Case #4546] Coding suggestion\n\nHi Ian,\n\n> Describe what you want to do.\n\n"
+              "We want a new coding suggestion so the cleaner's invoices go to account 6150, cost centre 100.\n\n"
+              "> Specify which company.\n\nTornby Retail Ltd\n\n> Which user or role it concerns.\n\n"
+              "The cleaner's coding suggestion.\n\nKind regards\nSupport\n")
+    answers, _ = form_answers(split_reply(quoted), TYPES["administration"].fields)
+    assert answers["company"] == "Tornby Retail Ltd" and "6150" in answers["desired_action"]
+    answers, _ = form_answers(split_reply("Hi,\n\nPlease change row 2.\nIan\n"), TYPES["administration"].fields)
+    assert answers == {}  # the customer's own full stop is no question of ours
