@@ -734,12 +734,14 @@ _NO_ERROR = re.compile(r"(?i)\s*+(?:(?:no|nope|nej)(?:\s*+,\s*+|\s++)(?=no\b|non
                        r"(?:no|none|nothing|n/?a|nej|inget|ingen|ingenting|inga|-+|—)"
                        r"(?:\s+(?:error|errors|fel|felmeddelande\w*|message|meddelande))?\s*(?:[.!,;]|$)")
 # An error's "text" that only points elsewhere: "(se nedan)", "see the attached screenshot".
-_ELSEWHERE = re.compile(r"(?i)[\s(\-–]*(?:(?:please\s+)?(?:see|se)\s+(?:the\s+)?(?:below|nedan|attached|attachment|enclosed|"
+_ELSEWHERE = re.compile(r"(?i)[\s(\-–]*(?:(?:please\s+)?(?:see|se)\s+(?:the\s+)?(?:below|above|nedan|ovan|attached|attachment|enclosed|"
                         r"bifogad\w*|bilaga\w*|screenshot|skarmdump\w*|bild\w*)(?:\s+\w+){0,2}|"
                         # "he gets an error (screenshot attached)", "(skärmdump bifogad)"
                         r"(?:a\s+|the\s+|en\s+)?(?:screenshot|screen\s*shot|print\s*screen|skarmdump\w*|skarmbild\w*|bild\w*)\s+"
                         r"(?:is\s+|ar\s+)?(?:attached|enclosed|bifogad\w*|bifogas|bifogat)|(?:attached|bifogad\w*)\s+"
-                        r"(?:screenshot|skarmdump\w*|skarmbild\w*|bild\w*))[\s).!]*")
+                        r"(?:screenshot|skarmdump\w*|skarmbild\w*|bild\w*)|"
+                        # "As above", "samma som ovan", "same as before": the text is told elsewhere
+                        r"(?:as|same\s+as|samma\s+som|som)\s+(?:above|before|earlier|ovan|tidigare|innan|forut))[\s).!]*")
 
 
 _LEADING_LABEL = re.compile(r"^\s*\w{3,20}\s*:\s*")
@@ -755,7 +757,9 @@ def no_error_text(value: str) -> bool:
 
 
 # An error told in the customer's words, not copied: "something about the cost centre but I closed it".
-_PARAPHRASE = re.compile(r"(?i)\s*(?:something|sth|nagot|nat)\s+(?:about|like|with|regarding|om|med|i\s+stil\s+med)\b")
+# ("an error about his limits": the value read starts at "about")
+_PARAPHRASE = re.compile(r"(?i)\s*(?:(?:something|sth|nagot|nat)\s+(?:about|like|with|regarding|om|med|i\s+stil\s+med)|"
+                         r"about|regarding|concerning)\b")
 
 
 # An arrow a customer starts an answer with.
@@ -1009,6 +1013,13 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     new_len = len(source.new)
     sentences = 0
     for match in m.labelled.finditer(source.folded[:new_len]):
+        written = original(match, source.text).strip(" .,;")
+        if _ROLE_WORD.match(match["label"] + " ") and 2 < len(written) <= MAX_ROLE_ANSWER and "\n" not in written \
+                and not _SENTENCE_VERB.search(written):
+            # "Roll: Attestant nivå 2", "Role | AP Clerk – Read Only": the role's name, whole
+            found.append((match.start(), written))
+            whole.add(written)
+            continue
         value = accept(spec, m, original(match, source.text))
         if value and _SENTENCE_VERB.search(value):
             # "Users: row 2 is being sent to the "Finance BP" role, but it should go to Claire
@@ -1319,8 +1330,10 @@ _BEFORE_THAT = re.compile(r"(?i)\b(?:tidigare|previously|before\s+that|forut|inn
 _IS_RIGHT = re.compile(r"(?i)[)\]]?[ \t]+(?:is|are|ar|var)[ \t]+(?:right|correct|fine|ok|ratt|korrekt)\b")
 _USED_TO = re.compile(r"(?i),?\s+(?:(?:who|som)\s+)?(?:used\s+to|brukade|previously|tidigare)\s+(?:approve|review|sign|handle|"
                       r"attestera|granska|godkanna)\b")
-_APPROVED_BY = re.compile(r"(?i)\b(?:approved|signed\s+off|reviewed|attesterades|attesterad\w*|godkandes|godkand\w*|granskades)"
-                          r"\s+(?:by|av)\s+$")
+_APPROVED_BY = re.compile(r"(?i)\b(?:(?:approved|signed\s+off|reviewed|attesterades|attesterad\w*|godkandes|godkand\w*|granskades)"
+                          r"\s+(?:by|av)|"
+                          # "Rad 1 attesterade Lena Berg utan problem": the Swedish verb before its subject
+                          r"(?:rad|raden|row)\s+\d{1,2}\s+(?:attesterade|godkande|granskade))\s+$")
 _WENT_WELL = re.compile(r"(?i)[^.!?\n]{0,40}?\b(?:without\s+(?:any\s+)?(?:issues?|problems?|errors?)|fine|utan\s+(?:problem|fel))\b")
 
 
@@ -1461,7 +1474,9 @@ _COMMA_NOT = re.compile(r"(?i),\s*not\s+(?:the\s+)?$")
 # ... or without the "I" a hurried writer leaves out, opening a sentence: "Försöker godkänna fakturan
 # [1100-25] men får ...", "Trying to approve 4410 and ...".
 _I_CANNOT = re.compile(r"(?i)(?:\b(jag|i)(?:\s+|(?<=i)['’]m\s+)(?:kan\s+inte|can\W?t|cannot|am\s+unable\s+to|am\s+not\s+able\s+to|"
-                       r"far\s+inte|lyckas\s+inte|forsoker|try\s+to|tried\s+to|am\s+trying\s+to|trying\s+to)|"
+                       r"far\s+inte|lyckas\s+inte|forsoker|try\s+to|tried\s+to|am\s+trying\s+to|trying\s+to|"
+                       # "när jag ska attestera faktura 3819-20 får jag ...": the writer's attempt
+                       r"(?<=\bnar jag )(?:ska|skulle)|(?<=\bwhen i )(?:go\s+to|went\s+to))|"
                        # "Cannot approve 4410", "Hej, kan inte godkanna faktura 70231": the writer who leaves out "I"
                        r"(?:^|(?<=[.!?]\s)|(?<=\n)|(?<=\bhej,\s)|(?<=\bhi,\s)|(?<=\bhello,\s))(?:(?<=,\s)|(?=(?-i:[A-Z])))(?:kan\s+inte|"
                        r"can\W?t|cannot|unable\s+to|far\s+inte|lyckas\s+inte|forsoker|trying\s+to)"
@@ -2380,7 +2395,16 @@ def suppliers_own(folded: str, match: re.Match[str]) -> bool:
     # A name's plain "-s" before the supplier's own number ("Telias fakturanummer", "Siemens invoice
     # number"); before the invoice itself it names the supplier ("The Staples invoice 41187",
     # "Telias faktura 4410" are the invoice from Staples, from Telia).
+    if _DUNNING.search(folded, max(0, match.start() - DUNNING_REACH), match.start()):
+        return True  # "Enligt vår reskontra är faktura 20240877 ... obetald": a supplier's reminder, forwarded
     return owner is not None and (owner["plain"] is None or _OWN_NUMBER.match(folded, match.start()) is not None)
+
+
+# A supplier's payment reminder speaking of its own invoice, in the sentence before the number.
+DUNNING_REACH = 80
+_DUNNING = re.compile(r"(?i)\b(?:enligt\s+(?:var|vart|vara)\s+(?:reskontra|bokforing|noteringar)|according\s+to\s+our\s+(?:records|ledger|books)|"
+                      r"our\s+records\s+show|we\s+have\s+(?:not|yet\s+to)\s+receive[d]?\s+payment\s+(?:for|of)|"
+                      r"vi\s+har\s+(?:inte|annu\s+inte)\s+(?:fatt|erhallit)\s+betalning\s+for)\b[^.!?\n]{0,60}$")
 
 
 _OWN_NUMBER = re.compile(r"(?i)(?:fakturanummer|fakturanumret|fakturanr|invoice[ \t]+(?:number|no\b|nr\b|#))")
@@ -2809,12 +2833,17 @@ def name_value(value: str) -> str | None:
     if parts and parts[0].lower() in _NOT_A_PERSON and (len(parts) == 1 or not parts[1][:1].isupper() or
                                                          all(w.lower().strip(".") in _NOT_A_PERSON for w in parts)):
         return None
+    if len(parts) == 1 and _DEFINITE_TITLE.fullmatch(fold(parts[0])):
+        return None  # "Tandläkaren kan inte attestera": the dentist, a title opening the sentence
     # "remove Robert's access": the person, not their possessive.
     value = _POSSESSIVE.sub("", " ".join(parts).strip(" .,;:"))
     return value if len(value) > 1 else None
 
 
 _POSSESSIVE = re.compile(r"(?<=[a-zåäö])['’]s$")
+# A Swedish title in its definite form, one word of eight letters and more: "Tandläkaren",
+# "Controllern", "Ekonomichefen", "Handläggaren" (not "Karen", "Sören", "Lindgren").
+_DEFINITE_TITLE = re.compile(r"(?i)\w{4,}(?:aren|eren|oren|chefen|ansvarige|llern)")
 _FORM_END = re.compile(r"[ \t](?:AB|Ltd|Limited|Oy|Oyj|AS|ASA|A/S|ApS|Inc|Corp|GmbH|AG|BV|LLC|LLP|HB|KB|plc|PLC)\.?$")
 # (nor a number's abbreviation: "Company No. 07781234" in a signature names no company)
 _NOT_A_PERSON = frozenset("you du ni dig er row rows line lines rad raden rader i'm i’m i've i’ve i'd i’d i'll i’ll "
@@ -3233,10 +3262,13 @@ _BULLETS = frozenset("·•▪◦‣-*o§")
 
 def prose_of(text: str) -> str:
     """The text the prose rules read: long tables cut to their first rows, and two-cell rows
-    ("Faktura-ID | 4471-22", a Word key-value table) written as "Faktura-ID: 4471-22" lines."""
+    ("Faktura-ID | 4471-22", a Word key-value table) written as "Faktura-ID: 4471-22" lines. A
+    header row seen before is left out: "how it looks today" and "how it should be" pasted one
+    under the other name their columns ("Row Account Cost center Tax code") once, not twice over."""
     if "\t" not in text and "|" not in text and "   " not in text:
         return text
     out: list[str] = []
+    headers: set[tuple[str, ...]] = set()
     run = 0
     for line in text.split("\n"):
         cells = [c for c in _cells(line) if c] if line.strip() else []
@@ -3245,6 +3277,10 @@ def prose_of(text: str) -> str:
             out.append(line)
             continue
         run += 1
+        if len(cells) > 2 and not any(c.isdigit() for c in line):
+            if (key := tuple(cells)) in headers:
+                continue
+            headers.add(key)
         if len(cells) == 2 and not re.search(r"[:=]\s*$", cells[0]):
             out.append(f"{cells[0]}: {cells[1]}")
         elif run <= PROSE_TABLE_ROWS:

@@ -2970,3 +2970,57 @@ def test_the_session_20_round() -> None:
     assert answers["company"] == "Tornby Retail Ltd" and "6150" in answers["desired_action"]
     answers, _ = form_answers(split_reply("Hi,\n\nPlease change row 2.\nIan\n"), TYPES["administration"].fields)
     assert answers == {}  # the customer's own full stop is no question of ours
+
+
+def test_the_session_20_everyday_words() -> None:
+    """From blind writers yf, yh and yd (everyday English, hurried Swedish), read once scored:
+    each rule with the phrasing that showed it, and the wrong reading it must not make."""
+    from ingest.classify import detect
+    types = tuple(TYPES.values())
+    # administration and capture told in everyday words, no product words
+    assert detect("Quick one", "Can you set it up so anything from Travis Perkins automatically goes to the "
+                               "Maintenance budget?", types)[0] == "administration"
+    assert detect("", "Could you set Jenny Osei up so she can do everything I do? She'll be covering for me.",
+                  types)[0] == "administration"
+    assert detect("", "Can you take me off as the person the card statements go to by default?", types)[0] \
+        == "administration"
+    assert detect("Cintas", "The total on this bill is coming through wrong, it's dropped a digit. Invoice no is "
+                            "7730061.", types)[0] == "capture_verification"
+    # a second pasted table under the first names its columns once ("how it looks" / "how it should be")
+    assert prose_of("Row\tAccount\tTax code\n1\t5610\tT0\n\nIt should be:\n\nRow\tAccount\tTax code\n1\t5611\tT2") \
+        .count("Account") == 1
+    # the invoice named in everyday words
+    review = partial(fields, "review_approval")
+    assert review('I keep getting "You do not have permission to approve this invoice" on 5530921.')["invoice_id"] \
+        == "5530921"
+    queue = partial(fields, "automatic_steps")
+    assert queue("Hi, can you look at 2290045 - it has a red cross in the Transferred column.")["invoice_id"] == "2290045"
+    assert queue("None of our bills have gone over since Tuesday. The oldest one is 9901123.")["invoice_id"] == "9901123"
+    assert field("coding", "invoice_id", "On bill 1130876 I need to move everything to project 121.") == "1130876"
+    assert field("capture_verification", "invoice_number", "The one that's sitting waiting for us to check now is "
+                                                           "90045821 (should be £2,316.48).") == "90045821"
+    # "har Överförd = Ja ... men den finns inte i Visma": the column's name, then the ERP says no
+    assert queue("Faktura-ID 6630412 har Överförd = Ja i kön, men den finns inte i Visma.")["in_financial_system"] == "no"
+    # a supplier's reminder speaks of its own invoice number
+    assert "invoice_id" not in queue("Hej, se nedan. Den står som Nej i överförd.\n\nEnligt vår reskontra är faktura "
+                                     "20240877 på 56 300 kr fortfarande obetald.")
+    # error answers that give no text: a pointer, a paraphrase after "an error"
+    assert field("review_approval", "error_message", "Error message: See above") is None
+    got = review("Since Monday Ben gets an error about his limits when he approves invoice 5512.")
+    assert "error_message" not in got and got.get("error_shown") == "yes"
+    # persons: a title opening the sentence, the forwarded writer "när jag ska attestera", who did
+    # their part without problems
+    forwarded = Source(new="Hej, se nedan. Tandläkaren kan inte attestera, kan ni kolla?\n\nHej Lena, när jag ska "
+                           "attestera faktura 3819-20 får jag \"Du saknar behörighet\".",
+                       voices=((40, "Johan Ritter"),))
+    assert extract(TYPES["review_approval"].fields, forwarded)["users"] == "Johan Ritter (jag)"
+    assert users_of("Rad 2 ska attesteras av Magnus Ek men han får felet. Rad 1 attesterade Lena Berg utan problem.") \
+        == "Magnus Ek"
+    # a role after its label is one name, whole
+    assert concerns_of("Användare: Maria Ek\nRoll: Attestant nivå 2") == "Maria Ek, Attestant nivå 2"
+    # wishes in everyday words
+    assert "switch off" in (wish_of("Could you please switch off the logins for the people below?") or "")
+    assert "PRJ-2231" in (field("coding", "desired_action", "Invoice 6612-09, line 2: the project code needs to be "
+                                                             "PRJ-2231 (the Elm St remodel) but it won't save.") or "")
+    assert "7420" in (field("coding", "desired_action", "Rows 2 and 3 have gone on 7400 but they should both be 7420 "
+                                                         "Engine Repairs.") or "")
