@@ -544,8 +544,8 @@ _NOT_READ = re.compile(r"(?i)\b(?:(?:(?:didn\W?t|did\s+not|don\W?t|do\s+not|coul
                        r"wording|error)|det|vad|meddelandet|texten|felet|upp\s+det|ner\s+det)\b|"
                        r"\b(?:none\s+of\s+(?:them|us)|nobody|no\s+one|ingen(?:\s+av\s+(?:dem|oss))?)\s+(?:\w+\s+)?(?:wrote|noted|copied|caught|"
                        r"read|saw|remembers|remembered|skrev|noterade|laste|sag|minns)\s+(?:it\s+|det\s+)?(?:down|ner|upp|what|vad)\b|"
-                       r"\b(?:before|innan)\s+(?:i|we|jag|vi|she|he|hon|han)\s+(?:can|could|get\s+to|manage\s+to|hann|hinner|kan|"
-                       r"kunde|har\s+hunnit)\s+(?:read|see|las\w*|se)\b)")
+                       r"\b(?:before|innan)\s+(?:i|we|jag|vi|she|he|hon|han)\s+(?:(?:can|could|get\s+to|manage\s+to|hann|hinner|kan|"
+                       r"kunde|har\s+hunnit)\s+)?(?:read|see|las\w*|se)\b)")
 _QUOTE_MARK = re.compile(r"[\"“”«»]|(?<!\w)['‘’]|['‘’](?!\w)")  # not the one of "haven't"
 
 
@@ -758,7 +758,8 @@ def no_error_text(value: str) -> bool:
 
 # An error told in the customer's words, not copied: "something about the cost centre but I closed it".
 # ("an error about his limits": the value read starts at "about")
-_PARAPHRASE = re.compile(r"(?i)\s*(?:(?:something|sth|nagot|nat)\s+(?:about|like|with|regarding|om|med|i\s+stil\s+med)|"
+_PARAPHRASE = re.compile(r"(?i)\s*(?:(?:something|sth|nagot|nat)\s+(?:(?:popped|came|comes|pops|kom|dok|dyker)\s+up(?:p)?\s+)?"
+                         r"(?:about|like|with|regarding|om|med|i\s+stil\s+med)|"
                          r"about|regarding|concerning)\b")
 
 
@@ -816,6 +817,10 @@ def extract_candidates(specs: Sequence[FieldSpec], source: Source) -> tuple[dict
         if spec.key in out or spec.key in unsure:
             continue
         found = best_candidate(spec, source)
+        if found and spec.key == INVOICE_ID and found.evidence != "label" and _NO_ID.search(source.folded):
+            # "Jag hittar inget Faktura-ID, men det är fakturan ... med fakturanummer 10045": the
+            # supplier's number, shown to be confirmed, never taken as the id
+            found = replace(found, score=min(found.score, EVIDENCE["shape"]))
         if found and found.score >= THRESHOLD:
             out[spec.key] = found.value
         elif found:
@@ -851,6 +856,11 @@ def extract_candidates(specs: Sequence[FieldSpec], source: Source) -> tuple[dict
     return out, unsure
 
 
+INVOICE_ID = "invoice_id"
+# The customer says they have no Invoice ID to give.
+_NO_ID = re.compile(r"(?i)\b(?:jag|vi|i|we)\s+(?:(?:hittar|ser|har)\s+(?:inget|inte\s+nagot)|(?:kan\s+inte\s+(?:hitta|se)|can\W?t\s+(?:find|see)|"
+                    r"cannot\s+(?:find|see)|couldn\W?t\s+(?:find|see)|don\W?t\s+(?:have|see|know))\s+(?:nagot|any|the|an?))\s+"
+                    r"(?:faktura-?id|invoice[ -]?id)\b")
 # "Ingen av dem ligger kvar i verifieringen", "None of them are in verification right now".
 # Only words of being between ("Ingen har ändrat något i verifieringen" says nothing of where they are).
 _NONE_LEFT = re.compile(r"(?i)\b(?:none\s+of\s+them|none|ingen\s+av\s+(?:dem|dom|fakturorna|dessa)|ingen)\s+"
@@ -1137,10 +1147,11 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
 
 
 # A cost centre or project named as new: what a case concerns only when it names no person.
-_DIMENSION = re.compile(r"(?:kostnadsstalle|cost\s+cent(?:re|er)|projekt|project|dimension\w*)\s+\d")
+_DIMENSION = re.compile(r"(?:kostnadsstallen?|cost\s+cent(?:re|er)s?|projekt|projects?|dimension\w*)\s+\d")
 # A person the customer says the request leaves out ("Gary Holt won't need access", "Emma står bara
 # med för info, hennes roll ska inte ändras"), after the name in its sentence (folded text) ...
 _LEFT_OUT = re.compile(r"(?i)\b(?:won\W?t|will\s+not|doesn\W?t|does\s+not|don\W?t|do\s+not)\s+need\s+(?:access|anything|a\s+login|"
+                       r"to\s+be\s+(?:on|in|involved|part\s+of)|"
                        r"any\s+changes?|changing|to\s+(?:change|be\s+changed))\b|"
                        r"\b(?:just|only)\s+(?:here\s+|listed\s+|included\s+|mentioned\s+|copied\s+(?:in\s+)?)?for\s+(?:info|information|reference)\b|"
                        r"\bfor\s+info(?:rmation)?\s+only\b|\b(?:stays?|remains?|should\s+(?:stay|remain))\s+(?:as\s+(?:is|it\s+is)|unchanged|the\s+same)\b|"
@@ -1150,7 +1161,10 @@ _LEFT_OUT = re.compile(r"(?i)\b(?:won\W?t|will\s+not|doesn\W?t|does\s+not|don\W?
                        r"\b(?:ska|skall|kan|far)\s+(?:fa\s+)?behalla\s+(?:sin|sina)\b(?![^.!?\n]{0,60}\b(?:men|och)\s+(?:ocksa|aven|ska)\b)|"
                        r"\bstar\s+(?:bara|endast)\s+med\s+for\s+(?:info|kannedom)\b|\bfor\s+kannedom\b|"
                        r"\b(?:ska|skall)\s+inte\s+(?:andras|paverkas)\b|\bandras\s+inte\b|\b(?:ar|blir|forblir)\s+oforandrad\b|"
-                       r"\bbehover\s+inte\s+(?:nagon\s+)?(?:behorighet|atkomst|andras|nagot)\b")
+                       r"\bbehover\s+inte\s+(?:nagon\s+)?(?:behorighet|atkomst|andras|nagot)\b|"
+                       # "..., men det gäller inte just den här fakturan", "but that's not about this invoice"
+                       r"\b(?:det|han|hon)\s+(?:galler|berors)\s+inte\s+(?:av\s+)?(?:just\s+)?(?:den\s+har|denna)\b|"
+                       r"\b(?:is|are|that\W?s|it\W?s)\s+not\s+(?:about|part\s+of|involved\s+(?:in|with))\s+this\s+(?:invoice|one)\b")
 # ... nor when the sentence goes on with what they get: "should keep his access ... but please add
 # the Approver role", "ska behålla sin roll men också få attesträtt".
 _AND_ALSO = re.compile(r"(?i)[^.!?\n]{0,80}?\b(?:but|and|men|och)\s+(?:also|please|add|ocksa|aven|ska|fa)\b")
@@ -1263,10 +1277,10 @@ def former_user(name: str, folded: str) -> bool:
     places = [(at, len(key)) for at in full] + [(at, len(first)) for at in islice(written_at(first, folded), 5)]
     if any(_TO_THEM.search(folded, max(0, at - 25), at) or _STILL_THEIRS.match(folded, at + n) for at, n in places):
         return False  # "... should also go to Mike Smith", "Karin ska ha dem igen": still whom it concerns
+    # ("Row 1 went through Ken without a problem" beside "Ken Hughes" in a pasted table: by first name too)
     return any(_USED_TO.match(folded, at + len(key)) or _BEFORE_THAT.search(folded, max(0, at - 30), at)
-               or _IS_RIGHT.match(folded, at + len(key))
-               or _APPROVED_BY.search(folded, max(0, at - 30), at) and _WENT_WELL.match(folded, at + len(key))
-               for at in full[:3])
+               or _IS_RIGHT.match(folded, at + len(key)) for at in full[:3]) \
+        or any(_APPROVED_BY.search(folded, max(0, at - 30), at) and _WENT_WELL.match(folded, at + n) for at, n in places[:6])
 
 
 def only_said(name: str, source: Source) -> bool:
@@ -1309,7 +1323,7 @@ def long_gone(name: str, folded: str) -> bool:
 
 
 _GONE_SINCE = re.compile(r"(?i),?\s+(?:who|som)\s+(?:left|retired|slutade|gick\s+i\s+pension)\b[^.!?\n]{0,30}?"
-                         r"\b(?:in\s+(?:19|20)\d\d|ages\s+ago|long\s+ago|years\s+ago|(?:for|för)\s+\w+\s+(?:sedan|ar\s+sedan))")
+                         r"\b(?:(?:in\s+|ar\s+)?(?:19|20)\d\d|ages\s+ago|long\s+ago|years\s+ago|(?:for|för)\s+\w+\s+(?:sedan|ar\s+sedan))")
 _SET_UP_BY = re.compile(r"(?i)\b(?:originally|first|once)\s+(?:set\s+up|created|built|configured)\s+by\s+$")
 # The writer asks for something for themself: "give me access", "Kan ni ge mig behörighet".
 _ASKS_FOR_ME = re.compile(r"(?i)\b(?:(?:give|grant|add|set\s+up|create|make)\s+(?P<me>me)\b(?!\s+(?:a\s+)?(?:call|ring|shout|hand|"
@@ -1331,10 +1345,10 @@ _IS_RIGHT = re.compile(r"(?i)[)\]]?[ \t]+(?:is|are|ar|var)[ \t]+(?:right|correct
 _USED_TO = re.compile(r"(?i),?\s+(?:(?:who|som)\s+)?(?:used\s+to|brukade|previously|tidigare)\s+(?:approve|review|sign|handle|"
                       r"attestera|granska|godkanna)\b")
 _APPROVED_BY = re.compile(r"(?i)\b(?:(?:approved|signed\s+off|reviewed|attesterades|attesterad\w*|godkandes|godkand\w*|granskades)"
-                          r"\s+(?:by|av)|"
+                          r"\s+(?:by|av)|(?:went|got|gick)\s+(?:through|igenom)|"
                           # "Rad 1 attesterade Lena Berg utan problem": the Swedish verb before its subject
                           r"(?:rad|raden|row)\s+\d{1,2}\s+(?:attesterade|godkande|granskade))\s+$")
-_WENT_WELL = re.compile(r"(?i)[^.!?\n]{0,40}?\b(?:without\s+(?:any\s+)?(?:issues?|problems?|errors?)|fine|utan\s+(?:problem|fel))\b")
+_WENT_WELL = re.compile(r"(?i)[^.!?\n]{0,40}?\b(?:without\s+(?:any\s+|a\s+)?(?:issues?|problems?|errors?|hitch)|fine|utan\s+(?:problem|fel))\b")
 
 
 def only_signs_off(folded: str, at: int) -> bool:
@@ -1346,15 +1360,21 @@ def only_signs_off(folded: str, at: int) -> bool:
     end = _SENTENCE_END.search(folded, at, at + SENTENCE_REACH)
     end_at = min(end.start() if end else len(folded), at + SENTENCE_REACH)
     line_end = folded.find("\n", at, end_at)
-    stop = line_end if line_end >= 0 else end_at
+    # (a hard-wrapped line goes on below: "Per Strand ska godkänna hela\nmånadens attester sen")
+    wrapped = line_end >= 0 and line_end - folded.rfind("\n", 0, at) > SOFT_WRAP and folded[line_end + 1 : line_end + 2].islower()
+    stop = line_end if line_end >= 0 and not wrapped else end_at
     # "I've copied in Sarah Cole, who needs the approver role": she is the case, copied in or not
     return _SIGNS_OFF.search(folded, start, stop) is not None and _WANTS.search(folded, start, stop) is None
 
 
-_WANTS = re.compile(r"(?i)\b(?:needs?(?!\s+to\s+(?:sign|approve|ok|okay|agree|authori[sz]e)\b)|wants?|should\s+(?:get|have|be\s+given)|behover|ska\s+(?:ha|fa)|vill\s+ha)\b")
+_WANTS = re.compile(r"(?i)\b(?:(?<!n['’]t\s)(?<!nt\s)(?<!\bnot\s)needs?(?!\s+to\s+(?:sign|approve|ok|okay|agree|authori[sz]e)\b)|wants?|should\s+(?:get|have|be\s+given)|behover|ska\s+(?:ha|fa)|vill\s+ha)\b")
 _SIGNS_OFF = re.compile(r"(?i)\b(?:copied\s+in|cc\W?d|cc:?\s+(?:my|our)|signed\s+(?:this\s+|it\s+)?off|sign(?:ed|s)?[\s-]off\s+by|"
                         r"(?:pa|i)\s+kopia|kopia\s+till|godkann\w*\s+(?:bestallningen|forfragan|andringen)|"
-                        r"(?:har\s+)?godkant\s+(?:bestallningen|forfragan|andringen)|attester\w*\s+bestallningen)\b")
+                        r"(?:har\s+)?godkant\s+(?:bestallningen|forfragan|andringen)|attester\w*\s+bestallningen|"
+                        # the step after the one the case is about: "will sign off the quarter once it's
+                        # through", "Min chef Kjell ska attestera efter mig"
+                        r"will\s+(?:sign|approve)\s+(?:\w+\s+){0,3}?(?:off\s+)?(?:(?:\w+\s+){0,2}?(?:later|afterwards)|after\s+(?:me|that|him|her|them)|once\s+it)|"
+                        r"ska\s+(?:attestera|godkanna|granska)\s+(?:\w+\s+){0,3}?(?:efter\s+(?:mig|henne|honom|det|dem)|sen|sedan|senare))\b")
 
 
 # A lone short lowercase word is a piece of a sentence ("don" of "don't"), never a name (see `clean`).
@@ -1830,6 +1850,9 @@ def same_person_address(value: str, people: set[str]) -> bool:
     people = {re.sub(r"['’]", "", p) for p in people}  # "rachel.oneil" is "Rachel O'Neil"
     if len(parts) == 2 and len(parts[0]) == 1:  # an initial and a surname
         return any(p.split()[-1] == parts[1] and p.startswith(parts[0]) for p in people if "@" not in p and " " in p)
+    if len(parts) == 1:  # written together: "jsmith", "jasonsmith", "smithj" beside "Jason Smith"
+        names = [p.split() for p in people if "@" not in p and " " in p]
+        return any(local in (n[0][0] + n[-1], n[0] + n[-1], n[-1] + n[0][0]) for n in names)
     return any(p == local for p in people if "@" not in p)  # the keys are folded already
 
 
@@ -2241,6 +2264,15 @@ def continuation(lines: list[str], index: int, labelled: re.Pattern[str], many: 
 
 
 _UNSURE_ANSWER = re.compile(r"(?i)(?:not\s+sure|unsure|don\W?t\s+know|no\s+idea|vet\s+(?:ej|inte)|osäker|oklart)\b")
+# An answer pointing back at an earlier mail: "As per my first email", "Se mitt förra mejl".
+_POINTS_BACK = re.compile(r"(?i)\W*(?:as\s+(?:per|in|stated\s+in|said\s+in)|see|se|enligt|som\s+i|som\s+jag\s+skrev\s+i)\s+(?:my|mitt|min|the|det|our|vårt|vart)\s+"
+                          r"(?:first|previous|earlier|last|original|initial|förra|forra|första|forsta|tidigare|ursprungliga)\s+"
+                          r"(?:e-?mail|mail|mejl|mejlet|mailet|message|meddelande|meddelandet)\b(?:[^\w:]+\w+){0,3}[^\w:]*$")
+# An answer that is the writer talking rather than a value ("we have three in the system and I'm
+# not sure which"), put off till later ("I'll check with Mark and come back to you", "återkommer").
+_PUT_OFF = re.compile(r"(?i)[-–:\s]*(?:we|i|vi|jag|it|det|that|hmm|well)\b")
+_LATER = re.compile(r"(?i)\b(?:(?:i|we)(?:\W?ll|\s+will)\s+(?:have\s+to\s+)?(?:check|come\s+back|get\s+back|confirm|find\s+out|let\s+you\s+know)|"
+                    r"(?:återkommer|aterkommer|återkomma|aterkomma)|(?:ska|måste|maste)\s+(?:kolla|höra|hora)\s+med)\b")
 
 
 def accept(spec: FieldSpec, m: Matchers, value: str) -> str | None:
@@ -2259,6 +2291,10 @@ def accept(spec: FieldSpec, m: Matchers, value: str) -> str | None:
             return None  # "Not sure", "Vet inte": no answer, so nothing is decided by it
         return "no" if re.match(r"(?i)(?:no|nope|nej|nä|ej|not|inte|false|none|n/a)\b", value) else "yes"
     value = _SPACES.sub(" ", value).strip(" .;,")
+    if _UNSURE_ANSWER.match(value.lstrip("-–: ")) or _PUT_OFF.match(value) and (_UNSURE_ANSWER.search(value) or _LATER.search(value)):
+        return None  # "Rows - no idea, I can't see the coding", "Which company - we have three ... I'll check"
+    if _POINTS_BACK.match(value):
+        return None  # "--> As per my first email": the value is in another mail, not in this one
     if spec.kind == "name":
         value = without_last_bracket(value, _REMARK) or value  # "Solvik Nät AB (inte Solvik Energi AB ...)"
         # "Kristina Ahl – fakturan syns inte i hennes attestlista": the name, not the remark after it
@@ -2267,7 +2303,8 @@ def accept(spec: FieldSpec, m: Matchers, value: str) -> str | None:
         value = kept  # "2024-03-14 02:10 (that's what the column shows)"
     if spec.kind == "status" and words(bare := _STATUS_LEAD.sub("", value, count=1)) > 4:
         # "It says Yes - that's what's odd, it's been sitting there for two days": what it says.
-        said = _STATUS_SAID.search(value)
+        # "there's a red cross in the column, and when I hover over it it says ...": the mark first
+        said = _STATUS_WORD.match(value) or _STATUS_MARK.search(value) or _STATUS_SAID.search(value)
         return said["value"] if said else None
     if spec.kind == "status":
         value = bare or value  # "It says Yes, dated 11/03", "Överförd står som Ja": what it says
@@ -2292,7 +2329,7 @@ def accept(spec: FieldSpec, m: Matchers, value: str) -> str | None:
 
 
 # A remark in lower case after a dash: "Kristina Ahl – fakturan syns inte ..." (not "Approver – Logistics").
-_DASH_REMARK = re.compile(r"[ \t]+[–—-][ \t]+(?=[a-zåäö])[^\n]*$")
+_DASH_REMARK = re.compile(r"[ \t]+[–—-][ \t]+(?=[a-zåäö])(?![^\n\"“”]*[\"”])[^\n]*$")  # (not inside quotes: "Cleaning - clinics")
 # An answer that every row is meant, up to where it goes on: "All of them", "Alla rader", "Both".
 _EVERY_ROW = re.compile(r"(?i)\s*(?:all|alla|both|båda|bada|samtliga|every)\b(?:[ \t]+(?:of[ \t]+them|rows|the[ \t]+rows|lines|"
                         r"rader|raderna|three|four|five|tre|fyra|fem))?[ \t]*(?=$|[,.(–-])")
@@ -2371,7 +2408,7 @@ _SAID_FINE = re.compile(r"(?i)[)\]]?[ \t]+(?:(?!(?:rows?|lines?|rad|raden|rader|
 _ABOUT_BEFORE = re.compile(r"(?i)\b(?:galler|concerns|it\W?s\s+about|it\s+is\s+about|about)\s+(?:rows?|lines?|rad|raden|rader)?\s*$")
 _LAST_NAMED_ROW = re.compile(r"(?i)[ \t]*(?:,|;|and|och|&)?[ \t]*(?:rows?|lines?|rad|raden|rader)[ \t]+\d{1,3}$")
 # "our sister company", "another company", "the parent company": a company other than the case's.
-_ANOTHER = re.compile(r"(?i)\b(?:sister|other|another|parent|subsidiary|group)[ \t]+$")
+_ANOTHER = re.compile(r"(?i)\b(?:sister|other|another|parent|subsidiary|group)\s+$")
 
 
 def other_documents_id(folded: str, match: re.Match[str]) -> bool:
@@ -2556,7 +2593,7 @@ def hit_value(spec: FieldSpec, regex: re.Pattern[str], match: re.Match[str], sou
         return None  # 'the invoice status says "Awaiting approval"', "the status in the list says": a state, not an error
     if spec.key == ERROR_TEXT and "value" in regex.groupindex and (
             reported(source, match.start("value")) or not_read(source, match) or header_row(source.text, match)
-            or _ON_THE_INVOICE.match(source.folded, match.end("value"))):
+            or _ON_THE_INVOICE.match(source.folded, match.end("value")) or earlier_error(source.folded, match)):
         # ('det står "Omvänd betalningsskyldighet för byggtjänster" på fakturan': the invoice's words)
         # "Karen (her manager) says Aisha should be ...": a person's words; "didn't catch what it
         # said"; "hamnat hos fel granskare:" over a pasted table: its header row is no error text
@@ -2579,6 +2616,22 @@ def hit_value(spec: FieldSpec, regex: re.Pattern[str], match: re.Match[str], sou
 # ("... on invoice 1188203" names the invoice the error came on: not that)
 _ON_THE_INVOICE = re.compile(r"(?i)[\"”»'’]?[ \t]*(?:pa|on|i|in)[ \t]+(?:the[ \t]+|their[ \t]+)?(?:fakturan|invoice|pdf\w*|"
                              r"fakturabilden|invoice[ \t]+image)\b(?![ \t]*(?:[\w#(-]*\d|id\b|no\b|nr\b|number\b))")
+
+
+def earlier_error(folded: str, match: re.Match[str]) -> bool:
+    """An error the customer saw before and says is not today's: "Last month we saw "Supplier
+    blocked" for this supplier, but that was fixed ..., so ignore that", "Förra månaden fick vi ..."."""
+    start = max(folded.rfind(c, 0, match.start()) for c in ".!?\n") + 1
+    end = _SENTENCE_END.search(folded, match.end(), match.end() + 200)
+    return _BEFORE_NOW.match(folded, start) is not None or \
+        _IGNORE_IT.search(folded, match.end(), end.end() if end else min(len(folded), match.end() + 200)) is not None
+
+
+# A sentence about an earlier time, and a remark to leave what it said aside.
+_BEFORE_NOW = re.compile(r"(?i)\s*(?:(?:last|previous)\s+(?:month|week|year|time|quarter)|a\s+(?:few\s+)?(?:weeks?|months?)\s+ago|"
+                         r"forra\s+(?:manaden|veckan|aret|gangen)|for\s+(?:en|ett|nagra)\s+(?:manad|manader|vecka|veckor|ar)\s+sedan)\b")
+_IGNORE_IT = re.compile(r"(?i)\b(?:(?:so\s+)?(?:please\s+)?ignore\s+(?:that|it|this)|bortse\s+fran\s+(?:det|den)|"
+                        r"that\s+(?:was|has\s+been|got)\s+(?:fixed|sorted|solved)|det\s+(?:ar|blev)\s+(?:fixat|lost|atgardat))\b")
 
 
 def no_wish(folded: str) -> bool:
@@ -2752,6 +2805,10 @@ _TWO_SHARES = re.compile(r"\s*(\d{1,2})\s*/\s*(\d{1,2})\s*")
 # A remark in brackets closing a value (see without_last_bracket).
 _LAST_REMARK = re.compile(r"\([^()\n]{1,80}\)[ \t.]*")
 # What a column "says" in a longer answer about it.
+# ... or the plain word it opens with: "No. There's a red cross next to it as well."
+_STATUS_WORD = re.compile(r"(?i)\s*(?P<value>yes|no|ja|nej|empty|blank|tom|tomt)\b(?=\s*[.,;!–-])")
+_STATUS_MARK = re.compile(r"(?i)\b(?:an?\s+|ett\s+|en\s+)?(?P<value>(?:(?:little|small|litet|liten)\s+)?(?:red|green|grey|gray|yellow|rött|rott|"
+                          r"röd|rod|grön|gron|gul|gult)\s+(?:cross|x|tick|check\s*mark|mark|dot|icon|circle|kryss|bock|prick|markering))\b")
 _STATUS_SAID = re.compile(r"(?i)\b(?:says|shows|reads|står(?:\s+det)?|visar)\s+(?:som\s+|as\s+)?[\"“'«]?(?P<value>\w+)")
 # An answer's lead-in before what the column shows: "It says Yes, dated 11/03", "Överförd står som
 # Ja", "shows a green tick with 03/07/2024" (a label's value). Only the column or "it" may come first.
@@ -2856,8 +2913,18 @@ def sentence(text: str, start: int, end: int) -> str:
     candidates took 15 ms to cut out of 25 KB)."""
     low = max(0, start - SENTENCE_REACH)
     before = [m.end() for m in _SENTENCE_END.finditer(text, low, start)]
+    begin = before[-1] if before else low
+    # A short line ends its sentence before a capital: a pasted form's "Cost centre: 310" lines
+    # are not one sentence with the "Needs to be able to code ..." below them.
+    line = text.rfind("\n", begin, start)
+    if line >= 0 and text[line + 1 : line + 2].isupper() and line - text.rfind("\n", 0, line) <= SHORT_LINE:
+        begin = line + 1
     after = _SENTENCE_END.search(text, end, end + SENTENCE_REACH)
-    return text[before[-1] if before else low : after.end() if after else min(len(text), end + SENTENCE_REACH)]
+    return text[begin : after.end() if after else min(len(text), end + SENTENCE_REACH)]
+
+
+# A line this short that ends a run of text is its own sentence (see `sentence`).
+SHORT_LINE = 40
 
 
 # How far a sentence reaches from its match: longer than any sentence a customer writes.
@@ -2925,6 +2992,9 @@ POINTER_WORDS = 40
 # A sentence that points to attachments, to examples or to the invoice it is about.
 _POINTER = re.compile(r"(?im)^[ \t]*(?:(?:please\s+)?see\s+(?:the\s+)?(?:attached|attachment|below|enclosed)|"
                       r"se\s+(?:bifogad|bilaga|nedan)|(?:i\s+)?(?:attach|bifogar|bifogat|bifogade)|"
+                      # "Please see answers in blue below", "Svar nedan", "Replies in line": where the answers are
+                      r"(?:please\s+)?(?:see|se)\s+(?:my\s+|the\s+|mina\s+)?(?:answers?|replies|comments?|svar|svaren|kommentarer)\b|"
+                      r"(?:my\s+|mina\s+)?(?:answers?|replies|svar|svaren)\s+(?:are\s+|finns\s+)?(?:below|inline|in\s+line|nedan)\b|"
                       r"(?:\w+\s+)?(?:examples?|exempel)\b[^\n]*:)[^\n]*$"
                       # "Gäller faktura 66120 som ligger i verifieringen": only the pointing words go
                       r"|^[ \t]*(?:it\s+)?(?:concerns|galler|regarding|re)\s+(?:the\s+)?(?:invoice|faktura|fakturan)\s+\S+"
@@ -3187,8 +3257,17 @@ def id_runs(text: str) -> list[str]:
     """Ids listed three or more in a row, anywhere in the content."""
     out: list[str] = []
     for run in _ID_RUN.finditer(text):
+        if _OTHER_LIST.search(text, max(0, run.start() - OTHER_LIST_REACH), run.start()):
+            continue  # "For reference the PO numbers on them are 4500098812, ...": another document's
         out += [t["value"] for t in _ID_SHAPE.finditer(run.group()) if plausible("id", t["value"])]
     return out
+
+
+# The numbers of another document named right before a run of them (in its sentence).
+OTHER_LIST_REACH = 60
+_OTHER_LIST = re.compile(r"(?i)\b(?:po|purchase[ \t]+order|order|delivery[ \t]+note|följesedel\w*|foljesedel\w*|customer|kund|"
+                         r"supplier|vendor|leverantör\w*|leverantor\w*|ocr|bankgiro|order)(?:['’]?s)?[ \t]*(?:numbers?|nos?\.?|nr|"
+                         r"nummer|nummren|numren|refs?|references?|ids?)\b[^.!?\n]{0,40}$")
 
 
 # An id alone on its line, maybe bulleted (Outlook's "·"), in brackets or with a short remark:

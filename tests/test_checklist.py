@@ -3024,3 +3024,57 @@ def test_the_session_20_everyday_words() -> None:
                                                              "PRJ-2231 (the Elm St remodel) but it won't save.") or "")
     assert "7420" in (field("coding", "desired_action", "Rows 2 and 3 have gone on 7400 but they should both be 7420 "
                                                          "Engine Repairs.") or "")
+
+
+def test_the_session_20_decoys_and_replies() -> None:
+    """From blind writers yc (precision decoys) and yg (replies to our mails), read once scored."""
+    # persons beside the one the case is about: the next step's approver, one "not on this
+    # invoice", one who went through fine, one retired years ago, a writer who "can't see who"
+    assert users_of("It went to Martin Olsson but it should go to Priya Shah. Our finance director Tom Reed will sign "
+                    "off the quarter once it's through, but he doesn't need to be on this invoice.") \
+        == "Martin Olsson, Priya Shah"
+    assert fields("review_approval", "Jag kan inte attestera faktura 660-1182, jag får felet \"Du har inte behörighet\". "
+                  "Min chef Kjell Berg ska attestera efter mig.", sender="Anders Holm")["users"] == "Anders Holm (jag)"
+    assert users_of("Rows 2 and 3 should go to Sandra Okafor, she gets an error. Row 1 went through Ken Hughes "
+                    "without a problem.") == "Sandra Okafor"
+    assert "users" not in fields("review_approval", "Invoice 9031874 is stuck. I can't see who it's waiting for.")
+    assert concerns_of("Sofia Holm, roll Granskare. Hon ersätter Gunnel Åberg som gick i pension 2019.") \
+        == "Sofia Holm, roll Granskare"
+    assert concerns_of("User: Graham Wells (role Approver, cost centres 200-260)") == "Graham Wells"
+    # an address written together from the name is the same person
+    assert concerns_of("Please raise the limit for Jason Smith, jsmith@redwood.com, to $25,000.") == "Jason Smith"
+    # another company's name after a line break; PO numbers listed after the examples
+    assert company_of("This is for Lindqvist Consulting UK Ltd - our Swedish sister\ncompany Lindqvist Konsult AB "
+                      "doesn't need it.") == "Lindqvist Consulting UK Ltd"
+    got = fields("capture_verification", "The one in Verification is Invoice No 15522. Other examples: 15530, 15534, "
+                                         "15541 and 15547. For reference the PO numbers on them are 4500098812, "
+                                         "4500098850, 4500098871 and 4500098902.")
+    assert got["invoice_examples"] == "15530, 15534, 15541, 15547"
+    # last month's error is not today's
+    assert field("coding", "error_message", "When I select RC25 I get the message: VAT code RC25 not allowed\n\nLast "
+                                            'month we saw "Supplier blocked" for this supplier, so ignore that.') \
+        == "VAT code RC25 not allowed"
+    # answers that give no value: not sure, put off, pointing back at an earlier mail
+    admin = partial(fields, "administration")
+    assert "company" not in admin("Which company - we have three in the system and I'm not sure which, I'll check "
+                                  "with Mark and come back to you.")
+    assert "coding_rows" not in fields("review_approval", "Rows - no idea, I can't see the coding from my side.")
+    answers, _ = form_answers(split_reply("Hi,\n\nReplies in line.\n\n-----Original Message-----\nFrom: Support "
+                                          "<support@support.example.com>\n\n1. What do you want to do?\n--> As per "
+                                          "my first email.\n2. Which company does it concern?\n--> Kestrel Ltd\n"),
+                              TYPES["administration"].fields)
+    got = fields("administration", "Hi,\n\nReplies in line.", answers=answers)
+    assert "desired_action" not in got and got["company"] == "Kestrel Ltd"
+    assert "problem_description" not in fields("capture_verification", "Please see answers in blue below.")
+    # a status answered at length: its first word, or the mark in the column
+    queue = partial(fields, "automatic_steps")
+    assert queue("Transferred - there's a red cross in the column, and when I hover over it it says \"Supplier not "
+                 "found in ERP\".")["transferred"] == "red cross"
+    assert queue("Transferred: No. There's a red cross next to it as well.")["transferred"] == "No"
+    # the customer says there is no Invoice ID: the supplier's number is only shown to be confirmed
+    got, unsure = extract_candidates(TYPES["automatic_steps"].fields, Source(
+        new="Jag hittar inget Faktura-ID, men det är fakturan med fakturanummer 10045."))
+    assert "invoice_id" not in got and unsure["invoice_id"].value == "10045"
+    # a pasted form's short lines are not one sentence with the request below them
+    assert wish_of("We'd like him set up as Coder.\n\nName: Aaron Mitchell\nCost centre: 310\nNeeds to be able to code "
+                   "supplier invoices.").startswith("We'd like him set up")
