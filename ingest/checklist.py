@@ -59,7 +59,7 @@ SHAPES = {
               r"(?:(?:(?:a|an|ett|the)[ \t]+)?(?:date|datum|datumet)[ \t]*[,:–(-]?[ \t]*(?=\d))?[\"“'«]?(?P<value>(?<=[\"“«])[^\"”»\n]{1,80}(?=[\"”»])"
               r"|(?:\d{4}-\d\d-\d\d|\d{1,2}[/.]\d{1,2}[/.]\d{2,4})[ \t]+\d\d?:\d\d|[^\W_][\w/-]*(?:[ \t][\w/-]+){0,4}?)[\"”'»]?(?=[ \t]*(?:[.,;!?)\"”'»]"
               # ... or before a remark in brackets: "shows Yes (12/06/2024)"
-              r"|$|[ \t]\(|[ \t](?:and|but|och|men|since|sedan|for|för|when|när|after|efter|on|på|so|så)\b))",
+              r"|$|[ \t]\(|[ \t][-–—][ \t]|[ \t](?:and|but|och|men|since|sedan|for|för|when|när|after|efter|on|på|so|så)\b))",
     "name": rf"(?P<value>(?-i:{_NAME}(?:[ \t]*(?:,|and|och|&|/)[ \t]*{_NAME}){{0,9}}))",
     # One person or several ("Ann Reid, Bob Marsh and Carl Dean"): never a role or a company.
     "person": rf"(?P<value>{_PERSON}(?:[ \t]*(?:,|and|och|&)[ \t]*{_PERSON}){{0,9}})",
@@ -608,6 +608,8 @@ _SELF_FIRST = re.compile(r"(?i)(me|mig|jag)[ \t]*(?:\([^()\n]{1,30}\)[ \t]*)?(?:
 # A remark in brackets after a name, not its code: "(inte Österlins Grossist AB, där ...)", "(not the UK one)".
 _REMARK = re.compile(r"(?i)\((?:(?:inte|ej|not|men|but|dar|där|where|which|som|och|and)\b|[^()\n]{0,60}?[-–,;][ \t]*(?:not|inte|ej)\b)"
                      r"[^()\n]*\)\s*")  # "(company code 110 in the system - not Harwick Foods Group Holdings, ...)"
+# A remark of five words and more in brackets after a name: not its code ("(bolag 120)" stays).
+_LONG_REMARK = re.compile(r"\((?:[^()\s]+\s+){4,}[^()]*\)\s*")
 # Words about a person in brackets after the name, not a code or a name: "(new starter, set up last week)".
 _ASIDE_ABOUT = re.compile(r"\((?!(?:jag|mig|myself|me|i)\b)(?-i:[a-zåäö])[^()\n]{0,80}\)\s*")
 # Anything in brackets at the end of a name ("Skogsgruppen Norr AB (bolag 120)").
@@ -2296,7 +2298,8 @@ def accept(spec: FieldSpec, m: Matchers, value: str) -> str | None:
     if _POINTS_BACK.match(value):
         return None  # "--> As per my first email": the value is in another mail, not in this one
     if spec.kind == "name":
-        value = without_last_bracket(value, _REMARK) or value  # "Solvik Nät AB (inte Solvik Energi AB ...)"
+        value = without_last_bracket(value, _REMARK) or without_last_bracket(value, _LONG_REMARK) or value
+        # ("Solvik Nät AB (inte Solvik Energi AB ...)", "Kestrel Ltd (company code 01 in your system, I believe)")
         # "Kristina Ahl – fakturan syns inte i hennes attestlista": the name, not the remark after it
         value = _DASH_REMARK.sub("", value, count=1)
     if spec.kind == "status" and (kept := without_last_bracket(value, _LAST_REMARK)) is not None:
