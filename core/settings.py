@@ -220,7 +220,7 @@ class FollowupSettings(BaseModel):
 
 
 # Staff notification events ([staff] notify_on): see docs/staff.md.
-STAFF_EVENTS = ("ready", "customer_wrote", "set_aside")
+STAFF_EVENTS = ("ready", "customer_wrote", "set_aside", "not_a_case")
 
 
 class StaffSettings(BaseModel):

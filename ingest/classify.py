@@ -76,6 +76,12 @@ class Reading:
     confirmed: frozenset[str] = frozenset()
     shown: frozenset[str] = frozenset()
 
+    @property
+    def no_case(self) -> bool:
+        """The mail was read as no support case at all (a price question, an invitation, a bill
+        sent to us): nothing is asked of its sender; staff decide (ingest/pipeline.py)."""
+        return self.case_type is None and self.reason in NO_CASE_REASONS
+
 
 @dataclass(frozen=True)
 class Phrase:
@@ -312,6 +318,11 @@ NOT_A_CASE = (("sales", "a question about price or licences"),
               ("notice", "a question about training, another product, or a notice asking nothing"))
 
 
+# Why a mail is a bill to pay rather than a case; with NOT_A_CASE's reasons, what `no_case` means.
+BILL_REASON = "an invoice sent to us to pay, not a support case"
+NO_CASE_REASONS = frozenset({*(reason for _, reason in NOT_A_CASE), BILL_REASON})
+
+
 def not_a_case(folded: str) -> str | None:
     """Why a mail is no support case: a question for sales about price or licences, or about
     planned maintenance ([not_a_case]; case-sensitive, so a surname Price is no price)."""
@@ -524,7 +535,7 @@ def detect(subject: str, text: str, types: tuple[CaseType, ...], answer: str = "
     if elsewhere and not names_an_invoice(folded):
         return None, elsewhere
     if scores and (is_a_bill(folded) or max(scores.values()) < REMINDER_MAX_SCORE and is_a_reminder(folded)):
-        return None, "an invoice sent to us to pay, not a support case"
+        return None, BILL_REASON
     case_type, reason = by_keywords(found, scores, bool(subject.strip()), denied)
     # Two types scoring nearly alike: the word model may tell them apart (typemodel.second_opinion).
     tied = tuple(sorted(scores, key=scores.__getitem__, reverse=True)[:2]) if reason.startswith(UNSURE) else ()

@@ -18,7 +18,8 @@ from ingest.staffmail import file_staff_mail, staff_address_of
 from ingest.case_finder import Thread, find_case, may_have_a_case
 from store.db import Database
 from store.inbound import raw_of
-from store.models import AWAITING_CUSTOMER, CLOSED, HELD, INBOUND, READY, SET_ASIDE, RawMail, Ticket
+from store.models import (AWAITING_CUSTOMER, CLOSED, HELD, INBOUND, NO_CASE, READY, SET_ASIDE, RawMail, Ticket,
+                          held_as_no_case)
 from store.tickets import add_message, messages_of, open_ticket
 
 log = logging.getLogger("casedesk.ingest")
@@ -218,10 +219,19 @@ def apply_reading(ticket: Ticket, reading: Reading, case_types: tuple[CaseType, 
     if unsure:
         ticket.fields = {**ticket.fields, UNSURE: unsure}
     ticket.has_missing = bool(ticket.missing)
+    ticket.last_customer_at = when
+    first = ticket.status == AWAITING_CUSTOMER and ticket.created_at == when and not ticket.held_reason
+    if ticket.case_type is None and reading.no_case and (first or held_as_no_case(ticket.held_reason)):
+        # A price question, an invitation, a bill sent to us: nobody is asked for a case type.
+        # The case is held for staff, who answer it or give it a type (#type); a later mail of
+        # the customer's that is a case makes it one.
+        ticket.status, ticket.held_reason = HELD, f"{NO_CASE}: {reading.reason}"
+        return
+    if held_as_no_case(ticket.held_reason):
+        ticket.held_reason = None
     if not ticket.missing and ticket.status != READY:
         ticket.ready_at = when  # the "ready" staff notification is keyed by this moment
     ticket.status = AWAITING_CUSTOMER if ticket.missing else READY
-    ticket.last_customer_at = when
 
 
 def with_confirmed(ticket: Ticket, reading: Reading) -> Reading:
@@ -248,7 +258,7 @@ def reprocess(session: Session, ticket: Ticket, settings: Settings) -> None:
     Held and closed cases keep their status; the checklist is rebuilt from the first mail on.
     A case held for a reason (unread, set aside, cannot be mailed) is left for staff.
     """
-    if ticket.automatic or ticket.held_reason:
+    if ticket.automatic or ticket.held_reason and not held_as_no_case(ticket.held_reason):
         return
     status = ticket.status
     ticket.case_type, ticket.case_type_reason, ticket.fields = None, "", {}

@@ -30,8 +30,8 @@ from ingest.classify import body_text
 from ingest.parse import ParsedMail, parse
 from ingest.quoting import is_quoted, split_reply
 from ingest.case_finder import SUBJECT_TAG
-from store.models import (AWAITING_CUSTOMER, CLOSED, HELD, INBOUND, NOTE, READY, STAFF_ANSWER, RawMail,
-                          Ticket)
+from store.models import (AWAITING_CUSTOMER, CLOSED, HELD, INBOUND, NOTE, READY, STAFF_ANSWER, RawMail, Ticket,
+                          held_as_no_case)
 from store.inbound import raw_of
 from store.outbox import plan
 from store.tickets import add_message, messages_of, open_ticket, ticket_by_ref
@@ -187,6 +187,8 @@ def run_command(ticket: Ticket, command: Command, sender: str, case_types: tuple
         chosen = type_of(command.argument, case_types)
         assert chosen is not None
         ticket.case_type, ticket.case_type_reason = chosen.key, f"set by {sender} (#type)"
+        if held_as_no_case(ticket.held_reason):
+            ticket.held_reason = None  # staff say it is a case after all: its checklist is asked for
         ticket.missing = chosen.missing(ticket.fields or {})
         ticket.has_missing = bool(ticket.missing)
         if ticket.status != CLOSED:
@@ -208,7 +210,8 @@ def relay(session: Session, raw: RawMail, mail: ParsedMail, ticket: Ticket, repl
     parent, references = customer_thread(session, ticket)
     files = attachments_of(raw_of(session, raw.id) or b"", mail) if raw.id is not None else []
     try:
-        if ticket.automatic or ticket.status == HELD:
+        if ticket.automatic or ticket.status == HELD and not held_as_no_case(ticket.held_reason):
+            # (a mail read as no support case is held for staff to answer: its sender is a person)
             raise BadRecipient(f"{ticket.ref} is held automatic mail: its sender is never mailed")
         message_id, data = compose(settings, to=ticket.customer, subject=f"Re: {ticket.subject}",
                                    text=reply.text, ref=ticket.ref, in_reply_to=parent,

@@ -25,12 +25,14 @@ from datetime import datetime, timedelta, timezone
 
 from core.times import utc
 from core.settings import Settings
-from store.models import AWAITING_CUSTOMER, CLOSED, HELD, READY, Ticket
+from store.models import AWAITING_CUSTOMER, CLOSED, HELD, READY, Ticket, held_as_no_case
 
 FIRST, REMINDER, WARNING, CLOSING, COMPLETE = "first", "reminder", "warning", "closed", "complete"
 # Staff notification kinds (docs/staff.md), one per [staff] notify_on event.
 STAFF_READY, STAFF_WROTE, STAFF_SET_ASIDE = "staff_ready", "staff_customer_wrote", "staff_set_aside"
-STAFF_KINDS = {"ready": STAFF_READY, "customer_wrote": STAFF_WROTE, "set_aside": STAFF_SET_ASIDE}
+STAFF_NO_CASE = "staff_not_a_case"
+STAFF_KINDS = {"ready": STAFF_READY, "customer_wrote": STAFF_WROTE, "set_aside": STAFF_SET_ASIDE,
+               "not_a_case": STAFF_NO_CASE}
 # Events older than this are not notified: after an upgrade (every ready case is "ready since its
 # customer's last mail") or a long outage, a team list is not flooded with old news.
 NOTICE_WINDOW = timedelta(days=7)
@@ -173,14 +175,19 @@ def staff_events(ticket: Ticket, settings: Settings, now: datetime) -> list[tupl
 
     - ready: the case became ready (keyed by `ready_at`, so it becoming ready again is news again);
     - customer_wrote: the customer wrote after that on a ready case, or after a staff answer
-      (keyed by the customer's message, so each new mail is told once).
+      (keyed by the customer's message, so each new mail is told once);
+    - not_a_case: the customer's mail was read as no support case and is held for staff, who
+      alone can answer it (keyed by the customer's message).
     Only events within NOTICE_WINDOW of `now`; nothing when `[staff] notify` is empty.
     """
     staff = settings.staff
+    spoken = utc(ticket.last_customer_at)
+    if staff.notify and not ticket.automatic and ticket.status == HELD and held_as_no_case(ticket.held_reason):
+        fresh = "not_a_case" in staff.notify_on and now - spoken <= NOTICE_WINDOW
+        return [(f"{ticket.ref}:staff:not_a_case:{stamp(spoken)}", STAFF_NO_CASE)] if fresh else []
     if not staff.notify or ticket.automatic or ticket.status in (HELD, CLOSED):
         return []
     found = []
-    spoken = utc(ticket.last_customer_at)
     ready_at = utc(ticket.ready_at) if ticket.ready_at else None
     if "ready" in staff.notify_on and ticket.status == READY and ready_at and now - ready_at <= NOTICE_WINDOW:
         found.append((f"{ticket.ref}:staff:ready:{stamp(ready_at)}", STAFF_READY))

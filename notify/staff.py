@@ -24,7 +24,7 @@ from core.casetypes import case_type_of, facts_of, to_confirm, with_guess
 from core.outmail import bare_id, compose, one_line
 from core.settings import Settings
 from core.signing import make_staff_address
-from notify.policy import (NOTICE_WINDOW, STAFF_READY, STAFF_SET_ASIDE, STAFF_WROTE, notice_key,
+from notify.policy import (NOTICE_WINDOW, STAFF_NO_CASE, STAFF_READY, STAFF_SET_ASIDE, STAFF_WROTE, notice_key,
                            staff_events)
 from notify.render import TEMPLATES
 from store.models import INBOUND, Outbox, RawMail, Ticket
@@ -36,6 +36,8 @@ log = logging.getLogger("casedesk.notify")
 HEADLINES = {
     STAFF_READY: "{ref} is ready: its checklist is complete.",
     STAFF_WROTE: "The customer wrote again on {ref}.",
+    STAFF_NO_CASE: "{ref} was read as no support case ({reason}): nothing was asked of the customer.\n"
+                   "Answer it by replying, close it with #close, or make it a case with #type KEY.",
 }
 # The customer's newest text is quoted up to here: enough to decide, short enough to read.
 QUOTE_LINES = 40
@@ -90,7 +92,8 @@ def notice_text(session: Session, settings: Settings, ticket: Ticket, kind: str)
     newest = [m for m in messages_of(session, ticket) if m.direction == INBOUND and not m.automatic]
     answered = ticket.last_staff_reply_at
     return environment().get_template("staff_notice.en.txt").render(
-        headline=HEADLINES[kind].format(ref=ticket.ref), ref=ticket.ref, subject=one_line(ticket.subject),
+        headline=HEADLINES[kind].format(ref=ticket.ref, reason=(ticket.held_reason or "").partition(": ")[2]),
+        ref=ticket.ref, subject=one_line(ticket.subject),
         type_label=case_type.label if case_type else "not known yet", customer=ticket.customer,
         status=ticket.status, facts=facts, missing=[with_guess(labels_of(k, labels), guesses, k) for k in ticket.missing or []],
         last_staff=f"{answered:%Y-%m-%d %H:%M} UTC by {ticket.last_staff_reply_by}" if answered else "",

@@ -26,6 +26,13 @@ STATUSES = (AWAITING_CUSTOMER, READY, HELD, CLOSED)
 
 # The held reason of the case that stands for a mail set aside after failing to file.
 SET_ASIDE = "set aside after"
+# The held reason of a case whose mail was read as no support case ("not a support case: a
+# question about price or licences"): its sender is asked nothing; staff answer it or type it.
+NO_CASE = "not a support case"
+
+
+def held_as_no_case(reason: str | None) -> bool:
+    return (reason or "").startswith(NO_CASE)
 
 INBOUND = "in"
 OUTBOUND = "out"

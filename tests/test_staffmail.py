@@ -113,6 +113,38 @@ def test_a_staff_answer_reaches_the_customer_in_their_thread_and_stops_reminders
     capture.wait(CUSTOMER, before + 1)
 
 
+def test_a_mail_that_is_no_case_is_held_for_staff_and_never_asked_about(
+        desk: Callable[..., Serve], capture: Capture) -> None:
+    """A price question is no support case: nobody asks its sender for a case type; staff are
+    told, and may answer it (or give it a type). A later mail of the customer's that is a case
+    makes it one, and the checklist is asked for as usual."""
+    serve = desk()
+    serve.send(mail(subject="Licences", body="Hi, what would it cost to add five more user licences to our "
+                                             "subscription?\n\nDana", sender=f"Dana <{CUSTOMER}>",
+                    message_id="<dana-price@example-foods.com>"))
+    [notice] = capture.wait(TEAM, 1)
+    [ticket] = serve.tickets()
+    ref = ticket["ref"]
+    assert ticket["status"] == "held" and ticket["held_reason"] == "not a support case: a question about price or licences"
+    assert f"{ref} was read as no support case (a question about price or licences)" in notice.text
+    assert "> Hi, what would it cost" in notice.text
+    quiet(3)  # first_request_after is 1 s: a request for the case type would have gone by now
+    assert capture.to(CUSTOMER) == []
+    # Staff answer it: the answer is relayed, as on any case.
+    send_staff(serve, address_for(serve, ref), staff_reply(address_for(serve, ref), "Hi Dana, our sales team will call you."))
+    [answer] = capture.wait(CUSTOMER, 1)
+    assert "our sales team will call you" in answer.text and answer.mail["In-Reply-To"] == "<dana-price@example-foods.com>"
+    # The customer then writes about a real case in the same thread: it is a case now, and what it
+    # misses is asked for as on any case.
+    serve.send(mail(subject=f"Re: [{ref}] Licences", body="Thanks. Also: I cannot change the project on the coding of "
+                                                          "invoice 41220.", sender=f"Dana <{CUSTOMER}>",
+                    headers={"In-Reply-To": answer.mail["Message-ID"]}))
+    [_, request] = capture.wait(CUSTOMER, 2)
+    assert "coding row" in request.text.lower()
+    [ticket] = serve.tickets()
+    assert ticket["case_type"] == "coding" and ticket["status"] == "awaiting_customer" and ticket["held_reason"] is None
+
+
 def test_a_note_is_not_relayed_and_close_closes(desk: Callable[..., Serve], capture: Capture) -> None:
     serve = desk(first_request_after="1h")
     ref = open_case(serve)
