@@ -56,7 +56,9 @@ SHAPES = {
     # "visar ett datum, 2024-04-12", "shows a date: 12/04/2024": the date is what it shows, with its
     # time when it has one ("shows 2025-03-12 06:02 so it looks like ...").
     "status": r"(?:(?:standing|stands|written|(?:showing|shows|showed|displayed|displaying)[ \t]+as)[ \t]+)?"
-              r"(?:(?:(?:a|an|ett|the)[ \t]+)?(?:date|datum|datumet)[ \t]*[,:–(-]?[ \t]*(?=\d))?[\"“'«]?(?P<value>(?<=[\"“«])[^\"”»\n]{1,80}(?=[\"”»])"
+              r"(?:(?:(?:a|an|ett|the)[ \t]+)?(?:date|datum|datumet)[ \t]*[,:–(-]?[ \t]*(?=\d))?"
+              # (not a value denied: "kolumnen Överförd är inte tom, den står som Nej")
+              r"(?!(?:inte|not|ej|icke)[ \t])[\"“'«]?(?P<value>(?<=[\"“«])[^\"”»\n]{1,80}(?=[\"”»])"
               r"|(?:\d{4}-\d\d-\d\d|\d{1,2}[/.]\d{1,2}[/.]\d{2,4})[ \t]+\d\d?:\d\d|[^\W_][\w/-]*(?:[ \t][\w/-]+){0,4}?)[\"”'»]?(?=[ \t]*(?:[.,;!?)\"”'»]"
               # ... or before a remark in brackets: "shows Yes (12/06/2024)"
               r"|$|[ \t]\(|[ \t][-–—][ \t]|[ \t](?:and|but|och|men|since|sedan|for|för|when|när|after|efter|on|på|so|så)\b))",
@@ -686,7 +688,7 @@ def is_question(line: str) -> bool:
     """A line of ours that asks: it ends in "?" or ":" (a remark in brackets after it aside), or
     it is an item of a list ("- Faktura-ID (finns under Allmänt)", "2. Which rows")."""
     return _ASIDE.sub("", line.rstrip()).endswith(("?", ":")) or _LISTED.match(line) is not None \
-        or _QUOTED_REQUEST.match(line) is not None
+        or _QUOTED_REQUEST.match(line) is not None or _QUOTED_LABEL.fullmatch(line) is not None
 
 
 # A '>'-quoted request of ours ending in a full stop: "> Describe what you want to do.", "> Ange
@@ -694,6 +696,10 @@ def is_question(line: str) -> bool:
 _QUOTED_REQUEST = re.compile(r"(?i)[ \t]*>[> \t]*(?:please[ \t]+|var[ \t]+vanlig[ \t]+och[ \t]+)?(?:describe|specify|state|tell\s+us|"
                              r"give\s+us|send\s+us|let\s+us\s+know|confirm|beskriv|ange|uppge|specificera|berätta|beratta|"
                              r"skicka|bekräfta|bekrafta|which|what|vilken|vilket|vilka|vad)\b[^\n]{0,150}\.[ \t]*$")
+
+
+# A '>'-quoted label of ours alone on its line: "> Faktura-ID" (answered only if it names a field).
+_QUOTED_LABEL = re.compile(r"[ \t]*>[> \t]*(?-i:[A-ZÅÄÖ])[\w/()-]*(?:[ \t]+[\w/()-]+){0,3}[ \t]*")
 
 
 # The customer says their answers are in capitals: "see my answers below in caps", "svar i versaler".
@@ -1129,7 +1135,8 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     # "Sarah Jones used to approve these", "Row 1 was approved by Mike without any issues": a user
     # of before, or of the part that went well, is background beside the others
     around |= {k for k, v in names.items() if (spec.key == PERSONS_ONLY and former_user(v, source.folded))
-               or long_gone(v, source.folded) or only_said(v, source) or said_not(v, source.folded)}
+               or long_gone(v, source.folded, months=spec.key != PERSONS_ONLY) or only_said(v, source)
+               or said_not(v, source.folded)}
     # "The Directors role stays at £250,000": a role said to stay as it is, beside the one to change
     stays = {k for k, v in names.items() if _ROLE_NAME.fullmatch(v) and role_stays(v, source.folded)}
     if len(stays) < len(names):
@@ -1315,17 +1322,23 @@ _STAYS = re.compile(r"(?i)\s+(?:role\s+|rollen\s+)?(?:stays|remains|will\s+stay|
                     r"behaller|ar\s+kvar)\b(?:\s+(?:at|pa|as\s+it\s+is|the\s+same|unchanged|oforandrad|som\s+den\s+ar))?")
 
 
-def long_gone(name: str, folded: str) -> bool:
+def long_gone(name: str, folded: str, months: bool = False) -> bool:
     """A person named as gone long ago ("the role was originally set up by Steve Jacobs, who left
-    us back in 2019"), not as what a request is done to, at the first place the name is written."""
+    us back in 2019"), not as what a request is done to, at the first place the name is written.
+    With `months` (whom a set-up concerns, not an approval's users: "it went to Mark who left in
+    March" is the case), one gone in a month named too: "He replaces Jenny Cole who left in March"."""
     key = fold(name)
     at = next(written_at(key, folded), -1)
     return at >= 0 and (_GONE_SINCE.match(folded, at + len(key)) is not None
+                        or months and _GONE_IN.match(folded, at + len(key)) is not None
                         or _SET_UP_BY.search(folded, max(0, at - 30), at) is not None)
 
 
 _GONE_SINCE = re.compile(r"(?i),?\s+(?:who|som)\s+(?:left|retired|slutade|gick\s+i\s+pension)\b[^.!?\n]{0,30}?"
                          r"\b(?:(?:in\s+|ar\s+)?(?:19|20)\d\d|ages\s+ago|long\s+ago|years\s+ago|(?:for|för)\s+\w+\s+(?:sedan|ar\s+sedan))")
+_GONE_IN = re.compile(r"(?i),?\s+(?:who|som)\s+(?:left|retired|slutade|gick\s+i\s+pension)\s+(?:in|i)\s+(?:january|february|"
+                      r"march|april|may|june|july|august|september|october|november|december|januari|februari|mars|maj|"
+                      r"juni|juli|augusti|oktober)\b")
 _SET_UP_BY = re.compile(r"(?i)\b(?:originally|first|once)\s+(?:set\s+up|created|built|configured)\s+by\s+$")
 # The writer asks for something for themself: "give me access", "Kan ni ge mig behörighet".
 _ASKS_FOR_ME = re.compile(r"(?i)\b(?:(?:give|grant|add|set\s+up|create|make)\s+(?P<me>me)\b(?!\s+(?:a\s+)?(?:call|ring|shout|hand|"
@@ -2274,7 +2287,8 @@ _POINTS_BACK = re.compile(r"(?i)\W*(?:as\s+(?:per|in|stated\s+in|said\s+in)|see|
 # not sure which"), put off till later ("I'll check with Mark and come back to you", "återkommer").
 _PUT_OFF = re.compile(r"(?i)[-–:\s]*(?:we|i|vi|jag|it|det|that|hmm|well)\b")
 _LATER = re.compile(r"(?i)\b(?:(?:i|we)(?:\W?ll|\s+will)\s+(?:have\s+to\s+)?(?:check|come\s+back|get\s+back|confirm|find\s+out|let\s+you\s+know)|"
-                    r"(?:återkommer|aterkommer|återkomma|aterkomma)|(?:ska|måste|maste)\s+(?:kolla|höra|hora)\s+med)\b")
+                    r"(?:i|we)\s+(?:need|have)\s+to\s+(?:check|confirm|find\s+out|ask)|"
+                    r"(?:återkommer|aterkommer|återkomma|aterkomma)|(?:ska|måste|maste|behöver|behover)\s+(?:kolla|höra|hora|fråga|fraga)\b)\b")
 
 
 def accept(spec: FieldSpec, m: Matchers, value: str) -> str | None:
@@ -2354,11 +2368,17 @@ def quoted_error(value: str) -> str:
     Camilla står det "Ingen attestant hittad"', 'when I change it I get "Account 6550 requires
     dimension Project" but ...'): the quote, when it is the answer's only one and has three words
     or more. A word quoted inside an error ('Field "Project" is mandatory') stays in it."""
-    quotes = _DOUBLE_QUOTED.findall(value[:MAX_ANSWER])
-    return quotes[0].strip() if len(quotes) == 1 and words(quotes[0]) >= 3 else value
+    quotes = list(_DOUBLE_QUOTED.finditer(value[:MAX_ANSWER]))
+    if len(quotes) != 1:
+        return value
+    # (two words when something is got or shown right before them: 'Erik får "Beloppsgräns överskriden"')
+    said = _GETS_QUOTE.search(fold(value[: quotes[0].start()])) is not None
+    return quotes[0][1].strip() if words(quotes[0][1]) >= (2 if said else 3) else value
 
 
 _DOUBLE_QUOTED = re.compile(r"[\"“”«»„]([^\"“”«»„\n]{3,200})[\"“”«»]")
+_GETS_QUOTE = re.compile(r"(?i)\b(?:get|gets|got|getting|see|sees|saw|far|fick|ser|says|said|sager|star\s+det|det\s+star|shows|visar|"
+                         r"error|fel|felet|felmeddelandet|message|meddelandet)\s*:?\s*$")
 
 
 def plausible(kind: str, value: str) -> bool:
@@ -2761,6 +2781,8 @@ def clean(spec: FieldSpec, value: str) -> str | None:
     if quoted and (value.strip()[1:2].islower() or value.strip()[1:2].isspace()):
         return None  # "'Awaiting approval' but there's": the stretch between two apostrophes, no name
     value = _SPACES.sub(" ", value).strip(" .,;:\"“”'«»‘’")
+    if spec.kind == "name" and not spec.many and _SELF.match(value):
+        return None  # "Which company - I need to check first": the writer is no company
     if spec.kind == "name" and (_WORD_PIECE.fullmatch(value) and not _SELF.match(value)):
         return None  # "don" of "we don't": a piece of a sentence
     if spec.kind == "name" and _SUGGESTION_NAME.fullmatch(value):

@@ -70,6 +70,9 @@ SUBJECTS = __import__("core.settings", fromlist=["AutomaticSettings"]).Automatic
     ("Re: [Case 50112] Fakturan fastnar i kön", "Autosvar / Automaattinen vastaus\n\nJag är borta 15.7–2.8."),
     ("Re: [Case #4410] Invoice 1140-562 stuck", "Thank you for your email.\n\nPlease note that this mailbox is no "
      "longer monitored. Please resend your message to ap@example.com."),
+    # (blind writer yl: "currently", "returning on")
+    ("Re: [Case #4620] Invoice stuck in queue", "Thank you for your email.\n\nI am currently out of the office with "
+     "limited access to email, returning on Monday 16 June."),
 ])
 def test_auto_replies_marked_by_subject_or_first_line_are_automatic(subject: str, body: str) -> None:
     reason = automatic_reason(parse(mail(subject=subject, body=body)), "ann@example.com", OURS, SUBJECTS)

@@ -3078,3 +3078,32 @@ def test_the_session_20_decoys_and_replies() -> None:
     # a pasted form's short lines are not one sentence with the request below them
     assert wish_of("We'd like him set up as Coder.\n\nName: Aaron Mitchell\nCost centre: 310\nNeeds to be able to code "
                    "supplier invoices.").startswith("We'd like him set up")
+
+
+def test_the_session_20_second_writers() -> None:
+    """From blind writers yk (replies and decoys) and yl (complete mails), read once scored."""
+    review = partial(fields, "review_approval")
+    # an error quoted inside a longer answer: the quote, two words when it is what he gets
+    answers, _ = form_answers(split_reply("Hej,\nsvarar direkt i ert mejl.\n\nSupport skrev 2024-05-28 09:30:\n> Vad står "
+                                          "det i eventuellt felmeddelande?\n\nErik får \"Beloppsgräns överskriden\" när han "
+                                          "försöker attestera.\n\n> Vänliga hälsningar\n> Support\n"),
+                              TYPES["review_approval"].fields)
+    assert review("Hej,\nsvarar direkt i ert mejl.", answers=answers)["error_message"] == "Beloppsgräns överskriden"
+    # "inget fel visas" over a blank line and a signature is no error text; a text below "står det" is
+    got = review("jag själv\n\ninget fel visas\n\n\nHanna Borg\nLidköpings Värme AB")
+    assert "error_message" not in got
+    assert review("När jag trycker på Attestera står det\n\nDu kan inte attestera en faktura där du själv är referens\n")[
+        "error_message"] == "Du kan inte attestera en faktura där du själv är referens"
+    # a quoted bare label of ours, answered below it
+    answers, _ = form_answers(split_reply("Hej, svar nedan.\n\nSupport skrev 2024-06-27 11:04:\n> Faktura-ID\n\n"
+                                          "2024-55013\n\n> Vilken/vilka konteringsrader gäller det?\n\nrad 1 och 2\n"),
+                              TYPES["review_approval"].fields)
+    assert answers["invoice_id"] == "2024-55013"
+    # the writer is no company; a denied status is none, what "it" then shows is
+    assert "company" not in fields("administration", "Which company - I need to check with group finance first.")
+    queue = partial(fields, "automatic_steps")
+    assert queue("Hej, en rättelse: kolumnen Överförd är inte tom, den står som Nej.")["transferred"] == "Nej"
+    # "get X added as approver"; the one replaced, gone in a named month, is not whom a set-up concerns
+    assert concerns_of("Can we get Tim Walsh added as approver for cost centre 450? He replaces Jenny Cole who left "
+                       "in March.") == "Tim Walsh"
+    assert users_of("It went to Mark Evans who left in March, it should go to Julia Hart.") == "Mark Evans, Julia Hart"
