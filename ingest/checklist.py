@@ -61,7 +61,7 @@ SHAPES = {
               r"(?!(?:inte|not|ej|icke)[ \t])[\"“'«]?(?P<value>(?<=[\"“«])[^\"”»\n]{1,80}(?=[\"”»])"
               r"|(?:\d{4}-\d\d-\d\d|\d{1,2}[/.]\d{1,2}[/.]\d{2,4})[ \t]+\d\d?:\d\d|[^\W_][\w/-]*(?:[ \t][\w/-]+){0,4}?)[\"”'»]?(?=[ \t]*(?:[.,;!?)\"”'»]"
               # ... or before a remark in brackets: "shows Yes (12/06/2024)"
-              r"|$|[ \t]\(|[ \t][-–—][ \t]|[ \t](?:and|but|och|men|since|sedan|for|för|when|när|after|efter|on|på|so|så)\b))",
+              r"|$|[ \t]\(|[ \t][-–—][ \t]|[ \t](?:and|but|och|men|since|sedan|for|för|when|när|after|efter|on|på|so|så|with|med)\b))",
     "name": rf"(?P<value>(?-i:{_NAME}(?:[ \t]*(?:,|and|och|&|/)[ \t]*{_NAME}){{0,9}}))",
     # One person or several ("Ann Reid, Bob Marsh and Carl Dean"): never a role or a company.
     "person": rf"(?P<value>{_PERSON}(?:[ \t]*(?:,|and|och|&)[ \t]*{_PERSON}){{0,9}})",
@@ -3008,7 +3008,7 @@ def body_value(spec: FieldSpec, text: str) -> str | None:
     value = clean(spec, text)
     if value is None or words(value) >= POINTER_WORDS:
         return value  # a long text says more than where to look: not worth the three passes
-    rest = _POINTER.sub(" ", _SENTENCE_SPLIT.sub("\n", fold(strip_greeting(text))))
+    rest = _AGAIN.sub(" ", _POINTER.sub(" ", _SENTENCE_SPLIT.sub("\n", fold(strip_greeting(text)))))
     return value if words(_ID_WORDS.sub(" ", rest)) >= max(spec.min_words, 1) else None
 
 
@@ -3020,6 +3020,8 @@ _POINTER = re.compile(r"(?im)^[ \t]*(?:(?:please\s+)?see\s+(?:the\s+)?(?:attache
                       # "Please see answers in blue below", "Svar nedan", "Replies in line": where the answers are
                       r"(?:please\s+)?(?:see|se)\s+(?:my\s+|the\s+|mina\s+)?(?:answers?|replies|comments?|svar|svaren|kommentarer)\b|"
                       r"(?:my\s+|mina\s+)?(?:answers?|replies|svar|svaren)\s+(?:are\s+|finns\s+)?(?:below|inline|in\s+line|nedan)\b|"
+                      # "Here you go - Invoice No 66002 plus ...", "Här kommer de: ...": a list handed over
+                      r"here\s+you\s+go|here\s+they\s+are|har\s+kommer\s+(?:de|dom|dem|fakturorna)|"
                       r"(?:\w+\s+)?(?:examples?|exempel)\b[^\n]*:)[^\n]*$"
                       # "Gäller faktura 66120 som ligger i verifieringen": only the pointing words go
                       r"|^[ \t]*(?:it\s+)?(?:concerns|galler|regarding|re)\s+(?:the\s+)?(?:invoice|faktura|fakturan)\s+\S+"
@@ -3040,6 +3042,11 @@ _POINTER = re.compile(r"(?im)^[ \t]*(?:(?:please\s+)?see\s+(?:the\s+)?(?:attache
                       # "..., bifogar 4 till", "..., och här är fler: 77098, 77101"
                       r"(?:[ \t]*,[ \t]*(?:(?:och|and)[ \t]+)?(?:(?:bifogar|i[ \t]+attach|attaching)(?:[ \t]+[\w-]+){0,3}|"
                       r"(?:here[ \t]+are|har[ \t]+ar)(?:[ \t]+\w+)?[ \t]*:?(?:[ \t]*(?:,|och|and)?[ \t]*\d[\w-]*)+))?[ \t.]*$")
+# Words that say something happened and where, not what: "Nu har det hänt igen, se fakturorna ...
+# 310499 ligger kvar i verifieringen", "It's happened again".
+_AGAIN = re.compile(r"(?i)\b(?:(?:nu\s+)?har\s+det\s+hant\s+igen|it\W?s\s+happened\s+again|it\s+happened\s+again|same\s+thing\s+again|"
+                    r"se\s+(?:fakturorna|fakturan|faktura)|see\s+(?:the\s+)?invoices?|(?:ligger|star)\s+kvar\s+i\s+verif\w*|"
+                    r"is\s+still\s+in\s+(?:the\s+)?verif\w*)\b")
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+")
 _ID_WORDS = re.compile(r"\b(?:invoice|faktura|fakturan|id|nr|no)?\W*\d[\w-]*")
 

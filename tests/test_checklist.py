@@ -3107,3 +3107,27 @@ def test_the_session_20_second_writers() -> None:
     assert concerns_of("Can we get Tim Walsh added as approver for cost centre 450? He replaces Jenny Cole who left "
                        "in March.") == "Tim Walsh"
     assert users_of("It went to Mark Evans who left in March, it should go to Julia Hart.") == "Mark Evans, Julia Hart"
+
+
+def test_the_session_20_last_writers() -> None:
+    """From blind writers yi (a typical month) and yj (everyday English), read once scored."""
+    from ingest.classify import detect
+    types = tuple(TYPES.values())
+    assert detect("Help", "I need to change who signs off for the Leeds site. From 1 April it should be Hannah Shaw.",
+                  types)[0] == "administration"
+    assert detect("", "Invoice 3340012 is waiting on Ole Hansen but he has left the company. Can you move it to Kari "
+                      "Nordmann?", types)[0] == "review_approval"
+    assert detect("FW: 4521", "Deirdre I can't OK 4521 at all, I get some error.", types)[0] == "review_approval"
+    assert detect("BT bill", "The GL code on line 2 is wrong on the BT invoice, should be 7502 not 7500.", types)[0] \
+        == "coding"
+    assert detect("", "Hi, invoice 88213 needs to go on account 7690 (Subscriptions) not 7610.", types)[0] == "coding"
+    queue = partial(fields, "automatic_steps")
+    assert queue("We have invoice 31207 which say Transferred = Yes with the date 2024-03-11.")["transferred"] == "Yes"
+    assert queue("The invoice 2024-0456 has transferred date 15.4.2024 and it is in Netvisor.")["transferred"] \
+        == "15.4.2024"
+    # ids handed over, "it happened again": no description of the problem
+    capture = partial(fields, "capture_verification")
+    assert "problem_description" not in capture("Nu har det hänt igen, se fakturorna 310455, 310467, 310470, 310482 "
+                                                "och 310499. 310499 ligger kvar i verifieringen.")
+    assert "problem_description" not in capture("Here you go - Invoice No 66002 (still in Verification) plus 66012, "
+                                                "66019, 66031 and 66044.")
