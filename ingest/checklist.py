@@ -610,8 +610,11 @@ _SELF_FIRST = re.compile(r"(?i)(me|mig|jag)[ \t]*(?:\([^()\n]{1,30}\)[ \t]*)?(?:
 # A remark in brackets after a name, not its code: "(inte Österlins Grossist AB, där ...)", "(not the UK one)".
 _REMARK = re.compile(r"(?i)\((?:(?:inte|ej|not|men|but|dar|där|where|which|som|och|and)\b|[^()\n]{0,60}?[-–,;][ \t]*(?:not|inte|ej)\b)"
                      r"[^()\n]*\)\s*")  # "(company code 110 in the system - not Harwick Foods Group Holdings, ...)"
-# A remark of five words and more in brackets after a name: not its code ("(bolag 120)" stays).
-_LONG_REMARK = re.compile(r"\((?:[^()\s]+\s+){4,}[^()]*\)\s*")
+def without_long_remark(value: str) -> str | None:
+    """A name without a remark of five words and more in brackets after it ("Kestrel Ltd (company
+    code 01 in your system, I believe)"); a code stays ("Skogsgruppen Norr AB (bolag 120)")."""
+    kept = without_last_bracket(value, _LAST_REMARK)
+    return kept if kept is not None and len(value[len(kept):].split()) >= 5 else None
 # Words about a person in brackets after the name, not a code or a name: "(new starter, set up last week)".
 _ASIDE_ABOUT = re.compile(r"\((?!(?:jag|mig|myself|me|i)\b)(?-i:[a-zåäö])[^()\n]{0,80}\)\s*")
 # Anything in brackets at the end of a name ("Skogsgruppen Norr AB (bolag 120)").
@@ -2312,7 +2315,7 @@ def accept(spec: FieldSpec, m: Matchers, value: str) -> str | None:
     if _POINTS_BACK.match(value):
         return None  # "--> As per my first email": the value is in another mail, not in this one
     if spec.kind == "name":
-        value = without_last_bracket(value, _REMARK) or without_last_bracket(value, _LONG_REMARK) or value
+        value = without_last_bracket(value, _REMARK) or without_long_remark(value) or value
         # ("Solvik Nät AB (inte Solvik Energi AB ...)", "Kestrel Ltd (company code 01 in your system, I believe)")
         # "Kristina Ahl – fakturan syns inte i hennes attestlista": the name, not the remark after it
         value = _DASH_REMARK.sub("", value, count=1)

@@ -256,7 +256,8 @@ def reprocess(session: Session, ticket: Ticket, settings: Settings) -> None:
     """Re-run detection and extraction over a case's stored raw mail (after a config change).
 
     Held and closed cases keep their status; the checklist is rebuilt from the first mail on.
-    A case held for a reason (unread, set aside, cannot be mailed) is left for staff.
+    A case held for a reason (unread, set aside, cannot be mailed) is left for staff; one held as no
+    support case is read again, and released when its mail now reads as a case.
     """
     if ticket.automatic or ticket.held_reason and not held_as_no_case(ticket.held_reason):
         return

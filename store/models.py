@@ -32,7 +32,9 @@ NO_CASE = "not a support case"
 
 
 def held_as_no_case(reason: str | None) -> bool:
+    """A case held because its mail is no support case (not automatic, not set aside, not unread)."""
     return (reason or "").startswith(NO_CASE)
+
 
 INBOUND = "in"
 OUTBOUND = "out"
