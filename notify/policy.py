@@ -25,12 +25,11 @@ from datetime import datetime, timedelta, timezone
 
 from core.times import utc
 from core.settings import Settings
-from store.models import AWAITING_CUSTOMER, CLOSED, HELD, READY, Ticket, held_as_no_case
+from store.models import (AWAITING_CUSTOMER, CLOSED, HELD, READY, STAFF_NO_CASE, STAFF_READY, STAFF_SET_ASIDE,
+                          STAFF_WROTE, Ticket, held_as_no_case)
 
 FIRST, REMINDER, WARNING, CLOSING, COMPLETE = "first", "reminder", "warning", "closed", "complete"
 # Staff notification kinds (docs/staff.md), one per [staff] notify_on event.
-STAFF_READY, STAFF_WROTE, STAFF_SET_ASIDE = "staff_ready", "staff_customer_wrote", "staff_set_aside"
-STAFF_NO_CASE = "staff_not_a_case"
 STAFF_KINDS = {"ready": STAFF_READY, "customer_wrote": STAFF_WROTE, "set_aside": STAFF_SET_ASIDE,
                "not_a_case": STAFF_NO_CASE}
 # Events older than this are not notified: after an upgrade (every ready case is "ready since its

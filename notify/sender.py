@@ -19,7 +19,7 @@ from core import metrics
 from core.settings import Settings
 from notify import transport
 from store.db import Database
-from store.models import OUTBOUND, utcnow
+from store.models import OUTBOUND, STAFF_NOTICES, utcnow
 from store.outbox import claim, mark_failed, mark_sent
 
 log = logging.getLogger("casedesk.notify")
@@ -33,8 +33,7 @@ LEASE = timedelta(minutes=10)
 CAP = 10
 WINDOW = timedelta(hours=3)
 # Kinds not recorded on the case when sent (see outbound_message).
-NOT_ON_THE_CASE = frozenset({"staff_answer", "staff_refused", "staff_ready", "staff_customer_wrote",
-                             "staff_set_aside"})
+NOT_ON_THE_CASE = frozenset({"staff_answer", "staff_refused", *STAFF_NOTICES})
 # Retries wait tick x 2^(attempts-1), at most this long.
 BACKOFF_CAP = timedelta(minutes=15)
 

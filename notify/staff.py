@@ -88,7 +88,9 @@ def notice_text(session: Session, settings: Settings, ticket: Ticket, kind: str)
     guesses = to_confirm(ticket.fields)
     labels = [(f.key, f.label) for f in case_type.fields] if case_type else []
     facts = [(label, one_line(str(fields.get(key) or "-"))) for key, label in labels]
-    facts += [(key, one_line(str(value))) for key, value in sorted(fields.items()) if key not in dict(labels)]
+    # (a case of no type yet shows what was read under the fields' own labels, not their keys)
+    known = {f.key: f.label for t in settings.case_types for f in t.fields}
+    facts += [(known.get(key, key), one_line(str(value))) for key, value in sorted(fields.items()) if key not in dict(labels)]
     newest = [m for m in messages_of(session, ticket) if m.direction == INBOUND and not m.automatic]
     answered = ticket.last_staff_reply_at
     return environment().get_template("staff_notice.en.txt").render(

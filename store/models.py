@@ -36,6 +36,12 @@ def held_as_no_case(reason: str | None) -> bool:
     return (reason or "").startswith(NO_CASE)
 
 
+# Outbox kinds of the staff notices (notify/staff.py, docs/staff.md): mailed to the staff list, never
+# shown on the case (the customer reads the case), and not held back by the per-address loop cap.
+STAFF_READY, STAFF_WROTE, STAFF_SET_ASIDE = "staff_ready", "staff_customer_wrote", "staff_set_aside"
+STAFF_NO_CASE = "staff_not_a_case"
+STAFF_NOTICES = frozenset({STAFF_READY, STAFF_WROTE, STAFF_SET_ASIDE, STAFF_NO_CASE})
+
 INBOUND = "in"
 OUTBOUND = "out"
 # A staff member's answer, relayed to the customer from the support address (ingest/staffmail.py).

@@ -13,7 +13,7 @@ from sqlalchemy.orm import load_only
 from sqlmodel import Session, col
 
 from store.db import insert
-from store.models import Outbox, Ticket, table_of
+from store.models import STAFF_NOTICES, Outbox, Ticket, table_of
 from store.tickets import add_message
 
 PENDING = "pending"
@@ -27,7 +27,7 @@ CANCELLED = "cancelled"
 # Mail a person caused and another person reads: a staff answer to its customer, notices to the
 # staff list. The per-address cap is loop protection against machines; a team list gets more than
 # ten notices on a busy afternoon, and a staff answer is never dropped. They still count towards it.
-UNCAPPED = frozenset({"staff_answer", "staff_ready", "staff_customer_wrote", "staff_set_aside"})
+UNCAPPED = frozenset({"staff_answer", *STAFF_NOTICES})
 
 
 # A local part that needs no quotes (RFC 5322 dot-atom): `"ann"@d` is the mailbox `ann@d`.

@@ -13,6 +13,7 @@ from ingest.parse import parse
 from ingest.pipeline import apply_reading, new_case
 from notify.policy import STAFF_NO_CASE, staff_events
 from store.models import HELD, utcnow
+from web.thread import missing as thread_missing
 
 TYPES_DOMAINS = ("support.example.com",)
 
@@ -32,6 +33,7 @@ def test_a_price_question_is_held_and_a_case_releases_it(tmp_path: Path) -> None
     ticket.ref = "CASE-1001"
     assert ticket.status == HELD and ticket.held_reason == "not a support case: a question about price or licences"
     assert not ticket.automatic  # a person wrote it: staff may answer
+    assert thread_missing(ticket, None) == []  # the web view asks its sender for nothing either
     # Staff are told once per customer message; not when the event is not listed.
     assert staff_events(ticket, settings, now) == [(f"CASE-1001:staff:not_a_case:{now:%Y%m%dT%H%M%S%fZ}", STAFF_NO_CASE)]
     (tmp_path / "q").mkdir()
@@ -60,3 +62,12 @@ def test_a_case_asked_for_its_type_is_not_held_by_a_later_question(tmp_path: Pat
     price = read_mail(parse(mail("And what would five more user licences cost?", "Licences")), types, None, TYPES_DOMAINS)
     apply_reading(ticket, price, types, now + timedelta(minutes=1))
     assert ticket.status == "awaiting_customer" and ticket.held_reason is None
+
+
+def test_every_staff_notice_kind_stays_off_the_case_and_out_of_the_loop_cap() -> None:
+    """A notice kind missing from either list was shown to the customer on their case page (with
+    the staff address in it) and counted against the team list's loop cap."""
+    from notify.policy import STAFF_KINDS
+    from notify.sender import NOT_ON_THE_CASE
+    from store.outbox import UNCAPPED
+    assert set(STAFF_KINDS.values()) <= NOT_ON_THE_CASE and set(STAFF_KINDS.values()) <= UNCAPPED

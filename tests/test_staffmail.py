@@ -130,6 +130,8 @@ def test_a_mail_that_is_no_case_is_held_for_staff_and_never_asked_about(
     assert "> Hi, what would it cost" in notice.text
     quiet(3)  # first_request_after is 1 s: a request for the case type would have gone by now
     assert capture.to(CUSTOMER) == []
+    # The notice is the staff's: never on the case the customer reads.
+    assert [m["direction"] for m in serve.show(ref)["messages"]] == ["in"]
     # Staff answer it: the answer is relayed, as on any case.
     send_staff(serve, address_for(serve, ref), staff_reply(address_for(serve, ref), "Hi Dana, our sales team will call you."))
     [answer] = capture.wait(CUSTOMER, 1)

@@ -16,7 +16,7 @@ import nh3
 from markupsafe import Markup
 
 from core.casetypes import UNKNOWN_TYPE, CaseType, facts_of, to_confirm, with_guess
-from store.models import Message, Ticket
+from store.models import Message, Ticket, held_as_no_case
 
 # Images would load from the sender's server (tracking pixels); ammonia drops every event handler
 # and style attribute by default, and its content-cleaning removes <script> and <style> bodies.
@@ -157,7 +157,10 @@ def checklist(ticket: Ticket, messages: list[Message], case_type: CaseType | Non
 
 def missing(ticket: Ticket, case_type: CaseType | None, language: str = "en") -> list[str]:
     """Labels of what is still missing; one with a value read but not taken says it,
-    "Invoice ID (4471-22?)", as the request mail showed it to confirm."""
+    "Invoice ID (4471-22?)", as the request mail showed it to confirm. A mail held as no support
+    case misses nothing from its sender: nobody asks them for a case type."""
+    if held_as_no_case(ticket.held_reason):
+        return []
     guesses = to_confirm(ticket.fields)
     return [with_guess(field_label(case_type, key, language), guesses, key) for key in ticket.missing or []]
 
