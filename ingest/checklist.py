@@ -671,7 +671,9 @@ def marked_answer(lines: Sequence[str], index: int, looks: bool = True, capitals
     below, question = lines[index + 1], lines[index]
     if found := _ANSWER_MARK.match(below):
         # ">>" under a '>'-quoted line is a quote inside the quote, not a mark
-        return "" if is_quoted(question) and below.lstrip().startswith(">>") else found["value"].strip()
+        if is_quoted(question) and below.lstrip().startswith(">>"):
+            return ""
+        return " ".join([found["value"].strip(), *wrapped_on(lines, index + 1)])
     if not looks or not below.strip() or is_quoted(question) or "@" in question or not is_question(question):
         return ""  # "On Mon, Support <support@...> wrote:" is a header, not a question
     if is_quoted(below) and index + 2 < len(lines) and is_quoted(lines[index + 2]):
@@ -685,6 +687,17 @@ def marked_answer(lines: Sequence[str], index: int, looks: bool = True, capitals
         shaped = any(c.isdigit() for c in below) and not any(c.islower() for c in below)
         return below.strip() if (in_capitals(below) or shaped) and not in_capitals(question) else ""
     return below.strip() if under and not below.lstrip().startswith("(") and not is_question(below) else ""
+
+
+def wrapped_on(lines: Sequence[str], index: int) -> list[str]:
+    """The lines a hard-wrapped answer goes on over: after a long line, unquoted lines that start in
+    lower case (">> När Karin ... står det "Användaren saknar" / "behörighet för kst 200"")."""
+    out: list[str] = []
+    while len(out) < 2 and len(lines[index]) >= SOFT_WRAP and index + 1 < len(lines) \
+            and lines[index + 1][:1].islower() and not is_quoted(lines[index + 1]):
+        index += 1
+        out.append(lines[index].strip())
+    return out
 
 
 def is_question(line: str) -> bool:
@@ -836,6 +849,13 @@ def extract_candidates(specs: Sequence[FieldSpec], source: Source) -> tuple[dict
             out[spec.key] = found.value
         elif found:
             unsure[spec.key] = found
+    said = source.answers.get(ERROR_TEXT, "")
+    if said and ERROR_TEXT not in out and ERROR_SHOWN not in out and any(s.key == ERROR_SHOWN for s in specs) \
+            and not _QUOTE_MARK.search(said) and (_ONLY_AN_ERROR.search(fold(said)) or _NOT_READ.search(fold(said))):
+        # our error question answered "Det kom upp ett fel ... men jag hann inte läsa det": one was
+        # shown, its text not given, so it is asked for (the error rule)
+        out[ERROR_SHOWN] = "yes"
+        unsure.pop(ERROR_SHOWN, None)
     companies = {fold(out[s.key]).lower() for s in specs if s.kind == "name" and not s.many and s.key in out}
     for spec in specs:
         if spec.many and spec.kind == "name" and spec.key in out and companies:

@@ -3131,3 +3131,29 @@ def test_the_session_20_last_writers() -> None:
                                                 "och 310499. 310499 ligger kvar i verifieringen.")
     assert "problem_description" not in capture("Here you go - Invoice No 66002 (still in Verification) plus 66012, "
                                                 "66019, 66031 and 66044.")
+
+
+def test_an_error_shown_without_its_text_is_asked_for() -> None:
+    """Mails that said an error came but not what it said were called complete (the development
+    half: 37 such cases, 31 now): the error rule asks for its text."""
+    coding = partial(fields, "coding")
+    for text in ("cant change cost centre on row 3 of inv 77120, just says error. needs to be 200 not 150",
+                 "When I add it there's a red error at the top but it disappears before I can read it.",
+                 "Can u change row 1 on 7781-09 to cost center 220, it just gives me a red error and wont save",
+                 "When I change it myself and save, a red error box comes up and then it reverts."):
+        got = coding(text)
+        assert got.get("error_shown") == "yes" and "error_message" not in got, text
+    assert fields("review_approval", "Alan says there is no error message, the list is just empty.").get(
+        "error_shown") != "yes"
+    # our error question answered with one that came and was not read
+    got = fields("review_approval", "Hej!", answers={"error_message": "Det kom upp ett fel när jag försökte byta "
+                                                                      "attestant men jag hann inte läsa det"})
+    assert got.get("error_shown") == "yes" and "error_message" not in got
+    # a marked answer hard-wrapped over two lines goes on over the second
+    answers, _ = form_answers(split_reply("Hej,\n\nSvar nedan med >> framför.\n\nFrån: Support <support@support."
+                                          "example.com>\nSkickat: den 4 april 2024 10:12\nÄmne: [Case #4518] Attest\n\n"
+                                          "Hej Helena,\n\n- Vad står det i eventuellt felmeddelande?\n>> När Karin "
+                                          "försöker skicka den vidare till Johan står det \"Användaren saknar\n"
+                                          "behörighet för kostnadsställe 200\"\n\nMed vänliga hälsningar\nSupport\n"),
+                              TYPES["review_approval"].fields)
+    assert "behörighet för kostnadsställe 200" in answers["error_message"]
