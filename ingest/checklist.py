@@ -3032,9 +3032,21 @@ def body_value(spec: FieldSpec, text: str) -> str | None:
     if value is None or words(value) >= POINTER_WORDS:
         return value  # a long text says more than where to look: not worth the three passes
     rest = _AGAIN.sub(" ", _POINTER.sub(" ", _SENTENCE_SPLIT.sub("\n", fold(strip_greeting(text)))))
-    return value if words(_ID_WORDS.sub(" ", rest)) >= max(spec.min_words, 1) else None
+    # ... and a short text must say what is wrong, not only where to look ("Could someone have a
+    # look at Invoice No 6120044 please? It's still in Verification. I've attached it ...")
+    return value if words(_ID_WORDS.sub(" ", rest)) >= max(spec.min_words, 1) \
+        and _SOMETHING_WRONG.search(fold(text)) else None
 
 
+# Words that say what is wrong in a short description: "wrong", "fel", "read as", "tolkas som",
+# "instead of", "missing", "saknas", a negation, ...
+_SOMETHING_WRONG = re.compile(r"(?i)\b(?:wrong\w*|incorrect\w*|error\w*|fel\w*|felaktig\w*|not|n\W?t|no(?![\s.:#]*\d)|inte|ej|ingen|inget|"
+                              r"never|aldrig|missing|saknas|blank|empty|tom|tomt|instead|istallet|stallet|as|som|read|reads|"
+                              r"reading|picks?|picked|picking|takes?|took|taking|laser|lases|laste|tolka\w*|blir|becomes?|"
+                              r"swapp?\w*|double\w*|dubbl\w*|twice|shows?|showing|visar|gets?|getting|far|fick|comes?|"
+                              r"coming|kommer|drops?|dropped|rounds?|rounded|avrund\w*|mixes|mixed|blandar|problem\w*|issue\w*|"
+                              r"strul\w*|funkar|fungerar|works?|working|broken|merged?|merging|split\w*|hamnar|hamnat|ends?\s+up|"
+                              r"ended\s+up|utan|without|only|bara|alls|at\s+all|\w+n\W?t)\b")
 # A text of this many words is a description whatever pointers it holds.
 POINTER_WORDS = 40
 # A sentence that points to attachments, to examples or to the invoice it is about.

@@ -3157,3 +3157,21 @@ def test_an_error_shown_without_its_text_is_asked_for() -> None:
                                           "behörighet för kostnadsställe 200\"\n\nMed vänliga hälsningar\nSupport\n"),
                               TYPES["review_approval"].fields)
     assert "behörighet för kostnadsställe 200" in answers["error_message"]
+
+
+def test_a_short_description_says_what_is_wrong() -> None:
+    """A short text that only points (the invoice, the attachments, "it's still in Verification")
+    describes no problem, so it is asked for; one naming what goes wrong is a description."""
+    capture = partial(fields, "capture_verification")
+    assert "problem_description" not in capture("Could someone have a look at Invoice No 6120044 please? It's still in "
+                                                "Verification. I've attached it along with four others.")
+    assert "problem_description" not in capture("Invoice no 2207781 in verification - see screenshot. Other examples "
+                                                "2207790, 2207802, 2207815, 2207833")
+    assert "problem_description" in capture("Bifogar 5 exempel där tolkningen tar fel leverantör - den väljer vårt eget "
+                                            "bolag som leverantör. Den sista (5512377) ligger kvar i verifieringen, resten "
+                                            "har vi rättat för hand.")
+    assert "problem_description" in capture("Invoice lines from Staples aren't split any more, everything ends up on "
+                                            "one line.")
+    # a key-value table's "Change" row is what is wanted
+    assert wish_of("Please make the following change:\n\nCompany: Redmere Housing\nUser: Tariq Aziz\nChange: Remove "
+                   "Approver role, keep Reviewer") == "Remove Approver role, keep Reviewer"
