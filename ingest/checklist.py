@@ -2356,6 +2356,8 @@ def accept(spec: FieldSpec, m: Matchers, value: str) -> str | None:
         return None
     if spec.key == ERROR_TEXT:
         value = quoted_error(value)
+    if spec.kind == "rows" and (kept := without_last_bracket(value, _LAST_REMARK)) and re.search(r"\d", kept):
+        value = kept  # "4 (var rad 6 innan vi slog ihop två rader)", "5 (I wrote row 3 in my first mail)"
     if spec.kind == "rows" and _ROW_LIST.fullmatch(value) and re.search(r"\d", value):
         return ", ".join(rows_numbers(value))
     if spec.kind == "rows" and (every := _EVERY_ROW.match(value)) and not _NAMED_ROWS.search(value):

@@ -3175,3 +3175,10 @@ def test_a_short_description_says_what_is_wrong() -> None:
     # a key-value table's "Change" row is what is wanted
     assert wish_of("Please make the following change:\n\nCompany: Redmere Housing\nUser: Tariq Aziz\nChange: Remove "
                    "Approver role, keep Reviewer") == "Remove Approver role, keep Reviewer"
+
+
+def test_a_row_answer_with_a_remark_about_another_row() -> None:
+    """From blind writer yn: "Konteringsrad: 4 (var rad 6 innan vi slog ihop två rader)" is row 4."""
+    assert field("coding", "coding_rows", "Konteringsrad: 4 (var rad 6 innan vi slog ihop två rader)") == "4"
+    assert field("coding", "coding_rows", "Coding row: 5 (I wrote row 3 in my first mail, that was wrong)") == "5"
+    assert field("coding", "coding_rows", "Coding rows: 2 and 3 (the freight lines)") == "2, 3"
