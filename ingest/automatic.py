@@ -108,6 +108,15 @@ def auto_reply_words(mail: ParsedMail) -> str | None:
     lines = [line.strip(" \t>*") for line in (mail.text or "")[:2000].split("\n") if line.strip()][:3]
     for line in lines:
         found = first_words.match(fold(line))
-        if found:
+        if found and not (_SAID_BY_ME.match(found.group()) and _ASKS.search(fold(line), found.end())):
             return f"auto-reply text: {line[:60]!r}"
     return None
+
+
+# A person's line that only opens like an auto-reply ("I'm currently on parental leave until August,
+# so please remove me as approver ...", "... but I can't approve invoice 7781203"): it asks
+# something or tells a problem. Not "please contact Anna for anything urgent": that is the reply's.
+_SAID_BY_ME = re.compile(r"(?i)(?:(?:hej|hi|hello)[,!]?\s+)?(?:jag\s+ar|i\s+am|i\s*['’]m)\b")
+_ASKS = re.compile(r"(?i)\b(?:(?:please|pls|could\s+you|can\s+you|would\s+you|kan\s+ni|kan\s+du|skulle\s+ni|sa\s+kan\s+ni|"
+                   r"vanligen|var\s+snall)\b(?!\s+(?:contact|call|phone|ring|e-?mail|mail|send|resend|forward|note|kontakta|"
+                   r"mejla|skicka))|(?:can\W?t|cannot|kan\s+inte)\s+(?:approve|attestera|godkanna|see|se|find|hitta))")

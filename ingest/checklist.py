@@ -58,7 +58,7 @@ SHAPES = {
     "status": r"(?:(?:standing|stands|written|(?:showing|shows|showed|displayed|displaying)[ \t]+as)[ \t]+)?"
               r"(?:(?:(?:a|an|ett|the)[ \t]+)?(?:date|datum|datumet)[ \t]*[,:–(-]?[ \t]*(?=\d))?"
               # (not a value denied: "kolumnen Överförd är inte tom, den står som Nej")
-              r"(?!(?:inte|not|ej|icke)[ \t])[\"“'«]?(?P<value>(?<=[\"“«])[^\"”»\n]{1,80}(?=[\"”»])"
+              r"(?!(?:inte|not|ej|icke)[ \t]+(?:tom|tomt|empty|blank)\b)[\"“'«]?(?P<value>(?<=[\"“«])[^\"”»\n]{1,80}(?=[\"”»])"
               r"|(?:\d{4}-\d\d-\d\d|\d{1,2}[/.]\d{1,2}[/.]\d{2,4})[ \t]+\d\d?:\d\d|[^\W_][\w/-]*(?:[ \t][\w/-]+){0,4}?)[\"”'»]?(?=[ \t]*(?:[.,;!?)\"”'»]"
               # ... or before a remark in brackets: "shows Yes (12/06/2024)"
               r"|$|[ \t]\(|[ \t][-–—][ \t]|[ \t](?:and|but|och|men|since|sedan|for|för|when|när|after|efter|on|på|so|så|with|med)\b))",
@@ -841,7 +841,8 @@ def extract_candidates(specs: Sequence[FieldSpec], source: Source) -> tuple[dict
         if spec.key in out or spec.key in unsure:
             continue
         found = best_candidate(spec, source)
-        if found and spec.key == INVOICE_ID and found.evidence != "label" and _NO_ID.search(source.folded):
+        if found and spec.key == INVOICE_ID and found.evidence != "label" and _NO_ID.search(source.folded) \
+                and called_a_number(found.value, source.folded):
             # "Jag hittar inget Faktura-ID, men det är fakturan ... med fakturanummer 10045": the
             # supplier's number, shown to be confirmed, never taken as the id
             found = replace(found, score=min(found.score, EVIDENCE["shape"]))
@@ -888,6 +889,13 @@ def extract_candidates(specs: Sequence[FieldSpec], source: Source) -> tuple[dict
 
 
 INVOICE_ID = "invoice_id"
+
+
+def called_a_number(value: str, folded: str) -> bool:
+    """The value written as an invoice number ("med fakturanummer 10045", "their invoice no. 4410"):
+    the supplier's, where the customer says they have no Invoice ID."""
+    at = folded.find(fold(value))
+    return at > 0 and _OWN_NUMBER.search(folded, max(0, at - 25), at) is not None
 # The customer says they have no Invoice ID to give.
 _NO_ID = re.compile(r"(?i)\b(?:jag|vi|i|we)\s+(?:(?:hittar|ser|har)\s+(?:inget|inte\s+nagot)|(?:kan\s+inte\s+(?:hitta|se)|can\W?t\s+(?:find|see)|"
                     r"cannot\s+(?:find|see)|couldn\W?t\s+(?:find|see)|don\W?t\s+(?:have|see|know))\s+(?:nagot|any|the|an?))\s+"
@@ -1199,7 +1207,8 @@ _LEFT_OUT = re.compile(r"(?i)\b(?:won\W?t|will\s+not|doesn\W?t|does\s+not|don\W?
                        r"\b(?:is|are|that\W?s|it\W?s)\s+not\s+(?:about|part\s+of|involved\s+(?:in|with))\s+this\s+(?:invoice|one)\b")
 # ... nor when the sentence goes on with what they get: "should keep his access ... but please add
 # the Approver role", "ska behålla sin roll men också få attesträtt".
-_AND_ALSO = re.compile(r"(?i)[^.!?\n]{0,80}?\b(?:but|and|men|och)\s+(?:also|please|add|ocksa|aven|ska|fa)\b")
+_AND_ALSO = re.compile(r"(?i)[^.!?\n]{0,80}?\b(?:(?:but|and|men|och)\s+(?:also|please|add|ocksa|aven|ska|fa)|"
+                       r"(?:but|men)\s+(?:he|she|they|han|hon|de)\s+(?:is|are|will|ar|ska)\b)\b")
 # ... unless it is a removal ("doesn't need access any more", "behöver inte någon behörighet längre").
 _ANY_MORE = re.compile(r"(?i)\b(?:any\s*more|any\s+longer|no\s+longer|langre)\b")
 # What else a person has ("Tom's other roles remain unchanged", "Övriga roller för Emma ändras inte"):
@@ -2344,7 +2353,10 @@ def accept(spec: FieldSpec, m: Matchers, value: str) -> str | None:
     if spec.kind == "status" and words(bare := _STATUS_LEAD.sub("", value, count=1)) > 4:
         # "It says Yes - that's what's odd, it's been sitting there for two days": what it says.
         # "there's a red cross in the column, and when I hover over it it says ...": the mark first
-        said = _STATUS_WORD.match(value) or _STATUS_MARK.search(value) or _STATUS_SAID.search(value)
+        # (what it says when that is a status: "No, it's not empty - it says Yes with 12/06/2024")
+        said = _STATUS_SAID.search(value)
+        said = said if said and _STATUS_WORD.fullmatch(said["value"]) else \
+            _STATUS_WORD.match(value) or not_denied(_STATUS_MARK.search(value), value) or said
         return said["value"] if said else None
     if spec.kind == "status":
         value = bare or value  # "It says Yes, dated 11/03", "Överförd står som Ja": what it says
@@ -2480,7 +2492,8 @@ def suppliers_own(folded: str, match: re.Match[str]) -> bool:
     # A name's plain "-s" before the supplier's own number ("Telias fakturanummer", "Siemens invoice
     # number"); before the invoice itself it names the supplier ("The Staples invoice 41187",
     # "Telias faktura 4410" are the invoice from Staples, from Telia).
-    if _DUNNING.search(folded, max(0, match.start() - DUNNING_REACH), match.start()):
+    if _DUNNING.search(folded, max(0, match.start() - DUNNING_REACH), match.start()) \
+            and _PAYMENT.search(folded, match.start(), match.start() + DUNNING_REACH):
         return True  # "Enligt vår reskontra är faktura 20240877 ... obetald": a supplier's reminder, forwarded
     return owner is not None and (owner["plain"] is None or _OWN_NUMBER.match(folded, match.start()) is not None)
 
@@ -2492,6 +2505,8 @@ _DUNNING = re.compile(r"(?i)\b(?:enligt\s+(?:var|vart|vara)\s+(?:reskontra|bokfo
                       r"vi\s+har\s+(?:inte|annu\s+inte)\s+(?:fatt|erhallit)\s+betalning\s+for)\b[^.!?\n]{0,60}$")
 
 
+_PAYMENT = re.compile(r"(?i)\b(?:unpaid|overdue|outstanding|obetald\w*|forfallen|forfallodag\w*|payment|betalning\w*|betala\w*|"
+                      r"reminder|paminnelse\w*|due)\b")
 _OWN_NUMBER = re.compile(r"(?i)(?:fakturanummer|fakturanumret|fakturanr|invoice[ \t]+(?:number|no\b|nr\b|#))")
 
 
@@ -2571,7 +2586,16 @@ def ranked_wish(spec: FieldSpec, source: Source) -> Candidate | None:
         value = pattern_value(spec, matchers(spec).patterns, source) if head is not source else None
         return Candidate(value, "pattern", EVIDENCE["pattern"]) if value else None
     wish, _, sure = best
+    # "Please see the details below for a change we need": where the wish is, not the wish itself;
+    # shown to be confirmed at most, whatever the model's score (it sat at its threshold)
+    sure = sure and not (_POINTS_ON.match(fold(wish.value)) and words(wish.value) <= POINTER_WISH
+                         and not any(c.isdigit() for c in wish.value))
     return Candidate(wish.value, "pattern" if sure else "unsure wish", EVIDENCE["pattern" if sure else "unsure wish"])
+
+
+POINTER_WISH = 12
+_POINTS_ON = re.compile(r"(?i)\W*(?:please\s+|pls\s+|snalla\s+)?(?:see|se)\s+(?:the\s+)?(?:details|below|attached|detaljer\w*|nedan|"
+                        r"bifogad\w*)\b")
 
 
 # Content read for wishes: what a customer wants done is said early (see ranked_wish).
@@ -2671,13 +2695,21 @@ def earlier_error(folded: str, match: re.Match[str]) -> bool:
     blocked" for this supplier, but that was fixed ..., so ignore that", "Förra månaden fick vi ..."."""
     start = max(folded.rfind(c, 0, match.start()) for c in ".!?\n") + 1
     end = _SENTENCE_END.search(folded, match.end(), match.end() + 200)
-    return _BEFORE_NOW.match(folded, start) is not None or \
-        _IGNORE_IT.search(folded, match.end(), end.end() if end else min(len(folded), match.end() + 200)) is not None
+    stop = end.end() if end else min(len(folded), match.end() + 200)
+    ignored = _IGNORE_IT.search(folded, match.end(), stop)
+    return _BEFORE_NOW.match(folded, start) is not None and not _SINCE_THEN.search(folded, start, match.start()) \
+        or ignored is not None and not _THOUGHT.search(folded, match.end(), ignored.start()) \
+        and not _BUT_BACK.search(folded, ignored.end(), stop)
 
 
 # A sentence about an earlier time, and a remark to leave what it said aside.
 _BEFORE_NOW = re.compile(r"(?i)\s*(?:(?:last|previous)\s+(?:month|week|year|time|quarter)|a\s+(?:few\s+)?(?:weeks?|months?)\s+ago|"
                          r"forra\s+(?:manaden|veckan|aret|gangen)|for\s+(?:en|ett|nagra)\s+(?:manad|manader|vecka|veckor|ar)\s+sedan)\b")
+# ... unless it goes on to now ("Last month we changed the limits and since then Erik gets ..."),
+# or the error was only thought fixed ("we thought that was fixed but it's back").
+_SINCE_THEN = re.compile(r"(?i)\b(?:since\s+then|now|still|again|sedan\s+dess|nu|fortfarande|igen)\b")
+_THOUGHT = re.compile(r"(?i)\b(?:thought|hoped|believed|trodde|trott|hoppades)\b")
+_BUT_BACK = re.compile(r"(?i)\b(?:but|men)\b")
 _IGNORE_IT = re.compile(r"(?i)\b(?:(?:so\s+)?(?:please\s+)?ignore\s+(?:that|it|this)|bortse\s+fran\s+(?:det|den)|"
                         r"that\s+(?:was|has\s+been|got)\s+(?:fixed|sorted|solved)|det\s+(?:ar|blev)\s+(?:fixat|lost|atgardat))\b")
 
@@ -2856,7 +2888,15 @@ _TWO_SHARES = re.compile(r"\s*(\d{1,2})\s*/\s*(\d{1,2})\s*")
 _LAST_REMARK = re.compile(r"\([^()\n]{1,80}\)[ \t.]*")
 # What a column "says" in a longer answer about it.
 # ... or the plain word it opens with: "No. There's a red cross next to it as well."
-_STATUS_WORD = re.compile(r"(?i)\s*(?P<value>yes|no|ja|nej|empty|blank|tom|tomt)\b(?=\s*[.,;!–-])")
+_STATUS_WORD = re.compile(r"\s*(?P<value>(?i:yes|no|ja|nej|empty|blank)|tom|tomt)\b(?=\s*[.,;!–-]|\s*$)")  # ("Tom, our controller": a name)
+
+
+def not_denied(mark: re.Match[str] | None, value: str) -> re.Match[str] | None:
+    """A mark the answer does not deny: "there is no red cross any more" shows none."""
+    return mark if mark and not _NO_MARK.search(value, max(0, mark.start() - 12), mark.start()) else None
+
+
+_NO_MARK = re.compile(r"(?i)\b(?:no|not|inte|ingen|inget|ett\s+inte)\s+(?:an?\s+|ett\s+|en\s+)?$")
 _STATUS_MARK = re.compile(r"(?i)\b(?:an?\s+|ett\s+|en\s+)?(?P<value>(?:(?:little|small|litet|liten)\s+)?(?:red|green|grey|gray|yellow|rött|rott|"
                           r"röd|rod|grön|gron|gul|gult)\s+(?:cross|x|tick|check\s*mark|mark|dot|icon|circle|kryss|bock|prick|markering))\b")
 _STATUS_SAID = re.compile(r"(?i)\b(?:says|shows|reads|står(?:\s+det)?|visar)\s+(?:som\s+|as\s+)?[\"“'«]?(?P<value>\w+)")
@@ -3048,7 +3088,7 @@ _SOMETHING_WRONG = re.compile(r"(?i)\b(?:wrong\w*|incorrect\w*|error\w*|fel\w*|f
                               r"swapp?\w*|double\w*|dubbl\w*|twice|shows?|showing|visar|gets?|getting|far|fick|comes?|"
                               r"coming|kommer|drops?|dropped|rounds?|rounded|avrund\w*|mixes|mixed|blandar|problem\w*|issue\w*|"
                               r"strul\w*|funkar|fungerar|works?|working|broken|merged?|merging|split\w*|hamnar|hamnat|ends?\s+up|"
-                              r"ended\s+up|utan|without|only|bara|alls|at\s+all|\w+n\W?t)\b")
+                              r"ended\s+up|utan|without|only|bara|alls|at\s+all|\w+n\W?t|stuck|fastn\w*|hanger|hangs|hanging)\b")
 # A text of this many words is a description whatever pointers it holds.
 POINTER_WORDS = 40
 # A sentence that points to attachments, to examples or to the invoice it is about.
@@ -3057,8 +3097,7 @@ _POINTER = re.compile(r"(?im)^[ \t]*(?:(?:please\s+)?see\s+(?:the\s+)?(?:attache
                       # "Please see answers in blue below", "Svar nedan", "Replies in line": where the answers are
                       r"(?:please\s+)?(?:see|se)\s+(?:my\s+|the\s+|mina\s+)?(?:answers?|replies|comments?|svar|svaren|kommentarer)\b|"
                       r"(?:my\s+|mina\s+)?(?:answers?|replies|svar|svaren)\s+(?:are\s+|finns\s+)?(?:below|inline|in\s+line|nedan)\b|"
-                      # "Here you go - Invoice No 66002 plus ...", "Här kommer de: ...": a list handed over
-                      r"here\s+you\s+go|here\s+they\s+are|har\s+kommer\s+(?:de|dom|dem|fakturorna)|"
+
                       r"(?:\w+\s+)?(?:examples?|exempel)\b[^\n]*:)[^\n]*$"
                       # "Gäller faktura 66120 som ligger i verifieringen": only the pointing words go
                       r"|^[ \t]*(?:it\s+)?(?:concerns|galler|regarding|re)\s+(?:the\s+)?(?:invoice|faktura|fakturan)\s+\S+"
@@ -3081,7 +3120,7 @@ _POINTER = re.compile(r"(?im)^[ \t]*(?:(?:please\s+)?see\s+(?:the\s+)?(?:attache
                       r"(?:here[ \t]+are|har[ \t]+ar)(?:[ \t]+\w+)?[ \t]*:?(?:[ \t]*(?:,|och|and)?[ \t]*\d[\w-]*)+))?[ \t.]*$")
 # Words that say something happened and where, not what: "Nu har det hänt igen, se fakturorna ...
 # 310499 ligger kvar i verifieringen", "It's happened again".
-_AGAIN = re.compile(r"(?i)\b(?:(?:nu\s+)?har\s+det\s+hant\s+igen|it\W?s\s+happened\s+again|it\s+happened\s+again|same\s+thing\s+again|"
+_AGAIN = re.compile(r"(?i)\b(?:(?:nu\s+)?har\s+det\s+hant\s+igen|here\s+you\s+go|here\s+they\s+are|har\s+kommer\s+(?:de|dom|dem|fakturorna)|it\W?s\s+happened\s+again|it\s+happened\s+again|same\s+thing\s+again|"
                     r"se\s+(?:fakturorna|fakturan|faktura)|see\s+(?:the\s+)?invoices?|(?:ligger|star)\s+kvar\s+i\s+verif\w*|"
                     r"is\s+still\s+in\s+(?:the\s+)?verif\w*)\b")
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+")
@@ -3200,17 +3239,17 @@ def shape_value(spec: FieldSpec, source: Source) -> str | None:
     """One id-shaped number in the content and nothing said about it: a value to confirm only."""
     if spec.kind != "id":
         return None
-    found = []
+    first = None
     for match in _BARE_ID.finditer(source.new):
         value = match[1]
         before = source.new[max(0, match.start() - 12) : match.start()]
         after = source.new[match.end() : match.end() + 6]
         if not plausible("id", value) or _NOT_ID_BEFORE.search(before) or re.match(r"[ \t]*(?:kr|sek|:-|%)", after):
             continue
-        found.append(value)
-        if len(set(found)) > 1:
-            return None
-    return found[0] if found else None
+        if first is not None and value != first:
+            return None  # two numbers: neither is shown as the one (a set rebuilt per match was quadratic)
+        first = value
+    return first
 
 
 def item_list(spec: FieldSpec, source: Source) -> str | None:

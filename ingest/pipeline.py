@@ -18,8 +18,8 @@ from ingest.staffmail import file_staff_mail, staff_address_of
 from ingest.case_finder import Thread, find_case, may_have_a_case
 from store.db import Database
 from store.inbound import raw_of
-from store.models import (AWAITING_CUSTOMER, CLOSED, HELD, INBOUND, NO_CASE, READY, SET_ASIDE, RawMail, Ticket,
-                          held_as_no_case)
+from store.models import (AWAITING_CUSTOMER, CLOSED, HELD, INBOUND, NO_CASE, READY, SET_ASIDE, STAFF_SET, RawMail,
+                          Ticket, held_as_no_case)
 from store.tickets import add_message, messages_of, open_ticket
 
 log = logging.getLogger("casedesk.ingest")
@@ -156,7 +156,7 @@ def file_mail(session: Session, raw: RawMail, prepared: Prepared, settings: Sett
         # Participants come from the first mail only (issue 12): a later mail cannot add readers.
         add_message(session, ticket, message, when)
         if reading is not None:
-            apply_reading(ticket, reading, settings.case_types, when)
+            apply_reading(ticket, reading, settings.case_types, when, holds_no_case(settings))
         outcome = "reply"
     log.info("%s %s -> %s %s (%s%s%s)", mail.message_id, mail.from_addr or "?", outcome, ticket.ref,
              thread.rule, f", automatic: {automatic}" if automatic else "",
@@ -197,15 +197,18 @@ def new_case(mail: ParsedMail, reading: Reading | None, claimed_ref: str | None,
         held_reason=f"{UNREAD}: {mail.unread}" if mail.unread else None,
     )
     if reading is not None:
-        apply_reading(ticket, reading, settings.case_types, when)
+        apply_reading(ticket, reading, settings.case_types, when, holds_no_case(settings))
     return ticket
 
 
-def apply_reading(ticket: Ticket, reading: Reading, case_types: tuple[CaseType, ...], when: datetime) -> None:
+def apply_reading(ticket: Ticket, reading: Reading, case_types: tuple[CaseType, ...], when: datetime,
+                  hold: bool = False) -> None:
     """Merge a mail's reading into its case: later values win; status follows what is missing.
 
     A type the customer states ("Type: Coding", "Ärendetyp: Kontering") overrides the case's.
     Each message keeps the values it gave (Message.fields): the thread says who said what.
+    With `hold` (staff are told of such mail: `holds_no_case`), a first mail read as no support
+    case holds its case for staff, and it stays held until a mail of the customer's has a type.
     """
     if reading.case_type is not None and (ticket.case_type is None or reading.corrected):
         ticket.case_type, ticket.case_type_reason = reading.case_type, reading.reason
@@ -220,8 +223,10 @@ def apply_reading(ticket: Ticket, reading: Reading, case_types: tuple[CaseType, 
         ticket.fields = {**ticket.fields, UNSURE: unsure}
     ticket.has_missing = bool(ticket.missing)
     ticket.last_customer_at = when
+    if ticket.case_type is None and held_as_no_case(ticket.held_reason):
+        return  # "Thanks!", "any news?": still no case; staff are told of the new mail (notify/policy.py)
     first = ticket.status == AWAITING_CUSTOMER and ticket.created_at == when and not ticket.held_reason
-    if ticket.case_type is None and reading.no_case and (first or held_as_no_case(ticket.held_reason)):
+    if hold and first and ticket.case_type is None and reading.no_case:
         # A price question, an invitation, a bill sent to us: nobody is asked for a case type.
         # The case is held for staff, who answer it or give it a type (#type); a later mail of
         # the customer's that is a case makes it one.
@@ -232,6 +237,12 @@ def apply_reading(ticket: Ticket, reading: Reading, case_types: tuple[CaseType, 
     if not ticket.missing and ticket.status != READY:
         ticket.ready_at = when  # the "ready" staff notification is keyed by this moment
     ticket.status = AWAITING_CUSTOMER if ticket.missing else READY
+
+
+def holds_no_case(settings: Settings) -> bool:
+    """Mail read as no support case is held only where staff are told of it (docs/staff.md): with
+    nobody told, it would sit unanswered, so its sender is asked for a case type as before."""
+    return bool(settings.staff.notify) and "not_a_case" in settings.staff.notify_on
 
 
 def with_confirmed(ticket: Ticket, reading: Reading) -> Reading:
@@ -257,12 +268,15 @@ def reprocess(session: Session, ticket: Ticket, settings: Settings) -> None:
 
     Held and closed cases keep their status; the checklist is rebuilt from the first mail on.
     A case held for a reason (unread, set aside, cannot be mailed) is left for staff; one held as no
-    support case is read again, and released when its mail now reads as a case.
+    support case is read again, and released when its mail now reads as a case. A type staff set
+    (#type) stays: reading again does not overrule staff.
     """
     if ticket.automatic or ticket.held_reason and not held_as_no_case(ticket.held_reason):
         return
     status = ticket.status
-    ticket.case_type, ticket.case_type_reason, ticket.fields = None, "", {}
+    staff_type = (ticket.case_type_reason or "").startswith(STAFF_SET)
+    ticket.case_type, ticket.case_type_reason = (ticket.case_type, ticket.case_type_reason) if staff_type else (None, "")
+    ticket.fields = {}
     for message in messages_of(session, ticket):
         if message.direction != INBOUND or message.automatic or message.raw_id is None:
             continue

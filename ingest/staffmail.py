@@ -30,8 +30,8 @@ from ingest.classify import body_text
 from ingest.parse import ParsedMail, parse
 from ingest.quoting import is_quoted, split_reply
 from ingest.case_finder import SUBJECT_TAG
-from store.models import (AWAITING_CUSTOMER, CLOSED, HELD, INBOUND, NOTE, READY, STAFF_ANSWER, RawMail, Ticket,
-                          held_as_no_case)
+from store.models import (AWAITING_CUSTOMER, CLOSED, HELD, INBOUND, NOTE, READY, STAFF_ANSWER, STAFF_SET, RawMail,
+                          Ticket, held_as_no_case)
 from store.inbound import raw_of
 from store.outbox import plan
 from store.tickets import add_message, messages_of, open_ticket, ticket_by_ref
@@ -186,7 +186,7 @@ def run_command(ticket: Ticket, command: Command, sender: str, case_types: tuple
     elif command.name == "type":
         chosen = type_of(command.argument, case_types)
         assert chosen is not None
-        ticket.case_type, ticket.case_type_reason = chosen.key, f"set by {sender} (#type)"
+        ticket.case_type, ticket.case_type_reason = chosen.key, f"{STAFF_SET} {sender} (#type)"
         if held_as_no_case(ticket.held_reason):
             ticket.held_reason = None  # staff say it is a case after all: its checklist is asked for
         ticket.missing = chosen.missing(ticket.fields or {})

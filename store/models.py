@@ -31,6 +31,10 @@ SET_ASIDE = "set aside after"
 NO_CASE = "not a support case"
 
 
+# How a case type set by staff (#type) starts its reason: "set by anna@... (#type)".
+STAFF_SET = "set by"
+
+
 def held_as_no_case(reason: str | None) -> bool:
     """A case held because its mail is no support case (not automatic, not set aside, not unread)."""
     return (reason or "").startswith(NO_CASE)

@@ -149,3 +149,13 @@ def test_a_person_who_no_longer_does_something_is_no_auto_reply(body: str) -> No
     """The session's review: the leavers' notice words ("I no longer work for", "Jag har slutat på")
     held customers who only stopped doing something."""
     assert automatic_reason(parse(mail(subject="Re: [Case #12] Attest", body=body)), "ann@example.com", OURS) is None
+
+
+@pytest.mark.parametrize("body", [
+    "Hi,\nI'm currently on parental leave until August, so please remove me as approver for Kestrel Ltd.",
+    "Hej!\nJag är just nu föräldraledig till och med augusti, så kan ni ta bort mig som attestant i Solvik Nät AB?",
+    "Hi,\nI am currently travelling with limited access to my laptop, but I can't approve invoice 7781203.",
+])
+def test_a_person_who_says_they_are_away_and_asks_is_no_auto_reply(body: str) -> None:
+    """The session's review: a request opening with the writer's leave is a person's mail."""
+    assert automatic_reason(parse(mail(subject="hello", body=body)), "ann@example.com", OURS, SUBJECTS) is None

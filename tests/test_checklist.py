@@ -3182,3 +3182,31 @@ def test_a_row_answer_with_a_remark_about_another_row() -> None:
     assert field("coding", "coding_rows", "Konteringsrad: 4 (var rad 6 innan vi slog ihop två rader)") == "4"
     assert field("coding", "coding_rows", "Coding row: 5 (I wrote row 3 in my first mail, that was wrong)") == "5"
     assert field("coding", "coding_rows", "Coding rows: 2 and 3 (the freight lines)") == "2, 3"
+
+
+def test_the_session_20_review() -> None:
+    """The session's review (a helper attacking the round's rules): each misreading it found."""
+    review, queue = partial(fields, "review_approval"), partial(fields, "automatic_steps")
+    # today's error after a past time that goes on to now, or one only thought fixed
+    assert review('Last month we changed the approval limits and since then Erik gets "Beloppsgräns överskriden" '
+                  'on every invoice, e.g. 7781203.')["error_message"] == "Beloppsgräns överskriden"
+    assert review('When I approve 7781203 I get "Supplier blocked" - we thought that was fixed in the last update '
+                  "but it's back.")["error_message"] == "Supplier blocked"
+    # the Transferred column: a name is no "tom", a mark said to be gone is none, what it says wins
+    # over a leading "No", "not transferred" is a value
+    assert queue("Transferred: Tom, our controller, checked and it says Yes since Monday.")["transferred"] == "Yes"
+    assert queue("Transferred: It says Yes now, there is no red cross any more.")["transferred"] == "Yes"
+    assert queue("Transferred: No, it's not empty - it says Yes with 12/06/2024.")["transferred"] == "Yes"
+    assert queue("The Transferred column shows not transferred.")["transferred"] == "not transferred"
+    # no Invoice ID said of a column, and the customer's own records: the invoice is still read
+    assert queue("I can't see the invoice ID column since the update, and invoice 7781203 is stuck in the queue.")[
+        "invoice_id"] == "7781203"
+    assert queue("According to our records invoice 7781203 was approved on Monday, but it hasn't been transferred.")[
+        "invoice_id"] == "7781203"
+    # a person brought back in by the sentence; a description after "Here you go -"
+    assert users_of("Anna Berg and Per Ek can't approve invoice 7781203. Per Ek is not part of this invoice's "
+                    "approval chain normally, but he is covering for Anna.") == "Anna Berg, Per Ek"
+    assert "problem_description" in fields("capture_verification", "Here you go - the scanned amount is 1,250 but "
+                                                                   "the invoice is for 12,500.")
+    assert "problem_description" in fields("capture_verification", "Three Telia invoices are stuck in verification, "
+                                                                   "the latest was 1500 SEK.")

@@ -41,10 +41,13 @@ def test_a_price_question_is_held_and_a_case_releases_it(tmp_path: Path) -> None
                               staff={"notify": ["team@example.net"], "notify_on": ["ready"]}))
     assert staff_events(ticket, quiet, now) == []
     assert staff_events(ticket, settings, now + timedelta(days=8)) == []  # old news
-    # Another mail that is no case keeps it held; one that is a case makes it a case.
+    # Another mail that is no case keeps it held ("Thanks!", "any news?": told to staff again, keyed
+    # by that mail); one that is a case makes it a case.
     later = now + timedelta(minutes=5)
-    apply_reading(ticket, reading, types, later)
-    assert ticket.status == HELD and ticket.last_customer_at == later
+    for text in ("What would it cost to add ten more?", "Thanks, that answers it!", "Hi again, any news on this?"):
+        apply_reading(ticket, read_mail(parse(mail(text, "Re: Licences")), types, None, TYPES_DOMAINS), types, later, True)
+        assert ticket.status == HELD and ticket.last_customer_at == later, text
+    assert staff_events(ticket, settings, later) == [(f"CASE-1001:staff:not_a_case:{later:%Y%m%dT%H%M%S%fZ}", STAFF_NO_CASE)]
     case = read_mail(parse(mail("I cannot change the project on coding row 2 of invoice 41220.")), types, None, TYPES_DOMAINS)
     apply_reading(ticket, case, types, later + timedelta(minutes=5))
     assert ticket.case_type == "coding" and ticket.held_reason is None and ticket.status != HELD
@@ -71,3 +74,12 @@ def test_every_staff_notice_kind_stays_off_the_case_and_out_of_the_loop_cap() ->
     from notify.sender import NOT_ON_THE_CASE
     from store.outbox import UNCAPPED
     assert set(STAFF_KINDS.values()) <= NOT_ON_THE_CASE and set(STAFF_KINDS.values()) <= UNCAPPED
+
+
+def test_nobody_told_means_nothing_held(tmp_path: Path) -> None:
+    """With `[staff] notify = []` (the default) nobody would see a held mail: its sender is asked
+    for a case type as before (the session's review)."""
+    settings = load(write_config(tmp_path, f"sqlite:///{tmp_path}/db.sqlite"))
+    price = parse(mail("Hi, what would it cost to add five more user licences to our subscription?", "Licences"))
+    ticket = new_case(price, read_mail(price, settings.case_types, None, TYPES_DOMAINS), None, utcnow(), settings)
+    assert ticket.status == "awaiting_customer" and ticket.held_reason is None

@@ -41,3 +41,31 @@ def test_reprocess_after_the_checklist_changed(tmp_path: Path, db_url: str) -> N
     assert after["missing"] == [] and after["status"] == "ready"
     assert after["messages"][0]["fields"]["invoice_id"] == "41220"  # the message's history too
     assert run_cli(config, "reprocess", "CASE-99999").returncode == 66
+
+
+def test_reprocess_keeps_a_type_staff_set_and_reads_a_held_no_case_mail_again(tmp_path: Path, db_url: str) -> None:
+    """A price question is held (staff are told of such mail); staff type it with #type. Reading
+    it again must not hold it again nor drop the type staff set (the session's review)."""
+    from sqlmodel import select
+
+    from store.db import Database
+    from store.models import Ticket
+    config = write_config(tmp_path, db_url, staff={"notify": ["team@example.net"]})
+    mail = tmp_path / "price.eml"
+    mail.write_bytes(b"From: Dana <dana@example-foods.com>\r\nSubject: Licences\r\nMessage-ID: <price@example-foods.com>"
+                     b"\r\n\r\nHi, what would it cost to add five more user licences to our subscription?\r\n")
+    assert run_cli(config, "ingest", str(mail)).returncode == 0
+    [held] = json.loads(run_cli(config, "tickets", "--json").stdout)
+    assert held["status"] == "held" and held["held_reason"].startswith("not a support case")
+    assert run_cli(config, "reprocess", held["ref"]).returncode == 0  # still no case: still held
+    assert json.loads(run_cli(config, "show", held["ref"], "--json").stdout)["status"] == "held"
+    db = Database(db_url)
+    with db.write() as session:  # what #type does (ingest/staffmail.py run_command)
+        ticket = session.scalars(select(Ticket).where(Ticket.ref == held["ref"])).one()
+        ticket.case_type, ticket.case_type_reason, ticket.held_reason = "administration", "set by anna@x (#type)", None
+        ticket.status = "awaiting_customer"
+    db.dispose()
+    assert run_cli(config, "reprocess", held["ref"]).returncode == 0
+    after = json.loads(run_cli(config, "show", held["ref"], "--json").stdout)
+    assert after["case_type"] == "administration" and after["status"] == "awaiting_customer"
+    assert after["held_reason"] is None
