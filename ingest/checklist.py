@@ -610,11 +610,6 @@ _SELF_FIRST = re.compile(r"(?i)(me|mig|jag)[ \t]*(?:\([^()\n]{1,30}\)[ \t]*)?(?:
 # A remark in brackets after a name, not its code: "(inte Österlins Grossist AB, där ...)", "(not the UK one)".
 _REMARK = re.compile(r"(?i)\((?:(?:inte|ej|not|men|but|dar|där|where|which|som|och|and)\b|[^()\n]{0,60}?[-–,;][ \t]*(?:not|inte|ej)\b)"
                      r"[^()\n]*\)\s*")  # "(company code 110 in the system - not Harwick Foods Group Holdings, ...)"
-def without_long_remark(value: str) -> str | None:
-    """A name without a remark of five words and more in brackets after it ("Kestrel Ltd (company
-    code 01 in your system, I believe)"); a code stays ("Skogsgruppen Norr AB (bolag 120)")."""
-    kept = without_last_bracket(value, _LAST_REMARK)
-    return kept if kept is not None and len(value[len(kept):].split()) >= 5 else None
 # Words about a person in brackets after the name, not a code or a name: "(new starter, set up last week)".
 _ASIDE_ABOUT = re.compile(r"\((?!(?:jag|mig|myself|me|i)\b)(?-i:[a-zåäö])[^()\n]{0,80}\)\s*")
 # Anything in brackets at the end of a name ("Skogsgruppen Norr AB (bolag 120)").
@@ -627,6 +622,13 @@ def without_last_bracket(value: str, bracket: re.Pattern[str]) -> str | None:
     was quadratic, 0.85 s for an answer line of 20,000 spaces."""
     at = value.rfind("(")
     return value[:at].rstrip() if at >= 0 and bracket.fullmatch(value, at) else None
+
+
+def without_long_remark(value: str) -> str | None:
+    """A name without a remark of five words and more in brackets after it ("Kestrel Ltd (company
+    code 01 in your system, I believe)"); a code stays ("Skogsgruppen Norr AB (bolag 120)")."""
+    kept = without_last_bracket(value, _LAST_REMARK)
+    return kept if kept is not None and len(value[len(kept):].split()) >= 5 else None
 
 
 _SIGNS = re.compile(r"[^\w\s-]")
@@ -693,8 +695,8 @@ def wrapped_on(lines: Sequence[str], index: int) -> list[str]:
     """The lines a hard-wrapped answer goes on over: after a long line, unquoted lines that start in
     lower case (">> När Karin ... står det "Användaren saknar" / "behörighet för kst 200"")."""
     out: list[str] = []
-    while len(out) < 2 and len(lines[index]) >= SOFT_WRAP and index + 1 < len(lines) \
-            and lines[index + 1][:1].islower() and not is_quoted(lines[index + 1]):
+    while len(out) < 2 and index + 1 < len(lines) and wraps_on(lines[index], lines[index + 1]) \
+            and not is_quoted(lines[index + 1]):
         index += 1
         out.append(lines[index].strip())
     return out
@@ -896,6 +898,8 @@ def called_a_number(value: str, folded: str) -> bool:
     the supplier's, where the customer says they have no Invoice ID."""
     at = folded.find(fold(value))
     return at > 0 and _OWN_NUMBER.search(folded, max(0, at - 25), at) is not None
+
+
 # The customer says they have no Invoice ID to give.
 _NO_ID = re.compile(r"(?i)\b(?:jag|vi|i|we)\s+(?:(?:hittar|ser|har)\s+(?:inget|inte\s+nagot)|(?:kan\s+inte\s+(?:hitta|se)|can\W?t\s+(?:find|see)|"
                     r"cannot\s+(?:find|see)|couldn\W?t\s+(?:find|see)|don\W?t\s+(?:have|see|know))\s+(?:nagot|any|the|an?))\s+"
@@ -1366,9 +1370,11 @@ def long_gone(name: str, folded: str, months: bool = False) -> bool:
                         or _SET_UP_BY.search(folded, max(0, at - 30), at) is not None)
 
 
-_GONE_SINCE = re.compile(r"(?i),?\s+(?:who|som)\s+(?:left|retired|slutade|gick\s+i\s+pension)\b[^.!?\n]{0,30}?"
+# "..., who left", "som gick i pension": then when (_GONE_SINCE long ago, _GONE_IN in a month named)
+_WHO_LEFT = r"(?i),?\s+(?:who|som)\s+(?:left|retired|slutade|gick\s+i\s+pension)"
+_GONE_SINCE = re.compile(_WHO_LEFT + r"\b[^.!?\n]{0,30}?"
                          r"\b(?:(?:in\s+|ar\s+)?(?:19|20)\d\d|ages\s+ago|long\s+ago|years\s+ago|(?:for|för)\s+\w+\s+(?:sedan|ar\s+sedan))")
-_GONE_IN = re.compile(r"(?i),?\s+(?:who|som)\s+(?:left|retired|slutade|gick\s+i\s+pension)\s+(?:in|i)\s+(?:january|february|"
+_GONE_IN = re.compile(_WHO_LEFT + r"\s+(?:in|i)\s+(?:january|february|"
                       r"march|april|may|june|july|august|september|october|november|december|januari|februari|mars|maj|"
                       r"juni|juli|augusti|oktober)\b")
 _SET_UP_BY = re.compile(r"(?i)\b(?:originally|first|once)\s+(?:set\s+up|created|built|configured)\s+by\s+$")
@@ -1408,7 +1414,7 @@ def only_signs_off(folded: str, at: int) -> bool:
     end_at = min(end.start() if end else len(folded), at + SENTENCE_REACH)
     line_end = folded.find("\n", at, end_at)
     # (a hard-wrapped line goes on below: "Per Strand ska godkänna hela\nmånadens attester sen")
-    wrapped = line_end >= 0 and line_end - folded.rfind("\n", 0, at) > SOFT_WRAP and folded[line_end + 1 : line_end + 2].islower()
+    wrapped = line_end >= 0 and wraps_on(folded[folded.rfind("\n", 0, at) + 1 : line_end], folded[line_end + 1 : line_end + 2])
     stop = line_end if line_end >= 0 and not wrapped else end_at
     # "I've copied in Sarah Cole, who needs the approver role": she is the case, copied in or not
     return _SIGNS_OFF.search(folded, start, stop) is not None and _WANTS.search(folded, start, stop) is None
@@ -1517,11 +1523,20 @@ def denied(source: Source, match: re.Match[str]) -> bool:
     """A name the customer says it is not: "det gäller inte Kustvik Energi AB utan Kustvik Nät AB",
     "the approver is Mark Dunne, not Mark Dunn" (a correction of what was written before)."""
     folded, at, end = source.folded, match.start("value"), match.end("value")
-    return (_DENIED.search(folded, max(0, at - 12), at) is not None
-            and (_INSTEAD.match(folded, end) is not None or _COMMA_NOT.search(folded, max(0, at - 12), at) is not None))
+    return not_x_but(folded, at, end) or (_DENIED.search(folded, max(0, at - 12), at) is not None
+                                           and _COMMA_NOT.search(folded, max(0, at - 12), at) is not None)
+
+
+def not_x_but(folded: str, at: int, end: int) -> bool:
+    """The name at `at`..`end` in "inte X utan Y", "not X but Y"."""
+    return _DENIED.search(folded, max(0, at - 12), at) is not None and _INSTEAD.match(folded, end) is not None
 
 
 _DENIED = re.compile(r"(?i)\b(?:inte|not|ej)\s+(?:the\s+|bolaget\s+|company\s+)?$")
+
+# ... and the right one after it ("inte X utan Y", "not X but Y"), or a correction after a comma ("Y, not X").
+_INSTEAD = re.compile(r"(?i)[^.!?\n]{0,60}?\b(?:utan|but)\b")
+_COMMA_NOT = re.compile(r"(?i),\s*not\s+(?:the\s+)?$")
 
 
 def said_not(name: str, folded: str) -> bool:
@@ -1529,11 +1544,7 @@ def said_not(name: str, folded: str) -> bool:
     utan Anna Bergqvist som ska attestera" (a correction of an earlier mail), "not Tom but Tim"."""
     key = fold(name)
     places = list(islice(written_at(key, folded), 5)) if _PERSON_RE.fullmatch(key) else []
-    return bool(places) and all(_DENIED.search(folded, max(0, at - 12), at) is not None
-                                and _INSTEAD.match(folded, at + len(key)) is not None for at in places)
-# ... and the right one after it ("inte X utan Y", "not X but Y"), or a correction after a comma ("Y, not X").
-_INSTEAD = re.compile(r"(?i)[^.!?\n]{0,60}?\b(?:utan|but)\b")
-_COMMA_NOT = re.compile(r"(?i),\s*not\s+(?:the\s+)?$")
+    return bool(places) and all(not_x_but(folded, at, at + len(key)) for at in places)
 
 
 # "jag får felet ... när jag försöker godkänna", "I can't approve invoice 4410": the writer is the
@@ -1661,6 +1672,11 @@ def soft_wrap(folded: str, match: re.Match[str]) -> bool:
     approval"), not a short line's name before a label ("Users: Tom\\nReason: ...") or a sentence."""
     line_start = folded.rfind("\n", 0, match.start()) + 1
     return folded.find("\n", match.start()) - line_start >= SOFT_WRAP and _WRAP_GOES_ON.match(folded, match.end()) is not None
+
+
+def wraps_on(line: str, below: str) -> bool:
+    """A long line that a hard-wrapping mail program broke: the text below it starts in lower case."""
+    return len(line) >= SOFT_WRAP and below[:1].islower()
 
 
 # A hard-wrapped mail's lines are at least this long before the break.
@@ -3073,7 +3089,7 @@ def body_value(spec: FieldSpec, text: str) -> str | None:
     value = clean(spec, text)
     if value is None or words(value) >= POINTER_WORDS:
         return value  # a long text says more than where to look: not worth the three passes
-    rest = _AGAIN.sub(" ", _POINTER.sub(" ", _SENTENCE_SPLIT.sub("\n", fold(strip_greeting(text)))))
+    rest = _POINTING_WORDS.sub(" ", _POINTER.sub(" ", _SENTENCE_SPLIT.sub("\n", fold(strip_greeting(text)))))
     # ... and a short text must say what is wrong, not only where to look ("Could someone have a
     # look at Invoice No 6120044 please? It's still in Verification. I've attached it ...")
     return value if words(_ID_WORDS.sub(" ", rest)) >= max(spec.min_words, 1) \
@@ -3120,7 +3136,7 @@ _POINTER = re.compile(r"(?im)^[ \t]*(?:(?:please\s+)?see\s+(?:the\s+)?(?:attache
                       r"(?:here[ \t]+are|har[ \t]+ar)(?:[ \t]+\w+)?[ \t]*:?(?:[ \t]*(?:,|och|and)?[ \t]*\d[\w-]*)+))?[ \t.]*$")
 # Words that say something happened and where, not what: "Nu har det hänt igen, se fakturorna ...
 # 310499 ligger kvar i verifieringen", "It's happened again".
-_AGAIN = re.compile(r"(?i)\b(?:(?:nu\s+)?har\s+det\s+hant\s+igen|here\s+you\s+go|here\s+they\s+are|har\s+kommer\s+(?:de|dom|dem|fakturorna)|it\W?s\s+happened\s+again|it\s+happened\s+again|same\s+thing\s+again|"
+_POINTING_WORDS = re.compile(r"(?i)\b(?:(?:nu\s+)?har\s+det\s+hant\s+igen|here\s+you\s+go|here\s+they\s+are|har\s+kommer\s+(?:de|dom|dem|fakturorna)|it\W?s\s+happened\s+again|it\s+happened\s+again|same\s+thing\s+again|"
                     r"se\s+(?:fakturorna|fakturan|faktura)|see\s+(?:the\s+)?invoices?|(?:ligger|star)\s+kvar\s+i\s+verif\w*|"
                     r"is\s+still\s+in\s+(?:the\s+)?verif\w*)\b")
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+")

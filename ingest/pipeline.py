@@ -274,8 +274,8 @@ def reprocess(session: Session, ticket: Ticket, settings: Settings) -> None:
     if ticket.automatic or ticket.held_reason and not held_as_no_case(ticket.held_reason):
         return
     status = ticket.status
-    staff_type = (ticket.case_type_reason or "").startswith(STAFF_SET)
-    ticket.case_type, ticket.case_type_reason = (ticket.case_type, ticket.case_type_reason) if staff_type else (None, "")
+    if not (ticket.case_type_reason or "").startswith(STAFF_SET):
+        ticket.case_type, ticket.case_type_reason = None, ""
     ticket.fields = {}
     for message in messages_of(session, ticket):
         if message.direction != INBOUND or message.automatic or message.raw_id is None:
