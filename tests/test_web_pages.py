@@ -4,6 +4,7 @@ path): isolation between customers, the staff view, the thread, escaping."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 from email.message import EmailMessage
 from html.parser import HTMLParser
 
@@ -201,3 +202,17 @@ def test_hostile_attachment_names_are_stored_and_served_as_plain_names(desk: Des
         assert all(c.isprintable() for c in disposition)
         served.append(name)
     assert served == ["passwd", "boot.ini", "evilname.pdf", "attachment", "x.pdf"]
+
+
+def test_a_mail_held_as_no_case_asks_nothing_and_is_not_called_complete(make_desk: Any) -> None:
+    """The customer's page of a price question held for staff (docs/staff.md): no staff notice on
+    it, nothing still missing, and not "the case is complete" either."""
+    desk = make_desk(staff={"notify": ["team@example.net"]})
+    [row] = desk.file(mail(subject="Licences", body="Hi, what would it cost to add five more user licences to our "
+                                                    "subscription?", sender=f"Ann <{ANN}>"))
+    assert row["status"] == "held"
+    desk.tick()
+    assert len(desk.sent("team@example.net")) == 1  # the notice went to staff ...
+    text = sign_in(desk, ANN).get(f"/tickets/{row['ref']}").text
+    assert "Nothing is asked: support answers this mail." in text and "the case is complete" not in text
+    assert "team@example.net" not in text and "support+" not in text  # ... and is not on the customer's page

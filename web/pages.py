@@ -18,7 +18,7 @@ from core.casetypes import CaseType
 from core.settings import Settings
 from core.signing import make_staff_address
 from store import access
-from store.models import NOTE, STATUSES, Message, Ticket
+from store.models import NOTE, STATUSES, Message, Ticket, held_as_no_case
 from store.search import MAX_WORD, MAX_WORDS, search_tickets
 from store.tickets import list_tickets, messages_of, participants, ticket_by_ref
 from web import auth, thread, words
@@ -179,6 +179,8 @@ def ticket_page(request: Request, viewer: auth.Viewer) -> Response:
                      if viewer.staff or m.direction != NOTE],
         "checklist": thread.checklist(ticket, messages, case_type, language),
         "missing": thread.missing(ticket, case_type, language),
+        # a mail held as no support case asks nothing, and is not complete either (docs/staff.md)
+        "no_case": held_as_no_case(ticket.held_reason),
         "mailto": thread.mailto(settings.support_address, ticket.ref, ticket.subject),
         "support": settings.support_address,
         # Staff answer the customer by mailing this signed address (docs/staff.md).

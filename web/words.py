@@ -49,6 +49,7 @@ SWEDISH = {
     "Checklist": "Checklista", "Field": "Uppgift", "Value": "Värde", "From": "Från",
     "message": "meddelande", "Nothing extracted yet.": "Inget uppfattat än.",
     "Nothing: the case is complete.": "Inget: ärendet är komplett.",
+    "Nothing is asked: support answers this mail.": "Inget efterfrågas: supporten besvarar mejlet.",
     "To add information,": "Vill du lägga till något,",
     "send us a mail about": "skicka ett mejl om",
     "with": "med", "in the subject": "i ämnesraden", "or reply to any mail about this case.":
