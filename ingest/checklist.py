@@ -79,6 +79,8 @@ _CONNECT = (r"(?:[ \t]*\([^()\n]{1,30}\))?[\s:#=.\-–]*"  # "invoice ID (from t
             r"(?:[ \t]+(?:one|fakturan))?[ \t]+(?=is\b|är\b))?"
             # "Invoice ID on our side is 5518-204", "Faktura-ID hos oss är 4410"
             r"(?:(?:on|in)[ \t]+(?:our|my)[ \t]+(?:side|end|system)[ \t]+(?=is\b)|hos[ \t]+(?:oss|mig)[ \t]+(?=är\b))?"
+            # "I mistyped the Invoice ID, it's 771-0093", "Faktura-ID:t, det är 4410"
+            r"(?:,[ \t]*(?:it['’]?s|it[ \t]+is|that['’]?s|det[ \t]+är|den[ \t]+är)[ \t]+)?"
             r"(?:(?:is|are|är|was|var|with|med|number|nummer|nr|no|id|#)(?![\w])[\s:#=.\-–]*){0,3}"
             r"(?:[\[(][ \t]*)?")  # "Faktura [884120]", "invoice (778812)"
 # A form answer left blank: "Invoice ID: ____", "Faktura-ID: ...".
@@ -112,6 +114,8 @@ _SIGNATURE_IMAGE = re.compile(r"^image\d{3}\.\w+$", re.IGNORECASE)
 # ("verification_screen.png", "queue-screen.jpg": an image named a screen)
 _SCREENSHOT = re.compile(r"(?i)sk[aä]rm(?:dump|bild|klipp|avbild)|screen[ _-]?(?:shot|capture|grab|clip)|snip(?:ping)?[ _-]|utklipp|"
                          r"[ _-]screen\.(?:png|jpe?g|gif|bmp)$|"
+                         # ... a picture named without a number: "supplier_field.png" shows a screen, not an invoice
+                         r"^[^\d]+\.(?:png|gif|bmp)$|"
                          # ... and a supplier's statement or reminder is no invoice: "Crestline_statement_2024-03.pdf"
                          r"(?:^|[ _-])(?:statement|kontoutdrag|reminder|p[aå]minnelse)(?:[ _.-]|$)")
 # Labels our request mail uses for the case type question, answered like any form line.
@@ -971,7 +975,7 @@ def best_candidate(spec: FieldSpec, source: Source) -> Candidate | None:
         ("form", lambda: form_value(spec, m, source)),
         ("label with a typo", lambda: typo_labelled_value(spec, m, source)),
         ("table", lambda: table_value(spec, source.tables)),
-        ("column", lambda: column_value(spec, m, source.tables)),
+        ("column", lambda: column_value(spec, m, source.tables, source.folded)),
         ("prose", lambda: (prose_value(spec, m.prose, source) or phrase_labelled_value(spec, m, source))
                           if may_match(m.prose_triggers, source) else None),
         ("pattern", lambda: ranked_wish(spec, source) if ranks(spec.key) else pattern_value(spec, m.patterns, source)),
@@ -1205,6 +1209,11 @@ _LEFT_OUT = re.compile(r"(?i)\b(?:won\W?t|will\s+not|doesn\W?t|does\s+not|don\W?
                        r"\b(?:ska|skall|kan|far)\s+(?:fa\s+)?behalla\s+(?:sin|sina)\b(?![^.!?\n]{0,60}\b(?:men|och)\s+(?:ocksa|aven|ska)\b)|"
                        r"\bstar\s+(?:bara|endast)\s+med\s+for\s+(?:info|kannedom)\b|\bfor\s+kannedom\b|"
                        r"\b(?:ska|skall)\s+inte\s+(?:andras|paverkas)\b|\bandras\s+inte\b|\b(?:ar|blir|forblir)\s+oforandrad\b|"
+                       # "så honom ska ni inte ändra", "please don't change her", "is already set up - no change needed"
+                       r"\b(?:honom|henne|dem|dom)\s+(?:ska|skall|behover)\s+(?:ni|du)\s+inte\s+(?:andra|rora|ta\s+bort)\b|"
+                       r"\b(?:don\W?t|do\s+not)\s+(?:change|touch|remove)\s+(?:him|her|them)\b|"
+                       r"\bno\s+changes?\s+(?:needed|required|for\s+(?:him|her|them))\b|\b(?:is|are)\s+already\s+set\s+up\b|"
+                       r"\b(?:ar|finns)\s+redan\s+upplagd\w*\b|"
                        r"\bbehover\s+inte\s+(?:nagon\s+)?(?:behorighet|atkomst|andras|nagot)\b|"
                        # "..., men det gäller inte just den här fakturan", "but that's not about this invoice"
                        r"\b(?:det|han|hon)\s+(?:galler|berors)\s+inte\s+(?:av\s+)?(?:just\s+)?(?:den\s+har|denna)\b|"
@@ -1325,7 +1334,9 @@ def former_user(name: str, folded: str) -> bool:
     # ("Row 1 went through Ken without a problem" beside "Ken Hughes" in a pasted table: by first name too)
     return any(_USED_TO.match(folded, at + len(key)) or _BEFORE_THAT.search(folded, max(0, at - 30), at)
                or _IS_RIGHT.match(folded, at + len(key)) for at in full[:3]) \
-        or any(_APPROVED_BY.search(folded, max(0, at - 30), at) and _WENT_WELL.match(folded, at + n) for at, n in places[:6])
+        or any(_APPROVED_BY.search(folded, max(0, at - 30), at) and _WENT_WELL.match(folded, at + n) for at, n in places[:6]) \
+        or any((done := _APPROVED_IT.match(folded, at + n)) and _WENT_WELL_LATER.match(folded, done.end())
+               for at, n in places[:6])
 
 
 def only_said(name: str, source: Source) -> bool:
@@ -1401,6 +1412,12 @@ _APPROVED_BY = re.compile(r"(?i)\b(?:(?:approved|signed\s+off|reviewed|attestera
                           r"\s+(?:by|av)|(?:went|got|gick)\s+(?:through|igenom)|"
                           # "Rad 1 attesterade Lena Berg utan problem": the Swedish verb before its subject
                           r"(?:rad|raden|row)\s+\d{1,2}\s+(?:attesterade|godkande|granskade))\s+$")
+# A person or row, then the step that went well: "Mark Dwyer approved row 1 (£3,400.00) yesterday
+# without any issue", "Rad 1 attesterades av Anna Berg i måndags utan problem" (not past a "but").
+_APPROVED_IT = re.compile(r"(?i)[ \t]+(?:(?:was|were)[ \t]+)?(?:approved|signed\s+off|reviewed|attesterade|attesterades|"
+                          r"godkande|godkandes|granskade|granskades|went\s+through|gick\s+igenom)\b")
+_WENT_WELL_LATER = re.compile(r"(?i)(?:(?!\b(?:but|men|and|och)\b)(?:[^.!?\n]|\.(?=\d))){0,60}?\b(?:without\s+(?:any\s+|a\s+)?"
+                              r"(?:issues?|problems?|errors?|hitch)|fine|utan\s+(?:problem|fel|nagra\s+problem))\b")
 _WENT_WELL = re.compile(r"(?i)[^.!?\n]{0,40}?\b(?:without\s+(?:any\s+|a\s+)?(?:issues?|problems?|errors?|hitch)|fine|utan\s+(?:problem|fel))\b")
 
 
@@ -1551,7 +1568,7 @@ def said_not(name: str, folded: str) -> bool:
 # user the approval case is about (when the mail names nobody else).
 # ... or without the "I" a hurried writer leaves out, opening a sentence: "Försöker godkänna fakturan
 # [1100-25] men får ...", "Trying to approve 4410 and ...".
-_I_CANNOT = re.compile(r"(?i)(?:\b(jag|i)(?:\s+|(?<=i)['’]m\s+)(?:kan\s+inte|can\W?t|cannot|am\s+unable\s+to|am\s+not\s+able\s+to|"
+_I_CANNOT = re.compile(r"(?i)(?:\b(jag|i)(?:\s+|(?<=i)['’]m\s+)(?:(?:still|just|simply|really)\s+)?(?:kan\s+(?:fortfarande\s+|anda\s+|nu\s+)?inte|can\W?t|cannot|am\s+unable\s+to|am\s+not\s+able\s+to|"
                        r"far\s+inte|lyckas\s+inte|forsoker|try\s+to|tried\s+to|am\s+trying\s+to|trying\s+to|"
                        # "när jag ska attestera faktura 3819-20 får jag ...": the writer's attempt
                        r"(?<=\bnar jag )(?:ska|skulle)|(?<=\bwhen i )(?:go\s+to|went\s+to))|"
@@ -1923,6 +1940,7 @@ def same_person_address(value: str, people: set[str]) -> bool:
 # the subject is the writer ("I"), not Rhys.
 _VOCATIVE = re.compile(r"^[A-Z][\w'-]+,[ \t]*(?=(?:I|jag|Jag|we|We|vi|Vi)$)")
 _SELF = re.compile(r"(?i)^(?:jag själv|mig själv|myself|jag sjalv|mig sjalv|me|mig|i|jag)$")
+_SELF_AND = re.compile(r"(?i)\s*(?:jag\s+själv|mig\s+själv|jag\s+sjalv|mig\s+sjalv|myself|me|mig|i|jag)\s+(?:och|and|&)\s+\S")
 _SELF_NAMED = re.compile(r"(?i)\b(?:myself|jag själv|mig själv)\s*\((?P<name>[^()\n]{2,60})\)")
 
 
@@ -2455,13 +2473,16 @@ def prose_value(spec: FieldSpec, regex: re.Pattern[str] | None, source: Source) 
                                   or suppliers_own(source.folded, match)):
             continue
         written = original(match, source.text)
+        if spec.kind == "rows" and row_went_well(source.folded, match):
+            continue  # "Mark Dwyer approved row 1 yesterday without any issue, but ... row 2"
         if spec.kind == "rows" and _SAID_FINE.match(source.folded, match.end()):
             # "Rows 1 and 2 went through fine, it's only row 3 that fails": not these; "rad 1, rad 2
             # är rätt": not the last one, named with its own row word
             last = _LAST_NAMED_ROW.search(written)
-            if last is None or last.start() == 0 or not _ABOUT_BEFORE.search(source.folded, max(0, match.start() - 25),
-                                                                              match.start()):
-                continue
+            if last is None or last.start() == 0 or not (
+                    _ABOUT_BEFORE.search(source.folded, max(0, match.start() - 25), match.start())
+                    or _CLOSED_LIST.search(written[: last.start()]) and last.group().lstrip()[:1] in ",;"):
+                continue  # ("Rad 1 och rad 3, rad 2 är ok": a list closed by its "och", then what is fine)
             written = written[: last.start()]
         value = clean(spec, written)
         if value and spec.kind == "id":
@@ -2471,17 +2492,31 @@ def prose_value(spec: FieldSpec, regex: re.Pattern[str] | None, source: Source) 
     return None
 
 
+def row_went_well(folded: str, match: re.Match[str]) -> bool:
+    """Rows whose step the sentence says went well: approved before them ("approved row 1 ...
+    without any issue") or after ("Rad 1 attesterades av Anna Berg ... utan problem")."""
+    after = _APPROVED_IT.match(folded, match.end())
+    before = _APPROVED_BEFORE.search(folded, max(0, match.start() - 20), match.start())
+    return (after is not None or before is not None) and \
+        _WENT_WELL_LATER.match(folded, after.end() if after else match.end()) is not None
+
+
+_APPROVED_BEFORE = re.compile(r"(?i)\b(?:approved|signed\s+off|reviewed|attesterade|godkande|granskade)[ \t]+(?:the[ \t]+)?$")
 # What is said of rows or ids that are not the case's: "Rows 1 and 2 on the same invoice went through fine",
 # "Rad 1 och 2 är rätt" (not "row 2 is the right one to change").
 _SAID_FINE = re.compile(r"(?i)[)\]]?[ \t]+(?:(?!(?:rows?|lines?|rad|raden|rader|raderna)\b)[^\W\d_]+[ \t]+){0,5}?"
                         r"(?:are|is|was|were|went\s+through|came\s+through|approved|ar|var|gick(?:\s+igenom)?|"
                         r"attesterades|godkandes)[ \t]+(?:(?:already|redan|all|both|helt|alla|bada)[ \t]+)?"
                         r"(?:fine|ok|okay|correct|right|ratt|bra|fint|okej)\b"
+                        # ("rad 1 och 2 gick bra för honom i går": for whom and when)
+                        r"(?:[ \t]+for[ \t]+(?:him|her|me|us|them|honom|henne|mig|oss|dem))?"
+                        r"(?:[ \t]+(?:i[ \t]+gar|igar|yesterday|today|i[ \t]*dag|this\s+morning|i[ \t]+morse))?"
                         # ... said of them as they are, the clause ending there: not "Row 2 is not ok", "Row 3
                         # is right now on 4010", "were fine until yesterday", "Line 5 is correct except ..."
                         r"(?=[ \t]*(?:[,.;:!()–-]|$|\n|(?:but|men|and|och|as\s+(?:it|they)\s+(?:is|are)|som\s+(?:den|de)\s+ar)\b))")
 # "Det gäller rad 1, rad 2 är rätt": the run says what the case is about, then what is right.
 _ABOUT_BEFORE = re.compile(r"(?i)\b(?:galler|concerns|it\W?s\s+about|it\s+is\s+about|about)\s+(?:rows?|lines?|rad|raden|rader)?\s*$")
+_CLOSED_LIST = re.compile(r"(?i)\b(?:and|och)\b|&")
 _LAST_NAMED_ROW = re.compile(r"(?i)[ \t]*(?:,|;|and|och|&)?[ \t]*(?:rows?|lines?|rad|raden|rader)[ \t]+\d{1,3}$")
 # "our sister company", "another company", "the parent company": a company other than the case's.
 _ANOTHER = re.compile(r"(?i)\b(?:sister|other|another|parent|subsidiary|group)\s+$")
@@ -2534,6 +2569,16 @@ _POSTED_BEFORE = re.compile(r"(?i)\b(?:posted|booked|bokford|bokfordes|bokforts)
 
 
 _BARE_ID_WORD = re.compile(r"(?i)(?:id|nr|no|number|nummer|#)(?![^\W\d_])")
+# ... or a number named by what it is, right before it: "PO 4500012345", "cost centre 730", "konto 2990".
+_OWNED_NUMBER = re.compile(rf"(?i)\b(?:{packaged_alternation('other_numbers', 'owners')}|cost\s+cent(?:re|er)|cc|kst|"
+                           r"kostnadsstalle\w*|ansvar\w*)[ \t]*(?:id|nr|no|number|nummer|#)?[ \t.:#-]*$")
+# A question word just before a flag's words: "if it's in Unit4", "om den finns i Visma".
+_IF_BEFORE = re.compile(r"(?i)\b(?:if|whether|om|huruvida)\s+(?:[\w'’-]+\s+){0,2}$")
+# A row named after a "but" in the same sentence as every row: "all three rows on 4010 (...) but row 2".
+_BUT_ROW = re.compile(r"(?i)(?:[^.!?\n]|\n(?![ \t]*\n)|\.(?=\d)){0,80}?\b(?:but|men|except|utom|only|bara)\b(?:[^.!?\n]|\n(?![ \t]*\n)){0,40}?"
+                      r"\b(?:rows?|lines?|rad|raden)[ \t]+\d")
+# A step someone could do, right before its verb: "could approve", "kunde attestera" (not "kan inte").
+_COULD_DO = re.compile(r"(?i)\b(?:could|can|was\s+able\s+to|managed\s+to|kunde|kan|lyckades(?:\s+att)?)\s+$")
 _OTHER_OWNER = re.compile(rf"(?i)\b(?:{packaged_alternation('other_numbers', 'owners')})[ \t]*[-.]?[ \t]*$")
 
 
@@ -2679,6 +2724,14 @@ def hit_value(spec: FieldSpec, regex: re.Pattern[str], match: re.Match[str], sou
     if spec.kind == "text" and "value" in regex.groupindex and _STATE_SHOWS.search(
             source.folded, max(0, match.start() - STATE_REACH), match.start("value")):
         return None  # 'the invoice status says "Awaiting approval"', "the status in the list says": a state, not an error
+    if spec.kind == "id" and "value" in regex.groupindex and _OWNED_NUMBER.search(
+            source.folded, max(0, match.start("value") - 30), match.start("value")):
+        return None  # "PO 4500012345 has been stuck", "cost centre 730 went to": another thing's number
+    if spec.kind == "rows" and "value" in regex.groupindex and _EVERY_WORD.search(match["value"]) \
+            and _BUT_ROW.match(source.folded, match.end()):
+        return None  # "put all three rows on 4010 ... but row 2 is lab fees": the row named after the "but"
+    if spec.kind == "id" and _COULD_DO.search(source.folded, max(0, match.start() - 25), match.start()):
+        return None  # "kollegan Peter kunde attestera 812230 alldeles nyss": the one that worked
     if spec.key == ERROR_TEXT and "value" in regex.groupindex and (
             reported(source, match.start("value")) or not_read(source, match) or header_row(source.text, match)
             or _ON_THE_INVOICE.match(source.folded, match.end("value")) or earlier_error(source.folded, match)):
@@ -2692,6 +2745,8 @@ def hit_value(spec: FieldSpec, regex: re.Pattern[str], match: re.Match[str], sou
         if value and spec.kind == "name" and role_they_have(value, source.folded, match.start()):
             return None
         return value
+    if spec.kind == "flag" and _IF_BEFORE.search(source.folded, max(0, match.start() - 40), match.start()):
+        return None  # "I can't check if it's in Unit4", "vet inte om den finns i Visma": not said either way
     if spec.kind == "flag" and "no" in regex.groupindex:
         return "no" if match["no"] is not None else "yes"  # "we cannot find it in Navision"
     if spec.kind != "text":
@@ -2738,13 +2793,20 @@ def no_wish(folded: str) -> bool:
     paragraph or mail ("Can you set this up please?")."""
     failed = _ONLY_TRIED.match(folded)
     return bool(_ON_MY_OWN.search(folded) or failed and not _REQUEST_WORD.search(folded, failed.end())
-                or _TYPE_SET.search(folded) or _BARE_REQUEST.fullmatch(folded) or _NOT_ASKED.search(folded))
+                or _TYPE_SET.search(folded) or _BARE_REQUEST.fullmatch(folded) or _NOT_ASKED.search(folded)
+                or _BY_HAND.search(folded) and not _REQUEST_WORD.search(folded))
+
+
+# The work done by hand today, told: "so every single one has to be changed by hand", "måste
+# ändras manuellt varje månad" (a request in the same sentence still counts: "..., please fix").
+_BY_HAND = re.compile(r"(?i)\b(?:has|have|had|must|maste|behover)\s+(?:to\s+)?(?:be\s+)?\w+\s+(?:\w+\s+)?(?:by\s+hand|manually|manuellt|for\s+hand)\b")
 
 
 # A complaint, a rule or a proposal told, not a request: "Varför ska rad 2 delas ...?", "The rule is
 # that ...", "The proposal said it should be on 4010", "Row 2 already needs project 7002".
-_NOT_ASKED = re.compile(r"(?i)^\W*(?:(?:varfor|why)\s+(?:ska|skall|should|must|would|does|do|is|has)|how\s+come)\b|\b(?:the\s+rule\s+is|the\s+proposal\s+(?:said|says)|"
-                        r"forslaget\s+(?:sa|sager)|regeln\s+ar)\b|\balready\s+needs\b")
+_NOT_ASKED = re.compile(r"(?i)^\W*(?:(?:varfor|why)\s+(?:ska|skall|should|must|would|does|do|is|has)|how\s+come)\b|\b(?:the\s+rule\s+is|regeln\s+ar)\b|"
+                        # ("... 410 i stället för 420 som förslaget säger": what the proposal says is the old value)
+                        r"\b(?:the\s+proposal\s+(?:said|says)|forslaget\s+(?:sa|sager))\b(?=[^.!?]{0,40}\b(?:should|ska|skall|borde)\b)|\balready\s+needs\b")
 
 
 # "jag har inte behörighet att skapa användare själv", "he can't change this himself": who can do
@@ -2925,7 +2987,7 @@ _STATUS_LEAD = re.compile(r"(?i)^(?:(?:(?:it|det|den|där|dar|there|the|column|k
 # A status read from prose starts with what the column shows, not with a clause of the sentence.
 _NOT_A_STATUS = re.compile(r"(?i)(?:as|because|since|so|that|what|which|if|when|i|we|it|there|this|"
                            r"eftersom|sa|att|som|vad|om|nar|jag|vi|det|den|har)\b")
-_QUOTED = re.compile(r"[\"“'‘«][^\"“”'‘’«»\n]{2,60}[\"”'’»]")
+_QUOTED = re.compile(r"[\"“”„'‘«][^\"“”'‘’«»\n]{2,60}[\"”'’»]")
 # A company name: capitalised words ending in a company form ("Oakridge Estates Ltd").
 _COMPANY = re.compile(r"(?:[A-ZÅÄÖ][\w&.-]*[ ]+){1,6}(?:AB|Ltd|Limited|Oy|Oyj|AS|ASA|ApS|Inc|Corp|GmbH|AG|BV|LLC|"
                       r"LLP|HB|KB|Ab|plc|Plc|Group|Trust)")
@@ -2980,6 +3042,8 @@ def name_value(value: str) -> str | None:
     # is a title's full stop (the title goes: the name is the person).
     # "HR. Gäller Solvik Vård AB": a company's name is the sentence its company form ends, when that
     # opens like a sentence (not "Nordic Bygg. Telia AB invoices ...", "Smith & Co. Sweden AB").
+    if _SELF_AND.match(value):
+        return value.strip()  # "jag själv och Petra Holmgren": the writer and another, split by the caller
     pieces = _NAME_END.split(_HONORIFIC.sub("", value.strip()))
     last = pieces[-1].split()
     value = (pieces[-1] if len(pieces) > 1 and _FORM_END.search(pieces[-1]) and last[0].lower() in NOT_NAMES
@@ -3188,8 +3252,11 @@ def header_regex(headers: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(fold_pattern(rf"(?<!\w)(?:{label_regex(headers)})"), re.IGNORECASE)
 
 
-def column_value(spec: FieldSpec, m: Matchers, tables: Sequence[tuple[tuple[str, ...], ...]]) -> str | None:
-    """A pasted grid row: the cell under a column named like the field ("Invoice ID", "Överförd")."""
+def column_value(spec: FieldSpec, m: Matchers, tables: Sequence[tuple[tuple[str, ...], ...]],
+                 folded: str = "") -> str | None:
+    """A pasted grid row: the cell under a column named like the field ("Invoice ID", "Överförd"),
+    in the first row that is not of an invoice the mail says is fine ("6620011 is fine, the
+    problem is 6620014")."""
     if spec.kind in ("text", "flag") or not tables:
         return None
     labels = {norm_label(x) for x in spec.all_labels()}
@@ -3198,8 +3265,10 @@ def column_value(spec: FieldSpec, m: Matchers, tables: Sequence[tuple[tuple[str,
             for col, cell in enumerate(row):
                 if norm_label(cell) not in labels:
                     continue
-                below = table[at + 1]
-                cells = {r[col].strip() for r in table[at + 1 : at + 6] if col < len(r) and r[col].strip()}
+                rows = table[at + 1 : at + 6]
+                below = next((r for r in rows if not any(_ID_CELL.fullmatch(c.strip()) and said_fine(c.strip(), folded)
+                                                         for c in r)), rows[0])
+                cells = {r[col].strip() for r in rows if col < len(r) and r[col].strip()}
                 if spec.kind in ("id", "number", "code") and len(cells) > 1:
                     continue  # a column of several ids is a list (examples), not the one id
                 if col < len(below):
@@ -3321,9 +3390,13 @@ def column_ids(spec: FieldSpec, tables: Sequence[tuple[tuple[str, ...], ...]]) -
                 heads.fullmatch(fold(_HEAD_REMARK.sub("", name).strip(" .:#"))) for name in cell.split("/", 3))]
             if not cols:
                 continue
-            for body in table[at + 1 : at + 201]:
+            rows = table[at + 1 : at + 201]
+            fine = [any(_FINE_CELL.search(fold(cell)) for cell in body) for body in rows]
+            for body, went_well in zip(rows, fine):
                 if any(_IGNORED_ROW.search(fold(cell)) for cell in body):
                     continue  # "302188 | ... | credit note, ignore": not an example
+                if went_well and not all(fine):
+                    continue  # "18790 | ... | OK – denna blev rätt" below rows marked "Fel": a comparison
                 cells = [body[i].strip() for i in cols if i < len(body)]
                 out += [c for c in cells if _ID_CELL.fullmatch(c) and plausible("id", c)]
             break
@@ -3331,14 +3404,22 @@ def column_ids(spec: FieldSpec, tables: Sequence[tuple[tuple[str, ...], ...]]) -
 
 
 _ID_CELL = re.compile(_ID)
+# A row's cell saying it went well: "OK", "OK – denna blev rätt", "correct (for comparison)".
+_FINE_CELL = re.compile(r"(?i)^\s*(?:ok|okay|fine|correct|ratt|korrekt)\b(?!\s*\?)|\b(?:blev|was|is|ar|var)\s+(?:ratt|right|correct|fine|ok)\b|"
+                        r"\b(?:jamforelse|comparison)\b")
 _IGNORED_ROW = re.compile(r"(?i)\b(?:ignore|ignorera|credit[ \t]+note|kreditfaktura|kreditnota)\b")
 # A remark in brackets in a column header: "Invoice No (Verification)".
 _HEAD_REMARK = re.compile(r"\s*\([^()]{1,25}\)")
 
 
 # Three or more ids in a row in prose: "8812731, 8812764, 8812790 och 8813250", "a few: 1, 2, 3".
-_ID_RUN = re.compile(rf"(?<![\w+/.,-]){_ID}(?:(?:[\])]?[ \t]*(?:\([^()\n]{{0,30}}\))?[ \t]*(?:,(?:[ \t]*(?:and|och|samt|&)\b)?|;|and|och|samt|&|\n)[ \t]*"
-                     rf"(?:[-*•][ \t]*)?[\[(]?|\][ \t]+\[){_ID}){{2,}}", re.IGNORECASE)  # "30-5512, och 30-5471", "[32877] [32901]"
+_ID_RUN = re.compile(rf"(?<![\w+/.,-]){_ID}(?:(?:"
+                     # ("2203980 2204012 2204100 och 2204305": ids of five digits and more, one space apart)
+                     r"(?<=\d{5})[ ](?=\d{5})|"
+                     # (blanks possessive: "4410" and 20,000 spaces was read from each of them again, 6 s)
+                     r"[\])]?[ \t]*+(?:\((?:[^()\n]|\n(?![ \t]*\n)){0,120}\)[ \t]*+)?"
+                     r"(?:,(?:[ \t]*+(?:and|och|samt|&)\b)?\n?|;\n?|and|och|samt|&|\n)[ \t]*+(?:[-*•][ \t]*+)?[\[(]?|"
+                     rf"\][ \t]+\[){_ID}){{2,}}", re.IGNORECASE)  # "30-5512, och 30-5471", "[32877] [32901]"
 
 
 _ID_SHAPE = re.compile(SHAPES["id"], _FLAGS)

@@ -22,6 +22,12 @@ _SEPARATOR = re.compile(
     r"(?:begin forwarded message|vidarebefordrat meddelande):)[ \t]*$",
     re.IGNORECASE | re.MULTILINE,
 )
+# An Outlook header whose lines were paragraphs of an HTML mail: "From: ..." and "Sent: ..." with
+# blank lines between them, which the library's header regex does not take for a header.
+SPACED_HEADER = re.compile(
+    r"^[ \t>*]*(?:from|från)[ \t*]*:[^\n]+\n(?:[ \t>]*\n){1,2}[ \t>*]*(?:sent|date|skickat|datum)[ \t*]*:",
+    re.IGNORECASE | re.MULTILINE,
+)
 # Cheap test before the library's big regex: most first mails have no history at all.
 _MAYBE_HISTORY = re.compile(
     r"wrote|skrev|^[ \t>*]*(?:from|från|sent|skickat|date|datum)[ \t*]*:|-{3,}|_{20,}",
@@ -83,7 +89,8 @@ def split_reply(text: str) -> Reply:
     if not _MAYBE_HISTORY.search(text):
         return Reply(lines, len(lines))
     normal = "\n".join(line.strip() for line in lines)
-    starts = [m.start() for m in (reply_header().search(normal), _SEPARATOR.search(normal)) if m]
+    starts = [m.start() for m in (reply_header().search(normal), _SEPARATOR.search(normal),
+                                  SPACED_HEADER.search(normal)) if m]
     if not starts:
         return Reply(lines, len(lines))
     start = min(starts)

@@ -119,3 +119,14 @@ def test_near_label() -> None:
     assert near_label("Invocie ID", ("invoice id", "coding rows")) == "invoice id"
     assert near_label("Överford", ("överförd",)) == "överförd"
     assert near_label("Invoice", ("invoice id",)) is None
+
+
+def test_an_outlook_forward_whose_header_lines_were_paragraphs_is_a_forwarded_mail() -> None:
+    """From blind writer yr: an HTML mail's "From:" and "Sent:" paragraphs come out with blank lines
+    between them; the colleague's mail below is still content, and the forwarder's signature is not."""
+    text = ("Hi,\n\nSee below from Hannah.\n\nThanks\n\nOliver\n\nOliver Grant | Purchase Ledger Manager\n\n"
+            "From: Hannah Price <hannah.price@northgate-fm.co.uk>\n\nSent: 12 November 2024 09:14\n\n"
+            "To: Oliver Grant <oliver.grant@northgate-fm.co.uk>\n\nSubject: wrong bank details\n\n"
+            "Hi Oliver,\n\nThe capture is picking up the old bank details. Invoice ID 4471-22.\n\nHannah\n")
+    blocks = split_blocks(text, OURS)
+    assert "4471-22" in blocks.content and "Purchase Ledger Manager" not in blocks.content

@@ -3210,3 +3210,145 @@ def test_the_session_20_review() -> None:
                                                                    "the invoice is for 12,500.")
     assert "problem_description" in fields("capture_verification", "Three Telia invoices are stuck in verification, "
                                                                    "the latest was 1500 SEK.")
+
+
+def test_the_session_21_unread_half() -> None:
+    """From blind writer ye (session 20's unread half, read once scored): each rule with the
+    phrasing that showed it, and the reading it must not make."""
+    coding, review = partial(fields, "coding"), partial(fields, "review_approval")
+    # an id given again after its label and a comma, the wrong one beside it
+    assert review("Correction - I mistyped the Invoice ID, it's 771-0093 (not 771-0039, that one is fine).")[
+        "invoice_id"] == "771-0093"
+    # a list of rows closed by its "och", then the row that is fine
+    assert answers("Vilka rader?\n--> Rad 1 och rad 3, rad 2 är ok.", "review_approval").get("coding_rows") != \
+        "Rad 1 och rad 3, rad 2 är ok."
+    assert field("coding", "coding_rows", "Rad 1 och rad 3, rad 2 är ok.") == "1, 3"
+    assert field("coding", "coding_rows", "Rad 1 och rad 2 är ok, men rad 3 är fel.") == "3"
+    # a wish naming an account with an ampersand, and one reaching past five words to its verb
+    assert "7020" in coding("Rows 2 and 4 were coded to 7010 Staff Welfare but they should be 7020 Travel & "
+                            "Subsistence. When I try to change the account I get an error.")["desired_action"]
+    assert "5410" in coding("På Faktura-ID 2207719 ska rad 2 i konteringen nedan vara konto 5410 "
+                            "Förbrukningsinventarier i stället för 5460.")["desired_action"]
+    # what is done by hand today is no wish; the request after it is
+    assert field("coding", "desired_action", "The invoices come in fine, but the coding suggestion puts them on 210, "
+                                             "so every single one has to be changed by hand.") is None
+    assert field("coding", "desired_action", "Every one has to be changed by hand, please fix the suggestion.")
+    # a forwarded mail's writer who "still can't" approve, and an error "bouncing back to the inbox with"
+    assert users_of("I still can't approve invoice [40218], I get \"Approval limit exceeded\".") is None  # no sender: no name
+    got = fields("review_approval", "I still can't approve invoice [40218].", sender="Tom Baxter")
+    assert got["users"] == "Tom Baxter (I)"
+    assert fields("review_approval", "Jag kan fortfarande inte attestera faktura 40218.", sender="Per Ek")["users"] == \
+        "Per Ek (jag)"
+    assert field("review_approval", "error_message", 'Invoice 449102 - the approval keeps bouncing back to the inbox '
+                                                     'with "Approver is not valid for this company".') == \
+        "Approver is not valid for this company"
+    # who takes over "the approvals he still has", the writer taken off a role, a new suggestion in quotes
+    assert concerns_of("Graham Pike has left. Please deactivate his user and move the approvals he still has "
+                       "waiting over to Helen Shaw.") == "Graham Pike, Helen Shaw"
+    got = fields("administration", "Please can you remove the Approver role from myself in Ashford & Lyle LLP.",
+                 sender="James Whitlock")
+    assert "James Whitlock (myself)" in got["concerns"]
+    assert concerns_of("Vi vill lägga till ett nytt konteringsförslag, ”Telefoni Telia”, med konto 6212 för alla "
+                       "fakturor från Telia Sverige AB.") == "Telefoni Telia"
+    assert concerns_of("Vi vill skapa en ny roll, ”Granskare utan attesträtt”. Den ska kopplas till Linnea "
+                       "Carlberg och Oskar Wennström.") == "Granskare utan attesträtt, Linnea Carlberg, Oskar Wennström"
+
+
+def test_the_session_21_writers() -> None:
+    """From blind writers yo, yr, yq, yp and ys (scored blind, then read): each rule with the
+    phrasing that showed it, and the decoy it must leave."""
+    review, queue = partial(fields, "review_approval"), partial(fields, "automatic_steps")
+    # an id named only by what happens to it
+    assert review("Hi, I get an error when I try to sign off 4471-22.")["invoice_id"] == "4471-22"
+    assert review("hi, can you see why 77310 went to Sofia and not to me?")["invoice_id"] == "77310"
+    assert review("Magnus har godkänt 7701-3 men den står fortfarande och väntar på honom.")["invoice_id"] == "7701-3"
+    assert review("Hej! Jag ser inte 44120 i min lista fast den väntar på mig.")["invoice_id"] == "44120"
+    assert review("The problem is 6620014 - it's not in Dynamics at all.")["invoice_id"] == "6620014"
+    assert review("Jag skrev fel ID i mitt första mejl, rätt är 5512-07 (inte 5512-01).")["invoice_id"] == "5512-07"
+    assert review("Sorry, I gave you the wrong ID in my first mail - it's 48210, not 48120.")["invoice_id"] == "48210"
+    # ... not another thing's number, nor the invoice someone could approve
+    assert "invoice_id" not in queue("The Grainger invoice for PO 4500012345 has been stuck in the queue for 3 days.")
+    assert "invoice_id" not in review("I've been approving 730 since January, it's my cost centre.")
+    assert review("Fakturan 812233 gar inte att attestera. Kollegan Peter kunde attestera 812230 nyss.")[
+        "invoice_id"] == "812233"
+    assert "invoice_id" not in review("Det är 7718 som är stängt.")
+    # rows and persons whose step went well
+    got = review("Mark Dwyer approved row 1 (£3,400.00) yesterday without any issue, but David Price can't approve "
+                 "row 2 (£15,000.00).")
+    assert got["coding_rows"] == "2" and got["users"] == "David Price"
+    assert review("Rad 1 attesterades av Anna Berg i måndags utan problem, men rad 2 har gått till Per Lind.")[
+        "coding_rows"] == "2"
+    assert review("Jag kan inte attestera rad 3 på faktura 99410. Rad 1 och 2 gick bra för honom i går.")[
+        "coding_rows"] == "3"
+    assert field("coding", "coding_rows", "The coding suggestion put all three rows on 4010 but\nrow 2 is lab fees "
+                                          "and should be 4020.") == "2"
+    # the writer among the persons
+    me = partial(fields, sender="Lena Ek")
+    assert me("review_approval", "Faktura 88-1204 har fastnat hos mig i attesten.")["users"] == "Lena Ek (mig)"
+    assert me("review_approval", "Både jag och Lisa Ahlgren får felet.")["users"] == "Lena Ek (jag), Lisa Ahlgren"
+    assert me("review_approval", "Den ska attesteras av bade Sofia Berglund och mig.")["users"] == \
+        "Sofia Berglund, Lena Ek (mig)"
+    assert me("review_approval", "Fakturan 812233 gar inte att attestera for mig.")["users"] == "Lena Ek (mig)"
+    assert me("review_approval", "Rad 1 skulle attesteras av mig men den hamnade hos Per Holm.")["users"] == \
+        "Lena Ek (mig), Per Holm"
+    assert me("administration", "Användare till att börja med: jag själv och Petra Holmgren.")["concerns"] == \
+        "Lena Ek (jag själv), Petra Holmgren"
+    assert me("administration", "Under semestern ska Eva Lindgren vara ersättare för mig som attestant.")[
+        "concerns"] == "Eva Lindgren, Lena Ek (mig)"
+    assert "concerns" not in me("administration", "Alla fakturor ska attesteras av både mig och VD.")  # a title, no name
+    # persons the mail leaves out
+    assert concerns_of("Hon ersätter Lars Eklund som attestant, men Lars fortsätter som granskare så honom ska ni "
+                       "inte ändra. Ny användare: Hanna Lund.") == "Hanna Lund"
+    assert concerns_of("Please set up the following users: Amy Clarke, Ben Foster and Dan Hill. Dan Hill is already "
+                       "set up - no change needed, I've just listed him for completeness.") == "Amy Clarke, Ben Foster"
+    # an error only said to come, a state shown unquoted, a question whether it is in the ERP
+    got = fields("coding", "Får felmeddelande när jag sparar, och den nya raden försvinner.")
+    assert "error_message" not in got and got["error_shown"] == "yes"
+    assert review("When I open it I get Invoice is locked by another user. Nobody else has it open.")[
+        "error_message"] == "Invoice is locked by another user"
+    assert review("När han försöker öppna den får han Fakturan finns inte i din inkorg.")["error_message"] == \
+        "Fakturan finns inte i din inkorg"
+    assert "error_message" not in review("I get Anna to approve these on Mondays.")
+    got = queue("In the Transferred column there's a red cross. I can't check if it's in Unit4 myself.")
+    assert got["transferred"] == "red cross" and "in_financial_system" not in got
+    assert queue("Yes it's in Dynamics. Series is PINV, number 20415.")["verification_number"] == "20415"
+    # wishes: a proposal's old value beside the wish, a suggestion "switched off"
+    assert "410" in field("coding", "desired_action", "Det gäller rad 2 och 3, de ska ligga på kostnadsställe 410 i "
+                                                      "stället för 420 som förslaget säger.")
+    assert "switched off" in wish_of("I want the coding suggestion for Sparkle Cleaning Services (supplier 30877) "
+                                     "switched off, it keeps putting everything on 6420.")
+
+
+def test_the_session_21_lists_and_tables() -> None:
+    """Examples across a hard-wrapped line or one space apart, a row marked fine in a pasted table,
+    a screen picture, and a queue row of an invoice the mail says is fine."""
+    capture = partial(fields, "capture_verification")
+    assert capture("Other examples: 5529981, 5530114,\n5530410 and 5531002.")["invoice_examples"] == \
+        "5529981, 5530114, 5530410, 5531002"
+    assert capture("samma sak pa 2203980 2204012 2204100 och 2204305")["invoice_examples"] == \
+        "2203980, 2204012, 2204100, 2204305"
+    assert "invoice_examples" not in capture("Amounts: 12 500 and 3 125 and 8 750.")
+    text = ("Se tabellen nedan.\n\nFakturanr\tBelopp\tStatus\n18830\t12 500,00\tFel\n18834\t3 125,00\tFel\n"
+            "18790\t4 375,00\tOK – denna blev rätt\n")
+    assert capture(text, tables=tables_in(text))["invoice_examples"] == "18830, 18834"
+    shot = Attachment("supplier_field.png", "image/png", 10, 1)
+    assert "invoice_examples" not in capture("Screenshot attached.", attachments=(shot,))
+    text = ("6620011 is fine (went into Dynamics yesterday), the problem is 6620014.\n\n"
+            "Invoice ID\tTransferred\n6620011\tYes\n6620014\tError\n")
+    got = fields("automatic_steps", text, tables=tables_in(text))
+    assert got["transferred"] == "Error" and got["invoice_id"] == "6620014"
+
+
+@pytest.mark.parametrize("text", [
+    "has" + " " * 20_000 + "x by hand", "approved row 1" + " " * 20_000 + "x",
+    "4410" + " " * 20_000 + "went", "Rows 1 and 2" + " " * 20_000 + "but row 3",
+    "From: a\n" + "\n" * 20_000 + "Sent: b", "I get Invoice" + " is" * 10_000,
+    "5529981, " * 5_000, "(" * 5_000 + "5529981 " * 3,
+])
+def test_the_session_21_rules_read_hostile_text_in_linear_time(text: str) -> None:
+    """Each new rule against a long run after its trigger: far below a second."""
+    started = time.process_time()
+    for key in TYPES:
+        fields(key, text)
+    answers(text)
+    assert time.process_time() - started < 1
