@@ -105,7 +105,7 @@ approver approvers reviewer reviewers attest attestant attestanten granskare gra
 admin role roles roll rollen användare användaren both båda bägge either neither
 who whom what which vem vilken vilka vad
 give add remove set make create delete deactivate activate grant move change assign ge lägg sätt skapa
-flytta ändra inaktivera aktivera tilldela gäller galler angående avser regarding re
+flytta ändra inaktivera aktivera tilldela gäller galler angående avser regarding re note obs see se ps
 since sedan
 """.split())
 # Inline images of a signature (Outlook's image001.png) are not invoices.
@@ -1167,7 +1167,7 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
         # "nytt kostnadsställe 640 ... så att Lars Wikström attesterar": the persons are the case,
         # and "a new cost centre 330 ... the coding suggestion for Elektro Nord" the suggestion
         names = {k: v for k, v in names.items() if not _DIMENSION.match(k)}
-    names = {k: v for k, v in names.items() if not left_out(v, source.folded)}
+    names = {k: v for k, v in names.items() if not left_out(v, source.folded) and not company_part(v, source.text)}
     # "Hennes chef Tomas Brandt tar över", "vår controller Eva Nyström (kopia)": a person named by
     # their standing to the writer is background beside the others the case names
     around = {k for k, v in names.items() if spec.key != PERSONS_ONLY and bystander(v, source.folded)}
@@ -1287,6 +1287,27 @@ MAX_NAME_HITS = 40
 _LIKE_SOMEONE = re.compile(r"(?i)\b(?:same|samma)\s+(?:(?:[\w-]+\s+){0,2}?(?:roles?|roller|roll|rollerna|access|rights|"
                            r"permissions?|settings|limits?|behorighet\w*|rattighet\w*|installningar|attestgrans\w*|"
                            r"beloppsgrans\w*|grans\w*|setup|set-up)\s+(?:(?:and|och|&)\s+(?:[\w-]+\s+){0,2}?)?)?(?:as|som)\s+(?:\w+\s+){0,2}?$")
+
+
+def company_part(name: str, text: str) -> bool:
+    """A name that is the head of a company the mail names: "Hallstaviks Golv" of "Hallstaviks Golv
+    & Kakel AB", or a company named without its form after "i"/"in": "... i Kvarnbyn Mejeri?"."""
+    if not _CAPITALISED_WORDS.fullmatch(name):
+        return False
+    for at in islice(written_at(name, text), 5):
+        if _COMPANY_TAIL.match(text, at + len(name)) or _IN_COMPANY.search(text, max(0, at - 12), at) \
+                and not _PERSON_AFTER_IN.match(text, at + len(name)):
+            return True
+    return False
+
+
+_CAPITALISED_WORDS = re.compile(r"[A-ZÅÄÖ][\w-]+(?:[ ]+[A-ZÅÄÖ][\w-]+){0,3}")
+# What ends a company's name after its head: "& Kakel AB", "& VVS AB", " Ltd".
+_COMPANY_TAIL = re.compile(r"(?:[ ]+(?:&|och|and)[ ]+[A-ZÅÄÖ][\w-]*)?(?:[ ]+[A-ZÅÄÖ][\w-]*){0,2}[ ]+"
+                           r"(?:AB|Ltd|Limited|Oy|Oyj|AS|ASA|ApS|Inc|Corp|GmbH|AG|BV|LLC|LLP|HB|KB|plc|Plc)\b")
+# "... med attesträtt i Kvarnbyn Mejeri?": a place or company, not a person ("i Eva Lunds lista" is one's).
+_IN_COMPANY = re.compile(r"(?i)(?<![\w-])(?:i|inom|within|hos\s+bolaget|för\s+bolaget|for\s+the\s+company)[ ]+$")
+_PERSON_AFTER_IN = re.compile(r"(?:['’]?s\b|s[ ]+(?:lista|kö|inkorg))")
 
 
 def only_in_subject(names: str, source: Source) -> bool:
@@ -2349,6 +2370,9 @@ _UNSURE_ANSWER = re.compile(r"(?i)(?:not\s+sure|unsure|don\W?t\s+know|no\s+idea|
 _POINTS_BACK = re.compile(r"(?i)\W*(?:as\s+(?:per|in|stated\s+in|said\s+in)|see|se|enligt|som\s+i|som\s+jag\s+skrev\s+i)\s+(?:my|mitt|min|the|det|our|vårt|vart)\s+"
                           r"(?:first|previous|earlier|last|original|initial|förra|forra|första|forsta|tidigare|ursprungliga)\s+"
                           r"(?:e-?mail|mail|mejl|mejlet|mailet|message|meddelande|meddelandet)\b(?:[^\w:]+\w+){0,3}[^\w:]*$")
+# ... or down to a mail below ("se Anders mejl nedan", "See Tom's email below", "see below"): read there.
+_POINTS_BELOW = re.compile(r"(?i)\W*(?:please\s+|pls\s+)?(?:see|se)\s+(?:(?:the\s+|[\w’'-]+\s+)?(?:e-?mail|mail|mejl|mejlet|mailet|message|"
+                           r"meddelande|meddelandet|thread|tråden|traden)\s+)?(?:below|nedan|underneath|längre\s+ner|langre\s+ner)\W*")
 # An answer that is the writer talking rather than a value ("we have three in the system and I'm
 # not sure which"), put off till later ("I'll check with Mark and come back to you", "återkommer").
 _PUT_OFF = re.compile(r"(?i)[-–:\s]*(?:we|i|vi|jag|it|det|that|hmm|well)\b")
@@ -2375,8 +2399,8 @@ def accept(spec: FieldSpec, m: Matchers, value: str) -> str | None:
     value = _SPACES.sub(" ", value).strip(" .;,")
     if _UNSURE_ANSWER.match(value.lstrip("-–: ")) or _PUT_OFF.match(value) and (_UNSURE_ANSWER.search(value) or _LATER.search(value)):
         return None  # "Rows - no idea, I can't see the coding", "Which company - we have three ... I'll check"
-    if _POINTS_BACK.match(value):
-        return None  # "--> As per my first email": the value is in another mail, not in this one
+    if _POINTS_BACK.match(value) or _POINTS_BELOW.fullmatch(value):
+        return None  # "--> As per my first email", "se Anders mejl nedan": the value is elsewhere
     if spec.kind == "name":
         value = without_last_bracket(value, _REMARK) or without_long_remark(value) or value
         # ("Solvik Nät AB (inte Solvik Energi AB ...)", "Kestrel Ltd (company code 01 in your system, I believe)")
@@ -2470,7 +2494,7 @@ def prose_value(spec: FieldSpec, regex: re.Pattern[str] | None, source: Source) 
                                     or _ANOTHER.search(source.folded, max(0, match.start() - 20), match.start())):
             continue  # "our sister company Pennine Print Ltd uses a different nominal": not this one
         if spec.kind == "id" and (other_documents_id(source.folded, match) or erp_document(source.folded, match)
-                                  or suppliers_own(source.folded, match)):
+                                  or suppliers_own(source.folded, match) or set_aside(source.folded, match.end())):
             continue
         written = original(match, source.text)
         if spec.kind == "rows" and row_went_well(source.folded, match):
@@ -2520,6 +2544,19 @@ _CLOSED_LIST = re.compile(r"(?i)\b(?:and|och)\b|&")
 _LAST_NAMED_ROW = re.compile(r"(?i)[ \t]*(?:,|;|and|och|&)?[ \t]*(?:rows?|lines?|rad|raden|rader)[ \t]+\d{1,3}$")
 # "our sister company", "another company", "the parent company": a company other than the case's.
 _ANOTHER = re.compile(r"(?i)\b(?:sister|other|another|parent|subsidiary|group)\s+$")
+
+
+def set_aside(folded: str, end: int) -> bool:
+    """An invoice the sentence puts aside: "Jag skickade in faktura 10220 förra veckan men det var
+    ett annat problem ..., så den är inte med här", "4410 was a different issue, ignore that"."""
+    stop = _SENTENCE_END.search(folded, end, end + SET_ASIDE_REACH)
+    return _SET_ASIDE.search(folded, end, stop.start() if stop else min(len(folded), end + SET_ASIDE_REACH)) is not None
+
+
+SET_ASIDE_REACH = 160
+_SET_ASIDE = re.compile(r"(?i)\b(?:(?:ett|a)\s+(?:annat|helt\s+annat|different|separate|other)\s+(?:problem|issue|arende|case)|"
+                        r"(?:ar|is)\s+inte\s+med\s+(?:har|i\s+detta)|(?:is|was)\s+not\s+(?:part\s+of|related\s+to)\s+this|"
+                        r"(?:isn\W?t|wasn\W?t)\s+(?:part\s+of|related\s+to)\s+this|(?:so\s+)?(?:please\s+)?ignore\s+(?:that|it|this)\s+one)\b")
 
 
 def other_documents_id(folded: str, match: re.Match[str]) -> bool:
@@ -2823,6 +2860,9 @@ _ONLY_TRIED = re.compile(r"(?i)(?:(?:when|whenever|every\s+time|each\s+time|nar|
                          r"(?:try|tried|attempt|attempted|forsoker|forsokte)\s+(?:to\s+|att\s+)?"
                          r"|(?:i|we|jag|vi)\s+(?:can\W?t|cannot|can\s+not|kan\s+inte|lyckas\s+inte)\s+)"
                          r"(?:(?:save|approve|send|submit|post|open|spara|attestera|godkanna|skicka|oppna)\b|"
+                         # ("När jag försöker ändra får jag ...": a change with nothing said of what to)
+                         r"(?:change|edit|andra|byta|redigera)\s+(?:it\s+|them\s+|den\s+|det\s+|dem\s+)?,?\s*"
+                         r"(?:(?:i|we|jag|vi)\s+)?(?:get|got|far|fick|kommer)\b|"
                          r",|(?:(?:i|we|jag|vi)\s+)?(?:get|got|far|fick|kommer|it|the|det|den)\b)")
 # A request of a verb and a pronoun only, maybe with where ("Kan ni lägga in det i Mälarplast AB?").
 _BARE_REQUEST = re.compile(r"(?i)\s*+(?:hi\s*+,\s*+|hej(?:\s*+,)?\s*+|[^.?!\n]{0,40}\s[-–]\s+|"

@@ -113,6 +113,9 @@ def test_a_person_mentioning_an_auto_reply_is_not_one(subject: str, body: str) -
     ("Re: [Case #5640] Invoice", "Thank you for your email. I am currently off sick and will not be checking my emails."),
     ("SV: [Case #5641] Faktura", "Tack för ditt mejl. Jag är sjukskriven och läser inte e-post."),
     ("SV: [Case #5642] Faktura", "Hej,\nJag har slutat på Hallbergs Bygg AB. Kontakta ekonomi@hallbergs.se."),
+    # blind writer yv (session 21): "Jag har semester" rather than "Jag är på semester"
+    ("SV: [Case #4677] Ny attestant", "Hej!\n\nJag har semester till och med 11 augusti och läser inte min e-post. "
+     "Ditt meddelande vidarebefordras inte."),
 ])
 def test_auto_replies_marked_only_in_words_are_automatic(subject: str, body: str) -> None:
     found = automatic_reason(parse(mail(subject=subject, body=body)), "ann@example.com", OURS)
@@ -135,6 +138,7 @@ def test_auto_replies_marked_only_in_words_are_automatic(subject: str, body: str
     ("Export", "Hej!\nDet här är ett automatiskt meddelande som vi får varje natt från er: faktura 88213 fastnar."),
     ("Last invoice read wrong", "Hi, the last invoice from Acme was read wrong."),
     ("Leaver", "Hi,\nPer no longer works for us; I work for the finance team and need his approvals moved."),
+    ("Attest", "Hej, jag har semester nästa vecka, kan Lena attestera faktura 4410 till dess?"),
 ])
 def test_a_person_mentioning_absence_is_not_automatic(subject: str, body: str) -> None:
     assert automatic_reason(parse(mail(subject=subject, body=body)), "ann@example.com", OURS) is None

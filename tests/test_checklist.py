@@ -3352,3 +3352,50 @@ def test_the_session_21_rules_read_hostile_text_in_linear_time(text: str) -> Non
         fields(key, text)
     answers(text)
     assert time.process_time() - started < 1
+
+
+def test_the_session_21_second_writers() -> None:
+    """From blind writers yu, yv and yw (scored blind, then read): who the users are in everyday
+    words, ids beside their supplier, decoys set aside, answers pointing below."""
+    review, coding = partial(fields, "review_approval"), partial(fields, "coding")
+    # users: who it should go to, a deputy, a move from one person to another, an "or", who must okay it
+    assert users_of("Egentligen ska den gå till Martin Holm som är projektledare.") == "Martin Holm"
+    assert users_of("The approver is Claire Donnelly and her deputy while she's off is Ruairí Kane.") == \
+        "Claire Donnelly, Ruairí Kane"
+    assert users_of("Anna Svedberg är satt som hans ersättare, men hon ser inga av dem.") == "Anna Svedberg"
+    assert users_of("I'm trying to move the invoice below from Lisa Grant to Tom Riley but an error pops up.") == \
+        "Lisa Grant, Tom Riley"
+    assert "Paul Grant" in (users_of("It is sitting with Jenny Clarke. Can it be moved to me or to Paul Grant?") or "")
+    assert users_of("Line 2 still needed Mark Jeffries to okay it as it's on his budget.") == "Mark Jeffries"
+    assert users_of("Neither Sam nor myself can approve rows 1 and 4 on invoice 9912-05.") == "Sam, myself"
+    # ids: the number "on the screen", an example, an id beside its supplier and amount
+    assert review("It's number 5520917 on the screen. Lines 2 and 3 are Halifax.")["invoice_id"] == "5520917"
+    assert review("In your system the number on it is 88-1204.")["invoice_id"] == "88-1204"
+    assert fields("automatic_steps", "Nothing has gone over to Xero since Monday. e.g. 70012 from yesterday isn't "
+                                     "there.")["invoice_id"] == "70012"
+    assert review("jag kommer inte åt fakturan från Ahlsell (88-3310) som du skickade.")["invoice_id"] == "88-3310"
+    assert review("Tom tried to sign off one of the Leeds invoices, 4471-22 (Yorkshire Water, £7,850), and got an "
+                  "error.")["invoice_id"] == "4471-22"
+    got = fields("capture_verification", "The one I'm looking at now is 20118 and it's still waiting to be checked. "
+                                         "It's been the same on 20131, 20152, 20167 and 20190.")
+    assert got["invoice_number"] == "20118" and got["invoice_examples"] == "20131, 20152, 20167, 20190"
+    # an invoice the mail puts aside, an error's time taken for its text, a failed change without an object
+    got = fields("capture_verification", "Jag skickade in faktura 10220 förra veckan men det var ett annat problem "
+                                         "som ni har löst, så den är inte med här.")
+    assert "invoice_number" not in got
+    assert "error_message" not in review("Robert says he got an error the one time he opened it from the link.")
+    assert "desired_action" not in coding("När jag försöker ändra får jag 'Projektet är stängt'.")
+    assert "410" in coding("Fakturan med ID 3318-07 ska ligga på kostnadsställe 410 och inte 420 som den gör "
+                           "nu.")["desired_action"]
+    # companies: the head of a company's name, a company after "i"; but "lagt in X", "stand-in X" are persons
+    assert concerns_of("Lisa Ekström behöver en användare i Hallstaviks Golv & Kakel AB med rollen Attestant.") == \
+        "Lisa Ekström, rollen Attestant"
+    assert "Kvarnbyn Mejeri" not in (concerns_of("Kan ni skapa en ny roll Projektledare i Kvarnbyn Mejeri? Lars "
+                                                 "Wikstrom och jag sjalv ska ha den.") or "")
+    assert users_of("Jag har lagt in Johan Berg som ersättare för Eva Lind, men fakturorna hamnar hos Eva.") == \
+        "Johan Berg, Eva Lind"
+    assert concerns_of("Note Tom: please add Olivia Grant as AP Clerk.") == "Olivia Grant"
+    # an answer pointing at the mail below is no value: the mail below is read
+    got = coding("Eva, rad 2 och 3 på 4471-22 ska delas lika mellan kst 410 och 420.",
+                 answers={"desired_action": "se Anders mejl nedan"})
+    assert "410" in got["desired_action"]

@@ -715,6 +715,12 @@ def test_the_speller_leaves_real_words_one_letter_from_a_known_word() -> None:
     ("Amazon", "Hi there, the suggestion for Amazon Business is wrong, it keeps putting everything on 6110.",
      "administration"),
     ("", "Hej! Jag ser inte 44120 i min lista fast den väntar på mig.", "review_approval"),
+    # blind writer yu: words of people who never use the product's own
+    ("FW: Bristol", "I still can't see any of the invoices for the Bristol office, only the Cardiff ones.",
+     "administration"),
+    ("FW: wrong job number", "The Wickes invoice 90021 has the wrong job number on every line.", "coding"),
+    ("dates wrong", "The system keeps reading the dates wrong on the invoices from Alpha Office Supplies.",
+     "capture_verification"),
 ])
 def test_everyday_words_of_setup_and_approval_tell_the_type(subject: str, body: str, key: str) -> None:
     """From blind writer yo (short mails that never name the product's words): the rules' words."""
