@@ -783,7 +783,8 @@ def no_error_text(value: str) -> bool:
     the label if the value holds one ("felmedelande: nej inget fel" in a numbered answer)."""
     folded = _LEADING_LABEL.sub("", _SPACES.sub(" ", fold(value[:MAX_ANSWER])), count=1)
     return _NO_ERROR.match(folded) is not None or _ELSEWHERE.fullmatch(folded) is not None \
-        or _PARAPHRASE.match(folded) is not None
+        or _PARAPHRASE.match(folded) is not None \
+        or not _QUOTE_MARK.search(folded) and _NOT_READ.search(folded) is not None  # "..., didn't catch what it said"
 
 
 # An error told in the customer's words, not copied: "something about the cost centre but I closed it".

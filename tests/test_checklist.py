@@ -3344,6 +3344,9 @@ def test_the_session_21_lists_and_tables() -> None:
     "4410" + " " * 20_000 + "went", "Rows 1 and 2" + " " * 20_000 + "but row 3",
     "From: a\n" + "\n" * 20_000 + "Sent: b", "I get Invoice" + " is" * 10_000,
     "5529981, " * 5_000, "(" * 5_000 + "5529981 " * 3,
+    # older inputs left to the mail budget until this session (85 s and 8 s): a title before a
+    # person with its two whitespace runs, now possessive
+    "Ekonomichefen" + "\n" * 20_000 + "x", "should both be 4010" + " " * 20_000 + "x",
 ])
 def test_the_session_21_rules_read_hostile_text_in_linear_time(text: str) -> None:
     """Each new rule against a long run after its trigger: far below a second."""
@@ -3399,3 +3402,14 @@ def test_the_session_21_second_writers() -> None:
     got = coding("Eva, rad 2 och 3 på 4471-22 ska delas lika mellan kst 410 och 420.",
                  answers={"desired_action": "se Anders mejl nedan"})
     assert "410" in got["desired_action"]
+
+
+def test_an_error_only_shown_is_asked_for_in_more_words() -> None:
+    """From the development half's cases called complete wrongly: an error said to have come,
+    its text not given, is asked for (session 21)."""
+    got = fields("coding", "Eror message: it throws an eror when I click save, didn't catch what it said sorry.")
+    assert "error_message" not in got
+    got = fields("review_approval", "Se bifogad skärmdump, där syns felet som kommer upp. Det gäller rad 1.")
+    assert got["error_shown"] == "yes" and "error_message" not in got
+    got = fields("review_approval", 'The error that pops up says "Approval limit exceeded".')
+    assert got["error_message"] == "Approval limit exceeded"
