@@ -1189,7 +1189,7 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     # role again.
     parts = {part for key in names if len(key.split()) > 1 for part in (key.split()[0], key.split()[-1])}
     # ("Karins användare" beside Karin Holm: her genitive)
-    return ", ".join(v for key, v in names.items() if not same_person_address(v, people)
+    return ", ".join(v for key, v in names.items() if not (same_person_address(v, people) and not named_as_new(v, source.folded))
                      and not (" " not in key and (key in parts or key.endswith("s") and key[:-1] in parts))
                      and not part_of_another(key, names)
                      and not (spec.key == PERSONS_ONLY and not_a_person(v))) or None
@@ -1940,6 +1940,18 @@ _DONE_NOTE = re.compile(r"(?i)\b(?:already\s+(?:done|set\s+up|added|exists)|igno
 _NAME_HEAD = re.compile(r"(?i)(?:full\s+)?name|(?:fullstandigt\s+)?namn|employee|anstalld|person")
 # A table column of the wanted state: "Should be approved by", "Ska attesteras av", "New approver".
 _WANTED_HEAD = re.compile(r"(?i)\b(?:should|must|ska|skall|borde|new|ny|nya|correct|right|ratt|ratta|wanted|onskad)\b")
+
+
+def named_as_new(address: str, folded: str) -> bool:
+    """An address brought in as someone new ("his replacement, jsmith@acme.com", "efterträdaren
+    jsmith@..."): another person than the namesake it spells, who is leaving."""
+    at = folded.find(fold(address.lower()))
+    return at >= 0 and _NEW_ONE.search(folded, max(0, at - NEW_ONE_REACH), at) is not None
+
+
+NEW_ONE_REACH = 40
+_NEW_ONE = re.compile(r"(?i)\b(?:replacement|replacing|successor|new\s+(?:user|colleague|starter|employee)|ersattare|"
+                      r"eftertradare|ny\s+(?:anvandare|kollega|medarbetare)|nya\s+(?:anvandaren|kollegan))\b[^.!?\n]{0,25}$")
 
 
 def same_person_address(value: str, people: set[str]) -> bool:

@@ -3413,3 +3413,11 @@ def test_an_error_only_shown_is_asked_for_in_more_words() -> None:
     assert got["error_shown"] == "yes" and "error_message" not in got
     got = fields("review_approval", 'The error that pops up says "Approval limit exceeded".')
     assert got["error_message"] == "Approval limit exceeded"
+
+
+def test_an_address_brought_in_as_someone_new_is_not_its_namesake() -> None:
+    """Session 20's review (left then): "jsmith@" spells Jason Smith, but brought in as his
+    replacement it is another person; beside him in brackets it is him."""
+    assert concerns_of("Jason Smith has left us. Please set up his replacement, jsmith@acme.com, as Approver in "
+                       "Acme Ltd.") == "Jason Smith, jsmith@acme.com"
+    assert concerns_of("Please set up Jason Smith (jsmith@acme.com) as Approver in Acme Ltd.") == "Jason Smith"
