@@ -965,7 +965,8 @@ def best_candidate(spec: FieldSpec, source: Source) -> Candidate | None:
         with_writer = bool(_SELF_WORD.search(answer) or _SELF_FIRST.match(answer))
         if answer and not answer.isupper() and (with_writer or names and only_in_subject(names, source)) \
                 and (answered := form_value(spec, m, source)):  # (read only when it is taken)
-            names = ", ".join(dict.fromkeys([*split_names(answered), *(split_names(names) if with_writer and names else [])]))
+            beside = split_names(names) if with_writer and names and not only_in_subject(names, source) else []
+            names = ", ".join(dict.fromkeys([*split_names(answered), *beside]))
         if names:
             return Candidate(names, "names", EVIDENCE["pattern"])
         if spec.key == PERSONS_ONLY and (writer := writer_who_cannot(source)):
@@ -2844,7 +2845,19 @@ def no_wish(folded: str) -> bool:
     failed = _ONLY_TRIED.match(folded)
     return bool(_ON_MY_OWN.search(folded) or failed and not _REQUEST_WORD.search(folded, failed.end())
                 or _TYPE_SET.search(folded) or _BARE_REQUEST.fullmatch(folded) or _NOT_ASKED.search(folded)
-                or _BY_HAND.search(folded) and not _REQUEST_WORD.search(folded))
+                or _BY_HAND.search(folded) and not _REQUEST_WORD.search(folded)
+                or _ONLY_LOOK.search(folded) is not None and not _CHANGE_WORD.search(folded))
+
+
+# A request only to look ("Konteringen ... ser konstig ut pa rad 1 och 4. Kan ni kolla pa det?",
+# "can you have a look?"): what is wrong, not what is wanted done; the wish is asked for.
+_ONLY_LOOK = re.compile(r"(?i)\b(?:can|could|would|kan|kunde|skulle)\s+(?:you|someone|somebody|ni|du|nagon)\s+(?:please\s+|snalla\s+)?"
+                        r"(?:check|look\s+(?:at|into)|have\s+a\s+look|take\s+a\s+look|kolla|titta|se\s+over|undersoka)"
+                        r"(?:\s+(?:on|at|into|pa|over|upp))?(?:\s+(?:it|this|that|det|den|detta|dem|them|these|dessa|the\s+invoice|fakturan))?"
+                        r"(?:\s+(?:please|tack|for\s+me|for\s+oss|at\s+oss|at\s+mig))?\s*[?.!]*\s*$")
+_CHANGE_WORD = re.compile(r"(?i)\b(?:change|move|split|add|remove|delete|set|correct|fix|reset|switch|update|should|must|instead|"
+                          r"andra|byta|byt|flytta|dela|lagga|ta\s+bort|ratta|fixa|ska|skall|borde|istallet|stallet|"
+                          r"(?:want|need|like|vill|behover|onskar)\b)")
 
 
 # The work done by hand today, told: "so every single one has to be changed by hand", "måste

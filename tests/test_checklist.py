@@ -3421,3 +3421,28 @@ def test_an_address_brought_in_as_someone_new_is_not_its_namesake() -> None:
     assert concerns_of("Jason Smith has left us. Please set up his replacement, jsmith@acme.com, as Approver in "
                        "Acme Ltd.") == "Jason Smith, jsmith@acme.com"
     assert concerns_of("Please set up Jason Smith (jsmith@acme.com) as Approver in Acme Ltd.") == "Jason Smith"
+
+
+def test_the_session_21_situations() -> None:
+    """From blind writer y9 (types and persons told by the situation, not the product's words):
+    whom an invoice waits on, who is to see what, who takes over, who the auditors are."""
+    assert users_of("This is still sitting with Jonathan Pike, who left in May.") == "Jonathan Pike"
+    assert users_of("It's still sitting with our MD, Charles Whitfield, who is travelling until the 20th.") == \
+        "Charles Whitfield"
+    assert users_of("Följande fakturor väntar på Kristina Ahl som är föräldraledig till augusti.") == "Kristina Ahl"
+    assert users_of("Invoice 90-44718 has been bouncing between Paul Fitzgerald and Sinead Ryan for a week.") == \
+        "Paul Fitzgerald, Sinead Ryan"
+    assert users_of("Problemet är att vår VD Per Svensson inte kommer vidare med fakturan 889120.") == "Per Svensson"
+    assert users_of("Den skulle ha gått till Maria Lund. Det gäller rad 1 och 2 - rad 3 är rätt och ligger hos "
+                    "Stefan som den ska.") == "Maria Lund"
+    assert concerns_of("We need myself and Harriet Cole added to Thornbury Digital Ltd.") == "myself, Harriet Cole"
+    assert concerns_of("Natasha Petrova goes on maternity leave from 1 July. Everything should go to Callum Reid "
+                       "instead.") == "Natasha Petrova, Callum Reid"
+    assert concerns_of("Tariq Aziz should only be seeing invoices for the Glasgow branch.") == "Tariq Aziz"
+    assert concerns_of("Is it possible to give our temp, Jake Morrow, access for three weeks?") == "Jake Morrow"
+    assert concerns_of("Anna Sjögren ska ta över Kalles fakturor medan han är tjänstledig.") == "Anna Sjögren"
+    assert concerns_of("Våra revisorer från KPMG, Maja Öberg och Henrik Sand, ska gå igenom 2023 års fakturor.") == \
+        "Maja Öberg, Henrik Sand"
+    assert concerns_of("Please change the limit for our department heads. Thats Aoife Byrne, Liam Walsh and Niamh "
+                       "Kelly.") == "Aoife Byrne, Liam Walsh, Niamh Kelly"
+    assert concerns_of("That's Aoife Byrne's team, not ours.") is None

@@ -721,6 +721,10 @@ def test_the_speller_leaves_real_words_one_letter_from_a_known_word() -> None:
     ("FW: wrong job number", "The Wickes invoice 90021 has the wrong job number on every line.", "coding"),
     ("dates wrong", "The system keeps reading the dates wrong on the invoices from Alpha Office Supplies.",
      "capture_verification"),
+    # blind writer y9: the situation told, not the product's words
+    ("", "Tariq Aziz should only be seeing invoices for the Glasgow branch.", "administration"),
+    ("Maternity cover", "While she's away everything should go to Callum Reid. Can you set this up?", "administration"),
+    ("Invoice stuck", "It's been with Bernadette Quinn in purchasing since 2 May and she's away.", "review_approval"),
 ])
 def test_everyday_words_of_setup_and_approval_tell_the_type(subject: str, body: str, key: str) -> None:
     """From blind writer yo (short mails that never name the product's words): the rules' words."""
