@@ -2623,6 +2623,10 @@ _BARE_ID_WORD = re.compile(r"(?i)(?:id|nr|no|number|nummer|#)(?![^\W\d_])")
 # ... or a number named by what it is, right before it: "PO 4500012345", "cost centre 730", "konto 2990".
 _OWNED_NUMBER = re.compile(rf"(?i)\b(?:{packaged_alternation('other_numbers', 'owners')}|cost\s+cent(?:re|er)|cc|kst|"
                            r"kostnadsstalle\w*|ansvar\w*)[ \t]*(?:id|nr|no|number|nummer|#)?[ \t.:#-]*$")
+# Other invoices as the clause's subject: "Andra fakturor från samma dag har gått över", "the
+# other invoices from that batch are in Visma".
+_OTHERS_BEFORE = re.compile(r"(?i)\b(?:andra|ovriga|alla\s+andra|resten\s+av\s+(?:fakturorna|dem)|other|all\s+the\s+other|the\s+other|"
+                            r"the\s+rest\s+of\s+the)\s+(?:fakturor\w*|invoices|ones|bills)\b[^.!?\n]{0,60}$")
 # A question word just before a flag's words: "if it's in Unit4", "om den finns i Visma".
 _IF_BEFORE = re.compile(r"(?i)\b(?:if|whether|om|huruvida)\s+(?:[\w'’-]+\s+){0,2}$")
 # A row named after a "but" in the same sentence as every row: "all three rows on 4010 (...) but row 2".
@@ -2798,6 +2802,8 @@ def hit_value(spec: FieldSpec, regex: re.Pattern[str], match: re.Match[str], sou
         return value
     if spec.kind == "flag" and _IF_BEFORE.search(source.folded, max(0, match.start() - 40), match.start()):
         return None  # "I can't check if it's in Unit4", "vet inte om den finns i Visma": not said either way
+    if spec.kind == "flag" and _OTHERS_BEFORE.search(source.folded, max(0, match.start() - 80), match.start()):
+        return None  # "Andra fakturor från samma dag har gått över som vanligt": other invoices, not this one
     if spec.kind == "flag" and "no" in regex.groupindex:
         return "no" if match["no"] is not None else "yes"  # "we cannot find it in Navision"
     if spec.kind != "text":
@@ -3349,6 +3355,17 @@ _FILE_ID = re.compile(r"(?<![A-Za-z0-9])((?:[A-Z]{1,3}-)?\d{2,}(?:-\d+)*)(?![A-Z
 _INVOICE_WORD = re.compile(r"(?i)faktur|invoice|inv(?![a-z])|fakt(?![a-z])")
 
 
+# Ids written out beside which a numberless attached file is one of them (4 and the invoice make 5).
+WRITTEN_EXAMPLES = 4
+
+
+def names_an_id(filename: str) -> bool:
+    """A file name that holds an invoice's id ("Faktura_44120.pdf", "INV 903311 scan.png"), not a
+    scanner's counter or a date ("scan_0012.pdf", "scan_20240530_1058.pdf")."""
+    ids = [x for x in _FILE_ID.findall(filename) if plausible("id", x)]
+    return any(_INVOICE_WORD.search(filename) or sum(c.isdigit() for c in x) >= 5 and not x.startswith("00") for x in ids)
+
+
 def file_value(spec: FieldSpec, attachments: Sequence[Attachment], named: bool, folded: str = "") -> str | None:
     """An invoice id only given as an attachment's file name. With the word invoice/faktura in
     the name it counts; a bare number is only a value to confirm. Of several files, the first
@@ -3421,7 +3438,12 @@ def item_list(spec: FieldSpec, source: Source) -> str | None:
     if spec.key in source.answers:
         items += [t["value"] for t in _ID_SHAPE.finditer(source.answers[spec.key])]
     items += column_ids(spec, source.tables)
-    items += [a.filename.replace(",", " ") for a in source.attachments if counts(spec, a)]
+    # Files count as examples; beside the four ids written out that make five with the invoice
+    # itself, a file without an id in its name is one of those invoices attached ("8812764, 8812790,
+    # 8813011 and 8813250 ... scans attached"), not one more.
+    files = [a.filename for a in source.attachments if counts(spec, a)]
+    written = len(set(items))
+    items += [f.replace(",", " ") for f in files if written < WRITTEN_EXAMPLES or names_an_id(f)]
     unique = list(dict.fromkeys(x.strip() for x in items if x.strip()))
     # "the one from last week (88-1150) came through fine": not an example of the problem (the
     # first MAX_FINE_CHECKS ids are looked up: a list of thousands is no list of examples anyway)

@@ -3446,3 +3446,22 @@ def test_the_session_21_situations() -> None:
     assert concerns_of("Please change the limit for our department heads. Thats Aoife Byrne, Liam Walsh and Niamh "
                        "Kelly.") == "Aoife Byrne, Liam Walsh, Niamh Kelly"
     assert concerns_of("That's Aoife Byrne's team, not ours.") is None
+
+
+def test_examples_and_files_and_other_invoices() -> None:
+    """Beside four ids written out, a numberless scan is one of them; beside three it is one more;
+    other invoices going over say nothing of this one's being in the ERP (session 21)."""
+    capture = partial(fields, "capture_verification")
+    scans = (Attachment("scan_0012.pdf", "application/pdf", 10, 1), Attachment("scan_0013.pdf", "application/pdf", 10, 2))
+    got = capture("Invoice No 8812731 is in Verification. Others: 8812764, 8812790, 8813011 and 8813250. Scans "
+                  "attached.", attachments=scans)
+    assert got["invoice_examples"] == "8812764, 8812790, 8813011, 8813250"
+    got = capture("Examples: 2231, 2240 and 2252, and two scans attached.", attachments=scans)
+    assert got["invoice_examples"] == "2231, 2240, 2252, scan_0012.pdf, scan_0013.pdf"
+    named = (Attachment("Faktura_44120.pdf", "application/pdf", 10, 1),)
+    assert "Faktura_44120.pdf" in capture("Exempel: 44101, 44102, 44103 och 44104.", attachments=named)[
+        "invoice_examples"]
+    queue = partial(fields, "automatic_steps")
+    assert "in_financial_system" not in queue("Faktura 5512-3 har legat i kön sedan tisdag. Övriga fakturor från "
+                                              "samma dag har gått över som vanligt.")
+    assert queue("Faktura 5512-3 har redan gått över, men status visar fel.")["in_financial_system"] == "yes"
