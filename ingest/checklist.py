@@ -1177,7 +1177,7 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     # of before, or of the part that went well, is background beside the others
     around |= {k for k, v in names.items() if (spec.key == PERSONS_ONLY and former_user(v, source.folded))
                or long_gone(v, source.folded, months=spec.key != PERSONS_ONLY) or only_said(v, source)
-               or said_not(v, source.folded)}
+               or said_not(v, source.folded) or okayed_request(v, source.folded)}
     # "The Directors role stays at £250,000": a role said to stay as it is, beside the one to change
     stays = {k for k, v in names.items() if _ROLE_NAME.fullmatch(v) and role_stays(v, source.folded)}
     if len(stays) < len(names):
@@ -1216,6 +1216,8 @@ _LEFT_OUT = re.compile(r"(?i)\b(?:won\W?t|will\s+not|doesn\W?t|does\s+not|don\W?
                        r"\b(?:don\W?t|do\s+not)\s+(?:change|touch|remove)\s+(?:him|her|them)\b|"
                        r"\bno\s+changes?\s+(?:needed|required|for\s+(?:him|her|them))\b|\b(?:is|are)\s+already\s+set\s+up\b|"
                        r"\b(?:ar|finns)\s+redan\s+upplagd\w*\b|"
+                       # a table's cell or a remark: "Hannah Cole | AP clerk | No change (just checked ...)"
+                       r"\bno\s+changes?\b[ \t]*(?=[(\-–.,;\n]|$)|\bingen\s+(?:andring|forandring)\b[ \t]*(?=[(\-–.,;\n]|$)|"
                        r"\bbehover\s+inte\s+(?:nagon\s+)?(?:behorighet|atkomst|andras|nagot)\b|"
                        # "..., men det gäller inte just den här fakturan", "but that's not about this invoice"
                        r"\b(?:det|han|hon)\s+(?:galler|berors)\s+inte\s+(?:av\s+)?(?:just\s+)?(?:den\s+har|denna)\b|"
@@ -1259,6 +1261,9 @@ def left_out(name: str, folded: str) -> bool:
                 continue  # "Tom's other roles", "övriga roller för Emma": what else the person has
             end = _SENTENCE_END.search(folded, at, at + LEFT_OUT_REACH)
             stop = end.start() if end else min(at + LEFT_OUT_REACH, len(folded))
+            row_end = folded.find("\n", at, at + LEFT_OUT_REACH)
+            if "\t" in folded[at : row_end if row_end >= 0 else at + LEFT_OUT_REACH]:
+                stop = row_end if row_end >= 0 else min(at + LEFT_OUT_REACH, len(folded))  # a table's row: its cells
             bracket = folded.find("(", at, stop)  # a remark in brackets is about something else
             stop = bracket if bracket >= 0 else stop
             found = _LEFT_OUT.search(folded, at, stop)
@@ -1359,7 +1364,18 @@ def former_user(name: str, folded: str) -> bool:
                or _IS_RIGHT.match(folded, at + len(key)) for at in full[:3]) \
         or any(_APPROVED_BY.search(folded, max(0, at - 30), at) and _WENT_WELL.match(folded, at + n) for at, n in places[:6]) \
         or any((done := _APPROVED_IT.match(folded, at + n)) and _WENT_WELL_LATER.match(folded, done.end())
-               for at, n in places[:6])
+               and not _OTHER_THINGS.match(folded, done.end()) for at, n in places[:6])
+
+
+def okayed_request(name: str, folded: str) -> bool:
+    """A person who agreed to the request, not one it is about: "Vår ekonomichef Göran Lund har
+    godkänt det", "our CFO Diane Kowalski has approved the change"."""
+    return any(_OKAYED.match(folded, at + len(name)) for at in islice(written_at(fold(name), folded), 5))
+
+
+_OKAYED = re.compile(r"(?i)[ \t]+(?:har|has|have|had|hade)[ \t]+(?:redan[ \t]+|already[ \t]+|also[ \t]+|ocksa[ \t]+)?"
+                     r"(?:godkant|okat|approved|signed[ \t]+off|agreed[ \t]+to|ok\W?d|sagt[ \t]+ja[ \t]+till)[ \t]+"
+                     r"(?:det|detta|det[ \t]+har|andringen|flytten|this|that|it|the[ \t]+(?:change|move|request))\b")
 
 
 def only_said(name: str, source: Source) -> bool:
@@ -1437,11 +1453,15 @@ _APPROVED_BY = re.compile(r"(?i)\b(?:(?:approved|signed\s+off|reviewed|attestera
                           r"(?:rad|raden|row)\s+\d{1,2}\s+(?:attesterade|godkande|granskade))\s+$")
 # A person or row, then the step that went well: "Mark Dwyer approved row 1 (£3,400.00) yesterday
 # without any issue", "Rad 1 attesterades av Anna Berg i måndags utan problem" (not past a "but").
-_APPROVED_IT = re.compile(r"(?i)[ \t]+(?:(?:was|were)[ \t]+)?(?:approved|signed\s+off|reviewed|attesterade|attesterades|"
+_APPROVED_IT = re.compile(r"(?i)[ \t]+(?:(?:was|were|has|have|had|har|hade)[ \t]+)?(?:approved|signed\s+off|reviewed|attesterat|godkant|granskat|attesterade|attesterades|"
                           r"godkande|godkandes|granskade|granskades|went\s+through|gick\s+igenom)\b")
+# ... but not other invoices approved before: "Både jag och Dan har attesterat liknande fakturor
+# ... tidigare utan problem" (Dan is still whom this invoice concerns).
+_OTHER_THINGS = re.compile(r"(?i)[ \t]+(?:liknande|andra|similar|other|such|earlier|previous|tidigare)\b")
 _WENT_WELL_LATER = re.compile(r"(?i)(?:(?!\b(?:but|men|and|och)\b)(?:[^.!?\n]|\.(?=\d))){0,60}?\b(?:without\s+(?:any\s+|a\s+)?"
-                              r"(?:issues?|problems?|errors?|hitch)|fine|utan\s+(?:problem|fel|nagra\s+problem))\b")
-_WENT_WELL = re.compile(r"(?i)[^.!?\n]{0,40}?\b(?:without\s+(?:any\s+|a\s+)?(?:issues?|problems?|errors?|hitch)|fine|utan\s+(?:problem|fel))\b")
+                              r"(?:issues?|problems?|errors?|hitch)|with\s+no\s+(?:problems?|issues?|errors?)|fine|utan\s+(?:problem|fel|nagra\s+problem))\b")
+_WENT_WELL = re.compile(r"(?i)[^.!?\n]{0,40}?\b(?:without\s+(?:any\s+|a\s+)?(?:issues?|problems?|errors?|hitch)|with\s+no\s+(?:problems?|issues?|errors?)|"
+                        r"fine|utan\s+(?:problem|fel))\b")
 
 
 def only_signs_off(folded: str, at: int) -> bool:
@@ -1906,11 +1926,17 @@ def column_persons(spec: FieldSpec, m: Matchers, tables: Sequence[tuple[tuple[st
             wanted = {i: _WANTED_HEAD.search(fold(row[i])) is not None for i in cols}
             for n, body in enumerate(table[at + 1 : at + 101] if cols else ()):
                 done = any(_DONE_CELL.fullmatch(fold(cell).strip().lower()) or _DONE_NOTE.search(fold(cell)) for cell in body)
+                if any(_NO_CHANGE_CELL.match(fold(cell)) for cell in body):
+                    continue  # "Hannah Cole | AP clerk | No change (just checked her access)": listed, not changed
                 out += [ColumnPerson(10**9 + n, body[i].strip(), wanted[i], done) for i in cols
                         if i < len(body) and _PERSON_RE.fullmatch(fold(body[i].strip()))]
             if cols:
                 break
     return out[:MAX_TABLE_PEOPLE]
+
+
+_NO_CHANGE_CELL = re.compile(r"(?i)\s*(?:no\s+changes?|unchanged|(?:stays|remains)\s+(?:as\s+(?:is|it\s+is)|the\s+same)|"
+                             r"ingen\s+(?:andring|forandring)|oforandrad|som\s+idag|as\s+today)\b")
 
 
 def in_table_row(text: str, at: int) -> bool:
@@ -2534,11 +2560,15 @@ def row_went_well(folded: str, match: re.Match[str]) -> bool:
     """Rows whose step the sentence says went well: approved before them ("approved row 1 ...
     without any issue") or after ("Rad 1 attesterades av Anna Berg ... utan problem")."""
     after = _APPROVED_IT.match(folded, match.end())
-    before = _APPROVED_BEFORE.search(folded, max(0, match.start() - 20), match.start())
+    before = _APPROVED_BEFORE.search(folded, max(0, match.start() - 20), match.start()) \
+        or _OWN_PART.search(folded, max(0, match.start() - 30), match.start())
     return (after is not None or before is not None) and \
         _WENT_WELL_LATER.match(folded, after.end() if after else match.end()) is not None
 
 
+# "Jonas Ek har attesterat sin del, rad 1, utan problem": the row that was someone's part, done.
+_OWN_PART = re.compile(r"(?i)\b(?:attesterat|godkant|granskat|approved|signed\s+off|done)\s+(?:sin|hans|hennes|his|her|their)\s+"
+                       r"(?:del|part|rad|row)\s*,\s*$")
 _APPROVED_BEFORE = re.compile(r"(?i)\b(?:approved|signed\s+off|reviewed|attesterade|godkande|granskade)[ \t]+(?:the[ \t]+)?$")
 # What is said of rows or ids that are not the case's: "Rows 1 and 2 on the same invoice went through fine",
 # "Rad 1 och 2 är rätt" (not "row 2 is the right one to change").

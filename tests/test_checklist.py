@@ -3465,3 +3465,23 @@ def test_examples_and_files_and_other_invoices() -> None:
     assert "in_financial_system" not in queue("Faktura 5512-3 har legat i kön sedan tisdag. Övriga fakturor från "
                                               "samma dag har gått över som vanligt.")
     assert queue("Faktura 5512-3 har redan gått över, men status visar fel.")["in_financial_system"] == "yes"
+
+
+def test_the_session_21_last_writers() -> None:
+    """From blind writers xa and xb (scored blind at the round's end, then read): people who did
+    their part, agreed to the request or stay as they are; the supplier of a coding suggestion."""
+    got = fields("review_approval", "Rows 2 and 3. Joanna Reid, she can't approve her rows. Mike Dunn approved row 1 "
+                                    "with no problems.")
+    assert got["users"] == "Joanna Reid" and got["coding_rows"] == "2, 3"
+    got = fields("review_approval", "Jonas Ek har attesterat sin del, rad 1, utan problem, men rad 2 hamnar aldrig hos "
+                                    "Malin Grahn som ska attestera den.")
+    assert got["users"] == "Malin Grahn" and got["coding_rows"] == "2"
+    assert users_of("Både jag själv och Dan Eriksson har attesterat liknande fakturor tidigare utan problem, men nu "
+                    "får Dan Eriksson ett fel.") == "jag själv, Dan Eriksson"
+    assert users_of("Kan ni flytta dem till Anna-Karin Wallin? Vår ekonomichef Göran Lund har godkänt det.") == \
+        "Anna-Karin Wallin"
+    text = ("A few user changes please:\n\nName\tCurrent role\tChange\nGraham Holt\tApprover\tRemove\n"
+            "Priya Nair\tReviewer\tMake approver\nHannah Cole\tAP clerk\tNo change (just checked her access)\n")
+    assert fields("administration", text, tables=tables_in(text))["concerns"] == "Graham Holt, Priya Nair"
+    assert company_of("The coding suggestion for Alder Print Ltd (supplier no. 20417) keeps putting everything on "
+                      "310. This is for Harcourt Facilities Ltd.") == "Harcourt Facilities Ltd"
