@@ -216,3 +216,6 @@ def test_a_mail_held_as_no_case_asks_nothing_and_is_not_called_complete(make_des
     text = sign_in(desk, ANN).get(f"/tickets/{row['ref']}").text
     assert "Nothing is asked: support answers this mail." in text and "the case is complete" not in text
     assert "team@example.net" not in text and "support+" not in text  # ... and is not on the customer's page
+    # the customer reads that support has it; staff read "Held" and why
+    listing = sign_in(desk, ANN).get("/tickets").text
+    assert "With support" in listing and "Held" not in listing and "With support" in text

@@ -22,6 +22,9 @@ STATUS_LABELS = {
     "held": "Held",
     "closed": "Closed",
 }
+# What a customer reads instead: "Held" is staff's word for a case set aside for them (no support
+# case, a mail that could not be read fully, ...); to the customer, support has it.
+CUSTOMER_LABELS = STATUS_LABELS | {"held": "With support"}
 
 
 def when(value: datetime | None, zone: ZoneInfo | None = None) -> str:
@@ -60,5 +63,5 @@ def templates(zone: str = "UTC") -> Jinja2Templates:
     env.filters["when"] = lambda value: when(value, tz)
     env.filters["size"] = size
     env.globals["moment"] = lambda value: moment(value, tz)
-    env.globals["status_label"] = lambda status: STATUS_LABELS.get(status, status)
+    env.globals["status_label"] = lambda status, staff=True: (STATUS_LABELS if staff else CUSTOMER_LABELS).get(status, status)
     return Jinja2Templates(env=env, context_processors=[page_words])

@@ -64,7 +64,7 @@ SWEDISH = {
     "not answered by staff yet": "inte besvarat av supporten än", "support": "supporten",
     "gave": "gav",
     "Waiting for the customer": "Väntar på kunden", "Ready for support": "Klart för supporten",
-    "Held": "Parkerat", "Closed": "Stängt",
+    "Held": "Parkerat", "With support": "Hos supporten", "Closed": "Stängt",
     "Not found": "Hittades inte",
     "There is no such case, or it is not yours to see.": "Ärendet finns inte, eller så är det inte ditt.",
     "There is no such page.": "Sidan finns inte.",
