@@ -3347,6 +3347,8 @@ def test_the_session_21_lists_and_tables() -> None:
     # older inputs left to the mail budget until this session (85 s and 8 s): a title before a
     # person with its two whitespace runs, now possessive
     "Ekonomichefen" + "\n" * 20_000 + "x", "should both be 4010" + " " * 20_000 + "x",
+    # found by the session's review, in both trees: a role word before a person, 33 s
+    "deputy" + "\n" * 20_000 + "is Anna Berg", "sitting with our MD" + " " * 20_000 + "Anna Berg",
 ])
 def test_the_session_21_rules_read_hostile_text_in_linear_time(text: str) -> None:
     """Each new rule against a long run after its trigger: far below a second."""
