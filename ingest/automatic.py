@@ -116,7 +116,9 @@ def auto_reply_words(mail: ParsedMail) -> str | None:
 # A person's line that only opens like an auto-reply ("I'm currently on parental leave until August,
 # so please remove me as approver ...", "... but I can't approve invoice 7781203"): it asks
 # something or tells a problem. Not "please contact Anna for anything urgent": that is the reply's.
-_SAID_BY_ME = re.compile(r"(?i)(?:(?:hej|hi|hello)[,!]?\s+)?(?:jag\s+ar|i\s+am|i\s*['’]m)\b")
+_SAID_BY_ME = re.compile(r"(?i)(?:(?:hej|hi|hello)[,!]?\s+)?(?:jag\s+ar|jag\s+har|i\s+am|i\s*['’]m)\b")
 _ASKS = re.compile(r"(?i)\b(?:(?:please|pls|could\s+you|can\s+you|would\s+you|kan\s+ni|kan\s+du|skulle\s+ni|sa\s+kan\s+ni|"
                    r"vanligen|var\s+snall)\b(?!\s+(?:contact|call|phone|ring|e-?mail|mail|send|resend|forward|note|kontakta|"
-                   r"mejla|skicka))|(?:can\W?t|cannot|kan\s+inte)\s+(?:approve|attestera|godkanna|see|se|find|hitta))")
+                   r"mejla|skicka))|(?:can\W?t|cannot|kan\s+inte)\s+(?:approve|attestera|godkanna|see|se|find|hitta)|"
+                   # ("Jag har semester ... och faktura 4410 måste attesteras innan dess men jag får felet ..."): a case
+                   r"\b(?:faktura|fakturan|invoice)\s+(?:id\s+)?\d{3,}|\b(?:felet|felmeddelandet|the\s+error|an\s+error)\b)")

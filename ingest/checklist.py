@@ -115,7 +115,7 @@ _SIGNATURE_IMAGE = re.compile(r"^image\d{3}\.\w+$", re.IGNORECASE)
 _SCREENSHOT = re.compile(r"(?i)sk[aä]rm(?:dump|bild|klipp|avbild)|screen[ _-]?(?:shot|capture|grab|clip)|snip(?:ping)?[ _-]|utklipp|"
                          r"[ _-]screen\.(?:png|jpe?g|gif|bmp)$|"
                          # ... a picture named without a number: "supplier_field.png" shows a screen, not an invoice
-                         r"^[^\d]+\.(?:png|gif|bmp)$|"
+                         r"^(?![^.]*(?:faktur|invoice|inv\b|bill))[^\d]+\.(?:png|gif|bmp)$|"
                          # ... and a supplier's statement or reminder is no invoice: "Crestline_statement_2024-03.pdf"
                          r"(?:^|[ _-])(?:statement|kontoutdrag|reminder|p[aå]minnelse)(?:[ _.-]|$)")
 # Labels our request mail uses for the case type question, answered like any form line.
@@ -784,7 +784,13 @@ def no_error_text(value: str) -> bool:
     folded = _LEADING_LABEL.sub("", _SPACES.sub(" ", fold(value[:MAX_ANSWER])), count=1)
     return _NO_ERROR.match(folded) is not None or _ELSEWHERE.fullmatch(folded) is not None \
         or _PARAPHRASE.match(folded) is not None \
-        or not _QUOTE_MARK.search(folded) and _NOT_READ.search(folded) is not None  # "..., didn't catch what it said"
+        or not _QUOTE_MARK.search(folded) and (read := _NOT_READ.search(folded)) is not None \
+        and _READER_BEFORE.search(folded, 0, read.start()) is not None  # "..., didn't catch what it said"
+
+
+# Who did not read it, just before "didn't catch": the customer ("I", "he", after a comma), not the
+# system's own words ("Could not read the message header", "You cannot see it until ...").
+_READER_BEFORE = re.compile(r"(?i)(?:\b(?:i|we|he|she|they|jag|vi|han|hon|de|but|men|and|och|sorry)|[,;(])\s*$")
 
 
 # An error told in the customer's words, not copied: "something about the cost centre but I closed it".
@@ -1000,8 +1006,10 @@ def best_candidate(spec: FieldSpec, source: Source) -> Candidate | None:
             # give no wish, and a name's checks below are for names.
             return found
         value = found
-        if value and spec.key == PERSONS_ONLY and (no_one(value) or _LEVEL.fullmatch(value.strip())):
-            continue  # "New CFO can't approve": a title, not the user; "covering L2 approvals": a level
+        if value and spec.key == PERSONS_ONLY and (no_one(value) or _LEVEL.fullmatch(value.strip())
+                                                   or fold(value.strip()).lower() in _STEP_WORDS):
+            continue  # "New CFO can't approve": a title, not the user; "covering L2 approvals": a level;
+            # "väntar på Beslutsattest": a step of the flow
         if value:
             if spec.kind == "name" and not spec.many:
                 value = with_code(value, source)
@@ -1169,7 +1177,10 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
         # "nytt kostnadsställe 640 ... så att Lars Wikström attesterar": the persons are the case,
         # and "a new cost centre 330 ... the coding suggestion for Elektro Nord" the suggestion
         names = {k: v for k, v in names.items() if not _DIMENSION.match(k)}
-    names = {k: v for k, v in names.items() if not left_out(v, source.folded) and not company_part(v, source.text)}
+    names = {k: v for k, v in names.items() if not left_out(v, source.folded) and not company_part(v, source.text)
+             and not _ERP_NAME.fullmatch(fold(v)) and fold(v).lower() not in _STEP_WORDS}
+    # ("Business Central will take over from Sage ...", "väntar på Beslutsattest", "between
+    # Verification and Approval", "Both Accounts and I": a system, a step or a department)
     # "Hennes chef Tomas Brandt tar över", "vår controller Eva Nyström (kopia)": a person named by
     # their standing to the writer is background beside the others the case names
     around = {k for k, v in names.items() if spec.key != PERSONS_ONLY and bystander(v, source.folded)}
@@ -1213,7 +1224,7 @@ _LEFT_OUT = re.compile(r"(?i)\b(?:won\W?t|will\s+not|doesn\W?t|does\s+not|don\W?
                        r"\b(?:ska|skall)\s+inte\s+(?:andras|paverkas)\b|\bandras\s+inte\b|\b(?:ar|blir|forblir)\s+oforandrad\b|"
                        # "så honom ska ni inte ändra", "please don't change her", "is already set up - no change needed"
                        r"\b(?:honom|henne|dem|dom)\s+(?:ska|skall|behover)\s+(?:ni|du)\s+inte\s+(?:andra|rora|ta\s+bort)\b|"
-                       r"\b(?:don\W?t|do\s+not)\s+(?:change|touch|remove)\s+(?:him|her|them)\b|"
+                       r"\b(?:don\W?t|do\s+not)\s+(?:change|touch|remove)\s+(?:him|her|them)\b(?!\s+from\b)|"
                        r"\bno\s+changes?\s+(?:needed|required|for\s+(?:him|her|them))\b|\b(?:is|are)\s+already\s+set\s+up\b|"
                        r"\b(?:ar|finns)\s+redan\s+upplagd\w*\b|"
                        # a table's cell or a remark: "Hannah Cole | AP clerk | No change (just checked ...)"
@@ -1224,7 +1235,7 @@ _LEFT_OUT = re.compile(r"(?i)\b(?:won\W?t|will\s+not|doesn\W?t|does\s+not|don\W?
                        r"\b(?:is|are|that\W?s|it\W?s)\s+not\s+(?:about|part\s+of|involved\s+(?:in|with))\s+this\s+(?:invoice|one)\b")
 # ... nor when the sentence goes on with what they get: "should keep his access ... but please add
 # the Approver role", "ska behålla sin roll men också få attesträtt".
-_AND_ALSO = re.compile(r"(?i)[^.!?\n]{0,80}?\b(?:(?:but|and|men|och)\s+(?:also|please|add|ocksa|aven|ska|fa)|"
+_AND_ALSO = re.compile(r"(?i)[^.!?\n]{0,80}?\b(?:(?:but|and|men|och)\s+(?:also|please|add|ocksa|aven|ska|fa|needs?|behover|should|must)|"
                        r"(?:but|men)\s+(?:he|she|they|han|hon|de)\s+(?:is|are|will|ar|ska)\b)\b")
 # ... unless it is a removal ("doesn't need access any more", "behöver inte någon behörighet längre").
 _ANY_MORE = re.compile(r"(?i)\b(?:any\s*more|any\s+longer|no\s+longer|langre)\b")
@@ -1294,6 +1305,14 @@ MAX_NAME_HITS = 40
 _LIKE_SOMEONE = re.compile(r"(?i)\b(?:same|samma)\s+(?:(?:[\w-]+\s+){0,2}?(?:roles?|roller|roll|rollerna|access|rights|"
                            r"permissions?|settings|limits?|behorighet\w*|rattighet\w*|installningar|attestgrans\w*|"
                            r"beloppsgrans\w*|grans\w*|setup|set-up)\s+(?:(?:and|och|&)\s+(?:[\w-]+\s+){0,2}?)?)?(?:as|som)\s+(?:\w+\s+){0,2}?$")
+
+
+# Single words that name a step of the flow or a department, which a first name alone never is.
+_STEP_WORDS = frozenset("""verification verifiering approval approvals attest attestering beslutsattest granskning review
+coding kontering transfer overforing queue kon accounts finance ekonomi ekonomiavdelningen purchasing inkop payroll lon
+procurement it hr admin support""".split())
+# An ERP system's name, which no person or role is.
+_ERP_NAME = re.compile(rf"(?i)(?:{packaged_alternation('erp', 'systems')})")
 
 
 def company_part(name: str, text: str) -> bool:
@@ -1978,7 +1997,8 @@ def named_as_new(address: str, folded: str) -> bool:
 
 NEW_ONE_REACH = 40
 _NEW_ONE = re.compile(r"(?i)\b(?:replacement|replacing|successor|new\s+(?:user|colleague|starter|employee)|ersattare|"
-                      r"eftertradare|ny\s+(?:anvandare|kollega|medarbetare)|nya\s+(?:anvandaren|kollegan))\b[^.!?\n]{0,25}$")
+                      r"eftertradare|ny\s+(?:anvandare|kollega|medarbetare)|nya\s+(?:anvandaren|kollegan))\b"
+                      r"(?:(?!(?-i:[A-Z][a-z]+[ ]+[A-Z]))[^.!?\n]){0,25}$")  # ("new user for Jason Smith, jsmith@": him)
 
 
 def same_person_address(value: str, people: set[str]) -> bool:
@@ -2002,6 +2022,7 @@ def same_person_address(value: str, people: set[str]) -> bool:
 _VOCATIVE = re.compile(r"^[A-Z][\w'-]+,[ \t]*(?=(?:I|jag|Jag|we|We|vi|Vi)$)")
 _SELF = re.compile(r"(?i)^(?:jag själv|mig själv|myself|jag sjalv|mig sjalv|me|mig|i|jag)$")
 _SELF_AND = re.compile(r"(?i)\s*(?:jag\s+själv|mig\s+själv|jag\s+sjalv|mig\s+sjalv|myself|me|mig|i|jag)\s+(?:och|and|&)\s+\S")
+_AND_SELF = re.compile(r"(?i)\S\s+(?:och|and|&)\s+(?:jag\s+själv|mig\s+själv|jag\s+sjalv|mig\s+sjalv|myself|me|mig|i|jag)\s*$")
 _SELF_NAMED = re.compile(r"(?i)\b(?:myself|jag själv|mig själv)\s*\((?P<name>[^()\n]{2,60})\)")
 
 
@@ -2562,8 +2583,16 @@ def row_went_well(folded: str, match: re.Match[str]) -> bool:
     after = _APPROVED_IT.match(folded, match.end())
     before = _APPROVED_BEFORE.search(folded, max(0, match.start() - 20), match.start()) \
         or _OWN_PART.search(folded, max(0, match.start() - 30), match.start())
-    return (after is not None or before is not None) and \
-        _WENT_WELL_LATER.match(folded, after.end() if after else match.end()) is not None
+    if after is None and before is None:
+        return False
+    well = _WENT_WELL_LATER.match(folded, after.end() if after else match.end())
+    # ("Row 2 was approved without any issue even though it is on the wrong cost centre",
+    # "I approved row 2 fine but it never moved on": the trouble is that row's)
+    return well is not None and not _YET_TROUBLE.match(folded, well.end())
+
+
+_YET_TROUBLE = re.compile(r"(?i)[^.!?\n]{0,40}?\b(?:even\s+though|although|though|trots\s+att|fast\s+(?:den|det)|"
+                          r"but\s+(?:it|then|the\s+invoice)|men\s+(?:den|det|sen|sedan|fakturan))\b")
 
 
 # "Jonas Ek har attesterat sin del, rad 1, utan problem": the row that was someone's part, done.
@@ -2598,7 +2627,7 @@ def set_aside(folded: str, end: int) -> bool:
 
 
 SET_ASIDE_REACH = 160
-_SET_ASIDE = re.compile(r"(?i)\b(?:(?:ett|a)\s+(?:annat|helt\s+annat|different|separate|other)\s+(?:problem|issue|arende|case)|"
+_SET_ASIDE = re.compile(r"(?i)\b(?:(?:det|den|that|it)\s+(?:var|was)\s+(?:ett|a)\s+(?:annat|helt\s+annat|different|separate|other)\s+(?:problem|issue|arende|case)|"
                         r"(?:ar|is)\s+inte\s+med\s+(?:har|i\s+detta)|(?:is|was)\s+not\s+(?:part\s+of|related\s+to)\s+this|"
                         r"(?:isn\W?t|wasn\W?t)\s+(?:part\s+of|related\s+to)\s+this|(?:so\s+)?(?:please\s+)?ignore\s+(?:that|it|this)\s+one)\b")
 
@@ -2651,20 +2680,28 @@ _POSTED_BEFORE = re.compile(r"(?i)\b(?:posted|booked|bokford|bokfordes|bokforts)
 
 _BARE_ID_WORD = re.compile(r"(?i)(?:id|nr|no|number|nummer|#)(?![^\W\d_])")
 # ... or a number named by what it is, right before it: "PO 4500012345", "cost centre 730", "konto 2990".
-_OWNED_NUMBER = re.compile(rf"(?i)\b(?:{packaged_alternation('other_numbers', 'owners')}|cost\s+cent(?:re|er)|cc|kst|"
+_OWNERS = packaged_alternation('other_numbers', 'owners')
+_OWNED_NUMBER = re.compile(rf"(?i)\b(?:{_OWNERS}|cost\s+cent(?:re|er)|cc|kst|"
                            r"kostnadsstalle\w*|ansvar\w*)[ \t]*(?:id|nr|no|number|nummer|#)?[ \t.:#-]*$")
 # Other invoices as the clause's subject: "Andra fakturor från samma dag har gått över", "the
 # other invoices from that batch are in Visma".
 _OTHERS_BEFORE = re.compile(r"(?i)\b(?:andra|ovriga|alla\s+andra|resten\s+av\s+(?:fakturorna|dem)|other|all\s+the\s+other|the\s+other|"
                             r"the\s+rest\s+of\s+the)\s+(?:fakturor\w*|invoices|ones|bills)\b[^.!?\n]{0,60}$")
-# A question word just before a flag's words: "if it's in Unit4", "om den finns i Visma".
-_IF_BEFORE = re.compile(r"(?i)\b(?:if|whether|om|huruvida)\s+(?:[\w'’-]+\s+){0,2}$")
+# An indirect question just before a flag's words: "check if it's in Unit4", "vet inte om den finns i
+# Visma" (not "Om jag attesterar kommer det upp ett felmeddelande", "Fakturan om 5000 kr finns i Visma").
+_IF_BEFORE = re.compile(r"(?i)\b(?:check|know|see|tell|sure|confirm|find\s+out|ask|wonder(?:ing)?|kolla|veta|vet|se|undrar|osaker|"
+                        r"kontrollera)\s+(?:\w+\s+)?(?:if|whether|om|huruvida)\s+(?:[\w'’-]+\s+){0,2}$")
 # A row named after a "but" in the same sentence as every row: "all three rows on 4010 (...) but row 2".
-_BUT_ROW = re.compile(r"(?i)(?:[^.!?\n]|\n(?![ \t]*\n)|\.(?=\d)){0,80}?\b(?:but|men|except|utom|only|bara)\b(?:[^.!?\n]|\n(?![ \t]*\n)){0,40}?"
+_BUT_ROW = re.compile(r"(?i)(?:[^.!?\n]|\n(?![ \t]*\n)|\.(?=\d)){0,80}?\b(?:but|men|except|utom|only|bara)\b"
+                      # (not a row that also needs something or keeps what it has: "but row 2 also needs project
+                      # 7002", "but keep the VAT code on row 2")
+                      r"(?!(?:[^.!?\n]){0,40}?\b(?:also|too|as\s+well|keep|ocksa|dessutom|aven|behall)\b)"
+                      r"(?:[^.!?\n]|\n(?![ \t]*\n)){0,40}?"
                       r"\b(?:rows?|lines?|rad|raden)[ \t]+\d")
-# A step someone could do, right before its verb: "could approve", "kunde attestera" (not "kan inte").
-_COULD_DO = re.compile(r"(?i)\b(?:could|can|was\s+able\s+to|managed\s+to|kunde|kan|lyckades(?:\s+att)?)\s+$")
-_OTHER_OWNER = re.compile(rf"(?i)\b(?:{packaged_alternation('other_numbers', 'owners')})[ \t]*[-.]?[ \t]*$")
+# A step someone managed, right before its verb: "could approve", "kunde attestera" (not "who can
+# approve 4410?", "Anna kan attestera 4410 men inte jag": what can be done is no other invoice).
+_COULD_DO = re.compile(r"(?i)\b(?:could|was\s+able\s+to|managed\s+to|kunde|lyckades(?:\s+att)?)\s+$")
+_OTHER_OWNER = re.compile(rf"(?i)\b(?:{_OWNERS})[ \t]*[-.]?[ \t]*$")
 
 
 # "invoice 7709123 (sorry, 7709132 – typo)", "faktura 5510 eller förlåt, 5511": the customer's own correction.
@@ -2893,19 +2930,21 @@ _ONLY_LOOK = re.compile(r"(?i)\b(?:can|could|would|kan|kunde|skulle)\s+(?:you|so
                         r"(?:\s+(?:please|tack|for\s+me|for\s+oss|at\s+oss|at\s+mig))?\s*[?.!]*\s*$")
 _CHANGE_WORD = re.compile(r"(?i)\b(?:change|move|split|add|remove|delete|set|correct|fix|reset|switch|update|should|must|instead|"
                           r"andra|byta|byt|flytta|dela|lagga|ta\s+bort|ratta|fixa|ska|skall|borde|istallet|stallet|"
-                          r"(?:want|need|like|vill|behover|onskar)\b)")
+                          r"wants?|needs?|like|vill|behover|onskar)\b")
 
 
 # The work done by hand today, told: "so every single one has to be changed by hand", "måste
 # ändras manuellt varje månad" (a request in the same sentence still counts: "..., please fix").
-_BY_HAND = re.compile(r"(?i)\b(?:has|have|had|must|maste|behover)\s+(?:to\s+)?(?:be\s+)?\w+\s+(?:\w+\s+)?(?:by\s+hand|manually|manuellt|for\s+hand)\b")
+_BY_HAND = re.compile(r"(?i)\b(?:has|have|had|must|maste|behover)\s+(?:to\s+)?(?:be\s+)?\w+\s+(?:\w+\s+)?(?:by\s+hand|manually|manuellt|for\s+hand)\b"
+                      r"(?!\s+(?:till|to)\s+(?:\w+\s+){0,2}\S*\d)")  # ("måste ändras manuellt till 420": a wish with its value)
 
 
 # A complaint, a rule or a proposal told, not a request: "Varför ska rad 2 delas ...?", "The rule is
 # that ...", "The proposal said it should be on 4010", "Row 2 already needs project 7002".
 _NOT_ASKED = re.compile(r"(?i)^\W*(?:(?:varfor|why)\s+(?:ska|skall|should|must|would|does|do|is|has)|how\s+come)\b|\b(?:the\s+rule\s+is|regeln\s+ar)\b|"
                         # ("... 410 i stället för 420 som förslaget säger": what the proposal says is the old value)
-                        r"\b(?:the\s+proposal\s+(?:said|says)|forslaget\s+(?:sa|sager))\b(?=[^.!?]{0,40}\b(?:should|ska|skall|borde)\b)|\balready\s+needs\b")
+                        r"\b(?:the\s+proposal\s+(?:said|says)|forslaget\s+(?:sa|sager))\b(?=[^.!?]{0,40}\b(?:should|ska|skall|borde)\b)|"
+                        r"^\W*(?:the\s+proposal|forslaget)\s+(?:said|says|sa|sager)\b|\balready\s+needs\b")
 
 
 # "jag har inte behörighet att skapa användare själv", "he can't change this himself": who can do
@@ -3144,8 +3183,8 @@ def name_value(value: str) -> str | None:
     # is a title's full stop (the title goes: the name is the person).
     # "HR. Gäller Solvik Vård AB": a company's name is the sentence its company form ends, when that
     # opens like a sentence (not "Nordic Bygg. Telia AB invoices ...", "Smith & Co. Sweden AB").
-    if _SELF_AND.match(value):
-        return value.strip()  # "jag själv och Petra Holmgren": the writer and another, split by the caller
+    if _SELF_AND.match(value) or _AND_SELF.search(value):
+        return value.strip()  # "jag själv och Petra Holmgren", "Sofia Berglund och mig": split by the caller
     pieces = _NAME_END.split(_HONORIFIC.sub("", value.strip()))
     last = pieces[-1].split()
     value = (pieces[-1] if len(pieces) > 1 and _FORM_END.search(pieces[-1]) and last[0].lower() in NOT_NAMES
@@ -3355,7 +3394,7 @@ def header_regex(headers: tuple[str, ...]) -> re.Pattern[str]:
 
 
 def column_value(spec: FieldSpec, m: Matchers, tables: Sequence[tuple[tuple[str, ...], ...]],
-                 folded: str = "") -> str | None:
+                 folded: str) -> str | None:
     """A pasted grid row: the cell under a column named like the field ("Invoice ID", "Överförd"),
     in the first row that is not of an invoice the mail says is fine ("6620011 is fine, the
     problem is 6620014")."""
@@ -3488,7 +3527,14 @@ def said_fine(item: str, folded: str) -> bool:
     in by mistake, please ignore it"), where it is first written as a whole word."""
     at = next(written_at(item, folded), -1)
     return at >= 0 and (_SAID_FINE.match(folded, at + len(item)) is not None
-                        or _LEAVE_OUT_ID.match(folded, at + len(item)) is not None)
+                        or _LEAVE_OUT_ID.match(folded, at + len(item)) is not None
+                        or _BRACKET_FINE.match(folded, at + len(item)) is not None)
+
+
+# A remark in brackets after an id that sets it aside: "5529981 (this one we fixed ourselves last
+# week, so you can ignore it, it is fine now)".
+_BRACKET_FINE = re.compile(r"(?i)[ \t]*\((?:[^()\n]|\n(?![ \t]*\n)){0,160}?\b(?:ignore|ignorera|bortse|"
+                           r"(?:it|this\s+one)\s+is\s+fine)\b")
 
 
 _LEAVE_OUT_ID = re.compile(r"(?i)[)\]]?(?:[ \t]+(?:row|line|raden))?[ \t]+(?:is|was|ar|var)[ \t]+(?:a|an|en)[ \t]+"
@@ -3523,7 +3569,7 @@ def column_ids(spec: FieldSpec, tables: Sequence[tuple[tuple[str, ...], ...]]) -
 
 _ID_CELL = re.compile(_ID)
 # A row's cell saying it went well: "OK", "OK – denna blev rätt", "correct (for comparison)".
-_FINE_CELL = re.compile(r"(?i)^\s*(?:ok|okay|fine|correct|ratt|korrekt)\b(?!\s*\?)|\b(?:blev|was|is|ar|var)\s+(?:ratt|right|correct|fine|ok)\b|"
+_FINE_CELL = re.compile(r"(?i)^\s*(?:ok|okay|fine|correct|ratt|korrekt)\s*(?:[-–,.;:(!]|$)|\b(?:blev|was|is|ar|var)\s+(?:ratt|right|correct|fine|ok)\b|"
                         r"\b(?:jamforelse|comparison)\b")
 _IGNORED_ROW = re.compile(r"(?i)\b(?:ignore|ignorera|credit[ \t]+note|kreditfaktura|kreditnota)\b")
 # A remark in brackets in a column header: "Invoice No (Verification)".
@@ -3532,7 +3578,8 @@ _HEAD_REMARK = re.compile(r"\s*\([^()]{1,25}\)")
 
 # Three or more ids in a row in prose: "8812731, 8812764, 8812790 och 8813250", "a few: 1, 2, 3".
 _ID_RUN = re.compile(rf"(?<![\w+/.,-]){_ID}(?:(?:"
-                     # ("2203980 2204012 2204100 och 2204305": ids of five digits and more, one space apart)
+                     # ("2203980 2204012 2204100 och 2204305": ids of five digits and more, one space apart;
+                     # an OCR number's or a bank account's groups are none: _OTHER_LIST)
                      r"(?<=\d{5})[ ](?=\d{5})|"
                      # (blanks possessive: "4410" and 20,000 spaces was read from each of them again, 6 s)
                      r"[\])]?[ \t]*+(?:\((?:[^()\n]|\n(?![ \t]*\n)){0,120}\)[ \t]*+)?"
@@ -3590,7 +3637,8 @@ def id_runs(text: str) -> list[str]:
 OTHER_LIST_REACH = 60
 _OTHER_LIST = re.compile(r"(?i)\b(?:po|purchase[ \t]+order|order|delivery[ \t]+note|följesedel\w*|foljesedel\w*|customer|kund|"
                          r"supplier|vendor|leverantör\w*|leverantor\w*|ocr|bankgiro|order)(?:['’]?s)?[ \t]*(?:numbers?|nos?\.?|nr|"
-                         r"nummer|nummren|numren|refs?|references?|ids?)\b[^.!?\n]{0,40}$")
+                         r"nummer|nummren|numren|numret|refs?|references?|ids?)\b[^.!?\n]{0,40}$|"
+                         r"\b(?:ocr|bank\s+account|bankkonto|account\s+(?:no|number)|bankgiro|plusgiro|iban)\b[^.!?\n]{0,20}$")
 
 
 # An id alone on its line, maybe bulleted (Outlook's "·"), in brackets or with a short remark:

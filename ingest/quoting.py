@@ -25,7 +25,10 @@ _SEPARATOR = re.compile(
 # An Outlook header whose lines were paragraphs of an HTML mail: "From: ..." and "Sent: ..." with
 # blank lines between them, which the library's header regex does not take for a header.
 SPACED_HEADER = re.compile(
-    r"^[ \t>*]*(?:from|från)[ \t*]*:[^\n]+\n(?:[ \t>]*\n){1,2}[ \t>*]*(?:sent|date|skickat|datum)[ \t*]*:",
+    r"^[ \t>*]*(?:from|från)[ \t*]*:[^\n]+\n(?:[ \t>]*\n){1,2}[ \t>*]*(?:sent|date|skickat|datum)[ \t*]*:[^\n]*\n(?:[ \t>]*\n){1,2}"
+    # (and on with To: or Subject:, as a header does; a pasted invoice header "From: Crestline Ltd /
+    # Date: 14/03/2024 / Invoice no: ..." is the customer's text)
+    r"[ \t>*]*(?:to|till|subject|ämne|cc|kopia)[ \t*]*:",
     re.IGNORECASE | re.MULTILINE,
 )
 # Cheap test before the library's big regex: most first mails have no history at all.

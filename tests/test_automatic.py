@@ -139,6 +139,13 @@ def test_auto_replies_marked_only_in_words_are_automatic(subject: str, body: str
     ("Last invoice read wrong", "Hi, the last invoice from Acme was read wrong."),
     ("Leaver", "Hi,\nPer no longer works for us; I work for the finance team and need his approvals moved."),
     ("Attest", "Hej, jag har semester nästa vecka, kan Lena attestera faktura 4410 till dess?"),
+    # the session's review: "Jag har ..." with a request or a case after it is a person's mail
+    ("Attest", "Hej, jag har semester till och med fredag men Anna Berg kan inte attestera faktura 4410, kan ni "
+               "hjälpa henne?"),
+    ("Ersättare", "Hej!\nJag har föräldraledigt från måndag till och med 30 september. Kan ni lägga in Per Ek som "
+                  "ersättare för mig under tiden?"),
+    ("Faktura 4410", "Jag har semester från och med måndag till och med 16 augusti, och faktura 4410 måste attesteras "
+                     "innan dess men jag får felet \"Attestgräns överskriden\"."),
 ])
 def test_a_person_mentioning_absence_is_not_automatic(subject: str, body: str) -> None:
     assert automatic_reason(parse(mail(subject=subject, body=body)), "ann@example.com", OURS) is None

@@ -130,3 +130,11 @@ def test_an_outlook_forward_whose_header_lines_were_paragraphs_is_a_forwarded_ma
             "Hi Oliver,\n\nThe capture is picking up the old bank details. Invoice ID 4471-22.\n\nHannah\n")
     blocks = split_blocks(text, OURS)
     assert "4471-22" in blocks.content and "Purchase Ledger Manager" not in blocks.content
+
+
+def test_a_pasted_header_of_the_customers_own_is_no_forwarded_mail() -> None:
+    """The session's review: "From: Crestline Ltd" and "Date: ..." pasted with blank lines between
+    them (an invoice's header, a period) go on with no "To:"/"Subject:": the customer's own text."""
+    text = ("The invoice header reads:\n\nFrom: Crestline Ltd\n\nDate: 14/03/2024\n\nInvoice no: 55123\n\n"
+            "The OCR reads the date as 03/14/2024.")
+    assert "Invoice no: 55123" in split_blocks(text, OURS).new

@@ -2603,7 +2603,7 @@ def test_the_session_19_round() -> None:
     err = partial(fields, "review_approval")
     got = err("When Ben tries to approve row 2 anyway he gets No valid aprover found for row 2 (thats\n"
               "exactly what it says, typo and all lol).")
-    assert "error_message" not in got
+    assert got.get("error_message") == "No valid aprover found for row 2"  # (read since session 21; never the remark)
     got = err("It won't let me sign it off. It says something about the cost centre but I closed it and\n"
               "can't remember exactly.")
     assert "error_message" not in got and got.get("error_shown") == "yes"
@@ -3349,6 +3349,10 @@ def test_the_session_21_lists_and_tables() -> None:
     "Ekonomichefen" + "\n" * 20_000 + "x", "should both be 4010" + " " * 20_000 + "x",
     # found by the session's review, in both trees: a role word before a person, 33 s
     "deputy" + "\n" * 20_000 + "is Anna Berg", "sitting with our MD" + " " * 20_000 + "Anna Berg",
+    # ... and newlines after the round's own triggers (the review: spaces did not reach them)
+    "It is sitting with our MD" + "\n" * 20_000 + "x", "Den ligger kvar hos vår chef" + "\n" * 20_000 + "x",
+    "In the Transferred" + "\n" * 20_000 + "x", "4410 (Abc," + "\n" * 20_000 + "x", "Den ska på " + "1" * 20_000 + " x",
+    "felet som" + " \n" * 10_000 + "kommer upp", "When I open it I get" + "\n" * 20_000 + "x",
 ])
 def test_the_session_21_rules_read_hostile_text_in_linear_time(text: str) -> None:
     """Each new rule against a long run after its trigger: far below a second."""
@@ -3487,3 +3491,70 @@ def test_the_session_21_last_writers() -> None:
     assert fields("administration", text, tables=tables_in(text))["concerns"] == "Graham Holt, Priya Nair"
     assert company_of("The coding suggestion for Alder Print Ltd (supplier no. 20417) keeps putting everything on "
                       "310. This is for Harcourt Facilities Ltd.") == "Harcourt Facilities Ltd"
+
+
+def test_the_session_21_review() -> None:
+    """The session's review (a helper attacking the round's rules on both trees): each misreading
+    it found, read as the starting reader read it or better."""
+    coding, review, queue = partial(fields, "coding"), partial(fields, "review_approval"), partial(fields, "automatic_steps")
+    # decoy numbers never outrank "Invoice 88213"
+    for text in ["Invoice 88213: row 2 has account 4010 but the correct one is 4020.",
+                 "On invoice 88213 some accounts, e.g. 4010, are missing from the list.",
+                 "Faktura 88213: rad 2 ligger på 4010 (Resor, 3 500 kr) men ska ligga på 4020.",
+                 "Faktura 88213: det är 4010 som ligger på rad 2, men det ska vara 4020.",
+                 "Faktura 88213: Problemet är 4010 som förslaget sätter på alla rader, det ska vara 4020.",
+                 "Invoice 88213 - I typed the wrong number in the amount field, it's 12500 not 1250."]:
+        assert coding(text)["invoice_id"] == "88213", text
+    for text in ["Faktura 88213 fastnar. Totalt 34500 gick till kst 410 fast det skulle till 420.",
+                 "Invoice 88213 is waiting for me. Job 4410 went through fine.",
+                 "Kan du kolla faktura 88213? Den har nummer 30877 hos leverantören.",
+                 "Invoice 812233 won't go through. Anna approved 812230 yesterday without problems, but not this one."]:
+        assert review(text)["invoice_id"] in ("88213", "812233"), text
+    for text in ["The supplier number in your system is 30877 and the invoice is stuck.",
+                 "Jag kommer inte åt fakturan från Ahlsell (556034-1234) som ligger i min lista.",
+                 "I can only sign off 25000, and this invoice is 31 250 kr."]:
+        assert "invoice_id" not in review(text), text
+    assert queue("It's in Dynamics, it's number 20415 in series PINV. Invoice 5529981 shows Error.")["invoice_id"] == \
+        "5529981"
+    assert review("Who can approve 4410? It has been stuck for a week.")["invoice_id"] == "4410"
+    assert fields("capture_verification", "Invoice 10220 has a different problem from last week: the OCR reads the "
+                                           "amount as 125 instead of 12,500.")["invoice_number"] == "10220"
+    # persons: the one a request is about stays; steps, departments, systems and firms are none
+    assert "Anna Berg" in concerns_of("Anna Berg is already set up in Acme Ltd but needs the Approver role in Beta "
+                                      "Ltd too.")
+    assert "Per Ek" in concerns_of("Please add Per Ek as Approver in Acme Ltd, but don't remove him from the Reviewer "
+                                   "role.")
+    assert concerns_of("Please set up a new user for Jason Smith, jsmith@acme.com, as Approver in Acme Ltd.") == \
+        "Jason Smith"
+    assert users_of("Invoice 4410 keeps bouncing between Verification and Approval.") is None
+    assert users_of("Fakturan 4410 väntar på Beslutsattest sedan i måndags.") is None
+    assert concerns_of("Our auditors, Grant Thornton, need read access to Acme Ltd for two weeks.") is None
+    assert concerns_of("Please add an approver for our second company. That's Northwind Traders.") is None
+    assert concerns_of("Business Central will take over from Sage next month, so please set up Anna Berg as "
+                       "approver.") == "Anna Berg"
+    # errors: plain sentences are none, a conditional error is shown, the system's "could not read" is a text
+    assert "error_message" not in coding("Every month we get Telia invoices that are coded to the wrong account.")
+    assert "error_shown" not in coding("Ser ni felet? Rad 2 ligger på 4010 men ska vara 4020.")
+    assert review("Om jag attesterar kommer det upp ett felmeddelande.")["error_shown"] == "yes"
+    assert coding("Error message: Could not read the message header")["error_message"] == \
+        "Could not read the message header"
+    assert queue("Fakturan om 5000 kr finns i Visma men Överförd visar Nej.")["in_financial_system"] == "yes"
+    # rows: the row complained about stays; every row stays beside a row that also needs something
+    assert coding("Row 2 was approved without any issue even though it is on the wrong cost centre, it should be "
+                  "420.")["coding_rows"] == "2"
+    assert coding("All three rows should be on 4020, but row 2 also needs project 7002.")["coding_rows"] == \
+        "All three rows"
+    # examples: a comment giving the right amount, pictures named as invoices, an OCR number's groups
+    text = ("Invoice\tRead as\tComment\n5529981\t125,00\tcorrect amount 1 250,00\n5530114\t31,25\tcorrect amount "
+            "3 125,00\n5530410\t87,50\tshould be 875,00\n")
+    assert fields("capture_verification", text, tables=tables_in(text))["invoice_examples"] == \
+        "5529981, 5530114, 5530410"
+    pictures = tuple(Attachment(f"{name} faktura.png", "image/png", 10, n) for n, name in enumerate(["Ahlsell", "Telia"]))
+    assert "Ahlsell faktura.png" in fields("capture_verification", "Exempel bifogade.", attachments=pictures)[
+        "invoice_examples"]
+    assert "invoice_examples" not in fields("capture_verification", "OCR-numret 40112 33445 56677 läses fel på fakturan.")
+    # wishes: a change by hand with its value is a wish; the proposal told is none
+    assert coding("Kostnadsstället på rad 2 måste ändras manuellt till 420 eftersom förslaget är fel.").get(
+        "desired_action")
+    assert "desired_action" not in coding("The proposal says 4010 on all rows, which is correct for rows 1 and 3; "
+                                          "row 2 is wrong.")
