@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingest.quoting import _MAYBE_HISTORY, _SEPARATOR, SPACED_HEADER, is_quoted, reply_header, strip_signoff
+from ingest.quoting import _MAYBE_HISTORY, _SEPARATOR, earlier_mail_starts, is_quoted, strip_signoff
 
 # Header lines of a quoted or forwarded mail ("From: ...", "Skickat: ...").
 _HEADER_LINE = re.compile(
@@ -136,7 +136,7 @@ def section_starts(lines: list[str]) -> list[int]:
     """Line numbers where an earlier mail starts: reply headers and forward separators."""
     normal = "\n".join(line.strip() for line in lines)
     found: set[int] = set()
-    for regex in (reply_header(), _SEPARATOR, SPACED_HEADER):
+    for regex in earlier_mail_starts():
         for match in regex.finditer(normal):
             start = match.start() + (normal[match.start() : match.start() + 1] == "\n")
             found.add(normal.count("\n", 0, start))

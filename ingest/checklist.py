@@ -1477,10 +1477,12 @@ _APPROVED_IT = re.compile(r"(?i)[ \t]+(?:(?:was|were|has|have|had|har|hade)[ \t]
 # ... but not other invoices approved before: "Både jag och Dan har attesterat liknande fakturor
 # ... tidigare utan problem" (Dan is still whom this invoice concerns).
 _OTHER_THINGS = re.compile(r"(?i)[ \t]+(?:liknande|andra|similar|other|such|earlier|previous|tidigare)\b")
-_WENT_WELL_LATER = re.compile(r"(?i)(?:(?!\b(?:but|men|and|och)\b)(?:[^.!?\n]|\.(?=\d))){0,60}?\b(?:without\s+(?:any\s+|a\s+)?"
-                              r"(?:issues?|problems?|errors?|hitch)|with\s+no\s+(?:problems?|issues?|errors?)|fine|utan\s+(?:problem|fel|nagra\s+problem))\b")
-_WENT_WELL = re.compile(r"(?i)[^.!?\n]{0,40}?\b(?:without\s+(?:any\s+|a\s+)?(?:issues?|problems?|errors?|hitch)|with\s+no\s+(?:problems?|issues?|errors?)|"
-                        r"fine|utan\s+(?:problem|fel))\b")
+# Words that say a step went well: "without any issue", "with no problems", "fine", "utan problem".
+_WELL_WORDS = (r"without\s+(?:any\s+|a\s+)?(?:issues?|problems?|errors?|hitch)|with\s+no\s+(?:problems?|issues?|errors?)|"
+               r"fine|utan\s+(?:problem|fel)")
+_WENT_WELL_LATER = re.compile(rf"(?i)(?:(?!\b(?:but|men|and|och)\b)(?:[^.!?\n]|\.(?=\d))){{0,60}}?\b(?:{_WELL_WORDS}|"
+                              r"utan\s+nagra\s+problem)\b")
+_WENT_WELL = re.compile(rf"(?i)[^.!?\n]{{0,40}}?\b(?:{_WELL_WORDS})\b")
 
 
 def only_signs_off(folded: str, at: int) -> bool:
@@ -2020,9 +2022,11 @@ def same_person_address(value: str, people: set[str]) -> bool:
 # A line opened by the name of the one a forwarded mail was written to: "Rhys, I can't approve ...";
 # the subject is the writer ("I"), not Rhys.
 _VOCATIVE = re.compile(r"^[A-Z][\w'-]+,[ \t]*(?=(?:I|jag|Jag|we|We|vi|Vi)$)")
-_SELF = re.compile(r"(?i)^(?:jag själv|mig själv|myself|jag sjalv|mig sjalv|me|mig|i|jag)$")
-_SELF_AND = re.compile(r"(?i)\s*(?:jag\s+själv|mig\s+själv|jag\s+sjalv|mig\s+sjalv|myself|me|mig|i|jag)\s+(?:och|and|&)\s+\S")
-_AND_SELF = re.compile(r"(?i)\S\s+(?:och|and|&)\s+(?:jag\s+själv|mig\s+själv|jag\s+sjalv|mig\s+sjalv|myself|me|mig|i|jag)\s*$")
+# The writer's words for themself, written whole, first and after another name.
+_SELF_WORDS = r"(?:jag\s+själv|mig\s+själv|jag\s+sjalv|mig\s+sjalv|myself|me|mig|i|jag)"
+_SELF = re.compile(rf"(?i)^{_SELF_WORDS}$")
+_SELF_AND = re.compile(rf"(?i)\s*{_SELF_WORDS}\s+(?:och|and|&)\s+\S")
+_AND_SELF = re.compile(rf"(?i)\S\s+(?:och|and|&)\s+{_SELF_WORDS}\s*$")
 _SELF_NAMED = re.compile(r"(?i)\b(?:myself|jag själv|mig själv)\s*\((?P<name>[^()\n]{2,60})\)")
 
 

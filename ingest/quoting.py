@@ -81,6 +81,12 @@ def reply_header() -> re.Pattern[str]:
     return EmailMessage(text="", languages=list(LANGUAGES)).HEADER_REGEX
 
 
+def earlier_mail_starts() -> tuple[re.Pattern[str], ...]:
+    """What starts an earlier mail below the new text: a reply header, a separator line, an Outlook
+    header of paragraphs. One list for splitting a reply and for finding each section."""
+    return reply_header(), _SEPARATOR, SPACED_HEADER
+
+
 def is_quoted(line: str) -> bool:
     """A '>'-quoted line."""
     return _QUOTED.match(line) is not None
@@ -92,8 +98,7 @@ def split_reply(text: str) -> Reply:
     if not _MAYBE_HISTORY.search(text):
         return Reply(lines, len(lines))
     normal = "\n".join(line.strip() for line in lines)
-    starts = [m.start() for m in (reply_header().search(normal), _SEPARATOR.search(normal),
-                                  SPACED_HEADER.search(normal)) if m]
+    starts = [m.start() for m in (regex.search(normal) for regex in earlier_mail_starts()) if m]
     if not starts:
         return Reply(lines, len(lines))
     start = min(starts)

@@ -63,5 +63,5 @@ def templates(zone: str = "UTC") -> Jinja2Templates:
     env.filters["when"] = lambda value: when(value, tz)
     env.filters["size"] = size
     env.globals["moment"] = lambda value: moment(value, tz)
-    env.globals["status_label"] = lambda status, staff=True: (STATUS_LABELS if staff else CUSTOMER_LABELS).get(status, status)
+    env.globals["status_label"] = lambda status, staff: (STATUS_LABELS if staff else CUSTOMER_LABELS).get(status, status)
     return Jinja2Templates(env=env, context_processors=[page_words])
