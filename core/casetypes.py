@@ -216,6 +216,9 @@ class FieldSpec(BaseModel):
     kind: Kind = "text"
     labels: Strings = ()
     prose: Strings = ()
+    # Labels read only as "Label: value" lines, never in prose: "Name: Aaron Mitchell" among a new
+    # starter's details is one of the persons, not the list (the prose around it may name more).
+    line_labels: Strings = ()
     patterns: Patterns = ()
     # Free text only counts with at least this many words: "Hi" or "help" is not a description.
     min_words: Number = 0

@@ -7,7 +7,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from itertools import islice
+from itertools import chain, islice
 from typing import NamedTuple
 from re import _constants, _parser  # type: ignore[attr-defined]
 
@@ -233,6 +233,8 @@ class Matchers:
     weak_triggers: tuple[str, ...] = ()
     # For a `many` name field: its prose words as whole words; a sentence with one names persons.
     cues: re.Pattern[str] | None = None
+    # For a `many` name field: its line labels ("Name: Aaron Mitchell"), read by `many_names` alone.
+    lined: re.Pattern[str] | None = None
 
 
 def label_regex(labels: Iterable[str]) -> str:
@@ -288,6 +290,7 @@ def matchers(spec: FieldSpec) -> Matchers:
             weak = re.compile(fold_pattern(rf"(?<![\w-])(?:{label_regex(spec.prose)}){connect}{shape}"), _FLAGS)
     found = Matchers(
         labelled=labelled_regex((*spec.all_labels(), *spec.prose)),
+        lined=labelled_regex(spec.line_labels) if spec.line_labels else None,
         prose=prose, weak=weak,
         patterns=tuple(re.compile(fold_pattern(expand(p)), _FLAGS) for p in spec.patterns),
         guards=tuple(re.compile(fold_pattern(expand(at_run_start(p[p.index("}") + 1 :]))), _FLAGS)
@@ -784,10 +787,15 @@ def no_error_text(value: str) -> bool:
     folded = _LEADING_LABEL.sub("", _SPACES.sub(" ", fold(value[:MAX_ANSWER])), count=1)
     return _NO_ERROR.match(folded) is not None or _ELSEWHERE.fullmatch(folded) is not None \
         or _PARAPHRASE.match(folded) is not None \
-        or not _QUOTE_MARK.search(folded) and (read := _NOT_READ.search(folded)) is not None \
-        and _READER_BEFORE.search(folded, 0, read.start()) is not None  # "..., didn't catch what it said"
+        or not _QUOTE_MARK.search(folded) and (_CLOSED_UNREAD.search(folded) is not None
+                                               or (read := _NOT_READ.search(folded)) is not None
+                                               and _READER_BEFORE.search(folded, 0, read.start()) is not None)
+    # ("..., didn't catch what it said", "she closed it before reading it properly")
 
 
+# A message closed unread: "she closed it before reading it properly", "stängde den innan jag hann läsa".
+_CLOSED_UNREAD = re.compile(r"(?i)\b(?:closed|dismissed|clicked\s+(?:it\s+)?away|stangde|klickade\s+bort)\s+(?:it|the\s+\w+|den|det|rutan)?\s*"
+                            r"(?:before|innan)\s+(?:reading|seeing|(?:i|we|he|she|they|jag|vi|han|hon|de)\s+(?:\w+\s+)?(?:read|saw|las\w*|sag))\b")
 # Who did not read it, just before "didn't catch": the customer ("I", "he", after a comma), not the
 # system's own words ("Could not read the message header", "You cannot see it until ...").
 _READER_BEFORE = re.compile(r"(?i)(?:\b(?:i|we|he|she|they|jag|vi|han|hon|de|but|men|and|och|sorry)|[,;(])\s*$")
@@ -1079,14 +1087,21 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     whole: set[str] = set()
     new_len = len(source.new)
     sentences = 0
-    for match in m.labelled.finditer(source.folded[:new_len]):
+    listed = False
+    lines = m.lined.finditer(source.folded[:new_len]) if m.lined else ()
+    for match in chain(m.labelled.finditer(source.folded[:new_len]), lines):
         written = original(match, source.text).strip(" .,;")
         if _ROLE_WORD.match(match["label"] + " ") and 2 < len(written) <= MAX_ROLE_ANSWER and "\n" not in written \
                 and not _SENTENCE_VERB.search(written):
             # "Roll: Attestant nivå 2", "Role | AP Clerk – Read Only": the role's name, whole
+            written = _WHERE_REMARK.sub("", written)  # "Attestant (kostnadsställe 300 och 310)": the role
             found.append((match.start(), written))
             whole.add(written)
+            listed = True
             continue
+        name_label = match.re is m.lined
+        if name_label and not _PERSON_RE.fullmatch(fold(written)):
+            continue  # "Name: Left on" (a table's header row): no person
         value = accept(spec, m, original(match, source.text))
         if value and _SENTENCE_VERB.search(value):
             # "Users: row 2 is being sent to the "Finance BP" role, but it should go to Claire
@@ -1097,18 +1112,24 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
             value = sentence_persons(spec, value, as_prose=read)
         if value:
             found.append((match.start(), value))
-    # Names the customer listed under a label are the answer; prose is read only without one.
+            listed = listed or not name_label
+    # Names the customer listed under a label are the answer; prose is read only without one. A
+    # "Name: Aaron Mitchell" line of a new starter's details is one of them, not the list: the
+    # prose around it may name others ("... move his approval rights to Olivia Grant").
     steps = ((m.prose, None, (), NAME_REACH), *zip(m.patterns, m.guards, m.triggers, m.reaches))
-    for regex, guard, trigger, reach in () if found else steps:
+    for regex, guard, trigger, reach in () if listed else steps:
         if regex is None or "value" not in regex.groupindex or not may_match(trigger, source):
             continue
         for match in islice(hits_of(regex, guard, source.folded, reach, source.low, source.seen_at), MAX_NAME_HITS):
             if match["value"] is not None and not across_cells(source.text, match) and not denied(source, match):
                 written = written_name(match, source.text)
                 value = clean(spec, written)
-                if not value or role_they_have(value, source.folded, match.start()) or _SELF.match(value) and \
-                        _ON_MY_OWN.search(source.folded, max(0, match.start("value") - ON_MY_OWN_REACH), match.end("value")):
-                    continue  # "I couldn't find a way to change the approver myself": by myself, not whom
+                if not value or role_they_have(value, source.folded, match.start()) or _MOVED_TO.search(
+                        source.folded, max(0, match.start("value") - 40), match.start("value")) or _SELF.match(value) and \
+                        (_ON_MY_OWN.search(source.folded, max(0, match.start("value") - ON_MY_OWN_REACH), match.end("value"))
+                         or _WORKS_FOR_ME.match(source.folded, match.end("value"))):
+                    continue  # "I couldn't find a way to change the approver myself": by myself, not whom;
+                    # "Jag själv (som är admin) kan öppna den utan problem": the one it works for
                 found.append((match.start("value"), value))
                 if _ROLE_NAME.fullmatch(value) or _SUGGESTION_NAME.fullmatch(value) or quoted_name(written, source.text[match.end("value") : match.end("value") + 1]):
                     whole.add(value)
@@ -1188,7 +1209,7 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     # of before, or of the part that went well, is background beside the others
     around |= {k for k, v in names.items() if (spec.key == PERSONS_ONLY and former_user(v, source.folded))
                or long_gone(v, source.folded, months=spec.key != PERSONS_ONLY) or only_said(v, source)
-               or said_not(v, source.folded) or okayed_request(v, source.folded)}
+               or said_not(v, source.folded) or okayed_request(v, source.folded) or on_a_fine_row(v, source.folded)}
     # "The Directors role stays at £250,000": a role said to stay as it is, beside the one to change
     stays = {k for k, v in names.items() if _ROLE_NAME.fullmatch(v) and role_stays(v, source.folded)}
     if len(stays) < len(names):
@@ -1207,6 +1228,12 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
                      and not (spec.key == PERSONS_ONLY and not_a_person(v))) or None
 
 
+# Where a person went, not a person: "since he moved to Operations", "hon har gått över till Inköp".
+_MOVED_TO = re.compile(r"(?i)\b(?:he|she|they|han|hon|de)\s+(?:has\s+|have\s+|had\s+|har\s+|hade\s+)?(?:moved|transferred|gone\s+over|"
+                       r"went\s+over|flyttat|flyttade|gatt\s+over|gick\s+over|bytt)\s+(?:to|till)\s+(?:the\s+)?$")
+# A remark in brackets after a role's name saying where it applies, not what it is called.
+_WHERE_REMARK = re.compile(r"(?i)[ \t]*\([^()\n]{0,40}?\b(?:kostnadsst\w*|cost[ \t]+cent(?:re|er)s?|projekt\w*|projects?|"
+                           r"avdelning\w*|departments?)\b[^()\n]{0,40}\)$")
 # A cost centre or project named as new: what a case concerns only when it names no person.
 _DIMENSION = re.compile(r"(?:kostnadsstallen?|cost\s+cent(?:re|er)s?|projekt|projects?|dimension\w*)\s+\d")
 # A person the customer says the request leaves out ("Gary Holt won't need access", "Emma står bara
@@ -1328,8 +1355,8 @@ def company_part(name: str, text: str) -> bool:
 
 
 _CAPITALISED_WORDS = re.compile(r"[A-ZÅÄÖ][\w-]+(?:[ ]+[A-ZÅÄÖ][\w-]+){0,3}")
-# What ends a company's name after its head: "& Kakel AB", "& VVS AB", " Ltd".
-_COMPANY_TAIL = re.compile(r"(?:[ ]+(?:&|och|and)[ ]+[A-ZÅÄÖ][\w-]*)?(?:[ ]+[A-ZÅÄÖ][\w-]*){0,2}[ ]+"
+# What ends a company's name after its head: "& Kakel AB", "& VVS AB", " Ltd", " (Midlands) Ltd".
+_COMPANY_TAIL = re.compile(r"(?:[ ]+(?:&|och|and)[ ]+[A-ZÅÄÖ][\w-]*)?(?:[ ]+[A-ZÅÄÖ][\w-]*){0,2}(?:[ ]+\([^()\n]{1,40}\))?[ ]+"
                            r"(?:AB|Ltd|Limited|Oy|Oyj|AS|ASA|ApS|Inc|Corp|GmbH|AG|BV|LLC|LLP|HB|KB|plc|Plc)\b")
 # "... med attesträtt i Kvarnbyn Mejeri?": a place or company, not a person ("i Eva Lunds lista" is one's).
 _IN_COMPANY = re.compile(r"(?i)(?<![\w-])(?:i|inom|within|hos\s+bolaget|för\s+bolaget|for\s+the\s+company)[ ]+$")
@@ -1384,6 +1411,33 @@ def former_user(name: str, folded: str) -> bool:
         or any(_APPROVED_BY.search(folded, max(0, at - 30), at) and _WENT_WELL.match(folded, at + n) for at, n in places[:6]) \
         or any((done := _APPROVED_IT.match(folded, at + n)) and _WENT_WELL_LATER.match(folded, done.end())
                and not _OTHER_THINGS.match(folded, done.end()) for at, n in places[:6])
+
+
+def on_a_fine_row(name: str, folded: str) -> bool:
+    """A person named only in a sentence about another row said to be right ("row 1 (cost centre
+    610) correctly went to Mark Hollis", "Rad 2 ligger rätt hos Per Ahlgren så den är ok", "Rad 1
+    och 2 attesterade Gunnar Ek igår utan problem"): the row beside the case's, not whom it concerns."""
+    key = fold(name)
+    places = list(islice(written_at(key, folded), 3))
+    return bool(places) and all(fine_row_sentence(folded, at, at + len(key)) for at in places)
+
+
+def fine_row_sentence(folded: str, start: int, end: int) -> bool:
+    """Does the sentence around folded[start:end] name a row before it and say that row is right?"""
+    begin = max(folded.rfind(stop, max(0, start - FINE_ROW_REACH), start) for stop in ".!?;\n") + 1
+    stops = [at for stop in ".!?;\n" if (at := folded.find(stop, end, end + FINE_ROW_REACH)) >= 0]
+    after = min(stops, default=min(len(folded), end + FINE_ROW_REACH))
+    return _ROW_BEFORE.search(folded, begin, start) is not None and _RIGHT_ROW.search(folded, begin, after) is not None \
+        and _ROW_TROUBLE.search(folded, begin, after) is None
+
+
+FINE_ROW_REACH = 160
+_ROW_BEFORE = re.compile(r"(?i)\b(?:rows?|lines?|rad|raden|rader|raderna)[ \t]+\d{1,2}\b")
+_RIGHT_ROW = re.compile(r"(?i)\b(?:correctly|(?:which|that)\s+is\s+(?:right|correct|fine)|(?:is|was)\s+(?:right|correct|fine|ok)\b|"
+                        r"already\s+approved|(?:has|have)\s+(?:already\s+)?approved\s+(?:it|them)|as\s+(?:it\s+)?should|"
+                        r"without\s+(?:any\s+|a\s+)?(?:issues?|problems?|hitch)|"
+                        r"utan\s+(?:nagra\s+)?problem|(?:ar|var)\s+(?:ok|okej|ratt|korrekt)\b|ligger\s+ratt|gick\s+ratt|helt\s+ratt)")
+_ROW_TROUBLE = re.compile(r"(?i)\b(?:wrong|incorrect\w*|should(?:n\W?t)?|instead|but|error|fel|felet|ska|skall|skulle|istallet|men)\b")
 
 
 def okayed_request(name: str, folded: str) -> bool:
@@ -2027,7 +2081,8 @@ _SELF_WORDS = r"(?:jag\s+själv|mig\s+själv|jag\s+sjalv|mig\s+sjalv|myself|me|m
 _SELF = re.compile(rf"(?i)^{_SELF_WORDS}$")
 _SELF_AND = re.compile(rf"(?i)\s*{_SELF_WORDS}\s+(?:och|and|&)\s+\S")
 _AND_SELF = re.compile(rf"(?i)\S\s+(?:och|and|&)\s+{_SELF_WORDS}\s*$")
-_SELF_NAMED = re.compile(r"(?i)\b(?:myself|jag själv|mig själv)\s*\((?P<name>[^()\n]{2,60})\)")
+# (a name, not a remark: "myself (I'm the approver) and my deputy Rob Clarke")
+_SELF_NAMED = re.compile(r"(?i)\b(?:myself|jag själv|mig själv)\s*\(\s*(?P<name>(?-i:[A-ZÅÄÖ][\w'’.-]+(?:[ ]+[A-ZÅÄÖ][\w'’.-]+){0,3}))\s*\)")
 
 
 # A name is at most this long: a pattern "{name} should approve" is tried only this far before
@@ -2483,6 +2538,7 @@ def accept(spec: FieldSpec, m: Matchers, value: str) -> str | None:
         return said["value"] if said else None
     if spec.kind == "status":
         value = bare or value  # "It says Yes, dated 11/03", "Överförd står som Ja": what it says
+        value = answer[1] if (answer := _STATUS_THEN_PLACE.match(value)) else value  # "Ja, med datum 2025-04-17"
     if spec.kind == "text" and words(value) < min(2, spec.min_words):
         return None
     if spec.kind == "text":
@@ -2687,6 +2743,19 @@ _BARE_ID_WORD = re.compile(r"(?i)(?:id|nr|no|number|nummer|#)(?![^\W\d_])")
 _OWNERS = packaged_alternation('other_numbers', 'owners')
 _OWNED_NUMBER = re.compile(rf"(?i)\b(?:{_OWNERS}|cost\s+cent(?:re|er)|cc|kst|"
                            r"kostnadsstalle\w*|ansvar\w*)[ \t]*(?:id|nr|no|number|nummer|#)?[ \t.:#-]*$")
+
+
+def owned_number(folded: str, start: int, end: int) -> bool:
+    """Another thing's number, here or where the mail first names it: "kostnadsställe 300 ... har
+    ju alltid kunnat attestera 300 innan" (a short number only: a long one is no cost centre)."""
+    if _OWNED_NUMBER.search(folded, max(0, start - 30), start):
+        return True
+    value = folded[start:end]
+    return len(value) <= OWNED_DIGITS and any(_OWNED_NUMBER.search(folded, max(0, at - 30), at)
+                                              for at in islice(written_at(value, folded), 5))
+
+
+OWNED_DIGITS = 5
 # Other invoices as the clause's subject: "Andra fakturor från samma dag har gått över", "the
 # other invoices from that batch are in Visma".
 _OTHERS_BEFORE = re.compile(r"(?i)\b(?:andra|ovriga|alla\s+andra|resten\s+av\s+(?:fakturorna|dem)|other|all\s+the\s+other|the\s+other|"
@@ -2850,8 +2919,7 @@ def hit_value(spec: FieldSpec, regex: re.Pattern[str], match: re.Match[str], sou
     if spec.kind == "text" and "value" in regex.groupindex and _STATE_SHOWS.search(
             source.folded, max(0, match.start() - STATE_REACH), match.start("value")):
         return None  # 'the invoice status says "Awaiting approval"', "the status in the list says": a state, not an error
-    if spec.kind == "id" and "value" in regex.groupindex and _OWNED_NUMBER.search(
-            source.folded, max(0, match.start("value") - 30), match.start("value")):
+    if spec.kind == "id" and "value" in regex.groupindex and owned_number(source.folded, match.start("value"), match.end("value")):
         return None  # "PO 4500012345 has been stuck", "cost centre 730 went to": another thing's number
     if spec.kind == "rows" and "value" in regex.groupindex and _EVERY_WORD.search(match["value"]) \
             and _BUT_ROW.match(source.folded, match.end()):
@@ -2955,6 +3023,7 @@ _NOT_ASKED = re.compile(r"(?i)^\W*(?:(?:varfor|why)\s+(?:ska|skall|should|must|w
 # it, not what is wanted.
 # How far before "myself" its "can't ..." is looked for.
 ON_MY_OWN_REACH = 80
+_WORKS_FOR_ME = re.compile(rf"(?i)(?:[ \t]*\([^()\n]{{1,40}}\))?[ \t]+(?:kan|can|could|kunde)\b[^.!?\n]{{0,40}}?\b(?:{_WELL_WORDS})\b")
 _ON_MY_OWN = re.compile(r"(?i)\b(?:can\W?t|cannot|couldn\W?t|could\s+not|unable|not\s+able|don\W?t\s+have|doesn\W?t\s+have|kan\s+inte|har\s+inte|"
                         r"saknar|inte\s+kan)\b[^.!?\n]{0,60}\b(?:myself|himself|herself|themselves|ourselves|själv|sjalv|själva|sjalva)\b")
 # A failed attempt at saving or approving, or at nothing named: "När jag försöker får jag felet ...",
@@ -3049,7 +3118,8 @@ def reported(source: Source, at: int) -> bool:
 
 # A status answered in one word, then where it shows: "Yes in the overview", "Nej i listan".
 _STATUS_THEN_PLACE = re.compile(r"(?i)(yes|no|ja|nej|tomt?|blank|empty|\d{4}-\d\d-\d\d(?:[ T]\d\d:\d\d)?|\d{1,2}/\d{1,2}/\d{2,4})"
-                                r"\s+(?:in|i|under|on|at|pa|på)\b")  # "2024-06-03 i kön": the date, not where it shows
+                                r"(?:\s+(?:in|i|under|on|at|pa|på)\b|,?\s+(?:med\s+datum|dated|with\s+(?:the\s+)?date)\b)")
+# ("2024-06-03 i kön": the date, not where it shows; "Ja, med datum 2025-04-17": the answer, then its date)
 _SPACES = re.compile(r"\s+")
 # "Tom Reilly. Rows 2": a sentence ends after a word of two letters and more.
 _NAME_END = re.compile(r"(?<=\w\w)\.\s")
@@ -3181,6 +3251,11 @@ def range_rows(span: re.Match[str]) -> list[str]:
 _WORD_TO = re.compile(r"(?i)\d+[ \t]*(?:to|till)\b")
 
 
+# Words for a person's standing, written small before their name: "my deputy Rob Clarke".
+_STANDING_WORDS = frozenset("deputy substitute backup stand-in colleague manager boss supervisor "
+                            "kollega chef ersättare vikarie".split())
+
+
 def name_value(value: str) -> str | None:
     """A capitalised name without the sentence opener it may have caught ("The", "Jag")."""
     # "Tom Reilly. Rows 2": a sentence ends after a word of two letters and more; "Ms. Priya Shah"
@@ -3196,8 +3271,9 @@ def name_value(value: str) -> str | None:
     if _SELF.match(value):
         return value
     parts = value.split()
-    while parts and parts[0].lower().strip(",.") in NOT_NAMES:
-        parts.pop(0)
+    while parts and (parts[0].lower().strip(",.") in NOT_NAMES
+                     or parts[0] in _STANDING_WORDS and len(parts) > 1 and parts[1][:1].isupper()):
+        parts.pop(0)  # "The", "Jag"; "deputy Rob Clarke" (of "my deputy Rob Clarke")
     if len(parts) > 1 and parts[-1] in ("I", "jag", "Jag"):
         parts.pop()  # "Since Monday I can't approve": the writer's "I" is no part of a name
     # "You cannot approve", "Rad 2 ska attesteras": a pronoun or a row word standing alone or

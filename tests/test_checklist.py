@@ -3558,3 +3558,64 @@ def test_the_session_21_review() -> None:
         "desired_action")
     assert "desired_action" not in coding("The proposal says 4010 on all rows, which is correct for rows 1 and 3; "
                                           "row 2 is wrong.")
+
+
+def test_the_session_22_unread_half() -> None:
+    """From blind writers yt, xc and xd (session 21's unread half, read once scored): each rule with
+    the phrasing that showed it, and the reading it must not make."""
+    review, admin, queue = partial(fields, "review_approval"), partial(fields, "administration"), \
+        partial(fields, "automatic_steps")
+    # the person on another row that is said to be right is background ...
+    assert users_of("Invoice ID 5530917 went to Ian Fletcher but it should go to Joanne Pike. It's row 2 that's "
+                    "wrong; row 1 (cost centre 610) correctly went to Mark Hollis.") == "Ian Fletcher, Joanne Pike"
+    assert users_of("Rad 1 skulle ha gått till Maria Holm men gick till Jonas Ek. Rad 2 ligger rätt hos Per Ahlgren "
+                    "så den är ok.") == "Maria Holm, Jonas Ek"
+    # ... but not on a row that is wrong, nor when no one else is named
+    assert users_of("Row 1 went to Mark Hollis but it should go to Joanne Pike.") == "Mark Hollis, Joanne Pike"
+    assert users_of("Row 1 was approved by Mark Hollis without any issues.") == "Mark Hollis"
+    # where a person moved is no person; a company's head with its place in brackets is the company
+    assert "Operations" not in users_of("It went to Ian Fletcher, but since he moved to Operations it should go to "
+                                        "Joanne Pike.")
+    assert admin("Can you give Laura Pierce the Administrator role in Bramley Homes (Midlands) Ltd? She has it in "
+                 "Bramley Homes (North) Ltd.")["concerns"] == "Laura Pierce, Administrator role"
+    # a new starter's "Name:" line is one of the persons; the prose may name more; a table's header is none
+    got = admin("Can you move his approval rights to Olivia Grant?\n\nName: James Patel\nJob title: Buyer\n")
+    assert got["concerns"] == "Olivia Grant, James Patel"
+    assert admin("Namn: Sara Lindqvist\nRoll: Attestant (kostnadsställe 300 och 310)\n")["concerns"] == \
+        "Sara Lindqvist, Attestant"
+    assert concerns_of("Please remove these two:\n\nName: Left on\n") is None
+    # more ways to say who it should go to
+    assert users_of("Den har gått till Sofia Lind men Anders Nyqvist ska vara granskare på den raden.") == \
+        "Sofia Lind, Anders Nyqvist"
+    assert users_of("It's assigned to Stuart Mackay. We want it to go to Alison Reid instead.") == \
+        "Stuart Mackay, Alison Reid"
+    assert users_of("Rows 2 and 4 should go to Mark Ellis as well, then on to Helen Ward for the second approval.") == \
+        "Mark Ellis, Helen Ward"
+    # the writer with a remark in brackets, and "my deputy" before a name
+    got = review("Users: myself (I'm the approver) and my deputy Rob Clarke", sender="Andrew Kirby")
+    assert got["users"] == "Andrew Kirby (myself), Rob Clarke"
+    assert users_of("Hanna Berg och Tobias Lund kan inte attestera fakturan. Jag själv (som är admin) kan öppna den "
+                    "utan problem.") == "Hanna Berg, Tobias Lund"
+    # a number the mail calls a cost centre is not the invoice; nor is an integration job's id
+    assert review("jag kan inte attestera faktura 5590-12, rad 1. får felet Du saknar behörighet för "
+                  "kostnadsställe 300. har ju alltid kunnat attestera 300 innan?")["invoice_id"] == "5590-12"
+    assert "invoice_id" not in queue("Our integration job (job ID 44-1182) ran at 02:00 and timed out.")
+    # an error closed unread, or only a red banner, is shown without its text; a clause "det står X" is one
+    said = "There was a red banner at the top when Sarah clicked Approve but she closed it before reading it properly."
+    got = review(said, answers=answers(f"Hi, see my answers inline.\n\nOn 2/7/25 9:02 AM, Support wrote:\n> Hello,\n"
+                                       f">\n> - What does the error message say?\n\n{said}\n\n> Kind regards\n",
+                                       "review_approval"))
+    assert "error_message" not in got and got["error_shown"] == "yes"
+    assert review("There was a red banner at the top when Sarah clicked Approve.")["error_shown"] == "yes"
+    assert "error_shown" not in queue("The Transferred column shows a red cross.")
+    assert field("coding", "error_message", "När jag sparar kommer en röd ruta upp – det står Kontot kräver "
+                                            "momskod, fast jag har valt en.") == "Kontot kräver momskod"
+    # Transferred: the answer before its date; the Swedish column with a typo; the ERP in other words
+    said = answers("Hej, svar nedan!\n\nDen 3 maj skrev Support:\n> - Vad visar kolumnen Överförd?\n\n"
+                   "Ja, med datum 2025-04-17\n\n> Hälsningar\n", "automatic_steps")
+    assert queue("", answers=said)["transferred"] == "Ja"
+    assert queue("I Överfört kolumen står det Ja men den har fastnat i kön.")["transferred"] == "Ja"
+    assert queue("The Transferred column shows 14/03/2025 and it has come through to Dynamics.")[
+        "in_financial_system"] == "yes"
+    assert queue("In our finacial system it is booked, I find it with verification 881 serie D.")[
+        "verification_number"] == "881"
