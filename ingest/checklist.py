@@ -13,7 +13,7 @@ from re import _constants, _parser  # type: ignore[attr-defined]
 
 from core.casetypes import FieldSpec, packaged_alternation
 from ingest.parse import Attachment
-from ingest.quoting import Reply, is_quoted, strip_greeting
+from ingest.quoting import Reply, closes, is_quoted, strip_greeting
 from ingest.vocabulary import by_identity, fold, fold_pattern, near_label
 from ingest.wishrank import MAX_CANDIDATES, MAX_PER_PATTERN, Wish, best_wish, ranks
 
@@ -510,6 +510,8 @@ def question_answer(lines: Sequence[str], index: int, folded: str, specs: Sequen
                 out.append((spec.key, persons))
             elif spec.key == ERROR_TEXT and _QUOTED_ANSWER.fullmatch(value.strip()):
                 out.append((spec.key, value.strip()[1:-1].strip()))  # a quoted text is the screen's
+            elif spec.key == ERROR_TEXT and (quoted := quoted_error(value)) != value:
+                out.append((spec.key, quoted))  # 'Ja, när jag försöker ... står det "Användaren saknar ..."'
             continue
         if spec.kind not in ("status", "flag") and _NO_ANSWER.match(fold(value)):
             continue  # a no to a yes-or-no question is its answer
@@ -720,7 +722,10 @@ def is_question(line: str) -> bool:
 # vilket företag det gäller." (only quoted: a customer's "Please change row 2." answers).
 _QUOTED_REQUEST = re.compile(r"(?i)[ \t]*>[> \t]*(?:please[ \t]+|var[ \t]+vanlig[ \t]+och[ \t]+)?(?:describe|specify|state|tell\s+us|"
                              r"give\s+us|send\s+us|let\s+us\s+know|confirm|beskriv|ange|uppge|specificera|berätta|beratta|"
-                             r"skicka|bekräfta|bekrafta|which|what|vilken|vilket|vilka|vad)\b[^\n]{0,150}\.[ \t]*$")
+                             r"skicka|bekräfta|bekrafta|which|what|vilken|vilket|vilka|vad)\b[^\n]{0,150}\.[ \t]*$|"
+                             # "> Visas något felmeddelande? Skriv i så fall vad det säger.": a question, then how to answer
+                             r"[ \t]*>[> \t]*[^?\n]{3,150}\?[ \t]+(?:please[ \t]+)?(?:skriv|write|ange|beskriv|copy|paste|kopiera|"
+                             r"klistra|if\s+so|i\s+s[aå]\s+fall|om\s+ja|om\s+s[aå])\b[^?\n]{0,120}\.[ \t]*$")
 
 
 # A '>'-quoted label of ours alone on its line: "> Faktura-ID" (answered only if it names a field).
@@ -843,8 +848,11 @@ def answer_below(lines: Sequence[str], index: int, last: bool = False) -> list[i
             break
         found.append(i)
     if spaced and found:
+        # (an answer above our own closing in an Outlook quote without '>': "Ja, ... står det "..."."
+        # over "Med vänlig hälsning / Support"; a closing of the customer's own is no answer)
         after = next((line for line in lines[found[-1] + 1:found[-1] + 3] if line.strip()), "")
-        return found if last or is_quoted(after) else []
+        closed = closes(after) and not any(closes(lines[i]) for i in found)
+        return found if last or is_quoted(after) or closed else []
     return found
 
 
@@ -3338,11 +3346,14 @@ def with_antecedent(text: str, start: int, end: int) -> str:
     if not ends or "\n" in ends[-1].group() or "\t" in ends[-1].group():
         return own  # the first sentence of its paragraph, or after a table cell
     earlier = text[ends[-2].end() if len(ends) > 1 else max(0, start - 600) : ends[-1].end()]
-    if "\n\n" in earlier or words(earlier) < 3:
-        return own
+    if "\n\n" in earlier or words(earlier) < 3 or _POINTS_ON.match(fold(earlier)):
+        return own  # ("Please see below from HR. Can you deactivate Gary's user?": a pointer, no antecedent)
     return f"{earlier.strip()} {own.strip()}"
 
 
+# A sentence that only points at what follows: "Please see below from HR", "Se nedan från Per".
+_POINTS_ON = re.compile(r"(?i)\s*(?:hi\s*,?\s*|hej\s*!?,?\s*)?(?:please\s+|pls\s+|kindly\s+)?(?:see|se|read|las)\s+"
+                        r"(?:below|nedan|the\s+(?:\w+\s+)?below|attached|bifogad\w*|nedanstaende)\b")
 # A next sentence that goes on with the same request: "Hans pågående attester ska gå över till mig",
 # "Also, while you're in there, could you check he still has the Admin role?".
 _FOLLOW_UP = re.compile(r"(?i)(?:also|and\s+also|additionally|plus|dessutom|ocksa|aven)\b|(?:den|det|de|han|hon|hans|"

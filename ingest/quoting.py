@@ -92,6 +92,11 @@ def is_quoted(line: str) -> bool:
     return _QUOTED.match(line) is not None
 
 
+def closes(line: str) -> bool:
+    """A line that only closes a mail: "Best regards", "Med vänlig hälsning", "-- "."""
+    return _SIGNOFF.match(line) is not None
+
+
 def split_reply(text: str) -> Reply:
     """Lines of the body and where the quoted history starts (the first reply header)."""
     lines = tuple(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))

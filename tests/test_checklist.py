@@ -3619,3 +3619,36 @@ def test_the_session_22_unread_half() -> None:
         "in_financial_system"] == "yes"
     assert queue("In our finacial system it is booked, I find it with verification 881 serie D.")[
         "verification_number"] == "881"
+
+
+def test_the_session_22_unread_half_wishes_examples_errors() -> None:
+    """More from writers yt, xc and xd: wishes, examples and error texts in the words they used."""
+    coding, capture = partial(fields, "coding"), partial(fields, "capture_verification")
+    # a pointer to the mail below is no part of the request after it
+    assert fields("administration", "Please see below from HR. Can you deactivate Gary's user?")[
+        "desired_action"] == "Can you deactivate Gary's user?"
+    # rows that should be negative, and what a client (not "I") would like done
+    assert "negative" in coding("It's a credit note from DHL so rows 2 and 5 should be negative (flip the sign).")[
+        "desired_action"]
+    assert "periodised" in coding("The client would like coding rows 1 and 2 accrued/periodised over 12 months "
+                                  "rather than expensed in March.")["desired_action"]
+    # more examples named as "it also happened on", "a few more of them"
+    assert capture("Invoice No 88412 is in Verification now. It also happened on 88390 and 88401.")[
+        "invoice_examples"] == "88390, 88401"
+    assert capture("Invoice ID is 5530118. A few more of them: 5530142, 5530177.")["invoice_examples"] == \
+        "5530142, 5530177"
+    # an error text after "kommer:" / "I get:" runs to its line's or sentence's end
+    assert field("coding", "error_message", "När jag försöker ta bort dem kommer: Raden kan inte tas bort eftersom "
+                                            "den är kopplad till en inköpsorder") == \
+        "Raden kan inte tas bort eftersom den är kopplad till en inköpsorder"
+    assert field("coding", "error_message", "When I try to change it I get: VAT code cannot be changed after approval "
+                                            "has started\n") == "VAT code cannot be changed after approval has started"
+    assert field("coding", "error_message", "I get: VAT code E not allowed for account 7420. Account 7420 is where "
+                                            "insurance is booked.") == "VAT code E not allowed for account 7420"
+    # a question of ours followed by how to answer it, answered with a quote inside a sentence
+    said = answers("Hej!\n\nJag svarar under era frågor.\n\nFrån: Support <support@support.example.com>\n"
+                   "Skickat: den 4 mars 2025 10:02\nTill: Karin Lindqvist <karin@example.se>\nÄmne: [Case #4512] Attest\n\nHej Karin,\n\n> Vilka användare gäller det?\n\n"
+                   "Den gick till Anders Holm.\n\n> Visas något felmeddelande? Skriv i så fall vad "
+                   "det säger.\n\nJa, när jag försöker skicka om den till Maria står det \"Användaren saknar behörighet "
+                   "för kostnadsställe\".\n\nMed vänlig hälsning\nSupport\n", "review_approval")
+    assert fields("review_approval", "", answers=said)["error_message"] == "Användaren saknar behörighet för kostnadsställe"
