@@ -1284,6 +1284,9 @@ _OTHER_OF = re.compile(r"(?i)\b(?:other|ovriga|andra)\b[^.\n]{0,25}\b(?:for|of|t
 LEFT_OUT_REACH = 60
 
 
+_OWN_LOGIN = re.compile(r"['’]s[ \t]+(?:account|user|login)\b")
+
+
 def written_at(word: str, folded: str) -> Iterator[int]:
     """Where a name stands as a whole word, found with str.find (a regex per name was compiled on each call)."""
     at = folded.find(word)
@@ -1303,8 +1306,10 @@ def left_out(name: str, folded: str) -> bool:
     for word in dict.fromkeys((key, key.split()[0])):
         for at in islice(written_at(word, folded), 5):
             end_of_name = at + len(word)
-            if folded[end_of_name : end_of_name + 1] in ("'", "’") or _OTHER_OF.search(folded, max(0, at - 40), at):
-                continue  # "Tom's other roles", "övriga roller för Emma": what else the person has
+            if folded[end_of_name : end_of_name + 1] in ("'", "’") and not _OWN_LOGIN.match(folded, end_of_name) \
+                    or _OTHER_OF.search(folded, max(0, at - 40), at):
+                continue  # "Tom's other roles", "övriga roller för Emma": what else the person has (not
+                # "Daniel's account can stay as it is": the login itself left out)
             end = _SENTENCE_END.search(folded, at, at + LEFT_OUT_REACH)
             stop = end.start() if end else min(at + LEFT_OUT_REACH, len(folded))
             row_end = folded.find("\n", at, at + LEFT_OUT_REACH)

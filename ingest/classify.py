@@ -794,12 +794,20 @@ def hits(vocabulary: Vocabulary, text: str) -> list[Hit]:
             found = candidates(vocabulary, word)
         for phrase in found:
             match = phrase.regex.match(text, at)
+            if match and len(phrase.text) <= SHORT_WORD and original[at].isupper() \
+                    and _NAME_BEFORE.search(original, max(0, at - 20), at):
+                continue  # "Jane Ko's user": a surname, not the Swedish queue ("kö")
             if match:
                 out += [Hit(original[match.start() : match.end()].lower(), key, weight, name, match.start())
                         for key, weight, name in phrase.owners]
                 end = match.end()
                 break
     return out
+
+
+# A type word this short, capitalised after a capitalised word, is part of a name.
+SHORT_WORD = 3
+_NAME_BEFORE = re.compile(r"[A-ZÅÄÖ][a-zåäö]+[ \t]+$")
 
 
 def live_tokens(vocabulary: Vocabulary, text: str) -> list[tuple[int, str]]:

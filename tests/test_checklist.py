@@ -3619,6 +3619,10 @@ def test_the_session_22_unread_half() -> None:
         "in_financial_system"] == "yes"
     assert queue("In our finacial system it is booked, I find it with verification 881 serie D.")[
         "verification_number"] == "881"
+    # the replaced person whose login is left as it is
+    assert concerns_of("Can you add Sophie Marsh as an approver? She is replacing Daniel Kerr who has left us. "
+                       "Daniel's account can stay as it is for now.") == "Sophie Marsh"
+    assert "Tom Berg" in concerns_of("Please remove Tom Berg's account, and Tom's other roles can stay as they are.")
 
 
 def test_the_session_22_unread_half_wishes_examples_errors() -> None:

@@ -737,3 +737,12 @@ def test_a_retiring_contact_person_alone_types_no_case() -> None:
     reading = read("Ny kontaktperson", "Från 1 maj är det jag som är kontaktperson för vårt avtal, istället för "
                                        "Gunilla Ek som går i pension. Skicka gärna fakturor till mig.")
     assert reading.case_type is None
+
+
+def test_a_short_type_word_in_a_name_is_the_name() -> None:
+    """Found by blind writer xc: "Jane Ko's user" typed the case as the automatic steps' queue
+    ("kö", folded "ko"). A short type word capitalised after a capitalised word is a surname."""
+    assert read("quick one", "Hi, something's off with Jane Ko's user in Kestrel Retail Ltd, could you have a "
+                             "look?").case_type != "automatic_steps"
+    assert read("Fastnat", "Fakturan 88120 ligger i kö sedan i fredags och har inte gått över till Visma.").case_type \
+        == "automatic_steps"
