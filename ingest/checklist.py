@@ -1265,6 +1265,9 @@ _LEFT_OUT = re.compile(r"(?i)\b(?:won\W?t|will\s+not|doesn\W?t|does\s+not|don\W?
                        # a table's cell or a remark: "Hannah Cole | AP clerk | No change (just checked ...)"
                        r"\bno\s+changes?\b[ \t]*(?=[(\-–.,;\n]|$)|\bingen\s+(?:andring|forandring)\b[ \t]*(?=[(\-–.,;\n]|$)|"
                        r"\bbehover\s+inte\s+(?:nagon\s+)?(?:behorighet|atkomst|andras|nagot)\b|"
+                       # "så honom behöver ni inte bry er om", "Göran ska ligga kvar tills dess", "ta inte bort honom"
+                       r"\bbehover\s+(?:ni|du)\s+inte\s+bry\s+(?:er|dig)\s+om\b|\b(?:ska|skall)\s+(?:ligga|vara)\s+kvar\b|"
+                       r"\bta\s+inte\s+bort\s+(?:honom|henne|dem)\b|"
                        # "..., men det gäller inte just den här fakturan", "but that's not about this invoice"
                        r"\b(?:det|han|hon)\s+(?:galler|berors)\s+inte\s+(?:av\s+)?(?:just\s+)?(?:den\s+har|denna)\b|"
                        r"\b(?:is|are|that\W?s|it\W?s)\s+not\s+(?:about|part\s+of|involved\s+(?:in|with))\s+this\s+(?:invoice|one)\b")
@@ -1507,7 +1510,7 @@ def long_gone(name: str, folded: str, months: bool = False) -> bool:
 
 
 # "..., who left", "som gick i pension": then when (_GONE_SINCE long ago, _GONE_IN in a month named)
-_WHO_LEFT = r"(?i),?\s+(?:who|som)\s+(?:left|retired|slutade|gick\s+i\s+pension)"
+_WHO_LEFT = r"(?i),?\s+(?:(?:who|som)\s+)?(?:left|retired|slutade|gick\s+i\s+pension)"
 _GONE_SINCE = re.compile(_WHO_LEFT + r"\b[^.!?\n]{0,30}?"
                          r"\b(?:(?:in\s+|ar\s+)?(?:19|20)\d\d|ages\s+ago|long\s+ago|years\s+ago|(?:for|för)\s+\w+\s+(?:sedan|ar\s+sedan))")
 _GONE_IN = re.compile(_WHO_LEFT + r"\s+(?:in|i)\s+(?:january|february|"

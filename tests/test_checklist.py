@@ -3623,6 +3623,11 @@ def test_the_session_22_unread_half() -> None:
     assert concerns_of("Can you add Sophie Marsh as an approver? She is replacing Daniel Kerr who has left us. "
                        "Daniel's account can stay as it is for now.") == "Sophie Marsh"
     assert "Tom Berg" in concerns_of("Please remove Tom Berg's account, and Tom's other roles can stay as they are.")
+    # one retired years ago, one to stay until then: not whom the request is about
+    assert concerns_of("Ta bort Kjell Ahlberg och Rami Saleh. Peter Gustavsson gick i pension 2019 men han verkar "
+                       "redan vara borttagen, så honom behöver ni inte bry er om.") == "Kjell Ahlberg, Rami Saleh"
+    assert concerns_of("Kan ni lägga till Maria Öberg som attestant? Hon ersätter Göran Lund som går i pension den "
+                       "30 juni - Göran ska ligga kvar tills dess.") == "Maria Öberg"
 
 
 def test_the_session_22_unread_half_wishes_examples_errors() -> None:
