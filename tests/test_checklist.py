@@ -3661,3 +3661,23 @@ def test_the_session_22_unread_half_wishes_examples_errors() -> None:
                    "det säger.\n\nJa, när jag försöker skicka om den till Maria står det \"Användaren saknar behörighet "
                    "för kostnadsställe\".\n\nMed vänlig hälsning\nSupport\n", "review_approval")
     assert fields("review_approval", "", answers=said)["error_message"] == "Användaren saknar behörighet för kostnadsställe"
+
+
+def test_the_session_22_writers() -> None:
+    """From blind writers xh, xi and xj (scored blind, then read) and the development half's
+    first-name users: each phrasing, and the decoy it must leave."""
+    # users named by first name, as subject of a failed approval or where it went instead
+    assert users_of("Hi, 7731-09 won't let Priya approve, says Approval limit exceeded") == "Priya"
+    assert users_of("Kevin tried to approve invoice 88-1204 this morning and got an error.") == "Kevin"
+    assert users_of("hi, invoice 6620018 - Sean cant approve it") == "Sean"
+    assert users_of("Ola kan inte skriva under 5510-2") == "Ola"
+    assert users_of("Mark keeps getting approval limit exceeded on 3390-17") == "Mark"
+    assert users_of("It went to Dave but it should be Rachel, she approves all marketing spend.") == "Dave, Rachel"
+    assert users_of("Hannah, Olu and Niamh (all budget holders) are getting this when they open invoice 3390021.") == \
+        "Hannah, Olu, Niamh"
+    assert users_of("It's Mark and Priya, both get the same error.") == "Mark, Priya"
+    assert users_of("Visma and Fortnox are both fine, it is the approval that is stuck.") is None
+    # the company someone already has access to is not the one the request is for
+    assert fields("administration", "Rebecca Hines currently only has access to Northgate Civils Ltd. From next "
+                                    "week she'll also process invoices for Northgate Plant Hire Ltd, so please give "
+                                    "her access there too.")["company"] == "Northgate Plant Hire Ltd"
