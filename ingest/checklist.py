@@ -3496,8 +3496,9 @@ def column_value(spec: FieldSpec, m: Matchers, tables: Sequence[tuple[tuple[str,
                  folded: str) -> str | None:
     """A pasted grid row: the cell under a column named like the field ("Invoice ID", "Överförd"),
     in the first row that is not of an invoice the mail says is fine ("6620011 is fine, the
-    problem is 6620014")."""
-    if spec.kind in ("text", "flag") or not tables:
+    problem is 6620014"). An error's text too, under "Felmeddelande" in our own form filled in as a
+    grid; other text is prose, not a cell."""
+    if spec.kind == "flag" or spec.kind == "text" and spec.key != ERROR_TEXT or not tables:
         return None
     labels = {norm_label(x) for x in spec.all_labels()}
     for table in tables:

@@ -3681,3 +3681,29 @@ def test_the_session_22_writers() -> None:
     assert fields("administration", "Rebecca Hines currently only has access to Northgate Civils Ltd. From next "
                                     "week she'll also process invoices for Northgate Plant Hire Ltd, so please give "
                                     "her access there too.")["company"] == "Northgate Plant Hire Ltd"
+
+
+def test_the_session_22_error_texts() -> None:
+    """Error texts as writer xh gave them: on the line after "comes back with", in brackets after
+    "Felet ... är", in square brackets, quoted over three lines, under a "Felmeddelande" column."""
+    error = partial(field, "coding", "error_message")
+    assert error("when I press Save it comes back with\nSplit rows must sum to 100 %\nand won't let me continue.") == \
+        "Split rows must sum to 100 %"
+    assert error("sen kommer det här upp (kopierade det):\nObject reference not set to an instance of an object.\n"
+                 "Raderna 1-3 ser rätt ut.") == "Object reference not set to an instance of an object"
+    assert field("review_approval", "error_message", "Felet som kommer upp är (Du kan inte attestera en faktura som "
+                                                     "du själv har granskat) men jag har inte granskat den.") == \
+        "Du kan inte attestera en faktura som du själv har granskat"
+    assert error("Systemet säger bara [Dimensionen 'Avdelning' har ett ogiltigt värde] och sparar inte.") == \
+        "Dimensionen 'Avdelning' har ett ogiltigt värde"
+    assert error('adjusted row 3 so it should balance, but Save gives me "The coding row\ntotal differs from the '
+                 'invoice net amount by 0.02" and I can\'t find\nwhere the 2p is.') == \
+        "The coding row total differs from the invoice net amount by 0.02"
+    text = ("Fakturaid\tKonteringsrad\tAnvändare\tFelmeddelande\n5540081\t2\tHassan Ali\tIngen attestant är kopplad "
+            "till kostnadsställe 5120\n")
+    assert fields("review_approval", text, tables=tables_in(text))["error_message"] == \
+        "Ingen attestant är kopplad till kostnadsställe 5120"
+    # ... and what is no error text: what nobody wrote down
+    assert "error_message" not in fields("review_approval", "Rob tried and a red box popped up at the top, something "
+                                                            "about the limit, then our FD tried and got the same red box. "
+                                                            "Neither of them wrote down what it said unfortunately.")
