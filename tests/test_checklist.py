@@ -3677,6 +3677,13 @@ def test_the_session_22_writers() -> None:
         "Hannah, Olu, Niamh"
     assert users_of("It's Mark and Priya, both get the same error.") == "Mark, Priya"
     assert users_of("Visma and Fortnox are both fine, it is the approval that is stuck.") is None
+    # wishes: a row that needs to post elsewhere, a role he will need, a role that needs changing
+    assert "6250" in fields("coding", "On invoice 3384420 I need row 2 to post to 6250 / cost centre 310 as agreed "
+                                      "with our controller.")["desired_action"]
+    assert "Controller role" in fields("administration", "In the invoice system he'll need the Controller role in "
+                                                         "Ostara Veterinary Ltd.")["desired_action"]
+    assert "role changing" in fields("administration", "Hi, one of our girls in accounts needs her role changing so "
+                                                       "she can approve invoices as well as code them.")["desired_action"]
     # the company someone already has access to is not the one the request is for
     assert fields("administration", "Rebecca Hines currently only has access to Northgate Civils Ltd. From next "
                                     "week she'll also process invoices for Northgate Plant Hire Ltd, so please give "
