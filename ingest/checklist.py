@@ -1217,7 +1217,8 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     # of before, or of the part that went well, is background beside the others
     around |= {k for k, v in names.items() if (spec.key == PERSONS_ONLY and former_user(v, source.folded))
                or long_gone(v, source.folded, months=spec.key != PERSONS_ONLY) or only_said(v, source)
-               or said_not(v, source.folded) or okayed_request(v, source.folded) or on_a_fine_row(v, source.folded)}
+               or said_not(v, source.folded) or okayed_request(v, source.folded) or on_a_fine_row(v, source.folded)
+               or spec.key != PERSONS_ONLY and copied_in(v, source.folded)}
     # "The Directors role stays at £250,000": a role said to stay as it is, beside the one to change
     stays = {k for k, v in names.items() if _ROLE_NAME.fullmatch(v) and role_stays(v, source.folded)}
     if len(stays) < len(names):
@@ -1347,7 +1348,7 @@ MAX_NAME_HITS = 40
 # ("samma roll och beloppsgräns som Per Ek hade": two things named, joined by "och"/"and")
 _LIKE_SOMEONE = re.compile(r"(?i)\b(?:same|samma)\s+(?:(?:[\w-]+\s+){0,2}?(?:roles?|roller|roll|rollerna|access|rights|"
                            r"permissions?|settings|limits?|behorighet\w*|rattighet\w*|installningar|attestgrans\w*|"
-                           r"beloppsgrans\w*|grans\w*|setup|set-up)\s+(?:(?:and|och|&)\s+(?:[\w-]+\s+){0,2}?)?)?(?:as|som)\s+(?:\w+\s+){0,2}?$")
+                           r"beloppsgrans\w*|grans\w*|setup|set-up|way|satt)\s+(?:(?:and|och|&)\s+(?:[\w-]+\s+){0,2}?)?)?(?:as|som)\s+(?:\w+\s+){0,2}?$")
 
 
 # Single words that name a step of the flow or a department, which a first name alone never is.
@@ -1454,6 +1455,17 @@ _RIGHT_ROW = re.compile(r"(?i)\b(?:correctly|(?:which|that)\s+is\s+(?:right|corr
                         r"without\s+(?:any\s+|a\s+)?(?:issues?|problems?|hitch)|"
                         r"utan\s+(?:nagra\s+)?problem|(?:ar|var)\s+(?:ok|okej|ratt|korrekt)\b|ligger\s+ratt|gick\s+ratt|helt\s+ratt)")
 _ROW_TROUBLE = re.compile(r"(?i)\b(?:wrong|incorrect\w*|should(?:n\W?t)?|instead|but|error|fel|felet|ska|skall|skulle|istallet|men)\b")
+
+
+def copied_in(name: str, folded: str) -> bool:
+    """A person marked as only copied in wherever named: "ekonomichefen Gunilla Rask (cc)" (whom a
+    set-up concerns; a user copied in may share the problem: "Min kollega Sara Holm (kopia) har samma
+    problem")."""
+    places = list(islice(written_at(fold(name), folded), 5))
+    return bool(places) and all(_CC_MARK.match(folded, at + len(fold(name))) for at in places)
+
+
+_CC_MARK = re.compile(r"(?i)[ \t]*\((?:cc|kopia|pa\s+kopia|copied(?:\s+in)?|in\s+copy)\)")
 
 
 def okayed_request(name: str, folded: str) -> bool:
@@ -1571,8 +1583,10 @@ def only_signs_off(folded: str, at: int) -> bool:
     return _SIGNS_OFF.search(folded, start, stop) is not None and _WANTS.search(folded, start, stop) is None
 
 
-_WANTS = re.compile(r"(?i)\b(?:(?<!n['’]t\s)(?<!nt\s)(?<!\bnot\s)needs?(?!\s+to\s+(?:sign|approve|ok|okay|agree|authori[sz]e)\b)|wants?|should\s+(?:get|have|be\s+given)|behover|ska\s+(?:ha|fa)|vill\s+ha)\b")
+_WANTS = re.compile(r"(?i)\b(?:(?<!n['’]t\s)(?<!nt\s)(?<!\bnot\s)(?<!\byou\s)needs?(?!\s+to\s+(?:sign|approve|ok|okay|agree|authori[sz]e)\b)|wants?|should\s+(?:get|have|be\s+given)|behover|ska\s+(?:ha|fa)|vill\s+ha)\b")
+# ("Approved by Martin Greaves, our CFO" opening its sentence; not "if you need it")
 _SIGNS_OFF = re.compile(r"(?i)\b(?:copied\s+in|cc\W?d|cc:?\s+(?:my|our)|signed\s+(?:this\s+|it\s+)?off|sign(?:ed|s)?[\s-]off\s+by|"
+                        r"(?:(?<![\s\S])|(?<=\n)|(?<=[.!?]\s))(?:approved|authori[sz]ed|okayed|godkant|godkand)\s+(?:by|av)|"
                         r"(?:pa|i)\s+kopia|kopia\s+till|godkann\w*\s+(?:bestallningen|forfragan|andringen)|"
                         r"(?:har\s+)?godkant\s+(?:bestallningen|forfragan|andringen)|attester\w*\s+bestallningen|"
                         # the step after the one the case is about: "will sign off the quarter once it's

@@ -3684,6 +3684,21 @@ def test_the_session_22_writers() -> None:
                                                          "Ostara Veterinary Ltd.")["desired_action"]
     assert "role changing" in fields("administration", "Hi, one of our girls in accounts needs her role changing so "
                                                        "she can approve invoices as well as code them.")["desired_action"]
+    # whom a set-up concerns: where the invoices go, who moves or takes over; not a model's account,
+    # one only copied in, nor the one who approved the request
+    assert concerns_of("Maria Kron slutar hos oss 30 april. Kan ni inaktivera hennes användare och se till att "
+                       "fakturorna som ligger hos henne flyttas över till Peter Wall istället?") == "Maria Kron, Peter Wall"
+    assert concerns_of("Please deactivate the user Greg Holloway. His invoices that are waiting should go to Karen "
+                       "Moss.") == "Greg Holloway, Karen Moss"
+    assert concerns_of("Just to let you know Liam Brennan moves from AP Clerk to Finance Controller on 1 October.") == \
+        "Liam Brennan"
+    assert concerns_of("New users: Callum Reid, Aisha Bello\n\nApart from the limits, set them up the same way as "
+                       "Ruth Ambler's account (hers is fine, just use it as the template).") == "Callum Reid, Aisha Bello"
+    assert concerns_of("Ta bort rollen för Ebba Nord. Kundens kontaktperson är ekonomichefen Gunilla Rask (cc).") == \
+        "Ebba Nord"
+    assert concerns_of("Please add Helen Mortimer as an approver.\nApproved by Martin Greaves, our CFO - his email is "
+                       "below if you need it.") == "Helen Mortimer"
+    assert "Sara Holm" in users_of("Jag kan inte attestera rad 2. Min kollega Sara Holm (kopia) har samma problem.")
     # the company someone already has access to is not the one the request is for
     assert fields("administration", "Rebecca Hines currently only has access to Northgate Civils Ltd. From next "
                                     "week she'll also process invoices for Northgate Plant Hire Ltd, so please give "
