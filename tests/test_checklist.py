@@ -3725,6 +3725,17 @@ def test_the_session_22_error_texts() -> None:
             "till kostnadsställe 5120\n")
     assert fields("review_approval", text, tables=tables_in(text))["error_message"] == \
         "Ingen attestant är kopplad till kostnadsställe 5120"
+    assert field("review_approval", "error_message", 'Ekonomichefen försöker attestera faktura 2288314 men får upp '
+                                                     '"Attestgräsen överskriden".') == "Attestgräsen överskriden"
+    assert field("review_approval", "error_message", 'Jag får ingen attestknapp, bara "Granska".') is None
+    assert fields("coding", "ska byta konto pa rad 2 till 5460 men fick nat fel om kontot, sag inte vad det stod.")[
+        "error_shown"] == "yes"
+    # Transferred: the mark before the column, not what is said after a "but"; a date "under Transferred"
+    queue = partial(fields, "automatic_steps")
+    assert queue("There's a red cross in the Transferred column for invoice [41877] but it IS in Xero.")[
+        "transferred"] == "red cross"
+    assert queue("Invoice ID 245517 shows 12/03/2024 under Transferred, and it is booked in Business Central.")[
+        "transferred"] == "12/03/2024"
     # ... and what is no error text: what nobody wrote down
     assert "error_message" not in fields("review_approval", "Rob tried and a red box popped up at the top, something "
                                                             "about the limit, then our FD tried and got the same red box. "
