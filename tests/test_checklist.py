@@ -3736,6 +3736,13 @@ def test_the_session_22_error_texts() -> None:
         "transferred"] == "red cross"
     assert queue("Invoice ID 245517 shows 12/03/2024 under Transferred, and it is booked in Business Central.")[
         "transferred"] == "12/03/2024"
+    assert field("review_approval", "error_message", "Hannah, Olu and Niamh are getting this when they open invoice "
+                                                     "3390021 to approve row 1:\nAn unexpected error occurred. "
+                                                     "Reference: 7f3a-22c1\nIt started yesterday.") == \
+        "An unexpected error occurred. Reference: 7f3a-22c1"
+    assert error('Jag har fördelat alla rader men får\n"Konteringsraderna summerar inte till fakturans nettobelopp\n'
+                 '(differens 0,40 kr)". Det är en öresavrundning.') == \
+        "Konteringsraderna summerar inte till fakturans nettobelopp (differens 0,40 kr)"
     # ... and what is no error text: what nobody wrote down
     assert "error_message" not in fields("review_approval", "Rob tried and a red box popped up at the top, something "
                                                             "about the limit, then our FD tried and got the same red box. "
