@@ -631,14 +631,16 @@ def in_body_sense(subject_hits: list[Hit], body_hits: list[Hit]) -> list[Hit]:
 
 # "not the coding ... but the interpretation", "inte konteringen som är fel utan tolkningen".
 # "it's not actually the coding, it's the interpretation": a comma and "it's" say "but" too.
+# ("utan problem", "utan att": "without", no "but": "INTE inaktiverad, han attesterar andra fakturor utan problem")
+_INSTEAD = r"(?:but|utan(?![ \t]+(?:problem\w*|fel\w*|att|nagra|nagot|bekymmer))|rather|snarare)"
 _NOT_BUT = re.compile(r"\b(?:not|isn'?t|aren'?t|wasn'?t|inte|ej|icke)\b(?P<no>[^.!?\n]{0,80}?)"
-                      r"(?:\b(?:but|utan|rather|snarare)\b|[,;–-][ \t]*(?:it'?s|it[ \t]+is|that'?s|det[ \t]+ar)\b)"
+                      rf"(?:\b{_INSTEAD}\b|[,;–-][ \t]*(?:it'?s|it[ \t]+is|that'?s|det[ \t]+ar)\b)"
                       r"(?P<yes>[^.!?\n,:;()]{0,60})", re.IGNORECASE)
 
 
 _WHETHER = re.compile(r"(?i)\s*(?:om|if|whether)\b")
 _KNOW = re.compile(r"(?i)\b(?:vet|visste|know|knew|sure|saker)\s+$")
-_BUT = re.compile(r"(?i)\b(?:but|utan|rather|snarare)\b")
+_BUT = re.compile(rf"(?i)\b{_INSTEAD}\b")
 # "it's not really an approval problem", "det är inget attestproblem", "inte ett konteringsfel".
 _NOT_A = re.compile(r"\b(?:not|isn'?t|inte|ej|inget|ingen)\s+(?:really\s+|egentligen\s+|an?\s+|the\s+|ett\s+|en\s+|nagot\s+)"
                     r"{0,3}(?P<no>\w+(?:[ -]\w+)?)[ -]*(?:problem|issue|question|error|fel|fraga|arende)",
@@ -646,7 +648,9 @@ _NOT_A = re.compile(r"\b(?:not|isn'?t|inte|ej|inget|ingen)\s+(?:really\s+|egentl
 
 
 # "the coding itself is correct", "konteringen är rätt": the type named there is not the problem.
-_IS_FINE = re.compile(r"\b(?P<no>\w+)\s+(?:(?:part|step|side|bit|delen|steget|biten)\s+)?(?:itself\s+|i\s+sig\s+|sjalv\s+)?"
+# ("the coding on invoice 77812 itself is fine now")
+_IS_FINE = re.compile(r"\b(?P<no>\w+)\s+(?:(?:part|step|side|bit|delen|steget|biten)\s+)?"
+                      r"(?:(?:on|of|for|pa)\s+(?:the\s+)?(?:invoice|fakturan?)\s+[\w-]+\s+)?(?:itself\s+|i\s+sig\s+|sjalv\s+)?"
                       r"(?:is|are|ar)\s+(?:actually\s+|all\s+|helt\s+|faktiskt\s+|egentligen\s+)?"
                       r"(?:correct|right|fine|ok|okay|ratt|korrekt|riktig)\b", re.IGNORECASE)
 

@@ -746,3 +746,16 @@ def test_a_short_type_word_in_a_name_is_the_name() -> None:
                              "look?").case_type != "automatic_steps"
     assert read("Fastnat", "Fakturan 88120 ligger i kö sedan i fredags och har inte gått över till Visma.").case_type \
         == "automatic_steps"
+
+
+def test_without_is_no_but_and_a_type_fine_on_one_invoice() -> None:
+    """Found by blind writers xh and xj: "inte X ... utan problem" is "without problems", no "not X
+    but Y"; "the coding on invoice 77812 itself is fine" says the coding is not the problem."""
+    reading = read("Attest - ersättare fungerar inte", "Johan Ek är inlagd som ersättare men fakturan går inte till "
+                   "honom. Felmeddelande: Ersättaren är inaktiverad. Johan är INTE inaktiverad, han jobbar varje dag "
+                   "och attesterar andra fakturor utan problem.")
+    assert reading.case_type == "review_approval"
+    reading = read("Coding error on invoice 77812", "The subject's a bit off - the coding on invoice 77812 itself is "
+                   "fine now. The real problem is the coding suggestion \"Cleaning services\", which still puts "
+                   "everything on account 6210. Can you update the coding suggestion to use account 6250?")
+    assert reading.case_type == "administration"
