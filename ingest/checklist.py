@@ -1135,9 +1135,11 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
                 if not value or role_they_have(value, source.folded, match.start()) or _MOVED_TO.search(
                         source.folded, max(0, match.start("value") - 40), match.start("value")) or _SELF.match(value) and \
                         (_ON_MY_OWN.search(source.folded, max(0, match.start("value") - ON_MY_OWN_REACH), match.end("value"))
-                         or _WORKS_FOR_ME.match(source.folded, match.end("value"))):
+                         or _WORKS_FOR_ME.match(source.folded, match.end("value"))
+                         or _I_DID.search(source.folded, max(0, match.start("value") - 40), match.start("value"))):
                     continue  # "I couldn't find a way to change the approver myself": by myself, not whom;
-                    # "Jag själv (som är admin) kan öppna den utan problem": the one it works for
+                    # "Jag själv (som är admin) kan öppna den utan problem": the one it works for;
+                    # "I even logged out myself in case it was me": what the writer did
                 found.append((match.start("value"), value))
                 if _ROLE_NAME.fullmatch(value) or _SUGGESTION_NAME.fullmatch(value) or quoted_name(written, source.text[match.end("value") : match.end("value") + 1]):
                     whole.add(value)
@@ -3054,6 +3056,8 @@ _NOT_ASKED = re.compile(r"(?i)^\W*(?:(?:varfor|why)\s+(?:ska|skall|should|must|w
 # How far before "myself" its "can't ..." is looked for.
 ON_MY_OWN_REACH = 80
 _WORKS_FOR_ME = re.compile(rf"(?i)(?:[ \t]*\([^()\n]{{1,40}}\))?[ \t]+(?:kan|can|could|kunde)\b[^.!?\n]{{0,40}}?\b(?:{_WELL_WORDS})\b")
+_I_DID = re.compile(r"(?i)\bi\s+(?:even\s+|also\s+|just\s+)?(?:logged|checked|tried|tested|did|cleared|restarted|looked|"
+                    r"closed|reopened|refreshed|sent|set|forwarded|asked|went)\b[^.!?\n,]{0,25}$")
 _ON_MY_OWN = re.compile(r"(?i)\b(?:can\W?t|cannot|couldn\W?t|could\s+not|unable|not\s+able|don\W?t\s+have|doesn\W?t\s+have|kan\s+inte|har\s+inte|"
                         r"saknar|inte\s+kan)\b[^.!?\n]{0,60}\b(?:myself|himself|herself|themselves|ourselves|själv|sjalv|själva|sjalva)\b")
 # A failed attempt at saving or approving, or at nothing named: "När jag försöker får jag felet ...",
