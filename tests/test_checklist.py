@@ -3678,7 +3678,7 @@ def test_the_session_22_writers() -> None:
     assert users_of("It's Mark and Priya, both get the same error.") == "Mark, Priya"
     assert users_of("Visma and Fortnox are both fine, it is the approval that is stuck.") is None
     # what the writer did "myself" is no naming of the writer
-    assert fields("review_approval", "Every time Jenny clicks Approve on invoice 3371164 she gets Invoice is locked. "
+    assert fields("review_approval", "Jenny can't approve invoice 3371164, she gets Invoice is locked by another user. "
                                      "I even logged out myself in case it was me.", sender="Mark Feeney")["users"] == "Jenny"
     # wishes: a row that needs to post elsewhere, a role he will need, a role that needs changing
     assert "6250" in fields("coding", "On invoice 3384420 I need row 2 to post to 6250 / cost centre 310 as agreed "
