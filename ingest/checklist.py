@@ -985,9 +985,13 @@ def best_candidate(spec: FieldSpec, source: Source) -> Candidate | None:
         names = many_names(spec, m, source)
         answer = source.answers.get(spec.key, "")
         with_writer = bool(_SELF_WORD.search(answer) or _SELF_FIRST.match(answer))
-        if answer and not answer.isupper() and (with_writer or names and only_in_subject(names, source)) \
+        # (names of the writer alone, "Graham Tate (me)" of "then it should come to me", add to the
+        # answer's others: "Nadia Karim in purchasing is meant to check it first")
+        only_writer = bool(names) and all(_WRITER_MARK.search(x) for x in split_names(names or ""))
+        if answer and not answer.isupper() and (with_writer or only_writer or names and only_in_subject(names, source)) \
                 and (answered := form_value(spec, m, source)):  # (read only when it is taken)
-            beside = split_names(names) if with_writer and names and not only_in_subject(names, source) else []
+            beside = split_names(names) if (with_writer or only_writer) and names and not only_in_subject(names, source) \
+                else []
             names = ", ".join(dict.fromkeys([*split_names(answered), *beside]))
         if names:
             return Candidate(names, "names", EVIDENCE["pattern"])
@@ -1033,6 +1037,8 @@ def best_candidate(spec: FieldSpec, source: Source) -> Candidate | None:
     return None
 
 
+# A name read as the writer's: "Graham Tate (me)", "(jag)", "myself".
+_WRITER_MARK = re.compile(r"(?i)\((?:me|i|myself|jag|mig|jag själv|mig själv)\)$|^(?:me|i|myself|jag|mig|jag själv|mig själv)$")
 # An approval level, no person: "L2", "level 3", "nivå 2".
 _LEVEL = re.compile(r"(?i)(?:l|level|niv[åa])[ ]*\d{1,2}")
 

@@ -3677,6 +3677,16 @@ def test_the_session_22_writers() -> None:
         "Hannah, Olu, Niamh"
     assert users_of("It's Mark and Priya, both get the same error.") == "Mark, Priya"
     assert users_of("Visma and Fortnox are both fine, it is the approval that is stuck.") is None
+    # the writer as where it should go, beside another
+    got = fields("review_approval", "Tom tried to sign off 4471-22 and got \"Approval limit exceeded\". Can you let it "
+                                    "come to me then?", sender="Rob Whitley")
+    assert got["users"] == "Tom, Rob Whitley (me)"
+    assert fields("review_approval", "Faktura 4471-90 hamnade hos Johan Berg men den ska till mig.", sender="Karin Holm")[
+        "users"] == "Johan Berg, Karin Holm (mig)"
+    assert fields("review_approval", "Neither Harriet Moss nor I can approve the attached invoice [ID 919442].",
+                  sender="Paul Hendry")["users"] == "Harriet Moss, Paul Hendry (I)"
+    assert "me" not in fields("review_approval", "Dan from AP forwarded it to me since I look after the budgets. It went "
+                                                 "to Paul Dean but should go to Amira Haddad.", sender="Sarah Quinn")["users"]
     # what the writer did "myself" is no naming of the writer
     assert fields("review_approval", "Jenny can't approve invoice 3371164, she gets Invoice is locked by another user. "
                                      "I even logged out myself in case it was me.", sender="Mark Feeney")["users"] == "Jenny"
