@@ -388,11 +388,13 @@ def speller_of(types: tuple[CaseType, ...]) -> Speller:
             labels.update(w for x in spec.all_labels() for w in re.findall(r"[^\W\d_]+", fold(x.lower())))
         for phrase in phrases:
             words.update(re.findall(r"[^\W\d_]+", fold(phrase.lower().rstrip("*"))))
-    return Speller(words | set(COMMON_WORDS), labels)
+    return Speller(words | set(TARGET_WORDS), labels, COMMON_WORDS)
 
 
 # Ordinary words one letter away from a label word: never "corrected" into it (data: [speller]).
 COMMON_WORDS = packaged_patterns("speller", "common_words")
+# Ordinary words a typo is put right to all the same ("medelande" -> "meddelande").
+TARGET_WORDS = packaged_patterns("speller", "targets")
 
 
 def asked_fields(quoted: str, specs: Sequence[FieldSpec]) -> frozenset[str]:
@@ -632,7 +634,7 @@ def in_body_sense(subject_hits: list[Hit], body_hits: list[Hit]) -> list[Hit]:
 # "not the coding ... but the interpretation", "inte konteringen som är fel utan tolkningen".
 # "it's not actually the coding, it's the interpretation": a comma and "it's" say "but" too.
 # ("utan problem", "utan att": "without", no "but": "INTE inaktiverad, han attesterar andra fakturor utan problem")
-_INSTEAD = r"(?:but|utan(?![ \t]+(?:problem\w*|fel\w*|att|nagra|nagot|bekymmer))|rather|snarare)"
+_INSTEAD = r"(?:but|utan(?![ \t]+(?:problem\w*|fel\w*|att|nagra|nagot|bekymmer)\b)|rather|snarare)"
 _NOT_BUT = re.compile(r"\b(?:not|isn'?t|aren'?t|wasn'?t|inte|ej|icke)\b(?P<no>[^.!?\n]{0,80}?)"
                       rf"(?:\b{_INSTEAD}\b|[,;–-][ \t]*(?:it'?s|it[ \t]+is|that'?s|det[ \t]+ar)\b)"
                       r"(?P<yes>[^.!?\n,:;()]{0,60})", re.IGNORECASE)

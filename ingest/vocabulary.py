@@ -132,8 +132,11 @@ class Speller:
     and never into a word they merely extend or shorten ("approve" stays, it is not "approver").
     """
 
-    def __init__(self, known: Iterable[str], labels: Iterable[str] = ()) -> None:
-        self.known = frozenset(w for w in known if w)
+    def __init__(self, known: Iterable[str], labels: Iterable[str] = (), common: Iterable[str] = ()) -> None:
+        # `known` words are what a typo is put right to; `common` words are real words that are
+        # never changed ("leaves", "Persson") but nothing is put right to them ("lower" is no "loser").
+        targets = frozenset(w for w in known if w)
+        self.known = targets | frozenset(w for w in common if w)
         # A four-letter word that is a five-letter label word with its doubled letter written
         # once ("eror" for "error"): too short for the one-typo rule, but a common slip.
         self.doubled = {once: w for w in labels if len(w) == MIN_TYPO_LENGTH
@@ -142,7 +145,7 @@ class Speller:
         self.doubled_re = re.compile(r"(?<![^\W\d_])(?:" + "|".join(sorted(self.doubled)) + r")(?![^\W\d_])",
                                      re.IGNORECASE) if self.doubled else None
         by_first: dict[str, list[str]] = {}
-        for word in sorted(self.known):
+        for word in sorted(targets):
             if len(word) >= MIN_TYPO_LENGTH:
                 by_first.setdefault(word[0], []).append(word)
         self.by_first = {k: tuple(v) for k, v in by_first.items()}

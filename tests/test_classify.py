@@ -707,6 +707,19 @@ def test_the_speller_leaves_real_words_one_letter_from_a_known_word() -> None:
     assert speller.text("Invocie ID: 4410") == "Invoice ID: 4410"
 
 
+def test_the_speller_puts_nothing_right_to_a_common_word() -> None:
+    """Found by counting the speller's changes over the development half (session 22): real words
+    and names one letter from a label word were changed ("Persson" -> "person", "fleet" -> "felet",
+    "leaves" -> "leavers", "rules" -> "roles"), and a word listed only to stay as written became a
+    target itself ("loser" turned "lower" into it). Listed words stay; nothing becomes one."""
+    from ingest.classify import speller_of
+    speller = speller_of(tuple(parse_case_types(None, "")))
+    for word in ("Persson", "fleet", "leaves", "rules", "lower", "larger", "sick", "Charles", "passed"):
+        assert speller.text(f"Vi {word} det här", names=True) == f"Vi {word} det här", word
+    assert speller.text("fick felmedelande") == "fick felmeddelande"
+    assert speller.text("ett medelande") == "ett meddelande"
+
+
 @pytest.mark.parametrize(("subject", "body", "key"), [
     ("Riverside", "Hi, we've closed Riverside Catering Ltd, can it be taken out of the system?", "administration"),
     ("Fråga", "Hej, vi startar ett nytt bolag och vill ha det upplagt som det gamla.", "administration"),
