@@ -3712,6 +3712,17 @@ def test_the_session_22_writers() -> None:
     assert concerns_of("Please add Helen Mortimer as an approver.\nApproved by Martin Greaves, our CFO - his email is "
                        "below if you need it.") == "Helen Mortimer"
     assert "Sara Holm" in users_of("Jag kan inte attestera rad 2. Min kollega Sara Holm (kopia) har samma problem.")
+    # the company someone only has now, or went into by mistake, is not the one the request is for;
+    # a company's name is read to its form
+    admin = partial(fields, "administration")
+    assert admin("At the moment she only gets Harlow Foods Ltd. She can't see anything for Harlow Foods (Ireland) "
+                 "Ltd, please give her access.")["company"] == "Harlow Foods (Ireland) Ltd"
+    assert admin("His approver role is still set up in Lowther Group Manchester Ltd. Please can you move him to "
+                 "Lowther Group Bristol Ltd?")["company"] == "Lowther Group Bristol Ltd"
+    assert admin("Can you update it in Westbrook Council Services Ltd? Not in Westbrook Housing Ltd.")["company"] == \
+        "Westbrook Council Services Ltd"
+    assert admin("We'd like the Reviewer role in Thornbury Housing Trust to be able to edit coding suggestions.")[
+        "company"] == "Thornbury Housing Trust"
     # the company someone already has access to is not the one the request is for
     assert fields("administration", "Rebecca Hines currently only has access to Northgate Civils Ltd. From next "
                                     "week she'll also process invoices for Northgate Plant Hire Ltd, so please give "
