@@ -48,7 +48,7 @@ SHAPES = {
     "code": r"(?P<value>(?-i:[A-Z]{1,3}\d{0,3}|[A-Z]{1,2}-?[A-Z]{2,4}|[A-Z]{3,5}-[A-Z]{2,4})|\d{1,3})(?![\w-])",
     # "1, 3", "1 to 3", "row 1 and row 2": the row word may be repeated before each number.
     # A dash is a range ("2-4", "rad 2 - 4"), never before a row word ("rad 1 och 2 - rad 3 är rätt").
-    "rows": r"(?P<value>(?<![\w.,])\d{1,3}(?:[ \t]*(?:,|&|\+|/|and|och|to|till)[ \t]*"
+    "rows": r"(?P<value>(?<![\w.,])\d{1,3}(?:[ \t]*(?:,|&|\+|/|and|och|o(?=[ \t]+\d)|to|till)[ \t]*"
             r"(?:(?:rows?|lines?|rad|raden|rader)[ \t]+)?\d{1,3}|[ \t]*[-–][ \t]*\d{1,3})*)"
             # (nor an amount: "rad 1, 312 000 kr", "row 1, 185 000 SEK")
             r"(?!\d|[.:/,]\d|[ \t]*(?:%|procent|percent)|[ \t]\d{3}(?!\d)|[ \t]*(?:kr|sek|eur|usd|gbp)\b)",
@@ -59,7 +59,7 @@ SHAPES = {
               r"(?:(?:(?:a|an|ett|the)[ \t]+)?(?:date|datum|datumet)[ \t]*[,:–(-]?[ \t]*(?=\d))?"
               # (not a value denied: "kolumnen Överförd är inte tom, den står som Nej")
               r"(?!(?:inte|not|ej|icke)[ \t]+(?:tom|tomt|empty|blank)\b)[\"“'«]?(?P<value>(?<=[\"“«])[^\"”»\n]{1,80}(?=[\"”»])"
-              r"|(?:\d{4}-\d\d-\d\d|\d{1,2}[/.]\d{1,2}[/.]\d{2,4})[ \t]+\d\d?:\d\d|[^\W_][\w/-]*(?:[ \t][\w/-]+){0,4}?)[\"”'»]?(?=[ \t]*(?:[.,;!?)\"”'»]"
+              r"|(?:\d{4}-\d\d-\d\d|\d{1,2}[/.]\d{1,2}[/.]\d{2,4})[ \t]+\d\d?:\d\d|\d{1,2}\.\d{1,2}\.\d{2,4}|[^\W_][\w/-]*(?:[ \t][\w/-]+){0,4}?)[\"”'»]?(?=[ \t]*(?:[.,;!?)\"”'»]"
               # ... or before a remark in brackets: "shows Yes (12/06/2024)"
               r"|$|[ \t]\(|[ \t][-–—][ \t]|[ \t](?:and|but|och|men|since|sedan|for|för|when|när|after|efter|on|på|so|så|with|med)\b))",
     "name": rf"(?P<value>(?-i:{_NAME}(?:[ \t]*(?:,|and|och|&|/)[ \t]*{_NAME}){{0,9}}))",
@@ -1483,8 +1483,10 @@ def okayed_request(name: str, folded: str) -> bool:
 
 
 _OKAYED = re.compile(r"(?i)[ \t]+(?:har|has|have|had|hade)[ \t]+(?:redan[ \t]+|already[ \t]+|also[ \t]+|ocksa[ \t]+)?"
-                     r"(?:godkant|okat|approved|signed[ \t]+off|agreed[ \t]+to|ok\W?d|sagt[ \t]+ja[ \t]+till)[ \t]+"
-                     r"(?:det|detta|det[ \t]+har|andringen|flytten|this|that|it|the[ \t]+(?:change|move|request))\b")
+                     r"(?:(?:godkant|okat|approved|signed[ \t]+off|agreed[ \t]+to|ok\W?d|sagt[ \t]+ja[ \t]+till)[ \t]+"
+                     r"(?:det|detta|det[ \t]+har|andringen|flytten|this|that|it|the[ \t]+(?:change|move|request))\b|"
+                     # "Min chef Ingrid Sahlin har sagt ok via mejl", "has said OK by email"
+                     r"(?:sagt|said)[ \t]+(?:ok|okay|ja|yes)\b)")
 
 
 def only_said(name: str, source: Source) -> bool:

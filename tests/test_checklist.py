@@ -3712,6 +3712,14 @@ def test_the_session_22_writers() -> None:
     assert concerns_of("Please add Helen Mortimer as an approver.\nApproved by Martin Greaves, our CFO - his email is "
                        "below if you need it.") == "Helen Mortimer"
     assert "Sara Holm" in users_of("Jag kan inte attestera rad 2. Min kollega Sara Holm (kopia) har samma problem.")
+    # a manager who said OK is no user; "rad 2 o 3"; a dotted date in Transferred; "as it shows in the invoice:"
+    assert "Ingrid Sahlin" not in (fields("review_approval", "Jag kan inte attestera rad 2. Min chef Ingrid Sahlin har "
+                                                             "sagt ok via mejl.", sender="Elin Berggren").get("users") or "")
+    assert field("coding", "coding_rows", "Faktura 889120, rad 2 o 3 ska på projekt 4401 inte 4410.") == "2, 3"
+    assert fields("automatic_steps", "Invoice ID 404417 - Transferred shows 12.09.2024 and the invoice is in SAP.")[
+        "transferred"] == "12.09.2024"
+    assert "error_message" not in fields("review_approval", "Rows 1 and 3 are mine.\n\nCoding as it shows in the "
+                                                            "invoice:\n\nRow\tAccount\n1\t6300\n")
     # the company someone only has now, or went into by mistake, is not the one the request is for;
     # a company's name is read to its form
     admin = partial(fields, "administration")
