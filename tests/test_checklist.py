@@ -3690,6 +3690,14 @@ def test_the_session_22_writers() -> None:
     # what the writer did "myself" is no naming of the writer
     assert fields("review_approval", "Jenny can't approve invoice 3371164, she gets Invoice is locked by another user. "
                                      "I even logged out myself in case it was me.", sender="Mark Feeney")["users"] == "Jenny"
+    # wishes: "ska på projekt", "ska ha projekt X \"name\" i stället för", "hur får jag rad 2 och 3 att gå på"
+    coding = partial(fields, "coding")
+    assert "2207" in coding("Fakturan 5517209 från Norrbottens Maskinuthyrning ska på projekt 2207 Kiruna-depån, rad 2.")[
+        "desired_action"]
+    assert "1150" in coding('Faktura-ID 41882: raderna 2, 4 och 6 ska ha projekt 1150 "Ombyggnad hall B" i stället för '
+                            '1120.')["desired_action"]
+    assert "7002" in coding("Hur får jag rad 2 och 3 att gå på projekt 7002? När jag väljer projektet får jag ett fel.")[
+        "desired_action"]
     # wishes: a row that needs to post elsewhere, a role he will need, a role that needs changing
     assert "6250" in fields("coding", "On invoice 3384420 I need row 2 to post to 6250 / cost centre 310 as agreed "
                                       "with our controller.")["desired_action"]
