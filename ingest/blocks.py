@@ -16,7 +16,7 @@ from ingest.quoting import _MAYBE_HISTORY, _SEPARATOR, earlier_mail_starts, is_q
 # Header lines of a quoted or forwarded mail ("From: ...", "Skickat: ...").
 _HEADER_LINE = re.compile(
     r"^[ \t>*]*(?:from|sent|to|cc|bcc|subject|date|reply-to|importance|från|skickat|till|kopia|ämne|"
-    r"datum|svara till|von|gesendet|an|betreff)[ \t*]*:", re.IGNORECASE)
+    r"datum|svara till|von|gesendet|an|betreff|lähettäjä|lähetetty|vastaanottaja|kopio|aihe)[ \t*]*:", re.IGNORECASE)
 # Words in a quoted header that say the quoted mail is ours (besides our own domains).
 _OURS = re.compile(r"\[case-\d+\]|\bcasedesk\b|\bsupport\b|\bkundtjänst\b|\bhelpdesk\b|\bservicedesk\b",
                    re.IGNORECASE)
@@ -64,7 +64,7 @@ def history_starts(text: str) -> tuple[list[str], list[int]]:
 
 
 # _MAYBE_HISTORY's header-line alternative alone (its other ones are plain strings).
-_HISTORY_HEADER = re.compile(r"^[ \t>*]*(?:from|från|sent|skickat|date|datum)[ \t*]*:", re.IGNORECASE | re.MULTILINE)
+_HISTORY_HEADER = re.compile(r"^[ \t>*]*(?:from|från|sent|skickat|date|datum|lähettäjä)[ \t*]*:", re.IGNORECASE | re.MULTILINE)
 # Characters that match an ASCII letter case-insensitively besides its two cases (İ ı ſ K).
 _CASE_ODD = re.compile("[\u0130\u0131\u017f\u212a]")
 
@@ -79,7 +79,7 @@ def maybe_history(text: str) -> bool:
     low = text.lower()
     if "wrote" in low or "skrev" in low:
         return True
-    return ":" in text and any(w in low for w in ("from", "från", "sent", "skickat", "date", "datum")) \
+    return ":" in text and any(w in low for w in ("from", "från", "sent", "skickat", "date", "datum", "lähettäjä")) \
         and _HISTORY_HEADER.search(text) is not None
 
 
@@ -113,7 +113,7 @@ def split_blocks(text: str, own_domains: tuple[str, ...] = (), skip: frozenset[i
 
 
 # "From: Dan Fletcher <dan@...>", "Från: \"Berg, Anna\" <...>", "On Mon, ... Dan Fletcher <dan@...> wrote:".
-_FROM_NAME = re.compile(r"^[ \t>*]*(?:from|från|von)[ \t*]*:[ \t*]*(?P<name>[^<>\n@]*?)[ \t]*(?:<|\[mailto:|$)",
+_FROM_NAME = re.compile(r"^[ \t>*]*(?:from|från|von|lähettäjä)[ \t*]*:[ \t*]*(?P<name>[^<>\n@]*?)[ \t]*(?:<|\[mailto:|$)",
                         re.IGNORECASE | re.MULTILINE)
 _WROTE_NAME = re.compile(r"(?:,|\d)[ \t]+(?P<name>[^,<>\n@\d]{3,60}?)[ \t]*<[^<>\n]*>[ \t]*(?:wrote|skrev)",
                          re.IGNORECASE)
@@ -175,7 +175,7 @@ def is_ours(header: str, body: tuple[str, ...], own_domains: tuple[str, ...]) ->
     low = header.lower()
     if any(domain and domain.lower() in low for domain in own_domains):
         return True
-    from_line = next((x for x in header.split("\n") if re.match(r"^[ \t>*]*(?:from|från)\b", x, re.I)), header)
+    from_line = next((x for x in header.split("\n") if re.match(r"^[ \t>*]*(?:from|från|lähettäjä)\b", x, re.I)), header)
     if _OURS.search(from_line) or "[case-" in low:
         return True
     return _FORM_LINE.search("\n".join(body[:80])) is not None

@@ -31,9 +31,15 @@ SPACED_HEADER = re.compile(
     r"[ \t>*]*(?:to|till|subject|ämne|cc|kopia)[ \t*]*:",
     re.IGNORECASE | re.MULTILINE,
 )
+# A Finnish Outlook's header ("Lähettäjä:" / "Lähetetty:"), as Finland-Swedish customers forward with it;
+# the library knows no Finnish.
+FINNISH_HEADER = re.compile(
+    r"^[ \t>*]*lähettäjä[ \t*]*:[^\n]+\n(?:[ \t>]*\n){0,2}[ \t>*]*(?:lähetetty|päivämäärä)[ \t*]*:",
+    re.IGNORECASE | re.MULTILINE,
+)
 # Cheap test before the library's big regex: most first mails have no history at all.
 _MAYBE_HISTORY = re.compile(
-    r"wrote|skrev|^[ \t>*]*(?:from|från|sent|skickat|date|datum)[ \t*]*:|-{3,}|_{20,}",
+    r"wrote|skrev|^[ \t>*]*(?:from|från|sent|skickat|date|datum|lähettäjä)[ \t*]*:|-{3,}|_{20,}",
     re.IGNORECASE | re.MULTILINE,
 )
 _QUOTED = re.compile(r"^[ \t]*>")
@@ -84,7 +90,7 @@ def reply_header() -> re.Pattern[str]:
 def earlier_mail_starts() -> tuple[re.Pattern[str], ...]:
     """What starts an earlier mail below the new text: a reply header, a separator line, an Outlook
     header of paragraphs. One list for splitting a reply and for finding each section."""
-    return reply_header(), _SEPARATOR, SPACED_HEADER
+    return reply_header(), _SEPARATOR, SPACED_HEADER, FINNISH_HEADER
 
 
 def is_quoted(line: str) -> bool:

@@ -138,3 +138,15 @@ def test_a_pasted_header_of_the_customers_own_is_no_forwarded_mail() -> None:
     text = ("The invoice header reads:\n\nFrom: Crestline Ltd\n\nDate: 14/03/2024\n\nInvoice no: 55123\n\n"
             "The OCR reads the date as 03/14/2024.")
     assert "Invoice no: 55123" in split_blocks(text, OURS).new
+
+
+def test_a_mail_forwarded_from_a_finnish_outlook_is_content() -> None:
+    """Found by blind writer xl: a Finland-Swedish customer forwards with Finnish Outlook headers
+    ("Lähettäjä:", "Lähetetty:", "Vastaanottaja:", "Aihe:"); the colleague's mail below is the case."""
+    text = ("Hej,\n\nvidarebefordrar från Stefan. Kan ni kolla varför den gick fel?\n\nMvh Johanna\n\n"
+            "Lähettäjä: Stefan Grönroos <stefan.gronroos@kvarnbacken.fi>\nLähetetty: tiistai 1. lokakuuta 2024 14.22\n"
+            "Vastaanottaja: Johanna Nyberg <johanna.nyberg@kvarnbacken.fi>\nAihe: Faktura till fel godkännare\n\n"
+            "Hej Johanna,\n\nfaktura 2024-5519 borde ha gått till Mikael Virtanen men den gick till Sari Heikkinen.\n\n"
+            "Stefan\n")
+    blocks = split_blocks(text)
+    assert "2024-5519" in blocks.content and "Lähettäjä" not in blocks.content
