@@ -3728,6 +3728,8 @@ def test_the_session_22_writers() -> None:
         "transferred"] == "12.09.2024"
     assert "error_message" not in fields("review_approval", "Rows 1 and 3 are mine.\n\nCoding as it shows in the "
                                                             "invoice:\n\nRow\tAccount\n1\t6300\n")
+    assert concerns_of("Vi vill ändra konteringsförslaget för leverantören Lassila & Tikanoja Oyj så att det "
+                       "föreslår konto 4360.") == "konteringsförslaget för leverantören Lassila & Tikanoja Oyj"
     # the company someone only has now, or went into by mistake, is not the one the request is for;
     # a company's name is read to its form
     admin = partial(fields, "administration")
