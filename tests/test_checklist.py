@@ -3730,6 +3730,11 @@ def test_the_session_22_writers() -> None:
                                                             "invoice:\n\nRow\tAccount\n1\t6300\n")
     assert concerns_of("Vi vill ändra konteringsförslaget för leverantören Lassila & Tikanoja Oyj så att det "
                        "föreslår konto 4360.") == "konteringsförslaget för leverantören Lassila & Tikanoja Oyj"
+    # an id opening its sentence before what it does (not a year)
+    assert fields("coding", "Hi, on 4471-90 I need to move row 2 from project P-220 to P-221.")["invoice_id"] == "4471-90"
+    assert fields("automatic_steps", "Hi, 93011 hasn't gone across to Dynamics. What do I do?")["invoice_id"] == "93011"
+    assert fields("review_approval", "Hi, 73001 is waiting for both Erik and Sam.")["invoice_id"] == "73001"
+    assert "invoice_id" not in fields("coding", "2024 is closed for us, so the row must go on 2025.")
     # the company someone only has now, or went into by mistake, is not the one the request is for;
     # a company's name is read to its form
     admin = partial(fields, "administration")
