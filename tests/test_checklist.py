@@ -3790,6 +3790,16 @@ def test_the_session_22_error_texts() -> None:
     assert error('Jag har fördelat alla rader men får\n"Konteringsraderna summerar inte till fakturans nettobelopp\n'
                  '(differens 0,40 kr)". Det är en öresavrundning.') == \
         "Konteringsraderna summerar inte till fakturans nettobelopp (differens 0,40 kr)"
+    assert error("When I try to change row 3 to 4300\nand save I get:\n\nCost centre 4300 is not valid for account "
+                 "5410\n\nLast month we had a \"Period closed\" message but that was sorted, this is something else.") == \
+        "Cost centre 4300 is not valid for account 5410"
+    assert error("When I save the coding I get this: Free text field 'Reference' is mandatory for account 6992\n\nWhat "
+                 "are we supposed to do?") == "Free text field 'Reference' is mandatory for account 6992"
+    assert error("Save fails with:\n\n    Validation failed – Row 3: Quantity x unit price does not match amount\n\n"
+                 "12 x 120 = 1440.") == "Validation failed – Row 3: Quantity x unit price does not match amount"
+    assert field("review_approval", "error_message", "Trying to approve 1002387 and it keeps throwing:\n\nApproval limit "
+                                                     "exceeded - your limit is 10,000.00 GBP\n\nThe invoice is 12,450.00.") \
+        == "Approval limit exceeded - your limit is 10,000.00 GBP"
     # ... and what is no error text: what nobody wrote down
     assert "error_message" not in fields("review_approval", "Rob tried and a red box popped up at the top, something "
                                                             "about the limit, then our FD tried and got the same red box. "
