@@ -18,7 +18,7 @@ from ingest.language import detect_language
 from ingest.parse import ParsedMail
 from ingest.quoting import Reply
 from ingest.typemodel import NO_WORDS, TOO_FEW, second_opinion
-from ingest.vocabulary import Speller, by_identity, fold
+from ingest.vocabulary import NAME_BEFORE, Speller, by_identity, fold
 
 # A type name counts like a strong keyword (double in the subject); the body can still outweigh it.
 NAME_WEIGHT = 6
@@ -633,16 +633,17 @@ def in_body_sense(subject_hits: list[Hit], body_hits: list[Hit]) -> list[Hit]:
 
 # "not the coding ... but the interpretation", "inte konteringen som är fel utan tolkningen".
 # "it's not actually the coding, it's the interpretation": a comma and "it's" say "but" too.
-# ("utan problem", "utan att": "without", no "but": "INTE inaktiverad, han attesterar andra fakturor utan problem")
-_INSTEAD = r"(?:but|utan(?![ \t]+(?:problem\w*|fel\w*|att|nagra|nagot|bekymmer)\b)|rather|snarare)"
+# ("utan problem": "without", no "but": "INTE inaktiverad, han attesterar andra fakturor utan problem"; "utan
+# att attesten ..." and "utan felet vid attesten" are "but")
+_BUT_WORD = r"(?:but|utan(?![ \t]+(?:problem\w*|bekymmer|fel|nagra[ \t]+(?:problem|fel)\w*|nagot[ \t]+(?:problem|fel)\w*)\b)|rather|snarare)"
 _NOT_BUT = re.compile(r"\b(?:not|isn'?t|aren'?t|wasn'?t|inte|ej|icke)\b(?P<no>[^.!?\n]{0,80}?)"
-                      rf"(?:\b{_INSTEAD}\b|[,;–-][ \t]*(?:it'?s|it[ \t]+is|that'?s|det[ \t]+ar)\b)"
+                      rf"(?:\b{_BUT_WORD}\b|[,;–-][ \t]*(?:it'?s|it[ \t]+is|that'?s|det[ \t]+ar)\b)"
                       r"(?P<yes>[^.!?\n,:;()]{0,60})", re.IGNORECASE)
 
 
 _WHETHER = re.compile(r"(?i)\s*(?:om|if|whether)\b")
 _KNOW = re.compile(r"(?i)\b(?:vet|visste|know|knew|sure|saker)\s+$")
-_BUT = re.compile(rf"(?i)\b{_INSTEAD}\b")
+_BUT = re.compile(rf"(?i)\b{_BUT_WORD}\b")
 # "it's not really an approval problem", "det är inget attestproblem", "inte ett konteringsfel".
 _NOT_A = re.compile(r"\b(?:not|isn'?t|inte|ej|inget|ingen)\s+(?:really\s+|egentligen\s+|an?\s+|the\s+|ett\s+|en\s+|nagot\s+)"
                     r"{0,3}(?P<no>\w+(?:[ -]\w+)?)[ -]*(?:problem|issue|question|error|fel|fraga|arende)",
@@ -800,9 +801,9 @@ def hits(vocabulary: Vocabulary, text: str) -> list[Hit]:
             found = candidates(vocabulary, word)
         for phrase in found:
             match = phrase.regex.match(text, at)
-            if match and len(phrase.text) <= SHORT_WORD and original[at].isupper() \
-                    and _NAME_BEFORE.search(original, max(0, at - 20), at):
-                continue  # "Jane Ko's user": a surname, not the Swedish queue ("kö")
+            if match and len(phrase.text) <= SHORT_WORD and original[at : at + 2].istitle() \
+                    and NAME_BEFORE.search(original, max(0, at - 30), at):
+                continue  # "Jane Ko's user": a surname, not the Swedish queue ("kö"); not "Our ERP" 
             if match:
                 out += [Hit(original[match.start() : match.end()].lower(), key, weight, name, match.start())
                         for key, weight, name in phrase.owners]
@@ -811,9 +812,8 @@ def hits(vocabulary: Vocabulary, text: str) -> list[Hit]:
     return out
 
 
-# A type word this short, capitalised after a capitalised word, is part of a name.
+# A type word this short, written "Ko" after a name's first word, is part of the name.
 SHORT_WORD = 3
-_NAME_BEFORE = re.compile(r"[A-ZÅÄÖ][a-zåäö]+[ \t]+$")
 
 
 def live_tokens(vocabulary: Vocabulary, text: str) -> list[tuple[int, str]]:

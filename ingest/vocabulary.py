@@ -192,7 +192,7 @@ class Speller:
             if fixed is word or not word[0].isupper():
                 return fixed
             after = _NAME_AFTER.match(text, m.end())
-            in_name = _NAME_BEFORE.search(text, max(0, m.start() - 30), m.start()) or (
+            in_name = NAME_BEFORE.search(text, max(0, m.start() - 30), m.start()) or (
                 after and fold(after[1].lower()) not in self.known)  # "Invocie Number" is no name
             return word if in_name else fixed
         return _LONG_WORD.sub(put_right, text)
@@ -220,7 +220,7 @@ _QUOTED_PHRASE = re.compile(r"[\"“”«»„][^\"“”«»„\n]{2,300}(?:\n(
 
 
 # A capitalised word right before a word: the word is the second part of a name.
-_NAME_BEFORE = re.compile(r"(?<![^\W\d_])(?!(?:The|This|That|These|Our|My|Your|Its|Their|Det|Den|Vår|Min|Er)[ ])"
+NAME_BEFORE = re.compile(r"(?<![^\W\d_])(?!(?:The|This|That|These|Our|My|Your|Its|Their|Det|Den|Vår|Min|Er)[ ])"
                           r"[A-ZÅÄÖÉ][^\W\d_]+[ ]+$")  # "The Transfered column" is no name
 # A capitalised word right after it: the word is the first ("Steven Rourke" is not "Stegen Rourke").
 _NAME_AFTER = re.compile(r"[ ]+([A-ZÅÄÖÉ][a-zåäöéü]+)(?![^\W\d_])")

@@ -3804,3 +3804,39 @@ def test_the_session_22_error_texts() -> None:
     assert "error_message" not in fields("review_approval", "Rob tried and a red box popped up at the top, something "
                                                             "about the limit, then our FD tried and got the same red box. "
                                                             "Neither of them wrote down what it said unfortunately.")
+
+
+def test_the_session_22_review() -> None:
+    """The session's review (/work/review22/report.md) attacked the round's rules: each sentence it
+    found misread, and each hostile text it found slow, with what it must read."""
+    # persons: the one who cannot approve on a row said to be right; a new user marked (cc); a requester's
+    # "Name:"; invoices that moved to someone; one who "left invoice 20415"
+    assert users_of("Row 2 is correct, Tom Reid just cannot approve it. Anna Berg approved row 1 already.") == \
+        "Tom Reid, Anna Berg"
+    assert concerns_of("Please create a user for Sara Holm (cc), she starts Monday. Also remove Per Ek, he has left.") \
+        == "Sara Holm, Per Ek"
+    assert concerns_of("Please set up a new starter as below.\nName: Aaron Mitchell\nStart date: 1 May\n\nRequested "
+                       "by:\nName: Claire Day\nPhone: 0123 456") == "Aaron Mitchell"
+    assert "Tom Reid" in users_of("The invoices are not in my queue any more, they have moved to Tom Reid. Anna Berg "
+                                  "should approve them.")
+    assert users_of("Tom Reid left invoice 20415 unapproved and now Anna Berg can't approve it either.") == \
+        "Tom Reid, Anna Berg"
+    # no error text from a role given in quotes; no ERP from a doubt; the invoice named again as a document
+    assert "error_message" not in fields("review_approval", 'I gave her the "Approver" role yesterday but she still '
+                                                            'cannot approve invoice 44120.')
+    assert field("coding", "error_message", 'Invoce ID 88-1204, row 3 gives "Mandatory dimension Project is missing" '
+                                            'when I save.') == "Mandatory dimension Project is missing"
+    assert "in_financial_system" not in fields("automatic_steps", "Invoice 33120 shows Transferred = Yes but I'm not "
+                                                                  "sure it has gone through to Visma.")
+    assert fields("review_approval", "I can't approve 4471 from Telia. It says Document 4471 is locked.")[
+        "invoice_id"] == "4471"
+    # a pointer sentence that names a person is the request's antecedent still
+    assert "Gary Holt" in fields("administration", "Please see attached list from HR with Gary Holt's details. Can "
+                                                   "you deactivate his user?")["desired_action"]
+    # hostile text: each within the mail's budget (the blank runs are cut before any pattern runs)
+    for text in ("It went to Dave" + "\n" * 19900 + "x", "Hi " + "Ab," * 6633 + "x", "Hi, " + "Anna, " * 3333 + "x",
+                 "Felet som kommer upp är " + "\n" * 20000 + "x", ("När jag sparar kommer: A" + " " * 39 + "x ") * 400):
+        start = time.perf_counter()
+        fields("review_approval", text)
+        fields("coding", text)
+        assert time.perf_counter() - start < 2.0
