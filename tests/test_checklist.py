@@ -3833,10 +3833,27 @@ def test_the_session_22_review() -> None:
     # a pointer sentence that names a person is the request's antecedent still
     assert "Gary Holt" in fields("administration", "Please see attached list from HR with Gary Holt's details. Can "
                                                    "you deactivate his user?")["desired_action"]
-    # hostile text: each within the mail's budget (the blank runs are cut before any pattern runs)
-    for text in ("It went to Dave" + "\n" * 19900 + "x", "Hi " + "Ab," * 6633 + "x", "Hi, " + "Anna, " * 3333 + "x",
-                 "Felet som kommer upp är " + "\n" * 20000 + "x", ("När jag sparar kommer: A" + " " * 39 + "x ") * 400):
-        start = time.perf_counter()
-        fields("review_approval", text)
-        fields("coding", text)
-        assert time.perf_counter() - start < 2.0
+
+
+@pytest.mark.parametrize("text", [
+    # the review's slow inputs (4.5 s, 3 s, 0.37 s and 0.26 s a mail): blank runs of any kind are cut
+    # before any pattern runs, and a list of first names starts only at its first name
+    "It went to Dave" + "\n" * 19_900 + "x", "Hi " + "Ab," * 6_633 + "x", "Hi, " + "Anna, " * 3_333 + "x",
+    "Felet som kommer upp är " + "\n" * 20_000 + "x", ("När jag sparar kommer: A" + " " * 39 + "x ") * 400,
+    # ... and a long run after each of the round's other triggers
+    "row 1 correctly went to" + "\n" * 20_000 + "Mark Hollis", "since he moved to" + " \n" * 10_000 + "x",
+    "Name:" + "\n" * 20_000 + "Aaron Mitchell", "currently only has access to" + "\n" * 20_000 + "x",
+    "I get this:" + "\n \n" * 7_000 + "X", "it keeps throwing:" + "\n" * 20_000 + "X",
+    "it comes back with" + " \n" * 10_000 + "X", "Systemet säger bara [" + "A" * 20_000,
+    'Save gives me "' + "abc\n" * 5_000, "Hur får jag rad " * 1_250, "I need row 2" + " " * 20_000 + "to post",
+    "she'll need the " + "x " * 10_000 + "role", "Lähettäjä:" + " \n" * 10_000, "Gunilla Rask (cc)" * 1_200,
+    "a red banner " * 1_500, "she closed it" + " " * 20_000 + "before reading", "Hi, on 4471-90" + "\n" * 20_000,
+    "won't let " + "Priya " * 3_000 + "approve", "Hannah, Olu and Niamh" + "\n" * 20_000 + "are getting this",
+])
+def test_the_session_22_rules_read_hostile_text_in_linear_time(text: str) -> None:
+    """Each new rule against a long run after its trigger: far below a second."""
+    started = time.process_time()
+    for key in TYPES:
+        fields(key, text)
+    answers(text)
+    assert time.process_time() - started < 1
