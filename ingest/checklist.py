@@ -2790,8 +2790,8 @@ _POSTED_BEFORE = re.compile(r"(?i)\b(?:posted|booked|bokford|bokfordes|bokforts)
 _BARE_ID_WORD = re.compile(r"(?i)(?:id|nr|no|number|nummer|#)(?![^\W\d_])")
 # ... or a number named by what it is, right before it: "PO 4500012345", "cost centre 730", "konto 2990".
 _OWNERS = packaged_alternation('other_numbers', 'owners')
-_OWNED_NUMBER = re.compile(rf"(?i)\b(?:{_OWNERS}|cost\s+cent(?:re|er)|cc|kst|"
-                           r"kostnadsstalle\w*|ansvar\w*)[ \t]*(?:id|nr|no|number|nummer|#)?[ \t.:#-]*$")
+_DIMENSION_WORDS = r"cost\s+cent(?:re|er)|cc|kst|kostnadsstalle\w*|ansvar\w*"
+_OWNED_NUMBER = re.compile(rf"(?i)\b(?:{_OWNERS}|{_DIMENSION_WORDS})[ \t]*(?:id|nr|no|number|nummer|#)?[ \t.:#-]*$")
 
 
 def owned_number(folded: str, start: int, end: int) -> bool:
@@ -2806,8 +2806,7 @@ def owned_number(folded: str, start: int, end: int) -> bool:
 
 OWNED_DIGITS = 5
 # Elsewhere only a dimension's number counts ("It says Document 4471 is locked" names the invoice).
-_DIMENSION_NUMBER = re.compile(r"(?i)\b(?:cost\s+cent(?:re|er)|cc|kst|kostnadsstalle\w*|ansvar\w*|projekt\w*|project|konto|"
-                               r"account)[ \t]*(?:nr|no|number|nummer|#)?[ \t.:#-]*$")
+_DIMENSION_NUMBER = re.compile(rf"(?i)\b(?:{_DIMENSION_WORDS}|projekt\w*|project|konto|account)[ \t]*(?:nr|no|number|nummer|#)?[ \t.:#-]*$")
 # Other invoices as the clause's subject: "Andra fakturor från samma dag har gått över", "the
 # other invoices from that batch are in Visma".
 _OTHERS_BEFORE = re.compile(r"(?i)\b(?:andra|ovriga|alla\s+andra|resten\s+av\s+(?:fakturorna|dem)|other|all\s+the\s+other|the\s+other|"
