@@ -1138,6 +1138,9 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
             if match["value"] is not None and not across_cells(source.text, match) and not denied(source, match):
                 written = written_name(match, source.text)
                 value = clean(spec, written)
+                if source.folded[match.start("value") : match.start("value") + 1] not in "'\"”’»" and _ON_SCREEN.search(
+                        source.folded, max(0, match.start("value") - SCREEN_REACH), match.start("value")):
+                    continue  # "Hon får 'Approval limit exceeded for user KARLSSON_E'": the screen's words
                 if not value or role_they_have(value, source.folded, match.start()) or _MOVED_TO.search(
                         source.folded, max(0, match.start("value") - 40), match.start("value")) or _SELF.match(value) and \
                         (_ON_MY_OWN.search(source.folded, max(0, match.start("value") - ON_MY_OWN_REACH), match.end("value"))
@@ -1245,6 +1248,9 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
                      and not (spec.key == PERSONS_ONLY and not_a_person(v))) or None
 
 
+# Inside a quoted text the screen showed, opened right after "gets"/"får"/"says" on the same line.
+SCREEN_REACH = 120
+_ON_SCREEN = re.compile(r"(?i)\b(?:far|fick|gets?|got|getting|says?|said|sager|star\s+det)\s+['\"“‘«][^'\"”’»\n]*$")
 # The heading of a block of someone's details who is not whom the request is for.
 _REQUESTER_HEAD = re.compile(r"(?im)^[ \t*]*(?:requested\s+by|requester|contact(?:\s+person)?|bestallare|kontaktperson|"
                              r"line\s+manager|manager|chef|narmaste\s+chef|approved\s+by|godkand\s+av)\b")

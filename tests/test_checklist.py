@@ -3830,6 +3830,9 @@ def test_the_session_22_review() -> None:
                                                                   "sure it has gone through to Visma.")
     assert fields("review_approval", "I can't approve 4471 from Telia. It says Document 4471 is locked.")[
         "invoice_id"] == "4471"
+    # a user named inside the screen's quoted words is no user
+    assert users_of("Eva Karlsson i butiken kan inte attestera 88-40912. Hon får 'Approval limit exceeded for user "
+                    "KARLSSON_E'. Hennes gräns ska vara 100 000.") == "Eva Karlsson"
     # a pointer sentence that names a person is the request's antecedent still
     assert "Gary Holt" in fields("administration", "Please see attached list from HR with Gary Holt's details. Can "
                                                    "you deactivate his user?")["desired_action"]
