@@ -3735,6 +3735,17 @@ def test_the_session_22_writers() -> None:
     assert fields("automatic_steps", "Hi, 93011 hasn't gone across to Dynamics. What do I do?")["invoice_id"] == "93011"
     assert fields("review_approval", "Hi, 73001 is waiting for both Erik and Sam.")["invoice_id"] == "73001"
     assert "invoice_id" not in fields("coding", "2024 is closed for us, so the row must go on 2025.")
+    # everyday wishes: "Want row 1 on 7010", "needs to go on account 7690", "Can you take him off?", "Can we up
+    # Kevin's limit", "Can someone else get his invoices", "I'd like their invoices to go straight to Mark"
+    assert "7010" in fields("coding", "Want row 1 on 7010 please.")["desired_action"]
+    assert "7690" in fields("coding", "Hi, invoice 88213 needs to go on account 7690 (Subscriptions) not 7610.")[
+        "desired_action"]
+    for text in ("Hi, Ian Fletcher leaves us on Friday. Can you take him off? Thanks.",
+                 "Can we up Kevin's limit to 25k please, he keeps getting blocked.",
+                 "Bill is off sick. Can someone else get his invoices until he's back? Maybe Sue?",
+                 "I'd like their invoices to go straight to Mark in fleet without me having to forward them.",
+                 "Ideally Mike Donnelly should get all the invoices that would normally go to her."):
+        assert fields("administration", text).get("desired_action"), text
     # the company someone only has now, or went into by mistake, is not the one the request is for;
     # a company's name is read to its form
     admin = partial(fields, "administration")
