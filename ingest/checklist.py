@@ -1500,7 +1500,7 @@ _OKAYED = re.compile(r"(?i)[ \t]+(?:har|has|have|had|hade)[ \t]+(?:redan[ \t]+|a
                      r"(?:(?:godkant|okat|approved|signed[ \t]+off|agreed[ \t]+to|ok\W?d|sagt[ \t]+ja[ \t]+till)[ \t]+"
                      r"(?:det|detta|det[ \t]+har|andringen|flytten|this|that|it|the[ \t]+(?:change|move|request))\b|"
                      # "Min chef Ingrid Sahlin har sagt ok via mejl", "has said OK by email"
-                     r"(?:sagt|said)[ \t]+(?:ok|okay|ja|yes)\b)")
+                     r"(?:sagt|said)[ \t]+(?:ok|okay|ja|yes)\b|(?:okayed|ok\W?d|okejat|godkant)[ \t]+(?:that|att)\b)")
 
 
 def only_said(name: str, source: Source) -> bool:

@@ -3735,6 +3735,16 @@ def test_the_session_22_writers() -> None:
     assert fields("automatic_steps", "Hi, 93011 hasn't gone across to Dynamics. What do I do?")["invoice_id"] == "93011"
     assert fields("review_approval", "Hi, 73001 is waiting for both Erik and Sam.")["invoice_id"] == "73001"
     assert "invoice_id" not in fields("coding", "2024 is closed for us, so the row must go on 2025.")
+    # from writers xm and xn: who is set as reviewer and approver, who cannot send it on, who locked
+    # themself out or needs to be moved; a controller who okayed that the writer raises it is no user
+    assert users_of("On coding row 4 Sanjay Mehta is set as reviewer and Olivia Brandt as approver, but it is "
+                    "stuck.") == "Sanjay Mehta, Olivia Brandt"
+    assert users_of("Ahmed Karimi kan inte skicka faktura [660981] vidare.") == "Ahmed Karimi"
+    assert concerns_of("James Woodward (login j.woodward) has locked himself out after too many password "
+                       "attempts.") == "James Woodward"
+    assert concerns_of("Nadia Rowe needs to be moved from cost centre 410 to 520 in the user setup.") == "Nadia Rowe"
+    assert users_of("Rob Jenkins is set up as substitute for that row but he gets an error. Our controller Amelia "
+                    "Shaw has okayed that I raise this with you.") == "Rob Jenkins"
     # everyday wishes: "Want row 1 on 7010", "needs to go on account 7690", "Can you take him off?", "Can we up
     # Kevin's limit", "Can someone else get his invoices", "I'd like their invoices to go straight to Mark"
     assert "7010" in fields("coding", "Want row 1 on 7010 please.")["desired_action"]
