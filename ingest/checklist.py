@@ -1036,8 +1036,6 @@ def best_candidate(spec: FieldSpec, source: Source) -> Candidate | None:
     return None
 
 
-# A name read as the writer's: "Graham Tate (me)", "(jag)", "myself".
-_WRITER_MARK = re.compile(r"(?i)\((?:me|i|myself|jag|mig|jag själv|mig själv)\)$|^(?:me|i|myself|jag|mig|jag själv|mig själv)$")
 # An approval level, no person: "L2", "level 3", "nivå 2".
 _LEVEL = re.compile(r"(?i)(?:l|level|niv[åa])[ ]*\d{1,2}")
 
@@ -1308,6 +1306,13 @@ LEFT_OUT_REACH = 60
 _OWN_LOGIN = re.compile(r"['’]s[ \t]+(?:account|user|login)\b")
 
 
+def everywhere(key: str, folded: str, holds: Callable[[int], bool], limit: int = 5) -> bool:
+    """The name `key` is written, and `holds` at each of the first `limit` places it is: what a
+    mail says of a person wherever it names them ("only said", "copied in", "not X but Y")."""
+    places = list(islice(written_at(key, folded), limit))
+    return bool(places) and all(holds(at) for at in places)
+
+
 def written_at(word: str, folded: str) -> Iterator[int]:
     """Where a name stands as a whole word, found with str.find (a regex per name was compiled on each call)."""
     at = folded.find(word)
@@ -1452,8 +1457,7 @@ def on_a_fine_row(name: str, folded: str) -> bool:
     610) correctly went to Mark Hollis", "Rad 2 ligger rätt hos Per Ahlgren så den är ok", "Rad 1
     och 2 attesterade Gunnar Ek igår utan problem"): the row beside the case's, not whom it concerns."""
     key = fold(name)
-    places = list(islice(written_at(key, folded), 3))
-    return bool(places) and all(fine_row_sentence(folded, at, at + len(key)) for at in places)
+    return everywhere(key, folded, lambda at: fine_row_sentence(folded, at, at + len(key)), limit=3)
 
 
 def fine_row_sentence(folded: str, start: int, end: int) -> bool:
@@ -1481,9 +1485,8 @@ def copied_in(name: str, folded: str) -> bool:
     Holm (cc)", nor a user copied in who shares the problem: "Min kollega Sara Holm (kopia) har samma
     problem")."""
     key = fold(name)
-    places = list(islice(written_at(key, folded), 5))
-    return bool(places) and all(_CC_MARK.match(folded, at + len(key)) and _TITLE_BEFORE.search(folded, max(0, at - 40), at)
-                                for at in places)
+    return everywhere(key, folded, lambda at: _CC_MARK.match(folded, at + len(key)) is not None
+                      and _TITLE_BEFORE.search(folded, max(0, at - 40), at) is not None)
 
 
 _CC_MARK = re.compile(r"(?i)[ \t]*\((?:cc|kopia|pa\s+kopia|copied(?:\s+in)?|in\s+copy)\)")
@@ -1509,10 +1512,8 @@ def only_said(name: str, source: Source) -> bool:
     name is written (at most five places). The Swedish "sa" is "said" only in a mail written with
     å, ä and ö: without them it is "så" ("Lisa Ek sa hon kan attestera")."""
     folded, key = source.folded, fold(name)
-    places = list(islice(written_at(key, folded), 5))
-    return bool(places) and all(_SAID_SO.match(folded, at + len(key))
-                                or _SAID_SV.match(source.text, at + len(key)) and _ACCENTED.search(source.text)
-                                for at in places)
+    return everywhere(key, folded, lambda at: _SAID_SO.match(folded, at + len(key)) is not None
+                      or _SAID_SV.match(source.text, at + len(key)) is not None and _ACCENTED.search(source.text) is not None)
 
 
 # (not the Swedish "sa": written without accents it is "så", "so")
@@ -1733,8 +1734,7 @@ def said_not(name: str, folded: str) -> bool:
     """A person the customer says it is not, wherever the name is written: "Det är inte Anna Berg
     utan Anna Bergqvist som ska attestera" (a correction of an earlier mail), "not Tom but Tim"."""
     key = fold(name)
-    places = list(islice(written_at(key, folded), 5)) if _PERSON_RE.fullmatch(key) else []
-    return bool(places) and all(not_x_but(folded, at, at + len(key)) for at in places)
+    return _PERSON_RE.fullmatch(key) is not None and everywhere(key, folded, lambda at: not_x_but(folded, at, at + len(key)))
 
 
 # "jag får felet ... när jag försöker godkänna", "I can't approve invoice 4410": the writer is the
@@ -2136,6 +2136,8 @@ _SELF_WORDS = r"(?:jag\s+själv|mig\s+själv|jag\s+sjalv|mig\s+sjalv|myself|me|m
 _SELF = re.compile(rf"(?i)^{_SELF_WORDS}$")
 _SELF_AND = re.compile(rf"(?i)\s*{_SELF_WORDS}\s+(?:och|and|&)\s+\S")
 _AND_SELF = re.compile(rf"(?i)\S\s+(?:och|and|&)\s+{_SELF_WORDS}\s*$")
+# A name read as the writer's: "Graham Tate (me)", "(jag)", "myself".
+_WRITER_MARK = re.compile(rf"(?i)\({_SELF_WORDS}\)$|^{_SELF_WORDS}$")
 # (a name, not a remark: "myself (I'm the approver) and my deputy Rob Clarke")
 _SELF_NAMED = re.compile(r"(?i)\b(?:myself|jag själv|mig själv)\s*\(\s*(?P<name>(?-i:[A-ZÅÄÖ][\w'’.-]+(?:[ ]+[A-ZÅÄÖ][\w'’.-]+){0,3}))\s*\)")
 
