@@ -79,6 +79,9 @@ _CONNECT = (r"(?:[ \t]*\([^()\n]{1,30}\))?[\s:#=.\-–]*"  # "invoice ID (from t
             r"(?:[ \t]+(?:one|fakturan))?[ \t]+(?=is\b|är\b))?"
             # "Invoice ID on our side is 5518-204", "Faktura-ID hos oss är 4410"
             r"(?:(?:on|in)[ \t]+(?:our|my)[ \t]+(?:side|end|system)[ \t]+(?=is\b)|hos[ \t]+(?:oss|mig)[ \t]+(?=är\b))?"
+            # "The invoice ID from the General tab is 9034471", "Faktura-ID:t under fliken Allmänt är 4410"
+            r"(?:(?:(?:from|on|in|under)[ \t]+(?:the[ \t]+)?[\w-]+[ \t]+(?:tab|screen|page)|(?:under|i|på)[ \t]+fliken[ \t]+[\w-]+)"
+            r"[ \t]+(?=is\b|är\b))?"
             # "I mistyped the Invoice ID, it's 771-0093", "Faktura-ID:t, det är 4410"
             r"(?:,[ \t]*(?:it['’]?s|it[ \t]+is|that['’]?s|det[ \t]+är|den[ \t]+är)[ \t]+)?"
             r"(?:(?:is|are|är|was|var|with|med|number|nummer|nr|no|id|#)(?![\w])[\s:#=.\-–]*){0,3}"
@@ -88,6 +91,9 @@ _BLANK = re.compile(r"^[\s_.\-–…?]*$")
 # Eight digits are a date only when they read as one (20240314); 31190442 is an invoice number.
 _DATE = re.compile(r"^(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}|\d{4}[/.]\d{1,2}[/.]\d{1,2}"
                    r"|(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))$")
+# A yes or no, or a date, written inside an answer's sentence.
+_SHOWN_STATUS = re.compile(r"(?i)\b(?:yes|no|ja|nej)\b(?![ \t]*[-–]?[ \t]*\d)|"
+                           r"(?<![\w.-])(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.]\d{1,2}[/.]\d{2,4})(?![\w-]|[/.]\d)")
 # "rows 1 and 3", "rad 2 och 4", "1, 2": plain row numbers, stored as "1, 3".
 _ROW_LIST = re.compile(r"(?i)(?:(?:coding|konterings)?\s*(?:rows?|lines?|rad|rader|raderna|raden)\s*)?"
                        r"\d{1,3}(?:\s*(?:,|&|\+|/|and|och|to|till|-|–)\s*(?:(?:rows?|lines?|rad|raden|rader)\s+)?\d{1,3})*")
@@ -498,6 +504,9 @@ def question_answer(lines: Sequence[str], index: int, folded: str, specs: Sequen
             # read as if under the field's label ("Invoice ID: 88120-3"): a value with a number in
             # it, or a status of a word or two ("Ja" under "Vad står i kolumnen Överförd?")
             short = spec.kind == "status" and words(value) <= 2
+            if spec.kind == "status" and not short and (shown := _SHOWN_STATUS.search(value[:MAX_ANSWER])):
+                # "Där står ett datum, 2025-03-14", "Där står Ja och datum 2025-03-03": what the column shows first
+                value, short = shown.group(), True
             found = best_candidate(spec, Source(new=f"{spec.label}: {value[:MAX_ANSWER]}")) \
                 if spec.kind in SHAPED or short else None
             if found is not None and (short or any(c.isdigit() for c in found.value)
@@ -684,7 +693,8 @@ def marked_answer(lines: Sequence[str], index: int, looks: bool = True, capitals
         if is_quoted(question) and below.lstrip().startswith(">>"):
             return ""
         return " ".join([found["value"].strip(), *wrapped_on(lines, index + 1)])
-    if not looks or not below.strip() or is_quoted(question) or "@" in question or not is_question(question):
+    if not looks or not below.strip() or is_quoted(question) or "@" in question or \
+            not (is_question(question) or under and _OUR_REQUEST.match(question)):
         return ""  # "On Mon, Support <support@...> wrote:" is a header, not a question
     if is_quoted(below) and index + 2 < len(lines) and is_quoted(lines[index + 2]):
         return ""  # a '>' quote of several lines is a quote, not one answer
@@ -696,7 +706,9 @@ def marked_answer(lines: Sequence[str], index: int, looks: bool = True, capitals
         # "240518" under our question is in capitals too: nothing in it is lower case
         shaped = any(c.isdigit() for c in below) and not any(c.islower() for c in below)
         return below.strip() if (in_capitals(below) or shaped) and not in_capitals(question) else ""
-    return below.strip() if under and not below.lstrip().startswith("(") and not is_question(below) else ""
+    # (an answer may ask back: "Ja den finns i Fortnox, ver B 302. Transaktionsnumret hittar jag inte, var står det?")
+    return below.strip() if under and not below.lstrip().startswith("(") and (
+        not is_question(below) or _SAYS_YES_OR_NO.match(below)) else ""
 
 
 def wrapped_on(lines: Sequence[str], index: int) -> list[str]:
@@ -725,6 +737,18 @@ _QUOTED_REQUEST = re.compile(r"(?i)[ \t]*>[> \t]*(?:please[ \t]+|var[ \t]+vanlig
                              # "> Visas något felmeddelande? Skriv i så fall vad det säger.": a question, then how to answer
                              r"[ \t]*>[> \t]*[^?\n]{3,150}\?[ \t]+(?:please[ \t]+)?(?:skriv|write|ange|beskriv|copy|paste|kopiera|"
                              r"klistra|if\s+so|i\s+s[aå]\s+fall|om\s+ja|om\s+s[aå])\b[^?\n]{0,120}\.[ \t]*$")
+
+
+# A request of ours in an Outlook quote without '>', answered on the line below where the customer
+# said answers stand there: "Om fakturan finns i ekonomisystemet, ange verifikationsnummer ...".
+_OUR_REQUEST = re.compile(r"(?i)[ \t]*(?:(?:if|om)\b[^,.\n]{3,80},[ \t]*)?(?:please[ \t]+)?(?:describe|specify|state|"
+                          r"tell\s+us|give\s+us|send\s+us|let\s+us\s+know|beskriv|ange|uppge|specificera|berätta|"
+                          r"beratta|skicka)\b[^\n]{0,150}\.[ \t]*$|"
+                          # "Is the invoice in the financial system? If so: verification no, ... ERP transaction no."
+                          r"[^?\n]{3,150}\?[ \t]+(?:if\s+so|if\s+yes|om\s+ja|om\s+s[aå]|i\s+s[aå]\s+fall)\b[^?\n]{0,150}\.?[ \t]*$")
+
+
+_SAYS_YES_OR_NO = re.compile(r"(?i)[ \t]*(?:yes|ja|no|nej)\b")
 
 
 # A '>'-quoted label of ours alone on its line: "> Faktura-ID" (answered only if it names a field).
@@ -885,13 +909,19 @@ def extract_candidates(specs: Sequence[FieldSpec], source: Source) -> tuple[dict
         # shown, its text not given, so it is asked for (the error rule)
         out[ERROR_SHOWN] = "yes"
         unsure.pop(ERROR_SHOWN, None)
+    out = without_person_in(out, specs, source.folded)
+    if (said := _SAYS_THEN.match(out.get(ERROR_TEXT, ""))) and words(said["text"]) >= 3:
+        out[ERROR_TEXT] = said["text"].strip()  # "No pop-up, but in the invoice history it says: Step skipped - ..."
     companies = {fold(out[s.key]).lower() for s in specs if s.kind == "name" and not s.many and s.key in out}
     for spec in specs:
         if spec.many and spec.kind == "name" and spec.key in out and companies:
             # A company has its own field: "Region Sörmark" is not also whom the case concerns, and
             # "deactivate Anna in Cobalt Marine Services Ltd" concerns Anna.
+            # ("South Wales" of "Brightwater Facilities (South Wales) Ltd" is the company's too, not
+            # "Erik Sund" of "Erik Sund i Nordbygg Väst AB")
             kept = list(dict.fromkeys(without_company(x, companies, source) for x in split_names(out[spec.key])
-                                      if fold(x).lower() not in companies))
+                                      if not any(words_in(c, fold(x).lower()) and not c.startswith(f"{fold(x).lower()} i ")
+                                                 for c in companies)))
             if kept:
                 out[spec.key] = ", ".join(kept)
             else:
@@ -914,6 +944,32 @@ def extract_candidates(specs: Sequence[FieldSpec], source: Source) -> tuple[dict
                 out.pop(key, None)
                 unsure.pop(key, None)
     return out, unsure
+
+
+def words_in(whole: str, part: str) -> bool:
+    """The words of `part` stand together in `whole` ("south wales" in "brightwater facilities (south wales) ltd")."""
+    return bool(part) and f" {part} " in " " + _NOT_NAME_CHARS.sub(" ", whole) + " "
+
+
+_NOT_NAME_CHARS = re.compile(r"[^\w&]+")
+
+
+def without_person_in(out: dict[str, str], specs: Sequence[FieldSpec], folded: str) -> dict[str, str]:
+    """A company read with its users before it ("för användaren Kristoffer Bäck i Österlins Åkeri AB"):
+    the company alone (a company's own name may hold an "i": "Frejd Bil i Örebro AB")."""
+    for spec in specs:
+        if spec.kind == "name" and not spec.many and spec.key in out:
+            head, sep, rest = out[spec.key].partition(" i ")
+            at = folded.find(fold(out[spec.key]))
+            persons = split_names(head.replace(" och ", ", ").replace(" and ", ", "))
+            if sep and rest and at > 0 and all(_PERSON_RE.fullmatch(fold(x)) for x in persons) \
+                    and _USER_BEFORE.search(folded, max(0, at - 30), at):
+                out = {**out, spec.key: rest}
+    return out
+
+
+_USER_BEFORE = re.compile(r"(?i)\b(?:anvandaren|anvandarna|anvandare|the\s+users?|users?|medarbetaren|medarbetarna|"
+                          r"kollegan|kollegorna|colleagues?)\s+$")
 
 
 INVOICE_ID = "invoice_id"
@@ -1061,7 +1117,8 @@ def form_value(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
 # (Limerick) Ltd". An org number in brackets is not part of the name.
 _CODE_AFTER = re.compile(r"[ \t]*\((?:(?:company|bolag|foretag|bolagskod|company\s+code|entity|co\.?)[ \t]*(?:nr\.?|no\.?)?[ \t]*\d{1,4}|"
                          r"(?-i:[A-Z][A-Z0-9]{1,5}(?:-[A-Z0-9]{1,5})?))\)"
-                         r"|[ \t]*\((?-i:[A-Z][a-z]+)\)[ \t]+(?-i:Ltd|Limited|AB|Oy|Inc|LLC|plc|GmbH|DAC)\b", re.IGNORECASE)
+                         r"|[ \t]*\((?-i:[A-Z][a-z]+(?:[ ][A-Z][a-z]+){0,2})\)[ \t]+(?-i:Ltd|Limited|AB|Oy|Inc|LLC|plc|GmbH|DAC)\b",
+                         re.IGNORECASE)  # "Brightwater Facilities (South Wales) Ltd"
 
 
 # ... or its number written before it: "bolag 3 (Mälardalens Energi Nät AB)", "Company 200 – Bellamy
@@ -1156,7 +1213,7 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     found += cue_persons(m, source)
     if spec.many and spec.key != PERSONS_ONLY and (asks := _ASKS_FOR_ME.search(source.folded, 0, new_len)):
         # "Kan ni ge mig behörighet att attestera i Säffle Trä AB?": the writer is whom it concerns
-        me = next(group for group in ("me", "me2", "me3", "me4") if asks[group])
+        me = next(group for group in ("me", "me2", "me3", "me4", "me5") if asks[group])
         word = source.text[asks.start(me) : asks.end(me)]
         found.append((asks.start(me), "me" if word.lower() == "my" else "mig" if me == "me4" else word))
     end = source.content_end
@@ -1227,7 +1284,7 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     around |= {k for k, v in names.items() if (spec.key == PERSONS_ONLY and former_user(v, source.folded))
                or long_gone(v, source.folded, months=spec.key != PERSONS_ONLY) or only_said(v, source)
                or said_not(v, source.folded) or okayed_request(v, source.folded) or on_a_fine_row(v, source.folded)
-               or spec.key != PERSONS_ONLY and copied_in(v, source.folded)}
+               or spec.key != PERSONS_ONLY and copied_in(v, source.folded) or renamed(v, source.folded)}
     # "The Directors role stays at £250,000": a role said to stay as it is, beside the one to change
     stays = {k for k, v in names.items() if _ROLE_NAME.fullmatch(v) and role_stays(v, source.folded)}
     if len(stays) < len(names):
@@ -1448,8 +1505,22 @@ def former_user(name: str, folded: str) -> bool:
     return any(_USED_TO.match(folded, at + len(key)) or _BEFORE_THAT.search(folded, max(0, at - 30), at)
                or _IS_RIGHT.match(folded, at + len(key)) for at in full[:3]) \
         or any(_APPROVED_BY.search(folded, max(0, at - 30), at) and _WENT_WELL.match(folded, at + n) for at, n in places[:6]) \
+        or any(_IN_HISTORY.search(folded, max(0, at - 80), at) and not _YET_TROUBLE.match(folded, at + n)
+               for at, n in places[:6]) \
         or any((done := _APPROVED_IT.match(folded, at + n)) and _WENT_WELL_LATER.match(folded, done.end())
                and not _OTHER_THINGS.match(folded, done.end()) for at, n in places[:6])
+
+
+def renamed(name: str, folded: str) -> bool:
+    """A person's new name, the same person as the one the case names ("Han har gift sig och heter nu
+    Kristoffer Lindé", "she is now called Sarah Brook"): written first right after the renaming words."""
+    at = folded.find(fold(name))
+    return at > 0 and _NEW_NAME.search(folded, max(0, at - 40), at) is not None
+
+
+_NEW_NAME = re.compile(r"(?i)\b(?:heter|kallas)\s+(?:numera\s+|nu\s+|sedan\s+\w+\s+)?$|\b(?:is|are)\s+now\s+(?:called|named)\s+$|"
+                       r"\b(?:new|nya)\s+(?:surname|last\s+name|name|namn|efternamn|efternamnet|namnet)\s*(?:is|är|ar|:)?\s*$|"
+                       r"\b(?:changed|bytt|ändrat|andrat)\s+(?:(?:her|his|their|sitt)\s+)?(?:surname|last\s+name|name|namn|efternamn)\s+(?:to|till)\s+$")
 
 
 def on_a_fine_row(name: str, folded: str) -> bool:
@@ -1563,7 +1634,11 @@ _ASKS_FOR_ME = re.compile(r"(?i)\b(?:(?:give|grant|add|set\s+up|create|make)\s+(
                           # "Could you raise my own approval limit", "höja min attestgräns"
                           r"\b(?:raise|increase|lower|change|update|extend|hoj|hoja|sank|sanka|andra)\s+(?P<me4>my|min|mina|mitt)\s+"
                           r"(?:own\s+|egen\s+|egna\s+)?(?:approval\s+limit|limit|access|roles?|rights|attestgrans\w*|"
-                          r"beloppsgrans\w*|behorighet\w*|roll\w*)\b)")
+                          r"beloppsgrans\w*|behorighet\w*|roll\w*)\b|"
+                          # "Jag behöver få administratörsbehörighet i Sjöviks kommun", "I need to get admin rights"
+                          r"\b(?P<me5>jag|i)\s+(?:behover|skulle\s+behova|vill|need|would\s+like)\s+(?:to\s+)?(?:fa|get|have|be\s+given)\s+"
+                          r"(?:(?:admin|administrator|full|approval|attest)\s+)?(?:\w*behorighet\w*|access|rights|permissions?|"
+                          r"administratorsratt\w*)\b)")
 # Where an invoice should go, or who should have it again: not a user of before.
 _TO_THEM = re.compile(r"(?i)\b(?:go|goes|going|gå|ga|gar|till|to|back\s+to)\s+(?:also\s+|ocksa\s+)?$")
 _STILL_THEIRS = re.compile(r"(?i)[^.!?\n]{0,40}?\b(?:still\s+should|and\s+still\s+does|ska\s+ha\s+dem\s+igen|ska\s+ha\s+den\s+igen|"
@@ -1578,6 +1653,9 @@ _APPROVED_BY = re.compile(r"(?i)\b(?:(?:approved|signed\s+off|reviewed|attestera
                           r"\s+(?:by|av)|(?:went|got|gick)\s+(?:through|igenom)|"
                           # "Rad 1 attesterade Lena Berg utan problem": the Swedish verb before its subject
                           r"(?:rad|raden|row)\s+\d{1,2}\s+(?:attesterade|godkande|granskade))\s+$")
+# A step the invoice's history shows done: "the history only shows it being reviewed by Josh".
+_IN_HISTORY = re.compile(r"(?i)\b(?:history|historik\w*|log|logg\w*|audit\s+trail)\b[^.!?\n]{0,50}?\b(?:approved|reviewed|"
+                         r"signed\s+off|attesterad\w*|granskad\w*|godkand\w*)\s+(?:by|av)\s+$")
 # A person or row, then the step that went well: "Mark Dwyer approved row 1 (£3,400.00) yesterday
 # without any issue", "Rad 1 attesterades av Anna Berg i måndags utan problem" (not past a "but").
 _APPROVED_IT = re.compile(r"(?i)[ \t]+(?:(?:was|were|has|have|had|har|hade)[ \t]+)?(?:approved|signed\s+off|reviewed|attesterat|godkant|granskat|attesterade|attesterades|"
@@ -1906,7 +1984,7 @@ MAX_ADDRESSES = 50
 _PERSON_RE = re.compile(_PERSON)
 # A capitalised pair after these is a supplier or a company, not a person.
 _NOT_PERSON_BEFORE = re.compile(r"(?i)\b(?:from|supplier|vendor|leverantoren|leverantor|fran|company|foretaget|"
-                                r"bolaget|mr\.?|ms\.?|to)\s+$"
+                                r"bolaget|mr\.?|ms\.?|(?<!\bgiven\s)(?<!\bgive\s)(?<!\bit\s)(?<!\bthem\s)(?<!\bassigned\s)to)\s+$"
                                 # a place or a body: "for the Elm Park site", "head of Riverside Primary"
                                 r"|\bthe\s+$|\b(?:head|manager|director|principal|chef|rektor|forestandare)\s+(?:of|at|for|pa|over)\s+$"
                                 # a place or a company someone left or joined: "who left Tern Valley"
@@ -2649,6 +2727,9 @@ def quoted_error(value: str) -> str:
     return quotes[0][1].strip() if words(quotes[0][1]) >= (2 if said else 3) else value
 
 
+# An error text told after what shows it and a colon: "... in the invoice history it says: Step skipped".
+_SAYS_THEN = re.compile(r"(?i)[^\"“”«:\n]{0,100}?\b(?:says|said|shows|showed|reads|står\s+det|stod\s+det|det\s+står|"
+                        r"säger|visar|message|meddelandet|felmeddelandet)[ \t]*:[ \t]*(?P<text>\S[^\n]{3,})")
 _DOUBLE_QUOTED = re.compile(r"[\"“”«»„]([^\"“”«»„\n]{3,200})[\"“”«»]")
 _GETS_QUOTE = re.compile(r"(?i)\b(?:get|gets|got|getting|see|sees|saw|far|fick|ser|says|said|sager|star\s+det|det\s+star|shows|visar|"
                          r"error|fel|felet|felmeddelandet|message|meddelandet)\s*:?\s*$")
@@ -2674,6 +2755,8 @@ def prose_value(spec: FieldSpec, regex: re.Pattern[str] | None, source: Source) 
         if spec.kind == "id" and (other_documents_id(source.folded, match) or erp_document(source.folded, match)
                                   or suppliers_own(source.folded, match) or set_aside(source.folded, match.end())):
             continue
+        if spec.kind == "code" and _SENTENCE_GAP.search(source.folded, match.start(), match.start("value")):
+            continue  # "posted in the PI series. I can't see ...": the next sentence's "I" is no series
         written = original(match, source.text)
         if spec.kind == "rows" and row_went_well(source.folded, match):
             continue  # "Mark Dwyer approved row 1 yesterday without any issue, but ... row 2"
@@ -2689,9 +2772,15 @@ def prose_value(spec: FieldSpec, regex: re.Pattern[str] | None, source: Source) 
         value = clean(spec, written)
         if value and spec.kind == "id":
             value = instead_of(value, source, match)
+        if value and spec.kind == "name" and _SELF.match(value):
+            # "when I click Approve" in Tom's forwarded mail: Tom; a bare "I" of no known writer is no one
+            value = self_named(value, speaker(source, match.start()))
         if value:
             return value
     return None
+
+
+_SENTENCE_GAP = re.compile(r"[.!?][ \t\n]+$")
 
 
 def row_went_well(folded: str, match: re.Match[str]) -> bool:
@@ -2838,6 +2927,10 @@ _OTHER_OWNER = re.compile(rf"(?i)\b(?:{_OWNERS})[ \t]*[-.]?[ \t]*$")
 
 # "invoice 7709123 (sorry, 7709132 – typo)", "faktura 5510 eller förlåt, 5511": the customer's own correction.
 _CORRECTED = re.compile(r"[ \t]*[(,–-]?[ \t]*(?:sorry|sorry,?\s+I\s+mean|I\s+mean|I\s+meant|oops|forlat|ursakta|jag\s+menar|"
+                        # "fakturanr 71502 men det var fel, rätt är 71520", "4471 but that was wrong, the right one is 4417"
+                        r"(?:men|but)\s+(?:det|den|that|it)\s+(?:var|was)\s+(?:fel|wrong|incorrect)\s*[,.;–-]?\s*"
+                        r"(?:(?:ratt|korrekt|the\s+(?:right|correct)(?:\s+one|\s+number|\s+id)?)\s+(?:ar|is)|(?:it|that)\s+should\s+be|"
+                        r"det\s+ska\s+vara)|"
                         rf"rattelse)[ \t]*[,:]?[ \t]+(?:it\W?s[ \t]+|det\s+ar[ \t]+)?(?P<value>{_ID})(?![\w/-])", re.IGNORECASE)
 # "fakturanumret blev 7700112233445 i stället för 31190442": the number read instead of the real one.
 _INSTEAD_OF = re.compile(r"[ \t]+(?:i[ \t]+stallet[ \t]+for|istallet[ \t]+for|instead[ \t]+of|rather[ \t]+than)[ \t]+"
@@ -2916,8 +3009,10 @@ def points_on(text: str) -> bool:
 
 POINTER_WISH = 12
 _TWO_CAPITALS = re.compile(r"[A-ZÅÄÖ][a-zåäö]+[ \t]+[A-ZÅÄÖ][a-zåäö]+")
+# ("Please could you make the following change in the admin tool": the change is in the table below)
 _POINTS_ON = re.compile(r"(?i)\W*(?:please\s+|pls\s+|snalla\s+)?(?:see|se)\s+(?:the\s+)?(?:details|below|attached|detaljer\w*|nedan|"
-                        r"bifogad\w*)\b")
+                        r"bifogad\w*)\b|[^.!?\n]{0,60}?\b(?:the\s+following|foljande)\s+(?:changes?|andring(?:ar|en|arna)?|"
+                        r"updates?|uppdatering(?:ar|en|arna)?)\b")
 
 
 # Content read for wishes: what a customer wants done is said early (see ranked_wish).

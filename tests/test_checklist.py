@@ -3881,3 +3881,102 @@ def test_the_session_22_rules_read_hostile_text_in_linear_time(text: str) -> Non
         fields(key, text)
     answers(text)
     assert time.process_time() - started < 1
+
+
+# --- session 23: session 22's unread writers, read ------------------------------------------------
+
+OUTLOOK_QUOTE = ("Hej! Jag tar det här medan Eva är på semester. Svar nedan.\n\n/Sara\n\n"
+                 "Från: Support <support@support.example.com>\nSkickat: den 6 mars 2025 13:00\n"
+                 "Ämne: [Case #6052] Fakturan har inte överförts\n\nHej Eva,\n\nVi behöver lite mer information:\n\n"
+                 "Vilket Faktura-ID gäller det?\n14-55021\n\nVad står i kolumnen Överförd?\n{transferred}\n\n"
+                 "{erp_question}\n{erp_answer}\n\nMed vänliga hälsningar\nSupport\n")
+
+
+def test_the_session_23_answers_inside_an_outlook_quote() -> None:
+    """Answers typed under our questions in an Outlook quote without '>', where the customer said so:
+    a date or a yes inside the answer's sentence is what the column shows; a request of ours ending
+    in a full stop, or a question with "If so: ...", is answered too, even by an answer that asks back."""
+    text = OUTLOOK_QUOTE.format(
+        transferred="Där står ett datum, 2025-03-14",
+        erp_question="Om fakturan finns i ekonomisystemet, ange verifikationsnummer, verifikationsserie och "
+                     "transaktionsnummer.",
+        erp_answer="Ja den finns i Fortnox, verifikation B 302. Transaktionsnumret hittar jag inte, var står det?")
+    got = answers(text, "automatic_steps")
+    assert got["transferred"] == "2025-03-14"
+    assert (got["verification_number"], got["verification_series"], got["in_financial_system"]) == ("302", "B", "yes")
+    assert "erp_transaction_number" not in got
+    text = OUTLOOK_QUOTE.format(
+        transferred="Där står Ja och datum 2025-03-03",
+        erp_question="Is the invoice in the financial system? If so: verification no, verification series and ERP "
+                     "transaction no.",
+        erp_answer="Yes it's in IFS. Voucher no 250418, and the IFS transaction id is 1009872.")
+    got = answers(text, "automatic_steps")
+    assert (got["transferred"], got["verification_number"], got["erp_transaction_number"]) == ("Ja", "250418", "1009872")
+    # without the customer's word that answers stand below, our request's next line is ours
+    assert "verification_number" not in answers(text.replace("Svar nedan.", ""), "automatic_steps")
+
+
+def test_the_session_23_unread_half() -> None:
+    """Session 22's unread writers xe, xf and xg, read: each sentence they misread, with what it says."""
+    # Transferred: the column named before its value; an id after "from the General tab"
+    assert field("automatic_steps", "transferred", "Vi har en faktura som ligger kvar trots att den är överförd, det "
+                                                   "står Ja i kolumnen.") == "Ja"
+    got = fields("automatic_steps", "Sorry, I gave you the PO number last time (4500-3381). The invoice ID from the "
+                                    "General tab is 9034471.\n\nIt's in Sage 200 - posted as journal 18876 in the PI "
+                                    "series. I can't see a transaction number anywhere.")
+    assert (got["invoice_id"], got["verification_number"], got["verification_series"]) == ("9034471", "18876", "PI")
+    assert field("automatic_steps", "verification_series", "Voucher no 250418, voucher type (series) PI.") == "PI"
+    # "I" in a forwarded mail is its writer; one the history shows reviewed it is no user
+    source = {"sender": "Rachel Onslow", "voices": ((20, "Tom Briggs"),)}
+    assert fields("review_approval", "Forwarding from Tom.\nthe Harbourside invoice is in my list and when I click "
+                                     "Approve I get an error.", **source)["users"] == "Tom Briggs (I)"
+    assert users_of("Amanda Cho is trying to approve invoice 1150932 but she gets an error. The history only shows it "
+                    "being reviewed by Josh.") == "Amanda Cho"
+    # administration: a new name is the same person; the writer who needs rights; a company's bracket
+    got = fields("administration", "Vi behöver ändra namn och e-postadress för användaren Kristoffer Bäck i Österlins "
+                                   "Åkeri AB. Han har gift sig och heter nu Kristoffer Lindé.")
+    assert (got["concerns"], got["company"]) == ("Kristoffer Bäck", "Österlins Åkeri AB")
+    assert fields("administration", "Vi vill ta bort rollen Attestant från användarna Eva Nyström och Per Holm i "
+                                    "Lönnviken Fastigheter AB.")["company"] == "Lönnviken Fastigheter AB"
+    assert company_of("Kan ni kopiera behörigheterna från Lena Holm till Erik Sund i Nordbygg Väst AB?") is not None
+    assert concerns_of("Kan ni kopiera behörigheterna från Lena Holm till Erik Sund i Nordbygg Väst AB?") == "Erik Sund"
+    assert company_of("Kan ni ta bort Ronja Alm som användare? Gäller Frejd Bil i Örebro AB.") == "Frejd Bil i Örebro AB"
+    assert fields("administration", "Jag behöver få administratörsbehörighet i Sjöviks kommun. Min chef Agneta Rosén "
+                                    "har godkänt det, hon står på kopia.", sender="Oskar Lindahl")["concerns"] == \
+        "Oskar Lindahl (jag)"
+    got = fields("administration", "We need a new role set up called \"Site Approver Cardiff\" in the company "
+                                   "Brightwater Facilities (South Wales) Ltd. The role should approve invoices up to "
+                                   "£10,000, and we'd like it given to Hannah Moss and Dylan Price.")
+    assert got["company"] == "Brightwater Facilities (South Wales) Ltd"
+    assert got["concerns"] == "Site Approver Cardiff, Hannah Moss, Dylan Price"
+    assert company_of("det är något konstigt med rollen Ekonomiassistent i Norrskär Marin AB") == "Norrskär Marin AB"
+    # wishes: "andra" as "other" is no "ändra"; a pointer at a table is no wish; coded here but should be there
+    assert wish_of("Jonna och Per som har den rollen ser plötsligt andra saker än förut.") is None
+    values, unsure = extract_candidates(TYPES["administration"].fields, Source(new="Please could you make the following "
+                                                                                  "change in the admin tool:"))
+    assert "desired_action" not in values and unsure["desired_action"].evidence == "unsure wish"  # asked to confirm
+    assert "should be plot 41" in field("coding", "desired_action", "Rows 2 and 5 are coded to plot 14 but should be "
+                                                                    "plot 41, it was a typo on the PO.")
+    # rows: both of a merge; an id corrected; an error told after "it says:"
+    assert field("coding", "coding_rows", "Row 3 is the delivery charge, so I want to merge row 3 into row 2.") == "3, 2"
+    assert field("capture_verification", "invoice_number", "Rättelse först: i förra mejlet skrev jag fakturanr 71502 men "
+                                                           "det var fel, rätt är 71520.") == "71520"
+    got = answers("Answers below.\n\nNo pop-up, but in the history it says: Step skipped - approver not found\n\n"
+                  "> Which error message is shown?\n", "review_approval")
+    assert got.get("error_message", "Step skipped - approver not found").endswith("approver not found")
+
+
+@pytest.mark.parametrize("text", [
+    "Han heter nu " + "Kristoffer Lindé och " * 2_000, "The history only shows it reviewed by " + "Josh Ek, " * 3_000,
+    "Svar nedan.\n" + "Om fakturan finns, ange nummer.\nJa " * 2_000, "voucher type " + "(series) " * 5_000 + "PI",
+    "merge row 3 into " * 3_000 + "row 2", "Rows 2 are coded to " + "plot 14 " * 5_000 + "but should be plot 41",
+    "fakturanr 71502 " + "men det var fel, " * 3_000 + "rätt är 71520", "it says: " * 2_000 + "Step skipped",
+    "för användaren " + "Kristoffer Bäck i " * 3_000 + "Österlins Åkeri AB", "den är överförd, " + "det står Ja " * 4_000,
+])
+def test_the_session_23_rules_read_hostile_text_in_linear_time(text: str) -> None:
+    """Each of the round's rules against a long run of its own trigger: far below a second."""
+    started = time.process_time()
+    for key in TYPES:
+        fields(key, text)
+    answers(text, "automatic_steps")
+    assert time.process_time() - started < 1
