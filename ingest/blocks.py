@@ -15,7 +15,7 @@ from ingest.quoting import _MAYBE_HISTORY, _SEPARATOR, earlier_mail_starts, is_q
 
 # Header lines of a quoted or forwarded mail ("From: ...", "Skickat: ...").
 _HEADER_LINE = re.compile(
-    r"^[ \t>*]*(?:from|sent|to|cc|bcc|subject|date|reply-to|importance|från|skickat|till|kopia|ämne|"
+    r"^[ \t>*]*(?:from|sent|to|cc|bcc|subject|date|reply-to|importance|från|fran|skickat|till|kopia|ämne|amne|"
     r"datum|svara till|von|gesendet|an|betreff|lähettäjä|lähetetty|vastaanottaja|kopio|aihe)[ \t*]*:", re.IGNORECASE)
 # Words in a quoted header that say the quoted mail is ours (besides our own domains).
 _OURS = re.compile(r"\[case-\d+\]|\bcasedesk\b|\bsupport\b|\bkundtjänst\b|\bhelpdesk\b|\bservicedesk\b",
@@ -113,7 +113,7 @@ def split_blocks(text: str, own_domains: tuple[str, ...] = (), skip: frozenset[i
 
 
 # "From: Dan Fletcher <dan@...>", "Från: \"Berg, Anna\" <...>", "On Mon, ... Dan Fletcher <dan@...> wrote:".
-_FROM_NAME = re.compile(r"^[ \t>*]*(?:from|från|von|lähettäjä)[ \t*]*:[ \t*]*(?P<name>[^<>\n@]*?)[ \t]*(?:<|\[mailto:|$)",
+_FROM_NAME = re.compile(r"^[ \t>*]*(?:from|från|fran|von|lähettäjä)[ \t*]*:[ \t*]*(?P<name>[^<>\n@]*?)[ \t]*(?:<|\[mailto:|$)",
                         re.IGNORECASE | re.MULTILINE)
 _WROTE_NAME = re.compile(r"(?:,|\d)[ \t]+(?P<name>[^,<>\n@\d]{3,60}?)[ \t]*<[^<>\n]*>[ \t]*(?:wrote|skrev)",
                          re.IGNORECASE)

@@ -343,7 +343,7 @@ def form_answers(reply: Reply, specs: Sequence[FieldSpec],
     folded = fold("\n".join(lines)).split("\n")
     said = " ".join(folded[: min(reply.cut, MAX_NEW_LINES)])
     capitals = _IN_CAPITALS.search(said) is not None
-    under = not capitals and _ANSWERS_UNDER.search(said) is not None
+    under = not capitals and ANSWERS_UNDER.search(said) is not None
     asked = 0
     for index, line in enumerate(lines):
         if not reply.is_history(index):
@@ -532,7 +532,8 @@ def question_answer(lines: Sequence[str], index: int, folded: str, specs: Sequen
         if spec.kind == "text" and words(value) < max(spec.min_words, 1):
             continue  # "Yes, very" below "> Is this issue urgent?" describes nothing
         if spec.key == ERROR_TEXT and not _QUOTE_MARK.search(value) and (
-                _ONLY_AN_ERROR.search(fold(value)) or _NOT_READ.search(fold(value))):
+                _ONLY_AN_ERROR.search(fold(value)) or _NOT_READ.search(fold(value))
+                or _SCREEN_ONLY.search(fold(value)) and _ELSEWHERE.fullmatch(fold(value[:MAX_ANSWER]))):
             # "they both get an error when they press Approve, I haven't seen it": no text, but
             # an error was shown, so its text is asked for (the error rule)
             out.append((ERROR_SHOWN, "yes"))
@@ -610,9 +611,13 @@ def name_answer(value: str, many: bool) -> str | None:
     # the writer among them: "Sarah Quinn and myself", "Den ska till mig själv men har hamnat hos
     # Ove Lind", "Me, and my deputy Craig Whitaker"
     found += [(me.start(), me[0]) for me in _SELF_WORD.finditer(bare)]
-    if me := _SELF_FIRST.match(bare):
+    if me := _SELF_FIRST.match(bare) or _ITS_ME.match(bare):
         found.append((0, me[1]))
     return ", ".join(dict.fromkeys(name for _, name in sorted(found))) or None
+
+
+# "It's me who can't approve it", "Det är jag som inte kan attestera": the writer.
+_ITS_ME = re.compile(r"(?i)\W*(?:it['’]?s|it\s+is|that['’]?s|det\s+är|det\s+ar)\s+(me|mig|myself|jag)\b(?!\s+(?:or|eller)\b)")
 
 
 # The writer in an answer naming persons: "myself" anywhere, "me"/"jag" only first before others.
@@ -760,7 +765,7 @@ _IN_CAPITALS = re.compile(r"(?i)\b(?:in\s+(?:caps|capitals|capital\s+letters|upp
                           r"i\s+versaler|med\s+(?:stora|versala)\s+bokstaver|versalt)\b")
 # The customer says their answers stand under our questions: "Answers below in red", "se mina svar
 # i texten", "svar direkt i mejlet", "replies inline" (matched on folded text: "rott", "blatt").
-_ANSWERS_UNDER = re.compile(r"(?i)\b(?:answers?|answered|replies|replied|comments?|svar|svaren|svarar|svarat|"
+ANSWERS_UNDER = re.compile(r"(?i)\b(?:answers?|answered|replies|replied|comments?|svar|svaren|svarar|svarat|"
                             r"kommentarer|kommenterat)\b[^.!?\n]{0,40}?\b(?:below|inline|in\s+line|in\s+(?:red|blue|green|"
                             r"colou?r|bold)|nedan|inne\s+i|direkt\s+i|i\s+(?:rott|blatt|gront|fetstil|texten|mejlet|"
                             r"mailet|din\s+text))\b")
@@ -801,8 +806,15 @@ _ELSEWHERE = re.compile(r"(?i)[\s(\-–]*(?:(?:please\s+)?(?:see|se)\s+(?:the\s+
                         r"(?:a\s+|the\s+|en\s+)?(?:screenshot|screen\s*shot|print\s*screen|skarmdump\w*|skarmbild\w*|bild\w*)\s+"
                         r"(?:is\s+|ar\s+)?(?:attached|enclosed|bifogad\w*|bifogas|bifogat)|(?:attached|bifogad\w*)\s+"
                         r"(?:screenshot|skarmdump\w*|skarmbild\w*|bild\w*)|"
+                        # "the one in the screenshot I sent on Monday", "samma som i bilden"
+                        r"(?:the\s+one|the\s+same\s+one|same\s+one|den|det|samma|samma\s+som)\s+(?:in|on|i|pa)\s+(?:the\s+|my\s+)?"
+                        r"(?:screenshot|screen\s*shot|attachment|picture|skarmdump\w*|skarmbild\w*|bild\w*|bilagan)(?:\s+\w+){0,5}|"
                         # "As above", "samma som ovan", "same as before": the text is told elsewhere
                         r"(?:as|same\s+as|samma\s+som|som)\s+(?:above|before|earlier|ovan|tidigare|innan|forut))[\s).!]*")
+
+
+# ... in a picture: "the one in the screenshot I sent on Monday", "se bifogad skärmdump".
+_SCREEN_ONLY = re.compile(r"(?i)\b(?:screenshot|screen\s*shot|print\s*screen|picture|skarmdump\w*|skarmbild\w*|bild\w*)\b")
 
 
 _LEADING_LABEL = re.compile(r"^\s*\w{3,20}\s*:\s*")
@@ -893,6 +905,8 @@ def extract_candidates(specs: Sequence[FieldSpec], source: Source) -> tuple[dict
         if spec.key in out or spec.key in unsure:
             continue
         found = best_candidate(spec, source)
+        if found and _PLACEHOLDER.fullmatch(found.value):
+            found = None  # "Users TBC - I'll come back to you on that": none given yet
         if found and spec.key == INVOICE_ID and found.evidence != "label" and _NO_ID.search(source.folded) \
                 and called_a_number(found.value, source.folded):
             # "Jag hittar inget Faktura-ID, men det är fakturan ... med fakturanummer 10045": the
@@ -952,6 +966,10 @@ def words_in(whole: str, part: str) -> bool:
 
 
 _NOT_NAME_CHARS = re.compile(r"[^\w&]+")
+
+
+# A value that stands for one not known yet: "TBC", "N/A", "vet ej".
+_PLACEHOLDER = re.compile(r"(?i)[\s(]*(?:tbc|tbd|tba|n/?a|unknown|not\s+known|okänt|okant|vet\s+(?:ej|inte)|\?+|-+)[\s).!]*")
 
 
 def without_person_in(out: dict[str, str], specs: Sequence[FieldSpec], folded: str) -> dict[str, str]:
@@ -1622,7 +1640,7 @@ def long_gone(name: str, folded: str, months: bool = False) -> bool:
 _WHO_LEFT = r"(?i),?\s+(?:(?:who|som)\s+(?:left|retired|slutade|gick\s+i\s+pension)|retired|slutade|gick\s+i\s+pension|left\s+(?:us|the\s+company))"
 _GONE_SINCE = re.compile(_WHO_LEFT + r"\b[^.!?\n]{0,30}?"
                          r"\b(?:(?:in\s+|ar\s+)?(?:19|20)\d\d(?!\d)|ages\s+ago|long\s+ago|years\s+ago|(?:for|för)\s+\w+\s+(?:sedan|ar\s+sedan))")
-_GONE_IN = re.compile(_WHO_LEFT + r"\s+(?:in|i)\s+(?:january|february|"
+_GONE_IN = re.compile(_WHO_LEFT + r"\s+(?:in|i|at\s+the\s+end\s+of|(?:i\s+)?slutet\s+av)\s+(?:january|february|"
                       r"march|april|may|june|july|august|september|october|november|december|januari|februari|mars|maj|"
                       r"juni|juli|augusti|oktober)\b")
 _SET_UP_BY = re.compile(r"(?i)\b(?:originally|first|once)\s+(?:set\s+up|created|built|configured)\s+by\s+$")
@@ -1636,9 +1654,10 @@ _ASKS_FOR_ME = re.compile(r"(?i)\b(?:(?:give|grant|add|set\s+up|create|make)\s+(
                           r"(?:own\s+|egen\s+|egna\s+)?(?:approval\s+limit|limit|access|roles?|rights|attestgrans\w*|"
                           r"beloppsgrans\w*|behorighet\w*|roll\w*)\b|"
                           # "Jag behöver få administratörsbehörighet i Sjöviks kommun", "I need to get admin rights"
-                          r"\b(?P<me5>jag|i)\s+(?:behover|skulle\s+behova|vill|need|would\s+like)\s+(?:to\s+)?(?:fa|get|have|be\s+given)\s+"
-                          r"(?:(?:admin|administrator|full|approval|attest)\s+)?(?:\w*behorighet\w*|access|rights|permissions?|"
-                          r"administratorsratt\w*)\b)")
+                          # "Would it be possible for me to get the administrator role"
+                          r"\b(?P<me5>jag|i|me)\s+(?:behover|skulle\s+behova|vill|need|would\s+like|to)\s+(?:to\s+)?(?:fa|get|have|be\s+given)\s+"
+                          r"(?:the\s+|an?\s+)?(?:(?:admin|administrator|full|approval|attest)\s+)?(?:\w*behorighet\w*|access|rights|"
+                          r"permissions?|administratorsratt\w*|role)\b)")
 # Where an invoice should go, or who should have it again: not a user of before.
 _TO_THEM = re.compile(r"(?i)\b(?:go|goes|going|gå|ga|gar|till|to|back\s+to)\s+(?:also\s+|ocksa\s+)?$")
 _STILL_THEIRS = re.compile(r"(?i)[^.!?\n]{0,40}?\b(?:still\s+should|and\s+still\s+does|ska\s+ha\s+dem\s+igen|ska\s+ha\s+den\s+igen|"

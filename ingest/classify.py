@@ -10,8 +10,8 @@ from itertools import islice
 
 from core.casetypes import CaseType, FieldSpec, packaged_alternation, packaged_patterns
 from ingest.blocks import Blocks, history_starts, our_sections, split_blocks
-from ingest.checklist import (ERROR_TEXT, SHOWN, Candidate, Source, extract_candidates, form_answers, form_of, is_word_char,
-                              matchers, prose_of,
+from ingest.checklist import (ANSWERS_UNDER, ERROR_TEXT, SHOWN, Candidate, Source, extract_candidates, form_answers, form_of,
+                              is_word_char, matchers, prose_of,
                               scan, scan_text, sender_name, tables_in)
 from ingest.htmltext import html_text
 from ingest.language import detect_language
@@ -257,6 +257,8 @@ def is_closing(content: str) -> bool:
     if len(content) > CLOSING_TEXT:
         return False
     folded = fold(content)
+    if ANSWERS_UNDER.search(folded):
+        return False  # "Thanks for coming back so quickly. Answers inline below": the answers are the mail
     names_a_number = any(c.isdigit() for c in content)
     if withdrawn(folded) and not names_a_number and not _BUT_STILL.search(folded):
         return True  # "Please ignore my last email - they were still using the old template"

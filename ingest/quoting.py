@@ -37,9 +37,16 @@ FINNISH_HEADER = re.compile(
     r"^[ \t>*]*lähettäjä[ \t*]*:[^\n]+\n(?:[ \t>]*\n){0,2}[ \t>*]*(?:lähetetty|päivämäärä)[ \t*]*:",
     re.IGNORECASE | re.MULTILINE,
 )
+# A header block whose "From:" line is not its first ("Ämne: ... / Datum: ... / Från: Jenny Sundin
+# <jenny@...> / Till: ..."), as some mail programs and phones forward, often without å/ä/ö.
+LATE_FROM_HEADER = re.compile(
+    r"^(?:[ \t>*]*(?:subject|ämne|amne|date|datum|sent|skickat|to|till)[ \t*]*:[^\n]*\n){1,3}"
+    r"[ \t>*]*(?:from|från|fran)[ \t*]*:[^\n@]{0,80}@[^\n]*\n",
+    re.IGNORECASE | re.MULTILINE,
+)
 # Cheap test before the library's big regex: most first mails have no history at all.
 _MAYBE_HISTORY = re.compile(
-    r"wrote|skrev|^[ \t>*]*(?:from|från|sent|skickat|date|datum|lähettäjä)[ \t*]*:|-{3,}|_{20,}",
+    r"wrote|skrev|^[ \t>*]*(?:from|från|fran|sent|skickat|date|datum|lähettäjä)[ \t*]*:|-{3,}|_{20,}",
     re.IGNORECASE | re.MULTILINE,
 )
 _QUOTED = re.compile(r"^[ \t]*>")
@@ -90,7 +97,7 @@ def reply_header() -> re.Pattern[str]:
 def earlier_mail_starts() -> tuple[re.Pattern[str], ...]:
     """What starts an earlier mail below the new text: a reply header, a separator line, an Outlook
     header of paragraphs. One list for splitting a reply and for finding each section."""
-    return reply_header(), _SEPARATOR, SPACED_HEADER, FINNISH_HEADER
+    return reply_header(), _SEPARATOR, SPACED_HEADER, FINNISH_HEADER, LATE_FROM_HEADER
 
 
 def is_quoted(line: str) -> bool:

@@ -3972,6 +3972,8 @@ def test_the_session_23_unread_half() -> None:
     "merge row 3 into " * 3_000 + "row 2", "Rows 2 are coded to " + "plot 14 " * 5_000 + "but should be plot 41",
     "fakturanr 71502 " + "men det var fel, " * 3_000 + "rätt är 71520", "it says: " * 2_000 + "Step skipped",
     "för användaren " + "Kristoffer Bäck i " * 3_000 + "Österlins Åkeri AB", "den är överförd, " + "det står Ja " * 4_000,
+    "Amne: x\nDatum: y\n" * 3_000 + "Fran: a@b.se\n", "> Which user(s)?\n" + "It's me who " * 4_000,
+    "set up " + "Hannah Moss, " * 3_000 + "have left", "the one in the screenshot " * 3_000,
 ])
 def test_the_session_23_rules_read_hostile_text_in_linear_time(text: str) -> None:
     """Each of the round's rules against a long run of its own trigger: far below a second."""
@@ -3980,3 +3982,42 @@ def test_the_session_23_rules_read_hostile_text_in_linear_time(text: str) -> Non
         fields(key, text)
     answers(text, "automatic_steps")
     assert time.process_time() - started < 1
+
+
+def test_the_session_23_writers() -> None:
+    """Blind writers xo, xp, xr, xs (scored blind, then read): each sentence they misread."""
+    # persons: "It's me who can't approve it" under our question; a placeholder is no one yet;
+    # "set up X", "have left"; whom HR said she needs nothing for; the writer asking for a role
+    got = answers("Hi, see answers below\n\nOn Tue, Support <support@support.example.com> wrote:\n"
+                  "> 3. Which user(s) does it apply to?\nIt's me who can't approve it\n"
+                  "> 4. What does any error message say?\nthe one in the screenshot I sent on Monday\n>\n",
+                  "review_approval")
+    assert got["users"] == "me" and got["error_shown"] == "yes" and "error_message" not in got
+    assert "concerns" not in fields("administration", "Company is Solway Marine Services Ltd.\n\nUsers TBC - I'll come "
+                                                      "back to you on that once HR confirms who's moving over.")
+    assert concerns_of("Two of our approvers, Claire Bowen and Rob Ellis, have left Pennine Water Services Ltd. Could "
+                       "you please remove both of them and set up Hannah Moss in Claire's place? I've cc'd our finance "
+                       "director Alan Fry who has approved all this.") == "Claire Bowen, Rob Ellis, Hannah Moss"
+    got = fields("administration", "Would it be possible for me to get the administrator role in the admin tool? Our "
+                                   "previous administrator, Martin Hale, retired at the end of May.", sender="Sophie Laurent")
+    assert got["concerns"] == "Sophie Laurent (me)"
+
+
+def test_the_session_23_thanks_over_answers_below_is_no_closing() -> None:
+    """ "Thanks for coming back so quickly. Answers inline below" is no thank-you that closes a case."""
+    from ingest.classify import is_closing
+    assert is_closing("Thanks for coming back so quickly!")
+    assert not is_closing("Thanks for coming back so quickly. Answers inline below, marked [AR].\n\nAlison")
+    assert not is_closing("Tack för snabbt svar! Svar nedan i texten.")
+
+
+def test_the_session_23_forward_header_with_a_late_from() -> None:
+    """A forwarded header that opens with its subject and date ("Amne:/Datum:/Fran:/Till:", no å/ä/ö):
+    an earlier mail, so its address lines name no one the case concerns."""
+    from ingest.blocks import split_blocks
+    text = ("Hej, se nedan. Kan ni lagga upp Henrik enligt Jennys mejl?\n\nAmne: ny anvandare\nDatum: 2024-11-04 13:05\n"
+            "Fran: Jenny Sundin <jenny.sundin@norrlandsfrakt.se>\nTill: Robert Falk <robert.falk@example.se>\n\n"
+            "Hej Robert!\nHenrik Ostlund borjar hos oss pa mandag. Kan du fixa det?\n")
+    blocks = split_blocks(text)
+    assert blocks.authors == ("Jenny Sundin",)
+    assert "Fran:" not in blocks.content and "Henrik Ostlund" in blocks.content
