@@ -924,8 +924,8 @@ def extract_candidates(specs: Sequence[FieldSpec], source: Source) -> tuple[dict
         out[ERROR_SHOWN] = "yes"
         unsure.pop(ERROR_SHOWN, None)
     out = without_person_in(out, specs, source.folded)
-    if (said := _SAYS_THEN.match(out.get(ERROR_TEXT, ""))) and words(said["text"]) >= 3:
-        out[ERROR_TEXT] = said["text"].strip()  # "No pop-up, but in the invoice history it says: Step skipped - ..."
+    if (told := _SAYS_THEN.match(out.get(ERROR_TEXT, ""))) and words(told["text"]) >= 3:
+        out[ERROR_TEXT] = told["text"].strip()  # "No pop-up, but in the invoice history it says: Step skipped - ..."
     companies = {fold(out[s.key]).lower() for s in specs if s.kind == "name" and not s.many and s.key in out}
     for spec in specs:
         if spec.many and spec.kind == "name" and spec.key in out and companies:
