@@ -113,7 +113,8 @@ who whom what which vem vilken vilka vad
 give add remove set make create delete deactivate activate grant move change assign ge lägg sätt skapa
 flytta ändra inaktivera aktivera tilldela gäller galler angående avser regarding re note obs see se ps
 since sedan
-""".split())
+attestera attesterar godkänn godkänna granska approve reject spara save skicka submit avvisa
+""".split())  # (the last line: buttons, "när han klickar Attestera får han felet")
 # Inline images of a signature (Outlook's image001.png) are not invoices.
 _SIGNATURE_IMAGE = re.compile(r"^image\d{3}\.\w+$", re.IGNORECASE)
 # A screenshot shows the problem; it is not an invoice example.

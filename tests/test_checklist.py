@@ -4021,3 +4021,31 @@ def test_the_session_23_forward_header_with_a_late_from() -> None:
     blocks = split_blocks(text)
     assert blocks.authors == ("Jenny Sundin",)
     assert "Fran:" not in blocks.content and "Henrik Ostlund" in blocks.content
+
+
+def test_the_session_23_users_by_first_name_and_errors_on_the_next_line() -> None:
+    """Writer xo: users named by first name alone, and error texts on the line after what shows them."""
+    assert users_of("We've got an invoice sitting in Tom's approval queue. Could you move it over to Rachel?") == \
+        "Tom, Rachel"
+    assert users_of("It's Sam and Priyanka who don't get it. Rows 2 and 4.") == "Sam, Priyanka"
+    assert users_of("Min chef Henrik får felet \"Användaren saknar attesträtt\" när han ska attestera.") == "Henrik"
+    assert users_of("Båda attestanterna, Anna och Per, får samma fel när de försöker attestera faktura 33-9012.") == \
+        "Anna, Per"
+    assert users_of("Markus in our Malmö warehouse gets an error when approving the invoice.") == "Markus"
+    got = fields("review_approval", "Varken jag eller Annika kan attestera rad 2. Vi får båda \"Fakturan är låst för "
+                                    "attest\" när vi trycker på Attestera.", sender="Camilla Sundqvist")
+    assert got["users"] == "Camilla Sundqvist (jag), Annika" and got["error_message"] == "Fakturan är låst för attest"
+    # a button is no user: "när han klickar Attestera får han felet"
+    assert users_of("Rad 2 ska attesteras av Magnus Ek men när han klickar Attestera får han felet ”Gräns "
+                    "överskriden”.") == "Magnus Ek"
+    for text, error in [
+        ("the system's in Swedish for him so the text is:\nAttestbeloppet överskrider din gräns\nIt's only row 1.",
+         "Attestbeloppet överskrider din gräns"),
+        ("men när jag väljer projektet säger systemet:\nDimensionsvärdet 118 är spärrat\nProjektet startade i augusti.",
+         "Dimensionsvärdet 118 är spärrat"),
+        ("kommer det upp en ruta med bara den här texten:\nObject reference not set to an instance of an object.\n"
+         "Sen stängs fönstret.", "Object reference not set to an instance of an object"),
+        ("when I change the cost centre it throws this at me: Cost centre 4420 is not valid for account 6540\nand "
+         "then won't save.", "Cost centre 4420 is not valid for account 6540"),
+    ]:
+        assert field("coding", "error_message", text) == error
