@@ -3894,7 +3894,11 @@ def id_runs(text: str) -> list[str]:
     for run in _ID_RUN.finditer(text):
         if _OTHER_LIST.search(text, max(0, run.start() - OTHER_LIST_REACH), run.start()):
             continue  # "For reference the PO numbers on them are 4500098812, ...": another document's
-        out += [t["value"] for t in _ID_SHAPE.finditer(run.group()) if plausible("id", t["value"])]
+        values = [t["value"] for t in _ID_SHAPE.finditer(run.group())]
+        # "20231190, 20231204, 20231211 and 20231215": eight digits beside one that is no date are
+        # ids of one series, not dates
+        series = any(len(v) == 8 and v.isdigit() and not _DATE.match(v) for v in values)
+        out += [v for v in values if plausible("id", v) or series and len(v) == 8 and v.isdigit()]
     return out
 
 
@@ -3909,7 +3913,8 @@ _OTHER_LIST = re.compile(r"(?i)\b(?:po|purchase[ \t]+order|order|delivery[ \t]+n
 # An id alone on its line, maybe bulleted (Outlook's "·"), in brackets or with a short remark:
 # "3341019 (this one is still in Verification)".
 _LISTED_ID = re.compile(rf"[ \t]*(?:[-*•·▪◦][ \t]*|\d{{1,2}}[.)][ \t]+)?\[?({_ID})\]?[ \t]*[,;.]?[ \t]*"
-                        rf"(?:/[ \t]*({_ID})[ \t]*)?(?:\([^()\n]{{1,50}}\)[ \t]*)?")  # "20871 / 20872": a pair
+                        rf"(?:/[ \t]*({_ID})[ \t]*)?(?:\([^()\n]{{1,50}}\)[ \t]*)?"  # "20871 / 20872": a pair
+                        r"(?:[–—-][ \t]+[^\n]{1,80})?")  # "- 61230 – OCR ska vara 612300045581": a remark after a dash
 
 
 def listed_ids(text: str) -> list[str]:

@@ -4049,3 +4049,27 @@ def test_the_session_23_users_by_first_name_and_errors_on_the_next_line() -> Non
          "then won't save.", "Cost centre 4420 is not valid for account 6540"),
     ]:
         assert field("coding", "error_message", text) == error
+
+
+def test_the_session_23_queue_and_examples() -> None:
+    """Writers xr and xp: Transferred and the ERP told in passing, examples in lists of every shape."""
+    got = fields("automatic_steps", "Ahlsell-fakturan (faktura-ID [7781-04]) syns som överförd i kön, det står Ja, men "
+                                    "i Pyramid finns den inte.")
+    assert (got["transferred"], got["in_financial_system"]) == ("Ja", "no")
+    got = fields("automatic_steps", "The Transferred column changed to Yes this morning, but there's still nothing in "
+                                    "Sage 200 for it.")
+    assert (got["transferred"], got["in_financial_system"]) == ("Yes", "no")
+    assert field("automatic_steps", "transferred", "Invoice ID 300187 shows a date in the Transferred column "
+                                                   "(12/03/2024) but I can't see it in Sage.") == "12/03/2024"
+    # eight digits beside one that is no date are a series of ids; an id under a dash with a remark;
+    # the one in brackets said to be still in Verification; "två till:"
+    assert field("capture_verification", "invoice_examples", "Invoice ID [20231187] is the latest one, the others "
+                 "I've had: [20231190], [20231204], [20231211] and [20231215].") == "20231190, 20231204, 20231211, 20231215"
+    got = fields("capture_verification", "Här är några exempel (fakturanr, och vad OCR:en borde vara):\n- 61230 – OCR ska "
+                 "vara 612300045581\n- 61244 – OCR 612440045583\n- 61290 (den här ligger kvar i verifieringen nu) – OCR "
+                 "612900045585\n")
+    assert (got["invoice_number"], got["invoice_examples"]) == ("61290", "61230, 61244, 61290")
+    assert field("capture_verification", "invoice_examples", "Fakturanr i verifieringen: 40077812. Har ar tva till: "
+                                                             "40077815, 40077901.") == "40077815, 40077901"
+    # a date stays a date where nothing says it is an id of a series
+    assert field("capture_verification", "invoice_examples", "We saw it on 20240314, 20240315 and 20240316.") is None
