@@ -4073,3 +4073,16 @@ def test_the_session_23_queue_and_examples() -> None:
                                                              "40077815, 40077901.") == "40077815, 40077901"
     # a date stays a date where nothing says it is an id of a series
     assert field("capture_verification", "invoice_examples", "We saw it on 20240314, 20240315 and 20240316.") is None
+
+
+def test_the_session_23_companies_by_code_and_substitutes() -> None:
+    """Writer xp: a company named by its code alone; a substitute and whom they stand in for."""
+    assert company_of("Please close his account today. It's company code 3100 in our setup.") == "company code 3100"
+    assert company_of("Det gäller bolag 300 hos oss.") == "bolag 300"
+    # a code beside the company's name is the name's remark, not the company
+    assert "Kvarnholmen Energi AB" in company_of("Det gäller bolag 110, Kvarnholmen Energi AB. I vårt andra bolag ska "
+                                                 "det vara kvar.")
+    got = fields("administration", "Det gäller Hallands Trä AB. Anders Bergman ska vara ersättare för Lisa Ahl under "
+                                   "hennes föräldraledighet, så att han får hennes fakturor att attestera.")
+    assert got["concerns"] == "Anders Bergman, Lisa Ahl"
+    assert got["desired_action"].startswith("Anders Bergman ska vara ersättare för Lisa Ahl")
