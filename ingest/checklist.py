@@ -517,6 +517,8 @@ def question_answer(lines: Sequence[str], index: int, folded: str, specs: Sequen
                 # "Den gick till Per Nyström men ska till Anna Ek" under "Vilka användare gäller
                 # det?": names look like names, and none of our lines is one
                 out.append((spec.key, persons))
+            elif spec.key == ERROR_TEXT and _NO_ANSWER.match(fold(value)):
+                continue  # 'There is no error message at all, it just sits in the queue as "Waiting for approval"'
             elif spec.key == ERROR_TEXT and _QUOTED_ANSWER.fullmatch(value.strip()):
                 out.append((spec.key, value.strip()[1:-1].strip()))  # a quoted text is the screen's
             elif spec.key == ERROR_TEXT and (quoted := quoted_error(value)) != value:
@@ -667,7 +669,7 @@ _NO_ANSWER = re.compile(r"(?i)[ \t*(-]*(?:there\s+(?:is|was)\s+|there[\x27’]s\
                         r"there\s+(?:isn\W?t|wasn\W?t|is\s+not|was\s+not)\s+(?:one|any)|"
                         r"(?:i|we|jag|vi)\s+(?:hittar|kan|can\W?t|cannot|could\s+not|couldn\W?t)"
                         r"(?:\s+(?:tyvarr|unfortunately|inte|not))*(?:\s+(?:hitta|find|locate|se|see))?|"
-                        r"(?:i\s+)?don\W?t\s+know|not\s+sure|unknown|oklart|osaker)\b(?:[ \t]+\w+){0,3}[ \t]*(?:[,.;!?]|$)")
+                        r"(?:i\s+)?don\W?t\s+know|not\s+sure|unknown|oklart|osaker)\b(?:[ \t]+\w+){0,4}[ \t]*(?:[,.;!?]|$)")
 
 
 @by_identity(64)
@@ -927,6 +929,8 @@ def extract_candidates(specs: Sequence[FieldSpec], source: Source) -> tuple[dict
     out = without_person_in(out, specs, source.folded)
     if (told := _SAYS_THEN.match(out.get(ERROR_TEXT, ""))) and words(told["text"]) >= 3:
         out[ERROR_TEXT] = told["text"].strip()  # "No pop-up, but in the invoice history it says: Step skipped - ..."
+    if out.get(ERROR_TEXT, "").endswith((" –", " —", " -")):
+        out[ERROR_TEXT] = out[ERROR_TEXT].rstrip(" –—-")  # "får felet X – trots att ...": the dash is the sentence's
     companies = {fold(out[s.key]).lower() for s in specs if s.kind == "name" and not s.many and s.key in out}
     for spec in specs:
         if spec.many and spec.kind == "name" and spec.key in out and companies:
@@ -1303,7 +1307,8 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     around |= {k for k, v in names.items() if (spec.key == PERSONS_ONLY and former_user(v, source.folded))
                or long_gone(v, source.folded, months=spec.key != PERSONS_ONLY) or only_said(v, source)
                or said_not(v, source.folded) or okayed_request(v, source.folded) or on_a_fine_row(v, source.folded)
-               or spec.key != PERSONS_ONLY and copied_in(v, source.folded) or renamed(v, source.folded)}
+               or spec.key != PERSONS_ONLY and copied_in(v, source.folded) or renamed(v, source.folded)
+               or _LOGIN.fullmatch(v) is not None}  # "users LGRANT and BOKAFOR" beside "Lucy Grant and Ben Okafor"
     # "The Directors role stays at £250,000": a role said to stay as it is, beside the one to change
     stays = {k for k, v in names.items() if _ROLE_NAME.fullmatch(v) and role_stays(v, source.folded)}
     if len(stays) < len(names):
@@ -1526,8 +1531,13 @@ def former_user(name: str, folded: str) -> bool:
         or any(_APPROVED_BY.search(folded, max(0, at - 30), at) and _WENT_WELL.match(folded, at + n) for at, n in places[:6]) \
         or any(_IN_HISTORY.search(folded, max(0, at - 80), at) and not _YET_TROUBLE.match(folded, at + n)
                for at, n in places[:6]) \
+        or any(already_done(folded, at, n) for at, n in places[:6]) \
         or any((done := _APPROVED_IT.match(folded, at + n)) and _WENT_WELL_LATER.match(folded, done.end())
                and not _OTHER_THINGS.match(folded, done.end()) for at, n in places[:6])
+
+
+# A login or a code written in capitals, one word: "LGRANT", "BOKAFOR_B".
+_LOGIN = re.compile(r"[A-ZÅÄÖ][A-ZÅÄÖ0-9_.]{2,19}")
 
 
 def renamed(name: str, folded: str) -> bool:
@@ -1673,6 +1683,21 @@ _APPROVED_BY = re.compile(r"(?i)\b(?:(?:approved|signed\s+off|reviewed|attestera
                           r"\s+(?:by|av)|(?:went|got|gick)\s+(?:through|igenom)|"
                           # "Rad 1 attesterade Lena Berg utan problem": the Swedish verb before its subject
                           r"(?:rad|raden|row)\s+\d{1,2}\s+(?:attesterade|godkande|granskade))\s+$")
+def already_done(folded: str, at: int, length: int) -> bool:
+    """A person whose own step is done: "Jonas Berg har redan godkänt sin del (rad 1)", "Paul Jensen
+    approved row 1 yesterday", "the rest was approved by Ian already" (not past a "but")."""
+    end = at + length
+    done = _DONE_BEFORE.match(folded, end) or (_APPROVED_BY.search(folded, max(0, at - 30), at) and _ALREADY.match(folded, end))
+    return bool(done) and not _YET_TROUBLE.match(folded, done.end() if isinstance(done, re.Match) else end)
+
+
+# "... har redan godkänt", "... (controller) has already approved", "... approved row 1 yesterday"
+_DONE_BEFORE = re.compile(r"(?i)[ \t]+(?:\([^()\n]{1,30}\)[ \t]+)?(?:(?:has|have|had|har|hade)[ \t]+(?:already|redan)[ \t]+"
+                          r"(?:approved|reviewed|signed\s+off|godkant|attesterat|granskat)\b|(?:already[ \t]+)?(?:approved|reviewed|"
+                          r"signed\s+off|attesterade|godkande|granskade)[ \t]+(?:(?:his|her|their|sin|sitt)[ \t]+(?:part|del|row|rad)|"
+                          r"rows?[ \t]+\d|rad(?:en)?[ \t]+\d)\b[^.!?\n]{0,30}?\b(?:already|yesterday|redan|igar|i\s+gar|"
+                          r"this\s+morning|i\s+morse|last\s+week|forra\s+veckan)\b)")
+_ALREADY = re.compile(r"(?i)[ \t]+(?:already|redan|yesterday|igar|i\s+gar)\b")
 # A step the invoice's history shows done: "the history only shows it being reviewed by Josh".
 _IN_HISTORY = re.compile(r"(?i)\b(?:history|historik\w*|log|logg\w*|audit\s+trail)\b[^.!?\n]{0,50}?\b(?:approved|reviewed|"
                          r"signed\s+off|attesterad\w*|granskad\w*|godkand\w*)\s+(?:by|av)\s+$")
@@ -2569,6 +2594,9 @@ def labelled_value(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     lines = text.split("\n")
     for match in m.labelled.finditer(folded):
         value = original(match, text)
+        inside = _IN_LABEL_BRACKET.search(folded, match.start(), match.start("value"))
+        if spec.kind in ("id", "number") and inside and (found := accept(spec, m, text[inside.start(1) : inside.end(1)])):
+            return found  # "Invoice (ID: 300457) - row 3 has the wrong project": the id is in the label's brackets
         if _BLANK.match(value):
             index = text.count("\n", 0, match.start())
             value = " ".join(continuation(lines, index, m.labelled, many=spec.kind == "text"))
@@ -2576,6 +2604,10 @@ def labelled_value(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
         if found:
             return found
     return None
+
+
+# A value written in brackets inside a label: "Invoice (ID: 300457) - ...".
+_IN_LABEL_BRACKET = re.compile(r"\([^()\n]{0,20}?[:#][ \t]*([\w-]*\d[\w-]*)[ \t]*\)")
 
 
 # "Label: value" with any label: the label is compared word by word allowing one typo.
@@ -2755,6 +2787,11 @@ _GETS_QUOTE = re.compile(r"(?i)\b(?:get|gets|got|getting|see|sees|saw|far|fick|s
                          r"error|fel|felet|felmeddelandet|message|meddelandet)\s*:?\s*$")
 
 
+# A quoted word inside an error's text, the text going on after it: "Dimension 'Projekt' är obligatorisk".
+_TEXT_GOES_ON = re.compile(r"(?i)[ \t]+(?:är|ar|is|are|must|måste|maste|saknas|krävs|kravs|required|missing|not|inte|"
+                           r"has|har|cannot|kan|can|does|should|ska)\b")
+
+
 def plausible(kind: str, value: str) -> bool:
     """Dates and bare years are not invoice or verification numbers."""
     if _DATE.match(value):
@@ -2818,7 +2855,8 @@ def row_went_well(folded: str, match: re.Match[str]) -> bool:
 
 
 _YET_TROUBLE = re.compile(r"(?i)[^.!?\n]{0,40}?\b(?:even\s+though|although|though|trots\s+att|fast\s+(?:den|det)|"
-                          r"but\s+(?:it|then|the\s+invoice)|men\s+(?:den|det|sen|sedan|fakturan))\b")
+                          r"but\s+(?:it|then|the\s+invoice)|men\s+(?:den|det|sen|sedan|fakturan|gick|hamnade|fastnade|kom)|"
+                          r"and\s+(?:it\s+|then\s+)?(?:went|got\s+stuck|ended\s+up))\b")
 
 
 # "Jonas Ek har attesterat sin del, rad 1, utan problem": the row that was someone's part, done.
@@ -3109,7 +3147,8 @@ def hit_value(spec: FieldSpec, regex: re.Pattern[str], match: re.Match[str], sou
         return None  # "kollegan Peter kunde attestera 812230 alldeles nyss": the one that worked
     if spec.key == ERROR_TEXT and "value" in regex.groupindex and (
             reported(source, match.start("value")) or not_read(source, match) or header_row(source.text, match)
-            or _ON_THE_INVOICE.match(source.folded, match.end("value")) or earlier_error(source.folded, match)):
+            or _ON_THE_INVOICE.match(source.folded, match.end("value")) or earlier_error(source.folded, match)
+            or words(match["value"]) <= 1 and _TEXT_GOES_ON.match(source.folded, match.end())):
         # ('det står "Omvänd betalningsskyldighet för byggtjänster" på fakturan': the invoice's words)
         # "Karen (her manager) says Aisha should be ...": a person's words; "didn't catch what it
         # said"; "hamnat hos fel granskare:" over a pasted table: its header row is no error text
@@ -3172,7 +3211,12 @@ def no_wish(folded: str) -> bool:
     return bool(_ON_MY_OWN.search(folded) or failed and not _REQUEST_WORD.search(folded, failed.end())
                 or _TYPE_SET.search(folded) or _BARE_REQUEST.fullmatch(folded) or _NOT_ASKED.search(folded)
                 or _BY_HAND.search(folded) and not _REQUEST_WORD.search(folded)
-                or _ONLY_LOOK.search(folded) is not None and not _CHANGE_WORD.search(folded))
+                or _ONLY_LOOK.search(folded) is not None and not _CHANGE_WORD.search(folded)
+                or _CODE_CALL.search(folded) is not None)  # a stack trace's "at Coding.RowSplitter.Split(...)"
+
+
+# A dotted call of program code: "System.Linq.Enumerable.First[TSource](", "Coding.Services.Split(".
+_CODE_CALL = re.compile(r"(?i)\b[a-z_]\w*(?:\.[a-z_]\w*){2,}(?:\[[^\]\n]{0,40}\])?\(")
 
 
 # A request only to look ("Konteringen ... ser konstig ut pa rad 1 och 4. Kan ni kolla pa det?",

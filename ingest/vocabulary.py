@@ -124,6 +124,10 @@ def inflected(word: str, known: str) -> bool:
     return len(word) == len(known) and word[:-2] == known[:-2] and (word[-2:] != known[-1:-3:-1] or len(word) < 6)
 
 
+# Letters looked at to tell a shouted mail (most letters capitals) from one with a few capital words.
+MAX_CASE_SAMPLE = 4_000
+
+
 class Speller:
     """Puts right the label and type words a customer misspelt by one letter ("Invocie ID",
     "Transfered", "erorr"), so every later rule reads the word it knows.
@@ -178,23 +182,29 @@ class Speller:
             low = text.lower()
             if any(form in low for form in self.doubled):
                 text = self.doubled_re.sub(lambda m: self.doubled[m.group().lower()], text)
-        word = self.word
+        # A word in capitals in a mail not written in capitals is a login, a code or a name
+        # ("users LGRANT and BOKAFOR"): as written. A shouted mail's words are put right.
+        letters = [c for c in text[:MAX_CASE_SAMPLE] if c.isalpha()]
+        shouted = bool(letters) and sum(c.isupper() for c in letters) > len(letters) / 2
+
+        def word(w: str) -> str:
+            return w if w.isupper() and not shouted else self.word(w)
         if all(word(w) == w for w in set((_LONG_ASCII if text.isascii() else _LONG_WORD).findall(text))):
             return text  # most mails have no typo: each long word looked up once, no substitution
         verbatim = Verbatim(text)
-        plain = _LONG_WORD.sub(lambda m: m.group() if verbatim.holds(m.start()) else self.word(m.group()), text)
+        plain = _LONG_WORD.sub(lambda m: m.group() if verbatim.holds(m.start()) else word(m.group()), text)
         if not names or plain == text:
             return plain
 
         def put_right(m: re.Match[str]) -> str:
-            word = m.group()
-            fixed = word if verbatim.holds(m.start()) else self.word(word)
-            if fixed is word or not word[0].isupper():
+            written = m.group()
+            fixed = written if verbatim.holds(m.start()) else word(written)
+            if fixed is written or not written[0].isupper():
                 return fixed
             after = _NAME_AFTER.match(text, m.end())
             in_name = NAME_BEFORE.search(text, max(0, m.start() - 30), m.start()) or (
                 after and fold(after[1].lower()) not in self.known)  # "Invocie Number" is no name
-            return word if in_name else fixed
+            return written if in_name else fixed
         return _LONG_WORD.sub(put_right, text)
 
 

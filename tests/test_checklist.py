@@ -3832,8 +3832,9 @@ def test_the_session_22_review() -> None:
     found misread, and each hostile text it found slow, with what it must read."""
     # persons: the one who cannot approve on a row said to be right; a new user marked (cc); a requester's
     # "Name:"; invoices that moved to someone; one who "left invoice 20415"
+    # (Anna Berg, whose own row is approved already, is background since session 23: writer xu)
     assert users_of("Row 2 is correct, Tom Reid just cannot approve it. Anna Berg approved row 1 already.") == \
-        "Tom Reid, Anna Berg"
+        "Tom Reid"
     assert concerns_of("Please create a user for Sara Holm (cc), she starts Monday. Also remove Per Ek, he has left.") \
         == "Sara Holm, Per Ek"
     assert concerns_of("Please set up a new starter as below.\nName: Aaron Mitchell\nStart date: 1 May\n\nRequested "
@@ -4086,3 +4087,41 @@ def test_the_session_23_companies_by_code_and_substitutes() -> None:
                                    "hennes föräldraledighet, så att han får hennes fakturor att attestera.")
     assert got["concerns"] == "Anders Bergman, Lisa Ahl"
     assert got["desired_action"].startswith("Anders Bergman ska vara ersättare för Lisa Ahl")
+
+
+def test_the_session_23_writers_xu_xv_xw() -> None:
+    """Writers xu, xv and xw (scored blind, then read): each sentence they misread."""
+    # one whose own step is done is no user beside the others; one in the flow still is
+    assert users_of("Jonas Berg har redan godkänt sin del (rad 1), men rad 2 ligger kvar hos Anna Wiklund. Den borde gå "
+                    "till Fredrik Ståhl.") == "Anna Wiklund, Fredrik Ståhl"
+    assert users_of("Invoice 8830-2: Paul Jensen approved row 1 yesterday. Row 2 is now waiting for Karen Lowe, who left "
+                    "the company last month.") == "Karen Lowe"
+    assert "Tariq" in users_of("First the budget holder (Tariq Ahmed) and then Hannah Price as second approver. Tariq "
+                               "approved it yesterday and it went straight to the payment queue without going to Hannah.")
+    # logins in capitals beside the persons' names; the speller leaves words in capitals as written
+    assert concerns_of("Can you remove the approve right from our two AP clerks, Lucy Grant and Ben Okafor? Our auditors "
+                       "noted that users LGRANT and BOKAFOR both hold the AP Clerk and Approver roles.") == \
+        "Lucy Grant, Ben Okafor"
+    assert concerns_of("could you remove the coding suggestion for Atlantic Packaging?") != "Atlantic Packaging"
+    # an id in a label's brackets; a quoted word inside an error's text; "no error" before a quoted state
+    assert field("coding", "invoice_id", "Invoice (ID: 300457) - row 3 has the wrong project. It should be PRJ-1180.") \
+        == "300457"
+    assert field("coding", "error_message", "men får felet Dimension 'Projekt' är obligatorisk för konto 4010 – trots "
+                                            "att jag har fyllt i projektet!") == "Dimension 'Projekt' är obligatorisk för konto 4010"
+    got = answers("Hi, answers below in blue.\n\nFrom: Support <support@support.example.com>\nSubject: [Case #4555] x\n\n"
+                  "- What does any error message say?\nThere is no error message at all, it just sits in the queue as "
+                  "\"Waiting for approval\".\n\nBest regards\nSupport\n", "review_approval")
+    assert "error_message" not in got
+    # a stack trace is no wish
+    assert "desired_action" not in fields("coding", "System.InvalidOperationException: Sequence contains no elements\n"
+                                                    "   at Coding.Services.RowSplitter.Split(CodingRow row, Int32 parts)\n")
+
+
+def test_the_session_23_speller_leaves_capitals() -> None:
+    """A word in capitals in a mail not written in capitals is a login or a code; a shouted mail is put right."""
+    from ingest.classify import speller_of
+    speller = speller_of(tuple(TYPES.values()))
+    assert speller.text("Our auditors noted that users LGRANT and BOKAFOR hold both roles.") == \
+        "Our auditors noted that users LGRANT and BOKAFOR hold both roles."
+    assert "TRANSFERRED" in speller.text("THE TRANSFERED COLUMN SAYS YES").upper()
+    assert speller.text("can you tell me where it lives?") == "can you tell me where it lives?"
