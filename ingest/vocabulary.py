@@ -184,11 +184,15 @@ class Speller:
                 text = self.doubled_re.sub(lambda m: self.doubled[m.group().lower()], text)
         # A word in capitals in a mail not written in capitals is a login, a code or a name
         # ("users LGRANT and BOKAFOR"): as written. A shouted mail's words are put right.
-        letters = [c for c in text[:MAX_CASE_SAMPLE] if c.isalpha()]
-        shouted = bool(letters) and sum(c.isupper() for c in letters) > len(letters) / 2
+        shouted: list[bool] = []  # worked out once, and only for a mail with a long word in capitals
 
         def word(w: str) -> str:
-            return w if w.isupper() and not shouted else self.word(w)
+            if not w.isupper():
+                return self.word(w)
+            if not shouted:
+                sample = text[:MAX_CASE_SAMPLE]
+                shouted.append(sum(c.isupper() for c in sample) > sum(c.islower() for c in sample))
+            return self.word(w) if shouted[0] else w
         if all(word(w) == w for w in set((_LONG_ASCII if text.isascii() else _LONG_WORD).findall(text))):
             return text  # most mails have no typo: each long word looked up once, no substitution
         verbatim = Verbatim(text)
