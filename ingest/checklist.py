@@ -927,6 +927,7 @@ def extract_candidates(specs: Sequence[FieldSpec], source: Source) -> tuple[dict
         out[ERROR_SHOWN] = "yes"
         unsure.pop(ERROR_SHOWN, None)
     out = without_person_in(out, specs, source.folded)
+    out = with_company_in_passing(out, unsure, specs, source)
     if (told := _SAYS_THEN.match(out.get(ERROR_TEXT, ""))) and words(told["text"]) >= 3:
         out[ERROR_TEXT] = told["text"].strip()  # "No pop-up, but in the invoice history it says: Step skipped - ..."
     if out.get(ERROR_TEXT, "").endswith((" –", " —", " -")):
@@ -975,6 +976,37 @@ _NOT_NAME_CHARS = re.compile(r"[^\w&]+")
 
 # A value that stands for one not known yet: "TBC", "N/A", "vet ej".
 _PLACEHOLDER = re.compile(r"(?i)[\s(]*(?:tbc|tbd|tba|n/?a|unknown|not\s+known|okänt|okant|vet\s+(?:ej|inte)|\?+|-+)[\s).!]*")
+
+
+def with_company_in_passing(out: dict[str, str], unsure: dict[str, Candidate], specs: Sequence[FieldSpec],
+                            source: Source) -> dict[str, str]:
+    """A company named in passing, without its legal form ("Det gäller Västkustens Logistik.", "I'm the
+    system admin at Wyvern Print", "in the Tamar Valley Water company only"), for a company field the
+    rules left empty: never a name the mail reads as a person, the writer's, or a system's."""
+    persons = {fold(x).lower() for s in specs if s.many and s.key in out for x in split_names(out[s.key])}
+    for spec in specs:
+        if spec.kind != "name" or spec.many or spec.key in out:
+            continue
+        for match in islice(_IN_PASSING.finditer(source.folded, 0, source.content_end), 5):
+            name = source.text[match.start("value") : match.end("value")]
+            key = fold(name).lower()
+            business = any(w in _NOT_PERSON_WORDS for w in key.split())  # "Västkustens Logistik" read as a person too
+            if (key not in persons or business) and key != fold(source.sender).lower() and not _ERP_NAME.fullmatch(key) \
+                    and not no_one(name) and key not in _PLACES and len(key) > 3 and (len(key.split()) > 1 or match["tail"]):
+                unsure.pop(spec.key, None)
+                return {**out, spec.key: name}
+    return out
+
+
+# Where a company is named in passing: after "Det gäller", "This is for", "inom", "I'm ... at",
+# "one of our clients,", or before "company", "tenant", "team" (matched on folded text).
+_IN_PASSING = re.compile(
+    r"(?:\b(?:det\s+galler|galler|this\s+is|it\W?s|it\s+is)\s+(?:bara\s+|only\s+|just\s+)?(?:for\s+|in\s+)?(?:the\s+)?|"
+    r"\b(?:inom|within)\s+|\b(?:i\W?m|i\s+am|jag\s+ar|vi\s+ar|we\W?re|we\s+are)\b[^.\n]{0,40}?\b(?:at|pa|hos)\s+|"
+    r"\bour\s+clients?,\s+|\b(?:in|for)\s+the\s+(?=[^.\n]{1,60}?\s(?:tenant|company|entity|finance\s+team)\b))"
+    r"(?P<value>(?-i:[A-ZÅÄÖ][\w&\x27’-]+(?:[ ](?:&[ ])?[A-ZÅÄÖ][\w&\x27’-]+){0,3}))"
+    r"(?=[ ]*(?:[.,;!?)]|$)|[ ](?P<tail>tenant|company|entity|bolaget|koncernen|finance\s+team|team)\b|"
+    r"[ ](?:only|bara|om|sedan|since|and|och|inte|not)\b)", re.MULTILINE | re.IGNORECASE)
 
 
 def without_person_in(out: dict[str, str], specs: Sequence[FieldSpec], folded: str) -> dict[str, str]:
@@ -1769,7 +1801,8 @@ def not_a_person(value: str) -> bool:
 
 # A user's name never ends in a country: "Bauhaus Sverige" is a supplier (as "Nordic Steel" ends in a
 # business word).
-_PLACES = frozenset("sverige sweden norge norway danmark denmark suomi finland nordic nordics scandinavia europe".split())
+_PLACES = frozenset("sverige sweden norge norway danmark denmark suomi finland nordic nordics scandinavia europe uk gb us usa "
+                    "ireland england scotland wales britain".split())
 # Words of _NOT_PERSON_WORDS that are first names too.
 _FIRST_NAMES = frozenset("april june july august".split())
 

@@ -4125,3 +4125,20 @@ def test_the_session_23_speller_leaves_capitals() -> None:
         "Our auditors noted that users LGRANT and BOKAFOR hold both roles."
     assert "TRANSFERRED" in speller.text("THE TRANSFERED COLUMN SAYS YES").upper()
     assert speller.text("can you tell me where it lives?") == "can you tell me where it lives?"
+
+
+def test_the_session_23_company_in_passing() -> None:
+    """Writer xw: a company named in passing without its legal form, when the rules found none; never
+    a person the mail names, a country, or a system."""
+    for text, company in [
+        ("Vi behöver ändra attestgränserna. Det gäller Västkustens Logistik.", "Västkustens Logistik"),
+        ("This is for the Solent Marine Services tenant. Please add the role.", "Solent Marine Services"),
+        ("We are the purchase ledger for one of our clients, Corrib Engineering, and they use your system.",
+         "Corrib Engineering"),
+        ("Jag är ny som controller på Tornö Livsmedel sedan två veckor och vill ha en lista.", "Tornö Livsmedel"),
+        ("This is in the Tamar Valley Water company only.", "Tamar Valley Water"),
+    ]:
+        assert company_of(text) == company, text
+    assert company_of("Please give Anna Berg the Approver role. Det gäller Anna Berg.") is None
+    assert company_of("This is for the UK company only, please remove the role.") is None
+    assert company_of("Det gäller Frejd Bil i Örebro AB.") == "Frejd Bil i Örebro AB"  # a legal name wins
