@@ -1345,7 +1345,8 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     stays = {k for k, v in names.items() if _ROLE_NAME.fullmatch(v) and role_stays(v, source.folded)}
     if len(stays) < len(names):
         names = {k: v for k, v in names.items() if k not in stays}
-    if any(k not in around and _PERSON_RE.fullmatch(fold(v.split(" (")[0])) for k, v in names.items()):
+    if any(k not in around and (_PERSON_RE.fullmatch(fold(v.split(" (")[0])) or _FIRST_NAME.fullmatch(v))
+           for k, v in names.items()):  # ("Anna, Per" by first name are persons too)
         names = {k: v for k, v in names.items() if k not in around}  # (the writer named too: "Elin Ek (mig)")
     people = set(names)
     # "Ms Priya Nair ... Ms Nair", "Fiona McAllister ... Fiona": a surname or a first name alone
@@ -1555,7 +1556,8 @@ def former_user(name: str, folded: str) -> bool:
     first = key.split()[0]
     full = list(islice(written_at(key, folded), 5))
     places = [(at, len(key)) for at in full] + [(at, len(first)) for at in islice(written_at(first, folded), 5)]
-    if any(_TO_THEM.search(folded, max(0, at - 25), at) or _STILL_THEIRS.match(folded, at + n) for at, n in places):
+    if any(_TO_THEM.search(folded, max(0, at - 25), at) or _WITH_THEM.search(folded, max(0, at - 30), at)
+           or _STILL_THEIRS.match(folded, at + n) for at, n in places):
         return False  # "... should also go to Mike Smith", "Karin ska ha dem igen": still whom it concerns
     # ("Row 1 went through Ken without a problem" beside "Ken Hughes" in a pasted table: by first name too)
     return any(_USED_TO.match(folded, at + len(key)) or _BEFORE_THAT.search(folded, max(0, at - 30), at)
@@ -1568,6 +1570,8 @@ def former_user(name: str, folded: str) -> bool:
                and not _OTHER_THINGS.match(folded, done.end()) for at, n in places[:6])
 
 
+# A first name alone: "Anna", "Per", "Anna-Karin".
+_FIRST_NAME = re.compile(r"[A-ZÅÄÖ][a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäöéü]+)?")
 # A login or a code written in capitals, one word: "LGRANT", "BOKAFOR_B".
 _LOGIN = re.compile(r"[A-ZÅÄÖ][A-ZÅÄÖ0-9_.]{2,19}")
 
@@ -1628,7 +1632,10 @@ _TITLE_BEFORE = re.compile(r"(?i)\b(?:kontaktperson\w*|\w*chef\w*|manager|direct
 def okayed_request(name: str, folded: str) -> bool:
     """A person who agreed to the request, not one it is about: "Vår ekonomichef Göran Lund har
     godkänt det", "our CFO Diane Kowalski has approved the change"."""
-    return any(_OKAYED.match(folded, at + len(name)) for at in islice(written_at(fold(name), folded), 5))
+    places = list(islice(written_at(fold(name), folded), 5))
+    if any(_WITH_THEM.search(folded, max(0, at - 30), at) for at in places):
+        return False  # "has landed with Anna for approval ... Anna has already approved that part": hers still
+    return any(_OKAYED.match(folded, at + len(name)) for at in places)
 
 
 _OKAYED = re.compile(r"(?i)[ \t]+(?:har|has|have|had|hade)[ \t]+(?:redan[ \t]+|already[ \t]+|also[ \t]+|ocksa[ \t]+)?"
@@ -1701,6 +1708,8 @@ _ASKS_FOR_ME = re.compile(r"(?i)\b(?:(?:give|grant|add|set\s+up|create|make)\s+(
                           r"\b(?P<me5>jag|i|me)\s+(?:behover|skulle\s+behova|vill|need|would\s+like|to)\s+(?:to\s+)?(?:fa|get|have|be\s+given)\s+"
                           r"(?:the\s+|an?\s+)?(?:(?:admin|administrator|full|approval|attest)\s+)?(?:\w*behorighet\w*|access|rights|"
                           r"permissions?|administratorsratt\w*|role)\b)")
+# Where an invoice sits: "has landed with Anna for approval", "ligger hos Per": theirs now.
+_WITH_THEM = re.compile(r"(?i)\b(?:landed|sits|sitting|stuck|ligger|hamnat|fastnat|fastnade|hamnade)\s+(?:with|hos)\s+$")
 # Where an invoice should go, or who should have it again: not a user of before.
 _TO_THEM = re.compile(r"(?i)\b(?:go|goes|going|gå|ga|gar|till|to|back\s+to)\s+(?:also\s+|ocksa\s+)?$")
 _STILL_THEIRS = re.compile(r"(?i)[^.!?\n]{0,40}?\b(?:still\s+should|and\s+still\s+does|ska\s+ha\s+dem\s+igen|ska\s+ha\s+den\s+igen|"
@@ -1716,7 +1725,8 @@ _APPROVED_BY = re.compile(r"(?i)\b(?:(?:approved|signed\s+off|reviewed|attestera
                           # "Rad 1 attesterade Lena Berg utan problem": the Swedish verb before its subject
                           r"(?:rad|raden|row)\s+\d{1,2}\s+(?:attesterade|godkande|granskade))\s+$")
 def already_done(folded: str, at: int, length: int) -> bool:
-    """A person whose own step is done: "Jonas Berg har redan godkänt sin del (rad 1)", "Paul Jensen
+    """A person whose own step is done: "Jonas Berg har redan godkänt sin del (rad 1)", "rad 1 har Jonas
+    Berg redan godkänt" (the verb before its subject), "Paul Jensen
     approved row 1 yesterday", "the rest was approved by Ian already" (not past a "but")."""
     end = at + length
     done = _DONE_BEFORE.match(folded, end) or (_APPROVED_BY.search(folded, max(0, at - 30), at) and _ALREADY.match(folded, end))
@@ -1724,7 +1734,7 @@ def already_done(folded: str, at: int, length: int) -> bool:
 
 
 # "... har redan godkänt", "... (controller) has already approved", "... approved row 1 yesterday"
-_DONE_BEFORE = re.compile(r"(?i)[ \t]+(?:\([^()\n]{1,30}\)[ \t]+)?(?:(?:has|have|had|har|hade)[ \t]+(?:already|redan)[ \t]+"
+_DONE_BEFORE = re.compile(r"(?i)[ \t]+(?:\([^()\n]{1,30}\)[ \t]+)?(?:(?:(?:has|have|had|har|hade)[ \t]+)?(?:already|redan)[ \t]+"
                           r"(?:approved|reviewed|signed\s+off|godkant|attesterat|granskat)\b|(?:already[ \t]+)?(?:approved|reviewed|"
                           r"signed\s+off|attesterade|godkande|granskade)[ \t]+(?:(?:his|her|their|sin|sitt)[ \t]+(?:part|del|row|rad)|"
                           r"rows?[ \t]+\d|rad(?:en)?[ \t]+\d)\b[^.!?\n]{0,30}?\b(?:already|yesterday|redan|igar|i\s+gar|"

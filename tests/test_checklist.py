@@ -4142,3 +4142,12 @@ def test_the_session_23_company_in_passing() -> None:
     assert company_of("Please give Anna Berg the Approver role. Det gäller Anna Berg.") is None
     assert company_of("This is for the UK company only, please remove the role.") is None
     assert company_of("Det gäller Frejd Bil i Örebro AB.") == "Frejd Bil i Örebro AB"  # a legal name wins
+
+
+def test_the_session_23_smtp_trial() -> None:
+    """The session's SMTP trial: a user whose row is approved, written verb first, beside users named by
+    first name; and one the invoice still sits with, who approved another part."""
+    assert users_of("Båda attestanterna, Anna och Per, får samma fel när de försöker attestera faktura 33-9012, rad "
+                    "2. Det är bara den raden, rad 1 har Jonas Berg redan godkänt.") == "Anna, Per"
+    assert users_of("Invoice 5518823 has landed with Anna for approval, but the second line should go to Peter, not "
+                    "her. The first line is correct and Anna has already approved that part.") == "Anna, Peter"

@@ -55,3 +55,15 @@ def test_a_value_read_to_confirm_shows_with_what_is_missing_not_as_a_fact() -> N
                     missing=["invoice_id", "desired_action"])
     assert [line.key for line in checklist(ticket, [], None)] == ["coding_rows"]
     assert missing(ticket, None) == ["Invoice id (4471-22?)", "Desired action"]
+
+
+def test_a_flag_reads_yes_or_no_in_the_page_language() -> None:
+    """ "Was an error message shown? yes" read "yes" on a Swedish page: a flag is Yes/No, Ja/Nej there."""
+    from core.casetypes import parse_case_types
+    review = {t.key: t for t in parse_case_types(None, "")}["review_approval"]
+    ticket = Ticket(ref="CASE-1001", fields={"invoice_id": "33-9012", "error_shown": "yes"}, missing=[])
+    messages = [Message(message_id="a", fields={"invoice_id": "33-9012", "error_shown": "yes"})]
+    swedish = {line.key: line.value for line in checklist(ticket, messages, review, "sv")}
+    english = {line.key: line.value for line in checklist(ticket, messages, review, "en")}
+    assert (swedish["error_shown"], english["error_shown"]) == ("Ja", "Yes")
+    assert swedish["invoice_id"] == english["invoice_id"] == "33-9012"  # other values as read

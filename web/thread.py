@@ -17,6 +17,7 @@ from markupsafe import Markup
 
 from core.casetypes import UNKNOWN_TYPE, CaseType, facts_of, to_confirm, with_guess
 from store.models import Message, Ticket, held_as_no_case
+from web.words import translator
 
 # Images would load from the sender's server (tracking pixels); ammonia drops every event handler
 # and style attribute by default, and its content-cleaning removes <script> and <style> bodies.
@@ -151,8 +152,16 @@ def checklist(ticket: Ticket, messages: list[Message], case_type: CaseType | Non
     values = facts_of(ticket.fields)  # a value to confirm is shown with what is missing
     order = [f.key for f in case_type.fields] if case_type else []
     keys = [k for k in order if k in values] + sorted(k for k in values if k not in order)
-    return [ChecklistLine(k, field_label(case_type, k, language), str(values[k]), source_of(k, values[k], messages))
+    flags = {f.key for f in case_type.fields if f.kind == "flag"} if case_type else set()
+    words = translator(language)
+    return [ChecklistLine(k, field_label(case_type, k, language),
+                          words(FLAG_WORDS.get(str(values[k]), str(values[k]))) if k in flags else str(values[k]),
+                          source_of(k, values[k], messages))
             for k in keys]
+
+
+# A flag's stored value as the page says it: "yes" is "Yes" ("Ja" on a Swedish page).
+FLAG_WORDS = {"yes": "Yes", "no": "No"}
 
 
 def missing(ticket: Ticket, case_type: CaseType | None, language: str = "en") -> list[str]:

@@ -37,7 +37,7 @@ SWEDISH = {
     "The link works for a limited time; you can ask for a new one at any time.":
         "Länken fungerar en begränsad tid; du kan be om en ny när som helst.",
     "Use another address": "Använd en annan adress",
-    "Status": "Status", "Type": "Typ", "Customer": "Kund", "any": "alla",
+    "Status": "Status", "Type": "Typ", "Customer": "Kund", "any": "alla", "Yes": "Ja", "No": "Nej",
     "missing anything": "saknar något", "Filter": "Filtrera",
     "Case": "Ärende", "Subject": "Ämne", "Still missing": "Saknas", "Last activity": "Senaste aktivitet",
     "nothing": "inget", "not known yet": "inte känd än", "type not known yet": "typen är inte känd än",
