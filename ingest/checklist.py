@@ -91,8 +91,9 @@ _BLANK = re.compile(r"^[\s_.\-–…?]*$")
 # Eight digits are a date only when they read as one (20240314); 31190442 is an invoice number.
 _DATE = re.compile(r"^(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}|\d{4}[/.]\d{1,2}[/.]\d{1,2}"
                    r"|(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))$")
-# A yes or no, or a date, written inside an answer's sentence.
-_SHOWN_STATUS = re.compile(r"(?i)\b(?:yes|no|ja|nej)\b(?![ \t]*[-–]?[ \t]*\d)|"
+# What a column shows, written inside an answer's sentence: the first status word or date ("It says
+# Error, no date" is Error; "Den är tom, jag trodde det skulle stå Ja" is tom).
+_SHOWN_STATUS = re.compile(r"(?i)\b(?:yes|no|ja|nej|error|fel|failed|tom|tomt|empty|blank)\b(?![ \t]*[-–]?[ \t]*\d)|"
                            r"(?<![\w.-])(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.]\d{1,2}[/.]\d{2,4})(?![\w-]|[/.]\d)")
 # "rows 1 and 3", "rad 2 och 4", "1, 2": plain row numbers, stored as "1, 3".
 _ROW_LIST = re.compile(r"(?i)(?:(?:coding|konterings)?\s*(?:rows?|lines?|rad|rader|raderna|raden)\s*)?"
@@ -517,7 +518,7 @@ def question_answer(lines: Sequence[str], index: int, folded: str, specs: Sequen
                 # "Den gick till Per Nyström men ska till Anna Ek" under "Vilka användare gäller
                 # det?": names look like names, and none of our lines is one
                 out.append((spec.key, persons))
-            elif spec.key == ERROR_TEXT and _NO_ANSWER.match(fold(value)):
+            elif spec.key == ERROR_TEXT and _SAYS_NO_ERROR.match(fold(value)):
                 continue  # 'There is no error message at all, it just sits in the queue as "Waiting for approval"'
             elif spec.key == ERROR_TEXT and _QUOTED_ANSWER.fullmatch(value.strip()):
                 out.append((spec.key, value.strip()[1:-1].strip()))  # a quoted text is the screen's
@@ -620,7 +621,8 @@ def name_answer(value: str, many: bool) -> str | None:
 
 
 # "It's me who can't approve it", "Det är jag som inte kan attestera": the writer.
-_ITS_ME = re.compile(r"(?i)\W*(?:it['’]?s|it\s+is|that['’]?s|det\s+är|det\s+ar)\s+(me|mig|myself|jag)\b(?!\s+(?:or|eller)\b)")
+_ITS_ME = re.compile(r"(?i)\W*(?:it['’]?s|it\s+is|that['’]?s|det\s+är|det\s+ar)\s+(me|mig|myself|jag)\b(?!\s+(?:or|eller)\b)"
+                     r"(?!\s+(?:who|that|som)\s+(?:asked|asks|frågar|frågade|fragar|fragade|writes|wrote|skriver|skrev|mailed|mejlar)\b)")
 
 
 # The writer in an answer naming persons: "myself" anywhere, "me"/"jag" only first before others.
@@ -669,7 +671,7 @@ _NO_ANSWER = re.compile(r"(?i)[ \t*(-]*(?:there\s+(?:is|was)\s+|there[\x27’]s\
                         r"there\s+(?:isn\W?t|wasn\W?t|is\s+not|was\s+not)\s+(?:one|any)|"
                         r"(?:i|we|jag|vi)\s+(?:hittar|kan|can\W?t|cannot|could\s+not|couldn\W?t)"
                         r"(?:\s+(?:tyvarr|unfortunately|inte|not))*(?:\s+(?:hitta|find|locate|se|see))?|"
-                        r"(?:i\s+)?don\W?t\s+know|not\s+sure|unknown|oklart|osaker)\b(?:[ \t]+\w+){0,4}[ \t]*(?:[,.;!?]|$)")
+                        r"(?:i\s+)?don\W?t\s+know|not\s+sure|unknown|oklart|osaker)\b(?:[ \t]+\w+){0,3}[ \t]*(?:[,.;!?]|$)")
 
 
 @by_identity(64)
@@ -756,6 +758,9 @@ _OUR_REQUEST = re.compile(r"(?i)[ \t]*(?:(?:if|om)\b[^,.\n]{3,80},[ \t]*)?(?:ple
                           r"[^?\n]{3,150}\?[ \t]+(?:if\s+so|if\s+yes|om\s+ja|om\s+s[aå]|i\s+s[aå]\s+fall)\b[^?\n]{0,150}\.?[ \t]*$")
 
 
+# An answer opening with "there is no error": 'There is no error message at all, it just sits as "Waiting"'.
+_SAYS_NO_ERROR = re.compile(r"(?i)\W*(?:there\s+(?:is|was)\s+|there\W?s\s+|det\s+(?:finns|kom|kommer)\s+)?(?:no|inget|ingen|"
+                            r"not\s+any|never\s+an?)\s+(?:\w+\s+)?(?:error|fel|felmeddelande|message|meddelande)\b")
 _SAYS_YES_OR_NO = re.compile(r"(?i)[ \t]*(?:yes|ja|no|nej)\b")
 
 
@@ -910,6 +915,9 @@ def extract_candidates(specs: Sequence[FieldSpec], source: Source) -> tuple[dict
         found = best_candidate(spec, source)
         if found and _PLACEHOLDER.fullmatch(found.value):
             found = None  # "Users TBC - I'll come back to you on that": none given yet
+        elif found and spec.many and spec.kind == "name" and any(_PLACEHOLDER.fullmatch(x) for x in split_names(found.value)):
+            kept = [x for x in split_names(found.value) if not _PLACEHOLDER.fullmatch(x)]  # "Company: N/A" beside Tom Reed
+            found = replace(found, value=", ".join(kept)) if kept else None
         if found and spec.key == INVOICE_ID and found.evidence != "label" and _NO_ID.search(source.folded) \
                 and called_a_number(found.value, source.folded):
             # "Jag hittar inget Faktura-ID, men det är fakturan ... med fakturanummer 10045": the
@@ -928,7 +936,8 @@ def extract_candidates(specs: Sequence[FieldSpec], source: Source) -> tuple[dict
         unsure.pop(ERROR_SHOWN, None)
     out = without_person_in(out, specs, source.folded)
     out = with_company_in_passing(out, unsure, specs, source)
-    if (told := _SAYS_THEN.match(out.get(ERROR_TEXT, ""))) and words(told["text"]) >= 3:
+    if (told := _SAYS_THEN.match(out.get(ERROR_TEXT, ""))) and words(told["text"]) >= 3 \
+            and _SHOWER.search(out[ERROR_TEXT], 0, told.start("text")):
         out[ERROR_TEXT] = told["text"].strip()  # "No pop-up, but in the invoice history it says: Step skipped - ..."
     if out.get(ERROR_TEXT, "").endswith((" –", " —", " -")):
         out[ERROR_TEXT] = out[ERROR_TEXT].rstrip(" –—-")  # "får felet X – trots att ...": the dash is the sentence's
@@ -941,7 +950,7 @@ def extract_candidates(specs: Sequence[FieldSpec], source: Source) -> tuple[dict
             # "Erik Sund" of "Erik Sund i Nordbygg Väst AB")
             kept = list(dict.fromkeys(without_company(x, companies, source) for x in split_names(out[spec.key])
                                       if not any(words_in(c, fold(x).lower()) and not c.startswith(f"{fold(x).lower()} i ")
-                                                 for c in companies)))
+                                                 and only_in_company(x, c, source.folded) for c in companies)))
             if kept:
                 out[spec.key] = ", ".join(kept)
             else:
@@ -964,6 +973,17 @@ def extract_candidates(specs: Sequence[FieldSpec], source: Source) -> tuple[dict
                 out.pop(key, None)
                 unsure.pop(key, None)
     return out, unsure
+
+
+def only_in_company(name: str, company: str, folded: str) -> bool:
+    """A name written nowhere but inside the company's name ("South Wales" of "Brightwater Facilities (South
+    Wales) Ltd"), not an owner named on their own too ("add Lars Persson ... in Lars Persson Åkeri AB")."""
+    low = folded.lower()
+    head = _REMARK_IN.sub("", company)  # "region sormark (bolagskod 01)" is written "Region Sörmark" too
+    return low.count(fold(name).lower()) <= max(low.count(company), low.count(head))
+
+
+_REMARK_IN = re.compile(r"\s*\([^()]*\)")
 
 
 def words_in(whole: str, part: str) -> bool:
@@ -990,14 +1010,19 @@ def with_company_in_passing(out: dict[str, str], unsure: dict[str, Candidate], s
         for match in islice(_IN_PASSING.finditer(source.folded, 0, source.content_end), 5):
             name = source.text[match.start("value") : match.end("value")]
             key = fold(name).lower()
-            business = any(w in _NOT_PERSON_WORDS for w in key.split())  # "Västkustens Logistik" read as a person too
-            if (key not in persons or business) and key != fold(source.sender).lower() and not _ERP_NAME.fullmatch(key) \
+            business = any(w in _NOT_PERSON_WORDS or w in _COMPANY_WORDS for w in key.split())
+            if not (business or match["tail"]):
+                continue  # "This is Karin Holm, I look after ...": a name that may be a person's
+            if key != fold(source.sender).lower() and not _ERP_NAME.fullmatch(key) \
                     and not no_one(name) and key not in _PLACES and len(key) > 3 and (len(key.split()) > 1 or match["tail"]):
                 unsure.pop(spec.key, None)
                 return {**out, spec.key: name}
     return out
 
 
+# Words of a company's name besides those no person's name holds (_NOT_PERSON_WORDS), matched folded.
+_COMPANY_WORDS = frozenset("""livsmedel plat mekaniska mek print care marine tra tradgard el energi vatten water foods
+shipping hotels hotel dental medical health homes farms farm brewery bryggeri verkstad verkstader trust schools""".split())
 # Where a company is named in passing: after "Det gäller", "This is for", "inom", "I'm ... at",
 # "one of our clients,", or before "company", "tenant", "team" (matched on folded text).
 _IN_PASSING = re.compile(
@@ -1583,7 +1608,7 @@ def renamed(name: str, folded: str) -> bool:
     return at > 0 and _NEW_NAME.search(folded, max(0, at - 40), at) is not None
 
 
-_NEW_NAME = re.compile(r"(?i)\b(?:heter|kallas)\s+(?:numera\s+|nu\s+|sedan\s+\w+\s+)?$|\b(?:is|are)\s+now\s+(?:called|named)\s+$|"
+_NEW_NAME = re.compile(r"(?i)\b(?:heter|kallas)\s+(?:numera\s+|nu\s+|sedan\s+\w+\s+)$|\b(?:is|are)\s+now\s+(?:called|named)\s+$|"
                        r"\b(?:new|nya)\s+(?:surname|last\s+name|name|namn|efternamn|efternamnet|namnet)\s*(?:is|är|ar|:)?\s*$|"
                        r"\b(?:changed|bytt|ändrat|andrat)\s+(?:(?:her|his|their|sitt)\s+)?(?:surname|last\s+name|name|namn|efternamn)\s+(?:to|till)\s+$")
 
@@ -2822,6 +2847,8 @@ def quoted_error(value: str) -> str:
     return quotes[0][1].strip() if words(quotes[0][1]) >= (2 if said else 3) else value
 
 
+# What shows the text, before that colon: not "Field message:" inside a screen's own text.
+_SHOWER = re.compile(r"(?i)\b(?:it|det|den|systemet|the\s+system|history|historiken|log|loggen|screen|skärmen|rutan|the\s+box)\b")
 # An error text told after what shows it and a colon: "... in the invoice history it says: Step skipped".
 _SAYS_THEN = re.compile(r"(?i)[^\"“”«:\n]{0,100}?\b(?:says|said|shows|showed|reads|står\s+det|stod\s+det|det\s+står|"
                         r"säger|visar|message|meddelandet|felmeddelandet)[ \t]*:[ \t]*(?P<text>\S[^\n]{3,})")
@@ -2830,7 +2857,9 @@ _GETS_QUOTE = re.compile(r"(?i)\b(?:get|gets|got|getting|see|sees|saw|far|fick|s
                          r"error|fel|felet|felmeddelandet|message|meddelandet)\s*:?\s*$")
 
 
-# A quoted word inside an error's text, the text going on after it: "Dimension 'Projekt' är obligatorisk".
+# A quoted word inside an error's text, the text going on after it: "Dimension 'Projekt' är obligatorisk"
+# (a capitalised word of the text right before the quote; not 'I get "Locked" is what it says').
+_WORD_BEFORE_QUOTE = re.compile(r"(?-i:[A-ZÅÄÖ][a-zåäö]+)[ \t]+['\"‘’“”«]$")
 _TEXT_GOES_ON = re.compile(r"(?i)[ \t]+(?:är|ar|is|are|must|måste|maste|saknas|krävs|kravs|required|missing|not|inte|"
                            r"has|har|cannot|kan|can|does|should|ska)\b")
 
@@ -2898,7 +2927,7 @@ def row_went_well(folded: str, match: re.Match[str]) -> bool:
 
 
 _YET_TROUBLE = re.compile(r"(?i)[^.!?\n]{0,40}?\b(?:even\s+though|although|though|trots\s+att|fast\s+(?:den|det)|"
-                          r"but\s+(?:it|then|the\s+invoice)|men\s+(?:den|det|sen|sedan|fakturan|gick|hamnade|fastnade|kom)|"
+                          r"but\s+(?:it|then|the\s+invoice)|men\s+(?:den|det|sen|sedan|fakturan|gick|hamnade|fastnade)|"
                           r"and\s+(?:it\s+|then\s+)?(?:went|got\s+stuck|ended\s+up))\b")
 
 
@@ -3032,7 +3061,8 @@ _CORRECTED = re.compile(r"[ \t]*[(,–-]?[ \t]*(?:sorry|sorry,?\s+I\s+mean|I\s+m
                         r"(?:men|but)\s+(?:det|den|that|it)\s+(?:var|was)\s+(?:fel|wrong|incorrect)\s*[,.;–-]?\s*"
                         r"(?:(?:ratt|korrekt|the\s+(?:right|correct)(?:\s+one|\s+number|\s+id)?)\s+(?:ar|is)|(?:it|that)\s+should\s+be|"
                         r"det\s+ska\s+vara)|"
-                        rf"rattelse)[ \t]*[,:]?[ \t]+(?:it\W?s[ \t]+|det\s+ar[ \t]+)?(?P<value>{_ID})(?![\w/-])", re.IGNORECASE)
+                        rf"rattelse)[ \t]*[,:]?[ \t]+(?:it\W?s[ \t]+|det\s+ar[ \t]+)?(?P<value>{_ID})(?![\w/-])"
+                        r"(?![ \t]*(?:kr|sek|eur|usd|gbp|nok|dkk|€|\$|%|:-)(?!\w))", re.IGNORECASE)  # not "4000 SEK"
 # "fakturanumret blev 7700112233445 i stället för 31190442": the number read instead of the real one.
 _INSTEAD_OF = re.compile(r"[ \t]+(?:i[ \t]+stallet[ \t]+for|istallet[ \t]+for|instead[ \t]+of|rather[ \t]+than)[ \t]+"
                          r"(?:the[ \t]+|det[ \t]+)?(?:(?:correct|real|actual|right|ratta|riktiga)[ \t]+)?"
@@ -3191,7 +3221,8 @@ def hit_value(spec: FieldSpec, regex: re.Pattern[str], match: re.Match[str], sou
     if spec.key == ERROR_TEXT and "value" in regex.groupindex and (
             reported(source, match.start("value")) or not_read(source, match) or header_row(source.text, match)
             or _ON_THE_INVOICE.match(source.folded, match.end("value")) or earlier_error(source.folded, match)
-            or words(match["value"]) <= 1 and _TEXT_GOES_ON.match(source.folded, match.end())):
+            or words(match["value"]) <= 1 and _TEXT_GOES_ON.match(source.folded, match.end())
+            and _WORD_BEFORE_QUOTE.search(source.folded, max(0, match.start("value") - 40), match.start("value")) is not None):
         # ('det står "Omvänd betalningsskyldighet för byggtjänster" på fakturan': the invoice's words)
         # "Karen (her manager) says Aisha should be ...": a person's words; "didn't catch what it
         # said"; "hamnat hos fel granskare:" over a pasted table: its header row is no error text
@@ -3259,7 +3290,7 @@ def no_wish(folded: str) -> bool:
 
 
 # A dotted call of program code: "System.Linq.Enumerable.First[TSource](", "Coding.Services.Split(".
-_CODE_CALL = re.compile(r"(?i)\b[a-z_]\w*(?:\.[a-z_]\w*){2,}(?:\[[^\]\n]{0,40}\])?\(")
+_CODE_CALL = re.compile(r"(?i)\b[a-z_]\w*(?:\.[a-z_]\w*){2,}(?:\[[^\]\n]{0,40}\])?\((?![^)\n]{0,4}\)\.\w{2,4}\b)")
 
 
 # A request only to look ("Konteringen ... ser konstig ut pa rad 1 och 4. Kan ni kolla pa det?",

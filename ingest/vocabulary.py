@@ -124,6 +124,8 @@ def inflected(word: str, known: str) -> bool:
     return len(word) == len(known) and word[:-2] == known[:-2] and (word[-2:] != known[-1:-3:-1] or len(word) < 6)
 
 
+# A word in capitals put right even in a mail not written in capitals: one this long is a label word.
+LONG_LABEL_WORD = 8
 # Letters looked at to tell a shouted mail (most letters capitals) from one with a few capital words.
 MAX_CASE_SAMPLE = 4_000
 
@@ -187,12 +189,14 @@ class Speller:
         shouted: list[bool] = []  # worked out once, and only for a mail with a long word in capitals
 
         def word(w: str) -> str:
-            if not w.isupper():
-                return self.word(w)
+            fixed = self.word(w)
+            # (a long label word is put right all the same: "The TRANSFERED column", not "BOKAFOR" made "Bokfor")
+            if fixed == w or not w.isupper() or len(fixed) >= LONG_LABEL_WORD:
+                return fixed
             if not shouted:
                 sample = text[:MAX_CASE_SAMPLE]
                 shouted.append(sum(c.isupper() for c in sample) > sum(c.islower() for c in sample))
-            return self.word(w) if shouted[0] else w
+            return fixed if shouted[0] else w
         if all(word(w) == w for w in set((_LONG_ASCII if text.isascii() else _LONG_WORD).findall(text))):
             return text  # most mails have no typo: each long word looked up once, no substitution
         verbatim = Verbatim(text)

@@ -3975,9 +3975,16 @@ def test_the_session_23_unread_half() -> None:
     "för användaren " + "Kristoffer Bäck i " * 3_000 + "Österlins Åkeri AB", "den är överförd, " + "det står Ja " * 4_000,
     "Amne: x\nDatum: y\n" * 3_000 + "Fran: a@b.se\n", "> Which user(s)?\n" + "It's me who " * 4_000,
     "set up " + "Hannah Moss, " * 3_000 + "have left", "the one in the screenshot " * 3_000,
+    # the review's slow input (0.26 s in review_approval, from a users pattern since taken back)
+    "A A A A A A A x i our a får " * 715, "A A A A A A A x in the a gets " * 700,
+    "Det gäller " + "Västkustens Logistik, " * 2_000, "bolag 300 " * 4_000 + "och 310",
 ])
 def test_the_session_23_rules_read_hostile_text_in_linear_time(text: str) -> None:
-    """Each of the round's rules against a long run of its own trigger: far below a second."""
+    """Each of the round's rules against a long run of its own trigger: far below a second (the patterns
+    compiled first: the first mail of a process pays for that once)."""
+    for key in TYPES:
+        fields(key, "Invoice 1")
+    answers("> Invoice ID?\n1", "automatic_steps")
     started = time.process_time()
     for key in TYPES:
         fields(key, text)
@@ -4032,7 +4039,7 @@ def test_the_session_23_users_by_first_name_and_errors_on_the_next_line() -> Non
     assert users_of("Min chef Henrik får felet \"Användaren saknar attesträtt\" när han ska attestera.") == "Henrik"
     assert users_of("Båda attestanterna, Anna och Per, får samma fel när de försöker attestera faktura 33-9012.") == \
         "Anna, Per"
-    assert users_of("Markus in our Malmö warehouse gets an error when approving the invoice.") == "Markus"
+    # ("Markus in our Malmö warehouse gets an error" was read too, by a pattern the review found slow: taken back)
     got = fields("review_approval", "Varken jag eller Annika kan attestera rad 2. Vi får båda \"Fakturan är låst för "
                                     "attest\" när vi trycker på Attestera.", sender="Camilla Sundqvist")
     assert got["users"] == "Camilla Sundqvist (jag), Annika" and got["error_message"] == "Fakturan är låst för attest"
@@ -4151,3 +4158,52 @@ def test_the_session_23_smtp_trial() -> None:
                     "2. Det är bara den raden, rad 1 har Jonas Berg redan godkänt.") == "Anna, Per"
     assert users_of("Invoice 5518823 has landed with Anna for approval, but the second line should go to Peter, not "
                     "her. The first line is correct and Anna has already approved that part.") == "Anna, Peter"
+
+
+def test_the_session_23_review() -> None:
+    """The session's review (/work/review23/report.md) attacked the round: each sentence it found misread."""
+    # a status answered in a sentence: its first status word, not a later yes
+    got = answers(OUTLOOK_QUOTE.format(transferred="It says Error, no date", erp_question="", erp_answer=""),
+                  "automatic_steps")
+    assert got["transferred"] == "Error"
+    got = answers(OUTLOOK_QUOTE.format(transferred="Den är tom, jag trodde det skulle stå Ja", erp_question="",
+                                       erp_answer=""), "automatic_steps")
+    assert got["transferred"] == "tom"
+    # a correction to an amount is no id; a person's name is no company in passing
+    assert field("coding", "invoice_id", "Invoice 71502 but it was wrong, it should be 4000 SEK not 5000 SEK on row 2.") \
+        == "71502"
+    for text in ("This is Karin Holm, I look after the approval setup here. Please add Tom Reed as approver.",
+                 "This is for Anna Berg. She needs approver rights up to 50,000.",
+                 "One of our clients, Hanna Ek, needs access to the supplier portal."):
+        assert company_of(text) is None, text
+    assert field("automatic_steps", "transferred", "Invoice 44712: the Transferred column changed to Yes yesterday, then "
+                                                   "went back to Error this morning.") != "Yes"
+    # a one-word quoted error stays; "heter" alone is no new name; an owner named in the company's name
+    assert field("coding", "error_message", 'Invoice 44712 row 2: I get "Locked" is what it says, nothing more.') == "Locked"
+    assert concerns_of("Vår nya controller heter Sara Lind. Lägg upp Sara Lind som attestant och ta bort Per Holm.") == \
+        "Sara Lind, Per Holm"
+    assert concerns_of("Please add Lars Persson as approver in Lars Persson Åkeri AB.") == "Lars Persson"
+    # "It's me who asked" is no user; roles are not whom one covers for; a list said to be fine
+    got = answers("Hi, see answers below\n\nOn Tue, Support <support@support.example.com> wrote:\n"
+                  "> 3. Which user(s) does it apply to?\nIt's me who asked, but it's Tom Reed who can't approve\n>\n",
+                  "review_approval")
+    assert got["users"] == "Tom Reed"
+    assert concerns_of("Please set up Tom Reed as cover for Accounts Payable while Sara is away.") == "Tom Reed"
+    assert concerns_of("Our clerks, Lucy Grant and Ben Okafor, are fine. Please remove Tom Reed.") == "Tom Reed"
+    assert users_of("Invoice 44712 is stuck with Tom Reed. Everyone in our Stockholm office gets this error.") == "Tom Reed"
+    # a file name is no stack trace; "finns den inte som dubblett" is in the ERP
+    assert "desired_action" in fields("coding", "Invoice 44712: please move row 2 to project 44 as in the attached "
+                                                "Acme.Invoice.March(1).pdf.")
+    got = fields("automatic_steps", "Faktura 44712 står som överförd Ja. I Visma finns den inte som dubblett, den finns "
+                                    "bara en gång med ver A 1234.")
+    assert got.get("in_financial_system") != "no" and got.get("verification_number") == "1234"
+    # a quoted screen text holding "message:" stays whole; the target company code, not the source
+    assert field("coding", "error_message", 'I get this error: "Validation failed. Field message: project is mandatory '
+                                            'for account 4010"').startswith("Validation failed")
+    assert company_of("Please move Tom Reed's approver role from company code 3100 to company code 3200.") == \
+        "company code 3200"
+    # "Company: N/A" beside a person; the writer's own line after "Texten är:"; a long label in capitals
+    assert concerns_of("Please deactivate the user Tom Reed. Company: N/A") == "Tom Reed"
+    assert field("coding", "error_message", "Faktura 44712 rad 2. Texten är:\nTyvärr kunde jag inte kopiera den.") is None
+    from ingest.classify import speller_of
+    assert "TRANSFERRED" in speller_of(tuple(TYPES.values())).text("The TRANSFERED column says Yes.").upper()
