@@ -739,11 +739,13 @@ def is_question(line: str) -> bool:
         or _QUOTED_REQUEST.match(line) is not None or _QUOTED_LABEL.fullmatch(line) is not None
 
 
+# The verbs our requests open with: "Describe ...", "Ange ...", "Please tell us ...".
+_ASKING = (r"describe|specify|state|tell\s+us|give\s+us|send\s+us|let\s+us\s+know|beskriv|ange|uppge|specificera|berätta|"
+           r"beratta|skicka")
 # A '>'-quoted request of ours ending in a full stop: "> Describe what you want to do.", "> Ange
 # vilket företag det gäller." (only quoted: a customer's "Please change row 2." answers).
-_QUOTED_REQUEST = re.compile(r"(?i)[ \t]*>[> \t]*(?:please[ \t]+|var[ \t]+vanlig[ \t]+och[ \t]+)?(?:describe|specify|state|tell\s+us|"
-                             r"give\s+us|send\s+us|let\s+us\s+know|confirm|beskriv|ange|uppge|specificera|berätta|beratta|"
-                             r"skicka|bekräfta|bekrafta|which|what|vilken|vilket|vilka|vad)\b[^\n]{0,150}\.[ \t]*$|"
+_QUOTED_REQUEST = re.compile(r"(?i)[ \t]*>[> \t]*(?:please[ \t]+|var[ \t]+vanlig[ \t]+och[ \t]+)?"
+                             rf"(?:{_ASKING}|confirm|bekräfta|bekrafta|which|what|vilken|vilket|vilka|vad)\b[^\n]{{0,150}}\.[ \t]*$|"
                              # "> Visas något felmeddelande? Skriv i så fall vad det säger.": a question, then how to answer
                              r"[ \t]*>[> \t]*[^?\n]{3,150}\?[ \t]+(?:please[ \t]+)?(?:skriv|write|ange|beskriv|copy|paste|kopiera|"
                              r"klistra|if\s+so|i\s+s[aå]\s+fall|om\s+ja|om\s+s[aå])\b[^?\n]{0,120}\.[ \t]*$")
@@ -751,9 +753,7 @@ _QUOTED_REQUEST = re.compile(r"(?i)[ \t]*>[> \t]*(?:please[ \t]+|var[ \t]+vanlig
 
 # A request of ours in an Outlook quote without '>', answered on the line below where the customer
 # said answers stand there: "Om fakturan finns i ekonomisystemet, ange verifikationsnummer ...".
-_OUR_REQUEST = re.compile(r"(?i)[ \t]*(?:(?:if|om)\b[^,.\n]{3,80},[ \t]*)?(?:please[ \t]+)?(?:describe|specify|state|"
-                          r"tell\s+us|give\s+us|send\s+us|let\s+us\s+know|beskriv|ange|uppge|specificera|berätta|"
-                          r"beratta|skicka)\b[^\n]{0,150}\.[ \t]*$|"
+_OUR_REQUEST = re.compile(rf"(?i)[ \t]*(?:(?:if|om)\b[^,.\n]{{3,80}},[ \t]*)?(?:please[ \t]+)?(?:{_ASKING})\b[^\n]{{0,150}}\.[ \t]*$|"
                           # "Is the invoice in the financial system? If so: verification no, ... ERP transaction no."
                           r"[^?\n]{3,150}\?[ \t]+(?:if\s+so|if\s+yes|om\s+ja|om\s+s[aå]|i\s+s[aå]\s+fall)\b[^?\n]{0,150}\.?[ \t]*$")
 
@@ -950,7 +950,7 @@ def extract_candidates(specs: Sequence[FieldSpec], source: Source) -> tuple[dict
             # "Erik Sund" of "Erik Sund i Nordbygg Väst AB")
             kept = list(dict.fromkeys(without_company(x, companies, source) for x in split_names(out[spec.key])
                                       if not any(words_in(c, fold(x).lower()) and not c.startswith(f"{fold(x).lower()} i ")
-                                                 and only_in_company(x, c, source.folded) for c in companies)))
+                                                 and only_in_company(x, c, source.words) for c in companies)))
             if kept:
                 out[spec.key] = ", ".join(kept)
             else:
@@ -975,12 +975,12 @@ def extract_candidates(specs: Sequence[FieldSpec], source: Source) -> tuple[dict
     return out, unsure
 
 
-def only_in_company(name: str, company: str, folded: str) -> bool:
+def only_in_company(name: str, company: str, words: str) -> bool:
     """A name written nowhere but inside the company's name ("South Wales" of "Brightwater Facilities (South
-    Wales) Ltd"), not an owner named on their own too ("add Lars Persson ... in Lars Persson Åkeri AB")."""
-    low = folded.lower()
+    Wales) Ltd"), not an owner named on their own too ("add Lars Persson ... in Lars Persson Åkeri AB").
+    `words` is the mail's folded text in lowercase (Source.words)."""
     head = _REMARK_IN.sub("", company)  # "region sormark (bolagskod 01)" is written "Region Sörmark" too
-    return low.count(fold(name).lower()) <= max(low.count(company), low.count(head))
+    return words.count(fold(name).lower()) <= max(words.count(company), words.count(head))
 
 
 _REMARK_IN = re.compile(r"\s*\([^()]*\)")
@@ -1002,8 +1002,8 @@ def with_company_in_passing(out: dict[str, str], unsure: dict[str, Candidate], s
                             source: Source) -> dict[str, str]:
     """A company named in passing, without its legal form ("Det gäller Västkustens Logistik.", "I'm the
     system admin at Wyvern Print", "in the Tamar Valley Water company only"), for a company field the
-    rules left empty: never a name the mail reads as a person, the writer's, or a system's."""
-    persons = {fold(x).lower() for s in specs if s.many and s.key in out for x in split_names(out[s.key])}
+    rules left empty: only a name holding a business word or followed by "company"/"tenant" (so never
+    "This is Karin Holm"), and never the writer's, a country's or a system's."""
     for spec in specs:
         if spec.kind != "name" or spec.many or spec.key in out:
             continue
@@ -1754,8 +1754,9 @@ def already_done(folded: str, at: int, length: int) -> bool:
     Berg redan godkänt" (the verb before its subject), "Paul Jensen
     approved row 1 yesterday", "the rest was approved by Ian already" (not past a "but")."""
     end = at + length
-    done = _DONE_BEFORE.match(folded, end) or (_APPROVED_BY.search(folded, max(0, at - 30), at) and _ALREADY.match(folded, end))
-    return bool(done) and not _YET_TROUBLE.match(folded, done.end() if isinstance(done, re.Match) else end)
+    done = _DONE_BEFORE.match(folded, end) or (_ALREADY.match(folded, end) if _APPROVED_BY.search(folded, max(0, at - 30), at)
+                                               else None)
+    return done is not None and not _YET_TROUBLE.match(folded, done.end())
 
 
 # "... har redan godkänt", "... (controller) has already approved", "... approved row 1 yesterday"
