@@ -100,7 +100,9 @@ def split_blocks(text: str, own_domains: tuple[str, ...] = (), skip: frozenset[i
     for at, end in zip(bounds, bounds[1:]):
         section = read_section(lines, at, end, own_domains)
         if section.ours:
-            answers += [lines[i] for i in inline_answers(lines, at + len(section.header.split("\n")), end, skip)]
+            body_start = at + len(section.header.split("\n"))
+            answers += [lines[i] for i in inline_answers(lines, body_start, end, skip)]
+            answers += marked_answers(lines, body_start, end, skip)
             quoted.append(section.header + "\n" + "\n".join(section.body))
         else:
             author = author_of(section.header)
@@ -199,6 +201,40 @@ def inline_answers(lines: list[str], start: int, end: int, skip: frozenset[int])
         elif seen_quote and i not in skip and lines[i].strip():
             out.append(i)
     return out
+
+
+def marked_answers(lines: list[str], start: int, end: int, skip: frozenset[int]) -> list[str]:
+    """The customer's '>'-marked answers under our questions in an Outlook quote of our mail.
+
+    `form_answers` takes the value its question asks for from such a line; the rest of the line is
+    the customer's words too ("Is the invoice in the financial system?" / ">> Yes, it's in Business
+    Central - voucher series C, number 8812"), read as content like an answer typed between
+    '>'-quoted lines. A marked line counts right under a question ('?') or another answer: a
+    writer who quotes our form lines with '>' ("> Beskriv problemet", answered on the line below)
+    marks questions, not answers."""
+    first = next((i for i in range(start, end) if lines[i].strip()), None)
+    if first is None or is_quoted(lines[first]):
+        return []
+    out: list[str] = []
+    after_question = taken = False   # what the last line with text was
+    for i in range(first, min(end, first + MAX_QUOTE_LINES)):
+        line = lines[i].strip()
+        if not line:
+            continue
+        text = unquote(line).strip() if is_quoted(line) and i not in skip else ""
+        taken = bool(text) and not text.endswith(("?", ":")) and (after_question or taken)
+        if taken:
+            out.append(text)
+            if len(out) >= MAX_MARKED_ANSWERS:
+                break
+        after_question = not is_quoted(line) and line.endswith("?")
+    return out
+
+
+# An Outlook quote of ours holds a few marked answers in a few lines; a mail of thousands of '>'
+# lines is no form.
+MAX_MARKED_ANSWERS = 50
+MAX_QUOTE_LINES = 2_000
 
 
 def unquote(line: str) -> str:

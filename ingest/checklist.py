@@ -100,8 +100,9 @@ _ROW_LIST = re.compile(r"(?i)(?:(?:coding|konterings)?\s*(?:rows?|lines?|rad|rad
                        r"\d{1,3}(?:\s*(?:,|&|\+|/|and|och|to|till|-|–)\s*(?:(?:rows?|lines?|rad|raden|rader)\s+)?\d{1,3})*")
 _WORD = re.compile(r"[^\W\d_]{2,}")
 # A full stop before a number on the same line ("project no. 7731", "ca. 15") or after an
-# abbreviation ("Kv. Eken", "t.ex. rad 2") ends no sentence.
-_SENTENCE_END = re.compile(r"(?:[!?]|(?<!\bKv)(?<!\bt\.ex)(?<!\be\.g)(?<!\bi\.e)(?<!\bbl\.a)\.(?![ \t]+\d))(?=\s)"
+# abbreviation ("Kv. Eken", "t.ex. rad 2", "replacing Mr. Alan Price") ends no sentence.
+_SENTENCE_END = re.compile(r"(?:[!?]|(?<!\bKv)(?<!\bt\.ex)(?<!\be\.g)(?<!\bi\.e)(?<!\bbl\.a)(?<!\bMr)(?<!\bMs)(?<!\bMrs)(?<!\bDr)"
+                           r"\.(?![ \t]+\d))(?=\s)"
                            r"|:(?=[ \t]*\n)|\n[ \t]*\n|\n(?=[^\n]*[\t|])|\t")
 # Sentence openers that a capitalised-name pattern must not take for a name.
 NOT_NAMES = frozenset("""
@@ -116,6 +117,8 @@ flytta ändra inaktivera aktivera tilldela gäller galler angående avser regard
 since sedan
 attestera attesterar godkänn godkänna granska approve reject spara save skicka submit avvisa
 """.split())  # (the last line: buttons, "när han klickar Attestera får han felet")
+# ... and as accent-folded text spells them ("Nar Jonas forsoker ...": "När", not a name)
+NOT_NAMES |= frozenset(fold(word) for word in NOT_NAMES)
 # Inline images of a signature (Outlook's image001.png) are not invoices.
 _SIGNATURE_IMAGE = re.compile(r"^image\d{3}\.\w+$", re.IGNORECASE)
 # A screenshot shows the problem; it is not an invoice example.
@@ -1586,7 +1589,7 @@ def former_user(name: str, folded: str) -> bool:
         return False  # "... should also go to Mike Smith", "Karin ska ha dem igen": still whom it concerns
     # ("Row 1 went through Ken without a problem" beside "Ken Hughes" in a pasted table: by first name too)
     return any(_USED_TO.match(folded, at + len(key)) or _BEFORE_THAT.search(folded, max(0, at - 30), at)
-               or _IS_RIGHT.match(folded, at + len(key)) for at in full[:3]) \
+               or _IS_RIGHT.match(folded, at + len(key)) or _NO_TROUBLE.match(folded, at + len(key)) for at in full[:3]) \
         or any(_APPROVED_BY.search(folded, max(0, at - 30), at) and _WENT_WELL.match(folded, at + n) for at, n in places[:6]) \
         or any(_IN_HISTORY.search(folded, max(0, at - 80), at) and not _YET_TROUBLE.match(folded, at + n)
                for at, n in places[:6]) \
@@ -1595,6 +1598,8 @@ def former_user(name: str, folded: str) -> bool:
                and not _OTHER_THINGS.match(folded, done.end()) for at, n in places[:6])
 
 
+# "The other approver on the invoice, Rob Kane, had no problem with row 2": the one it works for.
+_NO_TROUBLE = re.compile(r"(?i)[ \t]*,?[ \t]+(?:had|has|hade|har)[ \t]+(?:no|inga|inget)[ \t]+(?:problems?|issues?|trouble|fel)\b")
 # A first name alone: "Anna", "Per", "Anna-Karin".
 _FIRST_NAME = re.compile(r"[A-ZÅÄÖ][a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäöéü]+)?")
 # A login or a code written in capitals, one word: "LGRANT", "BOKAFOR_B".
@@ -1862,7 +1867,9 @@ _SUGGESTION_NAME = re.compile(r"(?:coding\s+suggestions?|(?:kodnings|konterings)
 _NEXT_SENTENCE = re.compile(r"(?<![Nn]o)(?<![Nn]r)\.\s+\S.*$", re.DOTALL)
 _ROLE_WORD = re.compile(r"^(?:role|rollen|roll)[,:]?\s+|\s+role$", re.IGNORECASE)
 # "has the role", "har projektledarna rollen": the role named next is the one they have now.
-_HAS_ROLE = re.compile(r"\b(?:has|have|had|har|hade)\b(?:\s+\w+){0,2}\s+$", re.IGNORECASE)
+# ("We need Tom Ellis to have the Administrator role", "ska ha rollen": the one wanted)
+_HAS_ROLE = re.compile(r"(?<!\bto\s)(?<!\bska\s)(?<!\bskall\s)(?<!\bshould\s)(?<!\bwill\s)\b(?:has|have|had|har|hade)\b"
+                       r"(?:\s+\w+){0,2}\s+$", re.IGNORECASE)
 
 
 def role_they_have(value: str, folded: str, at: int) -> bool:
@@ -2107,7 +2114,9 @@ _NOT_PERSON_BEFORE = re.compile(r"(?i)\b(?:from|supplier|vendor|leverantoren|lev
                                 r"|(?:[$£€][ \t]*\d[\d,. ]*|\d[\d, ]*\.\d\d|\d[\d ,.]*[ \t]*(?:kr|sek|eur|usd|gbp))[ \t]*,[ \t]*$"
                                 # a cost centre's or project's name after its number: "kst 540 Butik Jönköping"
                                 r"|\b(?:kst|kostnadsst\w*|cost\s+cent(?:re|er)s?|cc|ansvar|avdelning|department|dept|"
-                                r"projekt|project)\s+[\w-]*\d[\w-]*\s+$"
+                                r"projekt|project)\s+[\w-]*\d[\w-]*(?:\s+|\s*\(\s*)$"  # (or in brackets: "5320 (Fastighetsskötsel Väst)")
+                                # a customer's or supplier's invoices: "Several invoices for Pinecrest Labs"
+                                r"|\b(?:invoices|fakturor|fakturorna)\s+for\s+$"
                                 # ... or after a code of letters and digits: "(P-2231 Kylrum Mölndal)", "FL200 - Fleet Glasgow"
                                 # ("E1042 Anna Berg" is an employee number and the person)
                                 r"|\([ \t]*[\w-]*\d[\w-]*[ \t]*(?:[-–:][ \t]*)?$|\b[a-z]{1,4}-?\d[\w-]*[ \t]*[-–:][ \t]*$"
@@ -2128,7 +2137,8 @@ steel metals metal timber paper packaging plastics chemicals textiles furniture 
 components industries industrial trading travel hotels dairy bakery waste recycling water retail wholesale
 st street road rd avenue ave society association gatan vagen
 primary academy school college skola skolan hospital clinic university
-knappen knapp fliken menyn button tab menu""".split())
+knappen knapp fliken menyn button tab menu
+amount belopp energi labs""".split())
 
 
 def listed_persons(source: Source) -> list[tuple[int, str]]:
@@ -2735,12 +2745,14 @@ def continuation(lines: list[str], index: int, labelled: re.Pattern[str], many: 
     """The value written on the line(s) after an empty "Label:" line."""
     out = []
     for line in lines[index + 1 : index + (6 if many else 2)]:
-        if not line.strip() or labelled.match(fold(line)):
-            break
+        if not line.strip() or labelled.match(fold(line)) or many and _OTHER_LABEL.match(line):
+            break  # ("- Supplier: Grafton Supplies, supplier no. 50813" under the examples: not one)
         out.append(line.strip())
     return out
 
 
+# A line of a list of "Label: value" lines: another label than the one continued.
+_OTHER_LABEL = re.compile(r"[ \t]*(?:[-*•·▪◦][ \t]*)?[^\W\d][\w .()/-]{0,30}:(?:[ \t]|$)")
 _UNSURE_ANSWER = re.compile(r"(?i)(?:not\s+sure|unsure|don\W?t\s+know|no\s+idea|vet\s+(?:ej|inte)|osäker|oklart)\b")
 # An answer pointing back at an earlier mail: "As per my first email", "Se mitt förra mejl".
 _POINTS_BACK = re.compile(r"(?i)\W*(?:as\s+(?:per|in|stated\s+in|said\s+in)|see|se|enligt|som\s+i|som\s+jag\s+skrev\s+i)\s+(?:my|mitt|min|the|det|our|vårt|vart)\s+"
@@ -2749,6 +2761,9 @@ _POINTS_BACK = re.compile(r"(?i)\W*(?:as\s+(?:per|in|stated\s+in|said\s+in)|see|
 # ... or down to a mail below ("se Anders mejl nedan", "See Tom's email below", "see below"): read there.
 _POINTS_BELOW = re.compile(r"(?i)\W*(?:please\s+|pls\s+)?(?:see|se)\s+(?:(?:the\s+|[\w’'-]+\s+)?(?:e-?mail|mail|mejl|mejlet|mailet|message|"
                            r"meddelande|meddelandet|thread|tråden|traden)\s+)?(?:below|nedan|underneath|längre\s+ner|langre\s+ner)\W*")
+# ... or in an attachment: "se bifogad lista", "see the attached spreadsheet".
+_POINTS_ATTACHED = re.compile(r"(?i)\W*(?:please\s+)?(?:see|se)\s+(?:the\s+)?(?:attached|attachment|enclosed|bifogad\w*|"
+                              r"bilaga\w*|listan|the\s+list)\b")
 # An answer that is the writer talking rather than a value ("we have three in the system and I'm
 # not sure which"), put off till later ("I'll check with Mark and come back to you", "återkommer").
 _PUT_OFF = re.compile(r"(?i)[-–:\s]*(?:we|i|vi|jag|it|det|that|hmm|well)\b")
@@ -2775,8 +2790,10 @@ def accept(spec: FieldSpec, m: Matchers, value: str) -> str | None:
     value = _SPACES.sub(" ", value).strip(" .;,")
     if _UNSURE_ANSWER.match(value.lstrip("-–: ")) or _PUT_OFF.match(value) and (_UNSURE_ANSWER.search(value) or _LATER.search(value)):
         return None  # "Rows - no idea, I can't see the coding", "Which company - we have three ... I'll check"
-    if _POINTS_BACK.match(value) or _POINTS_BELOW.fullmatch(value):
-        return None  # "--> As per my first email", "se Anders mejl nedan": the value is elsewhere
+    if _POINTS_BACK.match(value) or _POINTS_BELOW.fullmatch(value) or _POINTS_ATTACHED.match(value):
+        # "--> As per my first email", "se Anders mejl nedan", "Användare: se bifogad lista (14 st)":
+        # the value is elsewhere
+        return None
     if spec.kind == "name":
         value = without_last_bracket(value, _REMARK) or without_long_remark(value) or value
         # ("Solvik Nät AB (inte Solvik Energi AB ...)", "Kestrel Ltd (company code 01 in your system, I believe)")
@@ -2921,6 +2938,8 @@ def row_went_well(folded: str, match: re.Match[str]) -> bool:
         or _OWN_PART.search(folded, max(0, match.start() - 30), match.start())
     if after is None and before is None:
         return False
+    if after and _BUT_ROW_WAITS.match(folded, after.end()):
+        return True  # "row 1 was approved by Ben Ward on Friday but row 2 is still waiting for Olivia"
     well = _WENT_WELL_LATER.match(folded, after.end() if after else match.end())
     # ("Row 2 was approved without any issue even though it is on the wrong cost centre",
     # "I approved row 2 fine but it never moved on": the trouble is that row's)
@@ -3050,6 +3069,9 @@ _BUT_ROW = re.compile(r"(?i)(?:[^.!?\n]|\n(?![ \t]*\n)|\.(?=\d)){0,80}?\b(?:but|
                       r"(?!(?:[^.!?\n]){0,40}?\b(?:also|too|as\s+well|keep|ocksa|dessutom|aven|behall)\b)"
                       r"(?:[^.!?\n]|\n(?![ \t]*\n)){0,40}?"
                       r"\b(?:rows?|lines?|rad|raden)[ \t]+\d")
+# ... and that other row still waits: "but row 2 is still waiting for Olivia Grant", "men rad 2 ligger kvar".
+_BUT_ROW_WAITS = re.compile(_BUT_ROW.pattern + r"[^.!?\n]{0,40}?\b(?:still|waiting|stuck|pending|sitting|hasn\W?t|has\s+not|"
+                            r"not\s+yet|fastnat|fast|vantar|ligger|kvar|har\s+inte|inte\s+an)\b")
 # A step someone managed, right before its verb: "could approve", "kunde attestera" (not "who can
 # approve 4410?", "Anna kan attestera 4410 men inte jag": what can be done is no other invoice).
 _COULD_DO = re.compile(r"(?i)\b(?:could|was\s+able\s+to|managed\s+to|kunde|lyckades(?:\s+att)?)\s+$")
@@ -3648,7 +3670,7 @@ def with_antecedent(text: str, start: int, end: int) -> str:
 
 # A next sentence that goes on with the same request: "Hans pågående attester ska gå över till mig",
 # "Also, while you're in there, could you check he still has the Admin role?".
-_FOLLOW_UP = re.compile(r"(?i)(?:also|and\s+also|additionally|plus|dessutom|ocksa|aven)\b|(?:den|det|de|han|hon|hans|"
+_FOLLOW_UP = re.compile(r"(?i)(?:also|and\s+also|additionally|plus|dessutom|ocksa|aven)\b|(?:den|det|de|han|hon|hans|it|"
                         r"hennes|deras|he|she|they|his|her|their|rollen|the\s+role)\b(?:[ \t]+[\w-]+){0,3}?[ \t]+"
                         r"(?:ska|skall|should|must|needs?\s+to|maste|behover)\b")
 
@@ -3697,12 +3719,15 @@ _SOMETHING_WRONG = re.compile(r"(?i)\b(?:wrong\w*|incorrect\w*|error\w*|fel\w*|f
 POINTER_WORDS = 40
 # A sentence that points to attachments, to examples or to the invoice it is about.
 _POINTER = re.compile(r"(?im)^[ \t]*(?:(?:please\s+)?see\s+(?:the\s+)?(?:attached|attachment|below|enclosed)|"
-                      r"se\s+(?:bifogad|bilaga|nedan)|(?:i\s+)?(?:attach|bifogar|bifogat|bifogade)|"
+                      r"se\s+(?:bifogad|bilaga|nedan)|"
                       # "Please see answers in blue below", "Svar nedan", "Replies in line": where the answers are
                       r"(?:please\s+)?(?:see|se)\s+(?:my\s+|the\s+|mina\s+)?(?:answers?|replies|comments?|svar|svaren|kommentarer)\b|"
                       r"(?:my\s+|mina\s+)?(?:answers?|replies|svar|svaren)\s+(?:are\s+|finns\s+)?(?:below|inline|in\s+line|nedan)\b|"
 
                       r"(?:\w+\s+)?(?:examples?|exempel)\b[^\n]*:)[^\n]*$"
+                      # "Bifogar en faktura från Ramirent där totalbeloppet läses in som momsbelopp": only
+                      # the attaching goes, what is wrong with the attached invoice stays
+                      r"|^[ \t]*(?:i\s+)?(?:attach\w*|bifogar|bifogat|bifogade)\b(?:(?!\b(?:dar|where|which|som|that|men|but)\b)[^\n])*"
                       # "Gäller faktura 66120 som ligger i verifieringen": only the pointing words go
                       r"|^[ \t]*(?:it\s+)?(?:concerns|galler|regarding|re)\s+(?:the\s+)?(?:invoice|faktura|fakturan)\s+\S+"
                       r"(?:\s+(?:som|which|that)\s+(?:ligger|is|sits)\s+(?:i|in)\s+\w+)?"
@@ -3718,7 +3743,7 @@ _POINTER = re.compile(r"(?im)^[ \t]*(?:(?:please\s+)?see\s+(?:the\s+)?(?:attache
                       # "Fakturanr 55102 ligger i verifieringen nu", "Invoice 4410 is still in Verification"
                       r"|^[ \t]*(?:the[ \t]+)?(?:invoice|faktura|fakturan|fakturanr|fakturanummer)(?:[ \t]?(?:no|nr|id))?\.?[ \t]?:?[ \t]?\S{1,30}[ \t]+"
                       r"(?:ligger|is|sits|finns|ar)[ \t]+(?:(?:kvar|still|fortfarande)[ \t]+){0,2}(?:i|in)[ \t]+(?:the[ \t]+)?verif\w*"
-                      r"(?:[ \t]+(?:nu|now|just[ \t]+nu|right[ \t]+now))?"
+                      r"(?:[ \t]+(?:nu|now|just[ \t]+nu|right[ \t]+now|at[ \t]+the[ \t]+moment|currently|for[ \t]+tillfallet))?"
                       # "..., bifogar 4 till", "..., och här är fler: 77098, 77101"
                       r"(?:[ \t]*,[ \t]*(?:(?:och|and)[ \t]+)?(?:(?:bifogar|i[ \t]+attach|attaching)(?:[ \t]+[\w-]+){0,3}|"
                       r"(?:here[ \t]+are|har[ \t]+ar)(?:[ \t]+\w+)?[ \t]*:?(?:[ \t]*(?:,|och|and)?[ \t]*\d[\w-]*)+))?[ \t.]*$")

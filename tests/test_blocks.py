@@ -49,14 +49,16 @@ def test_our_quoted_mail_is_history_but_inline_answers_count() -> None:
     assert "Please send" in blocks.quoted and "Please send" not in blocks.content
 
 
-def test_marked_answers_in_an_outlook_quote_leave_our_lines_ours() -> None:
+def test_marked_answers_in_an_outlook_quote_are_content_our_lines_are_not() -> None:
     """">> Ab Skärgårdsfrakt Oy" under our question in an Outlook quote is the customer's mark
-    (read as a form answer); our questions and sign-off between the marks are not content."""
+    (read as a form answer, and as content: the rest of the line is the customer's words too); our
+    questions and sign-off between the marks are not content."""
     text = ("Hej, svar nedan!\n\nFrån: Support <support@support.example.com>\nSkickat: den 9 september 2025\n"
             "Ämne: Ärende 52210\n\nHej,\n\nVilket bolag gäller det?\n>> Ab Skärgårdsfrakt Oy\n\n"
             "Vilken användare gäller det och vad ska ändras?\n>> Mikaela Lindroos\n\nMed vänlig hälsning\nSupport\n")
     blocks = split_blocks(text, OURS)
-    assert blocks.answers == "" and "Vilken" not in blocks.content and "Support" not in blocks.content
+    assert blocks.answers == "Ab Skärgårdsfrakt Oy\nMikaela Lindroos"
+    assert "Vilken" not in blocks.content and "Support" not in blocks.content
 
 
 def test_a_colleagues_mail_below_counts_our_older_mail_below_it_does_not() -> None:
@@ -150,3 +152,19 @@ def test_a_mail_forwarded_from_a_finnish_outlook_is_content() -> None:
             "Stefan\n")
     blocks = split_blocks(text)
     assert "2024-5519" in blocks.content and "Lähettäjä" not in blocks.content
+
+
+def test_marked_answers_count_only_under_our_questions() -> None:
+    """A '>' line under our question in an Outlook quote is the customer's answer, and so is the next
+    '>' line; a writer who quotes our form lines with '>' and answers on the line below marks
+    questions, not answers; "> Ursprungligt ärende:" and the lines it heads are ours."""
+    header = "Från: Support <support@support.example.com>\nSkickat: den 3 juni 2024\nÄmne: [Case #5120] x\n\n"
+    text = ("Hi, see my answers below marked >>.\n\n" + header + "Hi,\n\nIs the invoice in the financial system?\n"
+            ">> Yes, it's in Business Central - voucher series C, number 8812\n>> posted on 3 Nov\n\n"
+            "If so, what are the numbers?\n>> See above.\n\nKind regards,\nSupport\n")
+    assert split_blocks(text, OURS).answers == ("Yes, it's in Business Central - voucher series C, number 8812\n"
+                                               "posted on 3 Nov\nSee above.")
+    text = ("Hej, svar nedan!\n\n" + header + "Hej,\n\nFör att kunna hjälpa dig behöver vi:\n\n"
+            "> Fakturanummer (om fakturan ligger kvar i Verifiering)\nDet är 60233.\n\n> Beskriv problemet\n"
+            "OCR-numret läses fel.\n\n> Ursprungligt ärende:\n> Vi behöver ge en ny medarbetare behörighet.\n")
+    assert split_blocks(text, OURS).answers == ""

@@ -4207,3 +4207,118 @@ def test_the_session_23_review() -> None:
     assert field("coding", "error_message", "Faktura 44712 rad 2. Texten är:\nTyvärr kunde jag inte kopiera den.") is None
     from ingest.classify import speller_of
     assert "TRANSFERRED" in speller_of(tuple(TYPES.values())).text("The TRANSFERED column says Yes.").upper()
+
+
+def test_the_session_24_unread_half() -> None:
+    """Session 23's unread writers xq, xt and xx, read: each sentence they misread, with what it says."""
+    # error texts: "säger systemet" before its words; "systemet så ha överseende" is no "the system said";
+    # "it's throwing "..."; "efter granskning" is the error's own words, "efter att jag ..." is when
+    assert field("coding", "error_message", "Rad 2 ska konteras på 5410, men när jag byter säger systemet Kontot är "
+                                            "spärrat för leverantörsfakturor. Skärmdump bifogad.") == \
+        "Kontot är spärrat för leverantörsfakturor"
+    assert field("coding", "error_message", "Jag håller på att lära mig systemet så ha överseende med mig. Det kom ett "
+                                            "felmeddelande men jag hann inte läsa.") is None
+    assert field("coding", "error_message", "Systemet sa Kontot är spärrat.") == "Kontot är spärrat"
+    assert field("coding", "error_message", "Hey, can't save coding on 9902117, it's throwing \"Account 4010 requires "
+                                            "a cost object\" (screenshot below).") == "Account 4010 requires a cost object"
+    assert field("coding", "error_message", "När jag försöker får jag felet: Momskoden kan inte ändras efter "
+                                            "granskning\n\nSkärmdump bifogad.") == "Momskoden kan inte ändras efter granskning"
+    assert field("coding", "error_message", "Jag får felet: Momskoden är låst efter att jag har sparat") == "Momskoden är låst"
+    assert field("coding", "error_message", "I get the error: Period is closed after I press save") == "Period is closed"
+    # the Transferred column "has shown Yes"; "transaction ref" is the ERP's transaction number
+    assert field("automatic_steps", "transferred", "Invoice 7730145 has shown Yes in the Transferred column since "
+                                                   "Tuesday but I can't find it in SAP.") == "Yes"
+    assert field("automatic_steps", "erp_transaction_number", "the invoice (7703311) is posted in Sage - journal no "
+                                                              "20417 in the PI series, transaction ref 88-1004 - but it is "
+                                                              "still in the queue") == "88-1004"
+    # a description after "Bifogar en faktura ... där": what is wrong with the attached invoice; "is in
+    # verification at the moment" only points at an invoice
+    assert field("capture_verification", "problem_description", "Hej!\n\nBifogar en faktura från Ramirent där "
+                 "totalbeloppet läses in som momsbelopp, så fakturan fastnar i kontrollen.") is not None
+    assert field("capture_verification", "problem_description", "Hej!\n\nBifogar fakturorna som exempel, de ligger i "
+                                                                "verifieringen.") is None
+    assert field("capture_verification", "problem_description", "Hi,\n\nSame problem as last time, see attached. Invoice "
+                                                                "No 2210984 is in verification at the moment.") is None
+    # a list of examples ends at the next "Label:" line ("- Supplier: ..., supplier no. 50813")
+    assert field("capture_verification", "invoice_examples", "- Examples: 7712004, 7712010, 7711987, 7711990, 7712015\n"
+                 "- Supplier: Grafton Supplies, supplier no. 50813\n- Started in April") == \
+        "7712004, 7712010, 7711987, 7711990, 7712015"
+    # the row approved is done when another row still waits
+    assert field("review_approval", "coding_rows", "Invoice 558120: row 1 was approved by Ben Ward on Friday but row 2 "
+                                                   "is still waiting for Olivia Grant, who left the company.") == "2"
+
+
+def test_the_session_24_persons_and_wishes() -> None:
+    """Whom a case concerns and what is wanted, from the unread half and the round's writers."""
+    text = "Vi har anställt Sara Olsson som ekonomiassistent. Hon behöver behörighet som granskare i Bergström Bygg AB."
+    assert (concerns_of(text), wish_of(text)) == ("Sara Olsson", "Hon behöver behörighet som granskare i Bergström Bygg AB")
+    # a role someone is to have is no role they have now
+    assert concerns_of("We need Tom Ellis to have the Administrator role so he can maintain suppliers.") == \
+        "Tom Ellis, Administrator role"
+    assert concerns_of("Please remove Daniel Price's access in Blackmoor Engineering Ltd. His approvals should pass to "
+                       "Hannah Clegg from 1 April.") == "Daniel Price, Hannah Clegg"
+    assert concerns_of("I just noticed that Mark Hollis can still log in to our Redwood Analytics account and approve "
+                       "invoices. He left the company in January!") == "Mark Hollis"
+    assert concerns_of("Vi vill att ni byter attestant för kostnadsställe 450 från Per Holm till Lena Dahl.") == \
+        "Per Holm, Lena Dahl"
+    # "Användare: se bifogad lista (14 st)" names no one; "Vill: ..." is what is wanted
+    assert concerns_of("* Bolag: Östgöta Plåt Service AB\n* Användare: se bifogad lista (14 st)\n") is None
+    assert wish_of("* Bolag: Östgöta Plåt Service AB\n* Vill: kopiera roller och användare från Östgöta Plåt AB\n") == \
+        "kopiera roller och användare från Östgöta Plåt AB"
+    assert wish_of("Det gäller rollen Granskare, den ska få se alla fakturor i bolaget Kvarnholmen Energi AB.") is not None
+    # a request and the sentence after it that goes on with it ("It should always go to ...")
+    assert wish_of("Can we get a new coding suggestion for supplier Acme Cleaning (supplier no 10442)? It should always "
+                   "go to account 6250, cost centre 200. At the moment it suggests 6200/100.").endswith("cost centre 200")
+    # a title's full stop ends no sentence
+    assert wish_of("We would like her to be set up as final approver, replacing Mr. Alan Price who retired.").endswith(
+        "who retired")
+    # users: the name, then he or she; whom approvals are stuck for; a first name opening a sentence with
+    # the error they get (not after a title); two first names who both can't
+    assert users_of("Se nedan från Ahmed Rahimi, han får inte upp fakturan i sin attestlista.") == "Ahmed Rahimi"
+    assert users_of("Se nedan från Malin. Hon kan inte attestera och jag vet inte varför.") == "Malin"
+    assert users_of("Approvals are stuck for Helen, nothing shows up in her list since yesterday.") == "Helen"
+    assert users_of("Hej\nLars far 'Beloppet overstiger din attestratt' nar han ska attestera faktura 99120.") == "Lars"
+    assert users_of("Both rows are affected. Ms. Keane gets the message \"No approver found\" when she tries.") is None
+    assert users_of("Hi, Jess and Tom both can't approve inv 7710045 - they get Approval limit exceeded.") == "Jess, Tom"
+
+
+def test_the_session_24_persons_beside_approval_words() -> None:
+    """Persons in a sentence with an approval word ("approvers", "sitting with", "ligger hos"), and
+    what such a sentence names that is no user: "När", a cost centre's name, a customer's invoices,
+    one who had no problem."""
+    assert users_of("Invoice ID 20988, rows 1 and 2. The approvers are Helen Marsh and Rob Tate and they both get "
+                    "\"No approval rights\".") == "Helen Marsh, Rob Tate"
+    assert users_of("Invoice 60021 is stuck in approval. Row 3 is sitting with Mike Dunn, who's on long-term leave.") == \
+        "Mike Dunn"
+    assert "Nar" not in users_of("faktura ID 902214 fastnar i attesten pa rad 2. Den gick till Jonas Berg men det ar jag "
+                                 "sjalv som ska attestera den. Nar Jonas forsoker skicka den till mig star det fel.")
+    assert users_of("Faktura 88-1204 gick till Maria Holmgren för attest men skulle ha gått till Peter Ljung. Det gäller "
+                    "rad 3 som är konterad på kostnadsställe 5320 (Fastighetsskötsel Väst), där är Peter attestant.") == \
+        "Maria Holmgren, Peter Ljung"
+    assert users_of("Several invoices for Pinecrest Labs seem to skip the second approver (Dana Whitfield).") == \
+        "Dana Whitfield"
+    assert users_of("Jenny Adams can't approve invoice ID 553901, row 1. The other approver on the invoice, Rob Kane, "
+                    "had no problem with row 2.") == "Jenny Adams"
+
+
+@pytest.mark.parametrize("text", [
+    "systemet " + "sa " * 5_000 + "Kontot", "säger systemet " + "Kontot är " * 3_000,
+    "has shown " * 3_000 + "Yes in the Transferred column", "it's throwing " + "\"x " * 4_000,
+    "felet: Momskoden " + "kan inte ändras efter " * 2_000, "Bifogar " + "en faktura " * 4_000 + "där",
+    "- Examples: 1234567\n" + "- Supplier: x 7712004\n" * 2_000, "row 1 was approved " + "but row 2 " * 3_000,
+    "behöver behörighet som " * 3_000, "anställt " + "Sara Olsson " * 3_000 + "som", "to have the " * 3_000 + "X role",
+    "Ahmed Rahimi, " * 3_000 + "han får inte upp", "Approvals are stuck for " * 2_000 + "Helen",
+    "Lars " * 5_000 + "far 'x'", "Jess and " * 3_000 + "Tom both can't", "Mark Hollis " * 3_000 + "can still log in",
+    "byter " + "från Per Holm " * 3_000 + "till", "Mr. " * 5_000 + "Alan", "approvers " + "Helen Marsh " * 3_000,
+    "kostnadsställe 5320 (" * 3_000 + "Fastighetsskötsel Väst)", "invoices for " * 3_000 + "Pinecrest Labs",
+    "Rob Kane, " * 3_000 + "had no problem", "It should " * 4_000, "Användare: se bifogad " * 3_000,
+])
+def test_the_session_24_rules_read_hostile_text_in_linear_time(text: str) -> None:
+    """Each of the round's rules against a long run of its own trigger: far below a second (the patterns
+    compiled first: the first mail of a process pays for that once)."""
+    for key in TYPES:
+        fields(key, "Invoice 1")
+    started = time.process_time()
+    for key in TYPES:
+        fields(key, text)
+    assert time.process_time() - started < 1
