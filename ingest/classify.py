@@ -512,10 +512,11 @@ def detect(subject: str, text: str, types: tuple[CaseType, ...], answer: str = "
         # "Kontering (inte Granskning/attest, jag valde fel)": the type it says it is not is out
         answer = answer[:MAX_STATED]
         low = fold(answer).lower()
-        named = named_type([h for h in hits(vocabulary, answer)
-                            if not _NOT_THIS.search(low, max(0, h.at - 30), max(0, h.at))], {})
+        # ... and the type it names first is the answer: "Attest, inte kontering – konteringen är rätt"
+        named = [h for h in hits(vocabulary, answer)
+                 if h.is_name and not _NOT_THIS.search(low, max(0, h.at - 30), max(0, h.at))]
         if named:
-            return named[0], f"answer: {answer.strip()!r}"
+            return min(named, key=lambda h: h.at).type_key, f"answer: {answer.strip()!r}"
     body_hits = hits(vocabulary, text)
     # Subject hits sit before the body (negative positions): the reason can tell them apart.
     body_hits = where_it_sits(text, background(text, not_yet(text, body_hits)))

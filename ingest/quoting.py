@@ -158,6 +158,7 @@ def strip_signoff(text: str, signer: str = "") -> str:
     at the `signer`'s contact card (`card_start`), and drop a lone name signed after a blank line
     ("\n\nPetra")."""
     lines = text.rstrip().split("\n")
+    lines = lines[:notices_start(lines)]
     opening = opening_lines(lines)
     for index, line in enumerate(lines):
         # A sign-off is a short line (which also bounds the regex's work on a hostile one); the
@@ -198,20 +199,16 @@ def card_start(lines: list[str], opening: int, signer: str = "") -> int:
     signer's own name first (the From header's, or a forwarded mail's writer's) and a phone
     number, an address or a web site in it. Without a signer nothing is cut: a new user's
     details look the same ("Please set up this user\n\nAnna Berg\nAP Clerk\nanna@..."), and so
-    does one the text introduces with a colon."""
+    does one the text introduces with a colon. (Notices below the card are gone: `notices_start`.)"""
     names = {w for w in _LETTERS.findall(fold(signer).lower()) if len(w) > 1}  # "Berglund, Annika" too
     if not names:
         return len(lines)
     end = len(lines)
-    for _ in range(MAX_NOTICES + 1):
-        while end and not lines[end - 1].strip():
-            end -= 1
-        start = end
-        while start and lines[start - 1].strip():
-            start -= 1
-        if not _NOTICE.match(" ".join(lines[start:end])[:MAX_NOTICE_SEARCH]):
-            break
-        end = start  # a confidentiality notice below the card: signature too
+    while end and not lines[end - 1].strip():
+        end -= 1
+    start = end
+    while start and lines[start - 1].strip():
+        start -= 1
     card = lines[start:end]
     before = next((x for x in reversed(lines[:start]) if x.strip()), "")
     if start <= opening or not MIN_CARD <= len(card) <= MAX_CARD or any(len(x) > MAX_CARD_LINE for x in card) \
@@ -223,6 +220,24 @@ def card_start(lines: list[str], opening: int, signer: str = "") -> int:
     while start and not lines[start - 1].strip():
         start -= 1
     return start
+
+
+def notices_start(lines: list[str]) -> int:
+    """Where the mail's closing notices start (its last paragraphs that open like one), else
+    len(lines). A notice is signature whatever is above it: Outlook writes a card one paragraph a
+    line, so no card may be found above "This e-mail and any attachments are confidential ...
+    please notify the sender"."""
+    end = len(lines)
+    for _ in range(MAX_NOTICES):
+        while end and not lines[end - 1].strip():
+            end -= 1
+        start = end
+        while start and lines[start - 1].strip():
+            start -= 1
+        if not start or not _NOTICE.match(" ".join(lines[start:end])[:MAX_NOTICE_SEARCH]):
+            break
+        end = start
+    return end
 
 
 # A mail's closing notice, by how it starts: "CONFIDENTIALITY NOTICE: ...", "Disclaimer: ...", "This

@@ -168,3 +168,17 @@ def test_marked_answers_count_only_under_our_questions() -> None:
             "> Fakturanummer (om fakturan ligger kvar i Verifiering)\nDet är 60233.\n\n> Beskriv problemet\n"
             "OCR-numret läses fel.\n\n> Ursprungligt ärende:\n> Vi behöver ge en ny medarbetare behörighet.\n")
     assert split_blocks(text, OURS).answers == ""
+
+
+def test_a_closing_notice_is_signature_below_a_card_of_one_line_paragraphs() -> None:
+    """Outlook writes a contact card one paragraph a line, so no card is found above the notice;
+    the notice ("... please notify the sender and delete it") is signature all the same, never a
+    request (session 24's writer wa). A mail that is only a notice keeps its text."""
+    text = ("Hi,\n\nSomething's not right with the roles for Sophie Grant.\n\nCan you have a look?\n\nRachel\n\n"
+            "Rachel Moss\n\nAccounts Payable Officer\n\nTel 01632 960 771\n\nThis e-mail and any attachments are "
+            "confidential and intended solely for the addressee. If you have received it in error, please notify the "
+            "sender immediately and delete it.\n")
+    blocks = split_blocks(text, OURS, sender="Rachel Moss")
+    assert "notify the sender" not in blocks.content and "notify the sender" in blocks.signature
+    only = "This e-mail is confidential and intended for the addressee only."
+    assert split_blocks(only, OURS).content.strip() == only

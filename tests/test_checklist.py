@@ -4322,3 +4322,21 @@ def test_the_session_24_rules_read_hostile_text_in_linear_time(text: str) -> Non
     for key in TYPES:
         fields(key, text)
     assert time.process_time() - started < 1
+
+
+def test_the_session_24_writers_xy_xz_wa() -> None:
+    """Blind writers xy, xz and wa (scored, then read): each sentence they misread."""
+    assert field("automatic_steps", "transferred", "Invoice 90412 is stuck in the queue for automatic steps, "
+                                                   "Transferred has a red cross.") == "red cross"
+    assert field("review_approval", "error_message", "Anders får dessutom \"Attestgränsen överskriden\" när han försöker "
+                                                     "godkänna den.") == "Attestgränsen överskriden"
+    assert field("coding", "error_message", "Jag vill fördela rad 1 på tre månader, men när jag väljer periodisering "
+                                            "kommer \"Periodisering ej tillåten för konto 1790\".") == \
+        "Periodisering ej tillåten för konto 1790"
+    # an error that came up unread is asked for
+    got = fields("coding", "Jag har försökt spara konteringen på faktura 774120 men det kommer bara upp ett fel och sen "
+                           "händer inget.")
+    assert got.get("error_shown") == "yes" and "error_message" not in got
+    assert wish_of("Skulle ni kunna hjälpa oss att lägga upp en ny användare i bolaget Nordhamn Bygg AB?") is not None
+    assert wish_of("Oliver,\n\nCan you ask the vendor to give Peter Olsen admin rights in the admin tool for Cedar "
+                   "Valley Inc?") is not None

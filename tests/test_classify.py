@@ -786,3 +786,10 @@ def test_the_session_22_review_of_types() -> None:
     for text in ("Problemet är inte konteringen utan att attesten inte går igenom.",
                  "Det är inte konteringen som är problemet utan felet vid attesten."):
         assert "coding" in weigh_negation(text, hits(vocabulary, text))[0]
+
+
+def test_a_stated_type_is_the_type_it_names_first() -> None:
+    """"Ärendetyp: Attest, inte kontering – konteringen är rätt": the type named first is the
+    answer, a later word about the other type says what is fine (session 24's writer wa)."""
+    assert detect("", "x", TYPES, "Attest, inte kontering – konteringen är rätt.")[0] == "review_approval"
+    assert detect("", "x", TYPES, "Kontering (inte Granskning/attest, jag valde fel)")[0] == "coding"
