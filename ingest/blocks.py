@@ -209,9 +209,9 @@ def marked_answers(lines: list[str], start: int, end: int, skip: frozenset[int])
     `form_answers` takes the value its question asks for from such a line; the rest of the line is
     the customer's words too ("Is the invoice in the financial system?" / ">> Yes, it's in Business
     Central - voucher series C, number 8812"), read as content like an answer typed between
-    '>'-quoted lines. A marked line counts right under a question ('?') or another answer: a
-    writer who quotes our form lines with '>' ("> Beskriv problemet", answered on the line below)
-    marks questions, not answers."""
+    '>'-quoted lines. A marked line counts right under a question ('?'), our form's blank line
+    ("Label: ____") or its hint, or another answer: a writer who quotes our form lines with '>'
+    ("> Beskriv problemet", answered on the line below) marks questions, not answers."""
     first = next((i for i in range(start, end) if lines[i].strip()), None)
     if first is None or is_quoted(lines[first]):
         return []
@@ -227,8 +227,12 @@ def marked_answers(lines: list[str], start: int, end: int, skip: frozenset[int])
             out.append(text)
             if len(out) >= MAX_MARKED_ANSWERS:
                 break
-        after_question = not is_quoted(line) and line.endswith("?")
+        after_question = not is_quoted(line) and (line.endswith("?") or "__" in line or bool(_HINT.fullmatch(line)))
     return out
+
+
+# Our form's hint, on the line under its "Label: ____" line: "(what the Transferred column shows ...)".
+_HINT = re.compile(r"\([^()\n]{3,200}\)")
 
 
 # An Outlook quote of ours holds a few marked answers in a few lines; a mail of thousands of '>'

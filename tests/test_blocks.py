@@ -182,3 +182,14 @@ def test_a_closing_notice_is_signature_below_a_card_of_one_line_paragraphs() -> 
     assert "notify the sender" not in blocks.content and "notify the sender" in blocks.signature
     only = "This e-mail is confidential and intended for the addressee only."
     assert split_blocks(only, OURS).content.strip() == only
+
+
+def test_a_marked_answer_under_our_forms_blank_line_is_content() -> None:
+    """Our request asks with "Label: ____" and a hint in brackets below it (templates/mail); a '>>'
+    answer there holds more than the field asked: "It says Yes ..., and it is in Business Central -
+    voucher series C, number 8812" (the session's SMTP trial)."""
+    text = ("Hi, see my answer below marked >>.\n\nFrom: Support <support@support.example.com>\nSent: 03 December 2026\n"
+            "Subject: [CASE-1001] Invoice not paid\n\nHello,\n\nPlease reply to this mail and fill in the lines:\n\n"
+            "What the Transferred column shows: ____\n  (what the Transferred column shows for the invoice)\n"
+            ">> It says Yes, and it is in Business Central - voucher series C, number 8812\n\nKind regards,\nSupport\n")
+    assert split_blocks(text, OURS).answers == "It says Yes, and it is in Business Central - voucher series C, number 8812"
