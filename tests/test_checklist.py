@@ -3339,6 +3339,20 @@ def test_the_session_21_lists_and_tables() -> None:
     assert got["transferred"] == "Error" and got["invoice_id"] == "6620014"
 
 
+def read_in_linear_time(text: str) -> None:
+    """Every type's fields and our form's answers read from a hostile text in far below a second
+    (the patterns compiled first: the first mail of a process pays for that once)."""
+    for key in TYPES:
+        fields(key, "Invoice 1")
+    answers("> Invoice ID?\n1", "automatic_steps")
+    started = time.process_time()
+    for key in TYPES:
+        fields(key, text)
+    answers(text)
+    answers(text, "automatic_steps")
+    assert time.process_time() - started < 1
+
+
 @pytest.mark.parametrize("text", [
     "has" + " " * 20_000 + "x by hand", "approved row 1" + " " * 20_000 + "x",
     "4410" + " " * 20_000 + "went", "Rows 1 and 2" + " " * 20_000 + "but row 3",
@@ -3356,11 +3370,7 @@ def test_the_session_21_lists_and_tables() -> None:
 ])
 def test_the_session_21_rules_read_hostile_text_in_linear_time(text: str) -> None:
     """Each new rule against a long run after its trigger: far below a second."""
-    started = time.process_time()
-    for key in TYPES:
-        fields(key, text)
-    answers(text)
-    assert time.process_time() - started < 1
+    read_in_linear_time(text)
 
 
 def test_the_session_21_second_writers() -> None:
@@ -3877,11 +3887,7 @@ def test_the_session_22_review() -> None:
 ])
 def test_the_session_22_rules_read_hostile_text_in_linear_time(text: str) -> None:
     """Each new rule against a long run after its trigger: far below a second."""
-    started = time.process_time()
-    for key in TYPES:
-        fields(key, text)
-    answers(text)
-    assert time.process_time() - started < 1
+    read_in_linear_time(text)
 
 
 # --- session 23: session 22's unread writers, read ------------------------------------------------
@@ -3980,16 +3986,8 @@ def test_the_session_23_unread_half() -> None:
     "Det gäller " + "Västkustens Logistik, " * 2_000, "bolag 300 " * 4_000 + "och 310",
 ])
 def test_the_session_23_rules_read_hostile_text_in_linear_time(text: str) -> None:
-    """Each of the round's rules against a long run of its own trigger: far below a second (the patterns
-    compiled first: the first mail of a process pays for that once)."""
-    for key in TYPES:
-        fields(key, "Invoice 1")
-    answers("> Invoice ID?\n1", "automatic_steps")
-    started = time.process_time()
-    for key in TYPES:
-        fields(key, text)
-    answers(text, "automatic_steps")
-    assert time.process_time() - started < 1
+    """Each of the round's rules against a long run of its own trigger: far below a second."""
+    read_in_linear_time(text)
 
 
 def test_the_session_23_writers() -> None:
@@ -4314,14 +4312,8 @@ def test_the_session_24_persons_beside_approval_words() -> None:
     "Rob Kane, " * 3_000 + "had no problem", "It should " * 4_000, "Användare: se bifogad " * 3_000,
 ])
 def test_the_session_24_rules_read_hostile_text_in_linear_time(text: str) -> None:
-    """Each of the round's rules against a long run of its own trigger: far below a second (the patterns
-    compiled first: the first mail of a process pays for that once)."""
-    for key in TYPES:
-        fields(key, "Invoice 1")
-    started = time.process_time()
-    for key in TYPES:
-        fields(key, text)
-    assert time.process_time() - started < 1
+    """Each of the round's rules against a long run of its own trigger: far below a second."""
+    read_in_linear_time(text)
 
 
 def test_the_session_24_writers_xy_xz_wa() -> None:
