@@ -102,7 +102,7 @@ def split_blocks(text: str, own_domains: tuple[str, ...] = (), skip: frozenset[i
         if section.ours:
             body_start = at + len(section.header.split("\n"))
             answers += [lines[i] for i in inline_answers(lines, body_start, end, skip)]
-            answers += marked_answers(lines, body_start, end, skip)
+            answers += outlook_marked_answers(lines, body_start, end, skip)
             quoted.append(section.header + "\n" + "\n".join(section.body))
         else:
             author = author_of(section.header)
@@ -187,8 +187,8 @@ def inline_answers(lines: list[str], start: int, end: int, skip: frozenset[int])
     """The customer's own lines typed between the '>'-quoted lines of our mail.
 
     Only a '>'-quoted mail lets them be told apart: in an Outlook quote (its first line has no
-    '>') every line is ours, and a '>' line in it is the customer's mark on an answer (">> Ab
-    Skärgårdsfrakt Oy"), which `form_answers` reads; the lines between those are ours.
+    '>') every line is ours but the customer's marked answers (">> Ab Skärgårdsfrakt Oy"), which
+    `form_answers` reads and `outlook_marked_answers` keeps as content.
     """
     out: list[int] = []
     first = next((i for i in range(start, end) if lines[i].strip()), None)
@@ -203,26 +203,27 @@ def inline_answers(lines: list[str], start: int, end: int, skip: frozenset[int])
     return out
 
 
-def marked_answers(lines: list[str], start: int, end: int, skip: frozenset[int]) -> list[str]:
-    """The customer's '>'-marked answers under our questions in an Outlook quote of our mail.
+def outlook_marked_answers(lines: list[str], start: int, end: int, skip: frozenset[int]) -> list[str]:
+    """The customer's '>>'-marked answers right under our questions in an Outlook quote of our mail.
 
     `form_answers` takes the value its question asks for from such a line; the rest of the line is
     the customer's words too ("Is the invoice in the financial system?" / ">> Yes, it's in Business
     Central - voucher series C, number 8812"), read as content like an answer typed between
-    '>'-quoted lines. A marked line counts right under a question ('?'), our form's blank line
-    ("Label: ____") or its hint, or another answer: a writer who quotes our form lines with '>'
-    ("> Beskriv problemet", answered on the line below) marks questions, not answers."""
+    '>'-quoted lines. A marked line counts on the line right under a question ('?'), our form's
+    blank line ("Label: ____") or its hint, or another answer taken. It is marked '>>': a single '>'
+    quotes something in our mail ("> Vendor: The user was deactivated ..."), and a writer who
+    quotes our form lines with '>' ("> Beskriv problemet", answered on the line below) marks
+    questions, not answers; a line that opens with a label ("> Original message: ...") is none."""
     first = next((i for i in range(start, end) if lines[i].strip()), None)
     if first is None or is_quoted(lines[first]):
         return []
     out: list[str] = []
-    after_question = taken = False   # what the last line with text was
+    after_question = taken = False   # what the line right above was
     for i in range(first, min(end, first + MAX_QUOTE_LINES)):
         line = lines[i].strip()
-        if not line:
-            continue
-        text = unquote(line).strip() if is_quoted(line) and i not in skip else ""
-        taken = bool(text) and not text.endswith(("?", ":")) and (after_question or taken)
+        text = unquote(line).strip() if _MARKED.match(line) and i not in skip else ""
+        taken = bool(text) and (after_question or taken) and not text.endswith(("?", ":")) \
+            and not _LABEL_FIRST.match(text)
         if taken:
             out.append(text)
             if len(out) >= MAX_MARKED_ANSWERS:
@@ -231,6 +232,10 @@ def marked_answers(lines: list[str], start: int, end: int, skip: frozenset[int])
     return out
 
 
+# A customer's mark on an answer: two '>' ("the answers marked >>").
+_MARKED = re.compile(r">>(?!>)")
+# A line that opens with a label: "Vendor: ...", "Original message: ...".
+_LABEL_FIRST = re.compile(r"[^\W\d][\w .-]{0,30}:[ \t]")
 # Our form's hint, on the line under its "Label: ____" line: "(what the Transferred column shows ...)".
 _HINT = re.compile(r"\([^()\n]{3,200}\)")
 

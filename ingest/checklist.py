@@ -117,8 +117,7 @@ flytta ändra inaktivera aktivera tilldela gäller galler angående avser regard
 since sedan
 attestera attesterar godkänn godkänna granska approve reject spara save skicka submit avvisa
 """.split())  # (the last line: buttons, "när han klickar Attestera får han felet")
-# ... and as accent-folded text spells them ("Nar Jonas forsoker ...": "När", not a name)
-NOT_NAMES |= frozenset(fold(word) for word in NOT_NAMES)
+NOT_NAMES |= frozenset(fold(word) for word in NOT_NAMES)  # as folded text spells them: "Nar Jonas forsoker ..."
 # Inline images of a signature (Outlook's image001.png) are not invoices.
 _SIGNATURE_IMAGE = re.compile(r"^image\d{3}\.\w+$", re.IGNORECASE)
 # A screenshot shows the problem; it is not an invoice example.
@@ -1366,7 +1365,8 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     # of before, or of the part that went well, is background beside the others
     around |= {k for k, v in names.items() if (spec.key == PERSONS_ONLY and former_user(v, source.folded))
                or long_gone(v, source.folded, months=spec.key != PERSONS_ONLY) or only_said(v, source)
-               or said_not(v, source.folded) or okayed_request(v, source.folded) or on_a_fine_row(v, source.folded)
+               or no_trouble(v, source.folded) or said_not(v, source.folded) or okayed_request(v, source.folded)
+               or on_a_fine_row(v, source.folded)
                or spec.key != PERSONS_ONLY and copied_in(v, source.folded) or renamed(v, source.folded)
                or _LOGIN.fullmatch(v) is not None}  # "users LGRANT and BOKAFOR" beside "Lucy Grant and Ben Okafor"
     # "The Directors role stays at £250,000": a role said to stay as it is, beside the one to change
@@ -1589,7 +1589,7 @@ def former_user(name: str, folded: str) -> bool:
         return False  # "... should also go to Mike Smith", "Karin ska ha dem igen": still whom it concerns
     # ("Row 1 went through Ken without a problem" beside "Ken Hughes" in a pasted table: by first name too)
     return any(_USED_TO.match(folded, at + len(key)) or _BEFORE_THAT.search(folded, max(0, at - 30), at)
-               or _IS_RIGHT.match(folded, at + len(key)) or _NO_TROUBLE.match(folded, at + len(key)) for at in full[:3]) \
+               or _IS_RIGHT.match(folded, at + len(key)) for at in full[:3]) \
         or any(_APPROVED_BY.search(folded, max(0, at - 30), at) and _WENT_WELL.match(folded, at + n) for at, n in places[:6]) \
         or any(_IN_HISTORY.search(folded, max(0, at - 80), at) and not _YET_TROUBLE.match(folded, at + n)
                for at, n in places[:6]) \
@@ -1598,7 +1598,13 @@ def former_user(name: str, folded: str) -> bool:
                and not _OTHER_THINGS.match(folded, done.end()) for at, n in places[:6])
 
 
-# "The other approver on the invoice, Rob Kane, had no problem with row 2": the one it works for.
+def no_trouble(name: str, folded: str) -> bool:
+    """A person said to have no problem ("The other approver on the invoice, Rob Kane, had no
+    problem with row 2"): the one it works for, background beside the others."""
+    key = fold(name)
+    return bool(key) and any(_NO_TROUBLE.match(folded, at + len(key)) for at in islice(written_at(key, folded), 3))
+
+
 _NO_TROUBLE = re.compile(r"(?i)[ \t]*,?[ \t]+(?:had|has|hade|har)[ \t]+(?:no|inga|inget)[ \t]+(?:problems?|issues?|trouble|fel)\b")
 # A first name alone: "Anna", "Per", "Anna-Karin".
 _FIRST_NAME = re.compile(r"[A-ZÅÄÖ][a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäöéü]+)?")
@@ -1868,7 +1874,8 @@ _NEXT_SENTENCE = re.compile(r"(?<![Nn]o)(?<![Nn]r)\.\s+\S.*$", re.DOTALL)
 _ROLE_WORD = re.compile(r"^(?:role|rollen|roll)[,:]?\s+|\s+role$", re.IGNORECASE)
 # "has the role", "har projektledarna rollen": the role named next is the one they have now.
 # ("We need Tom Ellis to have the Administrator role", "ska ha rollen": the one wanted)
-_HAS_ROLE = re.compile(r"(?<!\bto\s)(?<!\bska\s)(?<!\bskall\s)(?<!\bshould\s)(?<!\bwill\s)\b(?:has|have|had|har|hade)\b"
+_HAS_ROLE = re.compile(r"(?<!\bto\s)(?<!\bska\s)(?<!\bskall\s)(?<!\bshould\s)(?<!\bwill\s)(?<!\bmust\s)(?<!\bmaste\s)"
+                       r"(?<!\balso\s)(?<!\bocksa\s)(?<!\baven\s)\b(?:has|have|had|har|hade)\b"
                        r"(?:\s+\w+){0,2}\s+$", re.IGNORECASE)
 
 
@@ -2114,9 +2121,7 @@ _NOT_PERSON_BEFORE = re.compile(r"(?i)\b(?:from|supplier|vendor|leverantoren|lev
                                 r"|(?:[$£€][ \t]*\d[\d,. ]*|\d[\d, ]*\.\d\d|\d[\d ,.]*[ \t]*(?:kr|sek|eur|usd|gbp))[ \t]*,[ \t]*$"
                                 # a cost centre's or project's name after its number: "kst 540 Butik Jönköping"
                                 r"|\b(?:kst|kostnadsst\w*|cost\s+cent(?:re|er)s?|cc|ansvar|avdelning|department|dept|"
-                                r"projekt|project)\s+[\w-]*\d[\w-]*(?:\s+|\s*\(\s*)$"  # (or in brackets: "5320 (Fastighetsskötsel Väst)")
-                                # a customer's or supplier's invoices: "Several invoices for Pinecrest Labs"
-                                r"|\b(?:invoices|fakturor|fakturorna)\s+for\s+$"
+                                r"projekt|project)\s+[\w-]*\d[\w-]*\s+$"
                                 # ... or after a code of letters and digits: "(P-2231 Kylrum Mölndal)", "FL200 - Fleet Glasgow"
                                 # ("E1042 Anna Berg" is an employee number and the person)
                                 r"|\([ \t]*[\w-]*\d[\w-]*[ \t]*(?:[-–:][ \t]*)?$|\b[a-z]{1,4}-?\d[\w-]*[ \t]*[-–:][ \t]*$"
@@ -2138,7 +2143,7 @@ components industries industrial trading travel hotels dairy bakery waste recycl
 st street road rd avenue ave society association gatan vagen
 primary academy school college skola skolan hospital clinic university
 knappen knapp fliken menyn button tab menu
-amount belopp energi labs""".split())
+amount belopp energi labs marketing sales central centrum""".split())
 
 
 def listed_persons(source: Source) -> list[tuple[int, str]]:
@@ -2218,10 +2223,16 @@ def cue_persons(m: Matchers, source: Source) -> list[tuple[int, str]]:
             # "Roadchef Fuel Cards": a business word right after the pair makes it a supplier's name
             after = _NEXT_CAPITALISED.match(text, person.end())
             if _NOT_PERSON_BEFORE.search(text, max(0, begin - 25), begin) or not person_words(words) \
-                    or after and after[1].lower() in _NOT_PERSON_WORDS or _SUPPLIERS_THING.match(text, person.end()):
-                continue
+                    or after and after[1].lower() in _NOT_PERSON_WORDS or _SUPPLIERS_THING.match(text, person.end()) \
+                    or _TELLS.match(text, person.end()):
+                continue  # ("Lisa Park asked me to check ...", "Fredrik Alm på IT har tittat")
             out.append((begin, source.text[begin : person.end()]))
     return out
+
+
+# Who tells, asks or notices beside an approval word: not whom the case concerns.
+_TELLS = re.compile(r"(?i)[ \t]+(?:asked|noticed|spotted|forwarded|says|said|told|mentioned|reported|thinks|"
+                    r"bad|sa|sager|markte|upptackte|tycker|har[ \t]+tittat|(?:pa|in|at|on|from|fran)[ \t]+(?:it|hr)\b)\b")
 
 
 _NEXT_CAPITALISED = re.compile(r"[ ]+([A-Z][a-z]+)\b")
@@ -2751,8 +2762,9 @@ def continuation(lines: list[str], index: int, labelled: re.Pattern[str], many: 
     return out
 
 
-# A line of a list of "Label: value" lines: another label than the one continued.
-_OTHER_LABEL = re.compile(r"[ \t]*(?:[-*•·▪◦][ \t]*)?[^\W\d][\w .()/-]{0,30}:(?:[ \t]|$)")
+# A line of a list of "Label: value" lines: another label than the one continued ("- Supplier:
+# ..."; not an item that names its invoice before a colon: "Invoice 7712004: VAT 0").
+_OTHER_LABEL = re.compile(r"[ \t]*(?:[-*•·▪◦][ \t]*)?[^\W\d][^\W\d]*(?:[ .()/-]+[^\W\d]+){0,4}[ \t]*:(?:[ \t]|$)")
 _UNSURE_ANSWER = re.compile(r"(?i)(?:not\s+sure|unsure|don\W?t\s+know|no\s+idea|vet\s+(?:ej|inte)|osäker|oklart)\b")
 # An answer pointing back at an earlier mail: "As per my first email", "Se mitt förra mejl".
 _POINTS_BACK = re.compile(r"(?i)\W*(?:as\s+(?:per|in|stated\s+in|said\s+in)|see|se|enligt|som\s+i|som\s+jag\s+skrev\s+i)\s+(?:my|mitt|min|the|det|our|vårt|vart)\s+"
@@ -3672,7 +3684,10 @@ def with_antecedent(text: str, start: int, end: int) -> str:
 # "Also, while you're in there, could you check he still has the Admin role?".
 _FOLLOW_UP = re.compile(r"(?i)(?:also|and\s+also|additionally|plus|dessutom|ocksa|aven)\b|(?:den|det|de|han|hon|hans|it|"
                         r"hennes|deras|he|she|they|his|her|their|rollen|the\s+role)\b(?:[ \t]+[\w-]+){0,3}?[ \t]+"
-                        r"(?:ska|skall|should|must|needs?\s+to|maste|behover)\b")
+                        r"(?:ska|skall|should|must|needs?\s+to|maste|behover)\b"
+                        # (not what should have been, nor an aside: "It should have been fixed last time",
+                        # "It should be noted that ...")
+                        r"(?![ \t]+(?:have[ \t]+been|be[ \t]+noted|work|not|inte|ha[ \t]+varit)\b)")
 
 
 def with_follow_up(text: str, own: str, end: int) -> str:

@@ -193,7 +193,7 @@ def read_mail(mail: ParsedMail, case_types: Sequence[CaseType],
     by_key = {t.key: t for t in types}
     stated = answers.get("case_type", "") or stated_type(blocks.new + "\n" + blocks.answers)
     corrected = False
-    if stated and named_type(hits(vocabulary_of(types), stated), {}):
+    if stated and type_stated_in(stated, types):
         case_type, reason = detect(subject, text.typed, types, stated)
         corrected = known_type is not None and case_type != known_type
     elif known_type in by_key:
@@ -508,15 +508,8 @@ def detect(subject: str, text: str, types: tuple[CaseType, ...], answer: str = "
     can outweigh it, and "not X but Y" / "inte X utan Y" takes X out and counts Y double.
     """
     vocabulary = vocabulary_of(types)
-    if answer:
-        # "Kontering (inte Granskning/attest, jag valde fel)": the type it says it is not is out
-        answer = answer[:MAX_STATED]
-        low = fold(answer).lower()
-        # ... and the type it names first is the answer: "Attest, inte kontering – konteringen är rätt"
-        named = [h for h in hits(vocabulary, answer)
-                 if h.is_name and not _NOT_THIS.search(low, max(0, h.at - 30), max(0, h.at))]
-        if named:
-            return min(named, key=lambda h: h.at).type_key, f"answer: {answer.strip()!r}"
+    if answer and (named := type_stated_in(answer, types)):
+        return named, f"answer: {answer[:MAX_STATED].strip()!r}"
     body_hits = hits(vocabulary, text)
     # Subject hits sit before the body (negative positions): the reason can tell them apart.
     body_hits = where_it_sits(text, background(text, not_yet(text, body_hits)))
@@ -726,6 +719,30 @@ _SCREEN_SAYS = re.compile(r"(?i)\b(?:error\w*|fel\w*|message|meddelande\w*|log\w
 MAX_STATED = 200
 # A negation right before a type's name in an answer: "inte Granskning", "not Review/Approval".
 _NOT_THIS = re.compile(r"\b(?:inte|not|ej|icke)\s+(?:\w+\s+)?$")
+
+
+def type_stated_in(answer: str, types: tuple[CaseType, ...]) -> str | None:
+    """The type a stated answer ("Type: ...", "Ärendetyp: ...") names, or None.
+
+    Not a type it says it is not ("Kontering (inte Granskning/attest, jag valde fel)") nor one it
+    says is fine ("Coding is fine, it's the approval that fails", "konteringen är rätt"); of the
+    rest, the one the writer settles on ("I think approval", "det är nog attest"), else the first.
+    """
+    answer = answer[:MAX_STATED]
+    low = fold(answer).lower()
+    named = [h for h in hits(vocabulary_of(types), answer) if h.is_name
+             and not _NOT_THIS.search(low, max(0, h.at - 30), max(0, h.at))
+             and not _SAID_FINE.match(low, h.at + len(h.phrase))]
+    settled = [h for h in named if _SETTLED.search(low, max(0, h.at - 30), max(0, h.at))]
+    return min(settled or named, key=lambda h: h.at).type_key if named else None
+
+
+# "Coding is fine", "konteringen är rätt", "the coding works": a type said to be all right.
+_SAID_FINE = re.compile(r"\w*[ \t]+(?:is|are|looks?|seems?)[ \t]+(?:fine|ok|okay|correct|right)\b|\w*[ \t]+(?:ar|verkar)[ \t]+"
+                        r"(?:ratt|ok|okej|korrekt|bra)\b|\w*[ \t]+(?:works|funkar|fungerar|stammer)\b")
+# "I think approval", "det är nog attest": the type the writer settles on, right before it.
+_SETTLED = re.compile(r"\b(?:i[ \t]+think|i[ \t]+believe|actually|really|jag[ \t]+tror|nog|egentligen|snarare)[ \t]+(?:it\W?s[ \t]+|"
+                      r"(?:the|det|den)[ \t]+)?(?:\w+[ \t]+)?$")
 
 
 def named_type(found: list[Hit], scores: dict[str, int]) -> tuple[str, str] | None:

@@ -195,11 +195,11 @@ _NOT_CARD = re.compile(r"(?i)[ \t]*(?:p\.?\s?s\b|glömde|glomde|forgot|also\b|oc
 def card_start(lines: list[str], opening: int, signer: str = "") -> int:
     """Where the signer's contact card ends the text ("\n\nAnnika Berglund\nRedovisningskonsult\n
     Ekonomihuset AB\n021-10 20 30", with no sign-off before it), else len(lines). A card is the last
-    paragraph (or the last before a confidentiality notice): MIN_CARD to MAX_CARD short lines, the
+    paragraph (notices below it are cut before: `notices_start`): MIN_CARD to MAX_CARD short lines, the
     signer's own name first (the From header's, or a forwarded mail's writer's) and a phone
     number, an address or a web site in it. Without a signer nothing is cut: a new user's
     details look the same ("Please set up this user\n\nAnna Berg\nAP Clerk\nanna@..."), and so
-    does one the text introduces with a colon. (Notices below the card are gone: `notices_start`.)"""
+    does one the text introduces with a colon."""
     names = {w for w in _LETTERS.findall(fold(signer).lower()) if len(w) > 1}  # "Berglund, Annika" too
     if not names:
         return len(lines)
@@ -223,10 +223,12 @@ def card_start(lines: list[str], opening: int, signer: str = "") -> int:
 
 
 def notices_start(lines: list[str]) -> int:
-    """Where the mail's closing notices start (its last paragraphs that open like one), else
-    len(lines). A notice is signature whatever is above it: Outlook writes a card one paragraph a
-    line, so no card may be found above "This e-mail and any attachments are confidential ...
-    please notify the sender"."""
+    """Where the mail's closing notices start, else len(lines): its last paragraphs (not the first)
+    that open like a notice and say what only a notice says ("... intended solely for the
+    addressee. If you have received it in error, please notify the sender"). Such a paragraph is
+    signature whatever is above it (Outlook writes a card one paragraph a line, so no card is found
+    above it); a request that opens alike ("Notice that row 2 ...", "This email is intended for the
+    AP team: please move ...") is no notice."""
     end = len(lines)
     for _ in range(MAX_NOTICES):
         while end and not lines[end - 1].strip():
@@ -234,10 +236,19 @@ def notices_start(lines: list[str]) -> int:
         start = end
         while start and lines[start - 1].strip():
             start -= 1
-        if not start or not _NOTICE.match(" ".join(lines[start:end])[:MAX_NOTICE_SEARCH]):
+        paragraph = fold(" ".join(lines[start:end])[:MAX_NOTICE_SEARCH])
+        if not start or not _NOTICE.match(paragraph) or not _NOTICE_SAYS.search(paragraph):
             break
         end = start
     return end
+
+
+# What only a notice says: to whom it is meant and what to do with it otherwise.
+_NOTICE_SAYS = re.compile(r"(?i)\b(?:received\s+(?:this|it)\s+(?:\w+\s+){0,3}?(?:in\s+error|by\s+mistake)|"
+                          r"(?:intended|meant)\s+(?:solely\s+|only\s+|exclusively\s+)?for\s+the\s+(?:\w+\s+)?(?:addressee|recipient)s?|"
+                          r"(?:avsett|avsedd|avsedda)\s+(?:endast\s+|enbart\s+|bara\s+)?for\s+(?:adressaten|mottagaren)|"
+                          r"(?:fatt|erhallit)\s+(?:detta\s+|det\s+har\s+)?(?:\w+\s+)?(?:av\s+misstag|felaktigt)|"
+                          r"consider\s+the\s+environment|tank\s+pa\s+miljon)\b")
 
 
 # A mail's closing notice, by how it starts: "CONFIDENTIALITY NOTICE: ...", "Disclaimer: ...", "This

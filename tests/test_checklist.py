@@ -4282,17 +4282,14 @@ def test_the_session_24_persons_and_wishes() -> None:
 
 def test_the_session_24_persons_beside_approval_words() -> None:
     """Persons in a sentence with an approval word ("approvers", "sitting with", "ligger hos"), and
-    what such a sentence names that is no user: "När", a cost centre's name, a customer's invoices,
-    one who had no problem."""
+    what such a sentence names that is no user: "När", a company's or a place's name, one who had no
+    problem."""
     assert users_of("Invoice ID 20988, rows 1 and 2. The approvers are Helen Marsh and Rob Tate and they both get "
                     "\"No approval rights\".") == "Helen Marsh, Rob Tate"
     assert users_of("Invoice 60021 is stuck in approval. Row 3 is sitting with Mike Dunn, who's on long-term leave.") == \
         "Mike Dunn"
     assert "Nar" not in users_of("faktura ID 902214 fastnar i attesten pa rad 2. Den gick till Jonas Berg men det ar jag "
                                  "sjalv som ska attestera den. Nar Jonas forsoker skicka den till mig star det fel.")
-    assert users_of("Faktura 88-1204 gick till Maria Holmgren för attest men skulle ha gått till Peter Ljung. Det gäller "
-                    "rad 3 som är konterad på kostnadsställe 5320 (Fastighetsskötsel Väst), där är Peter attestant.") == \
-        "Maria Holmgren, Peter Ljung"
     assert users_of("Several invoices for Pinecrest Labs seem to skip the second approver (Dana Whitfield).") == \
         "Dana Whitfield"
     assert users_of("Jenny Adams can't approve invoice ID 553901, row 1. The other approver on the invoice, Rob Kane, "
@@ -4332,3 +4329,50 @@ def test_the_session_24_writers_xy_xz_wa() -> None:
     assert wish_of("Skulle ni kunna hjälpa oss att lägga upp en ny användare i bolaget Nordhamn Bygg AB?") is not None
     assert wish_of("Oliver,\n\nCan you ask the vendor to give Peter Olsen admin rights in the admin tool for Cedar "
                    "Valley Inc?") is not None
+
+
+def test_the_session_24_review() -> None:
+    """The round's review (a helper attacked it): each wrong reading it found, read right."""
+    from ingest.blocks import split_blocks
+    from ingest.classify import detect
+    ours = ("support.example.com",)
+    # a request that opens like a notice is no notice: only what a notice alone says is cut
+    for text in ("Hi,\n\nNotice that row 2 of invoice 4410 goes to Karin Ek, but it should go to Per Holm.\n",
+                 "Hi,\n\nThis email is intended for the AP team: please move invoice 4410 from Karin Ek to Per Holm.\n",
+                 "Hej,\n\nFaktura 4410 fastnar.\n\nSekretess gäller för de här fakturorna, så bara Maria Holm ska se dem.\n"):
+        assert "Holm" in split_blocks(text, ours).new
+    # a single '>' in our quoted mail quotes something; a label line or one below a blank line is no answer
+    head = "From: Support <support@support.example.com>\nSent: 3 June 2024 10:12\nSubject: RE: [Case #5120] x\n\n"
+    for quoted in ("Could you confirm that the user is still active?\n> Vendor: The user Karin Ek was deactivated.\n",
+                   "Could you try the following?\n> Open Settings > Users, remove the Approver role from Helen Marsh.\n",
+                   "Which invoice is it?\n\n>> Original message: Hi, row 2 should go to Tom Hill.\n"):
+        assert split_blocks("Hi,\n\nYes.\n\n" + head + "Hi Rachel,\n\n" + quoted + "\nKind regards\nSupport\n", ours).answers == ""
+    # a stated type said to be fine is not the type; the one the writer settles on is
+    for answer in ("Coding is fine, it's the approval that fails.", "Not sure - coding or approval? I think approval.",
+                   "Konteringen är rätt, det är attesten som krånglar.", "Jag trodde kontering, men det är nog attest."):
+        assert detect("", "x", tuple(TYPES.values()), answer)[0] == "review_approval"
+    # who asked, noticed or is on IT, and a place, beside an approval word are no users
+    assert users_of("Our controller Lisa Park asked me to check why the approvers list is empty for invoice 4410.") is None
+    assert users_of("Sara Holm noticed that the reviewer is missing on invoice 4410, row 2.") is None
+    assert users_of("Row 2 is sitting with the reviewer in Stockholm Central and I cannot see why.") is None
+    assert users_of("Nar Jonas forsoker attestera faktura 4410 star det fel, Fredrik Alm pa IT har tittat.") == "Jonas"
+    # ... but whose invoices are moved, and a name in brackets after a cost centre, are
+    assert users_of("Please move the invoices for Anna Berg to Per Holm, she cannot approve them.") == "Anna Berg, Per Holm"
+    assert users_of("Fakturan är konterad på kst 540 (Per Holm) men gick till Anna Berg för attest.") == "Per Holm, Anna Berg"
+    # an example that names its invoice before a colon is one of the list
+    assert field("capture_verification", "invoice_examples", "The VAT is read wrong.\nExamples:\nInvoice 7712004: VAT 0\n"
+                                                             "Invoice 7712010: VAT 0\n") == "7712004, 7712010"
+    # what should have been, or an aside, does not go on with a request
+    assert wish_of("Please change the coding suggestion for Acme. It should have been fixed last time, but it wasn't.") == \
+        "Please change the coding suggestion for Acme"
+    assert wish_of("Please add Anna Berg as approver in Acme AB. It should be noted that she is on leave.") == \
+        "Please add Anna Berg as approver in Acme AB"
+    assert field("automatic_steps", "transferred", "Invoice 4410: the Transferred column had shown Yes yesterday, today "
+                                                   "it is empty.") == "empty"
+    # "visar systemet" in Swedish word order, a quoted ordinary word, a quoted channel are no error texts
+    assert field("coding", "error_message", "Efter uppdateringen visar systemet fakturan två gånger i listan.") is None
+    assert field("coding", "error_message", 'Vi får fortfarande "dubbletter" av konteringsraderna på faktura 4410.') is None
+    assert field("coding", "error_message", 'Det gäller fakturor som kommer "via Pagero" till oss.') is None
+    assert concerns_of("Tom Ellis should also have the Administrator role so he can maintain suppliers.") == \
+        "Tom Ellis, Administrator role"
+    assert users_of("Jenny Adams can't approve invoice 553901. Rob Kane has no problem with row 2.") == "Jenny Adams"
