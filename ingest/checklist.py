@@ -48,8 +48,9 @@ SHAPES = {
     "code": r"(?P<value>(?-i:[A-Z]{1,3}\d{0,3}|[A-Z]{1,2}-?[A-Z]{2,4}|[A-Z]{3,5}-[A-Z]{2,4})|\d{1,3})(?![\w-])",
     # "1, 3", "1 to 3", "row 1 and row 2": the row word may be repeated before each number.
     # A dash is a range ("2-4", "rad 2 - 4"), never before a row word ("rad 1 och 2 - rad 3 är rätt").
-    "rows": r"(?P<value>(?<![\w.,])\d{1,3}(?:[ \t]*(?:,|&|\+|/|and|och|o(?=[ \t]+\d)|to|till)[ \t]*"
-            r"(?:(?:rows?|lines?|rad|raden|rader)[ \t]+)?\d{1,3}|[ \t]*[-–][ \t]*\d{1,3})*)"
+    # (a number with a thousands part is an amount: "reduce row 3 to 8,400" is row 3)
+    "rows": r"(?P<value>(?<![\w.,])\d{1,3}(?![.,]\d{3}(?!\d))(?:[ \t]*(?:,|&|\+|/|and|och|o(?=[ \t]+\d)|to|till)[ \t]*"
+            r"(?:(?:rows?|lines?|rad|raden|rader)[ \t]+)?\d{1,3}(?![.,]\d{3}(?!\d))|[ \t]*[-–][ \t]*\d{1,3})*)"
             # (nor an amount: "rad 1, 312 000 kr", "row 1, 185 000 SEK")
             r"(?!\d|[.:/,]\d|[ \t]*(?:%|procent|percent)|[ \t]\d{3}(?!\d)|[ \t]*(?:kr|sek|eur|usd|gbp)\b)",
     # A quoted status is taken whole ("Error: Accounting period 2024-12 is closed").
@@ -2696,8 +2697,8 @@ def labelled_value(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     return None
 
 
-# A value written in brackets inside a label: "Invoice (ID: 300457) - ...".
-_IN_LABEL_BRACKET = re.compile(r"\([^()\n]{0,20}?[:#][ \t]*([\w-]*\d[\w-]*)[ \t]*\)")
+# A value written in brackets inside a label: "Invoice (ID: 300457) - ...", "Invoice (ID 3345-90) - ...".
+_IN_LABEL_BRACKET = re.compile(r"(?i)\((?:[^()\n]{0,20}?[:#][ \t]*|(?:id|no|nr|number|nummer)\.?[ \t]+)([\w-]*\d[\w-]*)[ \t]*\)")
 
 
 # "Label: value" with any label: the label is compared word by word allowing one typo.
@@ -3024,7 +3025,14 @@ def suppliers_own(folded: str, match: re.Match[str]) -> bool:
     if _DUNNING.search(folded, max(0, match.start() - DUNNING_REACH), match.start()) \
             and _PAYMENT.search(folded, match.start(), match.start() + DUNNING_REACH):
         return True  # "Enligt vår reskontra är faktura 20240877 ... obetald": a supplier's reminder, forwarded
+    at = match.start("value") if "value" in match.re.groupindex and match["value"] is not None else match.start()
+    if _SUPPLIER_NUMBER_BEFORE.search(folded, max(0, at - 40), at):
+        return True  # "I've searched on the supplier invoice no. (INV-22817)"
     return owner is not None and (owner["plain"] is None or _OWN_NUMBER.match(folded, match.start()) is not None)
+
+
+_SUPPLIER_NUMBER_BEFORE = re.compile(r"(?i)\b(?:supplier|vendor|leverantor\w*)(?:\W?s)?\s+(?:invoice|inv|faktura)\s*"
+                                     r"(?:no|nr|number|nummer|#|ref\w*)?\.?\s*[(:#]?\s*$")
 
 
 # A supplier's payment reminder speaking of its own invoice, in the sentence before the number.
@@ -3765,7 +3773,10 @@ _POINTER = re.compile(r"(?im)^[ \t]*(?:(?:please\s+)?see\s+(?:the\s+)?(?:attache
 # Words that say something happened and where, not what: "Nu har det hänt igen, se fakturorna ...
 # 310499 ligger kvar i verifieringen", "It's happened again".
 _POINTING_WORDS = re.compile(r"(?i)\b(?:(?:nu\s+)?har\s+det\s+hant\s+igen|here\s+you\s+go|here\s+they\s+are|har\s+kommer\s+(?:de|dom|dem|fakturorna)|it\W?s\s+happened\s+again|it\s+happened\s+again|same\s+thing\s+again|"
-                    r"se\s+(?:fakturorna|fakturan|faktura)|see\s+(?:the\s+)?invoices?|(?:ligger|star)\s+kvar\s+i\s+verif\w*|"
+                    r"se\s+(?:fakturorna|fakturan|faktura)|see\s+(?:the\s+|these\s+|those\s+)?(?:\w+\s+)?invoices?|(?:ligger|star)\s+kvar\s+i\s+verif\w*|"
+                    # "The one in Verification now is 8801-44", "Den som ligger i verifieringen nu är 4410"
+                    r"(?:the\s+one|den)\s+(?:(?:that|which|som)\s+)?(?:(?:is|ligger|ar|sits)\s+)?(?:still\s+|kvar\s+)?(?:in|i)\s+(?:the\s+)?"
+                    r"verif\w*(?:\s+(?:now|right\s+now|nu|just\s+nu))?\s+(?:is|ar)|"
                     r"is\s+still\s+in\s+(?:the\s+)?verif\w*)\b")
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+")
 _ID_WORDS = re.compile(r"\b(?:invoice|faktura|fakturan|id|nr|no)?\W*\d[\w-]*")

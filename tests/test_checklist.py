@@ -4307,6 +4307,11 @@ def test_the_session_24_persons_beside_approval_words() -> None:
     "byter " + "från Per Holm " * 3_000 + "till", "Mr. " * 5_000 + "Alan", "approvers " + "Helen Marsh " * 3_000,
     "kostnadsställe 5320 (" * 3_000 + "Fastighetsskötsel Väst)", "invoices for " * 3_000 + "Pinecrest Labs",
     "Rob Kane, " * 3_000 + "had no problem", "It should " * 4_000, "Användare: se bifogad " * 3_000,
+    "-----\nFel\n" * 3_000 + "-----\nx", ("-" * 20_000 + "\n") * 3, "får jag istället " * 3_000 + ":",
+    "is with " * 4_000 + "me", "neither me nor my " * 3_000 + "Sam Porter can", "Invoice (ID " * 3_000 + "3345-90)",
+    "supplier invoice no. (" * 3_000 + "INV-1)", "row 3 to 8,400 " * 3_000, "The one in Verification now is " * 2_000,
+    "can my invoices go to " * 3_000 + "Mark Delaney instead", "ska Magnus " * 4_000 + "ta över",
+    "Kan ni ordna " * 4_000 + "det",
 ])
 def test_the_session_24_rules_read_hostile_text_in_linear_time(text: str) -> None:
     """Each of the round's rules against a long run of its own trigger: far below a second."""
@@ -4376,3 +4381,50 @@ def test_the_session_24_review() -> None:
     assert concerns_of("Tom Ellis should also have the Administrator role so he can maintain suppliers.") == \
         "Tom Ellis, Administrator role"
     assert users_of("Jenny Adams can't approve invoice 553901. Rob Kane has no problem with row 2.") == "Jenny Adams"
+
+
+def test_the_session_24_writers_wf_wg() -> None:
+    """Blind writers wf (administration told by HR and managers) and wg (error texts relayed every
+    way), scored blind as a validation set, then read: each sentence they misread."""
+    from ingest.classify import detect
+    types = tuple(TYPES.values())
+    # a Windows message box copied with Ctrl+C: the text between its title and its button
+    assert field("coding", "error_message", "när jag trycker Spara kommer den här rutan upp:\n---------------------------\n"
+                 "Fel\n---------------------------\nKostnadsställe 410 är inte giltigt för konto 6110.\n"
+                 "---------------------------\nOK\n---------------------------\n") == \
+        "Kostnadsställe 410 är inte giltigt för konto 6110"
+    assert field("coding", "error_message", "Men nu när jag sparar får jag istället:\nKonto 5460 är spärrat för bokföring\n"
+                                            "Kontot är öppet i Visma.") == "Konto 5460 är spärrat för bokföring"
+    # "I get '...'" in a forwarded mail is its writer; "neither me nor my colleague X"; "is with me"
+    assert fields("review_approval", "Laura,\n\nI get 'You are not authorised to approve cost centre 330' on invoice "
+                                     "5501876 row 2.", voices=((0, "David Kim"),))["users"] == "David Kim (I)"
+    assert fields("review_approval", "Neither me nor my colleague Sam Porter can approve rows 2 and 5 on invoice "
+                                     "1200-58.", sender="Grace Liu")["users"] == "Grace Liu (me), Sam Porter"
+    assert fields("review_approval", "hi, invoice 3318840 row 2 is with me and should be with Hannah Cole. can you move "
+                                     "it?", sender="Josh Turner")["users"] == "Josh Turner (me), Hannah Cole"
+    # ids: in the label's brackets without a colon; not the supplier's invoice number; rows: not an amount
+    assert field("coding", "invoice_id", "Invoice (ID 3345-90) - I need to change the GL account to 6220 on row 1.") == \
+        "3345-90"
+    assert field("automatic_steps", "invoice_id", "Invoice 4410092 hasn't turned up in D365, I've searched on the "
+                                                  "supplier invoice no. (INV-22817) and the amount.") == "4410092"
+    assert field("coding", "coding_rows", "On invoice 9910023 I want to reduce row 3 to 8,400 and put the rest on row 4.") \
+        == "3"
+    # "All wrong again" beside a list and "The one in Verification now is ..." describe nothing
+    assert field("capture_verification", "problem_description", "Hi,\n\nSee these five invoices: 8801-44, 8801-51, "
+                 "8801-63, 8801-70 and 8801-92. All wrong again.\nThe one in Verification now is 8801-44.") is None
+    # a substitute while away: what is wanted and whom it goes to
+    assert wish_of("I'm on annual leave in July. While I'm away can my invoices go to Mark Delaney instead of sitting "
+                   "in my inbox?") is not None
+    assert concerns_of("While I'm away can my invoices go to Mark Delaney instead of sitting in my inbox?") == \
+        "Mark Delaney"
+    assert concerns_of("Jag ska vara föräldraledig. Under tiden ska Magnus Åberg ta över alla fakturor som annars kommer "
+                       "till mig. Kan ni ordna det?") == "Magnus Åberg"
+    # everyday type words: stuck with someone, should be with someone, holiday cover, new people
+    for subject, body, key in [
+            ("Faktura fastnat", "Faktura-ID 2290871 har fastnat hos någon som slutat för länge sedan.", "review_approval"),
+            ("move invoice", "invoice 3318840 row 2 is with me and should be with Hannah Cole. can you move it?",
+             "review_approval"),
+            ("Holiday cover", "While I'm away can my invoices go to Mark Delaney instead? He's agreed to cover for me.",
+             "administration"),
+            ("Fråga från HR", "Hur gör man för att lägga till nya personer i fakturasystemet?", "administration")]:
+        assert detect(subject, body, types)[0] == key
