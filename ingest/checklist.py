@@ -2233,7 +2233,7 @@ def cue_persons(m: Matchers, source: Source) -> list[tuple[int, str]]:
 
 # Who tells, asks or notices beside an approval word: not whom the case concerns.
 _TELLS = re.compile(r"(?i)[ \t]+(?:asked|noticed|spotted|forwarded|says|said|told|mentioned|reported|thinks|"
-                    r"bad|sa|sager|markte|upptackte|tycker|har[ \t]+tittat|(?:pa|in|at|on|from|fran)[ \t]+(?:it|hr)\b)\b")
+                    r"bad|sa(?![ \t]+att)|sager|markte|upptackte|tycker|har[ \t]+tittat|(?:pa|in|at|on|from|fran)[ \t]+(?:it|hr)\b)\b")
 
 
 _NEXT_CAPITALISED = re.compile(r"[ ]+([A-Z][a-z]+)\b")
