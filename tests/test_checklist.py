@@ -4311,7 +4311,8 @@ def test_the_session_24_persons_beside_approval_words() -> None:
     "is with " * 4_000 + "me", "neither me nor my " * 3_000 + "Sam Porter can", "Invoice (ID " * 3_000 + "3345-90)",
     "supplier invoice no. (" * 3_000 + "INV-1)", "row 3 to 8,400 " * 3_000, "The one in Verification now is " * 2_000,
     "can my invoices go to " * 3_000 + "Mark Delaney instead", "ska Magnus " * 4_000 + "ta över",
-    "Kan ni ordna " * 4_000 + "det",
+    "Kan ni ordna " * 4_000 + "det", "goes to his replacement, " * 3_000 + "Priya Shah",
+    "Hans fakturor " * 3_000 + "ska till Ingrid Wall", "Sven " * 5_000 + "kan tas bort", "Oskar Lund, " * 3_000 + "behöver kunna",
 ])
 def test_the_session_24_rules_read_hostile_text_in_linear_time(text: str) -> None:
     """Each of the round's rules against a long run of its own trigger: far below a second."""
@@ -4428,3 +4429,21 @@ def test_the_session_24_writers_wf_wg() -> None:
              "administration"),
             ("Fråga från HR", "Hur gör man för att lägga till nya personer i fakturasystemet?", "administration")]:
         assert detect(subject, body, types)[0] == key
+
+
+def test_the_session_24_leavers_and_teams() -> None:
+    """From writer wf, read: whom a leaver's request also concerns, and a team named between commas."""
+    assert concerns_of("Tom Barker is leaving us on Friday. Could you please take him off the system and make sure "
+                       "anything that's waiting for him goes to his replacement, Priya Shah, instead?") == \
+        "Tom Barker, Priya Shah"
+    # (a replacement who only starts later is not this request's: "I'll send a separate request for her")
+    assert "Sandra Lowe" not in concerns_of("Please deactivate Gary Oduya's user. His replacement, Sandra Lowe, doesn't "
+                                            "start until May. I'll send a separate request for her.")
+    assert concerns_of("Peter Sjöberg slutar hos oss den 31/5. Alla hans behörigheter ska tas bort. Hans fakturor ska till "
+                       "Ingrid Wall efter det.") == "Peter Sjöberg, Ingrid Wall"
+    assert concerns_of("Vi behöver lägga till Mattias Öst som attestant, han har tagit över efter Sven Lindahl som gått i "
+                       "pension. Sven kan tas bort samtidigt.") == "Mattias Öst, Sven Lindahl"
+    assert concerns_of("Mitt team på inköp, Oskar Lund och Fatima Said, behöver kunna godkänna fakturor upp till 100 000 "
+                       "kr.") == "Oskar Lund, Fatima Said"
+    assert users_of("Faktura-ID 901-334, rad 4 har skickats till Per Alm men ska till Sofia Nygren.") == \
+        "Per Alm, Sofia Nygren"
