@@ -236,8 +236,9 @@ def notices_start(lines: list[str]) -> int:
         start = end
         while start and lines[start - 1].strip():
             start -= 1
-        paragraph = fold(" ".join(lines[start:end])[:MAX_NOTICE_SEARCH])
-        if not start or not _NOTICE.match(paragraph) or not _NOTICE_SAYS.search(paragraph):
+        paragraph = " ".join(lines[start:end])[:MAX_NOTICE_SEARCH]
+        # (`_NOTICE` reads the text as written, "Det här meddelandet ..."; what it says, folded)
+        if not start or not _NOTICE.match(paragraph) or not _NOTICE_SAYS.search(fold(paragraph)):
             break
         end = start
     return end

@@ -180,6 +180,10 @@ def test_a_closing_notice_is_signature_below_a_card_of_one_line_paragraphs() -> 
             "sender immediately and delete it.\n")
     blocks = split_blocks(text, OURS, sender="Rachel Moss")
     assert "notify the sender" not in blocks.content and "notify the sender" in blocks.signature
+    # (its opening read as written: "Det här meddelandet" is "Det har" only once folded)
+    swedish = ("Hej,\n\nKan ni kolla?\n\nSofia Berg\n\nDet här meddelandet är konfidentiellt och endast avsett för "
+               "adressaten. Om du har fått det av misstag, radera det.\n")
+    assert "misstag" in split_blocks(swedish, OURS, sender="Sofia Berg").signature
     only = "This e-mail is confidential and intended for the addressee only."
     assert split_blocks(only, OURS).content.strip() == only
 
