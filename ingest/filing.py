@@ -421,9 +421,19 @@ def stop_pool(pool: ProcessPoolExecutor) -> None:
     after the restart, so there is nothing to wait for (shutdown(wait=True) would wait for a
     whole batch at nice 19, seconds on a busy machine)."""
     processes = list(getattr(pool, "_processes", {}).values())  # no public way to reach them
+    manager = getattr(pool, "_executor_manager_thread", None)
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         process.kill()
+    # The pool's manager thread closes its wake-up pipe when it sees the preparers gone; left
+    # running, it races the interpreter's exit hook, which writes to that pipe ("OSError: [Errno
+    # 9] Bad file descriptor" printed by the filing process on a busy machine's SIGTERM).
+    if manager is not None:
+        manager.join(MANAGER_EXIT)
+
+
+# How long stopping waits for the pool's manager thread once its preparers are killed.
+MANAGER_EXIT = 2.0
 
 
 def start_preparer(settings: Settings, parent: int, level: int) -> None:

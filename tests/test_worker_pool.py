@@ -19,7 +19,7 @@ from sqlmodel import func, select
 from core.settings import Settings, load
 from conftest import mail, write_config
 from ingest.parse import message_id_of
-from ingest.filing import BATCH, Worker, start_preparing
+from ingest.filing import BATCH, Worker, start_preparing, stop_pool
 from store.db import Database
 from store.migrate import upgrade
 from store.inbound import Incoming, accept
@@ -118,3 +118,15 @@ def test_serve_files_a_backlog_through_its_preparer(db: Database, make_serve: An
     assert len(spawned_children(filing)) == 1  # the preparer
     assert_filed_once_and_threaded(db)
     assert "preparing processes unavailable" not in serve.log.read_text()
+
+
+def test_stopping_the_pool_leaves_no_manager_thread_to_race_the_exit() -> None:
+    """stop_pool kills the preparers and waits for the pool's manager thread: left running, it
+    closes its wake-up pipe while the interpreter's exit hook writes to it, and the filing process
+    printed "OSError: [Errno 9] Bad file descriptor" on a busy machine's SIGTERM."""
+    pool = ProcessPoolExecutor(1, multiprocessing.get_context("spawn"))
+    pool.submit(os.getpid).result(timeout=60)  # the preparer and the manager thread are running
+    manager = pool._executor_manager_thread
+    assert manager is not None and manager.is_alive()
+    stop_pool(pool)
+    assert not manager.is_alive()
