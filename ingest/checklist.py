@@ -2225,8 +2225,8 @@ def cue_persons(m: Matchers, source: Source) -> list[tuple[int, str]]:
             after = _NEXT_CAPITALISED.match(text, person.end())
             if _NOT_PERSON_BEFORE.search(text, max(0, begin - 25), begin) or not person_words(words) \
                     or after and after[1].lower() in _NOT_PERSON_WORDS or _SUPPLIERS_THING.match(text, person.end()) \
-                    or _TELLS.match(text, person.end()):
-                continue  # ("Lisa Park asked me to check ...", "Fredrik Alm på IT har tittat")
+                    or _TELLS.match(text, person.end()) or _LIKE_BEFORE.search(text, max(start, begin - 60), begin):
+                continue  # ("Lisa Park asked me to check ...", "Fredrik Alm på IT har tittat", "same rights as Ola Berg")
             out.append((begin, source.text[begin : person.end()]))
     return out
 
@@ -2234,6 +2234,10 @@ def cue_persons(m: Matchers, source: Source) -> list[tuple[int, str]]:
 # Who tells, asks or notices beside an approval word: not whom the case concerns.
 _TELLS = re.compile(r"(?i)[ \t]+(?:asked|noticed|spotted|forwarded|says|said|told|mentioned|reported|thinks|"
                     r"bad|sa(?![ \t]+att)|sager|markte|upptackte|tycker|har[ \t]+tittat|(?:pa|in|at|on|from|fran)[ \t]+(?:it|hr)\b)\b")
+
+# Whom the change is modelled on: "samma kostnadsställen som Peter Falk hade", "the same access as
+# Tom Reid": a template, not whom the case concerns.
+_LIKE_BEFORE = re.compile(r"(?i)\b(?:same|samma)\b[^.!?\n]{0,40}?\b(?:as|som)[ \t]+$|\b(?:just|exactly|precis)[ \t]+(?:like|som)[ \t]+$")
 
 
 _NEXT_CAPITALISED = re.compile(r"[ ]+([A-Z][a-z]+)\b")
@@ -2832,7 +2836,7 @@ def accept(spec: FieldSpec, m: Matchers, value: str) -> str | None:
     if spec.key == ERROR_TEXT and no_error_text(value):
         return None
     if spec.key == ERROR_TEXT:
-        value = quoted_error(value)
+        value = without_remark(quoted_error(value))
     if spec.kind == "rows" and (kept := without_last_bracket(value, _LAST_REMARK)) and re.search(r"\d", kept):
         value = kept  # "4 (var rad 6 innan vi slog ihop två rader)", "5 (I wrote row 3 in my first mail)"
     if spec.kind == "rows" and _ROW_LIST.fullmatch(value) and re.search(r"\d", value):
@@ -2856,6 +2860,20 @@ _EVERY_ROW = re.compile(r"(?i)\s*(?:all|alla|both|båda|bada|samtliga|every)\b(?
 _NAMED_ROWS = re.compile(r"(?i)\d[ \t]*(?:[-–]|to|till)[ \t]*\d|\b(?:rows?|rad|rader|raderna|lines?)[ \t]+\d")
 # An answer about rows longer than this is kept as written (a paragraph, not a row number).
 MAX_ROWS_ANSWER = 300
+
+
+# The writer's remark after an unquoted error text: "Account 4010 is blocked for posting which is odd
+# because ...", "Kontot är spärrat, vilket är konstigt": the text ends before it.
+_ERROR_REMARK = re.compile(r"(?i),?[ \t]+(?:which|vilket)[ \t]+(?:is|was|seems|makes|är|var|känns|kanns)[ \t]+"
+                           r"(?:(?:very|really|a\s+bit|quite|pretty|lite|väldigt|valdigt|jätte|jatte|helt)[ \t]+)?"
+                           r"(?:odd|strange|weird|funny|annoying|confusing|silly|ironic|crazy|no\s+sense|"
+                           r"konstigt|märkligt|markligt|underligt|galet|knasigt|irriterande|obegripligt)\b[^\"“”]*$")
+
+
+
+def without_remark(error: str) -> str:
+    """An error text without the writer's remark after it (_ERROR_REMARK)."""
+    return error[: remark.start()] if (remark := _ERROR_REMARK.search(error)) else error
 
 
 def unquote_text(value: str) -> str:
@@ -3185,7 +3203,10 @@ POINTER_WISH = 12
 _TWO_CAPITALS = re.compile(r"[A-ZÅÄÖ][a-zåäö]+[ \t]+[A-ZÅÄÖ][a-zåäö]+")
 # ("Please could you make the following change in the admin tool": the change is in the table below)
 _POINTS_ON = re.compile(r"(?i)\W*(?:please\s+|pls\s+|snalla\s+)?(?:see|se)\s+(?:the\s+)?(?:details|below|attached|detaljer\w*|nedan|"
-                        r"bifogad\w*)\b|[^.!?\n]{0,60}?\b(?:the\s+following|foljande)\s+(?:changes?|andring(?:ar|en|arna)?|"
+                        r"bifogad\w*)\b|"
+                        # a colleague asked to take it to us: "Per, kan du kolla med leverantören av systemet?"
+                        r"[^.!?\n]{0,40}?\b(?:kolla|fraga|check|ask|raise\s+it)\s+(?:med|with)\s+(?:the\s+)?(?:leverantoren|vendor|"
+                        r"system\s+vendor|software\s+vendor|supplier\s+of\s+the\s+system)\b|[^.!?\n]{0,60}?\b(?:the\s+following|foljande)\s+(?:changes?|andring(?:ar|en|arna)?|"
                         r"updates?|uppdatering(?:ar|en|arna)?)\b")
 
 
@@ -3497,6 +3518,8 @@ def clean(spec: FieldSpec, value: str) -> str | None:
         return answer[1]  # "Yes in the overview": the answer, not where it shows
     if spec.key == ERROR_TEXT and no_error_text(value):
         return None
+    if spec.key == ERROR_TEXT:
+        value = without_remark(value)
     if spec.kind == "text":
         value = strip_greeting(value)
         return value[:1000] if words(value) >= max(spec.min_words, 1) else None

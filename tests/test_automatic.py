@@ -116,6 +116,10 @@ def test_a_person_mentioning_an_auto_reply_is_not_one(subject: str, body: str) -
     # blind writer yv (session 21): "Jag har semester" rather than "Jag är på semester"
     ("SV: [Case #4677] Ny attestant", "Hej!\n\nJag har semester till och med 11 augusti och läser inte min e-post. "
      "Ditt meddelande vidarebefordras inte."),
+    # session 25: annual, maternity or study leave, off sick, on a course
+    ("Re: [Case #5643] Invoice", "Hi, I'm currently on annual leave returning 12 August. Your email will not be forwarded."),
+    ("Re: [Case #5644] Invoice", "I'm off sick until Thursday with limited access to email."),
+    ("SV: [Case #5645] Faktura", "Hej, jag är på kurs till och med onsdag och läser inte mejl."),
 ])
 def test_auto_replies_marked_only_in_words_are_automatic(subject: str, body: str) -> None:
     found = automatic_reason(parse(mail(subject=subject, body=body)), "ann@example.com", OURS)
@@ -146,6 +150,10 @@ def test_auto_replies_marked_only_in_words_are_automatic(subject: str, body: str
                   "ersättare för mig under tiden?"),
     ("Faktura 4410", "Jag har semester från och med måndag till och med 16 augusti, och faktura 4410 måste attesteras "
                      "innan dess men jag får felet \"Attestgräns överskriden\"."),
+    ("Approvals", "Hi, I'm on annual leave from Monday until the 20th, can Lucy approve invoice 4410 till then?"),
+    ("Approvals", "Hi, I'm on maternity leave until March so please set up Tom Reid as approver for cost centre 200."),
+    ("Invoice", "I'm off sick until Thursday but invoice 4410 must be approved, Anna gets 'No approver found'."),
+    ("Attest", "Hej, jag är på kurs till och med onsdag, kan Lena attestera faktura 4410 under tiden?"),
 ])
 def test_a_person_mentioning_absence_is_not_automatic(subject: str, body: str) -> None:
     assert automatic_reason(parse(mail(subject=subject, body=body)), "ann@example.com", OURS) is None

@@ -4447,3 +4447,48 @@ def test_the_session_24_leavers_and_teams() -> None:
                        "kr.") == "Oskar Lund, Fatima Said"
     assert users_of("Faktura-ID 901-334, rad 4 har skickats till Per Alm men ska till Sofia Nygren.") == \
         "Per Alm, Sofia Nygren"
+
+
+def test_the_session_25_unread_half() -> None:
+    """Session 24's unread writers wb, wc, wd and we, read: each sentence they misread, with what it says."""
+    # not in the ERP: "none are in Xero", "Neither is", "Nothing is", "fortfarande inte"; no "yes" from
+    # another invoice, from what was meant to happen or from "not posted"
+    flag = partial(field, "automatic_steps", "in_financial_system")
+    assert flag("We have several invoices stuck in the queue. The Transferred column is empty on all of them and none "
+                "are in Xero.") == "no"
+    assert flag("Neither is in Visma.") == "no"
+    assert flag("Nothing is in Visma yet.") == "no"
+    assert flag("Den är fortfarande inte i Visma.") == "no"
+    assert flag("It was supposed to be posted in Visma yesterday.") is None
+    assert flag("The other invoice is in Visma but this one is not.") is None
+    assert flag("It has been approved but not posted in Visma.") is None
+    assert flag("It was posted in Visma yesterday.") == flag("Den är bokförd i Visma.") == flag("The invoices are in "
+                                                                                                  "Visma.") == "yes"
+    # the writer's remark after an unquoted error text is not the text
+    assert field("coding", "error_message", "I'm trying to move rows 3 and 4 to account 4020 but it won't let me save. "
+                 "It says Account 4010 is blocked for posting which is odd because I'm trying to get AWAY from 4010 "
+                 "lol.") == "Account 4010 is blocked for posting"
+    assert field("coding", "error_message", "Systemet säger Kontot är spärrat vilket är konstigt eftersom vi använde "
+                 "det igår.") == "Kontot är spärrat"
+    # "It did the same on X and Y": examples
+    assert field("capture_verification", "invoice_examples", "The OCR takes the delivery date as the invoice date. It "
+                 "did the same on 5520087 and 5519960 last week.") == "5520087, 5519960"
+    # whom the change is modelled on is not whom it concerns
+    assert concerns_of("Vi behöver lägga upp en ny användare i Nordbygg AB:\nKarin Sjöberg, karin.sjoberg@nordbygg.se\n"
+                       "Hon ska ha rollen Attestant och samma kostnadsställen som Peter Falk hade (han har gått i "
+                       "pension).") == "Karin Sjöberg, rollen Attestant"
+    # a colleague asked to take it to us is where the wish goes, not the wish: shown only to confirm
+    values, unsure = extract_candidates(TYPES["coding"].fields, Source(
+        new="Se nedan från Karin, kan ni hjälpa henne?\n\nPer, kan du kolla med leverantören av systemet?"))
+    assert "desired_action" not in values and unsure["desired_action"].evidence == "unsure wish"
+
+
+@pytest.mark.parametrize("text", [
+    "none " * 5_000 + "are in Xero", "Neither " * 5_000 + "is in Visma", "not posted " * 4_000 + "in Visma",
+    "Den är fortfarande " * 3_000 + "inte i Visma", "It says X which is " * 3_000 + "odd",
+    "It did the same on " * 3_000 + "5520087", "samma kostnadsställen som " * 3_000 + "Peter Falk",
+    "Per, kan du kolla med " * 3_000 + "leverantören",
+])
+def test_the_session_25_rules_read_hostile_text_in_linear_time(text: str) -> None:
+    """Each of the round's rules against a long run of its own trigger: far below a second."""
+    read_in_linear_time(text)
