@@ -3865,9 +3865,16 @@ def column_value(spec: FieldSpec, m: Matchers, tables: Sequence[tuple[tuple[str,
                 if norm_label(cell) not in labels:
                     continue
                 rows = table[at + 1 : at + 6]
-                below = next((r for r in rows if not any(_ID_CELL.fullmatch(c.strip()) and said_fine(c.strip(), folded)
-                                                         for c in r)), rows[0])
+                kept = [r for r in rows if not any(_ID_CELL.fullmatch(c.strip()) and said_fine(c.strip(), folded) for c in r)]
+                below = kept[0] if kept else rows[0]
                 cells = {r[col].strip() for r in rows if col < len(r) and r[col].strip()}
+                if len({r[col].strip() for r in kept if col < len(r) and r[col].strip()}) > 1:
+                    # rows that differ in this column: the one whose id the prose names too ("Pasted
+                    # from the queue below. It's 71-44021 that won't go"), else none of them
+                    named = [r for r in kept if named_twice(r, folded)]
+                    if len(named) != 1:
+                        continue
+                    below, cells = named[0], {named[0][col].strip()} if col < len(named[0]) else cells
                 if spec.kind in ("id", "number", "code") and len(cells) > 1:
                     continue  # a column of several ids is a list (examples), not the one id
                 if col < len(below):
@@ -3875,6 +3882,15 @@ def column_value(spec: FieldSpec, m: Matchers, tables: Sequence[tuple[tuple[str,
                     if found:
                         return found
     return None
+
+
+
+def named_twice(row: Sequence[str], folded: str) -> bool:
+    """Whether an id cell of a table row is written once more in the mail: the prose names it."""
+    return any(_ID_CELL.fullmatch(c.strip()) and folded.count(fold(c.strip())) > 1 for c in row[:MAX_ID_CELLS])
+
+
+MAX_ID_CELLS = 12
 
 
 # An id in a file name: "Faktura_778812.pdf", "invoice-4471-22.pdf", "INV 903311 scan.png".

@@ -4483,6 +4483,24 @@ def test_the_session_25_unread_half() -> None:
     assert "desired_action" not in values and unsure["desired_action"].evidence == "unsure wish"
 
 
+
+def test_a_pasted_queue_of_several_rows_is_read_from_the_row_the_prose_names() -> None:
+    """Rows that differ in a column: the one whose invoice the prose names too, else none (the first
+    row of a pasted queue is often the one that went fine)."""
+    table = ("Invoice ID\tSupplier\tAmount\tTransferred\tStatus\n71-44019\tBrakes Ltd\t1,045.60\tYes\tDone\n"
+             "71-44021\tBrakes Ltd\t2,310.00\tNo\tError\n")
+    text = "Pasted from the queue below. The top one is fine, it's 71-44021 that won't go.\n\n" + table
+    got = fields("automatic_steps", text, tables=tables_in(text))
+    assert (got.get("invoice_id"), got.get("transferred")) == ("71-44021", "No")
+    text = "Pasted from the queue below, neither will go.\n\n" + table
+    assert "transferred" not in fields("automatic_steps", text, tables=tables_in(text))
+    # rows of thousands of id cells, each id written elsewhere too: each row's first cells are looked at
+    text = "Invoice ID\tTransferred\n" + "\n".join("\t".join([f"71-4401{n}"] * 3_000 + ["Yes"]) for n in range(5))
+    started = time.process_time()
+    fields("automatic_steps", text, tables=tables_in(text))
+    assert time.process_time() - started < 1
+
+
 @pytest.mark.parametrize("text", [
     "none " * 5_000 + "are in Xero", "Neither " * 5_000 + "is in Visma", "not posted " * 4_000 + "in Visma",
     "Den är fortfarande " * 3_000 + "inte i Visma", "It says X which is " * 3_000 + "odd",
