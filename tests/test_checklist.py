@@ -4481,6 +4481,11 @@ def test_the_session_25_unread_half() -> None:
     values, unsure = extract_candidates(TYPES["coding"].fields, Source(
         new="Se nedan från Karin, kan ni hjälpa henne?\n\nPer, kan du kolla med leverantören av systemet?"))
     assert "desired_action" not in values and unsure["desired_action"].evidence == "unsure wish"
+    # "Nobody", "Undertecknad" opening a sentence are no one's name
+    assert users_of("Invoice 9910284 was sent to my manager Diane Foster for approval, but she's on leave until April. "
+                    "Rows 1 to 3 need approving this week - could they go to Rob Kline instead? Nobody gets an error, it "
+                    "just sits there.") == "Diane Foster, Rob Kline"
+    assert users_of("Undertecknad kan inte granska faktura 60077, knappen Granska är utgråad.") is None
 
 
 
