@@ -3986,6 +3986,8 @@ def item_list(spec: FieldSpec, source: Source) -> str | None:
     # itself, a file without an id in its name is one of those invoices attached ("8812764, 8812790,
     # 8813011 and 8813250 ... scans attached"), not one more.
     files = [a.filename for a in source.attachments if counts(spec, a)]
+    if len(files) == 1 and not names_an_id(files[0]) and _COPY_OF_IT.search(folded, 0, FIRST_FILE_TEXT):
+        files = []  # "I've attached a scan of 5520113 as well": the invoice named, not one more example
     written = len(set(items))
     items += [f.replace(",", " ") for f in files if written < WRITTEN_EXAMPLES or names_an_id(f)]
     unique = list(dict.fromkeys(x.strip() for x in items if x.strip()))
@@ -3995,6 +3997,10 @@ def item_list(spec: FieldSpec, source: Source) -> str | None:
 
 
 MAX_FINE_CHECKS = 50
+# The one file said to be a copy of the invoice the mail is about.
+_COPY_OF_IT = re.compile(r"(?i)\b(?:attached|attaching|attach|enclosed|bifogar|bifogat|bifogas|skickar\s+med)\s+(?:is\s+|are\s+|here\s+|har\s+)?"
+                         r"(?:a\s+|the\s+|en\s+)?(?:scan|copy|pdf|kopia|skanning|bild)\s+(?:of|av|pa)\s+(?:it|the\s+invoice|this\s+invoice|"
+                         r"that\s+one|fakturan|den|denna|the\s+one|(?:invoice\s+|faktura\s+|nr\s+)?\d[\w-]*)\b")
 
 
 def said_fine(item: str, folded: str) -> bool:

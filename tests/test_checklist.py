@@ -4473,6 +4473,13 @@ def test_the_session_25_unread_half() -> None:
     # "It did the same on X and Y": examples
     assert field("capture_verification", "invoice_examples", "The OCR takes the delivery date as the invoice date. It "
                  "did the same on 5520087 and 5519960 last week.") == "5520087, 5519960"
+    # one attached file said to be a copy of the invoice named is no further example
+    scan = Attachment("scan0003.pdf", "application/pdf", 1000, 2)
+    text = ("The OCR takes the delivery date as the invoice date. Invoice No 5520113 is in Verification. It did the "
+            "same on 5520087 and 5519960 last week. I've attached a scan of 5520113 as well.")
+    assert fields("capture_verification", text, attachments=(scan,))["invoice_examples"] == "5520087, 5519960"
+    assert fields("capture_verification", text.replace("a scan of 5520113", "the other one"),
+                  attachments=(scan,))["invoice_examples"] == "5520087, 5519960, scan0003.pdf"
     # whom the change is modelled on is not whom it concerns
     assert concerns_of("Vi behöver lägga upp en ny användare i Nordbygg AB:\nKarin Sjöberg, karin.sjoberg@nordbygg.se\n"
                        "Hon ska ha rollen Attestant och samma kostnadsställen som Peter Falk hade (han har gått i "
@@ -4510,7 +4517,8 @@ def test_a_pasted_queue_of_several_rows_is_read_from_the_row_the_prose_names() -
     "none " * 5_000 + "are in Xero", "Neither " * 5_000 + "is in Visma", "not posted " * 4_000 + "in Visma",
     "Den är fortfarande " * 3_000 + "inte i Visma", "It says X which is " * 3_000 + "odd",
     "It did the same on " * 3_000 + "5520087", "samma kostnadsställen som " * 3_000 + "Peter Falk",
-    "Per, kan du kolla med " * 3_000 + "leverantören",
+    "Per, kan du kolla med " * 3_000 + "leverantören", "I've attached a scan of " * 3_000 + "it",
+    "Nobody " * 5_000 + "gets an error",
 ])
 def test_the_session_25_rules_read_hostile_text_in_linear_time(text: str) -> None:
     """Each of the round's rules against a long run of its own trigger: far below a second."""
