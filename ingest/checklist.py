@@ -2939,9 +2939,9 @@ def prose_value(spec: FieldSpec, regex: re.Pattern[str] | None, source: Source) 
         written = original(match, source.text)
         if spec.kind == "rows" and row_went_well(source.folded, match):
             continue  # "Mark Dwyer approved row 1 yesterday without any issue, but ... row 2"
-        if spec.kind == "rows" and _SAID_FINE.match(source.folded, match.end()):
+        if spec.kind == "rows" and (_SAID_FINE.match(source.folded, match.end()) or row_already_done(source.folded, match.end())):
             # "Rows 1 and 2 went through fine, it's only row 3 that fails": not these; "rad 1, rad 2
-            # är rätt": not the last one, named with its own row word
+            # är rätt", "rad 1 och 3, rad 2 är redan attesterad": not the last one, named with its own row word
             last = _LAST_NAMED_ROW.search(written)
             if last is None or last.start() == 0 or not (
                     _ABOUT_BEFORE.search(source.folded, max(0, match.start() - 25), match.start())
@@ -2976,6 +2976,17 @@ def row_went_well(folded: str, match: re.Match[str]) -> bool:
     # ("Row 2 was approved without any issue even though it is on the wrong cost centre",
     # "I approved row 2 fine but it never moved on": the trouble is that row's)
     return well is not None and not _YET_TROUBLE.match(folded, well.end())
+
+
+# A row already through its step: "rad 2 är redan attesterad", "row 2 has already been approved".
+_ALREADY_DONE = re.compile(r"(?i)[ \t]+(?:is|are|was|were|has|have|ar|var|har)[ \t]+(?:already|redan)[ \t]+(?:been[ \t]+)?"
+                           r"(?:approved|signed\s+off|reviewed|attesterad\w*|attesterat|godkand\w*|godkant|granskad\w*|granskat)\b")
+
+
+def row_already_done(folded: str, at: int) -> bool:
+    """Rows said to be through their step already, and no trouble after: "rad 2 är redan attesterad"."""
+    done = _ALREADY_DONE.match(folded, at)
+    return done is not None and _YET_TROUBLE.match(folded, done.end()) is None
 
 
 _YET_TROUBLE = re.compile(r"(?i)[^.!?\n]{0,40}?\b(?:even\s+though|although|though|trots\s+att|fast\s+(?:den|det)|"

@@ -4496,6 +4496,18 @@ def test_the_session_25_unread_half() -> None:
 
 
 
+
+def test_the_session_25_rows_and_persons_already_through() -> None:
+    """A row already approved, and who approved it, are not what the case is about."""
+    text = ("Fakturan 8841203 ligger fortfarande hos Goran Lind for attest men Goran slutade i februari. Den ska till "
+            "Helena Kvist istallet. Det galler rad 1 och 3, rad 2 ar redan attesterad av Stefan.")
+    assert (field("review_approval", "coding_rows", text), users_of(text)) == ("1, 3", "Goran Lind, Helena Kvist")
+    text = "Invoice 60112 is stuck with Tom Bradley for row 2 (£4,100.00), the rest is already approved by Claire."
+    assert users_of(text) == "Tom Bradley"
+    # ... unless there is trouble after all
+    assert field("review_approval", "coding_rows", "Row 2 has already been approved but it never moved on.") == "2"
+
+
 def test_a_pasted_queue_of_several_rows_is_read_from_the_row_the_prose_names() -> None:
     """Rows that differ in a column: the one whose invoice the prose names too, else none (the first
     row of a pasted queue is often the one that went fine)."""
@@ -4518,7 +4530,7 @@ def test_a_pasted_queue_of_several_rows_is_read_from_the_row_the_prose_names() -
     "Den är fortfarande " * 3_000 + "inte i Visma", "It says X which is " * 3_000 + "odd",
     "It did the same on " * 3_000 + "5520087", "samma kostnadsställen som " * 3_000 + "Peter Falk",
     "Per, kan du kolla med " * 3_000 + "leverantören", "I've attached a scan of " * 3_000 + "it",
-    "Nobody " * 5_000 + "gets an error",
+    "Nobody " * 5_000 + "gets an error", "rad 2 är redan " * 3_000 + "attesterad", "already approved by " * 3_000 + "Claire",
 ])
 def test_the_session_25_rules_read_hostile_text_in_linear_time(text: str) -> None:
     """Each of the round's rules against a long run of its own trigger: far below a second."""
