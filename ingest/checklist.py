@@ -2226,7 +2226,7 @@ def cue_persons(m: Matchers, source: Source) -> list[tuple[int, str]]:
             after = _NEXT_CAPITALISED.match(text, person.end())
             if _NOT_PERSON_BEFORE.search(text, max(0, begin - 25), begin) or not person_words(words) \
                     or after and after[1].lower() in _NOT_PERSON_WORDS or _SUPPLIERS_THING.match(text, person.end()) \
-                    or _TELLS.match(text, person.end()) or _LIKE_BEFORE.search(text, max(start, begin - 60), begin):
+                    or _TELLS.match(text, person.end()) or _ASIDE_BEFORE.search(text, max(start, begin - 60), begin):
                 continue  # ("Lisa Park asked me to check ...", "Fredrik Alm på IT har tittat", "same rights as Ola Berg")
             out.append((begin, source.text[begin : person.end()]))
     return out
@@ -2236,9 +2236,12 @@ def cue_persons(m: Matchers, source: Source) -> list[tuple[int, str]]:
 _TELLS = re.compile(r"(?i)[ \t]+(?:asked|noticed|spotted|forwarded|says|said|told|mentioned|reported|thinks|"
                     r"bad|sa(?![ \t]+att)|sager|markte|upptackte|tycker|har[ \t]+tittat|(?:pa|in|at|on|from|fran)[ \t]+(?:it|hr)\b)\b")
 
-# Whom the change is modelled on: "samma kostnadsställen som Peter Falk hade", "the same access as
-# Tom Reid": a template, not whom the case concerns.
-_LIKE_BEFORE = re.compile(r"(?i)\b(?:same|samma)\b[^.!?\n]{0,40}?\b(?:as|som)[ \t]+$|\b(?:just|exactly|precis)[ \t]+(?:like|som)[ \t]+$")
+# Whom the change is modelled on ("samma kostnadsställen som Peter Falk hade", "the same access as
+# Tom Reid"), or whom the writer asked ("I checked with our IT manager, Raj Patel", "jag har
+# pratat med Per Ek"): not whom the case concerns.
+_ASIDE_BEFORE = re.compile(r"(?i)\b(?:same|samma)\b[^.!?\n]{0,40}?\b(?:as|som)[ \t]+$|\b(?:just|exactly|precis)[ \t]+(?:like|som)[ \t]+$"
+                           r"|\b(?:checked|double-checked|spoke|spoken|talked|confirmed|kollat|dubbelkollat|pratat|stamt[ \t]+av)"
+                           r"[ \t]+(?:it[ \t]+|this[ \t]+|det[ \t]+)?(?:with|to|med)\b[^.!?\n]{0,40}$")
 
 
 _NEXT_CAPITALISED = re.compile(r"[ ]+([A-Z][a-z]+)\b")

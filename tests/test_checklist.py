@@ -4506,6 +4506,10 @@ def test_the_session_25_rows_and_persons_already_through() -> None:
     assert users_of(text) == "Tom Bradley"
     # ... unless there is trouble after all
     assert field("review_approval", "coding_rows", "Row 2 has already been approved but it never moved on.") == "2"
+    # whom the writer asked is no user either
+    assert users_of("Invoice ID 3308-17 is sitting with Mark Pennington for approval on rows 1 and 2. He was set up as "
+                    "an approver for cost centre 220 last month – I checked with our IT manager, Raj Patel.") == \
+        "Mark Pennington"
 
 
 def test_a_pasted_queue_of_several_rows_is_read_from_the_row_the_prose_names() -> None:
