@@ -3115,6 +3115,11 @@ _OTHERS_BEFORE = re.compile(r"(?i)\b(?:andra|ovriga|alla\s+andra|resten\s+av\s+(
 # Visma" (not "Om jag attesterar kommer det upp ett felmeddelande", "Fakturan om 5000 kr finns i Visma").
 _IF_BEFORE = re.compile(r"(?i)\b(?:check|know|see|tell|sure|confirm|find\s+out|ask|wonder(?:ing)?|kolla|veta|vet|se|undrar|osaker|"
                         r"kontrollera)\s+(?:\w+\s+)?(?:if|whether|om|huruvida)\s+(?:[\w'’-]+\s+){0,2}$")
+# A guess just before a flag's words: "maybe it is in Visma already?", "it may have been posted",
+# "kanske finns den i Visma" (not "I think it's ended up in Business Central twice": said so).
+_HEDGE_BEFORE = re.compile(r"(?i)\b(?:maybe|perhaps|possibly|kanske|mojligen|eventuellt)\s+(?:(?:that|att)\s+)?"
+                           r"(?:(?:it|the\s+invoice|den|det|fakturan)\s+)?(?:(?:may|might|could|har|ha)\s+)?$"
+                           r"|\b(?:it|the\s+invoice)\s+(?:may|might|could)\s+$")
 # A row named after a "but" in the same sentence as every row: "all three rows on 4010 (...) but row 2".
 _BUT_ROW = re.compile(r"(?i)(?:[^.!?\n]|\n(?![ \t]*\n)|\.(?=\d)){0,80}?\b(?:but|men|except|utom|only|bara)\b"
                       # (not a row that also needs something or keeps what it has: "but row 2 also needs project
@@ -3312,8 +3317,11 @@ def hit_value(spec: FieldSpec, regex: re.Pattern[str], match: re.Match[str], sou
         if value and spec.kind == "name" and role_they_have(value, source.folded, match.start()):
             return None
         return value
-    if spec.kind == "flag" and _IF_BEFORE.search(source.folded, max(0, match.start() - 40), match.start()):
-        return None  # "I can't check if it's in Unit4", "vet inte om den finns i Visma": not said either way
+    if spec.kind == "flag" and (_IF_BEFORE.search(source.folded, max(0, match.start() - 40), match.start())
+                                or _HEDGE_BEFORE.search(source.folded, max(0, match.start() - 30), match.start())):
+        # "I can't check if it's in Unit4", "vet inte om den finns i Visma", "I think it's in Visma",
+        # "it may have been posted": not said either way
+        return None
     if spec.kind == "flag" and _OTHERS_BEFORE.search(source.folded, max(0, match.start() - 80), match.start()):
         return None  # "Andra fakturor från samma dag har gått över som vanligt": other invoices, not this one
     if spec.kind == "flag" and "no" in regex.groupindex:

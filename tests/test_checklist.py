@@ -4464,6 +4464,12 @@ def test_the_session_25_unread_half() -> None:
     assert flag("It has been approved but not posted in Visma.") is None
     assert flag("It was posted in Visma yesterday.") == flag("Den är bokförd i Visma.") == flag("The invoices are in "
                                                                                                   "Visma.") == "yes"
+    # ... nor from another document, a guess, what should have happened or "hasn't been"; "I think" is said
+    for text in ("The PO is in Visma.", "The credit note is in Visma.", "Maybe it is in Visma already?",
+                 "I'm not sure, it may have been posted.", "Kanske finns den redan i Visma?",
+                 "It should have been posted in Visma on Friday.", "It hasn't been booked in Visma."):
+        assert flag(text) is None, text
+    assert flag("It has been booked in Visma.") == flag("I think it's ended up in Business Central twice.") == "yes"
     # the writer's remark after an unquoted error text is not the text
     assert field("coding", "error_message", "I'm trying to move rows 3 and 4 to account 4020 but it won't let me save. "
                  "It says Account 4010 is blocked for posting which is odd because I'm trying to get AWAY from 4010 "
@@ -4534,7 +4540,7 @@ def test_a_pasted_queue_of_several_rows_is_read_from_the_row_the_prose_names() -
     "Den är fortfarande " * 3_000 + "inte i Visma", "It says X which is " * 3_000 + "odd",
     "It did the same on " * 3_000 + "5520087", "samma kostnadsställen som " * 3_000 + "Peter Falk",
     "Per, kan du kolla med " * 3_000 + "leverantören", "I've attached a scan of " * 3_000 + "it",
-    "Nobody " * 5_000 + "gets an error", "rad 2 är redan " * 3_000 + "attesterad", "already approved by " * 3_000 + "Claire",
+    "Nobody " * 5_000 + "gets an error", "maybe " * 5_000 + "it is in Visma", "should have been " * 3_000 + "posted", "rad 2 är redan " * 3_000 + "attesterad", "already approved by " * 3_000 + "Claire",
 ])
 def test_the_session_25_rules_read_hostile_text_in_linear_time(text: str) -> None:
     """Each of the round's rules against a long run of its own trigger: far below a second."""
