@@ -3766,6 +3766,8 @@ def body_value(spec: FieldSpec, text: str) -> str | None:
     if not spec.body:
         return None
     value = clean(spec, text)
+    if value is not None and not _NAMES_WHAT.search(_NOT_WHAT.sub(" ", fold(value))):
+        return None  # "Same issue as last time with these, can you check? 88-1204 is still in verification"
     if value is None or words(value) >= POINTER_WORDS:
         return value  # a long text says more than where to look: not worth the three passes
     rest = _POINTING_WORDS.sub(" ", _POINTER.sub(" ", _SENTENCE_SPLIT.sub("\n", fold(strip_greeting(text)))))
@@ -3784,6 +3786,22 @@ _SOMETHING_WRONG = re.compile(r"(?i)\b(?:wrong\w*|incorrect\w*|error\w*|fel\w*|f
                               r"coming|kommer|drops?|dropped|rounds?|rounded|avrund\w*|mixes|mixed|blandar|problem\w*|issue\w*|"
                               r"strul\w*|funkar|fungerar|works?|working|broken|merged?|merging|split\w*|hamnar|hamnat|ends?\s+up|"
                               r"ended\s+up|utan|without|only|bara|alls|at\s+all|\w+n\W?t|stuck|fastn\w*|hanger|hangs|hanging)\b")
+# What a description names as wrong: a part of the invoice or what reading did with it ("the delivery
+# date", "momsbeloppet", "the supplier", "read as", "tolkas som", "upside down", "dubbletter"). A
+# text naming none only says that something is wrong ("These are wrong again: 1020-55, 1020-61").
+_NAMES_WHAT = re.compile(r"(?i)\b(?:\w*dat(?:e|es|um|umet|umen|et)|due|\w*forfall\w*|\w*amount\w*|\w*belopp\w*|total\w*|"
+                         r"summ\w*|net|netto|gross|brutto|vat|\w*moms\w*|tax|skatt\w*|ocr\w*|\w*referen\w*|\w*order\w*|po|"
+                         r"\w*nummer\w*|\w*numret|\w*number|sort\s+code|bankgiro\w*|plusgiro\w*|iban|currency|valuta\w*|"
+                         r"decimal\w*|comma|komma\w*|cents?|ore|address\w*|adress\w*|\w*namn\w*|name|credit\w*|kredit\w*|"
+                         r"discount\w*|rabatt\w*|freight|frakt\w*|pages?|sid(?:a|an|or|orna)|logo\w*|header|footer|fields?|"
+                         r"falt\w*|duplicat\w*|dubbl\w*|dublett\w*|twice|missing|saknas|blank|empty|tom|tomt|swap\w*|instead|"
+                         r"istallet|stallet|(?:read|reads|picked\s+up|picks\s+up|taken|tas|lases(?:\s+in)?|lasts(?:\s+in)?|"
+                         r"tolkas)\s+(?:as|som)|open|oppna\w*|snurrar|hang\w*|crash\w*|e-?invoice|e-?faktura\w*|split\w*|"
+                         r"merg\w*|supplier\w*|leverantor\w*|upside|match\w*|kopplas|picks|valjer|thinks|\w*avrundning\w*|"
+                         r"rounding|\w*rad(?:en|er|erna)?|lines?|rows?|digits?|siffr\w*|stuck|fastn\w*|hanger)\b")
+# ... left out first: numbers, the labels of the invoice's own number, the examples and the step.
+_NOT_WHAT = re.compile(r"(?i)[\w/-]*\d[\w/-]*|\b(?:invoice\s+(?:no|number|id|nr)|faktura(?:nr|nummer|-id|\s+nr)|examples?|"
+                       r"exempel|verification|verifiering\w*)\b")
 # A text of this many words is a description whatever pointers it holds.
 POINTER_WORDS = 40
 # A sentence that points to attachments, to examples or to the invoice it is about.

@@ -4518,6 +4518,27 @@ def test_the_session_25_rows_and_persons_already_through() -> None:
         "Mark Pennington"
 
 
+
+def test_the_session_25_a_description_names_what_is_wrong() -> None:
+    """A text that only says something is wrong again, beside the invoices, is no description: the
+    customer is asked what is wrong. One naming a part of the invoice, or what reading did, is."""
+    describe = partial(field, "capture_verification", "problem_description")
+    for vague in ("Same issue as last time with the Lex Autolease ones, can someone look. 88-1204 is still in "
+                  "verification, and 88-1207, 88-1211, 88-1215 and 88-1219 had it too.",
+                  "These are wrong again, see attached. Invoice No 11-2034, and also 11-2041, 11-2050, 11-2066, 11-2071.",
+                  "Dustin-fakturorna strular igen!! Fakturanr 7712 ligger kvar i Verifiering, och även 7715, 7720, "
+                  "7731 och 7744 är likadana."):
+        assert describe(vague) is None, vague
+    for told in ("The OCR keeps taking the delivery date as the invoice date on Bidfood invoices.",
+                 "Fakturor från Byggmax Proffs tolkas fel - systemet läser in ordernumret som fakturanummer.",
+                 "Invoices from Dell keep getting matched to the wrong supplier, they are from Dell Financial Services.",
+                 "Sedan i måndags tolkas fakturor från Ljungby Trä AB som Ljungby Trävaror AB, två olika leverantörer."):
+        assert describe(told) is not None, told
+    started = time.process_time()
+    describe("Same again " + "a" * 50_000 + " for these ones please.")
+    assert time.process_time() - started < 1
+
+
 def test_a_pasted_queue_of_several_rows_is_read_from_the_row_the_prose_names() -> None:
     """Rows that differ in a column: the one whose invoice the prose names too, else none (the first
     row of a pasted queue is often the one that went fine)."""
