@@ -964,7 +964,7 @@ def extract_candidates(specs: Sequence[FieldSpec], source: Source) -> tuple[dict
         # unless the customer says none of them is still in Verification.
         for other in spec.count_with:
             if other not in out and spec.key in out and not _NONE_LEFT.search(source.folded):
-                if first := first_written(out[spec.key]):
+                if (first := first_written(out[spec.key])) and not other_number_first(first, source):
                     out[other] = first
                     unsure.pop(other, None)
         if spec.key not in out and any(key in out for key in spec.implied_by):
@@ -1099,6 +1099,34 @@ def first_written(items: str) -> str | None:
     """The first id of a list value that is not an attached file's name ("8812731, 8812764")."""
     first = items.split(",", 1)[0].strip()
     return first if _ID_CELL.fullmatch(first) and plausible("id", first) else None
+
+
+
+def other_number_first(first: str, source: Source) -> bool:
+    """Whether another id-shaped number is written before the first example, not another thing's
+    (a PO, a customer number, a bankgiro): the invoice the mail singles out in words no rule reads
+    ("Fakturan som är i verifieringen har nummer 40015. Andra med samma fel: 39988, ..."), or one
+    read as a date ("Fakturanr 20240311 ligger kvar")."""
+    text = source.new
+    at = text.find(first)
+    if at < 0:
+        return False
+    for match in islice(_BARE_ID.finditer(text, 0, at), MAX_NUMBERS_FIRST):
+        before = source.folded[max(0, match.start() - 24) : match.start()]
+        if match[1] != first and not _DATE_LIKE_WRITTEN.fullmatch(match[1]) and not _BANK_BEFORE.search(before) \
+                and not owned_number(source.folded, match.start(1), match.end(1)):
+            return True
+    return False
+
+
+MAX_NUMBERS_FIRST = 20
+# A bank's, a phone's or an organisation's number: "bankgironumret (5012-3344)", "tel 08-123 456".
+_BANK_BEFORE = re.compile(r"(?i)\b(?:bg|pg|bankgiro\w*|plusgiro\w*|iban|tel|telefon\w*|phone|mobil\w*|fax|org\.?\s*nr|orgnr|"
+                          r"org(?:anisation|anization)?\w*)[\s.:#(-]*$")
+
+
+# A date written with dashes is no invoice's number ("2024-03-11"); eight digits may be either.
+_DATE_LIKE_WRITTEN = re.compile(r"\d{4}-\d\d(?:-\d\d)?|\d\d-\d\d-\d{2,4}")
 
 
 # The field whose names are persons only (the users an approval case applies to), never a role.

@@ -4539,6 +4539,22 @@ def test_the_session_25_a_description_names_what_is_wrong() -> None:
     assert time.process_time() - started < 1
 
 
+
+def test_the_session_25_the_first_example_is_the_invoice_only_when_nothing_comes_before_it() -> None:
+    """Examples and no Invoice No read: the first example is the invoice to look at, unless another
+    invoice's number is written before the list (a number no rule reads, or one read as a date);
+    a supplier's, customer's or bank's number before it does not count."""
+    number = partial(field, "capture_verification", "invoice_number")
+    assert number("Valutan blir SEK istället för EUR. Fakturan som är i verifieringen just nu har nummer 40015. Andra "
+                  "som har haft samma fel: 39988, 39990, 40002 och 40011.") is None
+    assert number("Fakturadatumet hamnar som förfallodatum. Fakturanr 20240311 ligger kvar i verifieringen nu. Samma sak "
+                  "på 20240298 och 20240277.") is None
+    assert number("Leverantörsnumret tolkas fel på fakturor från Ahlsell, den tar vårt kundnummer 10233 istället. T.ex. "
+                  "334501, 334522, 334530, 334547 och 334561.") == "334501"
+    assert number("Den tar bankgironumret (5012-3344) som OCR istället för det riktiga OCR-numret.\n\nExempel, fakturanr "
+                  "i Verifiering:\n- 340912\n- 340955\n- 341002\n") == "340912"
+
+
 def test_a_pasted_queue_of_several_rows_is_read_from_the_row_the_prose_names() -> None:
     """Rows that differ in a column: the one whose invoice the prose names too, else none (the first
     row of a pasted queue is often the one that went fine)."""
@@ -4561,7 +4577,8 @@ def test_a_pasted_queue_of_several_rows_is_read_from_the_row_the_prose_names() -
     "Den är fortfarande " * 3_000 + "inte i Visma", "It says X which is " * 3_000 + "odd",
     "It did the same on " * 3_000 + "5520087", "samma kostnadsställen som " * 3_000 + "Peter Falk",
     "Per, kan du kolla med " * 3_000 + "leverantören", "I've attached a scan of " * 3_000 + "it",
-    "Nobody " * 5_000 + "gets an error", "maybe " * 5_000 + "it is in Visma", "should have been " * 3_000 + "posted", "rad 2 är redan " * 3_000 + "attesterad", "already approved by " * 3_000 + "Claire",
+    "Nobody " * 5_000 + "gets an error", "maybe " * 5_000 + "it is in Visma", "should have been " * 3_000 + "posted",
+    "Samma fel: " + "12345 " * 5_000 + "och 40015", "rad 2 är redan " * 3_000 + "attesterad", "already approved by " * 3_000 + "Claire",
 ])
 def test_the_session_25_rules_read_hostile_text_in_linear_time(text: str) -> None:
     """Each of the round's rules against a long run of its own trigger: far below a second."""
