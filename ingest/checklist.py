@@ -2896,10 +2896,13 @@ MAX_ROWS_ANSWER = 300
 
 # The writer's remark after an unquoted error text: "Account 4010 is blocked for posting which is odd
 # because ...", "Kontot är spärrat, vilket är konstigt": the text ends before it.
-_ERROR_REMARK = re.compile(r"(?i),?[ \t]+(?:which|vilket)[ \t]+(?:is|was|seems|makes|är|var|känns|kanns)[ \t]+"
+_ERROR_REMARK = re.compile(r"(?i)(?:,?[ \t]+(?:which|vilket)[ \t]+(?:is|was|seems|makes|är|var|känns|kanns)[ \t]+"
                            r"(?:(?:very|really|a\s+bit|quite|pretty|lite|väldigt|valdigt|jätte|jatte|helt)[ \t]+)?"
                            r"(?:odd|strange|weird|funny|annoying|confusing|silly|ironic|crazy|no\s+sense|"
-                           r"konstigt|märkligt|markligt|underligt|galet|knasigt|irriterande|obegripligt)\b[^\"“”]*$")
+                           r"konstigt|märkligt|markligt|underligt|galet|knasigt|irriterande|obegripligt)\b"
+                           # "... – and there's no field for it", "... fast min gräns är 100 000", "... och sen går det inte"
+                           r"|[ \t]+[-–—][ \t]+(?:and|but|so|och|men|så)\b|,?[ \t]+(?:fast|trots[ \t]+att|even[ \t]+though|although|"
+                           r"och[ \t]+sen|och[ \t]+sedan|and[ \t]+then)\b)[^\"“”]*$")
 
 
 

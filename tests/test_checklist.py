@@ -4476,6 +4476,10 @@ def test_the_session_25_unread_half() -> None:
                  "lol.") == "Account 4010 is blocked for posting"
     assert field("coding", "error_message", "Systemet säger Kontot är spärrat vilket är konstigt eftersom vi använde "
                  "det igår.") == "Kontot är spärrat"
+    assert field("coding", "error_message", "When I save I get: Account 6570 requires a contract reference – and there's "
+                 "no field for a contract reference on the row.") == "Account 6570 requires a contract reference"
+    assert field("review_approval", "error_message", "Användaren Lisa Öberg (jag alltså) får felet Attestgrans "
+                 "överskriden fast min gräns är 100 000 och fakturan är på 38 900.") == "Attestgrans överskriden"
     # "It did the same on X and Y": examples
     assert field("capture_verification", "invoice_examples", "The OCR takes the delivery date as the invoice date. It "
                  "did the same on 5520087 and 5519960 last week.") == "5520087, 5519960"
