@@ -940,6 +940,10 @@ def extract_candidates(specs: Sequence[FieldSpec], source: Source) -> tuple[dict
         unsure.pop(ERROR_SHOWN, None)
     out = without_person_in(out, specs, source.folded)
     out = with_company_in_passing(out, unsure, specs, source)
+    if _COMPANY_UNSETTLED.search(source.folded, 0, UNSETTLED_TEXT):
+        # "Det gäller ett av dotterbolagen, jag återkommer om exakt vilket": the company is asked
+        # for, not taken from the signature's group or a name in passing
+        out = {k: v for k, v in out.items() if not any(s.key == k and s.kind == "name" and not s.many for s in specs)}
     if (told := _SAYS_THEN.match(out.get(ERROR_TEXT, ""))) and words(told["text"]) >= 3 \
             and _SHOWER.search(out[ERROR_TEXT], 0, told.start("text")):
         out[ERROR_TEXT] = told["text"].strip()  # "No pop-up, but in the invoice history it says: Step skipped - ..."
@@ -977,6 +981,16 @@ def extract_candidates(specs: Sequence[FieldSpec], source: Source) -> tuple[dict
                 out.pop(key, None)
                 unsure.pop(key, None)
     return out, unsure
+
+
+# The writer says which company is not settled yet: "one of our subsidiaries", "ett av dotterbolagen",
+# "I'll confirm the exact company name", "jag återkommer om vilket bolag".
+_COMPANY_UNSETTLED = re.compile(
+    r"(?i)\b(?:(?:one|any)\s+of\s+(?:our|the)\s+(?:other\s+)?(?:companies|subsidiaries|entities|group\s+companies)|"
+    r"(?:ett|något|nagot)\s+av\s+(?:våra\s+|vara\s+|de\s+andra\s+)?(?:dotterbolag|bolag)(?:en)?)\b"
+    r"|\b(?:i\W?ll|i\s+will|we\W?ll|we\s+will|jag|vi)\s+(?:confirm|let\s+you\s+know|come\s+back|get\s+back|check|"
+    r"aterkommer|meddelar|bekraftar|kollar)\b[^.!?\n]{0,60}?\b(?:compan(?:y|ies)|bolag\w*|vilket|which\s+one)\b")
+UNSETTLED_TEXT = 6_000
 
 
 def only_in_company(name: str, company: str, words: str) -> bool:

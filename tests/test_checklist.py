@@ -4559,6 +4559,17 @@ def test_the_session_25_the_first_example_is_the_invoice_only_when_nothing_comes
                   "i Verifiering:\n- 340912\n- 340955\n- 341002\n") == "340912"
 
 
+
+def test_the_session_25_a_company_still_to_be_named_is_asked_for() -> None:
+    """The writer says the company is not settled yet: no company is read, not even the signature's group."""
+    assert company_of("Please could you raise the approval limit for the role \"Department Head\". It's just for one of "
+                      "our companies - the hotel, not the group (Linden Hall Group Ltd). I'll confirm the exact company "
+                      "name when I have it.") is None
+    assert company_of("Kan ni lägga upp en ny användare åt oss? Det gäller ett av dotterbolagen, jag återkommer om exakt "
+                      "vilket.") is None
+    assert company_of("Kan ni lägga upp en ny användare i Nordbygg AB? Jag återkommer med hennes e-postadress.") == "Nordbygg AB"
+
+
 def test_a_pasted_queue_of_several_rows_is_read_from_the_row_the_prose_names() -> None:
     """Rows that differ in a column: the one whose invoice the prose names too, else none (the first
     row of a pasted queue is often the one that went fine)."""
@@ -4582,7 +4593,7 @@ def test_a_pasted_queue_of_several_rows_is_read_from_the_row_the_prose_names() -
     "It did the same on " * 3_000 + "5520087", "samma kostnadsställen som " * 3_000 + "Peter Falk",
     "Per, kan du kolla med " * 3_000 + "leverantören", "I've attached a scan of " * 3_000 + "it",
     "Nobody " * 5_000 + "gets an error", "maybe " * 5_000 + "it is in Visma", "should have been " * 3_000 + "posted",
-    "Samma fel: " + "12345 " * 5_000 + "och 40015", "rad 2 är redan " * 3_000 + "attesterad", "already approved by " * 3_000 + "Claire",
+    "Samma fel: " + "12345 " * 5_000 + "och 40015", "I'll confirm " + "x " * 5_000 + "company", "rad 2 är redan " * 3_000 + "attesterad", "already approved by " * 3_000 + "Claire",
 ])
 def test_the_session_25_rules_read_hostile_text_in_linear_time(text: str) -> None:
     """Each of the round's rules against a long run of its own trigger: far below a second."""
