@@ -3180,6 +3180,13 @@ _BUT_ROW_WAITS = re.compile(_BUT_ROW.pattern + r"[^.!?\n]{0,40}?\b(?:still|waiti
 _COULD_DO = re.compile(r"(?i)\b(?:could|was\s+able\s+to|managed\s+to|kunde|lyckades(?:\s+att)?)\s+$")
 _OTHER_OWNER = re.compile(rf"(?i)\b(?:{_OWNERS})[ \t]*[-.]?[ \t]*$")
 
+# "There's no error, she just can't see it even though it says it's waiting for her", "Inget
+# felmeddelande, den bara står kvar som "Väntar"": what it says after no error is a state.
+_NO_ERROR_BEFORE = re.compile(r"(?i)\b(?:no\s+error(?:\s+message)?s?|there\W?s\s+no\s+error|there\s+is\s+no\s+error|"
+                              r"(?:doesn\W?t|does\s+not|didn\W?t|did\s+not)\s+(?:give|show|get)\s+(?:an?\s+|any\s+)?error|"
+                              r"inget\s+(?:fel(?:meddelande)?|felmeddelande)|inga\s+fel(?:meddelanden)?)\b"
+                              r"(?:(?!\b(?:but|men|except|utom|although|fast)\b)[^.!?\n]){0,100}$")
+NO_ERROR_REACH = 160
 
 # "invoice 7709123 (sorry, 7709132 – typo)", "faktura 5510 eller förlåt, 5511": the customer's own correction.
 _CORRECTED = re.compile(r"[ \t]*[(,–-]?[ \t]*(?:sorry|sorry,?\s+I\s+mean|I\s+mean|I\s+meant|oops|forlat|ursakta|jag\s+menar|"
@@ -3349,6 +3356,7 @@ def hit_value(spec: FieldSpec, regex: re.Pattern[str], match: re.Match[str], sou
         return None  # "kollegan Peter kunde attestera 812230 alldeles nyss": the one that worked
     if spec.key == ERROR_TEXT and "value" in regex.groupindex and (
             reported(source, match.start("value")) or not_read(source, match) or header_row(source.text, match)
+            or _NO_ERROR_BEFORE.search(source.folded, max(0, match.start() - NO_ERROR_REACH), match.start("value"))
             or _ON_THE_INVOICE.match(source.folded, match.end("value")) or earlier_error(source.folded, match)
             or words(match["value"]) <= 1 and _TEXT_GOES_ON.match(source.folded, match.end())
             and _WORD_BEFORE_QUOTE.search(source.folded, max(0, match.start("value") - 40), match.start("value")) is not None):

@@ -4478,6 +4478,14 @@ def test_the_session_25_unread_half() -> None:
                  "det igår.") == "Kontot är spärrat"
     assert field("coding", "error_message", "When I save I get: Account 6570 requires a contract reference – and there's "
                  "no field for a contract reference on the row.") == "Account 6570 requires a contract reference"
+    # what it says right after "no error" is a state, not an error
+    for text in ("Invoice ID is 7004512, row 1 only, and the user is Fiona Grey. There's no error, she just can't see it "
+                 "in her list even though it says it's waiting for her.",
+                 "Faktura 812260 går inte vidare till andra attestanten. Inget felmeddelande, den bara står kvar som "
+                 "\"Väntar\"."):
+        assert field("review_approval", "error_message", text) is None, text
+    assert field("review_approval", "error_message", "No error when I save, but when I approve it says \"Approval limit "
+                 "exceeded\".") == "Approval limit exceeded"
     assert field("review_approval", "error_message", "Användaren Lisa Öberg (jag alltså) får felet Attestgrans "
                  "överskriden fast min gräns är 100 000 och fakturan är på 38 900.") == "Attestgrans överskriden"
     # "It did the same on X and Y": examples
@@ -4593,7 +4601,7 @@ def test_a_pasted_queue_of_several_rows_is_read_from_the_row_the_prose_names() -
     "It did the same on " * 3_000 + "5520087", "samma kostnadsställen som " * 3_000 + "Peter Falk",
     "Per, kan du kolla med " * 3_000 + "leverantören", "I've attached a scan of " * 3_000 + "it",
     "Nobody " * 5_000 + "gets an error", "maybe " * 5_000 + "it is in Visma", "should have been " * 3_000 + "posted",
-    "Samma fel: " + "12345 " * 5_000 + "och 40015", "I'll confirm " + "x " * 5_000 + "company", "rad 2 är redan " * 3_000 + "attesterad", "already approved by " * 3_000 + "Claire",
+    "Samma fel: " + "12345 " * 5_000 + "och 40015", "I'll confirm " + "x " * 5_000 + "company", "no error " * 4_000 + "it says X", "rad 2 är redan " * 3_000 + "attesterad", "already approved by " * 3_000 + "Claire",
 ])
 def test_the_session_25_rules_read_hostile_text_in_linear_time(text: str) -> None:
     """Each of the round's rules against a long run of its own trigger: far below a second."""
