@@ -4478,6 +4478,9 @@ def test_the_session_25_unread_half() -> None:
                  "det igår.") == "Kontot är spärrat"
     assert field("coding", "error_message", "When I save I get: Account 6570 requires a contract reference – and there's "
                  "no field for a contract reference on the row.") == "Account 6570 requires a contract reference"
+    # "it has not been transferred to Dynamics yet" says where the invoice is, not what the column shows
+    assert field("automatic_steps", "transferred", "Invoice ID 120934 has been in the queue since 19/03. It has not been "
+                 "transferred to Dynamics yet – we cannot find it there.") is None
     # what it says right after "no error" is a state, not an error
     for text in ("Invoice ID is 7004512, row 1 only, and the user is Fiona Grey. There's no error, she just can't see it "
                  "in her list even though it says it's waiting for her.",
