@@ -2925,6 +2925,10 @@ def without_remark(error: str) -> str:
     return error[: remark.start()] if (remark := _ERROR_REMARK.search(error)) else error
 
 
+# A word before a column's value that is no part of it: "just empty", "still blank", "bara tom".
+_STATUS_HEDGE = re.compile(r"(?i)^(?:just|only|still|simply|bara|fortfarande|helt)[ \t]+(?=\S)")
+
+
 def unquote_text(value: str) -> str:
     """An error text without the quotes around it: "'Approval limit exceeded'" -> the words;
     a quoted text followed by a remark ('"Project closed" - but P1162 is open!') is the quote."""
@@ -3592,6 +3596,8 @@ def clean(spec: FieldSpec, value: str) -> str | None:
         return None  # "what the Transferred column says as I don't have access"
     if spec.kind == "status" and (answer := _STATUS_THEN_PLACE.match(value)):
         return answer[1]  # "Yes in the overview": the answer, not where it shows
+    if spec.kind == "status":
+        value = _STATUS_HEDGE.sub("", value) or value  # "Transferred is just empty": empty
     if spec.key == ERROR_TEXT and no_error_text(value):
         return None
     if spec.key == ERROR_TEXT:
@@ -3962,7 +3968,9 @@ def column_value(spec: FieldSpec, m: Matchers, tables: Sequence[tuple[tuple[str,
                 kept = [r for r in rows if not any(_ID_CELL.fullmatch(c.strip()) and said_fine(c.strip(), folded) for c in r)]
                 below = kept[0] if kept else rows[0]
                 cells = {r[col].strip() for r in rows if col < len(r) and r[col].strip()}
-                if len({r[col].strip() for r in kept if col < len(r) and r[col].strip()}) > 1:
+                # (an empty cell is a value of a status column, and only a row's continuation of an id's)
+                shown = {r[col].strip() if col < len(r) else "" for r in kept}
+                if len(shown - {""} if spec.kind in ("id", "number", "code") else shown) > 1:
                     # rows that differ in this column: the one whose id the prose names too ("Pasted
                     # from the queue below. It's 71-44021 that won't go"), else none of them
                     named = [r for r in kept if named_twice(r, folded)]

@@ -4591,6 +4591,12 @@ def test_a_pasted_queue_of_several_rows_is_read_from_the_row_the_prose_names() -
     assert (got.get("invoice_id"), got.get("transferred")) == ("71-44021", "No")
     text = "Pasted from the queue below, neither will go.\n\n" + table
     assert "transferred" not in fields("automatic_steps", text, tables=tables_in(text))
+    # an empty cell of a status column is its value ("Transferred is just empty for it": empty)
+    table = ("Invoice ID\tSupplier\tAmount\tStep\tTransferred\n7719031\tHilton Plumbing Ltd\t1,245.00\tTransfer\t"
+             "04/03/2024\n7719034\tHilton Plumbing Ltd\t892.50\tTransfer\n")
+    text = ("Below is what I see in the queue:\n" + table + "It's the middle one, 7719034, that's stuck - Transferred "
+            "is just empty for it.")
+    assert fields("automatic_steps", text, tables=tables_in(text))["transferred"] == "empty"
     # rows of thousands of id cells, each id written elsewhere too: each row's first cells are looked at
     text = "Invoice ID\tTransferred\n" + "\n".join("\t".join([f"71-4401{n}"] * 3_000 + ["Yes"]) for n in range(5))
     started = time.process_time()
