@@ -609,6 +609,7 @@ def name_answer(value: str, many: bool) -> str | None:
     bare = without_last_bracket(bare, _REMARK) or bare  # "Österlins Livs AB (inte Österlins Grossist AB)"
     if many:
         bare = without_last_bracket(bare, _ASIDE_ABOUT) or bare  # "Priya Nair (new starter, set up last week)"
+        bare = without_last_bracket(bare, _TITLE_ASIDE) or bare  # "James Whitfield (General Manager, Windermere)"
     if _SELF.match(bare) or re.fullmatch(SHAPES["name"], without_last_bracket(bare, _BRACKET) or bare):
         return bare
     if not many:
@@ -643,6 +644,9 @@ _REMARK = re.compile(r"(?i)\((?:(?:inte|ej|not|men|but|dar|där|where|which|som|
                      r"[^()\n]*\)\s*")  # "(company code 110 in the system - not Harwick Foods Group Holdings, ...)"
 # Words about a person in brackets after the name, not a code or a name: "(new starter, set up last week)".
 _ASIDE_ABOUT = re.compile(r"\((?!(?:jag|mig|myself|me|i)\b)(?-i:[a-zåäö])[^()\n]{0,80}\)\s*")
+# A job title in brackets after a person: "(General Manager, Windermere)", "(inköpschef, Umeå)".
+_TITLE_ASIDE = re.compile(r"(?i)\((?:[\w-]+[ \t]+){0,3}?(?:manager|director|controller|officer|assistant|clerk|accountant|head|"
+                          r"lead|ceo|cfo|coo|md|gm|\w*chef|\w*ansvarig|ekonom|\w*assistent|administrat\w*)\b[^()\n]{0,60}\)\s*")
 # Anything in brackets at the end of a name ("Skogsgruppen Norr AB (bolag 120)").
 _BRACKET = re.compile(r"\([^()\n]{1,60}\)\n?")
 
@@ -2171,7 +2175,12 @@ _NOT_PERSON_BEFORE = re.compile(r"(?i)\b(?:from|supplier|vendor|leverantoren|lev
                                 r"|\([ \t]*[\w-]*\d[\w-]*[ \t]*(?:[-–:][ \t]*)?$|\b[a-z]{1,4}-?\d[\w-]*[ \t]*[-–:][ \t]*$"
                                 # ... or in brackets after an invoice's number: "invoice 5521107 (Veritas Lab
                                 # Equipment, row 1, 185,000.00)", "faktura 5583100 (Tetra Pak, rad 1, ...)"
-                                r"|\b(?:invoices?|faktura\w*|id)[ \t]+[\w/-]*\d[\w/-]*[ \t]*\([ \t]*$")
+                                r"|\b(?:invoices?|faktura\w*|id)[ \t]+[\w/-]*\d[\w/-]*[ \t]*\([ \t]*$"
+                                # ... or in brackets after a supplier, a project or a cost centre: "the
+                                # supplier (Datalink Cabling, acc no. 30218)", "kostnadsställe 540
+                                # (Fastighetsskötsel Norr)", "hennes projekt (Brf Solbacken, projekt 1187)"
+                                r"|\b(?:supplier|vendor|leverantor\w*|project|projekt\w*|cost\s+cent(?:re|er)s?|kst|"
+                                r"kostnadsst\w*|customer|kund\w*)\b[^()\n.]{0,20}\([ \t]*$")
 _NOT_PERSON_WORDS = frozenset("""monday tuesday wednesday thursday friday saturday sunday january february march april
 june july august september october november december mandag tisdag onsdag torsdag fredag lordag sondag
 best kind many regards thanks cost centre center general section invoice id services service department
@@ -2275,8 +2284,9 @@ def cue_persons(m: Matchers, source: Source) -> list[tuple[int, str]]:
 
 
 # Who tells, asks or notices beside an approval word: not whom the case concerns.
-_TELLS = re.compile(r"(?i)[ \t]+(?:asked|noticed|spotted|forwarded|says|said|told|mentioned|reported|thinks|"
-                    r"bad|sa(?![ \t]+att)|sager|markte|upptackte|tycker|har[ \t]+tittat|(?:pa|in|at|on|from|fran)[ \t]+(?:it|hr)\b)\b")
+_TELLS = re.compile(r"(?i)[ \t]+(?:asked|noticed|spotted|forwarded|says|said|told|mentioned|reported|thinks|raised|ordered|"
+                    r"bad|sa(?![ \t]+att)|sager|markte|upptackte|tycker|har[ \t]+tittat|bestallde|"
+                    r"(?:pa|in|at|on|from|fran)[ \t]+(?:it|hr|purchasing|procurement|inkop)\b)\b")
 
 # Whom the change is modelled on ("samma kostnadsställen som Peter Falk hade", "the same access as
 # Tom Reid"), or whom the writer asked ("I checked with our IT manager, Raj Patel", "jag har
@@ -2859,6 +2869,7 @@ def accept(spec: FieldSpec, m: Matchers, value: str) -> str | None:
         return None
     if spec.kind == "name":
         value = without_last_bracket(value, _REMARK) or without_long_remark(value) or value
+        value = without_last_bracket(value, _TITLE_ASIDE) or value if spec.many else value  # "(General Manager, Windermere)"
         # ("Solvik Nät AB (inte Solvik Energi AB ...)", "Kestrel Ltd (company code 01 in your system, I believe)")
         # "Kristina Ahl – fakturan syns inte i hennes attestlista": the name, not the remark after it
         value = _DASH_REMARK.sub("", value, count=1)

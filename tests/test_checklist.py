@@ -4571,6 +4571,17 @@ def test_the_session_25_the_first_example_is_the_invoice_only_when_nothing_comes
 
 
 
+def test_the_session_25_validation_writers_persons() -> None:
+    """Validation writers wl, wm and wn, read: what a sentence about users names that is no user."""
+    assert users_of("Mats Gunnarsson har inte fått några fakturor i sin attestkö sedan i måndags, fast han ska attestera "
+                    "allt på kostnadsställe 540 (Fastighetsskötsel Norr).") == "Mats Gunnarsson"
+    assert users_of("Invoice 72219 has been stuck in approval for 8 days now and the supplier (Datalink Cabling, acc no. "
+                    "30218) is chasing us for payment. Row 2 can't be approved by anyone.") is None
+    assert users_of("Invoice 55120 went to Kevin Moss for approval but should go to Alison Reed. Dave Kerr in purchasing "
+                    "raised the PO (PO-22871) but he's not involved in the approval.") == "Kevin Moss, Alison Reed"
+    assert users_of("Invoice ID: 4410\n- User: James Whitfield (General Manager, Windermere)\n") == "James Whitfield"
+
+
 def test_the_session_25_a_company_still_to_be_named_is_asked_for() -> None:
     """The writer says the company is not settled yet: no company is read, not even the signature's group."""
     assert company_of("Please could you raise the approval limit for the role \"Department Head\". It's just for one of "
