@@ -2176,11 +2176,10 @@ _NOT_PERSON_BEFORE = re.compile(r"(?i)\b(?:from|supplier|vendor|leverantoren|lev
                                 # ... or in brackets after an invoice's number: "invoice 5521107 (Veritas Lab
                                 # Equipment, row 1, 185,000.00)", "faktura 5583100 (Tetra Pak, rad 1, ...)"
                                 r"|\b(?:invoices?|faktura\w*|id)[ \t]+[\w/-]*\d[\w/-]*[ \t]*\([ \t]*$"
-                                # ... or in brackets after a supplier, a project or a cost centre: "the
-                                # supplier (Datalink Cabling, acc no. 30218)", "kostnadsställe 540
-                                # (Fastighetsskötsel Norr)", "hennes projekt (Brf Solbacken, projekt 1187)"
-                                r"|\b(?:supplier|vendor|leverantor\w*|project|projekt\w*|cost\s+cent(?:re|er)s?|kst|"
-                                r"kostnadsst\w*|customer|kund\w*)\b[^()\n.]{0,20}\([ \t]*$")
+                                # ... or in brackets after a supplier or a project: "the supplier (Datalink
+                                # Cabling, acc no. 30218)", "hennes projekt (Brf Solbacken, projekt 1187)"
+                                # (after a cost centre it is its owner: "kst 540 (Per Holm)")
+                                r"|\b(?:supplier|vendor|leverantor\w*|project|projekt\w*|customer|kund\w*)\b[^()\n.]{0,20}\([ \t]*$")
 _NOT_PERSON_WORDS = frozenset("""monday tuesday wednesday thursday friday saturday sunday january february march april
 june july august september october november december mandag tisdag onsdag torsdag fredag lordag sondag
 best kind many regards thanks cost centre center general section invoice id services service department

@@ -4573,8 +4573,9 @@ def test_the_session_25_the_first_example_is_the_invoice_only_when_nothing_comes
 
 def test_the_session_25_validation_writers_persons() -> None:
     """Validation writers wl, wm and wn, read: what a sentence about users names that is no user."""
-    assert users_of("Mats Gunnarsson har inte fått några fakturor i sin attestkö sedan i måndags, fast han ska attestera "
-                    "allt på kostnadsställe 540 (Fastighetsskötsel Norr).") == "Mats Gunnarsson"
+    assert fields("review_approval", "Faktura 20554 har hamnat hos mig själv för attest, men den ska gå till Karin Öst "
+                  "eftersom det är hennes projekt (Brf Solbacken, projekt 1187).", sender="Henrik Dahl")["users"] == \
+        "Henrik Dahl (mig själv), Karin Öst"
     assert users_of("Invoice 72219 has been stuck in approval for 8 days now and the supplier (Datalink Cabling, acc no. "
                     "30218) is chasing us for payment. Row 2 can't be approved by anyone.") is None
     assert users_of("Invoice 55120 went to Kevin Moss for approval but should go to Alison Reed. Dave Kerr in purchasing "
