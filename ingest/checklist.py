@@ -835,6 +835,10 @@ _SCREEN_ONLY = re.compile(r"(?i)\b(?:screenshot|screen\s*shot|print\s*screen|pic
 
 _LEADING_LABEL = re.compile(r"^\s*\w{3,20}\s*:\s*")
 
+# What an error came in, named instead of its words: "he gets an error message pop up".
+_ONLY_A_BOX = re.compile(r"(?i)(?:an?\s+|the\s+|a\s+red\s+)?(?:pop[\s-]?up|box|window|banner|dialog(?:ue)?|ruta|rutan|"
+                         r"message|meddelande|varning|warning)(?:\s+(?:box|window|ruta))?")
+
 
 def no_error_text(value: str) -> bool:
     """An error field's value that gives no error's text: "Felmeddelande: inget", "Error: none",
@@ -842,7 +846,7 @@ def no_error_text(value: str) -> bool:
     the label if the value holds one ("felmedelande: nej inget fel" in a numbered answer)."""
     folded = _LEADING_LABEL.sub("", _SPACES.sub(" ", fold(value[:MAX_ANSWER])), count=1)
     return _NO_ERROR.match(folded) is not None or _ELSEWHERE.fullmatch(folded) is not None \
-        or _PARAPHRASE.match(folded) is not None \
+        or _PARAPHRASE.match(folded) is not None or _ONLY_A_BOX.fullmatch(folded.strip(" .!,")) is not None \
         or not _QUOTE_MARK.search(folded) and (_CLOSED_UNREAD.search(folded) is not None
                                                or (read := _NOT_READ.search(folded)) is not None
                                                and _READER_BEFORE.search(folded, 0, read.start()) is not None)
@@ -3608,10 +3612,10 @@ def clean(spec: FieldSpec, value: str) -> str | None:
         return answer[1]  # "Yes in the overview": the answer, not where it shows
     if spec.kind == "status":
         value = _STATUS_HEDGE.sub("", value) or value  # "Transferred is just empty": empty
-    if spec.key == ERROR_TEXT and no_error_text(value):
-        return None
     if spec.key == ERROR_TEXT:
         value = without_remark(value)
+    if spec.key == ERROR_TEXT and no_error_text(value):
+        return None
     if spec.kind == "text":
         value = strip_greeting(value)
         return value[:1000] if words(value) >= max(spec.min_words, 1) else None

@@ -4581,6 +4581,10 @@ def test_the_session_25_validation_writers_persons() -> None:
     assert users_of("Invoice 55120 went to Kevin Moss for approval but should go to Alison Reed. Dave Kerr in purchasing "
                     "raised the PO (PO-22871) but he's not involved in the approval.") == "Kevin Moss, Alison Reed"
     assert users_of("Invoice ID: 4410\n- User: James Whitfield (General Manager, Windermere)\n") == "James Whitfield"
+    # what the error came in is no error text: asked for
+    got = fields("review_approval", "Tom Richards can't approve invoice 1180442. Every time he clicks Approve he gets an "
+                 "error message pop up and then nothing happens.")
+    assert "error_message" not in got and got["error_shown"] == "yes"
 
 
 def test_the_session_25_a_company_still_to_be_named_is_asked_for() -> None:
