@@ -955,6 +955,9 @@ def extract_candidates(specs: Sequence[FieldSpec], source: Source) -> tuple[dict
     if (told := _SAYS_THEN.match(out.get(ERROR_TEXT, ""))) and words(told["text"]) >= 3 \
             and _SHOWER.search(out[ERROR_TEXT], 0, told.start("text")):
         out[ERROR_TEXT] = told["text"].strip()  # "No pop-up, but in the invoice history it says: Step skipped - ..."
+    for spec in specs:
+        if spec.kind == "id" and spec.key in out and (fixed := corrected_id(out[spec.key], source.folded)):
+            out[spec.key] = fixed  # "Note it's 2201-77, not 2201-71 as he wrote" above a forwarded mail
     if out.get(ERROR_TEXT, "").endswith((" –", " —", " -")):
         out[ERROR_TEXT] = out[ERROR_TEXT].rstrip(" –—-")  # "får felet X – trots att ...": the dash is the sentence's
     companies = {fold(out[s.key]).lower() for s in specs if s.kind == "name" and not s.many and s.key in out}
@@ -999,6 +1002,20 @@ _COMPANY_UNSETTLED = re.compile(
     r"|\b(?:i\W?ll|i\s+will|we\W?ll|we\s+will|jag|vi)\s+(?:confirm|let\s+you\s+know|come\s+back|get\s+back|check|"
     r"aterkommer|meddelar|bekraftar|kollar)\b[^.!?\n]{0,60}?\b(?:compan(?:y|ies)|bolag\w*|vilket|which\s+one)\b")
 UNSETTLED_TEXT = 6_000
+
+
+def corrected_id(value: str, folded: str) -> str | None:
+    """The id the writer puts in place of the one read: "it's 2201-77, not 2201-71", "det är 4471-23,
+    inte 4471-32" (the first such correction of `value` in the mail's first CORRECTION_TEXT characters)."""
+    for fix in islice(_ITS_NOT.finditer(folded, 0, CORRECTION_TEXT), 5):
+        if fix["bad"] == value and plausible("id", fix["good"]):
+            return fix["good"]
+    return None
+
+
+_ITS_NOT = re.compile(rf"(?i)\b(?:it\W?s|it\s+is|that\W?s|det\s+ar|ratt\s+(?:id\s+)?ar|the\s+(?:right|correct)\s+(?:one|id)\s+is)"
+                      rf"\s+(?P<good>{_ID}),?\s+(?:not|inte|ej)\s+(?P<bad>{_ID})\b")
+CORRECTION_TEXT = 6_000
 
 
 def only_in_company(name: str, company: str, words: str) -> bool:

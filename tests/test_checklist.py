@@ -4581,6 +4581,9 @@ def test_the_session_25_validation_writers_persons() -> None:
     assert users_of("Invoice 55120 went to Kevin Moss for approval but should go to Alison Reed. Dave Kerr in purchasing "
                     "raised the PO (PO-22871) but he's not involved in the approval.") == "Kevin Moss, Alison Reed"
     assert users_of("Invoice ID: 4410\n- User: James Whitfield (General Manager, Windermere)\n") == "James Whitfield"
+    # the forwarder's correction of the id in the mail below
+    assert field("coding", "invoice_id", "See below from Tim - can you help? Note it's 2201-77, not 2201-71 as he "
+                 "wrote.\n\nAlice, the Amazon invoice 2201-71 - rows 2 and 3 should be on project P-330.") == "2201-77"
     # what the error came in is no error text: asked for
     got = fields("review_approval", "Tom Richards can't approve invoice 1180442. Every time he clicks Approve he gets an "
                  "error message pop up and then nothing happens.")
@@ -4626,7 +4629,7 @@ def test_a_pasted_queue_of_several_rows_is_read_from_the_row_the_prose_names() -
     "It did the same on " * 3_000 + "5520087", "samma kostnadsställen som " * 3_000 + "Peter Falk",
     "Per, kan du kolla med " * 3_000 + "leverantören", "I've attached a scan of " * 3_000 + "it",
     "Nobody " * 5_000 + "gets an error", "maybe " * 5_000 + "it is in Visma", "should have been " * 3_000 + "posted",
-    "Samma fel: " + "12345 " * 5_000 + "och 40015", "I'll confirm " + "x " * 5_000 + "company", "no error " * 4_000 + "it says X", "rad 2 är redan " * 3_000 + "attesterad", "already approved by " * 3_000 + "Claire",
+    "Samma fel: " + "12345 " * 5_000 + "och 40015", "I'll confirm " + "x " * 5_000 + "company", "no error " * 4_000 + "it says X", "it's 2201-77, not " * 3_000 + "2201-71", "rad 2 är redan " * 3_000 + "attesterad", "already approved by " * 3_000 + "Claire",
 ])
 def test_the_session_25_rules_read_hostile_text_in_linear_time(text: str) -> None:
     """Each of the round's rules against a long run of its own trigger: far below a second."""
