@@ -117,7 +117,7 @@ give add remove set make create delete deactivate activate grant move change ass
 flytta ändra inaktivera aktivera tilldela gäller galler angående avser regarding re note obs see se ps
 since sedan
 attestera attesterar godkänn godkänna granska approve reject spara save skicka submit avvisa
-nobody noone everybody everyone somebody someone anybody anyone ingen någon alla undertecknad
+nobody noone everybody everyone somebody someone anybody anyone ingen någon alla undertecknad now nu
 """.split())  # (the last line: buttons, "när han klickar Attestera får han felet")
 NOT_NAMES |= frozenset(fold(word) for word in NOT_NAMES)  # as folded text spells them: "Nar Jonas forsoker ..."
 # Inline images of a signature (Outlook's image001.png) are not invoices.

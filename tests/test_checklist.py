@@ -4581,6 +4581,9 @@ def test_the_session_25_validation_writers_persons() -> None:
     assert users_of("Invoice 55120 went to Kevin Moss for approval but should go to Alison Reed. Dave Kerr in purchasing "
                     "raised the PO (PO-22871) but he's not involved in the approval.") == "Kevin Moss, Alison Reed"
     assert users_of("Invoice ID: 4410\n- User: James Whitfield (General Manager, Windermere)\n") == "James Whitfield"
+    assert users_of("It concerns Daniel Moss, he's our new budget holder. Paul Becker has been removed from the flow. "
+                    "Now Daniel gets \"You are not authorised to approve this invoice\" when he clicks Approve.") == \
+        "Daniel Moss"
     # the forwarder's correction of the id in the mail below
     assert field("coding", "invoice_id", "See below from Tim - can you help? Note it's 2201-77, not 2201-71 as he "
                  "wrote.\n\nAlice, the Amazon invoice 2201-71 - rows 2 and 3 should be on project P-330.") == "2201-77"
