@@ -1140,7 +1140,6 @@ def first_written(items: str) -> str | None:
     return first if _ID_CELL.fullmatch(first) and plausible("id", first) else None
 
 
-
 def other_number_first(first: str, source: Source) -> bool:
     """Whether another id-shaped number is written before the first example, not another thing's
     (a PO, a customer number, a bankgiro): the invoice the mail singles out in words no rule reads
@@ -2948,7 +2947,6 @@ _ERROR_REMARK = re.compile(r"(?i)(?:,?[ \t]+(?:which|vilket)[ \t]+(?:is|was|seem
                            # "... – and there's no field for it", "... fast min gräns är 100 000", "... och sen går det inte"
                            r"|[ \t]+[-–—][ \t]+(?:and|but|so|och|men|så)\b|,?[ \t]+(?:fast|trots[ \t]+att|even[ \t]+though|although|"
                            r"och[ \t]+sen|och[ \t]+sedan|and[ \t]+then)\b)[^\"“”]*$")
-
 
 
 def without_remark(error: str) -> str:
