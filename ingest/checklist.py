@@ -117,7 +117,7 @@ give add remove set make create delete deactivate activate grant move change ass
 flytta ändra inaktivera aktivera tilldela gäller galler angående avser regarding re note obs see se ps
 since sedan
 attestera attesterar godkänn godkänna granska approve reject spara save skicka submit avvisa
-nobody noone everybody everyone somebody someone anybody anyone ingen någon alla undertecknad now nu
+nobody noone everybody everyone somebody someone anybody anyone ingen någon undertecknad now nu
 """.split())  # (the last line: buttons, "när han klickar Attestera får han felet")
 NOT_NAMES |= frozenset(fold(word) for word in NOT_NAMES)  # as folded text spells them: "Nar Jonas forsoker ..."
 # Inline images of a signature (Outlook's image001.png) are not invoices.
@@ -836,8 +836,8 @@ _SCREEN_ONLY = re.compile(r"(?i)\b(?:screenshot|screen\s*shot|print\s*screen|pic
 _LEADING_LABEL = re.compile(r"^\s*\w{3,20}\s*:\s*")
 
 # What an error came in, named instead of its words: "he gets an error message pop up".
-_ONLY_A_BOX = re.compile(r"(?i)(?:an?\s+|the\s+|a\s+red\s+)?(?:pop[\s-]?up|box|window|banner|dialog(?:ue)?|ruta|rutan|"
-                         r"message|meddelande|varning|warning)(?:\s+(?:box|window|ruta))?")
+_ONLY_A_BOX = re.compile(r"(?i)(?:an?\s+|the\s+|a\s+red\s+)?(?:pop[\s-]?up|box|window|banner|dialog(?:ue)?|ruta|rutan)"
+                         r"(?:\s+(?:box|window|ruta))?")
 
 
 def no_error_text(value: str) -> bool:
@@ -999,8 +999,10 @@ def extract_candidates(specs: Sequence[FieldSpec], source: Source) -> tuple[dict
 _COMPANY_UNSETTLED = re.compile(
     r"(?i)\b(?:(?:one|any)\s+of\s+(?:our|the)\s+(?:other\s+)?(?:companies|subsidiaries|entities|group\s+companies)|"
     r"(?:ett|något|nagot)\s+av\s+(?:våra\s+|vara\s+|de\s+andra\s+)?(?:dotterbolag|bolag)(?:en)?)\b"
+    r"(?![ \t]*[,:(–-]?[ \t]*(?-i:[A-ZÅÄÖ]))"  # ("one of our companies, Nordbygg AB" names it)
     r"|\b(?:i\W?ll|i\s+will|we\W?ll|we\s+will|jag|vi)\s+(?:confirm|let\s+you\s+know|come\s+back|get\s+back|check|"
-    r"aterkommer|meddelar|bekraftar|kollar)\b[^.!?\n]{0,60}?\b(?:compan(?:y|ies)|bolag\w*|vilket|which\s+one)\b")
+    r"aterkommer|meddelar|bekraftar|kollar)\b[^.!?\n]{0,60}?\b(?:which\s+(?:company|one)|the\s+(?:exact\s+)?company(?:\W?s)?\s+name|"
+    r"(?:om|med)\s+(?:exakt\s+)?vilket(?:\s+bolag)?|vilket\s+bolag|bolagets\s+namn)\b")
 UNSETTLED_TEXT = 6_000
 
 
@@ -1008,9 +1010,16 @@ def corrected_id(value: str, folded: str) -> str | None:
     """The id the writer puts in place of the one read: "it's 2201-77, not 2201-71", "det är 4471-23,
     inte 4471-32" (the first such correction of `value` in the mail's first CORRECTION_TEXT characters)."""
     for fix in islice(_ITS_NOT.finditer(folded, 0, CORRECTION_TEXT), 5):
-        if fix["bad"] == value and plausible("id", fix["good"]):
+        if fix["bad"] == value and plausible("id", fix["good"]) \
+                and _CORRECTING.search(folded, max(0, fix.start() - 40), min(len(folded), fix.end() + 40)):
             return fix["good"]
     return None
+
+
+# Words that make "it's X, not Y" a correction, not which one went fine ("Den som gick igenom igår,
+# det är 2201-77, inte 2201-71"): "Note it's ...", "as he wrote", "sorry", "typo", "rättelse".
+_CORRECTING = re.compile(r"(?i)\b(?:note|obs|sorry|oops|correction|typo|my\s+mistake|i\s+mean|as\s+(?:he|she|they|i|we)\s+wrote|"
+                         r"wrote|ursakta|forlat|rattelse|skrev|menade|jag\s+menar|felskrivning)\b")
 
 
 _ITS_NOT = re.compile(rf"(?i)\b(?:it\W?s|it\s+is|that\W?s|det\s+ar|ratt\s+(?:id\s+)?ar|the\s+(?:right|correct)\s+(?:one|id)\s+is)"
@@ -1152,6 +1161,7 @@ def other_number_first(first: str, source: Source) -> bool:
     for match in islice(_BARE_ID.finditer(text, 0, at), MAX_NUMBERS_FIRST):
         before = source.folded[max(0, match.start() - 24) : match.start()]
         if match[1] != first and not _DATE_LIKE_WRITTEN.fullmatch(match[1]) and not _BANK_BEFORE.search(before) \
+                and not _AMOUNT_BEFORE.search(before) and not _AMOUNT_AFTER.match(source.folded, match.end(1)) \
                 and not owned_number(source.folded, match.start(1), match.end(1)):
             return True
     return False
@@ -1164,7 +1174,10 @@ _BANK_BEFORE = re.compile(r"(?i)\b(?:bg|pg|bankgiro\w*|plusgiro\w*|iban|tel|tele
 
 
 # A date written with dashes is no invoice's number ("2024-03-11"); eight digits may be either.
-_DATE_LIKE_WRITTEN = re.compile(r"\d{4}-\d\d(?:-\d\d)?|\d\d-\d\d-\d{2,4}")
+_DATE_LIKE_WRITTEN = re.compile(r"\d{4}-\d\d(?:-\d\d)?|\d\d-\d\d(?:-\d{2,4})?")
+# An amount, by its word before or its currency after: "Totalbeloppet 12500 tolkas som 1250", "12500 kr".
+_AMOUNT_BEFORE = re.compile(r"(?i)(?:belopp\w*|amount|total\w*|summa\w*|[£$€])[ \t:]*$")
+_AMOUNT_AFTER = re.compile(r"(?i)[ \t]*(?:kr|sek|eur|gbp|usd|:-)(?!\w)")
 
 
 # The field whose names are persons only (the users an approval case applies to), never a role.
@@ -2199,7 +2212,8 @@ _NOT_PERSON_BEFORE = re.compile(r"(?i)\b(?:from|supplier|vendor|leverantoren|lev
                                 # ... or in brackets after a supplier or a project: "the supplier (Datalink
                                 # Cabling, acc no. 30218)", "hennes projekt (Brf Solbacken, projekt 1187)"
                                 # (after a cost centre it is its owner: "kst 540 (Per Holm)")
-                                r"|\b(?:supplier|vendor|leverantor\w*|project|projekt\w*|customer|kund\w*)\b[^()\n.]{0,20}\([ \t]*$")
+                                r"|\b(?:supplier|vendor|leverantoren|leverantor|project|projekt|projektet|customer|kund|kunden)"
+                                r"(?:[ \t]+(?:no\.?[ \t]*|nr\.?[ \t]*)?[\w-]*\d[\w-]*)?[ \t]*\([ \t]*$")
 _NOT_PERSON_WORDS = frozenset("""monday tuesday wednesday thursday friday saturday sunday january february march april
 june july august september october november december mandag tisdag onsdag torsdag fredag lordag sondag
 best kind many regards thanks cost centre center general section invoice id services service department
@@ -2303,8 +2317,8 @@ def cue_persons(m: Matchers, source: Source) -> list[tuple[int, str]]:
 
 
 # Who tells, asks or notices beside an approval word: not whom the case concerns.
-_TELLS = re.compile(r"(?i)[ \t]+(?:asked|noticed|spotted|forwarded|says|said|told|mentioned|reported|thinks|raised|ordered|"
-                    r"bad|sa(?![ \t]+att)|sager|markte|upptackte|tycker|har[ \t]+tittat|bestallde|"
+_TELLS = re.compile(r"(?i)[ \t]+(?:asked|noticed|spotted|forwarded|says|said|told|mentioned|reported|thinks|"
+                    r"bad|sa(?![ \t]+att)|sager|markte|upptackte|tycker|har[ \t]+tittat|"
                     r"(?:pa|in|at|on|from|fran)[ \t]+(?:it|hr|purchasing|procurement|inkop)\b)\b")
 
 # Whom the change is modelled on ("samma kostnadsställen som Peter Falk hade", "the same access as
@@ -2312,7 +2326,8 @@ _TELLS = re.compile(r"(?i)[ \t]+(?:asked|noticed|spotted|forwarded|says|said|tol
 # pratat med Per Ek"): not whom the case concerns.
 _ASIDE_BEFORE = re.compile(r"(?i)\b(?:same|samma)\b[^.!?\n]{0,40}?\b(?:as|som)[ \t]+$|\b(?:just|exactly|precis)[ \t]+(?:like|som)[ \t]+$"
                            r"|\b(?:checked|double-checked|spoke|spoken|talked|confirmed|kollat|dubbelkollat|pratat|stamt[ \t]+av)"
-                           r"[ \t]+(?:it[ \t]+|this[ \t]+|det[ \t]+)?(?:with|to|med)\b[^.!?\n]{0,40}$")
+                           r"[ \t]+(?:it[ \t]+|this[ \t]+|det[ \t]+)?(?:with|to|med)[ \t]+(?:our|my|the|their|var|vart|min|mitt|er|ert|deras)"
+                           r"\b[^.!?\n]{0,40}$")
 
 
 _NEXT_CAPITALISED = re.compile(r"[ ]+([A-Z][a-z]+)\b")
@@ -2912,7 +2927,7 @@ def accept(spec: FieldSpec, m: Matchers, value: str) -> str | None:
     if spec.key == ERROR_TEXT and no_error_text(value):
         return None
     if spec.key == ERROR_TEXT:
-        value = without_remark(quoted_error(value))
+        value = quoted_error(value) if _QUOTES.search(value) else without_remark(value)
     if spec.kind == "rows" and (kept := without_last_bracket(value, _LAST_REMARK)) and re.search(r"\d", kept):
         value = kept  # "4 (var rad 6 innan vi slog ihop två rader)", "5 (I wrote row 3 in my first mail)"
     if spec.kind == "rows" and _ROW_LIST.fullmatch(value) and re.search(r"\d", value):
@@ -2945,17 +2960,28 @@ _ERROR_REMARK = re.compile(r"(?i)(?:,?[ \t]+(?:which|vilket)[ \t]+(?:is|was|seem
                            r"(?:odd|strange|weird|funny|annoying|confusing|silly|ironic|crazy|no\s+sense|"
                            r"konstigt|märkligt|markligt|underligt|galet|knasigt|irriterande|obegripligt)\b"
                            # "... – and there's no field for it", "... fast min gräns är 100 000", "... och sen går det inte"
-                           r"|[ \t]+[-–—][ \t]+(?:and|but|so|och|men|så)\b|,?[ \t]+(?:fast|trots[ \t]+att|even[ \t]+though|although|"
-                           r"och[ \t]+sen|och[ \t]+sedan|and[ \t]+then)\b)[^\"“”]*$")
+                           r"|[ \t]+[-–—][ \t]+(?:and|but|so|och|men|så)\b|,?[ \t]+(?:trots[ \t]+att|even[ \t]+though|although|"
+                           r"och[ \t]+sen|och[ \t]+sedan|and[ \t]+then|fast[ \t]+(?:min|mitt|hans|hennes|vi|jag|han|hon|den|det|"
+                           r"beloppet|fakturan|gränsen|gransen))\b)")
+# Remarks are looked for in an error text this long at most (a pasted cell can be a page long).
+MAX_REMARKED = 1_000
 
 
 def without_remark(error: str) -> str:
-    """An error text without the writer's remark after it (_ERROR_REMARK)."""
-    return error[: remark.start()] if (remark := _ERROR_REMARK.search(error)) else error
+    """An unquoted error text without the writer's remark after it (_ERROR_REMARK), unless a quote
+    follows the remark (the words are the message's own). Quoted texts are never cut."""
+    if len(error) > MAX_REMARKED or (remark := _ERROR_REMARK.search(error)) is None or _QUOTES.search(error, remark.start()):
+        return error
+    return error[: remark.start()]
+
+
+_QUOTES = re.compile(r"[\"“”«»„]")
+# A quote right before a value: the value is quoted, written as the screen shows it.
+_QUOTE_BEFORE = re.compile(r"[\"“”«»„'‘’][ \t]*$")
 
 
 # A word before a column's value that is no part of it: "just empty", "still blank", "bara tom".
-_STATUS_HEDGE = re.compile(r"(?i)^(?:just|only|still|simply|bara|fortfarande|helt)[ \t]+(?=\S)")
+_STATUS_HEDGE = re.compile(r"(?i)^(?:just|still|simply|fortfarande)[ \t]+(?=\S)")
 
 
 def unquote_text(value: str) -> str:
@@ -3067,7 +3093,12 @@ _ALREADY_DONE = re.compile(r"(?i)[ \t]+(?:is|are|was|were|has|have|ar|var|har)[ 
 def row_already_done(folded: str, at: int) -> bool:
     """Rows said to be through their step already, and no trouble after: "rad 2 är redan attesterad"."""
     done = _ALREADY_DONE.match(folded, at)
-    return done is not None and _YET_TROUBLE.match(folded, done.end()) is None
+    return done is not None and _YET_TROUBLE.match(folded, done.end()) is None \
+        and _STILL_TROUBLE.match(folded, done.end()) is None
+
+
+# Trouble after a row said to be approved: "men hamnar ändå hos Per", "yet it is still in his list".
+_STILL_TROUBLE = re.compile(r"(?i)[^.!?\n]{0,80}?\b(?:but|men|yet|still|anda|keeps?|igen|again|kvar|though|fortfarande)\b")
 
 
 _YET_TROUBLE = re.compile(r"(?i)[^.!?\n]{0,40}?\b(?:even\s+though|although|though|trots\s+att|fast\s+(?:den|det)|"
@@ -3218,7 +3249,7 @@ _OTHER_OWNER = re.compile(rf"(?i)\b(?:{_OWNERS})[ \t]*[-.]?[ \t]*$")
 _NO_ERROR_BEFORE = re.compile(r"(?i)\b(?:no\s+error(?:\s+message)?s?|there\W?s\s+no\s+error|there\s+is\s+no\s+error|"
                               r"(?:doesn\W?t|does\s+not|didn\W?t|did\s+not)\s+(?:give|show|get)\s+(?:an?\s+|any\s+)?error|"
                               r"inget\s+(?:fel(?:meddelande)?|felmeddelande)|inga\s+fel(?:meddelanden)?)\b"
-                              r"(?:(?!\b(?:but|men|except|utom|although|fast)\b)[^.!?\n]){0,100}$")
+                              r"(?:(?!\b(?:but|men|except|utom|although|fast|however|then|today|idag|when|nar|sedan|sen)\b)[^.!?;\n]){0,100}$")
 NO_ERROR_REACH = 160
 
 # "invoice 7709123 (sorry, 7709132 – typo)", "faktura 5510 eller förlåt, 5511": the customer's own correction.
@@ -3399,13 +3430,17 @@ def hit_value(spec: FieldSpec, regex: re.Pattern[str], match: re.Match[str], sou
         return None
     if "value" in regex.groupindex:
         value = clean(spec, written_name(match, text) if spec.kind == "name" else original(match, text))
+        if value and spec.key == ERROR_TEXT and not _QUOTE_BEFORE.search(text, max(0, match.start("value") - 3), match.start("value")):
+            value = without_remark(value)  # "Account 4010 is blocked for posting which is odd because ..."
+            if no_error_text(value):
+                return None  # "he gets an error message pop up and then nothing happens": the box, no text
         value = self_named(value, speaker(source, match.start())) if value and spec.kind == "name" else value
         if value and spec.kind == "name" and role_they_have(value, source.folded, match.start()):
             return None
         return value
     if spec.kind == "flag" and (_IF_BEFORE.search(source.folded, max(0, match.start() - 40), match.start())
                                 or _HEDGE_BEFORE.search(source.folded, max(0, match.start() - 30), match.start())):
-        # "I can't check if it's in Unit4", "vet inte om den finns i Visma", "I think it's in Visma",
+        # "I can't check if it's in Unit4", "vet inte om den finns i Visma", "maybe it's in Visma",
         # "it may have been posted": not said either way
         return None
     if spec.kind == "flag" and _OTHERS_BEFORE.search(source.folded, max(0, match.start() - 80), match.start()):
@@ -3627,8 +3662,6 @@ def clean(spec: FieldSpec, value: str) -> str | None:
         return answer[1]  # "Yes in the overview": the answer, not where it shows
     if spec.kind == "status":
         value = _STATUS_HEDGE.sub("", value) or value  # "Transferred is just empty": empty
-    if spec.key == ERROR_TEXT:
-        value = without_remark(value)
     if spec.key == ERROR_TEXT and no_error_text(value):
         return None
     if spec.kind == "text":
@@ -3886,10 +3919,12 @@ _NAMES_WHAT = re.compile(r"(?i)\b(?:\w*dat(?:e|es|um|umet|umen|et)|due|\w*forfal
                          r"istallet|stallet|(?:read|reads|picked\s+up|picks\s+up|taken|tas|lases(?:\s+in)?|lasts(?:\s+in)?|"
                          r"tolkas)\s+(?:as|som)|open|oppna\w*|snurrar|hang\w*|crash\w*|e-?invoice|e-?faktura\w*|split\w*|"
                          r"merg\w*|supplier\w*|leverantor\w*|upside|match\w*|kopplas|picks|valjer|thinks|\w*avrundning\w*|"
-                         r"rounding|\w*rad(?:en|er|erna)?|lines?|rows?|digits?|siffr\w*|stuck|fastn\w*|hanger)\b")
+                         r"rounding|\w*rad(?:en|er|erna)?|lines?|rows?|digits?|siffr\w*|stuck|fastn\w*|hanger|language|sprak\w*|unreadable|"
+                         r"blurry|olasli\w*|suddig\w*|validation|valider\w*|reject\w*|avvis\w*|kommer\s+inte\s+in|"
+                         r"(?:wrong|fel|another|annat|andra|other)\s+(?:company|bolag\w*|account\w*|konto\w*|cost\s+cent\w*|kostnadsst\w*))\b")
 # ... left out first: numbers, the labels of the invoice's own number, the examples and the step.
-_NOT_WHAT = re.compile(r"(?i)[\w/-]*\d[\w/-]*|\b(?:invoice\s+(?:no|number|id|nr)|faktura(?:nr|nummer|-id|\s+nr)|examples?|"
-                       r"exempel|verification|verifiering\w*)\b")
+_NOT_WHAT = re.compile(r"(?i)(?<![\w/-])[\w/-]*?\d[\w/-]*|\b(?:(?:invoice\s+(?:no|number|id|nr)|faktura(?:nr|nummer|-id|\s+nr))"
+                       r"[\s.:#(]*(?=\d)|examples?|exempel|verification|verifiering\w*)\b")
 # A text of this many words is a description whatever pointers it holds.
 POINTER_WORDS = 40
 # A sentence that points to attachments, to examples or to the invoice it is about.
@@ -3990,22 +4025,25 @@ def column_value(spec: FieldSpec, m: Matchers, tables: Sequence[tuple[tuple[str,
     labels = {norm_label(x) for x in spec.all_labels()}
     for table in tables:
         for at, row in enumerate(table[: min(HEADER_ROWS, len(table) - 1)]):
-            for col, cell in enumerate(row):
-                if norm_label(cell) not in labels:
-                    continue
-                rows = table[at + 1 : at + 6]
-                kept = [r for r in rows if not any(_ID_CELL.fullmatch(c.strip()) and said_fine(c.strip(), folded) for c in r)]
-                below = kept[0] if kept else rows[0]
+            columns = [col for col, cell in enumerate(row[:MAX_HEADER_CELLS]) if norm_label(cell) in labels]
+            if not columns:
+                continue
+            rows = table[at + 1 : at + 6]
+            kept = [r for r in rows if not any(_ID_CELL.fullmatch(c.strip()) and said_fine(c.strip(), folded)
+                                               for c in r[:MAX_ID_CELLS])] or list(rows[:1])
+            named = [r for r in kept if named_twice(r, folded)]
+            for col in columns:
+                below = kept[0]
                 cells = {r[col].strip() for r in rows if col < len(r) and r[col].strip()}
                 # (an empty cell is a value of a status column, and only a row's continuation of an id's)
                 shown = {r[col].strip() if col < len(r) else "" for r in kept}
                 if len(shown - {""} if spec.kind in ("id", "number", "code") else shown) > 1:
                     # rows that differ in this column: the one whose id the prose names too ("Pasted
                     # from the queue below. It's 71-44021 that won't go"), else none of them
-                    named = [r for r in kept if named_twice(r, folded)]
                     if len(named) != 1:
                         continue
-                    below, cells = named[0], {named[0][col].strip()} if col < len(named[0]) else cells
+                    below = named[0]
+                    cells = {below[col].strip()} if col < len(below) else cells
                 if spec.kind in ("id", "number", "code") and len(cells) > 1:
                     continue  # a column of several ids is a list (examples), not the one id
                 if col < len(below):
@@ -4017,11 +4055,15 @@ def column_value(spec: FieldSpec, m: Matchers, tables: Sequence[tuple[tuple[str,
 
 
 def named_twice(row: Sequence[str], folded: str) -> bool:
-    """Whether an id cell of a table row is written once more in the mail: the prose names it."""
-    return any(_ID_CELL.fullmatch(c.strip()) and folded.count(fold(c.strip())) > 1 for c in row[:MAX_ID_CELLS])
+    """Whether an id cell of a table row is written once more in the mail, as a whole word: the
+    prose names it ("4410" inside "44101" is not it)."""
+    return any(_ID_CELL.fullmatch(c.strip()) and len(list(islice(written_at(fold(c.strip()), folded), 2))) > 1
+               for c in row[:MAX_ID_CELLS])
 
 
+# Cells of a row looked at for ids, and of a header row for the field's column names.
 MAX_ID_CELLS = 12
+MAX_HEADER_CELLS = 50
 
 
 # An id in a file name: "Faktura_778812.pdf", "invoice-4471-22.pdf", "INV 903311 scan.png".
@@ -4120,13 +4162,15 @@ def item_list(spec: FieldSpec, source: Source) -> str | None:
         files = []  # "I've attached a scan of 5520113 as well": the invoice named, not one more example
     written = len(set(items))
     items += [f.replace(",", " ") for f in files if written < WRITTEN_EXAMPLES or names_an_id(f)]
-    unique = list(dict.fromkeys(x.strip() for x in items if x.strip()))
+    # (a date is no example: "It did the same on 2024-03-12 and 2024-03-14")
+    unique = list(dict.fromkeys(x.strip() for x in items if x.strip() and not _DATE_WRITTEN.fullmatch(x.strip())))
     # "the one from last week (88-1150) came through fine": not an example of the problem (the
     # first MAX_FINE_CHECKS ids are looked up: a list of thousands is no list of examples anyway)
     return ", ".join(x for n, x in enumerate(unique) if n >= MAX_FINE_CHECKS or not said_fine(fold(x), folded)) or None
 
 
 MAX_FINE_CHECKS = 50
+_DATE_WRITTEN = re.compile(r"\d{4}-\d\d-\d\d|\d{1,2}/\d{1,2}/\d{2,4}")
 # The one file said to be a copy of the invoice the mail is about.
 _COPY_OF_IT = re.compile(r"(?i)\b(?:attached|attaching|attach|enclosed|bifogar|bifogat|bifogas|skickar\s+med)\s+(?:is\s+|are\s+|here\s+|har\s+)?"
                          r"(?:a\s+|the\s+|en\s+)?(?:scan|copy|pdf|kopia|skanning|bild)\s+(?:of|av|pa)\s+(?:it|the\s+invoice|this\s+invoice|"

@@ -4637,3 +4637,57 @@ def test_a_pasted_queue_of_several_rows_is_read_from_the_row_the_prose_names() -
 def test_the_session_25_rules_read_hostile_text_in_linear_time(text: str) -> None:
     """Each of the round's rules against a long run of its own trigger: far below a second."""
     read_in_linear_time(text)
+
+
+def test_the_session_25_review() -> None:
+    """The round's review (/work/review25/report.md): what the new rules misread, put right."""
+    assert users_of("Faktura 4410 ska attesteras av projektledaren (Anna Berg).") == "Anna Berg"
+    assert users_of("Invoice 4410 should go to the project manager (Anna Berg) for approval.") == "Anna Berg"
+    assert users_of("Alla Petrova can't approve invoice 4410, she gets Approval limit exceeded.") == "Alla Petrova"
+    assert users_of("I checked with Anna Berg: invoice 4410 is stuck with her and should go to Per Holm.") == \
+        "Anna Berg, Per Holm"
+    error = partial(field, "review_approval", "error_message")
+    assert error("Jag får felet Fakturan sitter fast i flödet när jag attesterar.") == "Fakturan sitter fast i flödet"
+    assert error('När jag attesterar står det "Dokumentet sitter fast i kön".') == "Dokumentet sitter fast i kön"
+    assert error('When I approve I get "Posting failed - and the batch was rolled back".') == \
+        "Posting failed - and the batch was rolled back"
+    assert error('There was no error in the import, however when Anna approves it says "Approval limit exceeded".') == \
+        error('Inget fel när jag sparar, när jag attesterar står det "Approval limit exceeded".') == "Approval limit exceeded"
+    assert error('Tom gets the error "Warning".') == "Warning"
+    assert field("coding", "invoice_id", "Faktura 2201-71 har fastnat. Den som gick igenom igår, det är 2201-77, inte "
+                                         "2201-71.") == "2201-71"
+    flag = partial(field, "automatic_steps", "in_financial_system")
+    assert flag("Felet är inte i Visma utan i attestflödet.") is None
+    assert flag("It's been posted in Visma twice.") == flag("They have all been posted in Visma.") == \
+        flag("Note it's in Visma twice now.") == "yes"
+    assert field("capture_verification", "invoice_examples", "The OCR takes the delivery date as the invoice date. It "
+                                                             "did the same on 2024-03-12 and 2024-03-14.") is None
+    describe = partial(field, "capture_verification", "problem_description")
+    assert describe("The invoice number is read wrong on all Telia invoices.") is not None
+    assert describe("Fakturorna från Telia hamnar i fel bolag.") is not None
+    assert company_of("This concerns one of our companies, Nordbygg AB. Please add Karin Sjöberg as approver.") == \
+        company_of("Please add Karin Sjöberg as approver in Nordbygg AB. Jag meddelar er när hon börjat, vilket blir i "
+                   "maj.") == "Nordbygg AB"
+    assert field("review_approval", "coding_rows", "Rad 2 är redan attesterad men hamnar ändå hos Per Holm igen.") == "2"
+    assert field("capture_verification", "invoice_number", "Totalbeloppet 12500 tolkas som 1250. T.ex. 334501, 334522, "
+                                                           "334530, 334547 och 334561.") == "334501"
+    # "4410" inside "44101" is no naming of row 4410
+    table = "Pasted from the queue:\nInvoice ID\tSupplier\tAmount\tTransferred\n4410\tA\t1\tYes\n44101\tB\t2\tNo\n"
+    assert "invoice_id" not in fields("automatic_steps", table, tables=tables_in(table))
+
+
+@pytest.mark.parametrize("text", [
+    # a pasted queue of thousands of Transferred columns whose rows differ (17.8 s in the review)
+    "Pasted from the queue, neither will go.\nInvoice ID\t" + "\t".join(["Transferred"] * 4_000) + "\n"
+    + "\n".join(f"71-4401{r}\t" + "\t".join(["Yes" if r % 2 else "No"] * 4_000) for r in range(5)),
+    # a long cell under "Felmeddelande" full of remark words (9.4 s in the review)
+    "Felmeddelande\tKommentar\n" + "Attestgräns" + ", fast" * 16_000 + " \"x\tx\nx\tx",
+])
+def test_the_session_25_review_tables_read_in_linear_time(text: str) -> None:
+    """The review's slow inputs, through the tables too: far below a second."""
+    for key in TYPES:
+        fields(key, "Invoice 1", tables=tables_in("a\tb\nc\td"))
+    started = time.process_time()
+    for key in TYPES:
+        fields(key, text, tables=tables_in(text))
+    assert time.process_time() - started < 1
