@@ -4658,6 +4658,8 @@ def test_the_session_25_review() -> None:
                                          "2201-71.") == "2201-71"
     flag = partial(field, "automatic_steps", "in_financial_system")
     assert flag("Felet är inte i Visma utan i attestflödet.") is None
+    for text in ("Den är inte bokförd i Visma.", "Fakturan är ej bokförd i Visma.", "It was not posted in the ERP."):
+        assert flag(text) is None, text
     assert flag("It's been posted in Visma twice.") == flag("They have all been posted in Visma.") == \
         flag("Note it's in Visma twice now.") == "yes"
     assert field("capture_verification", "invoice_examples", "The OCR takes the delivery date as the invoice date. It "
