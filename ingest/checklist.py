@@ -1174,7 +1174,7 @@ _BANK_BEFORE = re.compile(r"(?i)\b(?:bg|pg|bankgiro\w*|plusgiro\w*|iban|tel|tele
 
 
 # A date written with dashes is no invoice's number ("2024-03-11"); eight digits may be either.
-_DATE_LIKE_WRITTEN = re.compile(r"\d{4}-\d\d(?:-\d\d)?|\d\d-\d\d(?:-\d{2,4})?")
+_DATE_LIKE_WRITTEN = re.compile(r"(?:19|20)\d\d-(?:0[1-9]|1[0-2])(?:-\d\d)?|(?:0[1-9]|[12]\d|3[01])-(?:0[1-9]|1[0-2])(?:-\d{2,4})?")
 # An amount, by its word before or its currency after: "Totalbeloppet 12500 tolkas som 1250", "12500 kr".
 _AMOUNT_BEFORE = re.compile(r"(?i)(?:belopp\w*|amount|total\w*|summa\w*|[£$€])[ \t:]*$")
 _AMOUNT_AFTER = re.compile(r"(?i)[ \t]*(?:kr|sek|eur|gbp|usd|:-)(?!\w)")

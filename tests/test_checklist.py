@@ -4673,6 +4673,8 @@ def test_the_session_25_review() -> None:
     assert field("review_approval", "coding_rows", "Rad 2 är redan attesterad men hamnar ändå hos Per Holm igen.") == "2"
     assert field("capture_verification", "invoice_number", "Totalbeloppet 12500 tolkas som 1250. T.ex. 334501, 334522, "
                                                            "334530, 334547 och 334561.") == "334501"
+    assert field("capture_verification", "invoice_number", "Sedan 01-03 blir momsen fel. T.ex. 334501, 334522, 334530, "
+                                                           "334547 och 334561.") == "334501"  # a date, dd-mm
     # "4410" inside "44101" is no naming of row 4410
     table = "Pasted from the queue:\nInvoice ID\tSupplier\tAmount\tTransferred\n4410\tA\t1\tYes\n44101\tB\t2\tNo\n"
     assert "invoice_id" not in fields("automatic_steps", table, tables=tables_in(table))
