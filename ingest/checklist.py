@@ -948,14 +948,16 @@ def extract_candidates(specs: Sequence[FieldSpec], source: Source) -> tuple[dict
         unsure.pop(ERROR_SHOWN, None)
     out = without_person_in(out, specs, source.folded)
     out = with_company_in_passing(out, unsure, specs, source)
-    if _COMPANY_UNSETTLED.search(source.folded, 0, UNSETTLED_TEXT):
+    companies_read = [s.key for s in specs if s.kind == "name" and not s.many and s.key in out]
+    if companies_read and company_unsettled(source):
         # "Det gäller ett av dotterbolagen, jag återkommer om exakt vilket": the company is asked
         # for, not taken from the signature's group or a name in passing
-        out = {k: v for k, v in out.items() if not any(s.key == k and s.kind == "name" and not s.many for s in specs)}
+        out = {k: v for k, v in out.items() if k not in companies_read}
     if (told := _SAYS_THEN.match(out.get(ERROR_TEXT, ""))) and words(told["text"]) >= 3 \
             and _SHOWER.search(out[ERROR_TEXT], 0, told.start("text")):
         out[ERROR_TEXT] = told["text"].strip()  # "No pop-up, but in the invoice history it says: Step skipped - ..."
-    for spec in specs:
+    correcting = any(word in source.words[:CORRECTION_TEXT] for word in (" not ", " inte ", " ej "))
+    for spec in specs if correcting else ():
         if spec.kind == "id" and spec.key in out and (fixed := corrected_id(out[spec.key], source.folded)):
             out[spec.key] = fixed  # "Note it's 2201-77, not 2201-71 as he wrote" above a forwarded mail
     if out.get(ERROR_TEXT, "").endswith((" –", " —", " -")):
@@ -1004,6 +1006,14 @@ _COMPANY_UNSETTLED = re.compile(
     r"aterkommer|meddelar|bekraftar|kollar)\b[^.!?\n]{0,60}?\b(?:which\s+(?:company|one)|the\s+(?:exact\s+)?company(?:\W?s)?\s+name|"
     r"(?:om|med)\s+(?:exakt\s+)?vilket(?:\s+bolag)?|vilket\s+bolag|bolagets\s+namn)\b")
 UNSETTLED_TEXT = 6_000
+# Words one of _COMPANY_UNSETTLED's phrases holds, looked for first (most mails hold none).
+_UNSETTLED_WORDS = ("compan", "bolag", "subsidiar", "entit", "which one")
+
+
+def company_unsettled(source: Source) -> bool:
+    """Whether the writer says which company is not settled yet (_COMPANY_UNSETTLED)."""
+    head = source.words[:UNSETTLED_TEXT]
+    return any(word in head for word in _UNSETTLED_WORDS) and _COMPANY_UNSETTLED.search(source.folded, 0, UNSETTLED_TEXT) is not None
 
 
 def corrected_id(value: str, folded: str) -> str | None:
