@@ -103,6 +103,7 @@ _WORD = re.compile(r"[^\W\d_]{2,}")
 # A full stop before a number on the same line ("project no. 7731", "ca. 15") or after an
 # abbreviation ("Kv. Eken", "t.ex. rad 2", "replacing Mr. Alan Price") ends no sentence.
 _SENTENCE_END = re.compile(r"(?:[!?]|(?<!\bKv)(?<!\bt\.ex)(?<!\be\.g)(?<!\bi\.e)(?<!\bbl\.a)(?<!\bMr)(?<!\bMs)(?<!\bMrs)(?<!\bDr)"
+                           r"(?<!\b[eE]xkl)(?<!\b[iI]nkl)(?<!\b[eE]xcl)(?<!\b[iI]ncl)"
                            r"\.(?![ \t]+\d))(?=\s)"
                            r"|:(?=[ \t]*\n)|\n[ \t]*\n|\n(?=[^\n]*[\t|])|\t")
 # Sentence openers that a capitalised-name pattern must not take for a name.
@@ -1370,7 +1371,8 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
                         source.folded, max(0, match.start("value") - SCREEN_REACH), match.start("value")):
                     continue  # "Hon får 'Approval limit exceeded for user KARLSSON_E'": the screen's words
                 if not value or role_they_have(value, source.folded, match.start()) or _MOVED_TO.search(
-                        source.folded, max(0, match.start("value") - 40), match.start("value")) or _SELF.match(value) and \
+                        source.folded, max(0, match.start("value") - 40), match.start("value")) \
+                        or spec.key != PERSONS_ONLY and aside_person(source.folded, match) or _SELF.match(value) and \
                         (_ON_MY_OWN.search(source.folded, max(0, match.start("value") - ON_MY_OWN_REACH), match.end("value"))
                          or _WORKS_FOR_ME.match(source.folded, match.end("value"))
                          or _I_DID.search(source.folded, max(0, match.start("value") - 40), match.start("value"))):
@@ -2223,12 +2225,15 @@ _NOT_PERSON_BEFORE = re.compile(r"(?i)\b(?:from|supplier|vendor|leverantoren|lev
                                 # Cabling, acc no. 30218)", "hennes projekt (Brf Solbacken, projekt 1187)"
                                 # (after a cost centre it is its owner: "kst 540 (Per Holm)")
                                 r"|\b(?:supplier|vendor|leverantoren|leverantor|project|projekt|projektet|customer|kund|kunden)"
-                                r"(?:[ \t]+(?:no\.?[ \t]*|nr\.?[ \t]*)?[\w-]*\d[\w-]*)?[ \t]*\([ \t]*$")
+                                r"(?:[ \t]+(?:no\.?[ \t]*|nr\.?[ \t]*)?[\w-]*\d[\w-]*)?[ \t]*\([ \t]*$"
+                                # ... or after a place: "the budget holder for site 12 (Salford Quays)", "butik 4 (Kungsgatan)"
+                                r"|\b(?:site|office|branch|store|shop|hotel|warehouse|depot|plant|location|kontor\w*|butik\w*|"
+                                r"lager|lagret|filial\w*|anlaggning\w*|hotell\w*)(?:[ \t]+[\w-]*\d[\w-]*)?[ \t]*\([ \t]*$")
 _NOT_PERSON_WORDS = frozenset("""monday tuesday wednesday thursday friday saturday sunday january february march april
 june july august september october november december mandag tisdag onsdag torsdag fredag lordag sondag
 best kind many regards thanks cost centre center general section invoice id services service department
 team office finance accounts payable receivable ledger purchasing procurement support manager director head
-supervisor officer clerk coordinator administrator
+supervisor officer clerk coordinator administrator controller accountant consultant auditor
 ekonomi avdelning avdelningen inkop support
 cleaning couriers courier roofing transport foods logistics supplies supply solutions systems consulting
 construction catering electrical plumbing printing media energy engineering motors haulage freight security
@@ -2326,9 +2331,25 @@ def cue_persons(m: Matchers, source: Source) -> list[tuple[int, str]]:
     return out
 
 
+def aside_person(folded: str, match: re.Match[str]) -> bool:
+    """A person the patterns found who only stands beside the case: whom a change is modelled on
+    ("the same access as Tom Reid"), who tells of it or wants it done by a date."""
+    start = match.start("value")
+    return _ASIDE_BEFORE.search(folded, max(0, start - 60), start) is not None \
+        or _SAYS_OR_WANTS.match(folded, match.end("value")) is not None
+
+
+# Who tells or wants it done, right after a name: "My manager Claire Dunn said I should email you",
+# "Ekonomichef Robert Lindh vill att det är klart innan bokslutet" (not "på inköp": where one works).
+_SAYS_OR_WANTS = re.compile(r"(?i)[ \t]+(?:asked|noticed|spotted|says|said|told|mentioned|reported|thinks|"
+                            r"vill[ \t]+att[ \t]+(?:det|detta|allt)[ \t]+(?:ar|blir|ska[ \t]+vara)[ \t]+(?:klart|fixat|gjort|lost)|"
+                            r"wants?[ \t]+(?:it|this|everything)[ \t]+(?:done|sorted|fixed|finished|ready))\b")
+
+
 # Who tells, asks or notices beside an approval word: not whom the case concerns.
 _TELLS = re.compile(r"(?i)[ \t]+(?:asked|noticed|spotted|forwarded|says|said|told|mentioned|reported|thinks|"
                     r"bad|sa(?![ \t]+att)|sager|markte|upptackte|tycker|har[ \t]+tittat|"
+
                     r"(?:pa|in|at|on|from|fran)[ \t]+(?:it|hr|purchasing|procurement|inkop)\b)\b")
 
 # Whom the change is modelled on ("samma kostnadsställen som Peter Falk hade", "the same access as
@@ -3125,7 +3146,9 @@ _APPROVED_BEFORE = re.compile(r"(?i)\b(?:approved|signed\s+off|reviewed|attester
 _SAID_FINE = re.compile(r"(?i)[)\]]?[ \t]+(?:(?!(?:rows?|lines?|rad|raden|rader|raderna)\b)[^\W\d_]+[ \t]+){0,5}?"
                         r"(?:are|is|was|were|went\s+through|came\s+through|approved|ar|var|gick(?:\s+igenom)?|"
                         r"attesterades|godkandes)[ \t]+(?:(?:already|redan|all|both|helt|alla|bada)[ \t]+)?"
-                        r"(?:fine|ok|okay|correct|right|ratt|bra|fint|okej)\b"
+                        r"(?:fine|ok|okay|correct|correctly|right|ratt|bra|fint|okej)\b"
+                        # ("Rad 2 är rätt konterad på kostnadsställe 410 och ska vara kvar", "Row 1 is correctly coded")
+                        r"(?:[ \t]+(?:konterad|konterade|coded|booked|bokford)\b(?:[ \t]+(?:pa|on|to|mot)[ \t]+[^.!?\n,]{0,40}?)?)?"
                         # ("rad 1 och 2 gick bra för honom i går": for whom and when)
                         r"(?:[ \t]+for[ \t]+(?:him|her|me|us|them|honom|henne|mig|oss|dem))?"
                         r"(?:[ \t]+(?:i[ \t]+gar|igar|yesterday|today|i[ \t]*dag|this\s+morning|i[ \t]+morse))?"
@@ -3416,7 +3439,9 @@ def hit_value(spec: FieldSpec, regex: re.Pattern[str], match: re.Match[str], sou
     text = source.text
     if "value" in regex.groupindex and match["value"] is None:
         return None  # an alternative that only consumes a decoy ("leverantören X AB")
-    if spec.kind == "name" and "value" in regex.groupindex and (across_cells(text, match) or denied(source, match)):
+    if spec.kind == "name" and "value" in regex.groupindex and (across_cells(text, match) or denied(source, match)
+                                                                or spec.many and spec.key != PERSONS_ONLY
+                                                                and aside_person(source.folded, match)):
         return None
     if spec.kind == "text" and "value" in regex.groupindex and _STATE_SHOWS.search(
             source.folded, max(0, match.start() - STATE_REACH), match.start("value")):
@@ -3582,8 +3607,10 @@ _STATE_SHOWS = re.compile(r"(?i)\b(?:status|statusen|state|column|kolumn\w*|hist
                           r"\b(?:show|shows|showed|showing|visar|visade|has|have|har|with|med)\s+(?:the\s+|a\s+)?"
                           r"(?:status|statusen|state)\b[^\n]*$")
 # Someone's words reported without quotes: "Karen (her manager) says Aisha should be ...", "he said Monday".
-_REPORTED = re.compile(r"(?:\b(?:he|she|they|han|hon|de|manager|chef|chefen|colleague|kollegan)|\b(?P<name>(?-i:[A-Z][a-z]+)))"
-                       r"(?:[ \t]*\([^()\n]{1,40}\))?[ \t]+(?:says|said|sager|sa)[ \t]*:?[ \t]*$", re.IGNORECASE)
+_REPORTED = re.compile(r"(?:\b(?:he|she|they|han|hon|de|manager|chef|chefen|colleague|kollegan|controller|director|boss|"
+                       r"consultant|konsult|konsulten|auditor|revisor|revisorn|accountant)|\b(?P<name>(?-i:[A-Z][a-z]+)))"
+                       # ("Steve, our Financial Controller (cc), says I should be the approver")
+                       r"(?:[ \t]*\([^()\n]{1,40}\))?,?[ \t]+(?:says|said|sager|sa)[ \t]*:?[ \t]*$", re.IGNORECASE)
 # Capitalised words before "says" that are no speaker: "It says Approval limit exceeded".
 _NO_SPEAKER = frozenset({"it", "this", "that", "which", "what", "det", "den", "detta", "vilket", "error", "message", "screen",
                          "fel", "felet", "felmeddelandet", "meddelandet", "warning", "varningen", "box", "window", "fonstret",

@@ -4695,3 +4695,42 @@ def test_the_session_25_review_tables_read_in_linear_time(text: str) -> None:
     for key in TYPES:
         fields(key, text, tables=tables_in(text))
     assert time.process_time() - started < 1
+
+
+def test_the_session_26_persons_beside_the_case() -> None:
+    """Session 25's unread writers and session 26's validation writers, read: persons that stand
+    beside the case, a place in brackets, and a person's words taken for the screen's."""
+    assert users_of("Rows 1 and 3 went to Mark Owen but they should have gone to Sandra Kay, she's the budget holder "
+                    "for site 12 (Salford Quays).") == "Mark Owen, Sandra Kay"
+    assert concerns_of("Vi behöver ändra några av konteringsförslagen efter omorganisationen.\n\nEkonomichef Robert "
+                       "Lindh vill att det är klart innan bokslutet.") is None
+    assert concerns_of("Please set up Daniel Price as approver. Our CFO Anna Grey wants it done by Friday.") == \
+        "Daniel Price"
+    # "says I should be the approver": a person's words, not the screen's; a role is no user
+    got = fields("review_approval", "I'm trying to approve invoice 4471-93 and I get: You cannot approve an invoice you "
+                 "have coded.\n\nSteve, our Financial Controller (cc), says I should be the approver as it's my department.",
+                 sender="Karen Blake")
+    assert got["error_message"] == "You cannot approve an invoice you have coded"
+    assert "Controller" not in got["users"]
+    assert users_of("Faktura 4410 gick till Per Holm på kontor 3 (Kungsgatan) men ska till Eva Lund.") == \
+        "Per Holm, Eva Lund"
+
+
+def test_the_session_26_rows_said_to_be_right() -> None:
+    """A row said to be coded right is not the row to change; "exkl." ends no sentence."""
+    text = ("Rad 2 är rätt konterad på kostnadsställe 410 och ska vara kvar som den är. Det är rad 3 (12 480,00 kr "
+            "exkl. moms) som ska delas 50/50 mellan kostnadsställe 410 och 420.")
+    got = fields("coding", text)
+    assert got["coding_rows"] == "3"
+    assert got["desired_action"].startswith("Det är rad 3")
+    assert field("coding", "coding_rows", "Row 1 is correctly coded. Row 2 should be on 6110.") == "2"
+
+
+@pytest.mark.parametrize("text", [
+    "site 12 (" * 4_000 + "Salford Quays)", "Robert Lindh vill att det är " * 3_000 + "klart",
+    "Steve, our Financial Controller (cc), " * 2_000 + "says I should", "Rad 2 är rätt konterad på " * 3_000 + "410",
+    "exkl. " * 6_000 + "moms som ska delas",
+])
+def test_the_session_26_rules_read_hostile_text_in_linear_time(text: str) -> None:
+    """Each of the round's rules against a long run of its own trigger: far below a second."""
+    read_in_linear_time(text)
