@@ -530,11 +530,17 @@ def question_answer(lines: Sequence[str], index: int, folded: str, specs: Sequen
             elif spec.key == ERROR_TEXT and (quoted := quoted_error(value)) != value:
                 out.append((spec.key, quoted))  # 'Ja, när jag försöker ... står det "Användaren saknar ..."'
             continue
+        if spec.kind in SHAPED and _NO_ITS.match(fold(value)):
+            # "NO, IT'S 7734120" under "The Invoice ID ... Is it 7734100?": the no puts the right one in
+            found = best_candidate(spec, Source(new=f"{spec.label}: {value[:MAX_ANSWER]}"))
+            if found is not None and any(c.isdigit() for c in found.value):
+                out.append((spec.key, found.value))
+            continue
         if spec.kind not in ("status", "flag") and _NO_ANSWER.match(fold(value)):
             continue  # a no to a yes-or-no question is its answer
         if spec.kind == "name":
             named_value = name_answer(value[:MAX_ANSWER], spec.many) or \
-                (roles_answer(spec, value) if spec.many and len(value) <= MAX_ROLE_ANSWER else None)
+                (roles_answer(spec, value) if spec.many and len(value) <= MAX_ROLE_ANSWER and not value.isupper() else None)
             if named_value:
                 out.append((spec.key, named_value))
             continue
@@ -551,6 +557,9 @@ def question_answer(lines: Sequence[str], index: int, folded: str, specs: Sequen
     return out
 
 
+# A no that goes on with the right value: "No, it's 7734120", "Nej, det är 4471-23".
+_NO_ITS = re.compile(r"(?i)[ \t*(-]*(?:no|nope|nej)\b[ \t]*[,.!–-]?[ \t]*(?:it\W?s|it\s+is|det\s+ar|the\s+(?:right|correct)\s+one\s+is|"
+                     r"ratt\s+(?:id\s+)?ar)[ \t:]+[\w-]*\d")
 # An answer that is one quoted text: '“Approval step could not be completed.”'.
 _QUOTED_ANSWER = re.compile(r"[\"“”«][^\"“”«»\n]{3,300}[\"“”»]")
 # An answer opening with a yes or a no: "Yes, we found it in the end", "Nej, tyvärr".
@@ -616,14 +625,21 @@ def name_answer(value: str, many: bool) -> str | None:
     if not many:
         return None
     folded = fold(bare)
-    found = [(p.start(), bare[p.start() : p.end()]) for p in _PERSON_RE.finditer(folded)
-             if person_words(p.group().lower().split())]
+    # (an answer in capitals, "IT WENT TO DANIEL MOORE BUT SHOULD HAVE GONE TO PRIYA SHAH", has no
+    # capitalised names to tell from its other words: only the writer is read from it)
+    shouted = bare.isupper() and len(bare.split()) > MAX_SHOUTED_NAME
+    found = [] if shouted else [(p.start(), bare[p.start() : p.end()]) for p in _PERSON_RE.finditer(folded)
+                                if person_words(p.group().lower().split())]
     # the writer among them: "Sarah Quinn and myself", "Den ska till mig själv men har hamnat hos
     # Ove Lind", "Me, and my deputy Craig Whitaker"
     found += [(me.start(), me[0]) for me in _SELF_WORD.finditer(bare)]
     if me := _SELF_FIRST.match(bare) or _ITS_ME.match(bare):
         found.append((0, me[1]))
     return ", ".join(dict.fromkeys(name for _, name in sorted(found))) or None
+
+
+# Words of a name in capitals read as one ("ANNA-KARIN DE LA CRUZ").
+MAX_SHOUTED_NAME = 4
 
 
 # "It's me who can't approve it", "Det är jag som inte kan attestera": the writer.
@@ -957,9 +973,10 @@ def extract_candidates(specs: Sequence[FieldSpec], source: Source) -> tuple[dict
     if (told := _SAYS_THEN.match(out.get(ERROR_TEXT, ""))) and words(told["text"]) >= 3 \
             and _SHOWER.search(out[ERROR_TEXT], 0, told.start("text")):
         out[ERROR_TEXT] = told["text"].strip()  # "No pop-up, but in the invoice history it says: Step skipped - ..."
-    correcting = any(word in source.words[:CORRECTION_TEXT] for word in (" not ", " inte ", " ej "))
+    correcting = any(word in source.words[:CORRECTION_TEXT] for word in (" not ", " inte ", " ej ", "sorry", "oops",
+                                                                            "ursakta", "forlat"))
     for spec in specs if correcting else ():
-        if spec.kind == "id" and spec.key in out and (fixed := corrected_id(out[spec.key], source.folded)):
+        if spec.kind in ("id", "number", "code") and spec.key in out and (fixed := corrected_id(out[spec.key], source.folded)):
             out[spec.key] = fixed  # "Note it's 2201-77, not 2201-71 as he wrote" above a forwarded mail
     if out.get(ERROR_TEXT, "").endswith((" –", " —", " -")):
         out[ERROR_TEXT] = out[ERROR_TEXT].rstrip(" –—-")  # "får felet X – trots att ...": the dash is the sentence's
@@ -1024,7 +1041,18 @@ def corrected_id(value: str, folded: str) -> str | None:
         if fix["bad"] == value and plausible("id", fix["good"]) \
                 and _CORRECTING.search(folded, max(0, fix.start() - 40), min(len(folded), fix.end() + 40)):
             return fix["good"]
+    # "transaction 55-0091... sorry, that's the wrong one, the transaction no. is 55-0118"
+    for fix in islice(_SORRY_THEN.finditer(folded, 0, CORRECTION_TEXT), 5):
+        if fix["bad"] == value and fix["good"] != value:
+            return fix["good"]
     return None
+
+
+# A number taken back right after it is written, and the one put in its place.
+_SORRY_THEN = re.compile(rf"(?i)(?<![\w-])(?P<bad>{_ID})[.…,;:–\s-]{{0,6}}(?:sorry|oops|ursakta|forlat)\b[,:;\s]{{0,4}}"
+                         r"(?:(?:that\W?s|that\s+was|it\W?s|det\s+var|det\s+ar)\s+(?:the\s+)?(?:wrong|fel)\b[^!?\n]{0,60}?"
+                         r"\b(?:is|ar|should\s+be|ska\s+vara)[:\s]+)?"
+                         rf"(?P<good>{_ID})(?![\w-])")
 
 
 # Words that make "it's X, not Y" a correction, not which one went fine ("Den som gick igenom igår,
@@ -3252,7 +3280,11 @@ _DIMENSION_NUMBER = re.compile(rf"(?i)\b(?:{_DIMENSION_WORDS}|projekt\w*|project
 # Other invoices as the clause's subject: "Andra fakturor från samma dag har gått över", "the
 # other invoices from that batch are in Visma".
 _OTHERS_BEFORE = re.compile(r"(?i)\b(?:andra|ovriga|alla\s+andra|resten\s+av\s+(?:fakturorna|dem)|other|all\s+the\s+other|the\s+other|"
-                            r"the\s+rest\s+of\s+the)\s+(?:fakturor\w*|invoices|ones|bills)\b[^.!?\n]{0,60}$")
+                            r"the\s+rest\s+of\s+the)\s+(?:fakturor\w*|invoices|ones|bills)\b[^.!?\n]{0,60}$"
+                            # another document: "Kreditfakturan 66120 är överförd och finns i Visma, men själva fakturan ..."
+                            r"|\b(?:kreditfakturan|kreditnotan|the\s+credit\s+note|(?:forra|foregaende|nasta)\s+fakturan|"
+                            r"the\s+(?:previous|next|earlier)\s+invoice)\b(?:[ \t]+(?:no\.?|nr\.?)?[ \t]*[\w-]*\d[\w-]*)?"
+                            r"[^.!?\n,]{0,50}$")
 # An indirect question just before a flag's words: "check if it's in Unit4", "vet inte om den finns i
 # Visma" (not "Om jag attesterar kommer det upp ett felmeddelande", "Fakturan om 5000 kr finns i Visma").
 _IF_BEFORE = re.compile(r"(?i)\b(?:check|know|see|tell|sure|confirm|find\s+out|ask|wonder(?:ing)?|kolla|veta|vet|se|undrar|osaker|"
@@ -4309,10 +4341,42 @@ def first_of_runs(source: Source) -> str | None:
     for run in _ID_RUN.finditer(source.folded, 0, len(source.new)):
         if _LIST_INTRO.search(source.folded, max(0, run.start() - 120), run.start()) \
                 and not _OTHER_RUN.search(source.folded, max(0, run.start() - 30), run.start()):
+            if before := singled_before(source.new, source.folded, run.start()):
+                return before  # "The one I noticed first was 5530021. Other examples: 5530048, ..."
             first = _ID_SHAPE.search(run.group())
             if first and plausible("id", first["value"]):
                 return source.text[run.start() + first.start("value") : run.start() + first.end("value")]
     return None
+
+
+def singled_before(text: str, folded: str, at: int) -> str | None:
+    """The invoice singled out before a list of "other examples" ("Mest bråttom är 901144 ...
+    Andra exempel (Faktura-ID): 901187, 901203, ..."): the last id in the SINGLED_REACH characters
+    before the list's words, not another thing's number. None when no such words open the list."""
+    intro = _OTHER_EXAMPLES.search(folded, max(0, at - OTHER_EXAMPLES_REACH), at)
+    if intro is None:
+        return None
+    first = _ID_SHAPE.search(folded, at)
+    ids = [m for m in islice(_ID_SHAPE.finditer(folded, max(0, intro.start() - SINGLED_REACH), intro.start()), MAX_SINGLED)
+           if plausible("id", m["value"]) and not _DATE_WRITTEN.fullmatch(m["value"])
+           and not owned_number(folded, m.start("value"), m.end("value")) and not _AMOUNT_AFTER.match(folded, m.end("value"))
+           and not _NOT_ID_BEFORE.search(folded, max(0, m.start("value") - 12), m.start("value"))]
+    # (written as the list's are: "5530021" beside "5530048, ...", not a bankgiro's "5050-1055")
+    return text[ids[-1].start("value") : ids[-1].end("value")] \
+        if ids and first and shape_of(ids[-1]["value"]) == shape_of(first["value"]) else None
+
+
+def shape_of(value: str) -> str:
+    """How an id is written: its digits as 9s, its letters as a ("88-1204" is "99-9999")."""
+    return re.sub(r"[^\W\d_]", "a", re.sub(r"\d", "9", value))
+
+
+# Words opening a list of examples beside one named before: "Other examples:", "Andra exempel (Faktura-ID):".
+_OTHER_EXAMPLES = re.compile(r"(?i)\b(?:other|more|further|additional|andra|fler|ytterligare|ovriga)[ \t]+"
+                             r"(?:examples?|exempel|invoices|fakturor|ones)\b[^\n.]{0,40}$")
+OTHER_EXAMPLES_REACH = 60
+SINGLED_REACH = 300
+MAX_SINGLED = 20
 
 
 def id_runs(text: str) -> list[str]:

@@ -4729,8 +4729,34 @@ def test_the_session_26_rows_said_to_be_right() -> None:
 @pytest.mark.parametrize("text", [
     "site 12 (" * 4_000 + "Salford Quays)", "Robert Lindh vill att det är " * 3_000 + "klart",
     "Steve, our Financial Controller (cc), " * 2_000 + "says I should", "Rad 2 är rätt konterad på " * 3_000 + "410",
-    "exkl. " * 6_000 + "moms som ska delas",
+    "exkl. " * 6_000 + "moms som ska delas", "55-0091... sorry, that's the wrong one " * 2_000 + "is 55-0118",
+    "Invoice 5530021. " * 3_000 + "Other examples: 5530048, 5530102, 5530117", "Other examples: 5530021 " * 4_000,
+    "Kreditfakturan 66120 " * 3_000 + "finns i Visma", "Invoice ID: NO, IT'S " * 3_000 + "7734120",
 ])
 def test_the_session_26_rules_read_hostile_text_in_linear_time(text: str) -> None:
     """Each of the round's rules against a long run of its own trigger: far below a second."""
     read_in_linear_time(text)
+
+
+def test_the_session_26_corrections_and_lists() -> None:
+    """A number taken back as it is written, a no that puts the right id in, an answer in capitals,
+    the invoice singled out before "other examples", and another document in the ERP."""
+    got = fields("automatic_steps", "Invoice ID 7120448 is stuck, although Transferred says 2024-03-14. It is in Visma "
+                 "with ver nr A 1234, transaction 55-0091... sorry, that's the wrong one, the transaction no. is 55-0118.")
+    assert (got["verification_number"], got["erp_transaction_number"]) == ("1234", "55-0118")
+    assert field("automatic_steps", "erp_transaction_number", "Transaction 55-0091, sorry 55-0118.") == "55-0118"
+    reply = ("Hi, answers below in caps.\n\n-----Original Message-----\nFrom: Support <support@support.example.com>\n"
+             "Subject: [Case #4588] Invoice went to wrong approver\n\n1. The Invoice ID (General section of the invoice). "
+             "Is it 7734100?\nNO, IT'S 7734120\n\n2. Which user(s) does it apply to?\nIT WENT TO DANIEL MOORE BUT SHOULD "
+             "HAVE GONE TO PRIYA SHAH (SHE TOOK OVER FROM DANIEL IN FEB)\n")
+    assert answers(reply, "review_approval") == {"invoice_id": "7734120"}
+    text = ("The due date is read from the \"Date of supply\" box. The one I noticed first was 5530021. Other examples: "
+            "5530048, 5530102, 5530117 and 5530160.")
+    assert field("capture_verification", "invoice_number", text) == "5530021"
+    text = ("Fakturanr 8813301 ligger i verifieringen nu. Ordernumret \"Er ref: 4500123\" läses inte ut.\n\nAndra exempel "
+            "där samma sak hänt: 8812731, 8812764, 8812790 och 8813250.")
+    assert field("capture_verification", "invoice_number", text) == "8813301"
+    assert field("capture_verification", "invoice_number", "Tolkningen blir fel, bankgiro 5050-1055. Andra exempel: "
+                 "40712, 40698, 40655 och 40601.") == "40712"
+    assert field("automatic_steps", "in_financial_system", "Kreditfakturan 66120 är överförd och finns i Visma, men själva "
+                 "fakturan 66119 har Överförd = Nej.") is None
