@@ -1050,8 +1050,9 @@ def corrected_id(value: str, folded: str) -> str | None:
 
 # A number taken back right after it is written, and the one put in its place.
 _SORRY_THEN = re.compile(rf"(?i)(?<![\w-])(?P<bad>{_ID})[.…,;:–\s-]{{0,6}}(?:sorry|oops|ursakta|forlat)\b[,:;\s]{{0,4}}"
-                         r"(?:(?:that\W?s|that\s+was|it\W?s|det\s+var|det\s+ar)\s+(?:the\s+)?(?:wrong|fel)\b[^!?\n]{0,60}?"
-                         r"\b(?:is|ar|should\s+be|ska\s+vara)[:\s]+)?"
+                         # ("... sorry, that's the wrong one, the transaction no. is", "– sorry, the Invoice ID in the
+                         # General section is")
+                         r"(?:[^!?\n]{0,60}?\b(?:is|ar|should\s+be|ska\s+vara)[:\s]+)?"
                          rf"(?P<good>{_ID})(?![\w-])")
 
 
@@ -2368,10 +2369,12 @@ def aside_person(folded: str, match: re.Match[str]) -> bool:
 
 
 # Who tells or wants it done, right after a name: "My manager Claire Dunn said I should email you",
+# "Their account manager, Lucy Chambers, confirmed the invoices will look the same",
 # "Ekonomichef Robert Lindh vill att det är klart innan bokslutet" (not "på inköp": where one works).
-_SAYS_OR_WANTS = re.compile(r"(?i)[ \t]+(?:asked|noticed|spotted|says|said|told|mentioned|reported|thinks|"
+_SAYS_OR_WANTS = re.compile(r"(?i),?[ \t]+(?:asked|noticed|spotted|says|said|told|mentioned|reported|thinks|confirmed|suggested|"
+                            r"agreed|explained|bekraftade|foreslog|"
                             r"vill[ \t]+att[ \t]+(?:det|detta|allt)[ \t]+(?:ar|blir|ska[ \t]+vara)[ \t]+(?:klart|fixat|gjort|lost)|"
-                            r"wants?[ \t]+(?:it|this|everything)[ \t]+(?:done|sorted|fixed|finished|ready))\b")
+                            r"wants?[ \t]+(?:it|this|everything)[ \t]+(?:done|sorted|fixed|finished|ready|in[ \t]+place))\b")
 
 
 # Who tells, asks or notices beside an approval word: not whom the case concerns.
@@ -3382,7 +3385,11 @@ def ranked_wish(spec: FieldSpec, source: Source) -> Candidate | None:
     that hit used to end the search); a mail with none there is read as the rules read it, so a
     request written below a pasted log is still found."""
     head = replace(source, new=source.new[:WISH_TEXT]) if len(source.new) > WISH_TEXT else source
-    best = best_wish(wishes(spec, head), len(matchers(spec).patterns), len(head.text))
+    found = wishes(spec, head)
+    # "We do NOT want the supplier deactivated", "Need this sorted before our payment run": what is
+    # not wanted, or how soon, beside a sentence that says what is
+    found = [w for w in found if not _NO_WISH.match(fold(w.value))] or found
+    best = best_wish(found, len(matchers(spec).patterns), len(head.text))
     if best is None:
         value = pattern_value(spec, matchers(spec).patterns, source) if head is not source else None
         return Candidate(value, "pattern", EVIDENCE["pattern"]) if value else None
@@ -3398,6 +3405,15 @@ def points_on(text: str) -> bool:
     no number and no person ("Please see the attached list with Gary Holt's details" names one)."""
     return _POINTS_ON.match(fold(text)) is not None and words(text) <= POINTER_WISH \
         and not any(c.isdigit() for c in text) and _TWO_CAPITALS.search(text) is None
+
+
+# A sentence that says what is not wanted, or only how soon: no wish when another sentence is one.
+_NO_WISH = re.compile(r"(?i)\W*(?:(?:we|i)\s+(?:do\s+not|don\W?t|really\s+don\W?t)\s+want|please\s+(?:do\s+not|don\W?t)|"
+                      r"(?:vi|jag)\s+vill\s+(?:inte|absolut\s+inte)|(?:snalla\s+)?(?:ta|andra|radera)\s+inte|"
+                      r"(?:(?:we|i)\s+)?need\s+(?:this|it)\s+(?:sorted|fixed|resolved|solved|done)\s+(?:before|by|asap|today|urgently)|"
+                      r"(?:vi|jag)\s+behover\s+(?:detta|det|den)\s+(?:lost|fixat|klart)\s+(?:innan|fore|till|idag|snarast))\b"
+                      # (not "Vi vill inte radera fakturan, bara ta bort rad 5": the want after "only")
+                      r"(?![^.!?\n]{0,200}?\b(?:bara|endast|only|just|utan|but|instead|istallet)\b)")
 
 
 POINTER_WISH = 12

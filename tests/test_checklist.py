@@ -4732,6 +4732,7 @@ def test_the_session_26_rows_said_to_be_right() -> None:
     "exkl. " * 6_000 + "moms som ska delas", "55-0091... sorry, that's the wrong one " * 2_000 + "is 55-0118",
     "Invoice 5530021. " * 3_000 + "Other examples: 5530048, 5530102, 5530117", "Other examples: 5530021 " * 4_000,
     "Kreditfakturan 66120 " * 3_000 + "finns i Visma", "Invoice ID: NO, IT'S " * 3_000 + "7734120",
+    "We do not want " * 3_000 + "it deactivated", "[4433] is the " * 3_000 + "Invoice No", "Alan Frost, " * 4_000 + "wants it",
 ])
 def test_the_session_26_rules_read_hostile_text_in_linear_time(text: str) -> None:
     """Each of the round's rules against a long run of its own trigger: far below a second."""
@@ -4760,3 +4761,24 @@ def test_the_session_26_corrections_and_lists() -> None:
                  "40712, 40698, 40655 och 40601.") == "40712"
     assert field("automatic_steps", "in_financial_system", "Kreditfakturan 66120 är överförd och finns i Visma, men själva "
                  "fakturan 66119 har Överförd = Nej.") is None
+
+
+def test_the_session_26_wishes_and_persons_beside_them() -> None:
+    """What is not wanted or only how soon is no wish beside one that is; who confirms, suggests or
+    wants it in place is no one the case concerns; an id named the Invoice No outright; an id taken back."""
+    assert wish_of("Please remove the coding suggestion for Acme Freight in the administration tool. We do NOT want the "
+                   "supplier deactivated - we still get 20-30 invoices a month from them.") == \
+        "Please remove the coding suggestion for Acme Freight in the administration tool"
+    assert field("coding", "desired_action", "Need this sorted before our payment run at 2pm today please.\n\nInvoice ID "
+                 "3390014, row 4 - we want to change the account from 6540 to 5420.").endswith("from 6540 to 5420")
+    assert field("coding", "desired_action", "Vi vill inte radera fakturan, bara ta bort rad 5.") == \
+        "Vi vill inte radera fakturan, bara ta bort rad 5"
+    assert concerns_of("Please could you change the coding suggestion for supplier Northern Energy so it uses account 6110. "
+                       "Their account manager, Lucy Chambers, confirmed the invoices will look the same.") == \
+        "coding suggestion for supplier Northern Energy"
+    assert concerns_of("We need to change the approval flow in Kestrel Marine Ltd. Our CFO, Alan Frost, wants it in place "
+                       "from day one.") is None
+    assert field("capture_verification", "invoice_number", "Dates are read in US format. Examples [4410], [4415], [4421], "
+                 "[4430] and [4433] - the last one, [4433], is the Invoice No of the one sitting in Verification.") == "4433"
+    assert field("automatic_steps", "invoice_id", "Invoice No 3345 – sorry, the Invoice ID in the General section is 771204 "
+                 "– has been in the queue since Tuesday.") == "771204"
