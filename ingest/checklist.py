@@ -978,6 +978,14 @@ def extract_candidates(specs: Sequence[FieldSpec], source: Source) -> tuple[dict
     for spec in specs if correcting else ():
         if spec.kind in ("id", "number", "code") and spec.key in out and (fixed := corrected_id(out[spec.key], source.folded)):
             out[spec.key] = fixed  # "Note it's 2201-77, not 2201-71 as he wrote" above a forwarded mail
+    for spec in specs:
+        if spec.kind == "id" and spec.key in out and theirs(out[spec.key], source.folded):
+            del out[spec.key]  # "fakturanr 4410 på deras faktura": the supplier's number, not ours
+        if spec.many and spec.kind == "name" and spec.key in out and any(c.isdigit() for c in out[spec.key]):
+            # "Elin Forsberg, Attestant, beloppsgräns 50 000 kr": the role's limit is no one it concerns
+            kept = [x for x in split_names(out[spec.key]) if not _AMOUNT_ITEM.search(fold(x).strip())]
+            if kept:
+                out[spec.key] = ", ".join(kept)
     if out.get(ERROR_TEXT, "").endswith((" –", " —", " -")):
         out[ERROR_TEXT] = out[ERROR_TEXT].rstrip(" –—-")  # "får felet X – trots att ...": the dash is the sentence's
     companies = {fold(out[s.key]).lower() for s in specs if s.kind == "name" and not s.many and s.key in out}
@@ -1046,6 +1054,23 @@ def corrected_id(value: str, folded: str) -> str | None:
         if fix["bad"] == value and fix["good"] != value:
             return fix["good"]
     return None
+
+
+def theirs(value: str, folded: str) -> bool:
+    """An id said, where it is first written, to be the supplier's own number on their invoice."""
+    at = next(written_at(value, folded), -1)
+    return at >= 0 and _ON_THEIR_INVOICE.match(folded, at + len(value)) is not None
+
+
+_ON_THEIR_INVOICE = re.compile(r"(?i)[ \t]*(?:\(?[ \t]*(?:pa|on|i|in)[ \t]+(?:deras|leverantorens|their|the[ \t]+supplier\W?s)[ \t]+"
+                               r"(?:faktura|invoice|papper|paper\s+copy)\b)")
+
+
+# Where someone has the role already, not where it is wanted: "Hon har den redan i Kronan Service AB",
+# "she already has that role in Kestrel Ltd" (not "Hon finns redan i Kronan Service AB": a user there).
+_HAS_IT_THERE = re.compile(r"(?i)\b(?:(?:har|has|have)[ \t]+(?:den|det|rollen|behorigheten|it|that(?:[ \t]+role)?|the[ \t]+(?:same[ \t]+)?role)"
+                           r"[ \t]+(?:redan|already)|(?:redan|already)[ \t]+(?:har|has|have)[ \t]+(?:den|det|rollen|it|that(?:[ \t]+role)?|"
+                           r"the[ \t]+(?:same[ \t]+)?role))[ \t]+(?:i|pa|in|at|on|for)[ \t]+(?:bolaget[ \t]+|the[ \t]+company[ \t]+)?$")
 
 
 # A number taken back right after it is written, and the one put in its place.
@@ -1508,6 +1533,11 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
                      and not (" " not in key and (key in parts or key.endswith("s") and key[:-1] in parts))
                      and not part_of_another(key, names)
                      and not (spec.key == PERSONS_ONLY and not_a_person(v))) or None
+
+
+# A limit read as one of the names: "beloppsgräns 50 000 kr", "limit £5,000" (the role's, no one it concerns).
+_AMOUNT_ITEM = re.compile(r"(?i)^(?:(?:approval[ \t]+)?limit|beloppsgrans|attestgrans|grans)\b[^\n]{0,20}\d|"
+                          r"^[£$€]?[ \t]*\d[\d \t.,]*(?:k|kr|sek|eur|gbp|usd|:-)?$")
 
 
 # Inside a quoted text the screen showed, opened right after "gets"/"får"/"says" on the same line.
@@ -3491,6 +3521,9 @@ def hit_value(spec: FieldSpec, regex: re.Pattern[str], match: re.Match[str], sou
                                                                 or spec.many and spec.key != PERSONS_ONLY
                                                                 and aside_person(source.folded, match)):
         return None
+    if spec.kind == "name" and not spec.many and "value" in regex.groupindex and _HAS_IT_THERE.search(
+            source.folded, max(0, match.start("value") - 50), match.start("value")):
+        return None  # "ge Lisa rollen ... även i det andra bolaget? Hon har den redan i Kronan Service AB"
     if spec.kind == "text" and "value" in regex.groupindex and _STATE_SHOWS.search(
             source.folded, max(0, match.start() - STATE_REACH), match.start("value")):
         return None  # 'the invoice status says "Awaiting approval"', "the status in the list says": a state, not an error

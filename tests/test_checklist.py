@@ -4732,7 +4732,8 @@ def test_the_session_26_rows_said_to_be_right() -> None:
     "exkl. " * 6_000 + "moms som ska delas", "55-0091... sorry, that's the wrong one " * 2_000 + "is 55-0118",
     "Invoice 5530021. " * 3_000 + "Other examples: 5530048, 5530102, 5530117", "Other examples: 5530021 " * 4_000,
     "Kreditfakturan 66120 " * 3_000 + "finns i Visma", "Invoice ID: NO, IT'S " * 3_000 + "7734120",
-    "We do not want " * 3_000 + "it deactivated", "[4433] is the " * 3_000 + "Invoice No", "Alan Frost, " * 4_000 + "wants it",
+    "We do not want " * 3_000 + "it deactivated", "fakturanr 4410 " * 3_000 + "på deras faktura",
+    "Hon har den redan i " * 3_000 + "Kronan Service AB", "Namn\tElin Forsberg, beloppsgräns 50 000 kr, " * 2_000, "[4433] is the " * 3_000 + "Invoice No", "Alan Frost, " * 4_000 + "wants it",
 ])
 def test_the_session_26_rules_read_hostile_text_in_linear_time(text: str) -> None:
     """Each of the round's rules against a long run of its own trigger: far below a second."""
@@ -4782,3 +4783,18 @@ def test_the_session_26_wishes_and_persons_beside_them() -> None:
                  "[4430] and [4433] - the last one, [4433], is the Invoice No of the one sitting in Verification.") == "4433"
     assert field("automatic_steps", "invoice_id", "Invoice No 3345 – sorry, the Invoice ID in the General section is 771204 "
                  "– has been in the queue since Tuesday.") == "771204"
+
+
+def test_the_session_26_numbers_and_names_of_others() -> None:
+    """The supplier's own number on their invoice is no Invoice ID; a company where someone has the
+    role already is not where it is wanted; a role's limit is no one the case concerns."""
+    assert field("review_approval", "invoice_id", "En faktura har fastnat hos fel attestant, rad 1. Den kom från Bravura "
+                 "Städ AB, fakturanr 4410 på deras faktura, 8 750 kr.") is None
+    assert field("review_approval", "invoice_id", "Fakturanr 4410 har fastnat hos fel attestant, rad 1.") == "4410"
+    assert company_of("kan ni ge Lisa Strand rollen Systemadministrator aven i det andra bolaget? Hon har den redan i "
+                      "Kronan Service AB.") is None
+    assert company_of("Kan ni ge Lisa Strand rollen Attestant? Hon finns redan i Kronan Service AB som granskare.") == \
+        "Kronan Service AB"
+    text = ("Vi behöver lägga upp en ny användare och ge henne attestantroll. Uppgifter nedan:\n\nNamn\tElin Forsberg\n"
+            "Bolag\tNordbygg AB (bolag 110)\nRoll\tAttestant, beloppsgräns 50 000 kr\nStartdatum\t2024-04-02\n")
+    assert fields("administration", prose_of(text), tables=tables_in(text))["concerns"] == "Elin Forsberg, Attestant"
