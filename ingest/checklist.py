@@ -2384,7 +2384,8 @@ def cue_persons(m: Matchers, source: Source) -> list[tuple[int, str]]:
             after = _NEXT_CAPITALISED.match(text, person.end())
             if _NOT_PERSON_BEFORE.search(text, max(0, begin - 25), begin) or not person_words(words) \
                     or after and after[1].lower() in _NOT_PERSON_WORDS or _SUPPLIERS_THING.match(text, person.end()) \
-                    or _TELLS.match(text, person.end()) or _ASIDE_BEFORE.search(text, max(start, begin - 60), begin):
+                    or _TELLS.match(text, person.end()) or _ASIDE_BEFORE.search(text, max(start, begin - 60), begin) \
+                    or _OUTSIDER_AFTER.match(text, person.end()):
                 continue  # ("Lisa Park asked me to check ...", "Fredrik Alm på IT har tittat", "same rights as Ola Berg")
             out.append((begin, source.text[begin : person.end()]))
     return out
@@ -2405,6 +2406,12 @@ _SAYS_OR_WANTS = re.compile(r"(?i),?[ \t]+(?:asked|noticed|spotted|says|said|tol
                             r"agreed|explained|bekraftade|foreslog|"
                             r"vill[ \t]+att[ \t]+(?:det|detta|allt)[ \t]+(?:ar|blir|ska[ \t]+vara)[ \t]+(?:klart|fixat|gjort|lost)|"
                             r"wants?[ \t]+(?:it|this|everything)[ \t]+(?:done|sorted|fixed|finished|ready|in[ \t]+place))\b")
+
+
+# Someone from outside, said so in brackets: "James Ortiz (the consultant from Ortiz & Lane who set up
+# our approval rules)", "Per Lind (vår revisor)".
+_OUTSIDER_AFTER = re.compile(r"(?i)[ \t]*\((?:the|our|their|a|an|var|vart|deras|er|en)?[ \t]*(?:[\w-]+[ \t]+)?"
+                             r"(?:consultant|konsult\w*|auditor|revisor\w*|account[ \t]+manager|supplier\W?s|leverantorens)\b")
 
 
 # Who tells, asks or notices beside an approval word: not whom the case concerns.
@@ -3317,7 +3324,7 @@ _OTHERS_BEFORE = re.compile(r"(?i)\b(?:andra|ovriga|alla\s+andra|resten\s+av\s+(
                             # another document: "Kreditfakturan 66120 är överförd och finns i Visma, men själva fakturan ..."
                             r"|\b(?:kreditfakturan|kreditnotan|the\s+credit\s+note|(?:forra|foregaende|nasta)\s+fakturan|"
                             r"the\s+(?:previous|next|earlier)\s+invoice)\b(?:[ \t]+(?:no\.?|nr\.?)?[ \t]*[\w-]*\d[\w-]*)?"
-                            r"[^.!?\n,]{0,50}$")
+                            r"[^.!?\n,]{0,60}$")
 # An indirect question just before a flag's words: "check if it's in Unit4", "vet inte om den finns i
 # Visma" (not "Om jag attesterar kommer det upp ett felmeddelande", "Fakturan om 5000 kr finns i Visma").
 _IF_BEFORE = re.compile(r"(?i)\b(?:check|know|see|tell|sure|confirm|find\s+out|ask|wonder(?:ing)?|kolla|veta|vet|se|undrar|osaker|"
@@ -3521,6 +3528,8 @@ def hit_value(spec: FieldSpec, regex: re.Pattern[str], match: re.Match[str], sou
                                                                 or spec.many and spec.key != PERSONS_ONLY
                                                                 and aside_person(source.folded, match)):
         return None
+    if spec.kind in ("number", "code") and _OTHERS_BEFORE.search(source.folded, max(0, match.start() - 80), match.start()):
+        return None  # "Kreditfakturan 66120 är överförd och finns i Visma (ver B 78)": another document's numbers
     if spec.kind == "name" and not spec.many and "value" in regex.groupindex and _HAS_IT_THERE.search(
             source.folded, max(0, match.start("value") - 50), match.start("value")):
         return None  # "ge Lisa rollen ... även i det andra bolaget? Hon har den redan i Kronan Service AB"

@@ -4733,7 +4733,7 @@ def test_the_session_26_rows_said_to_be_right() -> None:
     "Invoice 5530021. " * 3_000 + "Other examples: 5530048, 5530102, 5530117", "Other examples: 5530021 " * 4_000,
     "Kreditfakturan 66120 " * 3_000 + "finns i Visma", "Invoice ID: NO, IT'S " * 3_000 + "7734120",
     "We do not want " * 3_000 + "it deactivated", "fakturanr 4410 " * 3_000 + "på deras faktura",
-    "Hon har den redan i " * 3_000 + "Kronan Service AB", "Namn\tElin Forsberg, beloppsgräns 50 000 kr, " * 2_000, "[4433] is the " * 3_000 + "Invoice No", "Alan Frost, " * 4_000 + "wants it",
+    "Hon har den redan i " * 3_000 + "Kronan Service AB", "approved by James Ortiz (the " * 2_000 + "consultant)", "Namn\tElin Forsberg, beloppsgräns 50 000 kr, " * 2_000, "[4433] is the " * 3_000 + "Invoice No", "Alan Frost, " * 4_000 + "wants it",
 ])
 def test_the_session_26_rules_read_hostile_text_in_linear_time(text: str) -> None:
     """Each of the round's rules against a long run of its own trigger: far below a second."""
@@ -4798,3 +4798,14 @@ def test_the_session_26_numbers_and_names_of_others() -> None:
     text = ("Vi behöver lägga upp en ny användare och ge henne attestantroll. Uppgifter nedan:\n\nNamn\tElin Forsberg\n"
             "Bolag\tNordbygg AB (bolag 110)\nRoll\tAttestant, beloppsgräns 50 000 kr\nStartdatum\t2024-04-02\n")
     assert fields("administration", prose_of(text), tables=tables_in(text))["concerns"] == "Elin Forsberg, Attestant"
+
+
+def test_the_session_26_another_documents_numbers_and_outsiders() -> None:
+    """The ERP numbers of a credit note are not this invoice's; a consultant named in brackets is no user."""
+    got = fields("automatic_steps", "Kreditfakturan 66120 är överförd och finns i Visma (ver B 78), men själva fakturan, "
+                 "Faktura-ID 66119, har Överförd = Nej och finns inte där.")
+    assert not {"verification_number", "verification_series", "in_financial_system"} & set(got)
+    assert field("automatic_steps", "verification_number", "Faktura-ID 66119 finns i Visma (ver B 78).") == "78"
+    assert users_of("Tom Berger is the approver for rows 1 and 3 and gets \"Approval limit exceeded\". His limit was raised "
+                    "last month by James Ortiz (the consultant from Ortiz & Lane who set up our approval rules).") == \
+        "Tom Berger"
