@@ -507,6 +507,8 @@ def question_answer(lines: Sequence[str], index: int, folded: str, specs: Sequen
         return []
     out = []
     for spec in (x for x in specs if x.key in keys):
+        if spec.kind == "id" and _ID_LATER.search(fold(value[:MAX_ANSWER])):
+            continue  # "I can't check the ID, will send it tomorrow. ... their invoice number BH-22817"
         if shaped:
             # read as if under the field's label ("Invoice ID: 88120-3"): a value with a number in
             # it, or a status of a word or two ("Ja" under "Vad står i kolumnen Överförd?")
@@ -557,6 +559,10 @@ def question_answer(lines: Sequence[str], index: int, folded: str, specs: Sequen
     return out
 
 
+# An answer saying the id comes later: any number in it is another ("... their invoice number BH-22817").
+_ID_LATER = re.compile(r"(?i)\b(?:(?:can\W?t|cannot|unable\s+to|kan\s+inte)\s+(?:check|find|see|look\s+up|kolla|hitta|se)\s+"
+                       r"(?:the\s+|vilket\s+)?(?:id|invoice\s+id|faktura-?id|id-?numret)\b|will\s+send\s+(?:it|the\s+id)\s+(?:tomorrow|later)|"
+                       r"aterkommer\s+med\s+(?:id|faktura-?id|id-?numret))")
 # A no that goes on with the right value: "No, it's 7734120", "Nej, det är 4471-23".
 _NO_ITS = re.compile(r"(?i)[ \t*(-]*(?:no|nope|nej)\b[ \t]*[,.!–-]?[ \t]*(?:it\W?s|it\s+is|det\s+ar|the\s+(?:right|correct)\s+one\s+is|"
                      r"ratt\s+(?:id\s+)?ar)[ \t:]+[\w-]*\d")
@@ -3228,7 +3234,7 @@ _ABOUT_BEFORE = re.compile(r"(?i)\b(?:galler|concerns|it\W?s\s+about|it\s+is\s+a
 _CLOSED_LIST = re.compile(r"(?i)\b(?:and|och)\b|&")
 _LAST_NAMED_ROW = re.compile(r"(?i)[ \t]*(?:,|;|and|och|&)?[ \t]*(?:rows?|lines?|rad|raden|rader)[ \t]+\d{1,3}$")
 # "our sister company", "another company", "the parent company": a company other than the case's.
-_ANOTHER = re.compile(r"(?i)\b(?:sister|other|another|parent|subsidiary|group)\s+$")
+_ANOTHER = re.compile(r"(?i)\b(?:sister|other|another|parent|subsidiary|group|moderbolaget|systerbolaget|(?:parent|sister)\s+company)\s+$")
 
 
 def set_aside(folded: str, end: int) -> bool:
@@ -3293,7 +3299,7 @@ _OWN_NUMBER = re.compile(r"(?i)(?:fakturanummer|fakturanumret|fakturanr|invoice[
 # ... or the supplier named in the genitive: "Telias fakturanummer är 8823451290", "Telia's invoice number".
 _SUPPLIERS_BEFORE = re.compile(r"(?i)\b(?:leverantorens|supplier\W?s|suppliers\W|vendor\W?s|their|deras|"
                                r"(?!(?:it|that|here|there|what|who|where|this|let|he|she)['’]s\b)(?-i:[A-Z][a-z]+)(?:(?P<plain>s)|['’]s))"
-                               r"\s+(?:own\s+|eg(?:en|et|na)\s+)?$")
+                               r"\s+(?:own\s+|eg(?:en|et|na)\s+|riktiga\s+|real\s+|actual\s+|original\s+)?$")
 _POSTED_BEFORE = re.compile(r"(?i)\b(?:posted|booked|bokford|bokfordes|bokforts)\s+(?:as\s+|som\s+)?(?:\w+\s+)?$")
 
 
@@ -3530,9 +3536,12 @@ def hit_value(spec: FieldSpec, regex: re.Pattern[str], match: re.Match[str], sou
         return None
     if spec.kind in ("number", "code") and _OTHERS_BEFORE.search(source.folded, max(0, match.start() - 80), match.start()):
         return None  # "Kreditfakturan 66120 är överförd och finns i Visma (ver B 78)": another document's numbers
-    if spec.kind == "name" and not spec.many and "value" in regex.groupindex and _HAS_IT_THERE.search(
-            source.folded, max(0, match.start("value") - 50), match.start("value")):
-        return None  # "ge Lisa rollen ... även i det andra bolaget? Hon har den redan i Kronan Service AB"
+    if spec.kind == "name" and not spec.many and "value" in regex.groupindex and (_HAS_IT_THERE.search(
+            source.folded, max(0, match.start("value") - 50), match.start("value"))
+            or _ANOTHER.search(source.folded, max(0, match.start("value") - 20), match.start("value"))):
+        # "ge Lisa rollen ... även i det andra bolaget? Hon har den redan i Kronan Service AB",
+        # "Samma roller som i moderbolaget Fastighets AB Kvarnen": not the company the case is for
+        return None
     if spec.kind == "text" and "value" in regex.groupindex and _STATE_SHOWS.search(
             source.folded, max(0, match.start() - STATE_REACH), match.start("value")):
         return None  # 'the invoice status says "Awaiting approval"', "the status in the list says": a state, not an error
@@ -4242,7 +4251,7 @@ FIRST_FILE_TEXT = 6_000
 
 # A bare id in running text: hyphenated, or five digits and more; not a phone or an org number.
 _BARE_ID = re.compile(r"(?<![\w+/.,:-])(\d{2,}-\d{2,}|\d{5,})(?![\w/-]|[.,:]\d)")
-_NOT_ID_BEFORE = re.compile(r"(?i)(?:tel|phone|mobil\w*|fax|ring|call|org|orgnr|org\.nr|nr|bg|pg|bankgiro|plusgiro|"
+_NOT_ID_BEFORE = re.compile(r"(?i)(?:tel|phone|mob|mobil\w*|cell|tfn|telefon|fax|ring|call|org|orgnr|org\.nr|nr|bg|pg|bankgiro|plusgiro|"
                             r"ocr|konto|account|kr|sek|eur|ver|ver\.?nr)[\s.:#-]*$")
 
 

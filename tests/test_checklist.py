@@ -14,6 +14,7 @@ from ingest.checklist import (Source, extract, extract_candidates, form_answers,
                               triggers_of)
 from ingest.parse import Attachment
 from ingest.quoting import split_reply, strip_signoff
+from tests.eval_score import read_one
 
 TYPES = {t.key: t for t in parse_case_types(None, "")}
 
@@ -4733,7 +4734,8 @@ def test_the_session_26_rows_said_to_be_right() -> None:
     "Invoice 5530021. " * 3_000 + "Other examples: 5530048, 5530102, 5530117", "Other examples: 5530021 " * 4_000,
     "Kreditfakturan 66120 " * 3_000 + "finns i Visma", "Invoice ID: NO, IT'S " * 3_000 + "7734120",
     "We do not want " * 3_000 + "it deactivated", "fakturanr 4410 " * 3_000 + "på deras faktura",
-    "Hon har den redan i " * 3_000 + "Kronan Service AB", "approved by James Ortiz (the " * 2_000 + "consultant)", "Namn\tElin Forsberg, beloppsgräns 50 000 kr, " * 2_000, "[4433] is the " * 3_000 + "Invoice No", "Alan Frost, " * 4_000 + "wants it",
+    "Hon har den redan i " * 3_000 + "Kronan Service AB", "I can't check the ID, " * 3_000 + "BH-22817",
+    "som i moderbolaget " * 3_000 + "Fastighets AB Kvarnen", "leverantorens riktiga " * 3_000 + "fakturanr 61-20045", "approved by James Ortiz (the " * 2_000 + "consultant)", "Namn\tElin Forsberg, beloppsgräns 50 000 kr, " * 2_000, "[4433] is the " * 3_000 + "Invoice No", "Alan Frost, " * 4_000 + "wants it",
 ])
 def test_the_session_26_rules_read_hostile_text_in_linear_time(text: str) -> None:
     """Each of the round's rules against a long run of its own trigger: far below a second."""
@@ -4809,3 +4811,22 @@ def test_the_session_26_another_documents_numbers_and_outsiders() -> None:
     assert users_of("Tom Berger is the approver for rows 1 and 3 and gets \"Approval limit exceeded\". His limit was raised "
                     "last month by James Ortiz (the consultant from Ortiz & Lane who set up our approval rules).") == \
         "Tom Berger"
+
+
+def test_the_session_26_validation_writers_ws_and_wt() -> None:
+    """Validation writers ws and wt, read: the supplier's "real" invoice number, an answer saying the
+    id comes later, a mobile number in a signature, the parent company a change is modelled on."""
+    assert field("capture_verification", "invoice_number", "Pa fakturorna fran Onninen tolkas ordernumret som "
+                 "fakturanummer istallet for leverantorens riktiga fakturanr 61-20045.\n\nFakturan ar fortfarande i "
+                 "verifieringen, fakturanr 778812.") == "778812"
+    reply = ("Answers under your questions below.\n\nOn 09/04/2024 15:20, Support wrote:\n> Hi Mark,\n>\n"
+             "> 1. What is the Invoice ID?\n\nI'm out of the office today so I can't check the ID, will send it tomorrow. "
+             "It's the Brennan Hire invoice for £7,320.00, their invoice number BH-22817.\n\n> 2. Which coding row(s) "
+             "does it apply to?\n\nRow 3.\n")
+    raw = ("From: Mark Hollis <mark@ravensworth.example>\nTo: support@support.example.com\nSubject: RE: [Case #4600] "
+           "Invoice loops in approval\nContent-Type: text/plain; charset=utf-8\n\n" + reply).encode()
+    got = read_one(raw, tuple(TYPES.values()), "review_approval").reading.fields  # type: ignore[union-attr]
+    assert got["coding_rows"] == "3" and "invoice_id" not in got
+    assert field("review_approval", "invoice_id", "Row 3 is stuck with Priya.\n--\nMark Hollis\nMob 07700 900 772") is None
+    assert company_of("Vi har startat ett nytt bolag. Kan ni koppla användarna Ola Ek och mig själv till det? Samma roller "
+                      "som i moderbolaget Fastighets AB Kvarnen.") is None
