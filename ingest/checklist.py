@@ -3812,6 +3812,9 @@ def clean(spec: FieldSpec, value: str) -> str | None:
         return "1"
     if spec.kind == "rows" and (shares := _TWO_SHARES.fullmatch(value)) and int(shares[1]) + int(shares[2]) == 100:
         return None  # "split the second and third line 50/50": how, not which rows
+    if spec.kind == "rows" and (counted := _COUNTED_ROWS.fullmatch(value)):
+        # "all 4 rows", "alla 3 rader": every row, the number counts them (rows 1 to 4)
+        return ", ".join(str(n) for n in range(1, int(counted[1]) + 1)) if 2 <= int(counted[1]) <= MAX_COUNTED_ROWS else value
     if spec.kind == "rows" and re.search(r"\d", value):
         return ", ".join(rows_numbers(value))
     if spec.kind == "rows" and not _EVERY_WORD.search(value):
@@ -3820,6 +3823,8 @@ def clean(spec: FieldSpec, value: str) -> str | None:
 
 
 _EVERY_WORD = re.compile(r"(?i)\b(?:all|alla|both|båda|bada|samtliga|every|each|varje)\b")
+_COUNTED_ROWS = re.compile(r"(?i)\s*(?:all|alla|both|båda|bada|samtliga)\s+(\d{1,2})\s+(?:coding\s+|konterings)?(?:rows?|lines?|rader|raderna)\s*")
+MAX_COUNTED_ROWS = 20
 # Two shares of a split, when they make 100: "50/50", "60 / 40".
 _TWO_SHARES = re.compile(r"\s*(\d{1,2})\s*/\s*(\d{1,2})\s*")
 

@@ -4735,7 +4735,7 @@ def test_the_session_26_rows_said_to_be_right() -> None:
     "Kreditfakturan 66120 " * 3_000 + "finns i Visma", "Invoice ID: NO, IT'S " * 3_000 + "7734120",
     "We do not want " * 3_000 + "it deactivated", "fakturanr 4410 " * 3_000 + "på deras faktura",
     "Hon har den redan i " * 3_000 + "Kronan Service AB", "I can't check the ID, " * 3_000 + "BH-22817",
-    "som i moderbolaget " * 3_000 + "Fastighets AB Kvarnen", "leverantorens riktiga " * 3_000 + "fakturanr 61-20045", "approved by James Ortiz (the " * 2_000 + "consultant)", "Namn\tElin Forsberg, beloppsgräns 50 000 kr, " * 2_000, "[4433] is the " * 3_000 + "Invoice No", "Alan Frost, " * 4_000 + "wants it",
+    "som i moderbolaget " * 3_000 + "Fastighets AB Kvarnen", "all 4 " * 5_000 + "rows", "leverantorens riktiga " * 3_000 + "fakturanr 61-20045", "approved by James Ortiz (the " * 2_000 + "consultant)", "Namn\tElin Forsberg, beloppsgräns 50 000 kr, " * 2_000, "[4433] is the " * 3_000 + "Invoice No", "Alan Frost, " * 4_000 + "wants it",
 ])
 def test_the_session_26_rules_read_hostile_text_in_linear_time(text: str) -> None:
     """Each of the round's rules against a long run of its own trigger: far below a second."""
@@ -4830,3 +4830,10 @@ def test_the_session_26_validation_writers_ws_and_wt() -> None:
     assert field("review_approval", "invoice_id", "Row 3 is stuck with Priya.\n--\nMark Hollis\nMob 07700 900 772") is None
     assert company_of("Vi har startat ett nytt bolag. Kan ni koppla användarna Ola Ek och mig själv till det? Samma roller "
                       "som i moderbolaget Fastighets AB Kvarnen.") is None
+
+
+def test_the_session_26_all_rows_counted() -> None:
+    """"all 4 rows" counts every row: rows 1 to 4, not row 4."""
+    assert field("review_approval", "coding_rows", "Invoice ID is 7745120, it's all 4 rows (1-4).") == "1, 2, 3, 4"
+    assert field("coding", "coding_rows", "Faktura 7745120, alla 3 rader ska till kst 300.") == "1, 2, 3"
+    assert field("coding", "coding_rows", "Faktura 7745120, rad 4 ska till kst 300.") == "4"
