@@ -622,6 +622,11 @@ def name_answer(value: str, many: bool) -> str | None:
     120)"), or for a list of persons the persons a sentence names ("Den gick till Robert Falk men
     skulle ha gått till Anneli Nord" -> "Robert Falk, Anneli Nord"); None when it names none."""
     bare = value.strip(" .")
+    if many and shouted(bare):
+        # "ME AND MY DEPUTY RUTH ALLEN": in capitals no name stands out from the words around it;
+        # only the writer is read from it
+        me = _SELF_WORD.search(bare) or _SELF_FIRST.match(bare) or _ITS_ME.match(bare)
+        return me[0].strip(" ,&") if me and _SELF_WORD.search(bare) else (me[1] if me else None)
     bare = without_last_bracket(bare, _REMARK) or bare  # "Österlins Livs AB (inte Österlins Grossist AB)"
     if many:
         bare = without_last_bracket(bare, _ASIDE_ABOUT) or bare  # "Priya Nair (new starter, set up last week)"
@@ -631,17 +636,20 @@ def name_answer(value: str, many: bool) -> str | None:
     if not many:
         return None
     folded = fold(bare)
-    # (an answer in capitals, "IT WENT TO DANIEL MOORE BUT SHOULD HAVE GONE TO PRIYA SHAH", has no
-    # capitalised names to tell from its other words: only the writer is read from it)
-    shouted = bare.isupper() and len(bare.split()) > MAX_SHOUTED_NAME
-    found = [] if shouted else [(p.start(), bare[p.start() : p.end()]) for p in _PERSON_RE.finditer(folded)
-                                if person_words(p.group().lower().split())]
+    found = [(p.start(), bare[p.start() : p.end()]) for p in _PERSON_RE.finditer(folded)
+             if person_words(p.group().lower().split())]
     # the writer among them: "Sarah Quinn and myself", "Den ska till mig själv men har hamnat hos
     # Ove Lind", "Me, and my deputy Craig Whitaker"
     found += [(me.start(), me[0]) for me in _SELF_WORD.finditer(bare)]
     if me := _SELF_FIRST.match(bare) or _ITS_ME.match(bare):
         found.append((0, me[1]))
     return ", ".join(dict.fromkeys(name for _, name in sorted(found))) or None
+
+
+def shouted(value: str) -> bool:
+    """A run of more words in capitals than a name has ("IT WENT TO DANIEL MOORE BUT SHOULD HAVE
+    GONE TO PRIYA SHAH"): no name stands out from the words around it."""
+    return value.isupper() and len(value.split()) > MAX_SHOUTED_NAME
 
 
 # Words of a name in capitals read as one ("ANNA-KARIN DE LA CRUZ").
@@ -1430,7 +1438,7 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
                 if source.folded[match.start("value") : match.start("value") + 1] not in "'\"”’»" and _ON_SCREEN.search(
                         source.folded, max(0, match.start("value") - SCREEN_REACH), match.start("value")):
                     continue  # "Hon får 'Approval limit exceeded for user KARLSSON_E'": the screen's words
-                if not value or role_they_have(value, source.folded, match.start()) or _MOVED_TO.search(
+                if not value or shouted(value) or role_they_have(value, source.folded, match.start()) or _MOVED_TO.search(
                         source.folded, max(0, match.start("value") - 40), match.start("value")) \
                         or spec.key != PERSONS_ONLY and aside_person(source.folded, match) or _SELF.match(value) and \
                         (_ON_MY_OWN.search(source.folded, max(0, match.start("value") - ON_MY_OWN_REACH), match.end("value"))
@@ -3532,7 +3540,8 @@ def hit_value(spec: FieldSpec, regex: re.Pattern[str], match: re.Match[str], sou
         return None  # an alternative that only consumes a decoy ("leverantören X AB")
     if spec.kind == "name" and "value" in regex.groupindex and (across_cells(text, match) or denied(source, match)
                                                                 or spec.many and spec.key != PERSONS_ONLY
-                                                                and aside_person(source.folded, match)):
+                                                                and aside_person(source.folded, match)
+                                                                or spec.many and shouted(match["value"] or "")):
         return None
     if spec.kind in ("number", "code") and _OTHERS_BEFORE.search(source.folded, max(0, match.start() - 80), match.start()):
         return None  # "Kreditfakturan 66120 är överförd och finns i Visma (ver B 78)": another document's numbers

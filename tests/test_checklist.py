@@ -4735,7 +4735,8 @@ def test_the_session_26_rows_said_to_be_right() -> None:
     "Kreditfakturan 66120 " * 3_000 + "finns i Visma", "Invoice ID: NO, IT'S " * 3_000 + "7734120",
     "We do not want " * 3_000 + "it deactivated", "fakturanr 4410 " * 3_000 + "på deras faktura",
     "Hon har den redan i " * 3_000 + "Kronan Service AB", "I can't check the ID, " * 3_000 + "BH-22817",
-    "som i moderbolaget " * 3_000 + "Fastighets AB Kvarnen", "all 4 " * 5_000 + "rows", "leverantorens riktiga " * 3_000 + "fakturanr 61-20045", "approved by James Ortiz (the " * 2_000 + "consultant)", "Namn\tElin Forsberg, beloppsgräns 50 000 kr, " * 2_000, "[4433] is the " * 3_000 + "Invoice No", "Alan Frost, " * 4_000 + "wants it",
+    "som i moderbolaget " * 3_000 + "Fastighets AB Kvarnen", "all 4 " * 5_000 + "rows",
+    "IT WENT TO KAREN HOLLIS BUT SHOULD HAVE GONE TO " * 1_000 + "DEV PATEL", "leverantorens riktiga " * 3_000 + "fakturanr 61-20045", "approved by James Ortiz (the " * 2_000 + "consultant)", "Namn\tElin Forsberg, beloppsgräns 50 000 kr, " * 2_000, "[4433] is the " * 3_000 + "Invoice No", "Alan Frost, " * 4_000 + "wants it",
 ])
 def test_the_session_26_rules_read_hostile_text_in_linear_time(text: str) -> None:
     """Each of the round's rules against a long run of its own trigger: far below a second."""
@@ -4837,3 +4838,15 @@ def test_the_session_26_all_rows_counted() -> None:
     assert field("review_approval", "coding_rows", "Invoice ID is 7745120, it's all 4 rows (1-4).") == "1, 2, 3, 4"
     assert field("coding", "coding_rows", "Faktura 7745120, alla 3 rader ska till kst 300.") == "1, 2, 3"
     assert field("coding", "coding_rows", "Faktura 7745120, rad 4 ska till kst 300.") == "4"
+
+
+def test_the_session_26_answers_in_capitals_name_only_the_writer() -> None:
+    """In capitals no name stands out from the words around it: only the writer is read, or none."""
+    head = ("Hi, answers below in caps.\n\nOn Tue, Oct 8, 2024 at 10:14 AM Support <support@support.example.com> wrote:\n"
+            "> Invoice ID (found in the General section of the invoice)?\n7719034\n> Which user(s) does it apply to?\n")
+    for answer, users in (("IT WENT TO KAREN HOLLIS BUT SHOULD'VE GONE TO DEV PATEL, KAREN IS ON LEAVE", None),
+                          ("ME AND MY DEPUTY RUTH ALLEN", "Brenda Hale (me)"), ("KAREN HOLLIS", "KAREN HOLLIS")):
+        raw = ("From: Brenda Hale <brenda@harbour.example>\nTo: support@support.example.com\nSubject: RE: [Case #4512] "
+               "Approval\nContent-Type: text/plain; charset=utf-8\n\n" + head + answer + "\n> Kind regards\n> Support\n")
+        got = read_one(raw.encode(), tuple(TYPES.values()), "review_approval").reading.fields  # type: ignore[union-attr]
+        assert got.get("users") == users, answer
