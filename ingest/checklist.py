@@ -2317,7 +2317,7 @@ components industries industrial trading travel hotels dairy bakery waste recycl
 st street road rd avenue ave society association gatan vagen
 primary academy school college skola skolan hospital clinic university
 knappen knapp fliken menyn button tab menu
-amount belopp energi labs marketing sales central centrum""".split())
+amount belopp energi labs marketing sales central centrum estates vast norr syd skotsel fastighetsskotsel""".split())
 
 
 def listed_persons(source: Source) -> list[tuple[int, str]]:

@@ -4850,3 +4850,12 @@ def test_the_session_26_answers_in_capitals_name_only_the_writer() -> None:
                "Approval\nContent-Type: text/plain; charset=utf-8\n\n" + head + answer + "\n> Kind regards\n> Support\n")
         got = read_one(raw.encode(), tuple(TYPES.values()), "review_approval").reading.fields  # type: ignore[union-attr]
         assert got.get("users") == users, answer
+
+
+def test_the_session_26_places_and_departments_are_no_users() -> None:
+    """A cost centre's or department's name is no user: "(Fastighetsskötsel Väst)", "moved to Estates"."""
+    assert users_of("Fakturan gick till Maria Holmgren för attest men skulle ha gått till Peter Ljung. Det gäller rad 3 "
+                    "som är konterad på kostnadsställe 5320 (Fastighetsskötsel Väst).") == "Maria Holmgren, Peter Ljung"
+    assert users_of("Row 2 went to Tom Fraser for approval but it should go to Helen Marsh, she owns cost centre 7200 now "
+                    "(Tom moved to Estates in January).") == "Tom Fraser, Helen Marsh"
+    assert users_of("Faktura 4410 ska attesteras av Karin Öst.") == "Karin Öst"
