@@ -3458,11 +3458,15 @@ def points_on(text: str) -> bool:
         and not any(c.isdigit() for c in text) and _TWO_CAPITALS.search(text) is None
 
 
-# A sentence that says what is not wanted, or only how soon: no wish when another sentence is one.
+# A sentence that says what is not wanted, only how soon, or only what the writer is at: no wish
+# when another sentence is one.
 _NO_WISH = re.compile(r"(?i)\W*(?:(?:we|i)\s+(?:do\s+not|don\W?t|really\s+don\W?t)\s+want|please\s+(?:do\s+not|don\W?t)|"
                       r"(?:vi|jag)\s+vill\s+(?:inte|absolut\s+inte)|(?:snalla\s+)?(?:ta|andra|radera)\s+inte|"
                       r"(?:(?:we|i)\s+)?need\s+(?:this|it)\s+(?:sorted|fixed|resolved|solved|done)\s+(?:before|by|asap|today|urgently)|"
-                      r"(?:vi|jag)\s+behover\s+(?:detta|det|den)\s+(?:lost|fixat|klart)\s+(?:innan|fore|till|idag|snarast))\b"
+                      r"(?:vi|jag)\s+behover\s+(?:detta|det|den)\s+(?:lost|fixat|klart)\s+(?:innan|fore|till|idag|snarast)|"
+                      # what the writer is at, not the change: "I'm trying to recode invoice ID 5521873 (...) and I'm stuck"
+                      r"(?:i\W?m|i\s+am|we\W?re|we\s+are)\s+trying\s+to\s+(?:re-?code|code|fix\s+the\s+coding\s+(?:on|of)|approve)\s+"
+                      r"(?:the\s+|this\s+|an\s+)?invoice)\b"
                       # (not "Vi vill inte radera fakturan, bara ta bort rad 5": the want after "only")
                       r"(?![^.!?\n]{0,200}?\b(?:bara|endast|only|just|utan|but|instead|istallet)\b)")
 

@@ -4775,6 +4775,9 @@ def test_the_session_26_wishes_and_persons_beside_them() -> None:
         "Please remove the coding suggestion for Acme Freight in the administration tool"
     assert field("coding", "desired_action", "Need this sorted before our payment run at 2pm today please.\n\nInvoice ID "
                  "3390014, row 4 - we want to change the account from 6540 to 5420.").endswith("from 6540 to 5420")
+    assert field("coding", "desired_action", "Hope you're well. I'm trying to recode invoice ID 5521873 (Farnell, £1,284.50) "
+                 "and I'm stuck.\n\nI need to move the amount on row 2 to cost centre 340 instead of 310.") == \
+        "I need to move the amount on row 2 to cost centre 340 instead of 310"
     assert field("coding", "desired_action", "Vi vill inte radera fakturan, bara ta bort rad 5.") == \
         "Vi vill inte radera fakturan, bara ta bort rad 5"
     assert concerns_of("Please could you change the coding suggestion for supplier Northern Energy so it uses account 6110. "
