@@ -120,6 +120,9 @@ def test_a_person_mentioning_an_auto_reply_is_not_one(subject: str, body: str) -
     ("Re: [Case #5643] Invoice", "Hi, I'm currently on annual leave returning 12 August. Your email will not be forwarded."),
     ("Re: [Case #5644] Invoice", "I'm off sick until Thursday with limited access to email."),
     ("SV: [Case #5645] Faktura", "Hej, jag är på kurs till och med onsdag och läser inte mejl."),
+    # session 26 (writer wh): "Tack för ditt mejl. Jag har semester till och med ..."
+    ("SV: [Case #4549] Ny attestant", "Hej!\n\nTack för ditt mejl. Jag har semester till och med måndag 22 september och "
+     "har inte tillgång till e-post.\n\nÄrenden som gäller leverantörsfakturor skickas till ekonomi@hallandstra.se."),
 ])
 def test_auto_replies_marked_only_in_words_are_automatic(subject: str, body: str) -> None:
     found = automatic_reason(parse(mail(subject=subject, body=body)), "ann@example.com", OURS)
