@@ -507,7 +507,7 @@ def question_answer(lines: Sequence[str], index: int, folded: str, specs: Sequen
         return []
     out = []
     for spec in (x for x in specs if x.key in keys):
-        if spec.kind == "id" and _ID_LATER.search(fold(value[:MAX_ANSWER])):
+        if spec.kind == "id" and id_later(fold(value[:MAX_ANSWER])):
             continue  # "I can't check the ID, will send it tomorrow. ... their invoice number BH-22817"
         if shaped:
             # read as if under the field's label ("Invoice ID: 88120-3"): a value with a number in
@@ -533,10 +533,13 @@ def question_answer(lines: Sequence[str], index: int, folded: str, specs: Sequen
                 out.append((spec.key, quoted))  # 'Ja, när jag försöker ... står det "Användaren saknar ..."'
             continue
         if spec.kind in SHAPED and _NO_ITS.match(fold(value)):
-            # "NO, IT'S 7734120" under "The Invoice ID ... Is it 7734100?": the no puts the right one in
-            found = best_candidate(spec, Source(new=f"{spec.label}: {value[:MAX_ANSWER]}"))
-            if found is not None and any(c.isdigit() for c in found.value):
-                out.append((spec.key, found.value))
+            # "NO, IT'S 7734120" under "The Invoice ID ... Is it 7734100?": the no puts the right one
+            # in, the one id of the answer that the question did not name ("NO, IT'S 7734100 THAT
+            # WENT THROUGH, THE STUCK ONE IS 7734120")
+            ids = {m["value"] for m in islice(_ID_SHAPE.finditer(value[:MAX_ANSWER]), 10)
+                   if plausible("id", m["value"]) and m["value"] not in line}
+            if len(ids) == 1:
+                out.append((spec.key, ids.pop()))
             continue
         if spec.kind not in ("status", "flag") and _NO_ANSWER.match(fold(value)):
             continue  # a no to a yes-or-no question is its answer
@@ -559,10 +562,21 @@ def question_answer(lines: Sequence[str], index: int, folded: str, specs: Sequen
     return out
 
 
-# An answer saying the id comes later: any number in it is another ("... their invoice number BH-22817").
+def id_later(answer: str) -> bool:
+    """An answer that says the id comes later, with no id before it nor named as it after: any
+    number in it is another ("I can't check the ID, will send it tomorrow ... their invoice number
+    BH-22817"; not "4410 - will send it tomorrow as a PDF as well")."""
+    later = _ID_LATER.search(answer)
+    return later is not None and not any(plausible("id", m["value"]) for m in islice(_ID_SHAPE.finditer(answer, 0, later.start()), 5)) \
+        and not _ID_GIVEN.search(answer, later.end())
+
+
+# An answer saying the id comes later ("I can't check the ID" but not "I can't see the ID column").
 _ID_LATER = re.compile(r"(?i)\b(?:(?:can\W?t|cannot|unable\s+to|kan\s+inte)\s+(?:check|find|see|look\s+up|kolla|hitta|se)\s+"
-                       r"(?:the\s+|vilket\s+)?(?:id|invoice\s+id|faktura-?id|id-?numret)\b|will\s+send\s+(?:it|the\s+id)\s+(?:tomorrow|later)|"
-                       r"aterkommer\s+med\s+(?:id|faktura-?id|id-?numret))")
+                       r"(?:the\s+|vilket\s+)?(?:id|invoice\s+id|faktura-?id|id-?numret)\b(?![ \t]+(?:column|kolumn\w*|field|falt\w*))|"
+                       r"will\s+send\s+(?:it|the\s+id)\s+(?:tomorrow|later)|aterkommer\s+med\s+(?:id|faktura-?id|id-?numret))")
+# ... and the id named after all: "but the Invoice ID in the General section is 7734120".
+_ID_GIVEN = re.compile(r"(?i)\b(?:invoice\s+id|faktura-?id)\b[^.!?\n]{0,40}?\b(?:is|ar)[ \t:]+[\w-]*\d")
 # A no that goes on with the right value: "No, it's 7734120", "Nej, det är 4471-23".
 _NO_ITS = re.compile(r"(?i)[ \t*(-]*(?:no|nope|nej)\b[ \t]*[,.!–-]?[ \t]*(?:it\W?s|it\s+is|det\s+ar|the\s+(?:right|correct)\s+one\s+is|"
                      r"ratt\s+(?:id\s+)?ar)[ \t:]+[\w-]*\d")
@@ -623,10 +637,11 @@ def name_answer(value: str, many: bool) -> str | None:
     skulle ha gått till Anneli Nord" -> "Robert Falk, Anneli Nord"); None when it names none."""
     bare = value.strip(" .")
     if many and shouted(bare):
-        # "ME AND MY DEPUTY RUTH ALLEN": in capitals no name stands out from the words around it;
-        # only the writer is read from it
+        # "IT WENT TO DANIEL MOORE BUT SHOULD HAVE GONE TO PRIYA SHAH": in capitals no name stands
+        # out by its look; the runs of two or three words between small words are the names
         me = _SELF_WORD.search(bare) or _SELF_FIRST.match(bare) or _ITS_ME.match(bare)
-        return me[0].strip(" ,&") if me and _SELF_WORD.search(bare) else (me[1] if me else None)
+        writer = [(me[0] if me.re is _SELF_WORD else me[1]).strip(" ,&")] if me else []
+        return ", ".join(dict.fromkeys(writer + shouted_names(bare))) or None
     bare = without_last_bracket(bare, _REMARK) or bare  # "Österlins Livs AB (inte Österlins Grossist AB)"
     if many:
         bare = without_last_bracket(bare, _ASIDE_ABOUT) or bare  # "Priya Nair (new starter, set up last week)"
@@ -644,6 +659,41 @@ def name_answer(value: str, many: bool) -> str | None:
     if me := _SELF_FIRST.match(bare) or _ITS_ME.match(bare):
         found.append((0, me[1]))
     return ", ".join(dict.fromkeys(name for _, name in sorted(found))) or None
+
+
+def shouted_names(text: str) -> list[str]:
+    """Names in a text in capitals: runs of two or three words between small words, verbs and
+    business words ("DANIEL MOORE", "ANNA-KARIN LUNDQVIST"), none in brackets ("(SHE TOOK OVER ...)")."""
+    found: list[str] = []
+    for part in re.split(r"[,;:.!?&/]", re.sub(r"\([^()\n]*\)", " ", text[:MAX_ANSWER])):
+        run: list[str] = []
+        for word in [*part.split(), ""]:
+            low = fold(word).lower().strip("'’\"")
+            if low and low.replace("-", "").isalpha() and low not in _SHOUTED_STOP and person_words([low]):
+                run.append(word)
+                continue
+            if 2 <= len(run) <= 3 and person_words([fold(w).lower() for w in run]):
+                found.append(" ".join(run))
+            run = []
+    return found[:MAX_SHOUTED_NAMES]
+
+
+MAX_SHOUTED_NAMES = 10
+# Words of an answer in capitals that are no part of a name (NOT_NAMES and _NOT_PERSON_WORDS too).
+_SHOUTED_STOP = frozenset("""
+a an is was are were be been has have had do does did not no yes to of in on at by with from as or nor
+went gone go goes going sent should shouldve would could will shall must may might just only still
+also too very then than there here its it's im i'm me my mine our ours him her his hers them their
+leave holiday maternity paternity sick off away out back until till today tomorrow yesterday week
+deputy boss colleague manager chef kollega kollegan ersattare vikarie til tills
+wrong right person people error message routes routed stuck sits sitting queue list approve approved
+fel ratt personen felet fastnat ligger lista kon attesterad attesterat
+never ever shows show up down comes came appears appear gets got see sees seen can cant cannot works work working
+does doesnt didnt dont isnt wasnt syns funkar fungerar kommer aldrig
+ar var har hade ska skulle kan kunde maste inte ej till fran hos av pa i med utan som men eller
+gick gatt skickad skickades hamnat hamnade borde ledig sjuk semester tjanstledig foraldraledig
+mig mej oss dem honom henne hennes hans deras idag imorgon igar vecka
+""".split())
 
 
 def shouted(value: str) -> bool:
@@ -990,7 +1040,8 @@ def extract_candidates(specs: Sequence[FieldSpec], source: Source) -> tuple[dict
     correcting = any(word in source.words[:CORRECTION_TEXT] for word in (" not ", " inte ", " ej ", "sorry", "oops",
                                                                             "ursakta", "forlat"))
     for spec in specs if correcting else ():
-        if spec.kind in ("id", "number", "code") and spec.key in out and (fixed := corrected_id(out[spec.key], source.folded)):
+        if spec.kind in ("id", "number", "code") and spec.key in out and (
+                fixed := corrected_id(out[spec.key], source.folded, invoice_id=spec.key == INVOICE_ID)):
             out[spec.key] = fixed  # "Note it's 2201-77, not 2201-71 as he wrote" above a forwarded mail
     for spec in specs:
         if spec.kind == "id" and spec.key in out and theirs(out[spec.key], source.folded):
@@ -1056,16 +1107,23 @@ def company_unsettled(source: Source) -> bool:
     return any(word in head for word in _UNSETTLED_WORDS) and _COMPANY_UNSETTLED.search(source.folded, 0, UNSETTLED_TEXT) is not None
 
 
-def corrected_id(value: str, folded: str) -> str | None:
+def corrected_id(value: str, folded: str, invoice_id: bool = False) -> str | None:
     """The id the writer puts in place of the one read: "it's 2201-77, not 2201-71", "det är 4471-23,
     inte 4471-32" (the first such correction of `value` in the mail's first CORRECTION_TEXT characters)."""
     for fix in islice(_ITS_NOT.finditer(folded, 0, CORRECTION_TEXT), 5):
         if fix["bad"] == value and plausible("id", fix["good"]) \
                 and _CORRECTING.search(folded, max(0, fix.start() - 40), min(len(folded), fix.end() + 40)):
             return fix["good"]
-    # "transaction 55-0091... sorry, that's the wrong one, the transaction no. is 55-0118"
-    for fix in islice(_SORRY_THEN.finditer(folded, 0, CORRECTION_TEXT), 5):
-        if fix["bad"] == value and fix["good"] != value:
+    # "transaction 55-0091... sorry, that's the wrong one, the transaction no. is 55-0118": the
+    # number right before a "sorry", taken back; looked for from each "sorry" (a regex starting at
+    # every number was quadratic on "111/111/...", the session's review)
+    for sorry in islice(_SORRY.finditer(folded, 0, CORRECTION_TEXT), 5):
+        before = folded[max(0, sorry.start() - len(value) - SORRY_GAP) : sorry.start()]
+        if not re.search(rf"(?<![\w/-]){re.escape(value)}[.…,;:–\s-]*$", before):
+            continue
+        fix = _TAKEN_BACK.match(folded, sorry.end()) or (_ID_SAID.match(folded, sorry.end()) if invoice_id else None)
+        if fix and fix["good"] != value and plausible("id", fix["good"]) \
+                and (fix.re is not _TAKEN_BACK or fix["wrong"] or shape_of(fix["good"]) == shape_of(value)):
             return fix["good"]
     return None
 
@@ -1073,11 +1131,15 @@ def corrected_id(value: str, folded: str) -> str | None:
 def theirs(value: str, folded: str) -> bool:
     """An id said, where it is first written, to be the supplier's own number on their invoice."""
     at = next(written_at(value, folded), -1)
-    return at >= 0 and _ON_THEIR_INVOICE.match(folded, at + len(value)) is not None
+    return at >= 0 and _ON_THEIR_INVOICE.match(folded, at + len(value)) is not None \
+        and not _OUR_ID_LABEL.search(folded, max(0, at - 25), at)
 
 
+# ("fakturanr 4410 på deras faktura, 8 750 kr": the clause ends there; not "Invoice ID 88213 (on the
+# supplier's invoice it says 2024-0117)", whose bracket gives their number)
 _ON_THEIR_INVOICE = re.compile(r"(?i)[ \t]*(?:\(?[ \t]*(?:pa|on|i|in)[ \t]+(?:deras|leverantorens|their|the[ \t]+supplier\W?s)[ \t]+"
-                               r"(?:faktura|invoice|papper|paper\s+copy)\b)")
+                               r"(?:faktura|invoice|papper|paper\s+copy)(?![\w-]))[ \t]*(?:[),.;:!?\n]|$)")
+_OUR_ID_LABEL = re.compile(r"(?i)\b(?:invoice[ \t]+id|faktura-?id|id)[ \t.:#-]*$")
 
 
 # Where someone has the role already, not where it is wanted: "Hon har den redan i Kronan Service AB",
@@ -1087,12 +1149,23 @@ _HAS_IT_THERE = re.compile(r"(?i)\b(?:(?:har|has|have)[ \t]+(?:den|det|rollen|be
                            r"the[ \t]+(?:same[ \t]+)?role))[ \t]+(?:i|pa|in|at|on|for)[ \t]+(?:bolaget[ \t]+|the[ \t]+company[ \t]+)?$")
 
 
-# A number taken back right after it is written, and the one put in its place.
-_SORRY_THEN = re.compile(rf"(?i)(?<![\w-])(?P<bad>{_ID})[.…,;:–\s-]{{0,6}}(?:sorry|oops|ursakta|forlat)\b[,:;\s]{{0,4}}"
-                         # ("... sorry, that's the wrong one, the transaction no. is", "– sorry, the Invoice ID in the
-                         # General section is")
-                         r"(?:[^!?\n]{0,60}?\b(?:is|ar|should\s+be|ska\s+vara)[:\s]+)?"
+# The same wanted elsewhere too: "även i det andra bolaget", "in the other company as well" (not
+# "Tom has the role already in Kestrel Ltd, please remove it": the company it is removed from).
+_ALSO_ELSEWHERE = re.compile(r"(?i)\b(?:(?:det|the)[ \t]+(?:andra|other)[ \t]+(?:bolaget|company)|another[ \t]+company|ett[ \t]+annat[ \t]+bolag|"
+                             r"(?:aven|ocksa)[ \t]+i\b|(?:too|as[ \t]+well)\b)")
+
+
+# A number taken back right after it is written ("55-0091... sorry, ..."): what may stand between them.
+SORRY_GAP = 6
+_SORRY = re.compile(r"(?i)\b(?:sorry|oops|ursakta|forlat)\b")
+# ... and the one put in its place: another of its shape right after ("sorry, 55-0118"), or after
+# the writer says it was wrong ("sorry, that's the wrong one, the transaction no. is 55-0118").
+_TAKEN_BACK = re.compile(rf"(?i)[,:;\s]{{0,4}}(?:(?P<wrong>(?:that\W?s|that\s+was|it\W?s|it\s+was|det\s+var|det\s+ar)\s+"
+                         rf"(?:the\s+)?(?:wrong|fel)\b[^!?\n]{{0,60}}?\b(?:is|ar|should\s+be|ska\s+vara)[:\s]+)|(?:i\s+mean|jag\s+menar)\s+)?"
                          rf"(?P<good>{_ID})(?![\w-])")
+# ... or, for the Invoice ID, the one named as it right after: "– sorry, the Invoice ID in the General section is 771204".
+_ID_SAID = re.compile(rf"(?i)[,:;\s]{{0,4}}(?:the\s+|our\s+)?(?:invoice\s+id|faktura-?id|id)\b[^!?\n]{{0,40}}?\b(?:is|ar)[:\s]+"
+                      rf"(?P<good>{_ID})(?![\w-])")
 
 
 # Words that make "it's X, not Y" a correction, not which one went fine ("Den som gick igenom igår,
@@ -2298,10 +2371,7 @@ _NOT_PERSON_BEFORE = re.compile(r"(?i)\b(?:from|supplier|vendor|leverantoren|lev
                                 # Cabling, acc no. 30218)", "hennes projekt (Brf Solbacken, projekt 1187)"
                                 # (after a cost centre it is its owner: "kst 540 (Per Holm)")
                                 r"|\b(?:supplier|vendor|leverantoren|leverantor|project|projekt|projektet|customer|kund|kunden)"
-                                r"(?:[ \t]+(?:no\.?[ \t]*|nr\.?[ \t]*)?[\w-]*\d[\w-]*)?[ \t]*\([ \t]*$"
-                                # ... or after a place: "the budget holder for site 12 (Salford Quays)", "butik 4 (Kungsgatan)"
-                                r"|\b(?:site|office|branch|store|shop|hotel|warehouse|depot|plant|location|kontor\w*|butik\w*|"
-                                r"lager|lagret|filial\w*|anlaggning\w*|hotell\w*)(?:[ \t]+[\w-]*\d[\w-]*)?[ \t]*\([ \t]*$")
+                                r"(?:[ \t]+(?:no\.?[ \t]*|nr\.?[ \t]*)?[\w-]*\d[\w-]*)?[ \t]*\([ \t]*$")
 _NOT_PERSON_WORDS = frozenset("""monday tuesday wednesday thursday friday saturday sunday january february march april
 june july august september october november december mandag tisdag onsdag torsdag fredag lordag sondag
 best kind many regards thanks cost centre center general section invoice id services service department
@@ -2399,7 +2469,7 @@ def cue_persons(m: Matchers, source: Source) -> list[tuple[int, str]]:
             if _NOT_PERSON_BEFORE.search(text, max(0, begin - 25), begin) or not person_words(words) \
                     or after and after[1].lower() in _NOT_PERSON_WORDS or _SUPPLIERS_THING.match(text, person.end()) \
                     or _TELLS.match(text, person.end()) or _ASIDE_BEFORE.search(text, max(start, begin - 60), begin) \
-                    or _OUTSIDER_AFTER.match(text, person.end()):
+                    or _OUTSIDER_AFTER.match(text, person.end()) and _BY_BEFORE.search(text, max(start, begin - 10), begin):
                 continue  # ("Lisa Park asked me to check ...", "Fredrik Alm på IT har tittat", "same rights as Ola Berg")
             out.append((begin, source.text[begin : person.end()]))
     return out
@@ -2409,8 +2479,12 @@ def aside_person(folded: str, match: re.Match[str]) -> bool:
     """A person the patterns found who only stands beside the case: whom a change is modelled on
     ("the same access as Tom Reid"), who tells of it or wants it done by a date."""
     start = match.start("value")
-    return _ASIDE_BEFORE.search(folded, max(0, start - 60), start) is not None \
-        or _SAYS_OR_WANTS.match(folded, match.end("value")) is not None
+    says = _SAYS_OR_WANTS.match(folded, match.end("value"))
+    # (after a comma only as an aside between commas, "Their account manager, Lucy Chambers, confirmed";
+    # not "Please add Per Holm, mentioned in my previous email, as approver")
+    if says and says.group().startswith(",") and not folded[max(0, start - 2) : start].strip().endswith(","):
+        says = None
+    return _ASIDE_BEFORE.search(folded, max(0, start - 60), start) is not None or says is not None
 
 
 # Who tells or wants it done, right after a name: "My manager Claire Dunn said I should email you",
@@ -2422,8 +2496,10 @@ _SAYS_OR_WANTS = re.compile(r"(?i),?[ \t]+(?:asked|noticed|spotted|says|said|tol
                             r"wants?[ \t]+(?:it|this|everything)[ \t]+(?:done|sorted|fixed|finished|ready|in[ \t]+place))\b")
 
 
-# Someone from outside, said so in brackets: "James Ortiz (the consultant from Ortiz & Lane who set up
-# our approval rules)", "Per Lind (vår revisor)".
+# Someone from outside who did something, said so in brackets: "raised last month by James Ortiz (the
+# consultant from Ortiz & Lane who set up our approval rules)", "ändrad av Per Lind (vår revisor)"
+# (not "James Ortiz (the consultant who runs our project) gets ...": the user).
+_BY_BEFORE = re.compile(r"(?i)\b(?:by|av)[ \t]+$")
 _OUTSIDER_AFTER = re.compile(r"(?i)[ \t]*\((?:the|our|their|a|an|var|vart|deras|er|en)?[ \t]*(?:[\w-]+[ \t]+)?"
                              r"(?:consultant|konsult\w*|auditor|revisor\w*|account[ \t]+manager|supplier\W?s|leverantorens)\b")
 
@@ -3230,7 +3306,9 @@ _SAID_FINE = re.compile(r"(?i)[)\]]?[ \t]+(?:(?!(?:rows?|lines?|rad|raden|rader|
                         r"attesterades|godkandes)[ \t]+(?:(?:already|redan|all|both|helt|alla|bada)[ \t]+)?"
                         r"(?:fine|ok|okay|correct|correctly|right|ratt|bra|fint|okej)\b"
                         # ("Rad 2 är rätt konterad på kostnadsställe 410 och ska vara kvar", "Row 1 is correctly coded")
-                        r"(?:[ \t]+(?:konterad|konterade|coded|booked|bokford)\b(?:[ \t]+(?:pa|on|to|mot)[ \t]+[^.!?\n,]{0,40}?)?)?"
+                        # (not "row 2 is correctly coded to 6110 but the cost centre should be 420": wrong in another way)
+                        r"(?:[ \t]+(?:konterad|konterade|coded|booked|bokford)\b(?![^.!?\n]{0,80}?\b(?:but|men|except|utom)\b)"
+                        r"(?:[ \t]+(?:pa|on|to|mot)[ \t]+[^.!?\n,]{0,40}?)?)?"
                         # ("rad 1 och 2 gick bra för honom i går": for whom and when)
                         r"(?:[ \t]+for[ \t]+(?:him|her|me|us|them|honom|henne|mig|oss|dem))?"
                         r"(?:[ \t]+(?:i[ \t]+gar|igar|yesterday|today|i[ \t]*dag|this\s+morning|i[ \t]+morse))?"
@@ -3242,7 +3320,11 @@ _ABOUT_BEFORE = re.compile(r"(?i)\b(?:galler|concerns|it\W?s\s+about|it\s+is\s+a
 _CLOSED_LIST = re.compile(r"(?i)\b(?:and|och)\b|&")
 _LAST_NAMED_ROW = re.compile(r"(?i)[ \t]*(?:,|;|and|och|&)?[ \t]*(?:rows?|lines?|rad|raden|rader)[ \t]+\d{1,3}$")
 # "our sister company", "another company", "the parent company": a company other than the case's.
-_ANOTHER = re.compile(r"(?i)\b(?:sister|other|another|parent|subsidiary|group|moderbolaget|systerbolaget|(?:parent|sister)\s+company)\s+$")
+_ANOTHER = re.compile(r"(?i)\b(?:sister|other|another|parent|subsidiary|group)\s+$")
+# The company a change is modelled on: "Samma roller som i moderbolaget Fastighets AB Kvarnen",
+# "the same set-up as in our parent company X" (not "attestant i moderbolaget X": the one it is for).
+_MODELLED_IN = re.compile(r"(?i)\b(?:same|samma)\b[^.!?\n]{0,40}?\b(?:as|som)[ \t]+(?:in|at|for|i|pa|hos|for)[ \t]+"
+                          r"(?:(?:our|the|their|vart|var|deras)[ \t]+)?(?:[\w-]+[ \t]+){0,2}$")
 
 
 def set_aside(folded: str, end: int) -> bool:
@@ -3336,9 +3418,11 @@ _DIMENSION_NUMBER = re.compile(rf"(?i)\b(?:{_DIMENSION_WORDS}|projekt\w*|project
 _OTHERS_BEFORE = re.compile(r"(?i)\b(?:andra|ovriga|alla\s+andra|resten\s+av\s+(?:fakturorna|dem)|other|all\s+the\s+other|the\s+other|"
                             r"the\s+rest\s+of\s+the)\s+(?:fakturor\w*|invoices|ones|bills)\b[^.!?\n]{0,60}$"
                             # another document: "Kreditfakturan 66120 är överförd och finns i Visma, men själva fakturan ..."
-                            r"|\b(?:kreditfakturan|kreditnotan|the\s+credit\s+note|(?:forra|foregaende|nasta)\s+fakturan|"
-                            r"the\s+(?:previous|next|earlier)\s+invoice)\b(?:[ \t]+(?:no\.?|nr\.?)?[ \t]*[\w-]*\d[\w-]*)?"
-                            r"[^.!?\n,]{0,60}$")
+                            # (as the clause's subject: not "matched against the credit note and posted in Visma")
+                            r"|(?:^|[.!?;:\n(]|\b(?:men|but|and|och))[ \t]*(?:kreditfakturan|kreditnotan|the\s+credit\s+note|"
+                            r"(?:forra|foregaende|nasta)\s+fakturan|the\s+(?:previous|next|earlier)\s+invoice)\b"
+                            r"(?:[ \t]+(?:no\.?|nr\.?)?[ \t]*[\w-]*\d[\w-]*)?"
+                            r"(?:[ \t]+(?:ar|is|was|har|has|finns|ligger|blev|got|went)\b[^.!?\n,;]{0,60})?[ \t]*$")
 # An indirect question just before a flag's words: "check if it's in Unit4", "vet inte om den finns i
 # Visma" (not "Om jag attesterar kommer det upp ett felmeddelande", "Fakturan om 5000 kr finns i Visma").
 _IF_BEFORE = re.compile(r"(?i)\b(?:check|know|see|tell|sure|confirm|find\s+out|ask|wonder(?:ing)?|kolla|veta|vet|se|undrar|osaker|"
@@ -3467,8 +3551,13 @@ _NO_WISH = re.compile(r"(?i)\W*(?:(?:we|i)\s+(?:do\s+not|don\W?t|really\s+don\W?
                       # what the writer is at, not the change: "I'm trying to recode invoice ID 5521873 (...) and I'm stuck"
                       r"(?:i\W?m|i\s+am|we\W?re|we\s+are)\s+trying\s+to\s+(?:re-?code|code|fix\s+the\s+coding\s+(?:on|of)|approve)\s+"
                       r"(?:the\s+|this\s+|an\s+)?invoice)\b"
-                      # (not "Vi vill inte radera fakturan, bara ta bort rad 5": the want after "only")
-                      r"(?![^.!?\n]{0,200}?\b(?:bara|endast|only|just|utan|but|instead|istallet)\b)")
+                      # (not "Vi vill inte radera fakturan, bara ta bort rad 5": the want after "only", nor
+                      # "Vi vill inte att Anna attesterar längre, lägg in Tom Reid", "I need this fixed today,
+                      # row 2 should go to 5420": the want after a comma or a dash)
+                      r"(?![^.!?\n]{0,200}?(?:\b(?:bara|endast|only|just|utan|but|instead|istallet)\b|"
+                      r"[,;:–-][ \t]*(?:please[ \t]+|snalla[ \t]+|and[ \t]+|och[ \t]+)?(?:lagg|add|put|change|andra|flytta|move|set|"
+                      r"satt|ta[ \t]+bort|remove|give|ge|byt|byta|swap|switch)\b|\b(?:should|ska|skall|needs?[ \t]+to)[ \t]+"
+                      r"(?:go|be|ga|vara|till|to|ligga|sta)\b))")
 
 
 POINTER_WISH = 12
@@ -3551,7 +3640,8 @@ def hit_value(spec: FieldSpec, regex: re.Pattern[str], match: re.Match[str], sou
         return None  # "Kreditfakturan 66120 är överförd och finns i Visma (ver B 78)": another document's numbers
     if spec.kind == "name" and not spec.many and "value" in regex.groupindex and (_HAS_IT_THERE.search(
             source.folded, max(0, match.start("value") - 50), match.start("value"))
-            or _ANOTHER.search(source.folded, max(0, match.start("value") - 20), match.start("value"))):
+            and _ALSO_ELSEWHERE.search(source.folded, 0, UNSETTLED_TEXT)
+            or _MODELLED_IN.search(source.folded, max(0, match.start("value") - 80), match.start("value"))):
         # "ge Lisa rollen ... även i det andra bolaget? Hon har den redan i Kronan Service AB",
         # "Samma roller som i moderbolaget Fastighets AB Kvarnen": not the company the case is for
         return None
@@ -3560,6 +3650,9 @@ def hit_value(spec: FieldSpec, regex: re.Pattern[str], match: re.Match[str], sou
         return None  # 'the invoice status says "Awaiting approval"', "the status in the list says": a state, not an error
     if spec.kind == "id" and "value" in regex.groupindex and owned_number(source.folded, match.start("value"), match.end("value")):
         return None  # "PO 4500012345 has been stuck", "cost centre 730 went to": another thing's number
+    if spec.kind == "rows" and "value" in regex.groupindex and _COUNTED_ROWS.fullmatch(match["value"] or "") \
+            and counted_not_all(source.folded, match):
+        return None  # "rad 4, 5 och 6 – alla 3 rader", "All 3 rows with 12% VAT", "not all 4 rows": not rows 1 to 3
     if spec.kind == "rows" and "value" in regex.groupindex and _EVERY_WORD.search(match["value"]) \
             and _BUT_ROW.match(source.folded, match.end()):
         return None  # "put all three rows on 4010 ... but row 2 is lab fees": the row named after the "but"
@@ -3827,7 +3920,7 @@ def clean(spec: FieldSpec, value: str) -> str | None:
         return None  # "split the second and third line 50/50": how, not which rows
     if spec.kind == "rows" and (counted := _COUNTED_ROWS.fullmatch(value)):
         # "all 4 rows", "alla 3 rader": every row, the number counts them (rows 1 to 4)
-        return ", ".join(str(n) for n in range(1, int(counted[1]) + 1)) if 2 <= int(counted[1]) <= MAX_COUNTED_ROWS else value
+        return ", ".join(str(n) for n in range(1, int(counted[1]) + 1)) if 2 <= int(counted[1]) <= MAX_COUNTED_ROWS else None
     if spec.kind == "rows" and re.search(r"\d", value):
         return ", ".join(rows_numbers(value))
     if spec.kind == "rows" and not _EVERY_WORD.search(value):
@@ -3838,6 +3931,20 @@ def clean(spec: FieldSpec, value: str) -> str | None:
 _EVERY_WORD = re.compile(r"(?i)\b(?:all|alla|both|båda|bada|samtliga|every|each|varje)\b")
 _COUNTED_ROWS = re.compile(r"(?i)\s*(?:all|alla|both|båda|bada|samtliga)\s+(\d{1,2})\s+(?:coding\s+|konterings)?(?:rows?|lines?|rader|raderna)\s*")
 MAX_COUNTED_ROWS = 20
+
+
+def counted_not_all(folded: str, match: re.Match[str]) -> bool:
+    """"all 3 rows" that are not rows 1 to 3: its sentence names rows by number, or says how many
+    the invoice has, a qualifier follows ("with 12% VAT", "som har moms") or a "not" comes before."""
+    start = max(folded.rfind(c, 0, match.start()) for c in ".!?\n") + 1
+    ends = [i for i in (folded.find(c, match.end()) for c in ".!?\n") if i >= 0]
+    sentence = folded[start : min(ends) if ends else len(folded)]
+    return _NAMED_ROWS.search(sentence.replace(match.group(), " ")) is not None \
+        or _ROWS_QUALIFIED.match(folded, match.end()) is not None \
+        or re.search(r"(?i)\b(?:not|inte|ej|has|har)\b[^.!?\n]{0,20}$", folded[start : match.start()]) is not None
+
+
+_ROWS_QUALIFIED = re.compile(r"(?i)[ \t]+(?:with|med|som|that|which|where|dar|on\s+which)\b")
 # Two shares of a split, when they make 100: "50/50", "60 / 40".
 _TWO_SHARES = re.compile(r"\s*(\d{1,2})\s*/\s*(\d{1,2})\s*")
 
@@ -4445,7 +4552,10 @@ def singled_before(text: str, folded: str, at: int) -> str | None:
     ids = [m for m in islice(_ID_SHAPE.finditer(folded, max(0, intro.start() - SINGLED_REACH), intro.start()), MAX_SINGLED)
            if plausible("id", m["value"]) and not _DATE_WRITTEN.fullmatch(m["value"])
            and not owned_number(folded, m.start("value"), m.end("value")) and not _AMOUNT_AFTER.match(folded, m.end("value"))
-           and not _NOT_ID_BEFORE.search(folded, max(0, m.start("value") - 12), m.start("value"))]
+           and not _NOT_ID_BEFORE.search(folded, max(0, m.start("value") - 12), m.start("value"))
+           and not _OTHER_LIST.search(folded, max(0, m.start("value") - OTHER_LIST_REACH), m.start("value"))
+           # (singled out as the invoice: "The one I noticed first was", "Mest bråttom är", "Faktura 4410")
+           and _SINGLED_CUE.search(folded, max(0, m.start("value") - SINGLED_CUE_REACH), m.start("value"))]
     # (written as the list's are: "5530021" beside "5530048, ...", not a bankgiro's "5050-1055")
     return text[ids[-1].start("value") : ids[-1].end("value")] \
         if ids and first and shape_of(ids[-1]["value"]) == shape_of(first["value"]) else None
@@ -4460,6 +4570,9 @@ def shape_of(value: str) -> str:
 _OTHER_EXAMPLES = re.compile(r"(?i)\b(?:other|more|further|additional|andra|fler|ytterligare|ovriga)[ \t]+"
                              r"(?:examples?|exempel|invoices|fakturor|ones)\b[^\n.]{0,40}$")
 OTHER_EXAMPLES_REACH = 60
+SINGLED_CUE_REACH = 60
+_SINGLED_CUE = re.compile(r"(?i)\b(?:invoices?|faktura\w*|the\s+one|den\s+(?:som|jag)|first|forsta|urgent|bratt\w*|noticed|"
+                          r"stuck|fastnat|fast|it\W?s|it\s+is|det\s+ar)\b[^.!?\n]*$")
 SINGLED_REACH = 300
 MAX_SINGLED = 20
 
