@@ -4733,6 +4733,7 @@ def test_the_session_26_rows_said_to_be_right() -> None:
     "Hon har den redan i " * 3_000 + "Kronan Service AB", "I can't check the ID, " * 3_000 + "BH-22817",
     "som i moderbolaget " * 3_000 + "Fastighets AB Kvarnen", "all 4 " * 5_000 + "rows",
     "Invoice 7120448 sorry. " + "111/" * 1_500, "rad 4, 5 och 6 – alla 3 rader " * 2_000,
+    "Den som ligger kvar och " * 3_000 + "är 8813250", "2210093 – " * 4_000 + "the last one is still in Verification",
     "IT WENT TO KAREN HOLLIS BUT SHOULD HAVE GONE TO " * 1_000 + "DEV PATEL", "leverantorens riktiga " * 3_000 + "fakturanr 61-20045", "approved by James Ortiz (the " * 2_000 + "consultant)", "Namn\tElin Forsberg, beloppsgräns 50 000 kr, " * 2_000, "[4433] is the " * 3_000 + "Invoice No", "Alan Frost, " * 4_000 + "wants it",
 ])
 def test_the_session_26_rules_read_hostile_text_in_linear_time(text: str) -> None:
@@ -4903,3 +4904,17 @@ def test_the_session_26_review() -> None:
     raw = ("From: Mark Hollis <mark@ravensworth.example>\nTo: support@support.example.com\nSubject: RE: [Case #4600] "
            "Invoice loops\nContent-Type: text/plain; charset=utf-8\n\n" + reply).encode()
     assert read_one(raw, tuple(TYPES.values()), "review_approval").reading.fields["invoice_id"] == "4410"  # type: ignore[union-attr]
+
+
+def test_the_session_26_the_invoice_singled_out_in_words() -> None:
+    """The invoice still in Verification, said in more words: "Den som ligger kvar och väntar hos oss
+    nu är", "has nr", "is still waiting in the first step", "– the last one is still in Verification"."""
+    number = partial(field, "capture_verification", "invoice_number")
+    assert number("Telia tolkas fel. T.ex 8812731, 8812764, 8812790, 8813002 och 8813250. Den som ligger kvar och vantar "
+                  "hos oss nu ar 8813250.") == "8813250"
+    assert number("Läses fel. Den som ligger i verifieringen nu har nr 88-1204. Andra exempel där samma sak hänt: 88-1187, "
+                  "88-1190, 88-1195 och 88-1199.") == "88-1204"
+    assert number("Here you go: 7740012, 7740019, 7740035, 7740041 and 7740056. Line items get merged.\n\n7740056 is still "
+                  "waiting in the first step if you want to look at it live.") == "7740056"
+    assert number("Dates are read as DD/MM. A few of them: 2210054, 2210061, 2210077, 2210080 and 2210093 – the last one is "
+                  "still in Verification.") == "2210093"
