@@ -4908,7 +4908,8 @@ def test_the_session_26_review() -> None:
 
 def test_the_session_26_the_invoice_singled_out_in_words() -> None:
     """The invoice still in Verification, said in more words: "Den som ligger kvar och väntar hos oss
-    nu är", "has nr", "is still waiting in the first step", "– the last one is still in Verification"."""
+    nu är", "has nr", "is still waiting in the first step", "– the last one is still in Verification",
+    "Den senaste är", "The one sat there now waiting to be checked is"."""
     number = partial(field, "capture_verification", "invoice_number")
     assert number("Telia tolkas fel. T.ex 8812731, 8812764, 8812790, 8813002 och 8813250. Den som ligger kvar och vantar "
                   "hos oss nu ar 8813250.") == "8813250"
@@ -4918,3 +4919,7 @@ def test_the_session_26_the_invoice_singled_out_in_words() -> None:
                   "waiting in the first step if you want to look at it live.") == "7740056"
     assert number("Dates are read as DD/MM. A few of them: 2210054, 2210061, 2210077, 2210080 and 2210093 – the last one is "
                   "still in Verification.") == "2210093"
+    assert number("Dag och månad byter plats. Här är fem (faktura-ID): 228710, 228744, 228791, 228802 och 228815. Den "
+                  "senaste är 228815.") == "228815"
+    assert number("The scanner swaps the day and month. The one sat there now waiting to be checked is 1187. It's done the "
+                  "same on 1102, 1119, 1143 and 1160.") == "1187"
