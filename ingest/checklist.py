@@ -3432,6 +3432,35 @@ _IF_BEFORE = re.compile(r"(?i)\b(?:check|know|see|tell|sure|confirm|find\s+out|a
 _HEDGE_BEFORE = re.compile(r"(?i)\b(?:maybe|perhaps|possibly|kanske|mojligen|eventuellt)\s+(?:(?:that|att)\s+)?"
                            r"(?:(?:it|the\s+invoice|den|det|fakturan)\s+)?(?:(?:may|might|could|har|ha)\s+)?$"
                            r"|\b(?:it|the\s+invoice)\s+(?:may|might|could)\s+$")
+def said_yes_not(folded: str, match: re.Match[str]) -> bool:
+    """A yes of the in-the-ERP flag that is not said: asked ("Could it be that it is already in
+    Visma?", "Har den bokförts?"), assumed ("I assume it is in Visma"), of something else ("has been
+    transferred to Anna for approval", "in the ERP queue"), or taken back in its sentence ("har
+    exporterats men syns inte i Visma")."""
+    start = max(folded.rfind(c, 0, match.start()) for c in ".!?\n") + 1
+    ends = [i for i in (folded.find(c, match.end()) for c in ".!?\n") if i >= 0]
+    end = min(ends) if ends else len(folded)
+    asked = end < len(folded) and folded[end] == "?" and _ASKS_IF.match(folded, start) is not None
+    return asked or _ASSUMED_BEFORE.search(folded, max(start, match.start() - 40), match.start()) is not None \
+        or (elsewhere := _ELSEWHERE_AFTER.match(folded, match.end())) is not None \
+        and not (elsewhere["name"] and _ERP_NAME.match(elsewhere["name"])) \
+        or _BUT_NOT_THERE.match(folded, match.end(), end) is not None
+
+
+# A sentence that asks whether: "Could it be that ...", "Is it ...", "Har den ...", "Kan det vara så att ...".
+_ASKS_IF = re.compile(r"(?i)[ \t]*(?:could|can|might|may|is|has|was|did|does|have|are|kan|kunde|ar|har|finns|var|blev|skulle|"
+                      r"ligger|do\s+you\s+know\s+(?:if|whether))\b")
+# What the writer only assumes: "I assume it is in Visma", "I guess", "antagligen", "förmodligen".
+_ASSUMED_BEFORE = re.compile(r"(?i)\b(?:i\s+(?:assume|guess|suppose|presume|expect)|presumably|probably|antagligen|formodligen|"
+                             r"troligen|troligtvis|jag\s+antar|jag\s+gissar)\b[^.!?\n]{0,30}$")
+# Words right after "has been transferred" that send it elsewhere: "to Anna for approval", "queue".
+_ELSEWHERE_AFTER = re.compile(r"(?i)[ \t]+(?:(?:to|till)[ \t]+(?P<name>(?-i:[A-Z][\w]*(?:[ \t]+[A-Z][\w]*){0,2}))|for[ \t]+(?:approval|review|attest)|"
+                              r"(?:queue|integration|export|import|step|steget|steg|kon|ko)\b)")
+# A "but not there" in the yes's own sentence: "har exporterats men syns inte i Visma".
+_BUT_NOT_THERE = re.compile(r"(?i)[^.!?\n]{0,80}?\b(?:but|men|yet)\b[^.!?\n]{0,40}?\b(?:not|inte|ej|isn\W?t|can\W?t|cannot|"
+                            r"doesn\W?t|syns\s+inte|finns\s+inte)\b[^.!?\n]{0,30}?\b(?:in|i|there|dar)\b")
+
+
 # A row named after a "but" in the same sentence as every row: "all three rows on 4010 (...) but row 2".
 _BUT_ROW = re.compile(r"(?i)(?:[^.!?\n]|\n(?![ \t]*\n)|\.(?=\d)){0,80}?\b(?:but|men|except|utom|only|bara)\b"
                       # (not a row that also needs something or keeps what it has: "but row 2 also needs project
@@ -3683,6 +3712,8 @@ def hit_value(spec: FieldSpec, regex: re.Pattern[str], match: re.Match[str], sou
         # "I can't check if it's in Unit4", "vet inte om den finns i Visma", "maybe it's in Visma",
         # "it may have been posted": not said either way
         return None
+    if spec.kind == "flag" and not ("no" in regex.groupindex and match["no"] is not None) and said_yes_not(source.folded, match):
+        return None  # (a yes only asked, guessed, of another thing, or taken back in the same sentence)
     if spec.kind == "flag" and _OTHERS_BEFORE.search(source.folded, max(0, match.start() - 80), match.start()):
         return None  # "Andra fakturor från samma dag har gått över som vanligt": other invoices, not this one
     if spec.kind == "flag" and "no" in regex.groupindex:

@@ -4733,7 +4733,8 @@ def test_the_session_26_rows_said_to_be_right() -> None:
     "Hon har den redan i " * 3_000 + "Kronan Service AB", "I can't check the ID, " * 3_000 + "BH-22817",
     "som i moderbolaget " * 3_000 + "Fastighets AB Kvarnen", "all 4 " * 5_000 + "rows",
     "Invoice 7120448 sorry. " + "111/" * 1_500, "rad 4, 5 och 6 – alla 3 rader " * 2_000,
-    "Den som ligger kvar och " * 3_000 + "är 8813250", "2210093 – " * 4_000 + "the last one is still in Verification",
+    "Den som ligger kvar och " * 3_000 + "är 8813250", "has been transferred to " + "Anna " * 4_000 + "for approval",
+    "It is in Visma but " * 2_000 + "not there", "Could it be that " * 3_000 + "it is in Visma?", "2210093 – " * 4_000 + "the last one is still in Verification",
     "IT WENT TO KAREN HOLLIS BUT SHOULD HAVE GONE TO " * 1_000 + "DEV PATEL", "leverantorens riktiga " * 3_000 + "fakturanr 61-20045", "approved by James Ortiz (the " * 2_000 + "consultant)", "Namn\tElin Forsberg, beloppsgräns 50 000 kr, " * 2_000, "[4433] is the " * 3_000 + "Invoice No", "Alan Frost, " * 4_000 + "wants it",
 ])
 def test_the_session_26_rules_read_hostile_text_in_linear_time(text: str) -> None:
@@ -4923,3 +4924,19 @@ def test_the_session_26_the_invoice_singled_out_in_words() -> None:
                   "senaste är 228815.") == "228815"
     assert number("The scanner swaps the day and month. The one sat there now waiting to be checked is 1187. It's done the "
                   "same on 1102, 1119, 1143 and 1160.") == "1187"
+
+
+def test_the_session_26_in_the_erp_only_when_said() -> None:
+    """No yes from a question, an assumption, a transfer to someone else or the ERP's queue, or a
+    yes taken back in its own sentence."""
+    flag = partial(field, "automatic_steps", "in_financial_system")
+    for text in ("Invoice 4410 has been transferred to Anna Berg for approval and is now stuck in the queue.",
+                 "It is in the ERP queue but not transferred.",
+                 "Invoice 4410 is in the queue. Could it be that it is already in Visma?",
+                 "Invoice 4410 is in the queue, I assume it is in Visma already but I have not checked."):
+        assert flag(text) is None, text
+    assert flag("Faktura 4410 har exporterats men syns inte i Visma.") == "no"
+    for text in ("It has been exported to Business Central already.", "It has been transferred to Fortnox.",
+                 "It is in Visma already, so why is it still in the queue?",
+                 "It looks like invoice 62018 has been posted to Business Central twice."):
+        assert flag(text) == "yes", text
