@@ -4458,7 +4458,25 @@ def item_list(spec: FieldSpec, source: Source) -> str | None:
     unique = list(dict.fromkeys(x.strip() for x in items if x.strip() and not _DATE_WRITTEN.fullmatch(x.strip())))
     # "the one from last week (88-1150) came through fine": not an example of the problem (the
     # first MAX_FINE_CHECKS ids are looked up: a list of thousands is no list of examples anyway)
-    return ", ".join(x for n, x in enumerate(unique) if n >= MAX_FINE_CHECKS or not said_fine(fold(x), folded)) or None
+    fine = fine_runs(folded) if len(unique) >= 2 else set()
+    return ", ".join(x for n, x in enumerate(unique) if n >= MAX_FINE_CHECKS or not said_fine(fold(x), folded)
+                     and x not in fine) or None
+
+
+def fine_runs(folded: str) -> set[str]:
+    """Ids of a list said to be fine as a whole right after it: "Invoices 5520087, 5520090 and
+    5520101 from the same supplier were read correctly", "De tidigare, 4401, 4402 och 4403, gick bra"."""
+    out: set[str] = set()
+    for run in islice(_ID_RUN.finditer(folded), MAX_FINE_RUNS):
+        if _RUN_FINE.match(folded, run.end()):
+            out.update(t["value"] for t in _ID_SHAPE.finditer(run.group()))
+    return out
+
+
+MAX_FINE_RUNS = 20
+_RUN_FINE = re.compile(r"(?i)[)\]]?[^.!?\n]{0,60}?\b(?:were|was|are|is|got|came\s+through|went\s+through|gick|blev|ar|var|lastes|tolkades)"
+                       r"[ \t]+(?:(?:all|alla|read|lasta|tolkade|scanned)[ \t]+)?(?:correctly|right|fine|ok|okay|bra|ratt|korrekt\w*|riktigt)\b"
+                       r"(?![^.!?\n]{0,40}\b(?:but|men|until|tills|except|utom)\b)")
 
 
 MAX_FINE_CHECKS = 50

@@ -4734,7 +4734,7 @@ def test_the_session_26_rows_said_to_be_right() -> None:
     "som i moderbolaget " * 3_000 + "Fastighets AB Kvarnen", "all 4 " * 5_000 + "rows",
     "Invoice 7120448 sorry. " + "111/" * 1_500, "rad 4, 5 och 6 – alla 3 rader " * 2_000,
     "Den som ligger kvar och " * 3_000 + "är 8813250", "has been transferred to " + "Anna " * 4_000 + "for approval",
-    "It is in Visma but " * 2_000 + "not there", "Could it be that " * 3_000 + "it is in Visma?", "2210093 – " * 4_000 + "the last one is still in Verification",
+    "It is in Visma but " * 2_000 + "not there", "4401, 4402 och 4403 " * 2_000 + "gick bra", "Could it be that " * 3_000 + "it is in Visma?", "2210093 – " * 4_000 + "the last one is still in Verification",
     "IT WENT TO KAREN HOLLIS BUT SHOULD HAVE GONE TO " * 1_000 + "DEV PATEL", "leverantorens riktiga " * 3_000 + "fakturanr 61-20045", "approved by James Ortiz (the " * 2_000 + "consultant)", "Namn\tElin Forsberg, beloppsgräns 50 000 kr, " * 2_000, "[4433] is the " * 3_000 + "Invoice No", "Alan Frost, " * 4_000 + "wants it",
 ])
 def test_the_session_26_rules_read_hostile_text_in_linear_time(text: str) -> None:
@@ -4940,3 +4940,15 @@ def test_the_session_26_in_the_erp_only_when_said() -> None:
                  "It is in Visma already, so why is it still in the queue?",
                  "It looks like invoice 62018 has been posted to Business Central twice."):
         assert flag(text) == "yes", text
+
+
+def test_the_session_26_a_list_said_to_be_fine_is_no_examples() -> None:
+    """A list of invoices said right after it to be read right is no list of examples."""
+    examples = partial(field, "capture_verification", "invoice_examples")
+    for text in ("The VAT is read as the total on invoice 5520113. Invoices 5520087, 5520090 and 5520101 from the same "
+                 "supplier were read correctly.",
+                 "Fakturan 4410 läses fel. De tidigare, 4401, 4402 och 4403, gick bra.",
+                 "Invoice 5520113 reads the wrong date. Earlier invoices (5520087, 5520090, 5520101) were fine."):
+        assert examples(text) is None, text
+    assert examples("Same problem on 5520087, 5520090, 5520101 and 5520113, they were fine until March.") == \
+        "5520087, 5520090, 5520101, 5520113"
