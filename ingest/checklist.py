@@ -102,7 +102,7 @@ _ROW_LIST = re.compile(r"(?i)(?:(?:coding|konterings)?\s*(?:rows?|lines?|rad|rad
 _WORD = re.compile(r"[^\W\d_]{2,}")
 # A full stop before a number on the same line ("project no. 7731", "ca. 15") or after an
 # abbreviation ("Kv. Eken", "t.ex. rad 2", "replacing Mr. Alan Price") ends no sentence.
-_SENTENCE_END = re.compile(r"(?:[!?]|(?<!\bKv)(?<!\bt\.ex)(?<!\be\.g)(?<!\bi\.e)(?<!\bbl\.a)(?<!\bMr)(?<!\bMs)(?<!\bMrs)(?<!\bDr)"
+_SENTENCE_END = re.compile(r"(?:[!?]|(?=\.)(?<!\bKv)(?<!\bt\.ex)(?<!\be\.g)(?<!\bi\.e)(?<!\bbl\.a)(?<!\bMr)(?<!\bMs)(?<!\bMrs)(?<!\bDr)"
                            r"(?<!\b[eE]xkl)(?<!\b[iI]nkl)(?<!\b[eE]xcl)(?<!\b[iI]ncl)"
                            r"\.(?![ \t]+\d))(?=\s)"
                            r"|:(?=[ \t]*\n)|\n[ \t]*\n|\n(?=[^\n]*[\t|])|\t")
