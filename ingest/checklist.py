@@ -1121,10 +1121,10 @@ def corrected_id(value: str, folded: str, invoice_id: bool = False) -> str | Non
         before = folded[max(0, sorry.start() - len(value) - SORRY_GAP) : sorry.start()]
         if not re.search(rf"(?<![\w/-]){re.escape(value)}[.…,;:–\s-]*$", before):
             continue
-        fix = _TAKEN_BACK.match(folded, sorry.end()) or (_ID_SAID.match(folded, sorry.end()) if invoice_id else None)
-        if fix and fix["good"] != value and plausible("id", fix["good"]) \
-                and (fix.re is not _TAKEN_BACK or fix["wrong"] or shape_of(fix["good"]) == shape_of(value)):
-            return fix["good"]
+        taken = _TAKEN_BACK.match(folded, sorry.end()) or (_ID_SAID.match(folded, sorry.end()) if invoice_id else None)
+        if taken and taken["good"] != value and plausible("id", taken["good"]) \
+                and (taken.re is not _TAKEN_BACK or taken["wrong"] or shape_of(taken["good"]) == shape_of(value)):
+            return taken["good"]
     return None
 
 
