@@ -793,7 +793,7 @@ def marked_answer(lines: Sequence[str], index: int, looks: bool = True, capitals
             return ""
         return " ".join([found["value"].strip(), *wrapped_on(lines, index + 1)])
     if not looks or not below.strip() or is_quoted(question) or "@" in question or \
-            not (is_question(question) or under and _OUR_REQUEST.match(question)):
+            not (is_question(question) or _BLANK_FORM_LINE.search(question) or under and _OUR_REQUEST.match(question)):
         return ""  # "On Mon, Support <support@...> wrote:" is a header, not a question
     if is_quoted(below) and index + 2 < len(lines) and is_quoted(lines[index + 2]):
         return ""  # a '>' quote of several lines is a quote, not one answer
@@ -808,6 +808,10 @@ def marked_answer(lines: Sequence[str], index: int, looks: bool = True, capitals
     # (an answer may ask back: "Ja den finns i Fortnox, ver B 302. Transaktionsnumret hittar jag inte, var står det?")
     return below.strip() if under and not below.lstrip().startswith("(") and (
         not is_question(below) or _SAYS_YES_OR_NO.match(below)) else ""
+
+
+# A blank line of our own form, "User(s): ____": the customer types the answer on the line below.
+_BLANK_FORM_LINE = re.compile(r":[ \t]*_{3,}[ \t]*$")
 
 
 def wrapped_on(lines: Sequence[str], index: int) -> list[str]:
@@ -3090,6 +3094,8 @@ def accept(spec: FieldSpec, m: Matchers, value: str) -> str | None:
         # "--> As per my first email", "se Anders mejl nedan", "Användare: se bifogad lista (14 st)":
         # the value is elsewhere
         return None
+    if spec.kind == "name" and spec.many and shouted(value):
+        return name_answer(value, many=True)  # "IT WENT TO DANIEL MOORE BUT SHOULD HAVE GONE TO PRIYA SHAH"
     if spec.kind == "name":
         value = without_last_bracket(value, _REMARK) or without_long_remark(value) or value
         value = without_last_bracket(value, _TITLE_ASIDE) or value if spec.many else value  # "(General Manager, Windermere)"

@@ -4952,3 +4952,18 @@ def test_the_session_26_a_list_said_to_be_fine_is_no_examples() -> None:
         assert examples(text) is None, text
     assert examples("Same problem on 5520087, 5520090, 5520101 and 5520113, they were fine until March.") == \
         "5520087, 5520090, 5520101, 5520113"
+
+
+def test_the_session_26_an_answer_under_our_blank_form_line() -> None:
+    """The SMTP trial: "answers below in caps" typed on the line under our own "User(s): ____" in an
+    Outlook quote, above our hint line, is the answer; in capitals, its names are read as names."""
+    reply = ("Hi, answers below in caps.\n\nHannah\n\n-----Original Message-----\nFrom: Invoice Automation Support "
+             "<support@support.example.com>\nSent: 03 December 2026 11:32\nSubject: [CASE-1001] Invoice went to wrong "
+             "approver\n\nHello,\n\nPlease reply to this mail and fill in the lines:\n\nUser(s): ____\nIT WENT TO DANIEL "
+             "MOORE BUT SHOULD HAVE GONE TO PRIYA SHAH (SHE TOOK OVER FROM DANIEL IN FEB)\n  (the name or address of each "
+             "user it applies to)\n\nKind regards,\nInvoice Automation Support\n")
+    raw = ("From: Hannah Cole <hannah.cole@westbrookprop.example>\nTo: support@support.example.com\nSubject: RE: "
+           "[CASE-1001] Invoice went to wrong approver\nContent-Type: text/plain; charset=utf-8\n\n" + reply).encode()
+    got = read_one(raw, tuple(TYPES.values()), "review_approval").reading.fields  # type: ignore[union-attr]
+    assert got["users"] == "DANIEL MOORE, PRIYA SHAH"
+    assert answers(reply.replace("User(s): ____\nIT WENT", "User(s): IT WENT"), "review_approval")["users"].startswith("IT")
