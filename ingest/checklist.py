@@ -545,7 +545,7 @@ def question_answer(lines: Sequence[str], index: int, folded: str, specs: Sequen
             continue  # a no to a yes-or-no question is its answer
         if spec.kind == "name":
             named_value = name_answer(value[:MAX_ANSWER], spec.many) or \
-                (roles_answer(spec, value) if spec.many and len(value) <= MAX_ROLE_ANSWER and not value.isupper() else None)
+                (roles_answer(spec, value) if spec.many and len(value) <= MAX_ROLE_ANSWER and not shouted(value) else None)
             if named_value:
                 out.append((spec.key, named_value))
             continue
