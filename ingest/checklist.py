@@ -639,8 +639,7 @@ def name_answer(value: str, many: bool) -> str | None:
     if many and shouted(bare):
         # "IT WENT TO DANIEL MOORE BUT SHOULD HAVE GONE TO PRIYA SHAH": in capitals no name stands
         # out by its look; the runs of two or three words between small words are the names
-        me = _SELF_WORD.search(bare) or _SELF_FIRST.match(bare) or _ITS_ME.match(bare)
-        writer = [(me[0] if me.re is _SELF_WORD else me[1]).strip(" ,&")] if me else []
+        writer = [word.strip(" ,&") for _, word in writer_in(bare)[:1]]
         return ", ".join(dict.fromkeys(writer + shouted_names(bare))) or None
     bare = without_last_bracket(bare, _REMARK) or bare  # "Österlins Livs AB (inte Österlins Grossist AB)"
     if many:
@@ -655,10 +654,17 @@ def name_answer(value: str, many: bool) -> str | None:
              if person_words(p.group().lower().split())]
     # the writer among them: "Sarah Quinn and myself", "Den ska till mig själv men har hamnat hos
     # Ove Lind", "Me, and my deputy Craig Whitaker"
-    found += [(me.start(), me[0]) for me in _SELF_WORD.finditer(bare)]
-    if me := _SELF_FIRST.match(bare) or _ITS_ME.match(bare):
-        found.append((0, me[1]))
+    found += writer_in(bare)
     return ", ".join(dict.fromkeys(name for _, name in sorted(found))) or None
+
+
+def writer_in(answer: str) -> list[tuple[int, str]]:
+    """Where an answer naming persons names the writer, and the word: "myself" anywhere, "me"/"jag"
+    first before others, "It's me" (_SELF_WORD, _SELF_FIRST, _ITS_ME)."""
+    found = [(me.start(), me[0]) for me in _SELF_WORD.finditer(answer)]
+    if me := _SELF_FIRST.match(answer) or _ITS_ME.match(answer):
+        found.append((0, me[1]))
+    return found
 
 
 def shouted_names(text: str) -> list[str]:
@@ -1043,11 +1049,10 @@ def extract_candidates(specs: Sequence[FieldSpec], source: Source) -> tuple[dict
         out[ERROR_TEXT] = told["text"].strip()  # "No pop-up, but in the invoice history it says: Step skipped - ..."
     correcting = any(word in source.words[:CORRECTION_TEXT] for word in (" not ", " inte ", " ej ", "sorry", "oops",
                                                                             "ursakta", "forlat"))
-    for spec in specs if correcting else ():
-        if spec.kind in ("id", "number", "code") and spec.key in out and (
+    for spec in specs:
+        if correcting and spec.kind in ("id", "number", "code") and spec.key in out and (
                 fixed := corrected_id(out[spec.key], source.folded, invoice_id=spec.key == INVOICE_ID)):
             out[spec.key] = fixed  # "Note it's 2201-77, not 2201-71 as he wrote" above a forwarded mail
-    for spec in specs:
         if spec.kind == "id" and spec.key in out and theirs(out[spec.key], source.folded):
             del out[spec.key]  # "fakturanr 4410 på deras faktura": the supplier's number, not ours
         if spec.many and spec.kind == "name" and spec.key in out and any(c.isdigit() for c in out[spec.key]):
@@ -2445,6 +2450,13 @@ _LISTED_PERSON = re.compile(rf"{_LIST_ITEM}(?P<person>{_PERSON})[ \t]*(?:[–—
 _BARE_PERSON = re.compile(rf"(?P<person>{_PERSON})(?:[ \t]+(?:[–—-][ \t]+[^\n]{{1,60}}|\([^()\n]{{1,60}}\)))?")
 
 
+def sentence_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """Where the sentence around text[start:end] begins and ends: at the last ".", "!", "?" or line
+    break before it and the first after it (plain stops, unlike `sentence`, which knows "t.ex.")."""
+    ends = [i for i in (text.find(c, end) for c in ".!?\n") if i >= 0]
+    return max(text.rfind(c, 0, start) for c in ".!?\n") + 1, min(ends) if ends else len(text)
+
+
 def cue_persons(m: Matchers, source: Source) -> list[tuple[int, str]]:
     """Persons named in a sentence that holds one of the field's prose words (cues): "rows 2 and 4
     need to be approved by Maria Lind", "granskas av Eva Sund, sedan Johan Ek"."""
@@ -2456,9 +2468,7 @@ def cue_persons(m: Matchers, source: Source) -> list[tuple[int, str]]:
     for cue in m.cues.finditer(text):
         if cue.start() < done:
             continue
-        start = max(text.rfind(c, 0, cue.start()) for c in ".!?\n") + 1
-        ends = [i for i in (text.find(c, cue.end()) for c in ".!?\n") if i >= 0]
-        done = min(ends) if ends else len(text)
+        start, done = sentence_span(text, cue.start(), cue.end())
         if "\t" in text[start:done] or "|" in text[start:done]:
             continue  # a table's row ("1 | Lisa Mårtensson | Approved"): its columns say who is who
         for person in _PERSON_RE.finditer(text, start, done):
@@ -2491,10 +2501,12 @@ def aside_person(folded: str, match: re.Match[str]) -> bool:
     return _ASIDE_BEFORE.search(folded, max(0, start - 60), start) is not None or says is not None
 
 
+# The verbs of someone telling of a case, after their name (_TELLS, _SAYS_OR_WANTS).
+_TELLING = "asked|noticed|spotted|says|said|told|mentioned|reported|thinks"
 # Who tells or wants it done, right after a name: "My manager Claire Dunn said I should email you",
 # "Their account manager, Lucy Chambers, confirmed the invoices will look the same",
 # "Ekonomichef Robert Lindh vill att det är klart innan bokslutet" (not "på inköp": where one works).
-_SAYS_OR_WANTS = re.compile(r"(?i),?[ \t]+(?:asked|noticed|spotted|says|said|told|mentioned|reported|thinks|confirmed|suggested|"
+_SAYS_OR_WANTS = re.compile(rf"(?i),?[ \t]+(?:{_TELLING}|confirmed|suggested|"
                             r"agreed|explained|bekraftade|foreslog|"
                             r"vill[ \t]+att[ \t]+(?:det|detta|allt)[ \t]+(?:ar|blir|ska[ \t]+vara)[ \t]+(?:klart|fixat|gjort|lost)|"
                             r"wants?[ \t]+(?:it|this|everything)[ \t]+(?:done|sorted|fixed|finished|ready|in[ \t]+place))\b")
@@ -2509,9 +2521,8 @@ _OUTSIDER_AFTER = re.compile(r"(?i)[ \t]*\((?:the|our|their|a|an|var|vart|deras|
 
 
 # Who tells, asks or notices beside an approval word: not whom the case concerns.
-_TELLS = re.compile(r"(?i)[ \t]+(?:asked|noticed|spotted|forwarded|says|said|told|mentioned|reported|thinks|"
+_TELLS = re.compile(rf"(?i)[ \t]+(?:{_TELLING}|forwarded|"
                     r"bad|sa(?![ \t]+att)|sager|markte|upptackte|tycker|har[ \t]+tittat|"
-
                     r"(?:pa|in|at|on|from|fran)[ \t]+(?:it|hr|purchasing|procurement|inkop)\b)\b")
 
 # Whom the change is modelled on ("samma kostnadsställen som Peter Falk hade", "the same access as
@@ -3438,14 +3449,14 @@ _IF_BEFORE = re.compile(r"(?i)\b(?:check|know|see|tell|sure|confirm|find\s+out|a
 _HEDGE_BEFORE = re.compile(r"(?i)\b(?:maybe|perhaps|possibly|kanske|mojligen|eventuellt)\s+(?:(?:that|att)\s+)?"
                            r"(?:(?:it|the\s+invoice|den|det|fakturan)\s+)?(?:(?:may|might|could|har|ha)\s+)?$"
                            r"|\b(?:it|the\s+invoice)\s+(?:may|might|could)\s+$")
+
+
 def said_yes_not(folded: str, match: re.Match[str]) -> bool:
     """A yes of the in-the-ERP flag that is not said: asked ("Could it be that it is already in
     Visma?", "Har den bokförts?"), assumed ("I assume it is in Visma"), of something else ("has been
     transferred to Anna for approval", "in the ERP queue"), or taken back in its sentence ("har
     exporterats men syns inte i Visma")."""
-    start = max(folded.rfind(c, 0, match.start()) for c in ".!?\n") + 1
-    ends = [i for i in (folded.find(c, match.end()) for c in ".!?\n") if i >= 0]
-    end = min(ends) if ends else len(folded)
+    start, end = sentence_span(folded, match.start(), match.end())
     asked = end < len(folded) and folded[end] == "?" and _ASKS_IF.match(folded, start) is not None
     return asked or _ASSUMED_BEFORE.search(folded, max(start, match.start() - 40), match.start()) is not None \
         or (elsewhere := _ELSEWHERE_AFTER.match(folded, match.end())) is not None \
@@ -3973,9 +3984,8 @@ MAX_COUNTED_ROWS = 20
 def counted_not_all(folded: str, match: re.Match[str]) -> bool:
     """"all 3 rows" that are not rows 1 to 3: its sentence names rows by number, or says how many
     the invoice has, a qualifier follows ("with 12% VAT", "som har moms") or a "not" comes before."""
-    start = max(folded.rfind(c, 0, match.start()) for c in ".!?\n") + 1
-    ends = [i for i in (folded.find(c, match.end()) for c in ".!?\n") if i >= 0]
-    sentence = folded[start : min(ends) if ends else len(folded)]
+    start, end = sentence_span(folded, match.start(), match.end())
+    sentence = folded[start:end]
     return _NAMED_ROWS.search(sentence.replace(match.group(), " ")) is not None \
         or _ROWS_QUALIFIED.match(folded, match.end()) is not None \
         or re.search(r"(?i)\b(?:not|inte|ej|has|har)\b[^.!?\n]{0,20}$", folded[start : match.start()]) is not None
