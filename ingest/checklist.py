@@ -3574,11 +3574,17 @@ def ranked_wish(spec: FieldSpec, source: Source) -> Candidate | None:
     if best is None:
         value = pattern_value(spec, matchers(spec).patterns, source) if head is not source else None
         return Candidate(value, "pattern", EVIDENCE["pattern"]) if value else None
-    wish, _, sure = best
+    wish, _, sure, also = best
     # "Please see the details below for a change we need": where the wish is, not the wish itself;
     # shown to be confirmed at most, whatever the model's score (it sat at its threshold)
     sure = sure and not points_on(wish.value)
-    return Candidate(wish.value, "pattern" if sure else "unsure wish", EVIDENCE["pattern" if sure else "unsure wish"])
+    value = joined(sorted((wish, also), key=lambda w: w.at)) if sure and also else wish.value
+    return Candidate(value, "pattern" if sure else "unsure wish", EVIDENCE["pattern" if sure else "unsure wish"])
+
+
+def joined(found: Sequence[Wish]) -> str:
+    """Two wishes as one value, in the mail's order, each its own sentence."""
+    return " ".join(w.value if w.value[-1:] in ".?!:" else w.value + "." for w in found[:-1]) + " " + found[-1].value
 
 
 def points_on(text: str) -> bool:

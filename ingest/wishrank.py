@@ -163,13 +163,23 @@ def ranks(key: str) -> bool:
     return found is not None and key in found.fields
 
 
-def best_wish(wishes: Sequence[Wish], patterns: int, length: int) -> tuple[Wish, float, bool] | None:
-    """The candidate the model scores highest (the earliest of equals), its probability, and
-    whether that is enough to take it; None without candidates or model."""
+def best_wish(wishes: Sequence[Wish], patterns: int, length: int) -> tuple[Wish, float, bool, Wish | None] | None:
+    """The candidate the model scores best (the earliest of equals), its probability, whether that
+    is enough to take it, and the runner-up when it is enough on its own too: a mail that asks for
+    two things ("Can you unlock his account? Also, could you deactivate Greg Hollis?") has two
+    wishes, and the one the model ranks second is as often the one the customer meant most.
+    None without candidates or model."""
     found = model()
     if not wishes or found is None:
         return None
-    scored = [(found.probability(features(w, wishes, patterns, length, fold(w.value[:FEATURE_TEXT]))), -n, w)
-              for n, w in enumerate(wishes)]
-    p, _, wish = max(scored)
-    return wish, p, p >= found.threshold
+    scored = sorted(((found.probability(features(w, wishes, patterns, length, fold(w.value[:FEATURE_TEXT]))), -n, w)
+                     for n, w in enumerate(wishes)), key=lambda s: s[:2], reverse=True)
+    p, _, wish = scored[0]
+    also = next((w for q, _, w in scored[1:] if q >= found.threshold and not within(w.value, wish.value)), None)
+    return wish, p, p >= found.threshold, also
+
+
+def within(one: str, other: str) -> bool:
+    """One wish sentence inside the other ("Hur gör vi?" and "Vet inte om ...? Hur gör vi?"): one wish."""
+    a, b = fold(one), fold(other)
+    return a in b or b in a

@@ -157,3 +157,18 @@ def test_an_added_request_a_question_of_who_does_it_and_a_story_are_told_apart()
     assert flags("Can you do that or do we need to do it ourselves?") == [0.0, 1.0, 0.0]
     assert flags("The invoice went to Per Holm last week") == [0.0, 0.0, 1.0]
     assert flags("Please give Anna Berg the approver role") == [0.0, 0.0, 0.0]
+
+
+def test_a_mail_asking_for_two_things_has_both_wishes() -> None:
+    """The runner-up wish is kept when the model is sure of it on its own, in the mail's order:
+    the writers' expected wish was as often the second request as the first (session 27)."""
+    read, _ = wish("coding", "Hi,\n\nOn invoice ID 4471-22 could you change row 2 to account 5410, it is office "
+                             "supplies.\n\nPlease remove the project P-118 from row 3 as well, it was closed in May."
+                             "\n\nThanks, Amy")
+    assert read == ("On invoice ID 4471-22 could you change row 2 to account 5410, it is office supplies. "
+                    "Please remove the project P-118 from row 3 as well, it was closed in May")
+
+
+def test_a_wish_inside_another_is_one_wish() -> None:
+    assert wishrank.within("Hur gör vi?", "Vet inte om vi ska byta konto? Hur gör vi?")
+    assert not wishrank.within("Please unlock his account", "Please deactivate Greg Hollis")
