@@ -1053,7 +1053,7 @@ def extract_candidates(specs: Sequence[FieldSpec], source: Source) -> tuple[dict
         if correcting and spec.kind in ("id", "number", "code") and spec.key in out and (
                 fixed := corrected_id(out[spec.key], source.folded, invoice_id=spec.key == INVOICE_ID)):
             out[spec.key] = fixed  # "Note it's 2201-77, not 2201-71 as he wrote" above a forwarded mail
-        if spec.kind == "id" and spec.key in out and theirs(out[spec.key], source.folded):
+        if spec.kind == "id" and spec.key in out and theirs(out[spec.key], source.folded, labelled=spec.key == INVOICE_ID):
             del out[spec.key]  # "fakturanr 4410 på deras faktura": the supplier's number, not ours
         if spec.many and spec.kind == "name" and spec.key in out and any(c.isdigit() for c in out[spec.key]):
             # "Elin Forsberg, Attestant, beloppsgräns 50 000 kr": the role's limit is no one it concerns
@@ -1137,10 +1137,13 @@ def corrected_id(value: str, folded: str, invoice_id: bool = False) -> str | Non
     return None
 
 
-def theirs(value: str, folded: str) -> bool:
-    """An id said, where it is first written, to be the supplier's own number on their invoice."""
+def theirs(value: str, folded: str, labelled: bool = False) -> bool:
+    """An id said, where it is first written, to be the supplier's own number on their invoice; with
+    `labelled`, also one written after "their invoice no." (the Invoice ID is ours; the Invoice No
+    of an invoice in Verification is the supplier's number, and rightly so)."""
     at = next(written_at(value, folded), -1)
-    return at >= 0 and _ON_THEIR_INVOICE.match(folded, at + len(value)) is not None \
+    return at >= 0 and (_ON_THEIR_INVOICE.match(folded, at + len(value)) is not None
+                        or labelled and _THEIR_NUMBER.search(folded, max(0, at - 40), at) is not None) \
         and not _OUR_ID_LABEL.search(folded, max(0, at - 25), at)
 
 
@@ -1148,6 +1151,9 @@ def theirs(value: str, folded: str) -> bool:
 # supplier's invoice it says 2024-0117)", whose bracket gives their number)
 _ON_THEIR_INVOICE = re.compile(r"(?i)[ \t]*(?:\(?[ \t]*(?:pa|on|i|in)[ \t]+(?:deras|leverantorens|their|the[ \t]+supplier\W?s)[ \t]+"
                                r"(?:faktura|invoice|papper|paper\s+copy)(?![\w-]))[ \t]*(?:[),.;:!?\n]|$)")
+# ("deras fakturanr 7718820", "their invoice no. 9920113", "the supplier's invoice number 2024-117")
+_THEIR_NUMBER = re.compile(r"(?i)\b(?:deras|leverantorens|their|the[ \t]+supplier\W?s|supplier\W?s)[ \t]+(?:own[ \t]+|egna[ \t]+)?"
+                           r"(?:faktura[ \t-]*(?:nr|nummer|no)|invoice[ \t]*(?:no|nr|number|num|#|ref\w*))[ \t.:#]*$")
 _OUR_ID_LABEL = re.compile(r"(?i)\b(?:invoice[ \t]+id|faktura-?id|id)[ \t.:#-]*$")
 
 
@@ -1463,7 +1469,11 @@ def with_code(value: str, source: Source) -> str:
         closing = ")" if "(" in before.group() and text[end : end + 1] == ")" else ""
         return text[before.start() : at] + value + closing
     code = _CODE_AFTER.match(folded, at + len(value)) or _FORM_AFTER.match(folded, at + len(value))
-    return value + text[code.start() : code.end()] if code else value
+    if code:
+        return value + text[code.start() : code.end()]
+    # "Meridian Dental Group - Leeds", "Region Nordanå – Primary Care": one of a group's companies
+    branch = _BRANCH.match(text, at + len(value))
+    return value + branch[0] if branch and not named_after(branch, text) else value
 
 
 # A company's form after a comma, read up to it: "Bellmont Dental Group, Inc.", "Acme, LLC".
@@ -1609,7 +1619,7 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     around |= {k for k, v in names.items() if (spec.key == PERSONS_ONLY and former_user(v, source.folded))
                or long_gone(v, source.folded, months=spec.key != PERSONS_ONLY) or only_said(v, source)
                or no_trouble(v, source.folded) or said_not(v, source.folded) or okayed_request(v, source.folded)
-               or on_a_fine_row(v, source.folded)
+               or on_a_fine_row(v, source.folded) or told_before(v, source.folded)
                or spec.key != PERSONS_ONLY and copied_in(v, source.folded) or renamed(v, source.folded)
                or _LOGIN.fullmatch(v) is not None}  # "users LGRANT and BOKAFOR" beside "Lucy Grant and Ben Okafor"
     # "The Directors role stays at £250,000": a role said to stay as it is, beside the one to change
@@ -1967,6 +1977,17 @@ def long_gone(name: str, folded: str, months: bool = False) -> bool:
     return at >= 0 and (_GONE_SINCE.match(folded, at + len(key)) is not None
                         or months and _GONE_IN.match(folded, at + len(key)) is not None
                         or _SET_UP_BY.search(folded, max(0, at - 30), at) is not None)
+
+
+def told_before(name: str, folded: str) -> bool:
+    """A name first written in a sentence about an earlier time: "Last time (Case #4388) you set up
+    the Approver role for us", "Förra gången hjälpte ni Eva Ek" (unless it goes on to now)."""
+    key = fold(name)
+    at = next(written_at(key, folded), -1)
+    if at < 0:
+        return False
+    start, end = sentence_span(folded, at, at + len(key))
+    return _BEFORE_NOW.match(folded, start) is not None and not _SINCE_THEN.search(folded, start, end)
 
 
 # "..., who left", "som gick i pension": then when (_GONE_SINCE long ago, _GONE_IN in a month named)
@@ -2396,7 +2417,8 @@ components industries industrial trading travel hotels dairy bakery waste recycl
 st street road rd avenue ave society association gatan vagen
 primary academy school college skola skolan hospital clinic university
 knappen knapp fliken menyn button tab menu
-amount belopp energi labs marketing sales central centrum estates vast norr syd skotsel fastighetsskotsel""".split())
+amount belopp energi labs marketing sales central centrum estates vast norr syd skotsel fastighetsskotsel
+house court lodge surgery depot warehouse practice branch""".split())
 
 
 def listed_persons(source: Source) -> list[tuple[int, str]]:
@@ -2626,10 +2648,11 @@ _NEW_ONE = re.compile(r"(?i)\b(?:replacement|replacing|successor|new\s+(?:user|c
 
 def same_person_address(value: str, people: set[str]) -> bool:
     """An address whose local part spells a name also read ("priya.shah@..." beside "Priya Shah",
-    "a.rahman@..." beside "Ahmed Rahman", also when one value listed both): one person, named once."""
+    "a.rahman@..." beside "Ahmed Rahman", also when one value listed both; "johan.lind2@..." beside
+    "Johan Lind": a number that tells namesakes apart): one person, named once."""
     if "@" not in value:
         return False
-    parts = re.split(r"[._-]+", fold(value.split("@")[0].lower()))
+    parts = re.split(r"[._-]+", re.sub(r"\d+$", "", fold(value.split("@")[0].lower())))
     local = " ".join(parts)
     people = {re.sub(r"['’]", "", p) for p in people}  # "rachel.oneil" is "Rachel O'Neil"
     if len(parts) == 2 and len(parts[0]) == 1:  # an initial and a surname
@@ -3168,7 +3191,11 @@ _ERROR_REMARK = re.compile(r"(?i)(?:,?[ \t]+(?:which|vilket)[ \t]+(?:is|was|seem
                            # "... – and there's no field for it", "... fast min gräns är 100 000", "... och sen går det inte"
                            r"|[ \t]+[-–—][ \t]+(?:and|but|so|och|men|så)\b|,?[ \t]+(?:trots[ \t]+att|even[ \t]+though|although|"
                            r"och[ \t]+sen|och[ \t]+sedan|and[ \t]+then|fast[ \t]+(?:min|mitt|hans|hennes|vi|jag|han|hon|den|det|"
-                           r"beloppet|fakturan|gränsen|gransen))\b)")
+                           r"beloppet|fakturan|gränsen|gransen))\b"
+                           # "... when he tries to approve it anyway", "... när jag försöker spara": when it shows
+                           r"|,?[ \t]+(?:when|whenever|every[ \t]+time|när|nar|varje[ \t]+gång|varje[ \t]+gang)[ \t]+"
+                           r"(?:he|she|i|we|they|you|han|hon|jag|vi|de|man)[ \t]+(?:tries|try|tried|trying|clicks?|clicked|"
+                           r"försöker|forsoker|försökte|forsokte|klickar|klickade|trycker|tryckte)\b)")
 # Remarks are looked for in an error text this long at most (a pasted cell can be a page long).
 MAX_REMARKED = 1_000
 
@@ -3577,7 +3604,7 @@ def ranked_wish(spec: FieldSpec, source: Source) -> Candidate | None:
     wish, _, sure, also = best
     # "Please see the details below for a change we need": where the wish is, not the wish itself;
     # shown to be confirmed at most, whatever the model's score (it sat at its threshold)
-    sure = sure and not points_on(wish.value)
+    sure = sure and not points_on(wish.value) and not _NOT_SURE_WHAT.search(fold(wish.value))
     value = joined(sorted((wish, also), key=lambda w: w.at)) if sure and also else wish.value
     return Candidate(value, "pattern" if sure else "unsure wish", EVIDENCE["pattern" if sure else "unsure wish"])
 
@@ -3585,6 +3612,13 @@ def ranked_wish(spec: FieldSpec, source: Source) -> Candidate | None:
 def joined(found: Sequence[Wish]) -> str:
     """Two wishes as one value, in the mail's order, each its own sentence."""
     return " ".join(w.value if w.value[-1:] in ".?!:" else w.value + "." for w in found[:-1]) + " " + found[-1].value
+
+
+# "something needs to change on her account, I'm not sure what exactly": a wish the writer cannot
+# name yet, to be asked about
+_NOT_SURE_WHAT = re.compile(r"(?i)\b(?:(?:i\W?m|i\s+am|we\W?re|we\s+are)\s+not\s+(?:sure|certain)|(?:i|we)\s+(?:don\W?t|do\s+not)\s+know|"
+                            r"no\s+idea|(?:jag|vi)\s+vet\s+inte|(?:jag\s+ar|vi\s+ar)\s+(?:osaker|inte\s+saker))\s+"
+                            r"(?:riktigt\s+|exakt\s+|precis\s+)?(?:what|vad)\b(?:\s+(?:exactly|exakt|precis|riktigt))?\s*(?:[.!?)]|$)")
 
 
 def points_on(text: str) -> bool:
@@ -3745,6 +3779,27 @@ def hit_value(spec: FieldSpec, regex: re.Pattern[str], match: re.Match[str], sou
         return clean(spec, text[match.start() : match.end()])
     value = clean(spec, with_follow_up(text, with_antecedent(text, match.start(), match.end()), match.end()))
     return None if value and no_wish(fold(value)) else value
+
+
+# A group's company named by its place or part after a dash, up to where the sentence goes on:
+# "for the Redfield Hotels LLC - Austin entity?", "i bolaget Region Nordanå – Primary Care (bolag 12)".
+_BRANCH = re.compile(r"[ \t]+[-–][ \t]+((?:[A-ZÅÄÖ][\w&.'-]*)(?:[ \t]+[A-ZÅÄÖ][\w&.'-]*){0,2})"
+                     r"(?=[ \t]*(?:[?.,;:!)(]|$)|[ \t]+(?:entity|company|site|bolag\w*|foretag\w*|företag\w*)\b)", re.M)
+
+
+def named_after(branch: re.Match[str], text: str) -> bool:
+    """Whether a company's dash leads to a new sentence or to a person, not to a part of the group:
+    "Acme Ltd - Please help", "a new user for Aldgate Marine plc - Sarah Pemberton (sarah@...).
+    ... go to Sarah" (an address after it, or its first word alone elsewhere: a first name)."""
+    words = branch[1].split()
+    if set(fold(branch[1]).lower().split()) & _NOT_BRANCH or re.match(r"[ \t]*\([^()\n]{0,80}@", text[branch.end():]):
+        return True
+    return len(words) == 2 and re.search(rf"\b{re.escape(words[0])}\b(?![ \t]+{re.escape(words[1])})", text) is not None
+
+
+# Words after a company's dash that start a new sentence, not a part of its name.
+_NOT_BRANCH = frozenset("please thanks thank tack hi hej hello urgent asap bradskande viktigt regards mvh "
+                        "cheers best kind help hjalp fyi ps obs note sorry ursakta".split())
 
 
 # What follows a quoted text printed on the invoice itself, not shown by the system.
@@ -4068,12 +4123,13 @@ def range_rows(span: re.Match[str]) -> list[str]:
     low, high = int(span[1]), int(span[2])
     if 0 < high - low <= MAX_ROW_RANGE:
         return [str(n) for n in range(low, high + 1)]
-    if high >= CHANGED_TO and _WORD_TO.match(span[0]):
-        return [span[1]]
+    if (high >= CHANGED_TO or high < low and not _ROW_WORD.search(span[0])) and _WORD_TO.match(span[0]):
+        return [span[1]]  # ("byta momskoden på rad 1 till 0": the code it changes to; not "from row 3 to row 2")
     return [span[1], span[2]]
 
 
 _WORD_TO = re.compile(r"(?i)\d+[ \t]*(?:to|till)\b")
+_ROW_WORD = re.compile(r"(?i)\b(?:rows?|lines?|rad|raden|rader)\b")
 
 
 # Words for a person's standing, written small before their name: "my deputy Rob Clarke".

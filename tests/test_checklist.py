@@ -11,7 +11,7 @@ import pytest
 
 from core.casetypes import FieldSpec, parse_case_types
 from ingest.checklist import (Source, extract, extract_candidates, form_answers, literal_heads, matchers, prose_of, tables_in,
-                              triggers_of)
+                              theirs, triggers_of)
 from ingest.parse import Attachment
 from ingest.quoting import split_reply, strip_signoff
 from tests.eval_score import read_one
@@ -4967,3 +4967,60 @@ def test_the_session_26_an_answer_under_our_blank_form_line() -> None:
     got = read_one(raw, tuple(TYPES.values()), "review_approval").reading.fields  # type: ignore[union-attr]
     assert got["users"] == "DANIEL MOORE, PRIYA SHAH"
     assert answers(reply.replace("User(s): ____\nIT WENT", "User(s): IT WENT"), "review_approval")["users"].startswith("IT")
+
+
+def test_the_session_27_a_groups_company_by_its_place() -> None:
+    """A group's company named by its place after a dash is that company; a person or a new
+    sentence after the dash is not part of it."""
+    assert company_of("Can you add Tom Reid as an approver in Harbour Foods Group - Leeds? He starts Monday.") \
+        == "Harbour Foods Group - Leeds"
+    assert company_of("Lägg upp Eva Ek som attestant i bolaget Region Västmark – Primärvård (bolag 12).") \
+        == "Region Västmark – Primärvård"
+    assert company_of("Please add a new user for Aldgate Marine plc - Sarah Pemberton (sarah.pemberton@aldgate.com). "
+                      "Invoices waiting with Gary can go to Sarah.") == "Aldgate Marine plc"
+    assert company_of("Please add a new user for Harbour Foods Ltd - Thanks in advance.") == "Harbour Foods Ltd"
+
+
+def test_the_session_27_persons_and_numbers_named_once() -> None:
+    """An address with a number that tells namesakes apart is the person named beside it; a role
+    of an earlier case is background; a place is no user; "rad 1 till 0" is row 1, changed to 0."""
+    assert concerns_of("Please make Johan Lind an approver in Skara Lantman AB. His address is "
+                       "johan.lind2@skaralantman.se.") == "Johan Lind"
+    assert concerns_of("We'd like a new role 'AP Reviewer' for Sophie Turner in Pennine Foods Ltd.\n\nLast time "
+                       "(Case #4388) you set up the Approver role for us, so hopefully it's similar.") \
+        == "AP Reviewer, Sophie Turner"
+    assert users_of("Invoice ID 12-6021. It went to Gareth Hughes but it should come to myself as I'm the budget "
+                    "holder for Rosewood House now.") == "Gareth Hughes, myself"
+    rows = partial(field, "coding", "coding_rows")
+    assert rows("Jag måste byta momskoden på rad 1 till 0 på faktura 20931.") == "1"
+    assert rows("I need to move the VAT from row 3 to row 2 on invoice 4471-22.") == "3, 2"
+
+
+def test_the_session_27_their_number_and_an_error_before_when_it_shows() -> None:
+    """The supplier's own invoice number is no Invoice ID (it is the Invoice No of one in
+    Verification); an unquoted error ends before "when he tries ..."."""
+    got = fields("coding", "Faktura-ID har jag inte, det är fakturan från Ahlsell (deras fakturanr 7718820). Rad 2 "
+                           "ska till konto 4010.")
+    assert "invoice_id" not in got
+    assert theirs("7718820", "deras fakturanr 7718820", labelled=True) and not theirs("7718820", "deras fakturanr 7718820")
+    error = partial(field, "review_approval", "error_message")
+    assert error("Invoice 77-4410, row 2. He gets Approval limit exceeded when he tries to approve it anyway.") \
+        == "Approval limit exceeded"
+    assert error('Hon får "Beloppsgräns överskriden när du attesterar" på rad 2 i faktura 5520.') \
+        == "Beloppsgräns överskriden när du attesterar"
+
+
+def test_the_session_27_a_wish_the_writer_cannot_name_is_asked_for() -> None:
+    values, unsure = extract_candidates(TYPES["administration"].fields, Source(
+        new="It's about Hannah Cole's user in Oakridge Care Ltd - something needs to change on her account, "
+            "I'm not sure what exactly. Can someone ring me?"))
+    assert "desired_action" not in values and unsure["desired_action"].evidence == "unsure wish"
+
+
+@pytest.mark.parametrize("text", [
+    "Harbour Foods Ltd - " + "Leeds - " * 4_000, "johan.lind2@x.se " * 3_000 + "Johan Lind",
+    "Last time " * 3_000 + "you set up Anna Berg", "rad 1 till 0 " * 3_000, "deras fakturanr " * 3_000 + "7718820",
+    "He gets Approval limit exceeded " * 2_000 + "when he tries", "I'm not sure what " * 3_000 + "exactly",
+])
+def test_the_session_27_rules_read_hostile_text_in_linear_time(text: str) -> None:
+    read_in_linear_time(text)
