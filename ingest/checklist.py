@@ -406,6 +406,30 @@ def form_answers(reply: Reply, specs: Sequence[FieldSpec],
     return answers, frozenset(used)
 
 
+def said_under(spec: FieldSpec, value: str) -> str | None:
+    """A text answer the customer said stands under our question ("svar nedan i texten"), though
+    nothing sets it apart: a wish our patterns find ("Ändra kostnadsstället på rad 2 till 4100"
+    under "Vad vill du göra?"), or an error text written as a statement, not a question or a remark
+    of ours in brackets ("Kostnadsstället 4100 är inte giltigt för konto 5611")."""
+    folded = fold(value[:MAX_ANSWER])
+    if is_question(value) or value.lstrip()[:1] in "([" or words(value) < max(spec.min_words, 3) or _OFFER.match(folded):
+        return None
+    if spec.key == ERROR_TEXT:
+        return value.strip() if _ERROR_STATE.search(folded) and not _ONLY_AN_ERROR.search(folded) \
+            and not _NOT_READ.search(folded) and not _SAYS_NO_ERROR.match(folded) else None
+    found = best_candidate(spec, Source(new=value[:MAX_ANSWER]))
+    return found.value if found is not None and found.score >= THRESHOLD and found.evidence == "pattern" else None
+
+
+# Our own lines look the same: what we can do or the customer may ("We can change the approval flow
+# or add a role", "You can attach a screenshot"), and what an error text says of the state it
+# refuses ("A screenshot works too" says none).
+_OFFER = re.compile(r"(?i)\W*(?:we|vi|you|du|ni|support)\s+(?:can|could|may|might|will|kan|kunde|far|kommer)\b")
+_ERROR_STATE = re.compile(r"(?i)\b(?:not|cannot|can\W?t|invalid|locked|blocked|closed|missing|exceeded|required|denied|failed|"
+                          r"unable|error|inte|ej|saknar|saknas|ogiltig\w*|last|sparrad|sparrat|stangd|stangt|overskriden|"
+                          r"kravs|fel|misslyckades|nekad|nekades)\b")
+
+
 def numbered_answers(reply: Reply, folded: Sequence[str], specs: Sequence[FieldSpec],
                      ours: Sequence[tuple[int, int]] | None) -> list[tuple[str, str]]:
     """Answers numbered in the new text as our quoted questions are ("1) 812203" / "2) row 4"
@@ -531,6 +555,8 @@ def question_answer(lines: Sequence[str], index: int, folded: str, specs: Sequen
                 out.append((spec.key, value.strip()[1:-1].strip()))  # a quoted text is the screen's
             elif spec.key == ERROR_TEXT and (quoted := quoted_error(value)) != value:
                 out.append((spec.key, quoted))  # 'Ja, när jag försöker ... står det "Användaren saknar ..."'
+            elif spec.kind == "text" and (said := said_under(spec, value)):
+                out.append((spec.key, said))
             continue
         if spec.kind in SHAPED and _NO_ITS.match(fold(value)):
             # "NO, IT'S 7734120" under "The Invoice ID ... Is it 7734100?": the no puts the right one

@@ -472,7 +472,8 @@ def norm(label: str) -> str:
 # "Type: Coding", "Ärendetyp: Kontering", "Case type - Review": the customer names the type.
 _STATED_TYPE = re.compile(
     r"^[ \t>*-]*(?:case[ \t]+type|type[ \t]+of[ \t]+case|type|arendetyp|typ[ \t]+av[ \t]+arende|arendetypen|typ)"
-    r"[ \t*]*[:=][ \t*]*(?P<value>[^\n]{3,60})$", re.IGNORECASE | re.MULTILINE)
+    # (a type named and said why on its line: "Type: Review/Approval (not Coding – the coding is fine, ...)")
+    r"[ \t*]*[:=][ \t*]*(?P<value>[^\n]{3,200})$", re.IGNORECASE | re.MULTILINE)
 
 
 def stated_type(text: str) -> str:

@@ -5024,3 +5024,29 @@ def test_the_session_27_a_wish_the_writer_cannot_name_is_asked_for() -> None:
 ])
 def test_the_session_27_rules_read_hostile_text_in_linear_time(text: str) -> None:
     read_in_linear_time(text)
+
+
+def test_the_session_27_text_answers_the_customer_says_stand_below_our_questions() -> None:
+    """"Svar nedan i texten": a wish and an error text under our questions in an Outlook quote are
+    read, though nothing sets them apart; a question or a remark of ours in brackets is not."""
+    reply = ("Hej, svar nedan i texten.\n\n/Anna\n\n-----Ursprungligt meddelande-----\nFrån: Support "
+             "<support@support.example.com>\nÄmne: [Case #4527] Kontering\n\nHej Anna,\n\n"
+             "- Faktura-ID (finns under Allmänt på fakturan)?\n310552\n\n- Vilken/vilka konteringsrader gäller det?\n"
+             "Bara rad 2\n\n- Vad vill du göra?\nFlytta rad 2 till kostnadsställe 4100 (bilarna)\n\n"
+             "- Vad står det i eventuellt felmeddelande?\nKostnadsstället 4100 är spärrat för konto 5611\n\n"
+             "Med vänlig hälsning\nSupport\n")
+    got = answers(reply)
+    assert got["desired_action"] == "Flytta rad 2 till kostnadsställe 4100 (bilarna)"
+    assert got["error_message"] == "Kostnadsstället 4100 är spärrat för konto 5611"
+    for wish, error in (("(beskriv gärna med egna ord)", "Vilket fel fick du?"),
+                        ("Vi kan ändra projektet åt dig om du vill.", "En skärmdump går också bra.")):
+        # a remark of ours in brackets, a question, what we can do, a line that names no refusal
+        ours = reply.replace("Flytta rad 2 till kostnadsställe 4100 (bilarna)", wish) \
+            .replace("Kostnadsstället 4100 är spärrat för konto 5611", error)
+        assert "desired_action" not in answers(ours) and "error_message" not in answers(ours)
+
+
+def test_the_session_27_a_type_stated_with_its_reason_on_the_line() -> None:
+    from ingest.classify import stated_type, type_stated_in
+    line = "Type: Review/Approval (not Coding – the coding is fine, it's the approval that fails). Answers below."
+    assert type_stated_in(stated_type(line), tuple(TYPES.values())) == "review_approval"
