@@ -1503,7 +1503,8 @@ def with_code(value: str, source: Source) -> str:
 
 
 # A company's form after a comma, read up to it: "Bellmont Dental Group, Inc.", "Acme, LLC".
-_FORM_AFTER = re.compile(r",?[ \t]+(?-i:Inc\.?|LLC|L\.L\.C\.|Ltd\.?|Limited|Corp\.?|AB|DAC|plc|PLC|GmbH|Oy|AS|A/S)(?![\w])"
+_FORM_AFTER = re.compile(r",?[ \t]+(?-i:Inc\.?|LLC|L\.L\.C\.|Ltd\.?|Limited|Corp\.?|AB|DAC|plc|PLC|GmbH|Oy|AS|A/S|"
+                         r"ek\.[ \t]?f[öo]r\.?|ekonomisk[ \t]+f[öo]rening)(?![\w])"
                          r"(?![ \t]+(?-i:[A-ZÅÄÖ]))")  # "Brightwater Group, AB Volvo is another company": not its form
 
 
@@ -1655,6 +1656,9 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     if any(k not in around and (_PERSON_RE.fullmatch(fold(v.split(" (")[0])) or _FIRST_NAME.fullmatch(v))
            for k, v in names.items()):  # ("Anna, Per" by first name are persons too)
         names = {k: v for k, v in names.items() if k not in around}  # (the writer named too: "Elin Ek (mig)")
+    elif spec.key == PERSONS_ONLY and names and all(on_a_fine_row(v, source.folded) or no_trouble(v, source.folded)
+                                                    for v in names.values()):
+        return None  # "Row 1 was approved by Jason last week with no issues": the one it went well for is no user
     people = set(names)
     # "Ms Priya Nair ... Ms Nair", "Fiona McAllister ... Fiona": a surname or a first name alone
     # beside the full name is the same person; "Read Only" beside "AP Clerk – Read Only" is that
@@ -1884,9 +1888,23 @@ def former_user(name: str, folded: str) -> bool:
 
 def no_trouble(name: str, folded: str) -> bool:
     """A person said to have no problem ("The other approver on the invoice, Rob Kane, had no
-    problem with row 2"): the one it works for, background beside the others."""
+    problem with row 2"; "Dave Marsh from our IT tried approving a test invoice and that works for
+    him"): the one it works for, background beside the others."""
     key = fold(name)
-    return bool(key) and any(_NO_TROUBLE.match(folded, at + len(key)) for at in islice(written_at(key, folded), 3))
+    if not key:
+        return False
+    places = list(islice(written_at(key, folded), 3))
+    if any(_NO_TROUBLE.match(folded, at + len(key)) for at in places):
+        return True
+    if not places:
+        return False
+    start, end = sentence_span(folded, places[0], places[0] + len(key))
+    return _WORKS_FOR_THEM.search(folded, places[0] + len(key), end) is not None
+
+
+# ("... and that works for him", "det fungerar för henne")
+_WORKS_FOR_THEM = re.compile(r"(?i)\b(?:works?|worked|fungerar|fungerade|funkar|funkade)(?:[ \t]+(?:fine|ok|bra|fint))?[ \t]+"
+                             r"(?:for|för|for)[ \t]+(?:him|her|honom|henne)\b")
 
 
 _NO_TROUBLE = re.compile(r"(?i)[ \t]*,?[ \t]+(?:had|has|hade|har)[ \t]+(?:no|inga|inget)[ \t]+(?:problems?|issues?|trouble|fel)\b")
@@ -3298,7 +3316,8 @@ def prose_value(spec: FieldSpec, regex: re.Pattern[str] | None, source: Source) 
                                     or _ANOTHER.search(source.folded, max(0, match.start() - 20), match.start())):
             continue  # "our sister company Pennine Print Ltd uses a different nominal": not this one
         if spec.kind == "id" and (other_documents_id(source.folded, match) or erp_document(source.folded, match)
-                                  or suppliers_own(source.folded, match) or set_aside(source.folded, match.end())):
+                                  or suppliers_own(source.folded, match) or set_aside(source.folded, match.end())
+                                  or _OTHER_DOCUMENT_ID.search(source.folded, max(0, match.start() - 30), match.start("value"))):
             continue
         if spec.kind == "code" and _SENTENCE_GAP.search(source.folded, match.start(), match.start("value")):
             continue  # "posted in the PI series. I can't see ...": the next sentence's "I" is no series
@@ -3491,8 +3510,11 @@ _OTHERS_BEFORE = re.compile(r"(?i)\b(?:andra|ovriga|alla\s+andra|resten\s+av\s+(
                             # (as the clause's subject: not "matched against the credit note and posted in Visma")
                             r"|(?:^|[.!?;:\n(]|\b(?:men|but|and|och))[ \t]*(?:kreditfakturan|kreditnotan|the\s+credit\s+note|"
                             r"(?:forra|foregaende|nasta)\s+fakturan|the\s+(?:previous|next|earlier)\s+invoice)\b"
-                            r"(?:[ \t]+(?:no\.?|nr\.?)?[ \t]*[\w-]*\d[\w-]*)?"
+                            r"(?:[ \t]+(?:no\.?|nr\.?)?[ \t]*[\w-]*\d[\w-]*|[ \t]*\([ \t]*(?:id|no\.?|nr\.?)?[ \t:#]*[\w-]*\d[\w-]*[ \t]*\))?"
                             r"(?:[ \t]+(?:ar|is|was|har|has|finns|ligger|blev|got|went)\b[^.!?\n,;]{0,60})?[ \t]*$")
+# Another document's id, named as such: "The credit note (ID 661203) went across", "kreditfakturan 66120".
+_OTHER_DOCUMENT_ID = re.compile(r"(?i)\b(?:kreditfakturan|kreditnotan|kreditfaktura|kreditnota|credit[ \t]+note)[ \t]*\(?[ \t]*"
+                                r"(?:id|no\.?|nr\.?|number|nummer)?[ \t:#]*$")
 # An indirect question just before a flag's words: "check if it's in Unit4", "vet inte om den finns i
 # Visma" (not "Om jag attesterar kommer det upp ett felmeddelande", "Fakturan om 5000 kr finns i Visma").
 _IF_BEFORE = re.compile(r"(?i)\b(?:check|know|see|tell|sure|confirm|find\s+out|ask|wonder(?:ing)?|kolla|veta|vet|se|undrar|osaker|"
@@ -3760,8 +3782,10 @@ def hit_value(spec: FieldSpec, regex: re.Pattern[str], match: re.Match[str], sou
     if spec.kind == "text" and "value" in regex.groupindex and _STATE_SHOWS.search(
             source.folded, max(0, match.start() - STATE_REACH), match.start("value")):
         return None  # 'the invoice status says "Awaiting approval"', "the status in the list says": a state, not an error
-    if spec.kind == "id" and "value" in regex.groupindex and owned_number(source.folded, match.start("value"), match.end("value")):
-        return None  # "PO 4500012345 has been stuck", "cost centre 730 went to": another thing's number
+    if spec.kind == "id" and "value" in regex.groupindex and (
+            owned_number(source.folded, match.start("value"), match.end("value"))
+            or _OTHER_DOCUMENT_ID.search(source.folded, max(0, match.start("value") - 30), match.start("value"))):
+        return None  # "PO 4500012345 has been stuck", "cost centre 730 went to", "the credit note (ID 661203)": another thing's number
     if spec.kind == "rows" and "value" in regex.groupindex and _COUNTED_ROWS.fullmatch(match["value"] or "") \
             and counted_not_all(source.folded, match):
         return None  # "rad 4, 5 och 6 – alla 3 rader", "All 3 rows with 12% VAT", "not all 4 rows": not rows 1 to 3

@@ -5021,6 +5021,9 @@ def test_the_session_27_a_wish_the_writer_cannot_name_is_asked_for() -> None:
     "Harbour Foods Ltd - " + "Leeds - " * 4_000, "johan.lind2@x.se " * 3_000 + "Johan Lind",
     "Last time " * 3_000 + "you set up Anna Berg", "rad 1 till 0 " * 3_000, "deras fakturanr " * 3_000 + "7718820",
     "He gets Approval limit exceeded " * 2_000 + "when he tries", "I'm not sure what " * 3_000 + "exactly",
+    "The credit note (ID " * 3_000 + "661203)", "Kreditfakturan (5102240) " * 2_000 + "finns i SAP",
+    "Dave Marsh tried and that works " * 2_000 + "for him", "Gotlands Mejeri ek. " * 3_000 + "för",
+    "Type: " + "Review/Approval (not Coding " * 2_000, "svar nedan\n> Vad vill du göra?\n" + "Vi kan ändra " * 3_000,
 ])
 def test_the_session_27_rules_read_hostile_text_in_linear_time(text: str) -> None:
     read_in_linear_time(text)
@@ -5050,3 +5053,21 @@ def test_the_session_27_a_type_stated_with_its_reason_on_the_line() -> None:
     from ingest.classify import stated_type, type_stated_in
     line = "Type: Review/Approval (not Coding – the coding is fine, it's the approval that fails). Answers below."
     assert type_stated_in(stated_type(line), tuple(TYPES.values())) == "review_approval"
+
+
+def test_the_session_27_another_documents_id_and_erp() -> None:
+    """A credit note's id, and a credit note in the ERP, are not the invoice's (validation writer ww)."""
+    queue = partial(fields, "automatic_steps")
+    got = queue("The credit note (ID 661203) went across to Oracle fine, but the invoice it belongs to, ID 661190, is "
+                "not in Oracle. Transferred is blank.")
+    assert got["invoice_id"] == "661190"
+    got = queue("Fakturan 5102233 ligger i kön, Överförd står Nej. Kreditfakturan (5102240) finns i SAP men inte själva "
+                "fakturan.")
+    assert got["invoice_id"] == "5102233" and got.get("in_financial_system") != "yes"
+
+
+def test_the_session_27_users_it_went_well_for_and_forms_of_companies() -> None:
+    assert users_of("Invoice ID 300415, row 1. Our approver Lucy Grant gets Object reference not set when she clicks "
+                    "Approve. Dave Marsh from our IT tried approving a test invoice and that works for him.") == "Lucy Grant"
+    assert company_of("Bolaget är Gotlands Mejeri ek. för. Vi vill ta bort kodförslaget för leverantör 40012.") \
+        in ("Gotlands Mejeri ek. för.", "Gotlands Mejeri ek. för")
