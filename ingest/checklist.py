@@ -1665,10 +1665,33 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     # role again.
     parts = {part for key in names if len(key.split()) > 1 for part in (key.split()[0], key.split()[-1])}
     # ("Karins användare" beside Karin Holm: her genitive)
-    return ", ".join(v for key, v in names.items() if not (same_person_address(v, people) and not named_as_new(v, source.folded))
-                     and not (" " not in key and (key in parts or key.endswith("s") and key[:-1] in parts))
-                     and not part_of_another(key, names)
-                     and not (spec.key == PERSONS_ONLY and not_a_person(v))) or None
+    kept = [v for key, v in names.items() if not (same_person_address(v, people) and not named_as_new(v, source.folded))
+            and not (" " not in key and (key in parts or key.endswith("s") and key[:-1] in parts))
+            and not part_of_another(key, names)
+            and not (spec.key == PERSONS_ONLY and not_a_person(v))]
+    return ", ".join(once_each(kept)) or None
+
+
+def once_each(names: Sequence[str]) -> list[str]:
+    """Each person once: "Malin Åberg (jag)" and "Malin Åberg (jag själv)" are one, and so are "Mark
+    Dunne" and a slip of the same name, "Mark Dunn" (the first name the same, the surname one
+    letter short or long at its end): the first way it is written stays."""
+    out: list[str] = []
+    seen: list[list[str]] = []
+    for name in names:
+        words = fold(name.split(" (")[0]).lower().split()
+        if len(words) >= 2 and any(w[:-1] == words[:-1] and (w[-1] == words[-1] or near_end(w[-1], words[-1]))
+                                   for w in seen if len(w) == len(words)):
+            continue
+        seen.append(words)
+        out.append(name)
+    return out
+
+
+def near_end(one: str, other: str) -> bool:
+    """One word the other with a letter more at its end ("dunn", "dunne"), both of four letters or more."""
+    short, long_ = sorted((one, other), key=len)
+    return len(short) >= 4 and len(long_) == len(short) + 1 and long_.startswith(short)
 
 
 # A limit read as one of the names: "beloppsgräns 50 000 kr", "limit £5,000" (the role's, no one it concerns).

@@ -11,7 +11,7 @@ import pytest
 
 from core.casetypes import FieldSpec, parse_case_types
 from ingest.checklist import (Source, extract, extract_candidates, form_answers, literal_heads, matchers, prose_of, tables_in,
-                              theirs, triggers_of)
+                              once_each, theirs, triggers_of)
 from ingest.parse import Attachment
 from ingest.quoting import split_reply, strip_signoff
 from tests.eval_score import read_one
@@ -5071,3 +5071,13 @@ def test_the_session_27_users_it_went_well_for_and_forms_of_companies() -> None:
                     "Approve. Dave Marsh from our IT tried approving a test invoice and that works for him.") == "Lucy Grant"
     assert company_of("Bolaget är Gotlands Mejeri ek. för. Vi vill ta bort kodförslaget för leverantör 40012.") \
         in ("Gotlands Mejeri ek. för.", "Gotlands Mejeri ek. för")
+
+
+def test_the_session_27_each_person_once() -> None:
+    """A name and a slip of it (a letter more at the surname's end), or the same name with two
+    marks of the writer, are one person; two surnames that differ otherwise are two."""
+    assert once_each(["Mark Dunne", "Mark Dunn"]) == ["Mark Dunne"]
+    assert once_each(["Malin Åberg (jag)", "Björn Ahl", "Malin Åberg (jag själv)"]) == ["Malin Åberg (jag)", "Björn Ahl"]
+    assert once_each(["Anna Berg", "Anna Borg", "Per Berg"]) == ["Anna Berg", "Anna Borg", "Per Berg"]
+    assert users_of("Invoice 88120-3: it went to Mark Dunne for approval but Mark Dunn is away, it should go to "
+                    "Sarah Lowe.") == "Mark Dunne, Sarah Lowe"
