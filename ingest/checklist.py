@@ -386,7 +386,7 @@ def form_answers(reply: Reply, specs: Sequence[FieldSpec],
             # "EK: ..." after a blank line under our question answers the question above the blank
             asking = index - 1 if strict and not line.strip() and index and lines[index - 1].strip() else index
             for field_key, value in question_answer(lines, asking, question_of(lines, folded, asking), specs, marked,
-                                                    shaped=bool(marked) and not strict):
+                                                    shaped=bool(marked) and not strict, texts=asked <= MAX_TEXT_ANSWERS):
                 answers.setdefault(field_key, value)
             continue
         if not match or key is None or key in answers:
@@ -415,7 +415,8 @@ def said_under(spec: FieldSpec, value: str) -> str | None:
     if is_question(value) or value.lstrip()[:1] in "([" or words(value) < max(spec.min_words, 3) or _OFFER.match(folded):
         return None
     if spec.key == ERROR_TEXT:
-        return value.strip() if _ERROR_STATE.search(folded) and not _ONLY_AN_ERROR.search(folded) \
+        return value.strip() if _ERROR_STATE.search(folded) and not _REMARK_START.match(folded) \
+            and not _ONLY_AN_ERROR.search(folded) \
             and not _NOT_READ.search(folded) and not _SAYS_NO_ERROR.match(folded) else None
     found = best_candidate(spec, Source(new=value[:MAX_ANSWER]))
     return found.value if found is not None and found.score >= THRESHOLD and found.evidence == "pattern" else None
@@ -424,10 +425,16 @@ def said_under(spec: FieldSpec, value: str) -> str | None:
 # Our own lines look the same: what we can do or the customer may ("We can change the approval flow
 # or add a role", "You can attach a screenshot"), and what an error text says of the state it
 # refuses ("A screenshot works too" says none).
-_OFFER = re.compile(r"(?i)\W*(?:we|vi|you|du|ni|support)\s+(?:can|could|may|might|will|kan|kunde|far|kommer)\b")
-_ERROR_STATE = re.compile(r"(?i)\b(?:not|cannot|can\W?t|invalid|locked|blocked|closed|missing|exceeded|required|denied|failed|"
-                          r"unable|error|inte|ej|saknar|saknas|ogiltig\w*|last|sparrad|sparrat|stangd|stangt|overskriden|"
-                          r"kravs|fel|misslyckades|nekad|nekades)\b")
+# (matched at the answer's start only: a leading \W* searched from every position would be quadratic)
+_OFFER = re.compile(r"(?i)\W*(?:we|vi|you|du|ni|support)\s+(?:can|could|may|might|will|kan|kunde|far|kommer)\b"
+                    r"(?!\W?t\b|\s+not\b|\s+inte\b)")
+_ERROR_STATE = re.compile(r"(?i)\b(?:invalid|locked|blocked|closed|missing|exceeded|required|denied|failed|unable|not\s+(?:an?\s+)?(?:allowed|"
+                          r"valid|found|authori[sz]ed|permitted|possible)|cannot\s+be|ogiltig\w*|sparrad|sparrat|stangd|stangt|"
+                          r"overskriden|overskrids|kravs|saknas|misslyckades|nekad|nekades|ar\s+inte\s+(?:giltig\w*|tillat\w*|"
+                          r"behorig\w*)|inte\s+tillat\w*|far\s+inte)\b")
+# An answer that is the writer's remark, not the screen's words: "Jag har inte kollat", "Nothing pops up".
+_REMARK_START = re.compile(r"(?i)\W*(?:i|i\W?m|i\W?ve|we|jag|vi|nothing|inget|ingenting|it\s+worked|it\s+works|det\s+funkade|"
+                           r"det\s+fungerade)\b")
 
 
 def numbered_answers(reply: Reply, folded: Sequence[str], specs: Sequence[FieldSpec],
@@ -490,13 +497,14 @@ _WRAPPED = re.compile(r"[>\s]*[a-zåäö]")
 
 
 def question_answer(lines: Sequence[str], index: int, folded: str, specs: Sequence[FieldSpec], marked: str,
-                    shaped: bool = False) -> list[tuple[str, str]]:
+                    shaped: bool = False, texts: bool = True) -> list[tuple[str, str]]:
     """The customer's answer typed below a quoted question or label of ours that names a field
     ("> What is in the column Transferred?" / "OK", "> - Faktura-ID (finns under Allmänt):" /
     "7703311"). A "don't know" or "no error" answer is none, and a name must look like one.
     `marked` is `marked_answer(lines, index)`: with one, a request of ours ending in "." counts.
     `shaped`: the answer is set apart by nothing, so only a value of a SHAPED kind read from it
-    counts ("88120-3" under "Which Invoice ID is it?", never "A screenshot works too")."""
+    counts ("88120-3" under "Which Invoice ID is it?", never "A screenshot works too"), and, with
+    `texts`, a wish or an error text that looks like one (`said_under`)."""
     line = _ASIDE.sub("", folded.rstrip())
     if not (is_question(line) or marked) or len(line) > 160:
         return []
@@ -555,7 +563,7 @@ def question_answer(lines: Sequence[str], index: int, folded: str, specs: Sequen
                 out.append((spec.key, value.strip()[1:-1].strip()))  # a quoted text is the screen's
             elif spec.key == ERROR_TEXT and (quoted := quoted_error(value)) != value:
                 out.append((spec.key, quoted))  # 'Ja, när jag försöker ... står det "Användaren saknar ..."'
-            elif spec.kind == "text" and (said := said_under(spec, value)):
+            elif texts and spec.kind == "text" and (said := said_under(spec, value)):
                 out.append((spec.key, said))
             continue
         if spec.kind in SHAPED and _NO_ITS.match(fold(value)):
@@ -905,6 +913,9 @@ ANSWERS_UNDER = re.compile(r"(?i)\b(?:answers?|answered|replies|replied|comments
 # Lines of the new text looked at for that, and questions of ours read per mail.
 MAX_NEW_LINES = 200
 MAX_QUESTIONS = 100
+# Of those, the first this many may have a text answer read that nothing sets apart (each such
+# reading weighs the field's candidates: a hundred took 95 ms, the session 27 review).
+MAX_TEXT_ANSWERS = 10
 
 
 def in_capitals(line: str) -> bool:
@@ -1504,7 +1515,7 @@ def with_code(value: str, source: Source) -> str:
 
 # A company's form after a comma, read up to it: "Bellmont Dental Group, Inc.", "Acme, LLC".
 _FORM_AFTER = re.compile(r",?[ \t]+(?-i:Inc\.?|LLC|L\.L\.C\.|Ltd\.?|Limited|Corp\.?|AB|DAC|plc|PLC|GmbH|Oy|AS|A/S|"
-                         r"ek\.[ \t]?f[öo]r\.?|ekonomisk[ \t]+f[öo]rening)(?![\w])"
+                         r"ek\.[ \t]?for\.?|ekonomisk[ \t]+forening)(?![\w])"  # (folded: "ek. för.")
                          r"(?![ \t]+(?-i:[A-ZÅÄÖ]))")  # "Brightwater Group, AB Volvo is another company": not its form
 
 
@@ -1673,25 +1684,16 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
 
 
 def once_each(names: Sequence[str]) -> list[str]:
-    """Each person once: "Malin Åberg (jag)" and "Malin Åberg (jag själv)" are one, and so are "Mark
-    Dunne" and a slip of the same name, "Mark Dunn" (the first name the same, the surname one
-    letter short or long at its end): the first way it is written stays."""
-    out: list[str] = []
-    seen: list[list[str]] = []
+    """Each person once: "Malin Åberg (jag)" and "Malin Åberg (jag själv)" are one, the first way it
+    is written stays (not "Mark Dunne" and "Mark Dunn": "John Richard" and "John Richards" are two)."""
+    seen: set[str] = set()
+    out = []
     for name in names:
-        words = fold(name.split(" (")[0]).lower().split()
-        if len(words) >= 2 and any(w[:-1] == words[:-1] and (w[-1] == words[-1] or near_end(w[-1], words[-1]))
-                                   for w in seen if len(w) == len(words)):
-            continue
-        seen.append(words)
-        out.append(name)
+        base = fold(name.split(" (")[0]).lower()
+        if base not in seen:
+            seen.add(base)
+            out.append(name)
     return out
-
-
-def near_end(one: str, other: str) -> bool:
-    """One word the other with a letter more at its end ("dunn", "dunne"), both of four letters or more."""
-    short, long_ = sorted((one, other), key=len)
-    return len(short) >= 4 and len(long_) == len(short) + 1 and long_.startswith(short)
 
 
 # A limit read as one of the names: "beloppsgräns 50 000 kr", "limit £5,000" (the role's, no one it concerns).
@@ -1922,12 +1924,15 @@ def no_trouble(name: str, folded: str) -> bool:
     if not places:
         return False
     start, end = sentence_span(folded, places[0], places[0] + len(key))
-    return _WORKS_FOR_THEM.search(folded, places[0] + len(key), end) is not None
+    return _WORKS_FOR_THEM.search(folded, places[0] + len(key), end) is not None \
+        and _TROUBLE_SAID.search(folded, start, end) is None
 
 
-# ("... and that works for him", "det fungerar för henne")
-_WORKS_FOR_THEM = re.compile(r"(?i)\b(?:works?|worked|fungerar|fungerade|funkar|funkade)(?:[ \t]+(?:fine|ok|bra|fint))?[ \t]+"
-                             r"(?:for|för|for)[ \t]+(?:him|her|honom|henne)\b")
+# ("... and that works for him", "det fungerar for henne", folded; not "even though it worked for her")
+_WORKS_FOR_THEM = re.compile(r"(?i)\b(?:works|fungerar|funkar)(?:[ \t]+(?:fine|ok|bra|fint))?[ \t]+(?:for)[ \t]+"
+                             r"(?:him|her|honom|henne)\b")
+# ... in a sentence that tells no trouble of them ("Lucy can't approve row 2, though it works for her on row 1")
+_TROUBLE_SAID = re.compile(r"(?i)\b(?:can\W?t|cannot|can\s+not|unable|not|kan\s+inte|inte|problem\w*|error|fel\w*)\b")
 
 
 _NO_TROUBLE = re.compile(r"(?i)[ \t]*,?[ \t]+(?:had|has|hade|har)[ \t]+(?:no|inga|inget)[ \t]+(?:problems?|issues?|trouble|fel)\b")
@@ -2047,13 +2052,16 @@ def long_gone(name: str, folded: str, months: bool = False) -> bool:
 
 
 def told_before(name: str, folded: str) -> bool:
-    """A name first written in a sentence about an earlier time: "Last time (Case #4388) you set up
-    the Approver role for us", "Förra gången hjälpte ni Eva Ek" (unless it goes on to now)."""
+    """A name written only in sentences about an earlier time: "Last time (Case #4388) you set up
+    the Approver role for us", "Förra gången hjälpte ni Eva Ek" (unless it goes on to now; not "Last
+    week Tom Reid joined ... Please give Tom Reid the approver role")."""
     key = fold(name)
-    at = next(written_at(key, folded), -1)
-    if at < 0:
-        return False
-    start, end = sentence_span(folded, at, at + len(key))
+    places = list(islice(written_at(key, folded), 3))
+    return bool(places) and all(about_before(folded, *sentence_span(folded, at, at + len(key))) for at in places)
+
+
+def about_before(folded: str, start: int, end: int) -> bool:
+    """A sentence (folded[start:end]) about an earlier time that does not go on to now."""
     return _BEFORE_NOW.match(folded, start) is not None and not _SINCE_THEN.search(folded, start, end)
 
 
@@ -2485,7 +2493,7 @@ st street road rd avenue ave society association gatan vagen
 primary academy school college skola skolan hospital clinic university
 knappen knapp fliken menyn button tab menu
 amount belopp energi labs marketing sales central centrum estates vast norr syd skotsel fastighetsskotsel
-house court lodge surgery depot warehouse practice branch""".split())
+surgery depot warehouse""".split())
 
 
 def listed_persons(source: Source) -> list[tuple[int, str]]:
@@ -3340,7 +3348,7 @@ def prose_value(spec: FieldSpec, regex: re.Pattern[str] | None, source: Source) 
             continue  # "our sister company Pennine Print Ltd uses a different nominal": not this one
         if spec.kind == "id" and (other_documents_id(source.folded, match) or erp_document(source.folded, match)
                                   or suppliers_own(source.folded, match) or set_aside(source.folded, match.end())
-                                  or _OTHER_DOCUMENT_ID.search(source.folded, max(0, match.start() - 30), match.start("value"))):
+                                  or other_document(source.folded, match.start("value"))):
             continue
         if spec.kind == "code" and _SENTENCE_GAP.search(source.folded, match.start(), match.start("value")):
             continue  # "posted in the PI series. I can't see ...": the next sentence's "I" is no series
@@ -3538,6 +3546,20 @@ _OTHERS_BEFORE = re.compile(r"(?i)\b(?:andra|ovriga|alla\s+andra|resten\s+av\s+(
 # Another document's id, named as such: "The credit note (ID 661203) went across", "kreditfakturan 66120".
 _OTHER_DOCUMENT_ID = re.compile(r"(?i)\b(?:kreditfakturan|kreditnotan|kreditfaktura|kreditnota|credit[ \t]+note)[ \t]*\(?[ \t]*"
                                 r"(?:id|no\.?|nr\.?|number|nummer)?[ \t:#]*$")
+# ... in a mail that sets the invoice itself beside it ("the invoice it belongs to", "själva fakturan").
+_THE_INVOICE_ITSELF = re.compile(r"(?i)\b(?:the[ \t]+(?:invoice[ \t]+it[ \t]+belongs[ \t]+to|invoice[ \t]+itself|original[ \t]+invoice)|"
+                                 r"sjalva[ \t]+fakturan|originalfakturan|fakturan[ \t]+(?:den|som[ \t]+den)[ \t]+hor[ \t]+till|"
+                                 r"(?:but|men)[ \t]+(?:the[ \t]+invoice|fakturan))\b")
+# How far a mail is looked at for the invoice itself.
+INVOICE_ITSELF_TEXT = 3_000
+
+
+def other_document(folded: str, at: int) -> bool:
+    """An id at `at` that a credit note has, where the mail tells the invoice itself apart from it
+    ("The credit note (ID 661203) went across to Oracle fine, but the invoice it belongs to, ID
+    661190, is not"); a case about a credit note ("Credit note 661203 is stuck in approval") keeps it."""
+    return _OTHER_DOCUMENT_ID.search(folded, max(0, at - 40), at) is not None \
+        and _THE_INVOICE_ITSELF.search(folded, 0, INVOICE_ITSELF_TEXT) is not None
 # An indirect question just before a flag's words: "check if it's in Unit4", "vet inte om den finns i
 # Visma" (not "Om jag attesterar kommer det upp ett felmeddelande", "Fakturan om 5000 kr finns i Visma").
 _IF_BEFORE = re.compile(r"(?i)\b(?:check|know|see|tell|sure|confirm|find\s+out|ask|wonder(?:ing)?|kolla|veta|vet|se|undrar|osaker|"
@@ -3676,13 +3698,13 @@ def ranked_wish(spec: FieldSpec, source: Source) -> Candidate | None:
     # "Please see the details below for a change we need": where the wish is, not the wish itself;
     # shown to be confirmed at most, whatever the model's score (it sat at its threshold)
     sure = sure and not points_on(wish.value) and not _NOT_SURE_WHAT.search(fold(wish.value))
-    value = joined(sorted((wish, also), key=lambda w: w.at)) if sure and also else wish.value
+    value = joined(*sorted((wish, also), key=lambda w: w.at)) if sure and also else wish.value
     return Candidate(value, "pattern" if sure else "unsure wish", EVIDENCE["pattern" if sure else "unsure wish"])
 
 
-def joined(found: Sequence[Wish]) -> str:
-    """Two wishes as one value, in the mail's order, each its own sentence."""
-    return " ".join(w.value if w.value[-1:] in ".?!:" else w.value + "." for w in found[:-1]) + " " + found[-1].value
+def joined(first: Wish, second: Wish) -> str:
+    """Two wishes as one value, each its own sentence."""
+    return f"{first.value}{'' if first.value[-1:] in '.?!:' else '.'} {second.value}"
 
 
 # "something needs to change on her account, I'm not sure what exactly": a wish the writer cannot
@@ -3807,7 +3829,7 @@ def hit_value(spec: FieldSpec, regex: re.Pattern[str], match: re.Match[str], sou
         return None  # 'the invoice status says "Awaiting approval"', "the status in the list says": a state, not an error
     if spec.kind == "id" and "value" in regex.groupindex and (
             owned_number(source.folded, match.start("value"), match.end("value"))
-            or _OTHER_DOCUMENT_ID.search(source.folded, max(0, match.start("value") - 30), match.start("value"))):
+            or other_document(source.folded, match.start("value"))):
         return None  # "PO 4500012345 has been stuck", "cost centre 730 went to", "the credit note (ID 661203)": another thing's number
     if spec.kind == "rows" and "value" in regex.groupindex and _COUNTED_ROWS.fullmatch(match["value"] or "") \
             and counted_not_all(source.folded, match):
@@ -3856,23 +3878,27 @@ def hit_value(spec: FieldSpec, regex: re.Pattern[str], match: re.Match[str], sou
 
 # A group's company named by its place or part after a dash, up to where the sentence goes on:
 # "for the Redfield Hotels LLC - Austin entity?", "i bolaget Region Nordanå – Primary Care (bolag 12)".
-_BRANCH = re.compile(r"[ \t]+[-–][ \t]+((?:[A-ZÅÄÖ][\w&.'-]*)(?:[ \t]+[A-ZÅÄÖ][\w&.'-]*){0,2})"
-                     r"(?=[ \t]*(?:[?.,;:!)(]|$)|[ \t]+(?:entity|company|site|bolag\w*|foretag\w*|företag\w*)\b)", re.M)
+_BRANCH = re.compile(r"[ \t]+[-–][ \t]+((?:[A-ZÅÄÖ][\w&'-]*)(?:[ \t]+[A-ZÅÄÖ][\w&'-]*){0,2})"
+                     r"(?=[ \t]*[?,(]|[ \t]+(?:entity|company|site|bolag\w*|företag\w*)\b)")
 
 
 def named_after(branch: re.Match[str], text: str) -> bool:
     """Whether a company's dash leads to a new sentence or to a person, not to a part of the group:
     "Acme Ltd - Please help", "a new user for Aldgate Marine plc - Sarah Pemberton (sarah@...).
     ... go to Sarah" (an address after it, or its first word alone elsewhere: a first name)."""
-    words = branch[1].split()
-    if set(fold(branch[1]).lower().split()) & _NOT_BRANCH or re.match(r"[ \t]*\([^()\n]{0,80}@", text[branch.end():]):
+    named = branch[1].split()
+    if set(fold(branch[1]).lower().split()) & _NOT_BRANCH or _ADDRESS_IN_BRACKETS.match(text, branch.end()):
         return True
-    return len(words) == 2 and re.search(rf"\b{re.escape(words[0])}\b(?![ \t]+{re.escape(words[1])})", text) is not None
+    return len(named) == 2 and re.search(rf"\b{re.escape(named[0])}\b(?![ \t]+{re.escape(named[1])})", text) is not None
+
+
+_ADDRESS_IN_BRACKETS = re.compile(r"[ \t]*\([^()\n]{0,80}@")
 
 
 # Words after a company's dash that start a new sentence, not a part of its name.
 _NOT_BRANCH = frozenset("please thanks thank tack hi hej hello urgent asap bradskande viktigt regards mvh "
-                        "cheers best kind help hjalp fyi ps obs note sorry ursakta".split())
+                        "cheers best kind help hjalp fyi ps obs note sorry ursakta question fraga re fw fwd sv vb "
+                        "ekonomi finance accounts ap ar it hr support inkop purchasing payroll lon".split())
 
 
 # What follows a quoted text printed on the invoice itself, not shown by the system.
@@ -3888,7 +3914,7 @@ def earlier_error(folded: str, match: re.Match[str]) -> bool:
     end = _SENTENCE_END.search(folded, match.end(), match.end() + 200)
     stop = end.end() if end else min(len(folded), match.end() + 200)
     ignored = _IGNORE_IT.search(folded, match.end(), stop)
-    return _BEFORE_NOW.match(folded, start) is not None and not _SINCE_THEN.search(folded, start, match.start()) \
+    return about_before(folded, start, match.start()) \
         or ignored is not None and not _THOUGHT.search(folded, match.end(), ignored.start()) \
         and not _BUT_BACK.search(folded, ignored.end(), stop)
 
@@ -4196,13 +4222,12 @@ def range_rows(span: re.Match[str]) -> list[str]:
     low, high = int(span[1]), int(span[2])
     if 0 < high - low <= MAX_ROW_RANGE:
         return [str(n) for n in range(low, high + 1)]
-    if (high >= CHANGED_TO or high < low and not _ROW_WORD.search(span[0])) and _WORD_TO.match(span[0]):
-        return [span[1]]  # ("byta momskoden på rad 1 till 0": the code it changes to; not "from row 3 to row 2")
+    if (high >= CHANGED_TO or high == 0) and _WORD_TO.match(span[0]):
+        return [span[1]]  # ("byta momskoden på rad 1 till 0": the code it changes to; no row is 0)
     return [span[1], span[2]]
 
 
 _WORD_TO = re.compile(r"(?i)\d+[ \t]*(?:to|till)\b")
-_ROW_WORD = re.compile(r"(?i)\b(?:rows?|lines?|rad|raden|rader)\b")
 
 
 # Words for a person's standing, written small before their name: "my deputy Rob Clarke".

@@ -472,7 +472,8 @@ def norm(label: str) -> str:
 # "Type: Coding", "Ärendetyp: Kontering", "Case type - Review": the customer names the type.
 _STATED_TYPE = re.compile(
     r"^[ \t>*-]*(?:case[ \t]+type|type[ \t]+of[ \t]+case|type|arendetyp|typ[ \t]+av[ \t]+arende|arendetypen|typ)"
-    # (a type named and said why on its line: "Type: Review/Approval (not Coding – the coding is fine, ...)")
+    # (a type named and said why on its line: "Type: Review/Approval (not Coding – the coding is fine, ...)";
+    # see type_stated_in for a long line)
     r"[ \t*]*[:=][ \t*]*(?P<value>[^\n]{3,200})$", re.IGNORECASE | re.MULTILINE)
 
 
@@ -735,7 +736,14 @@ def type_stated_in(answer: str, types: tuple[CaseType, ...]) -> str | None:
              and not _NOT_THIS.search(low, max(0, h.at - 30), max(0, h.at))
              and not _SAID_FINE.match(low, h.at + len(h.phrase))]
     settled = [h for h in named if _SETTLED.search(low, max(0, h.at - 30), max(0, h.at))]
+    if len(answer) > SHORT_STATED and not any(h.at < len(_CLAUSE_END.split(answer, 1)[0]) for h in named):
+        return None  # a long line names its type first ("Attest, inte kontering. ..."), not "ingen aning, kanske kontering ..."
     return min(settled or named, key=lambda h: h.at).type_key if named else None
+
+
+# A stated answer longer than this says why on its line; its first clause must name the type.
+SHORT_STATED = 60
+_CLAUSE_END = re.compile(r"[,.;:(–]| - ")
 
 
 # "Coding is fine", "konteringen är rätt", "the coding works": a type said to be all right.

@@ -4983,14 +4983,12 @@ def test_the_session_27_a_groups_company_by_its_place() -> None:
 
 def test_the_session_27_persons_and_numbers_named_once() -> None:
     """An address with a number that tells namesakes apart is the person named beside it; a role
-    of an earlier case is background; a place is no user; "rad 1 till 0" is row 1, changed to 0."""
+    of an earlier case is background; "rad 1 till 0" is row 1, changed to 0."""
     assert concerns_of("Please make Johan Lind an approver in Skara Lantman AB. His address is "
                        "johan.lind2@skaralantman.se.") == "Johan Lind"
     assert concerns_of("We'd like a new role 'AP Reviewer' for Sophie Turner in Pennine Foods Ltd.\n\nLast time "
                        "(Case #4388) you set up the Approver role for us, so hopefully it's similar.") \
         == "AP Reviewer, Sophie Turner"
-    assert users_of("Invoice ID 12-6021. It went to Gareth Hughes but it should come to myself as I'm the budget "
-                    "holder for Rosewood House now.") == "Gareth Hughes, myself"
     rows = partial(field, "coding", "coding_rows")
     assert rows("Jag måste byta momskoden på rad 1 till 0 på faktura 20931.") == "1"
     assert rows("I need to move the VAT from row 3 to row 2 on invoice 4471-22.") == "3, 2"
@@ -5074,10 +5072,34 @@ def test_the_session_27_users_it_went_well_for_and_forms_of_companies() -> None:
 
 
 def test_the_session_27_each_person_once() -> None:
-    """A name and a slip of it (a letter more at the surname's end), or the same name with two
-    marks of the writer, are one person; two surnames that differ otherwise are two."""
-    assert once_each(["Mark Dunne", "Mark Dunn"]) == ["Mark Dunne"]
+    """The same name with two marks of the writer is one person; names a letter apart are two."""
     assert once_each(["Malin Åberg (jag)", "Björn Ahl", "Malin Åberg (jag själv)"]) == ["Malin Åberg (jag)", "Björn Ahl"]
-    assert once_each(["Anna Berg", "Anna Borg", "Per Berg"]) == ["Anna Berg", "Anna Borg", "Per Berg"]
-    assert users_of("Invoice 88120-3: it went to Mark Dunne for approval but Mark Dunn is away, it should go to "
-                    "Sarah Lowe.") == "Mark Dunne, Sarah Lowe"
+    assert once_each(["John Richard", "John Richards", "Anna Berg"]) == ["John Richard", "John Richards", "Anna Berg"]
+
+
+def test_the_session_27_review() -> None:
+    """The round's review (/work/review27): each new rule against ordinary sentences it misread."""
+    assert company_of("Please add Tom Reid as an approver in Harbour Foods Ltd - Anna Berg.") == "Harbour Foods Ltd"
+    assert company_of("Lägg upp Eva Ek som attestant i Skara Lantman AB – Ekonomi, tack.") == "Skara Lantman AB"
+    assert field("coding", "invoice_id", "Credit note 661203 is stuck in approval, row 2 needs project P-118.") == "661203"
+    assert field("coding", "invoice_id", "Kreditfakturan 5102240 har fastnat i attesten, rad 2 ska ha projekt 118.") \
+        == "5102240"
+    head = ("Hej, svar nedan i texten.\n\n-----Ursprungligt meddelande-----\nFrån: Support <support@support.example.com>\n"
+            "Ämne: [Case #4527] Kontering\n\n- Faktura-ID?\n310552\n\n- Vad står det i eventuellt felmeddelande?\n{}\n\n"
+            "- Vad vill du göra?\n{}\n\nMed vänlig hälsning\nSupport\n")
+    for remark in ("Jag har inte kollat, Eva Ek vet mer", "Nothing pops up, it just can't be approved",
+                   "It worked fine until last Tuesday"):
+        assert "error_message" not in answers(head.format(remark, "Flytta rad 2 till konto 4010"))
+    assert answers(head.format("Kontot är spärrat", "We can't post it like this. Please move row 2 to account "
+                                                   "4010."))["desired_action"].endswith("move row 2 to account 4010")
+    assert concerns_of("Last week Tom Reid joined our AP team in Acme Ltd. Please give Tom Reid and Sara Lind the "
+                       "Approver role.") == "Tom Reid, Sara Lind, Approver role"
+    assert users_of("Invoice 300415: Lucy Grant can't approve row 2, even though it worked for her last month. Tom Reid "
+                    "has the same problem.") == "Lucy Grant, Tom Reid"
+    assert users_of("Invoice 300415 row 2 should be approved by Anna House and Michelle Branch.") \
+        == "Anna House, Michelle Branch"
+    rows = partial(field, "coding", "coding_rows")
+    assert rows("Please move the VAT from row 4 to 2 on invoice 4471-22.") == "4, 2"
+    from ingest.classify import stated_type, type_stated_in
+    assert type_stated_in(stated_type("Typ: ingen aning, kanske kontering men det kan lika gärna vara attesten som "
+                                      "krånglar"), tuple(TYPES.values())) is None
