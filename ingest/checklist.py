@@ -563,8 +563,8 @@ def question_answer(lines: Sequence[str], index: int, folded: str, specs: Sequen
                 out.append((spec.key, value.strip()[1:-1].strip()))  # a quoted text is the screen's
             elif spec.key == ERROR_TEXT and (quoted := quoted_error(value)) != value:
                 out.append((spec.key, quoted))  # 'Ja, när jag försöker ... står det "Användaren saknar ..."'
-            elif texts and spec.kind == "text" and (said := said_under(spec, value)):
-                out.append((spec.key, said))
+            elif texts and spec.kind == "text" and (text_answer := said_under(spec, value)):
+                out.append((spec.key, text_answer))
             continue
         if spec.kind in SHAPED and _NO_ITS.match(fold(value)):
             # "NO, IT'S 7734120" under "The Invoice ID ... Is it 7734100?": the no puts the right one
