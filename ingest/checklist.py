@@ -392,8 +392,10 @@ def form_answers(reply: Reply, specs: Sequence[FieldSpec],
         if not match or key is None or key in answers:
             continue
         value = answer_cell(original(match, line))
-        if _BLANK.match(value) and strict and not is_quoted(line):
-            value = strict  # "Faktura-ID:" in an Outlook quote, "-> 3302-15" below it
+        if _BLANK.match(value) and marked and not is_quoted(line):
+            # "Faktura-ID:" in an Outlook quote, "-> 3302-15" below it; or any line below our blank
+            # form line when the customer said the answers stand there ("svar nedan i texten")
+            value = marked
         elif _BLANK.match(value):
             below = answer_below(lines, index) if is_quoted(line) else []
             used.update(below)
@@ -850,8 +852,9 @@ def marked_answer(lines: Sequence[str], index: int, looks: bool = True, capitals
         not is_question(below) or _SAYS_YES_OR_NO.match(below)) else ""
 
 
-# A blank line of our own form, "User(s): ____": the customer types the answer on the line below.
-_BLANK_FORM_LINE = re.compile(r":[ \t]*_{3,}[ \t]*$")
+# A blank line of our own form, "User(s): ____", "Vad vill du göra? – ____" (notify/render.py,
+# form_line): the customer types the answer on the line below.
+_BLANK_FORM_LINE = re.compile(r"(?::|\?[ \t]*[–-])[ \t]*_{3,}[ \t]*$")
 
 
 def wrapped_on(lines: Sequence[str], index: int) -> list[str]:

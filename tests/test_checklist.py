@@ -5103,3 +5103,16 @@ def test_the_session_27_review() -> None:
     from ingest.classify import stated_type, type_stated_in
     assert type_stated_in(stated_type("Typ: ingen aning, kanske kontering men det kan lika gärna vara attesten som "
                                       "krånglar"), tuple(TYPES.values())) is None
+
+
+def test_the_session_27_smtp_trial_an_answer_under_our_question_form_line() -> None:
+    """The SMTP trial: our Swedish request asks "Vad vill du göra? – ____" (notify/render.py's form
+    line for a question); the customer said "svar nedan i texten" and typed the answer on the line
+    under it in an Outlook quote, above our hint. Unannounced, a line there may be ours: not read."""
+    body = ("Hej, svar nedan i texten.\n\n/Anna\n\nFrån: Invoice Automation Support <support@support.example.com>\n"
+            "Skickat: den 3 december 2026 14:14\nÄmne: [CASE-1001] Kontering faktura 310552\n\nHej,\n\nFör att kunna "
+            "hjälpa dig behöver vi följande. Svara på det här mejlet och fyll i raderna:\n\nVad vill du göra? – ____\n"
+            "Flytta rad 2 till kostnadsställe 4100, det är servicebilarna\n  (till exempel: byt projekt till P-88 på båda "
+            "raderna)\n\nVänliga hälsningar,\nInvoice Automation Support\n")
+    assert answers(body) == {"desired_action": "Flytta rad 2 till kostnadsställe 4100, det är servicebilarna"}
+    assert answers(body.replace("Hej, svar nedan i texten.", "Hej, se nedan.")) == {}
