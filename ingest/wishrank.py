@@ -8,8 +8,9 @@ a remark after the request, our own quoted question (docs/checklist.md, "Thirtee
 So every sentence the patterns find is a candidate, and each is scored by a logistic model over a
 few plain features: which pattern found it and how strong that pattern is in the list, where it
 stands, how long and how specific it is (numbers, the words of rows, accounts, roles and users),
-and whether it is vague, a question, negated, or about an error. The best candidate wins; below
-the model's threshold it is only shown to the customer to confirm, like any unsure value.
+and whether it is vague, a question, negated, or about an error. The best candidate wins (with
+the runner-up when the model is sure of that one too); below the model's threshold it is only
+shown to the customer to confirm, like any unsure value.
 
 The model is data: `core/wish_model.json` holds the weights, written by
 `python -m tests.train_wish` from tests/realmail (the development half) only. The features do not
@@ -166,8 +167,8 @@ def ranks(key: str) -> bool:
 def best_wish(wishes: Sequence[Wish], patterns: int, length: int) -> tuple[Wish, float, bool, Wish | None] | None:
     """The candidate the model scores best (the earliest of equals), its probability, whether that
     is enough to take it, and the runner-up when it is enough on its own too: a mail that asks for
-    two things ("Can you unlock his account? Also, could you deactivate Greg Hollis?") has two
-    wishes, and the one the model ranks second is as often the one the customer meant most.
+    two things ("... could you change row 2 to account 5410 ... Please remove the project P-118 from
+    row 3 as well") has two wishes, and the writers' expected wish was as often the second.
     None without candidates or model."""
     found = model()
     if not wishes or found is None:
