@@ -978,12 +978,16 @@ def no_error_text(value: str) -> bool:
     folded = _LEADING_LABEL.sub("", _SPACES.sub(" ", fold(value[:MAX_ANSWER])), count=1)
     return _NO_ERROR.match(folded) is not None or _ELSEWHERE.fullmatch(folded) is not None \
         or _PARAPHRASE.match(folded) is not None or _ONLY_A_BOX.fullmatch(folded.strip(" .!,")) is not None \
+        or _POINTER_THEN_REMARK.match(folded) is not None \
         or not _QUOTE_MARK.search(folded) and (_CLOSED_UNREAD.search(folded) is not None
                                                or (read := _NOT_READ.search(folded)) is not None
                                                and _READER_BEFORE.search(folded, 0, read.start()) is not None)
     # ("..., didn't catch what it said", "she closed it before reading it properly")
 
 
+# A pointer in brackets, then the writer's own words: "(see screenshot) and it just sits there".
+_POINTER_THEN_REMARK = re.compile(r"(?i)[ \t]*\([ \t]*(?:please[ \t]+)?(?:see|se)[ \t]+[^()\n]{1,40}\)[ \t]*[,.;]?[ \t]*"
+                                  r"(?:and|och|but|men|then|sen|so|sa|which|vilket)\b")
 # A message closed unread: "she closed it before reading it properly", "stängde den innan jag hann läsa".
 _CLOSED_UNREAD = re.compile(r"(?i)\b(?:closed|dismissed|clicked\s+(?:it\s+)?away|stangde|klickade\s+bort)\s+(?:(?:it|the\s+\w+|den|det|rutan)\s+)?"
                             r"(?:before|innan)\s+(?:reading|seeing|(?:i|we|he|she|they|jag|vi|han|hon|de)\s+(?:\w+\s+)?(?:read|saw|las\w*|sag))\b")
@@ -1095,6 +1099,12 @@ def extract_candidates(specs: Sequence[FieldSpec], source: Source) -> tuple[dict
             out[spec.key] = fixed  # "Note it's 2201-77, not 2201-71 as he wrote" above a forwarded mail
         if spec.kind == "id" and spec.key in out and theirs(out[spec.key], source.folded, labelled=spec.key == INVOICE_ID):
             del out[spec.key]  # "fakturanr 4410 på deras faktura": the supplier's number, not ours
+        if spec.many and spec.kind == "name" and spec.key in out and source.voices:
+            out[spec.key] = only_those_named_above(out[spec.key], source)  # "The others never had logins"
+        if spec.kind == "rows" and spec.key in out and _ROW_LIST.fullmatch(out[spec.key]):
+            out[spec.key] = with_more_rows(out[spec.key], source)  # "..., and row 3 should be deleted"
+        if spec.key == INVOICE_ID and spec.key in out and (ours := our_id_beside(out[spec.key], source.folded)):
+            out[spec.key] = ours  # "fakturanr 2024-0915 (ID 663019 i systemet)": the bracket gives our id
         if spec.many and spec.kind == "name" and spec.key in out and any(c.isdigit() for c in out[spec.key]):
             # "Elin Forsberg, Attestant, beloppsgräns 50 000 kr": the role's limit is no one it concerns
             kept = [x for x in split_names(out[spec.key]) if not _AMOUNT_ITEM.search(fold(x).strip())]
@@ -1185,6 +1195,75 @@ def theirs(value: str, folded: str, labelled: bool = False) -> bool:
     return at >= 0 and (_ON_THEIR_INVOICE.match(folded, at + len(value)) is not None
                         or labelled and _THEIR_NUMBER.search(folded, max(0, at - 40), at) is not None) \
         and not _OUR_ID_LABEL.search(folded, max(0, at - 25), at)
+
+
+def only_those_named_above(value: str, source: Source) -> str:
+    """The people the writer names above a forwarded list, where they say the list's others are none
+    of the case ("Please deactivate Claire Benton - she's on the list below. The others never had
+    logins"); all of them otherwise, and where none is named above."""
+    above = source.folded[: source.voices[0][0]]
+    if not _OTHERS_NOT_CONCERNED.search(above):
+        return value
+    kept = [name for name in split_names(value) if next(written_at(fold(name), above), -1) >= 0]
+    return ", ".join(kept) if kept else value
+
+
+# "The others never had logins", "de andra har aldrig haft något konto", "the rest aren't users".
+_OTHERS_NOT_CONCERNED = re.compile(
+    r"(?i)\b(?:the[ \t]+others|the[ \t]+rest(?:[ \t]+of[ \t]+them)?|(?:all[ \t]+)?the[ \t]+other[ \t]+(?:names|people|ones|leavers|starters)|"
+    r"de[ \t]+andra|de[ \t]+ovriga|resten|ovriga)[ \t]+(?:[\w-]+[ \t]+){0,2}?(?:never|don\W?t|do[ \t]+not|didn\W?t|aren\W?t|are[ \t]+not|"
+    r"weren\W?t|were[ \t]+not|haven\W?t|have[ \t]+not|had[ \t]+no|har[ \t]+(?:aldrig|inte|inga|ingen|inget)|"
+    r"hade[ \t]+(?:aldrig|inte|inga|ingen|inget)|finns[ \t]+inte|ar[ \t]+inte|berors[ \t]+inte|behover[ \t]+(?:ni[ \t]+)?inte)\b")
+
+
+def with_more_rows(value: str, source: Source) -> str:
+    """The rows read, and the rows a later request of the mail opens with ("Row 2 should be split
+    50/50 ... 2. The project code on row 3 is wrong", "dela rad 2 ... Rad 3 ska också till 420",
+    "change the project on row 1 ..., and delete row 3 altogether"); never a row named only as what
+    another is like ("a duplicate of row 2") or one said to be fine ("row 4 should stay as it is")."""
+    have = rows_numbers(value)
+    more: list[str] = []
+    if _JUST_ONE_ROW.search(source.folded, 0, MORE_ROWS_TEXT):
+        return value
+    for match in islice(_ANOTHER_ROW.finditer(source.folded, 0, min(source.content_end, MORE_ROWS_TEXT)), MAX_MORE_ROWS):
+        row = match["row"]
+        if row not in have and row not in more and not _ROW_LEFT_AS_IT_IS.match(source.folded, match.end("row")):
+            more.append(row)
+    return ", ".join([value, *more]) if more else value
+
+
+# Where the later requests of a mail are looked for, and how many rows they may add.
+MORE_ROWS_TEXT = 3_000
+MAX_MORE_ROWS = 5
+# A row opening a request: at a sentence's, item's or clause's start, or after a verb that acts on
+# it, and followed by what should happen to it ("rad 3 ska också till 420", "Row 3 is a duplicate of
+# row 2 and should be deleted", "delete row 4", "rad 2 till Johan Ek"); matched folded.
+_ANOTHER_ROW = re.compile(
+    r"(?i)(?:(?:^|[.!?;:\n]|\d\)|(?<![\w,])[-*•])[ \t]*|\b(?:and|och|also|aven|ocksa|then|sen|plus)[ \t]+|,[ \t]+)"
+    r"(?:(?P<verb>delete|remove|drop|ta[ \t]+bort|radera|stryk)[ \t]+)?(?:(?:the|coding|den)[ \t]+)?"
+    r"(?:row|line|rad|raden|konteringsrad(?:en)?|kodningsrad(?:en)?)[ \t]+(?P<row>\d{1,2})\b"
+    r"(?![ \t]*(?:,|and|och|&|-|–|to|till|\+)[ \t]*(?:(?:rows?|rad|raden)[ \t]+)?\d)"
+    r"(?(verb)|[ \t]+(?:(?:also|too|as[ \t]+well|ocksa|aven)[ \t]+)?(?:should|needs?|must|has[ \t]+to|ska|skall|behover|maste|bor|borde|"
+    r"is[ \t]+(?:a[ \t]+)?(?:duplicate|wrong|incorrect)|ar[ \t]+(?:en[ \t]+)?(?:dubblett|fel)|(?:till|to)[ \t]+(?-i:[A-ZÅÄÖ])))")
+# A row a later sentence leaves as it is: "row 4 should stay", "rad 3 ska vara kvar", "row 1 is fine".
+_ROW_LEFT_AS_IT_IS = re.compile(r"(?i)[ \t]+(?:[\w-]+[ \t]+){0,3}?(?:stay|remain|be[ \t]+left|kvar|stanna|fine|ok|okay|correct|ratt|"
+                                r"as[ \t]+it[ \t]+is|som[ \t]+(?:den|det|de)[ \t]+ar|unchanged|oforandrad|untouched|orord)\b")
+# "Det är bara rad 1 som är fel", "it's only row 3": one row, whatever else is named.
+_JUST_ONE_ROW = re.compile(r"(?i)\b(?:only|just|bara|endast|enbart)[ \t]+(?:on[ \t]+|pa[ \t]+)?(?:row|line|rad|raden)[ \t]+\d")
+
+
+def our_id_beside(value: str, folded: str) -> str | None:
+    """The id a bracket right after an invoice's number says it has in our system ("fakturanr
+    2024-0915 (ID 663019 i systemet)", "invoice no. 2024-117 (our ID 88213)"): the number before it
+    is the one the supplier printed."""
+    at = next(written_at(value, folded), -1)
+    beside = _OUR_ID_BESIDE.match(folded, at + len(value)) if at >= 0 else None
+    return beside["id"] if beside and beside["id"] != value and plausible("id", beside["id"]) else None
+
+
+_OUR_ID_BESIDE = re.compile(r"(?i)[ \t]*\([ \t]*(?:our[ \t]+|vart[ \t]+|system[ \t]+)?(?:invoice[ \t]+id|faktura-?id|id)[ \t.:#]*"
+                            r"(?P<id>\d[\d-]{2,18}\d)[ \t]*(?:(?:i[ \t]+systemet|in[ \t]+(?:the|your|our)[ \t]+system|"
+                            r"hos[ \t]+(?:er|oss))[ \t]*)?\)")
 
 
 # ("fakturanr 4410 på deras faktura, 8 750 kr": the clause ends there; not "Invoice ID 88213 (on the
@@ -1294,21 +1373,28 @@ _IN_PASSING = re.compile(
 
 
 def without_person_in(out: dict[str, str], specs: Sequence[FieldSpec], folded: str) -> dict[str, str]:
-    """A company read with its users before it ("för användaren Kristoffer Bäck i Österlins Åkeri AB"):
-    the company alone (a company's own name may hold an "i": "Frejd Bil i Örebro AB")."""
+    """A company read with its users before it ("för användaren Kristoffer Bäck i Österlins Åkeri AB",
+    "remove Ken Doyle on Harbour Lane Bakery Ltd"): the company alone (a company's own name may hold an "i": "Frejd Bil i Örebro AB")."""
     for spec in specs:
         if spec.kind == "name" and not spec.many and spec.key in out:
-            head, sep, rest = out[spec.key].partition(" i ")
+            sep = _PERSON_IN.search(out[spec.key])
             at = folded.find(fold(out[spec.key]))
+            if sep is None or at <= 0:
+                continue
+            head, rest = out[spec.key][: sep.start()], out[spec.key][sep.end() :]
             persons = split_names(head.replace(" och ", ", ").replace(" and ", ", "))
-            if sep and rest and at > 0 and all(_PERSON_RE.fullmatch(fold(x)) for x in persons) \
+            if rest and all(_PERSON_RE.fullmatch(fold(x)) for x in persons) \
                     and _USER_BEFORE.search(folded, max(0, at - 30), at):
                 out = {**out, spec.key: rest}
     return out
 
 
 _USER_BEFORE = re.compile(r"(?i)\b(?:anvandaren|anvandarna|anvandare|the\s+users?|users?|medarbetaren|medarbetarna|"
-                          r"kollegan|kollegorna|colleagues?)\s+$")
+                          r"kollegan|kollegorna|colleagues?|remove|deactivate|disable|unlock|"
+                          r"ta\s+bort|inaktivera|avaktivera)\s+$")
+# Where a user's name ends and the company it is in begins: "Kristoffer Bäck i Österlins Åkeri AB",
+# "remove Ken Doyle on Harbour Lane Bakery Ltd".
+_PERSON_IN = re.compile(r" (?:i|on|på) ")
 
 
 INVOICE_ID = "invoice_id"
@@ -1660,6 +1746,7 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     around |= {k for k, v in names.items() if (spec.key == PERSONS_ONLY and former_user(v, source.folded))
                or long_gone(v, source.folded, months=spec.key != PERSONS_ONLY) or only_said(v, source)
                or no_trouble(v, source.folded) or said_not(v, source.folded) or okayed_request(v, source.folded)
+               or _WRITER_MARK.search(v) is not None and writer_can_do_it(source.folded)
                or on_a_fine_row(v, source.folded) or told_before(v, source.folded)
                or spec.key != PERSONS_ONLY and copied_in(v, source.folded) or renamed(v, source.folded)
                or _LOGIN.fullmatch(v) is not None}  # "users LGRANT and BOKAFOR" beside "Lucy Grant and Ben Okafor"
@@ -1936,6 +2023,27 @@ _WORKS_FOR_THEM = re.compile(r"(?i)\b(?:works|fungerar|funkar)(?:[ \t]+(?:fine|o
                              r"(?:him|her|honom|henne)\b")
 # ... in a sentence that tells no trouble of them ("Lucy can't approve row 2, though it works for her on row 1")
 _TROUBLE_SAID = re.compile(r"(?i)\b(?:can\W?t|cannot|can\s+not|unable|not|kan\s+inte|inte|problem\w*|error|fel\w*)\b")
+
+
+def writer_can_do_it(folded: str) -> bool:
+    """The writer says they can do the step themself, and no trouble of theirs in that sentence ("Jag
+    själv kan attestera dem men det ska ju inte jag göra"): background beside the one who cannot
+    (not "I can approve row 1 but not row 2", "I can approve it but get an error")."""
+    can = _WRITER_CAN.search(folded, 0, WRITER_CAN_TEXT)
+    if can is None:
+        return False
+    _, end = sentence_span(folded, can.start(), can.end())
+    return _WRITER_TROUBLE.search(folded, can.end(), end) is None
+
+
+WRITER_CAN_TEXT = 6_000
+# "Jag själv kan attestera dem", "I can approve them myself", "but I can approve it" (opening a
+# sentence or a clause: not "so I can approve", "Neither Harriet nor I can approve").
+_WRITER_CAN = re.compile(r"(?im)(?:^|[.!?][ \t]+|\b(?:but|men|while|medan|although|fast)[ \t]+)(?:jag[ \t]+sjalv|jag|i[ \t]+myself|i)[ \t]+(?:kan|can|could|kunde|am[ \t]+able[ \t]+to|is[ \t]+able[ \t]+to)[ \t]+"
+                         r"(?:attestera|godkanna|granska|approve|review|sign[ \t]+(?:it|them|these)?[ \t]*off)\b(?![ \t]+(?:inte|not)\b)")
+# ... and yet trouble: "but not row 2", "men inte rad 2", "but get an error", "but it fails".
+_WRITER_TROUBLE = re.compile(r"(?i)\b(?:(?:but|men)[ \t]+(?:not|inte)[ \t]+(?:rad|raden|row|line|on|pa|for|den|the)|error|felmeddelande|"
+                            r"fails?|failed|misslyckas|gar[ \t]+inte|doesn\W?t|does[ \t]+not|won\W?t|fastnar|stuck)\b")
 
 
 _NO_TROUBLE = re.compile(r"(?i)[ \t]*,?[ \t]+(?:had|has|hade|har)[ \t]+(?:no|inga|inget)[ \t]+(?:problems?|issues?|trouble|fel)\b")
@@ -2488,7 +2596,7 @@ supervisor officer clerk coordinator administrator controller accountant consult
 ekonomi avdelning avdelningen inkop support
 cleaning couriers courier roofing transport foods logistics supplies supply solutions systems consulting
 construction catering electrical plumbing printing media energy engineering motors haulage freight security
-facilities maintenance partners holdings insurance leasing rentals hire bygg frakt stad elektro maleri akeri
+facilities maintenance partners holdings insurance leasing rentals hire bygg bil frakt stad elektro maleri akeri
 fastigheter konsult data cards material materials byggmaterial forvaltning logistik gruppen group holding kommun
 steel metals metal timber paper packaging plastics chemicals textiles furniture tools electronics machinery
 components industries industrial trading travel hotels dairy bakery waste recycling water retail wholesale
@@ -2727,7 +2835,8 @@ _NEW_ONE = re.compile(r"(?i)\b(?:replacement|replacing|successor|new\s+(?:user|c
 def same_person_address(value: str, people: set[str]) -> bool:
     """An address whose local part spells a name also read ("priya.shah@..." beside "Priya Shah",
     "a.rahman@..." beside "Ahmed Rahman", also when one value listed both; "johan.lind2@..." beside
-    "Johan Lind": a number that tells namesakes apart): one person, named once."""
+    "Johan Lind": a number that tells namesakes apart; "ellie@..." beside the one Ellie): one person,
+    named once."""
     if "@" not in value:
         return False
     parts = re.split(r"[._-]+", re.sub(r"\d+$", "", fold(value.split("@")[0].lower())))
@@ -2737,7 +2846,9 @@ def same_person_address(value: str, people: set[str]) -> bool:
         return any(p.split()[-1] == parts[1] and p.startswith(parts[0]) for p in people if "@" not in p and " " in p)
     if len(parts) == 1:  # written together: "jsmith", "jasonsmith", "smithj" beside "Jason Smith"
         names = [p.split() for p in people if "@" not in p and " " in p]
-        return any(local in (n[0][0] + n[-1], n[0] + n[-1], n[-1] + n[0][0]) for n in names)
+        # ... or the first name alone ("ellie@..." beside "Ellie Marsh"), when one person has it
+        return any(local in (n[0][0] + n[-1], n[0] + n[-1], n[-1] + n[0][0]) for n in names) \
+            or [n[0] for n in names].count(local) == 1
     return any(p == local for p in people if "@" not in p)  # the keys are folded already
 
 
@@ -3273,7 +3384,9 @@ _ERROR_REMARK = re.compile(r"(?i)(?:,?[ \t]+(?:which|vilket)[ \t]+(?:is|was|seem
                            # "... when he tries to approve it anyway", "... när jag försöker spara": when it shows
                            r"|,?[ \t]+(?:when|whenever|every[ \t]+time|när|nar|varje[ \t]+gång|varje[ \t]+gang)[ \t]+"
                            r"(?:he|she|i|we|they|you|han|hon|jag|vi|de|man)[ \t]+(?:tries|try|tried|trying|clicks?|clicked|"
-                           r"försöker|forsoker|försökte|forsokte|klickar|klickade|trycker|tryckte)\b)")
+                           r"försöker|forsoker|försökte|forsokte|klickar|klickade|trycker|tryckte)\b"
+                           # "... attestgräns (fast fakturan är bara på 8 200 kr)", "... (even though it's only £80)"
+                           r"|[ \t]*\([ \t]*(?:fast|trots|men|but|although|though|even[ \t]+though|yet|which[ \t]+is)\b)")
 # Remarks are looked for in an error text this long at most (a pasted cell can be a page long).
 MAX_REMARKED = 1_000
 
@@ -3875,7 +3988,8 @@ def hit_value(spec: FieldSpec, regex: re.Pattern[str], match: re.Match[str], sou
         return "no" if match["no"] is not None else "yes"  # "we cannot find it in Navision"
     if spec.kind != "text":
         return clean(spec, text[match.start() : match.end()])
-    value = clean(spec, with_follow_up(text, with_antecedent(text, match.start(), match.end()), match.end()))
+    # (from where its words start: a subject's "Kan inte lägga ..." is not the content's last sentence's)
+    value = clean(spec, with_follow_up(text, with_antecedent(text, hit_at(match), match.end()), match.end()))
     return None if value and no_wish(fold(value)) else value
 
 
@@ -4238,6 +4352,11 @@ _STANDING_WORDS = frozenset("deputy substitute backup stand-in colleague manager
                             "kollega chef ersättare vikarie".split())
 
 
+# The small words a name may hold between its capitalised words ("Frejd Bil i Örebro AB"), never
+# the first word of one.
+_NAME_JOINERS = frozenset({"i", "on", "of", "upon", "och", "and", "&", "på"})
+
+
 def name_value(value: str) -> str | None:
     """A capitalised name without the sentence opener it may have caught ("The", "Jag")."""
     # "Tom Reilly. Rows 2": a sentence ends after a word of two letters and more; "Ms. Priya Shah"
@@ -4256,6 +4375,8 @@ def name_value(value: str) -> str | None:
     while parts and (parts[0].lower().strip(",.") in NOT_NAMES
                      or parts[0] in _STANDING_WORDS and len(parts) > 1 and parts[1][:1].isupper()):
         parts.pop(0)  # "The", "Jag"; "deputy Rob Clarke" (of "my deputy Rob Clarke")
+    while len(parts) > 1 and parts[0] in _NAME_JOINERS:
+        parts.pop(0)  # "Both on Harbour Lane Bakery Ltd": the joiner the opener left is no part of it
     if len(parts) > 1 and parts[-1] in ("I", "jag", "Jag"):
         parts.pop()  # "Since Monday I can't approve": the writer's "I" is no part of a name
     # "You cannot approve", "Rad 2 ska attesteras": a pronoun or a row word standing alone or

@@ -5116,3 +5116,113 @@ def test_the_session_27_smtp_trial_an_answer_under_our_question_form_line() -> N
             "raderna)\n\nVänliga hälsningar,\nInvoice Automation Support\n")
     assert answers(body) == {"desired_action": "Flytta rad 2 till kostnadsställe 4100, det är servicebilarna"}
     assert answers(body.replace("Hej, svar nedan i texten.", "Hej, se nedan.")) == {}
+
+
+def test_the_session_28_our_id_in_brackets_after_the_suppliers_number() -> None:
+    """ "fakturanr 2024-0915 (ID 663019 i systemet)": the bracket names the id in our system."""
+    got = fields("coding", "Fakturan från Dustin, fakturanr 2024-0915 (ID 663019 i systemet), rad 2 och 4 är konterade på "
+                           "fel projekt.")
+    assert got["invoice_id"] == "663019"
+    # a bracket that names another thing's number leaves the invoice's as it was
+    assert field("coding", "invoice_id", "Invoice no 2024-0915 (PO 4500012877) has row 2 on the wrong project.") \
+        == "2024-0915"
+
+
+def test_the_session_28_wishes_said_as_imperatives() -> None:
+    """ "Please import ...", "2) Ge Linda Ek rollen ...", "Hon ska bara lägga ..." are requests."""
+    assert wish_of("Please import the attached list of 14 new cost centres into the coding suggestions.").startswith(
+        "Please import the attached list")
+    from ingest.checklist import wishes
+    spec = next(f for f in TYPES["administration"].fields if f.key == "desired_action")
+    found = wishes(spec, Source(new="Två saker:\n1) Ta bort användaren Jonas Berg, han har slutat.\n2) Ge Linda Ek "
+                                    "rollen Attestant i bolaget Åkesson Transport AB."))
+    assert any(w.value.startswith("2) Ge Linda Ek rollen Attestant") for w in found)
+    assert field("coding", "desired_action", "Kan ni hjälpa Petra med detta? Hon ska bara lägga kostnadsställe 530 på "
+                                             "raderna.") == "Hon ska bara lägga kostnadsställe 530 på raderna"
+
+
+def test_the_session_28_a_wish_from_the_subject_is_the_subjects_own() -> None:
+    """A subject's "Kan inte lägga kostnadsställe" is not joined to the content's last sentence."""
+    values, unsure = extract_candidates(TYPES["coding"].fields, Source(
+        new="Jag får felet när jag lägger kostnadsställe 530 på rad 1. Förra månaden gick det bra.",
+        subject="Kan inte lägga kostnadsställe"))
+    wish = values.get("desired_action") or unsure["desired_action"].value
+    assert wish == "Kan inte lägga kostnadsställe"
+
+
+def test_the_session_28_rows_of_a_later_request() -> None:
+    """Rows a later request of the mail opens with are read too; a row named as what another is
+    like, or one left as it is, is not."""
+    rows = partial(field, "coding", "coding_rows")
+    assert rows("On the Kingsway invoice (ID 7781203) could you change the project on row 1 from P-210 to P-215, and "
+                "delete row 3 altogether - it's a duplicate of row 2 (both £615.00).") == "1, 3"
+    assert rows("Vore tacksam om ni kunde dela rad 2 på faktura 4471-22 mellan kostnadsställe 410 och 420, 50/50.\n"
+                "Rad 3 ska också till 420.") == "2, 3"
+    assert rows("1) Row 1 should be on cost centre 820 rather than 810.\n2) Row 3 is a duplicate of row 2 and should be "
+                "deleted.") == "1, 3"
+    assert rows("Faktura-ID 88-1204: vi vill fördela rad 4 på projekt 3010 och 3020, rad 1 ska vara som den är.") == "4"
+    assert rows("Det är bara rad 1 som är fel, rad 2 ska stanna hos Jenny. Faktura 55120.") == "1"
+    # "andra raden" after "kan ni ... eller" is "ändra raden" written without accents, not row 2
+    assert rows("Faktura 30551, rad 3 ska vara pa konto 5410 och inte 4010. Kan ni oppna kontot eller andra raden at "
+                "mig?") == "3"
+
+
+def test_the_session_28_errors_and_remarks() -> None:
+    error = partial(field, "review_approval", "error_message")
+    assert error("Hon får felet Beloppet överstiger din attestgräns (fast fakturan är bara på 8 200 kr) när hon "
+                 "attesterar 5520178.") == "Beloppet överstiger din attestgräns"
+    got = fields("review_approval", "This one is stuck with me, all rows. I click approve and get an error (see "
+                                    "screenshot) and it just sits there. Invoice 582201.")
+    assert "error_message" not in got and got["error_shown"] == "yes"
+
+
+def test_the_session_28_companies_and_the_people_in_them() -> None:
+    got = fields("administration", "Please remove Ken Doyle on Harbour Lane Bakery Ltd, he has retired.")
+    assert got["company"] == "Harbour Lane Bakery Ltd" and got["concerns"] == "Ken Doyle"
+    assert company_of("Please remove Ken Doyle, he retired at Christmas. Both on Harbour Lane Bakery Ltd.") \
+        == "Harbour Lane Bakery Ltd"
+    # a title line over a company's name in a signature is no person's ("Controller Anna Berg" is)
+    spec = next(f for f in TYPES["administration"].fields if f.key == "concerns")
+    def named(text: str) -> set[str]:
+        source = Source(new=text)
+        return {m["value"] for p in matchers(spec).patterns if "value" in p.groupindex
+                for m in p.finditer(source.folded) if m["value"]}
+    assert not any("Bygg" in v for v in named("Anders Svensson\nController\nSvensson Bygg i Umeå AB | 556834-2210"))
+    assert "Anna Berg" in named("Please remove our controller Anna Berg, she has left.")
+    # an address in brackets after the one of that first name is that person's
+    assert concerns_of("Can you set up our new bookkeeper Ellie Marsh (ellie@harbourlanebakery.co.uk) as a user? And "
+                       "remove Ken Doyle please.") == "Ellie Marsh, Ken Doyle"
+
+
+def test_the_session_28_people_who_are_not_the_case() -> None:
+    """The others of a forwarded list the writer sets aside; the writer who can do the step."""
+    mail = ("Please deactivate Claire Benton in the invoice system - she's on the list below. The others never had "
+            "logins.\n\nThanks\nLisa\n\n---------- Forwarded message ---------\nFrom: HR <hr@kestrel.co.uk>\n\n"
+            "Please remove system access for the following leavers:\nSam Oduya - Warehouse\nClaire Benton - Accounts\n"
+            "Phil Marsh - Sales\n")
+    mail = mail.replace("From: HR <hr@kestrel.co.uk>", "From: HR")
+    for text, read in ((mail, "Claire Benton"),
+                       (mail.replace("The others never had logins.", ""), "Claire Benton, Sam Oduya, Phil Marsh")):
+        voices = ((text.index("---------- Forwarded"), "HR"),)
+        assert fields("administration", text, voices=voices)["concerns"] == read
+    users = partial(fields, "review_approval")
+    text = ("Min kollega Camilla Ros får \"Attestgräns överskriden\" på faktura 8812731 när hon ska attestera rad 1. "
+            "Jag själv kan attestera dem men det ska ju inte jag göra.")
+    assert users(text, sender="Eva Lundgren")["users"] == "Camilla Ros"
+    # "so I can approve it" is what is wanted, "nor I can approve" the trouble: the writer is of the case
+    from ingest.checklist import writer_can_do_it
+    from ingest.vocabulary import fold
+    assert writer_can_do_it(fold("Jag själv kan attestera dem men det ska ju inte jag göra."))
+    for text in ("Kan ni flytta den till mig så jag kan attestera?", "Neither Harriet Moss nor I can approve it.",
+                 "I can approve row 1 but not row 2.", "I can approve it but get an error."):
+        assert not writer_can_do_it(fold(text)), text
+
+
+@pytest.mark.parametrize("text", [
+    "fakturanr 2024-0915 (ID " * 3_000 + "663019 i systemet)", "and row 3 should " * 3_000 + "be deleted",
+    "Claire Benton. The others " * 3_000 + "never had logins", "Jag själv kan attestera " * 3_000 + "dem",
+    "(see screenshot) and " * 3_000 + "it sits there", "Both on " * 3_000 + "Harbour Lane Bakery Ltd",
+    "Please import " * 3_000 + "the list", "eller andra raden " * 3_000 + "at mig",
+])
+def test_the_session_28_rules_read_hostile_text_in_linear_time(text: str) -> None:
+    read_in_linear_time(text)
