@@ -85,7 +85,9 @@ _CONNECT = (r"(?:[ \t]*\([^()\n]{1,30}\))?[\s:#=.\-–]*"  # "invoice ID (from t
             r"[ \t]+(?=is\b|är\b))?"
             # "I mistyped the Invoice ID, it's 771-0093", "Faktura-ID:t, det är 4410"
             r"(?:,[ \t]*(?:it['’]?s|it[ \t]+is|that['’]?s|det[ \t]+är|den[ \t]+är)[ \t]+)?"
-            r"(?:(?:is|are|är|was|var|with|med|number|nummer|nr|no|id|#)(?![\w])[\s:#=.\-–]*){0,3}"
+            # ("Faktura-ID är fortfarande 20198", "the invoice ID is actually 4410")
+            r"(?:(?:is|are|är|was|var|with|med|number|nummer|nr|no|id|#|still|fortfarande|actually|egentligen|alltså)"
+            r"(?![\w])[\s:#=.\-–]*){0,3}"
             r"(?:[\[(][ \t]*)?")  # "Faktura [884120]", "invoice (778812)"
 # A form answer left blank: "Invoice ID: ____", "Faktura-ID: ...".
 _BLANK = re.compile(r"^[\s_.\-–…?]*$")
@@ -408,6 +410,12 @@ def form_answers(reply: Reply, specs: Sequence[FieldSpec],
     return answers, frozenset(used)
 
 
+def unlabelled(value: str) -> str:
+    """An answer without a label word of its own before a colon ("Felmedelande: ...")."""
+    labelled = _LEADING_LABEL.match(value)
+    return value[labelled.end() :].strip() if labelled and value[labelled.end() :].strip() else value
+
+
 def said_under(spec: FieldSpec, value: str) -> str | None:
     """A text answer the customer said stands under our question ("svar nedan i texten"), though
     nothing sets it apart: a wish our patterns find ("Ändra kostnadsstället på rad 2 till 4100"
@@ -420,8 +428,16 @@ def said_under(spec: FieldSpec, value: str) -> str | None:
         return value.strip() if _ERROR_STATE.search(folded) and not _REMARK_START.match(folded) \
             and not _ONLY_AN_ERROR.search(folded) \
             and not _NOT_READ.search(folded) and not _SAYS_NO_ERROR.match(folded) else None
+    if _ACTION_START.match(folded):
+        return value.strip()  # "Lägga på kostnadsställe 115 på rad 1" under "Vad vill du göra?"
     found = best_candidate(spec, Source(new=value[:MAX_ANSWER]))
     return found.value if found is not None and found.score >= THRESHOLD and found.evidence == "pattern" else None
+
+
+# An answer that opens with what to do, under our question what the customer wants done.
+_ACTION_START = re.compile(r"(?i)\W*(?:att[ \t]+)?(?:lagga|lagg|andra|byta|byt|ta[ \t]+bort|flytta|dela|skapa|radera|fordela|"
+                           r"satta|tilldela|koppla|ratta|change|move|split|add|remove|delete|create|give|grant|correct|update|"
+                           r"put|set[ \t]+up|switch|reassign|deactivate|activate)\b")
 
 
 # Our own lines look the same: what we can do or the customer may ("We can change the approval flow
@@ -559,13 +575,15 @@ def question_answer(lines: Sequence[str], index: int, folded: str, specs: Sequen
                 # "Den gick till Per Nyström men ska till Anna Ek" under "Vilka användare gäller
                 # det?": names look like names, and none of our lines is one
                 out.append((spec.key, persons))
-            elif spec.key == ERROR_TEXT and _SAYS_NO_ERROR.match(fold(value)):
+            # ('Felmedelande: "Kostnadställe saknas"': the answer with a label of its own, misspelt)
+            said = unlabelled(value) if spec.kind == "text" else value
+            if spec.key == ERROR_TEXT and _SAYS_NO_ERROR.match(fold(said)):
                 continue  # 'There is no error message at all, it just sits in the queue as "Waiting for approval"'
-            elif spec.key == ERROR_TEXT and _QUOTED_ANSWER.fullmatch(value.strip()):
-                out.append((spec.key, value.strip()[1:-1].strip()))  # a quoted text is the screen's
-            elif spec.key == ERROR_TEXT and (quoted := quoted_error(value)) != value:
+            if spec.key == ERROR_TEXT and _QUOTED_ANSWER.fullmatch(said.strip()):
+                out.append((spec.key, said.strip()[1:-1].strip()))  # a quoted text is the screen's
+            elif spec.key == ERROR_TEXT and (quoted := quoted_error(said)) != said:
                 out.append((spec.key, quoted))  # 'Ja, när jag försöker ... står det "Användaren saknar ..."'
-            elif texts and spec.kind == "text" and (text_answer := said_under(spec, value)):
+            elif texts and spec.kind == "text" and (text_answer := said_under(spec, said)):
                 out.append((spec.key, text_answer))
             continue
         if spec.kind in SHAPED and _NO_ITS.match(fold(value)):
@@ -829,6 +847,13 @@ def marked_answer(lines: Sequence[str], index: int, looks: bool = True, capitals
     if index + 1 >= len(lines):
         return ""
     below, question = lines[index + 1], lines[index]
+    if under and not below.strip() and index + 2 < len(lines) and not is_quoted(question):
+        # "Svar i rött nedan": Outlook keeps a blank line between our question and the answer typed
+        # under it; a line of ours there opens with our list's dash, asks itself or offers
+        below = lines[index + 2]
+        if below.lstrip()[:1] in "-–•*>" or is_question(below) or _OUR_REQUEST.match(below) \
+                or _OFFER.match(fold(below[:MAX_ANSWER])):
+            return ""
     if found := _ANSWER_MARK.match(below):
         # ">>" under a '>'-quoted line is a quote inside the quote, not a mark
         if is_quoted(question) and below.lstrip().startswith(">>"):
@@ -908,11 +933,11 @@ _QUOTED_LABEL = re.compile(r"[ \t]*>[> \t]*(?-i:[A-ZÅÄÖ])[\w/()-]*(?:[ \t]+[\
 _IN_CAPITALS = re.compile(r"(?i)\b(?:in\s+(?:caps|capitals|capital\s+letters|upper\s*case|block\s+letters)|"
                           r"i\s+versaler|med\s+(?:stora|versala)\s+bokstaver|versalt)\b")
 # The customer says their answers stand under our questions: "Answers below in red", "se mina svar
-# i texten", "svar direkt i mejlet", "replies inline" (matched on folded text: "rott", "blatt").
+# i texten", "svar under dina frågor", "svar direkt i mejlet", "replies inline" (matched on folded text: "rott", "blatt").
 ANSWERS_UNDER = re.compile(r"(?i)\b(?:answers?|answered|replies|replied|comments?|svar|svaren|svarar|svarat|"
                             r"kommentarer|kommenterat)\b[^.!?\n]{0,40}?\b(?:below|inline|in\s+line|in\s+(?:red|blue|green|"
                             r"colou?r|bold)|nedan|inne\s+i|direkt\s+i|i\s+(?:rott|blatt|gront|fetstil|texten|mejlet|"
-                            r"mailet|din\s+text))\b")
+                            r"mailet|din\s+text)|under\s+(?:(?:dina|era|varje|your|each|the)\s+)?(?:fragor\w*|fraga|questions?))\b")
 # Lines of the new text looked at for that, and questions of ours read per mail.
 MAX_NEW_LINES = 200
 MAX_QUESTIONS = 100

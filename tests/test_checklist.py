@@ -5226,3 +5226,37 @@ def test_the_session_28_people_who_are_not_the_case() -> None:
 ])
 def test_the_session_28_rules_read_hostile_text_in_linear_time(text: str) -> None:
     read_in_linear_time(text)
+
+
+def test_the_session_28_answers_a_blank_line_under_our_questions() -> None:
+    """ "Svar i rött nedan", "svar under dina frågor": Outlook keeps a blank line between our question
+    and the answer typed under it; our own next paragraph there (a dash, a question, an offer) is none."""
+    reply = ("Hej,\n\nSvar i rött nedan.\n\n/Lars\n\nFrån: Support <support@support.example.com>\nSkickat: den 15 april "
+             "2025 09:30\nÄmne: [Case #6755] Dubbelbokning?\n\nHej Lars,\n\n- Faktura-ID (finns under Allmänt på "
+             "fakturan)\n\n4471-90\n\n- Vad står det i kolumnen Överförd?\n\n2025-03-14\n\n- Om fakturan finns i "
+             "ekonomisystemet: verifikationsnummer, verifikationsserie och transaktionsnummer i ERP\n\nJa den finns i "
+             "Visma, serie B nr 8812.\n\nBifoga gärna skärmdumpar.\n")
+    got = answers(reply, "automatic_steps")
+    assert got["invoice_id"] == "4471-90" and got["transferred"] == "2025-03-14"
+    assert got["verification_number"] == "8812" and got["verification_series"] == "B"
+    unanswered = reply.replace("\n\n4471-90", "").replace("\n\n2025-03-14", "")
+    assert "invoice_id" not in answers(unanswered, "automatic_steps")
+    assert "transferred" not in answers(unanswered, "automatic_steps")
+    ours = ("Forwarding Raj's answer below.\n\nFrom: Support <support@support.example.com>\nSubject: [Case #5055] New "
+            "role\n\nCould you describe what you would like to change, in which company?\n\nYou can also add the "
+            "information directly to the case under My Tickets in the customer portal.\n")
+    assert "desired_action" not in answers(ours, "administration")
+    form = ("Hej Maja, svar under dina frågor.\n\n-----Ursprungligt meddelande-----\nFrån: Support "
+            "<support@support.example.com>\nÄmne: [Case #6850] Kontering\n\n- Faktura-ID (finns under Allmänt på "
+            "fakturan)\nFakura-ID: 7718201\n\n- Vad vill du göra?\nLägga på kostnadställe 115 på rad 1, det saknas\n\n"
+            "- Vad står det i eventuellt felmeddelande?\nFelmedelande: \"Kostnadställe saknas\"\n\nMed vänliga "
+            "hälsningar\nMaja Lind\n")
+    assert answers(form) == {"invoice_id": "7718201", "desired_action": "Lägga på kostnadställe 115 på rad 1, det saknas",
+                             "error_message": "Kostnadställe saknas"}
+
+
+def test_the_session_28_a_value_said_again_and_a_user_corrected() -> None:
+    assert field("review_approval", "invoice_id", "Faktura-ID är fortfarande 20198. Inget felmeddelande.") == "20198"
+    assert field("review_approval", "invoice_id", "The invoice ID is still 20198, it hasn't moved.") == "20198"
+    assert users_of("Ursäkt, fel användare i förra mejlet – det är Sofia Lund och inte Sofie Lundh (vi har båda). "
+                    "Faktura-ID är 20198.") == "Sofia Lund"
