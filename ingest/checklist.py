@@ -1480,12 +1480,18 @@ def other_number_first(first: str, source: Source) -> bool:
         before = source.folded[max(0, match.start() - 24) : match.start()]
         if match[1] != first and not _DATE_LIKE_WRITTEN.fullmatch(match[1]) and not _BANK_BEFORE.search(before) \
                 and not _AMOUNT_BEFORE.search(before) and not _AMOUNT_AFTER.match(source.folded, match.end(1)) \
-                and not owned_number(source.folded, match.start(1), match.end(1)):
+                and not owned_number(source.folded, match.start(1), match.end(1)) \
+                and not _MISREAD_AFTER.match(source.folded, match.end(1)) and not _MISREAD_BEFORE.search(before):
             return True
     return False
 
 
 MAX_NUMBERS_FIRST = 20
+# A number the capture misreads, and what it reads: "5050-1055 blir 5050-7055", "read 4410 as 4470".
+_MISREAD_AFTER = re.compile(r"(?i)[ \t]*(?:blir|becomes|became|is[ \t]+read[ \t]+as|was[ \t]+read[ \t]+as|read[ \t]+as|"
+                            r"lases[ \t]+som|lastes[ \t]+som|tolkas[ \t]+som|turns[ \t]+into|->|→|=>)[ \t]*\d")
+_MISREAD_BEFORE = re.compile(r"(?i)(?:\bblir|\bbecomes|\bbecame|\bread[ \t]+as|\blases[ \t]+som|\blastes[ \t]+som|\btolkas[ \t]+som|"
+                             r"->|→|=>)[ \t]*$")
 # A bank's, a phone's or an organisation's number: "bankgironumret (5012-3344)", "tel 08-123 456".
 _BANK_BEFORE = re.compile(r"(?i)\b(?:bg|pg|bankgiro\w*|plusgiro\w*|iban|tel|telefon\w*|phone|mobil\w*|fax|org\.?\s*nr|orgnr|"
                           r"org(?:anisation|anization)?\w*)[\s.:#(-]*$")

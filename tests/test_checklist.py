@@ -5260,3 +5260,17 @@ def test_the_session_28_a_value_said_again_and_a_user_corrected() -> None:
     assert field("review_approval", "invoice_id", "The invoice ID is still 20198, it hasn't moved.") == "20198"
     assert users_of("Ursäkt, fel användare i förra mejlet – det är Sofia Lund och inte Sofie Lundh (vi har båda). "
                     "Faktura-ID är 20198.") == "Sofia Lund"
+
+
+def test_the_session_28_the_one_it_moves_from_and_a_misread_number() -> None:
+    got = fields("administration", "Attestanten pa kst 300 ska bytas fran Per Sandberg till mig.", sender="Johan Ek")
+    assert got["concerns"] == "Per Sandberg, Johan Ek (mig)"
+    assert concerns_of("Attestanten på kst 300 ska bytas från Per Sandberg till Anna Berg.") == "Per Sandberg, Anna Berg"
+    # a title it moves from is no one
+    assert concerns_of("Could you lower Sam Ortiz's approval limit to £1,000? His role has changed from Centre "
+                       "Manager to Duty Manager.") == "Sam Ortiz"
+    # "5050-1055 blir 5050-7055": the misread number is no invoice singled out before the list
+    got = fields("capture_verification", "Tolkningen läser bankgironumret fel på fakturorna från Sweco Sverige AB – "
+                                         "5050-1055 blir 5050-7055. Den första i listan ligger fortfarande i "
+                                         "verifieringen.\n\n9001245\n9001302\n9001377\n9001419\n9001486\n")
+    assert got["invoice_number"] == "9001245"
