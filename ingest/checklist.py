@@ -846,23 +846,29 @@ def marked_answer(lines: Sequence[str], index: int, looks: bool = True, capitals
     colour the text part does not keep), unless it is a hint of ours in brackets or asks itself."""
     if index + 1 >= len(lines):
         return ""
-    below, question = lines[index + 1], lines[index]
-    if under and not below.strip() and index + 2 < len(lines) and not is_quoted(question):
-        # "Svar i rött nedan": Outlook keeps a blank line between our question and the answer typed
-        # under it; a line of ours there opens with our list's dash, asks itself or offers
-        below = lines[index + 2]
-        if below.lstrip()[:1] in "-–•*>" or is_question(below) or _OUR_REQUEST.match(below) \
-                or _OFFER.match(fold(below[:MAX_ANSWER])):
-            return ""
+    question, at = lines[index], index + 1
+    if under and not is_quoted(question):
+        # "Svar i rött nedan": the answer may stand under the hint in brackets below our form line,
+        # and Outlook keeps a blank line above what is typed; a line of ours there is our next
+        # form line, opens with our list's dash, asks itself or offers
+        if _BLANK_FORM_LINE.search(question) and _OUR_HINT.fullmatch(lines[at].strip()) and at + 1 < len(lines):
+            at += 1
+        if not lines[at].strip() and at + 1 < len(lines):
+            at += 1
+        if at > index + 1 and (lines[at].lstrip()[:1] in "-–•*>" or is_question(lines[at]) or _OUR_REQUEST.match(lines[at])
+                               or _BLANK_FORM_LINE.search(lines[at]) or _OFFER.match(fold(lines[at][:MAX_ANSWER]))
+                               or closes(lines[at])):
+            return ""  # (and our "Vänliga hälsningar," under a last form line left blank)
+    below = lines[at]
     if found := _ANSWER_MARK.match(below):
         # ">>" under a '>'-quoted line is a quote inside the quote, not a mark
         if is_quoted(question) and below.lstrip().startswith(">>"):
             return ""
-        return " ".join([found["value"].strip(), *wrapped_on(lines, index + 1)])
+        return " ".join([found["value"].strip(), *wrapped_on(lines, at)])
     if not looks or not below.strip() or is_quoted(question) or "@" in question or \
             not (is_question(question) or _BLANK_FORM_LINE.search(question) or under and _OUR_REQUEST.match(question)):
         return ""  # "On Mon, Support <support@...> wrote:" is a header, not a question
-    if is_quoted(below) and index + 2 < len(lines) and is_quoted(lines[index + 2]):
+    if is_quoted(below) and at + 1 < len(lines) and is_quoted(lines[at + 1]):
         return ""  # a '>' quote of several lines is a quote, not one answer
     if found := _SET_APART.match(below):
         indent = len(found["indent"].expandtabs(4)) if found["indent"] else 0
@@ -877,6 +883,8 @@ def marked_answer(lines: Sequence[str], index: int, looks: bool = True, capitals
         not is_question(below) or _SAYS_YES_OR_NO.match(below)) else ""
 
 
+# The hint in brackets under a form line of ours: "  (under Allmänt på fakturan)".
+_OUR_HINT = re.compile(r"\([^()\n]{1,200}\)")
 # A blank line of our own form, "User(s): ____", "Vad vill du göra? – ____" (notify/render.py,
 # form_line): the customer types the answer on the line below.
 _BLANK_FORM_LINE = re.compile(r"(?::|\?[ \t]*[–-])[ \t]*_{3,}[ \t]*$")

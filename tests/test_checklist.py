@@ -5274,3 +5274,17 @@ def test_the_session_28_the_one_it_moves_from_and_a_misread_number() -> None:
                                          "5050-1055 blir 5050-7055. Den första i listan ligger fortfarande i "
                                          "verifieringen.\n\n9001245\n9001302\n9001377\n9001419\n9001486\n")
     assert got["invoice_number"] == "9001245"
+
+
+def test_the_session_28_smtp_trial_answers_under_our_hints_after_a_blank_line() -> None:
+    """The SMTP trial: "Svar i rött nedan" in an Outlook reply to our request, each answer typed under
+    the hint in brackets below our form line, after a blank line. Unanswered, the line there is our
+    next form line or our "Vänliga hälsningar,": no answer."""
+    body = ("Hej,\n\nSvar i rött nedan.\n\n/Karin\n\nFrån: Support <support@support.example.com>\nSkickat: den 3 "
+            "december 2026 16:26\nÄmne: [CASE-1001] Fel projekt på faktura\n\nFör att kunna hjälpa dig behöver vi "
+            "följande. Svara på det här mejlet och fyll i raderna:\n\nFaktura-ID: ____\n  (under Allmänt på fakturan)"
+            "\n\n663019\n\nKonteringsrad(er): ____\n  (numren på de konteringsrader det gäller, t.ex. 1, 3)\n\nrad 2 och 4"
+            "\n\nVänliga hälsningar,\nInvoice Automation Support")
+    assert answers(body) == {"invoice_id": "663019", "coding_rows": "rad 2 och 4"}
+    assert answers(body.replace("\n\n663019", "").replace("\n\nrad 2 och 4", "")) == {}
+    assert answers(body.replace("Svar i rött nedan.", "Tack för hjälpen.")) == {}
