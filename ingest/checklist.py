@@ -394,9 +394,16 @@ def form_answers(reply: Reply, specs: Sequence[FieldSpec],
         if not match or key is None or key in answers:
             continue
         value = answer_cell(original(match, line))
+        if _BLANK.match(value) and marked and not strict and not is_quoted(line):
+            # a line below our blank form line when the customer said the answers stand there ("svar
+            # nedan i texten"): ours look the same, so it counts as an answer set apart by nothing
+            # (a value of a shape; a wish or an error text that looks like one)
+            for field_key, said in question_answer(lines, index, folded[index], specs, marked, shaped=True,
+                                                   texts=asked < MAX_TEXT_ANSWERS):
+                answers.setdefault(field_key, said)
+            continue
         if _BLANK.match(value) and marked and not is_quoted(line):
-            # "Faktura-ID:" in an Outlook quote, "-> 3302-15" below it; or any line below our blank
-            # form line when the customer said the answers stand there ("svar nedan i texten")
+            # "Faktura-ID:" in an Outlook quote, "-> 3302-15" below it
             value = marked
         elif _BLANK.match(value):
             below = answer_below(lines, index) if is_quoted(line) else []
@@ -411,9 +418,15 @@ def form_answers(reply: Reply, specs: Sequence[FieldSpec],
 
 
 def unlabelled(value: str) -> str:
-    """An answer without a label word of its own before a colon ("Felmedelande: ...")."""
-    labelled = _LEADING_LABEL.match(value)
+    """An answer without its own label for what we asked ("Felmedelande: ...")."""
+    labelled = _ANSWER_LABEL.match(fold(value))
     return value[labelled.end() :].strip() if labelled and value[labelled.end() :].strip() else value
+
+
+# An answer's own label, a word for what we asked, misspelt too: "Felmedelande:", "Error:", "Önskan:"
+# (never the screen's first word: "Konto: 4010 är spärrat").
+_ANSWER_LABEL = re.compile(r"(?i)^\s*(?:fel\w{0,12}|err\w{0,10}(?:[ \t]+messa\w{0,4})?|svar|answer|onskan|"
+                           r"onskad[ \t]+atgard|wish|request)[ \t]*:[ \t]*")
 
 
 def said_under(spec: FieldSpec, value: str) -> str | None:
@@ -437,7 +450,7 @@ def said_under(spec: FieldSpec, value: str) -> str | None:
 # An answer that opens with what to do, under our question what the customer wants done.
 _ACTION_START = re.compile(r"(?i)\W*(?:att[ \t]+)?(?:lagga|lagg|andra|byta|byt|ta[ \t]+bort|flytta|dela|skapa|radera|fordela|"
                            r"satta|tilldela|koppla|ratta|change|move|split|add|remove|delete|create|give|grant|correct|update|"
-                           r"put|set[ \t]+up|switch|reassign|deactivate|activate)\b")
+                           r"put|set[ \t]+up|switch|reassign|deactivate|activate)\b(?![ \t]+(?:me|us|mig|oss)\b)")
 
 
 # Our own lines look the same: what we can do or the customer may ("We can change the approval flow
@@ -857,8 +870,8 @@ def marked_answer(lines: Sequence[str], index: int, looks: bool = True, capitals
             at += 1
         if at > index + 1 and (lines[at].lstrip()[:1] in "-–•*>" or is_question(lines[at]) or _OUR_REQUEST.match(lines[at])
                                or _BLANK_FORM_LINE.search(lines[at]) or _OFFER.match(fold(lines[at][:MAX_ANSWER]))
-                               or closes(lines[at])):
-            return ""  # (and our "Vänliga hälsningar," under a last form line left blank)
+                               or closes(lines[at]) or "://" in lines[at]):
+            return ""  # (and our "Vänliga hälsningar," or "Mina ärenden: <link>" under a form line left blank)
     below = lines[at]
     if found := _ANSWER_MARK.match(below):
         # ">>" under a '>'-quoted line is a quote inside the quote, not a mark
@@ -1020,7 +1033,9 @@ def no_error_text(value: str) -> bool:
 
 # A pointer in brackets, then the writer's own words: "(see screenshot) and it just sits there".
 _POINTER_THEN_REMARK = re.compile(r"(?i)[ \t]*\([ \t]*(?:please[ \t]+)?(?:see|se)[ \t]+[^()\n]{1,40}\)[ \t]*[,.;]?[ \t]*"
-                                  r"(?:and|och|but|men|then|sen|so|sa|which|vilket)\b")
+                                  r"(?:and|och|but|men|then|sen|so|sa|which|vilket)\b"
+                                  # (not "(se bild) men det står Attestgräns överskriden": its words follow)
+                                  r"(?![^\n]{0,80}(?:says|said|star|stod|shows|visar|[\"“”:]))")
 # A message closed unread: "she closed it before reading it properly", "stängde den innan jag hann läsa".
 _CLOSED_UNREAD = re.compile(r"(?i)\b(?:closed|dismissed|clicked\s+(?:it\s+)?away|stangde|klickade\s+bort)\s+(?:(?:it|the\s+\w+|den|det|rutan)\s+)?"
                             r"(?:before|innan)\s+(?:reading|seeing|(?:i|we|he|she|they|jag|vi|han|hon|de)\s+(?:\w+\s+)?(?:read|saw|las\w*|sag))\b")
@@ -1246,7 +1261,10 @@ _OTHERS_NOT_CONCERNED = re.compile(
     r"(?i)\b(?:the[ \t]+others|the[ \t]+rest(?:[ \t]+of[ \t]+them)?|(?:all[ \t]+)?the[ \t]+other[ \t]+(?:names|people|ones|leavers|starters)|"
     r"de[ \t]+andra|de[ \t]+ovriga|resten|ovriga)[ \t]+(?:[\w-]+[ \t]+){0,2}?(?:never|don\W?t|do[ \t]+not|didn\W?t|aren\W?t|are[ \t]+not|"
     r"weren\W?t|were[ \t]+not|haven\W?t|have[ \t]+not|had[ \t]+no|har[ \t]+(?:aldrig|inte|inga|ingen|inget)|"
-    r"hade[ \t]+(?:aldrig|inte|inga|ingen|inget)|finns[ \t]+inte|ar[ \t]+inte|berors[ \t]+inte|behover[ \t]+(?:ni[ \t]+)?inte)\b")
+    r"hade[ \t]+(?:aldrig|inte|inga|ingen|inget)|finns[ \t]+inte|ar[ \t]+inte|berors[ \t]+inte)\b"
+    # ... of what they had in the system ("the others don't need doing until Friday" is when)
+    r"[ \t]+(?:[\w-]+[ \t]+){0,3}?(?:logins?|log[ \t]+in|accounts?|access|users?|konto\w*|inloggning\w*|behorighet\w*|"
+    r"anvandare|i[ \t]+systemet|in[ \t]+the[ \t]+system)\b")
 
 
 def with_more_rows(value: str, source: Source) -> str:
@@ -1279,10 +1297,12 @@ _ANOTHER_ROW = re.compile(
     r"(?(verb)|[ \t]+(?:(?:also|too|as[ \t]+well|ocksa|aven)[ \t]+)?(?:should|needs?|must|has[ \t]+to|ska|skall|behover|maste|bor|borde|"
     r"is[ \t]+(?:a[ \t]+)?(?:duplicate|wrong|incorrect)|ar[ \t]+(?:en[ \t]+)?(?:dubblett|fel)|(?:till|to)[ \t]+(?-i:[A-ZÅÄÖ])))")
 # A row a later sentence leaves as it is: "row 4 should stay", "rad 3 ska vara kvar", "row 1 is fine".
-_ROW_LEFT_AS_IT_IS = re.compile(r"(?i)[ \t]+(?:[\w-]+[ \t]+){0,3}?(?:stay|remain|be[ \t]+left|kvar|stanna|fine|ok|okay|correct|ratt|"
-                                r"as[ \t]+it[ \t]+is|som[ \t]+(?:den|det|de)[ \t]+ar|unchanged|oforandrad|untouched|orord)\b")
+_ROW_LEFT_AS_IT_IS = re.compile(r"(?i)[ \t]+(?:[\w-]+[ \t]+){0,3}?(?:stay|remain|be[ \t]+left|kvar|stanna|fine|ok|okay|"
+                                r"(?:is|are|ar|was|var)[ \t]+(?:\w+[ \t]+)?(?:correct|ratt|right)|not|n\W?t|inte|ej|no|"
+                                r"as[ \t]+(?:it[ \t]+is|before)|som[ \t]+(?:(?:den|det|de)[ \t]+ar|forut|nu|innan)|"
+                                r"unchanged|oforandrad|untouched|orord)\b")
 # "Det är bara rad 1 som är fel", "it's only row 3": one row, whatever else is named.
-_JUST_ONE_ROW = re.compile(r"(?i)\b(?:only|just|bara|endast|enbart)[ \t]+(?:on[ \t]+|pa[ \t]+)?(?:row|line|rad|raden)[ \t]+\d")
+_JUST_ONE_ROW = re.compile(r"(?i)\b(?<!not )(?<!inte )(?:only|just|bara|endast|enbart)[ \t]+(?:on[ \t]+|pa[ \t]+)?(?:row|line|rad|raden)[ \t]+\d")
 
 
 def our_id_beside(value: str, folded: str) -> str | None:
@@ -1290,13 +1310,16 @@ def our_id_beside(value: str, folded: str) -> str | None:
     2024-0915 (ID 663019 i systemet)", "invoice no. 2024-117 (our ID 88213)"): the number before it
     is the one the supplier printed."""
     at = next(written_at(value, folded), -1)
-    beside = _OUR_ID_BESIDE.match(folded, at + len(value)) if at >= 0 else None
+    if at < 0 or _OUR_ID_LABEL.search(folded, max(0, at - 25), at):
+        return None  # "Invoice ID 663019 (our ID 4410)": ours already, theirs in the bracket
+    beside = _OUR_ID_BESIDE.match(folded, at + len(value))
     return beside["id"] if beside and beside["id"] != value and plausible("id", beside["id"]) else None
 
 
-_OUR_ID_BESIDE = re.compile(r"(?i)[ \t]*\([ \t]*(?:our[ \t]+|vart[ \t]+|system[ \t]+)?(?:invoice[ \t]+id|faktura-?id|id)[ \t.:#]*"
-                            r"(?P<id>\d[\d-]{2,18}\d)[ \t]*(?:(?:i[ \t]+systemet|in[ \t]+(?:the|your|our)[ \t]+system|"
-                            r"hos[ \t]+(?:er|oss))[ \t]*)?\)")
+# ("our ID", "vårt id", "hos oss" in the bracket are the customer's own system's: not read)
+_OUR_ID_BESIDE = re.compile(r"(?i)[ \t]*\([ \t]*(?:invoice[ \t]+id|faktura-?id|id)[ \t.:#]*"
+                            r"(?P<id>\d[\d-]{2,18}\d)[ \t]*(?:(?:i[ \t]+systemet|in[ \t]+(?:the|your)[ \t]+system|"
+                            r"hos[ \t]+er)[ \t]*)?\)")
 
 
 # ("fakturanr 4410 på deras faktura, 8 750 kr": the clause ends there; not "Invoice ID 88213 (on the
@@ -1970,8 +1993,11 @@ def company_part(name: str, text: str) -> bool:
     & Kakel AB", or a company named without its form after "i"/"in": "... i Kvarnbyn Mejeri?"."""
     if not _CAPITALISED_WORDS.fullmatch(name):
         return False
+    # "Svensson Bygg" of "Svensson Bygg i Umeå AB": a business word's name goes on with its town
+    business = any(word in _NOT_PERSON_WORDS for word in fold(name).lower().split())
     for at in islice(written_at(name, text), 5):
-        if _COMPANY_TAIL.match(text, at + len(name)) or _IN_COMPANY.search(text, max(0, at - 12), at) \
+        if _COMPANY_TAIL.match(text, at + len(name)) or business and _TOWN_TAIL.match(text, at + len(name)) \
+                or _IN_COMPANY.search(text, max(0, at - 12), at) \
                 and not _PERSON_AFTER_IN.match(text, at + len(name)):
             return True
     return False
@@ -1981,6 +2007,7 @@ _CAPITALISED_WORDS = re.compile(r"[A-ZÅÄÖ][\w-]+(?:[ ]+[A-ZÅÄÖ][\w-]+){0,3
 # What ends a company's name after its head: "& Kakel AB", "& VVS AB", " Ltd", " (Midlands) Ltd".
 _COMPANY_TAIL = re.compile(r"(?:[ ]+(?:&|och|and)[ ]+[A-ZÅÄÖ][\w-]*)?(?:[ ]+[A-ZÅÄÖ][\w-]*){0,2}(?:[ ]+\([^()\n]{1,40}\))?[ ]+"
                            r"(?:AB|Ltd|Limited|Oy|Oyj|AS|ASA|ApS|Inc|Corp|GmbH|AG|BV|LLC|LLP|HB|KB|plc|Plc)\b")
+_TOWN_TAIL = re.compile(r"[ ]+i[ ]+[A-ZÅÄÖ][\w-]*(?:[ ]+[A-ZÅÄÖ][\w-]*)?[ ]+(?:AB|Ltd|Limited|Oy|Oyj|AS|HB|KB)\b")
 # "... med attesträtt i Kvarnbyn Mejeri?": a place or company, not a person ("i Eva Lunds lista" is one's).
 _IN_COMPANY = re.compile(r"(?i)(?<![\w-])(?:i|inom|within|hos\s+bolaget|för\s+bolaget|for\s+the\s+company)[ ]+$")
 _PERSON_AFTER_IN = re.compile(r"(?:['’]?s\b|s[ ]+(?:lista|kö|inkorg))")
@@ -2069,13 +2096,15 @@ def writer_can_do_it(folded: str) -> bool:
     själv kan attestera dem men det ska ju inte jag göra"): background beside the one who cannot
     (not "I can approve row 1 but not row 2", "I can approve it but get an error")."""
     can = _WRITER_CAN.search(folded, 0, WRITER_CAN_TEXT)
-    if can is None:
-        return False
+    if can is None or _TO_THE_WRITER.search(folded, 0, WRITER_CAN_TEXT):
+        return False  # ("... but should go to me. I can approve it as I'm the budget holder")
     _, end = sentence_span(folded, can.start(), can.end())
     return _WRITER_TROUBLE.search(folded, can.end(), end) is None
 
 
 WRITER_CAN_TEXT = 6_000
+# The writer is where it should go: "should go to me", "ska till mig", "move it over to me".
+_TO_THE_WRITER = re.compile(r"(?i)\b(?:to|till)[ \t]+(?:me|mig|myself|mig[ \t]+sjalv)\b")
 # "Jag själv kan attestera dem", "I can approve them myself", "but I can approve it" (opening a
 # sentence or a clause: not "so I can approve", "Neither Harriet nor I can approve").
 _WRITER_CAN = re.compile(r"(?im)(?:^|[.!?][ \t]+|\b(?:but|men|while|medan|although|fast)[ \t]+)(?:jag[ \t]+sjalv|jag|i[ \t]+myself|i)[ \t]+(?:kan|can|could|kunde|am[ \t]+able[ \t]+to|is[ \t]+able[ \t]+to)[ \t]+"
@@ -2874,8 +2903,7 @@ _NEW_ONE = re.compile(r"(?i)\b(?:replacement|replacing|successor|new\s+(?:user|c
 def same_person_address(value: str, people: set[str]) -> bool:
     """An address whose local part spells a name also read ("priya.shah@..." beside "Priya Shah",
     "a.rahman@..." beside "Ahmed Rahman", also when one value listed both; "johan.lind2@..." beside
-    "Johan Lind": a number that tells namesakes apart; "ellie@..." beside the one Ellie): one person,
-    named once."""
+    "Johan Lind": a number that tells namesakes apart): one person, named once."""
     if "@" not in value:
         return False
     parts = re.split(r"[._-]+", re.sub(r"\d+$", "", fold(value.split("@")[0].lower())))
@@ -2885,9 +2913,7 @@ def same_person_address(value: str, people: set[str]) -> bool:
         return any(p.split()[-1] == parts[1] and p.startswith(parts[0]) for p in people if "@" not in p and " " in p)
     if len(parts) == 1:  # written together: "jsmith", "jasonsmith", "smithj" beside "Jason Smith"
         names = [p.split() for p in people if "@" not in p and " " in p]
-        # ... or the first name alone ("ellie@..." beside "Ellie Marsh"), when one person has it
-        return any(local in (n[0][0] + n[-1], n[0] + n[-1], n[-1] + n[0][0]) for n in names) \
-            or [n[0] for n in names].count(local) == 1
+        return any(local in (n[0][0] + n[-1], n[0] + n[-1], n[-1] + n[0][0]) for n in names)
     return any(p == local for p in people if "@" not in p)  # the keys are folded already
 
 

@@ -5162,9 +5162,9 @@ def test_the_session_28_rows_of_a_later_request() -> None:
                 "deleted.") == "1, 3"
     assert rows("Faktura-ID 88-1204: vi vill fördela rad 4 på projekt 3010 och 3020, rad 1 ska vara som den är.") == "4"
     assert rows("Det är bara rad 1 som är fel, rad 2 ska stanna hos Jenny. Faktura 55120.") == "1"
-    # "andra raden" after "kan ni ... eller" is "ändra raden" written without accents, not row 2
-    assert rows("Faktura 30551, rad 3 ska vara pa konto 5410 och inte 4010. Kan ni oppna kontot eller andra raden at "
-                "mig?") == "3"
+    # "andra raden" after "ni", "jag", "inte" ... is "ändra raden" written without accents, not row 2
+    assert rows("Faktura 30551, rad 3 ska vara pa konto 5410 och inte 4010. Kan ni andra raden at mig?") == "3"
+    assert rows("Faktura 30551: Kan andra raden delas 50/50 mellan kst 410 och 420?") == "2"
 
 
 def test_the_session_28_errors_and_remarks() -> None:
@@ -5181,17 +5181,6 @@ def test_the_session_28_companies_and_the_people_in_them() -> None:
     assert got["company"] == "Harbour Lane Bakery Ltd" and got["concerns"] == "Ken Doyle"
     assert company_of("Please remove Ken Doyle, he retired at Christmas. Both on Harbour Lane Bakery Ltd.") \
         == "Harbour Lane Bakery Ltd"
-    # a title line over a company's name in a signature is no person's ("Controller Anna Berg" is)
-    spec = next(f for f in TYPES["administration"].fields if f.key == "concerns")
-    def named(text: str) -> set[str]:
-        source = Source(new=text)
-        return {m["value"] for p in matchers(spec).patterns if "value" in p.groupindex
-                for m in p.finditer(source.folded) if m["value"]}
-    assert not any("Bygg" in v for v in named("Anders Svensson\nController\nSvensson Bygg i Umeå AB | 556834-2210"))
-    assert "Anna Berg" in named("Please remove our controller Anna Berg, she has left.")
-    # an address in brackets after the one of that first name is that person's
-    assert concerns_of("Can you set up our new bookkeeper Ellie Marsh (ellie@harbourlanebakery.co.uk) as a user? And "
-                       "remove Ken Doyle please.") == "Ellie Marsh, Ken Doyle"
 
 
 def test_the_session_28_people_who_are_not_the_case() -> None:
@@ -5285,6 +5274,52 @@ def test_the_session_28_smtp_trial_answers_under_our_hints_after_a_blank_line() 
             "följande. Svara på det här mejlet och fyll i raderna:\n\nFaktura-ID: ____\n  (under Allmänt på fakturan)"
             "\n\n663019\n\nKonteringsrad(er): ____\n  (numren på de konteringsrader det gäller, t.ex. 1, 3)\n\nrad 2 och 4"
             "\n\nVänliga hälsningar,\nInvoice Automation Support")
-    assert answers(body) == {"invoice_id": "663019", "coding_rows": "rad 2 och 4"}
+    assert answers(body) == {"invoice_id": "663019", "coding_rows": "2, 4"}
     assert answers(body.replace("\n\n663019", "").replace("\n\nrad 2 och 4", "")) == {}
+    # (the review: our own link line under a wish left blank is no wish)
+    first = ("Svar i rött nedan.\n\nFrån: Support <support@support.example.com>\nÄmne: [CASE-1001] Kontering\n\n"
+             "Vad vill du göra? – ____\n  (till exempel: byt projekt till P-88 på båda raderna)\n\nSe alla dina "
+             "ärenden i Mina ärenden: http://127.0.0.1:8180/tickets\n\nVänliga hälsningar,\n")
+    assert answers(first) == {}
     assert answers(body.replace("Svar i rött nedan.", "Tack för hjälpen.")) == {}
+
+
+def test_the_session_28_review() -> None:
+    """The round's review (/work/review28/report.md): each new rule's misreadings of ordinary mail."""
+    invoice = partial(field, "coding", "invoice_id")
+    assert invoice("Invoice ID 663019 (our ID 4410) - row 2 should be on project P-215.") == "663019"
+    assert invoice("Faktura-ID 663019 (vårt id 44100) – rad 2 ska till projekt P-215.") == "663019"
+    rows = partial(field, "coding", "coding_rows")
+    assert rows("Faktura 55120: rad 2 ska till kostnadsställe 420. Rad 3 ska inte ändras.") == "2"
+    assert rows("Invoice 55120: row 2 should go to project 7731, row 3 should not.") == "2"
+    assert rows("Invoice 55120: row 2 should be on 420. Row 1 needs no change.") == "2"
+    assert rows("Invoice 55120: row 2 should be on cost centre 420. Row 3 needs the correct VAT code, 12% not "
+                "25%.") == "2, 3"
+    assert rows("Invoice 55120: it's not just row 2 that is wrong. Row 4 should also go to cost centre 420.") \
+        == "2, 4"
+    assert rows("Faktura 55120: problemet är att andra raden har fel konto.") == "2"
+    admin = partial(fields, "administration")
+    assert "desired_action" not in fields("coding", "Invoice 88213 row 2 is now on 4010, thanks - it works. Please "
+                                                   "close the ticket.")
+    assert wish_of("Företag: Åkesson Transport AB. Anna Ek ska bli attestant för kst 300. Ge mig gärna en "
+                   "återkoppling när det är klart.") != "Ge mig gärna en återkoppling när det är klart"
+    assert field("coding", "desired_action", "Jag ska bara ta upp en sak om faktura 88213.") is None
+    mail = ("Please deactivate all three leavers below. Claire Benton is the urgent one, the others don't need doing "
+            "until Friday.\n\n---------- Forwarded message ---------\nFrom: HR\n\nLeavers:\nSam Oduya - Warehouse\n"
+            "Claire Benton - Accounts\nPhil Marsh - Sales\n")
+    read = admin(mail, voices=((mail.index("----------"), "HR"),))["concerns"]
+    assert set(read.split(", ")) == {"Claire Benton", "Sam Oduya", "Phil Marsh"}
+    error = partial(field, "review_approval", "error_message")
+    assert error("Faktura 582201, Tom Barker. Felmeddelande: (se bild) men det står Attestgräns överskriden.") \
+        is not None
+    from ingest.checklist import unlabelled
+    assert unlabelled("Konto: 4010 är spärrat för kostnadsställe 300") == "Konto: 4010 är spärrat för kostnadsställe 300"
+    assert unlabelled("Felmedelande: \"Kostnadställe saknas\"") == "\"Kostnadställe saknas\""
+    got = fields("review_approval", "Invoice 8812731 went to Tom Barker but should go to me. I can approve it as I'm "
+                                    "the budget holder.", sender="Eva Lundgren")
+    assert "Eva Lundgren" in got["users"]
+    assert concerns_of("Could you please remove our financial controller\nAnna Berg from the approval flow? Company: "
+                       "Kestrel Foods Ltd.") == "Anna Berg"
+    from ingest.checklist import company_part
+    assert company_part("Svensson Bygg", "Anders Svensson\nController\nSvensson Bygg i Umeå AB | 556834-2210")
+    assert not company_part("Erik Sund", "Ta bort Erik Sund i Nordbygg Väst AB.")
