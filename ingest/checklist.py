@@ -418,7 +418,8 @@ def form_answers(reply: Reply, specs: Sequence[FieldSpec],
 
 
 def unlabelled(value: str) -> str:
-    """An answer without its own label for what we asked ("Felmedelande: ...")."""
+    """An answer without its own label for what we asked ("Felmedelande: "Kostnadställe saknas"" is
+    the text in quotes), never without the screen's own first word ("Konto: 4010 är spärrat")."""
     labelled = _ANSWER_LABEL.match(fold(value))
     return value[labelled.end() :].strip() if labelled and value[labelled.end() :].strip() else value
 
@@ -855,15 +856,16 @@ def marked_answer(lines: Sequence[str], index: int, looks: bool = True, capitals
     line is in a quote of our own mail), below a question of ours the customer's line may
     instead be set apart by its look: "> Yes, 31-00982" where our text has no '>', an answer
     indented under our line, or, when the customer said so, one in capitals (`capitals`: "answers
-    below in caps") or any line right under the question (`under`: "Answers below in red", whose
-    colour the text part does not keep), unless it is a hint of ours in brackets or asks itself."""
+    below in caps") or any line under the question (`under`: "Answers below in red", whose colour
+    the text part does not keep; also under our hint in brackets and after one blank line), unless
+    it is a hint of ours in brackets or asks itself."""
     if index + 1 >= len(lines):
         return ""
     question, at = lines[index], index + 1
     if under and not is_quoted(question):
         # "Svar i rött nedan": the answer may stand under the hint in brackets below our form line,
         # and Outlook keeps a blank line above what is typed; a line of ours there is our next
-        # form line, opens with our list's dash, asks itself or offers
+        # form line, opens with our list's dash, asks itself, offers, signs off or links
         if _BLANK_FORM_LINE.search(question) and _OUR_HINT.fullmatch(lines[at].strip()) and at + 1 < len(lines):
             at += 1
         if not lines[at].strip() and at + 1 < len(lines):
@@ -1268,10 +1270,11 @@ _OTHERS_NOT_CONCERNED = re.compile(
 
 
 def with_more_rows(value: str, source: Source) -> str:
-    """The rows read, and the rows a later request of the mail opens with ("Row 2 should be split
-    50/50 ... 2. The project code on row 3 is wrong", "dela rad 2 ... Rad 3 ska också till 420",
-    "change the project on row 1 ..., and delete row 3 altogether"); never a row named only as what
-    another is like ("a duplicate of row 2") or one said to be fine ("row 4 should stay as it is")."""
+    """The rows read, and the rows a later request of the mail opens with ("dela rad 2 ... Rad 3 ska
+    också till 420", "change the project on row 1 ..., and delete row 3 altogether"); never a row
+    named only as what another is like ("a duplicate of row 2"), one said to stay ("Rad 3 ska inte
+    ändras", "row 4 should stay as it is"), or any in a mail about one row ("bara rad 1 är fel").
+    ("2. The project code on row 3 is wrong" opens with its project code: not read.)"""
     have = rows_numbers(value)
     more: list[str] = []
     if _JUST_ONE_ROW.search(source.folded, 0, MORE_ROWS_TEXT):
@@ -1307,8 +1310,8 @@ _JUST_ONE_ROW = re.compile(r"(?i)\b(?<!not )(?<!inte )(?:only|just|bara|endast|e
 
 def our_id_beside(value: str, folded: str) -> str | None:
     """The id a bracket right after an invoice's number says it has in our system ("fakturanr
-    2024-0915 (ID 663019 i systemet)", "invoice no. 2024-117 (our ID 88213)"): the number before it
-    is the one the supplier printed."""
+    2024-0915 (ID 663019 i systemet)", "invoice no. 2024-117 (ID 88213)"): the number before it is
+    the one the supplier printed, unless it is labelled ours already."""
     at = next(written_at(value, folded), -1)
     if at < 0 or _OUR_ID_LABEL.search(folded, max(0, at - 25), at):
         return None  # "Invoice ID 663019 (our ID 4410)": ours already, theirs in the bracket
@@ -1430,10 +1433,11 @@ _IN_PASSING = re.compile(
 
 def without_person_in(out: dict[str, str], specs: Sequence[FieldSpec], folded: str) -> dict[str, str]:
     """A company read with its users before it ("för användaren Kristoffer Bäck i Österlins Åkeri AB",
-    "remove Ken Doyle on Harbour Lane Bakery Ltd"): the company alone (a company's own name may hold an "i": "Frejd Bil i Örebro AB")."""
+    "remove Ken Doyle on Harbour Lane Bakery Ltd"): the company alone (a company's own name may hold
+    an "i": "Frejd Bil i Örebro AB")."""
     for spec in specs:
         if spec.kind == "name" and not spec.many and spec.key in out:
-            sep = _PERSON_IN.search(out[spec.key])
+            sep = _NAME_THEN_COMPANY.search(out[spec.key])
             at = folded.find(fold(out[spec.key]))
             if sep is None or at <= 0:
                 continue
@@ -1445,12 +1449,13 @@ def without_person_in(out: dict[str, str], specs: Sequence[FieldSpec], folded: s
     return out
 
 
+# What says the name after it is a user's: a user word, or what is done to a user ("remove", "ta bort").
 _USER_BEFORE = re.compile(r"(?i)\b(?:anvandaren|anvandarna|anvandare|the\s+users?|users?|medarbetaren|medarbetarna|"
                           r"kollegan|kollegorna|colleagues?|remove|deactivate|disable|unlock|"
                           r"ta\s+bort|inaktivera|avaktivera)\s+$")
-# Where a user's name ends and the company it is in begins: "Kristoffer Bäck i Österlins Åkeri AB",
-# "remove Ken Doyle on Harbour Lane Bakery Ltd".
-_PERSON_IN = re.compile(r" (?:i|on|på) ")
+# The small word between a user's name and the company it is in: "Kristoffer Bäck i Österlins Åkeri
+# AB", "remove Ken Doyle on Harbour Lane Bakery Ltd".
+_NAME_THEN_COMPANY = re.compile(r" (?:i|on|på) ")
 
 
 INVOICE_ID = "invoice_id"
