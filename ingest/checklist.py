@@ -417,6 +417,18 @@ def form_answers(reply: Reply, specs: Sequence[FieldSpec],
     return answers, frozenset(used)
 
 
+def text_answered(spec: FieldSpec, answer: str, texts: bool) -> list[tuple[str, str]]:
+    """A text field's answer set apart by nothing under our question: an error text quoted or named
+    in the screen's words, or (with `texts`) a wish or an error text that looks like one."""
+    if spec.key == ERROR_TEXT and _SAYS_NO_ERROR.match(fold(answer)):
+        return []  # 'There is no error message at all, it just sits in the queue as "Waiting for approval"'
+    if spec.key == ERROR_TEXT and _QUOTED_ANSWER.fullmatch(answer.strip()):
+        return [(spec.key, answer.strip()[1:-1].strip())]  # a quoted text is the screen's
+    if spec.key == ERROR_TEXT and (quoted := quoted_error(answer)) != answer:
+        return [(spec.key, quoted)]  # 'Ja, när jag försöker ... står det "Användaren saknar ..."'
+    return [(spec.key, said)] if texts and (said := said_under(spec, answer)) else []
+
+
 def unlabelled(value: str) -> str:
     """An answer without its own label for what we asked ("Felmedelande: "Kostnadställe saknas"" is
     the text in quotes), never without the screen's own first word ("Konto: 4010 är spärrat")."""
@@ -589,16 +601,9 @@ def question_answer(lines: Sequence[str], index: int, folded: str, specs: Sequen
                 # "Den gick till Per Nyström men ska till Anna Ek" under "Vilka användare gäller
                 # det?": names look like names, and none of our lines is one
                 out.append((spec.key, persons))
-            # ('Felmedelande: "Kostnadställe saknas"': the answer with a label of its own, misspelt)
-            said = unlabelled(value) if spec.kind == "text" else value
-            if spec.key == ERROR_TEXT and _SAYS_NO_ERROR.match(fold(said)):
-                continue  # 'There is no error message at all, it just sits in the queue as "Waiting for approval"'
-            if spec.key == ERROR_TEXT and _QUOTED_ANSWER.fullmatch(said.strip()):
-                out.append((spec.key, said.strip()[1:-1].strip()))  # a quoted text is the screen's
-            elif spec.key == ERROR_TEXT and (quoted := quoted_error(said)) != said:
-                out.append((spec.key, quoted))  # 'Ja, när jag försöker ... står det "Användaren saknar ..."'
-            elif texts and spec.kind == "text" and (text_answer := said_under(spec, said)):
-                out.append((spec.key, text_answer))
+            elif spec.kind == "text":
+                # ('Felmedelande: "Kostnadställe saknas"': the answer with a label of its own, misspelt)
+                out += text_answered(spec, unlabelled(value), texts)
             continue
         if spec.kind in SHAPED and _NO_ITS.match(fold(value)):
             # "NO, IT'S 7734120" under "The Invoice ID ... Is it 7734100?": the no puts the right one
