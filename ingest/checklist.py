@@ -106,6 +106,8 @@ _WORD = re.compile(r"[^\W\d_]{2,}")
 # abbreviation ("Kv. Eken", "t.ex. rad 2", "replacing Mr. Alan Price") ends no sentence.
 _SENTENCE_END = re.compile(r"(?:[!?]|(?=\.)(?<!\bKv)(?<!\bt\.ex)(?<!\be\.g)(?<!\bi\.e)(?<!\bbl\.a)(?<!\bMr)(?<!\bMs)(?<!\bMrs)(?<!\bDr)"
                            r"(?<!\b[eE]xkl)(?<!\b[iI]nkl)(?<!\b[eE]xcl)(?<!\b[iI]ncl)"
+                           # ("for supplier Apex Cleaning Co. updated in the admin tool": a company's form)
+                           r"(?!(?<=\bCo)\.[ \t]+[a-zåäö])(?!(?<=\bInc)\.[ \t]+[a-zåäö])(?!(?<=\bLtd)\.[ \t]+[a-zåäö])"
                            r"\.(?![ \t]+\d))(?=\s)"
                            r"|:(?=[ \t]*\n)|\n[ \t]*\n|\n(?=[^\n]*[\t|])|\t")
 # Sentence openers that a capitalised-name pattern must not take for a name.
@@ -1160,6 +1162,8 @@ def extract_candidates(specs: Sequence[FieldSpec], source: Source) -> tuple[dict
             out[spec.key] = with_more_rows(out[spec.key], source)  # "..., and row 3 should be deleted"
         if spec.key == INVOICE_ID and spec.key in out and (ours := our_id_beside(out[spec.key], source.folded)):
             out[spec.key] = ours  # "fakturanr 2024-0915 (ID 663019 i systemet)": the bracket gives our id
+        if spec.many and spec.kind == "name" and "@" in out.get(spec.key, ""):
+            out[spec.key] = ", ".join(without_own_address(split_names(out[spec.key]), source.folded))
         if spec.many and spec.kind == "name" and spec.key in out and any(c.isdigit() for c in out[spec.key]):
             # "Elin Forsberg, Attestant, beloppsgräns 50 000 kr": the role's limit is no one it concerns
             kept = [x for x in split_names(out[spec.key]) if not _AMOUNT_ITEM.search(fold(x).strip())]
@@ -1500,6 +1504,20 @@ def without_company(name: str, companies: set[str], source: Source) -> str:
 def split_names(value: str) -> list[str]:
     """The names of a list value as many_names joined them (", "), brackets kept whole."""
     return [x.strip() for x in re.split(r",\s+(?![^()]*\))", value) if x.strip()]
+
+
+def without_own_address(items: list[str], folded: str) -> list[str]:
+    """Names without the address written right beside one of them that spells that name: "Hannah
+    Price (hannah@baxterlowe.co.uk)" is one person, not two; "his replacement, jsmith@acme.com"
+    (not beside Jason Smith) or an address of no one named stays."""
+    names = [fold(x).lower() for x in items if "@" not in x]
+    low = folded.lower()
+    def beside(address: str) -> bool:
+        local, at = fold(address.split("@", 1)[0]).lower(), low.find(fold(address).lower())
+        before = low[max(0, at - 80) : at] if at > 0 else ""
+        return any(before.rstrip(" \t(<,:-–").endswith(name)
+                   and any(len(word) >= 3 and word in local for word in name.split()) for name in names)
+    return [x for x in items if "@" not in x or " " in x.strip() or not beside(x)]
 
 
 def first_written(items: str) -> str | None:
@@ -2454,7 +2472,16 @@ def denied(source: Source, match: re.Match[str]) -> bool:
     "the approver is Mark Dunne, not Mark Dunn" (a correction of what was written before)."""
     folded, at, end = source.folded, match.start("value"), match.end("value")
     return not_x_but(folded, at, end) or (_DENIED.search(folded, max(0, at - 12), at) is not None
-                                           and _COMMA_NOT.search(folded, max(0, at - 12), at) is not None)
+                                           and _COMMA_NOT.search(folded, max(0, at - 12), at) is not None) \
+        or _LEFT_ALONE_AFTER.match(folded, end) is not None
+
+
+# A name said to stay as it is: "the Swedish company Fernhill AB should not be changed", "Nordbygg AB
+# ska inte ändras", "Anna Berg berörs inte".
+_LEFT_ALONE_AFTER = re.compile(r"(?i),?[ \t]+(?:(?:should|shall|must|need|needs)[ \t]+not|shouldn['’]t|mustn['’]t|(?:is|are)[ \t]+not|isn['’]t|aren['’]t)"
+                               r"[ \t]+(?:be[ \t]+)?(?:changed|touched|affected|included|concerned)\b"
+                               r"|,?[ \t]+(?:ska|skall|behover)[ \t]+(?:inte|ej)[ \t]+(?:andras|paverkas|beroras|rora?s)\b"
+                               r"|,?[ \t]+(?:berors|paverkas|andras)[ \t]+(?:inte|ej)\b")
 
 
 def not_x_but(folded: str, at: int, end: int) -> bool:
@@ -3352,6 +3379,9 @@ def continuation(lines: list[str], index: int, labelled: re.Pattern[str], many: 
 # ..."; not an item that names its invoice before a colon: "Invoice 7712004: VAT 0").
 _OTHER_LABEL = re.compile(r"[ \t]*(?:[-*•·▪◦][ \t]*)?[^\W\d][^\W\d]*(?:[ .()/-]+[^\W\d]+){0,4}[ \t]*:(?:[ \t]|$)")
 _UNSURE_ANSWER = re.compile(r"(?i)(?:not\s+sure|unsure|don\W?t\s+know|no\s+idea|vet\s+(?:ej|inte)|osäker|oklart)\b")
+# An answer that the writer cannot say: "Det kan jag inte se från min vy", "I can't tell from here".
+_CANNOT_TELL = re.compile(r"(?i)\W*(?:(?:det|that|this|it)\s+)?(?:kan\s+jag\s+inte|jag\s+kan\s+inte|kan\s+inte|i\s+can\W?t|i\s+cannot|"
+                          r"i\s+can\s+not|can\W?t|cannot)\s+(?:se|see|tell|say|svara\s+p[aå]|answer|hitta|find|check|kolla)\b")
 # An answer pointing back at an earlier mail: "As per my first email", "Se mitt förra mejl".
 _POINTS_BACK = re.compile(r"(?i)\W*(?:as\s+(?:per|in|stated\s+in|said\s+in)|see|se|enligt|som\s+i|som\s+jag\s+skrev\s+i)\s+(?:my|mitt|min|the|det|our|vårt|vart)\s+"
                           r"(?:first|previous|earlier|last|original|initial|förra|forra|första|forsta|tidigare|ursprungliga)\s+"
@@ -3388,6 +3418,8 @@ def accept(spec: FieldSpec, m: Matchers, value: str) -> str | None:
     value = _SPACES.sub(" ", value).strip(" .;,")
     if _UNSURE_ANSWER.match(value.lstrip("-–: ")) or _PUT_OFF.match(value) and (_UNSURE_ANSWER.search(value) or _LATER.search(value)):
         return None  # "Rows - no idea, I can't see the coding", "Which company - we have three ... I'll check"
+    if spec.kind in ("rows", "name") and _CANNOT_TELL.match(value):
+        return None  # "--> Det kan jag inte se från min vy, får kolla med Malin": no rows named
     if _POINTS_BACK.match(value) or _POINTS_BELOW.fullmatch(value) or _POINTS_ATTACHED.match(value):
         # "--> As per my first email", "se Anders mejl nedan", "Användare: se bifogad lista (14 st)":
         # the value is elsewhere
@@ -3461,7 +3493,9 @@ _ERROR_REMARK = re.compile(r"(?i)(?:,?[ \t]+(?:which|vilket)[ \t]+(?:is|was|seem
                            r"(?:he|she|i|we|they|you|han|hon|jag|vi|de|man)[ \t]+(?:tries|try|tried|trying|clicks?|clicked|"
                            r"försöker|forsoker|försökte|forsokte|klickar|klickade|trycker|tryckte)\b"
                            # "... attestgräns (fast fakturan är bara på 8 200 kr)", "... (even though it's only £80)"
-                           r"|[ \t]*\([ \t]*(?:fast|trots|men|but|although|though|even[ \t]+though|yet|which[ \t]+is)\b)")
+                           # "... (that's the account on row 2, no idea why)", "... (det är kontot på rad 2)"
+                           r"|[ \t]*\([ \t]*(?:fast|trots|men|but|although|though|even[ \t]+though|yet|which[ \t]+is|that\W?s|that[ \t]+is|"
+                           r"det[ \t]+(?:är|ar|var)|no[ \t]+idea|ingen[ \t]+aning|i[ \t]+think|jag[ \t]+tror)\b)")
 # Remarks are looked for in an error text this long at most (a pasted cell can be a page long).
 MAX_REMARKED = 1_000
 
@@ -3543,6 +3577,8 @@ def prose_value(spec: FieldSpec, regex: re.Pattern[str] | None, source: Source) 
             continue
         if spec.kind == "code" and _SENTENCE_GAP.search(source.folded, match.start(), match.start("value")):
             continue  # "posted in the PI series. I can't see ...": the next sentence's "I" is no series
+        if spec.kind in ("number", "code") and of_other_invoice(source.folded, match.start()):
+            continue  # "For comparison, invoice 660218 ... is in NetSuite with voucher 88123": not this one's
         written = original(match, source.text)
         if spec.kind == "rows" and row_went_well(source.folded, match):
             continue  # "Mark Dwyer approved row 1 yesterday without any issue, but ... row 2"
@@ -3734,6 +3770,21 @@ _OTHERS_BEFORE = re.compile(r"(?i)\b(?:andra|ovriga|alla\s+andra|resten\s+av\s+(
                             r"(?:forra|foregaende|nasta)\s+fakturan|the\s+(?:previous|next|earlier)\s+invoice)\b"
                             r"(?:[ \t]+(?:no\.?|nr\.?)?[ \t]*[\w-]*\d[\w-]*|[ \t]*\([ \t]*(?:id|no\.?|nr\.?)?[ \t:#]*[\w-]*\d[\w-]*[ \t]*\))?"
                             r"(?:[ \t]+(?:ar|is|was|har|has|finns|ligger|blev|got|went)\b[^.!?\n,;]{0,60})?[ \t]*$")
+# A sentence about another invoice, set beside this one: "For comparison, invoice 660218 ... went
+# through fine - that one is in NetSuite with voucher 88123", "Som jämförelse ligger 4410 i Visma",
+# "A similar invoice, 660218, is in Visma".
+_COMPARED = re.compile(r"(?i)[ \t(]*(?:(?:for|by|in|as\s+a)\s+comparison|by\s+contrast|som\s+(?:en\s+)?jamforelse|i\s+jamforelse|"
+                       r"jamfor(?:t)?\s+med|compare(?:d)?\s+(?:that\s+|this\s+)?(?:with|to)|(?:another|a\s+similar|a\s+different)\s+invoice|"
+                       r"(?:en\s+)?(?:annan|liknande|likadan)\s+faktura)\b")
+
+
+def of_other_invoice(folded: str, at: int) -> bool:
+    """Words at `at` whose clause or sentence is about another invoice (other invoices as its
+    subject, a credit note, or one set beside this one for comparison)."""
+    return _OTHERS_BEFORE.search(folded, max(0, at - 80), at) is not None \
+        or _COMPARED.match(folded, sentence_span(folded, at, at)[0]) is not None
+
+
 # Another document's id, named as such: "The credit note (ID 661203) went across", "kreditfakturan 66120".
 _OTHER_DOCUMENT_ID = re.compile(r"(?i)\b(?:kreditfakturan|kreditnotan|kreditfaktura|kreditnota|credit[ \t]+note)[ \t]*\(?[ \t]*"
                                 r"(?:id|no\.?|nr\.?|number|nummer)?[ \t:#]*$")
@@ -4006,7 +4057,7 @@ def hit_value(spec: FieldSpec, regex: re.Pattern[str], match: re.Match[str], sou
                                                                 and aside_person(source.folded, match)
                                                                 or spec.many and shouted(match["value"] or "")):
         return None
-    if spec.kind in ("number", "code") and _OTHERS_BEFORE.search(source.folded, max(0, match.start() - 80), match.start()):
+    if spec.kind in ("number", "code") and of_other_invoice(source.folded, match.start()):
         return None  # "Kreditfakturan 66120 är överförd och finns i Visma (ver B 78)": another document's numbers
     if spec.kind == "name" and not spec.many and "value" in regex.groupindex and (_HAS_IT_THERE.search(
             source.folded, max(0, match.start("value") - 50), match.start("value"))
@@ -4057,7 +4108,7 @@ def hit_value(spec: FieldSpec, regex: re.Pattern[str], match: re.Match[str], sou
         return None
     if spec.kind == "flag" and not ("no" in regex.groupindex and match["no"] is not None) and said_yes_not(source.folded, match):
         return None  # (a yes only asked, guessed, of another thing, or taken back in the same sentence)
-    if spec.kind == "flag" and _OTHERS_BEFORE.search(source.folded, max(0, match.start() - 80), match.start()):
+    if spec.kind == "flag" and of_other_invoice(source.folded, match.start()):
         return None  # "Andra fakturor från samma dag har gått över som vanligt": other invoices, not this one
     if spec.kind == "flag" and "no" in regex.groupindex:
         return "no" if match["no"] is not None else "yes"  # "we cannot find it in Navision"
@@ -4304,6 +4355,8 @@ def clean(spec: FieldSpec, value: str) -> str | None:
         return answer[1]  # "Yes in the overview": the answer, not where it shows
     if spec.kind == "status":
         value = _STATUS_HEDGE.sub("", value) or value  # "Transferred is just empty": empty
+        if mark := _STATUS_MARK.match(value):
+            return mark["value"]  # "has a red cross against it": the mark
     if spec.key == ERROR_TEXT and no_error_text(value):
         return None
     if spec.kind == "text":

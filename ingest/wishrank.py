@@ -176,8 +176,19 @@ def best_wish(wishes: Sequence[Wish], patterns: int, length: int) -> tuple[Wish,
     scored = sorted(((found.probability(features(w, wishes, patterns, length, fold(w.value[:FEATURE_TEXT]))), -n, w)
                      for n, w in enumerate(wishes)), key=lambda s: s[:2], reverse=True)
     p, _, wish = scored[0]
-    also = next((w for q, _, w in scored[1:] if q >= found.threshold and not within(w.value, wish.value)), None)
+    # (the writer's own numbered list, "1) Byt namn ... 2) Lägg till henne som ersättare ...",
+    # says each item is a wish: a candidate there needs no more score)
+    also = next((w for q, _, w in scored[1:] if (q >= found.threshold or numbered(wish, w))
+                 and not within(w.value, wish.value)), None)
     return wish, p, p >= found.threshold, also
+
+
+def numbered(one: Wish, other: Wish) -> bool:
+    """Two wishes that are items of one numbered list ("1) ...", "2. ...")."""
+    return bool(_NUMBERED.match(one.value) and _NUMBERED.match(other.value))
+
+
+_NUMBERED = re.compile(r"[ \t]*(?:\d{1,2}[.)]|\(\d{1,2}\))[ \t]")
 
 
 def within(one: str, other: str) -> bool:

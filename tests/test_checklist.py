@@ -2447,7 +2447,7 @@ def test_the_session_18_round() -> None:
     queue = partial(field, "automatic_steps")
     assert queue("transferred", "The Transferred column in your tool shows 11/03/2025.") == "11/03/2025"
     assert queue("transferred", "Transfered: 2024-03-14 02:10 (that's what the column shows)") == "2024-03-14 02:10"
-    assert queue("transferred", "Under Overford visar den ett rott kryss.") == "ett rott kryss"
+    assert queue("transferred", "Under Overford visar den ett rott kryss.") == "rott kryss"  # (the mark without its article since session 29)
     assert queue("verification_series", "It's in BC as voucher no. 104552 (number series PURCH-INV).") == "PURCH-INV"
     assert queue("erp_transaction_number", "ver. no. 3381 in series 8, trans no 7719-4430.") == "7719-4430"
     assert queue("erp_transaction_number", "den finns i Visma, ver A 1234 / trans 55-0091.") == "55-0091"
@@ -5323,3 +5323,82 @@ def test_the_session_28_review() -> None:
     from ingest.checklist import company_part
     assert company_part("Svensson Bygg", "Anders Svensson\nController\nSvensson Bygg i Umeå AB | 556834-2210")
     assert not company_part("Erik Sund", "Ta bort Erik Sund i Nordbygg Väst AB.")
+
+
+def test_the_session_29_erp_numbers_of_an_invoice_set_beside_this_one() -> None:
+    """ "For comparison, invoice 660218 ... went through fine - that one is in NetSuite with voucher
+    88123": another invoice's ERP numbers, so this one is not said to be in the ERP."""
+    erp = ("in_financial_system", "verification_number", "verification_series", "erp_transaction_number")
+    got = fields("automatic_steps", "Invoice ID 660219 is stuck and there's a red cross in the Transferred column.\n\n"
+                                    "For comparison, invoice 660218 from the same supplier (same day, same PO 4500022310) "
+                                    "went through fine - that one is in NetSuite with voucher 88123, series AP, "
+                                    "transaction 4410092.")
+    assert got["invoice_id"] == "660219" and not any(key in got for key in erp)
+    got = fields("automatic_steps", "Faktura 4410 har rött kryss i kolumnen Överförd. Som jämförelse ligger faktura "
+                                    "4411 i Visma med ver A 1234.")
+    assert not any(key in got for key in erp)
+    got = fields("automatic_steps", "Invoice ID 660219 shows a red cross in Transferred, but it is in NetSuite with "
+                                    "voucher 88123, series AP, transaction 4410092.")
+    assert got["verification_number"] == "88123" and got["in_financial_system"] == "yes"
+
+
+def test_the_session_29_names_ids_and_companies() -> None:
+    assert concerns_of("Could you please give our colleague Hannah Price (hannah@baxterlowe.co.uk) access as "
+                       "Reviewer in Riverside Bakery Ltd?") == "Hannah Price"
+    assert concerns_of("Please add Ellie Marsh, ellie.marsh@acme.co.uk and Tom Reed, tom@acme.co.uk as approvers in "
+                       "Acme Ltd.") == "Ellie Marsh, Tom Reed"
+    assert concerns_of("Please add Anna Berg, tom.reed@acme.co.uk as approvers in Acme Ltd.") \
+        == "Anna Berg, tom.reed@acme.co.uk"  # (an address beside a name that it does not spell: two people)
+    assert concerns_of("Nu har vi ett nytt problem: användaren jsv_ekon ska ha rollen Granskare i stället för "
+                       "Attestant i Söderbergs Trä AB.").startswith("jsv_ekon")
+    assert "concerns" not in fields("administration", "Please unlock user t.ex in Acme AB.")
+    assert company_of("Is it possible to change the approval limit for one of our approvers in Fernhill Oy? We are the "
+                      "Finnish subsidiary, the Swedish company Fernhill AB should not be changed.") == "Fernhill Oy"
+    assert company_of("Kan ni ändra attestgränsen i Nordbygg Väst AB? Nordbygg AB ska inte ändras.") \
+        == "Nordbygg Väst AB"
+    number = partial(field, "capture_verification", "invoice_number")
+    assert number("The invoice has already moved on to approval, so here's the Invoice ID rather than the number: "
+                  "604417 (Bunzl's own invoice no is INV-2024-0931). Other examples (IDs): 604420, 604432.") == "604417"
+    assert number("Fakturan har gått vidare, så här är Faktura-ID:t istället för fakturanumret: 604417.") == "604417"
+
+
+def test_the_session_29_wishes() -> None:
+    assert field("coding", "desired_action", "This is an EU purchase so row 2 needs to be reverse charge instead of "
+                 "standard 20%. When I pick the RC code on row 2 I get: VAT code not valid for supplier country") \
+        == "This is an EU purchase so row 2 needs to be reverse charge instead of standard 20%"
+    two = wish_of("Två saker i Västanby Energi AB:\n\n1) Byt namn på användaren Anna Sjö till Anna Sjö Karlsson (hon "
+                  "har gift sig).\n2) Lägg till henne som ersättare för Mikael Rask under hans föräldraledighet.")
+    assert two.startswith("1) Byt namn") and "2) Lägg till henne som ersättare" in two
+    assert "What we actually need is a new cost centre 4471" in wish_of(
+        "Sorry, the subject is wrong - nothing is stuck. What we actually need is a new cost centre 4471 (Marketing "
+        "Nordics) added in the admin tool for Ardmore Leisure Ltd.")
+    # "Apex Cleaning Co. updated": a company's form ends no sentence, so the wish is read whole
+    assert wish_of("The coding itself is fine - what we actually need is the coding suggestion for supplier Apex "
+                   "Cleaning Co. updated in the admin tool so it defaults to cost center 310 instead of 300. This is "
+                   "for Pinecrest Medical Supply Inc.").endswith("defaults to cost center 310 instead of 300")
+
+
+def test_the_session_29_answers_and_values_trimmed() -> None:
+    # "--> Det kan jag inte se från min vy" under our rows question: no rows named, so they are asked for
+    from ingest.checklist import accept, matchers
+    rows = next(spec for spec in TYPES["review_approval"].fields if spec.key == "coding_rows")
+    assert accept(rows, matchers(rows), "Det kan jag inte se från min vy, får kolla med Malin.") is None
+    assert accept(rows, matchers(rows), "I can't tell from here, sorry.") is None
+    assert accept(rows, matchers(rows), "rad 2 och 3") == "2, 3"
+    error = partial(field, "coding", "error_message")
+    assert error("Invoice 3391207, row 2. Error: Account 6120 is blocked for posting (that's the account on row 2, no "
+                 "idea why it picked it)") == "Account 6120 is blocked for posting"
+    status = partial(field, "automatic_steps", "transferred")
+    assert status("Invoice ID 4410287 – the Transferred column has a red cross against it, but the invoice IS in "
+                  "Business Central.") == "red cross"
+
+
+@pytest.mark.parametrize("text", [
+    "For comparison " * 3_000 + "is in Visma", "Hannah Price (hannah@x.se) " * 2_000,
+    "the Invoice ID rather than " * 3_000 + "the number: 5", "Fernhill AB should not " * 3_000 + "be changed",
+    "user a.b" * 3_000 + "c", "needs to be a " * 3_000 + "instead of 2", "what we actually " * 3_000 + "need is",
+    "1) Byt namn. " * 2_000, "Det kan jag inte " * 3_000 + "se", "Error: x (that's " * 3_000 + ")",
+    "has a red " * 3_000 + "cross", "Apex Cleaning Co. updated " * 3_000,
+])
+def test_the_session_29_rules_read_hostile_text_in_linear_time(text: str) -> None:
+    read_in_linear_time(text)
