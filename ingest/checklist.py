@@ -299,7 +299,8 @@ def matchers(spec: FieldSpec) -> Matchers:
     shape = SHAPES[spec.kind]
     prose = weak = None
     if spec.kind in _PROSE_KINDS:
-        connect = _NAME_CONNECT if spec.kind == "name" else _CONNECT
+        # (a list may follow its words after a comma: "the same on a couple of others as well, 300855 and 300861")
+        connect = _NAME_CONNECT if spec.kind == "name" else rf"(?:[ \t]*,)?{_CONNECT}" if spec.kind == "ids" else _CONNECT
         prose = re.compile(fold_pattern(rf"(?<![\w-])(?:{label_regex(spec.all_labels())}){connect}{shape}"),
                            _FLAGS)
         if spec.prose:

@@ -5393,12 +5393,54 @@ def test_the_session_29_answers_and_values_trimmed() -> None:
                   "Business Central.") == "red cross"
 
 
+def test_the_session_29_second_batch() -> None:
+    """The validation writers' mails (ve, vf) and the rest of tests/unread, read once scored."""
+    users = partial(fields, "review_approval", sender="Eva Berg")
+    assert users("Fakt 2210457 rad 1 har gatt till mig men jag ar pa semester, kan den ga till Henrik Ostlund i "
+                 "stallet?")["users"] == "Eva Berg (mig), Henrik Ostlund"
+    assert users("Varför hamnar fakturan från Bravida (48 300 kr, förfallodag 15/5) hos Camilla Ros igen? Hon slutade "
+                 "i mars! Rad 1 ska till Tobias Lind.")["users"] == "Camilla Ros, Tobias Lind"
+    assert users("Fakutra-ID 10-4471, rad 1. Jag (Göran Falk) får \"Atestgräns överskriden\" fast beloppet bara är "
+                 "4 800 kr.")["users"] == "Göran Falk"
+    admin = partial(fields, "administration", sender="Therese Lind")
+    assert admin("Mikael Johansson har slutat, kan ni inaktivera hans användare i Kustgruppen Fastighet AB? Hans "
+                 "attester ska flyttas till mig (Therese Lind).")["concerns"] == "Mikael Johansson, Therese Lind (mig)"
+    assert admin("Kan ni lägga upp en attestregel i bolaget Solbacka Fastigheter AB så att alla fakturor över 50 000 kr "
+                 "går till Karin Holm som andra attestant?")["concerns"] == "Karin Holm"
+    assert "login to the invoice system" in wish_of("Hi Dan, I'm starting on Monday - could I get a login to the "
+                                                    "invoice system for Brookfield Dental Group Ltd?")
+    assert wish_of("Vi har tre bolag: Alvik Holding AB, Alvik Fastigheter AB och Alvik Service AB.\nPeter Sand ska bara "
+                   "kunna attestera i ett av bolagen, inte i alla tre som nu.").startswith("Peter Sand ska bara kunna")
+    assert "needs raising from £10,000 to £25,000" in wish_of(
+        "The invoice itself is fine, it's the setup: Kevin Doyle's approval limit needs raising from £10,000 to £25,000 "
+        "in Caldermoor Engineering plc.")
+    coding = partial(field, "coding", "desired_action")
+    assert "ska vara 12% inte 25%" in coding("Fakturaid 6612004 rad 3 har fel momskod, den ska vara 12% inte 25% "
+                                             "(hotellrum). Inget felmeddelande.")
+    assert "konteras på kostnadsställe 410 istället för 420" in coding(
+        "På faktura-ID 229104 ska rad 2 och 3 konteras på kostnadsställe 410 istället för 420 (det är fel fastighet).")
+    assert "re-code all of them to P-140" in coding("On invoice 88-1204 all rows have been coded to the wrong project. "
+                                                    "Can you help us re-code all of them to P-140?")
+    status = partial(field, "automatic_steps", "transferred")
+    assert status("Invoice 7710045: the Transferred column actually shows Error, not No as I wrote.") == "Error"
+    assert status("I kön visar kolumnen Överförd ”Fel” för faktura 90455.") == "Fel"
+    examples = partial(field, "capture_verification", "invoice_examples")
+    assert examples("Tolkningen läser fel datum. Fakturanr 7731-0042 ligger i verifieringen nu, andra med samma fel ar "
+                    "7731-0051 och 7731-0067.") == "7731-0051, 7731-0067"
+    assert examples("The dates are read wrong. The one in Verification is Invoice No 300917. I've seen the same on a "
+                    "couple of others as well, 300855 and 300861 I think.") == "300855, 300861"
+
+
 @pytest.mark.parametrize("text", [
     "For comparison " * 3_000 + "is in Visma", "Hannah Price (hannah@x.se) " * 2_000,
     "the Invoice ID rather than " * 3_000 + "the number: 5", "Fernhill AB should not " * 3_000 + "be changed",
     "user a.b" * 3_000 + "c", "needs to be a " * 3_000 + "instead of 2", "what we actually " * 3_000 + "need is",
     "1) Byt namn. " * 2_000, "Det kan jag inte " * 3_000 + "se", "Error: x (that's " * 3_000 + ")",
-    "has a red " * 3_000 + "cross", "Apex Cleaning Co. updated " * 3_000,
+    "has a red " * 3_000 + "cross", "Apex Cleaning Co. updated " * 3_000, "hamnar fakturan " * 3_000 + "hos Eva",
+    "Jag (Eva " * 3_000 + "Berg) får", "hans attester ska " * 3_000 + "flyttas till mig", "går till Eva Berg som " * 2_000,
+    "could I get a " * 3_000 + "login", "Peter Sand ska bara " * 3_000, "needs " * 5_000 + "raising",
+    "ska rad 2 " * 3_000 + "konteras på 410 istället", "visar kolumnen Överförd " * 3_000 + "”Fel”",
+    "a couple of others as well, " * 2_000 + "300855 and 300861",
 ])
 def test_the_session_29_rules_read_hostile_text_in_linear_time(text: str) -> None:
     read_in_linear_time(text)
