@@ -107,7 +107,7 @@ _WORD = re.compile(r"[^\W\d_]{2,}")
 _SENTENCE_END = re.compile(r"(?:[!?]|(?=\.)(?<!\bKv)(?<!\bt\.ex)(?<!\be\.g)(?<!\bi\.e)(?<!\bbl\.a)(?<!\bMr)(?<!\bMs)(?<!\bMrs)(?<!\bDr)"
                            r"(?<!\b[eE]xkl)(?<!\b[iI]nkl)(?<!\b[eE]xcl)(?<!\b[iI]ncl)"
                            # ("for supplier Apex Cleaning Co. updated in the admin tool": a company's form)
-                           r"(?!(?<=\bCo)\.[ \t]+[a-zåäö])(?!(?<=\bInc)\.[ \t]+[a-zåäö])(?!(?<=\bLtd)\.[ \t]+[a-zåäö])"
+                           r"(?!(?:(?<=\bCo)|(?<=\bInc)|(?<=\bLtd)|(?<=\bCorp)|(?<=\bBros))\.[ \t]+[a-zåäö])"
                            r"\.(?![ \t]+\d))(?=\s)"
                            r"|:(?=[ \t]*\n)|\n[ \t]*\n|\n(?=[^\n]*[\t|])|\t")
 # Sentence openers that a capitalised-name pattern must not take for a name.
@@ -299,8 +299,7 @@ def matchers(spec: FieldSpec) -> Matchers:
     shape = SHAPES[spec.kind]
     prose = weak = None
     if spec.kind in _PROSE_KINDS:
-        # (a list may follow its words after a comma: "the same on a couple of others as well, 300855 and 300861")
-        connect = _NAME_CONNECT if spec.kind == "name" else rf"(?:[ \t]*,)?{_CONNECT}" if spec.kind == "ids" else _CONNECT
+        connect = _NAME_CONNECT if spec.kind == "name" else _CONNECT
         prose = re.compile(fold_pattern(rf"(?<![\w-])(?:{label_regex(spec.all_labels())}){connect}{shape}"),
                            _FLAGS)
         if spec.prose:
@@ -1163,7 +1162,8 @@ def extract_candidates(specs: Sequence[FieldSpec], source: Source) -> tuple[dict
             out[spec.key] = with_more_rows(out[spec.key], source)  # "..., and row 3 should be deleted"
         if spec.key == INVOICE_ID and spec.key in out and (ours := our_id_beside(out[spec.key], source.folded)):
             out[spec.key] = ours  # "fakturanr 2024-0915 (ID 663019 i systemet)": the bracket gives our id
-        if spec.many and spec.kind == "name" and "@" in out.get(spec.key, ""):
+        if spec.many and spec.kind == "name" and spec.key in out and ("@" in out[spec.key] or "." in out[spec.key]
+                                                                    or "_" in out[spec.key]):
             out[spec.key] = ", ".join(without_own_address(split_names(out[spec.key]), source.folded))
         if spec.many and spec.kind == "name" and spec.key in out and any(c.isdigit() for c in out[spec.key]):
             # "Elin Forsberg, Attestant, beloppsgräns 50 000 kr": the role's limit is no one it concerns
@@ -1508,17 +1508,30 @@ def split_names(value: str) -> list[str]:
 
 
 def without_own_address(items: list[str], folded: str) -> list[str]:
-    """Names without the address written right beside one of them that spells that name: "Hannah
-    Price (hannah@baxterlowe.co.uk)" is one person, not two; "his replacement, jsmith@acme.com"
-    (not beside Jason Smith) or an address of no one named stays."""
-    names = [fold(x).lower() for x in items if "@" not in x]
+    """Names without a handle of one of them: "Hannah Price (hannah@baxterlowe.co.uk)" or "Eva Berg
+    (user eva.berg)" is one person, not two (see own_handle)."""
+    names = [fold(x).lower() for x in items if "@" not in x and not _HANDLE.fullmatch(x.strip())]
     low = folded.lower()
-    def beside(address: str) -> bool:
-        local, at = fold(address.split("@", 1)[0]).lower(), low.find(fold(address).lower())
-        before = low[max(0, at - 80) : at] if at > 0 else ""
-        return any(before.rstrip(" \t(<,:-–").endswith(name)
-                   and any(len(word) >= 3 and word in local for word in name.split()) for name in names)
-    return [x for x in items if "@" not in x or " " in x.strip() or not beside(x)]
+    return [x for x in items if not own_handle(x.strip(), names, low)]
+
+
+def own_handle(item: str, names: list[str], low: str) -> bool:
+    """An address written right beside a name it spells ("Hannah Price (hannah@...)"; not "Jason
+    Smith has left ... his replacement, jsmith@acme.com"), or a login that spells a name
+    ("eva.berg" of Eva Berg). An item with a space holds a name itself and stays."""
+    if " " in item or "@" not in item and not _HANDLE.fullmatch(item):
+        return False
+    local = fold(item.split("@", 1)[0]).lower()
+    spelt = [name for name in names if any(len(word) >= 3 and word in local for word in name.split())]
+    if "@" not in item:
+        return bool(spelt)
+    at = low.find(fold(item).lower())
+    before = low[max(0, at - 80) : at].rstrip(" \t(<,:-–") if at > 0 else ""
+    return any(before.endswith(name) for name in spelt)
+
+
+# A login as the concerns pattern reads one: "jsv_ekon", "anna.b2", "jsmith2".
+_HANDLE = re.compile(r"[a-z][a-z0-9]+(?:[._][a-z0-9]+)+|[a-z]{2,}\d{1,4}")
 
 
 def first_written(items: str) -> str | None:
@@ -2478,9 +2491,10 @@ def denied(source: Source, match: re.Match[str]) -> bool:
 
 
 # A name said to stay as it is: "the Swedish company Fernhill AB should not be changed", "Nordbygg AB
-# ska inte ändras", "Anna Berg berörs inte".
+# ska inte ändras", "Anna Berg berörs inte" (on folded text; not "is not included in his companies,
+# can you add it?": what is missing).
 _LEFT_ALONE_AFTER = re.compile(r"(?i),?[ \t]+(?:(?:should|shall|must|need|needs)[ \t]+not|shouldn['’]t|mustn['’]t|(?:is|are)[ \t]+not|isn['’]t|aren['’]t)"
-                               r"[ \t]+(?:be[ \t]+)?(?:changed|touched|affected|included|concerned)\b"
+                               r"[ \t]+(?:be[ \t]+)?(?:changed|touched|affected)\b"
                                r"|,?[ \t]+(?:ska|skall|behover)[ \t]+(?:inte|ej)[ \t]+(?:andras|paverkas|beroras|rora?s)\b"
                                r"|,?[ \t]+(?:berors|paverkas|andras)[ \t]+(?:inte|ej)\b")
 
@@ -3419,7 +3433,7 @@ def accept(spec: FieldSpec, m: Matchers, value: str) -> str | None:
     value = _SPACES.sub(" ", value).strip(" .;,")
     if _UNSURE_ANSWER.match(value.lstrip("-–: ")) or _PUT_OFF.match(value) and (_UNSURE_ANSWER.search(value) or _LATER.search(value)):
         return None  # "Rows - no idea, I can't see the coding", "Which company - we have three ... I'll check"
-    if spec.kind in ("rows", "name") and _CANNOT_TELL.match(value):
+    if spec.kind == "rows" and _CANNOT_TELL.match(value):
         return None  # "--> Det kan jag inte se från min vy, får kolla med Malin": no rows named
     if _POINTS_BACK.match(value) or _POINTS_BELOW.fullmatch(value) or _POINTS_ATTACHED.match(value):
         # "--> As per my first email", "se Anders mejl nedan", "Användare: se bifogad lista (14 st)":
@@ -3494,9 +3508,10 @@ _ERROR_REMARK = re.compile(r"(?i)(?:,?[ \t]+(?:which|vilket)[ \t]+(?:is|was|seem
                            r"(?:he|she|i|we|they|you|han|hon|jag|vi|de|man)[ \t]+(?:tries|try|tried|trying|clicks?|clicked|"
                            r"försöker|forsoker|försökte|forsokte|klickar|klickade|trycker|tryckte)\b"
                            # "... attestgräns (fast fakturan är bara på 8 200 kr)", "... (even though it's only £80)"
-                           # "... (that's the account on row 2, no idea why)", "... (det är kontot på rad 2)"
-                           r"|[ \t]*\([ \t]*(?:fast|trots|men|but|although|though|even[ \t]+though|yet|which[ \t]+is|that\W?s|that[ \t]+is|"
-                           r"det[ \t]+(?:är|ar|var)|no[ \t]+idea|ingen[ \t]+aning|i[ \t]+think|jag[ \t]+tror)\b)")
+                           # "... (that's the account on row 2, no idea why)", "... (jag tror det är kontot)"
+                           # (not "(that is, the posting date is before ...)": the system's own bracket)
+                           r"|[ \t]*\([ \t]*(?:fast|trots|men|but|although|though|even[ \t]+though|yet|which[ \t]+is|that\W?s|"
+                           r"no[ \t]+idea|ingen[ \t]+aning|i[ \t]+think|jag[ \t]+tror)\b)")
 # Remarks are looked for in an error text this long at most (a pasted cell can be a page long).
 MAX_REMARKED = 1_000
 
@@ -3771,19 +3786,29 @@ _OTHERS_BEFORE = re.compile(r"(?i)\b(?:andra|ovriga|alla\s+andra|resten\s+av\s+(
                             r"(?:forra|foregaende|nasta)\s+fakturan|the\s+(?:previous|next|earlier)\s+invoice)\b"
                             r"(?:[ \t]+(?:no\.?|nr\.?)?[ \t]*[\w-]*\d[\w-]*|[ \t]*\([ \t]*(?:id|no\.?|nr\.?)?[ \t:#]*[\w-]*\d[\w-]*[ \t]*\))?"
                             r"(?:[ \t]+(?:ar|is|was|har|has|finns|ligger|blev|got|went)\b[^.!?\n,;]{0,60})?[ \t]*$")
-# A sentence about another invoice, set beside this one: "For comparison, invoice 660218 ... went
-# through fine - that one is in NetSuite with voucher 88123", "Som jämförelse ligger 4410 i Visma",
-# "A similar invoice, 660218, is in Visma".
+# A sentence set beside this invoice by its first words: "For comparison, invoice 660218 ... went
+# through fine - that one is in NetSuite with voucher 88123", "Som jämförelse ligger faktura 4411 i
+# Visma", "A similar invoice, 660218, is in Visma" ...
 _COMPARED = re.compile(r"(?i)[ \t(]*(?:(?:for|by|in|as\s+a)\s+comparison|by\s+contrast|som\s+(?:en\s+)?jamforelse|i\s+jamforelse|"
                        r"jamfor(?:t)?\s+med|compare(?:d)?\s+(?:that\s+|this\s+)?(?:with|to)|(?:another|a\s+similar|a\s+different)\s+invoice|"
                        r"(?:en\s+)?(?:annan|liknande|likadan)\s+faktura)\b")
+# ... that names another invoice by its number before the words read ("Compared to yesterday it is
+# in NetSuite with voucher 88123", "Som jämförelse: i Visma ligger just den här fakturan på ver A
+# 1234" name none: this invoice's numbers).
+_INVOICE_NAMED = re.compile(r"(?i)\b(?:invoice|faktura\w{0,3}|fakt)\.?[ \t]+(?:(?:id|no|nr|number|nummer)\.?[ \t]*[:#]?[ \t]*)?\(?\d[\w-]*")
+# How far back a sentence's start is looked for.
+SENTENCE_REACH = 400
 
 
 def of_other_invoice(folded: str, at: int) -> bool:
-    """Words at `at` whose clause or sentence is about another invoice (other invoices as its
-    subject, a credit note, or one set beside this one for comparison)."""
-    return _OTHERS_BEFORE.search(folded, max(0, at - 80), at) is not None \
-        or _COMPARED.match(folded, sentence_span(folded, at, at)[0]) is not None
+    """Words at `at` about another invoice: other invoices or a credit note as the clause's subject
+    (_OTHERS_BEFORE), or a sentence that opens by setting another invoice, named by its number,
+    beside this one (_COMPARED)."""
+    if _OTHERS_BEFORE.search(folded, max(0, at - 80), at) is not None:
+        return True
+    reach = max(0, at - SENTENCE_REACH)
+    start = max(folded.rfind(c, reach, at) for c in ".!?\n") + 1 or reach
+    return _COMPARED.match(folded, start) is not None and _INVOICE_NAMED.search(folded, start, at) is not None
 
 
 # Another document's id, named as such: "The credit note (ID 661203) went across", "kreditfakturan 66120".

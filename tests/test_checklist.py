@@ -5431,6 +5431,56 @@ def test_the_session_29_second_batch() -> None:
                     "couple of others as well, 300855 and 300861 I think.") == "300855, 300861"
 
 
+def test_the_session_29_review() -> None:
+    """/work/review29: ordinary mail the round's new rules misread."""
+    erp = partial(fields, "automatic_steps")
+    for text in ("Invoice 660219 is stuck. Compared to yesterday it has now moved: it is in NetSuite with voucher 88123, "
+                 "series AP, transaction 4410092.",
+                 "Invoice 660219 is stuck, Transferred shows a red cross.\n\nFor comparison, in Business Central the same "
+                 "invoice has voucher 88123 in series AP.",
+                 "Faktura 4410 har rött kryss i kolumnen Överförd. Som jämförelse: i Visma ligger just den här fakturan på "
+                 "ver A 1234.",
+                 "Invoice ID 660219 has a red cross under Transferred. By contrast, our ERP says it is booked: voucher "
+                 "88123."):
+        got = erp(text)
+        assert got["in_financial_system"] == "yes" and got["verification_number"] in ("88123", "1234"), text
+    coding = partial(field, "coding", "desired_action")
+    assert coding("Faktura-ID 229104 rad 2. Systemet måste ha använt den gamla momskoden istället för 12 % på raden. Vi "
+                  "vill att ni tittar på varför.") == "Vi vill att ni tittar på varför"
+    for text in ("Invoice ID 229104, row 2. The VAT must have been set to 25% instead of 12% by the OCR. Can you check "
+                 "the supplier settings?",
+                 "Faktura-ID 229104 rad 2 och 3. Det borde ha blivit 2 rader istället för 3 när jag delade den."):
+        assert coding(text) is None, text
+    examples = partial(field, "capture_verification", "invoice_examples")
+    for text in ("Invoice No 300917 reads the amount wrong. A couple of others, 300855 and 300861, were read correctly "
+                 "though.",
+                 "Fakturanr 7731-0042 har fel leverantör. Vi har några andra, 556677-8899 och 556012-3456, med liknande "
+                 "namn.",
+                 "Invoice No 300917 reads the amount wrong. The invoices, 300855 and 300861, from last week were fine."):
+        assert examples(text) is None, text
+    for text in ("Hej, Peter Sand ska bara kunna attestera i Alvik Service AB, så står det redan i rollen. Problemet är att "
+                 "han inte kan logga in alls sedan i måndags.",
+                 "Eva Berg should only see invoices for Acme Ltd, and that is how it is set up today."):
+        assert not (wish_of(text) or "").startswith(("Peter Sand ska bara", "Eva Berg should only")), text
+    assert company_of("Tom Reed cannot see any invoices in Acme Services Ltd. Acme Services Ltd is not included in his "
+                      "companies, can you add it?") == "Acme Services Ltd"
+    assert concerns_of("Eva Berg (user eva.berg) is locked out in Acme Ltd, please unlock her.") == "Eva Berg"
+    assert concerns_of("Please create a user for Anna Holm in Acme Ltd with the username anna.holm.") == "Anna Holm"
+    assert "firstname" not in (concerns_of("Please set up Anna Holm as approver in Acme Ltd. The username should follow "
+                                           "our standard, i.e. the login firstname.lastname like the others.") or "")
+    assert concerns_of("Since Monday the login portal.acme.co.uk gives an error in Acme Ltd, can you check?") is None
+    assert "Karin Holm" not in (concerns_of("Invoices for Acme Ltd go to Karin Holm as second approver today, which is "
+                                            "correct. The problem is that user tom.reed cannot log in.") or "")
+    from ingest.checklist import accept, matchers
+    users = next(spec for spec in TYPES["administration"].fields if spec.key == "concerns")
+    assert accept(users, matchers(users), "Cannot find Tom Reed in the user list.") is not None
+    error = partial(field, "coding", "error_message")
+    assert error("Invoice 4410 row 2. When I save I get: Posting not allowed (that is, the posting date is before the "
+                 "lock date).") == "Posting not allowed (that is, the posting date is before the lock date)"
+    assert "users" not in fields("review_approval", "Faktura-ID 4471 rad 1. Även i (Visma Net) får vi Attestgräns "
+                                                    "överskriden.")
+
+
 @pytest.mark.parametrize("text", [
     "For comparison " * 3_000 + "is in Visma", "Hannah Price (hannah@x.se) " * 2_000,
     "the Invoice ID rather than " * 3_000 + "the number: 5", "Fernhill AB should not " * 3_000 + "be changed",
