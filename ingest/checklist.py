@@ -1164,7 +1164,8 @@ def extract_candidates(specs: Sequence[FieldSpec], source: Source) -> tuple[dict
             out[spec.key] = ours  # "fakturanr 2024-0915 (ID 663019 i systemet)": the bracket gives our id
         if spec.many and spec.kind == "name" and spec.key in out and ("@" in out[spec.key] or "." in out[spec.key]
                                                                     or "_" in out[spec.key]):
-            out[spec.key] = ", ".join(without_own_address(split_names(out[spec.key]), source.folded))
+            # "Hannah Price (hannah@...)", "Eva Berg (user eva.berg)": one person (a handle holds "@", "." or "_")
+            out[spec.key] = ", ".join(without_own_handles(split_names(out[spec.key]), source.folded))
         if spec.many and spec.kind == "name" and spec.key in out and any(c.isdigit() for c in out[spec.key]):
             # "Elin Forsberg, Attestant, beloppsgräns 50 000 kr": the role's limit is no one it concerns
             kept = [x for x in split_names(out[spec.key]) if not _AMOUNT_ITEM.search(fold(x).strip())]
@@ -1507,7 +1508,7 @@ def split_names(value: str) -> list[str]:
     return [x.strip() for x in re.split(r",\s+(?![^()]*\))", value) if x.strip()]
 
 
-def without_own_address(items: list[str], folded: str) -> list[str]:
+def without_own_handles(items: list[str], folded: str) -> list[str]:
     """Names without a handle of one of them: "Hannah Price (hannah@baxterlowe.co.uk)" or "Eva Berg
     (user eva.berg)" is one person, not two (see own_handle)."""
     names = [fold(x).lower() for x in items if "@" not in x and not _HANDLE.fullmatch(x.strip())]
