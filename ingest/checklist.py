@@ -1162,10 +1162,6 @@ def extract_candidates(specs: Sequence[FieldSpec], source: Source) -> tuple[dict
             out[spec.key] = with_more_rows(out[spec.key], source)  # "..., and row 3 should be deleted"
         if spec.key == INVOICE_ID and spec.key in out and (ours := our_id_beside(out[spec.key], source.folded)):
             out[spec.key] = ours  # "fakturanr 2024-0915 (ID 663019 i systemet)": the bracket gives our id
-        if spec.many and spec.kind == "name" and spec.key in out and ("@" in out[spec.key] or "." in out[spec.key]
-                                                                    or "_" in out[spec.key]):
-            # "Hannah Price (hannah@...)", "Eva Berg (user eva.berg)": one person (a handle holds "@", "." or "_")
-            out[spec.key] = ", ".join(without_own_handles(split_names(out[spec.key]), source.folded))
         if spec.many and spec.kind == "name" and spec.key in out and any(c.isdigit() for c in out[spec.key]):
             # "Elin Forsberg, Attestant, beloppsgräns 50 000 kr": the role's limit is no one it concerns
             kept = [x for x in split_names(out[spec.key]) if not _AMOUNT_ITEM.search(fold(x).strip())]
@@ -1508,27 +1504,17 @@ def split_names(value: str) -> list[str]:
     return [x.strip() for x in re.split(r",\s+(?![^()]*\))", value) if x.strip()]
 
 
-def without_own_handles(items: list[str], folded: str) -> list[str]:
-    """Names without a handle of one of them: "Hannah Price (hannah@baxterlowe.co.uk)" or "Eva Berg
-    (user eva.berg)" is one person, not two (see own_handle)."""
-    names = [fold(x).lower() for x in items if "@" not in x and not _HANDLE.fullmatch(x.strip())]
-    low = folded.lower()
-    return [x for x in items if not own_handle(x.strip(), names, low)]
-
-
-def own_handle(item: str, names: list[str], low: str) -> bool:
-    """An address written right beside a name it spells ("Hannah Price (hannah@...)"; not "Jason
-    Smith has left ... his replacement, jsmith@acme.com"), or a login that spells a name
-    ("eva.berg" of Eva Berg). An item with a space holds a name itself and stays."""
-    if " " in item or "@" not in item and not _HANDLE.fullmatch(item):
+def address_beside_name(value: str, people: set[str], folded: str) -> bool:
+    """An address written right beside a name its local part holds a word of ("Hannah Price
+    (hannah@baxterlowe.co.uk)"): that person again. Not one written elsewhere ("Jason Smith has
+    left ... his replacement, jsmith@acme.com"), nor a name with it in one value."""
+    if "@" not in value or " " in value.strip():
         return False
-    local = fold(item.split("@", 1)[0]).lower()
-    spelt = [name for name in names if any(len(word) >= 3 and word in local for word in name.split())]
-    if "@" not in item:
-        return bool(spelt)
-    at = low.find(fold(item).lower())
+    local, low = fold(value.split("@", 1)[0]).lower(), folded.lower()
+    at = low.find(fold(value).lower())
     before = low[max(0, at - 80) : at].rstrip(" \t(<,:-–") if at > 0 else ""
-    return any(before.endswith(name) for name in spelt)
+    return any(before.endswith(p) and any(len(word) >= 3 and word in local for word in p.split())
+               for p in people if " " in p and "@" not in p)
 
 
 # A login as the concerns pattern reads one: "jsv_ekon", "anna.b2", "jsmith2".
@@ -1872,6 +1858,7 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     parts = {part for key in names if len(key.split()) > 1 for part in (key.split()[0], key.split()[-1])}
     # ("Karins användare" beside Karin Holm: her genitive)
     kept = [v for key, v in names.items() if not (same_person_address(v, people) and not named_as_new(v, source.folded))
+            and not address_beside_name(v, people, source.folded)
             and not (" " not in key and (key in parts or key.endswith("s") and key[:-1] in parts))
             and not part_of_another(key, names)
             and not (spec.key == PERSONS_ONLY and not_a_person(v))]
@@ -2956,8 +2943,9 @@ _NEW_ONE = re.compile(r"(?i)\b(?:replacement|replacing|successor|new\s+(?:user|c
 def same_person_address(value: str, people: set[str]) -> bool:
     """An address whose local part spells a name also read ("priya.shah@..." beside "Priya Shah",
     "a.rahman@..." beside "Ahmed Rahman", also when one value listed both; "johan.lind2@..." beside
-    "Johan Lind": a number that tells namesakes apart): one person, named once."""
-    if "@" not in value:
+    "Johan Lind": a number that tells namesakes apart; a login, "eva.berg" beside "Eva Berg"): one
+    person, named once."""
+    if "@" not in value and not _HANDLE.fullmatch(value):
         return False
     parts = re.split(r"[._-]+", re.sub(r"\d+$", "", fold(value.split("@")[0].lower())))
     local = " ".join(parts)
