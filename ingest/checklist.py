@@ -2770,7 +2770,14 @@ def sentence_span(text: str, start: int, end: int) -> tuple[int, int]:
     """Where the sentence around text[start:end] begins and ends: at the last ".", "!", "?" or line
     break before it and the first after it (plain stops, unlike `sentence`, which knows "t.ex.")."""
     ends = [i for i in (text.find(c, end) for c in ".!?\n") if i >= 0]
-    return max(text.rfind(c, 0, start) for c in ".!?\n") + 1, min(ends) if ends else len(text)
+    return sentence_start(text, start), min(ends) if ends else len(text)
+
+
+def sentence_start(text: str, at: int, reach: int | None = None) -> int:
+    """Where the sentence holding `at` begins (see sentence_span), looked for at most `reach`
+    characters back (there, without a stop, it is taken to begin)."""
+    back = 0 if reach is None else max(0, at - reach)
+    return max(text.rfind(c, back, at) for c in ".!?\n") + 1 or back
 
 
 def cue_persons(m: Matchers, source: Source) -> list[tuple[int, str]]:
@@ -3795,8 +3802,7 @@ def of_other_invoice(folded: str, at: int) -> bool:
     beside this one (_COMPARED)."""
     if _OTHERS_BEFORE.search(folded, max(0, at - 80), at) is not None:
         return True
-    reach = max(0, at - SENTENCE_REACH)
-    start = max(folded.rfind(c, reach, at) for c in ".!?\n") + 1 or reach
+    start = sentence_start(folded, at, SENTENCE_REACH)
     return _COMPARED.match(folded, start) is not None and _INVOICE_NAMED.search(folded, start, at) is not None
 
 
