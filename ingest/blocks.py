@@ -35,6 +35,9 @@ class Section:
     header: str
     body: tuple[str, ...]
     ours: bool
+    # The customer's own earlier mail to us (our address in its header, not in its From): history
+    # like ours, but its facts may be recalled where the newer mail lacks them.
+    theirs_to_us: bool = False
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,9 @@ class Blocks:
     # Per forwarded mail: its writer's display name from its header ("" when not told), who
     # "I"/"jag" is in it.
     authors: tuple[str, ...] = ()
+    # The customer's own earlier mails to us quoted below, without their signatures: the case has
+    # their facts already, unless it was read then as another type (see classify.recalled).
+    earlier: str = ""
 
     @property
     def content(self) -> str:
@@ -96,6 +102,7 @@ def split_blocks(text: str, own_domains: tuple[str, ...] = (), skip: frozenset[i
     authors: list[str] = []
     answers: list[str] = []
     quoted: list[str] = []
+    earlier: list[str] = []
     bounds = [*starts, len(lines)]
     for at, end in zip(bounds, bounds[1:]):
         section = read_section(lines, at, end, own_domains)
@@ -104,6 +111,9 @@ def split_blocks(text: str, own_domains: tuple[str, ...] = (), skip: frozenset[i
             answers += [lines[i] for i in inline_answers(lines, body_start, end, skip)]
             answers += outlook_marked_answers(lines, body_start, end, skip)
             quoted.append(section.header + "\n" + "\n".join(section.body))
+            if section.theirs_to_us:
+                earlier.append(split_signature("\n".join(unquote(x) for x in section.body).strip(),
+                                               author_of(section.header))[0])
         else:
             author = author_of(section.header)
             body, _ = split_signature("\n".join(unquote(x) for x in section.body).strip(), author)
@@ -111,7 +121,7 @@ def split_blocks(text: str, own_domains: tuple[str, ...] = (), skip: frozenset[i
                 forwarded.append(body)
                 authors.append(author)
     return Blocks(new, tuple(forwarded), "\n".join(answers).strip(), "\n".join(quoted), signature,
-                  tuple(authors))
+                  tuple(authors), "\n\n".join(x for x in earlier if x))
 
 
 # "From: Dan Fletcher <dan@...>", "Från: \"Berg, Anna\" <...>", "On Mon, ... Dan Fletcher <dan@...> wrote:".
@@ -162,7 +172,8 @@ def read_section(lines: list[str], start: int, end: int, own_domains: tuple[str,
         at += 1
     header = "\n".join(lines[start:at])
     body = tuple(lines[at:end])
-    return Section(header, body, is_ours(header, body, own_domains))
+    ours = is_ours(header, body, own_domains)
+    return Section(header, body, ours, ours and not is_ours(from_line(header), body, own_domains))
 
 
 def our_sections(lines: list[str], starts: list[int], own_domains: tuple[str, ...]) -> tuple[tuple[int, int], ...]:
@@ -177,10 +188,14 @@ def is_ours(header: str, body: tuple[str, ...], own_domains: tuple[str, ...]) ->
     low = header.lower()
     if any(domain and domain.lower() in low for domain in own_domains):
         return True
-    from_line = next((x for x in header.split("\n") if re.match(r"^[ \t>*]*(?:from|från|lähettäjä)\b", x, re.I)), header)
-    if _OURS.search(from_line) or "[case-" in low:
+    if _OURS.search(from_line(header)) or "[case-" in low:
         return True
     return _FORM_LINE.search("\n".join(body[:80])) is not None
+
+
+def from_line(header: str) -> str:
+    """The From line of a quoted mail's header (the whole header when it has none)."""
+    return next((x for x in header.split("\n") if re.match(r"^[ \t>*]*(?:from|från|lähettäjä)\b", x, re.I)), header)
 
 
 def inline_answers(lines: list[str], start: int, end: int, skip: frozenset[int]) -> list[int]:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import islice
 
 from core.casetypes import CaseType, FieldSpec, packaged_alternation, packaged_patterns
 from ingest.blocks import Blocks, history_starts, our_sections, split_blocks
-from ingest.checklist import (ANSWERS_UNDER, ERROR_TEXT, SHOWN, Candidate, Source, extract_candidates, form_answers, form_of,
+from ingest.checklist import (ANSWERS_UNDER, ERROR_SHOWN, ERROR_TEXT, SHOWN, Candidate, Source, extract_candidates, form_answers, form_of,
                               is_word_char, matchers, prose_of,
                               scan, scan_text, sender_name, tables_in)
 from ingest.htmltext import html_text
@@ -75,6 +75,9 @@ class Reading:
     # only when it is one of those shown, so a "yes" confirms what the customer saw, nothing else.
     confirmed: frozenset[str] = frozenset()
     shown: frozenset[str] = frozenset()
+    # Fields read only from the customer's own earlier mail quoted below (classify.recall): they
+    # fill a case's gaps and never replace what the case has.
+    recalled: frozenset[str] = frozenset()
 
     @property
     def no_case(self) -> bool:
@@ -215,12 +218,45 @@ def read_mail(mail: ParsedMail, case_types: Sequence[CaseType],
                     attachments=mail.attachments, asked=asked_fields(blocks.quoted, specs),
                     sender=sender_name(mail.from_name), voices=voices_of(blocks, content))
     values, unsure = extract_candidates(specs, source)
+    recalled = recall(values, unsure, blocks, source, by_key.get(case_type or ""))
+    values = {**values, **recalled}
     if ERROR_TEXT in values:
         values[ERROR_TEXT] = as_written(values[ERROR_TEXT], content, text.written)
     confirmed = confirmed_in(answers, specs)
     values = {k: v for k, v in values.items() if k not in confirmed}  # "ja" is no company or user
     shown = frozenset(m["value"] for m in SHOWN.finditer(text.body[:MAX_SHOWN_TEXT])) if confirmed else frozenset()
-    return Reading(case_type, reason, language, values, unsure, corrected, confirmed, shown)
+    return Reading(case_type, reason, language, values, unsure, corrected, confirmed, shown,
+                   frozenset(recalled) - confirmed)
+
+
+def recall(values: dict[str, str], unsure: dict[str, Candidate], blocks: Blocks, source: Source,
+           case_type: CaseType | None) -> dict[str, str]:
+    """Facts the mail lacks, read from the customer's own earlier mail to us quoted below it.
+
+    The case mostly has them already (that mail was filed), but not when the customer corrects
+    the type ("Ärendetyp: Kontering" above their first mail, read then as approval): the new
+    type's facts are in the first mail. They are read after all of this mail's text, so a value
+    typed now wins, and the pipeline takes them only where the case has none (Reading.recalled).
+    """
+    if not blocks.earlier.strip() or case_type is None or not (lacking := case_type.missing(values)):
+        return {}
+    at = len(source.new) + 2
+    again = replace(source, new=f"{source.new}\n\n{blocks.earlier}", voices=(*source.voices, (at, source.sender)))
+    # (and whether an error was shown: "det kommer upp ett fel" there still asks for its text); not
+    # a field this mail names without a value read: "I said the Transferred column was empty but I
+    # was looking at the wrong invoice" takes back what the earlier mail said
+    now = source.words[: source.content_end]
+    wanted = {key for key in {*lacking, ERROR_SHOWN} - values.keys() if not named_in(now, case_type.field(key))}
+    found = {k: v for k, v in extract_candidates(case_type.fields, again)[0].items() if k in wanted}
+    for key in found:
+        unsure.pop(key, None)
+    return found
+
+
+def named_in(words: str, spec: FieldSpec | None) -> bool:
+    """One of the field's labels is written in these (folded, lowercase) words."""
+    return spec is not None and any(re.search(rf"(?<!\w){re.escape(fold(label).lower())}(?!\w)", words)
+                                    for label in spec.labels)
 
 
 def confirmed_in(answers: dict[str, str], specs: Sequence[FieldSpec]) -> frozenset[str]:

@@ -137,7 +137,7 @@ def file_mail(session: Session, raw: RawMail, prepared: Prepared, settings: Sett
     if reading is not None and known_type != prepared.known_type:
         reading = read_mail(mail, settings.case_types, known_type, own_domains(settings))
     if reading is not None and ticket is not None:
-        reading = with_confirmed(ticket, reading)
+        reading = for_case(ticket, reading)
     when = raw.received_at
     participants, left_out = capped(copied(mail, settings) if reading is not None else [mail.from_addr])
     defects = [*mail.defects, *([f"participants: {left_out} more addresses not added"] if left_out else [])]
@@ -245,6 +245,18 @@ def holds_no_case(settings: Settings) -> bool:
     return bool(settings.staff.notify) and "not_a_case" in settings.staff.notify_on
 
 
+def for_case(ticket: Ticket, reading: Reading) -> Reading:
+    """The reading as it adds to this case: a value recalled from the customer's own earlier mail
+    quoted below (Reading.recalled) only fills a gap, so a correction the case took in between is
+    never undone by the old mail; and the values the customer confirmed (with_confirmed)."""
+    have = facts_of(ticket.fields)
+    stale = {k for k in reading.recalled if have.get(k)}
+    if stale:
+        reading = replace(reading, fields={k: v for k, v in reading.fields.items() if k not in stale},
+                          recalled=reading.recalled - stale)
+    return with_confirmed(ticket, reading)
+
+
 def with_confirmed(ticket: Ticket, reading: Reading) -> Reading:
     """The reading with each value our request mail showed as read ("we read 4471-22 in your
     mail") and the customer answered "yes" to: from then on it is the customer's own value, and
@@ -281,7 +293,7 @@ def reprocess(session: Session, ticket: Ticket, settings: Settings) -> None:
         if message.direction != INBOUND or message.automatic or message.raw_id is None:
             continue
         mail = parse(raw_of(session, message.raw_id) or b"")
-        reading = with_confirmed(ticket, read_mail(mail, settings.case_types, ticket.case_type, own_domains(settings)))
+        reading = for_case(ticket, read_mail(mail, settings.case_types, ticket.case_type, own_domains(settings)))
         message.fields = dict(reading.fields)
         apply_reading(ticket, reading, settings.case_types, ticket.last_customer_at)
     ticket.missing = missing_of(ticket, settings.case_types)

@@ -71,6 +71,20 @@ def test_a_colleagues_mail_below_counts_our_older_mail_below_it_does_not() -> No
     assert "99999" not in blocks.content and "99999" in blocks.quoted
 
 
+def test_the_customers_own_earlier_mail_to_us_is_history_kept_apart_for_recall() -> None:
+    """Below our reply, the customer's first mail to us (our address in its To, not its From):
+    not content (the case has its facts), but kept as `earlier`, without its signature."""
+    text = ("Ärendetyp: Kontering\n\n/Lena\n\nFrån: Support <support@support.example.com>\nSkickat: den 6 mars\n"
+            "Till: Lena Sund <lena@kund.se>\nÄmne: [Case #4633] Attest\n\nTack, vi har registrerat ärendet.\n\n"
+            "Från: Lena Sund\nSkickat: den 6 mars\nTill: Support <support@support.example.com>\nÄmne: Attest\n\n"
+            "Faktura-ID 412290. Rad 1 ska delas 50/50.\n\nMvh\nLena Sund\n031-555 40 90\n")
+    blocks = split_blocks(text, OURS)
+    assert blocks.earlier == "Faktura-ID 412290. Rad 1 ska delas 50/50."
+    assert "412290" not in blocks.content and blocks.forwarded == ()
+    assert "Tack, vi har" not in blocks.earlier
+    assert split_blocks(FORWARD_SV, OURS).earlier == ""  # a colleague's mail to a colleague is content
+
+
 def test_our_form_quoted_in_outlook_style_is_ours_even_from_another_domain() -> None:
     text = ("See below\n\nFrom: Help <help@vendor.example>\nSent: Monday\nTo: Per\nSubject: x\n\n"
             "Invoice ID: ____\nCoding row(s): ____\n")

@@ -9,7 +9,7 @@ import pytest
 from core.casetypes import parse_case_types
 from ingest.classify import read_mail
 from ingest.parse import parse
-from ingest.pipeline import UNSURE, apply_reading, with_confirmed
+from ingest.pipeline import UNSURE, apply_reading, for_case, with_confirmed
 from notify.render import render
 from store.models import Ticket
 
@@ -44,6 +44,50 @@ def test_a_field_given_again_overrides_and_each_mail_keeps_its_own() -> None:
     second = file(ticket, "Re: [CASE-2] Coding", "Sorry, wrong one. Invoice ID: 22222")
     assert first["invoice_id"] == "11111" and second["invoice_id"] == "22222"
     assert ticket.fields["invoice_id"] == "22222" and ticket.fields["coding_rows"] == "1"
+
+
+def earlier(body: str, subject: str = "Kontering") -> str:
+    """The customer's own earlier mail to us, quoted below a reply as Outlook quotes it."""
+    return (f"\n\nFrån: Per <per@kund.se>\nSkickat: den 6 mars 2026 08:55\nTill: Support <support@support.example.com>\n"
+            f"Ämne: {subject}\n\n{body}\n\nMvh\nPer\n")
+
+
+def test_a_type_corrected_by_reply_takes_the_new_types_facts_from_the_first_mail_quoted_below() -> None:
+    """Read as approval, the first mail gave no wish (approval has none); "Ärendetyp: Kontering"
+    above it quoted makes the case coding, and the wish is read from the first mail."""
+    first = ("Faktura-ID 412290. Rad 1 ska delas 50/50 mellan kostnadsställe 410 och 420, men attesten "
+             "fastnar hos Eva Lund.")
+    ticket = Ticket(customer="per@kund.se", subject="Attest")
+    file(ticket, "Attest", first)
+    assert ticket.case_type == "review_approval" and "desired_action" not in ticket.fields
+    reading = for_case(ticket, read_mail(parse(mail("SV: [CASE-4] Attest", "Ärendetyp: Kontering, inte Attest."
+                                                    + earlier(first, "Attest"))), TYPES, ticket.case_type, OURS))
+    apply_reading(ticket, reading, TYPES, NOW)
+    assert ticket.case_type == "coding" and "desired_action" in reading.recalled
+    assert ticket.fields["desired_action"].startswith("Rad 1 ska delas 50/50")
+
+
+def test_a_value_recalled_from_the_first_mail_never_undoes_a_correction() -> None:
+    first = "Invoice ID 61533, row 3: we want the VAT code changed from S to Z."
+    ticket = Ticket(customer="per@kund.se", subject="Coding")
+    file(ticket, "Coding", first)
+    file(ticket, "Re: [CASE-5] Coding", "Sorry, it is row 4, not row 3.")
+    assert ticket.fields["coding_rows"] == "4"
+    third = read_mail(parse(mail("Re: [CASE-5] Coding", "And the error says 'VAT code locked'." + earlier(first))),
+                      TYPES, ticket.case_type, OURS)
+    assert third.fields["coding_rows"] == "3" and "coding_rows" in third.recalled  # what the old mail said
+    apply_reading(ticket, for_case(ticket, third), TYPES, NOW)
+    assert ticket.fields["coding_rows"] == "4" and ticket.fields["error_message"] == "VAT code locked"
+
+
+def test_a_field_this_mail_speaks_of_is_not_recalled_from_the_earlier_one() -> None:
+    """"I said the Transferred column was empty but I was looking at the wrong invoice" takes back
+    what the quoted mail said, even where this mail's own value is not read."""
+    reading = read_mail(parse(mail("RE: [CASE-6] Queue", "Correction: I said the Transferred column was empty but I "
+                                   "was looking at the wrong invoice. For 209480 it actually shows Error."
+                                   + earlier("Hi, Invoice ID 209480, the Transferred column is empty.", "Queue"))),
+                        TYPES, "automatic_steps", OURS)
+    assert "transferred" not in reading.fields and reading.fields["invoice_id"] == "209480"
 
 
 def test_a_bare_number_is_asked_to_be_confirmed_not_taken() -> None:
