@@ -134,7 +134,9 @@ _SCREENSHOT = re.compile(r"(?i)sk[aä]rm(?:dump|bild|klipp|avbild)|screen[ _-]?(
                          # ... a picture named without a number: "supplier_field.png" shows a screen, not an invoice
                          r"^(?![^.]*(?:faktur|invoice|inv\b|bill))[^\d]+\.(?:png|gif|bmp)$|"
                          # ... and a supplier's statement or reminder is no invoice: "Crestline_statement_2024-03.pdf"
-                         r"(?:^|[ _-])(?:statement|kontoutdrag|reminder|p[aå]minnelse)(?:[ _.-]|$)")
+                         r"(?:^|[ _-])(?:statement|kontoutdrag|reminder|p[aå]minnelse)(?:[ _.-]|$)|"
+                         # ... nor one marked as read right, attached to compare: "Invoice_7701790_OK.pdf"
+                         r"[ _-](?:ok|correct|korrekt|r[aä]tt|fine|works|fungerar)\.\w+$")
 # Labels our request mail uses for the case type question, answered like any form line.
 CASE_TYPE_LABELS = ("case type", "type of case", "ärendetyp", "typ av ärende")
 
@@ -1185,9 +1187,11 @@ def extract_candidates(specs: Sequence[FieldSpec], source: Source) -> tuple[dict
                 del out[spec.key]
         # Examples written out and no Invoice No singled out: each shows the problem, so the first
         # is the invoice to look at (a field counted with a list takes its first written item),
-        # unless the customer says none of them is still in Verification.
+        # unless the customer says none of them is still in Verification, or that they do not know
+        # its number ("I don't know the Invoice No of the one I had open ... five others: 31120, ...").
         for other in spec.count_with:
-            if other not in out and spec.key in out and not _NONE_LEFT.search(source.folded):
+            if other not in out and spec.key in out and not _NONE_LEFT.search(source.folded) \
+                    and not _NOT_KNOWN_ID.search(source.folded):
                 if (first := first_written(out[spec.key])) and not other_number_first(first, source):
                     out[other] = first
                     unsure.pop(other, None)
@@ -1479,6 +1483,12 @@ def called_a_number(value: str, folded: str) -> bool:
 _NO_ID = re.compile(r"(?i)\b(?:jag|vi|i|we)\s+(?:(?:hittar|ser|har)\s+(?:inget|inte\s+nagot)|(?:kan\s+inte\s+(?:hitta|se)|can\W?t\s+(?:find|see)|"
                     r"cannot\s+(?:find|see)|couldn\W?t\s+(?:find|see)|don\W?t\s+(?:have|see|know))\s+(?:nagot|any|the|an?))\s+"
                     r"(?:faktura-?id|invoice[ -]?id)\b")
+# The customer says they do not know the invoice's own number: "I don't know the Invoice No of the
+# one I had open", "jag vet inte fakturanumret på den", "har inte fakturans ID".
+_NOT_KNOWN_ID = re.compile(r"(?i)\b(?:(?:i|we)\s+(?:don\W?t|do\s+not|didn\W?t|did\s+not|can\W?t|cannot|couldn\W?t)\s+"
+                           r"(?:know|have|find|see|remember)|(?:jag|vi)\s+(?:vet|har|hittar|minns|ser)\s+inte)\s+"
+                           r"(?:the\s+|its\s+|fakturans\s+|dess\s+)?(?:invoice\s+(?:no\b|nr\b|number|id\b)|faktura-?id\b|id:?t\b|"
+                           r"fakturanumret|fakturanummer|fakturanr)")
 # "Ingen av dem ligger kvar i verifieringen", "None of them are in verification right now".
 # Only words of being between ("Ingen har ändrat något i verifieringen" says nothing of where they are).
 _NONE_LEFT = re.compile(r"(?i)\b(?:none\s+of\s+them|none|ingen\s+av\s+(?:dem|dom|fakturorna|dessa)|ingen)\s+"
@@ -1750,7 +1760,8 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
                     continue  # "Hon får 'Approval limit exceeded for user KARLSSON_E'": the screen's words
                 if not value or shouted(value) or role_they_have(value, source.folded, match.start()) or _MOVED_TO.search(
                         source.folded, max(0, match.start("value") - 40), match.start("value")) \
-                        or spec.key != PERSONS_ONLY and aside_person(source.folded, match) or _SELF.match(value) and \
+                        or spec.key != PERSONS_ONLY and aside_person(source.folded, match) \
+                        or on_other_invoices(source.folded, match) or _SELF.match(value) and \
                         (_ON_MY_OWN.search(source.folded, max(0, match.start("value") - ON_MY_OWN_REACH), match.end("value"))
                          or _WORKS_FOR_ME.match(source.folded, match.end("value"))
                          or _I_DID.search(source.folded, max(0, match.start("value") - 40), match.start("value"))):
@@ -2824,6 +2835,20 @@ def aside_person(folded: str, match: re.Match[str]) -> bool:
     return _ASIDE_BEFORE.search(folded, max(0, start - 60), start) is not None or says is not None
 
 
+def on_other_invoices(folded: str, match: re.Match[str]) -> bool:
+    """A person the sentence puts on other invoices or a case of their own: not this case's."""
+    start, end = match.start("value"), match.end("value")  # (a value may hold its sentence's stop: "Lars Wik.")
+    stop = _SENTENCE_END.search(folded, start, end + ASIDE_REACH)
+    return _ON_OTHER_INVOICES.search(folded, end, stop.start() if stop else end + ASIDE_REACH) is not None
+
+
+# A person with the same trouble on other invoices, or a case of their own: "Min kollega Nina Sund
+# som sitter bredvid har samma problem på andra fakturor, men hon skickar ett eget ärende".
+ASIDE_REACH = 120
+_ON_OTHER_INVOICES = re.compile(r"(?i)\b(?:(?:pa|on|with|for|med|i)[ \t]+(?:andra|other|her|his|sina|hennes|hans)[ \t]+(?:own[ \t]+)?(?:fakturor|invoices)|"
+                                r"(?:ett[ \t]+)?eget[ \t]+arende|(?:her|his|their)[ \t]+own[ \t]+(?:case|ticket)|a[ \t]+separate[ \t]+(?:case|ticket))\b")
+
+
 # The verbs of someone telling of a case, after their name (_TELLS, _SAYS_OR_WANTS).
 _TELLING = "asked|noticed|spotted|says|said|told|mentioned|reported|thinks"
 # Who tells or wants it done, right after a name: "My manager Claire Dunn said I should email you",
@@ -3585,7 +3610,8 @@ def prose_value(spec: FieldSpec, regex: re.Pattern[str] | None, source: Source) 
             continue  # "our sister company Pennine Print Ltd uses a different nominal": not this one
         if spec.kind == "id" and (other_documents_id(source.folded, match) or erp_document(source.folded, match)
                                   or suppliers_own(source.folded, match) or set_aside(source.folded, match.end())
-                                  or other_document(source.folded, match.start("value"))):
+                                  or other_document(source.folded, match.start("value"))
+                                  or earlier_occurrence(source.folded, match.start(), match.end())):
             continue
         if spec.kind == "code" and _SENTENCE_GAP.search(source.folded, match.start(), match.start("value")):
             continue  # "posted in the PI series. I can't see ...": the next sentence's "I" is no series
@@ -3694,6 +3720,26 @@ def set_aside(folded: str, end: int) -> bool:
 
 
 SET_ASIDE_REACH = 160
+
+
+def earlier_occurrence(folded: str, start: int, end: int) -> bool:
+    """An invoice the sentence first sets at an earlier time when the same happened: "Förra månaden
+    fastnade faktura 55-1902 på samma sätt", "Förra gången vi hade det så (faktura 61022) flyttade
+    ni den åt oss", "Last month invoice 4471 got stuck the same way": not this one. Not where it
+    still is or is again ("Last week I reported the same problem with 4471 and it is still stuck")."""
+    first, last = sentence_start(folded, start, SET_ASIDE_REACH), folded.find(".", end, end + SET_ASIDE_REACH)
+    last = last if last >= 0 else min(len(folded), end + SET_ASIDE_REACH)
+    return _EARLIER_TIME.search(folded, first, start) is not None and _SAME_AGAIN.search(folded, first, last) is not None \
+        and _STILL_OR_AGAIN.search(folded, first, last) is None
+
+
+_EARLIER_TIME = re.compile(r"(?i)\b(?:forra\s+(?:gangen|manaden|veckan|aret|kvartalet)|last\s+(?:time|month|week|year|quarter)|"
+                           r"the\s+time\s+before|i\s+(?:varas|hostas|somras|vintras)|earlier\s+this\s+(?:year|month)|"
+                           r"a\s+(?:few\s+|couple\s+of\s+)?(?:weeks?|months?)\s+ago|for\s+(?:en|ett|nagra)\s+(?:veckor?|manader?|ar)\s+sedan)\b")
+_SAME_AGAIN = re.compile(r"(?i)\b(?:pa\s+samma\s+satt|samma\s+(?:sak|problem|fel)|likadant|hade\s+(?:vi\s+)?det\s+sa|"
+                         r"(?:the\s+)?same\s+(?:way|thing|problem|issue|error)|like\s+this)\b")
+_STILL_OR_AGAIN = re.compile(r"(?i)\b(?:still|again|fortfarande|igen|annu|not\s+(?:yet\s+)?(?:fixed|solved|resolved)|"
+                             r"inte\s+(?:lost|fixat|atgardat))\b")
 _SET_ASIDE = re.compile(r"(?i)\b(?:(?:det|den|that|it)\s+(?:var|was)\s+(?:ett|a)\s+(?:annat|helt\s+annat|different|separate|other)\s+(?:problem|issue|arende|case)|"
                         r"(?:ar|is)\s+inte\s+med\s+(?:har|i\s+detta)|(?:is|was)\s+not\s+(?:part\s+of|related\s+to)\s+this|"
                         r"(?:isn\W?t|wasn\W?t)\s+(?:part\s+of|related\s+to)\s+this|(?:so\s+)?(?:please\s+)?ignore\s+(?:that|it|this)\s+one)\b")
@@ -3787,7 +3833,10 @@ _OTHERS_BEFORE = re.compile(r"(?i)\b(?:andra|ovriga|alla\s+andra|resten\s+av\s+(
 # Visma", "A similar invoice, 660218, is in Visma" ...
 _COMPARED = re.compile(r"(?i)[ \t(]*(?:(?:for|by|in|as\s+a)\s+comparison|by\s+contrast|som\s+(?:en\s+)?jamforelse|i\s+jamforelse|"
                        r"jamfor(?:t)?\s+med|compare(?:d)?\s+(?:that\s+|this\s+)?(?:with|to)|(?:another|a\s+similar|a\s+different)\s+invoice|"
-                       r"(?:en\s+)?(?:annan|liknande|likadan)\s+faktura)\b")
+                       r"(?:en\s+)?(?:annan|liknande|likadan)\s+faktura|"
+                       # "For reference, the previous one from the same supplier (invoice 330071) had ..."
+                       r"(?:(?:for|as\s+a)\s+reference|som\s+referens)?[ \t,:]*(?:the\s+(?:previous|earlier|prior)\s+(?:one|invoice)|"
+                       r"(?:den\s+)?(?:forra|foregaende)(?:\s+fakturan)?))\b")
 # ... that names another invoice by its number before the words read ("Compared to yesterday it is
 # in NetSuite with voucher 88123", "Som jämförelse: i Visma ligger just den här fakturan på ver A
 # 1234" name none: this invoice's numbers).
@@ -3960,9 +4009,18 @@ def ranked_wish(spec: FieldSpec, source: Source) -> Candidate | None:
     wish, _, sure, also = best
     # "Please see the details below for a change we need": where the wish is, not the wish itself;
     # shown to be confirmed at most, whatever the model's score (it sat at its threshold)
-    sure = sure and not points_on(wish.value) and not _NOT_SURE_WHAT.search(fold(wish.value))
+    sure = sure and not points_on(wish.value) and not _NOT_SURE_WHAT.search(fold(wish.value)) \
+        and not _UNDECIDED.search(head.folded)
     value = joined(*sorted((wish, also), key=lambda w: w.at)) if sure and also else wish.value
     return Candidate(value, "pattern" if sure else "unsure wish", EVIDENCE["pattern" if sure else "unsure wish"])
+
+
+# The writer says what they want is not decided yet ("Not sure yet whether we want him removed or
+# just changed, my manager will get back to me", "vi har inte bestämt oss"): any wish read is a guess.
+# (not "we haven't decided who yet - probably Therese Wik" beside a clear request)
+_UNDECIDED = re.compile(r"(?i)\b(?:not\s+sure\s+(?:yet\s+)?(?:whether|if)\s+we\s+(?:want|need|should)|(?:we|i)\s+(?:haven\W?t|have\s+not)\s+"
+                        r"(?:yet\s+)?decided\s+(?:whether|if|what\s+we\s+want)|vet\s+inte\s+(?:an\s+|annu\s+)?om\s+vi\s+"
+                        r"(?:vill|ska|behover)|(?:vi|jag)\s+har\s+inte\s+(?:bestamt|beslutat)\s+(?:oss\s+)?(?:om|vad\s+vi\s+vill))\b")
 
 
 def joined(first: Wish, second: Wish) -> str:

@@ -238,15 +238,19 @@ def recall(values: dict[str, str], unsure: dict[str, Candidate], blocks: Blocks,
     type's facts are in the first mail. They are read after all of this mail's text, so a value
     typed now wins, and the pipeline takes them only where the case has none (Reading.recalled).
     """
-    if not blocks.earlier.strip() or case_type is None or not (lacking := case_type.missing(values)):
+    if not blocks.earlier.strip() or case_type is None:
         return {}
-    at = len(source.new) + 2
-    again = replace(source, new=f"{source.new}\n\n{blocks.earlier}", voices=(*source.voices, (at, source.sender)))
-    # (and whether an error was shown: "det kommer upp ett fel" there still asks for its text); not
-    # a field this mail names without a value read: "I said the Transferred column was empty but I
-    # was looking at the wrong invoice" takes back what the earlier mail said
+    # The required facts lacking, and the error (or that one was shown: "det kommer upp ett fel"
+    # there still asks for its text); not a field this mail names without a value read: "I said
+    # the Transferred column was empty but I was looking at the wrong invoice" takes it back.
+    errors = (ERROR_SHOWN, ERROR_TEXT) if case_type.field(ERROR_TEXT) else ()
     now = source.words[: source.content_end]
-    wanted = {key for key in {*lacking, ERROR_SHOWN} - values.keys() if not named_in(now, case_type.field(key))}
+    wanted = {key for key in {*case_type.missing(values), *errors} - values.keys()
+              if not named_in(now, case_type.field(key))}
+    if not wanted:
+        return {}
+    again = replace(source, new=f"{source.new}\n\n{blocks.earlier}",
+                    voices=(*source.voices, (len(source.new) + 2, source.sender)))
     found = {k: v for k, v in extract_candidates(case_type.fields, again)[0].items() if k in wanted}
     for key in found:
         unsure.pop(key, None)

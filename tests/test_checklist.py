@@ -5494,3 +5494,65 @@ def test_the_session_29_review() -> None:
 ])
 def test_the_session_29_rules_read_hostile_text_in_linear_time(text: str) -> None:
     read_in_linear_time(text)
+
+
+def test_the_session_30_another_invoice_and_who_it_is_not() -> None:
+    """Another invoice set at an earlier time when the same happened, or named "the previous one"
+    before its ERP numbers; a person on other invoices; a file marked as read right."""
+    got = fields("automatic_steps", "Överförd står som Nej. Jag hittar inte ID:t. Förra månaden fastnade faktura "
+                                    "55-1902 på samma sätt och då var det ett fel i bankgirot.")
+    assert "invoice_id" not in got and got["transferred"] == "Nej"
+    assert "invoice_id" not in fields("review_approval", "Den har fastnat hos Mats Öberg för attest, rad 4. Förra gången "
+                                                         "vi hade det så (faktura 61022) flyttade ni den åt oss.")
+    # (a case still open is this one: "Last month invoice 4471 had the same problem and it is still stuck")
+    assert fields("review_approval", "Last month invoice 4471 had the same problem and it is still stuck with "
+                                     "Eva Berg.")["invoice_id"] == "4471"
+    got = fields("automatic_steps", "Invoice ID 330096 shows Yes in the Transferred column and I can see it in "
+                                    "Visma.net - it was posted as voucher 10455 in series L.\n\nFor reference, the "
+                                    "previous one from the same supplier (invoice 330071) had ERP transaction no. 7712034.")
+    assert got["verification_number"] == "10455" and "erp_transaction_number" not in got
+    got = fields("review_approval", "Faktura-ID 402281: attestant på rad 2 är jag själv. Det ska gå till min chef Lars "
+                                    "Wik. (Min kollega Nina Sund har samma problem på andra fakturor, men hon skickar "
+                                    "ett eget ärende.)", sender="Elin Strand")
+    assert got["users"] == "Elin Strand (jag själv), Lars Wik"
+    got = fields("review_approval", "invoice 992104 row 1 is assigned to me for approval but it should go to Amir "
+                                    "Haddad.", sender="Chloe Hart")
+    assert got["users"] == "Chloe Hart (me), Amir Haddad"
+
+
+def test_the_session_30_examples_errors_and_wishes() -> None:
+    got = fields("capture_verification", "The bankgiro number is read as the plusgiro number on invoices from "
+                                         "Kontorsgiganten. I don't know the Invoice No of the one I had open, sorry. "
+                                         "Here are five others: 31120, 31145, 31187, 31190, 31204.")
+    assert "invoice_number" not in got and got["invoice_examples"].startswith("31120")
+    assert field("coding", "error_message", "Faktura-ID 3300-18, rad 1 ska konteras på 5460. När jag sparar kommer "
+                                            "'Konto 5460 kräver objekt Projekt'.") == "Konto 5460 kräver objekt Projekt"
+    text = ("something's off with John Webb's role in Acme Ltd. He used to see all invoices for cost centre 300 and "
+            "since the update he sees nothing. Not sure yet whether we want him removed or just changed.")
+    values, unsure = extract_candidates(TYPES["administration"].fields, Source(new=text))
+    assert "desired_action" not in values and unsure["desired_action"].evidence == "unsure wish"  # asked to confirm
+    # (a clear request beside a choice not made yet keeps its wish)
+    values, _ = extract_candidates(TYPES["administration"].fields, Source(
+        new="Please add Ulf Strand as a stand-in for Marcus. We haven't decided who takes over from him yet."))
+    assert values["desired_action"].startswith("Please add Ulf Strand")
+
+
+def test_the_session_30_a_file_marked_as_read_right_is_no_example() -> None:
+    from ingest.parse import Attachment
+    names = ["Invoice_7702113.pdf", "Invoice_7702087.pdf", "Invoice_7701964.pdf", "Invoice_7701950.pdf",
+             "Invoice_7701822.pdf", "Invoice_7701790_OK.pdf"]
+    files = tuple(Attachment(n, "application/pdf", 1000, i) for i, n in enumerate(names))
+    got = fields("capture_verification", "The supplier's street address is read into the payment reference on all "
+                                         "invoices from Ravensworth. Five examples attached, and one that came out "
+                                         "fine, marked OK.", attachments=files)
+    assert "7701790" not in got["invoice_examples"] and got["invoice_examples"].count(".pdf") == 5
+
+
+@pytest.mark.parametrize("text", [
+    "Förra månaden " * 3_000 + "faktura 4471 på samma sätt", "For reference, the previous one " * 2_000 + "invoice 5",
+    "Nina Sund har samma problem " * 2_000 + "på andra fakturor", "I don't know the " * 3_000 + "Invoice No",
+    "När jag sparar " * 3_000 + "kommer 'x", "Not sure yet whether we " * 3_000 + "want",
+    "assigned to " * 3_000 + "me for", "ska gå till min chef " * 2_000,
+])
+def test_the_session_30_rules_read_hostile_text_in_linear_time(text: str) -> None:
+    read_in_linear_time(text)
