@@ -49,7 +49,8 @@ SHAPES = {
     # "1, 3", "1 to 3", "row 1 and row 2": the row word may be repeated before each number.
     # A dash is a range ("2-4", "rad 2 - 4"), never before a row word ("rad 1 och 2 - rad 3 är rätt").
     # (a number with a thousands part is an amount: "reduce row 3 to 8,400" is row 3)
-    "rows": r"(?P<value>(?<![\w.,])\d{1,3}(?![.,]\d{3}(?!\d))(?:[ \t]*(?:,|&|\+|/|and|och|o(?=[ \t]+\d)|to|till)[ \t]*"
+    "rows": r"(?P<value>(?<![\w.,])\d{1,3}(?![.,]\d{3}(?!\d))(?:[ \t]*(?:,|&|\+|/|and|och|o(?=[ \t]+\d)|to|till[ \t]+och[ \t]+med|till|"
+            r"through|thru|t\.o\.m\.?)[ \t]*"
             r"(?:(?:rows?|lines?|rad|raden|rader)[ \t]+)?\d{1,3}(?![.,]\d{3}(?!\d))|[ \t]*[-–][ \t]*\d{1,3})*)"
             # (nor an amount: "rad 1, 312 000 kr", "row 1, 185 000 SEK")
             r"(?!\d|[.:/,]\d|[ \t]*(?:%|procent|percent)|[ \t]\d{3}(?!\d)|[ \t]*(?:kr|sek|eur|usd|gbp)\b)",
@@ -100,7 +101,8 @@ _SHOWN_STATUS = re.compile(r"(?i)\b(?:yes|no|ja|nej|error|fel|failed|tom|tomt|em
                            r"(?<![\w.-])(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.]\d{1,2}[/.]\d{2,4})(?![\w-]|[/.]\d)")
 # "rows 1 and 3", "rad 2 och 4", "1, 2": plain row numbers, stored as "1, 3".
 _ROW_LIST = re.compile(r"(?i)(?:(?:coding|konterings)?\s*(?:rows?|lines?|rad|rader|raderna|raden)\s*)?"
-                       r"\d{1,3}(?:\s*(?:,|&|\+|/|and|och|to|till|-|–)\s*(?:(?:rows?|lines?|rad|raden|rader)\s+)?\d{1,3})*")
+                       r"\d{1,3}(?:\s*(?:,|&|\+|/|and|och|to|till\s+och\s+med|till|through|thru|t\.o\.m\.?|-|–)\s*"
+                       r"(?:(?:rows?|lines?|rad|raden|rader)\s+)?\d{1,3})*")
 _WORD = re.compile(r"[^\W\d_]{2,}")
 # A full stop before a number on the same line ("project no. 7731", "ca. 15") or after an
 # abbreviation ("Kv. Eken", "t.ex. rad 2", "replacing Mr. Alan Price") ends no sentence.
@@ -3772,9 +3774,14 @@ def suppliers_own(folded: str, match: re.Match[str]) -> bool:
     at = match.start("value") if "value" in match.re.groupindex and match["value"] is not None else match.start()
     if _SUPPLIER_NUMBER_BEFORE.search(folded, max(0, at - 40), at):
         return True  # "I've searched on the supplier invoice no. (INV-22817)"
+    end = match.end("value") if "value" in match.re.groupindex and match["value"] is not None else match.end()
+    if _FROM_THE_SUPPLIER.match(folded, end):
+        return True  # "fakturanummer 55120 från leverantören men Faktura-ID 991023 hos er"
     return owner is not None and (owner["plain"] is None or _OWN_NUMBER.match(folded, match.start()) is not None)
 
 
+# ... or said after it to be the supplier's: "55120 från leverantören", "4410 (from the supplier)".
+_FROM_THE_SUPPLIER = re.compile(r"(?i)[ \t]*\(?(?:fran|from|av|by)[ \t]+(?:the[ \t]+)?(?:leverantoren|supplier|vendor)\b")
 _SUPPLIER_NUMBER_BEFORE = re.compile(r"(?i)\b(?:supplier|vendor|leverantor\w*)(?:\W?s)?\s+(?:invoice|inv|faktura)\s*"
                                      r"(?:no|nr|number|nummer|#|ref\w*)?\.?\s*[(:#]?\s*$")
 
@@ -4522,7 +4529,7 @@ _ORDINALS = re.compile(r"(?i)\b(" + "|".join(_ORDINAL_NUMBER) + r")\b")
 
 
 # "1-3", "1 to 3", "rad 2 till 4": every row from the first to the last (a short range only).
-_ROW_RANGE = re.compile(r"(\d{1,3})[ \t]*(?:-|–|to|till)[ \t]*(?:(?:rows?|lines?|rad|raden|rader)[ \t]+)?(\d{1,3})")
+_ROW_RANGE = re.compile(r"(\d{1,3})[ \t]*(?:-|–|to|till|through|thru|till[ \t]+och[ \t]+med|t\.o\.m\.?)[ \t]*(?:(?:rows?|lines?|rad|raden|rader)[ \t]+)?(\d{1,3})")
 MAX_ROW_RANGE = 30
 # A number this high after "rad 2 till" is an account or a cost centre, no row.
 CHANGED_TO = 100

@@ -5548,7 +5548,31 @@ def test_the_session_30_a_file_marked_as_read_right_is_no_example() -> None:
     assert "7701790" not in got["invoice_examples"] and got["invoice_examples"].count(".pdf") == 5
 
 
+def test_the_session_30_second_batch() -> None:
+    assert field("coding", "coding_rows", "could you help us move rows one through three to 5460?") == "1, 2, 3"
+    assert field("coding", "coding_rows", "rad 2 t.o.m. 4 ska bort") == "2, 3, 4"
+    assert field("coding", "coding_rows", "rows 2 thru 5 to cost centre 300") == "2, 3, 4, 5"
+    got = fields("review_approval", "I'm trying to reassign row 2 of the Staples invoice (GBP 1,245.00, dated 3 May) to "
+                                    "Hannah Price, but nothing happened.")
+    assert got["users"] == "Hannah Price"
+    assert users_of("Håkan Berglund har semester v. 28-31 och hans ersättare är Ingrid Sjö. Kan faktura 5501-77 gå "
+                    "till Ingrid för attest?") == "Håkan Berglund, Ingrid Sjö"
+    assert field("coding", "error_message", "Rad 2 ska till konto 5611 men jag far >>Kontot finns inte i kontoplanen<< "
+                                            "nar jag sparar.") == "Kontot finns inte i kontoplanen"
+    assert field("coding", "desired_action", "Invoice 77124: we need cost centre 880 replaced with 808.") \
+        == "Invoice 77124: we need cost centre 880 replaced with 808"
+    assert concerns_of("Kan ni lägga till ett nytt konteringsförslag för elfakturorna från Vattenfall (lev.nr 30188)?") \
+        == "konteringsförslag för elfakturorna från Vattenfall"
+    assert concerns_of("Please add a coding suggestion for the electricity invoices from Vattenfall.") \
+        == "coding suggestion for the electricity invoices from Vattenfall"
+    assert field("capture_verification", "invoice_number", "Förfallodatumet tolkas fel. Fakturan har fakturanummer 55120 "
+                                                           "från leverantören men Faktura-ID 991023 hos er.") == "991023"
+
+
 @pytest.mark.parametrize("text", [
+    "rows 1 through " * 3_000 + "x", "reassign " * 3_000 + "to Eva Berg", "Eva Berg har semester " * 2_000,
+    "får >>" * 3_000 + "x", "we need the " * 3_000 + "replaced", "konteringsförslag för elfakturorna från " * 2_000,
+    "55120 från " * 3_000 + "leverantören",
     "Förra månaden " * 3_000 + "faktura 4471 på samma sätt", "For reference, the previous one " * 2_000 + "invoice 5",
     "Nina Sund har samma problem " * 2_000 + "på andra fakturor", "I don't know the " * 3_000 + "Invoice No",
     "När jag sparar " * 3_000 + "kommer 'x", "Not sure yet whether we " * 3_000 + "want",

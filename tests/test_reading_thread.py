@@ -80,6 +80,17 @@ def test_a_value_recalled_from_the_first_mail_never_undoes_a_correction() -> Non
     assert ticket.fields["coding_rows"] == "4" and ticket.fields["error_message"] == "VAT code locked"
 
 
+def test_the_error_of_the_earlier_mail_is_recalled_and_no_error_now_keeps_it_out() -> None:
+    first = "Hi, the user is Helen Park. She gets the error \"No approver found for cost centre 530\" when she opens it."
+    reading = read_mail(parse(mail("RE: [CASE-7] Stuck", "Sorry, it's row 4, not row 3. Invoice ID 220871."
+                                   + earlier(first, "Stuck"))), TYPES, "review_approval", OURS)
+    assert reading.fields["error_message"] == "No approver found for cost centre 530"
+    assert reading.fields["users"] == "Helen Park" and {"error_message", "users"} <= reading.recalled
+    reading = read_mail(parse(mail("RE: [CASE-7] Stuck", "Row 4, invoice ID 220871. No error now, it just sits there."
+                                   + earlier(first, "Stuck"))), TYPES, "review_approval", OURS)
+    assert "error_message" not in reading.fields
+
+
 def test_a_field_this_mail_speaks_of_is_not_recalled_from_the_earlier_one() -> None:
     """"I said the Transferred column was empty but I was looking at the wrong invoice" takes back
     what the quoted mail said, even where this mail's own value is not read."""
