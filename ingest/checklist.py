@@ -125,7 +125,9 @@ flytta ändra inaktivera aktivera tilldela gäller galler angående avser regard
 since sedan
 attestera attesterar godkänn godkänna granska approve reject spara save skicka submit avvisa
 nobody noone everybody everyone somebody someone anybody anyone ingen någon undertecknad now nu
+only even bara endast även
 """.split())  # (the last line: buttons, "när han klickar Attestera får han felet")
+# (the line before: a sentence's first word, "Only Amir shows up in the approval list")
 NOT_NAMES |= frozenset(fold(word) for word in NOT_NAMES)  # as folded text spells them: "Nar Jonas forsoker ..."
 # Inline images of a signature (Outlook's image001.png) are not invoices.
 _SIGNATURE_IMAGE = re.compile(r"^image\d{3}\.\w+$", re.IGNORECASE)
@@ -903,7 +905,8 @@ def marked_answer(lines: Sequence[str], index: int, looks: bool = True, capitals
     if capitals:
         # "240518" under our question is in capitals too: nothing in it is lower case
         shaped = any(c.isdigit() for c in below) and not any(c.islower() for c in below)
-        return below.strip() if (in_capitals(below) or shaped) and not in_capitals(question) else ""
+        one_word = below.strip().isalpha() and below.strip().isupper() and len(below.strip()) >= 2  # "YES", "NEJ"
+        return below.strip() if (in_capitals(below) or shaped or one_word) and not in_capitals(question) else ""
     # (an answer may ask back: "Ja den finns i Fortnox, ver B 302. Transaktionsnumret hittar jag inte, var står det?")
     return below.strip() if under and not below.lstrip().startswith("(") and (
         not is_question(below) or _SAYS_YES_OR_NO.match(below)) else ""
@@ -1457,9 +1460,17 @@ def without_person_in(out: dict[str, str], specs: Sequence[FieldSpec], folded: s
             head, rest = out[spec.key][: sep.start()], out[spec.key][sep.end() :]
             persons = split_names(head.replace(" och ", ", ").replace(" and ", ", "))
             if rest and all(_PERSON_RE.fullmatch(fold(x)) for x in persons) \
-                    and _USER_BEFORE.search(folded, max(0, at - 30), at):
+                    and (_USER_BEFORE.search(folded, max(0, at - 30), at) or named_alone(rest, folded)):
                 out = {**out, spec.key: rest}
     return out
+
+
+def named_alone(company: str, folded: str) -> bool:
+    """The company named again on its own ("Jenny Falk i Lindö Marin AB ser inte alla bolag ... bara
+    Lindö Marin"): the words before its "i" were a person's, not part of its name. Two words at
+    least: a town alone is often in a company's name ("Svensson Bygg i Umeå AB", "... in Umeå")."""
+    short = fold(_FORM_END.sub("", company)).strip()
+    return " " in short and folded.count(short) >= 2
 
 
 # What says the name after it is a user's: a user word, or what is done to a user ("remove", "ta bort").
@@ -1763,7 +1774,8 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
                 if not value or shouted(value) or role_they_have(value, source.folded, match.start()) or _MOVED_TO.search(
                         source.folded, max(0, match.start("value") - 40), match.start("value")) \
                         or spec.key != PERSONS_ONLY and aside_person(source.folded, match) \
-                        or on_other_invoices(source.folded, match) or _SELF.match(value) and \
+                        or on_other_invoices(source.folded, match) \
+                        or taken_back(source.folded, match.start("value"), match.end("value")) or _SELF.match(value) and \
                         (_ON_MY_OWN.search(source.folded, max(0, match.start("value") - ON_MY_OWN_REACH), match.end("value"))
                          or _WORKS_FOR_ME.match(source.folded, match.end("value"))
                          or _I_DID.search(source.folded, max(0, match.start("value") - 40), match.start("value"))):
@@ -2819,6 +2831,7 @@ def cue_persons(m: Matchers, source: Source) -> list[tuple[int, str]]:
             if _NOT_PERSON_BEFORE.search(text, max(0, begin - 25), begin) or not person_words(words) \
                     or after and after[1].lower() in _NOT_PERSON_WORDS or _SUPPLIERS_THING.match(text, person.end()) \
                     or _TELLS.match(text, person.end()) or _ASIDE_BEFORE.search(text, max(start, begin - 60), begin) \
+                    or taken_back(text, begin, person.end()) \
                     or _OUTSIDER_AFTER.match(text, person.end()) and _BY_BEFORE.search(text, max(start, begin - 10), begin):
                 continue  # ("Lisa Park asked me to check ...", "Fredrik Alm på IT har tittat", "same rights as Ola Berg")
             out.append((begin, source.text[begin : person.end()]))
@@ -2837,6 +2850,17 @@ def aside_person(folded: str, match: re.Match[str]) -> bool:
     return _ASIDE_BEFORE.search(folded, max(0, start - 60), start) is not None or says is not None
 
 
+def taken_back(folded: str, start: int, end: int) -> bool:
+    """A name (at folded[start:end]) the writer takes back: "ska attesteras av Jonas Ek (inte Jonas
+    Eriksson som jag skrev först, förlåt)", "Tom Reed, not Tom Reid as I wrote"."""
+    return _NOT_BEFORE.search(folded, max(0, start - 8), start) is not None \
+        and _AS_I_WROTE.match(folded, end) is not None
+
+
+_NOT_BEFORE = re.compile(r"(?i)\b(?:inte|not|ej)[ \t]+$")
+_AS_I_WROTE = re.compile(r"(?i)[ \t,]+(?:som[ \t]+(?:jag|vi)[ \t]+(?:skrev|sa|angav|skrivit)|as[ \t]+(?:i|we)[ \t]+(?:wrote|said|put|had\s+it))\b")
+
+
 def on_other_invoices(folded: str, match: re.Match[str]) -> bool:
     """A person the sentence puts on other invoices or a case of their own: not this case's."""
     start, end = match.start("value"), match.end("value")  # (a value may hold its sentence's stop: "Lars Wik.")
@@ -2852,7 +2876,7 @@ _ON_OTHER_INVOICES = re.compile(r"(?i)\b(?:(?:pa|on|with|for|med|i)[ \t]+(?:andr
 
 
 # The verbs of someone telling of a case, after their name (_TELLS, _SAYS_OR_WANTS).
-_TELLING = "asked|noticed|spotted|says|said|told|mentioned|reported|thinks"
+_TELLING = "asked|noticed|spotted|flagged|says|said|told|mentioned|reported|thinks"
 # Who tells or wants it done, right after a name: "My manager Claire Dunn said I should email you",
 # "Their account manager, Lucy Chambers, confirmed the invoices will look the same",
 # "Ekonomichef Robert Lindh vill att det är klart innan bokslutet" (not "på inköp": where one works).
@@ -3336,8 +3360,11 @@ def labelled_value(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     for match in m.labelled.finditer(folded):
         value = original(match, text)
         inside = _IN_LABEL_BRACKET.search(folded, match.start(), match.start("value"))
-        if spec.kind in ("id", "number") and inside and (found := accept(spec, m, text[inside.start(1) : inside.end(1)])):
-            return found  # "Invoice (ID: 300457) - row 3 has the wrong project": the id is in the label's brackets
+        if spec.kind in ("id", "number") and inside and (found := accept(spec, m, text[inside.start(inside.lastindex or 1)
+                                                                                      : inside.end(inside.lastindex or 1)])):
+            # "Invoice (ID: 300457) - row 3 has the wrong project", "Invoice ID (4471-90): rows 1, 2 and 5
+            # should carry PRJ-118": the id is in the label's brackets
+            return found
         if _BLANK.match(value):
             index = text.count("\n", 0, match.start())
             value = " ".join(continuation(lines, index, m.labelled, many=spec.kind == "text"))
@@ -3347,8 +3374,10 @@ def labelled_value(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     return None
 
 
-# A value written in brackets inside a label: "Invoice (ID: 300457) - ...", "Invoice (ID 3345-90) - ...".
-_IN_LABEL_BRACKET = re.compile(r"(?i)\((?:[^()\n]{0,20}?[:#][ \t]*|(?:id|no|nr|number|nummer)\.?[ \t]+)([\w-]*\d[\w-]*)[ \t]*\)")
+# A value written in brackets inside a label: "Invoice (ID: 300457) - ...", "Invoice (ID 3345-90) - ...",
+# "Invoice ID (4471-90): ..." (a number of three digits or more alone in them).
+_IN_LABEL_BRACKET = re.compile(r"(?i)\((?:(?:[^()\n]{0,20}?[:#][ \t]*|(?:id|no|nr|number|nummer)\.?[ \t]+)([\w-]*\d[\w-]*)|"
+                               r"[ \t]*([\w-]*\d{3}[\w-]*))[ \t]*\)")
 
 
 # "Label: value" with any label: the label is compared word by word allowing one typo.
@@ -3832,9 +3861,13 @@ _OTHERS_BEFORE = re.compile(r"(?i)\b(?:andra|ovriga|alla\s+andra|resten\s+av\s+(
                             # another document: "Kreditfakturan 66120 är överförd och finns i Visma, men själva fakturan ..."
                             # (as the clause's subject: not "matched against the credit note and posted in Visma")
                             r"|(?:^|[.!?;:\n(]|\b(?:men|but|and|och))[ \t]*(?:kreditfakturan|kreditnotan|the\s+credit\s+note|"
-                            r"(?:forra|foregaende|nasta)\s+fakturan|the\s+(?:previous|next|earlier)\s+invoice)\b"
+                            r"(?:forra|foregaende|nasta)\s+fakturan|the\s+(?:previous|next|earlier)\s+invoice|"
+                            # "Den andra fakturan (90313) ligger i Fortnox med vernr B 223", "The other one (77121)
+                            # went through to Xero fine, voucher 3341" (not "..., but this one is in Xero")
+                            r"(?:den\s+)?andra\s+fakturan|the\s+other\s+(?:one|invoice))\b"
                             r"(?:[ \t]+(?:no\.?|nr\.?)?[ \t]*[\w-]*\d[\w-]*|[ \t]*\([ \t]*(?:id|no\.?|nr\.?)?[ \t:#]*[\w-]*\d[\w-]*[ \t]*\))?"
-                            r"(?:[ \t]+(?:ar|is|was|har|has|finns|ligger|blev|got|went)\b[^.!?\n,;]{0,60})?[ \t]*$")
+                            r"(?:[ \t]+(?:ar|is|was|har|has|finns|ligger|blev|got|went)\b"
+                            r"(?:(?!\b(?:but|men|this|den\s+har|denna)\b)[^.!?\n;]){0,60})?[ \t]*$")
 # A sentence set beside this invoice by its first words: "For comparison, invoice 660218 ... went
 # through fine - that one is in NetSuite with voucher 88123", "Som jämförelse ligger faktura 4411 i
 # Visma", "A similar invoice, 660218, is in Visma" ...
@@ -3883,6 +3916,11 @@ def other_document(folded: str, at: int) -> bool:
 # Visma" (not "Om jag attesterar kommer det upp ett felmeddelande", "Fakturan om 5000 kr finns i Visma").
 _IF_BEFORE = re.compile(r"(?i)\b(?:check|know|see|tell|sure|confirm|find\s+out|ask|wonder(?:ing)?|kolla|veta|vet|se|undrar|osaker|"
                         r"kontrollera)\s+(?:\w+\s+)?(?:if|whether|om|huruvida)\s+(?:[\w'’-]+\s+){0,2}$")
+# A time to come or a condition just before a flag's words: "Once it's in Fortnox we can pay it",
+# "När den väl är i Visma vill vi ...", "if it is in Xero, ..." (not "When I checked, it's in Visma").
+_WHEN_BEFORE = re.compile(r"(?i)\b(?:(?:once|when|whenever|as\s+soon\s+as|until|till|before|unless|nar|innan|sa\s+fort|tills|forran)\s+"
+                          r"(?:(?:it|the\s+invoice|this\s+one|den|det|fakturan)\s+)?|(?:if|om)\s+(?:it|the\s+invoice|this\s+one|den|det|fakturan)\s+)"
+                          r"(?:(?:val|finally|eventually|har|has|gets|got|kommer|hamnar)\s+)?$")
 # A guess just before a flag's words: "maybe it is in Visma already?", "it may have been posted",
 # "kanske finns den i Visma" (not "I think it's ended up in Business Central twice": said so).
 _HEDGE_BEFORE = re.compile(r"(?i)\b(?:maybe|perhaps|possibly|kanske|mojligen|eventuellt)\s+(?:(?:that|att)\s+)?"
@@ -4027,7 +4065,7 @@ def ranked_wish(spec: FieldSpec, source: Source) -> Candidate | None:
 # (not "we haven't decided who yet - probably Therese Wik" beside a clear request)
 _UNDECIDED = re.compile(r"(?i)\b(?:not\s+sure\s+(?:yet\s+)?(?:whether|if)\s+we\s+(?:want|need|should)|(?:we|i)\s+(?:haven\W?t|have\s+not)\s+"
                         r"(?:yet\s+)?decided\s+(?:whether|if|what\s+we\s+want)|vet\s+inte\s+(?:an\s+|annu\s+)?om\s+vi\s+"
-                        r"(?:vill|ska|behover)|(?:vi|jag)\s+har\s+inte\s+(?:bestamt|beslutat)\s+(?:oss\s+)?(?:om|vad\s+vi\s+vill))\b")
+                        r"(?:vill|ska|behover)|(?:vi|jag)\s+har\s+inte\s+(?:bestamt|beslutat)\s+(?:oss\s+)?(?:an\s+|annu\s+)?(?:om|vad\s+vi\s+vill))\b")
 
 
 def joined(first: Wish, second: Wish) -> str:
@@ -4188,9 +4226,10 @@ def hit_value(spec: FieldSpec, regex: re.Pattern[str], match: re.Match[str], sou
             return None
         return value
     if spec.kind == "flag" and (_IF_BEFORE.search(source.folded, max(0, match.start() - 40), match.start())
-                                or _HEDGE_BEFORE.search(source.folded, max(0, match.start() - 30), match.start())):
+                                or _HEDGE_BEFORE.search(source.folded, max(0, match.start() - 30), match.start())
+                                or _WHEN_BEFORE.search(source.folded, max(0, match.start() - 30), match.start())):
         # "I can't check if it's in Unit4", "vet inte om den finns i Visma", "maybe it's in Visma",
-        # "it may have been posted": not said either way
+        # "it may have been posted", "Once it's in Fortnox we can pay it": not said either way
         return None
     if spec.kind == "flag" and not ("no" in regex.groupindex and match["no"] is not None) and said_yes_not(source.folded, match):
         return None  # (a yes only asked, guessed, of another thing, or taken back in the same sentence)

@@ -533,7 +533,18 @@ def sender(message: Message, hints: tuple[str, ...] = ()) -> tuple[str, str]:
         bare = re.fullmatch(rf"\s*(?:{_LOCAL_PART.pattern}\s*(?:\(.*\))?|.*<{_LOCAL_PART.pattern}>)\s*", values[0], re.S)
         if bare and _LOCAL_PART.fullmatch(local or ""):
             return decode_header(name, hints), local.lower()
-    return decode_header(message.get("from"), hints), ""
+    decoded = decode_header(message.get("from"), hints)
+    if "=?" in str(message.get("from") or "") and (inside := _ONE_MAILBOX.fullmatch(decoded[:MAX_MAILBOX_CHARS])):
+        # The whole mailbox in one encoded word ("=?utf-8?q?Ingrid_Sj=C3=B6berg_=3Cingrid=40x=2Ese=3E?="):
+        # against RFC 2047, but some mailers write it, and it is the sender's mail all the same
+        # (no more trusted than any From: trust.py and the tokens decide what a sender may do).
+        return inside["name"].strip().strip('"'), inside["address"].lower()
+    return decoded, ""
+
+
+# "Name <local@domain>" and nothing else, as an encoded From decodes to.
+MAX_MAILBOX_CHARS = 1_000
+_ONE_MAILBOX = re.compile(r"\s*(?P<name>[^<>@\n]{0,200})<(?P<address>[^<>@\s\x00-\x1f]{1,64}@[\w.-]{1,253}\.[\w-]{2,63})>\s*")
 
 
 def part_filename(part: Message) -> str:

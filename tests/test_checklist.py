@@ -5569,7 +5569,48 @@ def test_the_session_30_second_batch() -> None:
                                                            "från leverantören men Faktura-ID 991023 hos er.") == "991023"
 
 
+def test_the_session_30_third_batch() -> None:
+    """A time to come is no ERP state; another invoice's; a status after "står som överförd"; a
+    name taken back; the id in the label's brackets; a sentence's first word is no name."""
+    for text in ("invoice 55880 stuck, transferred column shows No. Once it's in Fortnox we can pay it.",
+                 "I kolumnen Överförd står det Nej. När den väl är i Visma vill vi att den matchas mot order 4500-8812.",
+                 "Faktura 772211 ligger kvar i kön. När den väl är i NetSuite brukar vi få en bekräftelse."):
+        assert "in_financial_system" not in fields("automatic_steps", text), text
+    assert fields("automatic_steps", "Faktura 90314 har rött kryss i Överförd. Den andra fakturan (90313) ligger i "
+                                     "Fortnox med vernr B 223 som den ska.").keys() == {"invoice_id", "transferred"}
+    got = fields("automatic_steps", "The other one (77121) went through to Xero fine, voucher 3341, but invoice ID "
+                                    "77122 is stuck. There's a red cross in the Transferred column.")
+    assert "verification_number" not in got and "in_financial_system" not in got
+    # (this one's numbers after another's stay: "The other one went through, but this one is in Xero, voucher 3341")
+    assert field("automatic_steps", "verification_number", "The other one went through fine, but this one is in "
+                                                           "Xero with voucher 3341.") == "3341"
+    assert field("automatic_steps", "transferred", "fakturan 5520-13 star som overford Ja men vi hittar den inte i "
+                                                   "Fortnox") == "Ja"
+    assert users_of("Faktura 1200-45, rad 3 ska attesteras av Jonas Ek (inte Jonas Eriksson som jag skrev först, "
+                    "förlåt).") == "Jonas Ek"
+    assert field("coding", "invoice_id", "Invoice ID (4471-90): rows 1, 2 and 5 should carry project code PRJ-118 "
+                                         "instead of PRJ-117.") == "4471-90"
+    got = fields("review_approval", "Invoice 7781203, rows 2 and 3 should need both Amir Patel and me to approve. Only "
+                                    "Amir shows up in the approval list. Our auditor Tim Hughes flagged it in the Q3 "
+                                    "review.", sender="Chloe Bennett")
+    assert got["users"] == "Amir Patel, Chloe Bennett (me)"
+    assert field("administration", "company", "Bara så ni vet: Jenny Falk i Lindö Marin AB ser inte alla bolag. Hon "
+                                              "ska ha tillgång till bara Lindö Marin.") == "Lindö Marin AB"
+    assert field("administration", "company", "Lägg till Per Ek som attestant i Svensson Bygg i Umeå AB, vi har "
+                                              "kontor i Umeå.") == "Svensson Bygg i Umeå AB"
+
+
+def test_the_session_30_answers_in_capitals_may_be_one_word() -> None:
+    text = ("Answers below in caps. Anna\n\nFrom: Support <support@support.example.com>\nSent: Wednesday\n"
+            "Subject: [Case #4620] Invoice\n\nCould you give us:\n\n- The Invoice ID\nINVOICE ID 101233\n\n"
+            "- What the Transferred column shows\nYES\n\nBest regards,\nSupport\n")
+    assert answers(text, "automatic_steps")["transferred"] == "YES"
+
+
 @pytest.mark.parametrize("text", [
+    "Once it's " * 3_000 + "in Fortnox", "Den andra fakturan (1) ligger " * 2_000 + "i Fortnox med vernr B 2",
+    "star som overford " * 3_000 + "Ja", "(inte Jonas Eriksson " * 2_000 + "som jag skrev", "Invoice ID (" * 3_000 + "4471)",
+    "Only Amir " * 3_000, "Jenny Falk i Lindö Marin AB " * 2_000,
     "rows 1 through " * 3_000 + "x", "reassign " * 3_000 + "to Eva Berg", "Eva Berg har semester " * 2_000,
     "får >>" * 3_000 + "x", "we need the " * 3_000 + "replaced", "konteringsförslag för elfakturorna från " * 2_000,
     "55120 från " * 3_000 + "leverantören",

@@ -318,6 +318,19 @@ def test_mailer_daemon_without_a_domain_is_kept_as_the_sender() -> None:
     assert parse(b"From: two words\r\n\r\nx").from_addr == ""
 
 
+def test_a_whole_mailbox_in_one_encoded_word_is_the_sender() -> None:
+    """Against RFC 2047, some mailers encode "Name <address>" whole; without reading it the mail
+    was held as automatic ("no sender address") and its customer never answered."""
+    raw = (b"From: =?utf-8?q?Ingrid_Sj=C3=B6berg_=3Cingrid=2Esjoberg=40lantmannen-syd=2Es?=\r\n"
+           b" =?utf-8?q?e=3E?=\r\nSubject: x\r\n\r\nHej")
+    assert (parse(raw).from_name, parse(raw).from_addr) == ("Ingrid Sjöberg", "ingrid.sjoberg@lantmannen-syd.se")
+    # (an encoded name beside a plain address is read as before; an encoded word without one is no sender)
+    assert parse(b"From: =?utf-8?q?Sj=C3=B6berg?= <i@x.se>\r\n\r\nx").from_addr == "i@x.se"
+    assert parse(b"From: =?utf-8?q?two_words?=\r\n\r\nx").from_addr == ""
+    flood = b"From: =?utf-8?q?" + b"a=40b=2Ec_" * 20_000 + b"?=\r\n\r\nx"
+    assert parse(flood).from_addr == ""  # junk: no single mailbox, read in bounded time
+
+
 def test_synthetic_message_id_is_the_same_whatever_the_line_endings() -> None:
     lf = b"From: a@example.com\nSubject: no id\n folded\n\nline one\nline two"
     crlf = lf.replace(b"\n", b"\r\n") + b"\r\n"  # as an SMTP client sends it
