@@ -52,9 +52,11 @@ class Blocks:
     # Per forwarded mail: its writer's display name from its header ("" when not told), who
     # "I"/"jag" is in it.
     authors: tuple[str, ...] = ()
-    # The customer's own earlier mails to us quoted below, without their signatures: the case has
-    # their facts already, unless it was read then as another type (see classify.recalled).
-    earlier: str = ""
+    # The customer's own earlier mails to us quoted below, without their signatures, and their
+    # writers (a colleague's too): the case has their facts already, unless it was read then as
+    # another type (see classify.recall).
+    earlier: tuple[str, ...] = ()
+    earlier_authors: tuple[str, ...] = ()
 
     @property
     def content(self) -> str:
@@ -102,7 +104,7 @@ def split_blocks(text: str, own_domains: tuple[str, ...] = (), skip: frozenset[i
     authors: list[str] = []
     answers: list[str] = []
     quoted: list[str] = []
-    earlier: list[str] = []
+    earlier: list[tuple[str, str]] = []
     bounds = [*starts, len(lines)]
     for at, end in zip(bounds, bounds[1:]):
         section = read_section(lines, at, end, own_domains)
@@ -112,8 +114,10 @@ def split_blocks(text: str, own_domains: tuple[str, ...] = (), skip: frozenset[i
             answers += outlook_marked_answers(lines, body_start, end, skip)
             quoted.append(section.header + "\n" + "\n".join(section.body))
             if section.theirs_to_us:
-                earlier.append(split_signature("\n".join(unquote(x) for x in section.body).strip(),
-                                               author_of(section.header))[0])
+                author = author_of(section.header)
+                mine, _ = split_signature("\n".join(unquote(x) for x in section.body).strip(), author)
+                if mine:
+                    earlier.append((mine, author))
         else:
             author = author_of(section.header)
             body, _ = split_signature("\n".join(unquote(x) for x in section.body).strip(), author)
@@ -121,7 +125,7 @@ def split_blocks(text: str, own_domains: tuple[str, ...] = (), skip: frozenset[i
                 forwarded.append(body)
                 authors.append(author)
     return Blocks(new, tuple(forwarded), "\n".join(answers).strip(), "\n".join(quoted), signature,
-                  tuple(authors), "\n\n".join(x for x in earlier if x))
+                  tuple(authors), tuple(x for x, _ in earlier), tuple(a for _, a in earlier))
 
 
 # "From: Dan Fletcher <dan@...>", "Från: \"Berg, Anna\" <...>", "On Mon, ... Dan Fletcher <dan@...> wrote:".
@@ -173,7 +177,8 @@ def read_section(lines: list[str], start: int, end: int, own_domains: tuple[str,
     header = "\n".join(lines[start:at])
     body = tuple(lines[at:end])
     ours = is_ours(header, body, own_domains)
-    return Section(header, body, ours, ours and not is_ours(from_line(header), body, own_domains))
+    # (its From alone decides whose it is: a quoted form in its body says nothing of who wrote it)
+    return Section(header, body, ours, ours and not is_ours(from_line(header), (), own_domains))
 
 
 def our_sections(lines: list[str], starts: list[int], own_domains: tuple[str, ...]) -> tuple[tuple[int, int], ...]:

@@ -35,6 +35,9 @@ _PERSON = (r"(?-i:(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?<![\w&'.-])[A-Z][a-
            r"(?:[ ]+(?:(?:van|von|de|der|af|da)[ ]+)?(?!(?:Ltd|Limited|Inc|Corp|Oy|Oyj|Group|Trust|Plc)\b)"
            r"(?:[A-Z]['’])?[A-Z][a-z]+(?:[A-Z][a-z]+)?(?:-[A-Z][a-z]+)?){1,2}"  # O'Connor, McDonald
            r"(?![\w&-]|(?:[ ]+[A-Z][\w&.-]*){0,3}[ ]+(?:AB|Ltd|Limited|Oy|Oyj|AS|ASA|ApS|Inc|Corp|GmbH|AG|BV|LLC|LLP|HB|KB|plc|Group|Trust)\b))")
+# A date or a period right after a number: "t.o.m. 30 juni", "through 12 months" (no row range ends there).
+_DATE_OR_PERIOD = (r"(?i:[ \t]*(?:jan|feb|mar|apr|maj|may|jun|jul|aug|sep|okt|oct|nov|dec)[a-z]*\b|"
+                   r"[ \t]*(?:months?|m[aå]nad\w*|days?|dagar|weeks?|veckor)\b)")
 # What a value of each kind looks like; every shape is one (?P<value>...) group.
 SHAPES = {
     # An id may stand in brackets: "is [3318902]", "(INV-2291)".
@@ -49,11 +52,12 @@ SHAPES = {
     # "1, 3", "1 to 3", "row 1 and row 2": the row word may be repeated before each number.
     # A dash is a range ("2-4", "rad 2 - 4"), never before a row word ("rad 1 och 2 - rad 3 är rätt").
     # (a number with a thousands part is an amount: "reduce row 3 to 8,400" is row 3)
+    # (nor a date or a period after "till"/"t.o.m.": "Periodisera rad 2 t.o.m. 30 juni", "row 3 through 12 months")
     "rows": r"(?P<value>(?<![\w.,])\d{1,3}(?![.,]\d{3}(?!\d))(?:[ \t]*(?:,|&|\+|/|and|och|o(?=[ \t]+\d)|to|till[ \t]+och[ \t]+med|till|"
             r"through|thru|t\.o\.m\.?)[ \t]*"
             r"(?:(?:rows?|lines?|rad|raden|rader)[ \t]+)?\d{1,3}(?![.,]\d{3}(?!\d))|[ \t]*[-–][ \t]*\d{1,3})*)"
             # (nor an amount: "rad 1, 312 000 kr", "row 1, 185 000 SEK")
-            r"(?!\d|[.:/,]\d|[ \t]*(?:%|procent|percent)|[ \t]\d{3}(?!\d)|[ \t]*(?:kr|sek|eur|usd|gbp)\b)",
+            rf"(?!\d|[.:/,]\d|[ \t]*(?:%|procent|percent)|[ \t]\d{{3}}(?!\d)|[ \t]*(?:kr|sek|eur|usd|gbp)\b|{_DATE_OR_PERIOD})",
     # A quoted status is taken whole ("Error: Accounting period 2024-12 is closed").
     # "visar ett datum, 2024-04-12", "shows a date: 12/04/2024": the date is what it shows, with its
     # time when it has one ("shows 2025-03-12 06:02 so it looks like ...").
@@ -140,7 +144,7 @@ _SCREENSHOT = re.compile(r"(?i)sk[aä]rm(?:dump|bild|klipp|avbild)|screen[ _-]?(
                          # ... and a supplier's statement or reminder is no invoice: "Crestline_statement_2024-03.pdf"
                          r"(?:^|[ _-])(?:statement|kontoutdrag|reminder|p[aå]minnelse)(?:[ _.-]|$)|"
                          # ... nor one marked as read right, attached to compare: "Invoice_7701790_OK.pdf"
-                         r"[ _-](?:ok|correct|korrekt|r[aä]tt|fine|works|fungerar)\.\w+$")
+                         r"(?<!not)(?<!inte)(?<!ej)(?<!icke)[ _-](?:ok|correct|korrekt|r[aä]tt)\.\w+$")
 # Labels our request mail uses for the case type question, answered like any form line.
 CASE_TYPE_LABELS = ("case type", "type of case", "ärendetyp", "typ av ärende")
 
@@ -1498,7 +1502,8 @@ _NO_ID = re.compile(r"(?i)\b(?:jag|vi|i|we)\s+(?:(?:hittar|ser|har)\s+(?:inget|i
                     r"(?:faktura-?id|invoice[ -]?id)\b")
 # The customer says they do not know the invoice's own number: "I don't know the Invoice No of the
 # one I had open", "jag vet inte fakturanumret på den", "har inte fakturans ID".
-_NOT_KNOWN_ID = re.compile(r"(?i)\b(?:(?:i|we)\s+(?:don\W?t|do\s+not|didn\W?t|did\s+not|can\W?t|cannot|couldn\W?t)\s+"
+# (not "I didn't have the invoice number to hand when I called, but here they are: ...")
+_NOT_KNOWN_ID = re.compile(r"(?i)\b(?:(?:i|we)\s+(?:don\W?t|do\s+not|can\W?t|cannot|couldn\W?t)\s+"
                            r"(?:know|have|find|see|remember)|(?:jag|vi)\s+(?:vet|har|hittar|minns|ser)\s+inte)\s+"
                            r"(?:the\s+|its\s+|fakturans\s+|dess\s+)?(?:invoice\s+(?:no\b|nr\b|number|id\b)|faktura-?id\b|id:?t\b|"
                            r"fakturanumret|fakturanummer|fakturanr)")
@@ -2864,14 +2869,16 @@ _AS_I_WROTE = re.compile(r"(?i)[ \t,]+(?:som[ \t]+(?:jag|vi)[ \t]+(?:skrev|sa|an
 def on_other_invoices(folded: str, match: re.Match[str]) -> bool:
     """A person the sentence puts on other invoices or a case of their own: not this case's."""
     start, end = match.start("value"), match.end("value")  # (a value may hold its sentence's stop: "Lars Wik.")
-    stop = _SENTENCE_END.search(folded, start, end + ASIDE_REACH)
-    return _ON_OTHER_INVOICES.search(folded, end, stop.start() if stop else end + ASIDE_REACH) is not None
+    stop = _SENTENCE_END.search(folded, start, end + OTHER_INVOICES_REACH)
+    return _ON_OTHER_INVOICES.search(folded, end, stop.start() if stop else end + OTHER_INVOICES_REACH) is not None
 
 
 # A person with the same trouble on other invoices, or a case of their own: "Min kollega Nina Sund
 # som sitter bredvid har samma problem på andra fakturor, men hon skickar ett eget ärende".
-ASIDE_REACH = 120
-_ON_OTHER_INVOICES = re.compile(r"(?i)\b(?:(?:pa|on|with|for|med|i)[ \t]+(?:andra|other|her|his|sina|hennes|hans)[ \t]+(?:own[ \t]+)?(?:fakturor|invoices)|"
+OTHER_INVOICES_REACH = 120
+# (not "should go to Amir Haddad, who signs off on other invoices": whom it should go to)
+_ON_OTHER_INVOICES = re.compile(r"(?i)\b(?:(?:samma|same)[ \t]+(?:problem|fel|issue|error|thing)[^.!?\n]{0,30}?[ \t]"
+                                r"(?:pa|on|with|for|med|i)[ \t]+(?:andra|other|her|his|sina|hennes|hans)[ \t]+(?:own[ \t]+)?(?:fakturor|invoices)|"
                                 r"(?:ett[ \t]+)?eget[ \t]+arende|(?:her|his|their)[ \t]+own[ \t]+(?:case|ticket)|a[ \t]+separate[ \t]+(?:case|ticket))\b")
 
 
@@ -3758,8 +3765,9 @@ def earlier_occurrence(folded: str, start: int, end: int) -> bool:
     fastnade faktura 55-1902 på samma sätt", "Förra gången vi hade det så (faktura 61022) flyttade
     ni den åt oss", "Last month invoice 4471 got stuck the same way": not this one. Not where it
     still is or is again ("Last week I reported the same problem with 4471 and it is still stuck")."""
-    first, last = sentence_start(folded, start, SET_ASIDE_REACH), folded.find(".", end, end + SET_ASIDE_REACH)
-    last = last if last >= 0 else min(len(folded), end + SET_ASIDE_REACH)
+    first = sentence_start(folded, start, SET_ASIDE_REACH)
+    stop = _SENTENCE_END.search(folded, end, end + SET_ASIDE_REACH)
+    last = stop.start() if stop else min(len(folded), end + SET_ASIDE_REACH)
     return _EARLIER_TIME.search(folded, first, start) is not None and _SAME_AGAIN.search(folded, first, last) is not None \
         and _STILL_OR_AGAIN.search(folded, first, last) is None
 
@@ -3770,7 +3778,8 @@ _EARLIER_TIME = re.compile(r"(?i)\b(?:forra\s+(?:gangen|manaden|veckan|aret|kvar
 _SAME_AGAIN = re.compile(r"(?i)\b(?:pa\s+samma\s+satt|samma\s+(?:sak|problem|fel)|likadant|hade\s+(?:vi\s+)?det\s+sa|"
                          r"(?:the\s+)?same\s+(?:way|thing|problem|issue|error)|like\s+this)\b")
 _STILL_OR_AGAIN = re.compile(r"(?i)\b(?:still|again|fortfarande|igen|annu|not\s+(?:yet\s+)?(?:fixed|solved|resolved)|"
-                             r"inte\s+(?:lost|fixat|atgardat))\b")
+                             r"inte\s+(?:lost|fixat|atgardat)|since\s+then|sedan\s+dess|as\s+always|som\s+(?:vi\s+)?brukar|every\s+time|"
+                             r"varje\s+gang|(?:can|could)\s+you|kan\s+(?:ni|du))\b")
 _SET_ASIDE = re.compile(r"(?i)\b(?:(?:det|den|that|it)\s+(?:var|was)\s+(?:ett|a)\s+(?:annat|helt\s+annat|different|separate|other)\s+(?:problem|issue|arende|case)|"
                         r"(?:ar|is)\s+inte\s+med\s+(?:har|i\s+detta)|(?:is|was)\s+not\s+(?:part\s+of|related\s+to)\s+this|"
                         r"(?:isn\W?t|wasn\W?t)\s+(?:part\s+of|related\s+to)\s+this|(?:so\s+)?(?:please\s+)?ignore\s+(?:that|it|this)\s+one)\b")
@@ -3809,8 +3818,10 @@ def suppliers_own(folded: str, match: re.Match[str]) -> bool:
     return owner is not None and (owner["plain"] is None or _OWN_NUMBER.match(folded, match.start()) is not None)
 
 
-# ... or said after it to be the supplier's: "55120 från leverantören", "4410 (from the supplier)".
-_FROM_THE_SUPPLIER = re.compile(r"(?i)[ \t]*\(?(?:fran|from|av|by)[ \t]+(?:the[ \t]+)?(?:leverantoren|supplier|vendor)\b")
+# ... or said after it to be the supplier's, beside ours: "fakturanummer 55120 från leverantören men
+# Faktura-ID 991023 hos er" (not "Faktura-ID 991023 från leverantören Kontorsgiganten har fel ...").
+_FROM_THE_SUPPLIER = re.compile(r"(?i)[ \t]*\(?(?:fran|from|av|by)[ \t]+(?:the[ \t]+)?(?:leverantoren|supplier|vendor)\)?[ \t,]*"
+                                r"(?:men|but)[ \t]+(?:(?:our|vart|the)[ \t]+)?(?:faktura-?id|invoice[ \t]+id|id)\b")
 _SUPPLIER_NUMBER_BEFORE = re.compile(r"(?i)\b(?:supplier|vendor|leverantor\w*)(?:\W?s)?\s+(?:invoice|inv|faktura)\s*"
                                      r"(?:no|nr|number|nummer|#|ref\w*)?\.?\s*[(:#]?\s*$")
 
@@ -3875,8 +3886,8 @@ _COMPARED = re.compile(r"(?i)[ \t(]*(?:(?:for|by|in|as\s+a)\s+comparison|by\s+co
                        r"jamfor(?:t)?\s+med|compare(?:d)?\s+(?:that\s+|this\s+)?(?:with|to)|(?:another|a\s+similar|a\s+different)\s+invoice|"
                        r"(?:en\s+)?(?:annan|liknande|likadan)\s+faktura|"
                        # "For reference, the previous one from the same supplier (invoice 330071) had ..."
-                       r"(?:(?:for|as\s+a)\s+reference|som\s+referens)?[ \t,:]*(?:the\s+(?:previous|earlier|prior)\s+(?:one|invoice)|"
-                       r"(?:den\s+)?(?:forra|foregaende)(?:\s+fakturan)?))\b")
+                       r"(?:(?:(?:for|as\s+a)\s+reference|som\s+referens)[ \t,:]+)?(?:the\s+(?:previous|earlier|prior)\s+(?:one|invoice)|"
+                       r"den\s+(?:forra|foregaende)|(?:forra|foregaende)\s+fakturan))\b")
 # ... that names another invoice by its number before the words read ("Compared to yesterday it is
 # in NetSuite with voucher 88123", "Som jämförelse: i Visma ligger just den här fakturan på ver A
 # 1234" name none: this invoice's numbers).
@@ -3892,7 +3903,12 @@ def of_other_invoice(folded: str, at: int) -> bool:
     if _OTHERS_BEFORE.search(folded, max(0, at - 80), at) is not None:
         return True
     start = sentence_start(folded, at, SENTENCE_REACH)
-    return _COMPARED.match(folded, start) is not None and _INVOICE_NAMED.search(folded, start, at) is not None
+    # (up to a "but": "The previous one went through fine, but invoice 330096 was posted as voucher 10455")
+    return _COMPARED.match(folded, start) is not None and _INVOICE_NAMED.search(folded, start, at) is not None \
+        and _BUT.search(folded, start, at) is None
+
+
+_BUT = re.compile(r"(?i)\b(?:but|men)\b")
 
 
 # Another document's id, named as such: "The credit note (ID 661203) went across", "kreditfakturan 66120".
@@ -4055,17 +4071,23 @@ def ranked_wish(spec: FieldSpec, source: Source) -> Candidate | None:
     # "Please see the details below for a change we need": where the wish is, not the wish itself;
     # shown to be confirmed at most, whatever the model's score (it sat at its threshold)
     sure = sure and not points_on(wish.value) and not _NOT_SURE_WHAT.search(fold(wish.value)) \
-        and not _UNDECIDED.search(head.folded)
+        and not (_UNDECIDED.search(head.folded) and not _ASKED_FOR.search(fold(wish.value)))
     value = joined(*sorted((wish, also), key=lambda w: w.at)) if sure and also else wish.value
     return Candidate(value, "pattern" if sure else "unsure wish", EVIDENCE["pattern" if sure else "unsure wish"])
 
 
 # The writer says what they want is not decided yet ("Not sure yet whether we want him removed or
 # just changed, my manager will get back to me", "vi har inte bestämt oss"): any wish read is a guess.
-# (not "we haven't decided who yet - probably Therese Wik" beside a clear request)
+# (not "we haven't decided who yet - probably Therese Wik" beside a clear request, nor beside a wish
+# that asks: "Please remove John Webb ... Not sure yet whether we want to add someone else")
 _UNDECIDED = re.compile(r"(?i)\b(?:not\s+sure\s+(?:yet\s+)?(?:whether|if)\s+we\s+(?:want|need|should)|(?:we|i)\s+(?:haven\W?t|have\s+not)\s+"
                         r"(?:yet\s+)?decided\s+(?:whether|if|what\s+we\s+want)|vet\s+inte\s+(?:an\s+|annu\s+)?om\s+vi\s+"
                         r"(?:vill|ska|behover)|(?:vi|jag)\s+har\s+inte\s+(?:bestamt|beslutat)\s+(?:oss\s+)?(?:an\s+|annu\s+)?(?:om|vad\s+vi\s+vill))\b")
+
+
+_ASKED_FOR = re.compile(r"(?i)\b(?:please|pls|kindly|can\s+you|could\s+you|would\s+you|kan\s+(?:ni|du)|skulle\s+(?:ni|du)|"
+                        r"snalla|vanligen)\b|^\W*(?:ta\s+bort|lagg\s+(?:till|in)|andra|flytta|byt|remove|add|change|move|"
+                        r"deactivate|raise|set|give|ge)\b")
 
 
 def joined(first: Wish, second: Wish) -> str:
@@ -4568,7 +4590,8 @@ _ORDINALS = re.compile(r"(?i)\b(" + "|".join(_ORDINAL_NUMBER) + r")\b")
 
 
 # "1-3", "1 to 3", "rad 2 till 4": every row from the first to the last (a short range only).
-_ROW_RANGE = re.compile(r"(\d{1,3})[ \t]*(?:-|–|to|till|through|thru|till[ \t]+och[ \t]+med|t\.o\.m\.?)[ \t]*(?:(?:rows?|lines?|rad|raden|rader)[ \t]+)?(\d{1,3})")
+_ROW_RANGE = re.compile(r"(\d{1,3})[ \t]*(?:-|–|to|till|through|thru|till[ \t]+och[ \t]+med|t\.o\.m\.?)[ \t]*(?:(?:rows?|lines?|rad|raden|rader)[ \t]+)?"
+                        rf"(\d{{1,3}})(?!{_DATE_OR_PERIOD})")
 MAX_ROW_RANGE = 30
 # A number this high after "rad 2 till" is an account or a cost centre, no row.
 CHANGED_TO = 100

@@ -220,6 +220,7 @@ def read_mail(mail: ParsedMail, case_types: Sequence[CaseType],
     values, unsure = extract_candidates(specs, source)
     recalled = recall(values, unsure, blocks, source, by_key.get(case_type or ""))
     values = {**values, **recalled}
+    unsure = {k: c for k, c in unsure.items() if k not in recalled}
     if ERROR_TEXT in values:
         values[ERROR_TEXT] = as_written(values[ERROR_TEXT], content, text.written)
     confirmed = confirmed_in(answers, specs)
@@ -237,24 +238,46 @@ def recall(values: dict[str, str], unsure: dict[str, Candidate], blocks: Blocks,
     the type ("Ärendetyp: Kontering" above their first mail, read then as approval): the new
     type's facts are in the first mail. They are read after all of this mail's text, so a value
     typed now wins, and the pipeline takes them only where the case has none (Reading.recalled).
+    A mail about another invoice than the one quoted ("nu är det faktura 5590 ... se mitt förra
+    mejl nedan") recalls nothing: the old mail's facts are another invoice's.
     """
-    if not blocks.earlier.strip() or case_type is None:
+    if not blocks.earlier or case_type is None:
+        return {}
+    earlier = "\n\n".join(blocks.earlier)
+    folded = fold(earlier)
+    now = source.words[: source.content_end]
+    numbers = list(islice(_NUMBER.findall(folded), MAX_EARLIER_NUMBERS))
+    if numbers and any(fold(values[key]) not in folded for key in _INVOICE_KEYS if key in values) \
+            and not any(number in now for number in numbers):
+        # (an old mail without numbers is about this one: "Here you go: 4410 (the one still in
+        # verification), ..." above "on invoices from Antalis the invoice date comes through as
+        # 01/01/1900"; one putting the old mail's number right names it: "it's 300412, not 300421")
         return {}
     # The required facts lacking, and the error (or that one was shown: "det kommer upp ett fel"
-    # there still asks for its text); not a field this mail names without a value read: "I said
-    # the Transferred column was empty but I was looking at the wrong invoice" takes it back.
+    # there still asks for its text); not a field this mail names without a value read ("I said
+    # the Transferred column was empty but I was looking at the wrong invoice" takes it back).
     errors = (ERROR_SHOWN, ERROR_TEXT) if case_type.field(ERROR_TEXT) else ()
-    now = source.words[: source.content_end]
     wanted = {key for key in {*case_type.missing(values), *errors} - values.keys()
               if not named_in(now, case_type.field(key))}
     if not wanted:
         return {}
-    again = replace(source, new=f"{source.new}\n\n{blocks.earlier}",
-                    voices=(*source.voices, (len(source.new) + 2, source.sender)))
-    found = {k: v for k, v in extract_candidates(case_type.fields, again)[0].items() if k in wanted}
-    for key in found:
-        unsure.pop(key, None)
-    return found
+    at, voices = len(source.new) + 2, list(source.voices)
+    for text, author in zip(blocks.earlier, blocks.earlier_authors):
+        voices.append((at, sender_name(author) or source.sender))  # who "I" is in each
+        at += len(text) + 2
+    again = replace(source, new=f"{source.new}\n\n{earlier}", voices=tuple(voices))
+    found = extract_candidates(case_type.fields, again)[0]
+    # A value this mail holds to confirm stays to be confirmed unless the old mail says the same
+    # ("For 209480 it shows Error" above "Invoice ID 209480"): "Förlåt, fel nummer. Det gäller
+    # 4471-22" above 4471-21 is a correction, and is shown to the customer as before.
+    return {k: v for k, v in found.items() if k in wanted and (k not in unsure or fold(unsure[k].value) == fold(v))}
+
+
+# The fields naming the invoice itself: a reply naming another than its quoted mail recalls nothing,
+# unless it names one of the old mail's numbers too (at most MAX_EARLIER_NUMBERS looked at).
+_INVOICE_KEYS = ("invoice_id", "invoice_number")
+_NUMBER = re.compile(r"(?<![\w/.-])\d[\d-]{2,}\d(?![\w/.-])")  # (not a date's year: "01/01/1900")
+MAX_EARLIER_NUMBERS = 50
 
 
 def named_in(words: str, spec: FieldSpec | None) -> bool:

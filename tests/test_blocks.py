@@ -79,10 +79,9 @@ def test_the_customers_own_earlier_mail_to_us_is_history_kept_apart_for_recall()
             "Från: Lena Sund\nSkickat: den 6 mars\nTill: Support <support@support.example.com>\nÄmne: Attest\n\n"
             "Faktura-ID 412290. Rad 1 ska delas 50/50.\n\nMvh\nLena Sund\n031-555 40 90\n")
     blocks = split_blocks(text, OURS)
-    assert blocks.earlier == "Faktura-ID 412290. Rad 1 ska delas 50/50."
+    assert (blocks.earlier, blocks.earlier_authors) == (("Faktura-ID 412290. Rad 1 ska delas 50/50.",), ("Lena Sund",))
     assert "412290" not in blocks.content and blocks.forwarded == ()
-    assert "Tack, vi har" not in blocks.earlier
-    assert split_blocks(FORWARD_SV, OURS).earlier == ""  # a colleague's mail to a colleague is content
+    assert split_blocks(FORWARD_SV, OURS).earlier == ()  # a colleague's mail to a colleague is content
 
 
 def test_our_form_quoted_in_outlook_style_is_ours_even_from_another_domain() -> None:

@@ -5607,7 +5607,58 @@ def test_the_session_30_answers_in_capitals_may_be_one_word() -> None:
     assert answers(text, "automatic_steps")["transferred"] == "YES"
 
 
+def test_the_session_30_review() -> None:
+    """The review's inputs (/work/review30): ordinary mail the round's first rules misread."""
+    # the supplier's number only beside ours after a "but"
+    assert field("capture_verification", "invoice_number", "Faktura-ID 991023 från leverantören Kontorsgiganten har fel "
+                                                           "förfallodatum.") == "991023"
+    assert field("review_approval", "invoice_id", "Invoice 4471 from supplier Staples is stuck with Eva Berg for "
+                                                  "approval.") == "4471"
+    # a person on other invoices only with the same problem there
+    assert users_of("Invoice 402281: row 2 should go to Amir Haddad, who signs off on other invoices from this "
+                    "supplier.") == "Amir Haddad"
+    # no range into a date or a period
+    for text in ("Periodisera rad 2 t.o.m. 30 juni, konto 1790.", "Please accrue row 2 through 30 June on account 1790.",
+                 "Accrue line 2 thru 31 Dec please.", "Please accrue row 2 through 12 months on account 1790.",
+                 "Periodisera rad 2 till 30 juni."):
+        assert field("coding", "coding_rows", text) == "2", text
+    # "förra" alone, or a "but" clause, sets no other invoice beside this one
+    for text in ("Forra veckan bokfordes faktura 330096 som verifikation 10455 men Overford star Nej.",
+                 "The previous one went through fine, but invoice 330096 was posted as voucher 10455."):
+        assert field("automatic_steps", "verification_number", text) == "10455", text
+    # a problem going on since then, or asked about, is this invoice's
+    for text in ("A few weeks ago we received invoice 4471 and since then it has the same error every time Eva Berg "
+                 "tries to approve it.",
+                 "Last week invoice 4471 got stuck with Eva Berg the same way as always, can you move it to Lars Wik?"):
+        assert field("review_approval", "invoice_id", text) == "4471", text
+    # an undecided aside beside a request keeps the request sure
+    for text in ("Please remove John Webb from cost centre 300. Not sure yet whether we want to add someone else in "
+                 "his place, I'll come back on that.",
+                 "Ta bort John Webb fran kostnadsstalle 300. Vi vet inte annu om vi ska ersatta honom."):
+        values, _ = extract_candidates(TYPES["administration"].fields, Source(new=text))
+        assert "desired_action" in values, text
+    # the new toml patterns' near misses
+    assert users_of("Kontoret har semester från v. 28. Faktura 4471 rad 2 ska attesteras av Eva Berg.") == "Eva Berg"
+    assert "error_message" not in fields("coding", "Faktura 4471 rad 2. När jag sparar kommer 'Projekt' att bli tomt.")
+    assert fields("review_approval", "Tasks assigned to me for approval show up fine, but Eva Berg cannot see "
+                                     "invoice 4471.", sender="Anna Berg")["users"] == "Eva Berg"
+    assert users_of("Invoice 4471 should go to my manager, Lars Wik has nothing to do with it.") is None
+    assert concerns_of("The coding suggestions for invoices from January onwards are wrong.") is None
+    # a file the customer marks as not OK is an example
+    from ingest.parse import Attachment
+    names = ["faktura_55120_inte_ok.pdf", "Invoice_55121_NOT_OK.pdf", "55122 ej korrekt.pdf",
+             "Invoice 55123 Sheffield Print Works.pdf", "Invoice_55124.pdf"]
+    got = fields("capture_verification", "The supplier's bank account is read as the total amount on these.",
+                 attachments=tuple(Attachment(n, "application/pdf", 1000, i) for i, n in enumerate(names)))
+    assert got["invoice_examples"].count(".pdf") == 5
+    # "I didn't have the invoice number to hand ..., but here they are" gives them
+    assert field("capture_verification", "invoice_number", "The bankgiro is read as the plusgiro on invoices from "
+                 "Kontorsgiganten. I didn't have the invoice number to hand when I called, but here they are: 31120, "
+                 "31145, 31187, 31190, 31204.") == "31120"
+
+
 @pytest.mark.parametrize("text", [
+    "For reference, " * 3_000 + "x", ", " * 50_000, " " * 20_000 + "the previous one",
     "Once it's " * 3_000 + "in Fortnox", "Den andra fakturan (1) ligger " * 2_000 + "i Fortnox med vernr B 2",
     "star som overford " * 3_000 + "Ja", "(inte Jonas Eriksson " * 2_000 + "som jag skrev", "Invoice ID (" * 3_000 + "4471)",
     "Only Amir " * 3_000, "Jenny Falk i Lindö Marin AB " * 2_000,

@@ -81,7 +81,8 @@ def test_a_value_recalled_from_the_first_mail_never_undoes_a_correction() -> Non
 
 
 def test_the_error_of_the_earlier_mail_is_recalled_and_no_error_now_keeps_it_out() -> None:
-    first = "Hi, the user is Helen Park. She gets the error \"No approver found for cost centre 530\" when she opens it."
+    first = ("Hi, invoice ID 220871: the user is Helen Park. She gets the error \"No approver found for cost centre 530\" "
+             "when she opens it.")
     reading = read_mail(parse(mail("RE: [CASE-7] Stuck", "Sorry, it's row 4, not row 3. Invoice ID 220871."
                                    + earlier(first, "Stuck"))), TYPES, "review_approval", OURS)
     assert reading.fields["error_message"] == "No approver found for cost centre 530"
@@ -89,6 +90,34 @@ def test_the_error_of_the_earlier_mail_is_recalled_and_no_error_now_keeps_it_out
     reading = read_mail(parse(mail("RE: [CASE-7] Stuck", "Row 4, invoice ID 220871. No error now, it just sits there."
                                    + earlier(first, "Stuck"))), TYPES, "review_approval", OURS)
     assert "error_message" not in reading.fields
+
+
+def test_nothing_is_recalled_from_a_mail_about_another_invoice() -> None:
+    """The review's case: an old thread reused for a new invoice; the old mail's approver, row and
+    error are the old invoice's."""
+    reading = read_mail(parse(mail("SV: Attest", "Hej igen, nu är det faktura 5590 som fastnar i attesten hos Lars "
+                                   "Wik. Se mitt förra mejl nedan." + earlier("Faktura 4471 fastnar hos Eva Berg för "
+                                   "attest, rad 2. Felet är 'Attestgräns överskriden'.", "Attest"))),
+                        TYPES, None, OURS)
+    assert reading.fields["invoice_id"] == "5590" and reading.recalled == frozenset()
+    assert "coding_rows" not in reading.fields and "error_message" not in reading.fields
+
+
+def test_a_correction_to_confirm_is_not_replaced_by_the_old_value() -> None:
+    ticket = Ticket(customer="per@kund.se", subject="Kontering")
+    first = "Faktura 4471-21 har fel konto på konteringsrad 2, vi vill byta till 5410."
+    file(ticket, "Kontering", first)
+    reading = for_case(ticket, read_mail(parse(mail("SV: [CASE-8] Kontering", "Förlåt, fel nummer. Det gäller 4471-22."
+                                                    + earlier(first))), TYPES, ticket.case_type, OURS))
+    assert reading.unsure["invoice_id"].value == "4471-22" and "invoice_id" not in reading.recalled
+
+
+def test_a_colleagues_earlier_mail_to_us_speaks_for_the_colleague() -> None:
+    quoted = ("\n\nFrån: Eva Berg <eva@kund.se>\nSkickat: den 6 mars\nTill: Support <support@support.example.com>\n"
+              "Ämne: Attest\n\nI can't approve invoice 4471, it should be me approving row 2.\n\nEva\n")
+    reading = read_mail(parse(mail("SV: Attest", "Any news on this? Eva is waiting." + quoted)),
+                        TYPES, "review_approval", OURS)
+    assert reading.fields["users"] == "Eva Berg (I)"  # not the sender Per: the "I" of Eva's mail is Eva
 
 
 def test_a_field_this_mail_speaks_of_is_not_recalled_from_the_earlier_one() -> None:
