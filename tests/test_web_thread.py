@@ -33,6 +33,17 @@ def test_each_checklist_value_names_the_message_that_gave_it() -> None:
     assert missing(ticket, None) == ["Case type", "Invoice"]
 
 
+def test_a_value_kept_from_the_type_before_a_correction_has_its_label() -> None:
+    """Read as approval, corrected to coding by reply: the approver read first stays on the case,
+    labelled as the approval type labels it ("Användare"), not by its key ("Users")."""
+    from core.casetypes import parse_case_types
+    types = {t.key: t for t in parse_case_types(None, "")}
+    ticket = Ticket(ref="CASE-1002", fields={"invoice_id": "552210", "users": "Eva Lund"})
+    lines = {line.key: line for line in checklist(ticket, [], types["coding"], "sv", tuple(types.values()))}
+    assert lines["users"].label == types["review_approval"].field("users").label_sv
+    assert lines["invoice_id"].label == types["coding"].field("invoice_id").label_sv
+
+
 def test_the_mailto_subject_carries_the_reference_once() -> None:
     link = mailto("support@support.example.com", "CASE-1001", "Printer\r\non fire & more")
     assert link.startswith("mailto:support@support.example.com?subject=")

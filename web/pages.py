@@ -177,7 +177,7 @@ def ticket_page(request: Request, viewer: auth.Viewer) -> Response:
         # Numbered over every message, so links stay the same for staff and customer.
         "messages": [thread.message_view(n, m) for n, m in enumerate(messages, 1)
                      if viewer.staff or m.direction != NOTE],
-        "checklist": thread.checklist(ticket, messages, case_type, language),
+        "checklist": thread.checklist(ticket, messages, case_type, language, tuple(case_types(settings).values())),
         "missing": thread.missing(ticket, case_type, language),
         # a mail held as no support case asks nothing, and is not complete either (docs/staff.md)
         "no_case": held_as_no_case(ticket.held_reason),

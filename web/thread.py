@@ -7,6 +7,8 @@ remote image load ever reaches the browser; the plain text body is always shown 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -125,10 +127,12 @@ def message_view(number: int, message: Message) -> MessageView:
     )
 
 
-def field_label(case_type: CaseType | None, key: str, language: str = "en") -> str:
+def field_label(case_type: CaseType | None, key: str, language: str = "en", others: Sequence[CaseType] = ()) -> str:
+    """The field's label in the case's type, else in another type that has it (a value kept from
+    the type the case had before the customer corrected it: "Användare", not "Users")."""
     if key == UNKNOWN_TYPE:
         return "Ärendetyp" if language == "sv" else "Case type"
-    spec = case_type.field(key) if case_type else None
+    spec = next((s for t in (case_type, *others) if t and (s := t.field(key))), None)
     if spec is None:
         return key.replace("_", " ").capitalize()
     return spec.label_sv if language == "sv" else spec.label
@@ -147,14 +151,14 @@ def source_of(key: str, value: object, messages: list[Message]) -> int | None:
 
 
 def checklist(ticket: Ticket, messages: list[Message], case_type: CaseType | None,
-              language: str = "en") -> list[ChecklistLine]:
+              language: str = "en", others: Sequence[CaseType] = ()) -> list[ChecklistLine]:
     """The case's fields in checklist order, then any the type no longer lists."""
     values = facts_of(ticket.fields)  # a value to confirm is shown with what is missing
     order = [f.key for f in case_type.fields] if case_type else []
     keys = [k for k in order if k in values] + sorted(k for k in values if k not in order)
     flags = {f.key for f in case_type.fields if f.kind == "flag"} if case_type else set()
     words = translator(language)
-    return [ChecklistLine(k, field_label(case_type, k, language),
+    return [ChecklistLine(k, field_label(case_type, k, language, others),
                           words(FLAG_WORDS.get(str(values[k]), str(values[k]))) if k in flags else str(values[k]),
                           source_of(k, values[k], messages))
             for k in keys]
