@@ -100,11 +100,10 @@ def split_blocks(text: str, own_domains: tuple[str, ...] = (), skip: frozenset[i
     top = [line for i, line in enumerate(lines[: starts[0] if starts else len(lines)])
            if i not in skip and not is_quoted(line)]
     new, signature = split_signature("\n".join(top).strip(), sender)
-    forwarded: list[str] = []
-    authors: list[str] = []
+    forwarded: list[tuple[str, str]] = []  # (text, writer) of colleagues' mails: content
+    earlier: list[tuple[str, str]] = []    # ... of the customer's own earlier mails to us: history
     answers: list[str] = []
     quoted: list[str] = []
-    earlier: list[tuple[str, str]] = []
     bounds = [*starts, len(lines)]
     for at, end in zip(bounds, bounds[1:]):
         section = read_section(lines, at, end, own_domains)
@@ -114,18 +113,18 @@ def split_blocks(text: str, own_domains: tuple[str, ...] = (), skip: frozenset[i
             answers += outlook_marked_answers(lines, body_start, end, skip)
             quoted.append(section.header + "\n" + "\n".join(section.body))
             if section.theirs_to_us:
-                author = author_of(section.header)
-                mine, _ = split_signature("\n".join(unquote(x) for x in section.body).strip(), author)
-                if mine:
-                    earlier.append((mine, author))
+                earlier.append(words_of(section))
         else:
-            author = author_of(section.header)
-            body, _ = split_signature("\n".join(unquote(x) for x in section.body).strip(), author)
-            if body:
-                forwarded.append(body)
-                authors.append(author)
-    return Blocks(new, tuple(forwarded), "\n".join(answers).strip(), "\n".join(quoted), signature,
-                  tuple(authors), tuple(x for x, _ in earlier), tuple(a for _, a in earlier))
+            forwarded.append(words_of(section))
+    forwarded, earlier = [x for x in forwarded if x[0]], [x for x in earlier if x[0]]
+    return Blocks(new, tuple(x for x, _ in forwarded), "\n".join(answers).strip(), "\n".join(quoted), signature,
+                  tuple(a for _, a in forwarded), tuple(x for x, _ in earlier), tuple(a for _, a in earlier))
+
+
+def words_of(section: Section) -> tuple[str, str]:
+    """An earlier mail's text without its quote marks and its signature, and its writer's name."""
+    author = author_of(section.header)
+    return split_signature("\n".join(unquote(x) for x in section.body).strip(), author)[0], author
 
 
 # "From: Dan Fletcher <dan@...>", "Från: \"Berg, Anna\" <...>", "On Mon, ... Dan Fletcher <dan@...> wrote:".

@@ -246,7 +246,7 @@ def recall(values: dict[str, str], unsure: dict[str, Candidate], blocks: Blocks,
     earlier = "\n\n".join(blocks.earlier)
     folded = fold(earlier)
     now = source.words[: source.content_end]
-    numbers = list(islice(_NUMBER.findall(folded), MAX_EARLIER_NUMBERS))
+    numbers = [m.group() for m in islice(_NUMBER.finditer(folded), MAX_EARLIER_NUMBERS)]
     if numbers and any(fold(values[key]) not in folded for key in _INVOICE_KEYS if key in values) \
             and not any(number in now for number in numbers):
         # (an old mail without numbers is about this one: "Here you go: 4410 (the one still in
