@@ -2003,8 +2003,7 @@ def left_out(name: str, folded: str) -> bool:
                     or _OTHER_OF.search(folded, max(0, at - 40), at):
                 continue  # "Tom's other roles", "övriga roller för Emma": what else the person has (not
                 # "Daniel's account can stay as it is": the login itself left out)
-            end = _SENTENCE_END.search(folded, at, at + LEFT_OUT_REACH)
-            stop = end.start() if end else min(at + LEFT_OUT_REACH, len(folded))
+            stop = sentence_end(folded, at, LEFT_OUT_REACH)
             row_end = folded.find("\n", at, at + LEFT_OUT_REACH)
             if "\t" in folded[at : row_end if row_end >= 0 else at + LEFT_OUT_REACH]:
                 stop = row_end if row_end >= 0 else min(at + LEFT_OUT_REACH, len(folded))  # a table's row: its cells
@@ -2384,8 +2383,7 @@ def only_signs_off(folded: str, at: int) -> bool:
     chef Annika Ström ska godkänna beställningen, hon står på kopia"): not whom the case concerns."""
     start = max(0, at - SENTENCE_REACH, folded.rfind("\n", 0, at) + 1)
     start = max([m.end() for m in _SENTENCE_END.finditer(folded, start, at)], default=start)
-    end = _SENTENCE_END.search(folded, at, at + SENTENCE_REACH)
-    end_at = min(end.start() if end else len(folded), at + SENTENCE_REACH)
+    end_at = sentence_end(folded, at, SENTENCE_REACH)
     line_end = folded.find("\n", at, end_at)
     # (a hard-wrapped line goes on below: "Per Strand ska godkänna hela\nmånadens attester sen")
     wrapped = line_end >= 0 and wraps_on(folded[folded.rfind("\n", 0, at) + 1 : line_end], folded[line_end + 1 : line_end + 2])
@@ -2810,6 +2808,13 @@ def sentence_start(text: str, at: int, reach: int | None = None) -> int:
     return max(text.rfind(c, back, at) for c in ".!?\n") + 1 or back
 
 
+def sentence_end(text: str, at: int, reach: int) -> int:
+    """Where the sentence holding `at` ends (at its _SENTENCE_END, which knows "t.ex." and "Co."),
+    looked for at most `reach` characters on (there, without one, it is taken to end)."""
+    stop = _SENTENCE_END.search(text, at, at + reach)
+    return stop.start() if stop else min(len(text), at + reach)
+
+
 def cue_persons(m: Matchers, source: Source) -> list[tuple[int, str]]:
     """Persons named in a sentence that holds one of the field's prose words (cues): "rows 2 and 4
     need to be approved by Maria Lind", "granskas av Eva Sund, sedan Johan Ek"."""
@@ -2869,8 +2874,7 @@ _AS_I_WROTE = re.compile(r"(?i)[ \t,]+(?:som[ \t]+(?:jag|vi)[ \t]+(?:skrev|sa|an
 def on_other_invoices(folded: str, match: re.Match[str]) -> bool:
     """A person the sentence puts on other invoices or a case of their own: not this case's."""
     start, end = match.start("value"), match.end("value")  # (a value may hold its sentence's stop: "Lars Wik.")
-    stop = _SENTENCE_END.search(folded, start, end + OTHER_INVOICES_REACH)
-    return _ON_OTHER_INVOICES.search(folded, end, stop.start() if stop else end + OTHER_INVOICES_REACH) is not None
+    return _ON_OTHER_INVOICES.search(folded, end, sentence_end(folded, start, end - start + OTHER_INVOICES_REACH)) is not None
 
 
 # A person with the same trouble on other invoices, or a case of their own: "Min kollega Nina Sund
@@ -3753,8 +3757,7 @@ _MODELLED_IN = re.compile(r"(?i)\b(?:same|samma)\b[^.!?\n]{0,40}?\b(?:as|som)[ \
 def set_aside(folded: str, end: int) -> bool:
     """An invoice the sentence puts aside: "Jag skickade in faktura 10220 förra veckan men det var
     ett annat problem ..., så den är inte med här", "4410 was a different issue, ignore that"."""
-    stop = _SENTENCE_END.search(folded, end, end + SET_ASIDE_REACH)
-    return _SET_ASIDE.search(folded, end, stop.start() if stop else min(len(folded), end + SET_ASIDE_REACH)) is not None
+    return _SET_ASIDE.search(folded, end, sentence_end(folded, end, SET_ASIDE_REACH)) is not None
 
 
 SET_ASIDE_REACH = 160
@@ -3765,9 +3768,7 @@ def earlier_occurrence(folded: str, start: int, end: int) -> bool:
     fastnade faktura 55-1902 på samma sätt", "Förra gången vi hade det så (faktura 61022) flyttade
     ni den åt oss", "Last month invoice 4471 got stuck the same way": not this one. Not where it
     still is or is again ("Last week I reported the same problem with 4471 and it is still stuck")."""
-    first = sentence_start(folded, start, SET_ASIDE_REACH)
-    stop = _SENTENCE_END.search(folded, end, end + SET_ASIDE_REACH)
-    last = stop.start() if stop else min(len(folded), end + SET_ASIDE_REACH)
+    first, last = sentence_start(folded, start, SET_ASIDE_REACH), sentence_end(folded, end, SET_ASIDE_REACH)
     return _EARLIER_TIME.search(folded, first, start) is not None and _SAME_AGAIN.search(folded, first, last) is not None \
         and _STILL_OR_AGAIN.search(folded, first, last) is None
 
