@@ -3810,10 +3810,9 @@ def suppliers_own(folded: str, match: re.Match[str]) -> bool:
     if _DUNNING.search(folded, max(0, match.start() - DUNNING_REACH), match.start()) \
             and _PAYMENT.search(folded, match.start(), match.start() + DUNNING_REACH):
         return True  # "Enligt vår reskontra är faktura 20240877 ... obetald": a supplier's reminder, forwarded
-    at = match.start("value") if "value" in match.re.groupindex and match["value"] is not None else match.start()
+    at, end = match.span("value") if "value" in match.re.groupindex and match["value"] is not None else match.span()
     if _SUPPLIER_NUMBER_BEFORE.search(folded, max(0, at - 40), at):
         return True  # "I've searched on the supplier invoice no. (INV-22817)"
-    end = match.end("value") if "value" in match.re.groupindex and match["value"] is not None else match.end()
     if _FROM_THE_SUPPLIER.match(folded, end):
         return True  # "fakturanummer 55120 från leverantören men Faktura-ID 991023 hos er"
     return owner is not None and (owner["plain"] is None or _OWN_NUMBER.match(folded, match.start()) is not None)

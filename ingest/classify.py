@@ -243,23 +243,23 @@ def recall(values: dict[str, str], unsure: dict[str, Candidate], blocks: Blocks,
     """
     if not blocks.earlier or case_type is None:
         return {}
+    # The required facts lacking, and the error (or that one was shown: "det kommer upp ett fel"
+    # there still asks for its text); not a field this mail names without a value read ("I said
+    # the Transferred column was empty but I was looking at the wrong invoice" takes it back).
+    errors = (ERROR_SHOWN, ERROR_TEXT) if case_type.field(ERROR_TEXT) else ()
+    now = source.words[: source.content_end]
+    wanted = {key for key in {*case_type.missing(values), *errors} - values.keys()
+              if not named_in(now, case_type.field(key))}
+    if not wanted:
+        return {}
     earlier = "\n\n".join(blocks.earlier)
     folded = fold(earlier)
-    now = source.words[: source.content_end]
     numbers = [m.group() for m in islice(_NUMBER.finditer(folded), MAX_EARLIER_NUMBERS)]
     if numbers and any(fold(values[key]) not in folded for key in _INVOICE_KEYS if key in values) \
             and not any(number in now for number in numbers):
         # (an old mail without numbers is about this one: "Here you go: 4410 (the one still in
         # verification), ..." above "on invoices from Antalis the invoice date comes through as
         # 01/01/1900"; one putting the old mail's number right names it: "it's 300412, not 300421")
-        return {}
-    # The required facts lacking, and the error (or that one was shown: "det kommer upp ett fel"
-    # there still asks for its text); not a field this mail names without a value read ("I said
-    # the Transferred column was empty but I was looking at the wrong invoice" takes it back).
-    errors = (ERROR_SHOWN, ERROR_TEXT) if case_type.field(ERROR_TEXT) else ()
-    wanted = {key for key in {*case_type.missing(values), *errors} - values.keys()
-              if not named_in(now, case_type.field(key))}
-    if not wanted:
         return {}
     at, voices = len(source.new) + 2, list(source.voices)
     for text, author in zip(blocks.earlier, blocks.earlier_authors):
