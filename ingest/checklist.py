@@ -1180,6 +1180,8 @@ def extract_candidates(specs: Sequence[FieldSpec], source: Source) -> tuple[dict
                 out[spec.key] = ", ".join(kept)
     if out.get(ERROR_TEXT, "").endswith((" –", " —", " -")):
         out[ERROR_TEXT] = out[ERROR_TEXT].rstrip(" –—-")  # "får felet X – trots att ...": the dash is the sentence's
+    if INVOICE_ID in out:
+        out = anothers_erp_numbers(out, specs, source)
     companies = {fold(out[s.key]).lower() for s in specs if s.kind == "name" and not s.many and s.key in out}
     for spec in specs:
         if spec.many and spec.kind == "name" and spec.key in out and companies:
@@ -3763,6 +3765,70 @@ def set_aside(folded: str, end: int) -> bool:
 SET_ASIDE_REACH = 160
 
 
+def anothers_erp_numbers(out: dict[str, str], specs: Sequence[FieldSpec], source: Source) -> dict[str, str]:
+    """Without the financial system's numbers said only of another invoice, which their sentence
+    names by its number before them: "Samma sak hände med 90-1098 förra veckan, den fick
+    verifikation C 332 till slut", "Last month 1187-196 did the same (verification 8810, series
+    AP)", "Fakturorna 6610 och 6611 fick ver A 220 och A 221 ..., men inte den här" (the case being
+    90-1127, 1187-220, 6612). Another invoice is named as one ("fakturorna 6610") or by a number of
+    the case's id's shape that is neither the case's id nor a value read (a 4-digit id's shape is
+    any year or amount: only longer or hyphenated ids are looked for by shape)."""
+    ours = {fold(value).lower() for value in out.values()}
+    case_id = fold(out[INVOICE_ID]).lower()
+    shape = id_shape(case_id)
+    def of_another(at: int) -> bool:
+        start = wrapped_sentence_start(source.folded, at, SET_ASIDE_REACH)
+        if source.words.find(case_id, start, at) >= 0:
+            return False  # "Invoice 881204 (the one after 881199) is in Fortnox, ver A 3312": this one's too
+        named = (m for m in islice(_INVOICES_NAMED.finditer(source.words, start, at), 5)
+                 if any(n not in ours for n in _ANY_NUMBER.findall(m["numbers"])))
+        shaped = (m for m in islice(shape.finditer(source.words, start, at), 5) if m[0] not in ours) if shape else ()
+        return any(not _ERP_WORD_BEFORE.search(source.words, max(start, m.start() - 40), m.start())
+                   for m in chain(named, shaped))
+    erp = [key for spec in specs for key in spec.implied_by if key in out]
+    dropped = {key for key in erp if everywhere(fold(out[key]).lower(), source.words, of_another)}
+    # A series goes with its number: "verification A 3312", "ver 5470 i serie B"
+    near = [(at - SERIES_REACH, at + SERIES_REACH) for key in dropped for at in islice(written_at(fold(out[key]).lower(), source.words), 5)]
+    codes = {s.key for s in specs if s.kind == "code"}
+    dropped |= {key for key in erp if key in codes and any(
+        start <= at <= end for at in islice(written_at(fold(out[key]).lower(), source.words), 5) for start, end in near)}
+    return {k: v for k, v in out.items() if k not in dropped}
+
+
+SERIES_REACH = 25
+
+
+def wrapped_sentence_start(folded: str, at: int, reach: int) -> int:
+    """Where the sentence holding `at` begins in text that may be wrapped at a line's width: after a
+    stop before a capital letter, or a blank line ("e.g. 881199 got verification\\nA 3312" is one
+    sentence)."""
+    start = max(0, at - reach)
+    for stop in _WRAPPED_SENTENCE_END.finditer(folded, start, at):
+        start = stop.end()
+    return start
+
+
+_WRAPPED_SENTENCE_END = re.compile(r"[.!?](?=[ \t\n]+[A-ZÅÄÖ])|\n[ \t]*\n")
+# Invoices named with their numbers: "fakturorna 6610 och 6611", "invoice 881199", "faktura nr 90-1098".
+_INVOICES_NAMED = re.compile(r"\b(?:invoices?|fakturor(?:na)?|fakturan|faktura|fakt)\.?[ \t]+(?:(?:id|no|nr|number|nummer)\.?[ \t]*[:#]?[ \t]*)?"
+                             r"(?P<numbers>\d[\w-]{2,}(?:[ \t]*(?:,|och|and|&)[ \t]*\d[\w-]{2,}){0,5})")
+_ANY_NUMBER = re.compile(r"\d[\w-]{2,}")
+# A number the financial system gave, by the words before it: "document no. (our verification number) 108233",
+# "It's posted invoice 104552 in number series PINV".
+_ERP_WORD_BEFORE = re.compile(r"\b(?:ver|verifikat\w*|verifikation\w*|verification|voucher|document|dokument\w*|"
+                              r"transaction|transaktion\w*|journal|serie|series|lopnummer|lopnr|posted|booked|bokford\w*)\b[^.!?\n\d]{0,30}$")
+
+
+def id_shape(invoice_id: str) -> re.Pattern[str] | None:
+    """Numbers written like `invoice_id` ("90-1127": two digits, a dash, four), as a regex on the
+    lowercase folded text; None for a short one (four digits or fewer, unhyphenated)."""
+    value = fold(invoice_id).lower()
+    if not any(c.isdigit() for c in value) or len(value) < 5 or len(value) > 20:
+        return None
+    pattern = re.sub(r"\d+", lambda m: rf"\d{{{len(m[0])}}}", re.escape(value))
+    return re.compile(rf"(?<![\w-]){pattern}(?![\w-])")
+
+
 def earlier_occurrence(folded: str, start: int, end: int) -> bool:
     """An invoice the sentence first sets at an earlier time when the same happened: "Förra månaden
     fastnade faktura 55-1902 på samma sätt", "Förra gången vi hade det så (faktura 61022) flyttade
@@ -3777,7 +3843,9 @@ _EARLIER_TIME = re.compile(r"(?i)\b(?:forra\s+(?:gangen|manaden|veckan|aret|kvar
                            r"the\s+time\s+before|i\s+(?:varas|hostas|somras|vintras)|earlier\s+this\s+(?:year|month)|"
                            r"a\s+(?:few\s+|couple\s+of\s+)?(?:weeks?|months?)\s+ago|for\s+(?:en|ett|nagra)\s+(?:veckor?|manader?|ar)\s+sedan)\b")
 _SAME_AGAIN = re.compile(r"(?i)\b(?:pa\s+samma\s+satt|samma\s+(?:sak|problem|fel)|likadant|hade\s+(?:vi\s+)?det\s+sa|"
-                         r"(?:the\s+)?same\s+(?:way|thing|problem|issue|error)|like\s+this)\b")
+                         r"(?:the\s+)?same\s+(?:way|thing|problem|issue|error)|like\s+this|did\s+the\s+same|"
+                         # "I sorted a similar one myself last month, invoice 55120, but this time ..."
+                         r"a\s+similar\s+(?:one|invoice|case|problem|issue)|en\s+liknande|liknande\s+(?:faktura|problem|fel|arende))\b")
 _STILL_OR_AGAIN = re.compile(r"(?i)\b(?:still|again|fortfarande|igen|annu|not\s+(?:yet\s+)?(?:fixed|solved|resolved)|"
                              r"inte\s+(?:lost|fixat|atgardat)|since\s+then|sedan\s+dess|as\s+always|som\s+(?:vi\s+)?brukar|every\s+time|"
                              r"varje\s+gang|(?:can|could)\s+you|kan\s+(?:ni|du))\b")
@@ -3868,7 +3936,7 @@ _DIMENSION_NUMBER = re.compile(rf"(?i)\b(?:{_DIMENSION_WORDS}|projekt\w*|project
 # Other invoices as the clause's subject: "Andra fakturor från samma dag har gått över", "the
 # other invoices from that batch are in Visma".
 _OTHERS_BEFORE = re.compile(r"(?i)\b(?:andra|ovriga|alla\s+andra|resten\s+av\s+(?:fakturorna|dem)|other|all\s+the\s+other|the\s+other|"
-                            r"the\s+rest\s+of\s+the)\s+(?:fakturor\w*|invoices|ones|bills)\b[^.!?\n]{0,60}$"
+                            r"the\s+rest\s+of\s+the)\s+(?:fakturor\w*|invoices|ones|bills)\b(?:[^.!?\n]|\n(?![ \t]*\n)|\b(?:t\.ex|e\.g|bl\.a|i\.e)\.){0,60}$"
                             # another document: "Kreditfakturan 66120 är överförd och finns i Visma, men själva fakturan ..."
                             # (as the clause's subject: not "matched against the credit note and posted in Visma")
                             r"|(?:^|[.!?;:\n(]|\b(?:men|but|and|och))[ \t]*(?:kreditfakturan|kreditnotan|the\s+credit\s+note|"

@@ -5672,3 +5672,44 @@ def test_the_session_30_review() -> None:
 ])
 def test_the_session_30_rules_read_hostile_text_in_linear_time(text: str) -> None:
     read_in_linear_time(text)
+
+
+# --- session 31 --------------------------------------------------------------------------------
+
+def test_the_session_31_another_invoices_erp_numbers() -> None:
+    def erp(text: str) -> dict[str, str]:
+        got = fields("automatic_steps", text)
+        return {k: v for k, v in got.items() if k not in ("invoice_id", "transferred")}
+    # another invoice, named by a number of the case's id's shape or as an invoice, has them
+    assert erp("Faktura 90-1127 står i kön fast Överförd visar Ja.\n\nSamma sak hände med 90-1098 förra veckan, "
+               "den fick verifikation C 332 till slut.") == {}
+    assert erp("Invoice ID 1187-220 is stuck, Transferred = Yes.\n\nLast month 1187-196 did the same (verification "
+               "8810, series AP) and your team cleared it.") == {}
+    assert erp("Invoice 881204 is stuck. Transferred says No.\n\nEverything else from the same batch went through - "
+               "e.g. 881199 got verification\nA 3312 in Fortnox yesterday.") == {}
+    assert erp("Faktura-ID 6612 star med Nej i kolumnen Overford. Fakturorna 6610 och 6611 fran samma leverantor "
+               "fick ver A 220 och A 221 via integrationen till Visma igar, men inte den har.") == {}
+    assert erp("Fakturan med ID 31-7745 visar Nej i kolumnen Överförd. Andra fakturor kom fram fint, t.ex. "
+               "verifikation\n2024-118 i serie LF i går.") == {}
+    # ... but not the numbers the financial system gave this one, nor where the case's id is named too
+    assert erp("The Transferred column shows 2025-03-18 for invoice ID 880412. It's in Business Central - document "
+               "no. (our verification number) 108233 in number series PPINV, and the transaction no. is 441907."
+               )["verification_series"] == "PPINV"
+    assert erp("Invoice ID 4120987 shows 22/05/2025 in Transferred. It IS in Business Central. It's posted invoice "
+               "104552 in number series PINV, and the transaction no. in BC is 778213.")["erp_transaction_number"] == "778213"
+    assert erp("Faktura 3381046 står som Ja under Överförd, och jag hittar den i Fortnox med verifikationsnummer "
+               "5512.\n\nVår förra faktura från dem, 3380990, fick ver 5470 i serie B.") == {
+        "verification_number": "5512", "in_financial_system": "yes"}
+    assert erp("Invoice 881204 (the one after 881199) is in Fortnox, verification A 3312.")["verification_number"] == "3312"
+    # a similar one earlier, "did the same": another invoice's id
+    assert field("coding", "invoice_id", "Can you change the cost centre on row 2 to 510?\n\nI sorted a similar one "
+                 "myself last month, invoice 55120, but this time the field is greyed out for me.") is None
+
+
+@pytest.mark.parametrize("text", [
+    "Invoice 55120-1 " + "55120-2 got ver A 1 " * 3_000, "Invoice 55120 " + "e.g. " * 10_000 + "ver A 1",
+    "Invoice 55120 " + "fakturorna 1234 och " * 3_000 + "ver A 1", "Invoice 55120 " + "\n" * 20_000 + "ver A 1",
+    "Andra fakturor " + "t.ex. " * 10_000 + "ver A 1", "I sorted a similar one " * 3_000 + "last month",
+])
+def test_the_session_31_rules_read_hostile_text_in_linear_time(text: str) -> None:
+    read_in_linear_time(text)
