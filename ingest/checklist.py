@@ -1169,6 +1169,8 @@ def extract_candidates(specs: Sequence[FieldSpec], source: Source) -> tuple[dict
             del out[spec.key]  # "fakturanr 4410 på deras faktura": the supplier's number, not ours
         if spec.many and spec.kind == "name" and spec.key in out and source.voices:
             out[spec.key] = only_those_named_above(out[spec.key], source)  # "The others never had logins"
+        if spec.kind == "rows" and spec.key in out and (fixed := corrected_rows(out[spec.key], source.folded)):
+            out[spec.key] = fixed  # "rad 5 – förlåt, rad 6 menar jag", "I said rows 5 and 6, but I miscounted - it's rows 6 and 7"
         if spec.kind == "rows" and spec.key in out and _ROW_LIST.fullmatch(out[spec.key]):
             out[spec.key] = with_more_rows(out[spec.key], source)  # "..., and row 3 should be deleted"
         if spec.key == INVOICE_ID and spec.key in out and (ours := our_id_beside(out[spec.key], source.folded)):
@@ -1257,6 +1259,24 @@ def corrected_id(value: str, folded: str, invoice_id: bool = False) -> str | Non
                 and (taken.re is not _TAKEN_BACK or taken["wrong"] or shape_of(taken["good"]) == shape_of(value)):
             return taken["good"]
     return None
+
+
+def corrected_rows(value: str, folded: str) -> str | None:
+    """The rows the writer puts in place of the rows read, right after them: "rad 5 – förlåt, rad 6
+    menar jag", "Please change row 2 - sorry, I mean row 3", "I said rows 5 and 6, but I miscounted
+    - it's rows 6 and 7" (the first such correction in the mail's first CORRECTION_TEXT characters)."""
+    have = rows_numbers(value)
+    for fix in islice(_ROWS_CORRECTED.finditer(folded, 0, CORRECTION_TEXT), 5):
+        if rows_numbers(fix["bad"]) == have and (good := rows_numbers(fix["good"])) != have:
+            return ", ".join(good)
+    return None
+
+
+_ROWS_CORRECTED = re.compile(
+    r"(?i)\b(?:rows?|lines?|rad|raden|rader|raderna)[ \t]+(?P<bad>\d{1,3}(?:[ \t]*(?:,|and|och|&)[ \t]*\d{1,3}){0,4})"
+    r"[ \t]*[,;:–—-]*[ \t]*(?:(?:but|men)[ \t]+)?(?:sorry|forlat|oops|ursakta|nej[ \t]+forresten|i[ \t]+mean|i[ \t]+meant|"
+    r"jag[ \t]+menar|i[ \t]+miscounted|jag[ \t]+raknade[ \t]+fel|i[ \t]+was[ \t]+wrong)\b[^.!?\n\d]{0,30}?"
+    r"\b(?:rows?|lines?|rad|raden|rader|raderna)[ \t]+(?P<good>\d{1,3}(?:[ \t]*(?:,|and|och|&|[-–])[ \t]*\d{1,3}){0,4})")
 
 
 def theirs(value: str, folded: str, labelled: bool = False) -> bool:
@@ -1782,6 +1802,7 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
                         source.folded, max(0, match.start("value") - 40), match.start("value")) \
                         or spec.key != PERSONS_ONLY and aside_person(source.folded, match) \
                         or on_other_invoices(source.folded, match) \
+                        or done_already(source.folded, match.start("value"), match.end("value")) \
                         or taken_back(source.folded, match.start("value"), match.end("value")) or _SELF.match(value) and \
                         (_ON_MY_OWN.search(source.folded, max(0, match.start("value") - ON_MY_OWN_REACH), match.end("value"))
                          or _WORKS_FOR_ME.match(source.folded, match.end("value"))
@@ -2505,16 +2526,25 @@ def denied(source: Source, match: re.Match[str]) -> bool:
     folded, at, end = source.folded, match.start("value"), match.end("value")
     return not_x_but(folded, at, end) or (_DENIED.search(folded, max(0, at - 12), at) is not None
                                            and _COMMA_NOT.search(folded, max(0, at - 12), at) is not None) \
-        or _LEFT_ALONE_AFTER.match(folded, end) is not None
+        or _LEFT_ALONE_AFTER.match(folded, end) is not None or _LEFT_ALONE_BEFORE.search(folded, max(0, at - 50), at) is not None
 
 
 # A name said to stay as it is: "the Swedish company Fernhill AB should not be changed", "Nordbygg AB
 # ska inte ändras", "Anna Berg berörs inte" (on folded text; not "is not included in his companies,
 # can you add it?": what is missing).
-_LEFT_ALONE_AFTER = re.compile(r"(?i),?[ \t]+(?:(?:should|shall|must|need|needs)[ \t]+not|shouldn['’]t|mustn['’]t|(?:is|are)[ \t]+not|isn['’]t|aren['’]t)"
+_LEFT_ALONE_AFTER = re.compile(r"(?i)[ \t]*[-–—,][ \t]*(?:that|this|it|den|det)[ \t]+(?:one[ \t]+)?(?:should|must|ska|skall)[ \t]+"
+                               r"(?:stay|remain|be[ \t]+left|vara[ \t]+kvar|lamnas|forbli)\b"  # "... role - that one should stay as it is"
+                               r"|,?[ \t]+(?:(?:should|shall|must|need|needs)[ \t]+not|shouldn['’]t|mustn['’]t|(?:is|are)[ \t]+not|isn['’]t|aren['’]t)"
                                r"[ \t]+(?:be[ \t]+)?(?:changed|touched|affected)\b"
                                r"|,?[ \t]+(?:ska|skall|behover)[ \t]+(?:inte|ej)[ \t]+(?:andras|paverkas|beroras|rora?s)\b"
                                r"|,?[ \t]+(?:berors|paverkas|andras)[ \t]+(?:inte|ej)\b")
+
+
+# ... or before it: "To be clear: not the AP Manager role", "please don't change anything for the Approver
+# role either", "ändra inget för rollen Granskare" (a sentence that opens with the "not").
+_LEFT_ALONE_BEFORE = re.compile(r"(?i)(?:(?:^|[.:;!?\n])[ \t]*(?:not|inte|ej)|\b(?:don\W?t|do[ \t]+not)[ \t]+(?:change|touch|alter)(?:[ \t]+anything"
+                                r"[ \t]+(?:for|on|in|about|with))?|\b(?:andra|rora?)[ \t]+(?:inget|ingenting|inte)(?:[ \t]+(?:for|pa|i|med))?)"
+                                r"[ \t]+(?:the[ \t]+|rollen[ \t]+|bolaget[ \t]+|company[ \t]+)?$")
 
 
 def not_x_but(folded: str, at: int, end: int) -> bool:
@@ -2843,7 +2873,7 @@ def cue_persons(m: Matchers, source: Source) -> list[tuple[int, str]]:
             if _NOT_PERSON_BEFORE.search(text, max(0, begin - 25), begin) or not person_words(words) \
                     or after and after[1].lower() in _NOT_PERSON_WORDS or _SUPPLIERS_THING.match(text, person.end()) \
                     or _TELLS.match(text, person.end()) or _ASIDE_BEFORE.search(text, max(start, begin - 60), begin) \
-                    or taken_back(text, begin, person.end()) \
+                    or taken_back(text, begin, person.end()) or done_already(text, begin, person.end()) \
                     or _OUTSIDER_AFTER.match(text, person.end()) and _BY_BEFORE.search(text, max(start, begin - 10), begin):
                 continue  # ("Lisa Park asked me to check ...", "Fredrik Alm på IT har tittat", "same rights as Ola Berg")
             out.append((begin, source.text[begin : person.end()]))
@@ -2877,6 +2907,31 @@ def on_other_invoices(folded: str, match: re.Match[str]) -> bool:
     """A person the sentence puts on other invoices or a case of their own: not this case's."""
     start, end = match.start("value"), match.end("value")  # (a value may hold its sentence's stop: "Lars Wik.")
     return _ON_OTHER_INVOICES.search(folded, end, sentence_end(folded, start, end - start + OTHER_INVOICES_REACH)) is not None
+
+
+def done_already(folded: str, start: int, end: int) -> bool:
+    """A person the sentence says has done their part already, with no trouble after ("Rad 1 gick
+    till Håkan och den har han redan attesterat"; not "Row 2 went to Tom, he has already approved it
+    but it is still in his list"), or for whom nothing is to be done."""
+    stop = sentence_end(folded, start, end - start + OTHER_INVOICES_REACH)
+    if _LEAVE_BE.search(folded, end, stop):
+        return True  # "Han ersätter Karin Ahl som slutar, men Karin ska ha kvar sin behörighet så rör inte henne"
+    done = _DONE_ALREADY.match(folded, end, stop)
+    return done is not None and _NOT_THEIRS.search(folded, end, done.end()) is None \
+        and _STILL_TROUBLE.match(folded, done.end()) is None
+
+
+# ... or for whom nothing is to be done: "så rör inte henne ännu", "sa inget behover goras for henne",
+# "nothing needs to be done for him", "leave her as she is".
+_LEAVE_BE = re.compile(r"(?i)\b(?:ror[ \t]+inte[ \t]+(?:henne|honom|dem)|inget[ \t]+(?:behover|ska|behovs)[ \t]+(?:goras|andras)[ \t]+"
+                       r"(?:for|med|pa)[ \t]+(?:henne|honom|dem)|nothing[ \t]+(?:needs[ \t]+to[ \t]+|has[ \t]+to[ \t]+|should[ \t]+)?"
+                       r"(?:be[ \t]+)?(?:done|changed)[ \t]+(?:for|to|with|about)[ \t]+(?:her|him|them)|(?:leave|don\W?t[ \t]+touch|"
+                       r"do[ \t]+not[ \t]+touch)[ \t]+(?:her|him|them)|no[ \t]+changes?[ \t]+(?:for|to)[ \t]+(?:her|him|them))\b")
+_DONE_ALREADY = re.compile(r"(?i)[^.!?\n]{0,40}?\b(?:redan|already)[ \t]+(?:har[ \t]+)?(?:attesterat|godkant|granskat|approved|"
+                           r"signed[ \t]+off|reviewed)\b")
+# ... said of them right after their name: not "... hos Jonas Ahl fast han redan har granskat den" (the
+# trouble itself), nor "Roger Ekdahl attesterar de rader där jag redan har granskat" (another's part).
+_NOT_THEIRS = re.compile(r"(?i)\b(?:fast|though|although|even|trots|but|men|jag|i|vi|we|dar|where|som|who)\b")
 
 
 # A person with the same trouble on other invoices, or a case of their own: "Min kollega Nina Sund
@@ -3662,8 +3717,9 @@ def prose_value(spec: FieldSpec, regex: re.Pattern[str] | None, source: Source) 
         if spec.kind in ("number", "code") and of_other_invoice(source.folded, match.start()):
             continue  # "For comparison, invoice 660218 ... is in NetSuite with voucher 88123": not this one's
         written = original(match, source.text)
-        if spec.kind == "rows" and row_went_well(source.folded, match):
-            continue  # "Mark Dwyer approved row 1 yesterday without any issue, but ... row 2"
+        if spec.kind == "rows" and (row_went_well(source.folded, match) or set_aside(source.folded, match.end())):
+            continue  # "Mark Dwyer approved row 1 yesterday without any issue, but ... row 2"; "Invoice
+            # 3341002 row 1 had the same issue last month but that one got fixed, so please ignore it"
         if spec.kind == "rows" and (_SAID_FINE.match(source.folded, match.end()) or row_already_done(source.folded, match.end())):
             # "Rows 1 and 2 went through fine, it's only row 3 that fails": not these; "rad 1, rad 2
             # är rätt", "rad 1 och 3, rad 2 är redan attesterad": not the last one, named with its own row word
@@ -3851,7 +3907,9 @@ _STILL_OR_AGAIN = re.compile(r"(?i)\b(?:still|again|fortfarande|igen|annu|not\s+
                              r"varje\s+gang|(?:can|could)\s+you|kan\s+(?:ni|du))\b")
 _SET_ASIDE = re.compile(r"(?i)\b(?:(?:det|den|that|it)\s+(?:var|was)\s+(?:ett|a)\s+(?:annat|helt\s+annat|different|separate|other)\s+(?:problem|issue|arende|case)|"
                         r"(?:ar|is)\s+inte\s+med\s+(?:har|i\s+detta)|(?:is|was)\s+not\s+(?:part\s+of|related\s+to)\s+this|"
-                        r"(?:isn\W?t|wasn\W?t)\s+(?:part\s+of|related\s+to)\s+this|(?:so\s+)?(?:please\s+)?ignore\s+(?:that|it|this)\s+one)\b")
+                        r"(?:isn\W?t|wasn\W?t)\s+(?:part\s+of|related\s+to)\s+this|(?:so\s+)?(?:please\s+)?(?:ignore|disregard)\s+(?:that|it|this)(?:\s+one)?|"
+                        # "Invoice 3341002 row 1 had the same issue last month but that one got fixed, so please ignore it"
+                        r"(?:but|men)\s+(?:that|den|det)\s+(?:one\s+)?(?:got|was|has\s+been|blev|har\s+blivit)\s+(?:fixed|solved|resolved|sorted|lost|fixad|fixat|atgardad))\b")
 
 
 def other_documents_id(folded: str, match: re.Match[str]) -> bool:
@@ -4437,8 +4495,10 @@ _NOT_ASKED = re.compile(r"(?i)^\W*(?:(?:varfor|why)\s+(?:ska|skall|should|must|w
 # How far before "myself" its "can't ..." is looked for.
 ON_MY_OWN_REACH = 80
 _WORKS_FOR_ME = re.compile(rf"(?i)(?:[ \t]*\([^()\n]{{1,40}}\))?[ \t]+(?:kan|can|could|kunde)\b[^.!?\n]{{0,40}}?\b(?:{_WELL_WORDS})\b")
-_I_DID = re.compile(r"(?i)\bi\s+(?:even\s+|also\s+|just\s+)?(?:logged|checked|tried|tested|did|cleared|restarted|looked|"
-                    r"closed|reopened|refreshed|sent|set|forwarded|asked|went)\b[^.!?\n,]{0,25}$")
+# ("When I try to reassign the rows myself I get ...", "I'd rather fix it myself")
+_I_DID = re.compile(r"(?i)\bi(?:\W?d)?\s+(?:even\s+|also\s+|just\s+|rather\s+)?(?:logged|checked|tried|tested|did|cleared|restarted|looked|"
+                    r"closed|reopened|refreshed|sent|set|forwarded|asked|went|try|tries|trying|attempted|fix|fixed|"
+                    r"change|changed|move|moved|reassign\w*|do)\b[^.!?\n,]{0,30}$")
 _ON_MY_OWN = re.compile(r"(?i)\b(?:can\W?t|cannot|couldn\W?t|could\s+not|unable|not\s+able|don\W?t\s+have|doesn\W?t\s+have|kan\s+inte|har\s+inte|"
                         r"saknar|inte\s+kan)\b[^.!?\n]{0,60}\b(?:myself|himself|herself|themselves|ourselves|själv|sjalv|själva|sjalva)\b")
 # A failed attempt at saving or approving, or at nothing named: "När jag försöker får jag felet ...",
@@ -4472,7 +4532,9 @@ _REQUEST_WORD = re.compile(r"(?i)\b(?:please|pls|can\s+you|could\s+you|would\s+y
 # A status or a column showing a text: what the invoice's state is, not an error message.
 # How far before an error pattern's match its words may say that a state is shown.
 STATE_REACH = 40
-_STATE_SHOWS = re.compile(r"(?i)\b(?:status|statusen|state|column|kolumn\w*|history|historik\w*|log|logg\w*)\s+(?:\w+\s+){0,3}?"
+# ("The status in the list just says Waiting for approval", 'The comment on the invoice says "Freight as agreed"';
+# not "när hon loggar in och öppnar fakturan står det ...": she logs in)
+_STATE_SHOWS = re.compile(r"(?i)\b(?:status|statusen|state|column|kolumn\w*|history|historik\w*|log|logg\w*(?<!loggar)(?<!loggade)|comment|kommentar\w*)\s+(?:\w+\s+){0,4}?"
                           r"(?:says|said|shows|showed|reads|visar|visade|sager|star)\b[^\n]*$|"
                           # "rows 2 and 3 show status 'Awaiting approval'", "har status 'Väntar på attest'"
                           r"\b(?:show|shows|showed|showing|visar|visade|has|have|har|with|med)\s+(?:the\s+|a\s+)?"

@@ -5706,10 +5706,54 @@ def test_the_session_31_another_invoices_erp_numbers() -> None:
                  "myself last month, invoice 55120, but this time the field is greyed out for me.") is None
 
 
+def test_the_session_31_what_is_not_the_error_the_rows_or_the_people() -> None:
+    # a state, a comment field: not the error shown (nor where someone logs in)
+    assert field("review_approval", "error_message", 'When I try to reassign the rows I get "No approver found for cost '
+                 'center 3300". The status in the list just says Waiting for approval.') == "No approver found for cost center 3300"
+    assert field("coding", "error_message", "When I try to delete row 7 I get: Row cannot be deleted: row is referenced "
+                 'by an order match\n\nThe comment on the invoice says "Freight as agreed w/ Jim" - that\'s just our note.'
+                 ) == "Row cannot be deleted: row is referenced by an order match"
+    assert field("review_approval", "error_message", 'Rad 1 ska attesteras av Elsa Nyberg men när hon loggar in och '
+                 'öppnar fakturan står det "Användaren är inaktiv".') == "Användaren är inaktiv"
+    # the writer doing it "myself" is no user; one who has done their part, or is to be left alone, is none
+    assert users_of('Rows 2 and 4 went to Peter Holm but should go to Sandra Wikström. When I try to reassign the rows '
+                    'myself I get "No approver found".') == "Peter Holm, Sandra Wikström"
+    assert users_of("It should go to myself.") == "myself"
+    assert users_of("Stina Falk kan inte attestera rad 2 på faktura 4400-18. Rad 1 gick till Håkan och den har han "
+                    "redan attesterat.") == "Stina Falk"
+    assert users_of("Row 2 went to Tom Hill, he has already approved it but it is still in his list.") == "Tom Hill"
+    assert users_of("Fakturaid 5530219 ligger kvar i granskning hos Jonas Ahl fast han redan har granskat den, rad 1."
+                    ) == "Jonas Ahl"
+    assert concerns_of("Hej, kan ni lagga upp Johan Sjoberg som attestant? Han ersatter Karin Ahl som slutar sista mars, "
+                       "men Karin ska ha kvar sin behorighet till dess sa ror inte henne annu.") == "Johan Sjoberg"
+    assert concerns_of("Vill ta bort anvandaren Robert Lind, han har slutat hos oss.\n\nAnnelie Svard tar over hans "
+                       "fakturor men hon finns redan upplagd med ratt roll, sa inget behover goras for henne.") == "Robert Lind"
+    assert concerns_of("We'd like the Controller role to get the right to edit coding. To be clear: not the AP Manager "
+                       "role - that one should stay exactly as it is. And please don't change anything for the Approver "
+                       "role either.") == "Controller role"
+    assert users_of("I’m writing on behalf of David Olsen, who is travelling this week.\n\nHe can’t approve row 2."
+                    ) == "David Olsen"
+    # an invoice set aside, and its rows; rows taken back at once
+    got = fields("review_approval", "Invoice 3341002 row 1 had the same issue last month but that one got fixed, so "
+                 "please ignore it. This is about invoice 3341077, rows 2 and 5.")
+    assert (got["invoice_id"], got["coding_rows"]) == ("3341077", "2, 5")
+    assert field("coding", "coding_rows", "Vi vill ta bort periodiseringen på rad 5 – förlåt, rad 6 menar jag, rad 5 "
+                 "är momsen.") == "6"
+    assert field("coding", "coding_rows", "In my first message I said rows 5 and 6, but I miscounted - it's rows 6 "
+                 "and 7. Row 7 is the duplicate.") == "6, 7"
+    assert field("coding", "coding_rows", "Please change row 2 - sorry, I mean row 3.") == "3"
+    assert field("coding", "coding_rows", "Row 2 and row 3, sorry for the trouble.") == "2, 3"
+
+
 @pytest.mark.parametrize("text", [
     "Invoice 55120-1 " + "55120-2 got ver A 1 " * 3_000, "Invoice 55120 " + "e.g. " * 10_000 + "ver A 1",
     "Invoice 55120 " + "fakturorna 1234 och " * 3_000 + "ver A 1", "Invoice 55120 " + "\n" * 20_000 + "ver A 1",
     "Andra fakturor " + "t.ex. " * 10_000 + "ver A 1", "I sorted a similar one " * 3_000 + "last month",
+    "The status " + "in " * 10_000 + "says x", "When I try " * 3_000 + "myself", "Row 1 went to Eva Berg " + "x " * 20_000,
+    "Eva Berg " + "already " * 5_000, "Eva Berg " + "sa ror inte " * 3_000, "not the " * 5_000 + "Eva Berg",
+    "don't change anything for " * 2_000 + "Eva Berg", "Eva Berg - that one " * 3_000,
+    "rows 1, 2, 3 " * 3_000 + "sorry, row 4", "row 5 - sorry, " * 3_000 + "row 6", "writing on behalf of " * 3_000,
+    "ignore it " * 5_000, "but that one got " * 3_000 + "fixed",
 ])
 def test_the_session_31_rules_read_hostile_text_in_linear_time(text: str) -> None:
     read_in_linear_time(text)
