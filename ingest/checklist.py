@@ -3567,8 +3567,9 @@ def accept(spec: FieldSpec, m: Matchers, value: str) -> str | None:
         # ("Solvik Nät AB (inte Solvik Energi AB ...)", "Kestrel Ltd (company code 01 in your system, I believe)")
         # "Kristina Ahl – fakturan syns inte i hennes attestlista": the name, not the remark after it
         value = _DASH_REMARK.sub("", value, count=1)
-    if spec.kind == "status" and (kept := without_last_bracket(value, _LAST_REMARK)) is not None:
-        value = kept  # "2024-03-14 02:10 (that's what the column shows)"
+    if spec.kind == "status" and not _DATE_IN_BRACKETS.search(value) \
+            and (kept := without_last_bracket(value, _LAST_REMARK)) is not None:
+        value = kept  # "2024-03-14 02:10 (that's what the column shows)"; not "Ja (2024-02-29)": the column's date
     if spec.kind == "status" and words(bare := _STATUS_LEAD.sub("", value, count=1)) > 4:
         # "It says Yes - that's what's odd, it's been sitting there for two days": what it says.
         # "there's a red cross in the column, and when I hover over it it says ...": the mark first
@@ -3826,9 +3827,10 @@ def anothers_erp_numbers(out: dict[str, str], specs: Sequence[FieldSpec], source
     names by its number before them: "Samma sak hände med 90-1098 förra veckan, den fick
     verifikation C 332 till slut", "Last month 1187-196 did the same (verification 8810, series
     AP)", "Fakturorna 6610 och 6611 fick ver A 220 och A 221 ..., men inte den här" (the case being
-    90-1127, 1187-220, 6612). Another invoice is named as one ("fakturorna 6610") or by a number of
-    the case's id's shape that is neither the case's id nor a value read (a 4-digit id's shape is
-    any year or amount: only longer or hyphenated ids are looked for by shape)."""
+    90-1127, 1187-220, 6612), or that are said to be another's right after them ("Transaktionsnr
+    40012 var för den andra fakturan"). Another invoice is named as one ("fakturorna 6610") or by a
+    number of the case's id's shape that is neither the case's id nor a value read (a 4-digit id's
+    shape is any year or amount: only longer or hyphenated ids are looked for by shape)."""
     ours = {fold(value).lower() for value in out.values()}
     case_id = fold(out[INVOICE_ID]).lower()
     shape = id_shape(case_id)
@@ -3842,7 +3844,9 @@ def anothers_erp_numbers(out: dict[str, str], specs: Sequence[FieldSpec], source
         return any(not _ERP_WORD_BEFORE.search(source.words, max(start, m.start() - 40), m.start())
                    for m in chain(named, shaped))
     erp = [key for spec in specs for key in spec.implied_by if key in out]
-    dropped = {key for key in erp if everywhere(fold(out[key]).lower(), source.words, of_another)}
+    dropped = {key for key in erp if everywhere(fold(out[key]).lower(), source.words, of_another)
+               or everywhere(fold(out[key]).lower(), source.words,
+                             lambda at, n=len(out[key]): _FOR_ANOTHER.match(source.words, at + n) is not None)}
     # A series goes with its number: "verification A 3312", "ver 5470 i serie B"
     near = [(at - SERIES_REACH, at + SERIES_REACH) for key in dropped for at in islice(written_at(fold(out[key]).lower(), source.words), 5)]
     codes = {s.key for s in specs if s.kind == "code"}
@@ -3864,6 +3868,9 @@ def wrapped_sentence_start(folded: str, at: int, reach: int) -> int:
     return start
 
 
+# ... or said after it to be another's: "Transaktionsnr 40012 var för den andra fakturan 71-0411".
+_FOR_ANOTHER = re.compile(r"[ \t]*(?:var|ar|is|was|belongs|belonged|hor|horde|tillhor|tillhorde)[ \t]+(?:to|till|for)[ \t]+"
+                          r"(?:den[ \t]+andra|the[ \t]+other|another|en[ \t]+annan)[ \t]+(?:fakturan|faktura|invoice|one)\b")
 _WRAPPED_SENTENCE_END = re.compile(r"[.!?](?=[ \t\n]+[A-ZÅÄÖ])|\n[ \t]*\n")
 # Invoices named with their numbers: "fakturorna 6610 och 6611", "invoice 881199", "faktura nr 90-1098".
 _INVOICES_NAMED = re.compile(r"\b(?:invoices?|fakturor(?:na)?|fakturan|faktura|fakt)\.?[ \t]+(?:(?:id|no|nr|number|nummer)\.?[ \t]*[:#]?[ \t]*)?"
@@ -3975,7 +3982,7 @@ _BARE_ID_WORD = re.compile(r"(?i)(?:id|nr|no|number|nummer|#)(?![^\W\d_])")
 # ... or a number named by what it is, right before it: "PO 4500012345", "cost centre 730", "konto 2990".
 _OWNERS = packaged_alternation('other_numbers', 'owners')
 _DIMENSION_WORDS = r"cost\s+cent(?:re|er)|cc|kst|kostnadsstalle\w*|ansvar\w*"
-_OWNED_NUMBER = re.compile(rf"(?i)\b(?:{_OWNERS}|{_DIMENSION_WORDS})[ \t]*(?:id|nr|no|number|nummer|#)?[ \t.:#-]*$")
+_OWNED_NUMBER = re.compile(rf"(?i)\b(?:{_OWNERS}|{_DIMENSION_WORDS})[ \t]*(?:id|nr|no|number|nummer|#)?[ \t.:#-]*\Z")
 
 
 def owned_number(folded: str, start: int, end: int) -> bool:
@@ -4680,6 +4687,7 @@ _TWO_SHARES = re.compile(r"\s*(\d{1,2})\s*/\s*(\d{1,2})\s*")
 
 # A remark in brackets closing a value (see without_last_bracket).
 _LAST_REMARK = re.compile(r"\([^()\n]{1,80}\)[ \t.]*")
+_DATE_IN_BRACKETS = re.compile(r"\([ \t]*\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}(?:[ \t]+\d{1,2}[:.]\d\d)?[ \t]*\)[ \t.]*$")
 # What a column "says" in a longer answer about it.
 # ... or the plain word it opens with: "No. There's a red cross next to it as well."
 _STATUS_WORD = re.compile(r"\s*(?P<value>(?i:yes|no|ja|nej|empty|blank)|tom|tomt)\b(?=\s*[.,;!–-]|\s*$)")  # ("Tom, our controller": a name)
@@ -5166,7 +5174,12 @@ def item_list(spec: FieldSpec, source: Source) -> str | None:
     # first MAX_FINE_CHECKS ids are looked up: a list of thousands is no list of examples anyway)
     fine = fine_runs(folded) if len(unique) >= 2 else set()
     return ", ".join(x for n, x in enumerate(unique) if n >= MAX_FINE_CHECKS or not said_fine(fold(x), folded)
-                     and x not in fine) or None
+                     and x not in fine and not owned_everywhere(x, source.words)) or None
+
+
+def owned_everywhere(item: str, words: str) -> bool:
+    """An id written only as another thing's number: "samma sak som Peter hade i ärende 3981", "PO 4410"."""
+    return everywhere(fold(item).lower(), words, lambda at: _OWNED_NUMBER.search(words, max(0, at - 30), at) is not None)
 
 
 def fine_runs(folded: str) -> set[str]:
@@ -5254,7 +5267,8 @@ _ID_RUN = re.compile(rf"(?<![\w+/.,-]){_ID}(?:(?:"
                      r"(?<=\d{5})[ ](?=\d{5})|"
                      # (blanks possessive: "4410" and 20,000 spaces was read from each of them again, 6 s)
                      r"[\])]?[ \t]*+(?:\((?:[^()\n]|\n(?![ \t]*\n)){0,120}\)[ \t]*+)?"
-                     r"(?:,(?:[ \t]*+(?:and|och|samt|&)\b)?\n?|;\n?|and|och|samt|&|\n)[ \t]*+(?:[-*•][ \t]*+)?[\[(]?|"
+                     # ("the other four are 7702, 7715, 7733\nand 7760": a list wrapped before its "and")
+                     r"(?:,(?:[ \t]*+(?:and|och|samt|&)\b)?\n?|;\n?|and|och|samt|&|\n(?:[ \t]*+(?:and|och|samt|&)\b)?)[ \t]*+(?:[-*•][ \t]*+)?[\[(]?|"
                      rf"\][ \t]+\[){_ID}){{2,}}", re.IGNORECASE)  # "30-5512, och 30-5471", "[32877] [32901]"
 
 

@@ -5745,6 +5745,27 @@ def test_the_session_31_what_is_not_the_error_the_rows_or_the_people() -> None:
     assert field("coding", "coding_rows", "Row 2 and row 3, sorry for the trouble.") == "2, 3"
 
 
+def test_the_session_31_capture_and_automatic_steps() -> None:
+    # another thing's number is no example, even in a list of them; a table's header word is no owner
+    assert field("capture_verification", "invoice_examples", "Fakturanr 7734, den ligger kvar i Verifiering. OCR-numret "
+                 "läses in som fakturanummer.\n7734, 7729 och 7741. Det är samma sak som Peter hade i ärende 3981 i "
+                 "höstas.") == "7734, 7729, 7741"
+    from ingest.checklist import owned_everywhere
+    assert owned_everywhere("3981", "samma sak som peter hade i arende 3981 i hostas")
+    assert not owned_everywhere("6120045", "faktura-id\tbelopp inkl. moms\n6120045\t18 450,00")
+    # a list wrapped before its "and"; the Invoice No said of "the one still in Verification"
+    assert field("capture_verification", "invoice_examples", "The one in Verification is Invoice No 7781; the other four "
+                 "are 7702, 7715, 7733\nand 7760.") == "7702, 7715, 7733, 7760"
+    assert field("capture_verification", "invoice_number", "The capture reads the currency as SEK. INV-2024-0871 is the "
+                 "one still in Verification. Same problem on INV-2024-0866, INV-2024-0859 and INV-2024-0850.") == "INV-2024-0871"
+    # the column's date in brackets is what it shows; "Överförd är Ja"; another invoice's number said after it
+    assert field("automatic_steps", "transferred", "Faktura-ID 34561.\n\nÖverförd: Ja (2024-02-29)\n") == "Ja (2024-02-29)"
+    assert field("automatic_steps", "transferred", "Faktura-ID 71-0418. Overford ar Ja och den finns i Visma.") == "Ja"
+    got = fields("automatic_steps", "Faktura-ID 71-0418. Överförd är Ja och den finns i Business Central, "
+                 "verifikationsserie IK, nummer 10551.\n\nTransaktionsnr 40012 var för den andra fakturan 71-0411.")
+    assert "erp_transaction_number" not in got and got["verification_number"] == "10551"
+
+
 @pytest.mark.parametrize("text", [
     "Invoice 55120-1 " + "55120-2 got ver A 1 " * 3_000, "Invoice 55120 " + "e.g. " * 10_000 + "ver A 1",
     "Invoice 55120 " + "fakturorna 1234 och " * 3_000 + "ver A 1", "Invoice 55120 " + "\n" * 20_000 + "ver A 1",
@@ -5753,7 +5774,9 @@ def test_the_session_31_what_is_not_the_error_the_rows_or_the_people() -> None:
     "Eva Berg " + "already " * 5_000, "Eva Berg " + "sa ror inte " * 3_000, "not the " * 5_000 + "Eva Berg",
     "don't change anything for " * 2_000 + "Eva Berg", "Eva Berg - that one " * 3_000,
     "rows 1, 2, 3 " * 3_000 + "sorry, row 4", "row 5 - sorry, " * 3_000 + "row 6", "writing on behalf of " * 3_000,
-    "ignore it " * 5_000, "but that one got " * 3_000 + "fixed",
+    "ignore it " * 5_000, "but that one got " * 3_000 + "fixed", "ärende " * 5_000 + "3981",
+    "4410 is the one " * 3_000 + "in Verification", "Överförd: Ja (" * 3_000 + "2024-02-29)", "Överförd är " * 3_000,
+    "Invoice 4471 ver 40012 " + "var för den andra " * 3_000, "7702, 7715\n" * 3_000 + "and 7760",
 ])
 def test_the_session_31_rules_read_hostile_text_in_linear_time(text: str) -> None:
     read_in_linear_time(text)
