@@ -5766,6 +5766,14 @@ def test_the_session_31_capture_and_automatic_steps() -> None:
     assert "erp_transaction_number" not in got and got["verification_number"] == "10551"
 
 
+def test_the_session_31_errors_and_wishes_in_longer_sentences() -> None:
+    assert field("review_approval", "error_message", "I can't approve invoice 330918 - none of the rows will go through, "
+                 'all of them give me "You are not authorised to approve invoices above 50,000 GBP".'
+                 ) == "You are not authorised to approve invoices above 50,000 GBP"
+    assert wish_of("We need the coding suggestion for the supplier Office Depot (supplier no 10442) changed so it uses "
+                   "account 6110 instead of 6071.").startswith("We need the coding suggestion for the supplier Office Depot")
+
+
 @pytest.mark.parametrize("text", [
     "Invoice 55120-1 " + "55120-2 got ver A 1 " * 3_000, "Invoice 55120 " + "e.g. " * 10_000 + "ver A 1",
     "Invoice 55120 " + "fakturorna 1234 och " * 3_000 + "ver A 1", "Invoice 55120 " + "\n" * 20_000 + "ver A 1",
