@@ -3844,14 +3844,18 @@ def anothers_erp_numbers(out: dict[str, str], specs: Sequence[FieldSpec], source
         return any(not _ERP_WORD_BEFORE.search(source.words, max(start, m.start() - 40), m.start())
                    for m in chain(named, shaped))
     erp = [key for spec in specs for key in spec.implied_by if key in out]
-    dropped = {key for key in erp if everywhere(fold(out[key]).lower(), source.words, of_another)
-               or everywhere(fold(out[key]).lower(), source.words,
-                             lambda at, n=len(out[key]): _FOR_ANOTHER.match(source.words, at + n) is not None)}
+    def anothers(value: str) -> bool:
+        def said_after(at: int) -> bool:
+            return _FOR_ANOTHER.match(source.words, at + len(value)) is not None
+        key = fold(value).lower()
+        return everywhere(key, source.words, of_another) or everywhere(key, source.words, said_after)
+    dropped = {key for key in erp if anothers(out[key])}
     # A series goes with its number: "verification A 3312", "ver 5470 i serie B"
-    near = [(at - SERIES_REACH, at + SERIES_REACH) for key in dropped for at in islice(written_at(fold(out[key]).lower(), source.words), 5)]
+    def places(key: str) -> list[int]:
+        return list(islice(written_at(fold(out[key]).lower(), source.words), 5))
+    near = [(at - SERIES_REACH, at + SERIES_REACH) for key in dropped for at in places(key)]
     codes = {s.key for s in specs if s.kind == "code"}
-    dropped |= {key for key in erp if key in codes and any(
-        start <= at <= end for at in islice(written_at(fold(out[key]).lower(), source.words), 5) for start, end in near)}
+    dropped |= {key for key in erp if key in codes and any(start <= at <= end for at in places(key) for start, end in near)}
     return {k: v for k, v in out.items() if k not in dropped}
 
 
