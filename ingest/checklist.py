@@ -136,9 +136,9 @@ NOT_NAMES |= frozenset(fold(word) for word in NOT_NAMES)  # as folded text spell
 # Inline images of a signature (Outlook's image001.png) are not invoices.
 _SIGNATURE_IMAGE = re.compile(r"^image\d{3}\.\w+$", re.IGNORECASE)
 # A screenshot shows the problem; it is not an invoice example.
-# ("verification_screen.png", "queue-screen.jpg": an image named a screen)
+# ("verification_screen.png", "queue-screen.jpg", "screen1.png": an image named a screen)
 _SCREENSHOT = re.compile(r"(?i)sk[aä]rm(?:dump|bild|klipp|avbild)|screen[ _-]?(?:shot|capture|grab|clip)|snip(?:ping)?[ _-]|utklipp|"
-                         r"[ _-]screen\.(?:png|jpe?g|gif|bmp)$|"
+                         r"(?:^|[ _-])screen[ _-]?\d{0,3}\.(?:png|jpe?g|gif|bmp)$|"  # ("screen1.png", "verification_screen_2.png")
                          # ... a picture named without a number: "supplier_field.png" shows a screen, not an invoice
                          r"^(?![^.]*(?:faktur|invoice|inv\b|bill))[^\d]+\.(?:png|gif|bmp)$|"
                          # ... and a supplier's statement or reminder is no invoice: "Crestline_statement_2024-03.pdf"
@@ -1171,7 +1171,7 @@ def extract_candidates(specs: Sequence[FieldSpec], source: Source) -> tuple[dict
             out[spec.key] = only_those_named_above(out[spec.key], source)  # "The others never had logins"
         if spec.kind == "rows" and spec.key in out and (fixed := corrected_rows(out[spec.key], source.folded)):
             out[spec.key] = fixed  # "rad 5 – förlåt, rad 6 menar jag", "I said rows 5 and 6, but I miscounted - it's rows 6 and 7"
-        if spec.kind == "rows" and spec.key in out and _ROW_LIST.fullmatch(out[spec.key]):
+        elif spec.kind == "rows" and spec.key in out and _ROW_LIST.fullmatch(out[spec.key]):
             out[spec.key] = with_more_rows(out[spec.key], source)  # "..., and row 3 should be deleted"
         if spec.key == INVOICE_ID and spec.key in out and (ours := our_id_beside(out[spec.key], source.folded)):
             out[spec.key] = ours  # "fakturanr 2024-0915 (ID 663019 i systemet)": the bracket gives our id
@@ -1182,8 +1182,7 @@ def extract_candidates(specs: Sequence[FieldSpec], source: Source) -> tuple[dict
                 out[spec.key] = ", ".join(kept)
     if out.get(ERROR_TEXT, "").endswith((" –", " —", " -")):
         out[ERROR_TEXT] = out[ERROR_TEXT].rstrip(" –—-")  # "får felet X – trots att ...": the dash is the sentence's
-    if INVOICE_ID in out:
-        out = anothers_erp_numbers(out, specs, source)
+    out = anothers_erp_numbers(out, specs, source)
     companies = {fold(out[s.key]).lower() for s in specs if s.kind == "name" and not s.many and s.key in out}
     for spec in specs:
         if spec.many and spec.kind == "name" and spec.key in out and companies:
@@ -1264,11 +1263,16 @@ def corrected_id(value: str, folded: str, invoice_id: bool = False) -> str | Non
 def corrected_rows(value: str, folded: str) -> str | None:
     """The rows the writer puts in place of the rows read, right after them: "rad 5 – förlåt, rad 6
     menar jag", "Please change row 2 - sorry, I mean row 3", "I said rows 5 and 6, but I miscounted
-    - it's rows 6 and 7" (the first such correction in the mail's first CORRECTION_TEXT characters)."""
+    - it's rows 6 and 7", "Sorry - not row 5, I mean row 6" (the first such correction in the mail's
+    first CORRECTION_TEXT characters; the rows taken back leave the rows read)."""
     have = rows_numbers(value)
-    for fix in islice(_ROWS_CORRECTED.finditer(folded, 0, CORRECTION_TEXT), 5):
-        if rows_numbers(fix["bad"]) == have and (good := rows_numbers(fix["good"])) != have:
-            return ", ".join(good)
+    fixes = chain(islice(_ROWS_CORRECTED.finditer(folded, 0, CORRECTION_TEXT), 5),
+                  islice(_ROWS_NOT_BUT.finditer(folded, 0, CORRECTION_TEXT), 5))
+    for fix in fixes:
+        bad = rows_numbers(fix["bad"])
+        if set(bad) <= set(have) and (now := list(dict.fromkeys(
+                [r for r in have if r not in bad] + rows_numbers(fix["good"])))) != have:
+            return ", ".join(now)
     return None
 
 
@@ -1277,6 +1281,13 @@ _ROWS_CORRECTED = re.compile(
     r"[ \t]*[,;:–—-]*[ \t]*(?:(?:but|men)[ \t]+)?(?:sorry|forlat|oops|ursakta|nej[ \t]+forresten|i[ \t]+mean|i[ \t]+meant|"
     r"jag[ \t]+menar|i[ \t]+miscounted|jag[ \t]+raknade[ \t]+fel|i[ \t]+was[ \t]+wrong)\b[^.!?\n\d]{0,30}?"
     r"\b(?:rows?|lines?|rad|raden|rader|raderna)[ \t]+(?P<good>\d{1,3}(?:[ \t]*(?:,|and|och|&|[-–])[ \t]*\d{1,3}){0,4})")
+
+
+# ... or the rows taken back first: "not row 5, I mean row 6", "inte rad 5 utan rad 6".
+_ROWS_NOT_BUT = re.compile(
+    r"(?i)\b(?:not|inte|ej)[ \t]+(?:rows?|lines?|rad|raden|rader|raderna)[ \t]+(?P<bad>\d{1,3}(?:[ \t]*(?:,|and|och|&)[ \t]*\d{1,3}){0,4})"
+    r"[ \t]*[,;:–—-]*[ \t]*(?:i[ \t]+mean|i[ \t]+meant|jag[ \t]+menar|but|utan)[ \t]+(?:it\W?s[ \t]+|det[ \t]+ar[ \t]+)?"
+    r"(?:rows?|lines?|rad|raden|rader|raderna)[ \t]+(?P<good>\d{1,3}(?:[ \t]*(?:,|and|och|&|[-–])[ \t]*\d{1,3}){0,4})")
 
 
 def theirs(value: str, folded: str, labelled: bool = False) -> bool:
@@ -1528,7 +1539,11 @@ _NO_ID = re.compile(r"(?i)\b(?:jag|vi|i|we)\s+(?:(?:hittar|ser|har)\s+(?:inget|i
 _NOT_KNOWN_ID = re.compile(r"(?i)\b(?:(?:i|we)\s+(?:don\W?t|do\s+not|can\W?t|cannot|couldn\W?t)\s+"
                            r"(?:know|have|find|see|remember)|(?:jag|vi)\s+(?:vet|har|hittar|minns|ser)\s+inte)\s+"
                            r"(?:the\s+|its\s+|fakturans\s+|dess\s+)?(?:invoice\s+(?:no\b|nr\b|number|id\b)|faktura-?id\b|id:?t\b|"
-                           r"fakturanumret|fakturanummer|fakturanr)")
+                           r"fakturanumret|fakturanummer|fakturanr)"
+                           # "I'll send you its number once I'm back at my desk", "jag skickar numret i morgon"
+                           r"|\b(?:i\W?ll|i\s+will|we\W?ll|we\s+will|jag|vi)\s+(?:send|give|forward|mail|email|skickar|mejlar|ger)\s+"
+                           r"(?:you\s+|er\s+|dig\s+)?(?:its|the|that|dess|det)\s+(?:invoice\s+)?(?:number|no\b|id\b|nummer|numret|"
+                           r"fakturanumret|fakturanummer)")
 # "Ingen av dem ligger kvar i verifieringen", "None of them are in verification right now".
 # Only words of being between ("Ingen har ändrat något i verifieringen" says nothing of where they are).
 _NONE_LEFT = re.compile(r"(?i)\b(?:none\s+of\s+them|none|ingen\s+av\s+(?:dem|dom|fakturorna|dessa)|ingen)\s+"
@@ -1682,6 +1697,10 @@ def best_candidate(spec: FieldSpec, source: Source) -> Candidate | None:
                                                    or fold(value.strip()).lower() in _STEP_WORDS):
             continue  # "New CFO can't approve": a title, not the user; "covering L2 approvals": a level;
             # "väntar på Beslutsattest": a step of the flow
+        if value and spec.many and spec.kind == "name" and spec.key != PERSONS_ONLY and evidence == "pattern" \
+                and not_concerned(value, source.folded):
+            continue  # what many_names set aside is not read back by the patterns ("Ekonomichefen Ulf
+            # Renberg har godkänt ändringen" alone: who agreed to it)
         if value:
             if spec.kind == "name" and not spec.many:
                 value = with_code(value, source)
@@ -1890,6 +1909,7 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     around |= {k for k, v in names.items() if (spec.key == PERSONS_ONLY and former_user(v, source.folded))
                or long_gone(v, source.folded, months=spec.key != PERSONS_ONLY) or only_said(v, source)
                or no_trouble(v, source.folded) or said_not(v, source.folded) or okayed_request(v, source.folded)
+               or fine_for_them(v, source.folded) or decides(v, source.folded)
                or _WRITER_MARK.search(v) is not None and writer_can_do_it(source.folded)
                or on_a_fine_row(v, source.folded) or told_before(v, source.folded)
                or spec.key != PERSONS_ONLY and copied_in(v, source.folded) or renamed(v, source.folded)
@@ -1902,8 +1922,15 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
            for k, v in names.items()):  # ("Anna, Per" by first name are persons too)
         names = {k: v for k, v in names.items() if k not in around}  # (the writer named too: "Elin Ek (mig)")
     elif spec.key == PERSONS_ONLY and names and all(on_a_fine_row(v, source.folded) or no_trouble(v, source.folded)
-                                                    for v in names.values()):
+                                                    or decides(v, source.folded) for v in names.values()):
         return None  # "Row 1 was approved by Jason last week with no issues": the one it went well for is no user
+    if spec.key != PERSONS_ONLY:
+        # Who agreed to a change ("Ekonomichefen Ulf Renberg har godkänt ändringen"), who decides it,
+        # and a leaver already seen to are never whom it concerns; one only copied in ("our facilities manager, Jane Ogden (cc)") is not beside
+        # anything else the case names, a coding suggestion or a role as well as a person.
+        names = {k: v for k, v in names.items() if not not_concerned(v, source.folded)}
+        copied = {k for k, v in names.items() if copied_in(v, source.folded)}
+        names = {k: v for k, v in names.items() if k not in copied} if len(copied) < len(names) else names
     people = set(names)
     # "Ms Priya Nair ... Ms Nair", "Fiona McAllister ... Fiona": a surname or a first name alone
     # beside the full name is the same person; "Read Only" beside "AP Clerk – Read Only" is that
@@ -1968,6 +1995,8 @@ _LEFT_OUT = re.compile(r"(?i)\b(?:won\W?t|will\s+not|doesn\W?t|does\s+not|don\W?
                        r"\b(?:don\W?t|do\s+not)\s+(?:change|touch|remove)\s+(?:him|her|them)\b(?!\s+from\b)|"
                        r"\bno\s+changes?\s+(?:needed|required|for\s+(?:him|her|them))\b|\b(?:is|are)\s+already\s+set\s+up\b|"
                        r"\b(?:ar|finns)\s+redan\s+upplagd\w*\b|"
+                       # "Lennart Sjö tar över, men honom har ni redan lagt upp"
+                       r"\b(?:honom|henne|dem|dom)\s+har\s+(?:ni|du|vi)\s+redan\s+(?:lagt\s+(?:upp|in|till)|skapat|fixat)\b|"
                        # a table's cell or a remark: "Hannah Cole | AP clerk | No change (just checked ...)"
                        r"\bno\s+changes?\b[ \t]*(?=[(\-–.,;\n]|$)|\bingen\s+(?:andring|forandring)\b[ \t]*(?=[(\-–.,;\n]|$)|"
                        r"\bbehover\s+inte\s+(?:nagon\s+)?(?:behorighet|atkomst|andras|nagot)\b|"
@@ -1993,7 +2022,7 @@ _OTHER_OF = re.compile(r"(?i)\b(?:other|ovriga|andra)\b[^.\n]{0,25}\b(?:for|of|t
 LEFT_OUT_REACH = 60
 
 
-_OWN_LOGIN = re.compile(r"['’]s[ \t]+(?:account|user|login)\b")
+_OWN_LOGIN = re.compile(r"['’]s[ \t]+(?:account|user|login|access|rights|roles?)\b")
 
 
 def everywhere(key: str, folded: str, holds: Callable[[int], bool], limit: int = 5) -> bool:
@@ -2149,6 +2178,57 @@ def former_user(name: str, folded: str) -> bool:
                and not _OTHER_THINGS.match(folded, done.end()) for at, n in places[:6])
 
 
+def fine_for_them(name: str, folded: str) -> bool:
+    """A person named by their standing who did or can do the step without trouble ("Her manager,
+    Craig Ellison, approved a similar one on Friday with no problems", "Hennes kollega Tobias Ring
+    kan attestera samma typ av fakturor utan problem"): a comparison beside whom the case is about."""
+    key = fold(name)
+    def went_well(at: int) -> bool:
+        did = _DOES_IT.match(folded, at + len(key))
+        return did is not None and _WENT_WELL_LATER.match(folded, did.end()) is not None
+    return bystander(name, folded) and everywhere(key, folded, went_well, limit=3)
+
+
+_DOES_IT = re.compile(r"(?i),?[ \t]+(?:(?:was|were|has|have|had|har|hade|can|could|kan|kunde)[ \t]+)?(?:approves?|approved|"
+                      r"reviews?|reviewed|signs?[ \t]+off|signed[ \t]+off|attesterar|attestera|attesterat|attesterade|godkanner|"
+                      r"godkanna|godkant|godkande|granskar|granska|granskat|granskade)\b")
+
+
+def not_concerned(name: str, folded: str) -> bool:
+    """A person a set-up never concerns: who agreed to it, who decides it, a leaver already seen to."""
+    return okayed_request(name, folded) or decides(name, folded) or done_with(name, folded)
+
+
+def done_with(name: str, folded: str) -> bool:
+    """A leaver the mail says is seen to already ("Jonas Berg slutade ... och IT har redan stängt
+    hans konto, så med honom behöver ni inte göra något", "Gary Lunn left ... and IT have already
+    disabled his login"), in the sentence where the name is first written."""
+    at = next(written_at(fold(name), folded), -1)
+    if at < 0:
+        return False
+    start, end = sentence_span(folded, at, at + len(name))
+    return _SEEN_TO.search(folded, at, end) is not None
+
+
+_SEEN_TO = re.compile(r"(?i)\b(?:already|redan)[ \t]+(?:(?:have|has|har)[ \t]+)?(?:disabled|closed|removed|deactivated|stangt|"
+                      r"tagit[ \t]+bort|inaktiverat|avaktiverat|avslutat)[ \t]+(?:his|her|their|hans|hennes|deras)[ \t]+"
+                      r"(?:login|account|user|access|konto|inloggning|anvandare|behorighet)\b|"
+                      r"\b(?:med|for)[ \t]+(?:honom|henne|dem)[ \t]+behover[ \t]+(?:ni|du)[ \t]+inte[ \t]+gora[ \t]+(?:nagot|nagonting)\b")
+
+
+def decides(name: str, folded: str) -> bool:
+    """A person named as who decides a question beside the case ("Vår ekonomichef Anders Wik får
+    avgöra vem som ska attestera sådana här framöver", "Ekonomichefen Camilla Rydén måste godkänna
+    om attestflödet ska ändras permanent", "our FD will decide who approves these"): not whom the
+    invoice or the change is about."""
+    key = fold(name)
+    return everywhere(key, folded, lambda at: _DECIDES.match(folded, at + len(key)) is not None, limit=3)
+
+
+_DECIDES = re.compile(r"(?i)[ \t]+(?:far|ska|skall|maste|kommer[ \t]+att|will|must|has[ \t]+to|needs[ \t]+to|gets[ \t]+to|is[ \t]+going[ \t]+to)"
+                      r"[ \t]+(?:avgora|besluta|bestamma|decide|godkanna[ \t]+om|approve[ \t]+whether|sign[ \t]+off[ \t]+on[ \t]+whether)\b")
+
+
 def no_trouble(name: str, folded: str) -> bool:
     """A person said to have no problem ("The other approver on the invoice, Rob Kane, had no
     problem with row 2"; "Dave Marsh from our IT tried approving a test invoice and that works for
@@ -2234,7 +2314,7 @@ def fine_row_sentence(folded: str, start: int, end: int) -> bool:
 
 FINE_ROW_REACH = 160
 _ROW_BEFORE = re.compile(r"(?i)\b(?:rows?|lines?|rad|raden|rader|raderna)[ \t]+\d{1,2}\b")
-_RIGHT_ROW = re.compile(r"(?i)\b(?:correctly|(?:which|that)\s+is\s+(?:right|correct|fine)|(?:is|was)\s+(?:right|correct|fine|ok)\b|"
+_RIGHT_ROW = re.compile(r"(?i)\b(?:correctly|(?:approved|attesterad\w*|godkand\w*)\s+(?:fine|ok|okay|normally|utan\s+problem)\b|(?:which|that)\s+is\s+(?:right|correct|fine)|(?:is|was)\s+(?:right|correct|fine|ok)\b|"
                         r"already\s+approved|(?:has|have)\s+(?:already\s+)?approved\s+(?:it|them)|as\s+(?:it\s+)?should|"
                         r"without\s+(?:any\s+|a\s+)?(?:issues?|problems?|hitch)|"
                         r"utan\s+(?:nagra\s+)?problem|(?:ar|var)\s+(?:ok|okej|ratt|korrekt)\b|ligger\s+ratt|gick\s+ratt|helt\s+ratt)")
@@ -2395,7 +2475,7 @@ _OTHER_THINGS = re.compile(r"(?i)[ \t]+(?:liknande|andra|similar|other|such|earl
 # Words that say a step went well: "without any issue", "with no problems", "fine", "utan problem".
 _WELL_WORDS = (r"without\s+(?:any\s+|a\s+)?(?:issues?|problems?|errors?|hitch)|with\s+no\s+(?:problems?|issues?|errors?)|"
                r"fine|utan\s+(?:problem|fel)")
-_WENT_WELL_LATER = re.compile(rf"(?i)(?:(?!\b(?:but|men|and|och)\b)(?:[^.!?\n]|\.(?=\d))){{0,60}}?\b(?:{_WELL_WORDS}|"
+_WENT_WELL_LATER = re.compile(rf"(?i)(?:(?!\b(?:but|men)\b)(?!(?<!\d )\b(?:and|och)\b)(?:[^.!?\n]|\.(?=\d))){{0,60}}?\b(?:{_WELL_WORDS}|"
                               r"utan\s+nagra\s+problem)\b")
 _WENT_WELL = re.compile(rf"(?i)[^.!?\n]{{0,40}}?\b(?:{_WELL_WORDS})\b")
 
@@ -2537,7 +2617,12 @@ _LEFT_ALONE_AFTER = re.compile(r"(?i)[ \t]*[-–—,][ \t]*(?:that|this|it|den|d
                                r"|,?[ \t]+(?:(?:should|shall|must|need|needs)[ \t]+not|shouldn['’]t|mustn['’]t|(?:is|are)[ \t]+not|isn['’]t|aren['’]t)"
                                r"[ \t]+(?:be[ \t]+)?(?:changed|touched|affected)\b"
                                r"|,?[ \t]+(?:ska|skall|behover)[ \t]+(?:inte|ej)[ \t]+(?:andras|paverkas|beroras|rora?s)\b"
-                               r"|,?[ \t]+(?:berors|paverkas|andras)[ \t]+(?:inte|ej)\b")
+                               r"|,?[ \t]+(?:berors|paverkas|andras)[ \t]+(?:inte|ej)\b"
+                               # 'Rollen "Attest ekonomi" ska vara kvar som den är', "... should stay as it is",
+                               # "Hans roll Attestant nivå 1 ska inte ges till någon annan"
+                               r"|[\"”'’]?,?[ \t]+(?:ska|skall|should|must|will)[ \t]+(?:vara|finnas|ligga|stay|remain)[ \t]+(?:kvar[ \t]+)?"
+                               r"(?:som[ \t]+(?:den|det)[ \t]+ar|as[ \t]+(?:it|they)[ \t]+(?:is|are)|unchanged|oforandrad)\b"
+                               r"|,?[ \t]+(?:ska|skall)[ \t]+(?:inte|ej)[ \t]+(?:ges|tilldelas)[ \t]+(?:till[ \t]+)?(?:nagon|nagra)[ \t]+(?:annan|andra)\b")
 
 
 # ... or before it: "To be clear: not the AP Manager role", "please don't change anything for the Approver
@@ -2679,7 +2764,7 @@ def without_genitive(name: str, folded: str) -> str:
 # What a person's genitive names in a case: "Annika Sjödins kostnadsställe", "Per Holms attester".
 _OWNED = re.compile(r"[ ]+(?:kostnadsstalle\w*|kst|projekt\w*|avdelning\w*|faktur\w*|attest\w*|konto\w*|roll\w*|behorighet\w*|"
                     r"ansvar\w*|grupp\w*|chef|vikarie|ersattare|inkorg\w*|lista\w*|ko|ko(?:n|er)|team\w*|kontering\w*|"
-                    r"granskning\w*|godkannande\w*|anvandare)\b")
+                    r"granskning\w*|godkannande\w*|anvandare|rakning|vagnar)\b")
 # Endings of Swedish surnames, before a genitive -s.
 _SURNAME_END = re.compile(r"(?:son|sson|strom|berg|lund|qvist|kvist|gren|holm|din|lin|man|ell|ling|quist|strand|dahl|dal|"
                           r"sjo|ek|aker|blad|back|borg|by|hed|mark|stam|stedt|vik|wall|ahl)$")
@@ -2973,7 +3058,18 @@ _TELLS = re.compile(rf"(?i)[ \t]+(?:{_TELLING}|forwarded|"
 _ASIDE_BEFORE = re.compile(r"(?i)\b(?:same|samma)\b[^.!?\n]{0,40}?\b(?:as|som)[ \t]+$|\b(?:just|exactly|precis)[ \t]+(?:like|som)[ \t]+$"
                            r"|\b(?:checked|double-checked|spoke|spoken|talked|confirmed|kollat|dubbelkollat|pratat|stamt[ \t]+av)"
                            r"[ \t]+(?:it[ \t]+|this[ \t]+|det[ \t]+)?(?:with|to|med)[ \t]+(?:our|my|the|their|var|vart|min|mitt|er|ert|deras)"
-                           r"\b[^.!?\n]{0,40}$")
+                           r"\b[^.!?\n]{0,40}$"
+                           # "jag kollar med vår CFO Mats Åberg och återkommer", "This came from our facilities manager, Jane Ogden"
+                           r"|\b(?:check|checking|kollar|kolla|stammer[ \t]+av|stamma[ \t]+av)[ \t]+(?:with|med)[ \t]+"
+                           r"(?:our|my|the|their|var|vart|min|mitt|deras)\b[^.!?\n]{0,40}$"
+                           r"|\b(?:came|comes|kom|kommer)[ \t]+(?:from|fran)[ \t]+(?:our|my|their|var|vart|min|mitt|deras)\b[^.!?\n]{0,40}$"
+                           # "His open invoices have already been moved over to Sunita Rao, so nothing else needs changing"
+                           r"|\b(?:already|redan)[ \t]+(?:been[ \t]+|blivit[ \t]+)?(?:moved|transferred|reassigned|flyttade?|flyttats|"
+                           r"overforda?|overflyttade?)[ \t]+(?:over[ \t]+)?(?:to|till)[ \t]+$"
+                           # "Jag skriver åt vår controller Petra Nord som är på semester"
+                           r"|\b(?:skriver|mejlar|writing|emailing)[ \t]+(?:at|for|on[ \t]+behalf[ \t]+of|pa[ \t]+uppdrag[ \t]+av)\b[^.!?\n]{0,30}$"
+                           # whom to ask: "Hör av er till Gunilla (gunilla.berg@...) om något är oklart"
+                           r"|\b(?:hor[ \t]+av[ \t]+(?:er|dig)[ \t]+till|kontakta|contact|get[ \t]+in[ \t]+touch[ \t]+with)\b[^.!?\n]{0,30}$")
 
 
 _NEXT_CAPITALISED = re.compile(r"[ ]+([A-Z][a-z]+)\b")
@@ -3830,14 +3926,21 @@ def anothers_erp_numbers(out: dict[str, str], specs: Sequence[FieldSpec], source
     90-1127, 1187-220, 6612), or that are said to be another's right after them ("Transaktionsnr
     40012 var för den andra fakturan"). Another invoice is named as one ("fakturorna 6610") or by a
     number of the case's id's shape that is neither the case's id nor a value read (a 4-digit id's
-    shape is any year or amount: only longer or hyphenated ids are looked for by shape)."""
+    shape is any year or amount: only longer or hyphenated ids are looked for by shape), or as the
+    last one that got through ("The last one that got through was verification 2231 in series B":
+    so this one did not, whether or not the mail gives its id)."""
     ours = {fold(value).lower() for value in out.values()}
-    case_id = fold(out[INVOICE_ID]).lower()
-    shape = id_shape(case_id)
+    case_id = fold(out.get(INVOICE_ID, "")).lower()
+    shape = id_shape(case_id) if case_id else None
     def of_another(at: int) -> bool:
         start = wrapped_sentence_start(source.folded, at, SET_ASIDE_REACH)
-        if source.words.find(case_id, start, at) >= 0:
+        if case_id and source.words.find(case_id, start, at) >= 0:
             return False  # "Invoice 881204 (the one after 881199) is in Fortnox, ver A 3312": this one's too
+        # ("The previous one went through fine, but invoice 330096 was posted as voucher 10455": this one's)
+        if (last := _LAST_THROUGH.search(source.words, start, at)) and not _BUT.search(source.words, last.end(), at):
+            return True
+        if not case_id:
+            return False
         named = (m for m in islice(_INVOICES_NAMED.finditer(source.words, start, at), 5)
                  if any(n not in ours for n in _ANY_NUMBER.findall(m["numbers"])))
         shaped = (m for m in islice(shape.finditer(source.words, start, at), 5) if m[0] not in ours) if shape else ()
@@ -3860,6 +3963,10 @@ def anothers_erp_numbers(out: dict[str, str], specs: Sequence[FieldSpec], source
 
 
 SERIES_REACH = 25
+# "the last one that got through", "den senaste som gick igenom", "the previous invoice that went over"
+_BUT = re.compile(r"\b(?:but|men)\b")
+_LAST_THROUGH = re.compile(r"\b(?:the[ \t]+(?:last|latest|previous)|den[ \t]+(?:senaste|sista|forra))[ \t]+(?:one|invoice|fakturan)?[ \t]*"
+                           r"(?:that[ \t]+|which[ \t]+|som[ \t]+)?(?:got|went|made[ \t]+it|came|gick|kom)[ \t]+(?:through|igenom|over|fram)\b")
 
 
 def wrapped_sentence_start(folded: str, at: int, reach: int) -> int:
@@ -4249,6 +4356,8 @@ def points_on(text: str) -> bool:
 # A sentence that says what is not wanted, only how soon, or only what the writer is at: no wish
 # when another sentence is one.
 _NO_WISH = re.compile(r"(?i)\W*(?:(?:we|i)\s+(?:do\s+not|don\W?t|really\s+don\W?t)\s+want|please\s+(?:do\s+not|don\W?t)|"
+                      # the error shown, not the change: "Felmeddelande när jag försöker ändra själv: Kostnadsbärare ..."
+                      r"(?:felmeddelande\w*|error\s+message|error)(?:\s+(?:nar|when)\b|(?=\s*:))|"
                       r"(?:vi|jag)\s+vill\s+(?:inte|absolut\s+inte)|(?:snalla\s+)?(?:ta|andra|radera)\s+inte|"
                       r"(?:(?:we|i)\s+)?need\s+(?:this|it)\s+(?:sorted|fixed|resolved|solved|done)\s+(?:before|by|asap|today|urgently)|"
                       r"(?:vi|jag)\s+behover\s+(?:detta|det|den)\s+(?:lost|fixat|klart)\s+(?:innan|fore|till|idag|snarast)|"

@@ -5788,3 +5788,94 @@ def test_the_session_31_errors_and_wishes_in_longer_sentences() -> None:
 ])
 def test_the_session_31_rules_read_hostile_text_in_linear_time(text: str) -> None:
     read_in_linear_time(text)
+
+
+def test_the_session_32_people_who_stand_beside_a_set_up() -> None:
+    # who agreed to the change, who decides it, a leaver already seen to, whom to ask: not whom it concerns
+    assert concerns_of("Ekonomichefen Ulf Renberg har godkänt ändringen. Vi behöver höja beloppsgränserna för attest.") is None
+    assert concerns_of("Please add Lars Persson as approver in Lars Persson Åkeri AB.") == "Lars Persson"  # the owner stays
+    assert concerns_of("Jonas Berg slutade hos oss den 31 mars och IT har redan stängt hans konto, så med honom behöver "
+                       "ni inte göra något. Lägg upp Sara Holm som användare.") == "Sara Holm"
+    assert concerns_of("Gary Lunn left last Friday and IT have already disabled his login. Please set up Olivia Grant "
+                       "as approver.") == "Olivia Grant"
+    assert concerns_of("Please deactivate the user Derek Hale - he left on 30 June. His open invoices have already been "
+                       "moved over to Sunita Rao, so nothing else needs changing.") == "Derek Hale"
+    assert concerns_of("Vi vill att Patrik Öberg tas bort som attestant. Hans chef Lennart Sjö tar över, men honom har ni "
+                       "redan lagt upp.") == "Patrik Öberg"
+    assert concerns_of('Hon vill att ni tar bort konteringsförslaget "Telefoni – mobil". Hör av er till Gunilla '
+                       "(gunilla.berg@example.se) om något är oklart.") == "Telefoni – mobil"
+    assert concerns_of('Please remove the coding suggestion "Cleaning - Site B". This came from our facilities manager, '
+                       "Jane Ogden (cc).") == "Cleaning - Site B"
+    assert concerns_of('Kan ni skapa en ny roll "Attest projekt"? Jag kollar med vår CFO Mats Åberg och återkommer. '
+                       'Rollen "Attest ekonomi" ska vara kvar som den är.') == "Attest projekt"
+    # ... but one who is the change stays: "Add Anna Berg, our CFO has approved the change" names Anna
+    assert concerns_of("Please add Anna Berg as approver. Our CFO Tom Reed has approved the change.") == "Anna Berg"
+    assert concerns_of("Hennes chef Tomas Brandt ska få rollen Attestant.") == "Tomas Brandt, rollen Attestant"
+
+
+def test_the_session_32_users_beside_the_one_who_is_stuck() -> None:
+    assert users_of("Our new approver Danielle Cho can't approve it. Her manager, Craig Ellison, approved a similar one "
+                    "on Friday with no problems.") == "Danielle Cho"
+    assert users_of("Jessica Wallin kan inte attestera rad 1. Hennes kollega Tobias Ring kan attestera samma typ av "
+                    "fakturor utan problem.") == "Jessica Wallin"
+    assert users_of("Emma Lowe approved rows 1 and 2 on Monday without any issue. Row 3 should then go to Jack Turner, "
+                    "but Jack gets an error.") == "Jack Turner"
+    assert users_of("Faktura 4471 har stannat på rad 3. Vår ekonomichef Anders Wik får avgöra vem som ska attestera "
+                    "sådana här framöver.") is None
+    assert users_of("Row 1 is stuck with Ann Lee. Row 2 was approved fine by Dev Anand on the 21st.") == "Ann Lee"
+    assert users_of("Jag skriver för Anna Svenssons räkning. Anna ska attestera faktura 4471-22 men får felet.") == "Anna Svensson"
+    # ... not one who approved and is still the trouble, nor "went to X, should go to Y"
+    assert users_of("Row 2 was approved by Dev Anand but it should have gone to Mia Holt.") == "Dev Anand, Mia Holt"
+    assert users_of("Our controller Eva Berg can't approve it, though her manager Tom Reed approved it.") == "Eva Berg, Tom Reed"
+
+
+def test_the_session_32_erp_numbers_examples_and_rows() -> None:
+    # the last invoice that got through is another one, with or without this one's id
+    text = "The Transferred column is empty. The last one that got through was verification 2231 in series B."
+    assert "verification_number" not in fields("automatic_steps", text)
+    assert "in_financial_system" not in fields("automatic_steps", text)
+    assert field("automatic_steps", "verification_number",
+                 "Invoice 330096: the previous one went through fine, but this one was posted as voucher 10455.") == "10455"
+    # a number to come is no Invoice No; screenshots are no examples
+    assert "invoice_number" not in fields("capture_verification", "Amounts are read wrong. Five that have been through: "
+                                          "3009912, 3009923, 3009940, 3009951, 3009967. Another one is in Verification "
+                                          "- I'll send you its number once I'm back at my desk.")
+    shots = tuple(Attachment(f"screen{n}.png", "image/png", 1000, n) for n in range(1, 6))
+    assert "invoice_examples" not in fields("capture_verification", "Invoice No 10077 is in Verification and the VAT "
+                                            "amount is doubled. Screenshots attached.", attachments=shots)
+    # rows taken back first
+    assert field("coding", "coding_rows", "Row 5 needs the VAT code changed. Sorry - not row 5, I mean row 6, row 5 is "
+                 "the delivery charge and that one is correct.") == "6"
+    assert field("coding", "coding_rows", "Rad 2 ska delas. Inte rad 2 utan rad 3, förlåt.") == "3"
+
+
+def test_the_session_32_wishes_and_errors() -> None:
+    assert field("coding", "desired_action", "Pa faktura 88-1204 ska rad 1 och rad 2 delas lika mellan kostnadsstalle "
+                 "410 och 420.").startswith("Pa faktura 88-1204 ska rad 1 och rad 2 delas")
+    assert "få rätt kostnadsbärare" in field("coding", "desired_action",
+                                             "På faktura 5567-3 behöver rad 2 få rätt kostnadsbärare: Export i stället för Import.")
+    assert field("coding", "desired_action", "Can the accounts on rows 1 and 2 be swapped?") == \
+        "Can the accounts on rows 1 and 2 be swapped?"
+    assert "ändras till momskod 12" in field("coding", "desired_action", "Det är enklare om alla raderna ändras till momskod 12.")
+    assert wish_of('Hon vill att ni tar bort konteringsförslaget "Telefoni – mobil".').startswith("Hon vill att ni tar bort")
+    assert wish_of('Hon vill höja beloppsgränsen för rollen "Attestant avdelning".').startswith("Hon vill höja")
+    # an error's sentence is no wish beside one that is; reported speech is no error text
+    assert field("coding", "desired_action", "Felmeddelande när jag försöker ändra själv: Kostnadsbärare Export är inte "
+                 "giltig. Kan ni ändra rad 2 till Export?") == "Kan ni ändra rad 2 till Export?"
+    assert field("review_approval", "error_message", 'I said I\'d raise it with you. She gets "Invoice locked by another '
+                 'user".') == "Invoice locked by another user"
+    assert field("review_approval", "error_message", "It says Approval limit exceeded.") == "Approval limit exceeded"
+
+
+@pytest.mark.parametrize("text", [
+    "Eva Berg " + "har godkant " * 3_000 + "andringen", "Eva Berg far " * 3_000 + "avgora", "Eva Berg " + "x " * 20_000,
+    "Eva Berg left and IT have " + "already " * 5_000 + "disabled his login", "already been moved over to " * 3_000 + "Eva Berg",
+    "skriver for " * 3_000 + "Eva Berg", "hor av er till " * 3_000 + "Eva", "jag kollar med var " * 3_000 + "CFO Eva Berg",
+    "the last one " * 3_000 + "that got through was ver 1", "Invoice 1234 " + "the previous one went " * 3_000 + "ver 1",
+    "not row 5, " * 3_000 + "I mean row 6", "rows 1 and " * 3_000 + "2 without any issue", "Felmeddelande " * 5_000 + ":",
+    "said I " * 5_000 + "x", '"Attest" ska vara kvar ' * 3_000, "ska inte ges till " * 3_000 + "nagon annan",
+    "I'll send you its " * 3_000 + "number", "Her manager, Eva Berg, " + "approved " * 5_000 + "fine",
+    "Hon vill att " * 3_000 + "ni", "om alla " * 5_000 + "andras till", "Can the " * 3_000 + "rows be swapped",
+])
+def test_the_session_32_rules_read_hostile_text_in_linear_time(text: str) -> None:
+    read_in_linear_time(text)
