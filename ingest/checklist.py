@@ -1926,8 +1926,9 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
         return None  # "Row 1 was approved by Jason last week with no issues": the one it went well for is no user
     if spec.key != PERSONS_ONLY:
         # Who agreed to a change ("Ekonomichefen Ulf Renberg har godkänt ändringen"), who decides it,
-        # and a leaver already seen to are never whom it concerns; one only copied in ("our facilities manager, Jane Ogden (cc)") is not beside
-        # anything else the case names, a coding suggestion or a role as well as a person.
+        # and a leaver already seen to are never whom it concerns; one only copied in ("our
+        # facilities manager, Jane Ogden (cc)") is not, beside anything else the case names (a
+        # coding suggestion or a role as well as a person).
         names = {k: v for k, v in names.items() if not not_concerned(v, source.folded)}
         copied = {k for k, v in names.items() if copied_in(v, source.folded)}
         names = {k: v for k, v in names.items() if k not in copied} if len(copied) < len(names) else names
@@ -2314,7 +2315,8 @@ def fine_row_sentence(folded: str, start: int, end: int) -> bool:
 
 FINE_ROW_REACH = 160
 _ROW_BEFORE = re.compile(r"(?i)\b(?:rows?|lines?|rad|raden|rader|raderna)[ \t]+\d{1,2}\b")
-_RIGHT_ROW = re.compile(r"(?i)\b(?:correctly|(?:approved|attesterad\w*|godkand\w*)\s+(?:fine|ok|okay|normally|utan\s+problem)\b|(?:which|that)\s+is\s+(?:right|correct|fine)|(?:is|was)\s+(?:right|correct|fine|ok)\b|"
+_RIGHT_ROW = re.compile(r"(?i)\b(?:correctly|(?:approved|attesterad\w*|godkand\w*)\s+(?:fine|ok|okay|normally|utan\s+problem)\b|"
+                        r"(?:which|that)\s+is\s+(?:right|correct|fine)|(?:is|was)\s+(?:right|correct|fine|ok)\b|"
                         r"already\s+approved|(?:has|have)\s+(?:already\s+)?approved\s+(?:it|them)|as\s+(?:it\s+)?should|"
                         r"without\s+(?:any\s+|a\s+)?(?:issues?|problems?|hitch)|"
                         r"utan\s+(?:nagra\s+)?problem|(?:ar|var)\s+(?:ok|okej|ratt|korrekt)\b|ligger\s+ratt|gick\s+ratt|helt\s+ratt)")
@@ -3963,8 +3965,8 @@ def anothers_erp_numbers(out: dict[str, str], specs: Sequence[FieldSpec], source
 
 
 SERIES_REACH = 25
-# "the last one that got through", "den senaste som gick igenom", "the previous invoice that went over"
 _BUT = re.compile(r"\b(?:but|men)\b")
+# "the last one that got through", "den senaste som gick igenom", "the previous invoice that went over"
 _LAST_THROUGH = re.compile(r"\b(?:the[ \t]+(?:last|latest|previous)|den[ \t]+(?:senaste|sista|forra))[ \t]+(?:one|invoice|fakturan)?[ \t]*"
                            r"(?:that[ \t]+|which[ \t]+|som[ \t]+)?(?:got|went|made[ \t]+it|came|gick|kom)[ \t]+(?:through|igenom|over|fram)\b")
 
