@@ -1846,7 +1846,7 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     found = [x for x in found if x[0] < end]
     found += listed_persons(source) if m.cues is not None else []
     if source.tables and m.cues is not None:
-        columns = column_persons(spec, m, source.tables)
+        columns = column_persons(spec, m, source.tables, source.words)
         # A pasted flow table ("Reviewer | Approver") shows everyone on the invoice; when the
         # customer names persons in words, it adds only those the words name too. A column of the
         # wanted state ("Should be approved by") always counts; a row marked done ("1 | Lisa Berg
@@ -2592,6 +2592,12 @@ def written_name(match: re.Match[str], text: str) -> str:
     return _VOCATIVE.sub("", written) if at == 0 or text[at - 1] == "\n" else written
 
 
+def header_over_row(text: str, match: re.Match[str]) -> bool:
+    """A label that is a cell of a table's row (tab-separated, as blocks writes them) with its value
+    on a later line: the column's head over the next row, whose first cell is another thing."""
+    return "\n" in text[match.start() : match.start("value")] and in_table_row(text, match.start())
+
+
 def across_cells(text: str, match: re.Match[str]) -> bool:
     """A match that runs from one table cell or paragraph into the next ("Attestant<tab>Status",
     a signature's "CFO" over a blank line): its cue and its name are not one phrase. Nor is a
@@ -2628,8 +2634,9 @@ _LEFT_ALONE_AFTER = re.compile(r"(?i)[ \t]*[-–—,][ \t]*(?:that|this|it|den|d
 
 
 # ... or before it: "To be clear: not the AP Manager role", "please don't change anything for the Approver
-# role either", "ändra inget för rollen Granskare" (a sentence that opens with the "not").
-_LEFT_ALONE_BEFORE = re.compile(r"(?i)(?:(?:^|[.:;!?\n])[ \t]*(?:not|inte|ej)|\b(?:don\W?t|do[ \t]+not)[ \t]+(?:change|touch|alter)(?:[ \t]+anything"
+# role either", "please don't give Sam the Administrator role", "ändra inget för rollen Granskare" (a sentence that opens with the "not").
+_LEFT_ALONE_BEFORE = re.compile(r"(?i)(?:(?:^|[.:;!?\n])[ \t]*(?:not|inte|ej)|\b(?:don\W?t|do[ \t]+not)[ \t]+(?:give|grant|assign)(?:[ \t]+[\w-]+){1,2}"
+                                r"|\b(?:don\W?t|do[ \t]+not)[ \t]+(?:change|touch|alter)(?:[ \t]+anything"
                                 r"[ \t]+(?:for|on|in|about|with))?|\b(?:andra|rora?)[ \t]+(?:inget|ingenting|inte)(?:[ \t]+(?:for|pa|i|med))?)"
                                 r"[ \t]+(?:the[ \t]+|rollen[ \t]+|bolaget[ \t]+|company[ \t]+)?$")
 
@@ -3095,9 +3102,12 @@ class ColumnPerson(NamedTuple):
     done: bool
 
 
-def column_persons(spec: FieldSpec, m: Matchers, tables: Sequence[tuple[tuple[str, ...], ...]]) -> list[ColumnPerson]:
+def column_persons(spec: FieldSpec, m: Matchers, tables: Sequence[tuple[tuple[str, ...], ...]],
+                   words: str = "") -> list[ColumnPerson]:
     """Persons in a table column headed by one of the field's words ("Should be approved by"), a
-    route ("Went to") or a plain "Namn"; at most MAX_TABLE_PEOPLE of them."""
+    route ("Went to") or a plain "Namn"; at most MAX_TABLE_PEOPLE of them. A row whose invoice the
+    prose (`words`, the lowercase folded text) sets aside is done ("The first one (7718-31) is fine
+    ... – ignore that")."""
     heads = header_regex((*spec.all_labels(), *spec.prose))
     out: list[ColumnPerson] = []
     for table in tables:
@@ -3107,7 +3117,8 @@ def column_persons(spec: FieldSpec, m: Matchers, tables: Sequence[tuple[tuple[st
                                                                             or _NAME_HEAD.fullmatch(fold(cell).strip()))]
             wanted = {i: _WANTED_HEAD.search(fold(row[i])) is not None for i in cols}
             for n, body in enumerate(table[at + 1 : at + 101] if cols else ()):
-                done = any(_DONE_CELL.fullmatch(fold(cell).strip().lower()) or _DONE_NOTE.search(fold(cell)) for cell in body)
+                done = any(_DONE_CELL.fullmatch(fold(cell).strip().lower()) or _DONE_NOTE.search(fold(cell)) for cell in body) \
+                    or any(id_set_aside(cell.strip(), words) for cell in body[:MAX_ID_CELLS] if _ID_CELL.fullmatch(cell.strip()))
                 if any(_NO_CHANGE_CELL.match(fold(cell)) for cell in body):
                     continue  # "Hannah Cole | AP clerk | No change (just checked her access)": listed, not changed
                 out += [ColumnPerson(10**9 + n, body[i].strip(), wanted[i], done) for i in cols
@@ -3115,6 +3126,17 @@ def column_persons(spec: FieldSpec, m: Matchers, tables: Sequence[tuple[tuple[st
             if cols:
                 break
     return out[:MAX_TABLE_PEOPLE]
+
+
+# The cells of a row looked at for an invoice's id.
+MAX_ID_CELLS = 4
+
+
+def id_set_aside(value: str, words: str) -> bool:
+    """An id the prose (`words`) sets aside where it writes it, at one of its first three places
+    ("The first one (7718-31) is fine, Owen just hasn't got to it yet – ignore that")."""
+    key = fold(value).lower()
+    return any(set_aside(words, at + len(key)) for at in islice(written_at(key, words), 3))
 
 
 _NO_CHANGE_CELL = re.compile(r"(?i)\s*(?:no\s+changes?|unchanged|(?:stays|remains)\s+(?:as\s+(?:is|it\s+is)|the\s+same)|"
@@ -3611,6 +3633,8 @@ def continuation(lines: list[str], index: int, labelled: re.Pattern[str], many: 
 # A line of a list of "Label: value" lines: another label than the one continued ("- Supplier:
 # ..."; not an item that names its invoice before a colon: "Invoice 7712004: VAT 0").
 _OTHER_LABEL = re.compile(r"[ \t]*(?:[-*•·▪◦][ \t]*)?[^\W\d][^\W\d]*(?:[ .()/-]+[^\W\d]+){0,4}[ \t]*:(?:[ \t]|$)")
+# A label the customer wrote again in front of an answer: "Rader: vet inte, de syns inte for mig".
+_LEAD_LABEL = re.compile(r"^[^\W\d][\w-]{1,20}(?:[ ][\w-]{1,20})?[ \t]*:[ \t]*")
 _UNSURE_ANSWER = re.compile(r"(?i)(?:not\s+sure|unsure|don\W?t\s+know|no\s+idea|vet\s+(?:ej|inte)|osäker|oklart)\b")
 # An answer that the writer cannot say: "Det kan jag inte se från min vy", "I can't tell from here".
 _CANNOT_TELL = re.compile(r"(?i)\W*(?:(?:det|that|this|it)\s+)?(?:kan\s+jag\s+inte|jag\s+kan\s+inte|kan\s+inte|i\s+can\W?t|i\s+cannot|"
@@ -3649,7 +3673,8 @@ def accept(spec: FieldSpec, m: Matchers, value: str) -> str | None:
             return None  # "Not sure", "Vet inte": no answer, so nothing is decided by it
         return "no" if re.match(r"(?i)(?:no|nope|nej|nä|ej|not|inte|false|none|n/a)\b", value) else "yes"
     value = _SPACES.sub(" ", value).strip(" .;,")
-    if _UNSURE_ANSWER.match(value.lstrip("-–: ")) or _PUT_OFF.match(value) and (_UNSURE_ANSWER.search(value) or _LATER.search(value)):
+    if _UNSURE_ANSWER.match(_LEAD_LABEL.sub("", value.lstrip("-–: "), count=1)) \
+            or _PUT_OFF.match(value) and (_UNSURE_ANSWER.search(value) or _LATER.search(value)):
         return None  # "Rows - no idea, I can't see the coding", "Which company - we have three ... I'll check"
     if spec.kind == "rows" and _CANNOT_TELL.match(value):
         return None  # "--> Det kan jag inte se från min vy, får kolla med Malin": no rows named
@@ -3811,6 +3836,8 @@ def prose_value(spec: FieldSpec, regex: re.Pattern[str] | None, source: Source) 
                                   or other_document(source.folded, match.start("value"))
                                   or earlier_occurrence(source.folded, match.start(), match.end())):
             continue
+        if spec.kind in ("id", "number", "code") and header_over_row(source.text, match):
+            continue  # "Ver.nr\tSerie\tTransaktionsnr" over "80229\tJa\t...": a column's head, not a label
         if spec.kind == "code" and _SENTENCE_GAP.search(source.folded, match.start(), match.start("value")):
             continue  # "posted in the PI series. I can't see ...": the next sentence's "I" is no series
         if spec.kind in ("number", "code") and of_other_invoice(source.folded, match.start()):
@@ -5279,6 +5306,9 @@ def item_list(spec: FieldSpec, source: Source) -> str | None:
     # itself, a file without an id in its name is one of those invoices attached ("8812764, 8812790,
     # 8813011 and 8813250 ... scans attached"), not one more.
     files = [a.filename for a in source.attachments if counts(spec, a)]
+    if files and _PICTURES_ATTACHED.search(folded, 0, FIRST_FILE_TEXT):
+        # "Bifogar skärmdumpar på tre till": the pictures attached are screenshots, whatever their names
+        files = [f for f in files if not _PICTURE_FILE.search(f) or _INVOICE_FILE.search(fold(f))]
     if len(files) == 1 and not names_an_id(files[0]) and _COPY_OF_IT.search(folded, 0, FIRST_FILE_TEXT):
         files = []  # "I've attached a scan of 5520113 as well": the invoice named, not one more example
     written = len(set(items))
@@ -5290,6 +5320,15 @@ def item_list(spec: FieldSpec, source: Source) -> str | None:
     fine = fine_runs(folded) if len(unique) >= 2 else set()
     return ", ".join(x for n, x in enumerate(unique) if n >= MAX_FINE_CHECKS or not said_fine(fold(x), folded)
                      and x not in fine and not owned_everywhere(x, source.words)) or None
+
+
+# The writer calls the attachments screenshots or photos: "Bifogar skärmdumpar på tre till", "photos attached".
+_PICTURES_ATTACHED = re.compile(r"(?i)\b(?:bifogar|bifogat|bifogade|attached|attaching|attach|enclosed|skickar|sending)\b[^.!?\n]{0,40}?"
+                                r"\b(?:skarmdump\w*|skarmbild\w*|screenshots?|screen[ \t]+shots?|photos?|pictures?|bilder|foton?)\b|"
+                                r"\b(?:skarmdump\w*|skarmbild\w*|screenshots?|photos?|pictures?|bilder|foton?)\b[^.!?\n]{0,20}?"
+                                r"\b(?:bifogad\w*|attached|enclosed)\b")
+_PICTURE_FILE = re.compile(r"(?i)\.(?:png|jpe?g|gif|bmp|heic)$")
+_INVOICE_FILE = re.compile(r"(?i)faktur|invoice|inv[ _-]?\d|bill")
 
 
 def owned_everywhere(item: str, words: str) -> bool:

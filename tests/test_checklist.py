@@ -5867,6 +5867,40 @@ def test_the_session_32_wishes_and_errors() -> None:
     assert field("review_approval", "error_message", "It says Approval limit exceeded.") == "Approval limit exceeded"
 
 
+def test_the_session_32_a_queue_row_set_aside_and_roles_given() -> None:
+    # a pasted queue: the row whose invoice the prose sets aside gives no user
+    queue = (("Invoice ID", "Supplier", "Status", "Approver"), ("7718-31", "Travis Perkins", "Pending approval", "Owen Price"),
+             ("7718-33", "Wolseley", "Pending approval", "Nina Hughes"))
+    text = ("Copied from our approval queue:\n7718-31\tTravis Perkins\tPending approval\tOwen Price\n7718-33\tWolseley\t"
+            "Pending approval\tNina Hughes\n\nThe first one (7718-31) is fine, Owen just hasn't got to it yet – ignore that.\n\n"
+            "7718-33 is stuck with Nina Hughes on row 2.")
+    assert fields("review_approval", text, tables=(queue,))["users"] == "Nina Hughes"
+    both = text.replace("is fine, Owen just hasn't got to it yet – ignore that", "is stuck with Owen too")
+    assert fields("review_approval", both, tables=(queue,))["users"] == "Owen Price, Nina Hughes"
+    # roles given to a person named after them; a role not to give is left out
+    assert concerns_of("In Thornbury Estates Ltd please give the roles Reviewer and Approver to Sam Okafor. And please "
+                       "don't give Sam the Administrator role.") == "Sam Okafor"
+    assert concerns_of("Please give Sam Okafor the Administrator role.") == "Sam Okafor, Administrator role"
+
+
+def test_the_session_32_table_heads_pictures_and_answers() -> None:
+    # a column's head is no label of the next row's first cell
+    text = ("Två har gått igenom men 80231 ligger kvar.\nFaktura-ID\tÖverförd\tVer.nr\tSerie\tTransaktionsnr\n"
+            "80229\tJa\t10455\tA\t66120\n80231\tJa\t10457\tA\n")
+    assert field("automatic_steps", "erp_transaction_number", text) is None
+    assert field("automatic_steps", "erp_transaction_number", "Transaktionsnr\n66120") == "66120"  # a label line of its own
+    # pictures the writer calls screenshots are no examples, whatever their names
+    photos = tuple(Attachment(f"IMG_223{n}.jpg", "image/jpeg", 1000, n) for n in range(1, 4))
+    text = "Fakturanr 901122 ligger i verifieringen, samma sak pa 901130. Bifogar skarmdumpar pa tre till."
+    assert "invoice_examples" not in fields("capture_verification", text, attachments=photos)
+    scans = tuple(Attachment(f"Faktura_{n}.pdf", "application/pdf", 1000, n) for n in (901131, 901132, 901133))
+    assert "Faktura_901131.pdf" in fields("capture_verification", text, attachments=scans)["invoice_examples"]
+    # an answer that repeats its label and says "don't know"; "it shows now:" over a table is no error
+    assert "coding_rows" not in fields("review_approval", "Faktura 5503312", answers={"coding_rows": "Rader: vet inte, de syns inte for mig"})
+    assert "error_message" not in fields("review_approval", "Henrik gets an error. This is the coding as it shows now:\n1\t5010\tSophie")
+    assert users_of("Jag skriver för min chef Helena Brandt som inte kan godkänna faktura 3301-77.") == "Helena Brandt"
+
+
 @pytest.mark.parametrize("text", [
     "Eva Berg " + "har godkant " * 3_000 + "andringen", "Eva Berg far " * 3_000 + "avgora", "Eva Berg " + "x " * 20_000,
     "Eva Berg left and IT have " + "already " * 5_000 + "disabled his login", "already been moved over to " * 3_000 + "Eva Berg",
@@ -5876,6 +5910,8 @@ def test_the_session_32_wishes_and_errors() -> None:
     "said I " * 5_000 + "x", '"Attest" ska vara kvar ' * 3_000, "ska inte ges till " * 3_000 + "nagon annan",
     "I'll send you its " * 3_000 + "number", "Her manager, Eva Berg, " + "approved " * 5_000 + "fine",
     "Hon vill att " * 3_000 + "ni", "om alla " * 5_000 + "andras till", "Can the " * 3_000 + "rows be swapped",
+    "give the roles " * 3_000 + "to Eva Berg", "don't give " * 5_000 + "Eva the role", "(7718-31) " * 5_000 + "ignore that",
+    "Bifogar " * 5_000 + "skarmdumpar", "Rader: " * 5_000 + "vet inte", "Eva Berg som inte " * 3_000 + "kan attestera",
 ])
 def test_the_session_32_rules_read_hostile_text_in_linear_time(text: str) -> None:
     read_in_linear_time(text)
