@@ -1906,13 +1906,14 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
     around = {k for k, v in names.items() if spec.key != PERSONS_ONLY and bystander(v, source.folded)}
     # "Sarah Jones used to approve these", "Row 1 was approved by Mike without any issues": a user
     # of before, or of the part that went well, is background beside the others
+    copied = {k for k, v in names.items() if spec.key != PERSONS_ONLY and copied_in(v, source.folded)}
     around |= {k for k, v in names.items() if (spec.key == PERSONS_ONLY and former_user(v, source.folded))
                or long_gone(v, source.folded, months=spec.key != PERSONS_ONLY) or only_said(v, source)
                or no_trouble(v, source.folded) or said_not(v, source.folded) or okayed_request(v, source.folded)
                or fine_for_them(v, source.folded) or decides(v, source.folded)
                or _WRITER_MARK.search(v) is not None and writer_can_do_it(source.folded)
                or on_a_fine_row(v, source.folded) or told_before(v, source.folded)
-               or spec.key != PERSONS_ONLY and copied_in(v, source.folded) or renamed(v, source.folded)
+               or k in copied or renamed(v, source.folded)
                or _LOGIN.fullmatch(v) is not None}  # "users LGRANT and BOKAFOR" beside "Lucy Grant and Ben Okafor"
     # "The Directors role stays at £250,000": a role said to stay as it is, beside the one to change
     stays = {k for k, v in names.items() if _ROLE_NAME.fullmatch(v) and role_stays(v, source.folded)}
@@ -1930,7 +1931,7 @@ def many_names(spec: FieldSpec, m: Matchers, source: Source) -> str | None:
         # facilities manager, Jane Ogden (cc)") is not, beside anything else the case names (a
         # coding suggestion or a role as well as a person).
         names = {k: v for k, v in names.items() if not not_concerned(v, source.folded)}
-        copied = {k for k, v in names.items() if copied_in(v, source.folded)}
+        copied &= names.keys()
         names = {k: v for k, v in names.items() if k not in copied} if len(copied) < len(names) else names
     people = set(names)
     # "Ms Priya Nair ... Ms Nair", "Fiona McAllister ... Fiona": a surname or a first name alone
@@ -2207,7 +2208,7 @@ def done_with(name: str, folded: str) -> bool:
     at = next(written_at(fold(name), folded), -1)
     if at < 0:
         return False
-    start, end = sentence_span(folded, at, at + len(name))
+    _, end = sentence_span(folded, at, at + len(name))
     return _SEEN_TO.search(folded, at, end) is not None
 
 
@@ -3103,7 +3104,7 @@ class ColumnPerson(NamedTuple):
 
 
 def column_persons(spec: FieldSpec, m: Matchers, tables: Sequence[tuple[tuple[str, ...], ...]],
-                   words: str = "") -> list[ColumnPerson]:
+                   words: str) -> list[ColumnPerson]:
     """Persons in a table column headed by one of the field's words ("Should be approved by"), a
     route ("Went to") or a plain "Namn"; at most MAX_TABLE_PEOPLE of them. A row whose invoice the
     prose (`words`, the lowercase folded text) sets aside is done ("The first one (7718-31) is fine
@@ -3958,6 +3959,9 @@ def anothers_erp_numbers(out: dict[str, str], specs: Sequence[FieldSpec], source
     shape is any year or amount: only longer or hyphenated ids are looked for by shape), or as the
     last one that got through ("The last one that got through was verification 2231 in series B":
     so this one did not, whether or not the mail gives its id)."""
+    erp = [key for spec in specs for key in spec.implied_by if key in out]
+    if not erp:
+        return out
     ours = {fold(value).lower() for value in out.values()}
     case_id = fold(out.get(INVOICE_ID, "")).lower()
     shape = id_shape(case_id) if case_id else None
@@ -3975,7 +3979,6 @@ def anothers_erp_numbers(out: dict[str, str], specs: Sequence[FieldSpec], source
         shaped = (m for m in islice(shape.finditer(source.words, start, at), 5) if m[0] not in ours) if shape else ()
         return any(not _ERP_WORD_BEFORE.search(source.words, max(start, m.start() - 40), m.start())
                    for m in chain(named, shaped))
-    erp = [key for spec in specs for key in spec.implied_by if key in out]
     def anothers(value: str) -> bool:
         def said_after(at: int) -> bool:
             return _FOR_ANOTHER.match(source.words, at + len(value)) is not None
@@ -3992,7 +3995,6 @@ def anothers_erp_numbers(out: dict[str, str], specs: Sequence[FieldSpec], source
 
 
 SERIES_REACH = 25
-_BUT = re.compile(r"\b(?:but|men)\b")
 # "the last one that got through", "den senaste som gick igenom", "the previous invoice that went over"
 _LAST_THROUGH = re.compile(r"\b(?:the[ \t]+(?:last|latest|previous)|den[ \t]+(?:senaste|sista|forra))[ \t]+(?:one|invoice|fakturan)?[ \t]*"
                            r"(?:that[ \t]+|which[ \t]+|som[ \t]+)?(?:got|went|made[ \t]+it|came|gick|kom)[ \t]+(?:through|igenom|over|fram)\b")
